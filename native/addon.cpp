@@ -1,0 +1,20 @@
+// Registers the addon's exports and nothing else. Loading the module makes no CUDA call: the CUDA
+// driver is initialised by the first function that needs it, after a sharing mode's environment
+// (CUDA_MPS_PIPE_DIRECTORY, CUDA_VISIBLE_DEVICES, ...) is in place.
+#include <napi.h>
+#include "device_info.h"
+#include "gemm_compute.h"
+#include "loop_binding.h"
+#include "nvml.h"
+
+namespace {
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  gsm::registerDeviceInfo(env, exports);
+  gsm::registerNvml(env, exports);
+  gsm::registerLoop(env, exports);
+  gsm::registerGemmCompute(env, exports);
+  return exports;
+}
+}  // namespace
+
+NODE_API_MODULE(gpushare_micro, Init)

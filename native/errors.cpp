@@ -1,0 +1,38 @@
+#include "errors.h"
+
+#include <cstring>
+
+namespace gsm {
+
+bool isNoGpuError(cudaError_t status) {
+  return status == cudaErrorNoDevice || status == cudaErrorInsufficientDriver ||
+         status == cudaErrorDevicesUnavailable || status == cudaErrorSystemDriverMismatch ||
+         status == cudaErrorCompatNotSupportedOnDevice || status == cudaErrorNotSupported ||
+         status == cudaErrorInvalidDevice;
+}
+
+FailureInfo cudaFailure(cudaError_t status, const char* call, const char* file, int line) {
+  const char* base = std::strrchr(file, '/');
+  std::string where = std::string(base ? base + 1 : file) + ":" + std::to_string(line);
+  FailureInfo info;
+  info.code = isNoGpuError(status) ? "ERR_NO_GPU" : "ERR_CUDA";
+  info.cudaError = cudaGetErrorName(status);
+  info.call = call;
+  info.message = std::string(call) + " failed: " + cudaGetErrorName(status) + " (" +
+                 cudaGetErrorString(status) + ") at " + where;
+  return info;
+}
+
+void throwCuda(cudaError_t status, const char* call, const char* file, int line) {
+  throw NativeFailure(cudaFailure(status, call, file, line));
+}
+
+Napi::Error toJsError(Napi::Env env, const FailureInfo& info) {
+  Napi::Error error = Napi::Error::New(env, info.message);
+  error.Set("code", Napi::String::New(env, info.code));
+  if (!info.cudaError.empty()) error.Set("cudaError", Napi::String::New(env, info.cudaError));
+  if (!info.call.empty()) error.Set("call", Napi::String::New(env, info.call));
+  return error;
+}
+
+}  // namespace gsm

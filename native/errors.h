@@ -1,0 +1,44 @@
+// One error type for everything that fails on the native side. C++ code throws NativeFailure; the
+// N-API layer turns it into a JavaScript Error with `code` (ERR_CUDA, ERR_NO_GPU, ERR_NVML, ...),
+// `cudaError` (the CUDA error name, when CUDA failed) and `call` (the failing call as written).
+#pragma once
+
+#include <napi.h>
+#include <cuda_runtime.h>  // typed cudaMalloc overloads
+#include <stdexcept>
+#include <string>
+
+namespace gsm {
+
+struct FailureInfo {
+  std::string code;       // ERR_CUDA, ERR_NO_GPU, ERR_NVML, ERR_STATE, ...
+  std::string message;
+  std::string cudaError;  // e.g. cudaErrorMemoryAllocation; empty when CUDA is not involved
+  std::string call;       // the failing call, as written in the source
+};
+
+class NativeFailure : public std::runtime_error {
+ public:
+  explicit NativeFailure(FailureInfo info) : std::runtime_error(info.message), info_(std::move(info)) {}
+  const FailureInfo& info() const { return info_; }
+
+ private:
+  FailureInfo info_;
+};
+
+// True for the errors that mean "there is no usable GPU here" rather than "something broke".
+bool isNoGpuError(cudaError_t status);
+FailureInfo cudaFailure(cudaError_t status, const char* call, const char* file, int line);
+[[noreturn]] void throwCuda(cudaError_t status, const char* call, const char* file, int line);
+
+// Builds the JavaScript Error for a failure.
+Napi::Error toJsError(Napi::Env env, const FailureInfo& info);
+
+}  // namespace gsm
+
+// Checks a CUDA runtime call; on failure throws NativeFailure naming the call, file and line.
+#define GSM_CUDA(call)                                                         \
+  do {                                                                         \
+    const cudaError_t gsm_status_ = (call);                                    \
+    if (gsm_status_ != cudaSuccess) ::gsm::throwCuda(gsm_status_, #call, __FILE__, __LINE__); \
+  } while (0)

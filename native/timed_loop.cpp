@@ -1,0 +1,203 @@
+#include "timed_loop.h"
+
+#include <algorithm>
+#include <chrono>
+#include <thread>
+#include "clock.h"
+#include "errors.h"
+
+namespace gsm {
+
+namespace {
+template <typename T>
+void freeDevice(T*& p) {
+  if (p != nullptr) cudaFree(p);
+  p = nullptr;
+}
+}  // namespace
+
+cudaError_t TimedLoop::launch(Interval* trace) {
+  if (config_.kernel == KernelKind::Gemm) {
+    return launchGemmBf16(GemmArgs{config_.m, config_.n, config_.k, a_, b_, c_}, trace, stream_);
+  }
+  const ProbeArgs args{config_.probeActiveNs, config_.gapThresholdNs, config_.gapCapacity, gaps_, gapCount_};
+  return launchProbe(args, ctasPerLaunch_, probeShared_, trace, stream_);
+}
+
+ClockPair TimedLoop::readClocks() {
+  ClockPair best;
+  best.uncertaintyNs = UINT64_MAX;
+  for (int i = 0; i < 5; ++i) {
+    const uint64_t before = monotonicNs();
+    GSM_CUDA(readGlobalTimer(timer_, stream_));
+    GSM_CUDA(cudaStreamSynchronize(stream_));
+    const uint64_t after = monotonicNs();
+    uint64_t gpu = 0;
+    GSM_CUDA(cudaMemcpy(&gpu, timer_, sizeof gpu, cudaMemcpyDeviceToHost));
+    const uint64_t half = (after - before) / 2;
+    if (half < best.uncertaintyNs) best = ClockPair{before + half, gpu, half};
+  }
+  return best;
+}
+
+PrepareInfo TimedLoop::prepare() {
+  if (prepared_) throw NativeFailure({"ERR_STATE", "the loop is already prepared", "", ""});
+  GSM_CUDA(cudaSetDevice(config_.device));
+  GSM_CUDA(cudaFree(nullptr));  // create the context now, not inside the timed region
+  cudaDeviceProp prop{};
+  GSM_CUDA(cudaGetDeviceProperties(&prop, config_.device));
+  GSM_CUDA(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking));
+  GSM_CUDA(cudaMalloc(&timer_, sizeof(uint64_t)));
+
+  if (config_.kernel == KernelKind::Gemm) {
+    const size_t m = config_.m, n = config_.n, k = config_.k;
+    GSM_CUDA(cudaMalloc(&a_, m * k * sizeof(uint16_t)));
+    GSM_CUDA(cudaMalloc(&b_, k * n * sizeof(uint16_t)));
+    GSM_CUDA(cudaMalloc(&c_, m * n * sizeof(float)));
+    GSM_CUDA(fillRandomBf16(a_, m * k, config_.seed, stream_));
+    GSM_CUDA(fillRandomBf16(b_, k * n, config_.seed ^ 0x5bd1e995ull, stream_));
+    GSM_CUDA(fillFloat(c_, m * n, __builtin_nanf(""), stream_));
+    ctasPerLaunch_ = gemmCtaCount(config_.m, config_.n);
+  } else {
+    probeShared_ = probeSharedBytes(config_.device);
+    GSM_CUDA(configureProbe(probeShared_));
+    ctasPerLaunch_ = prop.multiProcessorCount;
+    GSM_CUDA(cudaMalloc(&gapCount_, sizeof(unsigned int)));
+    GSM_CUDA(cudaMalloc(&gaps_, std::max<size_t>(config_.gapCapacity, 1) * sizeof(Interval)));
+  }
+  const uint64_t traceLaunches = config_.traceCapacity / static_cast<uint64_t>(ctasPerLaunch_);
+  if (traceLaunches > 0) {
+    GSM_CUDA(cudaMalloc(&trace_, traceLaunches * ctasPerLaunch_ * sizeof(Interval)));
+  }
+  const int slots = std::max(config_.depth, 1);
+  startEvents_.assign(slots, nullptr);
+  stopEvents_.assign(slots, nullptr);
+  for (int i = 0; i < slots; ++i) {
+    GSM_CUDA(cudaEventCreate(&startEvents_[i]));
+    GSM_CUDA(cudaEventCreate(&stopEvents_[i]));
+  }
+
+  // Warm-up: at least three launches and at least warmupNs of them, untraced.
+  GSM_CUDA(cudaStreamSynchronize(stream_));
+  PrepareInfo info;
+  const uint64_t warmStart = monotonicNs();
+  do {
+    GSM_CUDA(launch(nullptr));
+    GSM_CUDA(cudaStreamSynchronize(stream_));
+    ++info.warmupLaunches;
+  } while (info.warmupLaunches < 3 || monotonicNs() - warmStart < config_.warmupNs);
+  info.warmupMs = static_cast<double>(monotonicNs() - warmStart) / 1e6;
+  if (gapCount_ != nullptr) GSM_CUDA(cudaMemset(gapCount_, 0, sizeof(unsigned int)));
+  GSM_CUDA(cudaDeviceSynchronize());
+
+  info.deviceName = prop.name;
+  info.smCount = prop.multiProcessorCount;
+  info.ctasPerLaunch = ctasPerLaunch_;
+  info.traceLaunchCapacity = traceLaunches;
+  info.clock = readClocks();
+  prepared_ = true;
+  return info;
+}
+
+void TimedLoop::waitUntil(uint64_t startAtNs) {
+  for (;;) {
+    const uint64_t now = monotonicNs();
+    if (now >= startAtNs || stop_.load(std::memory_order_relaxed)) return;
+    const uint64_t left = startAtNs - now;
+    if (left > 2000000) std::this_thread::sleep_for(std::chrono::nanoseconds(left - 1500000));
+  }
+}
+
+LoopResult TimedLoop::run(uint64_t startAtNs) {
+  if (!prepared_) throw NativeFailure({"ERR_STATE", "run() before prepare()", "", ""});
+  GSM_CUDA(cudaSetDevice(config_.device));
+  const int depth = static_cast<int>(startEvents_.size());
+  const uint64_t traceLaunches = trace_ == nullptr ? 0 : config_.traceCapacity / ctasPerLaunch_;
+  LoopResult result;
+  result.requestedStartNs = startAtNs;
+  const size_t expected = config_.launches > 0 ? config_.launches : 4096;
+  result.enqueueNs.reserve(expected);
+  result.latencyNs.reserve(expected);
+  result.gpuNs.reserve(expected);
+  std::vector<uint64_t> enqueued(depth, 0);
+
+  waitUntil(startAtNs);
+  result.startNs = monotonicNs();
+  const uint64_t deadline = result.startNs + config_.durationNs;
+  uint64_t issued = 0, completed = 0;
+
+  auto complete = [&]() {  // waits for the oldest launch in flight and records it
+    const int slot = static_cast<int>(completed % depth);
+    GSM_CUDA(cudaEventSynchronize(stopEvents_[slot]));
+    const uint64_t now = monotonicNs();
+    float ms = 0;
+    GSM_CUDA(cudaEventElapsedTime(&ms, startEvents_[slot], stopEvents_[slot]));
+    result.latencyNs.push_back(static_cast<double>(now - enqueued[slot]));
+    result.gpuNs.push_back(static_cast<double>(ms) * 1e6);
+    ++completed;
+  };
+
+  for (;;) {
+    if (stop_.load(std::memory_order_relaxed)) {
+      result.stopped = true;
+      break;
+    }
+    if (config_.launches > 0 ? issued >= config_.launches : monotonicNs() >= deadline) break;
+    const int slot = static_cast<int>(issued % depth);
+    Interval* trace = issued < traceLaunches ? trace_ + issued * ctasPerLaunch_ : nullptr;
+    const uint64_t now = monotonicNs();
+    enqueued[slot] = now;
+    result.enqueueNs.push_back(static_cast<double>(now - result.startNs));
+    GSM_CUDA(cudaEventRecord(startEvents_[slot], stream_));
+    GSM_CUDA(launch(trace));
+    GSM_CUDA(cudaEventRecord(stopEvents_[slot], stream_));
+    ++issued;
+    while (issued - completed >= static_cast<uint64_t>(depth)) complete();
+  }
+  while (completed < issued) complete();
+  result.endNs = monotonicNs();
+  GSM_CUDA(cudaStreamSynchronize(stream_));
+  GSM_CUDA(cudaGetLastError());
+
+  result.tracedLaunches = std::min(issued, traceLaunches);
+  result.trace.resize(result.tracedLaunches * ctasPerLaunch_);
+  if (!result.trace.empty()) {
+    GSM_CUDA(cudaMemcpy(result.trace.data(), trace_, result.trace.size() * sizeof(Interval),
+                        cudaMemcpyDeviceToHost));
+  }
+  if (gapCount_ != nullptr) {
+    unsigned int count = 0;
+    GSM_CUDA(cudaMemcpy(&count, gapCount_, sizeof count, cudaMemcpyDeviceToHost));
+    result.gapsObserved = count;
+    result.gaps.resize(std::min<uint64_t>(count, config_.gapCapacity));
+    if (!result.gaps.empty()) {
+      GSM_CUDA(cudaMemcpy(result.gaps.data(), gaps_, result.gaps.size() * sizeof(Interval),
+                          cudaMemcpyDeviceToHost));
+    }
+    GSM_CUDA(cudaMemset(gapCount_, 0, sizeof(unsigned int)));
+  }
+  result.clock = readClocks();
+  return result;
+}
+
+void TimedLoop::release() {
+  if (stream_ == nullptr && a_ == nullptr && trace_ == nullptr) return;
+  cudaSetDevice(config_.device);
+  if (stream_ != nullptr) cudaStreamSynchronize(stream_);
+  for (cudaEvent_t e : startEvents_) if (e != nullptr) cudaEventDestroy(e);
+  for (cudaEvent_t e : stopEvents_) if (e != nullptr) cudaEventDestroy(e);
+  startEvents_.clear();
+  stopEvents_.clear();
+  freeDevice(a_);
+  freeDevice(b_);
+  freeDevice(c_);
+  freeDevice(trace_);
+  freeDevice(gaps_);
+  freeDevice(gapCount_);
+  freeDevice(timer_);
+  if (stream_ != nullptr) cudaStreamDestroy(stream_);
+  stream_ = nullptr;
+  prepared_ = false;
+}
+
+}  // namespace gsm

@@ -1,0 +1,62 @@
+#!/usr/bin/env node
+// Builds the native addon with cmake-js (Node-API headers come from the `binary.napi_versions` field
+// of package.json, so nothing is downloaded). Run by `npm install`; `--force` (npm run build:native)
+// always compiles. Where no CUDA compiler is found, the install goes on: a prebuild is used if one
+// exists, and otherwise the loader says what is missing when the addon is first needed.
+//   GPUSHARE_CUDA_ARCHS   CMAKE_CUDA_ARCHITECTURES to build, e.g. "90-real" (default: 80;86;89;90 + PTX 90)
+//   GPUSHARE_SKIP_NATIVE  set to 1 to skip the build entirely
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { delimiter, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { availableParallelism } from 'node:os';
+
+const root = dirname(dirname(fileURLToPath(import.meta.url)));
+const force = process.argv.includes('--force');
+const log = (msg) => console.error(`gpushare-micro: ${msg}`);
+
+if (process.env.GPUSHARE_SKIP_NATIVE === '1' && !force) {
+  log('GPUSHARE_SKIP_NATIVE=1: not building the native addon');
+  process.exit(0);
+}
+
+function findNvcc() {
+  const dirs = (process.env.PATH ?? '').split(delimiter);
+  if (process.env.CUDA_HOME) dirs.push(join(process.env.CUDA_HOME, 'bin'));
+  if (process.env.CUDA_PATH) dirs.push(join(process.env.CUDA_PATH, 'bin'));
+  dirs.push('/usr/local/cuda/bin');
+  for (const dir of dirs) {
+    if (dir && existsSync(join(dir, 'nvcc'))) return join(dir, 'nvcc');
+  }
+  return undefined;
+}
+
+function hasPrebuild() {
+  const dir = join(root, 'prebuilds', `${process.platform}-${process.arch}`);
+  return existsSync(dir) && readdirSync(dir).some((f) => f.endsWith('.node'));
+}
+
+const nvcc = findNvcc();
+if (!nvcc) {
+  if (force) {
+    log('no CUDA compiler (nvcc) found on PATH, in $CUDA_HOME/bin or /usr/local/cuda/bin');
+    process.exit(1);
+  }
+  log(hasPrebuild()
+    ? 'no CUDA compiler found: using the prebuilt addon from prebuilds/'
+    : 'no CUDA compiler found and no prebuild for this platform: the native addon is not built. ' +
+      'Install the CUDA toolkit (nvcc) and run `npm run build:native`.');
+  process.exit(0);
+}
+
+const require = createRequire(import.meta.url);
+const cmakeJs = join(dirname(require.resolve('cmake-js/package.json')), 'bin', 'cmake-js');
+const args = [cmakeJs, 'compile', '--parallel', String(Math.max(1, availableParallelism())),
+  `--CDCMAKE_CUDA_COMPILER=${nvcc}`];
+if (process.env.GPUSHARE_CUDA_ARCHS) args.push(`--CDCMAKE_CUDA_ARCHITECTURES=${process.env.GPUSHARE_CUDA_ARCHS}`);
+const ninja = (process.env.PATH ?? '').split(delimiter).some((d) => d && existsSync(join(d, 'ninja')));
+if (ninja) args.push('--generator', 'Ninja');
+log(`building the native addon with ${nvcc}${process.env.GPUSHARE_CUDA_ARCHS ? ` for ${process.env.GPUSHARE_CUDA_ARCHS}` : ''}`);
+const result = spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit' });
+process.exit(result.status ?? 1);
