@@ -1,0 +1,181 @@
+// The whole contract of the native module (build/Release/gpushare_micro.node): every function it
+// exports, with its argument and result types. Only src/binding/ touches the raw module; everything
+// else goes through these types. Times on the host are CLOCK_MONOTONIC nanoseconds (the clock of
+// process.hrtime.bigint()); times on the GPU are %globaltimer nanoseconds, common to all processes.
+
+/** Build facts; calling it makes no CUDA call. */
+export interface AddonInfo {
+  version: string;
+  napiVersion: number;
+  /** CUDART_VERSION the addon was built against, e.g. 13000. */
+  cudaRuntimeVersion: number;
+  /** CMAKE_CUDA_ARCHITECTURES of the build, comma-separated. */
+  cudaArchitectures: string;
+  /** Size of one trace record (Interval) in bytes. */
+  intervalBytes: number;
+}
+
+/** An Error from the native side. */
+export interface NativeError extends Error {
+  /** ERR_NO_GPU, ERR_CUDA, ERR_STATE, ERR_NATIVE. */
+  code: string;
+  /** The CUDA error name, when CUDA failed (e.g. cudaErrorMemoryAllocation). */
+  cudaError?: string;
+  /** The failing call as written in the source. */
+  call?: string;
+}
+
+export interface CudaDevice {
+  index: number;
+  name: string;
+  uuid: string;
+  pciBusId: string;
+  computeCapability: string;
+  smCount: number;
+  memoryBytes: number;
+  l2Bytes: number;
+  sharedMemoryPerSmBytes: number;
+  computeMode: 'default' | 'prohibited' | 'exclusive-process' | 'unknown';
+}
+
+export interface CudaDevices {
+  available: boolean;
+  /** cudaDriverGetVersion: 0 where no driver is installed. */
+  driverVersion: number;
+  runtimeVersion: number;
+  /** Why no device is usable (code ERR_NO_GPU or ERR_CUDA). */
+  error?: NativeError;
+  devices: CudaDevice[];
+}
+
+/** One device as NVML reports it; a field the device does not support is absent. */
+export interface NvmlDevice {
+  index: number;
+  name: string;
+  uuid: string;
+  memoryTotalBytes?: number;
+  memoryUsedBytes?: number;
+  smClockMHz?: number;
+  memClockMHz?: number;
+  graphicsClockMHz?: number;
+  maxSmClockMHz?: number;
+  maxMemClockMHz?: number;
+  temperatureC?: number;
+  powerW?: number;
+  utilizationGpuPct?: number;
+  utilizationMemoryPct?: number;
+  computeMode?: 'default' | 'exclusive-thread' | 'prohibited' | 'exclusive-process' | 'unknown';
+  persistenceMode?: boolean;
+  migEnabled?: boolean;
+  migPendingEnabled?: boolean;
+  /** nvmlDeviceGetCurrentClocksEventReasons bit mask. */
+  clocksEventReasons?: number;
+}
+
+export interface NvmlSnapshot {
+  available: boolean;
+  /** Why NVML is unavailable (library missing, init failed). */
+  reason?: string;
+  driverVersion?: string;
+  cudaDriverVersion?: number;
+  devices: NvmlDevice[];
+}
+
+export type NativeKernel = 'gemm' | 'probe';
+
+/** Configuration of one client's timed loop. The native side checks types only: validate first. */
+export interface LoopConfig {
+  kernel: NativeKernel;
+  device: number;
+  /** gemm: C[m,n] = A[m,k] B[k,n]. */
+  m?: number;
+  n?: number;
+  k?: number;
+  /** probe: running time of each CTA per launch, gaps excluded. */
+  probeActiveNs?: number;
+  /** probe: a %globaltimer step above this is recorded as a gap. */
+  gapThresholdNs?: number;
+  /** probe: gap records kept. */
+  gapCapacity?: number;
+  /** Run for this long; exactly one of durationNs and launches is non-zero. */
+  durationNs: number;
+  launches: number;
+  /** Launches in flight: 1 is a closed loop (launch, wait, repeat). */
+  depth: number;
+  /** CTA records kept on the device; launches are traced from the start until it is full. */
+  traceCapacity: number;
+  warmupNs: number;
+  /** Seed of the random inputs (integer below 2^53). */
+  seed: number;
+}
+
+/** One simultaneous reading of the host clock and %globaltimer. */
+export interface ClockPair {
+  hostNs: bigint;
+  gpuNs: bigint;
+  uncertaintyNs: number;
+}
+
+export interface PrepareInfo {
+  deviceName: string;
+  smCount: number;
+  ctasPerLaunch: number;
+  warmupLaunches: number;
+  warmupMs: number;
+  /** How many launches fit in the trace buffer. */
+  traceLaunchCapacity: number;
+  clock: ClockPair;
+}
+
+export interface LoopResult {
+  requestedStartNs: bigint;
+  /** Host clock at the first launch. */
+  startNs: bigint;
+  /** Host clock once the last launch had completed. */
+  endNs: bigint;
+  /** Ended early by stop(). */
+  stopped: boolean;
+  /** Per launch, relative to startNs. */
+  enqueueNs: Float64Array;
+  /** Per launch: enqueue to observed completion, on the host. */
+  latencyNs: Float64Array;
+  /** Per launch: CUDA events recorded around the launch. */
+  gpuNs: Float64Array;
+  tracedLaunches: number;
+  /** tracedLaunches x ctasPerLaunch Interval records (16 bytes each: u64 start, u32 duration, u32 smid). */
+  trace: ArrayBuffer;
+  /** Gaps the probe saw; may exceed the records kept. */
+  gapsObserved: number;
+  /** Interval records of the probe's gaps: start is the last clock reading before the gap. */
+  gaps: ArrayBuffer;
+  clock: ClockPair;
+}
+
+export interface NativeTimedLoop {
+  prepare(): Promise<PrepareInfo>;
+  run(startAtNs: bigint): Promise<LoopResult>;
+  /** Ends a running loop early (its result has stopped: true); harmless otherwise. */
+  stop(): void;
+  /** Frees the device memory; the loop cannot be used afterwards. */
+  release(): void;
+}
+
+export interface GemmComputeArgs {
+  device: number;
+  m: number;
+  n: number;
+  k: number;
+  /** m*k bf16 bit patterns, row-major. */
+  a: Uint16Array;
+  /** k*n bf16 bit patterns, row-major. */
+  b: Uint16Array;
+}
+
+export interface NativeBinding {
+  addonInfo(): AddonInfo;
+  cudaDevices(): Promise<CudaDevices>;
+  nvmlSnapshot(): Promise<NvmlSnapshot>;
+  TimedLoop: new (config: LoopConfig) => NativeTimedLoop;
+  /** One gemm launch on the given inputs; C (fp32, row-major) poisoned with NaN before it. */
+  gemmCompute(args: GemmComputeArgs): Promise<Float32Array>;
+}

@@ -1,0 +1,57 @@
+#!/usr/bin/env node
+// The CLI: `gpushare-micro [run] ...` (run is the default command), `probe`, `info`.
+import { Command, CommanderError } from 'commander';
+import { packageVersion } from '../version.js';
+import { EXIT } from './exit-codes.js';
+import { infoCommand } from './info-command.js';
+import { probeCommand, runCommand } from './run-command.js';
+
+const EXIT_CODES_HELP = `
+Exit codes:
+  0    measured, every client finished
+  1    unexpected error
+  2    invalid option (nothing ran)
+  3    no usable GPU, or the native addon could not be loaded
+  4    a client crashed or failed: partial results printed, marked incomplete
+  130  interrupted (Ctrl-C): clients stopped`;
+
+export function buildProgram(): Command {
+  const program = new Command('gpushare-micro')
+    .description('Measure what it costs to share one NVIDIA GPU: per-process throughput and latency against solo, and the context switches between them')
+    .version(packageVersion())
+    .showHelpAfterError('(run with --help for usage)')
+    .addHelpText('after', EXIT_CODES_HELP)
+    .exitOverride();
+  program.addCommand(runCommand(), { isDefault: true });
+  program.addCommand(probeCommand());
+  program.addCommand(infoCommand());
+  for (const cmd of program.commands) {
+    cmd.exitOverride().showHelpAfterError('(run with --help for usage)');
+    if (cmd.name() !== 'info') cmd.addHelpText('after', EXIT_CODES_HELP);
+  }
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return EXIT.ok;
+      return EXIT.usage;
+    }
+    throw error;
+  }
+  return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    console.error(`gpushare-micro: ${(error as Error)?.stack ?? String(error)}`);
+    process.exitCode = EXIT.error;
+  },
+);

@@ -1,0 +1,101 @@
+// `gpushare-micro [run]` and `gpushare-micro probe`: measure, print the table, write --json.
+import { Command, Option } from 'commander';
+import { DEFAULTS, KERNELS, LOOPS, resolveRunConfig, type RunOptions } from '../config.js';
+import { PROBE_DEFAULTS } from '../probe.js';
+import { writeJsonAtomic } from '../report/json.js';
+import { formatRunResult } from '../report/table.js';
+import { measure, type Progress } from '../run.js';
+import { checkJsonTarget, fail, interruptSignal } from './common.js';
+import { EXIT } from './exit-codes.js';
+
+interface Flags extends Omit<RunOptions, 'baseline'> {
+  baseline?: boolean;
+  json?: string;
+  quiet?: boolean;
+}
+
+function progressPrinter(quiet: boolean): ((event: Progress) => void) | undefined {
+  if (quiet || !process.stderr.isTTY) return undefined;
+  return (event) => {
+    if ('label' in event && event.type === 'phase') {
+      process.stderr.write(`${event.label === 'baseline' ? 'solo baseline' : `${event.procs} clients sharing`}: starting… `);
+    } else if ('phase' in event && event.type === 'started') {
+      process.stderr.write('measuring… ');
+    } else if ('phase' in event && event.type === 'finished' && event.client === 0) {
+      process.stderr.write('done\n');
+    }
+  };
+}
+
+function commonOptions(cmd: Command): Command {
+  return cmd
+    .option('-p, --procs <n>', 'client processes sharing the GPU, 1..64')
+    .option('-d, --duration <time>', 'how long each phase measures, e.g. 500ms, 5s, 1m')
+    .option('--launches <n>', 'measure this many launches per client instead of a duration')
+    .addOption(new Option('--loop <kind>', `saturate (launches queued back to back) or closed (launch, wait, repeat)`).choices([...LOOPS]))
+    .option('--depth <n>', `launches a saturating client keeps in flight (default ${DEFAULTS.depth})`)
+    .option('--device <index>', 'CUDA device index (default 0)')
+    .option('--warmup <time>', `warm-up before each phase (default ${DEFAULTS.warmup})`)
+    .option('--trace-records <n>', `CTA trace records kept per client (default ${DEFAULTS.traceRecords})`)
+    .option('--seed <n>', 'seed of the random inputs (default: random)')
+    .option('--spin-us <us>', `probe: running time of each probe CTA per launch (default ${DEFAULTS.spinUs})`)
+    .option('--gap-threshold-us <us>', `probe: a clock step longer than this is a gap (default ${DEFAULTS.gapThresholdUs})`)
+    .option('--json <file>', 'also write the whole result as JSON (atomically)')
+    .option('-q, --quiet', 'no progress on stderr');
+}
+
+async function execute(flags: Flags, kernelDefault: Partial<RunOptions>, command: Command): Promise<number> {
+  const { json, quiet, ...rest } = flags;
+  const options: RunOptions = { ...kernelDefault };
+  for (const [key, value] of Object.entries(rest)) if (value !== undefined) (options as Record<string, unknown>)[key] = value;
+  if (options.launches !== undefined && flags.duration === undefined) delete options.duration;
+  let interrupt: ReturnType<typeof interruptSignal> | undefined;
+  try {
+    const config = resolveRunConfig(options);
+    const target = checkJsonTarget(json);
+    interrupt = interruptSignal();
+    const onProgress = progressPrinter(quiet ?? false);
+    const result = await measure(config, {
+      signal: interrupt.signal,
+      command: ['gpushare-micro', ...process.argv.slice(2)],
+      ...(onProgress ? { onProgress } : {}),
+    });
+    console.log(formatRunResult(result));
+    if (target) {
+      await writeJsonAtomic(target, result);
+      if (!quiet) console.error(`gpushare-micro: wrote ${target}`);
+    }
+    if (interrupt.signal.aborted) return EXIT.interrupted;
+    return result.complete ? EXIT.ok : EXIT.incomplete;
+  } catch (error) {
+    return fail(error);
+  } finally {
+    interrupt?.dispose();
+    void command;
+  }
+}
+
+export function runCommand(): Command {
+  const cmd = new Command('run')
+    .description('measure N processes sharing the GPU (time slicing) against the same kernel alone')
+    .addOption(new Option('-k, --kernel <name>', `kernel each client runs: ${KERNELS.join(', ')} (default ${DEFAULTS.kernel})`))
+    .option('-s, --size <n>', `gemm: n of an n×n×n product (default ${DEFAULTS.size})`)
+    .option('--no-baseline', 'skip the solo baseline (no slowdown or aggregate ratios)');
+  commonOptions(cmd);
+  cmd.action(async (flags: Flags, command: Command) => {
+    process.exitCode = await execute(flags, {}, command);
+  });
+  return cmd;
+}
+
+export function probeCommand(): Command {
+  const cmd = new Command('probe')
+    .description(`characterise the GPU's time slicing with the probe kernel (default ${PROBE_DEFAULTS.procs} processes, ${PROBE_DEFAULTS.duration})`)
+    .option('--baseline', 'also run one probe client alone first');
+  commonOptions(cmd);
+  cmd.action(async (flags: Flags, command: Command) => {
+    const defaults: Partial<RunOptions> = { procs: PROBE_DEFAULTS.procs, duration: PROBE_DEFAULTS.duration, baseline: false, kernel: 'probe' };
+    process.exitCode = await execute({ ...flags, baseline: flags.baseline ?? false }, defaults, command);
+  });
+  return cmd;
+}

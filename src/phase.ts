@@ -1,0 +1,206 @@
+// One measured phase: N clients started together on the same kernel, their raw samples turned into
+// per-client and aggregate summaries, and their traces merged into the context-switch analysis.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { LoopConfig } from './binding/contract.js';
+import { probeGapCapacity, type RunConfig } from './config.js';
+import { distribution, durationSummaries } from './metrics/stats.js';
+import { summary, type Summary } from './metrics/summary.js';
+import { detectSwitches, switchSummaries, type ClientTrace, type SwitchAnalysis } from './metrics/switches.js';
+import { readIntervals } from './metrics/traces.js';
+import type { ClientOutcome, ClientSpec, ClientStatus, OrchestratorEvent, Outcome } from './orchestrator/orchestrator.js';
+import { runClients } from './orchestrator/orchestrator.js';
+
+export interface ClientReport {
+  client: number;
+  pid?: number;
+  status: ClientStatus;
+  exitCode?: number | null;
+  signal?: string | null;
+  stderr?: string;
+  error?: { message: string; code?: string; cudaError?: string };
+  launches: number;
+  elapsedNs: number;
+  /** Host clock offset of this client's first launch from the earliest client's. */
+  startOffsetNs?: number;
+  summaries: Summary[];
+  tracedLaunches: number;
+  gapsObserved: number;
+  /** Every launch: enqueue time (from the client's start), host latency, GPU time (events). */
+  samples: { enqueueNs: number[]; latencyNs: number[]; gpuNs: number[] };
+}
+
+export interface PhaseResult {
+  label: 'baseline' | 'shared';
+  procs: number;
+  complete: boolean;
+  reason?: string;
+  device?: { name: string; smCount: number; ctasPerLaunch: number };
+  clients: ClientReport[];
+  aggregate: Summary[];
+  switches: SwitchAnalysis;
+}
+
+export interface PhaseOptions {
+  config: RunConfig;
+  procs: number;
+  label: PhaseResult['label'];
+  smCount: number;
+  env?: (client: number) => Record<string, string>;
+  clientModule?: string;
+  signal?: AbortSignal;
+  onEvent?: (event: OrchestratorEvent) => void;
+}
+
+/** Floating-point operations of one launch (gemm only). */
+export function flopsPerLaunch(config: RunConfig): number | undefined {
+  return config.kernel === 'gemm' ? 2 * config.size ** 3 : undefined;
+}
+
+export function loopConfig(config: RunConfig, client: number, smCount: number): LoopConfig {
+  const base: LoopConfig = {
+    kernel: config.kernel,
+    device: config.device,
+    durationNs: config.durationNs,
+    launches: config.launches,
+    depth: config.depth,
+    traceCapacity: config.traceRecords,
+    warmupNs: config.warmupNs,
+    // Each client draws its own inputs.
+    seed: (config.seed + client * 7919) % Number.MAX_SAFE_INTEGER,
+  };
+  if (config.kernel === 'gemm') return { ...base, m: config.size, n: config.size, k: config.size };
+  return {
+    ...base,
+    probeActiveNs: config.spinNs,
+    gapThresholdNs: config.gapThresholdNs,
+    gapCapacity: probeGapCapacity(config, smCount),
+  };
+}
+
+function clientSummaries(config: RunConfig, launches: number, elapsedNs: number, latencyNs: number[], gpuNs: number[]): Summary[] {
+  const out: Summary[] = [summary('launches', 'launches', 'count', launches)];
+  if (elapsedNs > 0) {
+    out.push(summary('throughput', 'throughput', 'rate', launches / (elapsedNs / 1e9), 'launch/s'));
+    const flops = flopsPerLaunch(config);
+    if (flops !== undefined) out.push(summary('tflops', 'compute', 'rate', (flops * launches) / elapsedNs / 1e3, 'TFLOP/s'));
+  }
+  const latency = distribution(latencyNs);
+  if (latency) out.push(...durationSummaries('latency', 'latency', latency, ['p50', 'p95', 'p99', 'max']));
+  const gpu = distribution(gpuNs);
+  if (gpu) out.push(...durationSummaries('gpuTime', 'GPU time', gpu, ['p50']));
+  return out;
+}
+
+function report(config: RunConfig, o: ClientOutcome, earliestStart: bigint | undefined): ClientReport {
+  const r = o.result;
+  const launches = r?.latencyNs.length ?? 0;
+  const elapsedNs = r ? Number(BigInt(r.endNs) - BigInt(r.startNs)) : 0;
+  const out: ClientReport = {
+    client: o.client,
+    status: o.status,
+    launches,
+    elapsedNs,
+    summaries: r ? clientSummaries(config, launches, elapsedNs, r.latencyNs, r.gpuNs) : [],
+    tracedLaunches: r?.tracedLaunches ?? 0,
+    gapsObserved: r?.gapsObserved ?? 0,
+    samples: { enqueueNs: r?.enqueueNs ?? [], latencyNs: r?.latencyNs ?? [], gpuNs: r?.gpuNs ?? [] },
+  };
+  if (o.pid !== undefined) out.pid = o.pid;
+  if (o.status !== 'ok') {
+    out.exitCode = o.exitCode ?? null;
+    out.signal = o.signal ?? null;
+    if (o.stderr) out.stderr = o.stderr;
+    if (o.error) out.error = o.error;
+  }
+  if (r && earliestStart !== undefined) out.startOffsetNs = Number(BigInt(r.startNs) - earliestStart);
+  return out;
+}
+
+/** Reads every client's trace and gap files and puts them on one clock. */
+async function loadTraces(outcome: Outcome): Promise<ClientTrace[]> {
+  const finished = outcome.clients.filter((c) => c.result && c.prepared);
+  if (finished.length === 0) return [];
+  const epoch = finished.map((c) => BigInt(c.prepared!.clock.gpuNs)).reduce((a, b) => (a < b ? a : b));
+  const traces: ClientTrace[] = [];
+  for (const c of finished) {
+    const r = c.result!;
+    const ctas = await readIntervals(r.traceFile, epoch);
+    const gaps = await readIntervals(r.gapsFile, epoch);
+    let from = Infinity;
+    let to = -Infinity;
+    for (let i = 0; i < ctas.start.length; i++) {
+      from = Math.min(from, ctas.start[i]!);
+      to = Math.max(to, ctas.end[i]!);
+    }
+    if (!Number.isFinite(from)) continue;
+    traces.push({
+      client: c.client,
+      ctaStart: ctas.start,
+      ctaEnd: ctas.end,
+      ctaSm: ctas.sm,
+      gapStart: gaps.start,
+      gapEnd: gaps.end,
+      gapSm: gaps.sm,
+      coveredFrom: from,
+      coveredTo: to,
+    });
+  }
+  return traces;
+}
+
+function aggregateSummaries(config: RunConfig, clients: ClientReport[], traces: ClientTrace[]): Summary[] {
+  const out: Summary[] = [];
+  const measured = clients.filter((c) => c.elapsedNs > 0);
+  const sum = (tag: string) => measured.reduce((acc, c) => acc + (c.summaries.find((s) => s.tag === tag)?.value ?? 0), 0);
+  if (measured.length > 0) {
+    out.push(summary('aggregate.throughput', 'aggregate throughput', 'rate', sum('throughput'), 'launch/s'));
+    if (flopsPerLaunch(config) !== undefined) out.push(summary('aggregate.tflops', 'aggregate compute', 'rate', sum('tflops'), 'TFLOP/s'));
+  }
+  const offsets = measured.map((c) => c.startOffsetNs ?? 0);
+  if (offsets.length > 1) out.push(summary('startSkew', 'start skew (host)', 'duration', Math.max(...offsets) - Math.min(...offsets)));
+  if (traces.length > 1) {
+    const firsts = traces.map((t) => t.coveredFrom);
+    out.push(summary('gpuStartSkew', 'start skew (GPU)', 'duration', Math.max(...firsts) - Math.min(...firsts)));
+  }
+  return out;
+}
+
+export async function runPhase(options: PhaseOptions): Promise<PhaseResult> {
+  const { config, procs } = options;
+  const workDir = await mkdtemp(join(tmpdir(), 'gpushare-micro-'));
+  try {
+    const clients: ClientSpec[] = Array.from({ length: procs }, (_, i) => {
+      const spec: ClientSpec = { config: loopConfig(config, i, options.smCount) };
+      const env = options.env?.(i);
+      if (env) spec.env = env;
+      return spec;
+    });
+    const orchestrated: Parameters<typeof runClients>[0] = { clients, workDir };
+    if (options.clientModule) orchestrated.clientModule = options.clientModule;
+    if (options.signal) orchestrated.signal = options.signal;
+    if (options.onEvent) orchestrated.onEvent = options.onEvent;
+    const outcome = await runClients(orchestrated);
+
+    const starts = outcome.clients.flatMap((c) => (c.result ? [BigInt(c.result.startNs)] : []));
+    const earliest = starts.length > 0 ? starts.reduce((a, b) => (a < b ? a : b)) : undefined;
+    const reports = outcome.clients.map((c) => report(config, c, earliest));
+    const traces = await loadTraces(outcome);
+    const result: PhaseResult = {
+      label: options.label,
+      procs,
+      complete: outcome.complete,
+      clients: reports,
+      aggregate: [...aggregateSummaries(config, reports, traces)],
+      switches: detectSwitches(traces),
+    };
+    result.aggregate.push(...switchSummaries(result.switches));
+    const prepared = outcome.clients.find((c) => c.prepared)?.prepared;
+    if (prepared) result.device = { name: prepared.deviceName, smCount: prepared.smCount, ctasPerLaunch: prepared.ctasPerLaunch };
+    if (outcome.reason) result.reason = outcome.reason;
+    return result;
+  } finally {
+    await rm(workDir, { recursive: true, force: true });
+  }
+}

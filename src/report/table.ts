@@ -1,0 +1,94 @@
+// The readable report: a header, one table of per-client summaries (solo first), and the aggregate
+// and context-switch summaries as lists. Generic over tagged summaries: whatever a client reports
+// becomes a column, named by the summary and formatted by its hint.
+import Table from 'cli-table3';
+import { fmtCuda } from '../info.js';
+import type { Summary } from '../metrics/summary.js';
+import type { ClientReport, PhaseResult } from '../phase.js';
+import type { RunResult } from '../run.js';
+import { formatDuration, formatSummaryValue } from './format.js';
+
+export { formatSummaryValue } from './format.js';
+
+function columns(rows: Summary[][]): Array<Pick<Summary, 'tag' | 'name'>> {
+  const seen = new Map<string, string>();
+  for (const row of rows) for (const s of row) if (!seen.has(s.tag)) seen.set(s.tag, s.name);
+  return [...seen].map(([tag, name]) => ({ tag, name }));
+}
+
+function clientLabel(c: ClientReport, solo: boolean): string {
+  const name = solo ? 'solo' : `${c.client}`;
+  return c.status === 'ok' ? name : `${name} (${c.status})`;
+}
+
+function clientTable(baseline: PhaseResult | undefined, shared: PhaseResult): string {
+  const rows: Array<{ label: string; summaries: Summary[] }> = [];
+  for (const c of baseline?.clients ?? []) rows.push({ label: clientLabel(c, true), summaries: c.summaries });
+  for (const c of shared.clients) rows.push({ label: clientLabel(c, false), summaries: c.summaries });
+  const cols = columns(rows.map((r) => r.summaries));
+  const table = new Table({
+    head: ['client', ...cols.map((c) => c.name)],
+    style: { head: [], border: [] },
+    colAligns: ['left', ...cols.map(() => 'right' as const)],
+  });
+  for (const row of rows) {
+    table.push([row.label, ...cols.map((c) => {
+      const s = row.summaries.find((x) => x.tag === c.tag);
+      return s ? formatSummaryValue(s) : '-';
+    })]);
+  }
+  return table.toString();
+}
+
+function list(title: string, items: Summary[]): string {
+  if (items.length === 0) return '';
+  const width = Math.max(...items.map((s) => s.name.length));
+  return [title, ...items.map((s) => `  ${s.name.padEnd(width)}  ${formatSummaryValue(s)}`)].join('\n');
+}
+
+function header(r: RunResult): string {
+  const o = r.options;
+  const g = r.environment.gpu;
+  const what = o.kernel === 'gemm' ? `gemm ${o.size}×${o.size}×${o.size} bf16→fp32` : `probe (${o.spinNs / 1e3} µs per CTA per launch, gap > ${o.gapThresholdNs / 1e3} µs)`;
+  const loop = o.loop === 'closed' ? 'closed loop' : `saturating (${o.depth} in flight)`;
+  const length = o.launches > 0 ? `${o.launches} launches each` : `${o.durationNs / 1e9} s`;
+  const clocks = [r.environment.clocksStart.smClockMHz, r.environment.clocksEnd?.smClockMHz];
+  const clockText = clocks[0] !== undefined ? ` · SM clock ${clocks[0]}${clocks[1] !== undefined ? ` → ${clocks[1]}` : ''} MHz` : '';
+  return [
+    `gpushare-micro ${r.environment.tool.version} — ${what}, ${o.procs} process${o.procs === 1 ? '' : 'es'}, time slicing, ${loop}, ${length}`,
+    `GPU ${g.index}: ${g.name} (${g.smCount} SMs, ${(g.memoryBytes / 2 ** 30).toFixed(0)} GiB, cc ${g.computeCapability}, compute mode ${g.computeMode})` +
+      ` · driver ${r.environment.driverVersion ?? '?'} · CUDA ${fmtCuda(r.environment.cudaDriverVersion)}${clockText}`,
+  ].join('\n');
+}
+
+function switchTitle(p: PhaseResult): string {
+  const w = p.switches.windowEndNs - p.switches.windowStartNs;
+  return w > 0
+    ? `Context switches (over the ${formatDuration(w)} in which every client was traced)`
+    : 'Context switches (no window in which every client was traced)';
+}
+
+function problems(r: RunResult): string {
+  const lines: string[] = [];
+  for (const phase of [r.baseline, r.shared]) {
+    if (!phase) continue;
+    for (const c of phase.clients) {
+      if (c.status === 'ok') continue;
+      const why = c.error?.message ?? (c.signal ? `killed by ${c.signal}` : c.exitCode !== undefined && c.exitCode !== null ? `exit code ${c.exitCode}` : c.status);
+      lines.push(`  ${phase.label} client ${c.client}${c.pid ? ` (pid ${c.pid})` : ''}: ${c.status} — ${why}`);
+      const tail = c.stderr?.trim().split('\n').slice(-3) ?? [];
+      for (const t of tail) lines.push(`      stderr: ${t}`);
+    }
+  }
+  if (lines.length === 0) return '';
+  return [`INCOMPLETE: ${r.reason ?? 'some clients did not finish'}`, ...lines].join('\n');
+}
+
+export function formatRunResult(r: RunResult): string {
+  const parts = [header(r), clientTable(r.baseline, r.shared)];
+  parts.push(list('Aggregate', [...r.shared.aggregate.filter((s) => !s.tag.startsWith('switch') && !s.tag.startsWith('slice')), ...r.comparison]));
+  parts.push(list(switchTitle(r.shared), r.shared.aggregate.filter((s) => s.tag.startsWith('switch') || s.tag.startsWith('slice'))));
+  const issues = problems(r);
+  if (issues) parts.push(issues);
+  return parts.filter(Boolean).join('\n\n');
+}

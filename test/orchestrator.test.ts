@@ -1,0 +1,134 @@
+// The orchestrator against a stand-in client (no GPU): start barrier, crash, failure, cancel, kill.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { LoopConfig } from '../src/binding/contract.js';
+import { runClients, type OrchestratorOptions } from '../src/orchestrator/orchestrator.js';
+
+const standIn = fileURLToPath(new URL('./fixtures/stand-in-client.mjs', import.meta.url));
+let workDir = '';
+
+const loop = (durationNs: number): LoopConfig => ({
+  kernel: 'gemm', device: 0, m: 64, n: 64, k: 64, durationNs, launches: 0, depth: 3, traceCapacity: 1000, warmupNs: 0, seed: 1,
+});
+
+function options(procs: number, durationNs: number, extra: Partial<OrchestratorOptions> = {}): OrchestratorOptions {
+  return { clients: Array.from({ length: procs }, () => ({ config: loop(durationNs) })), workDir, clientModule: standIn, ...extra };
+}
+
+function alive(pid: number | undefined): boolean {
+  if (pid === undefined) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function withBehaviour(behaviour: string, target: number, procs: number) {
+  process.env.STAND_IN_BEHAVIOUR = behaviour;
+  process.env.STAND_IN_TARGET = String(target);
+  process.env.STAND_IN_PROCS = String(procs);
+}
+
+beforeEach(async () => {
+  workDir = await mkdtemp(join(tmpdir(), 'gsm-orch-'));
+  withBehaviour('ok', 0, 1);
+});
+afterEach(async () => {
+  delete process.env.STAND_IN_BEHAVIOUR;
+  delete process.env.STAND_IN_TARGET;
+  delete process.env.STAND_IN_PROCS;
+  await rm(workDir, { recursive: true, force: true });
+});
+
+describe('start barrier', () => {
+  it('starts every client at the common start time, after all are prepared', async () => {
+    withBehaviour('ok', 0, 4);
+    const events: string[] = [];
+    const outcome = await runClients(options(4, 200e6, { onEvent: (e) => events.push(e.type) }));
+    expect(outcome.complete).toBe(true);
+    expect(outcome.clients.map((c) => c.status)).toEqual(['ok', 'ok', 'ok', 'ok']);
+    // 'started' comes after all four 'prepared' events.
+    expect(events.indexOf('started')).toBeGreaterThan(events.lastIndexOf('prepared'));
+    const startAt = BigInt(outcome.startAtNs!);
+    const starts = outcome.clients.map((c) => BigInt(c.result!.startNs));
+    for (const s of starts) expect(s >= startAt).toBe(true);
+    const skew = Number(starts.reduce((a, b) => (a > b ? a : b)) - starts.reduce((a, b) => (a < b ? a : b)));
+    expect(skew).toBeLessThan(20e6);
+    for (const c of outcome.clients) expect(alive(c.pid)).toBe(false);
+  });
+});
+
+describe('a client that crashes', () => {
+  it('is reported with its stderr; the others stop and keep partial results', async () => {
+    withBehaviour('crash-in-run', 1, 3);
+    const outcome = await runClients(options(3, 3e9));
+    expect(outcome.complete).toBe(false);
+    const crashed = outcome.clients[1]!;
+    expect(crashed.status).toBe('crashed');
+    expect(crashed.signal).toBe('SIGSEGV');
+    expect(crashed.stderr).toContain('simulated segfault');
+    expect(outcome.reason).toMatch(/client 1 .*SIGSEGV/);
+    for (const i of [0, 2]) {
+      const other = outcome.clients[i]!;
+      expect(other.status).toBe('stopped');
+      expect(other.result?.stopped).toBe(true);
+      expect(other.result!.latencyNs.length).toBeGreaterThan(0);
+      // Stopped early: well before the 3 s duration.
+      expect(Number(BigInt(other.result!.endNs) - BigInt(other.result!.startNs))).toBeLessThan(2.5e9);
+    }
+    for (const c of outcome.clients) expect(alive(c.pid)).toBe(false);
+  });
+
+  it('while preparing stops the others before the start', async () => {
+    withBehaviour('crash-in-prepare', 0, 2);
+    const outcome = await runClients(options(2, 1e9));
+    expect(outcome.complete).toBe(false);
+    expect(outcome.startAtNs).toBeUndefined();
+    expect(outcome.clients[0]!.status).toBe('crashed');
+    expect(outcome.clients[0]!.exitCode).toBe(7);
+    expect(outcome.clients[0]!.stderr).toContain('simulated crash while preparing');
+    expect(outcome.clients[1]!.status).toBe('stopped');
+    for (const c of outcome.clients) expect(alive(c.pid)).toBe(false);
+  });
+
+  it('reporting an error passes the CUDA error on', async () => {
+    withBehaviour('error-in-prepare', 1, 2);
+    const outcome = await runClients(options(2, 1e9));
+    expect(outcome.clients[1]!.status).toBe('failed');
+    expect(outcome.clients[1]!.error).toMatchObject({ code: 'ERR_CUDA', cudaError: 'cudaErrorMemoryAllocation' });
+    expect(outcome.reason).toContain('cudaErrorMemoryAllocation');
+  });
+});
+
+describe('cancellation', () => {
+  it('stops every client and leaves no process behind', async () => {
+    withBehaviour('ok', 0, 3);
+    const controller = new AbortController();
+    const began = Date.now();
+    const run = runClients(options(3, 30e9, { signal: controller.signal, onEvent: (e) => e.type === 'started' && setTimeout(() => controller.abort(), 300) }));
+    const outcome = await run;
+    expect(Date.now() - began).toBeLessThan(10_000);
+    expect(outcome.cancelled).toBe(true);
+    expect(outcome.complete).toBe(false);
+    expect(outcome.reason).toBe('cancelled');
+    for (const c of outcome.clients) {
+      expect(c.status).toBe('cancelled');
+      expect(c.result?.stopped).toBe(true);
+      expect(alive(c.pid)).toBe(false);
+    }
+  });
+
+  it('kills a client that ignores stop after the grace period', async () => {
+    withBehaviour('ignore-stop', 0, 2);
+    const controller = new AbortController();
+    const outcome = await runClients(options(2, 30e9, { graceMs: 500, signal: controller.signal, onEvent: (e) => e.type === 'started' && setTimeout(() => controller.abort(), 200) }));
+    expect(outcome.cancelled).toBe(true);
+    expect(outcome.clients[0]!.signal).toBe('SIGKILL');
+    for (const c of outcome.clients) expect(alive(c.pid)).toBe(false);
+  });
+});
