@@ -1,0 +1,94 @@
+// The addon loads anywhere it was built, reports "no GPU" cleanly, and rejects wrong arguments with
+// TypeErrors. The loader lists what it tried when nothing loads.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { NativeBinding } from '../src/binding/contract.js';
+import { addonCandidates, loadBinding } from '../src/binding/loader.js';
+import { AddonLoadError } from '../src/errors.js';
+
+let binding: NativeBinding | undefined;
+let loadError: Error | undefined;
+try {
+  binding = loadBinding();
+} catch (error) {
+  loadError = error as Error;
+}
+
+describe('loader', () => {
+  it('fails with every path it tried and what to do', async () => {
+    const empty = await mkdtemp(join(tmpdir(), 'gsm-empty-'));
+    try {
+      const error = (() => {
+        try {
+          loadBinding(empty);
+        } catch (e) {
+          return e as AddonLoadError;
+        }
+        throw new Error('expected a failure');
+      })();
+      expect(error).toBeInstanceOf(AddonLoadError);
+      expect(error.code).toBe('ERR_ADDON_LOAD');
+      for (const candidate of addonCandidates(empty)) expect(error.message).toContain(candidate);
+      expect(error.message).toContain('npm run build:native');
+    } finally {
+      await rm(empty, { recursive: true, force: true });
+    }
+  });
+});
+
+describe.skipIf(!binding)('native addon', () => {
+  if (!binding) console.warn(`[skip] addon tests: ${loadError?.message.split('\n')[0]}`);
+
+  it('reports its build without touching CUDA', () => {
+    const info = binding!.addonInfo();
+    expect(info.napiVersion).toBe(8);
+    expect(info.intervalBytes).toBe(16);
+    expect(info.cudaRuntimeVersion).toBeGreaterThanOrEqual(12000);
+    expect(info.cudaArchitectures).toMatch(/\d/);
+  });
+
+  it('answers cudaDevices() either with devices or with a coded reason', async () => {
+    const cuda = await binding!.cudaDevices();
+    if (cuda.available) {
+      expect(cuda.devices.length).toBeGreaterThan(0);
+      expect(cuda.devices[0]!.smCount).toBeGreaterThan(0);
+    } else {
+      expect(cuda.devices).toEqual([]);
+      expect(cuda.error?.code).toBe('ERR_NO_GPU');
+      expect(cuda.error?.cudaError).toMatch(/^cudaError/);
+    }
+  });
+
+  it('answers nvmlSnapshot() with devices or a reason', async () => {
+    const snap = await binding!.nvmlSnapshot();
+    if (!snap.available) expect(snap.reason).toMatch(/NVML|nvml|libnvidia-ml/);
+    else expect(snap.driverVersion).toMatch(/^\d+\./);
+  });
+
+  it.each([
+    ['no argument', []],
+    ['a number', [5]],
+    ['an unknown kernel', [{ kernel: 'conv', device: 0 }]],
+    ['a string size', [{ kernel: 'gemm', device: 0, m: '4', n: 4, k: 4 }]],
+    ['a negative size', [{ kernel: 'gemm', device: 0, m: -4, n: 4, k: 4 }]],
+    ['both duration and launches', [{ kernel: 'gemm', device: 0, m: 4, n: 4, k: 4, durationNs: 1e9, launches: 5, depth: 1, traceCapacity: 0, warmupNs: 0, seed: 1 }]],
+  ])('TimedLoop with %s throws a TypeError', (_label, args) => {
+    const Ctor = binding!.TimedLoop as unknown as new (...a: unknown[]) => unknown;
+    expect(() => new Ctor(...args)).toThrow(TypeError);
+  });
+
+  it('run() without a bigint start throws a TypeError; run() before prepare() rejects', async () => {
+    const loop = new binding!.TimedLoop({ kernel: 'gemm', device: 0, m: 8, n: 8, k: 8, durationNs: 1e8, launches: 0, depth: 1, traceCapacity: 0, warmupNs: 0, seed: 1 });
+    expect(() => (loop.run as unknown as (x: unknown) => unknown)(5)).toThrow(TypeError);
+    await expect(loop.run(0n)).rejects.toMatchObject({ code: 'ERR_STATE' });
+    loop.release();
+  });
+
+  it('gemmCompute with wrong arguments throws a TypeError', () => {
+    const f = binding!.gemmCompute as unknown as (...a: unknown[]) => unknown;
+    expect(() => f()).toThrow(TypeError);
+    expect(() => f({ device: 0, m: 2, n: 2, k: 2, a: new Float32Array(4), b: new Uint16Array(4) })).toThrow(TypeError);
+  });
+});

@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import { parseDuration, resolveRunConfig } from '../src/config.js';
+import { OptionError } from '../src/errors.js';
+
+function optionError(fn: () => unknown): OptionError {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(OptionError);
+    return error as OptionError;
+  }
+  throw new Error('expected an OptionError');
+}
+
+describe('resolveRunConfig', () => {
+  it('fills the documented defaults', () => {
+    const c = resolveRunConfig({ seed: 5 });
+    expect(c).toMatchObject({ kernel: 'gemm', procs: 4, durationNs: 5e9, launches: 0, size: 4096, loop: 'saturate', depth: 3, baseline: true, device: 0, seed: 5 });
+  });
+
+  it('accepts CLI strings', () => {
+    const c = resolveRunConfig({ kernel: 'probe', procs: '2', duration: '500ms', size: '1024', loop: 'closed', spinUs: '250' });
+    expect(c).toMatchObject({ kernel: 'probe', procs: 2, durationNs: 5e8, size: 1024, loop: 'closed', depth: 1, spinNs: 250_000 });
+  });
+
+  it('draws a fresh seed when none is given', () => {
+    expect(resolveRunConfig({}).seed).not.toBe(resolveRunConfig({}).seed);
+  });
+
+  it('names the option and lists the valid kernels', () => {
+    const e = optionError(() => resolveRunConfig({ kernel: 'conv2' }));
+    expect(e.option).toBe('--kernel');
+    expect(e.message).toBe('invalid --kernel: expected one of gemm, probe, got "conv2"');
+  });
+
+  it.each([0, 65, 2.5, '-1', 'four', ''])('rejects --procs %s', (procs) => {
+    expect(optionError(() => resolveRunConfig({ procs })).message).toMatch(/^invalid --procs: expected an integer in 1\.\.64, got /);
+  });
+
+  it.each(['0s', '5x', 'ms', '-1s', '2h', '10ms'])('rejects --duration %s', (duration) => {
+    expect(optionError(() => resolveRunConfig({ duration })).option).toBe('--duration');
+  });
+
+  it.each([0, 40000, 1.5, 'big'])('rejects --size %s', (size) => {
+    expect(optionError(() => resolveRunConfig({ size })).option).toBe('--size');
+  });
+
+  it('rejects --duration with --launches, --depth with a closed loop, an unknown loop', () => {
+    expect(optionError(() => resolveRunConfig({ duration: '1s', launches: 10 })).option).toBe('--launches');
+    expect(optionError(() => resolveRunConfig({ loop: 'closed', depth: 4 })).option).toBe('--depth');
+    expect(optionError(() => resolveRunConfig({ loop: 'open' })).message).toContain('saturate, closed');
+  });
+
+  it('keeps every message on one line', () => {
+    for (const bad of [{ kernel: 'x' }, { procs: 99 }, { duration: 'soon' }, { size: -1 }, { warmup: 'x' }]) {
+      expect(optionError(() => resolveRunConfig(bad)).message).not.toContain('\n');
+    }
+  });
+});
+
+describe('parseDuration', () => {
+  it.each([
+    ['5s', 5e9],
+    ['500ms', 5e8],
+    ['1.5', 1.5e9],
+    ['1m', 60e9],
+    ['250us', 250e3],
+    [2, 2e9],
+  ])('%s', (raw, ns) => {
+    expect(parseDuration('--duration', raw, 0, 3600e9)).toBe(ns);
+  });
+});

@@ -1,0 +1,67 @@
+// The native timed loop on the GPU: samples, CTA traces on %globaltimer/%smid, probe placement.
+import { describe, expect, it } from 'vitest';
+import { decodeIntervals } from '../../src/metrics/traces.js';
+import { checkGpu } from './gpu.js';
+
+const gpu = await checkGpu('loop.test.ts');
+
+describe.skipIf(!gpu.available)('native timed loop', () => {
+  it('records every launch and traces CTAs on real SMs', async () => {
+    const loop = new gpu.binding!.TimedLoop({
+      kernel: 'gemm', device: 0, m: 1024, n: 1024, k: 1024, durationNs: 0, launches: 200, depth: 3, traceCapacity: 64 * 100, warmupNs: 1e7, seed: 42,
+    });
+    const info = await loop.prepare();
+    expect(info.ctasPerLaunch).toBe(64);
+    expect(info.traceLaunchCapacity).toBe(100);
+    const r = await loop.run(process.hrtime.bigint());
+    loop.release();
+    expect(r.latencyNs.length).toBe(200);
+    expect(r.gpuNs.length).toBe(200);
+    expect(r.tracedLaunches).toBe(100);
+    for (const g of r.gpuNs) expect(g).toBeGreaterThan(0);
+    const t = decodeIntervals(new Uint8Array(r.trace), info.clock.gpuNs);
+    expect(t.start.length).toBe(6400);
+    for (let i = 0; i < t.start.length; i++) {
+      expect(t.start[i]).toBeGreaterThan(0);
+      expect(t.end[i]! - t.start[i]!).toBeGreaterThan(0);
+      expect(t.sm[i]).toBeLessThan(info.smCount);
+    }
+    // CTA lifetimes sit inside the run, on the same clock as the calibration reading after it.
+    const last = Math.max(...t.end);
+    expect(last).toBeLessThan(Number(r.clock.gpuNs - info.clock.gpuNs));
+  });
+
+  it('places one probe CTA on every SM and records no gaps when alone', async () => {
+    const loop = new gpu.binding!.TimedLoop({
+      kernel: 'probe', device: 0, probeActiveNs: 500_000, gapThresholdNs: 4000, gapCapacity: 100000, durationNs: 0, launches: 20, depth: 1, traceCapacity: gpu.smCount * 20, warmupNs: 0, seed: 1,
+    });
+    const info = await loop.prepare();
+    const r = await loop.run(0n);
+    loop.release();
+    const t = decodeIntervals(new Uint8Array(r.trace), info.clock.gpuNs);
+    const perLaunch = info.ctasPerLaunch;
+    expect(perLaunch).toBe(gpu.smCount);
+    for (let l = 0; l < 20; l++) {
+      const sms = new Set(Array.from(t.sm.subarray(l * perLaunch, (l + 1) * perLaunch)));
+      expect(sms.size).toBe(gpu.smCount);
+    }
+    // Each CTA ran at least its active time.
+    for (let i = 0; i < t.start.length; i++) expect(t.end[i]! - t.start[i]!).toBeGreaterThanOrEqual(500_000);
+    expect(r.gapsObserved).toBeLessThan(20 * gpu.smCount * 0.05);
+  });
+
+  it('stop() ends a long loop early and the result says so', async () => {
+    const loop = new gpu.binding!.TimedLoop({
+      kernel: 'gemm', device: 0, m: 512, n: 512, k: 512, durationNs: 60e9, launches: 0, depth: 3, traceCapacity: 0, warmupNs: 0, seed: 3,
+    });
+    await loop.prepare();
+    const running = loop.run(0n);
+    await expect(loop.prepare()).rejects.toMatchObject({ code: 'ERR_STATE' });
+    setTimeout(() => loop.stop(), 300);
+    const r = await running;
+    loop.release();
+    expect(r.stopped).toBe(true);
+    expect(Number(r.endNs - r.startNs)).toBeLessThan(5e9);
+    expect(r.latencyNs.length).toBeGreaterThan(10);
+  });
+});

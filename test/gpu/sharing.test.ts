@@ -1,0 +1,55 @@
+// Whole measurements on the GPU: the probe finds time slicing between two processes, and a
+// two-process gemm run reports switches, slowdowns and an aggregate against solo.
+import { describe, expect, it } from 'vitest';
+import { pick } from '../../src/metrics/summary.js';
+import { probe } from '../../src/probe.js';
+import { run } from '../../src/run.js';
+import { checkGpu } from './gpu.js';
+import { validateRunResult } from '../../src/report/schema.js';
+
+const gpu = await checkGpu('sharing.test.ts');
+const value = (list: Array<{ tag: string; value: number }>, tag: string) => pick(list as never, tag)?.value;
+
+describe.skipIf(!gpu.available)('sharing measurements', () => {
+  it('probe alone sees no context switches', async () => {
+    const r = await probe({ procs: 1, duration: '1s' });
+    expect(r.complete).toBe(true);
+    expect(r.shared.switches.count).toBe(0);
+    expect(r.shared.clients[0]!.gapsObserved).toBeLessThan(100);
+  });
+
+  it('probe under two processes finds the time slicing', async () => {
+    const r = await probe({ procs: 2, duration: '2s' });
+    expect(r.complete).toBe(true);
+    const s = r.shared.switches;
+    expect(s.count).toBeGreaterThan(20);
+    // Both clients were switched out, many times.
+    for (const c of r.shared.clients) expect(c.gapsObserved).toBeGreaterThan(10 * gpu.smCount);
+    expect(s.slice!.p50).toBeGreaterThan(50_000);
+    expect(s.slice!.p50).toBeLessThan(200e6);
+    expect(s.gap!.p50).toBeGreaterThan(0);
+    expect(s.overheadFraction).toBeGreaterThan(0);
+    expect(s.overheadFraction).toBeLessThan(0.5);
+    // Switches alternate between the two clients.
+    for (const sw of s.switches.slice(0, 50)) expect(sw.from).not.toBe(sw.to);
+    validateRunResult(JSON.parse(JSON.stringify(r)));
+  });
+
+  it('two gemm processes report switches, slowdown and aggregate against solo', async () => {
+    const r = await run({ kernel: 'gemm', procs: 2, size: 2048, duration: '2s' });
+    expect(r.complete).toBe(true);
+    expect(r.baseline?.clients[0]?.status).toBe('ok');
+    expect(r.shared.switches.count).toBeGreaterThan(5);
+    for (const c of r.shared.clients) {
+      const slowdown = value(c.summaries, 'slowdown')!;
+      expect(slowdown).toBeGreaterThan(1.3);
+      expect(slowdown).toBeLessThan(4);
+      expect(value(c.summaries, 'latency.p99')).toBeGreaterThan(0);
+    }
+    const aggregate = value(r.comparison, 'aggregate.vsSolo')!;
+    expect(aggregate).toBeGreaterThan(0.6);
+    expect(aggregate).toBeLessThan(1.2);
+    expect(value(r.shared.aggregate, 'startSkew')).toBeLessThan(10e6);
+    validateRunResult(JSON.parse(JSON.stringify(r)));
+  });
+});

@@ -1,0 +1,73 @@
+// run() end to end against stand-in clients (no GPU): phases, ratios against solo, switch analysis
+// from the clients' traces, the result schema and the printed table.
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Environment } from '../src/environment.js';
+import { pick } from '../src/metrics/summary.js';
+import { validateRunResult } from '../src/report/schema.js';
+import { formatRunResult } from '../src/report/table.js';
+import { run } from '../src/run.js';
+
+const clientModule = fileURLToPath(new URL('./fixtures/stand-in-client.mjs', import.meta.url));
+const environment = (): Environment => ({
+  tool: { name: 'gpushare-micro', version: '0.0.0-test' },
+  node: process.version,
+  platform: 'linux-x64',
+  hostname: 'test',
+  addon: { version: '0.0.0', napiVersion: 8, cudaRuntimeVersion: 13000, cudaArchitectures: '90-real', intervalBytes: 16 },
+  driverVersion: '580.00',
+  cudaDriverVersion: 13000,
+  cudaRuntimeVersion: 13000,
+  gpu: { index: 0, name: 'Stand-in GPU', uuid: 'GPU-0', pciBusId: '0000:00:00.0', computeCapability: '9.0', smCount: 8, memoryBytes: 8 * 2 ** 30, l2Bytes: 2 ** 20, sharedMemoryPerSmBytes: 1 << 16, computeMode: 'default' },
+  clocksStart: { at: new Date().toISOString() },
+  nvml: { available: false, reason: 'stand-in' },
+});
+
+afterEach(() => {
+  delete process.env.STAND_IN_PROCS;
+  delete process.env.STAND_IN_BEHAVIOUR;
+  delete process.env.STAND_IN_TARGET;
+});
+
+describe('run() with stand-in clients', () => {
+  it('measures solo then shared, compares them, and finds the switches in the traces', async () => {
+    process.env.STAND_IN_PROCS = '2';
+    const result = await run({ procs: 2, duration: '300ms', size: 256, seed: 1 }, { clientModule, environment: environment() });
+    expect(result.complete).toBe(true);
+    expect(result.baseline?.procs).toBe(1);
+    expect(result.shared.clients).toHaveLength(2);
+    for (const c of result.shared.clients) {
+      expect(c.status).toBe('ok');
+      expect(pick(c.summaries, 'slowdown')?.value).toBeGreaterThan(0);
+      expect(pick(c.summaries, 'latency.p99')?.value).toBeGreaterThan(5e6);
+    }
+    // The stand-ins take turns in 2 ms slices with 50 us between them.
+    const s = result.shared.switches;
+    expect(s.count).toBeGreaterThan(20);
+    expect(s.slice!.p50).toBeGreaterThan(1.9e6);
+    expect(s.slice!.p50).toBeLessThanOrEqual(2e6);
+    expect(s.gap!.p50).toBeGreaterThanOrEqual(50e3);
+    expect(s.gap!.p50).toBeLessThan(80e3);
+    expect(pick(result.comparison, 'aggregate.vsSolo')).toBeDefined();
+    validateRunResult(JSON.parse(JSON.stringify(result)));
+    const table = formatRunResult(result);
+    for (const text of ['solo', 'p99 latency', 'slowdown vs solo', 'aggregate throughput vs solo', 'time slice p50', 'switching overhead']) {
+      expect(table).toContain(text);
+    }
+  });
+
+  it('keeps partial results, marked incomplete, when a client crashes', async () => {
+    process.env.STAND_IN_PROCS = '3';
+    process.env.STAND_IN_BEHAVIOUR = 'crash-in-run';
+    process.env.STAND_IN_TARGET = '2';
+    const result = await run({ procs: 3, duration: '2s', size: 256, baseline: false }, { clientModule, environment: environment() });
+    expect(result.complete).toBe(false);
+    expect(result.reason).toMatch(/client 2 .*SIGSEGV/);
+    expect(result.shared.clients[2]!.status).toBe('crashed');
+    expect(result.shared.clients[2]!.stderr).toContain('simulated segfault');
+    expect(result.shared.clients[0]!.status).toBe('stopped');
+    expect(result.shared.clients[0]!.launches).toBeGreaterThan(0);
+    validateRunResult(JSON.parse(JSON.stringify(result)));
+    expect(formatRunResult(result)).toContain('INCOMPLETE');
+  });
+});
