@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Runs on the GPU host (see docs/results/README.md): every GPU test and the documented commands,
+# with logs under $OUT (or ./gpu-out). Build and pack first on a development machine:
+#   npm install && npm run build:ts && ../shared/tools/gpu-pack
+set -uo pipefail
+OUT=${OUT:-$PWD/gpu-out}
+mkdir -p "$OUT"
+source .gpu/activate
+export GPUSHARE_ADDON=${GPUSHARE_ADDON:-$PWD/build/Release/gpushare_micro.node}
+{
+  date -u +%Y-%m-%dT%H:%M:%SZ
+  nvidia-smi --query-gpu=name,driver_version,compute_mode,mig.mode.current,persistence_mode,clocks.sm,clocks.max.sm --format=csv
+  node --version
+} > "$OUT/host.txt" 2>&1
+run() { # name, command...
+  local name=$1; shift
+  echo "\$ $*" > "$OUT/$name.txt"
+  "$@" >> "$OUT/$name.txt" 2>&1
+  echo "exit=$?" >> "$OUT/$name.txt"
+}
+npx gpushare-micro info >> "$OUT/host.txt" 2>&1
+run tests npx vitest run
+run gemm-p4 npx gpushare-micro --kernel gemm --procs 4 --json "$OUT/gemm-p4.json"
+run gemm-p1 npx gpushare-micro --kernel gemm --procs 1
+run gemm-p2 npx gpushare-micro --kernel gemm --procs 2
+run probe-p2 npx gpushare-micro probe --procs 2
+run probe-p4 npx gpushare-micro probe --procs 4
+echo "leftover processes (client-main, nvidia-cuda-mps): $(pgrep -c -f 'client-main|nvidia-cuda-mps')" >> "$OUT/host.txt"
+tail -n 5 "$OUT/tests.txt"; grep -h exit= "$OUT"/*.txt | sort | uniq -c
