@@ -15,7 +15,7 @@ export const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..'
 /** The candidate files, in the order they are tried. */
 export function addonCandidates(root = packageRoot): string[] {
   const candidates: string[] = [];
-  if (process.env.GPUSHARE_ADDON) candidates.push(resolve(process.env.GPUSHARE_ADDON));
+  if (process.env.GPUSHARE_ADDON && root === packageRoot) candidates.push(resolve(process.env.GPUSHARE_ADDON));
   candidates.push(join(root, 'build', 'Release', 'gpushare_micro.node'));
   candidates.push(join(root, 'build', 'Debug', 'gpushare_micro.node'));
   const prebuilds = join(root, 'prebuilds', `${process.platform}-${process.arch}`);

@@ -7,7 +7,8 @@
 // Cancellation (AbortSignal, e.g. Ctrl-C) stops every client; any that has not exited after a grace
 // period is killed.
 import { fork, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { packageRoot } from '../binding/loader.js';
 import type { LoopConfig } from '../binding/contract.js';
 import { isFromClient, type ClientRaw, type FromClient, type PreparedInfo, type ToClient, type WireError } from './messages.js';
 
@@ -68,7 +69,8 @@ export interface OrchestratorOptions {
 }
 
 const STDERR_TAIL = 8192;
-export const defaultClientModule = fileURLToPath(new URL('./client-main.js', import.meta.url));
+/** The compiled client entry (also when this module runs from src/ under a test runner). */
+export const defaultClientModule = join(packageRoot, 'dist', 'orchestrator', 'client-main.js');
 
 interface Slot {
   outcome: ClientOutcome;
