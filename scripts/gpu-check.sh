@@ -6,6 +6,9 @@ set -uo pipefail
 OUT=${OUT:-$PWD/gpu-out}
 mkdir -p "$OUT"
 source .gpu/activate
+# npx would resolve this project's own bin by installing it into npm's npx cache, which needs the
+# registry (or a warm cache); the GPU host has neither, so put the same entry point on PATH.
+export PATH=$PWD/node_modules/.bin:$PATH
 export GPUSHARE_ADDON=${GPUSHARE_ADDON:-$PWD/build/Release/gpushare_micro.node}
 {
   date -u +%Y-%m-%dT%H:%M:%SZ
@@ -18,12 +21,12 @@ run() { # name, command...
   "$@" >> "$OUT/$name.txt" 2>&1
   echo "exit=$?" >> "$OUT/$name.txt"
 }
-npx gpushare-micro info >> "$OUT/host.txt" 2>&1
-run tests npx vitest run
-run gemm-p4 npx gpushare-micro --kernel gemm --procs 4 --json "$OUT/gemm-p4.json"
-run gemm-p1 npx gpushare-micro --kernel gemm --procs 1
-run gemm-p2 npx gpushare-micro --kernel gemm --procs 2
-run probe-p2 npx gpushare-micro probe --procs 2
-run probe-p4 npx gpushare-micro probe --procs 4
+gpushare-micro info >> "$OUT/host.txt" 2>&1
+run gemm-p4 gpushare-micro --kernel gemm --procs 4 --json "$OUT/gemm-p4.json"
+run gemm-p1 gpushare-micro --kernel gemm --procs 1
+run gemm-p2 gpushare-micro --kernel gemm --procs 2
+run probe-p2 gpushare-micro probe --procs 2
+run probe-p4 gpushare-micro probe --procs 4
 echo "leftover processes (client-main, nvidia-cuda-mps): $(pgrep -c -f 'client-main|nvidia-cuda-mps')" >> "$OUT/host.txt"
+run tests npx vitest run
 tail -n 5 "$OUT/tests.txt"; grep -h exit= "$OUT"/*.txt | sort | uniq -c

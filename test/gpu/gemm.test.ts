@@ -64,9 +64,9 @@ describe.skipIf(!gpu.available)('gemm (bf16 in, fp32 accumulate) on the GPU', ()
   });
 
   it('reports a CUDA failure as an Error with a code and the CUDA error name', async () => {
-    // 9e9 trace records are 144 GB: more than the device has.
+    // 1e10 trace records are 160 GB: more than the device has.
     const loop = new gpu.binding!.TimedLoop({
-      kernel: 'gemm', device: 0, m: 64, n: 64, k: 64, durationNs: 1e8, launches: 0, depth: 1, traceCapacity: 9e9, warmupNs: 0, seed: randomInt(1, 1000),
+      kernel: 'gemm', device: 0, m: 64, n: 64, k: 64, durationNs: 1e8, launches: 0, depth: 1, traceCapacity: 1e10, warmupNs: 0, seed: randomInt(1, 1000),
     });
     await expect(loop.prepare()).rejects.toMatchObject({ code: 'ERR_CUDA', cudaError: 'cudaErrorMemoryAllocation' });
     loop.release();
