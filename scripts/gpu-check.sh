@@ -29,4 +29,5 @@ run probe-p2 gpushare-micro probe --procs 2
 run probe-p4 gpushare-micro probe --procs 4
 echo "leftover processes (client-main, nvidia-cuda-mps): $(pgrep -c -f 'client-main|nvidia-cuda-mps')" >> "$OUT/host.txt"
 run tests npx vitest run
-tail -n 5 "$OUT/tests.txt"; grep -h exit= "$OUT"/*.txt | sort | uniq -c
+echo "leftover processes after the tests: $(pgrep -c -f 'client-main|nvidia-cuda-mps')" >> "$OUT/tests.txt"
+tail -n 6 "$OUT/tests.txt"; grep -h exit= "$OUT"/*.txt | sort | uniq -c
