@@ -4,23 +4,20 @@ import { dirname, resolve } from 'node:path';
 import { AddonLoadError, CancelledError, NoGpuError, OptionError } from '../errors.js';
 import { EXIT } from './exit-codes.js';
 
+// Expected failures: their message is the whole story, printed as one line.
+const EXPECTED: Array<[new (...args: never[]) => Error, number]> = [
+  [OptionError, EXIT.usage],
+  [NoGpuError, EXIT.noGpu],
+  [AddonLoadError, EXIT.noGpu],
+  [CancelledError, EXIT.interrupted],
+];
+
 export function fail(error: unknown): number {
   const e = error as Error & { code?: string };
-  if (error instanceof OptionError) {
+  const known = EXPECTED.find(([type]) => error instanceof type);
+  if (known) {
     console.error(`gpushare-micro: ${e.message}`);
-    return EXIT.usage;
-  }
-  if (error instanceof NoGpuError) {
-    console.error(`gpushare-micro: ${e.message}`);
-    return EXIT.noGpu;
-  }
-  if (error instanceof AddonLoadError) {
-    console.error(`gpushare-micro: ${e.message}`);
-    return EXIT.noGpu;
-  }
-  if (error instanceof CancelledError) {
-    console.error(`gpushare-micro: ${e.message}`);
-    return EXIT.interrupted;
+    return known[1];
   }
   console.error(`gpushare-micro: ${e?.code ? `[${e.code}] ` : ''}${e?.message ?? String(error)}`);
   if (process.env.GPUSHARE_DEBUG && e?.stack) console.error(e.stack);

@@ -8,7 +8,7 @@
 //         <------------------------ go {startAtNs}   (one common start time for all)
 //   result | error --------------->
 //         <------------------------ stop  (at any time: end early, send what was measured)
-import type { LoopConfig } from '../binding/contract.js';
+import type { LoopConfig, PrepareInfo } from '../binding/contract.js';
 
 export interface ClockReading {
   hostNs: string;
@@ -16,15 +16,8 @@ export interface ClockReading {
   uncertaintyNs: number;
 }
 
-export interface PreparedInfo {
-  deviceName: string;
-  smCount: number;
-  ctasPerLaunch: number;
-  warmupLaunches: number;
-  warmupMs: number;
-  traceLaunchCapacity: number;
-  clock: ClockReading;
-}
+/** The native PrepareInfo with its clock reading made serialisable. */
+export type PreparedInfo = Omit<PrepareInfo, 'clock'> & { clock: ClockReading };
 
 /** What one client measured, as it crosses the process boundary. */
 export interface ClientRaw {
