@@ -44,7 +44,7 @@ function commonOptions(cmd: Command): Command {
     .option('-q, --quiet', 'no progress on stderr');
 }
 
-async function execute(flags: Flags, kernelDefault: Partial<RunOptions>, command: Command): Promise<number> {
+async function execute(flags: Flags, kernelDefault: Partial<RunOptions>): Promise<number> {
   const { json, quiet, ...rest } = flags;
   const options: RunOptions = { ...kernelDefault };
   for (const [key, value] of Object.entries(rest)) if (value !== undefined) (options as Record<string, unknown>)[key] = value;
@@ -71,7 +71,6 @@ async function execute(flags: Flags, kernelDefault: Partial<RunOptions>, command
     return fail(error);
   } finally {
     interrupt?.dispose();
-    void command;
   }
 }
 
@@ -82,8 +81,8 @@ export function runCommand(): Command {
     .option('-s, --size <n>', `gemm: n of an n×n×n product (default ${DEFAULTS.size})`)
     .option('--no-baseline', 'skip the solo baseline (no slowdown or aggregate ratios)');
   commonOptions(cmd);
-  cmd.action(async (flags: Flags, command: Command) => {
-    process.exitCode = await execute(flags, {}, command);
+  cmd.action(async (flags: Flags) => {
+    process.exitCode = await execute(flags, {});
   });
   return cmd;
 }
@@ -93,9 +92,9 @@ export function probeCommand(): Command {
     .description(`characterise the GPU's time slicing with the probe kernel (default ${PROBE_DEFAULTS.procs} processes, ${PROBE_DEFAULTS.duration})`)
     .option('--baseline', 'also run one probe client alone first');
   commonOptions(cmd);
-  cmd.action(async (flags: Flags, command: Command) => {
+  cmd.action(async (flags: Flags) => {
     const defaults: Partial<RunOptions> = { procs: PROBE_DEFAULTS.procs, duration: PROBE_DEFAULTS.duration, baseline: false, kernel: 'probe' };
-    process.exitCode = await execute({ ...flags, baseline: flags.baseline ?? false }, defaults, command);
+    process.exitCode = await execute({ ...flags, baseline: flags.baseline ?? false }, defaults);
   });
   return cmd;
 }
