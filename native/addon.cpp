@@ -4,6 +4,7 @@
 #include <napi.h>
 #include "device_info.h"
 #include "gemm_compute.h"
+#include "green_binding.h"
 #include "loop_binding.h"
 #include "nvml.h"
 
@@ -13,6 +14,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   gsm::registerNvml(env, exports);
   gsm::registerLoop(env, exports);
   gsm::registerGemmCompute(env, exports);
+  gsm::registerGreenContexts(env, exports);
   return exports;
 }
 }  // namespace

@@ -4,29 +4,60 @@
 #include <cstring>
 #include <memory>
 #include "args.h"
+#include "errors.h"
 #include "async.h"
 #include "timed_loop.h"
 
 namespace gsm {
 namespace {
 
+std::vector<int64_t> shapeField(const Napi::Object& o, const char* key) {
+  Napi::Value v = o.Get(key);
+  if (!v.IsArray()) throw Napi::TypeError::New(o.Env(), std::string("expected an array of integers for ") + key);
+  Napi::Array a = v.As<Napi::Array>();
+  std::vector<int64_t> out;
+  for (uint32_t i = 0; i < a.Length() && i < 16; ++i) {
+    Napi::Value e = a.Get(i);
+    if (!e.IsNumber()) throw Napi::TypeError::New(o.Env(), std::string("expected an array of integers for ") + key);
+    const double d = e.As<Napi::Number>().DoubleValue();
+    if (!(d >= 1 && d <= 1 << 20) || d != static_cast<double>(static_cast<int64_t>(d))) {
+      throw Napi::TypeError::New(o.Env(), std::string("expected integers in [1, 2^20] in ") + key);
+    }
+    out.push_back(static_cast<int64_t>(d));
+  }
+  return out;
+}
+
+WorkloadSpec readWorkload(const Napi::Object& o) {
+  WorkloadSpec w;
+  w.kernel = stringField(o, "kernel");
+  w.impl = stringField(o, "impl");
+  w.dtype = stringField(o, "dtype");
+  w.shape = shapeField(o, "shape");
+  w.seed = static_cast<uint64_t>(numberField(o, "seed", 0, 9007199254740991.0));
+  if (w.kernel == "probe") {
+    w.probeActiveNs = static_cast<uint64_t>(numberField(o, "probeActiveNs", 1000, 10e9));
+    w.gapThresholdNs = static_cast<uint32_t>(numberField(o, "gapThresholdNs", 64, 1e9));
+    w.gapCapacity = static_cast<uint32_t>(intField(o, "gapCapacity", 1, 1 << 26));
+  }
+  try {
+    makeWorkload(w);  // constructing one makes no CUDA call: it only checks that this build has it
+  } catch (const NativeFailure& failure) {
+    throw Napi::TypeError::New(o.Env(), failure.info().message);
+  } catch (const std::exception& e) {
+    throw Napi::TypeError::New(o.Env(), std::string("invalid workload: ") + e.what());
+  }
+  return w;
+}
+
 LoopConfig readConfig(const Napi::Object& o) {
   LoopConfig c;
-  const std::string kernel = stringField(o, "kernel");
-  if (kernel == "gemm") {
-    c.kernel = KernelKind::Gemm;
-    c.m = intField(o, "m", 1, 1 << 17);
-    c.n = intField(o, "n", 1, 1 << 17);
-    c.k = intField(o, "k", 1, 1 << 17);
-  } else if (kernel == "probe") {
-    c.kernel = KernelKind::Probe;
-    c.probeActiveNs = static_cast<uint64_t>(numberField(o, "probeActiveNs", 1000, 10e9));
-    c.gapThresholdNs = static_cast<uint32_t>(numberField(o, "gapThresholdNs", 64, 1e9));
-    c.gapCapacity = static_cast<uint32_t>(intField(o, "gapCapacity", 1, 1 << 26));
-  } else {
-    throw Napi::TypeError::New(o.Env(), "expected kernel to be 'gemm' or 'probe'");
-  }
+  Napi::Value workload = o.Get("workload");
+  if (!workload.IsObject()) throw Napi::TypeError::New(o.Env(), "expected an object for workload");
+  c.workload = readWorkload(workload.As<Napi::Object>());
   c.device = intField(o, "device", 0, 1023);
+  c.streamPriority = intField(o, "streamPriority", -1024, 1024);
+  c.greenContext = intField(o, "greenContext", -1, 1 << 20);
   c.durationNs = static_cast<uint64_t>(numberField(o, "durationNs", 0, 86400e9));
   c.launches = static_cast<uint64_t>(numberField(o, "launches", 0, 1e12));
   if ((c.durationNs == 0) == (c.launches == 0)) {
@@ -35,7 +66,6 @@ LoopConfig readConfig(const Napi::Object& o) {
   c.depth = intField(o, "depth", 1, 1024);
   c.traceCapacity = static_cast<uint64_t>(numberField(o, "traceCapacity", 0, 1e10));
   c.warmupNs = static_cast<uint64_t>(numberField(o, "warmupNs", 0, 600e9));
-  c.seed = static_cast<uint64_t>(numberField(o, "seed", 0, 9007199254740991.0));
   return c;
 }
 
@@ -100,7 +130,11 @@ class LoopObject : public Napi::ObjectWrap<LoopObject> {
           Napi::Object o = Napi::Object::New(env);
           o.Set("deviceName", out->deviceName);
           o.Set("smCount", out->smCount);
+          o.Set("smsAvailable", out->smsAvailable);
           o.Set("ctasPerLaunch", out->ctasPerLaunch);
+          o.Set("streamPriority", out->streamPriority);
+          o.Set("flopsPerLaunch", out->flopsPerLaunch);
+          o.Set("bytesPerLaunch", out->bytesPerLaunch);
           o.Set("warmupLaunches", static_cast<double>(out->warmupLaunches));
           o.Set("warmupMs", out->warmupMs);
           o.Set("traceLaunchCapacity", static_cast<double>(out->traceLaunchCapacity));
@@ -136,8 +170,8 @@ class LoopObject : public Napi::ObjectWrap<LoopObject> {
           o.Set("gpuNs", toFloat64Array(env, out->gpuNs));
           o.Set("tracedLaunches", static_cast<double>(out->tracedLaunches));
           o.Set("trace", intervalsToBuffer(env, out->trace));
-          o.Set("gapsObserved", static_cast<double>(out->gapsObserved));
-          o.Set("gaps", intervalsToBuffer(env, out->gaps));
+          o.Set("gapsObserved", static_cast<double>(out->observations.gapsObserved));
+          o.Set("gaps", intervalsToBuffer(env, out->observations.gaps));
           o.Set("clock", clockToJs(env, out->clock));
           return o;
         },

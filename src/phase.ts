@@ -3,7 +3,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { LoopConfig } from './binding/contract.js';
+import type { LoopConfig, WorkloadSpec } from './binding/contract.js';
 import { probeGapCapacity, type RunConfig } from './config.js';
 import { distribution, durationSummaries } from './metrics/stats.js';
 import { summary, type Summary } from './metrics/summary.js';
@@ -58,24 +58,33 @@ export function flopsPerLaunch(config: RunConfig): number | undefined {
   return config.kernel === 'gemm' ? 2 * config.size ** 3 : undefined;
 }
 
+export function workloadSpec(config: RunConfig, client: number, smCount: number): WorkloadSpec {
+  // Each client draws its own inputs.
+  const seed = (config.seed + client * 7919) % Number.MAX_SAFE_INTEGER;
+  if (config.kernel === 'gemm') return { kernel: 'gemm', impl: 'own', dtype: 'bf16', shape: [config.size, config.size, config.size], seed };
+  return {
+    kernel: 'probe',
+    impl: 'own',
+    dtype: 'none',
+    shape: [],
+    seed,
+    probeActiveNs: config.spinNs,
+    gapThresholdNs: config.gapThresholdNs,
+    gapCapacity: probeGapCapacity(config, smCount),
+  };
+}
+
 export function loopConfig(config: RunConfig, client: number, smCount: number): LoopConfig {
-  const base: LoopConfig = {
-    kernel: config.kernel,
+  return {
+    workload: workloadSpec(config, client, smCount),
     device: config.device,
+    streamPriority: 0,
+    greenContext: -1,
     durationNs: config.durationNs,
     launches: config.launches,
     depth: config.depth,
     traceCapacity: config.traceRecords,
     warmupNs: config.warmupNs,
-    // Each client draws its own inputs.
-    seed: (config.seed + client * 7919) % Number.MAX_SAFE_INTEGER,
-  };
-  if (config.kernel === 'gemm') return { ...base, m: config.size, n: config.size, k: config.size };
-  return {
-    ...base,
-    probeActiveNs: config.spinNs,
-    gapThresholdNs: config.gapThresholdNs,
-    gapCapacity: probeGapCapacity(config, smCount),
   };
 }
 
