@@ -7,6 +7,7 @@
 #include "green_binding.h"
 #include "loop_binding.h"
 #include "nvml.h"
+#include "workload_binding.h"
 
 namespace {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
@@ -15,6 +16,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   gsm::registerLoop(env, exports);
   gsm::registerGemmCompute(env, exports);
   gsm::registerGreenContexts(env, exports);
+  gsm::registerWorkloadCheck(env, exports);
   return exports;
 }
 }  // namespace

@@ -7,54 +7,16 @@
 #include "errors.h"
 #include "async.h"
 #include "timed_loop.h"
+#include "workload_binding.h"
 
 namespace gsm {
 namespace {
-
-std::vector<int64_t> shapeField(const Napi::Object& o, const char* key) {
-  Napi::Value v = o.Get(key);
-  if (!v.IsArray()) throw Napi::TypeError::New(o.Env(), std::string("expected an array of integers for ") + key);
-  Napi::Array a = v.As<Napi::Array>();
-  std::vector<int64_t> out;
-  for (uint32_t i = 0; i < a.Length() && i < 16; ++i) {
-    Napi::Value e = a.Get(i);
-    if (!e.IsNumber()) throw Napi::TypeError::New(o.Env(), std::string("expected an array of integers for ") + key);
-    const double d = e.As<Napi::Number>().DoubleValue();
-    if (!(d >= 1 && d <= 1 << 20) || d != static_cast<double>(static_cast<int64_t>(d))) {
-      throw Napi::TypeError::New(o.Env(), std::string("expected integers in [1, 2^20] in ") + key);
-    }
-    out.push_back(static_cast<int64_t>(d));
-  }
-  return out;
-}
-
-WorkloadSpec readWorkload(const Napi::Object& o) {
-  WorkloadSpec w;
-  w.kernel = stringField(o, "kernel");
-  w.impl = stringField(o, "impl");
-  w.dtype = stringField(o, "dtype");
-  w.shape = shapeField(o, "shape");
-  w.seed = static_cast<uint64_t>(numberField(o, "seed", 0, 9007199254740991.0));
-  if (w.kernel == "probe") {
-    w.probeActiveNs = static_cast<uint64_t>(numberField(o, "probeActiveNs", 1000, 10e9));
-    w.gapThresholdNs = static_cast<uint32_t>(numberField(o, "gapThresholdNs", 64, 1e9));
-    w.gapCapacity = static_cast<uint32_t>(intField(o, "gapCapacity", 1, 1 << 26));
-  }
-  try {
-    makeWorkload(w);  // constructing one makes no CUDA call: it only checks that this build has it
-  } catch (const NativeFailure& failure) {
-    throw Napi::TypeError::New(o.Env(), failure.info().message);
-  } catch (const std::exception& e) {
-    throw Napi::TypeError::New(o.Env(), std::string("invalid workload: ") + e.what());
-  }
-  return w;
-}
 
 LoopConfig readConfig(const Napi::Object& o) {
   LoopConfig c;
   Napi::Value workload = o.Get("workload");
   if (!workload.IsObject()) throw Napi::TypeError::New(o.Env(), "expected an object for workload");
-  c.workload = readWorkload(workload.As<Napi::Object>());
+  c.workload = readWorkloadSpec(workload.As<Napi::Object>());
   c.device = intField(o, "device", 0, 1023);
   c.streamPriority = intField(o, "streamPriority", -1024, 1024);
   c.greenContext = intField(o, "greenContext", -1, 1 << 20);

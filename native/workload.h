@@ -25,6 +25,13 @@ struct WorkloadSpec {
   uint64_t seed = 0;
 };
 
+// A tensor copied back to the host as float (bf16/fp16 widened exactly), for correctness checks.
+struct HostTensor {
+  std::string name;            // e.g. "a", "b", "c"; the output is last
+  std::vector<int64_t> dims;   // row-major
+  std::vector<float> values;
+};
+
 // What the loop reads back after a run besides the CTA trace (the probe's gaps).
 struct Observations {
   uint64_t gapsObserved = 0;  // may exceed gaps.size() when the buffer overflowed
@@ -44,6 +51,9 @@ class Workload {
   // Called after warm-up and after each run: clear and read back per-run observations.
   virtual void resetObservations(cudaStream_t) {}
   virtual void collectObservations(Observations&) {}
+  // Inputs then the output of the last launch, copied to the host (synchronises the stream). The
+  // output is poisoned (NaN) by prepare(), so a launch that writes nothing cannot pass a check.
+  virtual std::vector<HostTensor> readTensors(cudaStream_t stream) = 0;
   virtual void release() noexcept = 0;
 };
 
@@ -57,4 +67,11 @@ void freeDevice(T*& p) noexcept {
   p = nullptr;
 }
 
+}  // namespace gsm
+
+namespace gsm {
+// Copies device buffers into HostTensors (synchronous).
+HostTensor bf16Tensor(const char* name, const uint16_t* device, std::vector<int64_t> dims);
+HostTensor fp16Tensor(const char* name, const uint16_t* device, std::vector<int64_t> dims);
+HostTensor floatTensor(const char* name, const float* device, std::vector<int64_t> dims);
 }  // namespace gsm

@@ -29,6 +29,10 @@ class GemmWorkload final : public Workload {
   double bytesPerLaunch() const override {
     return 2.0 * (static_cast<double>(m_) * k_ + static_cast<double>(k_) * n_) + 4.0 * m_ * n_;
   }
+  std::vector<HostTensor> readTensors(cudaStream_t stream) override {
+    GSM_CUDA(cudaStreamSynchronize(stream));
+    return {bf16Tensor("a", a_, {m_, k_}), bf16Tensor("b", b_, {k_, n_}), floatTensor("c", c_, {m_, n_})};
+  }
   void release() noexcept override {
     freeDevice(a_);
     freeDevice(b_);

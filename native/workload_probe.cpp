@@ -39,6 +39,7 @@ class ProbeWorkload final : public Workload {
       GSM_CUDA(cudaMemcpy(out.gaps.data(), gaps_, out.gaps.size() * sizeof(Interval), cudaMemcpyDeviceToHost));
     }
   }
+  std::vector<HostTensor> readTensors(cudaStream_t) override { return {}; }  // the probe computes nothing
   void release() noexcept override {
     freeDevice(gaps_);
     freeDevice(gapCount_);

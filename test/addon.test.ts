@@ -99,6 +99,13 @@ describe.skipIf(!binding)('native addon', () => {
     expect(() => partition('0')).toThrow(TypeError);
   });
 
+  it('workloadCheck with wrong arguments throws a TypeError', () => {
+    const check = binding!.workloadCheck as unknown as (...a: unknown[]) => unknown;
+    expect(() => check()).toThrow(TypeError);
+    expect(() => check(gemmWorkload(4))).toThrow(TypeError);
+    expect(() => check({ ...gemmWorkload(4), kernel: 'nope' }, 0)).toThrow(TypeError);
+  });
+
   it('gemmCompute with wrong arguments throws a TypeError', () => {
     const f = binding!.gemmCompute as unknown as (...a: unknown[]) => unknown;
     expect(() => f()).toThrow(TypeError);

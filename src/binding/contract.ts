@@ -210,6 +210,13 @@ export interface GreenGroup {
   grantedSms: number;
 }
 
+/** A tensor a workload read back, widened to float32; row-major. */
+export interface HostTensor {
+  name: string;
+  dims: number[];
+  values: Float32Array;
+}
+
 export interface NativeBinding {
   addonInfo(): AddonInfo;
   cudaDevices(): Promise<CudaDevices>;
@@ -217,6 +224,8 @@ export interface NativeBinding {
   TimedLoop: new (config: LoopConfig) => NativeTimedLoop;
   /** One gemm launch on the given inputs; C (fp32, row-major) poisoned with NaN before it. */
   gemmCompute(args: GemmComputeArgs): Promise<Float32Array>;
+  /** Prepares the workload (fresh random inputs, output poisoned with NaN), launches it once, and returns its inputs then its output. */
+  workloadCheck(spec: WorkloadSpec, device: number): Promise<HostTensor[]>;
   smPartitioning(device: number): Promise<SmPartitioning>;
   /** Splits the device's SMs into disjoint groups of at least these sizes, in order, one green context each. */
   createGreenContexts(args: { device: number; smCounts: number[] }): Promise<GreenGroup[]>;
