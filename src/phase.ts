@@ -9,7 +9,7 @@ import { distribution, durationSummaries } from './metrics/stats.js';
 import { summary, type Summary } from './metrics/summary.js';
 import { detectSwitches, switchSummaries, type ClientTrace, type SwitchAnalysis } from './metrics/switches.js';
 import { readIntervals } from './metrics/traces.js';
-import type { ClientOutcome, ClientSpec, ClientStatus, OrchestratorEvent, Outcome } from './orchestrator/orchestrator.js';
+import type { ClientOutcome, ClientStatus, OrchestratorEvent, Outcome, WorkerSpec } from './orchestrator/orchestrator.js';
 import { runClients } from './orchestrator/orchestrator.js';
 
 export interface ClientReport {
@@ -27,6 +27,10 @@ export interface ClientReport {
   summaries: Summary[];
   tracedLaunches: number;
   gapsObserved: number;
+  /** SMs the client could use (its green context's, or the device's). */
+  smsAvailable?: number;
+  /** The priority its stream got. */
+  streamPriority?: number;
   /** Every launch: enqueue time (from the client's start), host latency, GPU time (events). */
   samples: { enqueueNs: number[]; latencyNs: number[]; gpuNs: number[] };
 }
@@ -44,10 +48,9 @@ export interface PhaseResult {
 
 export interface PhaseOptions {
   config: RunConfig;
-  procs: number;
   label: PhaseResult['label'];
-  smCount: number;
-  env?: (client: number) => Record<string, string>;
+  /** The worker processes and the clients each hosts (from the sharing mode). */
+  workers: WorkerSpec[];
   clientModule?: string;
   signal?: AbortSignal;
   onEvent?: (event: OrchestratorEvent) => void;
@@ -117,6 +120,10 @@ function report(config: RunConfig, o: ClientOutcome, earliestStart: bigint | und
     samples: { enqueueNs: r?.enqueueNs ?? [], latencyNs: r?.latencyNs ?? [], gpuNs: r?.gpuNs ?? [] },
   };
   if (o.pid !== undefined) out.pid = o.pid;
+  if (o.prepared) {
+    out.smsAvailable = o.prepared.smsAvailable;
+    out.streamPriority = o.prepared.streamPriority;
+  }
   if (o.status !== 'ok') {
     out.exitCode = o.exitCode ?? null;
     out.signal = o.signal ?? null;
@@ -177,16 +184,11 @@ function aggregateSummaries(config: RunConfig, clients: ClientReport[], traces: 
 }
 
 export async function runPhase(options: PhaseOptions): Promise<PhaseResult> {
-  const { config, procs } = options;
+  const { config, workers } = options;
+  const procs = workers.reduce((n, w) => n + w.clients.length, 0);
   const workDir = await mkdtemp(join(tmpdir(), 'gpushare-micro-'));
   try {
-    const clients: ClientSpec[] = Array.from({ length: procs }, (_, i) => {
-      const spec: ClientSpec = { config: loopConfig(config, i, options.smCount) };
-      const env = options.env?.(i);
-      if (env) spec.env = env;
-      return spec;
-    });
-    const orchestrated: Parameters<typeof runClients>[0] = { clients, workDir };
+    const orchestrated: Parameters<typeof runClients>[0] = { workers, workDir };
     if (options.clientModule) orchestrated.clientModule = options.clientModule;
     if (options.signal) orchestrated.signal = options.signal;
     if (options.onEvent) orchestrated.onEvent = options.onEvent;

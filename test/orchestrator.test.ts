@@ -14,7 +14,7 @@ let workDir = '';
 const loop = (durationNs: number): LoopConfig => loopConfig(gemmWorkload(64), { durationNs, depth: 3, traceCapacity: 1000 });
 
 function options(procs: number, durationNs: number, extra: Partial<OrchestratorOptions> = {}): OrchestratorOptions {
-  return { clients: Array.from({ length: procs }, () => ({ config: loop(durationNs) })), workDir, clientModule: standIn, ...extra };
+  return { workers: Array.from({ length: procs }, (_, client) => ({ clients: [{ client, config: loop(durationNs) }] })), workDir, clientModule: standIn, ...extra };
 }
 
 function alive(pid: number | undefined): boolean {
