@@ -123,6 +123,9 @@ function report(config: RunConfig, o: ClientOutcome, earliestStart: bigint | und
   if (o.prepared) {
     out.smsAvailable = o.prepared.smsAvailable;
     out.streamPriority = o.prepared.streamPriority;
+    // Shown beside the client's figures where the mode sets them.
+    if (config.mode === 'green') out.summaries.unshift(summary('sms', 'SMs', 'count', o.prepared.smsAvailable));
+    if (config.mode === 'streams' || config.mode === 'green') out.summaries.unshift(summary('priority', 'priority', 'count', o.prepared.streamPriority));
   }
   if (o.status !== 'ok') {
     out.exitCode = o.exitCode ?? null;

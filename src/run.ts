@@ -101,8 +101,16 @@ export async function run(options: RunOptions = {}, controls: RunControls = {}):
   return measure(config, controls);
 }
 
-/** Runs an already validated configuration. */
-export async function measure(config: RunConfig, controls: RunControls = {}): Promise<RunResult> {
+interface Prepared {
+  binding?: NativeBinding;
+  environment: Environment;
+  ctx: ModeContext;
+  loop: (client: number) => ReturnType<typeof loopConfig>;
+  phase: (label: PhaseResult['label'], workers: Parameters<typeof runPhase>[0]['workers']) => Promise<PhaseResult>;
+}
+
+/** Everything before GPU work: the environment, the memory check, the mode's checks. */
+async function prepare(config: RunConfig, controls: RunControls): Promise<Prepared> {
   const binding = controls.environment ? undefined : loadBinding();
   const environment = controls.environment ?? (await captureEnvironment(binding!, config.device));
   const needed = clientMemoryBytes(config, environment.gpu.smCount) * config.procs;
@@ -127,7 +135,18 @@ export async function measure(config: RunConfig, controls: RunControls = {}): Pr
       onEvent: (event) => controls.onProgress?.({ phase: label, ...event }),
     });
   };
+  return { ...(binding ? { binding } : {}), environment, ctx, loop, phase };
+}
 
+/** The kernel alone, as the mode's baseline runs it (a sweep measures it once for many points). */
+export async function measureBaseline(config: RunConfig, controls: RunControls = {}): Promise<PhaseResult> {
+  const { ctx, loop, phase } = await prepare(config, controls);
+  return phase('baseline', [sharingMode(config.mode).solo(ctx, loop(0))]);
+}
+
+/** Runs an already validated configuration. */
+export async function measure(config: RunConfig, controls: RunControls = {}): Promise<RunResult> {
+  const { binding, environment, ctx, loop, phase } = await prepare(config, controls);
   const mode = sharingMode(config.mode);
   let session: ModeSession | undefined;
   let baseline: PhaseResult | undefined;
