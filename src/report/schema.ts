@@ -27,6 +27,8 @@ const switches = z.object({
   gap: distribution.optional(),
   overheadFraction: z.number().min(0),
   overlapCount: z.number().int().nonnegative(),
+  kind: z.enum(['single', 'timeslicing', 'concurrent']).optional(),
+  coRunningFraction: z.number().min(0).max(1).optional(),
 });
 
 const client = z.object({

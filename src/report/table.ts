@@ -83,6 +83,9 @@ function header(r: RunResult): string {
 
 function switchTitle(p: PhaseResult): string {
   const w = p.switches.windowEndNs - p.switches.windowStartNs;
+  if (p.switches.kind === 'concurrent') {
+    return `Concurrency (over the ${formatDuration(w)} in which every client was traced): the clients ran at the same time, so there are no time slices or switches to measure`;
+  }
   return w > 0
     ? `Context switches (over the ${formatDuration(w)} in which every client was traced)`
     : 'Context switches (no window in which every client was traced)';
@@ -106,8 +109,9 @@ function problems(r: RunResult): string {
 
 export function formatRunResult(r: RunResult): string {
   const parts = [header(r), clientTable(r.baseline, r.shared)];
-  parts.push(list('Aggregate', [...r.shared.aggregate.filter((s) => !s.tag.startsWith('switch') && !s.tag.startsWith('slice')), ...r.comparison]));
-  parts.push(list(switchTitle(r.shared), r.shared.aggregate.filter((s) => s.tag.startsWith('switch') || s.tag.startsWith('slice'))));
+  const isSwitch = (s: Summary) => s.tag.startsWith('switch') || s.tag.startsWith('slice') || s.tag === 'coRunning';
+  parts.push(list('Aggregate', [...r.shared.aggregate.filter((s) => !isSwitch(s)), ...r.comparison]));
+  parts.push(list(switchTitle(r.shared), r.shared.aggregate.filter(isSwitch)));
   const issues = problems(r);
   if (issues) parts.push(issues);
   return parts.filter(Boolean).join('\n\n');
