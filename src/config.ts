@@ -7,6 +7,8 @@ export const KERNELS = ['gemm', 'probe'] as const;
 export type Kernel = (typeof KERNELS)[number];
 export const LOOPS = ['saturate', 'closed'] as const;
 export type LoopKind = (typeof LOOPS)[number];
+export const MODES = ['timeslice', 'mps', 'streams', 'green', 'mig'] as const;
+export type ModeName = (typeof MODES)[number];
 export const MAX_PROCS = 64;
 
 /** What a caller may pass to run() and probe(); every field is optional. */

@@ -18,6 +18,16 @@ export interface ClientSpec {
   config: LoopConfig;
 }
 
+/** COMPILE SHIM on branch mig (the lead's orchestrator defines this; drop this copy on merge). */
+export interface WorkerSpec {
+  /** Extra environment for this worker (a sharing mode's settings). */
+  env?: Record<string, string>;
+  /** The clients it hosts: one for process modes, all of them for in-process modes. */
+  clients: Array<{ client: number; config: LoopConfig }>;
+  /** Green contexts: the SMs split into groups of these sizes, one per hosted client, in order. */
+  greenSmCounts?: number[];
+}
+
 export type ClientStatus = 'ok' | 'stopped' | 'crashed' | 'failed' | 'timeout' | 'cancelled';
 
 export interface ClientOutcome {
