@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { packageVersion } from '../version.js';
 import { EXIT } from './exit-codes.js';
 import { infoCommand } from './info-command.js';
+import { migCommand } from './mig-command.js';
 import { probeCommand, runCommand } from './run-command.js';
 
 const EXIT_CODES_HELP = `
@@ -29,6 +30,8 @@ export function buildProgram(): Command {
     cmd.exitOverride().showHelpAfterError('(run with --help for usage)');
     if (cmd.name() !== 'info') cmd.addHelpText('after', EXIT_CODES_HELP);
   }
+  // mig list|plan|apply: registered after the loop above (its exit codes are not a measurement's).
+  program.addCommand(migCommand().exitOverride().showHelpAfterError('(run with --help for usage)'));
   return program;
 }
 
