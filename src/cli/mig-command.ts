@@ -10,11 +10,12 @@ import { MODEL_KEYS, recordedTableForModel, type MigProfileTable } from '../mig/
 import { fail } from './common.js';
 import { EXIT } from './exit-codes.js';
 
-const EVERYONE =
-  'Enabling MIG and creating GPU instances changes the GPU for every user of this machine: ' +
-  'enabling MIG needs a GPU reset (no process may be using the GPU), and the GPU then runs only on its MIG devices ' +
-  'until the instances are destroyed and MIG is disabled again. It needs root. gpushare-micro never does this during a run, ' +
-  'and its tests never run `mig apply`.';
+const EVERYONE = [
+  'Enabling MIG and creating GPU instances changes the GPU for every user of this machine: enabling MIG',
+  'needs a GPU reset (no process may be using the GPU), and from then on the GPU runs work only on its MIG',
+  'devices, until the instances are destroyed and MIG is disabled again. It needs root. gpushare-micro',
+  'never does this during a run, and its tests never run `mig apply`.',
+].join('\n');
 
 function gpuIndex(raw: string | undefined): number {
   if (raw === undefined) return 0;

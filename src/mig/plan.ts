@@ -67,7 +67,7 @@ function slicesText(xs: number[]): string {
 
 function startsText(p: GiProfile): string {
   const at = p.starts.length === 1 ? `at slice ${p.starts[0]}` : `at slice ${p.starts.slice(0, -1).join(', ')} or ${p.starts[p.starts.length - 1]}`;
-  return `${p.name} starts ${at} and takes ${p.memorySlices}`;
+  return `${p.name} starts ${at} and takes ${p.memorySlices} memory slice${p.memorySlices > 1 ? 's' : ''}`;
 }
 
 /** Finds a start slot for every instance, in order, none overlapping `taken`; undefined if none. */
@@ -150,7 +150,7 @@ export function planLayout(table: MigProfileTable, names: string[], options: Pla
     .map((x) => x.p);
   for (const p of new Set(order)) {
     if (!p.starts.some((s) => s + p.memorySlices <= taken.length && !taken.slice(s, s + p.memorySlices).some(Boolean))) {
-      return { ok: false, error: `${p.name} cannot be placed on ${gpu}: ${startsText(p)} memory slices, and existing GPU instances hold slices ${slicesText(takenSlices)}` };
+      return { ok: false, error: `${p.name} cannot be placed on ${gpu}: ${startsText(p)}, and existing GPU instances hold slices ${slicesText(takenSlices)}` };
     }
   }
   const starts = place(order, taken);
