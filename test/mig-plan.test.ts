@@ -133,7 +133,7 @@ describe('planLayout around existing GPU instances', () => {
     const outcome = plan(h100, '2g.20gb,1g.10gb,1g.20gb', true, fragmented);
     expect(commands(outcome)).toEqual(['nvidia-smi mig -i 0 -cgi 14:2,15:6,19:4 -C']);
     if (outcome.ok) expect([outcome.plan.computeUsed, outcome.plan.memoryUsed]).toEqual([7, 8]);
-    expect(error(plan(h100, '2g.20gb,2g.20gb', true, fragmented))).toMatch(/^2g\.20gb,2g\.20gb cannot be placed together on H100 80GB: no arrangement keeps them apart \(2g\.20gb starts at slice 0, 2 or 4 and takes 2\); existing GPU instances hold slices 0, 1 and 5$/);
+    expect(error(plan(h100, '2g.20gb,2g.20gb', true, fragmented))).toMatch(/^2g\.20gb,2g\.20gb cannot be placed together on H100 80GB: no arrangement keeps them apart \(2g\.20gb starts at slice 0, 2 or 4 and takes 2 memory slices\); existing GPU instances hold slices 0, 1 and 5$/);
     expect(error(plan(h100, '1g.10gb,1g.10gb,1g.10gb,1g.10gb,1g.10gb', true, fragmented))).toMatch(/5 × 1g\.10gb asked \(3 already exist\), at most 7/);
   });
 
