@@ -141,7 +141,7 @@ async function prepare(config: RunConfig, controls: RunControls): Promise<Prepar
 /** The kernel alone, as the mode's baseline runs it (a sweep measures it once for many points). */
 export async function measureBaseline(config: RunConfig, controls: RunControls = {}): Promise<PhaseResult> {
   const { ctx, loop, phase } = await prepare(config, controls);
-  return phase('baseline', [sharingMode(config.mode).solo(ctx, loop(0))]);
+  return phase('baseline', [await sharingMode(config.mode).solo(ctx, loop(0))]);
 }
 
 /** Runs an already validated configuration. */
@@ -154,7 +154,7 @@ export async function measure(config: RunConfig, controls: RunControls = {}): Pr
   // The baseline runs before the mode is set up, so nothing of the mode (an idle MPS server, say) is
   // on the GPU while the kernel runs alone.
   if (config.baseline) {
-    baseline = controls.baseline ?? (await phase('baseline', [mode.solo(ctx, loop(0))]));
+    baseline = controls.baseline ?? (await phase('baseline', [await mode.solo(ctx, loop(0))]));
     if (controls.signal?.aborted) throw new CancelledError('cancelled during the solo baseline');
   }
   try {

@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { packageVersion } from '../version.js';
 import { EXIT } from './exit-codes.js';
 import { infoCommand } from './info-command.js';
+import { migCommand } from './mig-command.js';
 import { mpsCommand } from './mps-command.js';
 import { sweepCommand } from './sweep-command.js';
 import { probeCommand, runCommand } from './run-command.js';
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   program.addCommand(infoCommand());
   program.addCommand(sweepCommand());
   program.addCommand(mpsCommand());
+  program.addCommand(migCommand());
   const all = (cmds: readonly Command[]): Command[] => cmds.flatMap((c) => [c, ...all(c.commands)]);
   for (const cmd of all(program.commands)) {
     cmd.exitOverride().showHelpAfterError('(run with --help for usage)');
