@@ -6,6 +6,7 @@
 #include "gemm_compute.h"
 #include "loop_binding.h"
 #include "nvml.h"
+#include "cupti_binding.h"
 
 namespace {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
@@ -13,6 +14,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   gsm::registerNvml(env, exports);
   gsm::registerLoop(env, exports);
   gsm::registerGemmCompute(env, exports);
+  gsm::registerCupti(env, exports);
   return exports;
 }
 }  // namespace
