@@ -15,3 +15,5 @@ export type { Distribution } from './metrics/stats.js';
 export { OptionError, NoGpuError, AddonLoadError, CancelledError } from './errors.js';
 export { writeJsonAtomic } from './report/json.js';
 export { formatRunResult, formatSummaryValue } from './report/table.js';
+// observe: NVML/GPM sampler, CUPTI kernel activity and PM sampling around a measured phase
+export * from './observe/index.js';

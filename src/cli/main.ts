@@ -1,9 +1,10 @@
 #!/usr/bin/env node
-// The CLI: `gpushare-micro [run] ...` (run is the default command), `probe`, `info`.
+// The CLI: `gpushare-micro [run] ...` (run is the default command), `probe`, `info`, `monitor`.
 import { Command, CommanderError } from 'commander';
 import { packageVersion } from '../version.js';
 import { EXIT } from './exit-codes.js';
 import { infoCommand } from './info-command.js';
+import { monitorCommand } from './monitor-command.js';
 import { probeCommand, runCommand } from './run-command.js';
 
 const EXIT_CODES_HELP = `
@@ -25,9 +26,10 @@ export function buildProgram(): Command {
   program.addCommand(runCommand(), { isDefault: true });
   program.addCommand(probeCommand());
   program.addCommand(infoCommand());
+  program.addCommand(monitorCommand());
   for (const cmd of program.commands) {
     cmd.exitOverride().showHelpAfterError('(run with --help for usage)');
-    if (cmd.name() !== 'info') cmd.addHelpText('after', EXIT_CODES_HELP);
+    if (cmd.name() !== 'info' && cmd.name() !== 'monitor') cmd.addHelpText('after', EXIT_CODES_HELP);
   }
   return program;
 }
