@@ -107,6 +107,7 @@ Napi::Object pmToJs(Napi::Env env, const PmSeries& s, bool withSamples) {
   if (!s.chip.empty()) o.Set("chip", s.chip);
   o.Set("metrics", strings(env, s.metrics));
   o.Set("unsupportedMetrics", strings(env, s.unsupportedMetrics));
+  o.Set("droppedMetrics", strings(env, s.droppedMetrics));
   o.Set("intervalNs", static_cast<double>(s.intervalNs));
   if (!s.available) return o;
   o.Set("clockStart", clockToJs(env, s.clockStart));

@@ -75,6 +75,7 @@ PmSeries PmSampler::start() {
   status.library = series_.library;
   status.metrics = series_.metrics;
   status.unsupportedMetrics = series_.unsupportedMetrics;
+  status.droppedMetrics = series_.droppedMetrics;
   status.intervalNs = series_.intervalNs;
   status.clockStart = series_.clockStart;
   status.clockReason = series_.clockReason;
@@ -172,63 +173,31 @@ bool PmSampler::setup() {
   st = api.pmGetCounterAvailability(&avail);
   if (st != CUPTI_SUCCESS) return refuse(st, "cuptiPmSamplingGetCounterAvailability");
 
-  // Config image: every requested metric the chip accepts, then fewer until one pass suffices.
+  // Metrics are taken greedily in the order asked: each one the chip accepts is kept if the config
+  // with it still needs a single pass (PM sampling takes one pass only).
   std::vector<std::string> wanted = config_.metrics;
   if (wanted.empty()) wanted.assign(kDefaultPmMetrics, kDefaultPmMetrics + kDefaultPmMetricCount);
-  for (;;) {
-    if (hostObject_ != nullptr) {
-      CUpti_Profiler_Host_Deinitialize_Params d{CUpti_Profiler_Host_Deinitialize_Params_STRUCT_SIZE};
-      d.pHostObject = hostOf(hostObject_);
-      api.hostDeinitialize(&d);
-      hostObject_ = nullptr;
+  std::vector<std::string> accepted;
+  for (const std::string& m : wanted) {
+    std::vector<std::string> trial = accepted;
+    trial.push_back(m);
+    CUptiResult status = CUPTI_SUCCESS;
+    const size_t passes = configure(trial, status);
+    if (passes == 0) {  // refused (CUPTI_ERROR_INVALID_METRIC_NAME, usually)
+      s.unsupportedMetrics.push_back(m);
+    } else if (passes > 1) {
+      s.droppedMetrics.push_back(m);
+    } else {
+      accepted = std::move(trial);
     }
-    CUpti_Profiler_Host_Initialize_Params hi{CUpti_Profiler_Host_Initialize_Params_STRUCT_SIZE};
-    hi.profilerType = CUPTI_PROFILER_TYPE_PM_SAMPLING;
-    hi.pChipName = s.chip.c_str();
-    hi.pCounterAvailabilityImage = counterAvailability_.data();
-    st = api.hostInitialize(&hi);
-    if (st != CUPTI_SUCCESS) return refuse(st, "cuptiProfilerHostInitialize");
-    hostObject_ = hi.pHostObject;
-    s.metrics.clear();
-    for (const std::string& m : wanted) {
-      const char* name = m.c_str();
-      CUpti_Profiler_Host_ConfigAddMetrics_Params add{CUpti_Profiler_Host_ConfigAddMetrics_Params_STRUCT_SIZE};
-      add.pHostObject = hostOf(hostObject_);
-      add.ppMetricNames = &name;
-      add.numMetrics = 1;
-      if (api.hostConfigAddMetrics(&add) == CUPTI_SUCCESS) s.metrics.push_back(m);
-      else s.unsupportedMetrics.push_back(m);
-    }
-    if (s.metrics.empty()) {
-      s.reason = "this GPU (" + s.chip + ") accepts none of the requested PM sampling metrics";
-      return false;
-    }
-    CUpti_Profiler_Host_GetConfigImageSize_Params size{CUpti_Profiler_Host_GetConfigImageSize_Params_STRUCT_SIZE};
-    size.pHostObject = hostOf(hostObject_);
-    st = api.hostGetConfigImageSize(&size);
-    if (st != CUPTI_SUCCESS) return refuse(st, "cuptiProfilerHostGetConfigImageSize");
-    configImage_.assign(size.configImageSize, 0);
-    CUpti_Profiler_Host_GetConfigImage_Params image{CUpti_Profiler_Host_GetConfigImage_Params_STRUCT_SIZE};
-    image.pHostObject = hostOf(hostObject_);
-    image.configImageSize = configImage_.size();
-    image.pConfigImage = configImage_.data();
-    st = api.hostGetConfigImage(&image);
-    if (st != CUPTI_SUCCESS) return refuse(st, "cuptiProfilerHostGetConfigImage");
-    CUpti_Profiler_Host_GetNumOfPasses_Params passes{CUpti_Profiler_Host_GetNumOfPasses_Params_STRUCT_SIZE};
-    passes.configImageSize = configImage_.size();
-    passes.pConfigImage = configImage_.data();
-    st = api.hostGetNumOfPasses(&passes);
-    if (st != CUPTI_SUCCESS) return refuse(st, "cuptiProfilerHostGetNumOfPasses");
-    if (passes.numOfPasses <= 1) break;
-    if (s.metrics.size() == 1) {
-      s.reason = "the metric " + s.metrics[0] + " needs more than one pass; PM sampling takes one";
-      return false;
-    }
-    // Too many for one pass: drop the last accepted metric and build again.
-    wanted = s.metrics;
-    s.unsupportedMetrics.push_back(wanted.back());
-    wanted.pop_back();
   }
+  if (accepted.empty()) {
+    s.reason = "this GPU (" + s.chip + ") cannot sample any of the requested metrics in one pass";
+    return false;
+  }
+  CUptiResult status = CUPTI_SUCCESS;
+  if (configure(accepted, status) != 1) return refuse(status, "cuptiProfilerHost config");
+  s.metrics = accepted;
   metricNames_.clear();
   for (const std::string& m : s.metrics) metricNames_.push_back(m.c_str());
 
@@ -276,6 +245,43 @@ bool PmSampler::setup() {
   st = api.pmStart(&startParams);
   if (st != CUPTI_SUCCESS) return refuse(st, "cuptiPmSamplingStart");
   return true;
+}
+
+size_t PmSampler::configure(const std::vector<std::string>& metrics, CUptiResult& status) {
+  cupti::Api& api = cupti::api();
+  if (hostObject_ != nullptr) {
+    CUpti_Profiler_Host_Deinitialize_Params d{CUpti_Profiler_Host_Deinitialize_Params_STRUCT_SIZE};
+    d.pHostObject = hostOf(hostObject_);
+    api.hostDeinitialize(&d);
+    hostObject_ = nullptr;
+  }
+  CUpti_Profiler_Host_Initialize_Params hi{CUpti_Profiler_Host_Initialize_Params_STRUCT_SIZE};
+  hi.profilerType = CUPTI_PROFILER_TYPE_PM_SAMPLING;
+  hi.pChipName = series_.chip.c_str();
+  hi.pCounterAvailabilityImage = counterAvailability_.data();
+  if ((status = api.hostInitialize(&hi)) != CUPTI_SUCCESS) return 0;
+  hostObject_ = hi.pHostObject;
+  std::vector<const char*> names;
+  for (const std::string& m : metrics) names.push_back(m.c_str());
+  CUpti_Profiler_Host_ConfigAddMetrics_Params add{CUpti_Profiler_Host_ConfigAddMetrics_Params_STRUCT_SIZE};
+  add.pHostObject = hostOf(hostObject_);
+  add.ppMetricNames = names.data();
+  add.numMetrics = names.size();
+  if ((status = api.hostConfigAddMetrics(&add)) != CUPTI_SUCCESS) return 0;
+  CUpti_Profiler_Host_GetConfigImageSize_Params size{CUpti_Profiler_Host_GetConfigImageSize_Params_STRUCT_SIZE};
+  size.pHostObject = hostOf(hostObject_);
+  if ((status = api.hostGetConfigImageSize(&size)) != CUPTI_SUCCESS) return 0;
+  configImage_.assign(size.configImageSize, 0);
+  CUpti_Profiler_Host_GetConfigImage_Params image{CUpti_Profiler_Host_GetConfigImage_Params_STRUCT_SIZE};
+  image.pHostObject = hostOf(hostObject_);
+  image.configImageSize = configImage_.size();
+  image.pConfigImage = configImage_.data();
+  if ((status = api.hostGetConfigImage(&image)) != CUPTI_SUCCESS) return 0;
+  CUpti_Profiler_Host_GetNumOfPasses_Params passes{CUpti_Profiler_Host_GetNumOfPasses_Params_STRUCT_SIZE};
+  passes.configImageSize = configImage_.size();
+  passes.pConfigImage = configImage_.data();
+  if ((status = api.hostGetNumOfPasses(&passes)) != CUPTI_SUCCESS) return 0;
+  return passes.numOfPasses;
 }
 
 void PmSampler::decode(bool final) {

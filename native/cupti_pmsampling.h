@@ -19,6 +19,7 @@
 #include <string>
 #include <thread>
 #include <vector>
+#include <cupti_result.h>
 #include "clock_pair.h"
 
 namespace gsm {
@@ -37,7 +38,8 @@ struct PmSeries {
   std::string reason, cuptiError;
   std::string chip, library;
   std::vector<std::string> metrics;          // those actually sampled
-  std::vector<std::string> unsupportedMetrics;  // requested but refused by this GPU (or needing a second pass)
+  std::vector<std::string> unsupportedMetrics;  // requested but refused by this GPU
+  std::vector<std::string> droppedMetrics;      // accepted, but not in one pass with those before them
   uint64_t intervalNs = 0;
   std::vector<uint64_t> start, end;          // per sample, on the PM sampler's clock
   std::vector<std::vector<double>> values;   // [metric][sample]
@@ -68,6 +70,9 @@ class PmSampler {
  private:
   void threadMain();
   bool setup();      // on the thread; fills series_.reason on failure
+  // A fresh host object configured with `metrics`; the number of passes they need, 0 when the chip
+  // refuses one of them (the failing CUPTI call in `status`).
+  size_t configure(const std::vector<std::string>& metrics, CUptiResult& status);
   void decode(bool final);
   void teardown();
 

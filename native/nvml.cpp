@@ -223,6 +223,8 @@ class SamplerObject : public Napi::ObjectWrap<SamplerObject> {
     c.periodMs = static_cast<unsigned>(intField(o, "periodMs", 1, 3600000));
     c.gpm = boolField(o, "gpm", true);
     c.retain = boolField(o, "retain", true);
+    Napi::Value gpmPeriod = o.Get("gpmPeriodMs");
+    if (!gpmPeriod.IsUndefined()) c.gpmPeriodMs = static_cast<unsigned>(intField(o, "gpmPeriodMs", 1, 3600000));
     sampler_ = std::make_shared<NvmlSampler>(c);
   }
 

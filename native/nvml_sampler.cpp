@@ -310,13 +310,15 @@ void NvmlSampler::gpmTick(double tNs) {
 void NvmlSampler::sampleLoop() {
   const uint64_t period = static_cast<uint64_t>(config_.periodMs) * 1000000ull;
   const uint64_t processEvery = std::max<uint64_t>(1, config_.processPeriodMs / std::max(1u, config_.periodMs));
+  const unsigned gpmPeriod = std::max(config_.gpmPeriodMs, kMinGpmPeriodMs);
+  const uint64_t gpmEvery = std::max<uint64_t>(1, (gpmPeriod + config_.periodMs - 1) / std::max(1u, config_.periodMs));
   uint64_t tick = 0;
   for (;;) {
     const uint64_t now = monotonicNs();
     const double t = static_cast<double>(now - series_.startNs);
     bool readProcs = tick % processEvery == 0;
     sampleOnce(now, readProcs);
-    if (!gpmSources_.empty()) gpmTick(t);
+    if (!gpmSources_.empty() && tick % gpmEvery == 0) gpmTick(t);
     ++tick;
     if (stopRequested_.load()) break;
     // Next tick on the fixed grid; a tick that is already late runs at once and is counted.
@@ -339,8 +341,7 @@ void NvmlSampler::sampleLoop() {
       // One last reading at the stop, so the series covers the whole window.
       const uint64_t end = monotonicNs();
       bool procsAtEnd = true;
-      sampleOnce(end, procsAtEnd);
-      if (!gpmSources_.empty()) gpmTick(static_cast<double>(end - series_.startNs));
+      sampleOnce(end, procsAtEnd);  // (no GPM reading here: a short last interval would read 0)
       break;
     }
   }

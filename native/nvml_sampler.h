@@ -18,10 +18,16 @@
 
 namespace gsm {
 
+constexpr unsigned kMinGpmPeriodMs = 200;
+
 struct NvmlSamplerConfig {
   unsigned device = 0;
   unsigned periodMs = 50;
   bool gpm = true;
+  // GPM samples are taken every gpmPeriodMs (a multiple of periodMs, at least kMinGpmPeriodMs): on
+  // an H200 (driver 580) GPM's counters advance about every 100 ms, so at a 50 ms period every other
+  // interval read 0 (docs/results/2026-11-29-h200-observe).
+  unsigned gpmPeriodMs = 200;
   bool retain = true;            // keep the whole series (false: only the latest sample, for `monitor`)
   unsigned processPeriodMs = 250;  // how often the process list is read
 };

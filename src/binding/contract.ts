@@ -218,6 +218,8 @@ export interface NvmlSamplerOptions {
   periodMs: number;
   /** Take GPM samples too (Hopper and later). */
   gpm: boolean;
+  /** GPM sampling period (default and minimum 200 ms, rounded up to a multiple of periodMs). */
+  gpmPeriodMs?: number;
   /** Keep the whole series (default true); false keeps only the latest reading, for live views. */
   retain?: boolean;
 }
@@ -387,8 +389,10 @@ export interface PmSamplerOptions {
 export interface PmSamplingStarted extends CuptiStatus {
   chip?: string;
   metrics: string[];
-  /** Requested but refused by this GPU, or not fitting in one pass. */
+  /** Requested but refused by this GPU. */
   unsupportedMetrics: string[];
+  /** Accepted, but not in one pass with the metrics before them (PM sampling takes one pass). */
+  droppedMetrics: string[];
   intervalNs: number;
   clockStart?: ClockTriple;
   clockReason?: string;

@@ -47,7 +47,9 @@ export async function runMonitor(binding: NativeBinding, config: MonitorConfig, 
   });
   let server: Server | undefined;
   const exporter = config.prometheus ? new PrometheusExporter() : undefined;
-  const screen = io.isTTY && !config.json && !config.once;
+  // A terminal gets the screen (redrawn in place unless --once); anything else gets plain lines.
+  const screen = io.isTTY && !config.json;
+  const redraw = screen && !config.once;
   try {
     if (config.prometheus && exporter) {
       exporter.update(await source.frame());
@@ -58,7 +60,7 @@ export async function runMonitor(binding: NativeBinding, config: MonitorConfig, 
     }
     // GPM needs two samples: give the samplers one interval before the first frame.
     await source.warmUp(config.intervalMs + 250);
-    if (screen) io.write(HIDE_CURSOR);
+    if (redraw) io.write(HIDE_CURSOR);
     const started = Date.now();
     const endAt = config.durationNs !== undefined ? started + config.durationNs / 1e6 : Infinity;
     for (let tick = 0; ; tick++) {
@@ -67,7 +69,7 @@ export async function runMonitor(binding: NativeBinding, config: MonitorConfig, 
       io.onFrame?.(frame);
       if (!config.quiet) {
         if (config.json) io.write(`${renderJson(frame)}\n`);
-        else if (screen) io.write(`${CLEAR}${renderScreen(frame, { width: io.columns ?? 100, color: io.color ?? true })}\n`);
+        else if (screen) io.write(`${redraw ? CLEAR : ''}${renderScreen(frame, { width: io.columns ?? 100, color: io.color ?? true })}\n`);
         else io.write(`${renderPlain(frame)}\n`);
       }
       if (config.once || signal?.aborted) break;
@@ -80,7 +82,7 @@ export async function runMonitor(binding: NativeBinding, config: MonitorConfig, 
       if (signal?.aborted || Date.now() >= endAt) break;
     }
   } finally {
-    if (screen) io.write(SHOW_CURSOR);
+    if (redraw) io.write(SHOW_CURSOR);
     if (server) await new Promise<void>((resolve) => server!.close(() => resolve()));
     await source.close();
   }

@@ -52,8 +52,8 @@ export interface RunningKernelActivity {
   stop(): Promise<KernelActivity>;
 }
 
-function unavailable(status: CuptiActivityStarted): KernelActivity {
-  const out: KernelActivity = { available: false, pid: process.pid, summaries: [] };
+function unavailable(status: CuptiActivityStarted, pid = process.pid): KernelActivity {
+  const out: KernelActivity = { available: false, pid, summaries: [] };
   if (status.reason) out.reason = status.reason;
   if (status.cuptiError) out.cuptiError = status.cuptiError;
   if (status.library) out.library = status.library;
@@ -62,7 +62,7 @@ function unavailable(status: CuptiActivityStarted): KernelActivity {
 
 /** Turns the native records into a KernelActivity on the host clock. */
 export function kernelActivity(raw: CuptiActivityRaw, pid = process.pid): KernelActivity {
-  if (!raw.available || !raw.kernels || !raw.clockStart) return unavailable(raw);
+  if (!raw.available || !raw.kernels || !raw.clockStart) return unavailable(raw, pid);
   const start = raw.clockStart;
   const end = raw.clockEnd;
   const hostPerCupti = 1 / slope(start.hostNs, end?.hostNs, start.cuptiNs, end?.cuptiNs);

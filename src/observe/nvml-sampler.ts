@@ -13,6 +13,8 @@ export interface NvmlSamplerStart {
   device: number;
   periodMs?: number;
   gpm?: boolean;
+  /** GPM sampling period (default and minimum 200 ms: GPM's counters advance about every 100 ms). */
+  gpmPeriodMs?: number;
 }
 
 /** A running sampler; stop() ends it and returns the raw series. */
@@ -22,7 +24,12 @@ export interface RunningNvmlSampler {
 
 /** Starts the native NVML sampler; throws the native error (code ERR_NVML) when NVML is missing. */
 export function startNvmlSampler(binding: NativeBinding, options: NvmlSamplerStart): RunningNvmlSampler {
-  const sampler = new binding.NvmlSampler({ device: options.device, periodMs: options.periodMs ?? DEFAULT_PERIOD_MS, gpm: options.gpm ?? true });
+  const sampler = new binding.NvmlSampler({
+    device: options.device,
+    periodMs: options.periodMs ?? DEFAULT_PERIOD_MS,
+    gpm: options.gpm ?? true,
+    ...(options.gpmPeriodMs !== undefined ? { gpmPeriodMs: options.gpmPeriodMs } : {}),
+  });
   sampler.start();
   return { stop: () => sampler.stop() };
 }

@@ -13,6 +13,8 @@ export interface DeviceObserversOptions {
   periodMs?: number;
   /** GPM metrics too, where the GPU supports them (default true). */
   gpm?: boolean;
+  /** GPM sampling period (default and minimum 200 ms). */
+  gpmPeriodMs?: number;
   /** CUPTI PM sampling too (default false): true, or its interval and metrics. */
   pmSampling?: boolean | { intervalNs?: number; metrics?: string[] };
   binding?: NativeBinding;
@@ -43,7 +45,12 @@ export async function startDeviceObservers(options: DeviceObserversOptions): Pro
   let nvml: InstanceType<NativeBinding['NvmlSampler']> | undefined;
   let nvmlReason = '';
   try {
-    nvml = new binding.NvmlSampler({ device: options.device, periodMs: options.periodMs ?? DEFAULT_PERIOD_MS, gpm: options.gpm ?? true });
+    nvml = new binding.NvmlSampler({
+      device: options.device,
+      periodMs: options.periodMs ?? DEFAULT_PERIOD_MS,
+      gpm: options.gpm ?? true,
+      ...(options.gpmPeriodMs !== undefined ? { gpmPeriodMs: options.gpmPeriodMs } : {}),
+    });
     nvml.start();
   } catch (error) {
     nvml = undefined;

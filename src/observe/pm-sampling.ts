@@ -38,6 +38,7 @@ export interface PmObservation {
   chip?: string;
   metrics: string[];
   unsupportedMetrics: string[];
+  droppedMetrics: string[];
   intervalNs: number;
   /** Which clock the sample timestamps were found on; times below are on the host clock unless 'unknown'. */
   clockDomain?: 'globaltimer' | 'cupti' | 'host' | 'unknown';
@@ -59,7 +60,14 @@ export interface RunningPmSampling {
 }
 
 function status(s: PmSamplingStarted): PmObservation {
-  const out: PmObservation = { available: s.available, metrics: s.metrics, unsupportedMetrics: s.unsupportedMetrics, intervalNs: s.intervalNs, summaries: [] };
+  const out: PmObservation = {
+    available: s.available,
+    metrics: s.metrics,
+    unsupportedMetrics: s.unsupportedMetrics,
+    droppedMetrics: s.droppedMetrics ?? [],
+    intervalNs: s.intervalNs,
+    summaries: [],
+  };
   if (s.reason) out.reason = s.reason;
   if (s.cuptiError) out.cuptiError = s.cuptiError;
   if (s.library) out.library = s.library;

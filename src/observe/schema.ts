@@ -73,6 +73,7 @@ export const pmObservationSchema = z.object({
   chip: z.string().optional(),
   metrics: z.array(z.string()),
   unsupportedMetrics: z.array(z.string()),
+  droppedMetrics: z.array(z.string()),
   intervalNs: z.number(),
   clockDomain: z.enum(['globaltimer', 'cupti', 'host', 'unknown']).optional(),
   hostEpochNs: nsString.optional(),

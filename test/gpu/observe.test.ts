@@ -58,6 +58,9 @@ describe.skipIf(!gpu.available)('observers on the GPU', () => {
     expect(pick(o.summaries, 'nvml.sm_clock.mean')!.value).toBeGreaterThan(1000);
     expect(o.gpm.available).toBe(true);
     expect(g('gpm.sm_active.mean')).toBeGreaterThan(0);
+    // A saturating 4096³ gemm keeps the SMs busy: GPM read 96% at 500 ms (monitor) while PM sampling
+    // read 96%; at a 50 ms GPM period every other interval read 0 (mean 48%), hence the 200 ms floor.
+    expect(g('gpm.sm_active.mean')).toBeGreaterThan(0.5);
     expect(o.processes.available).toBe(true);
     expect(o.processes.list.some((p) => p.pid === process.pid)).toBe(true);
     expect(deviceObservationSchema.safeParse({ device: 0, window: { startNs: String(r.startNs), endNs: String(r.endNs) }, nvml: { available: true, ...o } }).success).toBe(true);
@@ -108,7 +111,7 @@ describe.skipIf(!gpu.available)('observers on the GPU', () => {
       expect(['CUPTI_ERROR_INSUFFICIENT_PRIVILEGES', 'CUPTI_ERROR_NOT_SUPPORTED', 'CUPTI_ERROR_MULTIPLE_SUBSCRIBERS_NOT_SUPPORTED', 'CUPTI_ERROR_HARDWARE_BUSY', 'CUPTI_ERROR_VIRTUALIZED_DEVICE_NOT_SUPPORTED', undefined]).toContain(o.cuptiError);
       return;
     }
-    console.log(`[observe] PM sampling on ${o.chip}: metrics ${o.metrics.join(', ')}; unsupported ${o.unsupportedMetrics.join(', ') || 'none'}; ${o.samples} samples, clock ${o.clockDomain}, overflows ${o.overflows}, decode errors ${o.decodeErrors}; ${o.summaries.map((s) => `${s.tag}=${s.value}`).join(' ')}`);
+    console.log(`[observe] PM sampling on ${o.chip}: metrics ${o.metrics.join(', ')}; unsupported ${o.unsupportedMetrics.join(', ') || 'none'}; not in the same pass ${o.droppedMetrics.join(', ') || 'none'}; ${o.samples} samples, clock ${o.clockDomain}, overflows ${o.overflows}, decode errors ${o.decodeErrors}; ${o.summaries.map((s) => `${s.tag}=${s.value}`).join(' ')}`);
     record('pm-gemm.json', { ...o, series: undefined, firstSamples: o.series ? { startNs: o.series.startNs.slice(0, 20), values: Object.fromEntries(Object.entries(o.series.values).map(([k2, v]) => [k2, v.slice(0, 20)])) } : undefined });
     expect(o.samples).toBeGreaterThan(100);
     expect(pick(o.summaries, 'pm.samples')!.value).toBeGreaterThan(100);

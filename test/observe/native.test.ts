@@ -89,3 +89,10 @@ describe.skipIf(cuda.available)('CUPTI without a GPU', () => {
     expect((await running.stop()).available).toBe(false);
   });
 });
+
+describe('observe: GPM period argument', () => {
+  it('rejects a non-integer gpmPeriodMs', () => {
+    expect(() => new anyBinding.NvmlSampler({ device: 0, periodMs: 50, gpm: true, gpmPeriodMs: 'often' })).toThrow(TypeError);
+    expect(() => new anyBinding.NvmlSampler({ device: 0, periodMs: 50, gpm: true, gpmPeriodMs: 0 })).toThrow(TypeError);
+  });
+});

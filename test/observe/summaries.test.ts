@@ -170,6 +170,7 @@ describe('observePm', () => {
     available: true,
     metrics: [metric],
     unsupportedMetrics: [],
+    droppedMetrics: [],
     intervalNs: 100_000,
     clockStart: { hostNs: 5_000_000_000n, gpuNs: 1_800_000_000_000_000_000n, uncertaintyNs: 50 },
     clockEnd: { hostNs: 6_000_000_000n, gpuNs: 1_800_000_001_000_000_000n, uncertaintyNs: 50 },
