@@ -3,7 +3,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { LoopConfig, WorkloadSpec } from './binding/contract.js';
+import type { LoopConfig, NativeBinding, WorkloadSpec } from './binding/contract.js';
 import { probeGapCapacity, type RunConfig } from './config.js';
 import { distribution, durationSummaries } from './metrics/stats.js';
 import { summary, type Summary } from './metrics/summary.js';
@@ -11,6 +11,8 @@ import { detectSwitches, switchSummaries, type ClientTrace, type SwitchAnalysis 
 import { readIntervals } from './metrics/traces.js';
 import type { ClientOutcome, ClientStatus, OrchestratorEvent, Outcome, WorkerSpec } from './orchestrator/orchestrator.js';
 import { runClients } from './orchestrator/orchestrator.js';
+import type { KernelActivity } from './observe/cupti.js';
+import { startDeviceObservers, type DeviceObservation, type DeviceObservers } from './observe/observers.js';
 
 export interface ClientReport {
   client: number;
@@ -27,6 +29,8 @@ export interface ClientReport {
   summaries: Summary[];
   tracedLaunches: number;
   gapsObserved: number;
+  /** CUPTI's record of the client's kernels (with --cupti, one client per process). */
+  kernelActivity?: KernelActivity;
   /** SMs the client could use (its green context's, or the device's). */
   smsAvailable?: number;
   /** The priority its stream got. */
@@ -44,6 +48,8 @@ export interface PhaseResult {
   clients: ClientReport[];
   aggregate: Summary[];
   switches: SwitchAnalysis;
+  /** What the device did meanwhile (NVML, GPM, PM sampling), over the clients' measured window. */
+  observation?: DeviceObservation;
 }
 
 export interface PhaseOptions {
@@ -54,6 +60,10 @@ export interface PhaseOptions {
   clientModule?: string;
   signal?: AbortSignal;
   onEvent?: (event: OrchestratorEvent) => void;
+  /** Device observers around the measurement (real runs only: they need the addon). */
+  observe?: { binding: NativeBinding; device: number; sampleMs: number; pmSampling: boolean };
+  /** Ask the clients to record their kernels with CUPTI. */
+  kernelActivity?: boolean;
 }
 
 /** Floating-point operations of one launch (gemm only). */
@@ -133,6 +143,7 @@ function report(config: RunConfig, o: ClientOutcome, earliestStart: bigint | und
     if (o.stderr) out.stderr = o.stderr;
     if (o.error) out.error = o.error;
   }
+  if (r?.kernelActivity) out.kernelActivity = r.kernelActivity;
   if (r && earliestStart !== undefined) out.startOffsetNs = Number(BigInt(r.startNs) - earliestStart);
   return out;
 }
@@ -192,6 +203,19 @@ export async function runPhase(options: PhaseOptions): Promise<PhaseResult> {
   const workDir = await mkdtemp(join(tmpdir(), 'gpushare-micro-'));
   try {
     const orchestrated: Parameters<typeof runClients>[0] = { workers, workDir };
+    let observers: DeviceObservers | undefined;
+    const observe = options.observe;
+    if (observe && (observe.sampleMs > 0 || observe.pmSampling)) {
+      orchestrated.beforeGo = async () => {
+        observers = await startDeviceObservers({
+          binding: observe.binding,
+          device: observe.device,
+          periodMs: Math.max(observe.sampleMs, 1),
+          pmSampling: observe.pmSampling,
+        });
+      };
+    }
+    if (options.kernelActivity) orchestrated.kernelActivity = true;
     if (options.clientModule) orchestrated.clientModule = options.clientModule;
     if (options.signal) orchestrated.signal = options.signal;
     if (options.onEvent) orchestrated.onEvent = options.onEvent;
@@ -199,6 +223,9 @@ export async function runPhase(options: PhaseOptions): Promise<PhaseResult> {
 
     const starts = outcome.clients.flatMap((c) => (c.result ? [BigInt(c.result.startNs)] : []));
     const earliest = starts.length > 0 ? starts.reduce((a, b) => (a < b ? a : b)) : undefined;
+    const ends = outcome.clients.flatMap((c) => (c.result ? [BigInt(c.result.endNs)] : []));
+    const latest = ends.length > 0 ? ends.reduce((a, b) => (a > b ? a : b)) : undefined;
+    const observation = await observers?.stop(earliest !== undefined && latest !== undefined ? { fromHostNs: earliest, toHostNs: latest } : undefined);
     const reports = outcome.clients.map((c) => report(config, c, earliest));
     const traces = await loadTraces(outcome);
     const result: PhaseResult = {
@@ -213,6 +240,7 @@ export async function runPhase(options: PhaseOptions): Promise<PhaseResult> {
     const prepared = outcome.clients.find((c) => c.prepared)?.prepared;
     if (prepared) result.device = { name: prepared.deviceName, smCount: prepared.smCount, ctasPerLaunch: prepared.ctasPerLaunch };
     if (outcome.reason) result.reason = outcome.reason;
+    if (observation) result.observation = observation;
     return result;
   } finally {
     await rm(workDir, { recursive: true, force: true });

@@ -126,10 +126,14 @@ async function prepare(config: RunConfig, controls: RunControls): Promise<Prepar
   const loop = (client: number) => loopConfig(config, client, smCount);
   const phase = async (label: PhaseResult['label'], workers: Parameters<typeof runPhase>[0]['workers']) => {
     controls.onProgress?.({ type: 'phase', label, procs: workers.reduce((n, w) => n + w.clients.length, 0) });
+    // The device is observed in both phases, so what it did alone and shared can be compared.
+    const observed = binding !== undefined;
     return runPhase({
       config,
       label,
       workers,
+      ...(observed ? { observe: { binding, device: config.device, sampleMs: config.observe.sampleMs, pmSampling: config.observe.pmSampling } } : {}),
+      ...(config.observe.cupti ? { kernelActivity: true } : {}),
       ...(controls.clientModule ? { clientModule: controls.clientModule } : {}),
       ...(controls.signal ? { signal: controls.signal } : {}),
       onEvent: (event) => controls.onProgress?.({ phase: label, ...event }),

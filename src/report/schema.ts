@@ -1,6 +1,7 @@
 // The result file's schema (schema "gpushare-micro/run", version 1), written with zod. It is the
 // reference for docs/result-schema.md and the check the tests apply to every result they produce.
 import { z } from 'zod';
+import { deviceObservationSchema, kernelActivitySchema } from '../observe/schema.js';
 
 const summary = z.object({
   tag: z.string(),
@@ -47,6 +48,7 @@ const client = z.object({
   gapsObserved: z.number().int().nonnegative(),
   smsAvailable: z.number().int().optional(),
   streamPriority: z.number().int().optional(),
+  kernelActivity: kernelActivitySchema.optional(),
   samples: z.object({ enqueueNs: z.array(z.number()), latencyNs: z.array(z.number()), gpuNs: z.array(z.number()) }),
 });
 
@@ -59,6 +61,7 @@ const phase = z.object({
   clients: z.array(client),
   aggregate: z.array(summary),
   switches,
+  observation: deviceObservationSchema.optional(),
 });
 
 const clocks = z.object({
@@ -97,6 +100,7 @@ export const runResultSchema = z.object({
     mps: z.object({ pipe: z.string().optional(), threads: z.array(z.number()).optional(), memBytes: z.number().optional() }).optional(),
     priorities: z.array(z.union([z.literal('high'), z.literal('low'), z.number().int()])).optional(),
     smSplit: z.array(z.number().int().positive()).optional(),
+    observe: z.object({ sampleMs: z.number().int().nonnegative(), cupti: z.boolean(), pmSampling: z.boolean() }).optional(),
   }),
   environment: z.object({
     tool: z.object({ name: z.literal('gpushare-micro'), version: z.string() }),
