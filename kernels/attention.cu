@@ -149,6 +149,7 @@ __global__ void __launch_bounds__(T::kThreads) attentionKernel(AttentionArgs arg
     }
 
     // Online softmax: new row maxima, rescale what was accumulated, P = 2^(S scale log2e - max).
+    float alphas[T::kMi][2];
 #pragma unroll
     for (int i = 0; i < T::kMi; ++i) {
 #pragma unroll
@@ -173,12 +174,23 @@ __global__ void __launch_bounds__(T::kThreads) attentionKernel(AttentionArgs arg
           }
         }
         rowSum[i][half] = rowSum[i][half] * alpha + sum;  // this thread's share; summed over the quad at the end
+        alphas[i][half] = alpha;
+      }
+    }
+    // Once the maxima settle, alpha is 1 for every row of the warp: skip the HD/2 multiplies per row.
+    bool rescale = false;
+#pragma unroll
+    for (int i = 0; i < T::kMi; ++i) rescale |= alphas[i][0] != 1.0f || alphas[i][1] != 1.0f;
+    if (__any_sync(0xffffffffu, rescale)) {
+#pragma unroll
+      for (int i = 0; i < T::kMi; ++i)
 #pragma unroll
         for (int d = 0; d < T::HD / 8; ++d) {
-          acc[i][d][2 * half] *= alpha;
-          acc[i][d][2 * half + 1] *= alpha;
+          acc[i][d][0] *= alphas[i][0];
+          acc[i][d][1] *= alphas[i][0];
+          acc[i][d][2] *= alphas[i][1];
+          acc[i][d][3] *= alphas[i][1];
         }
-      }
     }
 
     mma::wait<0>();

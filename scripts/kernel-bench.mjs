@@ -15,8 +15,7 @@ import { KERNEL_PRESETS, TARGET_PRESETS } from '../dist/kernels/presets.js';
 import { KERNEL_DTYPES, KERNEL_IMPLS } from '../dist/kernels/shapes.js';
 
 const DEFAULT_PRESETS = [
-  'resnet50-conv1', 'resnet50-l1-3x3', 'resnet50-l1-expand', 'resnet50-l2-3x3-stride2', 'resnet50-l2-3x3',
-  'resnet50-l3-3x3', 'resnet50-l3-reduce', 'resnet50-l4-3x3',
+  'resnet50-conv1', 'resnet50-l1-3x3', 'resnet50-l2-3x3', 'resnet50-l3-3x3', 'resnet50-l4-3x3', 'resnet50-l3-reduce',
   'bert-base', 'llm-4k', 'llm-4k-causal', 'copy-1gib', 'triad-1gib',
 ];
 
