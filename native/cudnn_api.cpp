@@ -35,7 +35,6 @@ CudnnApi load() {
   bind(lib, api.destroy, "cudnnDestroy", missing);
   bind(lib, api.setStream, "cudnnSetStream", missing);
   bind(lib, api.getErrorString, "cudnnGetErrorString", missing);
-  bind(lib, api.getLastErrorString, "cudnnGetLastErrorString", missing);
   bind(lib, api.getVersion, "cudnnGetVersion", missing);
   bind(lib, api.createTensorDescriptor, "cudnnCreateTensorDescriptor", missing);
   bind(lib, api.setTensor4dDescriptor, "cudnnSetTensor4dDescriptor", missing);
@@ -60,6 +59,8 @@ CudnnApi load() {
     api.loadError = "libcudnn.so.9 lacks " + missing + ": cuDNN 9 is required";
     return api;
   }
+  // Optional: cuDNN's own explanation of the last failure.
+  api.getLastErrorString = reinterpret_cast<decltype(api.getLastErrorString)>(dlsym(lib, "cudnnGetLastErrorString"));
   api.version = api.getVersion();
   return api;
 }
@@ -76,7 +77,7 @@ void checkCudnn(cudnn::Status status, const char* call) {
   if (status == cudnn::kSuccess) return;
   const CudnnApi& api = cudnnApi();
   char last[1024] = {0};
-  api.getLastErrorString(last, sizeof last);
+  if (api.getLastErrorString != nullptr) api.getLastErrorString(last, sizeof last);
   std::string message = std::string(call) + " failed: " + api.getErrorString(status) + " (" + std::to_string(status) + ")";
   if (last[0] != '\0') message += ": " + std::string(last);
   throw NativeFailure({"ERR_LIBRARY", message, "", call});
