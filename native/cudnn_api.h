@@ -54,7 +54,7 @@ constexpr int kSdpaFwdQ = 2800, kSdpaFwdK = 2801, kSdpaFwdV = 2802, kSdpaFwdO = 
 constexpr int kPointwiseMul = 1, kPointwiseDiv = 6, kPointwiseSub = 9, kPointwiseExp = 13, kPointwiseCmpGe = 303,
               kPointwiseGenIndex = 501, kPointwiseBinarySelect = 601;
 constexpr int kReduceAdd = 0, kReduceMax = 3;
-constexpr int kHeurModeA = 3;
+constexpr int kHeurModeFallback = 2, kHeurModeA = 3;
 
 // cudnnConvolutionFwdAlgoPerf_t
 struct ConvFwdAlgoPerf {

@@ -1,13 +1,16 @@
 // Attention through cuDNN's fused attention (--impl cudnn), built with cuDNN's backend (graph) API:
-// an operation graph, engine configurations from heuristics mode A, and the first execution plan
-// that finalizes. Two graphs describe the same computation:
+// an operation graph, engine configurations from heuristics (mode A, then the fallback mode), and
+// the first execution plan that finalizes. Two graphs describe the same computation:
 //   unified    one SDPA forward operation (Q, K, V, O and the scale; cuDNN 9.13 and later). In cuDNN
 //              9.14 it takes no mask, so it serves non-causal attention only.
 //   composite  the graph cuDNN's flash-attention engines recognise: S = Q K^T, S * scale, (causal:
 //              row and column indices, row >= column, -inf elsewhere), max, subtract, exp, sum,
 //              divide, P V. This is how cuDNN's own frontend lowers SDPA before 9.21.
 // Non-causal attention tries unified and falls back to composite; causal uses composite.
-// GSM_CUDNN_SDPA=unified|composite forces one; GSM_VERBOSE=1 prints which graph and plan ran.
+// GSM_CUDNN_SDPA=unified|composite forces one; GSM_VERBOSE=1 prints which graph ran.
+// On the H200 with cuDNN 9.14 (docs/results/2026-11-29-h200-kernels) the unified graph ran
+// non-causal attention; heuristics mode A offered no plan for the causal composite graph, which is
+// then refused with ERR_LIBRARY (the fallback-mode attempt was added after that run).
 #include <array>
 #include <cstdio>
 #include <cstdlib>
@@ -125,49 +128,59 @@ class GraphBuilder {
               "graph operations");
     graph.finalize("cudnnBackendFinalize(operation graph)");
 
-    BackendDescriptor heuristics(cudnn::kEngineHeurDescriptor);
-    heuristics.setDescriptor(cudnn::kEngineHeurOperationGraph, graph, "heuristics graph");
-    const int mode = cudnn::kHeurModeA;
-    heuristics.set(cudnn::kEngineHeurMode, cudnn::kTypeHeurMode, 1, &mode, "heuristics mode");
-    heuristics.finalize("cudnnBackendFinalize(engine heuristics)");
-    int64_t count = 0;
-    checkCudnn(cudnnApi().backendGetAttribute(heuristics.get(), cudnn::kEngineHeurResults, cudnn::kTypeBackendDescriptor,
-                                              0, &count, nullptr),
-               "cudnnBackendGetAttribute(engine heuristics results, count)");
-    if (count <= 0) throw NativeFailure({"ERR_LIBRARY", "cuDNN offers no engine for the " + name + " attention graph", "", ""});
-    std::vector<BackendDescriptor> configs;
-    std::vector<cudnn::Descriptor> raw;
-    for (int64_t i = 0; i < count; ++i) {
-      configs.emplace_back(cudnn::kEngineCfgDescriptor);
-      raw.push_back(configs.back().get());
-    }
-    int64_t returned = 0;
-    checkCudnn(cudnnApi().backendGetAttribute(heuristics.get(), cudnn::kEngineHeurResults, cudnn::kTypeBackendDescriptor,
-                                              count, &returned, raw.data()),
-               "cudnnBackendGetAttribute(engine heuristics results)");
-    std::string failures;
-    for (int64_t i = 0; i < returned && !result.plan; ++i) {
-      auto plan = std::make_unique<BackendDescriptor>(cudnn::kExecutionPlanDescriptor);
-      try {
-        plan->set(cudnn::kExecutionPlanHandle, cudnn::kTypeHandle, 1, &handle_, "plan handle");
-        plan->setDescriptor(cudnn::kExecutionPlanEngineConfig, configs[i], "plan engine config");
-        plan->finalize("cudnnBackendFinalize(execution plan)");
-        result.plan = std::move(plan);
-      } catch (const NativeFailure& f) {
-        if (failures.empty()) failures = f.what();
+    // Heuristics mode A first; where none of its configurations makes a plan, the fallback mode's.
+    std::string tried;
+    for (const int mode : {cudnn::kHeurModeA, cudnn::kHeurModeFallback}) {
+      BackendDescriptor heuristics(cudnn::kEngineHeurDescriptor);
+      heuristics.setDescriptor(cudnn::kEngineHeurOperationGraph, graph, "heuristics graph");
+      heuristics.set(cudnn::kEngineHeurMode, cudnn::kTypeHeurMode, 1, &mode, "heuristics mode");
+      heuristics.finalize("cudnnBackendFinalize(engine heuristics)");
+      int64_t count = 0;
+      checkCudnn(cudnnApi().backendGetAttribute(heuristics.get(), cudnn::kEngineHeurResults,
+                                                cudnn::kTypeBackendDescriptor, 0, &count, nullptr),
+                 "cudnnBackendGetAttribute(engine heuristics results, count)");
+      std::vector<BackendDescriptor> configs;
+      std::vector<cudnn::Descriptor> raw;
+      for (int64_t i = 0; i < count; ++i) {
+        configs.emplace_back(cudnn::kEngineCfgDescriptor);
+        raw.push_back(configs.back().get());
+      }
+      int64_t returned = 0;
+      if (count > 0) {
+        checkCudnn(cudnnApi().backendGetAttribute(heuristics.get(), cudnn::kEngineHeurResults,
+                                                  cudnn::kTypeBackendDescriptor, count, &returned, raw.data()),
+                   "cudnnBackendGetAttribute(engine heuristics results)");
+      }
+      std::string firstError;
+      for (int64_t i = 0; i < returned && i < count && !result.plan; ++i) {
+        auto plan = std::make_unique<BackendDescriptor>(cudnn::kExecutionPlanDescriptor);
+        try {
+          plan->set(cudnn::kExecutionPlanHandle, cudnn::kTypeHandle, 1, &handle_, "plan handle");
+          plan->setDescriptor(cudnn::kExecutionPlanEngineConfig, configs[i], "plan engine config");
+          plan->finalize("cudnnBackendFinalize(execution plan)");
+          result.plan = std::move(plan);
+        } catch (const NativeFailure& f) {
+          if (firstError.empty()) firstError = f.what();
+        }
+      }
+      tried += std::string(tried.empty() ? "" : "; ") + (mode == cudnn::kHeurModeA ? "mode A: " : "fallback mode: ") +
+               std::to_string(count) + " offered, " + std::to_string(returned) + " returned" +
+               (firstError.empty() ? "" : ", first refusal: " + firstError);
+      if (result.plan) {
+        for (auto& c : configs) keep(std::move(c));
+        keep(std::move(heuristics));
+        break;
       }
     }
     if (!result.plan) {
       throw NativeFailure({"ERR_LIBRARY", "no cuDNN engine configuration made a plan for the " + name +
-                                              " attention graph (" + failures + ")", "", ""});
+                                              " attention graph (" + tried + ")", "", ""});
     }
     int64_t n = 0;
     checkCudnn(cudnnApi().backendGetAttribute(result.plan->get(), cudnn::kExecutionPlanWorkspaceSize, cudnn::kTypeInt64, 1,
                                               &n, &result.workspace),
                "cudnnBackendGetAttribute(plan workspace size)");
     result.graph = name;
-    for (auto& c : configs) keep(std::move(c));
-    keep(std::move(heuristics));
     keep(std::move(graph));
     result.keep = std::move(kept_);
     return result;

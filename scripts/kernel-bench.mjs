@@ -3,8 +3,8 @@
 // (cuDNN, cuBLAS, cudaMemcpy) on the presets, in one process, through the native timed loop: each
 // (preset, impl) is prepared (fresh random inputs, warm-up), then launched back to back (2 in
 // flight) for --duration-ms; the time of a launch is the median of its CUDA-event times. Then, for
-// each own kernel, the cost of its instrumentation: the same launches with and without per-CTA
-// %globaltimer/%smid records, alternated in 3 rounds, medians compared. With --variants it also
+// each own kernel, the cost of its instrumentation: launches with and without per-CTA
+// %globaltimer/%smid records on the same workload instance (see instrumentationCost). With --variants it also
 // times every tile variant of the own conv and attention kernels on the target presets.
 //   node scripts/kernel-bench.mjs [--presets a,b] [--duration-ms 250] [--variants] [--json out.json]
 //                                 [--matrix-tflops 788]
@@ -65,30 +65,37 @@ async function time(spec, env = {}) {
   });
 }
 
-// Plain against traced launches of the same workload, alternated; medians of each side.
-async function instrumentationCost(spec, nsPerLaunch) {
-  const launches = Math.max(5, Math.min(300, Math.round(0.08e9 / nsPerLaunch)));
-  const plain = new binding.TimedLoop(loopConfig(spec, { launches }));
-  let traced;
+// The cost of the CTA trace on one workload instance (same buffers, so memory placement cannot
+// differ): a loop whose trace buffer holds L launches runs 2L (the first L traced, the rest not),
+// three times; a loop without a trace buffer runs 2L as often, to measure what the position in the
+// run alone does (first half against second half). Cost = (traced / untraced in the traced loop)
+// / (first / second half in the control loop) - 1, on medians.
+async function instrumentationCost(spec, nsPerLaunch, ctas) {
+  const half = Math.max(5, Math.min(300, Math.round(0.05e9 / nsPerLaunch)));
+  const traced = new binding.TimedLoop(loopConfig(spec, { launches: 2 * half, traceCapacity: half * ctas }));
+  let control;
   try {
-    const info = await plain.prepare();
-    traced = new binding.TimedLoop(loopConfig(spec, { launches, traceCapacity: launches * info.ctasPerLaunch }));
     await traced.prepare();
-    const a = [];
-    const b = [];
+    control = new binding.TimedLoop(loopConfig(spec, { launches: 2 * half }));
+    await control.prepare();
+    const on = [], off = [], first = [], second = [];
     let tracedLaunches = 0;
     for (let round = 0; round < 3; round++) {
-      a.push(...(await plain.run(process.hrtime.bigint())).gpuNs);
       const r = await traced.run(process.hrtime.bigint());
       tracedLaunches += r.tracedLaunches;
-      b.push(...r.gpuNs);
+      on.push(...r.gpuNs.subarray(0, half));
+      off.push(...r.gpuNs.subarray(half));
+      const c = await control.run(process.hrtime.bigint());
+      first.push(...c.gpuNs.subarray(0, half));
+      second.push(...c.gpuNs.subarray(half));
     }
-    const plainNs = median(a);
-    const tracedNs = median(b);
-    return { launches: a.length, tracedLaunches, plainNs, tracedNs, cost: tracedNs / plainNs - 1 };
+    const tracedNs = median(on), plainNs = median(off);
+    const position = median(first) / median(second);
+    return { launches: on.length, tracedLaunches, plainNs, tracedNs, position, raw: tracedNs / plainNs - 1,
+             cost: tracedNs / plainNs / position - 1 };
   } finally {
-    plain.release();
-    traced?.release();
+    traced.release();
+    control?.release();
   }
 }
 
@@ -115,7 +122,7 @@ for (const name of presetNames) {
     results.push(row);
     if (impl === 'own' && row.ns) {
       try {
-        const c = await instrumentationCost(spec, row.ns);
+        const c = await instrumentationCost(spec, row.ns, row.ctas);
         instrumentation.push({ preset: name, ...c });
         console.error(`${name} instrumentation: ${(c.cost * 100).toFixed(3)}%`);
       } catch (error) {
@@ -169,10 +176,11 @@ for (const r of results) {
              `${pad(ratio, 16)}${pad(r.floors ? r.floors.timeOverFloor.toFixed(2) : '', 8)}`);
 }
 lines.push('');
-lines.push('instrumentation (traced / plain - 1, medians):');
+lines.push('instrumentation (traced / untraced launches of one instance, corrected for position, - 1; medians):');
 for (const c of instrumentation) {
   lines.push(c.error ? `  ${c.preset}: FAILED ${c.error}` :
-             `  ${pad(c.preset, 24)} ${(c.cost * 100).toFixed(3)}%  (${c.launches} launches each, ${c.tracedLaunches} traced; ${(c.plainNs / 1e6).toFixed(4)} vs ${(c.tracedNs / 1e6).toFixed(4)} ms)`);
+             `  ${pad(c.preset, 24)} ${(c.cost * 100).toFixed(3)}%  (raw ${(c.raw * 100).toFixed(3)}%, position ${((c.position - 1) * 100).toFixed(3)}%; ` +
+             `${c.launches} launches each side, ${c.tracedLaunches} traced; ${(c.plainNs / 1e6).toFixed(4)} vs ${(c.tracedNs / 1e6).toFixed(4)} ms)`);
 }
 if (variants.length > 0) {
   lines.push('');

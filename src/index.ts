@@ -15,3 +15,7 @@ export type { Distribution } from './metrics/stats.js';
 export { OptionError, NoGpuError, AddonLoadError, CancelledError } from './errors.js';
 export { writeJsonAtomic } from './report/json.js';
 export { formatRunResult, formatSummaryValue } from './report/table.js';
+export { KERNEL_PRESETS, RESNET50_CONV_PRESETS, ATTENTION_PRESETS, STREAM_PRESETS, TARGET_PRESETS, findPreset } from './kernels/presets.js';
+export type { KernelPreset } from './kernels/presets.js';
+export { KERNEL_FAMILIES, KERNEL_IMPLS, KERNEL_DTYPES, kernelWorkload, shapeProblem, workloadFlops, workloadBytes, convOutputSize } from './kernels/shapes.js';
+export type { KernelFamily } from './kernels/shapes.js';
