@@ -2,7 +2,7 @@
 // bf16 Q, K, V and O of shape [batch, heads, seq, headDim], fp32 accumulation, optionally causal
 // (query i sees keys 0..i). The flash-attention scheme: the score matrix never reaches memory.
 //
-// Each CTA owns 128 query rows of one (batch, head): 4 warps of 32 rows each. Its Q tile stays in
+// Each CTA owns 128 query rows of one (batch, head): 4 warps of 32 rows each (by default). Its Q tile stays in
 // shared memory; K and V are streamed through in blocks of BN keys, each copied with cp.async
 // while the tensor cores work on the other (V_j lands while S = Q K_j^T is computed, K_{j+1} while
 // O += P V_j is). Per row it keeps the running maximum and sum of the softmax (the online softmax,
@@ -22,11 +22,12 @@
 namespace gsm {
 namespace {
 
-template <int HD_, int BN_>
+template <int HD_, int BN_, int BM_ = 128, int WARPS_ = 4>
 struct AttentionTile {
   static constexpr int HD = HD_, BN = BN_;
-  static constexpr int BM = 128, kWarps = 4, kThreads = kWarps * 32, kRowsPerWarp = BM / kWarps;
-  static constexpr int kMi = kRowsPerWarp / 16;  // m16 tiles per warp (2)
+  static constexpr int BM = BM_, kWarps = WARPS_, kThreads = kWarps * 32, kRowsPerWarp = BM / kWarps;
+  static constexpr int kMi = kRowsPerWarp / 16;  // m16 tiles per warp (2 by default)
+  static_assert(kRowsPerWarp % 16 == 0, "warps own whole m16 tiles");
   static constexpr int kChunks = HD / 8;         // 16-byte chunks per row
   static constexpr size_t kSharedBytes = static_cast<size_t>(BM + 2 * BN) * HD * 2;
   static_assert(HD % 64 == 0 && BN % 16 == 0, "tiling");
@@ -246,12 +247,20 @@ __global__ void __launch_bounds__(T::kThreads) attentionKernel(AttentionArgs arg
   cta.end();
 }
 
-// Variants (AttentionArgs::variant) per head dimension: the key block BN.
-using Hd64Bn64 = AttentionTile<64, 64>;
-using Hd64Bn128 = AttentionTile<64, 128>;
-using Hd128Bn64 = AttentionTile<128, 64>;
-using Hd128Bn32 = AttentionTile<128, 32>;
-constexpr int kVariants = 2;
+// Variants (AttentionArgs::variant): 0 (default) 128 query rows on 4 warps, 64-key blocks; 1 the
+// other key block (128 keys for head dim 64, 32 for 128); 2 128 rows on 8 warps of 16 rows; 3 64 rows
+// on 4 warps of 16 rows (fewer registers, more CTAs per SM).
+constexpr int kVariants = 4;
+
+template <int HD, class F>
+auto withTile(int variant, F&& f) {
+  switch (variant) {
+    case 1: return f(AttentionTile<HD, HD == 64 ? 128 : 32>{});
+    case 2: return f(AttentionTile<HD, 64, 128, 8>{});
+    case 3: return f(AttentionTile<HD, 64, 64, 4>{});
+    default: return f(AttentionTile<HD, 64>{});
+  }
+}
 
 template <class T>
 cudaError_t configureTile() {
@@ -275,28 +284,31 @@ cudaError_t launchTile(const AttentionArgs& a, Interval* trace, cudaStream_t str
 
 int variantOf(const AttentionArgs& a) { return a.variant >= 0 && a.variant < kVariants ? a.variant : 0; }
 
+// Calls f with a value of the tile type of this head dim and variant.
+template <class F>
+auto dispatch(const AttentionArgs& a, F&& f) {
+  return a.headDim == 64 ? withTile<64>(variantOf(a), f) : withTile<128>(variantOf(a), f);
+}
+
 }  // namespace
 
 bool attentionSupportsHeadDim(int headDim) { return headDim == 64 || headDim == 128; }
 
 int attentionVariantCount() { return kVariants; }
 
-int attentionCtaCount(const AttentionArgs& a) { return a.batch * a.heads * ((a.seq + 127) / 128); }
+int attentionCtaCount(const AttentionArgs& a) {
+  if (!attentionSupportsHeadDim(a.headDim)) return 0;
+  return dispatch(a, [&](auto tile) { return a.batch * a.heads * ((a.seq + decltype(tile)::BM - 1) / decltype(tile)::BM); });
+}
 
 cudaError_t configureAttention(const AttentionArgs& a) {
-  if (a.headDim == 64) return variantOf(a) == 1 ? configureTile<Hd64Bn128>() : configureTile<Hd64Bn64>();
-  if (a.headDim == 128) return variantOf(a) == 1 ? configureTile<Hd128Bn32>() : configureTile<Hd128Bn64>();
-  return cudaErrorInvalidValue;
+  if (!attentionSupportsHeadDim(a.headDim)) return cudaErrorInvalidValue;
+  return dispatch(a, [](auto tile) { return configureTile<decltype(tile)>(); });
 }
 
 cudaError_t launchAttentionBf16(const AttentionArgs& a, Interval* trace, cudaStream_t stream) {
-  if (a.headDim == 64) {
-    return variantOf(a) == 1 ? launchTile<Hd64Bn128>(a, trace, stream) : launchTile<Hd64Bn64>(a, trace, stream);
-  }
-  if (a.headDim == 128) {
-    return variantOf(a) == 1 ? launchTile<Hd128Bn32>(a, trace, stream) : launchTile<Hd128Bn64>(a, trace, stream);
-  }
-  return cudaErrorInvalidValue;
+  if (!attentionSupportsHeadDim(a.headDim)) return cudaErrorInvalidValue;
+  return dispatch(a, [&](auto tile) { return launchTile<decltype(tile)>(a, trace, stream); });
 }
 
 }  // namespace gsm

@@ -68,7 +68,7 @@ struct AttentionArgs {
   const uint16_t* k;
   const uint16_t* v;
   uint16_t* o;
-  int variant = -1;   // key block size (0..attentionVariantCount()-1); -1 is the default
+  int variant = -1;   // tile shape (0..attentionVariantCount()-1, see attention.cu); -1 is the default
 };
 bool attentionSupportsHeadDim(int headDim);  // 64 and 128
 int attentionVariantCount();

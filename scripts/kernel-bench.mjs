@@ -5,7 +5,7 @@
 // flight) for --duration-ms; the time of a launch is the median of its CUDA-event times. Then, for
 // each own kernel, the cost of its instrumentation: launches with and without per-CTA
 // %globaltimer/%smid records on the same workload instance (see instrumentationCost). With --variants it also
-// times every tile variant of the own conv and attention kernels on the target presets.
+// times every tile variant of the own conv and attention kernels on VARIANT_PRESETS.
 //   node scripts/kernel-bench.mjs [--presets a,b] [--duration-ms 250] [--variants] [--json out.json]
 //                                 [--matrix-tflops 788]
 // Needs the built addon and dist/ (npm run build:ts). Prints a table; --json writes every number.
@@ -18,6 +18,9 @@ const DEFAULT_PRESETS = [
   'resnet50-conv1', 'resnet50-l1-3x3', 'resnet50-l2-3x3', 'resnet50-l3-3x3', 'resnet50-l4-3x3', 'resnet50-l3-reduce',
   'bert-base', 'llm-4k', 'llm-4k-causal', 'copy-1gib', 'triad-1gib',
 ];
+
+// Presets whose own-kernel tile variants --variants times (the targets and the layers they miss on).
+const VARIANT_PRESETS = ['resnet50-l1-3x3', 'resnet50-l3-3x3', 'resnet50-l4-3x3', 'llm-4k', 'bert-base'];
 
 function option(name, fallback) {
   const i = process.argv.indexOf(`--${name}`);
@@ -130,8 +133,8 @@ for (const name of presetNames) {
       }
     }
   }
-  if (sweepVariants && TARGET_PRESETS.some((t) => t.preset === name) && (preset.kernel === 'conv' || preset.kernel === 'attention')) {
-    const count = preset.kernel === 'conv' ? 5 : 2;
+  if (sweepVariants && VARIANT_PRESETS.includes(name)) {
+    const count = preset.kernel === 'conv' ? 5 : 4;
     const envName = preset.kernel === 'conv' ? 'GSM_CONV_VARIANT' : 'GSM_ATTENTION_VARIANT';
     for (let v = 0; v < count; v++) {
       const spec = { kernel: preset.kernel, impl: 'own', dtype: 'bf16', shape: [...preset.shape], seed: 1234 };

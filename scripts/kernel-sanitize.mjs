@@ -13,7 +13,7 @@ const add = (kernel, shape, env = {}) => cases.push({ kernel, shape, env });
 for (let variant = 0; variant < 5; variant++) add('conv', [2, 24, 9, 7, 72, 3, 3, 2, 1], { GSM_CONV_VARIANT: String(variant) });
 add('conv', [1, 3, 11, 11, 8, 7, 7, 2, 3]); // element-wise path
 add('conv', [1, 16, 6, 6, 5, 1, 1, 1, 0]); // odd k
-for (const variant of ['0', '1']) {
+for (const variant of ['0', '1', '2', '3']) {
   for (const headDim of [64, 128]) {
     for (const causal of [0, 1]) add('attention', [1, 2, 150, headDim, causal], { GSM_ATTENTION_VARIANT: variant });
   }
