@@ -30,4 +30,4 @@ step racecheck 60 compute-sanitizer --tool racecheck --error-exitcode 3 --print-
 nvidia-smi --query-gpu=clocks.sm,temperature.gpu,power.draw --format=csv >> "$OUT/host.txt" 2>&1
 grep -E "✓|×|FAIL|passed|failed" "$OUT/tests.txt" | tail -60
 cat "$OUT/bench.txt" | tail -60
-tail -4 "$OUT/memcheck.txt" "$OUT/racecheck.txt"
+tail -n 4 "$OUT/memcheck.txt" "$OUT/racecheck.txt"
