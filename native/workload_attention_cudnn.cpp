@@ -9,8 +9,9 @@
 // Non-causal attention tries unified and falls back to composite; causal uses composite.
 // GSM_CUDNN_SDPA=unified|composite forces one; GSM_VERBOSE=1 prints which graph ran.
 // On the H200 with cuDNN 9.14 (docs/results/2026-11-29-h200-kernels) the unified graph ran
-// non-causal attention; heuristics mode A offered no plan for the causal composite graph, which is
-// then refused with ERR_LIBRARY (the fallback-mode attempt was added after that run).
+// non-causal attention; for the causal composite graph neither heuristics mode returned an engine
+// configuration (mode A: 1 offered, 0 returned; fallback: 4 offered, 0 returned), so causal attention
+// through cuDNN is refused there with ERR_LIBRARY.
 #include <array>
 #include <cstdio>
 #include <cstdlib>
