@@ -24,6 +24,7 @@ Napi::Value SmPartitioningJs(const Napi::CallbackInfo& info) {
                                 o.Set("smCount", out->smCount);
                                 o.Set("minPartition", out->minPartition);
                                 o.Set("alignment", out->alignment);
+                                o.Set("unitGroups", out->unitGroups);
                                 return o;
                               });
 }

@@ -32,6 +32,8 @@ SmPartitioning smPartitioning(int device) {
     out.smCount = sms.sm.smCount;
     out.minPartition = sms.sm.minSmPartitionSize;
     out.alignment = sms.sm.smCoscheduledAlignment;
+    const unsigned int unit = std::max({out.minPartition, out.alignment, 1u});
+    GSM_CU(driverApi().devSmResourceSplitByCount(nullptr, &out.unitGroups, &sms, nullptr, 0, unit));
     out.supported = true;
   } catch (const NativeFailure& failure) {
     out.reason = failure.info().message;
@@ -44,16 +46,29 @@ std::vector<int> createGreenContexts(int device, const std::vector<unsigned int>
   CUdevResource sms = deviceSms(device);
   CUdevice dev = 0;
   GSM_CU(cu.deviceGet(&dev, device));
-  // The results of a split cannot be split again, and its groups are all the same size. So the SMs
-  // are split once into the smallest groups the device grants, and each client's group is made of
-  // as many of them as it needs (results of one split may be combined into one descriptor).
+  // The results of a split cannot be split again, and the groups of one split are all the same
+  // size. Equal requests are one split into that many groups. Otherwise the SMs are split once into
+  // the smallest groups the device grants, and each client's group is made of as many of them as it
+  // needs (results of one split may be combined into one descriptor). Either way the driver may
+  // grant fewer groups than the SMs would allow (its groups respect the GPU's SM clusters).
   const unsigned int unit = std::max({sms.sm.minSmPartitionSize, sms.sm.smCoscheduledAlignment, 1u});
-  unsigned int available = 0;
-  GSM_CU(cu.devSmResourceSplitByCount(nullptr, &available, &sms, nullptr, 0, unit));
-  std::vector<CUdevResource> units(available);
+  const bool equal = std::all_of(smCounts.begin(), smCounts.end(), [&](unsigned int c) { return c == smCounts[0]; });
+  std::vector<CUdevResource> units;
   CUdevResource rest{};
-  if (available > 0) GSM_CU(cu.devSmResourceSplitByCount(units.data(), &available, &sms, &rest, 0, unit));
-  units.resize(available);
+  if (equal) {
+    unsigned int groups = static_cast<unsigned int>(smCounts.size());
+    units.resize(groups);
+    GSM_CU(cu.devSmResourceSplitByCount(units.data(), &groups, &sms, &rest, 0, smCounts[0]));
+    units.resize(groups);
+    if (groups < smCounts.size()) units.clear();  // not enough equal groups: try the small ones
+  }
+  if (units.empty()) {
+    unsigned int available = 0;
+    GSM_CU(cu.devSmResourceSplitByCount(nullptr, &available, &sms, nullptr, 0, unit));
+    units.resize(available);
+    if (available > 0) GSM_CU(cu.devSmResourceSplitByCount(units.data(), &available, &sms, &rest, 0, unit));
+    units.resize(available);
+  }
   std::vector<GreenGroup> made;
   try {
     size_t next = 0;
@@ -66,7 +81,7 @@ std::vector<int> createGreenContexts(int device, const std::vector<unsigned int>
         throw NativeFailure({"ERR_ARGS",
                              "green context " + std::to_string(i) + " asked for " + std::to_string(smCounts[i]) +
                                  " SMs but the device's " + std::to_string(units.size()) + " groups of " +
-                                 std::to_string(unit) + " SMs were used up",
+                                 std::to_string(units.empty() ? unit : units[0].sm.smCount) + " SMs were used up",
                              "", ""});
       }
       CUdevResourceDesc desc = nullptr;

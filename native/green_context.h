@@ -15,6 +15,7 @@ struct SmPartitioning {
   unsigned int smCount = 0;        // SMs of the whole device
   unsigned int minPartition = 0;   // smallest group the device grants
   unsigned int alignment = 0;      // group sizes are multiples of this
+  unsigned int unitGroups = 0;     // groups of the smallest size the driver grants (may cover fewer SMs than smCount)
 };
 
 struct GreenGroup {

@@ -73,7 +73,8 @@ describe('mode options', () => {
 });
 
 describe('green-context SM split', () => {
-  const h200 = { supported: true, smCount: 132, minPartition: 8, alignment: 8 };
+  // As the H200 reports it: 132 SMs, but only 15 groups of 8 from the driver.
+  const h200 = { supported: true, smCount: 132, minPartition: 8, alignment: 8, unitGroups: 15 };
   it('rounds requests up to the granularity', () => {
     expect(grantedSms(66, h200)).toBe(72);
     expect(grantedSms(64, h200)).toBe(64);
@@ -90,7 +91,9 @@ describe('green-context SM split', () => {
     expect(e.option).toBe('--sm-split');
     expect(e.message).toContain('72,72 = 144');
     expect(e.message).toContain('e.g. 64,64');
-    expect(() => checkSplit([96, 32], h200, '96,32')).not.toThrow();
+    expect(() => checkSplit([64, 56], h200, '64,56')).not.toThrow();
+    expect(() => checkSplit([64, 64], h200, '64,64')).not.toThrow(); // equal: one split into two groups
+    expect(optionError(() => checkSplit([96, 32], h200, '96,32')).message).toContain("driver's 15 groups of 8 SMs (120 SMs)");
     expect(() => checkSplit([200, 8], h200, '200,8')).toThrow(OptionError);
   });
 });

@@ -219,6 +219,8 @@ export interface SmPartitioning {
   minPartition: number;
   /** Group sizes are multiples of this. */
   alignment: number;
+  /** How many groups of the smallest size the driver grants (they may cover fewer SMs than smCount). */
+  unitGroups: number;
 }
 
 export interface GreenGroup {

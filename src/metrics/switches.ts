@@ -55,6 +55,13 @@ export interface Slice {
   endNs: number;
 }
 
+/**
+ * What the co-running fraction counts, as printed. It sees CTA starts and ends, not CTAs in flight:
+ * kernels whose CTAs run for hundreds of µs start and end in bursts, so clients that run at once on
+ * disjoint SMs (green contexts) can score low although both are running all the time.
+ */
+const CO_RUNNING_NAME = "10 µs bins with several clients' CTA starts/ends";
+
 /** Co-running fraction above which clients are taken to run concurrently rather than in turns. */
 export const CONCURRENT_THRESHOLD = 0.25;
 /** Switches and slices kept in the result (the counts and distributions cover all of them). */
@@ -288,7 +295,7 @@ export function detectSwitches(traces: readonly ClientTrace[], expect?: 'turns' 
 /** Summaries of a switch analysis; distribution entries are left out when there is no distribution. */
 export function switchSummaries(a: SwitchAnalysis): Summary[] {
   if (a.kind === 'single') return [];
-  if (a.kind === 'concurrent') return [summary('coRunning', 'time with several clients running at once', 'fraction', a.coRunningFraction)];
+  if (a.kind === 'concurrent') return [summary('coRunning', CO_RUNNING_NAME, 'fraction', a.coRunningFraction)];
   const out: Summary[] = [
     summary('switch.count', 'context switches', 'count', a.count),
     summary('switch.perSecond', 'context switch rate', 'rate', a.perSecond, 'switch/s'),
@@ -304,6 +311,6 @@ export function switchSummaries(a: SwitchAnalysis): Summary[] {
     }
   }
   out.push(summary('switch.overhead', 'switching overhead', 'fraction', a.overheadFraction));
-  out.push(summary('coRunning', 'time with several clients running at once', 'fraction', a.coRunningFraction));
+  out.push(summary('coRunning', CO_RUNNING_NAME, 'fraction', a.coRunningFraction));
   return out;
 }

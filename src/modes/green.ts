@@ -24,7 +24,7 @@ export function equalSplit(procs: number, p: Pick<SmPartitioning, 'smCount' | 'm
 async function partitioning(ctx: ModeContext): Promise<SmPartitioning> {
   if (!ctx.binding) {
     // Stand-in clients (tests): the device facts recorded in the environment, at Hopper's granularity.
-    return { supported: true, smCount: ctx.environment.gpu.smCount, minPartition: 8, alignment: 8 };
+    return { supported: true, smCount: ctx.environment.gpu.smCount, minPartition: 8, alignment: 8, unitGroups: Math.floor(ctx.environment.gpu.smCount / 8) };
   }
   return ctx.binding.smPartitioning(ctx.config.device);
 }
@@ -32,6 +32,16 @@ async function partitioning(ctx: ModeContext): Promise<SmPartitioning> {
 export function checkSplit(split: number[], p: SmPartitioning, raw: string): void {
   const granted = split.map((s) => grantedSms(s, p));
   const total = granted.reduce((a, b) => a + b, 0);
+  const unit = Math.max(p.minPartition, p.alignment, 1);
+  const equal = split.every((s) => s === split[0]);
+  // Unequal groups are built from the driver's smallest groups, of which it grants unitGroups.
+  if (!equal && p.unitGroups > 0 && total / unit > p.unitGroups && total <= p.smCount) {
+    throw new OptionError(
+      '--sm-split',
+      `SM counts that the driver's ${p.unitGroups} groups of ${unit} SMs (${p.unitGroups * unit} SMs) can cover: ${raw} becomes ${granted.join(',')} = ${total}`,
+      raw,
+    );
+  }
   if (total > p.smCount) {
     const fit = equalSplit(split.length, p);
     throw new OptionError(

@@ -37,7 +37,7 @@ export interface PointSummary {
   switches?: number;
   switchesPerSecond?: number;
   overheadPct?: number;
-  /** Share of the time in which two or more clients ran at once (high: concurrent, not time-sliced). */
+  /** Share of 10 µs bins with CTA starts/ends of two or more clients (see metrics/switches.ts). */
   coRunningPct?: number;
 }
 
