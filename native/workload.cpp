@@ -8,10 +8,14 @@ namespace gsm {
 
 std::unique_ptr<Workload> makeGemmWorkload(const WorkloadSpec& spec);
 std::unique_ptr<Workload> makeProbeWorkload(const WorkloadSpec& spec);
+std::unique_ptr<Workload> makeCublasGemmWorkload(const WorkloadSpec& spec);
+std::unique_ptr<Workload> makeMemcpyWorkload(const WorkloadSpec& spec);
 
 std::unique_ptr<Workload> makeWorkload(const WorkloadSpec& spec) {
   if (spec.kernel == "gemm" && spec.impl == "own") return makeGemmWorkload(spec);
   if (spec.kernel == "probe") return makeProbeWorkload(spec);
+  if (spec.kernel == "gemm" && spec.impl == "cublas") return makeCublasGemmWorkload(spec);
+  if (spec.kernel == "memcpy" && spec.impl == "cudart") return makeMemcpyWorkload(spec);
   throw NativeFailure({"ERR_ARGS", "this build has no workload '" + spec.kernel + "' with impl '" + spec.impl + "'", "", ""});
 }
 

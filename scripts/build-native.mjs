@@ -3,7 +3,7 @@
 // of package.json, so nothing is downloaded). Run by `npm install`; `--force` (npm run build:native)
 // always compiles. Where no CUDA compiler is found, the install goes on: a prebuild is used if one
 // exists, and otherwise the loader says what is missing when the addon is first needed.
-//   GPUSHARE_CUDA_ARCHS   CMAKE_CUDA_ARCHITECTURES to build, e.g. "90-real" (default: 80;86;89;90 + PTX 90)
+//   GPUSHARE_CUDA_ARCHS   CMAKE_CUDA_ARCHITECTURES to build, e.g. "90a-real" (default: 80;86;89;90a + PTX 90)
 //   GPUSHARE_SKIP_NATIVE  set to 1 to skip the build entirely
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// The CLI: `gpushare-micro [run] ...` (run is the default command), `probe`, `info`.
+// The CLI: `gpushare-micro [run] ...` (run is the default command), `probe`, `info`, `bench`.
 import { Command, CommanderError } from 'commander';
 import { packageVersion } from '../version.js';
+import { benchCommand } from './bench-command.js';
 import { EXIT } from './exit-codes.js';
 import { infoCommand } from './info-command.js';
 import { probeCommand, runCommand } from './run-command.js';
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   program.addCommand(runCommand(), { isDefault: true });
   program.addCommand(probeCommand());
   program.addCommand(infoCommand());
+  program.addCommand(benchCommand());
   for (const cmd of program.commands) {
     cmd.exitOverride().showHelpAfterError('(run with --help for usage)');
     if (cmd.name() !== 'info') cmd.addHelpText('after', EXIT_CODES_HELP);
