@@ -354,10 +354,7 @@ __global__ void __launch_bounds__(kWgmmaThreads, 1)
       }
       if (trace != nullptr) {
         asm volatile("bar.sync 1, 256;" ::: "memory");  // both consumer warpgroups have stored the tile
-        if (half == 0 && tid == 0 && rowValid) {
-          const uint64_t endNs = globalTimerNs();
-          trace[tm * tilesN + tn] = Interval{startNs, saturateNs(endNs - startNs), smId()};
-        }
+        if (half == 0 && tid == 0 && rowValid) recordWorkItem(trace, tm * tilesN + tn, startNs);
       }
     }
   }
