@@ -16,9 +16,11 @@
 // (and rounded to tf32) into the workspace.
 //
 // CTAs are persistent: as many as fit on the device, walking the tiles in groups of tile rows (so
-// that concurrent tiles share A and B in L2). With clusters of two along M, the two CTAs compute
-// vertically adjacent tiles and each loads half of the common B slice, multicast to both; a
-// stage is then free only when the consumers of both CTAs have released it.
+// that concurrent tiles share A and B in L2). On request (GemmOptions::clusterM = 2), clusters of
+// two along M compute vertically adjacent tiles and each CTA loads half of the common B slice,
+// multicast to both; a stage is then free only when the consumers of both CTAs have released it.
+// That variant is verified but measured slower on the H200 (see kernels/gemm.cu), so it is not
+// the default.
 //
 // Ragged edges: TMA fills zeros outside the matrix (rows past m, columns past n or k), and the
 // epilogue stores only elements inside C. Rows must be 16-byte multiples for TMA (see launch.h).

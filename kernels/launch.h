@@ -38,7 +38,8 @@ cudaError_t launchProbe(const ProbeArgs& args, int ctas, size_t sharedBytes, Int
 // (fp32 inputs, fp32 arithmetic). Paths (kernels/gemm_*.cu):
 //   wgmma    Hopper (compute capability 9.0, sm_90a code in this build): TMA loads into a 4-stage
 //            mbarrier pipeline, one producer warpgroup and two consumer warpgroups issuing wgmma,
-//            persistent CTAs (optionally in clusters of 2 sharing B by TMA multicast). Needs rows
+//            persistent CTAs (clusters of 2 sharing B by TMA multicast on request: correct, but
+//            slower on the H200, so not the default). Needs rows
 //            whose byte length is a multiple of 16 (bf16/fp16: k % 8 == 0 and n % 8 == 0; tf32:
 //            k % 4 == 0); tf32 first transposes B into the workspace (wgmma reads tf32 only K-major).
 //   mma      mma.sync with ldmatrix and a cp.async multistage pipeline (sm_80 and newer), any shape.
@@ -58,7 +59,7 @@ struct GemmShape {
 // Choices for tests and tuning; the defaults pick the fastest path the device and shape allow.
 struct GemmOptions {
   GemmPath path = GemmPath::Auto;
-  int clusterM = 0;   // wgmma: CTAs per cluster along M sharing B (1 or 2; 0: default)
+  int clusterM = 0;   // wgmma: CTAs per cluster along M sharing B (2, or 0/1: none, the default)
   int groupRows = 0;  // wgmma: tile rows per group of the tile order, for L2 reuse (0: default)
 };
 

@@ -42,6 +42,7 @@ if [ $? -eq 124 ]; then echo "a kernel hung: stopping here"; exit 1; fi
 step check.txt 90 verify "$check" verify
 step check.txt 90 bench "$check" bench 60
 step bench.txt 120 cli-bench node dist/cli/main.js bench --json "$OUT/bench.json"
+step bench.txt 60 cli-bench-again node dist/cli/main.js bench --preset gemm-bf16-4096,gemm-bf16-8192,gemm-fp16-4096
 step sanitizer.txt 90 memcheck /usr/local/cuda/bin/compute-sanitizer --tool memcheck --error-exitcode 9 "$check" sanitize
 step sanitizer.txt 120 racecheck /usr/local/cuda/bin/compute-sanitizer --tool racecheck --racecheck-report all --error-exitcode 9 "$check" sanitize
 step sanitizer.txt 60 synccheck /usr/local/cuda/bin/compute-sanitizer --tool synccheck --error-exitcode 9 "$check" sanitize

@@ -254,7 +254,7 @@ int verify(bool quick) {
     for (auto& s : ragged) cases.push_back({d, GemmPath::Auto, 0, s[0], s[1], s[2]});
     if (!quick) {
       cases.push_back({d, GemmPath::Auto, 0, 4096, 4096, 4096});
-      cases.push_back({d, GemmPath::Wgmma, 1, 4096, 4096, 4096});
+      cases.push_back({d, GemmPath::Wgmma, 2, 4096, 4096, 4096});
       cases.push_back({d, GemmPath::Mma, 0, 4096, 4096, 4096});
     }
   }
@@ -399,8 +399,8 @@ int bench(int launches) {
     std::vector<GemmOptions> variants;
     variants.push_back(GemmOptions{});
     if (sh.d != GemmDtype::Fp32) {
-      for (int cl : {1, 2})
-        for (int g : {8, 16}) variants.push_back(GemmOptions{GemmPath::Wgmma, cl, g});
+      for (int g : {4, 8, 16}) variants.push_back(GemmOptions{GemmPath::Wgmma, 1, g});
+      variants.push_back(GemmOptions{GemmPath::Wgmma, 2, 8});
       if (sh.n == 4096) variants.push_back(GemmOptions{GemmPath::Mma, 0, 0});
     }
     for (const GemmOptions& o : variants) {
@@ -416,11 +416,14 @@ int bench(int launches) {
                   flops / ms / 1e9, ratio);
       std::fflush(stdout);
     }
-    // Tracing cost of the default kernel: plain and traced launches alternate in blocks, same run.
-    if (sh.d == GemmDtype::Bf16 || sh.d == GemmDtype::Fp32) {
+    // Tracing cost: plain and traced launches alternate in blocks, same run; every path once.
+    std::vector<GemmOptions> tracedPaths;
+    if (sh.n == 4096 || sh.d == GemmDtype::Bf16) tracedPaths.push_back(GemmOptions{});
+    if (sh.n == 4096 && sh.d == GemmDtype::Bf16) tracedPaths.push_back(GemmOptions{GemmPath::Mma, 0, 0});
+    for (const GemmOptions& o : tracedPaths) {
       Impl impl;
       impl.name = "default";
-      if (makeOwn(impl, buf, s, GemmOptions{}, enc)) {
+      if (makeOwn(impl, buf, s, o, enc)) {
         Interval* trace = nullptr;
         const size_t records = impl.plan.traceRecords;
         CHECK(cudaMalloc(&trace, records * sizeof(Interval)));
@@ -440,9 +443,10 @@ int bench(int launches) {
           last = std::max(last, r.startNs + r.durationNs);
         }
         const double p = median(plain), t = median(traced);
-        std::printf("trace %-5s %d: plain %.4f ms, traced %.4f ms (medians of 8 blocks): cost %+.2f%%; %zu/%zu records sane, "
-                    "span %.4f ms\n",
-                    dtypeName(sh.d), sh.n, p, t, 100.0 * (t / p - 1.0), good, records, (last - first) / 1e6);
+        std::printf("trace %-5s %d %-22s plain %.4f ms, traced %.4f ms (medians of 8 blocks): cost %+.2f%%; %zu/%zu records "
+                    "sane, span %.4f ms\n",
+                    dtypeName(sh.d), sh.n, describe(impl).c_str(), p, t, 100.0 * (t / p - 1.0), good, records,
+                    (last - first) / 1e6);
         cudaFree(trace);
       }
     }
