@@ -7,6 +7,7 @@
 //             the largest shapes), and every element of C written (C is NaN-poisoned first).
 //   bench     median GPU time (CUDA events around each launch, after warm-up) of each variant of
 //             the own kernel and of cuBLASLt on fresh random inputs, and the cost of tracing.
+//   tracecost the cost of tracing, from plain and traced launches interleaved launch by launch.
 //   sanitize  one small launch of each path and dtype, checked: for compute-sanitizer.
 #include <algorithm>
 #include <array>
@@ -455,6 +456,68 @@ int bench(int launches) {
   return 0;
 }
 
+// ---- tracecost ----
+// The cost of tracing, launch by launch: plain and traced launches alternate (ABBA order, so a
+// drift in clocks or temperature falls on both alike), each between its own events, and the cost is
+// the median of the paired relative differences (traced - plain) / plain.
+int traceCost(int pairs) {
+  const TensorMapEncodeFn enc = encoder();
+  cudaStream_t stream;
+  CHECK(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking));
+  struct Case {
+    GemmDtype d;
+    int n;
+    GemmPath p;
+  };
+  const Case cases[] = {{GemmDtype::Bf16, 4096, GemmPath::Auto}, {GemmDtype::Bf16, 8192, GemmPath::Auto},
+                        {GemmDtype::Fp16, 4096, GemmPath::Auto}, {GemmDtype::Tf32, 4096, GemmPath::Auto},
+                        {GemmDtype::Bf16, 4096, GemmPath::Mma},  {GemmDtype::Tf32, 4096, GemmPath::Mma},
+                        {GemmDtype::Fp32, 4096, GemmPath::Auto}};
+  std::printf("tracecost: %d pairs of plain and traced launches, alternating ABBA, events around each\n", pairs);
+  for (const Case& c : cases) {
+    const GemmShape s{c.n, c.n, c.n, c.d};
+    Buffers buf;
+    allocate(buf, s, 0x5eedull + c.n);
+    Impl impl;
+    GemmOptions o;
+    o.path = c.p;
+    if (!makeOwn(impl, buf, s, o, enc)) continue;
+    Interval* trace = nullptr;
+    const size_t records = impl.plan.traceRecords;
+    CHECK(cudaMalloc(&trace, records * sizeof(Interval)));
+    timeLaunches(impl, buf, nullptr, 10, stream);
+    std::vector<cudaEvent_t> ev(4 * pairs);
+    for (auto& e : ev) CHECK(cudaEventCreate(&e));
+    for (int i = 0; i < pairs; ++i) {
+      const bool tracedFirst = (i % 2) == 1;
+      for (int j = 0; j < 2; ++j) {
+        const bool traced = (j == 0) == tracedFirst;
+        cudaEvent_t* pair = &ev[4 * i + (traced ? 2 : 0)];
+        CHECK(cudaEventRecord(pair[0], stream));
+        CHECK(launch(impl, buf, traced ? trace : nullptr, stream));
+        CHECK(cudaEventRecord(pair[1], stream));
+      }
+    }
+    CHECK(cudaStreamSynchronize(stream));
+    std::vector<float> plain(pairs), traced(pairs), diff(pairs);
+    for (int i = 0; i < pairs; ++i) {
+      CHECK(cudaEventElapsedTime(&plain[i], ev[4 * i], ev[4 * i + 1]));
+      CHECK(cudaEventElapsedTime(&traced[i], ev[4 * i + 2], ev[4 * i + 3]));
+      diff[i] = (traced[i] - plain[i]) / plain[i];
+    }
+    for (auto& e : ev) cudaEventDestroy(e);
+    std::vector<float> sorted = diff;
+    std::sort(sorted.begin(), sorted.end());
+    std::printf("tracecost %-5s %d %-22s plain %.4f ms traced %.4f ms  paired cost median %+.2f%% (quartiles %+.2f%% %+.2f%%)\n",
+                dtypeName(c.d), c.n, describe(impl).c_str(), median(plain), median(traced), 100.0 * median(diff),
+                100.0 * sorted[pairs / 4], 100.0 * sorted[(3 * pairs) / 4]);
+    std::fflush(stdout);
+    cudaFree(trace);
+  }
+  cudaStreamDestroy(stream);
+  return 0;
+}
+
 // ---- sanitize ----
 int sanitize() {
   const TensorMapEncodeFn enc = encoder();
@@ -509,6 +572,7 @@ int main(int argc, char** argv) {
   if (mode == "verify") return verify(argc > 2 && std::strcmp(argv[2], "--quick") == 0);
   if (mode == "bench") return bench(argc > 2 ? std::atoi(argv[2]) : 40);
   if (mode == "sanitize") return sanitize();
-  std::fprintf(stderr, "usage: gemm_check verify [--quick] | bench [launches] | sanitize\n");
+  if (mode == "tracecost") return traceCost(argc > 2 ? std::atoi(argv[2]) : 200);
+  std::fprintf(stderr, "usage: gemm_check verify [--quick] | bench [launches] | tracecost [pairs] | sanitize\n");
   return 2;
 }
