@@ -56,10 +56,11 @@ if (!nvcc) {
 function staleArchitectures() {
   const cache = join(root, 'build', 'CMakeCache.txt');
   if (!existsSync(cache)) return false;
-  const cached = /^CMAKE_CUDA_ARCHITECTURES:[A-Z]+=(.*)$/m.exec(readFileSync(cache, 'utf8'))?.[1];
   const fallback = /set\(CMAKE_CUDA_ARCHITECTURES "([^"]+)"\)/.exec(readFileSync(join(root, 'CMakeLists.txt'), 'utf8'))?.[1];
+  // Not in the cache: it was configured with the default (which CMakeLists.txt sets as a plain variable).
+  const configured = /^CMAKE_CUDA_ARCHITECTURES:[A-Z]+=(.*)$/m.exec(readFileSync(cache, 'utf8'))?.[1] ?? fallback;
   const wanted = process.env.GPUSHARE_CUDA_ARCHS || fallback;
-  return cached !== undefined && wanted !== undefined && cached !== wanted;
+  return configured !== undefined && wanted !== undefined && configured !== wanted;
 }
 if (staleArchitectures()) {
   log('the build directory was configured for other CUDA architectures: configuring again');
