@@ -27,10 +27,6 @@ std::vector<int64_t> shapeField(const Napi::Object& o, const char* key) {
   return out;
 }
 
-}  // namespace
-
-namespace {
-
 // The spec's fields, type-checked; whether this build has the workload is checked by the callers.
 WorkloadSpec readSpecFields(const Napi::Object& o) {
   WorkloadSpec w;
