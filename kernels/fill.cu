@@ -1,5 +1,6 @@
 // Small helper kernels: random inputs, poisoned outputs, a clock read.
 #include <cuda_bf16.h>
+#include <cuda_fp16.h>
 #include "launch.h"
 #include "trace.cuh"
 
@@ -13,20 +14,30 @@ __device__ __forceinline__ uint64_t splitmix64(uint64_t x) {
   return x ^ (x >> 31);
 }
 
+// Uniform in [-1, 1) with 24 random bits: exact in fp32.
+__device__ __forceinline__ float uniformAt(uint64_t seed, size_t i) {
+  const uint64_t bits = splitmix64(seed ^ splitmix64(i));
+  return static_cast<float>(bits >> 40) * (2.0f / 16777216.0f) - 1.0f;
+}
+
 __global__ void fillRandomBf16Kernel(uint16_t* out, size_t count, uint64_t seed) {
   for (size_t i = blockIdx.x * static_cast<size_t>(blockDim.x) + threadIdx.x; i < count;
        i += static_cast<size_t>(gridDim.x) * blockDim.x) {
-    const uint64_t bits = splitmix64(seed ^ splitmix64(i));
-    const float u = static_cast<float>(bits >> 40) * (1.0f / 16777216.0f);  // [0, 1)
-    out[i] = __bfloat16_as_ushort(__float2bfloat16_rn(2.0f * u - 1.0f));
+    out[i] = __bfloat16_as_ushort(__float2bfloat16_rn(uniformAt(seed, i)));
   }
 }
 
-__global__ void fillRandomF32Kernel(float* out, size_t count, uint64_t seed) {
+__global__ void fillRandomFp16Kernel(uint16_t* out, size_t count, uint64_t seed) {
   for (size_t i = blockIdx.x * static_cast<size_t>(blockDim.x) + threadIdx.x; i < count;
        i += static_cast<size_t>(gridDim.x) * blockDim.x) {
-    const uint64_t bits = splitmix64(seed ^ splitmix64(i));
-    out[i] = 2.0f * (static_cast<float>(bits >> 40) * (1.0f / 16777216.0f)) - 1.0f;
+    out[i] = __half_as_ushort(__float2half_rn(uniformAt(seed, i)));
+  }
+}
+
+__global__ void fillRandomFloatKernel(float* out, size_t count, uint64_t seed) {
+  for (size_t i = blockIdx.x * static_cast<size_t>(blockDim.x) + threadIdx.x; i < count;
+       i += static_cast<size_t>(gridDim.x) * blockDim.x) {
+    out[i] = uniformAt(seed, i);
   }
 }
 
@@ -51,8 +62,13 @@ cudaError_t fillRandomBf16(uint16_t* out, size_t count, uint64_t seed, cudaStrea
   return cudaGetLastError();
 }
 
-cudaError_t fillRandomF32(float* out, size_t count, uint64_t seed, cudaStream_t stream) {
-  fillRandomF32Kernel<<<gridFor(count), 256, 0, stream>>>(out, count, seed);
+cudaError_t fillRandomFp16(uint16_t* out, size_t count, uint64_t seed, cudaStream_t stream) {
+  fillRandomFp16Kernel<<<gridFor(count), 256, 0, stream>>>(out, count, seed);
+  return cudaGetLastError();
+}
+
+cudaError_t fillRandomFloat(float* out, size_t count, uint64_t seed, cudaStream_t stream) {
+  fillRandomFloatKernel<<<gridFor(count), 256, 0, stream>>>(out, count, seed);
   return cudaGetLastError();
 }
 

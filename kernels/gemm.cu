@@ -1,152 +1,120 @@
-// gemm: C = A * B with bf16 operands and fp32 accumulation on the tensor cores (WMMA, sm_80+),
-// any m, n, k. Each CTA computes a 128x128 tile of C with 8 warps (2 x 4, 64x32 each), staging
-// 32-wide slices of A and B in shared memory two deep with cp.async. Slices that cross the matrix
-// edge, or rows whose 16-byte chunks are not aligned, are loaded element by element with zeros
-// outside. This is the first, correct kernel; its speed against cuBLAS is tracked separately.
-#include <cuda_bf16.h>
-#include <mma.h>
-#include "launch.h"
-#include "trace.cuh"
+// gemm: which path a device and shape get (see launch.h), and the dispatch to it.
+#include "gemm_internal.h"
 
 namespace gsm {
+
 namespace {
 
-using namespace nvcuda;
+using gemm::ceilDiv;
 
-constexpr int kTileM = 128, kTileN = 128, kTileK = 32;
-constexpr int kThreads = 256;
-constexpr int kStrideA = kTileK + 8;   // padded rows (elements); 80 bytes, a multiple of 16
-constexpr int kStrideB = kTileN + 8;   // 272 bytes
-constexpr int kWarpM = 64, kWarpN = 32;
-constexpr int kFragM = kWarpM / 16, kFragN = kWarpN / 16;
-
-struct SharedTiles {
-  __nv_bfloat16 a[2][kTileM * kStrideA];
-  __nv_bfloat16 b[2][kTileK * kStrideB];
-};
-struct SharedEpilogue {
-  float scratch[kThreads / 32][16 * 16];
-};
-union SharedStorage {
-  SharedTiles tiles;
-  SharedEpilogue epilogue;
-};
-
-__device__ __forceinline__ void copy16Async(void* sharedDst, const void* globalSrc) {
-  const unsigned dst = static_cast<unsigned>(__cvta_generic_to_shared(sharedDst));
-  asm volatile("cp.async.cg.shared.global [%0], [%1], 16;" ::"r"(dst), "l"(globalSrc));
-}
-__device__ __forceinline__ void commitAsync() { asm volatile("cp.async.commit_group;"); }
-template <int N>
-__device__ __forceinline__ void waitAsync() { asm volatile("cp.async.wait_group %0;" ::"n"(N)); }
-
-// Loads a rows x cols tile (cols a multiple of 8) whose top-left element is (row0, col0) of a
-// row-major matrix with `ld` columns and extent (rowsTotal, colsTotal) into shared memory.
-template <int Rows, int Cols, int Stride>
-__device__ __forceinline__ void loadTile(__nv_bfloat16* dst, const __nv_bfloat16* src, int ld,
-                                         int rowsTotal, int colsTotal, int row0, int col0,
-                                         bool vectorOk) {
-  constexpr int kChunksPerRow = Cols / 8;
-  constexpr int kChunks = Rows * kChunksPerRow;
-  for (int chunk = threadIdx.x; chunk < kChunks; chunk += kThreads) {
-    const int r = chunk / kChunksPerRow;
-    const int c = (chunk % kChunksPerRow) * 8;
-    const int gr = row0 + r, gc = col0 + c;
-    __nv_bfloat16* d = dst + r * Stride + c;
-    if (vectorOk && gr < rowsTotal && gc + 8 <= colsTotal) {
-      copy16Async(d, src + static_cast<size_t>(gr) * ld + gc);
-    } else {
-#pragma unroll
-      for (int e = 0; e < 8; ++e) {
-        d[e] = (gr < rowsTotal && gc + e < colsTotal) ? src[static_cast<size_t>(gr) * ld + gc + e]
-                                                      : __float2bfloat16(0.0f);
-      }
-    }
+bool wgmmaShapeOk(const GemmShape& s) {
+  switch (s.dtype) {
+    case GemmDtype::Bf16:
+    case GemmDtype::Fp16: return s.k % 8 == 0 && s.n % 8 == 0;  // TMA: 16-byte row strides
+    case GemmDtype::Tf32: return s.k % 4 == 0;                  // A's rows; B is transposed into the workspace
+    default: return false;
   }
-}
-
-__global__ void __launch_bounds__(kThreads) gemmBf16Kernel(GemmArgs args, Interval* trace) {
-  CtaTrace cta(trace);
-  __shared__ __align__(128) SharedStorage smem;
-
-  const int m = args.m, n = args.n, k = args.k;
-  const auto* a = reinterpret_cast<const __nv_bfloat16*>(args.a);
-  const auto* b = reinterpret_cast<const __nv_bfloat16*>(args.b);
-  const int tileRow = blockIdx.y * kTileM, tileCol = blockIdx.x * kTileN;
-  const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
-  const int warpRow = (warp / 4) * kWarpM, warpCol = (warp % 4) * kWarpN;
-  // 16-byte chunks of a row are aligned only when the row length keeps every row on 16 bytes.
-  const bool vectorA = (k % 8) == 0, vectorB = (n % 8) == 0;
-
-  wmma::fragment<wmma::accumulator, 16, 16, 16, float> acc[kFragM][kFragN];
-#pragma unroll
-  for (int i = 0; i < kFragM; ++i)
-#pragma unroll
-    for (int j = 0; j < kFragN; ++j) wmma::fill_fragment(acc[i][j], 0.0f);
-
-  const int tilesK = (k + kTileK - 1) / kTileK;
-  auto loadStage = [&](int stage, int kt) {
-    loadTile<kTileM, kTileK, kStrideA>(smem.tiles.a[stage], a, k, m, k, tileRow, kt * kTileK, vectorA);
-    loadTile<kTileK, kTileN, kStrideB>(smem.tiles.b[stage], b, n, k, n, kt * kTileK, tileCol, vectorB);
-    commitAsync();
-  };
-
-  if (tilesK > 0) loadStage(0, 0);
-  for (int kt = 0; kt < tilesK; ++kt) {
-    const int stage = kt & 1;
-    if (kt + 1 < tilesK) {
-      loadStage(stage ^ 1, kt + 1);
-      waitAsync<1>();
-    } else {
-      waitAsync<0>();
-    }
-    __syncthreads();
-#pragma unroll
-    for (int kk = 0; kk < kTileK; kk += 16) {
-      wmma::fragment<wmma::matrix_a, 16, 16, 16, __nv_bfloat16, wmma::row_major> fa[kFragM];
-      wmma::fragment<wmma::matrix_b, 16, 16, 16, __nv_bfloat16, wmma::row_major> fb[kFragN];
-#pragma unroll
-      for (int i = 0; i < kFragM; ++i)
-        wmma::load_matrix_sync(fa[i], smem.tiles.a[stage] + (warpRow + i * 16) * kStrideA + kk, kStrideA);
-#pragma unroll
-      for (int j = 0; j < kFragN; ++j)
-        wmma::load_matrix_sync(fb[j], smem.tiles.b[stage] + kk * kStrideB + warpCol + j * 16, kStrideB);
-#pragma unroll
-      for (int i = 0; i < kFragM; ++i)
-#pragma unroll
-        for (int j = 0; j < kFragN; ++j) wmma::mma_sync(acc[i][j], fa[i], fb[j], acc[i][j]);
-    }
-    __syncthreads();
-  }
-
-  // Epilogue: each fragment goes through a per-warp scratch tile so that any m, n and alignment work.
-  float* scratch = smem.epilogue.scratch[warp];
-#pragma unroll
-  for (int i = 0; i < kFragM; ++i) {
-#pragma unroll
-    for (int j = 0; j < kFragN; ++j) {
-      wmma::store_matrix_sync(scratch, acc[i][j], 16, wmma::mem_row_major);
-      __syncwarp();
-      const int row0 = tileRow + warpRow + i * 16, col0 = tileCol + warpCol + j * 16;
-#pragma unroll
-      for (int e = lane; e < 256; e += 32) {
-        const int r = row0 + e / 16, c = col0 + e % 16;
-        if (r < m && c < n) args.c[static_cast<size_t>(r) * n + c] = scratch[e];
-      }
-      __syncwarp();
-    }
-  }
-  cta.end();
 }
 
 }  // namespace
 
-int gemmCtaCount(int m, int n) { return ((m + kTileM - 1) / kTileM) * ((n + kTileN - 1) / kTileN); }
+const char* gemmPathName(GemmPath path) {
+  switch (path) {
+    case GemmPath::Wgmma: return "wgmma";
+    case GemmPath::Mma: return "mma";
+    case GemmPath::Simt: return "simt";
+    default: return "auto";
+  }
+}
 
-cudaError_t launchGemmBf16(const GemmArgs& args, Interval* trace, cudaStream_t stream) {
-  const dim3 grid((args.n + kTileN - 1) / kTileN, (args.m + kTileM - 1) / kTileM);
-  gemmBf16Kernel<<<grid, kThreads, 0, stream>>>(args, trace);
-  return cudaGetLastError();
+cudaError_t planGemm(const GemmShape& shape, const GemmOptions& options, int device, cudaStream_t stream,
+                     GemmPlan* plan) {
+  *plan = GemmPlan{};
+  plan->shape = shape;
+  if (shape.m < 1 || shape.n < 1 || shape.k < 1) return cudaErrorInvalidValue;
+  int major = 0, minor = 0;
+  cudaError_t e = cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device);
+  if (e == cudaSuccess) e = cudaDeviceGetAttribute(&minor, cudaDevAttrComputeCapabilityMinor, device);
+  if (e != cudaSuccess) return e;
+
+  if (shape.dtype == GemmDtype::Fp32) {
+    if (options.path != GemmPath::Auto && options.path != GemmPath::Simt) {
+      plan->reason = "fp32 runs only on the SIMT path (fp32 arithmetic, no tensor cores)";
+      return cudaErrorNotSupported;
+    }
+    plan->path = GemmPath::Simt;
+    plan->reason = "fp32 arithmetic: SIMT";
+  } else {
+    bool hopper = false;
+    if (options.path == GemmPath::Auto || options.path == GemmPath::Wgmma) {
+      e = gemm::wgmmaAvailable(device, stream, &hopper);
+      if (e != cudaSuccess) return e;
+    }
+    if (hopper && wgmmaShapeOk(shape)) {
+      plan->path = GemmPath::Wgmma;
+      plan->reason = "Hopper: wgmma with TMA";
+    } else if (options.path == GemmPath::Wgmma) {
+      plan->reason = hopper ? "wgmma needs 16-byte rows: bf16/fp16 need k and n multiples of 8, tf32 k a multiple of 4"
+                            : "wgmma needs compute capability 9.0 and sm_90a code in this build";
+      return cudaErrorNotSupported;
+    } else if (options.path == GemmPath::Simt) {
+      plan->reason = "the SIMT path computes fp32 only";
+      return cudaErrorNotSupported;
+    } else if (major >= 8) {
+      plan->path = GemmPath::Mma;
+      plan->reason = hopper ? "mma.sync: rows not 16-byte multiples, so no TMA"
+                            : (options.path == GemmPath::Mma ? "mma.sync (asked for)" : "mma.sync: no wgmma on this device or build");
+    } else {
+      plan->reason = "bf16, fp16 and tf32 need tensor cores of compute capability 8.0 or newer";
+      return cudaErrorNoKernelImageForDevice;
+    }
+  }
+
+  switch (plan->path) {
+    case GemmPath::Wgmma: {
+      // Clusters of two sharing B by multicast are correct but measured slower on the H200 (about
+      // 430 against 740 TFLOP/s, bf16 4096³, 2026-11-29; cause not established): one CTA by default.
+      plan->clusterM = options.clusterM == 2 ? 2 : 1;
+      plan->groupRows = options.groupRows > 0 ? options.groupRows : 8;
+      const int tilesM = ceilDiv(shape.m, gemm::kWgmmaTileM), tilesN = ceilDiv(shape.n, gemm::kWgmmaTileN);
+      if (plan->clusterM > 1 && tilesM < 2) plan->clusterM = 1;  // nothing to share
+      plan->traceRecords = tilesM * tilesN;
+      plan->sharedBytes = gemm::kWgmmaSharedBytes;
+      plan->workspaceBytes =
+          shape.dtype == GemmDtype::Tf32 ? static_cast<size_t>(shape.n) * shape.k * sizeof(float) : 0;
+      e = gemm::wgmmaGrid(*plan, device, &plan->grid);
+      if (e == cudaErrorNotSupported && plan->clusterM > 1) {  // no cluster of two fits: go alone
+        cudaGetLastError();
+        plan->clusterM = 1;
+        e = gemm::wgmmaGrid(*plan, device, &plan->grid);
+      }
+      return e;
+    }
+    case GemmPath::Mma:
+      plan->grid = ceilDiv(shape.m, gemm::kMmaTileM) * ceilDiv(shape.n, gemm::kMmaTileN);
+      plan->traceRecords = plan->grid;
+      return cudaSuccess;
+    default:
+      plan->grid = ceilDiv(shape.m, gemm::kSimtTileM) * ceilDiv(shape.n, gemm::kSimtTileN);
+      plan->traceRecords = plan->grid;
+      return cudaSuccess;
+  }
+}
+
+cudaError_t bindGemm(GemmPlan* plan, const void* a, const void* b, void* workspace, TensorMapEncodeFn encode) {
+  if (plan->path != GemmPath::Wgmma) return cudaSuccess;
+  return gemm::bindWgmma(plan, a, b, workspace, encode);
+}
+
+cudaError_t launchGemm(const GemmPlan& plan, const void* a, const void* b, float* c, void* workspace,
+                       Interval* trace, cudaStream_t stream) {
+  switch (plan.path) {
+    case GemmPath::Wgmma: return gemm::launchWgmma(plan, b, c, workspace, trace, stream);
+    case GemmPath::Mma: return gemm::launchMma(plan, a, b, c, trace, stream);
+    case GemmPath::Simt:
+      return gemm::launchSimt(plan, static_cast<const float*>(a), static_cast<const float*>(b), c, trace, stream);
+    default: return cudaErrorInvalidValue;
+  }
 }
 
 }  // namespace gsm

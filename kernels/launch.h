@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cuda.h>  // CUtensorMap and friends (types only; driver functions are resolved at run time)
 #include <cuda_runtime_api.h>
 
 namespace gsm {
@@ -32,15 +33,68 @@ cudaError_t configureProbe(size_t sharedBytes);
 cudaError_t launchProbe(const ProbeArgs& args, int ctas, size_t sharedBytes, Interval* trace,
                         cudaStream_t stream);
 
-// ---- gemm: C[m,n] (fp32, row-major) = A[m,k] (bf16, row-major) * B[k,n] (bf16, row-major) ----
-struct GemmArgs {
+// ---- gemm: C[m,n] (fp32, row-major) = A[m,k] (row-major) * B[k,n] (row-major), any m, n, k ----
+// Operand types: bf16 and fp16 (fp32 accumulation), tf32 (fp32 inputs on the tensor cores) and fp32
+// (fp32 inputs, fp32 arithmetic). Paths (kernels/gemm_*.cu):
+//   wgmma    Hopper (compute capability 9.0, sm_90a code in this build): TMA loads into a 4-stage
+//            mbarrier pipeline, one producer warpgroup and two consumer warpgroups issuing wgmma,
+//            persistent CTAs (clusters of 2 sharing B by TMA multicast on request: correct, but
+//            slower on the H200, so not the default). Needs rows
+//            whose byte length is a multiple of 16 (bf16/fp16: k % 8 == 0 and n % 8 == 0; tf32:
+//            k % 4 == 0); tf32 first transposes B into the workspace (wgmma reads tf32 only K-major).
+//   mma      mma.sync with ldmatrix and a cp.async multistage pipeline (sm_80 and newer), any shape.
+//   simt     fp32 FFMA (every architecture of this build), any shape; the only fp32 path.
+// Tracing: one Interval per output tile (GemmPlan::traceRecords per launch, indexed by tile
+// row * tile columns + tile column). On the non-persistent paths a tile is a CTA; the persistent
+// wgmma kernel records each tile its CTAs work through (start: the consumers begin the tile; end:
+// its last store), so a record always means "this tile of C was computed on this SM then".
+enum class GemmDtype : int { Bf16 = 0, Fp16 = 1, Tf32 = 2, Fp32 = 3 };
+enum class GemmPath : int { Auto = 0, Wgmma = 1, Mma = 2, Simt = 3 };
+
+struct GemmShape {
   int m, n, k;
-  const uint16_t* a;  // bf16 bit patterns
-  const uint16_t* b;
-  float* c;
+  GemmDtype dtype;
 };
-int gemmCtaCount(int m, int n);
-cudaError_t launchGemmBf16(const GemmArgs& args, Interval* trace, cudaStream_t stream);
+
+// Choices for tests and tuning; the defaults pick the fastest path the device and shape allow.
+struct GemmOptions {
+  GemmPath path = GemmPath::Auto;
+  int clusterM = 0;   // wgmma: CTAs per cluster along M sharing B (2, or 0/1: none, the default)
+  int groupRows = 0;  // wgmma: tile rows per group of the tile order, for L2 reuse (0: default)
+};
+
+// cuTensorMapEncodeTiled, resolved by the caller from the driver (native/driver_api.h).
+using TensorMapEncodeFn = CUresult (*)(CUtensorMap*, CUtensorMapDataType, cuuint32_t, void*, const cuuint64_t*,
+                                       const cuuint64_t*, const cuuint32_t*, const cuuint32_t*, CUtensorMapInterleave,
+                                       CUtensorMapSwizzle, CUtensorMapL2promotion, CUtensorMapFloatOOBfill);
+
+// What planGemm decided: the path, the launch geometry and the TMA descriptors (which name the
+// buffers, so a plan belongs to one set of A, B and workspace pointers).
+struct GemmPlan {
+  GemmShape shape{};
+  GemmPath path = GemmPath::Auto;
+  int clusterM = 1;
+  int groupRows = 1;
+  int grid = 0;               // CTAs per launch
+  int traceRecords = 0;       // Interval records per launch (one per output tile)
+  size_t workspaceBytes = 0;  // device memory the launch needs (tf32 on wgmma: B transposed)
+  size_t sharedBytes = 0;
+  CUtensorMap mapA{};  // 64-byte aligned by its type
+  CUtensorMap mapB{};
+  const char* reason = "";    // why this path (e.g. why not wgmma), for reports
+};
+
+// Which path a device and shape get, and how many trace records and workspace bytes a launch
+// needs. Makes no allocation; may run one tiny kernel on `stream` (once per process and device)
+// to learn whether this build carries sm_90a code. Pointers are bound later by bindGemm.
+cudaError_t planGemm(const GemmShape& shape, const GemmOptions& options, int device, cudaStream_t stream,
+                     GemmPlan* plan);
+// Binds the operands (and the workspace of plan->workspaceBytes) to the plan: encodes the TMA
+// descriptors on the wgmma path. `encode` may be null where the plan's path needs none.
+cudaError_t bindGemm(GemmPlan* plan, const void* a, const void* b, void* workspace, TensorMapEncodeFn encode);
+cudaError_t launchGemm(const GemmPlan& plan, const void* a, const void* b, float* c, void* workspace,
+                       Interval* trace, cudaStream_t stream);
+const char* gemmPathName(GemmPath path);
 
 // ---- conv: forward convolution as an implicit GEMM, bf16 operands, fp32 accumulation, bf16 output ----
 // x [n, h, w, c] (NHWC), w [k, r, s, c] (KRSC), y [n, p, q, k] with p = convOutputSize(h, r, stride, pad).
@@ -97,12 +151,13 @@ struct TriadArgs {  // a = b + scalar * c
 int copyCtaCount(int smCount, size_t count);  // the grid copy and triad launch with
 cudaError_t launchCopyF32(const CopyArgs& args, int ctas, Interval* trace, cudaStream_t stream);
 cudaError_t launchTriadF32(const TriadArgs& args, int ctas, Interval* trace, cudaStream_t stream);
-// Uniform fp32 values in [-1, 1) from the same hash as fillRandomBf16.
-cudaError_t fillRandomF32(float* out, size_t count, uint64_t seed, cudaStream_t stream);
 
 // ---- helpers ----
-// Uniform values in [-1, 1) from a counter-based hash of (seed, index), rounded to bf16.
+// Uniform values in [-1, 1) from a counter-based hash of (seed, index), rounded to bf16, fp16, or
+// kept at fp32 (24 random bits).
 cudaError_t fillRandomBf16(uint16_t* out, size_t count, uint64_t seed, cudaStream_t stream);
+cudaError_t fillRandomFp16(uint16_t* out, size_t count, uint64_t seed, cudaStream_t stream);
+cudaError_t fillRandomFloat(float* out, size_t count, uint64_t seed, cudaStream_t stream);
 cudaError_t fillFloat(float* out, size_t count, float value, cudaStream_t stream);
 // Reads %globaltimer once on the device (for calibrating host and GPU clocks).
 cudaError_t readGlobalTimer(uint64_t* deviceOut, cudaStream_t stream);

@@ -23,6 +23,14 @@ __device__ __forceinline__ uint32_t saturateNs(uint64_t ns) {
   return ns > 0xffffffffull ? 0xffffffffu : static_cast<uint32_t>(ns);
 }
 
+// Records one work item of a persistent kernel (a CTA that loops over tiles records each tile, not
+// its own lifetime): take `startNs` from globalTimerNs() when the item begins, then call this from
+// one thread after the item's last store. `item` indexes the launch's records.
+__device__ __forceinline__ void recordWorkItem(Interval* trace, unsigned item, uint64_t startNs) {
+  const uint64_t stop = globalTimerNs();
+  trace[item] = Interval{startNs, saturateNs(stop - startNs), smId()};
+}
+
 // Records one CTA's lifetime. Construct at kernel entry (all threads), call end() after the CTA's
 // last store (all threads: it synchronises the block). With a null trace it costs one branch.
 class CtaTrace {

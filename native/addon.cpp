@@ -3,7 +3,6 @@
 // (CUDA_MPS_PIPE_DIRECTORY, CUDA_VISIBLE_DEVICES, ...) is in place.
 #include <napi.h>
 #include "device_info.h"
-#include "gemm_compute.h"
 #include "green_binding.h"
 #include "loop_binding.h"
 #include "nvml.h"
@@ -15,7 +14,6 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   gsm::registerDeviceInfo(env, exports);
   gsm::registerNvml(env, exports);
   gsm::registerLoop(env, exports);
-  gsm::registerGemmCompute(env, exports);
   gsm::registerGreenContexts(env, exports);
   gsm::registerWorkloadCheck(env, exports);
   gsm::registerCupti(env, exports);

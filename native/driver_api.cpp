@@ -46,6 +46,8 @@ DriverApi load() {
   resolve(api.greenCtxDestroy, "cuGreenCtxDestroy", m);
   resolve(api.ctxFromGreenCtx, "cuCtxFromGreenCtx", m);
   resolve(api.greenCtxStreamCreate, "cuGreenCtxStreamCreate", m);
+  std::string tensorMapMissing;
+  resolve(api.tensorMapEncodeTiled, "cuTensorMapEncodeTiled", tensorMapMissing);
   return api;
 }
 

@@ -1,4 +1,5 @@
-// The few CUDA driver-API functions the addon uses (green contexts, stream priorities), resolved at run time through
+// The few CUDA driver-API functions the addon uses (green contexts, stream priorities, TMA tensor
+// maps), resolved at run time through
 // cudaGetDriverEntryPointByVersion: the build machines have no libcuda.so to link against, and a
 // driver too old for a function is reported by name instead of failing to load the addon.
 #pragma once
@@ -27,6 +28,11 @@ struct DriverApi {
   decltype(&::cuGreenCtxStreamCreate) greenCtxStreamCreate = nullptr;
   // Empty when every function was found; otherwise why not (missing symbols, no driver).
   std::string missing;
+  // cuTensorMapEncodeTiled (CUDA 12.0+) for the Hopper gemm's TMA loads; null when the driver lacks
+  // it (then the gemm takes another path). Not counted in `missing`, which is about green contexts.
+  CUresult (*tensorMapEncodeTiled)(CUtensorMap*, CUtensorMapDataType, cuuint32_t, void*, const cuuint64_t*,
+                                   const cuuint64_t*, const cuuint32_t*, const cuuint32_t*, CUtensorMapInterleave,
+                                   CUtensorMapSwizzle, CUtensorMapL2promotion, CUtensorMapFloatOOBfill) = nullptr;
 };
 
 // Resolved once per process; never throws.

@@ -97,6 +97,7 @@ class LoopObject : public Napi::ObjectWrap<LoopObject> {
           o.Set("streamPriority", out->streamPriority);
           o.Set("flopsPerLaunch", out->flopsPerLaunch);
           o.Set("bytesPerLaunch", out->bytesPerLaunch);
+          o.Set("detail", out->detail);
           o.Set("warmupLaunches", static_cast<double>(out->warmupLaunches));
           o.Set("warmupMs", out->warmupMs);
           o.Set("traceLaunchCapacity", static_cast<double>(out->traceLaunchCapacity));

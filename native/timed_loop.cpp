@@ -88,6 +88,7 @@ PrepareInfo TimedLoop::prepare() {
   info.ctasPerLaunch = ctasPerLaunch_;
   info.flopsPerLaunch = workload_->flopsPerLaunch();
   info.bytesPerLaunch = workload_->bytesPerLaunch();
+  info.detail = workload_->describe();
   info.traceLaunchCapacity = traceLaunches;
   info.clock = readClocks();
   prepared_ = true;

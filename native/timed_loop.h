@@ -44,6 +44,7 @@ struct PrepareInfo {
   int streamPriority = 0;
   double flopsPerLaunch = 0;
   double bytesPerLaunch = 0;
+  std::string detail;             // Workload::describe()
   uint64_t warmupLaunches = 0;
   double warmupMs = 0;
   uint64_t traceLaunchCapacity = 0;

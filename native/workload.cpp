@@ -14,6 +14,8 @@ std::unique_ptr<Workload> makeAttentionWorkload(const WorkloadSpec& spec);
 std::unique_ptr<Workload> makeCudnnAttentionWorkload(const WorkloadSpec& spec);
 std::unique_ptr<Workload> makeCublasAttentionWorkload(const WorkloadSpec& spec);
 std::unique_ptr<Workload> makeStreamWorkload(const WorkloadSpec& spec);
+std::unique_ptr<Workload> makeCublasGemmWorkload(const WorkloadSpec& spec);
+std::unique_ptr<Workload> makeMemcpyWorkload(const WorkloadSpec& spec);
 
 std::unique_ptr<Workload> makeWorkload(const WorkloadSpec& spec) {
   if (spec.kernel == "gemm" && spec.impl == "own") return makeGemmWorkload(spec);
@@ -25,6 +27,8 @@ std::unique_ptr<Workload> makeWorkload(const WorkloadSpec& spec) {
   if (spec.kernel == "attention" && spec.impl == "cublas") return makeCublasAttentionWorkload(spec);
   if (spec.kernel == "copy" && (spec.impl == "own" || spec.impl == "cudart")) return makeStreamWorkload(spec);
   if (spec.kernel == "triad" && spec.impl == "own") return makeStreamWorkload(spec);
+  if (spec.kernel == "gemm" && spec.impl == "cublas") return makeCublasGemmWorkload(spec);
+  if (spec.kernel == "memcpy" && spec.impl == "cudart") return makeMemcpyWorkload(spec);
   throw NativeFailure({"ERR_ARGS", "this build has no workload '" + spec.kernel + "' with impl '" + spec.impl + "'", "", ""});
 }
 

@@ -19,6 +19,7 @@ struct WorkloadSpec {
   std::string impl = "own";       // own, or a library (cublas, cudnn) where the kernel has one
   std::string dtype = "bf16";
   std::vector<int64_t> shape;     // kernel-specific: gemm m,n,k
+  std::string gemmPath;           // gemm, own: auto (empty), wgmma, mma or simt (tests force a path)
   uint64_t probeActiveNs = 0;     // probe: running time per CTA per launch
   uint32_t gapThresholdNs = 0;    // probe
   uint32_t gapCapacity = 0;       // probe
@@ -44,10 +45,13 @@ class Workload {
   virtual void prepare(int device, cudaStream_t stream) = 0;
   // CTAs per launch when instrumented (trace records per launch); 0 when launches are not traced.
   virtual int ctasPerLaunch() const = 0;
+  // A library failure that has no cudaError_t (cuBLAS, cuDNN) throws NativeFailure instead.
   virtual cudaError_t launch(cudaStream_t stream, Interval* trace) = 0;
   // Floating-point operations and DRAM bytes of one launch (0 where not meaningful).
   virtual double flopsPerLaunch() const { return 0; }
   virtual double bytesPerLaunch() const { return 0; }
+  // After prepare(): what runs, in a few words (e.g. the kernel path or library), for reports.
+  virtual std::string describe() const { return ""; }
   // Called after warm-up and after each run: clear and read back per-run observations.
   virtual void resetObservations(cudaStream_t) {}
   virtual void collectObservations(Observations&) {}

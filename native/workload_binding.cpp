@@ -18,7 +18,7 @@ std::vector<int64_t> shapeField(const Napi::Object& o, const char* key) {
     Napi::Value e = a.Get(i);
     if (!e.IsNumber()) throw Napi::TypeError::New(o.Env(), std::string("expected an array of integers for ") + key);
     const double d = e.As<Napi::Number>().DoubleValue();
-    // 0 is valid where a dimension is a flag or an offset (conv pad, attention causal).
+    // 0 is a valid flag (attention's causal, conv's pad); each workload checks its own ranges.
     if (!(d >= 0 && d <= 2147483647.0) || d != static_cast<double>(static_cast<int64_t>(d))) {
       throw Napi::TypeError::New(o.Env(), std::string("expected integers in [0, 2^31) in ") + key);
     }
@@ -27,9 +27,8 @@ std::vector<int64_t> shapeField(const Napi::Object& o, const char* key) {
   return out;
 }
 
-}  // namespace
-
-WorkloadSpec readWorkloadSpec(const Napi::Object& o) {
+// The spec's fields, type-checked; whether this build has the workload is checked by the callers.
+WorkloadSpec readSpecFields(const Napi::Object& o) {
   WorkloadSpec w;
   w.kernel = stringField(o, "kernel");
   w.impl = stringField(o, "impl");
@@ -41,6 +40,18 @@ WorkloadSpec readWorkloadSpec(const Napi::Object& o) {
     w.gapThresholdNs = static_cast<uint32_t>(numberField(o, "gapThresholdNs", 64, 1e9));
     w.gapCapacity = static_cast<uint32_t>(intField(o, "gapCapacity", 1, 1 << 26));
   }
+  Napi::Value path = o.Get("gemmPath");
+  if (!path.IsUndefined()) {
+    if (!path.IsString()) throw Napi::TypeError::New(o.Env(), "expected a string for gemmPath");
+    w.gemmPath = path.As<Napi::String>().Utf8Value();
+  }
+  return w;
+}
+
+}  // namespace
+
+WorkloadSpec readWorkloadSpec(const Napi::Object& o) {
+  WorkloadSpec w = readSpecFields(o);
   try {
     makeWorkload(w);  // constructing one makes no CUDA call: it only checks that this build has it
   } catch (const NativeFailure& failure) {
@@ -78,6 +89,22 @@ void runCheck(CheckJob& job) {
   cudaStreamDestroy(stream);
 }
 
+// workloadAvailable(spec): whether this build has the workload ({available, reason}); constructing
+// one makes no CUDA call, and a library it needs is only looked for when it is prepared.
+Napi::Value WorkloadAvailable(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const WorkloadSpec spec = readSpecFields(objectArg(info, 0, "the workload"));
+  Napi::Object out = Napi::Object::New(env);
+  try {
+    makeWorkload(spec);
+    out.Set("available", true);
+  } catch (const NativeFailure& failure) {
+    out.Set("available", false);
+    out.Set("reason", failure.info().message);
+  }
+  return out;
+}
+
 Napi::Value WorkloadCheck(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto job = std::make_shared<CheckJob>();
@@ -108,6 +135,7 @@ Napi::Value WorkloadCheck(const Napi::CallbackInfo& info) {
 
 void registerWorkloadCheck(Napi::Env env, Napi::Object exports) {
   exports.Set("workloadCheck", Napi::Function::New(env, WorkloadCheck, "workloadCheck"));
+  exports.Set("workloadAvailable", Napi::Function::New(env, WorkloadAvailable, "workloadAvailable"));
 }
 
 }  // namespace gsm

@@ -1,5 +1,6 @@
 // Workloads for JavaScript: the WorkloadSpec reader shared by every binding that takes one, and
-// workloadCheck(spec, device): prepare, launch once, return the inputs and the output as floats.
+// workloadCheck(spec, device): prepare, launch once, return the inputs and the output as floats;
+// workloadAvailable(spec): whether this build has the workload (and why not).
 #pragma once
 
 #include <napi.h>

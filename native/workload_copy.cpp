@@ -31,8 +31,8 @@ class StreamWorkload final : public Workload {
     GSM_CUDA(cudaMalloc(&b_, bytes));
     if (triad_) GSM_CUDA(cudaMalloc(&c_, bytes));
     float* output = triad_ ? a_ : b_;
-    GSM_CUDA(fillRandomF32(triad_ ? b_ : a_, count_, seed_, stream));
-    if (triad_) GSM_CUDA(fillRandomF32(c_, count_, seed_ ^ 0x5bd1e995ull, stream));
+    GSM_CUDA(fillRandomFloat(triad_ ? b_ : a_, count_, seed_, stream));
+    if (triad_) GSM_CUDA(fillRandomFloat(c_, count_, seed_ ^ 0x5bd1e995ull, stream));
     GSM_CUDA(fillFloat(output, count_, __builtin_nanf(""), stream));
   }
   int ctasPerLaunch() const override { return library_ ? 0 : ctas_; }

@@ -1,56 +1,79 @@
-// The project's own bf16 GEMM as a workload: C[m,n] (fp32) = A[m,k] B[k,n], inputs uniform in [-1, 1).
+// The project's own gemm as a workload (kernels/gemm*.cu): C[m,n] (fp32) = A[m,k] B[k,n] in bf16,
+// fp16, tf32 or fp32, on the fastest path the device and shape allow (or the path the spec asks
+// for, for tests). Traces record one Interval per output tile (see kernels/launch.h).
+#include "driver_api.h"
 #include "errors.h"
+#include "gemm_operands.h"
 #include "workload.h"
 
 namespace gsm {
 namespace {
 
+GemmPath parsePath(const std::string& path) {
+  if (path.empty() || path == "auto") return GemmPath::Auto;
+  if (path == "wgmma") return GemmPath::Wgmma;
+  if (path == "mma") return GemmPath::Mma;
+  if (path == "simt") return GemmPath::Simt;
+  throw NativeFailure({"ERR_ARGS", "gemm has no path '" + path + "' (auto, wgmma, mma, simt)", "", ""});
+}
+
 class GemmWorkload final : public Workload {
  public:
-  explicit GemmWorkload(const WorkloadSpec& spec)
-      : m_(static_cast<int>(spec.shape.at(0))), n_(static_cast<int>(spec.shape.at(1))),
-        k_(static_cast<int>(spec.shape.at(2))), seed_(spec.seed) {}
+  explicit GemmWorkload(const WorkloadSpec& spec) : operands_(gemmShapeOf(spec), spec.seed) {
+    options_.path = parsePath(spec.gemmPath);
+  }
   ~GemmWorkload() override { release(); }
 
-  void prepare(int, cudaStream_t stream) override {
-    const size_t m = m_, n = n_, k = k_;
-    GSM_CUDA(cudaMalloc(&a_, m * k * sizeof(uint16_t)));
-    GSM_CUDA(cudaMalloc(&b_, k * n * sizeof(uint16_t)));
-    GSM_CUDA(cudaMalloc(&c_, m * n * sizeof(float)));
-    GSM_CUDA(fillRandomBf16(a_, m * k, seed_, stream));
-    GSM_CUDA(fillRandomBf16(b_, k * n, seed_ ^ 0x5bd1e995ull, stream));
-    GSM_CUDA(fillFloat(c_, m * n, __builtin_nanf(""), stream));
+  void prepare(int device, cudaStream_t stream) override {
+    operands_.allocate(stream);
+    GemmOptions options = options_;
+    const TensorMapEncodeFn encode = driverApi().tensorMapEncodeTiled;
+    plan(options, device, stream);
+    if (plan_.path == GemmPath::Wgmma && encode == nullptr) {
+      if (options.path == GemmPath::Wgmma) {
+        throw NativeFailure({"ERR_UNSUPPORTED", "the wgmma gemm needs cuTensorMapEncodeTiled, which this CUDA driver lacks", "", ""});
+      }
+      options.path = GemmPath::Mma;
+      plan(options, device, stream);
+    }
+    if (plan_.workspaceBytes > 0) GSM_CUDA(cudaMalloc(&workspace_, plan_.workspaceBytes));
+    GSM_CUDA(bindGemm(&plan_, operands_.a(), operands_.b(), workspace_, encode));
   }
-  int ctasPerLaunch() const override { return gemmCtaCount(m_, n_); }
+  int ctasPerLaunch() const override { return plan_.traceRecords; }
   cudaError_t launch(cudaStream_t stream, Interval* trace) override {
-    return launchGemmBf16(GemmArgs{m_, n_, k_, a_, b_, c_}, trace, stream);
+    return launchGemm(plan_, operands_.a(), operands_.b(), operands_.c(), workspace_, trace, stream);
   }
-  double flopsPerLaunch() const override { return 2.0 * m_ * n_ * k_; }
-  double bytesPerLaunch() const override {
-    return 2.0 * (static_cast<double>(m_) * k_ + static_cast<double>(k_) * n_) + 4.0 * m_ * n_;
+  double flopsPerLaunch() const override { return operands_.flops(); }
+  double bytesPerLaunch() const override { return operands_.bytes(); }
+  std::string describe() const override {
+    std::string d = gemmPathName(plan_.path);
+    if (plan_.path == GemmPath::Wgmma) d += plan_.clusterM > 1 ? ", clusters of 2" : ", no clusters";
+    return d + ", " + std::to_string(plan_.grid) + " CTAs";
   }
-  std::vector<HostTensor> readTensors(cudaStream_t stream) override {
-    GSM_CUDA(cudaStreamSynchronize(stream));
-    return {bf16Tensor("a", a_, {m_, k_}), bf16Tensor("b", b_, {k_, n_}), floatTensor("c", c_, {m_, n_})};
-  }
+  std::vector<HostTensor> readTensors(cudaStream_t stream) override { return operands_.read(stream); }
   void release() noexcept override {
-    freeDevice(a_);
-    freeDevice(b_);
-    freeDevice(c_);
+    operands_.release();
+    freeDevice(workspace_);
   }
 
  private:
-  int m_, n_, k_;
-  uint64_t seed_;
-  uint16_t* a_ = nullptr;
-  uint16_t* b_ = nullptr;
-  float* c_ = nullptr;
+  void plan(const GemmOptions& options, int device, cudaStream_t stream) {
+    const cudaError_t e = planGemm(operands_.shape(), options, device, stream, &plan_);
+    if (e == cudaErrorNotSupported || e == cudaErrorNoKernelImageForDevice) {
+      throw NativeFailure({"ERR_UNSUPPORTED", std::string("gemm: ") + plan_.reason, cudaGetErrorName(e), "planGemm"});
+    }
+    GSM_CUDA(e);
+  }
+
+  GemmOperands operands_;
+  GemmOptions options_;
+  GemmPlan plan_;
+  void* workspace_ = nullptr;
 };
 
 }  // namespace
 
 std::unique_ptr<Workload> makeGemmWorkload(const WorkloadSpec& spec) {
-  if (spec.shape.size() != 3) throw NativeFailure({"ERR_ARGS", "gemm needs shape [m, n, k]", "", ""});
   return std::make_unique<GemmWorkload>(spec);
 }
 

@@ -3,10 +3,10 @@
 // of package.json, so nothing is downloaded). Run by `npm install`; `--force` (npm run build:native)
 // always compiles. Where no CUDA compiler is found, the install goes on: a prebuild is used if one
 // exists, and otherwise the loader says what is missing when the addon is first needed.
-//   GPUSHARE_CUDA_ARCHS   CMAKE_CUDA_ARCHITECTURES to build, e.g. "90-real" (default: 80;86;89;90 + PTX 90)
+//   GPUSHARE_CUDA_ARCHS   CMAKE_CUDA_ARCHITECTURES to build, e.g. "90a-real" (default: 80;86;89;90a + PTX 90)
 //   GPUSHARE_SKIP_NATIVE  set to 1 to skip the build entirely
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -48,6 +48,23 @@ if (!nvcc) {
     : 'no CUDA compiler found and no prebuild for this platform: the native addon is not built. ' +
       'Install the CUDA toolkit (nvcc) and run `npm run build:native`.');
   process.exit(0);
+}
+
+// `cmake-js compile` reuses a configured build directory, and with it the CUDA architectures it was
+// configured for: when they differ from the ones asked for (GPUSHARE_CUDA_ARCHS, or the default in
+// CMakeLists.txt), drop the cache so that cmake configures again.
+function staleArchitectures() {
+  const cache = join(root, 'build', 'CMakeCache.txt');
+  if (!existsSync(cache)) return false;
+  const fallback = /set\(CMAKE_CUDA_ARCHITECTURES "([^"]+)"\)/.exec(readFileSync(join(root, 'CMakeLists.txt'), 'utf8'))?.[1];
+  // Not in the cache: it was configured with the default (which CMakeLists.txt sets as a plain variable).
+  const configured = /^CMAKE_CUDA_ARCHITECTURES:[A-Z]+=(.*)$/m.exec(readFileSync(cache, 'utf8'))?.[1] ?? fallback;
+  const wanted = process.env.GPUSHARE_CUDA_ARCHS || fallback;
+  return configured !== undefined && wanted !== undefined && configured !== wanted;
+}
+if (staleArchitectures()) {
+  log('the build directory was configured for other CUDA architectures: configuring again');
+  rmSync(join(root, 'build', 'CMakeCache.txt'), { force: true });
 }
 
 const require = createRequire(import.meta.url);

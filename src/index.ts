@@ -39,3 +39,9 @@ export { KERNEL_PRESETS, RESNET50_CONV_PRESETS, ATTENTION_PRESETS, STREAM_PRESET
 export type { KernelPreset } from './kernels/presets.js';
 export { KERNEL_FAMILIES, KERNEL_IMPLS, KERNEL_DTYPES, kernelWorkload, shapeProblem, workloadFlops, workloadBytes, convOutputSize } from './kernels/shapes.js';
 export type { KernelFamily } from './kernels/shapes.js';
+export { bench, BENCH_SCHEMA, BENCH_SCHEMA_VERSION } from './bench/bench.js';
+export type { BenchResult, BenchRow, Ceiling, BenchProgress, BenchControls } from './bench/bench.js';
+export { resolveBenchConfig, BENCH_DEFAULTS } from './bench/options.js';
+export type { BenchOptions, BenchConfig, BenchEntry } from './bench/options.js';
+export { BENCH_PRESETS, BENCH_KERNELS } from './bench/presets.js';
+export { formatBenchResult } from './report/bench-table.js';

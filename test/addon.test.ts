@@ -106,9 +106,20 @@ describe.skipIf(!binding)('native addon', () => {
     expect(() => check({ ...gemmWorkload(4), kernel: 'nope' }, 0)).toThrow(TypeError);
   });
 
-  it('gemmCompute with wrong arguments throws a TypeError', () => {
-    const f = binding!.gemmCompute as unknown as (...a: unknown[]) => unknown;
+  it('workloadAvailable says which workloads this build has, without a GPU', () => {
+    expect(binding!.workloadAvailable(gemmWorkload(4))).toEqual({ available: true });
+    for (const dtype of ['bf16', 'fp16', 'tf32', 'fp32']) {
+      expect(binding!.workloadAvailable({ ...gemmWorkload(4), dtype }).available).toBe(true);
+      expect(binding!.workloadAvailable({ ...gemmWorkload(4), dtype, impl: 'cublas' }).available).toBe(true);
+    }
+    expect(binding!.workloadAvailable({ kernel: 'memcpy', impl: 'cudart', dtype: 'none', shape: [1], seed: 1 }).available).toBe(true);
+    const missing = binding!.workloadAvailable({ ...gemmWorkload(4), kernel: 'nope' });
+    expect(missing.available).toBe(false);
+    expect(missing.reason).toMatch(/no workload 'nope'/);
+    expect(binding!.workloadAvailable({ ...gemmWorkload(4), dtype: 'int8' })).toMatchObject({ available: false, reason: expect.stringMatching(/dtype 'int8'/) });
+    expect(binding!.workloadAvailable({ ...gemmWorkload(4), gemmPath: 'tensor' })).toMatchObject({ available: false, reason: expect.stringMatching(/path 'tensor'/) });
+    const f = binding!.workloadAvailable as unknown as (...a: unknown[]) => unknown;
     expect(() => f()).toThrow(TypeError);
-    expect(() => f({ device: 0, m: 2, n: 2, k: 2, a: new Float32Array(4), b: new Uint16Array(4) })).toThrow(TypeError);
+    expect(() => f({ ...gemmWorkload(4), gemmPath: 3 })).toThrow(TypeError);
   });
 });

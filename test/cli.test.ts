@@ -41,6 +41,11 @@ describe('CLI', () => {
     [['sweep', '--procs', '1,65'], '--procs', '1..64'],
     [['sweep', '--resume'], '--resume', '--out'],
     [['sweep', '--modes', 'streams', '--mps-threads', '50'], '--mps-threads', 'includes mps'],
+    [['bench', '--preset', 'gemm-int8'], '--preset', 'gemm-bf16-4096'],
+    [['bench', '--kernel', 'gemm', '--shape', '4096,4096'], '--shape', 'm,n,k'],
+    [['bench', '--kernel', 'gemm', '--shape', '64,64,64', '--dtype', 'int8'], '--dtype', 'bf16, fp16, tf32, fp32'],
+    [['bench', '--launches', '0'], '--launches', '1..100000'],
+    [['bench', '--json', '/nonexistent-dir/x.json'], '--json', 'existing directory'],
   ])('rejects %j with exit code 2 and one line naming the option', (args, option, expected) => {
     const r = cliRun(...args);
     expect(r.status).toBe(2);
@@ -58,7 +63,7 @@ describe('CLI', () => {
   });
 
   it('prints help for each command with exit code 0', () => {
-    for (const args of [['--help'], ['run', '--help'], ['probe', '--help'], ['info', '--help'], ['sweep', '--help'], ['mps', '--help'], ['mps', 'start', '--help']]) {
+    for (const args of [['--help'], ['run', '--help'], ['probe', '--help'], ['info', '--help'], ['sweep', '--help'], ['mps', '--help'], ['mps', 'start', '--help'], ['bench', '--help']]) {
       const r = cliRun(...args);
       expect(r.status).toBe(0);
       expect(r.stdout).toContain('Usage: gpushare-micro');
@@ -81,7 +86,7 @@ describe('CLI', () => {
   });
 
   it.skipIf(hasGpu)('without a GPU, a run says so in one line and exits 3', () => {
-    for (const args of [gemmArgs, ['probe', '--procs', '2']]) {
+    for (const args of [gemmArgs, ['probe', '--procs', '2'], ['bench', '--preset', 'gemm-bf16-4096']]) {
       const r = cliRun(...args);
       expect(r.status).toBe(3);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);

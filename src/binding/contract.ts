@@ -17,7 +17,8 @@ export interface AddonInfo {
 
 /** An Error from the native side. */
 export interface NativeError extends Error {
-  /** ERR_NO_GPU, ERR_CUDA, ERR_STATE, ERR_NATIVE; ERR_LIBRARY (cuDNN or cuBLAS missing, or refusing). */
+  /** ERR_NO_GPU, ERR_CUDA, ERR_STATE, ERR_NATIVE; ERR_LIBRARY (cuDNN, cuBLAS or cuBLASLt missing or
+   * refusing), ERR_CUBLAS (cuBLASLt failed), ERR_UNSUPPORTED (this device cannot run the workload). */
   code: string;
   /** The CUDA error name, when CUDA failed (e.g. cudaErrorMemoryAllocation). */
   cudaError?: string;
@@ -101,15 +102,17 @@ export interface NvmlSnapshot {
 
 /** What a timed loop launches. The native side checks types and that this build has the kernel. */
 export interface WorkloadSpec {
-  /** gemm, probe, ... */
+  /** gemm, probe, memcpy, ... */
   kernel: string;
   /** own (the project's kernel) or a library implementation (cublas, cudnn, cudart) where one exists. */
   impl: string;
-  /** Element type of the inputs, e.g. bf16. */
+  /** Element type of the inputs: gemm bf16, fp16 (fp32 accumulation and output), tf32 (fp32 inputs on
+   * the tensor cores), fp32 (fp32 arithmetic). */
   dtype: string;
   /**
-   * Kernel-specific dimensions: gemm [m, n, k]; probe []; conv [n, c, h, w, k, r, s, stride, pad];
-   * attention [batch, heads, seq, headDim, causal 0|1]; copy and triad [elements] (see src/kernels/shapes.ts).
+   * Kernel-specific dimensions: gemm [m, n, k] (row-major A[m,k], B[k,n], C[m,n]); probe [];
+   * conv [n, c, h, w, k, r, s, stride, pad]; attention [batch, heads, seq, headDim, causal 0|1];
+   * copy and triad [elements]; memcpy [MiB] (see src/kernels/shapes.ts).
    */
   shape: number[];
   /** Seed of the random inputs (integer below 2^53). */
@@ -120,6 +123,8 @@ export interface WorkloadSpec {
   gapThresholdNs?: number;
   /** probe: gap records kept. */
   gapCapacity?: number;
+  /** gemm, impl own: force a path (auto, wgmma, mma, simt) instead of the fastest the device allows. */
+  gemmPath?: string;
 }
 
 /** Configuration of one client's timed loop. The native side checks types only: validate first. */
@@ -158,6 +163,8 @@ export interface PrepareInfo {
   /** Floating-point operations and DRAM bytes of one launch (0 where not meaningful). */
   flopsPerLaunch: number;
   bytesPerLaunch: number;
+  /** What runs, in a few words: the kernel path (e.g. "wgmma, clusters of 2, 132 CTAs") or the library. */
+  detail: string;
   warmupLaunches: number;
   warmupMs: number;
   /** How many launches fit in the trace buffer. */
@@ -196,17 +203,6 @@ export interface NativeTimedLoop {
   stop(): void;
   /** Frees the device memory; the loop cannot be used afterwards. */
   release(): void;
-}
-
-export interface GemmComputeArgs {
-  device: number;
-  m: number;
-  n: number;
-  k: number;
-  /** m*k bf16 bit patterns, row-major. */
-  a: Uint16Array;
-  /** k*n bf16 bit patterns, row-major. */
-  b: Uint16Array;
 }
 
 /** How the device's SMs can be split into green contexts. */
@@ -471,10 +467,10 @@ export interface NativeBinding {
   cudaDevices(): Promise<CudaDevices>;
   nvmlSnapshot(): Promise<NvmlSnapshot>;
   TimedLoop: new (config: LoopConfig) => NativeTimedLoop;
-  /** One gemm launch on the given inputs; C (fp32, row-major) poisoned with NaN before it. */
-  gemmCompute(args: GemmComputeArgs): Promise<Float32Array>;
   /** Prepares the workload (fresh random inputs, output poisoned with NaN), launches it once, and returns its inputs then its output. */
   workloadCheck(spec: WorkloadSpec, device: number): Promise<HostTensor[]>;
+  /** Whether this build has the workload (a library it needs is looked for only when it is prepared). */
+  workloadAvailable(spec: WorkloadSpec): { available: boolean; reason?: string };
   smPartitioning(device: number): Promise<SmPartitioning>;
   /** Splits the device's SMs into disjoint groups of at least these sizes, in order, one green context each. */
   createGreenContexts(args: { device: number; smCounts: number[] }): Promise<GreenGroup[]>;

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// The CLI: `gpushare-micro [run] ...` (run is the default command), `probe`, `sweep`, `info`, `monitor`, `mps`, `mig`.
+// The CLI: `gpushare-micro [run] ...` (run is the default command), `probe`, `sweep`, `bench`, `info`, `monitor`, `mps`, `mig`.
 import { Command, CommanderError } from 'commander';
 import { packageVersion } from '../version.js';
+import { benchCommand } from './bench-command.js';
 import { EXIT } from './exit-codes.js';
 import { infoCommand } from './info-command.js';
 import { migCommand } from './mig-command.js';
@@ -30,13 +31,14 @@ export function buildProgram(): Command {
   program.addCommand(probeCommand());
   program.addCommand(infoCommand());
   program.addCommand(sweepCommand());
+  program.addCommand(benchCommand());
   program.addCommand(monitorCommand());
   program.addCommand(mpsCommand());
   program.addCommand(migCommand());
   const all = (cmds: readonly Command[]): Command[] => cmds.flatMap((c) => [c, ...all(c.commands)]);
   for (const cmd of all(program.commands)) {
     cmd.exitOverride().showHelpAfterError('(run with --help for usage)');
-    if (['run', 'probe', 'sweep'].includes(cmd.name())) cmd.addHelpText('after', EXIT_CODES_HELP);
+    if (['run', 'probe', 'sweep', 'bench'].includes(cmd.name())) cmd.addHelpText('after', EXIT_CODES_HELP);
   }
   return program;
 }

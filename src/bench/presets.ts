@@ -1,0 +1,54 @@
+// The workloads `gpushare-micro bench` knows by name: each is one kernel on one shape, measured as
+// the project's own implementation beside the library the ML frameworks call for the same work.
+// Shapes follow each kernel's WorkloadSpec convention (src/binding/contract.ts).
+
+/** What a bench entry's rate counts: floating-point operations (TFLOP/s) or bytes moved (GB/s). */
+export type BenchMetric = 'flops' | 'bytes';
+
+export interface BenchKernel {
+  name: string;
+  /** Names of the shape's dimensions, in order. */
+  dims: readonly string[];
+  dtypes: readonly string[];
+  /** The library implementation compared with the own kernel, if any. */
+  library?: { impl: string; label: string };
+  metric: BenchMetric;
+}
+
+export const BENCH_KERNELS: readonly BenchKernel[] = [
+  { name: 'gemm', dims: ['m', 'n', 'k'], dtypes: ['bf16', 'fp16', 'tf32', 'fp32'], library: { impl: 'cublas', label: 'cuBLASLt' }, metric: 'flops' },
+  { name: 'conv', dims: ['n', 'c', 'h', 'w', 'k', 'r', 's', 'stride', 'pad'], dtypes: ['bf16'], library: { impl: 'cudnn', label: 'cuDNN' }, metric: 'flops' },
+  { name: 'attention', dims: ['batch', 'heads', 'seq', 'headDim', 'causal'], dtypes: ['bf16'], library: { impl: 'cudnn', label: 'cuDNN' }, metric: 'flops' },
+  { name: 'copy', dims: ['elements'], dtypes: ['fp32'], library: { impl: 'cudart', label: 'cudaMemcpy' }, metric: 'bytes' },
+  { name: 'triad', dims: ['elements'], dtypes: ['fp32'], metric: 'bytes' },
+];
+
+export interface BenchPreset {
+  name: string;
+  kernel: string;
+  dtype: string;
+  shape: number[];
+  /** One line: what the shape is. */
+  about: string;
+}
+
+const GIB_FP32 = 2 ** 30 / 4;
+
+export const BENCH_PRESETS: readonly BenchPreset[] = [
+  { name: 'gemm-bf16-4096', kernel: 'gemm', dtype: 'bf16', shape: [4096, 4096, 4096], about: 'bf16 gemm 4096³, fp32 accumulate and output' },
+  { name: 'gemm-bf16-8192', kernel: 'gemm', dtype: 'bf16', shape: [8192, 8192, 8192], about: 'bf16 gemm 8192³' },
+  { name: 'gemm-fp16-4096', kernel: 'gemm', dtype: 'fp16', shape: [4096, 4096, 4096], about: 'fp16 gemm 4096³, fp32 accumulate and output' },
+  { name: 'gemm-tf32-4096', kernel: 'gemm', dtype: 'tf32', shape: [4096, 4096, 4096], about: 'fp32 gemm 4096³ on the tensor cores (tf32)' },
+  { name: 'gemm-fp32-4096', kernel: 'gemm', dtype: 'fp32', shape: [4096, 4096, 4096], about: 'fp32 gemm 4096³ in fp32 arithmetic' },
+  { name: 'conv-resnet50-56x56x64', kernel: 'conv', dtype: 'bf16', shape: [256, 64, 56, 56, 64, 3, 3, 1, 1], about: 'ResNet-50 3×3 conv, 56×56×64, batch 256, NHWC' },
+  { name: 'conv-resnet50-14x14x256', kernel: 'conv', dtype: 'bf16', shape: [256, 256, 14, 14, 256, 3, 3, 1, 1], about: 'ResNet-50 3×3 conv, 14×14×256, batch 256, NHWC' },
+  { name: 'attention-llm-4096', kernel: 'attention', dtype: 'bf16', shape: [8, 16, 4096, 128, 0], about: 'attention forward, batch 8, 16 heads, seq 4096, head dim 128' },
+  { name: 'attention-llm-4096-causal', kernel: 'attention', dtype: 'bf16', shape: [8, 16, 4096, 128, 1], about: 'the same, causal' },
+  { name: 'attention-bert-512', kernel: 'attention', dtype: 'bf16', shape: [32, 12, 512, 64, 0], about: 'BERT-base attention, batch 32, 12 heads, seq 512, head dim 64' },
+  { name: 'copy-1gib', kernel: 'copy', dtype: 'fp32', shape: [GIB_FP32], about: 'copy 1 GiB of fp32' },
+  { name: 'triad-1gib', kernel: 'triad', dtype: 'fp32', shape: [GIB_FP32], about: 'triad a = b + s·c over 1 GiB arrays of fp32' },
+];
+
+export function benchKernel(name: string): BenchKernel | undefined {
+  return BENCH_KERNELS.find((k) => k.name === name);
+}

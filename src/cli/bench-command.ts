@@ -1,0 +1,77 @@
+// `gpushare-micro bench`: the own kernels beside their libraries, with the floors set by the measured
+// matrix rate and memory bandwidth. Prints the table, writes --json; without a GPU one line, exit 3.
+import { Command } from 'commander';
+import { bench, type BenchProgress } from '../bench/bench.js';
+import { BENCH_DEFAULTS, resolveBenchConfig, type BenchOptions } from '../bench/options.js';
+import { BENCH_KERNELS, BENCH_PRESETS } from '../bench/presets.js';
+import { writeJsonAtomic } from '../report/json.js';
+import { formatBenchResult } from '../report/bench-table.js';
+import { checkJsonTarget, fail, interruptSignal } from './common.js';
+import { EXIT } from './exit-codes.js';
+
+interface Flags extends Omit<BenchOptions, 'preset'> {
+  preset?: string[];
+  json?: string;
+  quiet?: boolean;
+}
+
+function progressPrinter(quiet: boolean): ((event: BenchProgress) => void) | undefined {
+  if (quiet || !process.stderr.isTTY) return undefined;
+  return (event) => {
+    if (event.type === 'ceiling') process.stderr.write(`ceiling: ${event.what}\n`);
+    else if (event.type === 'measure') process.stderr.write(`${event.entry} ${event.label}… `);
+    else process.stderr.write(`${event.measurement.status}\n`);
+  };
+}
+
+const PRESETS_HELP = `
+Presets (default: all; a workload this build lacks is listed as "not in this build"):
+${BENCH_PRESETS.map((p) => `  ${p.name.padEnd(28)} ${p.about}`).join('\n')}
+
+Kernels for --kernel (with --shape and --dtype):
+${BENCH_KERNELS.map((k) => `  ${k.name.padEnd(10)} --shape ${k.dims.join(',')}  --dtype ${k.dtypes.join('|')}`).join('\n')}`;
+
+export function benchCommand(): Command {
+  const cmd = new Command('bench')
+    .description("each kernel's TFLOP/s or GB/s beside its library (cuBLASLt, cuDNN, cudaMemcpy) in the same run, with the floors set by the measured matrix rate and memory bandwidth")
+    .option('--preset <names...>', 'workloads by name (comma-separated or repeated; see below)')
+    .option('-k, --kernel <name>', 'instead of presets: one kernel (gemm, conv, attention, copy, triad)')
+    .option('--shape <sizes>', 'with --kernel: comma-separated sizes, e.g. 4096,4096,4096 for gemm m,n,k')
+    .option('--dtype <type>', 'with --kernel: element type, e.g. bf16, fp16, tf32, fp32 for gemm')
+    .option('--launches <n>', `timed launches per implementation (default ${BENCH_DEFAULTS.launches})`)
+    .option('--warmup <time>', `warm-up before each implementation (default ${BENCH_DEFAULTS.warmup})`)
+    .option('--device <index>', 'CUDA device index (default 0)')
+    .option('--seed <n>', 'seed of the random inputs (default: random)')
+    .option('--json <file>', 'also write the whole result, every sample included, as JSON (atomically)')
+    .option('-q, --quiet', 'no progress on stderr')
+    .addHelpText('after', PRESETS_HELP);
+  cmd.action(async (flags: Flags) => {
+    const { json, quiet, ...rest } = flags;
+    const options: BenchOptions = {};
+    for (const [key, value] of Object.entries(rest)) if (value !== undefined) (options as Record<string, unknown>)[key] = value;
+    let interrupt: ReturnType<typeof interruptSignal> | undefined;
+    try {
+      const config = resolveBenchConfig(options);
+      const target = checkJsonTarget(json);
+      interrupt = interruptSignal();
+      const onProgress = progressPrinter(quiet ?? false);
+      const result = await bench(config, {
+        command: ['gpushare-micro', ...process.argv.slice(2)],
+        signal: interrupt.signal,
+        ...(onProgress ? { onProgress } : {}),
+      });
+      console.log(formatBenchResult(result));
+      if (target) {
+        await writeJsonAtomic(target, result);
+        if (!quiet) console.error(`gpushare-micro: wrote ${target}`);
+      }
+      if (interrupt.signal.aborted) process.exitCode = EXIT.interrupted;
+      else process.exitCode = result.rows.some((r) => r.measurement.status === 'failed') ? EXIT.incomplete : EXIT.ok;
+    } catch (error) {
+      process.exitCode = fail(error);
+    } finally {
+      interrupt?.dispose();
+    }
+  });
+  return cmd;
+}

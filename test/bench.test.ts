@@ -1,0 +1,116 @@
+// `bench` without a GPU: option validation, the summaries and floors, and the whole flow against a
+// stand-in native module (the same code path the GPU run takes, with made-up rates).
+import { describe, expect, it } from 'vitest';
+import { bench, rowSummaries } from '../src/bench/bench.js';
+import { resolveBenchConfig } from '../src/bench/options.js';
+import { BENCH_PRESETS } from '../src/bench/presets.js';
+import { OptionError } from '../src/errors.js';
+import { pick } from '../src/metrics/summary.js';
+import { formatBenchResult } from '../src/report/bench-table.js';
+import { standInBinding } from './fixtures/stand-in-binding.js';
+
+describe('resolveBenchConfig', () => {
+  it('defaults to every preset, 50 launches', () => {
+    const c = resolveBenchConfig({});
+    expect(c.entries.map((e) => e.name)).toEqual(BENCH_PRESETS.map((p) => p.name));
+    expect(c.launches).toBe(50);
+    expect(c.entries.find((e) => e.name === 'gemm-bf16-8192')).toMatchObject({ kernel: 'gemm', dtype: 'bf16', shape: [8192, 8192, 8192], metric: 'flops', library: { impl: 'cublas' } });
+    expect(c.entries.find((e) => e.name === 'triad-1gib')?.library).toBeUndefined();
+  });
+
+  it('takes presets comma-separated or repeated, and one custom kernel', () => {
+    expect(resolveBenchConfig({ preset: 'gemm-bf16-4096,gemm-fp32-4096' }).entries.map((e) => e.name)).toEqual(['gemm-bf16-4096', 'gemm-fp32-4096']);
+    expect(resolveBenchConfig({ preset: ['gemm-tf32-4096', 'copy-1gib'] }).entries).toHaveLength(2);
+    const custom = resolveBenchConfig({ kernel: 'gemm', shape: '1000,999,1001', dtype: 'tf32', launches: '7' });
+    expect(custom.entries).toEqual([expect.objectContaining({ kernel: 'gemm', dtype: 'tf32', shape: [1000, 999, 1001] })]);
+    expect(custom.launches).toBe(7);
+    expect(resolveBenchConfig({ kernel: 'attention', shape: '8,16,4096,128,0' }).entries[0]!.shape).toEqual([8, 16, 4096, 128, 0]);
+  });
+
+  it.each([
+    [{ preset: 'gemm-int8' }, '--preset'],
+    [{ preset: '' }, '--preset'],
+    [{ kernel: 'fft', shape: '4' }, '--kernel'],
+    [{ kernel: 'gemm' }, '--shape'],
+    [{ kernel: 'gemm', shape: '1,2' }, '--shape'],
+    [{ kernel: 'gemm', shape: '0,2,3' }, '--shape'],
+    [{ kernel: 'gemm', shape: '4,4,4', dtype: 'int8' }, '--dtype'],
+    [{ kernel: 'gemm', shape: '4,4,4', preset: 'gemm-bf16-4096' }, '--kernel'],
+    [{ shape: '4,4,4' }, '--shape'],
+    [{ dtype: 'bf16' }, '--dtype'],
+    [{ launches: 0 }, '--launches'],
+    [{ warmup: 'soon' }, '--warmup'],
+    [{ device: -1 }, '--device'],
+  ])('rejects %j naming %s', (options, option) => {
+    expect(() => resolveBenchConfig(options as never)).toThrow(OptionError);
+    expect(() => resolveBenchConfig(options as never)).toThrow(`invalid ${option}`);
+  });
+});
+
+describe('rowSummaries', () => {
+  const entry = resolveBenchConfig({ preset: 'gemm-bf16-4096' }).entries[0]!;
+  const flops = 2 * 4096 ** 3;
+  const bytes = 2 * 2 * 4096 ** 2 + 4 * 4096 ** 2;
+  const m = (ns: number) => ({ status: 'ok' as const, flopsPerLaunch: flops, bytesPerLaunch: bytes, time: { count: 3, min: ns, p10: ns, p50: ns, p90: ns, p95: ns, p99: ns, max: ns, mean: ns, mad: 0 } });
+
+  it('gives the rate, own over library, both floors and the distance from the larger', () => {
+    const own = m(200_000);
+    const lib = m(160_000);
+    const s = rowSummaries(entry, own, 4e12, 800e12, lib);
+    expect(pick(s, 'rate')?.value).toBeCloseTo(flops / 200_000 / 1e3); // TFLOP/s
+    expect(pick(s, 'vs.library')?.value).toBeCloseTo(0.8);
+    expect(pick(s, 'floor.compute')?.value).toBeCloseTo((flops / 800e12) * 1e9);
+    expect(pick(s, 'floor.memory')?.value).toBeCloseTo((bytes / 4e12) * 1e9);
+    expect(pick(s, 'vs.floor')?.value).toBeCloseTo(200_000 / ((flops / 800e12) * 1e9));
+  });
+
+  it('leaves out what was not measured', () => {
+    const s = rowSummaries(entry, m(200_000), undefined, undefined);
+    expect(pick(s, 'floor.compute')).toBeUndefined();
+    expect(pick(s, 'vs.library')).toBeUndefined();
+    expect(rowSummaries(entry, { status: 'unavailable', reason: 'not in this build' }, 1, 1)).toEqual([]);
+  });
+});
+
+describe('bench() against a stand-in native module', () => {
+  it('measures the ceilings, own beside library, and says which workloads this build lacks', async () => {
+    const binding = standInBinding([
+      { key: 'gemm/own', rate: 600e12 },
+      { key: 'gemm/cublas', rate: 750e12 },
+      { key: 'memcpy/cudart', rate: 4e12 },
+    ]);
+    const config = resolveBenchConfig({ preset: 'gemm-bf16-4096,conv-resnet50-56x56x64', launches: 5, seed: 1 });
+    const r = await bench(config, { command: ['test'] }, binding);
+    expect(r.ceilings.bandwidth.rate).toBeCloseTo(4e12, -9);
+    expect(r.ceilings.matrix.bf16?.rate).toBeCloseTo(750e12, -10);
+    expect(r.rows.map((row) => [row.entry, row.label, row.measurement.status])).toEqual([
+      ['gemm-bf16-4096', 'own', 'ok'],
+      ['gemm-bf16-4096', 'cuBLASLt', 'ok'],
+      ['conv-resnet50-56x56x64', 'own', 'unavailable'],
+      ['conv-resnet50-56x56x64', 'cuDNN', 'unavailable'],
+    ]);
+    expect(pick(r.rows[0]!.summaries, 'vs.library')?.value).toBeCloseTo(0.8, 5);
+    expect(pick(r.rows[0]!.summaries, 'vs.floor')?.value).toBeCloseTo(750 / 600, 5);
+    expect(r.rows[0]!.measurement.gpuNs).toHaveLength(5);
+    const text = formatBenchResult(r);
+    expect(text).toContain('not in this build');
+    expect(text).toContain('own / library');
+    expect(text).toContain('0.80×');
+    expect(text).toMatch(/memory bandwidth\s+4,000 GB\/s/);
+    expect(JSON.parse(JSON.stringify(r)).schema).toBe('gpushare-micro.bench');
+  });
+
+  it('reports a missing library as unavailable and a failure as failed', async () => {
+    const binding = standInBinding([
+      { key: 'gemm/own', rate: 1e12, fail: { code: 'ERR_CUDA', message: 'cudaMalloc failed' } },
+      { key: 'gemm/cublas', rate: 1e12, fail: { code: 'ERR_LIBRARY', message: 'cuBLASLt (libcublasLt.so) could not be loaded' } },
+      { key: 'memcpy/cudart', rate: 1e12 },
+    ]);
+    const r = await bench(resolveBenchConfig({ preset: 'gemm-fp32-4096', launches: 3 }), {}, binding);
+    expect(r.ceilings.matrix.fp32?.measurement).toMatchObject({ status: 'unavailable', code: 'ERR_LIBRARY' });
+    expect(r.rows.map((row) => row.measurement.status)).toEqual(['failed', 'unavailable']);
+    const text = formatBenchResult(r);
+    expect(text).toContain('FAILED: [ERR_CUDA] cudaMalloc failed');
+    expect(text).toContain('1 implementation FAILED');
+  });
+});

@@ -1,0 +1,578 @@
+// A standalone check and benchmark of the gemm kernels (kernels/gemm*.cu) against a float64
+// reference and cuBLASLt, without Node: what the GPU host runs for tuning and under
+// compute-sanitizer. Build with scripts/build-gemm-check.sh; run `gemm_check verify|bench|sanitize`.
+//
+//   verify    every path x dtype on ragged and large shapes: relative error ||C - ref|| / ||ref||
+//             against a float64 reference computed on the GPU (all rows, or a sample of rows for
+//             the largest shapes), and every element of C written (C is NaN-poisoned first).
+//   bench     median GPU time (CUDA events around each launch, after warm-up) of each variant of
+//             the own kernel and of cuBLASLt on fresh random inputs, and the cost of tracing.
+//   tracecost the cost of tracing, from plain and traced launches interleaved launch by launch.
+//   sanitize  one small launch of each path and dtype, checked: for compute-sanitizer.
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+#include <cuda_bf16.h>
+#include <cuda_fp16.h>
+#include "../../kernels/launch.h"
+#include "../../native/cublaslt.h"
+
+using namespace gsm;
+
+#define CHECK(call)                                                                                   \
+  do {                                                                                                \
+    const cudaError_t e_ = (call);                                                                    \
+    if (e_ != cudaSuccess) {                                                                          \
+      std::fprintf(stderr, "%s:%d: %s failed: %s\n", __FILE__, __LINE__, #call, cudaGetErrorName(e_)); \
+      std::exit(2);                                                                                   \
+    }                                                                                                 \
+  } while (0)
+
+namespace {
+
+const char* dtypeName(GemmDtype d) {
+  switch (d) {
+    case GemmDtype::Bf16: return "bf16";
+    case GemmDtype::Fp16: return "fp16";
+    case GemmDtype::Tf32: return "tf32";
+    default: return "fp32";
+  }
+}
+size_t elementBytes(GemmDtype d) { return d == GemmDtype::Bf16 || d == GemmDtype::Fp16 ? 2 : 4; }
+
+TensorMapEncodeFn encoder() {
+  void* p = nullptr;
+  cudaDriverEntryPointQueryResult q{};
+  if (cudaGetDriverEntryPointByVersion("cuTensorMapEncodeTiled", &p, 12000, cudaEnableDefault, &q) != cudaSuccess ||
+      q != cudaDriverEntryPointSuccess) {
+    return nullptr;
+  }
+  return reinterpret_cast<TensorMapEncodeFn>(p);
+}
+
+template <class T>
+__device__ __forceinline__ double widen(T x);
+template <>
+__device__ __forceinline__ double widen<__nv_bfloat16>(__nv_bfloat16 x) { return __bfloat162float(x); }
+template <>
+__device__ __forceinline__ double widen<__half>(__half x) { return __half2float(x); }
+template <>
+__device__ __forceinline__ double widen<float>(float x) { return x; }
+
+// ref[i][col] = sum_p A[rows[i]][p] B[p][col] in float64; accumulates ||C - ref||^2 and ||ref||^2.
+template <class T>
+__global__ void referenceKernel(const T* a, const T* b, const float* c, const int* rows, int count, int m, int n,
+                                int k, double* sums) {
+  const int col = blockIdx.x * blockDim.x + threadIdx.x;
+  const int i = blockIdx.y;
+  double diff2 = 0, ref2 = 0;
+  if (col < n && i < count) {
+    const int r = rows[i];
+    double acc = 0;
+    for (int p = 0; p < k; ++p) acc += widen(a[static_cast<size_t>(r) * k + p]) * widen(b[static_cast<size_t>(p) * n + col]);
+    const double got = c[static_cast<size_t>(r) * n + col];
+    diff2 = (got - acc) * (got - acc);
+    ref2 = acc * acc;
+    if (!(got == got)) diff2 = INFINITY;  // NaN never passes
+  }
+  for (int o = 16; o > 0; o /= 2) {
+    diff2 += __shfl_down_sync(0xffffffffu, diff2, o);
+    ref2 += __shfl_down_sync(0xffffffffu, ref2, o);
+  }
+  if (threadIdx.x % 32 == 0) {
+    atomicAdd(&sums[0], diff2);
+    atomicAdd(&sums[1], ref2);
+  }
+}
+
+__global__ void countNonFinite(const float* c, size_t count, unsigned long long* out) {
+  unsigned long long bad = 0;
+  for (size_t i = blockIdx.x * static_cast<size_t>(blockDim.x) + threadIdx.x; i < count;
+       i += static_cast<size_t>(gridDim.x) * blockDim.x) {
+    if (!isfinite(c[i])) ++bad;
+  }
+  atomicAdd(out, bad);
+}
+
+struct Buffers {
+  void* a = nullptr;
+  void* b = nullptr;
+  float* c = nullptr;
+  void* ws = nullptr;
+  size_t wsBytes = 0;
+  ~Buffers() {
+    cudaFree(a);
+    cudaFree(b);
+    cudaFree(c);
+    cudaFree(ws);
+  }
+  void workspace(size_t bytes) {
+    if (bytes <= wsBytes) return;
+    cudaFree(ws);
+    CHECK(cudaMalloc(&ws, bytes));
+    wsBytes = bytes;
+  }
+};
+
+void fill(GemmDtype d, void* p, size_t count, uint64_t seed) {
+  if (d == GemmDtype::Bf16) CHECK(fillRandomBf16(static_cast<uint16_t*>(p), count, seed, nullptr));
+  else if (d == GemmDtype::Fp16) CHECK(fillRandomFp16(static_cast<uint16_t*>(p), count, seed, nullptr));
+  else CHECK(fillRandomFloat(static_cast<float*>(p), count, seed, nullptr));
+}
+
+void allocate(Buffers& buf, const GemmShape& s, uint64_t seed) {
+  const size_t e = elementBytes(s.dtype);
+  CHECK(cudaMalloc(&buf.a, static_cast<size_t>(s.m) * s.k * e));
+  CHECK(cudaMalloc(&buf.b, static_cast<size_t>(s.k) * s.n * e));
+  CHECK(cudaMalloc(&buf.c, static_cast<size_t>(s.m) * s.n * sizeof(float)));
+  fill(s.dtype, buf.a, static_cast<size_t>(s.m) * s.k, seed);
+  fill(s.dtype, buf.b, static_cast<size_t>(s.k) * s.n, seed ^ 0x5bd1e995ull);
+}
+
+// Relative error over the checked rows (all rows when maxRows >= m) and the count of non-finite C.
+struct Check {
+  double relative = 0;
+  unsigned long long nonFinite = 0;
+  int rows = 0;
+};
+
+Check verifyAgainstReference(const Buffers& buf, const GemmShape& s, int maxRows) {
+  std::vector<int> rows;
+  if (s.m <= maxRows) {
+    for (int r = 0; r < s.m; ++r) rows.push_back(r);
+  } else {
+    for (int i = 0; i < maxRows; ++i) rows.push_back(static_cast<int>((static_cast<long long>(i) * 7919 + 13) % s.m));
+    rows.push_back(s.m - 1);
+  }
+  int* dRows = nullptr;
+  double* sums = nullptr;
+  unsigned long long* bad = nullptr;
+  CHECK(cudaMalloc(&dRows, rows.size() * sizeof(int)));
+  CHECK(cudaMalloc(&sums, 2 * sizeof(double)));
+  CHECK(cudaMalloc(&bad, sizeof(unsigned long long)));
+  CHECK(cudaMemcpy(dRows, rows.data(), rows.size() * sizeof(int), cudaMemcpyHostToDevice));
+  CHECK(cudaMemset(sums, 0, 2 * sizeof(double)));
+  CHECK(cudaMemset(bad, 0, sizeof(unsigned long long)));
+  const dim3 grid((s.n + 255) / 256, static_cast<unsigned>(rows.size()));
+  const int count = static_cast<int>(rows.size());
+  switch (s.dtype) {
+    case GemmDtype::Bf16:
+      referenceKernel<<<grid, 256>>>(static_cast<const __nv_bfloat16*>(buf.a), static_cast<const __nv_bfloat16*>(buf.b),
+                                     buf.c, dRows, count, s.m, s.n, s.k, sums);
+      break;
+    case GemmDtype::Fp16:
+      referenceKernel<<<grid, 256>>>(static_cast<const __half*>(buf.a), static_cast<const __half*>(buf.b), buf.c, dRows,
+                                     count, s.m, s.n, s.k, sums);
+      break;
+    default:
+      referenceKernel<<<grid, 256>>>(static_cast<const float*>(buf.a), static_cast<const float*>(buf.b), buf.c, dRows,
+                                     count, s.m, s.n, s.k, sums);
+      break;
+  }
+  CHECK(cudaGetLastError());
+  countNonFinite<<<1024, 256>>>(buf.c, static_cast<size_t>(s.m) * s.n, bad);
+  CHECK(cudaGetLastError());
+  double host[2] = {0, 0};
+  Check out;
+  CHECK(cudaMemcpy(host, sums, sizeof host, cudaMemcpyDeviceToHost));
+  CHECK(cudaMemcpy(&out.nonFinite, bad, sizeof out.nonFinite, cudaMemcpyDeviceToHost));
+  cudaFree(dRows);
+  cudaFree(sums);
+  cudaFree(bad);
+  out.relative = host[1] > 0 ? std::sqrt(host[0] / host[1]) : (host[0] == 0 ? 0 : INFINITY);
+  out.rows = count;
+  return out;
+}
+
+double bound(GemmDtype d) {
+  switch (d) {
+    case GemmDtype::Fp32: return 1e-5;
+    case GemmDtype::Tf32: return 1e-3;
+    default: return 1e-2;
+  }
+}
+
+// One implementation of the product on one set of buffers.
+struct Impl {
+  std::string name;
+  GemmPlan plan;
+  CublasLtGemm* lt = nullptr;  // cuBLASLt instead of the own kernel
+};
+
+bool makeOwn(Impl& impl, Buffers& buf, const GemmShape& s, const GemmOptions& o, TensorMapEncodeFn enc) {
+  const cudaError_t e = planGemm(s, o, 0, nullptr, &impl.plan);
+  if (e != cudaSuccess) {
+    std::printf("  %-34s unavailable: %s (%s)\n", impl.name.c_str(), impl.plan.reason, cudaGetErrorName(e));
+    cudaGetLastError();
+    return false;
+  }
+  buf.workspace(impl.plan.workspaceBytes);
+  CHECK(bindGemm(&impl.plan, buf.a, buf.b, buf.ws, enc));
+  return true;
+}
+
+cudaError_t launch(const Impl& impl, Buffers& buf, Interval* trace, cudaStream_t stream) {
+  if (impl.lt != nullptr) {
+    const int st = impl.lt->run(buf.a, buf.b, buf.c, buf.ws, stream);
+    return st == 0 ? cudaGetLastError() : cudaErrorUnknown;
+  }
+  return launchGemm(impl.plan, buf.a, buf.b, buf.c, buf.ws, trace, stream);
+}
+
+std::string describe(const Impl& impl) {
+  if (impl.lt != nullptr) return "cuBLASLt";
+  std::string d = gemmPathName(impl.plan.path);
+  if (impl.plan.path == GemmPath::Wgmma) {
+    d += " c" + std::to_string(impl.plan.clusterM) + " g" + std::to_string(impl.plan.groupRows);
+  }
+  return d + " grid " + std::to_string(impl.plan.grid);
+}
+
+// ---- verify ----
+int verify(bool quick) {
+  const TensorMapEncodeFn enc = encoder();
+  struct Case {
+    GemmDtype dtype;
+    GemmPath path;
+    int cluster;
+    int m, n, k;
+  };
+  std::vector<Case> cases;
+  const GemmDtype tensorTypes[] = {GemmDtype::Bf16, GemmDtype::Fp16, GemmDtype::Tf32};
+  const int ragged[][3] = {{1, 1, 1}, {127, 255, 33}, {1000, 999, 1001}, {513, 77, 300}, {256, 384, 512}};
+  const int tmaShapes[][3] = {{128, 256, 64}, {1, 8, 8}, {1000, 1000, 1000}, {264, 520, 72}, {129, 264, 200},
+                              {4096, 64, 8192}, {300, 1000, 4104}};
+  for (GemmDtype d : tensorTypes) {
+    for (auto& s : tmaShapes) {
+      for (int cl : {1, 2}) cases.push_back({d, GemmPath::Wgmma, cl, s[0], s[1], s[2]});
+    }
+    for (auto& s : ragged) cases.push_back({d, GemmPath::Mma, 0, s[0], s[1], s[2]});
+    for (auto& s : ragged) cases.push_back({d, GemmPath::Auto, 0, s[0], s[1], s[2]});
+    if (!quick) {
+      cases.push_back({d, GemmPath::Auto, 0, 4096, 4096, 4096});
+      cases.push_back({d, GemmPath::Wgmma, 2, 4096, 4096, 4096});
+      cases.push_back({d, GemmPath::Mma, 0, 4096, 4096, 4096});
+    }
+  }
+  if (!quick) {
+    cases.push_back({GemmDtype::Bf16, GemmPath::Auto, 0, 8192, 8192, 8192});
+    cases.push_back({GemmDtype::Fp16, GemmPath::Auto, 0, 8192, 8192, 8192});
+  }
+  for (auto& s : ragged) cases.push_back({GemmDtype::Fp32, GemmPath::Simt, 0, s[0], s[1], s[2]});
+  cases.push_back({GemmDtype::Fp32, GemmPath::Auto, 0, 1000, 1000, 1000});
+  if (!quick) cases.push_back({GemmDtype::Fp32, GemmPath::Auto, 0, 4096, 4096, 4096});
+
+  int failures = 0, run = 0;
+  std::printf("verify: own kernels and cuBLASLt against a float64 reference (bound: fp32 1e-5, tf32 1e-3, bf16/fp16 1e-2)\n");
+  std::printf("%-5s %-24s %-20s %-28s %12s %8s %6s %s\n", "dtype", "shape", "asked", "ran", "rel. error", "nonfin", "rows",
+              "result");
+  uint64_t seed = 0x1234567ull;
+  for (const Case& c : cases) {
+    const GemmShape s{c.m, c.n, c.k, c.dtype};
+    Buffers buf;
+    allocate(buf, s, ++seed * 0x9e3779b97f4a7c15ull);
+    GemmOptions o;
+    o.path = c.path;
+    o.clusterM = c.cluster;
+    Impl impl;
+    impl.name = std::string(gemmPathName(c.path)) + (c.cluster ? " c" + std::to_string(c.cluster) : "");
+    char shape[64];
+    std::snprintf(shape, sizeof shape, "%dx%dx%d", c.m, c.n, c.k);
+    const cudaError_t pe = planGemm(s, o, 0, nullptr, &impl.plan);
+    if (pe != cudaSuccess) {
+      cudaGetLastError();
+      std::printf("%-5s %-24s %-20s %-28s %12s %8s %6s SKIP (%s)\n", dtypeName(c.dtype), shape, impl.name.c_str(), "-", "-",
+                  "-", "-", impl.plan.reason);
+      continue;
+    }
+    buf.workspace(impl.plan.workspaceBytes);
+    CHECK(bindGemm(&impl.plan, buf.a, buf.b, buf.ws, enc));
+    CHECK(fillFloat(buf.c, static_cast<size_t>(c.m) * c.n, __builtin_nanf(""), nullptr));
+    CHECK(launch(impl, buf, nullptr, nullptr));
+    CHECK(cudaDeviceSynchronize());
+    const Check r = verifyAgainstReference(buf, s, c.m * static_cast<double>(c.n) * c.k > 6e10 ? 96 : 1 << 30);
+    const bool ok = r.nonFinite == 0 && r.relative < bound(c.dtype);
+    ++run;
+    failures += ok ? 0 : 1;
+    std::printf("%-5s %-24s %-20s %-28s %12.3e %8llu %6d %s\n", dtypeName(c.dtype), shape, impl.name.c_str(),
+                describe(impl).c_str(), r.relative, r.nonFinite, r.rows, ok ? "ok" : "FAIL");
+    std::fflush(stdout);
+  }
+  // cuBLASLt on the same kind of data.
+  std::printf("cuBLASLt (%s):\n", CublasLtGemm::libraryFile().empty() ? "loading" : CublasLtGemm::libraryFile().c_str());
+  for (GemmDtype d : {GemmDtype::Bf16, GemmDtype::Fp16, GemmDtype::Tf32, GemmDtype::Fp32}) {
+    for (auto& sh : {std::array<int, 3>{127, 255, 33}, std::array<int, 3>{1000, 1000, 1000}, std::array<int, 3>{4096, 4096, 4096}}) {
+      if (quick && sh[0] == 4096) continue;
+      const GemmShape s{sh[0], sh[1], sh[2], d};
+      Buffers buf;
+      allocate(buf, s, ++seed * 0x9e3779b97f4a7c15ull);
+      CublasLtGemm lt;
+      std::string error;
+      bool missing = false;
+      char shape[64];
+      std::snprintf(shape, sizeof shape, "%dx%dx%d", sh[0], sh[1], sh[2]);
+      if (!lt.create(s, 32u << 20, error, missing)) {
+        std::printf("%-5s %-24s cuBLASLt unavailable: %s\n", dtypeName(d), shape, error.c_str());
+        continue;
+      }
+      buf.workspace(lt.workspaceBytes());
+      Impl impl;
+      impl.lt = &lt;
+      CHECK(fillFloat(buf.c, static_cast<size_t>(s.m) * s.n, __builtin_nanf(""), nullptr));
+      CHECK(launch(impl, buf, nullptr, nullptr));
+      CHECK(cudaDeviceSynchronize());
+      const Check r = verifyAgainstReference(buf, s, s.m * static_cast<double>(s.n) * s.k > 6e10 ? 96 : 1 << 30);
+      const bool ok = r.nonFinite == 0 && r.relative < bound(d);
+      ++run;
+      failures += ok ? 0 : 1;
+      std::printf("%-5s %-24s %-20s %-28s %12.3e %8llu %6d %s\n", dtypeName(d), shape, "cublas", lt.libraryFile().c_str(),
+                  r.relative, r.nonFinite, r.rows, ok ? "ok" : "FAIL");
+    }
+  }
+  std::printf("verify: %d checks, %d failed\n", run, failures);
+  return failures == 0 ? 0 : 1;
+}
+
+// ---- bench ----
+double median(std::vector<float> v) {
+  std::sort(v.begin(), v.end());
+  return v.empty() ? 0 : (v.size() % 2 ? v[v.size() / 2] : 0.5 * (v[v.size() / 2 - 1] + v[v.size() / 2]));
+}
+
+// Median ms of `count` launches, each between its own pair of events, enqueued back to back.
+double timeLaunches(const Impl& impl, Buffers& buf, Interval* trace, int count, cudaStream_t stream) {
+  std::vector<cudaEvent_t> ev(2 * count);
+  for (auto& e : ev) CHECK(cudaEventCreate(&e));
+  for (int i = 0; i < count; ++i) {
+    CHECK(cudaEventRecord(ev[2 * i], stream));
+    CHECK(launch(impl, buf, trace, stream));
+    CHECK(cudaEventRecord(ev[2 * i + 1], stream));
+  }
+  CHECK(cudaStreamSynchronize(stream));
+  std::vector<float> ms(count);
+  for (int i = 0; i < count; ++i) CHECK(cudaEventElapsedTime(&ms[i], ev[2 * i], ev[2 * i + 1]));
+  for (auto& e : ev) cudaEventDestroy(e);
+  return median(ms);
+}
+
+int bench(int launches) {
+  const TensorMapEncodeFn enc = encoder();
+  cudaStream_t stream;
+  CHECK(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking));
+  int sms = 0;
+  CHECK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, 0));
+  struct Shape {
+    GemmDtype d;
+    int n;
+  };
+  const Shape shapes[] = {{GemmDtype::Bf16, 4096}, {GemmDtype::Bf16, 8192}, {GemmDtype::Fp16, 4096},
+                          {GemmDtype::Fp16, 8192}, {GemmDtype::Tf32, 4096}, {GemmDtype::Fp32, 4096}};
+  std::printf("bench: median of %d launches after warm-up, CUDA events around each launch\n", launches);
+  std::printf("%-5s %-6s %-34s %10s %10s %8s\n", "dtype", "n", "implementation", "ms", "TFLOP/s", "vs lib");
+  for (const Shape& sh : shapes) {
+    const GemmShape s{sh.n, sh.n, sh.n, sh.d};
+    Buffers buf;
+    allocate(buf, s, 0xabcdefull + sh.n);
+    CHECK(fillFloat(buf.c, static_cast<size_t>(s.m) * s.n, __builtin_nanf(""), nullptr));
+    const double flops = 2.0 * sh.n * static_cast<double>(sh.n) * sh.n;
+    // cuBLASLt first: the reference rate.
+    double libMs = 0;
+    CublasLtGemm lt;
+    {
+      std::string error;
+      bool missing = false;
+      if (lt.create(s, 32u << 20, error, missing)) {
+        buf.workspace(lt.workspaceBytes());
+        Impl impl;
+        impl.lt = &lt;
+        timeLaunches(impl, buf, nullptr, 5, stream);
+        libMs = timeLaunches(impl, buf, nullptr, launches, stream);
+        std::printf("%-5s %-6d %-34s %10.4f %10.1f %8s\n", dtypeName(sh.d), sh.n, "cuBLASLt", libMs, flops / libMs / 1e9, "1.00");
+      } else {
+        std::printf("%-5s %-6d %-34s unavailable: %s\n", dtypeName(sh.d), sh.n, "cuBLASLt", error.c_str());
+      }
+    }
+    std::vector<GemmOptions> variants;
+    variants.push_back(GemmOptions{});
+    if (sh.d != GemmDtype::Fp32) {
+      for (int g : {4, 8, 16}) variants.push_back(GemmOptions{GemmPath::Wgmma, 1, g});
+      variants.push_back(GemmOptions{GemmPath::Wgmma, 2, 8});
+      if (sh.n == 4096) variants.push_back(GemmOptions{GemmPath::Mma, 0, 0});
+    }
+    for (const GemmOptions& o : variants) {
+      Impl impl;
+      impl.name = o.path == GemmPath::Auto ? "default" : gemmPathName(o.path);
+      if (!makeOwn(impl, buf, s, o, enc)) continue;
+      timeLaunches(impl, buf, nullptr, 5, stream);
+      const double ms = timeLaunches(impl, buf, nullptr, launches, stream);
+      char ratio[16] = "-";
+      if (libMs > 0) std::snprintf(ratio, sizeof ratio, "%.3f", libMs / ms);
+      std::printf("%-5s %-6d %-34s %10.4f %10.1f %8s\n", dtypeName(sh.d), sh.n,
+                  ((o.path == GemmPath::Auto ? "own default: " : "own ") + describe(impl)).c_str(), ms,
+                  flops / ms / 1e9, ratio);
+      std::fflush(stdout);
+    }
+    // Tracing cost: plain and traced launches alternate in blocks, same run; every path once.
+    std::vector<GemmOptions> tracedPaths;
+    if (sh.n == 4096 || sh.d == GemmDtype::Bf16) tracedPaths.push_back(GemmOptions{});
+    if (sh.n == 4096 && sh.d == GemmDtype::Bf16) tracedPaths.push_back(GemmOptions{GemmPath::Mma, 0, 0});
+    for (const GemmOptions& o : tracedPaths) {
+      Impl impl;
+      impl.name = "default";
+      if (makeOwn(impl, buf, s, o, enc)) {
+        Interval* trace = nullptr;
+        const size_t records = impl.plan.traceRecords;
+        CHECK(cudaMalloc(&trace, records * sizeof(Interval)));
+        CHECK(cudaMemset(trace, 0, records * sizeof(Interval)));
+        std::vector<float> plain, traced;
+        for (int round = 0; round < 8; ++round) {
+          plain.push_back(static_cast<float>(timeLaunches(impl, buf, nullptr, std::max(3, launches / 8), stream)));
+          traced.push_back(static_cast<float>(timeLaunches(impl, buf, trace, std::max(3, launches / 8), stream)));
+        }
+        std::vector<Interval> host(records);
+        CHECK(cudaMemcpy(host.data(), trace, records * sizeof(Interval), cudaMemcpyDeviceToHost));
+        size_t good = 0;
+        uint64_t first = UINT64_MAX, last = 0;
+        for (const Interval& r : host) {
+          if (r.startNs != 0 && r.durationNs > 0 && r.smid < static_cast<uint32_t>(sms)) ++good;
+          first = std::min(first, r.startNs);
+          last = std::max(last, r.startNs + r.durationNs);
+        }
+        const double p = median(plain), t = median(traced);
+        std::printf("trace %-5s %d %-22s plain %.4f ms, traced %.4f ms (medians of 8 blocks): cost %+.2f%%; %zu/%zu records "
+                    "sane, span %.4f ms\n",
+                    dtypeName(sh.d), sh.n, describe(impl).c_str(), p, t, 100.0 * (t / p - 1.0), good, records,
+                    (last - first) / 1e6);
+        cudaFree(trace);
+      }
+    }
+  }
+  cudaStreamDestroy(stream);
+  return 0;
+}
+
+// ---- tracecost ----
+// The cost of tracing, launch by launch: plain and traced launches alternate (ABBA order, so a
+// drift in clocks or temperature falls on both alike), each between its own events, and the cost is
+// the median of the paired relative differences (traced - plain) / plain.
+int traceCost(int pairs) {
+  const TensorMapEncodeFn enc = encoder();
+  cudaStream_t stream;
+  CHECK(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking));
+  struct Case {
+    GemmDtype d;
+    int n;
+    GemmPath p;
+  };
+  const Case cases[] = {{GemmDtype::Bf16, 4096, GemmPath::Auto}, {GemmDtype::Bf16, 8192, GemmPath::Auto},
+                        {GemmDtype::Fp16, 4096, GemmPath::Auto}, {GemmDtype::Tf32, 4096, GemmPath::Auto},
+                        {GemmDtype::Bf16, 4096, GemmPath::Mma},  {GemmDtype::Tf32, 4096, GemmPath::Mma},
+                        {GemmDtype::Fp32, 4096, GemmPath::Auto}};
+  std::printf("tracecost: %d pairs of plain and traced launches, alternating ABBA, events around each\n", pairs);
+  for (const Case& c : cases) {
+    const GemmShape s{c.n, c.n, c.n, c.d};
+    Buffers buf;
+    allocate(buf, s, 0x5eedull + c.n);
+    Impl impl;
+    GemmOptions o;
+    o.path = c.p;
+    if (!makeOwn(impl, buf, s, o, enc)) continue;
+    Interval* trace = nullptr;
+    const size_t records = impl.plan.traceRecords;
+    CHECK(cudaMalloc(&trace, records * sizeof(Interval)));
+    timeLaunches(impl, buf, nullptr, 10, stream);
+    std::vector<cudaEvent_t> ev(4 * pairs);
+    for (auto& e : ev) CHECK(cudaEventCreate(&e));
+    for (int i = 0; i < pairs; ++i) {
+      const bool tracedFirst = (i % 2) == 1;
+      for (int j = 0; j < 2; ++j) {
+        const bool traced = (j == 0) == tracedFirst;
+        cudaEvent_t* pair = &ev[4 * i + (traced ? 2 : 0)];
+        CHECK(cudaEventRecord(pair[0], stream));
+        CHECK(launch(impl, buf, traced ? trace : nullptr, stream));
+        CHECK(cudaEventRecord(pair[1], stream));
+      }
+    }
+    CHECK(cudaStreamSynchronize(stream));
+    std::vector<float> plain(pairs), traced(pairs), diff(pairs);
+    for (int i = 0; i < pairs; ++i) {
+      CHECK(cudaEventElapsedTime(&plain[i], ev[4 * i], ev[4 * i + 1]));
+      CHECK(cudaEventElapsedTime(&traced[i], ev[4 * i + 2], ev[4 * i + 3]));
+      diff[i] = (traced[i] - plain[i]) / plain[i];
+    }
+    for (auto& e : ev) cudaEventDestroy(e);
+    std::vector<float> sorted = diff;
+    std::sort(sorted.begin(), sorted.end());
+    std::printf("tracecost %-5s %d %-22s plain %.4f ms traced %.4f ms  paired cost median %+.2f%% (quartiles %+.2f%% %+.2f%%)\n",
+                dtypeName(c.d), c.n, describe(impl).c_str(), median(plain), median(traced), 100.0 * median(diff),
+                100.0 * sorted[pairs / 4], 100.0 * sorted[(3 * pairs) / 4]);
+    std::fflush(stdout);
+    cudaFree(trace);
+  }
+  cudaStreamDestroy(stream);
+  return 0;
+}
+
+// ---- sanitize ----
+int sanitize() {
+  const TensorMapEncodeFn enc = encoder();
+  struct Case {
+    GemmDtype d;
+    GemmPath p;
+    int cluster;
+    int m, n, k;
+  };
+  const Case cases[] = {
+      {GemmDtype::Bf16, GemmPath::Wgmma, 1, 200, 264, 136}, {GemmDtype::Bf16, GemmPath::Wgmma, 2, 300, 264, 136},
+      {GemmDtype::Fp16, GemmPath::Wgmma, 2, 300, 264, 136}, {GemmDtype::Tf32, GemmPath::Wgmma, 1, 130, 257, 100},
+      {GemmDtype::Tf32, GemmPath::Wgmma, 2, 300, 257, 100}, {GemmDtype::Bf16, GemmPath::Mma, 0, 127, 255, 33},
+      {GemmDtype::Fp16, GemmPath::Mma, 0, 130, 136, 64},    {GemmDtype::Tf32, GemmPath::Mma, 0, 127, 255, 33},
+      {GemmDtype::Fp32, GemmPath::Simt, 0, 127, 255, 33},   {GemmDtype::Fp32, GemmPath::Simt, 0, 128, 128, 64},
+  };
+  int failures = 0;
+  for (const Case& c : cases) {
+    const GemmShape s{c.m, c.n, c.k, c.d};
+    Buffers buf;
+    allocate(buf, s, 99 + c.m);
+    Impl impl;
+    GemmOptions o;
+    o.path = c.p;
+    o.clusterM = c.cluster;
+    if (!makeOwn(impl, buf, s, o, enc)) {
+      ++failures;
+      continue;
+    }
+    Interval* trace = nullptr;
+    CHECK(cudaMalloc(&trace, impl.plan.traceRecords * sizeof(Interval)));
+    CHECK(fillFloat(buf.c, static_cast<size_t>(c.m) * c.n, __builtin_nanf(""), nullptr));
+    CHECK(launch(impl, buf, trace, nullptr));
+    CHECK(cudaDeviceSynchronize());
+    const Check r = verifyAgainstReference(buf, s, 1 << 30);
+    const bool ok = r.nonFinite == 0 && r.relative < bound(c.d);
+    failures += ok ? 0 : 1;
+    std::printf("sanitize %-5s %dx%dx%d %-28s rel %.3e %s\n", dtypeName(c.d), c.m, c.n, c.k, describe(impl).c_str(),
+                r.relative, ok ? "ok" : "FAIL");
+    cudaFree(trace);
+  }
+  return failures == 0 ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::string mode = argc > 1 ? argv[1] : "verify";
+  cudaDeviceProp prop{};
+  CHECK(cudaGetDeviceProperties(&prop, 0));
+  std::printf("device: %s, cc %d.%d, %d SMs\n", prop.name, prop.major, prop.minor, prop.multiProcessorCount);
+  if (mode == "verify") return verify(argc > 2 && std::strcmp(argv[2], "--quick") == 0);
+  if (mode == "bench") return bench(argc > 2 ? std::atoi(argv[2]) : 40);
+  if (mode == "sanitize") return sanitize();
+  if (mode == "tracecost") return traceCost(argc > 2 ? std::atoi(argv[2]) : 200);
+  std::fprintf(stderr, "usage: gemm_check verify [--quick] | bench [launches] | tracecost [pairs] | sanitize\n");
+  return 2;
+}
