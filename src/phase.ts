@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LoopConfig } from './binding/contract.js';
 import { probeGapCapacity, type RunConfig } from './config.js';
+import { phaseOccupancy, type Occupancy } from './metrics/occupancy.js';
 import { distribution, durationSummaries } from './metrics/stats.js';
 import { summary, type Summary } from './metrics/summary.js';
 import { detectSwitches, switchSummaries, type ClientTrace, type SwitchAnalysis } from './metrics/switches.js';
@@ -40,6 +41,8 @@ export interface PhaseResult {
   clients: ClientReport[];
   aggregate: Summary[];
   switches: SwitchAnalysis;
+  /** SM occupancy from the CTA traces over the switch analysis's window (absent when none was traced). */
+  occupancy?: Occupancy;
 }
 
 export interface PhaseOptions {
@@ -196,6 +199,13 @@ export async function runPhase(options: PhaseOptions): Promise<PhaseResult> {
       switches: detectSwitches(traces),
     };
     result.aggregate.push(...switchSummaries(result.switches));
+    // SM occupancy (src/metrics/occupancy.ts): per-client SM share, idle share, SM × time timeline.
+    const occupancy = phaseOccupancy(traces, result.switches, options.smCount);
+    if (occupancy) {
+      result.occupancy = occupancy.occupancy;
+      result.aggregate.push(...occupancy.aggregate);
+      for (const c of reports) c.summaries.push(...(occupancy.clients.get(c.client) ?? []));
+    }
     const prepared = outcome.clients.find((c) => c.prepared)?.prepared;
     if (prepared) result.device = { name: prepared.deviceName, smCount: prepared.smCount, ctasPerLaunch: prepared.ctasPerLaunch };
     if (outcome.reason) result.reason = outcome.reason;

@@ -29,6 +29,20 @@ const switches = z.object({
   overlapCount: z.number().int().nonnegative(),
 });
 
+// SM occupancy from the CTA traces (src/metrics/occupancy.ts); optional: results made before it lack it.
+const occupancy = z.object({
+  windowStartNs: z.number(),
+  windowEndNs: z.number(),
+  smCount: z.number().int().positive(),
+  clients: z.array(z.number().int().nonnegative()),
+  share: z.array(z.number().min(0)),
+  busy: z.number().min(0),
+  idle: z.number().min(0),
+  perSm: z.array(z.array(z.number().min(0))),
+  series: z.object({ binNs: z.number().positive(), tNs: z.array(z.number()), share: z.array(z.array(z.number())), idle: z.array(z.number()) }),
+  timeline: z.object({ startNs: z.number(), endNs: z.number(), binNs: z.number().positive(), bins: z.number().int().positive(), rows: z.array(z.string()) }),
+});
+
 const client = z.object({
   client: z.number().int().nonnegative(),
   pid: z.number().int().optional(),
@@ -55,6 +69,7 @@ const phase = z.object({
   clients: z.array(client),
   aggregate: z.array(summary),
   switches,
+  occupancy: occupancy.optional(),
 });
 
 const clocks = z.object({
