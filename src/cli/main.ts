@@ -5,6 +5,7 @@ import { packageVersion } from '../version.js';
 import { EXIT } from './exit-codes.js';
 import { infoCommand } from './info-command.js';
 import { probeCommand, runCommand } from './run-command.js';
+import { reportCommand } from './report-command.js';
 
 const EXIT_CODES_HELP = `
 Exit codes:
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   program.addCommand(runCommand(), { isDefault: true });
   program.addCommand(probeCommand());
   program.addCommand(infoCommand());
+  program.addCommand(reportCommand());
   for (const cmd of program.commands) {
     cmd.exitOverride().showHelpAfterError('(run with --help for usage)');
     if (cmd.name() !== 'info') cmd.addHelpText('after', EXIT_CODES_HELP);
