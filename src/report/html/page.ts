@@ -61,7 +61,8 @@ table.data { border-collapse: collapse; font-variant-numeric: tabular-nums; marg
 table.data th, table.data td { border-bottom: 1px solid #eee; padding: 3px 10px; text-align: right; white-space: nowrap; }
 table.data th { font-weight: 600; background: #f5f5f5; border-bottom: 1px solid #ddd; white-space: normal; vertical-align: bottom; }
 table.data td:first-child, table.data th:first-child { text-align: left; }
-table.data td.reason { text-align: left; white-space: normal; color: #7a4b00; min-width: 280px; }
+table.data td.status { text-align: left; white-space: normal; max-width: 340px; }
+table.data span.reason { color: #7a4b00; font-size: 12.5px; }
 dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 2px 14px; margin: 4px 0; }
 dl.facts dt { color: #555; }
 dl.facts dd { margin: 0; }

@@ -83,23 +83,21 @@ export async function sweepGroupChart(points: LoadedPoint[], modes: string[]): P
 
 const ratio = (v: number | undefined) => (v === undefined ? '-' : esc(formatSummaryValue({ hint: 'ratio', value: v })));
 
-/** Every point of the sweep, skipped and failed ones with their reason. */
+/** Every point of the sweep, skipped and failed ones with their reason under their status. */
 export function pointsTable(points: LoadedPoint[]): string {
   const rows = points.map((p) => {
     const q = p.point;
     const f = pointFigures(p);
-    const why = q.reason ?? p.problem ?? '';
+    const why = q.reason ?? p.problem;
+    const status = `<span class="status">${esc(q.status + (p.problem ? ' (unreadable)' : ''))}</span>${why ? `<br><span class="reason">${esc(why)}</span>` : ''}`;
     return [
-      esc(q.id), String(q.procs), esc(q.mode), esc(q.status + (p.problem ? ' (unreadable)' : '')),
+      esc(q.id), String(q.procs), esc(q.mode), status,
       ratio(f.aggregateVsSolo), ratio(f.slowdownMedian), ratio(f.p99VsSolo),
       f.fairness === undefined ? '-' : f.fairness.toFixed(3),
       q.switches === undefined ? '-' : Math.round(q.switches).toLocaleString('en-US'),
       q.overheadPct === undefined ? '-' : `${q.overheadPct.toFixed(1)}%`,
-      `<span class="reason">${esc(why)}</span>`,
     ];
   });
-  return table(
-    ['point', 'procs', 'mode', 'status', 'aggregate vs solo', 'median slowdown', 'worst p99 vs solo', 'fairness', 'switches', 'switch overhead', 'reason'],
-    rows,
-  ).replace(/<td><span class="reason">/g, '<td class="reason"><span class="reason">');
+  return table(['point', 'procs', 'mode', 'status', 'aggregate vs solo', 'median slowdown', 'worst p99 vs solo', 'fairness', 'switches', 'switch overhead'], rows)
+    .replace(/<td><span class="status">/g, '<td class="status"><span class="status">');
 }
