@@ -1,7 +1,8 @@
 // SM occupancy from CTA traces, on synthetic traces whose answer is known by construction.
 import { describe, expect, it } from 'vitest';
-import { measureOccupancy, niceBinWidth, phaseOccupancy, sweepUnion, TIMELINE_IDLE, type OccupancyTrace } from '../src/metrics/occupancy.js';
+import { measureOccupancy, niceBinWidth, phaseOccupancy, sweepUnion, TIMELINE_IDLE, tookTurns, type OccupancyTrace } from '../src/metrics/occupancy.js';
 import { pick } from '../src/metrics/summary.js';
+import { detectSwitches, type ClientTrace } from '../src/metrics/switches.js';
 
 const MS = 1e6;
 const US = 1e3;
@@ -170,14 +171,87 @@ describe('measureOccupancy', () => {
   });
 });
 
+/** A switch-analysis input for traces (no probe gaps), covered from first start to last end. */
+function forSwitches(traces: OccupancyTrace[]): ClientTrace[] {
+  return traces.map((t) => ({
+    ...t,
+    gapStart: new Float64Array(0), gapEnd: new Float64Array(0), gapSm: new Uint32Array(0),
+    coveredFrom: Math.min(...t.ctaStart), coveredTo: Math.max(...t.ctaEnd),
+  }));
+}
+
+/**
+ * Time slicing as the GPU does it to a saturating kernel: clients take 2 ms turns with 100 µs between
+ * them; in each turn every SM runs 100 µs CTAs back to back, and the CTA running at the end of the turn is
+ * preempted: its interval stays open until it finishes 100 µs into the client's next turn.
+ */
+function preempted(clients: number, sms: number, turns: number): OccupancyTrace[] {
+  const period = 2.1 * MS;
+  return Array.from({ length: clients }, (_, c) => {
+    const records: Array<[number, number, number]> = [];
+    for (let k = 0; k < turns; k++) {
+      const t0 = (k * clients + c) * period;
+      const next = t0 + clients * period;
+      for (let sm = 0; sm < sms; sm++) {
+        for (let t = t0 + (k === 0 ? 0 : 100 * US); t + 100 * US <= t0 + 1.9 * MS + 1; t += 100 * US) records.push([t, t + 100 * US, sm]);
+        records.push([t0 + 1.9 * MS, next + 100 * US, sm]);
+      }
+    }
+    return trace(c, records);
+  });
+}
+
 describe('phaseOccupancy', () => {
   it('gives each client an SM share summary and the phase an idle summary', () => {
     const traces = alternating(2, 8, 2 * MS, 100 * US, 20 * MS);
-    const p = phaseOccupancy(traces, { windowStartNs: 0, windowEndNs: 20 * MS }, 16)!;
+    const window = { windowStartNs: 0, windowEndNs: 20 * MS, count: 0, overlapCount: 0, slices: [] };
+    const p = phaseOccupancy(traces, window, 16)!;
     expect(pick(p.clients.get(0)!, 'smShare')).toMatchObject({ hint: 'fraction', value: 0.25 });
     expect(pick(p.clients.get(1)!, 'smShare')?.value).toBeCloseTo(0.25, 12);
     expect(pick(p.aggregate, 'occupancy.idle')?.value).toBeCloseTo(0.5, 12);
-    expect(phaseOccupancy(traces, { windowStartNs: 0, windowEndNs: 0 }, 16)).toBeUndefined();
+    expect(phaseOccupancy(traces, { ...window, windowEndNs: 0 }, 16)).toBeUndefined();
+  });
+
+  it('under time slicing, counts a preempted CTA only within its own client\'s turns', () => {
+    const traces = preempted(2, 16, 20);
+    // Whole CTA intervals: each client seems to hold every SM almost all the time.
+    const whole = measureOccupancy(traces, { smCount: 16, windowStartNs: 2.1 * MS, windowEndNs: 80 * MS })!;
+    expect(whole.clippedToSlices).toBe(false);
+    for (const s of whole.share) expect(s).toBeGreaterThan(0.9);
+    // Within its turns: from its first to its last instant of each turn (0.1..1.9 ms of every 4.2 ms).
+    const switches = detectSwitches(forSwitches(traces));
+    expect(switches.overlapCount).toBe(0);
+    expect(tookTurns(switches)).toBe(true);
+    const p = phaseOccupancy(traces, switches, 16)!;
+    expect(p.occupancy.clippedToSlices).toBe(true);
+    // The window runs from client 1's first CTA (2.1 ms) to client 0's last CTA end (84.1 ms): client 0
+    // has 19 turns of 1.8 ms in it, client 1 one of 1.9 ms (its first CTA starts its turn) and 19 of 1.8 ms.
+    const windowMs = 84.1 - 2.1;
+    expect(p.occupancy.share[0]).toBeCloseTo((19 * 1.8) / windowMs, 9);
+    expect(p.occupancy.share[1]).toBeCloseTo((1.9 + 19 * 1.8) / windowMs, 9);
+    expect(p.occupancy.idle).toBeCloseTo(1 - (1.9 + 38 * 1.8) / windowMs, 9);
+    // Told that the clients ran at once, it counts whole CTA intervals.
+    expect(phaseOccupancy(traces, switches, 16, { turns: false })!.occupancy.share[0]).toBeGreaterThan(0.9);
+    expect(p.occupancy.share[0]! + p.occupancy.share[1]!).toBeLessThanOrEqual(p.occupancy.busy + 1e-12);
+    // The timeline (100 µs bins from 2.1 ms) shows each switch as idle: client 1 to 4.0 ms, nobody, client 0 from 4.3 ms.
+    expect(p.occupancy.timeline.rows[0]!.slice(0, 44)).toBe(`${'1'.repeat(19)}...${'0'.repeat(18)}...1`);
+  });
+
+  it('when the clients ran concurrently (interleaved instants), counts whole CTA intervals', () => {
+    // Both clients' 100 µs CTAs on every SM at once, staggered by 50 µs (as under MPS).
+    const records = (offset: number) => {
+      const out: Array<[number, number, number]> = [];
+      for (let t = offset; t + 100 * US <= 20 * MS; t += 100 * US) for (let sm = 0; sm < 4; sm++) out.push([t, t + 100 * US, sm]);
+      return out;
+    };
+    const traces = [trace(0, records(0)), trace(1, records(50 * US))];
+    const switches = detectSwitches(forSwitches(traces));
+    expect(switches.slice!.p50).toBeLessThan(100e3);
+    expect(tookTurns(switches)).toBe(false);
+    const p = phaseOccupancy(traces, switches, 4)!;
+    expect(p.occupancy.clippedToSlices).toBe(false);
+    for (const s of p.occupancy.share) expect(s).toBeCloseTo(1, 2);
+    expect(p.occupancy.busy).toBeCloseTo(1, 6);
   });
 
   it('nice bin widths are 1, 2 or 5 times a power of ten', () => {

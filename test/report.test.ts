@@ -45,6 +45,7 @@ describe('occupancy in a run with stand-in clients', () => {
     const o = two.shared.occupancy!;
     expect(o).toBeDefined();
     expect(o.clients).toEqual([0, 1]);
+    expect(o.clippedToSlices).toBe(true);
     // The stand-ins take turns: 2 ms slices, 50 µs between them, on all 8 SMs → 2 / 4.1 each.
     for (const share of o.share) expect(share).toBeCloseTo(2 / 4.1, 1);
     expect(Math.abs(o.share[0]! - 2 / 4.1)).toBeLessThan(0.02);

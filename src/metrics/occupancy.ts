@@ -1,10 +1,14 @@
 // SM occupancy from the CTA traces: which client held which SM when.
 //
 // A client holds an SM while at least one of its CTAs is resident there: the union of its CTA intervals
-// on that SM (overlapping CTAs of one client count once). Unlike switch detection (switches.ts), whole CTA
-// intervals are used here on purpose: a CTA preempted mid-way still occupies its SM's resources (its
-// context is saved, and nobody else runs its warps), so "held" is what the SM was committed to, not
-// proof of execution at every instant.
+// on that SM (overlapping CTAs of one client count once). A CTA's interval runs from its first to its
+// last %globaltimer reading, so under time slicing a CTA preempted by a context switch keeps its interval
+// open while the other clients run their slices (on the H200, a saturating gemm's CTAs span about 96% of
+// the time that way). So when the switch analysis found time slicing (turns, not interleaving), a client
+// holds an SM only within its own time slices (switches.ts: from its first to its last instant in each
+// turn), and the switch gaps count as idle. When the clients ran concurrently (MPS, streams, green
+// contexts, MIG: no context switch between them), whole CTA intervals count. Which of the two applies is
+// read from the switch analysis (tookTurns), or told by the caller.
 //
 // Over the window in which every client was traced (the switch analysis's window), this gives, per client:
 // the share of all SM-time it held, the share of each SM, and a coarse time series of its share of the
@@ -47,6 +51,11 @@ export interface OccupancyOptions {
   /** Most bins of the share-over-time series across the whole window; default 200. */
   seriesBins?: number;
   timeline?: TimelineOptions;
+  /**
+   * Time slices (switches.ts) when the clients took turns on the GPU: each client then holds SMs only
+   * within its own slices. Leave out when the clients ran concurrently.
+   */
+  slices?: ReadonlyArray<{ client: number; startNs: number; endNs: number }>;
 }
 
 /**
@@ -81,6 +90,8 @@ export interface Occupancy {
   windowStartNs: number;
   windowEndNs: number;
   smCount: number;
+  /** True when each client's holding was cut to its own time slices (time slicing; see above). */
+  clippedToSlices: boolean;
   /** Client indices, in the order of every per-client array below. */
   clients: number[];
   /** Per client: SM-time held over the window / (smCount × window length). */
@@ -189,8 +200,11 @@ interface ClientSegments {
   offsets: Uint32Array;
 }
 
-/** Buckets one client's in-window records by SM, clipped to the window, and sweeps each bucket. */
-function clientSegments(trace: OccupancyTrace, rows: number, from: number, to: number): ClientSegments {
+/**
+ * Buckets one client's in-window records by SM, clipped to the window, and sweeps each bucket; with
+ * `turns` (this client's time slices, in time order), keeps only the parts within them.
+ */
+function clientSegments(trace: OccupancyTrace, rows: number, from: number, to: number, turns?: { start: Float64Array; end: Float64Array }): ClientSegments {
   const n = trace.ctaStart.length;
   const counts = new Uint32Array(rows + 1);
   for (let i = 0; i < n; i++) {
@@ -212,11 +226,23 @@ function clientSegments(trace: OccupancyTrace, rows: number, from: number, to: n
   }
   const segments = new SegmentList();
   const offsets = new Uint32Array(rows + 1);
-  const emit = (a: number, b: number) => segments.push(a, b);
+  // Union segments come out in time order, so the turn they may overlap only moves forward.
+  let turn = 0;
+  const emit = !turns
+    ? (a: number, b: number) => segments.push(a, b)
+    : (a: number, b: number) => {
+        while (turn < turns.start.length && turns.end[turn]! <= a) turn++;
+        for (let q = turn; q < turns.start.length && turns.start[q]! < b; q++) {
+          const lo = Math.max(a, turns.start[q]!);
+          const hi = Math.min(b, turns.end[q]!);
+          if (hi > lo) segments.push(lo, hi);
+        }
+      };
   for (let s = 0; s < rows; s++) {
     const lo = counts[s]!;
     const hi = counts[s + 1]!;
     offsets[s] = segments.length;
+    turn = 0;
     if (hi > lo) sweepUnion(starts.subarray(lo, hi).sort(), ends.subarray(lo, hi).sort(), emit);
   }
   offsets[rows] = segments.length;
@@ -244,7 +270,11 @@ export function measureOccupancy(traces: readonly OccupancyTrace[], options: Occ
   const timeline = makeBins(tlStart, tlEnd > tlStart ? tlEnd : to, options.timeline?.maxBins ?? DEFAULT_TIMELINE_BINS);
 
   const ordered = [...traces].sort((a, b) => a.client - b.client);
-  const perClient = ordered.map((t) => clientSegments(t, rows, from, to));
+  const turnsOf = (client: number) => {
+    const own = [...(options.slices ?? [])].filter((x) => x.client === client).sort((a, b) => a.startNs - b.startNs);
+    return { start: Float64Array.from(own, (x) => x.startNs), end: Float64Array.from(own, (x) => x.endNs) };
+  };
+  const perClient = ordered.map((t) => clientSegments(t, rows, from, to, options.slices ? turnsOf(t.client) : undefined));
 
   const held = ordered.map(() => new Float64Array(rows));
   const heldSeries = ordered.map(() => new Float64Array(series.count));
@@ -318,6 +348,7 @@ export function measureOccupancy(traces: readonly OccupancyTrace[], options: Occ
     windowStartNs: from,
     windowEndNs: to,
     smCount: options.smCount,
+    clippedToSlices: options.slices !== undefined,
     clients: ordered.map((t) => t.client),
     share: held.map((h) => h.reduce((acc, v) => acc + v, 0) / smTime),
     busy,
@@ -340,15 +371,42 @@ export function occupancySummaries(o: Occupancy): { clients: Map<number, Summary
   return { clients, aggregate: [summary('occupancy.idle', 'SMs idle (traced window)', 'fraction', o.idle)] };
 }
 
-/** What a phase attaches: the occupancy and its summaries; undefined when no window was traced. */
+/**
+ * The clients took turns (time slicing) when the switch analysis found switches, its time slices last
+ * long (median at least MIN_TURN_NS: under time slicing they are the GPU's time slice, about 2 ms on the
+ * H200; clients running at once interleave their instants within microseconds) and almost none of its
+ * runs was a lone instant inside another client's run (switches.ts overlapCount).
+ */
+const MIN_TURN_NS = 100e3;
+const MAX_OVERLAP_FOR_TURNS = 0.05;
+
+export interface PhaseWindow {
+  windowStartNs: number;
+  windowEndNs: number;
+  count: number;
+  overlapCount: number;
+  slice?: { p50: number };
+  slices: ReadonlyArray<{ client: number; startNs: number; endNs: number }>;
+}
+
+/** Whether the switch analysis says the clients took turns on the GPU (see MIN_TURN_NS). */
+export function tookTurns(s: PhaseWindow): boolean {
+  return s.count > 0 && (s.slice?.p50 ?? 0) >= MIN_TURN_NS && s.overlapCount <= MAX_OVERLAP_FOR_TURNS * s.count;
+}
+
+/**
+ * What a phase attaches: the occupancy and its summaries; undefined when no window was traced.
+ * `turns` says whether the clients took turns (time slicing); by default the switch analysis decides.
+ */
 export function phaseOccupancy(
   traces: readonly OccupancyTrace[],
-  window: { windowStartNs: number; windowEndNs: number },
+  switches: PhaseWindow,
   smCount: number,
-  timeline?: TimelineOptions,
+  options: { timeline?: TimelineOptions; turns?: boolean } = {},
 ): ({ occupancy: Occupancy } & ReturnType<typeof occupancySummaries>) | undefined {
-  const options: OccupancyOptions = { smCount, windowStartNs: window.windowStartNs, windowEndNs: window.windowEndNs };
-  if (timeline) options.timeline = timeline;
-  const occupancy = measureOccupancy(traces, options);
+  const measure: OccupancyOptions = { smCount, windowStartNs: switches.windowStartNs, windowEndNs: switches.windowEndNs };
+  if (options.timeline) measure.timeline = options.timeline;
+  if (options.turns ?? tookTurns(switches)) measure.slices = switches.slices;
+  const occupancy = measureOccupancy(traces, measure);
   return occupancy ? { occupancy, ...occupancySummaries(occupancy) } : undefined;
 }

@@ -34,6 +34,7 @@ const occupancy = z.object({
   windowStartNs: z.number(),
   windowEndNs: z.number(),
   smCount: z.number().int().positive(),
+  clippedToSlices: z.boolean(),
   clients: z.array(z.number().int().nonnegative()),
   share: z.array(z.number().min(0)),
   busy: z.number().min(0),

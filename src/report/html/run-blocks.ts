@@ -98,9 +98,10 @@ async function occupancyBlocks(p: Phase, width: number): Promise<Block[]> {
     `Each row is one SM, each cell the client whose CTAs held that SM for most of the cell (grey: no client's CTA resident); ` +
     `the first ${formatDuration(o.timeline.endNs - o.timeline.startNs)} from ${formatDuration(o.timeline.startNs - o.windowStartNs)} into the ` +
     `${formatDuration(o.windowEndNs - o.windowStartNs)} traced window, ${esc(drawn)}.`;
-  const shareCaption =
-    `Share of all ${o.smCount} SMs held by each client over the whole traced window: ${esc(shares)}; idle ${(o.idle * 100).toFixed(1)}%. ` +
-    `Under MPS or streams several clients' CTAs share an SM at once, so the shares can add up to more than the busy part.`;
+  const method = o.clippedToSlices
+    ? 'The clients took turns (time slicing), so each holds SMs only within its own time slices: a CTA preempted by a switch is not counted while the others run, and the switch gaps are idle.'
+    : 'The clients did not take turns (or there was one), so every CTA counts from its start to its end; clients whose CTAs share an SM at once (MPS, streams) each hold it, and their shares can add up to more than the busy part.';
+  const shareCaption = `Share of all ${o.smCount} SMs held by each client over the whole traced window: ${esc(shares)}; idle ${(o.idle * 100).toFixed(1)}%. ${method}`;
   return [
     { key: 'timeline', title: 'SM timeline', html: figure('timeline', svg, timelineCaption) },
     { key: 'share', title: 'Share of the SMs over time', html: figure('share', await shareChart(o, width), shareCaption) },
