@@ -4,8 +4,10 @@
 #include <napi.h>
 #include "device_info.h"
 #include "gemm_compute.h"
+#include "green_binding.h"
 #include "loop_binding.h"
 #include "nvml.h"
+#include "workload_binding.h"
 
 namespace {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
@@ -13,6 +15,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   gsm::registerNvml(env, exports);
   gsm::registerLoop(env, exports);
   gsm::registerGemmCompute(env, exports);
+  gsm::registerGreenContexts(env, exports);
+  gsm::registerWorkloadCheck(env, exports);
   return exports;
 }
 }  // namespace

@@ -6,6 +6,7 @@
 #include <vector>
 #include <cuda_runtime_api.h>
 #include "async.h"
+#include "driver_api.h"
 #include "errors.h"
 
 #ifndef GSM_CUDA_ARCHITECTURES
@@ -18,10 +19,30 @@
 namespace gsm {
 namespace {
 
+// The device's stream priority range. The query needs a context: the primary context is retained
+// for it and released again, so no context is left behind in a process that only asked for facts.
+bool streamPriorityRange(int device, int& least, int& greatest) {
+  const DriverApi& cu = driverApi();
+  if (!cu.missing.empty()) return false;
+  CUdevice dev = 0;
+  CUcontext ctx = nullptr;
+  if (cu.deviceGet(&dev, device) != CUDA_SUCCESS || cu.primaryCtxRetain(&ctx, dev) != CUDA_SUCCESS) return false;
+  bool ok = false;
+  if (cu.ctxPushCurrent(ctx) == CUDA_SUCCESS) {
+    ok = cu.ctxGetStreamPriorityRange(&least, &greatest) == CUDA_SUCCESS;
+    CUcontext popped = nullptr;
+    cu.ctxPopCurrent(&popped);
+  }
+  cu.primaryCtxRelease(dev);
+  return ok;
+}
+
 struct DeviceFacts {
   int index = 0;
   std::string name, uuid, pciBusId;
   int major = 0, minor = 0, smCount = 0, computeMode = 0;
+  int leastPriority = 0, greatestPriority = 0;  // numerically: greatest <= least
+  bool prioritiesKnown = false;
   size_t totalMemory = 0, l2Bytes = 0, sharedPerSm = 0;
 };
 
@@ -75,6 +96,7 @@ void collect(DevicesReport& r) {
     d.l2Bytes = static_cast<size_t>(p.l2CacheSize);
     d.sharedPerSm = p.sharedMemPerMultiprocessor;
     GSM_CUDA(cudaDeviceGetAttribute(&d.computeMode, cudaDevAttrComputeMode, i));
+    d.prioritiesKnown = streamPriorityRange(i, d.leastPriority, d.greatestPriority);
     r.devices.push_back(d);
   }
   r.available = count > 0;
@@ -105,6 +127,12 @@ Napi::Value CudaDevices(const Napi::CallbackInfo& info) {
                                   x.Set("l2Bytes", static_cast<double>(d.l2Bytes));
                                   x.Set("sharedMemoryPerSmBytes", static_cast<double>(d.sharedPerSm));
                                   x.Set("computeMode", computeModeName(d.computeMode));
+                                  if (d.prioritiesKnown) {
+                                    Napi::Object range = Napi::Object::New(env);
+                                    range.Set("least", d.leastPriority);
+                                    range.Set("greatest", d.greatestPriority);
+                                    x.Set("streamPriorities", range);
+                                  }
                                   list.Set(static_cast<uint32_t>(i), x);
                                 }
                                 o.Set("devices", list);

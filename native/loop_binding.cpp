@@ -4,29 +4,22 @@
 #include <cstring>
 #include <memory>
 #include "args.h"
+#include "errors.h"
 #include "async.h"
 #include "timed_loop.h"
+#include "workload_binding.h"
 
 namespace gsm {
 namespace {
 
 LoopConfig readConfig(const Napi::Object& o) {
   LoopConfig c;
-  const std::string kernel = stringField(o, "kernel");
-  if (kernel == "gemm") {
-    c.kernel = KernelKind::Gemm;
-    c.m = intField(o, "m", 1, 1 << 17);
-    c.n = intField(o, "n", 1, 1 << 17);
-    c.k = intField(o, "k", 1, 1 << 17);
-  } else if (kernel == "probe") {
-    c.kernel = KernelKind::Probe;
-    c.probeActiveNs = static_cast<uint64_t>(numberField(o, "probeActiveNs", 1000, 10e9));
-    c.gapThresholdNs = static_cast<uint32_t>(numberField(o, "gapThresholdNs", 64, 1e9));
-    c.gapCapacity = static_cast<uint32_t>(intField(o, "gapCapacity", 1, 1 << 26));
-  } else {
-    throw Napi::TypeError::New(o.Env(), "expected kernel to be 'gemm' or 'probe'");
-  }
+  Napi::Value workload = o.Get("workload");
+  if (!workload.IsObject()) throw Napi::TypeError::New(o.Env(), "expected an object for workload");
+  c.workload = readWorkloadSpec(workload.As<Napi::Object>());
   c.device = intField(o, "device", 0, 1023);
+  c.streamPriority = intField(o, "streamPriority", -1024, 1024);
+  c.greenContext = intField(o, "greenContext", -1, 1 << 20);
   c.durationNs = static_cast<uint64_t>(numberField(o, "durationNs", 0, 86400e9));
   c.launches = static_cast<uint64_t>(numberField(o, "launches", 0, 1e12));
   if ((c.durationNs == 0) == (c.launches == 0)) {
@@ -35,7 +28,6 @@ LoopConfig readConfig(const Napi::Object& o) {
   c.depth = intField(o, "depth", 1, 1024);
   c.traceCapacity = static_cast<uint64_t>(numberField(o, "traceCapacity", 0, 1e10));
   c.warmupNs = static_cast<uint64_t>(numberField(o, "warmupNs", 0, 600e9));
-  c.seed = static_cast<uint64_t>(numberField(o, "seed", 0, 9007199254740991.0));
   return c;
 }
 
@@ -100,7 +92,11 @@ class LoopObject : public Napi::ObjectWrap<LoopObject> {
           Napi::Object o = Napi::Object::New(env);
           o.Set("deviceName", out->deviceName);
           o.Set("smCount", out->smCount);
+          o.Set("smsAvailable", out->smsAvailable);
           o.Set("ctasPerLaunch", out->ctasPerLaunch);
+          o.Set("streamPriority", out->streamPriority);
+          o.Set("flopsPerLaunch", out->flopsPerLaunch);
+          o.Set("bytesPerLaunch", out->bytesPerLaunch);
           o.Set("warmupLaunches", static_cast<double>(out->warmupLaunches));
           o.Set("warmupMs", out->warmupMs);
           o.Set("traceLaunchCapacity", static_cast<double>(out->traceLaunchCapacity));
@@ -136,8 +132,8 @@ class LoopObject : public Napi::ObjectWrap<LoopObject> {
           o.Set("gpuNs", toFloat64Array(env, out->gpuNs));
           o.Set("tracedLaunches", static_cast<double>(out->tracedLaunches));
           o.Set("trace", intervalsToBuffer(env, out->trace));
-          o.Set("gapsObserved", static_cast<double>(out->gapsObserved));
-          o.Set("gaps", intervalsToBuffer(env, out->gaps));
+          o.Set("gapsObserved", static_cast<double>(out->observations.gapsObserved));
+          o.Set("gaps", intervalsToBuffer(env, out->observations.gaps));
           o.Set("clock", clockToJs(env, out->clock));
           return o;
         },

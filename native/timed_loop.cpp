@@ -4,24 +4,19 @@
 #include <chrono>
 #include <thread>
 #include "clock.h"
+#include "driver_api.h"
 #include "errors.h"
+#include "green_context.h"
 
 namespace gsm {
 
-namespace {
-template <typename T>
-void freeDevice(T*& p) {
-  if (p != nullptr) cudaFree(p);
-  p = nullptr;
-}
-}  // namespace
-
-cudaError_t TimedLoop::launch(Interval* trace) {
-  if (config_.kernel == KernelKind::Gemm) {
-    return launchGemmBf16(GemmArgs{config_.m, config_.n, config_.k, a_, b_, c_}, trace, stream_);
+void TimedLoop::bindContext() {
+  if (config_.greenContext < 0) {
+    GSM_CUDA(cudaSetDevice(config_.device));
+    return;
   }
-  const ProbeArgs args{config_.probeActiveNs, config_.gapThresholdNs, config_.gapCapacity, gaps_, gapCount_};
-  return launchProbe(args, ctasPerLaunch_, probeShared_, trace, stream_);
+  if (green_ == nullptr) green_ = greenGroup(config_.greenContext).context;
+  GSM_CU(driverApi().ctxSetCurrent(green_));
 }
 
 ClockPair TimedLoop::readClocks() {
@@ -42,30 +37,29 @@ ClockPair TimedLoop::readClocks() {
 
 PrepareInfo TimedLoop::prepare() {
   if (prepared_) throw NativeFailure({"ERR_STATE", "the loop is already prepared", "", ""});
-  GSM_CUDA(cudaSetDevice(config_.device));
+  PrepareInfo info;
+  bindContext();
   GSM_CUDA(cudaFree(nullptr));  // create the context now, not inside the timed region
   cudaDeviceProp prop{};
   GSM_CUDA(cudaGetDeviceProperties(&prop, config_.device));
-  GSM_CUDA(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking));
+  info.smsAvailable = prop.multiProcessorCount;
+  if (config_.greenContext >= 0) {
+    const GreenGroup group = greenGroup(config_.greenContext);
+    info.smsAvailable = static_cast<int>(group.grantedSms);
+    CUstream stream = nullptr;
+    GSM_CU(driverApi().greenCtxStreamCreate(&stream, group.green, CU_STREAM_NON_BLOCKING, config_.streamPriority));
+    stream_ = stream;
+  } else {
+    GSM_CUDA(cudaStreamCreateWithPriority(&stream_, cudaStreamNonBlocking, config_.streamPriority));
+  }
+  GSM_CUDA(cudaStreamGetPriority(stream_, &info.streamPriority));
   GSM_CUDA(cudaMalloc(&timer_, sizeof(uint64_t)));
 
-  if (config_.kernel == KernelKind::Gemm) {
-    const size_t m = config_.m, n = config_.n, k = config_.k;
-    GSM_CUDA(cudaMalloc(&a_, m * k * sizeof(uint16_t)));
-    GSM_CUDA(cudaMalloc(&b_, k * n * sizeof(uint16_t)));
-    GSM_CUDA(cudaMalloc(&c_, m * n * sizeof(float)));
-    GSM_CUDA(fillRandomBf16(a_, m * k, config_.seed, stream_));
-    GSM_CUDA(fillRandomBf16(b_, k * n, config_.seed ^ 0x5bd1e995ull, stream_));
-    GSM_CUDA(fillFloat(c_, m * n, __builtin_nanf(""), stream_));
-    ctasPerLaunch_ = gemmCtaCount(config_.m, config_.n);
-  } else {
-    probeShared_ = probeSharedBytes(config_.device);
-    GSM_CUDA(configureProbe(probeShared_));
-    ctasPerLaunch_ = prop.multiProcessorCount;
-    GSM_CUDA(cudaMalloc(&gapCount_, sizeof(unsigned int)));
-    GSM_CUDA(cudaMalloc(&gaps_, std::max<size_t>(config_.gapCapacity, 1) * sizeof(Interval)));
-  }
-  const uint64_t traceLaunches = config_.traceCapacity / static_cast<uint64_t>(ctasPerLaunch_);
+  workload_ = makeWorkload(config_.workload);
+  workload_->prepare(config_.device, stream_);
+  ctasPerLaunch_ = workload_->ctasPerLaunch();
+  const uint64_t traceLaunches =
+      ctasPerLaunch_ > 0 ? config_.traceCapacity / static_cast<uint64_t>(ctasPerLaunch_) : 0;
   if (traceLaunches > 0) {
     GSM_CUDA(cudaMalloc(&trace_, traceLaunches * ctasPerLaunch_ * sizeof(Interval)));
   }
@@ -79,20 +73,21 @@ PrepareInfo TimedLoop::prepare() {
 
   // Warm-up: at least three launches and at least warmupNs of them, untraced.
   GSM_CUDA(cudaStreamSynchronize(stream_));
-  PrepareInfo info;
   const uint64_t warmStart = monotonicNs();
   do {
-    GSM_CUDA(launch(nullptr));
+    GSM_CUDA(workload_->launch(stream_, nullptr));
     GSM_CUDA(cudaStreamSynchronize(stream_));
     ++info.warmupLaunches;
   } while (info.warmupLaunches < 3 || monotonicNs() - warmStart < config_.warmupNs);
   info.warmupMs = static_cast<double>(monotonicNs() - warmStart) / 1e6;
-  if (gapCount_ != nullptr) GSM_CUDA(cudaMemset(gapCount_, 0, sizeof(unsigned int)));
-  GSM_CUDA(cudaDeviceSynchronize());
+  workload_->resetObservations(stream_);
+  GSM_CUDA(cudaStreamSynchronize(stream_));
 
   info.deviceName = prop.name;
   info.smCount = prop.multiProcessorCount;
   info.ctasPerLaunch = ctasPerLaunch_;
+  info.flopsPerLaunch = workload_->flopsPerLaunch();
+  info.bytesPerLaunch = workload_->bytesPerLaunch();
   info.traceLaunchCapacity = traceLaunches;
   info.clock = readClocks();
   prepared_ = true;
@@ -110,7 +105,7 @@ void TimedLoop::waitUntil(uint64_t startAtNs) {
 
 LoopResult TimedLoop::run(uint64_t startAtNs) {
   if (!prepared_) throw NativeFailure({"ERR_STATE", "run() before prepare()", "", ""});
-  GSM_CUDA(cudaSetDevice(config_.device));
+  bindContext();
   const int depth = static_cast<int>(startEvents_.size());
   const uint64_t traceLaunches = trace_ == nullptr ? 0 : config_.traceCapacity / ctasPerLaunch_;
   LoopResult result;
@@ -149,7 +144,7 @@ LoopResult TimedLoop::run(uint64_t startAtNs) {
     enqueued[slot] = now;
     result.enqueueNs.push_back(static_cast<double>(now - result.startNs));
     GSM_CUDA(cudaEventRecord(startEvents_[slot], stream_));
-    GSM_CUDA(launch(trace));
+    GSM_CUDA(workload_->launch(stream_, trace));
     GSM_CUDA(cudaEventRecord(stopEvents_[slot], stream_));
     ++issued;
     while (issued - completed >= static_cast<uint64_t>(depth)) complete();
@@ -165,35 +160,27 @@ LoopResult TimedLoop::run(uint64_t startAtNs) {
     GSM_CUDA(cudaMemcpy(result.trace.data(), trace_, result.trace.size() * sizeof(Interval),
                         cudaMemcpyDeviceToHost));
   }
-  if (gapCount_ != nullptr) {
-    unsigned int count = 0;
-    GSM_CUDA(cudaMemcpy(&count, gapCount_, sizeof count, cudaMemcpyDeviceToHost));
-    result.gapsObserved = count;
-    result.gaps.resize(std::min<uint64_t>(count, config_.gapCapacity));
-    if (!result.gaps.empty()) {
-      GSM_CUDA(cudaMemcpy(result.gaps.data(), gaps_, result.gaps.size() * sizeof(Interval),
-                          cudaMemcpyDeviceToHost));
-    }
-    GSM_CUDA(cudaMemset(gapCount_, 0, sizeof(unsigned int)));
-  }
+  workload_->collectObservations(result.observations);
+  workload_->resetObservations(stream_);
   result.clock = readClocks();
   return result;
 }
 
 void TimedLoop::release() {
-  if (stream_ == nullptr && a_ == nullptr && trace_ == nullptr) return;
-  cudaSetDevice(config_.device);
+  if (stream_ == nullptr && workload_ == nullptr && trace_ == nullptr && timer_ == nullptr) return;
+  try {
+    bindContext();
+  } catch (...) {
+    return;  // the context is gone (process exit): nothing left to free
+  }
   if (stream_ != nullptr) cudaStreamSynchronize(stream_);
   for (cudaEvent_t e : startEvents_) if (e != nullptr) cudaEventDestroy(e);
   for (cudaEvent_t e : stopEvents_) if (e != nullptr) cudaEventDestroy(e);
   startEvents_.clear();
   stopEvents_.clear();
-  freeDevice(a_);
-  freeDevice(b_);
-  freeDevice(c_);
+  if (workload_ != nullptr) workload_->release();
+  workload_.reset();
   freeDevice(trace_);
-  freeDevice(gaps_);
-  freeDevice(gapCount_);
   freeDevice(timer_);
   if (stream_ != nullptr) cudaStreamDestroy(stream_);
   stream_ = nullptr;

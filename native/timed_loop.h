@@ -1,34 +1,33 @@
-// The timed loop: one client's measurement, entirely in C++. prepare() creates the context, the
-// inputs (fresh random values) and the trace buffers and warms up; run() waits for the common start
-// time, launches the kernel back to back (saturating) or one at a time (closed loop) for a duration
-// or a count, and records every launch's GPU time (CUDA events) and host-side latency, plus per-CTA
+// The timed loop: one client's measurement, entirely in C++. prepare() binds the client's context
+// (the device's primary context, or a green context) and stream, prepares the workload (fresh random
+// inputs) and the trace buffer, and warms up; run() waits for the common start time, launches the
+// workload back to back (saturating) or one at a time (closed loop) for a duration or a count, and
+// records every launch's GPU time (CUDA events) and host-side latency, plus per-CTA
 // %globaltimer/%smid records for the launches that fit in the trace buffer. No N-API in here.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
+#include <cuda.h>
 #include <cuda_runtime_api.h>
 #include "../kernels/launch.h"
+#include "workload.h"
 
 namespace gsm {
 
-enum class KernelKind { Probe, Gemm };
-
 struct LoopConfig {
-  KernelKind kernel = KernelKind::Gemm;
+  WorkloadSpec workload;
   int device = 0;
-  int m = 0, n = 0, k = 0;          // gemm
-  uint64_t probeActiveNs = 0;       // probe: running time per CTA per launch
-  uint32_t gapThresholdNs = 0;      // probe
+  int streamPriority = 0;           // cudaStreamCreateWithPriority; 0 is the default (lowest)
+  int greenContext = -1;            // index from createGreenContexts(), or -1 for the primary context
   uint64_t durationNs = 0;          // run for this long (0: use `launches`)
   uint64_t launches = 0;            // or for this many launches
   int depth = 1;                    // launches in flight; 1 is a closed loop
   uint64_t traceCapacity = 0;       // CTA records kept; launches are traced from the start until full
-  uint32_t gapCapacity = 0;         // probe gap records kept
   uint64_t warmupNs = 0;
-  uint64_t seed = 0;
 };
 
 struct ClockPair {   // one simultaneous reading of the host clock and %globaltimer
@@ -39,8 +38,12 @@ struct ClockPair {   // one simultaneous reading of the host clock and %globalti
 
 struct PrepareInfo {
   std::string deviceName;
-  int smCount = 0;
+  int smCount = 0;                // SMs of the device
+  int smsAvailable = 0;           // SMs this client may use (its green context's, or all)
   int ctasPerLaunch = 0;
+  int streamPriority = 0;
+  double flopsPerLaunch = 0;
+  double bytesPerLaunch = 0;
   uint64_t warmupLaunches = 0;
   double warmupMs = 0;
   uint64_t traceLaunchCapacity = 0;
@@ -57,8 +60,7 @@ struct LoopResult {
   std::vector<double> gpuNs;      // per launch: CUDA events around the launch
   uint64_t tracedLaunches = 0;
   std::vector<Interval> trace;    // tracedLaunches * ctasPerLaunch records, launch-major
-  uint64_t gapsObserved = 0;      // may exceed gaps.size() when the buffer overflowed
-  std::vector<Interval> gaps;
+  Observations observations;      // the probe's gaps
   ClockPair clock;                // read again after the run
 };
 
@@ -76,23 +78,19 @@ class TimedLoop {
   bool prepared() const { return prepared_; }
 
  private:
-  cudaError_t launch(Interval* trace);
+  void bindContext();  // makes the loop's context current on the calling thread
   ClockPair readClocks();
   void waitUntil(uint64_t startAtNs);
 
   LoopConfig config_;
   std::atomic<bool> stop_{false};
   bool prepared_ = false;
+  CUcontext green_ = nullptr;
+  std::unique_ptr<Workload> workload_;
   int ctasPerLaunch_ = 0;
-  size_t probeShared_ = 0;
   cudaStream_t stream_ = nullptr;
   std::vector<cudaEvent_t> startEvents_, stopEvents_;
-  uint16_t* a_ = nullptr;
-  uint16_t* b_ = nullptr;
-  float* c_ = nullptr;
   Interval* trace_ = nullptr;
-  Interval* gaps_ = nullptr;
-  unsigned int* gapCount_ = nullptr;
   uint64_t* timer_ = nullptr;
 };
 

@@ -7,6 +7,10 @@ export const KERNELS = ['gemm', 'probe'] as const;
 export type Kernel = (typeof KERNELS)[number];
 export const LOOPS = ['saturate', 'closed'] as const;
 export type LoopKind = (typeof LOOPS)[number];
+export const MODES = ['timeslice', 'mps', 'streams', 'green', 'mig'] as const;
+export type ModeName = (typeof MODES)[number];
+/** A stream priority: a keyword or the device's own number (lower is more urgent). */
+export type Priority = 'high' | 'low' | number;
 export const MAX_PROCS = 64;
 
 /** What a caller may pass to run() and probe(); every field is optional. */
@@ -39,6 +43,18 @@ export interface RunOptions {
   traceRecords?: number | string;
   /** Seed of the random inputs (default: random). */
   seed?: number | string;
+  /** How the clients share the GPU: timeslice (default), mps, streams, green, mig. */
+  mode?: string;
+  /** mps: use the MPS control daemon listening in this pipe directory (not started, not stopped). */
+  mpsPipe?: string;
+  /** mps: active thread percentage per client, one value for all or one per client ("50" or "25,75"). */
+  mpsThreads?: string | number | number[];
+  /** mps: pinned device memory limit per client, e.g. "4G", "512M". */
+  mpsMem?: string;
+  /** streams, green: stream priority per client: high, low or the device's numbers ("high,low"). */
+  priority?: string | Priority[];
+  /** green: SMs per client ("64,64"); the device rounds each up to its granularity (default: equal split). */
+  smSplit?: string | number[];
 }
 
 export interface RunConfig {
@@ -56,6 +72,13 @@ export interface RunConfig {
   warmupNs: number;
   traceRecords: number;
   seed: number;
+  mode: ModeName;
+  /** mps only. */
+  mps?: { pipe?: string; threads?: number[]; memBytes?: number };
+  /** streams and green only: one per client. */
+  priorities?: Priority[];
+  /** green only: requested SMs, one per client. */
+  smSplit?: number[];
 }
 
 export const DEFAULTS = {
@@ -70,6 +93,7 @@ export const DEFAULTS = {
   gapThresholdUs: 4,
   warmup: '300ms',
   traceRecords: 2_000_000,
+  mode: 'timeslice',
 } as const;
 
 function integer(option: string, raw: unknown, min: number, max: number): number {
@@ -117,6 +141,92 @@ function oneOf<T extends string>(option: string, raw: unknown, valid: readonly T
   throw new OptionError(option, `one of ${valid.join(', ')}`, raw);
 }
 
+/** Splits "a,b,c" (or takes an array) into trimmed, non-empty items. */
+function list(option: string, raw: unknown, what: string): unknown[] {
+  if (Array.isArray(raw)) return raw;
+  if (typeof raw === 'number') return [raw];
+  if (typeof raw === 'string' && raw.trim() !== '') {
+    const items = raw.split(',').map((x) => x.trim());
+    if (items.every((x) => x !== '')) return items;
+  }
+  throw new OptionError(option, what, raw);
+}
+
+/** One value for every client, or exactly one per client. */
+function perClient<T>(option: string, values: T[], procs: number, raw: unknown): T[] {
+  if (values.length === 1) return Array.from({ length: procs }, () => values[0]!);
+  if (values.length === procs) return values;
+  throw new OptionError(option, `one value for all clients or ${procs} values (one per client)`, raw);
+}
+
+const SIZE = /^\s*(\d+(?:\.\d+)?)\s*(b|k|kb|kib|m|mb|mib|g|gb|gib|t|tb|tib)?\s*$/i;
+const SIZE_UNIT: Record<string, number> = { b: 1, k: 2 ** 10, m: 2 ** 20, g: 2 ** 30, t: 2 ** 40 };
+
+/** Parses "4G", "512M", "1.5GiB" (binary units) into bytes. */
+export function parseSize(option: string, raw: unknown): number {
+  const match = typeof raw === 'string' ? SIZE.exec(raw) : null;
+  const unit = match ? (match[2] ?? 'b').toLowerCase()[0]! : '';
+  const bytes = match ? Math.floor(Number(match[1]) * SIZE_UNIT[unit]!) : NaN;
+  if (!Number.isFinite(bytes) || bytes < 2 ** 20) throw new OptionError(option, 'a size of at least 1M such as 512M or 4G', raw);
+  return bytes;
+}
+
+function requireMode(option: string, raw: unknown, mode: ModeName, allowed: ModeName[]): void {
+  if (raw !== undefined && !allowed.includes(mode)) {
+    throw new OptionError(option, `${option} only with --mode ${allowed.join(' or --mode ')} (the mode is ${mode})`, raw);
+  }
+}
+
+/** Validates the sharing mode's options; device limits (SM count, priority range) are checked by the mode. */
+function resolveModeOptions(options: RunOptions, procs: number): Pick<RunConfig, 'mode' | 'mps' | 'priorities' | 'smSplit'> {
+  const mode = oneOf('--mode', options.mode ?? DEFAULTS.mode, MODES);
+  requireMode('--mps-pipe', options.mpsPipe, mode, ['mps']);
+  requireMode('--mps-threads', options.mpsThreads, mode, ['mps']);
+  requireMode('--mps-mem', options.mpsMem, mode, ['mps']);
+  requireMode('--priority', options.priority, mode, ['streams', 'green']);
+  requireMode('--sm-split', options.smSplit, mode, ['green']);
+  const out: Pick<RunConfig, 'mode' | 'mps' | 'priorities' | 'smSplit'> = { mode };
+  if (mode === 'mps') {
+    const mps: NonNullable<RunConfig['mps']> = {};
+    if (options.mpsPipe !== undefined) {
+      if (typeof options.mpsPipe !== 'string' || options.mpsPipe.trim() === '') throw new OptionError('--mps-pipe', 'a directory', options.mpsPipe);
+      mps.pipe = options.mpsPipe;
+    }
+    if (options.mpsThreads !== undefined) {
+      const what = 'active thread percentages in 1..100, e.g. 50 or 25,75';
+      const values = list('--mps-threads', options.mpsThreads, what).map((v) => {
+        const n = typeof v === 'number' ? v : Number(v);
+        if (!Number.isFinite(n) || n < 1 || n > 100) throw new OptionError('--mps-threads', what, options.mpsThreads);
+        return n;
+      });
+      mps.threads = perClient('--mps-threads', values, procs, options.mpsThreads);
+    }
+    if (options.mpsMem !== undefined) mps.memBytes = parseSize('--mps-mem', options.mpsMem);
+    out.mps = mps;
+  }
+  if (options.priority !== undefined) {
+    const what = 'stream priorities: high, low or integers, e.g. high,low';
+    const values = list('--priority', options.priority, what).map((v): Priority => {
+      if (v === 'high' || v === 'low') return v;
+      const n = typeof v === 'number' ? v : Number(v);
+      if (!Number.isInteger(n)) throw new OptionError('--priority', what, options.priority);
+      return n;
+    });
+    out.priorities = perClient('--priority', values, procs, options.priority);
+  }
+  if (options.smSplit !== undefined) {
+    const what = `${procs} SM counts (one per client), e.g. ${Array.from({ length: procs }, () => 32).join(',')}`;
+    const values = list('--sm-split', options.smSplit, what).map((v) => {
+      const n = typeof v === 'number' ? v : Number(v);
+      if (!Number.isInteger(n) || n < 1) throw new OptionError('--sm-split', what, options.smSplit);
+      return n;
+    });
+    if (values.length !== procs) throw new OptionError('--sm-split', what, options.smSplit);
+    out.smSplit = values;
+  }
+  return out;
+}
+
 /** Validates options for run() (and, with kernel "probe", probe()). Throws OptionError. */
 export function resolveRunConfig(options: RunOptions): RunConfig {
   if (options === null || typeof options !== 'object') throw new OptionError('options', 'an object', options);
@@ -142,6 +252,7 @@ export function resolveRunConfig(options: RunOptions): RunConfig {
   const warmupNs = parseDuration('--warmup', options.warmup ?? DEFAULTS.warmup, 0, 600e9);
   const traceRecords = integer('--trace-records', options.traceRecords ?? DEFAULTS.traceRecords, 0, 500_000_000);
   const seed = options.seed === undefined ? randomInt(1, 2 ** 47) : integer('--seed', options.seed, 0, Number.MAX_SAFE_INTEGER);
+  const modeOptions = resolveModeOptions(options, procs);
   return {
     kernel,
     procs,
@@ -157,6 +268,7 @@ export function resolveRunConfig(options: RunOptions): RunConfig {
     warmupNs,
     traceRecords,
     seed,
+    ...modeOptions,
   };
 }
 

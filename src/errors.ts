@@ -59,3 +59,15 @@ export class CancelledError extends Error {
     this.name = 'CancelledError';
   }
 }
+
+/** The sharing mode cannot run here (no MPS binaries, MIG disabled, daemon failed to start). CLI exit code 3. */
+export class ModeUnavailableError extends Error {
+  readonly code = 'ERR_MODE_UNAVAILABLE';
+  constructor(
+    readonly mode: string,
+    readonly reason: string,
+  ) {
+    super(`--mode ${mode} cannot run here: ${reason}`);
+    this.name = 'ModeUnavailableError';
+  }
+}

@@ -1,17 +1,35 @@
-// The public API: `import { run, probe, info } from 'gpushare-micro'`. The CLI is a thin layer over it.
-export { run, measure, RESULT_SCHEMA, RESULT_SCHEMA_VERSION } from './run.js';
+// The public API: `import { run, probe, sweep, info } from 'gpushare-micro'`. The CLI is a thin layer over it.
+export { run, measure, measureBaseline, RESULT_SCHEMA, RESULT_SCHEMA_VERSION } from './run.js';
 export type { RunResult, RunControls, Progress } from './run.js';
 export { probe, PROBE_DEFAULTS } from './probe.js';
 export type { ProbeOptions } from './probe.js';
 export { info } from './info.js';
 export type { InfoResult, GpuInfo, ModeSupport } from './info.js';
-export { resolveRunConfig, parseDuration, KERNELS, LOOPS, DEFAULTS, MAX_PROCS } from './config.js';
-export type { RunOptions, RunConfig, Kernel, LoopKind } from './config.js';
+export { resolveRunConfig, parseDuration, parseSize, KERNELS, LOOPS, MODES, DEFAULTS, MAX_PROCS } from './config.js';
+export type { RunOptions, RunConfig, Kernel, LoopKind, ModeName, Priority } from './config.js';
+export { SHARING_MODES, sharingMode } from './modes/index.js';
+export type { SharingMode, ModeSession, ModeContext, Availability } from './modes/index.js';
+export { startMpsDaemon, stopMpsDaemon, attachMpsDaemon, mpsStatus } from './mps/daemon.js';
+export type { MpsDaemon, MpsStatus } from './mps/daemon.js';
+export { planSweep, SWEEP_DEFAULTS } from './sweep/plan.js';
+export type { SweepOptions, SweepPlan, SweepPoint } from './sweep/plan.js';
+export { runSweep } from './sweep/runner.js';
+export type { SweepControls, SweepProgress } from './sweep/runner.js';
+export type { SweepSummary, PointSummary } from './sweep/summary.js';
+export { csvExporter, markdownExporter, tableExporter } from './sweep/exporters.js';
 export type { PhaseResult, ClientReport } from './phase.js';
 export type { Environment, ClockState } from './environment.js';
 export type { Summary, Hint } from './metrics/summary.js';
 export type { SwitchAnalysis, ContextSwitch, Slice } from './metrics/switches.js';
 export type { Distribution } from './metrics/stats.js';
-export { OptionError, NoGpuError, AddonLoadError, CancelledError } from './errors.js';
-export { writeJsonAtomic } from './report/json.js';
+export { OptionError, NoGpuError, AddonLoadError, CancelledError, ModeUnavailableError } from './errors.js';
+export { writeJsonAtomic, writeTextAtomic } from './report/json.js';
 export { formatRunResult, formatSummaryValue } from './report/table.js';
+
+import { planSweep, type SweepOptions } from './sweep/plan.js';
+import { runSweep, type SweepControls } from './sweep/runner.js';
+
+/** Plans and runs a sweep into `controls.outDir`; options are validated before any GPU work. */
+export function sweep(options: SweepOptions, controls: SweepControls) {
+  return runSweep(planSweep(options), controls);
+}

@@ -2,10 +2,13 @@
 // and MIG modes, whether an MPS daemon answers, and which sharing modes can run here.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
-import type { AddonInfo, CudaDevice } from './binding/contract.js';
+import { join } from 'node:path';
+import type { AddonInfo, CudaDevice, NativeBinding } from './binding/contract.js';
 import { loadBinding } from './binding/loader.js';
-import { noGpuReason } from './environment.js';
+import { MODES, resolveRunConfig, type ModeName } from './config.js';
+import { captureEnvironment, noGpuReason } from './environment.js';
+import { sharingMode } from './modes/index.js';
+import { findExecutable, MPS_CONTROL } from './mps/daemon.js';
 import { packageVersion } from './version.js';
 
 export interface GpuInfo extends CudaDevice {
@@ -17,11 +20,9 @@ export interface GpuInfo extends CudaDevice {
 }
 
 export interface ModeSupport {
-  mode: 'timeslice' | 'mps' | 'streams' | 'green' | 'mig';
-  /** The GPU, driver and machine allow it. */
+  mode: ModeName;
+  /** It can run here: the GPU, driver and machine allow it. */
   possible: boolean;
-  /** This version of gpushare-micro can measure it. */
-  implemented: boolean;
   reason: string;
 }
 
@@ -39,20 +40,9 @@ export interface InfoResult {
   modes: ModeSupport[];
 }
 
-const MPS_DIRS = ['/usr/local/nvidia/bin', '/usr/bin', '/usr/local/cuda/bin'];
-
-export function findMpsControl(): string | undefined {
-  const dirs = [...(process.env.PATH ?? '').split(delimiter), ...MPS_DIRS];
-  for (const dir of dirs) {
-    const candidate = join(dir, 'nvidia-cuda-mps-control');
-    if (dir && existsSync(candidate)) return candidate;
-  }
-  return undefined;
-}
-
 function mpsStatus(): InfoResult['mps'] {
   const pipeDirectory = process.env.CUDA_MPS_PIPE_DIRECTORY ?? '/tmp/nvidia-mps';
-  const controlBinary = findMpsControl();
+  const controlBinary = findExecutable(MPS_CONTROL);
   if (!controlBinary) {
     return { pipeDirectory, daemonReachable: false, detail: 'nvidia-cuda-mps-control is not installed' };
   }
@@ -74,42 +64,15 @@ function mpsStatus(): InfoResult['mps'] {
   };
 }
 
-function modes(gpu: GpuInfo | undefined, driver: number, mps: InfoResult['mps']): ModeSupport[] {
-  const noGpu = 'no usable GPU';
-  const cm = gpu?.computeMode;
-  const later = 'not measured by this version yet';
-  return [
-    {
-      mode: 'timeslice',
-      possible: !!gpu && cm === 'default',
-      implemented: true,
-      reason: !gpu ? noGpu : cm === 'default' ? 'several processes share the GPU in turns (compute mode Default)' : `compute mode is ${cm}: one process at a time`,
-    },
-    {
-      mode: 'mps',
-      possible: !!gpu && !!mps.controlBinary && cm !== 'prohibited' && gpu.migEnabled !== true,
-      implemented: false,
-      reason: !gpu ? noGpu : !mps.controlBinary ? 'nvidia-cuda-mps-control is not installed' : `${mps.detail}; ${later}`,
-    },
-    {
-      mode: 'streams',
-      possible: !!gpu && cm !== 'prohibited',
-      implemented: false,
-      reason: !gpu ? noGpu : `one context, one stream per client; ${later}`,
-    },
-    {
-      mode: 'green',
-      possible: !!gpu && driver >= 12040,
-      implemented: false,
-      reason: !gpu ? noGpu : driver >= 12040 ? `the driver (CUDA ${fmtCuda(driver)}) has the green-context API; ${later}` : `the driver supports CUDA ${fmtCuda(driver)}; green contexts need 12.4+`,
-    },
-    {
-      mode: 'mig',
-      possible: gpu?.migEnabled === true,
-      implemented: false,
-      reason: !gpu ? noGpu : gpu.migEnabled === true ? `MIG is enabled; ${later}` : gpu.migEnabled === false ? 'MIG is disabled on this GPU (enabling it changes the machine for everyone)' : 'this GPU does not support MIG',
-    },
-  ];
+async function modes(binding: NativeBinding | undefined, available: boolean): Promise<ModeSupport[]> {
+  if (!binding || !available) return MODES.map((mode) => ({ mode, possible: false, reason: 'no usable GPU' }));
+  const environment = await captureEnvironment(binding, 0);
+  const out: ModeSupport[] = [];
+  for (const mode of MODES) {
+    const availability = await sharingMode(mode).availability({ config: resolveRunConfig({ mode }), environment, binding });
+    out.push({ mode, possible: availability.available, reason: availability.available ? sharingMode(mode).description : availability.reason });
+  }
+  return out;
 }
 
 export function fmtCuda(version: number): string {
@@ -123,7 +86,7 @@ export async function info(): Promise<InfoResult> {
   try {
     binding = loadBinding();
   } catch (error) {
-    return { ...base, reason: (error as Error).message.split('\n')[0], modes: modes(undefined, 0, mps) };
+    return { ...base, reason: (error as Error).message.split('\n')[0], modes: await modes(undefined, false) };
   }
   base.addon = binding.addonInfo();
   const [cuda, nvml] = await Promise.all([binding.cudaDevices(), binding.nvmlSnapshot()]);
@@ -144,6 +107,6 @@ export async function info(): Promise<InfoResult> {
   if (!base.available) {
     base.reason = noGpuReason(cuda.error);
   }
-  base.modes = modes(base.gpus[0], cuda.driverVersion, mps);
+  base.modes = await modes(binding, base.available);
   return base;
 }

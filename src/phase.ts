@@ -3,14 +3,14 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { LoopConfig } from './binding/contract.js';
+import type { LoopConfig, WorkloadSpec } from './binding/contract.js';
 import { probeGapCapacity, type RunConfig } from './config.js';
 import { phaseOccupancy, type Occupancy } from './metrics/occupancy.js';
 import { distribution, durationSummaries } from './metrics/stats.js';
 import { summary, type Summary } from './metrics/summary.js';
 import { detectSwitches, switchSummaries, type ClientTrace, type SwitchAnalysis } from './metrics/switches.js';
 import { readIntervals } from './metrics/traces.js';
-import type { ClientOutcome, ClientSpec, ClientStatus, OrchestratorEvent, Outcome } from './orchestrator/orchestrator.js';
+import type { ClientOutcome, ClientStatus, OrchestratorEvent, Outcome, WorkerSpec } from './orchestrator/orchestrator.js';
 import { runClients } from './orchestrator/orchestrator.js';
 
 export interface ClientReport {
@@ -28,6 +28,10 @@ export interface ClientReport {
   summaries: Summary[];
   tracedLaunches: number;
   gapsObserved: number;
+  /** SMs the client could use (its green context's, or the device's). */
+  smsAvailable?: number;
+  /** The priority its stream got. */
+  streamPriority?: number;
   /** Every launch: enqueue time (from the client's start), host latency, GPU time (events). */
   samples: { enqueueNs: number[]; latencyNs: number[]; gpuNs: number[] };
 }
@@ -41,16 +45,15 @@ export interface PhaseResult {
   clients: ClientReport[];
   aggregate: Summary[];
   switches: SwitchAnalysis;
-  /** SM occupancy from the CTA traces over the switch analysis's window (absent when none was traced). */
+  /** SM occupancy from the CTA traces over the switch analysis's window (absent when none was traced, and under MIG). */
   occupancy?: Occupancy;
 }
 
 export interface PhaseOptions {
   config: RunConfig;
-  procs: number;
   label: PhaseResult['label'];
-  smCount: number;
-  env?: (client: number) => Record<string, string>;
+  /** The worker processes and the clients each hosts (from the sharing mode). */
+  workers: WorkerSpec[];
   clientModule?: string;
   signal?: AbortSignal;
   onEvent?: (event: OrchestratorEvent) => void;
@@ -61,24 +64,33 @@ export function flopsPerLaunch(config: RunConfig): number | undefined {
   return config.kernel === 'gemm' ? 2 * config.size ** 3 : undefined;
 }
 
+export function workloadSpec(config: RunConfig, client: number, smCount: number): WorkloadSpec {
+  // Each client draws its own inputs.
+  const seed = (config.seed + client * 7919) % Number.MAX_SAFE_INTEGER;
+  if (config.kernel === 'gemm') return { kernel: 'gemm', impl: 'own', dtype: 'bf16', shape: [config.size, config.size, config.size], seed };
+  return {
+    kernel: 'probe',
+    impl: 'own',
+    dtype: 'none',
+    shape: [],
+    seed,
+    probeActiveNs: config.spinNs,
+    gapThresholdNs: config.gapThresholdNs,
+    gapCapacity: probeGapCapacity(config, smCount),
+  };
+}
+
 export function loopConfig(config: RunConfig, client: number, smCount: number): LoopConfig {
-  const base: LoopConfig = {
-    kernel: config.kernel,
+  return {
+    workload: workloadSpec(config, client, smCount),
     device: config.device,
+    streamPriority: 0,
+    greenContext: -1,
     durationNs: config.durationNs,
     launches: config.launches,
     depth: config.depth,
     traceCapacity: config.traceRecords,
     warmupNs: config.warmupNs,
-    // Each client draws its own inputs.
-    seed: (config.seed + client * 7919) % Number.MAX_SAFE_INTEGER,
-  };
-  if (config.kernel === 'gemm') return { ...base, m: config.size, n: config.size, k: config.size };
-  return {
-    ...base,
-    probeActiveNs: config.spinNs,
-    gapThresholdNs: config.gapThresholdNs,
-    gapCapacity: probeGapCapacity(config, smCount),
   };
 }
 
@@ -111,6 +123,13 @@ function report(config: RunConfig, o: ClientOutcome, earliestStart: bigint | und
     samples: { enqueueNs: r?.enqueueNs ?? [], latencyNs: r?.latencyNs ?? [], gpuNs: r?.gpuNs ?? [] },
   };
   if (o.pid !== undefined) out.pid = o.pid;
+  if (o.prepared) {
+    out.smsAvailable = o.prepared.smsAvailable;
+    out.streamPriority = o.prepared.streamPriority;
+    // Shown beside the client's figures where the mode sets them.
+    if (config.mode === 'green') out.summaries.unshift(summary('sms', 'SMs', 'count', o.prepared.smsAvailable));
+    if (config.mode === 'streams' || config.mode === 'green') out.summaries.unshift(summary('priority', 'priority', 'count', o.prepared.streamPriority));
+  }
   if (o.status !== 'ok') {
     out.exitCode = o.exitCode ?? null;
     out.signal = o.signal ?? null;
@@ -171,16 +190,11 @@ function aggregateSummaries(config: RunConfig, clients: ClientReport[], traces: 
 }
 
 export async function runPhase(options: PhaseOptions): Promise<PhaseResult> {
-  const { config, procs } = options;
+  const { config, workers } = options;
+  const procs = workers.reduce((n, w) => n + w.clients.length, 0);
   const workDir = await mkdtemp(join(tmpdir(), 'gpushare-micro-'));
   try {
-    const clients: ClientSpec[] = Array.from({ length: procs }, (_, i) => {
-      const spec: ClientSpec = { config: loopConfig(config, i, options.smCount) };
-      const env = options.env?.(i);
-      if (env) spec.env = env;
-      return spec;
-    });
-    const orchestrated: Parameters<typeof runClients>[0] = { clients, workDir };
+    const orchestrated: Parameters<typeof runClients>[0] = { workers, workDir };
     if (options.clientModule) orchestrated.clientModule = options.clientModule;
     if (options.signal) orchestrated.signal = options.signal;
     if (options.onEvent) orchestrated.onEvent = options.onEvent;
@@ -199,15 +213,15 @@ export async function runPhase(options: PhaseOptions): Promise<PhaseResult> {
       switches: detectSwitches(traces),
     };
     result.aggregate.push(...switchSummaries(result.switches));
+    const prepared = outcome.clients.find((c) => c.prepared)?.prepared;
+    if (prepared) result.device = { name: prepared.deviceName, smCount: prepared.smCount, ctasPerLaunch: prepared.ctasPerLaunch };
     // SM occupancy (src/metrics/occupancy.ts): per-client SM share, idle share, SM × time timeline.
-    const occupancy = phaseOccupancy(traces, result.switches, options.smCount);
+    const occupancy = prepared && phaseOccupancy(traces, result.switches, prepared.smCount, { mode: config.mode });
     if (occupancy) {
       result.occupancy = occupancy.occupancy;
       result.aggregate.push(...occupancy.aggregate);
       for (const c of reports) c.summaries.push(...(occupancy.clients.get(c.client) ?? []));
     }
-    const prepared = outcome.clients.find((c) => c.prepared)?.prepared;
-    if (prepared) result.device = { name: prepared.deviceName, smCount: prepared.smCount, ctasPerLaunch: prepared.ctasPerLaunch };
     if (outcome.reason) result.reason = outcome.reason;
     return result;
   } finally {

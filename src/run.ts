@@ -1,12 +1,17 @@
 // run(): the measurement a user asks for in one call. The same kernel alone first (the baseline),
-// then `procs` clients sharing the GPU, in one invocation, so every ratio compares like with like.
+// then `procs` clients sharing the GPU under the chosen mode, in one invocation, so every ratio
+// compares like with like. The mode is checked and validated before any GPU work, set up before the
+// shared phase and torn down after it on every path.
+import type { NativeBinding } from './binding/contract.js';
 import { loadBinding } from './binding/loader.js';
-import { clientMemoryBytes, resolveRunConfig, type RunConfig, type RunOptions } from './config.js';
+import { clientMemoryBytes, resolveRunConfig, type ModeName, type RunConfig, type RunOptions } from './config.js';
 import { captureEnvironment, readClocks, type Environment } from './environment.js';
-import { CancelledError, OptionError } from './errors.js';
+import { CancelledError, ModeUnavailableError, OptionError } from './errors.js';
+import { jainIndex } from './metrics/stats.js';
 import { summary, type Summary } from './metrics/summary.js';
+import { sharingMode, type ModeContext, type ModeSession } from './modes/index.js';
 import type { OrchestratorEvent } from './orchestrator/orchestrator.js';
-import { runPhase, type PhaseResult } from './phase.js';
+import { loopConfig, runPhase, type PhaseResult } from './phase.js';
 
 export const RESULT_SCHEMA = 'gpushare-micro/run';
 export const RESULT_SCHEMA_VERSION = 1;
@@ -18,7 +23,9 @@ export interface RunResult {
   /** The command line that made it, when run from the CLI. */
   command?: string[];
   /** Sharing mode: how the clients share the GPU. */
-  mode: 'timeslice';
+  mode: ModeName;
+  /** What the mode set up: the MPS pipe, the SM split asked for, the MIG devices, ... */
+  modeFacts?: Record<string, unknown>;
   options: RunConfig;
   environment: Environment;
   /** The kernel alone, measured first (absent with baseline: false). */
@@ -42,6 +49,8 @@ export interface RunControls {
   /** An environment captured beforehand; skips the GPU query (for stand-in clients in tests). */
   environment?: Environment;
   command?: string[];
+  /** A solo baseline measured earlier for the same kernel and options (a sweep shares them). */
+  baseline?: PhaseResult;
 }
 
 function value(list: Summary[] | undefined, tag: string): number | undefined {
@@ -69,7 +78,21 @@ function compare(baseline: PhaseResult | undefined, shared: PhaseResult): Summar
   if (slowdowns.length > 0) {
     out.push(summary('slowdown.max', 'worst client slowdown', 'ratio', Math.max(...slowdowns)));
   }
+  const rates = shared.clients.map((c) => value(c.summaries, 'throughput') ?? 0);
+  if (shared.clients.length > 1 && rates.some((r) => r > 0)) {
+    out.push(summary('fairness', "fairness (Jain's index of throughputs)", 'fraction', jainIndex(rates)));
+  }
   return out;
+}
+
+/** Checks that the mode can run here and that its options fit the device: before any GPU work. */
+export async function checkMode(config: RunConfig, environment: Environment, binding?: NativeBinding): Promise<ModeContext> {
+  const ctx: ModeContext = { config, environment, ...(binding ? { binding } : {}) };
+  const mode = sharingMode(config.mode);
+  const availability = await mode.availability(ctx);
+  if (!availability.available) throw new ModeUnavailableError(config.mode, availability.reason);
+  await mode.validate(ctx);
+  return ctx;
 }
 
 /** Runs the measurement. Options are validated first (OptionError) and no GPU work happens before. */
@@ -78,8 +101,16 @@ export async function run(options: RunOptions = {}, controls: RunControls = {}):
   return measure(config, controls);
 }
 
-/** Runs an already validated configuration. */
-export async function measure(config: RunConfig, controls: RunControls = {}): Promise<RunResult> {
+interface Prepared {
+  binding?: NativeBinding;
+  environment: Environment;
+  ctx: ModeContext;
+  loop: (client: number) => ReturnType<typeof loopConfig>;
+  phase: (label: PhaseResult['label'], workers: Parameters<typeof runPhase>[0]['workers']) => Promise<PhaseResult>;
+}
+
+/** Everything before GPU work: the environment, the memory check, the mode's checks. */
+async function prepare(config: RunConfig, controls: RunControls): Promise<Prepared> {
   const binding = controls.environment ? undefined : loadBinding();
   const environment = controls.environment ?? (await captureEnvironment(binding!, config.device));
   const needed = clientMemoryBytes(config, environment.gpu.smCount) * config.procs;
@@ -90,26 +121,52 @@ export async function measure(config: RunConfig, controls: RunControls = {}): Pr
       `${(needed / 2 ** 30).toFixed(1)} GiB`,
     );
   }
-  const phase = async (label: PhaseResult['label'], procs: number) => {
-    controls.onProgress?.({ type: 'phase', label, procs });
-    const result = await runPhase({
+  const ctx = await checkMode(config, environment, binding);
+  const smCount = environment.gpu.smCount;
+  const loop = (client: number) => loopConfig(config, client, smCount);
+  const phase = async (label: PhaseResult['label'], workers: Parameters<typeof runPhase>[0]['workers']) => {
+    controls.onProgress?.({ type: 'phase', label, procs: workers.reduce((n, w) => n + w.clients.length, 0) });
+    return runPhase({
       config,
-      procs,
       label,
-      smCount: environment.gpu.smCount,
+      workers,
       ...(controls.clientModule ? { clientModule: controls.clientModule } : {}),
       ...(controls.signal ? { signal: controls.signal } : {}),
       onEvent: (event) => controls.onProgress?.({ phase: label, ...event }),
     });
-    return result;
   };
+  return { ...(binding ? { binding } : {}), environment, ctx, loop, phase };
+}
 
+/** The kernel alone, as the mode's baseline runs it (a sweep measures it once for many points). */
+export async function measureBaseline(config: RunConfig, controls: RunControls = {}): Promise<PhaseResult> {
+  const { ctx, loop, phase } = await prepare(config, controls);
+  return phase('baseline', [sharingMode(config.mode).solo(ctx, loop(0))]);
+}
+
+/** Runs an already validated configuration. */
+export async function measure(config: RunConfig, controls: RunControls = {}): Promise<RunResult> {
+  const { binding, environment, ctx, loop, phase } = await prepare(config, controls);
+  const mode = sharingMode(config.mode);
+  let session: ModeSession | undefined;
   let baseline: PhaseResult | undefined;
+  let shared: PhaseResult;
+  // The baseline runs before the mode is set up, so nothing of the mode (an idle MPS server, say) is
+  // on the GPU while the kernel runs alone.
   if (config.baseline) {
-    baseline = await phase('baseline', 1);
+    baseline = controls.baseline ?? (await phase('baseline', [mode.solo(ctx, loop(0))]));
     if (controls.signal?.aborted) throw new CancelledError('cancelled during the solo baseline');
   }
-  const shared = await phase('shared', config.procs);
+  try {
+    session = await mode.setup(ctx);
+    shared = await phase('shared', session.workers(config.procs, loop));
+    if (!shared.complete && !controls.signal?.aborted) {
+      const hint = await session.diagnose?.();
+      if (hint) shared.reason = `${shared.reason ?? 'incomplete'} (${hint})`;
+    }
+  } finally {
+    await session?.teardown();
+  }
   if (binding) environment.clocksEnd = await readClocks(binding, environment.gpu.uuid);
 
   const complete = shared.complete && (baseline?.complete ?? true);
@@ -117,13 +174,14 @@ export async function measure(config: RunConfig, controls: RunControls = {}): Pr
     schema: RESULT_SCHEMA,
     schemaVersion: RESULT_SCHEMA_VERSION,
     createdAt: new Date().toISOString(),
-    mode: 'timeslice',
+    mode: config.mode,
     options: config,
     environment,
     shared,
     comparison: compare(baseline, shared),
     complete,
   };
+  if (session && Object.keys(session.facts).length > 0) result.modeFacts = session.facts;
   if (controls.command) result.command = controls.command;
   if (baseline) result.baseline = baseline;
   if (!complete) result.reason = shared.reason ?? baseline?.reason ?? 'incomplete';

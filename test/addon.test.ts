@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { NativeBinding } from '../src/binding/contract.js';
 import { addonCandidates, loadBinding } from '../src/binding/loader.js';
 import { AddonLoadError } from '../src/errors.js';
+import { gemmWorkload, loopConfig } from './fixtures/loops.js';
 
 let binding: NativeBinding | undefined;
 let loadError: Error | undefined;
@@ -70,20 +71,39 @@ describe.skipIf(!binding)('native addon', () => {
   it.each([
     ['no argument', []],
     ['a number', [5]],
-    ['an unknown kernel', [{ kernel: 'conv', device: 0 }]],
-    ['a string size', [{ kernel: 'gemm', device: 0, m: '4', n: 4, k: 4 }]],
-    ['a negative size', [{ kernel: 'gemm', device: 0, m: -4, n: 4, k: 4 }]],
-    ['both duration and launches', [{ kernel: 'gemm', device: 0, m: 4, n: 4, k: 4, durationNs: 1e9, launches: 5, depth: 1, traceCapacity: 0, warmupNs: 0, seed: 1 }]],
+    ['no workload', [{ ...loopConfig(gemmWorkload(4)), workload: undefined }]],
+    ['an unknown kernel', [loopConfig({ ...gemmWorkload(4), kernel: 'nope' })]],
+    ['a string size', [loopConfig({ ...gemmWorkload(4), shape: ['4', 4, 4] as unknown as number[] })]],
+    ['a negative size', [loopConfig({ ...gemmWorkload(4), shape: [-4, 4, 4] })]],
+    ['a gemm without three dimensions', [loopConfig({ ...gemmWorkload(4), shape: [4, 4] })]],
+    ['both duration and launches', [loopConfig(gemmWorkload(4), { durationNs: 1e9, launches: 5 })]],
+    ['a string priority', [{ ...loopConfig(gemmWorkload(4)), streamPriority: 'high' }]],
   ])('TimedLoop with %s throws a TypeError', (_label, args) => {
     const Ctor = binding!.TimedLoop as unknown as new (...a: unknown[]) => unknown;
     expect(() => new Ctor(...args)).toThrow(TypeError);
   });
 
   it('run() without a bigint start throws a TypeError; run() before prepare() rejects', async () => {
-    const loop = new binding!.TimedLoop({ kernel: 'gemm', device: 0, m: 8, n: 8, k: 8, durationNs: 1e8, launches: 0, depth: 1, traceCapacity: 0, warmupNs: 0, seed: 1 });
+    const loop = new binding!.TimedLoop(loopConfig(gemmWorkload(8)));
     expect(() => (loop.run as unknown as (x: unknown) => unknown)(5)).toThrow(TypeError);
     await expect(loop.run(0n)).rejects.toMatchObject({ code: 'ERR_STATE' });
     loop.release();
+  });
+
+  it('green-context functions with wrong arguments throw a TypeError', () => {
+    const create = binding!.createGreenContexts as unknown as (...a: unknown[]) => unknown;
+    const partition = binding!.smPartitioning as unknown as (...a: unknown[]) => unknown;
+    expect(() => create()).toThrow(TypeError);
+    expect(() => create({ device: 0, smCounts: [] })).toThrow(TypeError);
+    expect(() => create({ device: 0, smCounts: [8, 'x'] })).toThrow(TypeError);
+    expect(() => partition('0')).toThrow(TypeError);
+  });
+
+  it('workloadCheck with wrong arguments throws a TypeError', () => {
+    const check = binding!.workloadCheck as unknown as (...a: unknown[]) => unknown;
+    expect(() => check()).toThrow(TypeError);
+    expect(() => check(gemmWorkload(4))).toThrow(TypeError);
+    expect(() => check({ ...gemmWorkload(4), kernel: 'nope' }, 0)).toThrow(TypeError);
   });
 
   it('gemmCompute with wrong arguments throws a TypeError', () => {

@@ -31,6 +31,16 @@ describe('CLI', () => {
     [['--size', '0'], '--size', 'integer'],
     [['probe', '--procs', '100'], '--procs', '1..64'],
     [['--json', '/nonexistent-dir/x.json'], '--json', 'existing directory'],
+    [['--mps-threads', '50'], '--mps-threads', '--mode mps'],
+    [['--mode', 'streams', '--mps-mem', '2G'], '--mps-mem', '--mode mps'],
+    [['--priority', 'high'], '--priority', '--mode streams or --mode green'],
+    [['--mode', 'streams', '--priority', 'urgent'], '--priority', 'high, low or integers'],
+    [['--mode', 'green', '--procs', '2', '--sm-split', '64'], '--sm-split', '2 SM counts'],
+    [['--mode', 'teleport'], '--mode', 'timeslice, mps, streams, green, mig'],
+    [['sweep', '--modes', 'timeslice,teleport'], '--modes', 'timeslice, mps, streams, green, mig'],
+    [['sweep', '--procs', '1,65'], '--procs', '1..64'],
+    [['sweep', '--resume'], '--resume', '--out'],
+    [['sweep', '--modes', 'streams', '--mps-threads', '50'], '--mps-threads', 'includes mps'],
   ])('rejects %j with exit code 2 and one line naming the option', (args, option, expected) => {
     const r = cliRun(...args);
     expect(r.status).toBe(2);
@@ -48,7 +58,7 @@ describe('CLI', () => {
   });
 
   it('prints help for each command with exit code 0', () => {
-    for (const args of [['--help'], ['run', '--help'], ['probe', '--help'], ['info', '--help']]) {
+    for (const args of [['--help'], ['run', '--help'], ['probe', '--help'], ['info', '--help'], ['sweep', '--help'], ['mps', '--help'], ['mps', 'start', '--help']]) {
       const r = cliRun(...args);
       expect(r.status).toBe(0);
       expect(r.stdout).toContain('Usage: gpushare-micro');
@@ -62,6 +72,12 @@ describe('CLI', () => {
     if (!hasGpu) expect(r.stdout.trim().split('\n')).toHaveLength(1);
     const j = JSON.parse(cliRun('info', '--json').stdout) as { available: boolean; modes: unknown[] };
     expect(j.modes).toHaveLength(5);
+  });
+
+  it('mps status on a directory with no daemon says so and exits 0', () => {
+    const r = cliRun('mps', 'status', '--pipe', '/nonexistent/gsm-pipe');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('MPS: not running in /nonexistent/gsm-pipe');
   });
 
   it.skipIf(hasGpu)('without a GPU, a run says so in one line and exits 3', () => {

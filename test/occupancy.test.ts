@@ -230,8 +230,12 @@ describe('phaseOccupancy', () => {
     expect(p.occupancy.share[0]).toBeCloseTo((19 * 1.8) / windowMs, 9);
     expect(p.occupancy.share[1]).toBeCloseTo((1.9 + 19 * 1.8) / windowMs, 9);
     expect(p.occupancy.idle).toBeCloseTo(1 - (1.9 + 38 * 1.8) / windowMs, 9);
-    // Told that the clients ran at once, it counts whole CTA intervals.
+    // Told that the clients ran at once, it counts whole CTA intervals; the sharing mode tells the same.
     expect(phaseOccupancy(traces, switches, 16, { turns: false })!.occupancy.share[0]).toBeGreaterThan(0.9);
+    expect(phaseOccupancy(traces, switches, 16, { mode: 'mps' })!.occupancy.clippedToSlices).toBe(false);
+    expect(phaseOccupancy(traces, switches, 16, { mode: 'timeslice' })!.occupancy.clippedToSlices).toBe(true);
+    // Under MIG each client's SM ids are its own instance's: no common SM timeline.
+    expect(phaseOccupancy(traces, switches, 16, { mode: 'mig' })).toBeUndefined();
     expect(p.occupancy.share[0]! + p.occupancy.share[1]!).toBeLessThanOrEqual(p.occupancy.busy + 1e-12);
     // The timeline (100 µs bins from 2.1 ms) shows each switch as idle: client 1 to 4.0 ms, nobody, client 0 from 4.3 ms.
     expect(p.occupancy.timeline.rows[0]!.slice(0, 44)).toBe(`${'1'.repeat(19)}...${'0'.repeat(18)}...1`);

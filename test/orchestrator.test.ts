@@ -6,16 +6,15 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { LoopConfig } from '../src/binding/contract.js';
 import { runClients, type OrchestratorOptions } from '../src/orchestrator/orchestrator.js';
+import { gemmWorkload, loopConfig } from './fixtures/loops.js';
 
 const standIn = fileURLToPath(new URL('./fixtures/stand-in-client.mjs', import.meta.url));
 let workDir = '';
 
-const loop = (durationNs: number): LoopConfig => ({
-  kernel: 'gemm', device: 0, m: 64, n: 64, k: 64, durationNs, launches: 0, depth: 3, traceCapacity: 1000, warmupNs: 0, seed: 1,
-});
+const loop = (durationNs: number): LoopConfig => loopConfig(gemmWorkload(64), { durationNs, depth: 3, traceCapacity: 1000 });
 
 function options(procs: number, durationNs: number, extra: Partial<OrchestratorOptions> = {}): OrchestratorOptions {
-  return { clients: Array.from({ length: procs }, () => ({ config: loop(durationNs) })), workDir, clientModule: standIn, ...extra };
+  return { workers: Array.from({ length: procs }, (_, client) => ({ clients: [{ client, config: loop(durationNs) }] })), workDir, clientModule: standIn, ...extra };
 }
 
 function alive(pid: number | undefined): boolean {

@@ -88,7 +88,7 @@ describe.skipIf(!hasChromium)('the report in headless Chromium', () => {
   it.each([
     ['single', ['timeline', 'share', 'gaps', 'slices', 'latency']],
     ['comparison', ['timeline', 'timeline', 'share', 'share', 'gaps', 'gaps', 'slices', 'slices', 'latency', 'latency']],
-    ['sweep', ['sweep:gemm 256 · saturating', 'timeline', 'share']],
+    ['sweep', ['sweep:gemm 256 · saturating', 'timeline', 'share', 'timeline', 'share', 'timeline', 'share']],
   ])('%s: every chart rendered, no console error, no request but the page itself', async (name, expected) => {
     const file = reports[name]!;
     const shot = join(dir, `${name}.png`);

@@ -100,22 +100,46 @@ describe('report inputs', () => {
   it('reads a sweep, its done points, and keeps skipped, failed and unreadable points with their reasons', async () => {
     const copy = join(dir, 'sweep-broken');
     await cp(sweepDir, copy, { recursive: true });
-    await writeFile(join(copy, 'gemm-256-p3-timeslice-saturate.json'), '{}');
+    // One point's result file damaged, one point marked failed (as an incomplete run is).
+    await writeFile(join(copy, 'points', 'gemm-256-saturate-streams-p1.json'), '{}');
+    const summary = JSON.parse(await readFile(join(copy, 'summary.json'), 'utf8')) as { points: Array<Record<string, unknown>> };
+    Object.assign(summary.points[3]!, { status: 'failed', reason: 'client 1 (pid 42) crashed: SIGSEGV' });
+    await writeFile(join(copy, 'summary.json'), JSON.stringify(summary));
     const input = await loadReportInputs([copy]);
     if (input.kind !== 'sweep') throw new Error('expected a sweep');
-    expect(input.points.map((p) => [p.point.status, Boolean(p.run), Boolean(p.problem)])).toEqual([
-      ['done', true, false], ['done', true, false], ['done', false, true], ['skipped', false, false], ['failed', false, false],
+    expect(input.points.map((p) => [p.point.id, p.point.status, Boolean(p.run), Boolean(p.problem)])).toEqual([
+      ['gemm-256-saturate-timeslice-p1', 'done', true, false],
+      ['gemm-256-saturate-timeslice-p2', 'done', true, false],
+      ['gemm-256-saturate-streams-p1', 'done', false, true],
+      ['gemm-256-saturate-streams-p2', 'failed', false, false],
+      ['gemm-256-saturate-green-p1', 'done', true, false],
+      ['gemm-256-saturate-green-p2', 'skipped', false, false],
     ]);
     const html = await buildReport(input);
     expect(html).toContain('not a gpushare-micro/run v1 result');
-    expect(html).toContain('MPS needs nvidia-cuda-mps-control');
-    expect(html).toContain('MIG is not enabled on GPU 0');
-    expect(html).toContain('1 done but unreadable');
+    expect(html).toContain('client 1 (pid 42) crashed: SIGSEGV');
+    expect(html).toContain('expected at most 1 clients with --mode green');
+    expect(html).toContain('6: 4 done, 1 skipped, 1 failed, 1 done but unreadable');
+    // Streams has no readable point left: no timeline for it, the others keep theirs.
+    expect(charts(html)).toEqual(['sweep:gemm 256 · saturating', 'timeline', 'share', 'timeline', 'share']);
+  });
+
+  it('accepts an interrupted sweep (points not run yet) and says so', async () => {
+    const copy = join(dir, 'sweep-interrupted');
+    await cp(sweepDir, copy, { recursive: true });
+    const summary = JSON.parse(await readFile(join(copy, 'summary.json'), 'utf8')) as { points: Array<Record<string, unknown>> };
+    for (const p of summary.points.slice(4)) {
+      for (const key of Object.keys(p)) if (!['id', 'kernel', 'size', 'procs', 'mode', 'loop', 'options'].includes(key)) delete p[key];
+      p.status = 'pending';
+    }
+    await writeFile(join(copy, 'summary.json'), JSON.stringify(summary));
+    const html = await buildReport(await loadReportInputs([copy]));
+    expect(html).toContain('6: 4 done, 0 skipped, 0 failed, 2 not run yet (interrupted: --resume goes on)');
   });
 
   it('has a JSON Schema for the sweep summary', () => {
     const schema = sweepSummaryJsonSchema() as { properties: Record<string, unknown> };
-    expect(Object.keys(schema.properties)).toEqual(['schema', 'version', 'createdAt', 'command', 'environment', 'points']);
+    expect(Object.keys(schema.properties)).toEqual(['schema', 'version', 'createdAt', 'updatedAt', 'command', 'axes', 'environment', 'points']);
   });
 });
 
@@ -155,9 +179,12 @@ describe('the HTML report', () => {
 
   it('of a sweep: a chart per group, every point with skipped ones and their reasons, timelines', async () => {
     const html = await buildReport(await loadReportInputs([sweepDir]));
-    expect(charts(html)).toEqual(['sweep:gemm 256 · saturating', 'timeline', 'share']);
-    expect(html).toContain('5: 3 done, 1 skipped, 1 failed');
-    expect(html).toContain('MPS needs nvidia-cuda-mps-control');
+    // One chart for gemm 256 saturating; the timelines of the point with the most processes per mode.
+    expect(charts(html)).toEqual(['sweep:gemm 256 · saturating', 'timeline', 'share', 'timeline', 'share', 'timeline', 'share']);
+    for (const id of ['gemm-256-saturate-timeslice-p2', 'gemm-256-saturate-streams-p2', 'gemm-256-saturate-green-p1']) expect(html).toContain(`<h3>${id}:`);
+    expect(html).toContain('6: 5 done, 1 skipped, 0 failed');
+    expect(html).toContain('expected at most 1 clients with --mode green');
+    for (const mode of ['timeslice', 'streams', 'green']) expect(html).toContain(`>${mode}</text>`);
   });
 
   it('of the recorded H200 result, which predates occupancy and observation: says so and draws the rest', async () => {

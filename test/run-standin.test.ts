@@ -2,27 +2,13 @@
 // from the clients' traces, the result schema and the printed table.
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Environment } from '../src/environment.js';
+import { standInEnvironment as environment } from './fixtures/environment.js';
 import { pick } from '../src/metrics/summary.js';
 import { validateRunResult } from '../src/report/schema.js';
 import { formatRunResult } from '../src/report/table.js';
 import { run } from '../src/run.js';
 
 const clientModule = fileURLToPath(new URL('./fixtures/stand-in-client.mjs', import.meta.url));
-const environment = (): Environment => ({
-  tool: { name: 'gpushare-micro', version: '0.0.0-test' },
-  node: process.version,
-  platform: 'linux-x64',
-  hostname: 'test',
-  addon: { version: '0.0.0', napiVersion: 8, cudaRuntimeVersion: 13000, cudaArchitectures: '90-real', intervalBytes: 16 },
-  driverVersion: '580.00',
-  cudaDriverVersion: 13000,
-  cudaRuntimeVersion: 13000,
-  gpu: { index: 0, name: 'Stand-in GPU', uuid: 'GPU-0', pciBusId: '0000:00:00.0', computeCapability: '9.0', smCount: 8, memoryBytes: 8 * 2 ** 30, l2Bytes: 2 ** 20, sharedMemoryPerSmBytes: 1 << 16, computeMode: 'default' },
-  clocksStart: { at: new Date().toISOString() },
-  nvml: { available: false, reason: 'stand-in' },
-});
-
 afterEach(() => {
   delete process.env.STAND_IN_PROCS;
   delete process.env.STAND_IN_BEHAVIOUR;

@@ -36,6 +36,8 @@ export interface CudaDevice {
   l2Bytes: number;
   sharedMemoryPerSmBytes: number;
   computeMode: 'default' | 'prohibited' | 'exclusive-process' | 'unknown';
+  /** Stream priorities: greatest (numerically lowest, most urgent) to least (the default, 0). */
+  streamPriorities?: { least: number; greatest: number };
 }
 
 export interface CudaDevices {
@@ -81,22 +83,34 @@ export interface NvmlSnapshot {
   devices: NvmlDevice[];
 }
 
-export type NativeKernel = 'gemm' | 'probe';
-
-/** Configuration of one client's timed loop. The native side checks types only: validate first. */
-export interface LoopConfig {
-  kernel: NativeKernel;
-  device: number;
-  /** gemm: C[m,n] = A[m,k] B[k,n]. */
-  m?: number;
-  n?: number;
-  k?: number;
+/** What a timed loop launches. The native side checks types and that this build has the kernel. */
+export interface WorkloadSpec {
+  /** gemm, probe, ... */
+  kernel: string;
+  /** own (the project's kernel) or a library implementation (cublas, cudnn) where one exists. */
+  impl: string;
+  /** Element type of the inputs, e.g. bf16. */
+  dtype: string;
+  /** Kernel-specific dimensions: gemm [m, n, k]; probe []. */
+  shape: number[];
+  /** Seed of the random inputs (integer below 2^53). */
+  seed: number;
   /** probe: running time of each CTA per launch, gaps excluded. */
   probeActiveNs?: number;
   /** probe: a %globaltimer step above this is recorded as a gap. */
   gapThresholdNs?: number;
   /** probe: gap records kept. */
   gapCapacity?: number;
+}
+
+/** Configuration of one client's timed loop. The native side checks types only: validate first. */
+export interface LoopConfig {
+  workload: WorkloadSpec;
+  device: number;
+  /** Stream priority (lower is higher; see CudaDevice.streamPriorities); 0 is the default. */
+  streamPriority: number;
+  /** Index from createGreenContexts(), or -1 for the device's primary context. */
+  greenContext: number;
   /** Run for this long; exactly one of durationNs and launches is non-zero. */
   durationNs: number;
   launches: number;
@@ -105,8 +119,6 @@ export interface LoopConfig {
   /** CTA records kept on the device; launches are traced from the start until it is full. */
   traceCapacity: number;
   warmupNs: number;
-  /** Seed of the random inputs (integer below 2^53). */
-  seed: number;
 }
 
 /** One simultaneous reading of the host clock and %globaltimer. */
@@ -119,7 +131,14 @@ export interface ClockPair {
 export interface PrepareInfo {
   deviceName: string;
   smCount: number;
+  /** SMs this loop may use: its green context's, or the whole device's. */
+  smsAvailable: number;
   ctasPerLaunch: number;
+  /** The priority its stream got. */
+  streamPriority: number;
+  /** Floating-point operations and DRAM bytes of one launch (0 where not meaningful). */
+  flopsPerLaunch: number;
+  bytesPerLaunch: number;
   warmupLaunches: number;
   warmupMs: number;
   /** How many launches fit in the trace buffer. */
@@ -171,6 +190,33 @@ export interface GemmComputeArgs {
   b: Uint16Array;
 }
 
+/** How the device's SMs can be split into green contexts. */
+export interface SmPartitioning {
+  supported: boolean;
+  /** Why not, when not supported (driver too old, no device). */
+  reason?: string;
+  smCount: number;
+  /** Smallest group the device grants. */
+  minPartition: number;
+  /** Group sizes are multiples of this. */
+  alignment: number;
+}
+
+export interface GreenGroup {
+  /** Pass as LoopConfig.greenContext. */
+  index: number;
+  requestedSms: number;
+  /** What the driver granted after its rounding. */
+  grantedSms: number;
+}
+
+/** A tensor a workload read back, widened to float32; row-major. */
+export interface HostTensor {
+  name: string;
+  dims: number[];
+  values: Float32Array;
+}
+
 export interface NativeBinding {
   addonInfo(): AddonInfo;
   cudaDevices(): Promise<CudaDevices>;
@@ -178,4 +224,11 @@ export interface NativeBinding {
   TimedLoop: new (config: LoopConfig) => NativeTimedLoop;
   /** One gemm launch on the given inputs; C (fp32, row-major) poisoned with NaN before it. */
   gemmCompute(args: GemmComputeArgs): Promise<Float32Array>;
+  /** Prepares the workload (fresh random inputs, output poisoned with NaN), launches it once, and returns its inputs then its output. */
+  workloadCheck(spec: WorkloadSpec, device: number): Promise<HostTensor[]>;
+  smPartitioning(device: number): Promise<SmPartitioning>;
+  /** Splits the device's SMs into disjoint groups of at least these sizes, in order, one green context each. */
+  createGreenContexts(args: { device: number; smCounts: number[] }): Promise<GreenGroup[]>;
+  /** Destroys this process's green contexts (loops using them must be released first). */
+  releaseGreenContexts(): void;
 }

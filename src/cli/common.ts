@@ -1,7 +1,7 @@
 // What the commands share: turning errors into one line and an exit code, the --json check, Ctrl-C.
 import { existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { AddonLoadError, CancelledError, NoGpuError, OptionError } from '../errors.js';
+import { AddonLoadError, CancelledError, ModeUnavailableError, NoGpuError, OptionError } from '../errors.js';
 import { EXIT } from './exit-codes.js';
 
 // Expected failures: their message is the whole story, printed as one line.
@@ -9,6 +9,7 @@ const EXPECTED: Array<[new (...args: never[]) => Error, number]> = [
   [OptionError, EXIT.usage],
   [NoGpuError, EXIT.noGpu],
   [AddonLoadError, EXIT.noGpu],
+  [ModeUnavailableError, EXIT.noGpu],
   [CancelledError, EXIT.interrupted],
 ];
 

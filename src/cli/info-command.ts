@@ -23,7 +23,7 @@ export function formatInfo(r: InfoResult): string {
   lines.push('Sharing modes (GPU 0):');
   const width = Math.max(...r.modes.map((m) => m.mode.length));
   for (const m of r.modes) {
-    const state = m.possible ? (m.implemented ? 'can run' : 'possible') : 'cannot run';
+    const state = m.possible ? 'can run' : 'cannot run';
     lines.push(`  ${m.mode.padEnd(width)}  ${state.padEnd(10)}  ${m.reason}`);
   }
   return lines.join('\n');

@@ -1,9 +1,11 @@
 #!/usr/bin/env node
-// The CLI: `gpushare-micro [run] ...` (run is the default command), `probe`, `info`.
+// The CLI: `gpushare-micro [run] ...` (run is the default command), `probe`, `info`, `mps`, `sweep`.
 import { Command, CommanderError } from 'commander';
 import { packageVersion } from '../version.js';
 import { EXIT } from './exit-codes.js';
 import { infoCommand } from './info-command.js';
+import { mpsCommand } from './mps-command.js';
+import { sweepCommand } from './sweep-command.js';
 import { probeCommand, runCommand } from './run-command.js';
 import { reportCommand } from './report-command.js';
 
@@ -12,7 +14,7 @@ Exit codes:
   0    measured, every client finished
   1    unexpected error
   2    invalid option (nothing ran)
-  3    no usable GPU, or the native addon could not be loaded
+  3    no usable GPU, the native addon could not be loaded, or the sharing mode cannot run here
   4    a client crashed or failed: partial results printed, marked incomplete
   130  interrupted (Ctrl-C): clients stopped`;
 
@@ -26,10 +28,13 @@ export function buildProgram(): Command {
   program.addCommand(runCommand(), { isDefault: true });
   program.addCommand(probeCommand());
   program.addCommand(infoCommand());
+  program.addCommand(sweepCommand());
+  program.addCommand(mpsCommand());
   program.addCommand(reportCommand());
-  for (const cmd of program.commands) {
+  const all = (cmds: readonly Command[]): Command[] => cmds.flatMap((c) => [c, ...all(c.commands)]);
+  for (const cmd of all(program.commands)) {
     cmd.exitOverride().showHelpAfterError('(run with --help for usage)');
-    if (cmd.name() !== 'info') cmd.addHelpText('after', EXIT_CODES_HELP);
+    if (['run', 'probe', 'sweep'].includes(cmd.name())) cmd.addHelpText('after', EXIT_CODES_HELP);
   }
   return program;
 }

@@ -1,6 +1,6 @@
 // `gpushare-micro [run]` and `gpushare-micro probe`: measure, print the table, write --json.
 import { Command, Option } from 'commander';
-import { DEFAULTS, KERNELS, LOOPS, resolveRunConfig, type RunOptions } from '../config.js';
+import { DEFAULTS, KERNELS, LOOPS, MODES, resolveRunConfig, type RunOptions } from '../config.js';
 import { PROBE_DEFAULTS } from '../probe.js';
 import { writeJsonAtomic } from '../report/json.js';
 import { formatRunResult } from '../report/table.js';
@@ -40,6 +40,12 @@ function commonOptions(cmd: Command): Command {
     .option('--seed <n>', 'seed of the random inputs (default: random)')
     .option('--spin-us <us>', `probe: running time of each probe CTA per launch (default ${DEFAULTS.spinUs})`)
     .option('--gap-threshold-us <us>', `probe: a clock step longer than this is a gap (default ${DEFAULTS.gapThresholdUs})`)
+    .option('-m, --mode <mode>', `how the clients share the GPU: ${MODES.join(', ')} (default ${DEFAULTS.mode})`)
+    .option('--mps-pipe <dir>', 'mps: attach to the MPS control daemon with this pipe directory (it is neither started nor stopped)')
+    .option('--mps-threads <pct>', 'mps: active thread percentage per client, one for all or one per client (e.g. 50 or 25,75)')
+    .option('--mps-mem <size>', 'mps: pinned device memory limit per client (e.g. 4G)')
+    .option('--priority <list>', 'streams, green: stream priority per client: high, low or numbers in the device range (e.g. high,low)')
+    .option('--sm-split <list>', 'green: SMs per client (e.g. 64,64; default: equal split); the device rounds each up to its granularity')
     .option('--json <file>', 'also write the whole result as JSON (atomically)')
     .option('-q, --quiet', 'no progress on stderr');
 }
@@ -76,7 +82,7 @@ async function execute(flags: Flags, kernelDefault: Partial<RunOptions>): Promis
 
 export function runCommand(): Command {
   const cmd = new Command('run')
-    .description('measure N processes sharing the GPU (time slicing) against the same kernel alone')
+    .description('measure N clients sharing the GPU (time slicing, MPS, streams, green contexts, MIG) against the same kernel alone')
     .addOption(new Option('-k, --kernel <name>', `kernel each client runs: ${KERNELS.join(', ')} (default ${DEFAULTS.kernel})`))
     .option('-s, --size <n>', `gemm: n of an n×n×n product (default ${DEFAULTS.size})`)
     .option('--no-baseline', 'skip the solo baseline (no slowdown or aggregate ratios)');

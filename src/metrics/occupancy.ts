@@ -7,8 +7,9 @@
 // the time that way). So when the switch analysis found time slicing (turns, not interleaving), a client
 // holds an SM only within its own time slices (switches.ts: from its first to its last instant in each
 // turn), and the switch gaps count as idle. When the clients ran concurrently (MPS, streams, green
-// contexts, MIG: no context switch between them), whole CTA intervals count. Which of the two applies is
-// read from the switch analysis (tookTurns), or told by the caller.
+// contexts: no context switch between them), whole CTA intervals count. Which of the two applies follows
+// from the sharing mode, or where none is given from the switch analysis (tookTurns). Under MIG each
+// client's SM ids number its own instance's SMs, so there is no common SM timeline and no occupancy.
 //
 // Over the window in which every client was traced (the switch analysis's window), this gives, per client:
 // the share of all SM-time it held, the share of each SM, and a coarse time series of its share of the
@@ -394,19 +395,32 @@ export function tookTurns(s: PhaseWindow): boolean {
   return s.count > 0 && (s.slice?.p50 ?? 0) >= MIN_TURN_NS && s.overlapCount <= MAX_OVERLAP_FOR_TURNS * s.count;
 }
 
-/**
- * What a phase attaches: the occupancy and its summaries; undefined when no window was traced.
- * `turns` says whether the clients took turns (time slicing); by default the switch analysis decides.
- */
+export interface PhaseOccupancyOptions {
+  timeline?: TimelineOptions;
+  /**
+   * The sharing mode: under time slicing the clients take turns; under MPS, streams and green contexts
+   * they run at once; under MIG each client's SM ids are its own instance's, so no common SM timeline
+   * exists and there is no occupancy. Any other (or none): the switch analysis decides (tookTurns).
+   */
+  mode?: string;
+  /** Overrides the mode: whether the clients took turns. */
+  turns?: boolean;
+}
+
+const CONCURRENT_MODES = new Set(['mps', 'streams', 'green']);
+
+/** What a phase attaches: the occupancy and its summaries; undefined when there is none (see `mode`). */
 export function phaseOccupancy(
   traces: readonly OccupancyTrace[],
   switches: PhaseWindow,
   smCount: number,
-  options: { timeline?: TimelineOptions; turns?: boolean } = {},
+  options: PhaseOccupancyOptions = {},
 ): ({ occupancy: Occupancy } & ReturnType<typeof occupancySummaries>) | undefined {
+  if (options.mode === 'mig') return undefined;
   const measure: OccupancyOptions = { smCount, windowStartNs: switches.windowStartNs, windowEndNs: switches.windowEndNs };
   if (options.timeline) measure.timeline = options.timeline;
-  if (options.turns ?? tookTurns(switches)) measure.slices = switches.slices;
+  const modeTurns = options.mode === 'timeslice' ? true : options.mode !== undefined && CONCURRENT_MODES.has(options.mode) ? false : undefined;
+  if (options.turns ?? modeTurns ?? tookTurns(switches)) measure.slices = switches.slices;
   const occupancy = measureOccupancy(traces, measure);
   return occupancy ? { occupancy, ...occupancySummaries(occupancy) } : undefined;
 }

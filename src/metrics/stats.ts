@@ -133,3 +133,10 @@ export function outlierCount(values: ArrayLike<number>, threshold = 3.5): number
   }
   return count;
 }
+
+/** Jain's fairness index of non-negative values: 1 when all are equal, 1/n when one has everything. */
+export function jainIndex(values: number[]): number {
+  const sum = values.reduce((a, b) => a + b, 0);
+  const squares = values.reduce((a, b) => a + b * b, 0);
+  return squares === 0 ? 1 : (sum * sum) / (values.length * squares);
+}

@@ -1,6 +1,7 @@
-// The entry point of one client process: one CUDA context, one timed loop, driven over IPC by the
-// orchestrator (see messages.ts). The sharing mode's environment is already in place when this
-// process starts, so the first CUDA call (in prepare) sees it.
+// The entry point of one worker process, driven over IPC by the orchestrator (see messages.ts). It
+// hosts one client (process modes) or several (streams, green contexts), each a native timed loop
+// on its own stream; all loops run at once on libuv's thread pool. The sharing mode's environment is
+// already in place when this process starts, so the first CUDA call (in prepare) sees it.
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ClockPair, NativeTimedLoop } from '../binding/contract.js';
@@ -26,8 +27,8 @@ function wireError(error: unknown): WireError {
   return out;
 }
 
-let loop: NativeTimedLoop | undefined;
-let client = 0;
+let loops: NativeTimedLoop[] = [];
+let clients: number[] = [];
 let workDir = '';
 let stopRequested = false;
 let preparing = false;
@@ -36,10 +37,12 @@ let exiting = false;
 
 async function finish(code: number): Promise<never> {
   exiting = true;
-  try {
-    loop?.release();
-  } catch {
-    // released already or still busy: the process exits either way
+  for (const loop of loops) {
+    try {
+      loop.release();
+    } catch {
+      // released already or still busy: the process exits either way
+    }
   }
   if (process.connected) process.disconnect();
   process.exit(code);
@@ -53,48 +56,60 @@ async function fail(error: unknown): Promise<never> {
 async function onMessage(message: ToClient): Promise<void> {
   switch (message.type) {
     case 'prepare': {
-      client = message.client;
+      clients = message.clients;
       workDir = message.workDir;
       const binding = loadBinding();
-      loop = new binding.TimedLoop(message.config);
       preparing = true;
-      const info = await loop.prepare();
+      const configs = message.configs.map((c) => ({ ...c }));
+      if (message.greenSmCounts) {
+        const groups = await binding.createGreenContexts({ device: configs[0]!.device, smCounts: message.greenSmCounts });
+        groups.forEach((g, i) => (configs[i]!.greenContext = g.index));
+      }
+      loops = configs.map((c) => new binding.TimedLoop(c));
+      // One after another: each warms up alone, as a solo client would.
+      const infos = [];
+      for (const loop of loops) infos.push(await loop.prepare());
       preparing = false;
       if (stopRequested) return finish(0);
-      await send({ type: 'prepared', info: { ...info, clock: reading(info.clock) } });
+      await send({ type: 'prepared', infos: infos.map((info) => ({ ...info, clock: reading(info.clock) })) });
       return;
     }
     case 'go': {
-      if (!loop) throw new Error('go before prepare');
+      if (loops.length === 0) throw new Error('go before prepare');
       if (stopRequested) return finish(0);
       running = true;
-      const r = await loop.run(BigInt(message.startAtNs));
-      const traceFile = join(workDir, `client-${client}.trace.bin`);
-      const gapsFile = join(workDir, `client-${client}.gaps.bin`);
-      await writeFile(traceFile, new Uint8Array(r.trace));
-      await writeFile(gapsFile, new Uint8Array(r.gaps));
-      const result: ClientRaw = {
-        requestedStartNs: r.requestedStartNs.toString(),
-        startNs: r.startNs.toString(),
-        endNs: r.endNs.toString(),
-        stopped: r.stopped,
-        enqueueNs: Array.from(r.enqueueNs),
-        latencyNs: Array.from(r.latencyNs),
-        gpuNs: Array.from(r.gpuNs),
-        tracedLaunches: r.tracedLaunches,
-        gapsObserved: r.gapsObserved,
-        traceFile,
-        gapsFile,
-        clock: reading(r.clock),
-      };
-      await send({ type: 'result', result });
+      const startAt = BigInt(message.startAtNs);
+      const raws = await Promise.all(loops.map((loop) => loop.run(startAt)));
+      const results: ClientRaw[] = [];
+      for (const [i, r] of raws.entries()) {
+        const client = clients[i]!;
+        const traceFile = join(workDir, `client-${client}.trace.bin`);
+        const gapsFile = join(workDir, `client-${client}.gaps.bin`);
+        await writeFile(traceFile, new Uint8Array(r.trace));
+        await writeFile(gapsFile, new Uint8Array(r.gaps));
+        results.push({
+          requestedStartNs: r.requestedStartNs.toString(),
+          startNs: r.startNs.toString(),
+          endNs: r.endNs.toString(),
+          stopped: r.stopped,
+          enqueueNs: Array.from(r.enqueueNs),
+          latencyNs: Array.from(r.latencyNs),
+          gpuNs: Array.from(r.gpuNs),
+          tracedLaunches: r.tracedLaunches,
+          gapsObserved: r.gapsObserved,
+          traceFile,
+          gapsFile,
+          clock: reading(r.clock),
+        });
+      }
+      await send({ type: 'result', results });
       return finish(0);
     }
     case 'stop': {
       // Running: end the loop early, the result follows. Preparing: exit once prepare returns.
       // Otherwise there is nothing to stop: exit now.
       stopRequested = true;
-      if (running) loop?.stop();
+      if (running) for (const loop of loops) loop.stop();
       else if (!preparing) await finish(0);
       return;
     }
@@ -106,7 +121,7 @@ async function onMessage(message: ToClient): Promise<void> {
 process.on('SIGINT', () => {});
 process.on('disconnect', () => {
   if (exiting) return;
-  loop?.stop();
+  for (const loop of loops) loop.stop();
   process.exit(2);
 });
 process.on('message', (message: unknown) => {

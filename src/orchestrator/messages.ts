@@ -1,10 +1,11 @@
-// The typed messages between the orchestrator and its client processes (over Node's IPC channel,
-// JSON-serialised, so 64-bit times travel as decimal strings).
+// The typed messages between the orchestrator and its worker processes (over Node's IPC channel,
+// JSON-serialised, so 64-bit times travel as decimal strings). A worker hosts one client (process
+// modes: time slicing, MPS, MIG) or several (in-process modes: streams, green contexts).
 //
-//   client                        orchestrator
+//   worker                        orchestrator
 //   ready ------------------------>
-//         <------------------------ prepare {config}
-//   prepared (allocated, warm) --->            (waits for every client)
+//         <------------------------ prepare {clients, configs}
+//   prepared (allocated, warm) --->            (waits for every worker)
 //         <------------------------ go {startAtNs}   (one common start time for all)
 //   result | error --------------->
 //         <------------------------ stop  (at any time: end early, send what was measured)
@@ -42,15 +43,22 @@ export interface WireError {
   cudaError?: string;
 }
 
-export type ToClient =
-  | { type: 'prepare'; client: number; config: LoopConfig; workDir: string }
-  | { type: 'go'; startAtNs: string }
-  | { type: 'stop' };
+export interface PrepareMessage {
+  type: 'prepare';
+  /** The clients this worker hosts, and their loops (same order). */
+  clients: number[];
+  configs: LoopConfig[];
+  workDir: string;
+  /** Green contexts: split the SMs into groups of these sizes, one per client, in order. */
+  greenSmCounts?: number[];
+}
+
+export type ToClient = PrepareMessage | { type: 'go'; startAtNs: string } | { type: 'stop' };
 
 export type FromClient =
   | { type: 'ready'; pid: number }
-  | { type: 'prepared'; info: PreparedInfo }
-  | { type: 'result'; result: ClientRaw }
+  | { type: 'prepared'; infos: PreparedInfo[] }
+  | { type: 'result'; results: ClientRaw[] }
   | { type: 'error'; error: WireError };
 
 export function isFromClient(value: unknown): value is FromClient {

@@ -1,21 +1,25 @@
-// Starts one OS process per client, brings them to a common start, collects their results, and
-// makes sure none outlives the measurement. Time slicing and MPS act between CUDA contexts, so
-// between processes: each client gets its own process and context.
+// Starts the worker processes, brings every client to a common start, collects their results, and
+// makes sure no worker outlives the measurement. Time slicing, MPS and MIG act between CUDA
+// contexts, so between processes: each client gets its own worker. Streams and green contexts act
+// inside one context (or one process): one worker hosts all the clients.
 //
-// Failure handling: a client that crashes (non-zero exit, signal) or reports an error is recorded
-// with its stderr; the others are told to stop, and what they measured is kept, marked incomplete.
-// Cancellation (AbortSignal, e.g. Ctrl-C) stops every client; any that has not exited after a grace
-// period is killed.
+// Failure handling: a worker that crashes (non-zero exit, signal) or reports an error is recorded
+// with its stderr against each of its clients; the others are told to stop, and what they measured
+// is kept, marked incomplete. Cancellation (AbortSignal, e.g. Ctrl-C) stops every worker; any that
+// has not exited after a grace period is killed.
 import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { packageRoot } from '../binding/loader.js';
 import type { LoopConfig } from '../binding/contract.js';
 import { isFromClient, type ClientRaw, type FromClient, type PreparedInfo, type ToClient, type WireError } from './messages.js';
 
-export interface ClientSpec {
-  /** Extra environment for this client (a sharing mode's settings). */
+export interface WorkerSpec {
+  /** Extra environment for this worker (a sharing mode's settings). */
   env?: Record<string, string>;
-  config: LoopConfig;
+  /** The clients it hosts: one for process modes, all of them for in-process modes. */
+  clients: Array<{ client: number; config: LoopConfig }>;
+  /** Green contexts: the SMs split into groups of these sizes, one per hosted client, in order. */
+  greenSmCounts?: number[];
 }
 
 export type ClientStatus = 'ok' | 'stopped' | 'crashed' | 'failed' | 'timeout' | 'cancelled';
@@ -51,7 +55,7 @@ export type OrchestratorEvent =
   | { type: 'finished'; client: number; status: ClientStatus };
 
 export interface OrchestratorOptions {
-  clients: ClientSpec[];
+  workers: WorkerSpec[];
   /** Directory the clients write their trace files into. */
   workDir: string;
   /** The client program (default: the real one). Tests pass a stand-in. */
@@ -73,21 +77,30 @@ const STDERR_TAIL = 8192;
 export const defaultClientModule = join(packageRoot, 'dist', 'orchestrator', 'client-main.js');
 
 interface Slot {
-  outcome: ClientOutcome;
+  spec: WorkerSpec;
+  /** One outcome per hosted client. */
+  outcomes: ClientOutcome[];
   child: ChildProcess;
   exited: Promise<void>;
   done: boolean;
-  /** The orchestrator asked this client to stop. */
+  /** The orchestrator asked this worker to stop. */
   stopSent: boolean;
+  stderr: string;
+}
+
+/** Each hosted client needs a thread of libuv's pool for its timed loop, plus a few to spare. */
+function threadPoolEnv(spec: WorkerSpec): Record<string, string> {
+  return spec.clients.length > 2 ? { UV_THREADPOOL_SIZE: String(spec.clients.length + 4) } : {};
 }
 
 export async function runClients(options: OrchestratorOptions): Promise<Outcome> {
-  const { clients, workDir, signal } = options;
+  const { workers, workDir, signal } = options;
+  const clientCount = workers.reduce((n, w) => n + w.clients.length, 0);
   const prepareTimeoutMs = options.prepareTimeoutMs ?? 120_000;
-  const longest = Math.max(...clients.map((c) => c.config.durationNs / 1e6));
+  const longest = Math.max(...workers.flatMap((w) => w.clients.map((c) => c.config.durationNs / 1e6)));
   const runTimeoutMs = options.runTimeoutMs ?? longest + 120_000;
   const graceMs = options.graceMs ?? 3_000;
-  const leadMs = options.startLeadMs ?? 50 + 5 * clients.length;
+  const leadMs = options.startLeadMs ?? 50 + 5 * clientCount;
   const module = options.clientModule ?? defaultClientModule;
 
   let cancelled = false;
@@ -95,73 +108,86 @@ export async function runClients(options: OrchestratorOptions): Promise<Outcome>
   const listeners: Array<(m: FromClient, slot: Slot) => void> = [];
   let notifyChange: () => void = () => {};
 
-  const slots: Slot[] = clients.map((spec, client) => {
+  const slots: Slot[] = workers.map((spec) => {
     const child = fork(module, [], {
-      env: { ...process.env, ...spec.env },
+      env: { ...process.env, ...threadPoolEnv(spec), ...spec.env },
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       serialization: 'json',
     });
-    const outcome: ClientOutcome = { client, status: 'ok', stderr: '' };
-    if (child.pid !== undefined) outcome.pid = child.pid;
-    const slot: Slot = { outcome, child, done: false, stopSent: false, exited: Promise.resolve() };
+    const outcomes: ClientOutcome[] = spec.clients.map(({ client }) => ({ client, status: 'ok', stderr: '' }));
+    if (child.pid !== undefined) for (const o of outcomes) o.pid = child.pid;
+    const slot: Slot = { spec, outcomes, child, done: false, stopSent: false, exited: Promise.resolve(), stderr: '' };
     child.stderr?.setEncoding('utf8');
     child.stderr?.on('data', (chunk: string) => {
-      outcome.stderr = (outcome.stderr + chunk).slice(-STDERR_TAIL);
+      slot.stderr = (slot.stderr + chunk).slice(-STDERR_TAIL);
+      for (const o of outcomes) o.stderr = slot.stderr;
     });
     child.stdout?.resume();
     child.on('message', (message: unknown) => {
       if (!isFromClient(message)) return;
-      if (message.type === 'ready') options.onEvent?.({ type: 'ready', client, pid: message.pid });
+      if (message.type === 'ready') for (const o of outcomes) options.onEvent?.({ type: 'ready', client: o.client, pid: message.pid });
       if (message.type === 'prepared') {
-        outcome.prepared = message.info;
-        options.onEvent?.({ type: 'prepared', client });
+        outcomes.forEach((o, i) => {
+          const info = message.infos[i];
+          if (info) o.prepared = info;
+          options.onEvent?.({ type: 'prepared', client: o.client });
+        });
       }
       if (message.type === 'result') {
-        outcome.result = message.result;
-        outcome.status = message.result.stopped ? 'stopped' : 'ok';
+        outcomes.forEach((o, i) => {
+          const result = message.results[i];
+          if (!result) return;
+          o.result = result;
+          o.status = result.stopped ? 'stopped' : 'ok';
+        });
       }
       if (message.type === 'error') {
-        outcome.error = message.error;
-        outcome.status = 'failed';
+        for (const o of outcomes) {
+          o.error = message.error;
+          o.status = 'failed';
+        }
       }
       for (const listener of listeners) listener(message, slot);
       notifyChange();
     });
     slot.exited = new Promise<void>((resolve) => {
       child.once('exit', (code, sig) => {
-        outcome.exitCode = code;
-        outcome.signal = sig;
         slot.done = true;
-        if (!outcome.result && outcome.status === 'ok') {
-          outcome.status = cancelled
-            ? 'cancelled'
-            : sig || code !== 0
-              ? 'crashed'
-              : slot.stopSent
-                ? 'stopped'
-                : 'failed';
-          if (outcome.status === 'failed' && !outcome.error) {
-            outcome.error = { message: 'the client exited without a result' };
+        for (const outcome of outcomes) {
+          outcome.exitCode = code;
+          outcome.signal = sig;
+          if (!outcome.result && outcome.status === 'ok') {
+            outcome.status = cancelled
+              ? 'cancelled'
+              : sig || code !== 0
+                ? 'crashed'
+                : slot.stopSent
+                  ? 'stopped'
+                  : 'failed';
+            if (outcome.status === 'failed' && !outcome.error) {
+              outcome.error = { message: 'the client exited without a result' };
+            }
           }
+          options.onEvent?.({ type: 'finished', client: outcome.client, status: outcome.status });
         }
-        options.onEvent?.({ type: 'finished', client, status: outcome.status });
         notifyChange();
         resolve();
       });
       child.once('error', (error) => {
-        outcome.error = { message: error.message };
+        for (const o of outcomes) o.error = { message: error.message };
       });
     });
     return slot;
   });
+  const allOutcomes = () => slots.flatMap((s) => s.outcomes);
 
   const send = (slot: Slot, message: ToClient) => {
     if (!slot.done && slot.child.connected) slot.child.send(message, (error) => void error);
   };
   // The first client to fail, in time: the cause, where later failures may be consequences.
-  let firstFailure: Slot | undefined;
+  let firstFailure: ClientOutcome | undefined;
   const failed = () => {
-    firstFailure ??= slots.find((s) => s.outcome.status === 'crashed' || s.outcome.status === 'failed');
+    firstFailure ??= allOutcomes().find((o) => o.status === 'crashed' || o.status === 'failed');
     return firstFailure;
   };
 
@@ -204,13 +230,20 @@ export async function runClients(options: OrchestratorOptions): Promise<Outcome>
 
   listeners.push((message, slot) => {
     if (message.type === 'ready') {
-      slot.outcome.pid = message.pid;
-      send(slot, { type: 'prepare', client: slot.outcome.client, config: clients[slot.outcome.client]!.config, workDir });
+      for (const o of slot.outcomes) o.pid = message.pid;
+      const prepare: ToClient = {
+        type: 'prepare',
+        clients: slot.spec.clients.map((c) => c.client),
+        configs: slot.spec.clients.map((c) => c.config),
+        workDir,
+      };
+      if (slot.spec.greenSmCounts) prepare.greenSmCounts = slot.spec.greenSmCounts;
+      send(slot, prepare);
     }
   });
 
   let startAtNs: string | undefined;
-  const prepared = await waitFor(() => slots.every((s) => s.outcome.prepared !== undefined), prepareTimeoutMs, 'prepare');
+  const prepared = await waitFor(() => allOutcomes().every((o) => o.prepared !== undefined), prepareTimeoutMs, 'prepare');
   if (prepared === 'ok') {
     startAtNs = (process.hrtime.bigint() + BigInt(Math.round(leadMs * 1e6))).toString();
     for (const slot of slots) send(slot, { type: 'go', startAtNs });
@@ -225,17 +258,17 @@ export async function runClients(options: OrchestratorOptions): Promise<Outcome>
     await stopAll();
   }
 
-  for (const slot of slots) {
-    const o = slot.outcome;
+  for (const o of allOutcomes()) {
     if (cancelled && o.status === 'stopped') o.status = 'cancelled';
     if (!cancelled && o.result === undefined && o.status === 'ok') o.status = 'timeout';
     if (reason && o.status === 'crashed') o.status = 'timeout';
   }
   const bad = failed();
   if (cancelled) reason = 'cancelled';
-  else if (bad) reason = describeFailure(bad.outcome);
-  const complete = slots.every((s) => s.outcome.status === 'ok');
-  const outcome: Outcome = { clients: slots.map((s) => s.outcome), complete, cancelled };
+  else if (bad) reason = describeFailure(bad);
+  const clients = allOutcomes().sort((a, b) => a.client - b.client);
+  const complete = clients.every((o) => o.status === 'ok');
+  const outcome: Outcome = { clients, complete, cancelled };
   if (startAtNs !== undefined) outcome.startAtNs = startAtNs;
   if (!complete) outcome.reason = reason ?? 'a client did not finish';
   return outcome;

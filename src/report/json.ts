@@ -1,5 +1,5 @@
-// Writing results and reports: the whole file or nothing. The text goes to a temporary file beside the
-// target, is flushed to disk, then renamed over the target, so a crash or Ctrl-C never leaves half a file.
+// Writing results: the whole file or nothing. The text goes to a temporary file beside the target,
+// is flushed to disk, then renamed over the target, so a crash or Ctrl-C never leaves half a file.
 import { randomBytes } from 'node:crypto';
 import { open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
@@ -10,12 +10,9 @@ export async function writeTextAtomic(file: string, text: string): Promise<void>
   try {
     await handle.writeFile(text, 'utf8');
     await handle.sync();
-  } catch (error) {
+  } finally {
     await handle.close();
-    await rm(temp, { force: true });
-    throw error;
   }
-  await handle.close();
   try {
     await rename(temp, file);
   } catch (error) {

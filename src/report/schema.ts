@@ -58,6 +58,8 @@ const client = z.object({
   summaries: z.array(summary),
   tracedLaunches: z.number().int().nonnegative(),
   gapsObserved: z.number().int().nonnegative(),
+  smsAvailable: z.number().int().optional(),
+  streamPriority: z.number().int().optional(),
   samples: z.object({ enqueueNs: z.array(z.number()), latencyNs: z.array(z.number()), gpuNs: z.array(z.number()) }),
 });
 
@@ -87,9 +89,11 @@ export const runResultSchema = z.object({
   schemaVersion: z.literal(1),
   createdAt: z.string(),
   command: z.array(z.string()).optional(),
-  mode: z.literal('timeslice'),
+  mode: z.enum(['timeslice', 'mps', 'streams', 'green', 'mig']),
+  /** What the mode set up: the MPS pipe, the SM split asked for, the MIG devices, ... */
+  modeFacts: z.record(z.string(), z.unknown()).optional(),
   options: z.object({
-    kernel: z.enum(['gemm', 'probe']),
+    kernel: z.string(),
     procs: z.number().int().min(1).max(64),
     durationNs: z.number().nonnegative(),
     launches: z.number().int().nonnegative(),
@@ -103,6 +107,10 @@ export const runResultSchema = z.object({
     warmupNs: z.number().nonnegative(),
     traceRecords: z.number().int().nonnegative(),
     seed: z.number().int().nonnegative(),
+    mode: z.enum(['timeslice', 'mps', 'streams', 'green', 'mig']).optional(),
+    mps: z.object({ pipe: z.string().optional(), threads: z.array(z.number()).optional(), memBytes: z.number().optional() }).optional(),
+    priorities: z.array(z.union([z.literal('high'), z.literal('low'), z.number().int()])).optional(),
+    smSplit: z.array(z.number().int().positive()).optional(),
   }),
   environment: z.object({
     tool: z.object({ name: z.literal('gpushare-micro'), version: z.string() }),
@@ -116,7 +124,7 @@ export const runResultSchema = z.object({
     gpu: z.object({
       index: z.number().int(), name: z.string(), uuid: z.string(), pciBusId: z.string(), computeCapability: z.string(),
       smCount: z.number().int(), memoryBytes: z.number(), l2Bytes: z.number(), sharedMemoryPerSmBytes: z.number(),
-      computeMode: z.string(), maxSmClockMHz: z.number().optional(), migEnabled: z.boolean().optional(), persistenceMode: z.boolean().optional(),
+      computeMode: z.string(), streamPriorities: z.object({ least: z.number().int(), greatest: z.number().int() }).optional(), maxSmClockMHz: z.number().optional(), migEnabled: z.boolean().optional(), persistenceMode: z.boolean().optional(),
     }),
     clocksStart: clocks,
     clocksEnd: clocks.optional(),

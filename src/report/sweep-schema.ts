@@ -1,7 +1,8 @@
 // The sweep summary's schema (schema "gpushare-micro/sweep", version 1), written with zod: the file
-// `summary.json` in a sweep's results directory. It lists every point of the sweep (done, skipped with
-// its reason, or failed) with its headline figures; each done point's whole run result (schema
-// "gpushare-micro/run") is the file named by `file`, relative to the directory.
+// `summary.json` in a sweep's results directory, as src/sweep/summary.ts writes it. It lists every point
+// of the sweep (pending while the sweep has not reached it, done, skipped with its reason, or failed)
+// with its headline figures; a measured point's whole run result (schema "gpushare-micro/run") is the
+// file named by `file`, relative to the directory.
 import { z } from 'zod';
 import { runResultSchema } from './schema.js';
 
@@ -20,26 +21,32 @@ export const sweepPointSchema = z
     loop: z.enum(['saturate', 'closed']),
     /** The point's other options (per-mode settings such as MPS thread percentages). */
     options: z.record(z.string(), z.unknown()),
-    status: z.enum(['done', 'skipped', 'failed']),
+    status: z.enum(['pending', 'done', 'skipped', 'failed']),
     /** Why the point was skipped or failed, in one line. */
     reason: z.string().optional(),
     /** The point's run result, relative to the sweep directory. */
     file: z.string().optional(),
+    /** Sum of the clients' throughputs (launch/s). */
+    aggregateThroughput: z.number().optional(),
     /** Aggregate throughput of the clients over the solo throughput. */
     aggregateVsSolo: z.number().optional(),
-    /** Median over the clients of solo throughput / client throughput. */
+    /** Median and worst over the clients of solo throughput / client throughput. */
     slowdownMedian: z.number().optional(),
+    slowdownMax: z.number().optional(),
     /** Worst client's p99 latency over the solo p99 latency. */
     p99VsSolo: z.number().optional(),
     /** Jain's fairness index over the clients' throughputs (1/procs..1). */
     fairness: z.number().optional(),
-    /** Context switches counted in the traced window. */
+    /** Context switches counted in the traced window, and per second. */
     switches: z.number().optional(),
+    switchesPerSecond: z.number().optional(),
     /** Switching overhead in percent of the traced window. */
     overheadPct: z.number().optional(),
+    /** The switch analysis's overlap count: instants at which clients ran at once (concurrent modes). */
+    overlap: z.number().optional(),
   })
   .superRefine((p, ctx) => {
-    if (p.status !== 'done' && !p.reason) ctx.addIssue({ code: 'custom', path: ['reason'], message: `a ${p.status} point needs a reason` });
+    if ((p.status === 'skipped' || p.status === 'failed') && !p.reason) ctx.addIssue({ code: 'custom', path: ['reason'], message: `a ${p.status} point needs a reason` });
     if (p.status === 'done' && !p.file) ctx.addIssue({ code: 'custom', path: ['file'], message: 'a done point needs its result file' });
   });
 
@@ -48,8 +55,12 @@ export const sweepSummarySchema = z
     schema: z.literal(SWEEP_SCHEMA),
     version: z.literal(SWEEP_SCHEMA_VERSION),
     createdAt: z.string(),
-    command: z.array(z.string()),
-    environment: runResultSchema.shape.environment,
+    /** Rewritten after every point, so an interrupted sweep's summary says how far it got. */
+    updatedAt: z.string().optional(),
+    command: z.array(z.string()).optional(),
+    /** The sweep's axes as given (kernels, sizes, procs, modes, loops, ...). */
+    axes: z.record(z.string(), z.unknown()).optional(),
+    environment: runResultSchema.shape.environment.optional(),
     points: z.array(sweepPointSchema),
   })
   .superRefine((s, ctx) => {

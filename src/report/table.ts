@@ -46,6 +46,25 @@ function list(title: string, items: Summary[]): string {
   return [title, ...items.map((s) => `  ${s.name.padEnd(width)}  ${formatSummaryValue(s)}`)].join('\n');
 }
 
+const MODE_LABEL: Record<RunResult['mode'], string> = {
+  timeslice: 'time slicing',
+  mps: 'MPS',
+  streams: 'CUDA streams in one process',
+  green: 'green contexts in one process',
+  mig: 'MIG',
+};
+
+function factText(value: unknown): string {
+  if (Array.isArray(value)) return value.map(factText).join(',');
+  if (value !== null && typeof value === 'object') return Object.entries(value).map(([k, v]) => `${k} ${factText(v)}`).join(', ');
+  return String(value);
+}
+
+function modeLine(r: RunResult): string {
+  if (!r.modeFacts || Object.keys(r.modeFacts).length === 0) return '';
+  return `Mode ${r.mode}: ${Object.entries(r.modeFacts).map(([k, v]) => `${k} ${factText(v)}`).join(' · ')}`;
+}
+
 function header(r: RunResult): string {
   const o = r.options;
   const g = r.environment.gpu;
@@ -55,10 +74,11 @@ function header(r: RunResult): string {
   const clocks = [r.environment.clocksStart.smClockMHz, r.environment.clocksEnd?.smClockMHz];
   const clockText = clocks[0] !== undefined ? ` · SM clock ${clocks[0]}${clocks[1] !== undefined ? ` → ${clocks[1]}` : ''} MHz` : '';
   return [
-    `gpushare-micro ${r.environment.tool.version} — ${what}, ${o.procs} process${o.procs === 1 ? '' : 'es'}, time slicing, ${loop}, ${length}`,
+    `gpushare-micro ${r.environment.tool.version} — ${what}, ${o.procs} client${o.procs === 1 ? '' : 's'}, ${MODE_LABEL[r.mode]}, ${loop}, ${length}`,
     `GPU ${g.index}: ${g.name} (${g.smCount} SMs, ${(g.memoryBytes / 2 ** 30).toFixed(0)} GiB, cc ${g.computeCapability}, compute mode ${g.computeMode})` +
       ` · driver ${r.environment.driverVersion ?? '?'} · CUDA ${fmtCuda(r.environment.cudaDriverVersion)}${clockText}`,
-  ].join('\n');
+    modeLine(r),
+  ].filter(Boolean).join('\n');
 }
 
 function switchTitle(p: PhaseResult): string {

@@ -2,6 +2,7 @@
 import { randomInt } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { checkGpu } from './gpu.js';
+import { gemmWorkload, loopConfig } from '../fixtures/loops.js';
 
 const gpu = await checkGpu('gemm.test.ts');
 
@@ -65,9 +66,7 @@ describe.skipIf(!gpu.available)('gemm (bf16 in, fp32 accumulate) on the GPU', ()
 
   it('reports a CUDA failure as an Error with a code and the CUDA error name', async () => {
     // 1e10 trace records are 160 GB: more than the device has.
-    const loop = new gpu.binding!.TimedLoop({
-      kernel: 'gemm', device: 0, m: 64, n: 64, k: 64, durationNs: 1e8, launches: 0, depth: 1, traceCapacity: 1e10, warmupNs: 0, seed: randomInt(1, 1000),
-    });
+    const loop = new gpu.binding!.TimedLoop(loopConfig(gemmWorkload(64, randomInt(1, 1000)), { traceCapacity: 1e10 }));
     await expect(loop.prepare()).rejects.toMatchObject({ code: 'ERR_CUDA', cudaError: 'cudaErrorMemoryAllocation' });
     loop.release();
   });

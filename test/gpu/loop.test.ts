@@ -2,14 +2,13 @@
 import { describe, expect, it } from 'vitest';
 import { decodeIntervals } from '../../src/metrics/traces.js';
 import { checkGpu } from './gpu.js';
+import { gemmWorkload, loopConfig, probeWorkload } from '../fixtures/loops.js';
 
 const gpu = await checkGpu('loop.test.ts');
 
 describe.skipIf(!gpu.available)('native timed loop', () => {
   it('records every launch and traces CTAs on real SMs', async () => {
-    const loop = new gpu.binding!.TimedLoop({
-      kernel: 'gemm', device: 0, m: 1024, n: 1024, k: 1024, durationNs: 0, launches: 200, depth: 3, traceCapacity: 64 * 100, warmupNs: 1e7, seed: 42,
-    });
+    const loop = new gpu.binding!.TimedLoop(loopConfig(gemmWorkload(1024, 42), { durationNs: 0, launches: 200, depth: 3, traceCapacity: 64 * 100, warmupNs: 1e7 }));
     const info = await loop.prepare();
     expect(info.ctasPerLaunch).toBe(64);
     expect(info.traceLaunchCapacity).toBe(100);
@@ -32,9 +31,7 @@ describe.skipIf(!gpu.available)('native timed loop', () => {
   });
 
   it('places one probe CTA on every SM and records no gaps when alone', async () => {
-    const loop = new gpu.binding!.TimedLoop({
-      kernel: 'probe', device: 0, probeActiveNs: 500_000, gapThresholdNs: 4000, gapCapacity: 100000, durationNs: 0, launches: 20, depth: 1, traceCapacity: gpu.smCount * 20, warmupNs: 0, seed: 1,
-    });
+    const loop = new gpu.binding!.TimedLoop(loopConfig(probeWorkload(500_000, 4000, 100000), { durationNs: 0, launches: 20, traceCapacity: gpu.smCount * 20 }));
     const info = await loop.prepare();
     const r = await loop.run(0n);
     loop.release();
@@ -51,9 +48,7 @@ describe.skipIf(!gpu.available)('native timed loop', () => {
   });
 
   it('stop() ends a long loop early and the result says so', async () => {
-    const loop = new gpu.binding!.TimedLoop({
-      kernel: 'gemm', device: 0, m: 512, n: 512, k: 512, durationNs: 60e9, launches: 0, depth: 3, traceCapacity: 0, warmupNs: 0, seed: 3,
-    });
+    const loop = new gpu.binding!.TimedLoop(loopConfig(gemmWorkload(512, 3), { durationNs: 60e9, depth: 3 }));
     await loop.prepare();
     const running = loop.run(0n);
     await expect(loop.prepare()).rejects.toMatchObject({ code: 'ERR_STATE' });

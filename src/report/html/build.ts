@@ -80,14 +80,17 @@ async function sweep(input: Extract<ReportInput, { kind: 'sweep' }>): Promise<{ 
   const { summary, points } = input;
   const count = (status: string) => points.filter((p) => p.point.status === status).length;
   const unreadable = points.filter((p) => p.problem).length;
-  const g = summary.environment.gpu;
-  const about = facts([
-    ['directory', `<code>${esc(input.dir)}</code>`],
-    ['command', `<code>${esc(summary.command.join(' '))}</code>`],
-    ['GPU', esc(`${g.name} (${g.smCount} SMs), driver ${summary.environment.driverVersion ?? '?'}`)],
-    ['measured', esc(`${summary.createdAt} on ${summary.environment.hostname}`)],
-    ['points', esc(`${points.length}: ${count('done')} done, ${count('skipped')} skipped, ${count('failed')} failed${unreadable ? `, ${unreadable} done but unreadable` : ''}`)],
+  const environment = summary.environment ?? points.find((p) => p.run)?.run!.result.environment;
+  const pending = count('pending');
+  const items: Array<[string, string]> = [['directory', `<code>${esc(input.dir)}</code>`]];
+  if (summary.command) items.push(['command', `<code>${esc(summary.command.join(' '))}</code>`]);
+  if (environment) items.push(['GPU', esc(`${environment.gpu.name} (${environment.gpu.smCount} SMs), driver ${environment.driverVersion ?? '?'}`)]);
+  items.push(['measured', esc(`${summary.createdAt}${summary.updatedAt ? ` to ${summary.updatedAt}` : ''}${environment ? ` on ${environment.hostname}` : ''}`)]);
+  items.push([
+    'points',
+    esc(`${points.length}: ${count('done')} done, ${count('skipped')} skipped, ${count('failed')} failed${pending ? `, ${pending} not run yet (interrupted: --resume goes on)` : ''}${unreadable ? `, ${unreadable} done but unreadable` : ''}`),
   ]);
+  const about = facts(items);
   const modes = [...new Set(points.map((p) => p.point.mode))];
   const groups = [...new Set(points.map(groupOf))];
   const charts: string[] = [];
@@ -114,7 +117,7 @@ async function sweep(input: Extract<ReportInput, { kind: 'sweep' }>): Promise<{ 
     '<h2>SM timelines</h2>',
     details.length > 0 ? details.join('\n') : note('No point finished with a readable result.'),
   ];
-  return { title: 'gpushare-micro sweep report', subtitle: esc(`${groups.join('; ')} — modes ${modes.join(', ')} — ${g.name}`), body: body.join('\n') };
+  return { title: 'gpushare-micro sweep report', subtitle: esc(`${groups.join('; ')} — modes ${modes.join(', ')}${environment ? ` — ${environment.gpu.name}` : ''}`), body: body.join('\n') };
 }
 
 /** The HTML of the report for `input`. */

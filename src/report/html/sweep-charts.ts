@@ -35,7 +35,7 @@ export function pointFigures(p: LoadedPoint): PointFigures {
   const clientValues = (tag: string) => r?.shared.clients.flatMap((c) => c.summaries.filter((s) => s.tag === tag).map((s) => s.value)) ?? [];
   const p99s = clientValues('latency.p99.vsSolo');
   const figures: PointFigures = {
-    aggregateThroughput: r?.shared.aggregate.find((s) => s.tag === 'aggregate.throughput')?.value,
+    aggregateThroughput: p.point.aggregateThroughput ?? r?.shared.aggregate.find((s) => s.tag === 'aggregate.throughput')?.value,
     aggregateVsSolo: p.point.aggregateVsSolo ?? r?.comparison.find((s) => s.tag === 'aggregate.vsSolo')?.value,
     p99VsSolo: p.point.p99VsSolo ?? (p99s.length > 0 ? Math.max(...p99s) : undefined),
     slowdownMedian: p.point.slowdownMedian ?? median(clientValues('slowdown')),

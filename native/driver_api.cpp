@@ -1,0 +1,66 @@
+#include "driver_api.h"
+
+#include <cuda_runtime_api.h>
+#include "errors.h"
+
+namespace gsm {
+namespace {
+
+// 12.4 introduced green contexts; asking for that ABI version of every symbol keeps the signatures
+// declared above, whatever newer variants the driver also has.
+constexpr unsigned int kAbiVersion = 12040;
+
+template <typename Fn>
+void resolve(Fn& fn, const char* symbol, std::string& missing) {
+  void* p = nullptr;
+  cudaDriverEntryPointQueryResult found = cudaDriverEntryPointSymbolNotFound;
+  const cudaError_t status = cudaGetDriverEntryPointByVersion(symbol, &p, kAbiVersion, cudaEnableDefault, &found);
+  if (status != cudaSuccess || found != cudaDriverEntryPointSuccess || p == nullptr) {
+    if (status != cudaSuccess && missing.empty()) {
+      missing = std::string("the CUDA driver is not usable (") + cudaGetErrorName(status) + ")";
+      cudaGetLastError();
+      return;
+    }
+    if (status == cudaSuccess) missing += (missing.empty() ? "the CUDA driver lacks " : ", ") + std::string(symbol);
+    return;
+  }
+  fn = reinterpret_cast<Fn>(p);
+}
+
+DriverApi load() {
+  DriverApi api;
+  std::string& m = api.missing;
+  resolve(api.getErrorName, "cuGetErrorName", m);
+  resolve(api.deviceGet, "cuDeviceGet", m);
+  resolve(api.ctxSetCurrent, "cuCtxSetCurrent", m);
+  resolve(api.primaryCtxRetain, "cuDevicePrimaryCtxRetain", m);
+  resolve(api.primaryCtxRelease, "cuDevicePrimaryCtxRelease", m);
+  resolve(api.ctxPushCurrent, "cuCtxPushCurrent", m);
+  resolve(api.ctxPopCurrent, "cuCtxPopCurrent", m);
+  resolve(api.ctxGetStreamPriorityRange, "cuCtxGetStreamPriorityRange", m);
+  resolve(api.deviceGetDevResource, "cuDeviceGetDevResource", m);
+  resolve(api.devSmResourceSplitByCount, "cuDevSmResourceSplitByCount", m);
+  resolve(api.devResourceGenerateDesc, "cuDevResourceGenerateDesc", m);
+  resolve(api.greenCtxCreate, "cuGreenCtxCreate", m);
+  resolve(api.greenCtxDestroy, "cuGreenCtxDestroy", m);
+  resolve(api.ctxFromGreenCtx, "cuCtxFromGreenCtx", m);
+  resolve(api.greenCtxStreamCreate, "cuGreenCtxStreamCreate", m);
+  return api;
+}
+
+}  // namespace
+
+const DriverApi& driverApi() {
+  static const DriverApi api = load();
+  return api;
+}
+
+void checkDriver(CUresult status, const char* call) {
+  if (status == CUDA_SUCCESS) return;
+  const char* name = nullptr;
+  if (driverApi().getErrorName != nullptr) driverApi().getErrorName(status, &name);
+  const std::string error = name != nullptr ? name : "CUresult " + std::to_string(static_cast<int>(status));
+  throw NativeFailure({"ERR_CUDA", std::string(call) + " failed: " + error, error, call});
+}
+
+}  // namespace gsm

@@ -1,0 +1,78 @@
+#include "workload.h"
+
+#include <cmath>
+#include <cstring>
+#include "errors.h"
+
+namespace gsm {
+
+std::unique_ptr<Workload> makeGemmWorkload(const WorkloadSpec& spec);
+std::unique_ptr<Workload> makeProbeWorkload(const WorkloadSpec& spec);
+
+std::unique_ptr<Workload> makeWorkload(const WorkloadSpec& spec) {
+  if (spec.kernel == "gemm" && spec.impl == "own") return makeGemmWorkload(spec);
+  if (spec.kernel == "probe") return makeProbeWorkload(spec);
+  throw NativeFailure({"ERR_ARGS", "this build has no workload '" + spec.kernel + "' with impl '" + spec.impl + "'", "", ""});
+}
+
+}  // namespace gsm
+
+namespace gsm {
+namespace {
+
+size_t elements(const std::vector<int64_t>& dims) {
+  size_t n = 1;
+  for (int64_t d : dims) n *= static_cast<size_t>(d);
+  return n;
+}
+
+float halfToFloat(uint16_t h) {  // IEEE binary16, exactly
+  const uint32_t sign = (h & 0x8000u) << 16;
+  const uint32_t exp = (h >> 10) & 0x1f;
+  const uint32_t man = h & 0x3ffu;
+  float magnitude;
+  if (exp == 0) magnitude = std::ldexp(static_cast<float>(man), -24);
+  else if (exp == 31) magnitude = man ? std::nanf("") : INFINITY;
+  else magnitude = std::ldexp(static_cast<float>(man | 0x400u), static_cast<int>(exp) - 25);
+  uint32_t bits;
+  std::memcpy(&bits, &magnitude, 4);
+  bits |= sign;
+  float out;
+  std::memcpy(&out, &bits, 4);
+  return out;
+}
+
+std::vector<uint16_t> copy16(const uint16_t* device, size_t n) {
+  std::vector<uint16_t> raw(n);
+  GSM_CUDA(cudaMemcpy(raw.data(), device, n * sizeof(uint16_t), cudaMemcpyDeviceToHost));
+  return raw;
+}
+
+}  // namespace
+
+HostTensor bf16Tensor(const char* name, const uint16_t* device, std::vector<int64_t> dims) {
+  HostTensor t{name, dims, {}};
+  const std::vector<uint16_t> raw = copy16(device, elements(dims));
+  t.values.resize(raw.size());
+  for (size_t i = 0; i < raw.size(); ++i) {
+    const uint32_t bits = static_cast<uint32_t>(raw[i]) << 16;
+    std::memcpy(&t.values[i], &bits, 4);
+  }
+  return t;
+}
+
+HostTensor fp16Tensor(const char* name, const uint16_t* device, std::vector<int64_t> dims) {
+  HostTensor t{name, dims, {}};
+  const std::vector<uint16_t> raw = copy16(device, elements(dims));
+  t.values.resize(raw.size());
+  for (size_t i = 0; i < raw.size(); ++i) t.values[i] = halfToFloat(raw[i]);
+  return t;
+}
+
+HostTensor floatTensor(const char* name, const float* device, std::vector<int64_t> dims) {
+  HostTensor t{name, dims, std::vector<float>(elements(dims))};
+  GSM_CUDA(cudaMemcpy(t.values.data(), device, t.values.size() * sizeof(float), cudaMemcpyDeviceToHost));
+  return t;
+}
+
+}  // namespace gsm

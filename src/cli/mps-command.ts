@@ -1,0 +1,70 @@
+// `gpushare-micro mps start|stop|status`: an MPS control daemon that outlives one run, for users who
+// want MPS on across many runs. `--mode mps --mps-pipe DIR` attaches runs to it.
+import { dirname, join } from 'node:path';
+import { Command } from 'commander';
+import { defaultPipeDir, mpsStatus, startMpsDaemon, stopMpsDaemon, type MpsStatus } from '../mps/daemon.js';
+import { fail } from './common.js';
+import { EXIT } from './exit-codes.js';
+
+function formatStatus(s: MpsStatus): string {
+  if (!s.running) return `MPS: not running in ${s.pipeDir}${s.reason ? ` (${s.reason})` : ''}`;
+  const lines = [`MPS: control daemon pid ${s.controlPid} in ${s.pipeDir}`];
+  if (s.servers.length === 0) lines.push('  no server (one starts with the first client)');
+  for (const server of s.servers) lines.push(`  server pid ${server.pid}: ${server.clients.length} client${server.clients.length === 1 ? '' : 's'}${server.clients.length ? ` (${server.clients.join(', ')})` : ''}`);
+  if (s.reason) lines.push(`  ${s.reason}`);
+  return lines.join('\n');
+}
+
+const pipeOption = (cmd: Command) => cmd.option('--pipe <dir>', `pipe directory (default ${defaultPipeDir()})`);
+
+export function mpsCommand(): Command {
+  const mps = new Command('mps').description('start, stop or inspect an MPS control daemon that stays up across runs');
+
+  pipeOption(mps.command('start').description('start an MPS control daemon (with its server) and leave it running'))
+    .option('--log <dir>', 'log directory (default: beside the pipe directory)')
+    .action(async (flags: { pipe?: string; log?: string }) => {
+      try {
+        const pipeDir = flags.pipe ?? defaultPipeDir();
+        const daemon = await startMpsDaemon({ pipeDir, logDir: flags.log ?? join(dirname(pipeDir), 'log'), stopOnExit: false });
+        console.log(`MPS control daemon started (pid ${daemon.controlPid ?? '?'}); logs in ${daemon.logDir}`);
+        console.log(`  clients:  export CUDA_MPS_PIPE_DIRECTORY=${daemon.pipeDir}`);
+        console.log(`  measure:  gpushare-micro --mode mps --mps-pipe ${daemon.pipeDir}`);
+        console.log(`  stop:     gpushare-micro mps stop${flags.pipe ? ` --pipe ${daemon.pipeDir}` : ''}`);
+        process.exitCode = EXIT.ok;
+      } catch (error) {
+        process.exitCode = fail(error);
+      }
+    });
+
+  pipeOption(mps.command('stop').description('stop the MPS control daemon listening in the pipe directory, and its servers'))
+    .action(async (flags: { pipe?: string }) => {
+      try {
+        const pipeDir = flags.pipe ?? defaultPipeDir();
+        const status = await mpsStatus(pipeDir);
+        if (!status.running) {
+          console.log(formatStatus(status));
+          process.exitCode = EXIT.ok;
+          return;
+        }
+        const daemon = { pipeDir: status.pipeDir, logDir: status.pipeDir, owned: true, ...(status.controlPid ? { controlPid: status.controlPid } : {}) };
+        const r = await stopMpsDaemon(daemon);
+        console.log(`MPS control daemon ${status.controlPid} stopped${r.forced ? ' (it did not quit when asked and was killed)' : ''}`);
+        process.exitCode = EXIT.ok;
+      } catch (error) {
+        process.exitCode = fail(error);
+      }
+    });
+
+  pipeOption(mps.command('status').description('is a daemon running in the pipe directory; its servers and their clients'))
+    .option('--json', 'print the status as JSON')
+    .action(async (flags: { pipe?: string; json?: boolean }) => {
+      try {
+        const status = await mpsStatus(flags.pipe ?? defaultPipeDir());
+        console.log(flags.json ? JSON.stringify(status, null, 2) : formatStatus(status));
+        process.exitCode = EXIT.ok;
+      } catch (error) {
+        process.exitCode = fail(error);
+      }
+    });
+  return mps;
+}

@@ -1,0 +1,118 @@
+// `gpushare-micro sweep`: every combination of kernels, sizes, procs, modes and loops, each against
+// its solo baseline, into a results directory; the comparison table at the end.
+import { resolve } from 'node:path';
+import { Command, Option } from 'commander';
+import cliProgress from 'cli-progress';
+import { planSweep, SWEEP_DEFAULTS, type SweepOptions } from '../sweep/plan.js';
+import { runSweep, type SweepProgress } from '../sweep/runner.js';
+import { csvExporter, markdownExporter, tableExporter } from '../sweep/exporters.js';
+import { OptionError } from '../errors.js';
+import { fail, interruptSignal } from './common.js';
+import { EXIT } from './exit-codes.js';
+
+interface Flags extends SweepOptions {
+  out?: string;
+  resume?: boolean;
+  format: 'table' | 'markdown' | 'csv';
+  quiet?: boolean;
+}
+
+function describe(p: { id: string }): string {
+  return p.id;
+}
+
+/** A progress bar on a terminal, plain lines otherwise (logs, CI). */
+function progressPrinter(quiet: boolean): { onProgress: (e: SweepProgress) => void; stop: () => void } {
+  if (quiet) return { onProgress: () => {}, stop: () => {} };
+  if (process.stderr.isTTY) {
+    const bar = new cliProgress.SingleBar(
+      { stream: process.stderr, format: 'sweep [{bar}] {value}/{total} points · {point}', hideCursor: true, clearOnComplete: false },
+      cliProgress.Presets.shades_classic,
+    );
+    return {
+      onProgress(e) {
+        if (e.type === 'start') bar.start(e.total, e.alreadyDone, { point: 'starting' });
+        if (e.type === 'point') bar.update({ point: describe(e.point) });
+        if (e.type === 'pointDone') bar.increment(1, { point: `${e.summary.id}: ${e.summary.status}` });
+      },
+      stop: () => bar.stop(),
+    };
+  }
+  let total = 0;
+  let done = 0;
+  return {
+    onProgress(e) {
+      if (e.type === 'start') {
+        total = e.total;
+        done = e.alreadyDone;
+        process.stderr.write(`sweep: ${total} points${done ? `, ${done} already done` : ''}\n`);
+      }
+      if (e.type === 'pointDone') {
+        done += 1;
+        const s = e.summary;
+        const figures = s.status === 'done' ? `aggregate ${s.aggregateVsSolo?.toFixed(2) ?? '-'}× solo, slowdown ${s.slowdownMedian?.toFixed(2) ?? '-'}×` : s.reason ?? '';
+        process.stderr.write(`[${done}/${total}] ${s.id}: ${s.status}${figures ? ` — ${figures}` : ''}\n`);
+      }
+    },
+    stop: () => {},
+  };
+}
+
+function defaultOutDir(): string {
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
+  return resolve('results', `sweep-${stamp}`);
+}
+
+export function sweepCommand(): Command {
+  return new Command('sweep')
+    .description('compare sharing modes: every combination of kernels × sizes × procs × modes × loops, each against the kernel alone')
+    .option('--kernels <list>', `kernels (default ${SWEEP_DEFAULTS.kernels.join(',')})`)
+    .option('--sizes <list>', `gemm sizes (default ${SWEEP_DEFAULTS.sizes.join(',')})`)
+    .option('--procs <list>', `clients sharing the GPU (default ${SWEEP_DEFAULTS.procs.join(',')})`)
+    .option('--modes <list>', `sharing modes (default ${SWEEP_DEFAULTS.modes.join(',')})`)
+    .option('--loops <list>', `saturate, closed (default ${SWEEP_DEFAULTS.loops.join(',')})`)
+    .option('--mps-threads <list>', 'one MPS point per active thread percentage, for all clients (e.g. 50,100)')
+    .option('-d, --duration <time>', `each phase (default ${SWEEP_DEFAULTS.duration})`)
+    .option('--warmup <time>', `warm-up before each phase (default ${SWEEP_DEFAULTS.warmup})`)
+    .option('--depth <n>', 'launches a saturating client keeps in flight')
+    .option('--trace-records <n>', `CTA trace records per client (default ${SWEEP_DEFAULTS.traceRecords})`)
+    .option('--device <index>', 'CUDA device index')
+    .option('--seed <n>', 'seed of the random inputs (default: random, the same for every point)')
+    .option('-o, --out <dir>', 'results directory (default results/sweep-<time>)')
+    .option('--resume', 'continue the sweep in --out, skipping the points already done')
+    .addOption(new Option('--format <format>', 'how to print the comparison').choices(['table', 'markdown', 'csv']).default('table'))
+    .option('-q, --quiet', 'no progress on stderr')
+    .action(async (flags: Flags) => {
+      const { out, resume, format, quiet, ...axes } = flags;
+      let interrupt: ReturnType<typeof interruptSignal> | undefined;
+      const progress = progressPrinter(quiet ?? false);
+      try {
+        const plan = planSweep(axes);
+        if (resume && !out) throw new OptionError('--resume', 'together with --out DIR (the results directory of the sweep to continue)', true);
+        const outDir = resolve(out ?? defaultOutDir());
+        interrupt = interruptSignal();
+        const summary = await runSweep(plan, {
+          outDir,
+          resume: resume ?? false,
+          signal: interrupt.signal,
+          command: ['gpushare-micro', 'sweep', ...process.argv.slice(3)],
+          onProgress: progress.onProgress,
+        });
+        progress.stop();
+        const exporter = format === 'markdown' ? markdownExporter : format === 'csv' ? csvExporter : tableExporter;
+        console.log(exporter.render(summary.points));
+        console.error(`gpushare-micro: results in ${outDir} (summary.json, summary.csv, summary.md, points/)`);
+        if (interrupt.signal.aborted) {
+          console.error(`gpushare-micro: interrupted; continue with: gpushare-micro sweep ... --out ${outDir} --resume`);
+          process.exitCode = EXIT.interrupted;
+          return;
+        }
+        process.exitCode = summary.points.some((p) => p.status === 'failed') ? EXIT.incomplete : EXIT.ok;
+      } catch (error) {
+        progress.stop();
+        process.exitCode = fail(error);
+      } finally {
+        interrupt?.dispose();
+      }
+    });
+}

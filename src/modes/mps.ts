@@ -1,0 +1,65 @@
+// MPS: one process per client, all of them clients of one MPS server, which runs their kernels in
+// one shared context, concurrently. The tool starts its own control daemon with private pipe and
+// log directories (or attaches to one named with --mps-pipe) and stops only the one it started.
+// Per-client limits: CUDA_MPS_ACTIVE_THREAD_PERCENTAGE and CUDA_MPS_PINNED_DEVICE_MEM_LIMIT.
+import { clientMemoryBytes } from '../config.js';
+import { OptionError } from '../errors.js';
+import { attachMpsDaemon, findExecutable, MPS_CONTROL, mpsLogTail, startMpsDaemon, stopMpsDaemon, type MpsDaemon } from '../mps/daemon.js';
+import { type ModeSession, type SharingMode, plainSolo, processPerClient } from './mode.js';
+
+function formatMiB(bytes: number): string {
+  return `${Math.floor(bytes / 2 ** 20)}M`;
+}
+
+export const mps: SharingMode = {
+  name: 'mps',
+  description: 'one process per client, all served by one MPS server that runs their kernels concurrently',
+  async availability({ environment }) {
+    if (!findExecutable(MPS_CONTROL)) return { available: false, reason: `${MPS_CONTROL} was not found (it ships with the NVIDIA driver)` };
+    if (environment.gpu.computeMode === 'prohibited') return { available: false, reason: 'the GPU is in prohibited compute mode' };
+    if (environment.gpu.migEnabled) return { available: false, reason: 'MIG is enabled on this GPU: run MPS inside a MIG instance with CUDA_VISIBLE_DEVICES=MIG-<uuid>' };
+    return { available: true };
+  },
+  async validate({ config, environment }) {
+    const limit = config.mps?.memBytes;
+    if (limit !== undefined) {
+      const needed = clientMemoryBytes(config, environment.gpu.smCount);
+      if (limit < needed + 256 * 2 ** 20) {
+        throw new OptionError('--mps-mem', `at least ${formatMiB(needed + 256 * 2 ** 20)} (each client allocates ${formatMiB(needed)} plus its context)`, formatMiB(limit));
+      }
+    }
+  },
+  // The baseline is the kernel alone without MPS, so the ratios include what MPS itself costs.
+  solo: (_ctx, loop) => plainSolo(loop),
+  async setup({ config }): Promise<ModeSession> {
+    const daemon: MpsDaemon = config.mps?.pipe ? attachMpsDaemon(config.mps.pipe) : await startMpsDaemon({ stopOnExit: true });
+    let down = false;
+    const env = (client: number): Record<string, string> => {
+      const out: Record<string, string> = { CUDA_MPS_PIPE_DIRECTORY: daemon.pipeDir };
+      const threads = config.mps?.threads?.[client];
+      if (threads !== undefined) out.CUDA_MPS_ACTIVE_THREAD_PERCENTAGE = String(threads);
+      if (config.mps?.memBytes !== undefined) out.CUDA_MPS_PINNED_DEVICE_MEM_LIMIT = `${config.device}=${formatMiB(config.mps.memBytes)}`;
+      return out;
+    };
+    const facts: Record<string, unknown> = {
+      daemon: daemon.owned ? 'started by this run, stopped after it' : 'attached (left running)',
+      pipeDir: daemon.pipeDir,
+    };
+    if (config.mps?.threads) facts.activeThreadPercentage = config.mps.threads;
+    if (config.mps?.memBytes !== undefined) facts.pinnedMemoryLimitBytes = config.mps.memBytes;
+    return {
+      workers: (procs, loop) => processPerClient(procs, loop, env),
+      facts,
+      async teardown() {
+        if (down) return;
+        down = true;
+        const r = await stopMpsDaemon(daemon);
+        if (r.forced) facts.daemonStop = 'did not quit when asked: killed';
+      },
+      async diagnose() {
+        const tail = await mpsLogTail(daemon.logDir);
+        return tail ? `MPS control.log: ${tail}` : undefined;
+      },
+    };
+  },
+};

@@ -1,0 +1,128 @@
+// The sweep's axes → its points: the cartesian product of kernels × sizes × loops × modes (× MPS
+// thread percentages, for MPS points) × procs. Every point's options are validated here, before any
+// GPU work, with the same checks as a single run.
+import { DEFAULTS, KERNELS, LOOPS, MODES, resolveRunConfig, type ModeName, type RunConfig, type RunOptions } from '../config.js';
+import { OptionError } from '../errors.js';
+
+export interface SweepOptions {
+  /** Kernels, e.g. "gemm" (default gemm). */
+  kernels?: string | string[];
+  /** gemm sizes, e.g. "2048,8192" (default 4096). */
+  sizes?: string | number[];
+  /** Clients sharing the GPU, e.g. "1,2,4" (default 1,2,4). */
+  procs?: string | number[];
+  /** Sharing modes (default timeslice,mps,streams,green). */
+  modes?: string | string[];
+  /** Client loops: saturate, closed (default saturate). */
+  loops?: string | string[];
+  /** MPS points only: one point per active thread percentage, applied to every client (e.g. "50,100"). */
+  mpsThreads?: string | number[];
+  /** Per phase, like run's --duration (default 1s). */
+  duration?: number | string;
+  warmup?: number | string;
+  depth?: number | string;
+  traceRecords?: number | string;
+  device?: number | string;
+  seed?: number | string;
+}
+
+export interface SweepPoint {
+  /** Stable name, also the point's file name: gemm-2048-saturate-mps-t50-p4. */
+  id: string;
+  kernel: string;
+  size: number;
+  procs: number;
+  mode: ModeName;
+  loop: string;
+  /** Per-mode options of this point (MPS thread percentage). */
+  options: { mpsThreads?: number };
+  config: RunConfig;
+}
+
+export interface SweepPlan {
+  points: SweepPoint[];
+  /** The options as given, for the summary. */
+  axes: { kernels: string[]; sizes: number[]; procs: number[]; modes: ModeName[]; loops: string[]; mpsThreads?: number[] };
+}
+
+export const SWEEP_DEFAULTS = {
+  kernels: ['gemm'],
+  sizes: [4096],
+  procs: [1, 2, 4],
+  modes: ['timeslice', 'mps', 'streams', 'green'] as ModeName[],
+  loops: ['saturate'],
+  duration: '1s',
+  warmup: '200ms',
+  traceRecords: 500_000,
+};
+
+function items(option: string, raw: unknown, fallback: unknown[]): unknown[] {
+  if (raw === undefined) return fallback;
+  const values = Array.isArray(raw) ? raw : typeof raw === 'number' ? [raw] : typeof raw === 'string' ? raw.split(',').map((x) => x.trim()) : [];
+  if (values.length === 0 || values.some((v) => v === '')) throw new OptionError(option, 'a comma-separated list', raw);
+  return [...new Set(values)];
+}
+
+function ints(option: string, raw: unknown, fallback: number[], min: number, max: number): number[] {
+  return items(option, raw, fallback).map((v) => {
+    const n = typeof v === 'number' ? v : Number(v);
+    if (!Number.isInteger(n) || n < min || n > max) throw new OptionError(option, `integers in ${min}..${max}, comma-separated`, raw);
+    return n;
+  });
+}
+
+function names<T extends string>(option: string, raw: unknown, fallback: readonly T[], valid: readonly T[]): T[] {
+  return items(option, raw, [...fallback]).map((v) => {
+    if (typeof v !== 'string' || !(valid as readonly string[]).includes(v)) throw new OptionError(option, `a list of ${valid.join(', ')}`, raw);
+    return v as T;
+  });
+}
+
+export function planSweep(options: SweepOptions): SweepPlan {
+  const kernels = names('--kernels', options.kernels, SWEEP_DEFAULTS.kernels as Array<(typeof KERNELS)[number]>, KERNELS);
+  const sizes = ints('--sizes', options.sizes, SWEEP_DEFAULTS.sizes, 1, 32768);
+  const procs = ints('--procs', options.procs, SWEEP_DEFAULTS.procs, 1, 64);
+  const modes = names('--modes', options.modes, SWEEP_DEFAULTS.modes, MODES);
+  const loops = names('--loops', options.loops, SWEEP_DEFAULTS.loops as Array<(typeof LOOPS)[number]>, LOOPS);
+  const mpsThreads = options.mpsThreads === undefined ? undefined : ints('--mps-threads', options.mpsThreads, [], 1, 100);
+  if (mpsThreads && !modes.includes('mps')) throw new OptionError('--mps-threads', '--mps-threads only when --modes includes mps', options.mpsThreads);
+
+  const common: RunOptions = {
+    duration: options.duration ?? SWEEP_DEFAULTS.duration,
+    warmup: options.warmup ?? SWEEP_DEFAULTS.warmup,
+    traceRecords: options.traceRecords ?? SWEEP_DEFAULTS.traceRecords,
+  };
+  if (options.depth !== undefined) common.depth = options.depth;
+  if (options.device !== undefined) common.device = options.device;
+  // One seed for the whole sweep: every point draws the same inputs.
+  common.seed = options.seed ?? resolveRunConfig({}).seed;
+
+  const points: SweepPoint[] = [];
+  for (const kernel of kernels) {
+    for (const size of kernel === 'gemm' ? sizes : [DEFAULTS.size]) {
+      for (const loop of loops) {
+        for (const mode of modes) {
+          const variants: Array<number | undefined> = mode === 'mps' && mpsThreads ? mpsThreads : [undefined];
+          for (const threads of variants) {
+            for (const p of procs) {
+              const run: RunOptions = { ...common, kernel, size, procs: p, mode, loop };
+              if (loop === 'closed') delete run.depth;
+              if (threads !== undefined) run.mpsThreads = threads;
+              const config = resolveRunConfig(run);
+              const id = [kernel, kernel === 'gemm' ? size : undefined, loop, mode, threads !== undefined ? `t${threads}` : undefined, `p${p}`].filter((x) => x !== undefined).join('-');
+              points.push({ id, kernel, size, procs: p, mode, loop, options: threads !== undefined ? { mpsThreads: threads } : {}, config });
+            }
+          }
+        }
+      }
+    }
+  }
+  const axes: SweepPlan['axes'] = { kernels, sizes, procs, modes, loops };
+  if (mpsThreads) axes.mpsThreads = mpsThreads;
+  return { points, axes };
+}
+
+/** Points that share a solo baseline: same kernel, size, loop and inputs (MIG runs alone on a MIG device). */
+export function baselineKey(point: SweepPoint): string {
+  return [point.kernel, point.size, point.loop, point.config.depth, point.mode === 'mig' ? 'mig' : 'device'].join('-');
+}

@@ -1,0 +1,87 @@
+// The sweep's summary: one line per point with the figures that answer "which way of sharing is
+// best for this work", read off each point's run result.
+import type { Environment } from '../environment.js';
+import { median } from '../metrics/stats.js';
+import type { ModeName } from '../config.js';
+import type { RunResult } from '../run.js';
+import type { SweepPlan, SweepPoint } from './plan.js';
+
+export const SWEEP_SCHEMA = 'gpushare-micro/sweep';
+export const SWEEP_SCHEMA_VERSION = 1;
+
+export type PointStatus = 'pending' | 'done' | 'skipped' | 'failed';
+
+export interface PointSummary {
+  id: string;
+  kernel: string;
+  size: number;
+  procs: number;
+  mode: ModeName;
+  loop: string;
+  options: SweepPoint['options'];
+  status: PointStatus;
+  /** Why it was skipped or failed. */
+  reason?: string;
+  /** The point's run result, relative to the results directory. */
+  file?: string;
+  aggregateThroughput?: number;
+  /** Aggregate throughput of all clients over the same kernel alone. */
+  aggregateVsSolo?: number;
+  /** The clients' median and worst slowdown against solo. */
+  slowdownMedian?: number;
+  slowdownMax?: number;
+  /** The worst client's p99 latency over solo's p99. */
+  p99VsSolo?: number;
+  /** Jain's index over the clients' throughputs. */
+  fairness?: number;
+  switches?: number;
+  switchesPerSecond?: number;
+  overheadPct?: number;
+  /** Instants at which two clients' CTAs ran at once (concurrent modes). */
+  overlap?: number;
+}
+
+export interface SweepSummary {
+  schema: typeof SWEEP_SCHEMA;
+  version: typeof SWEEP_SCHEMA_VERSION;
+  createdAt: string;
+  updatedAt: string;
+  command?: string[];
+  axes: SweepPlan['axes'];
+  environment?: Environment;
+  points: PointSummary[];
+}
+
+function tagged(list: RunResult['comparison'], tag: string): number | undefined {
+  return list.find((s) => s.tag === tag)?.value;
+}
+
+export function pendingPoint(p: SweepPoint): PointSummary {
+  return { id: p.id, kernel: p.kernel, size: p.size, procs: p.procs, mode: p.mode, loop: p.loop, options: p.options, status: 'pending' };
+}
+
+/** The summary line of a measured point. */
+export function summarisePoint(p: SweepPoint, result: RunResult, file: string): PointSummary {
+  const out: PointSummary = { ...pendingPoint(p), status: result.complete ? 'done' : 'failed', file };
+  if (!result.complete) out.reason = result.reason ?? 'incomplete';
+  const perClient = (tag: string) => result.shared.clients.map((c) => c.summaries.find((s) => s.tag === tag)?.value).filter((v): v is number => v !== undefined);
+  const set = <K extends keyof PointSummary>(key: K, value: PointSummary[K] | undefined) => {
+    if (value !== undefined && (typeof value !== 'number' || Number.isFinite(value))) out[key] = value;
+  };
+  set('aggregateThroughput', tagged(result.shared.aggregate, 'aggregate.throughput'));
+  set('aggregateVsSolo', tagged(result.comparison, 'aggregate.vsSolo'));
+  const slowdowns = perClient('slowdown');
+  if (slowdowns.length) {
+    set('slowdownMedian', median(slowdowns));
+    set('slowdownMax', Math.max(...slowdowns));
+  }
+  const p99 = perClient('latency.p99.vsSolo');
+  if (p99.length) set('p99VsSolo', Math.max(...p99));
+  set('fairness', tagged(result.comparison, 'fairness') ?? (p.procs === 1 ? 1 : undefined));
+  const sw = result.shared.switches;
+  set('switches', sw.count);
+  set('switchesPerSecond', sw.perSecond);
+  set('overheadPct', sw.overheadFraction * 100);
+  set('overlap', sw.overlapCount);
+  return out;
+}

@@ -1,0 +1,162 @@
+// Sharing modes without a GPU: option combinations, device limits checked before any client starts,
+// and how each mode lays the clients out over processes (stand-in clients).
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { resolveRunConfig } from '../src/config.js';
+import { ModeUnavailableError, OptionError } from '../src/errors.js';
+import { pick } from '../src/metrics/summary.js';
+import { checkSplit, equalSplit, grantedSms } from '../src/modes/green.js';
+import { findExecutable, MPS_CONTROL } from '../src/mps/daemon.js';
+import { validateRunResult } from '../src/report/schema.js';
+import { formatRunResult } from '../src/report/table.js';
+import { run, type Progress } from '../src/run.js';
+import { standInEnvironment } from './fixtures/environment.js';
+
+const clientModule = fileURLToPath(new URL('./fixtures/stand-in-client.mjs', import.meta.url));
+const hopper = () => standInEnvironment({ smCount: 132 });
+
+function optionError(fn: () => unknown): OptionError {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(OptionError);
+    return error as OptionError;
+  }
+  throw new Error('expected an OptionError');
+}
+
+afterEach(() => {
+  delete process.env.STAND_IN_PROCS;
+});
+
+describe('mode options', () => {
+  it('defaults to time slicing with no mode options', () => {
+    const c = resolveRunConfig({});
+    expect(c.mode).toBe('timeslice');
+    expect(c.mps).toBeUndefined();
+    expect(c.priorities).toBeUndefined();
+    expect(c.smSplit).toBeUndefined();
+  });
+
+  it.each([
+    [{ mpsThreads: '50' }, '--mps-threads', '--mode mps'],
+    [{ mpsMem: '4G', mode: 'streams' }, '--mps-mem', '--mode mps'],
+    [{ mpsPipe: '/tmp/x' }, '--mps-pipe', '--mode mps'],
+    [{ priority: 'high' }, '--priority', '--mode streams or --mode green'],
+    [{ priority: 'high', mode: 'mps' }, '--priority', '--mode streams or --mode green'],
+    [{ smSplit: '64,64', mode: 'streams' }, '--sm-split', '--mode green'],
+    [{ mode: 'vgpu' }, '--mode', 'timeslice, mps, streams, green, mig'],
+  ])('rejects %j naming %s', (options, option, expected) => {
+    const e = optionError(() => resolveRunConfig({ procs: 2, ...options }));
+    expect(e.option).toBe(option);
+    expect(e.message).toContain(expected);
+    expect(e.message.split('\n')).toHaveLength(1);
+  });
+
+  it('takes one value for all clients or one per client', () => {
+    expect(resolveRunConfig({ procs: 3, mode: 'mps', mpsThreads: '40' }).mps?.threads).toEqual([40, 40, 40]);
+    expect(resolveRunConfig({ procs: 2, mode: 'mps', mpsThreads: '25,75' }).mps?.threads).toEqual([25, 75]);
+    expect(optionError(() => resolveRunConfig({ procs: 3, mode: 'mps', mpsThreads: '25,75' })).message).toContain('3 values');
+    expect(optionError(() => resolveRunConfig({ procs: 2, mode: 'mps', mpsThreads: '0' })).option).toBe('--mps-threads');
+    expect(resolveRunConfig({ procs: 2, mode: 'streams', priority: 'high,low' }).priorities).toEqual(['high', 'low']);
+    expect(resolveRunConfig({ procs: 2, mode: 'streams', priority: '-3' }).priorities).toEqual([-3, -3]);
+    expect(optionError(() => resolveRunConfig({ procs: 2, mode: 'streams', priority: 'urgent' })).option).toBe('--priority');
+    expect(optionError(() => resolveRunConfig({ procs: 2, mode: 'green', smSplit: '64' })).message).toContain('2 SM counts');
+  });
+
+  it('parses --mps-mem sizes', () => {
+    expect(resolveRunConfig({ procs: 1, mode: 'mps', mpsMem: '4G' }).mps?.memBytes).toBe(4 * 2 ** 30);
+    expect(resolveRunConfig({ procs: 1, mode: 'mps', mpsMem: '512M' }).mps?.memBytes).toBe(512 * 2 ** 20);
+    expect(resolveRunConfig({ procs: 1, mode: 'mps', mpsMem: '1.5GiB' }).mps?.memBytes).toBe(1.5 * 2 ** 30);
+    expect(optionError(() => resolveRunConfig({ procs: 1, mode: 'mps', mpsMem: 'lots' })).option).toBe('--mps-mem');
+  });
+});
+
+describe('green-context SM split', () => {
+  const h200 = { supported: true, smCount: 132, minPartition: 8, alignment: 8 };
+  it('rounds requests up to the granularity', () => {
+    expect(grantedSms(66, h200)).toBe(72);
+    expect(grantedSms(64, h200)).toBe(64);
+    expect(grantedSms(3, h200)).toBe(8);
+  });
+  it('splits equally in whole groups', () => {
+    expect(equalSplit(2, h200)).toEqual([64, 64]);
+    expect(equalSplit(3, h200)).toEqual([40, 40, 40]);
+    expect(equalSplit(4, h200)).toEqual([32, 32, 32, 32]);
+    expect(equalSplit(17, h200)).toBeUndefined();
+  });
+  it('rejects a split that does not fit after rounding, with a suggestion', () => {
+    const e = optionError(() => checkSplit([66, 66], h200, '66,66'));
+    expect(e.option).toBe('--sm-split');
+    expect(e.message).toContain('72,72 = 144');
+    expect(e.message).toContain('e.g. 64,64');
+    expect(() => checkSplit([96, 32], h200, '96,32')).not.toThrow();
+    expect(() => checkSplit([200, 8], h200, '200,8')).toThrow(OptionError);
+  });
+});
+
+describe('modes with stand-in clients', () => {
+  it('streams: one process hosts every client, each with its stream priority', async () => {
+    process.env.STAND_IN_PROCS = '3';
+    const r = await run({ procs: 3, duration: '200ms', size: 256, mode: 'streams', priority: 'high,low,-2' }, { clientModule, environment: hopper() });
+    expect(r.complete).toBe(true);
+    expect(r.mode).toBe('streams');
+    const pids = new Set(r.shared.clients.map((c) => c.pid));
+    expect(pids.size).toBe(1);
+    expect(r.shared.clients.map((c) => c.streamPriority)).toEqual([-5, 0, -2]);
+    expect(r.modeFacts?.priorities).toEqual([-5, 0, -2]);
+    expect(pick(r.comparison, 'fairness')?.value).toBeGreaterThan(0.3);
+    validateRunResult(JSON.parse(JSON.stringify(r)));
+    expect(formatRunResult(r)).toContain('CUDA streams in one process');
+  });
+
+  it('streams: a priority outside the device range fails before any client starts', async () => {
+    const events: Progress[] = [];
+    await expect(run({ procs: 2, mode: 'streams', priority: '3' }, { clientModule, environment: hopper(), onProgress: (e) => events.push(e) })).rejects.toThrow(
+      /invalid --priority: expected high, low or an integer in -5\.\.0/,
+    );
+    expect(events).toHaveLength(0);
+  });
+
+  it('green: one process, the requested split per client', async () => {
+    process.env.STAND_IN_PROCS = '2';
+    const r = await run({ procs: 2, duration: '200ms', size: 256, mode: 'green', smSplit: '96,32' }, { clientModule, environment: hopper() });
+    expect(r.complete).toBe(true);
+    expect(new Set(r.shared.clients.map((c) => c.pid)).size).toBe(1);
+    expect(r.shared.clients.map((c) => c.smsAvailable)).toEqual([96, 32]);
+    expect(r.modeFacts?.requestedSms).toEqual([96, 32]);
+    expect(r.shared.clients.map((c) => pick(c.summaries, 'sms')?.value)).toEqual([96, 32]);
+  });
+
+  it('green: a split larger than the SM count fails before any GPU work', async () => {
+    const events: Progress[] = [];
+    await expect(run({ procs: 2, mode: 'green', smSplit: '100,100' }, { clientModule, environment: hopper(), onProgress: (e) => events.push(e) })).rejects.toBeInstanceOf(OptionError);
+    expect(events).toHaveLength(0);
+  });
+
+  it('timeslice: one process per client', async () => {
+    process.env.STAND_IN_PROCS = '2';
+    const r = await run({ procs: 2, duration: '200ms', size: 256 }, { clientModule, environment: hopper() });
+    expect(new Set(r.shared.clients.map((c) => c.pid)).size).toBe(2);
+  });
+
+  it('timeslice cannot run on an exclusive-process GPU, and says why', async () => {
+    await expect(run({ procs: 2 }, { clientModule, environment: standInEnvironment({ computeMode: 'exclusive-process' }) })).rejects.toThrow(/exclusive-process/);
+  });
+
+  it.skipIf(findExecutable(MPS_CONTROL) !== undefined)('mps without the MPS binaries says exactly that', async () => {
+    const events: Progress[] = [];
+    const error = await run({ procs: 2, mode: 'mps' }, { clientModule, environment: hopper(), onProgress: (e) => events.push(e) }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ModeUnavailableError);
+    expect((error as Error).message).toMatch(/^--mode mps cannot run here: nvidia-cuda-mps-control was not found/);
+    expect(events).toHaveLength(0);
+  });
+
+  it('mps: --mps-mem smaller than a client needs is an option error', async () => {
+    const environment = hopper();
+    const error = await run({ procs: 2, mode: 'mps', mpsMem: '64M', size: 4096 }, { clientModule, environment }).catch((e: unknown) => e);
+    // Without the MPS binaries the mode is unavailable first; with them, the limit is checked.
+    if (findExecutable(MPS_CONTROL)) expect((error as OptionError).option).toBe('--mps-mem');
+    else expect(error).toBeInstanceOf(ModeUnavailableError);
+  });
+});
