@@ -19,6 +19,7 @@ import { standInRun, writeResult, writeSweep } from './fixtures/report-inputs.js
 
 const cli = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
 const recorded = fileURLToPath(new URL('../docs/results/2026-11-29-h200-timeslice/gemm-p4.json', import.meta.url));
+const recordedWithOccupancy = fileURLToPath(new URL('../docs/results/2026-11-29-h200-occupancy/gemm-p4-timeslice.json', import.meta.url));
 
 let dir: string;
 let two: RunResult;
@@ -193,6 +194,21 @@ describe('the HTML report', () => {
     expect(html).toContain('No SM occupancy in this result');
     expect(html).toContain('No NVML/GPM time series in this result');
     expect(html).toContain('2,191 switches');
+  });
+});
+
+describe('the H200 result recorded with occupancy', () => {
+  it('validates, holds the measured shares, and its report draws the 132-SM timeline', async () => {
+    const input = await loadReportInputs([recordedWithOccupancy]);
+    if (input.kind !== 'run') throw new Error('expected a run');
+    const o = input.runs[0]!.result.shared.occupancy!;
+    expect(o.clippedToSlices).toBe(true);
+    expect(o.timeline.rows).toHaveLength(132);
+    for (const share of o.share) expect(share).toBeCloseTo(0.207, 2);
+    expect(o.idle).toBeCloseTo(0.174, 2);
+    const html = await buildReport(input);
+    expect(charts(html)).toEqual(['timeline', 'share', 'gaps', 'slices', 'latency']);
+    expect(html.length).toBeLessThan(3 * 2 ** 20);
   });
 });
 

@@ -73,14 +73,14 @@ export async function timelineChart(o: Occupancy, width: number): Promise<{ svg:
     width,
     height: Math.min(440, Math.max(120, rows * 3)),
     data: { values: data },
-    mark: { type: 'rect', strokeWidth: 0 },
+    // Thousands of rectangles: no per-mark ARIA label (it would be most of the page's size).
+    mark: { type: 'rect', aria: false },
     encoding: {
       x: { field: 't0', type: 'quantitative', title: 'time from the start of the traced window (ms)', scale: { domain: [x0, x1], nice: false, zero: false } },
       x2: { field: 't1' },
       y: { field: 'sm', type: 'quantitative', title: 'SM', scale: { domain: [0, rows], nice: false, reverse: true }, axis: { tickMinStep: 1 } },
       y2: { field: 'sm1' },
       color: { field: 'who', type: 'nominal', title: null, scale: colourScale(o.clients, true), legend: { orient: 'top', direction: 'horizontal' } },
-      tooltip: [{ field: 'who' }, { field: 'sm' }, { field: 't0', title: 'from (ms)', format: '.3f' }, { field: 't1', title: 'to (ms)', format: '.3f' }],
     },
   };
   return { svg: await renderChart(spec), binNs };
