@@ -2,6 +2,7 @@
 // the SM timeline and share over time, switch gap and time slice histograms, latency CDFs against solo,
 // and the NVML/GPM series. Whatever a result lacks becomes a note saying what is missing and why.
 import { fmtCuda } from '../../info.js';
+import { tookTurns } from '../../metrics/occupancy.js';
 import type { Summary } from '../../metrics/summary.js';
 import { formatDuration, formatSummaryValue } from '../format.js';
 import type { LoadedRun } from '../inputs.js';
@@ -108,13 +109,18 @@ async function occupancyBlocks(p: Phase, width: number): Promise<Block[]> {
   ];
 }
 
-async function switchBlocks(p: Phase, width: number): Promise<Block[]> {
+async function switchBlocks(r: RunResultJson, width: number): Promise<Block[]> {
+  const p = r.shared;
   const s = p.switches;
   const why = s.windowEndNs <= s.windowStartNs ? 'no window in which every client was traced' : p.procs < 2 ? 'a single client has nobody to switch with' : 'no context switch was seen in the traced window';
   const gaps = await gapHistogram(s, width);
   const slices = await sliceHistogram(s, width);
   const thinned = (h: { count: number; used: number }) => (h.used < h.count ? ` (every ${Math.ceil(h.count / h.used)}th of ${h.count.toLocaleString('en-US')} drawn)` : '');
-  const concurrency = s.overlapCount > 0 && s.count > 0 && s.overlapCount / s.count > 0.2 ? ` ${s.overlapCount.toLocaleString('en-US')} of the switches were single instants inside another client's run: the clients ran concurrently, so these "switches" are interleaving, not time slicing.` : '';
+  // Under MPS, streams or green contexts (or whenever the analysis saw no turns) the clients run at once.
+  const concurrent = s.count > 0 && (r.mode !== 'timeslice' || !tookTurns(s));
+  const concurrency = concurrent
+    ? ` Under ${esc(MODE_NAMES[r.mode] ?? r.mode)} the clients ran at the same time (median "slice" ${esc(formatDuration(s.slice?.p50 ?? 0))}), so these are the interleaving of their activity, not context switches.`
+    : '';
   return [
     {
       key: 'gaps',
@@ -127,7 +133,7 @@ async function switchBlocks(p: Phase, width: number): Promise<Block[]> {
       key: 'slices',
       title: 'Time slices',
       html: slices
-        ? figure('slices', slices.svg, `How long a client ran before the GPU switched away from it, for each slice except the first and last (cut by the window)${thinned(slices)}.`)
+        ? figure('slices', slices.svg, `How long a client ran before the GPU switched away from it, for each slice except the first and last (cut by the window)${thinned(slices)}.${concurrency}`)
         : note(`No time slices: ${why}.`),
     },
   ];
@@ -160,7 +166,7 @@ export async function runBlocks(run: LoadedRun, width: number): Promise<Block[]>
     aboutBlock(run),
     summaryBlock(r),
     ...(await occupancyBlocks(r.shared, width)),
-    ...(await switchBlocks(r.shared, width)),
+    ...(await switchBlocks(r, width)),
     await latencyBlock(r, width),
     await observationBlock(run, width),
   ];
