@@ -8,6 +8,7 @@
 #include "loop_binding.h"
 #include "nvml.h"
 #include "workload_binding.h"
+#include "cupti_binding.h"
 
 namespace {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
@@ -17,6 +18,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   gsm::registerGemmCompute(env, exports);
   gsm::registerGreenContexts(env, exports);
   gsm::registerWorkloadCheck(env, exports);
+  gsm::registerCupti(env, exports);
   return exports;
 }
 }  // namespace

@@ -23,7 +23,10 @@ namespace {
 // for it and released again, so no context is left behind in a process that only asked for facts.
 bool streamPriorityRange(int device, int& least, int& greatest) {
   const DriverApi& cu = driverApi();
-  if (!cu.missing.empty()) return false;
+  if (!cu.deviceGet || !cu.primaryCtxRetain || !cu.primaryCtxRelease || !cu.ctxPushCurrent || !cu.ctxPopCurrent ||
+      !cu.ctxGetStreamPriorityRange) {
+    return false;
+  }
   CUdevice dev = 0;
   CUcontext ctx = nullptr;
   if (cu.deviceGet(&dev, device) != CUDA_SUCCESS || cu.primaryCtxRetain(&ctx, dev) != CUDA_SUCCESS) return false;

@@ -6,9 +6,10 @@
 namespace gsm {
 namespace {
 
-// 12.4 introduced green contexts; asking for that ABI version of every symbol keeps the signatures
-// declared above, whatever newer variants the driver also has.
-constexpr unsigned int kAbiVersion = 12040;
+// The ABI of the cuda.h this file was compiled against: each symbol resolves to the variant whose
+// signature is declared above (asking for an older version would miss functions added since, such
+// as cuGreenCtxStreamCreate in 12.5).
+constexpr unsigned int kAbiVersion = CUDA_VERSION;
 
 template <typename Fn>
 void resolve(Fn& fn, const char* symbol, std::string& missing) {

@@ -8,23 +8,23 @@
 
 namespace gsm {
 
+// Each member has the type of the function as cuda.h declares it (decltype: nothing is linked).
 struct DriverApi {
-  CUresult (*getErrorName)(CUresult, const char**) = nullptr;
-  CUresult (*deviceGet)(CUdevice*, int) = nullptr;
-  CUresult (*ctxSetCurrent)(CUcontext) = nullptr;
-  CUresult (*primaryCtxRetain)(CUcontext*, CUdevice) = nullptr;
-  CUresult (*primaryCtxRelease)(CUdevice) = nullptr;
-  CUresult (*ctxPushCurrent)(CUcontext) = nullptr;
-  CUresult (*ctxPopCurrent)(CUcontext*) = nullptr;
-  CUresult (*ctxGetStreamPriorityRange)(int*, int*) = nullptr;
-  CUresult (*deviceGetDevResource)(CUdevice, CUdevResource*, CUdevResourceType) = nullptr;
-  CUresult (*devSmResourceSplitByCount)(CUdevResource*, unsigned int*, const CUdevResource*, CUdevResource*,
-                                        unsigned int, unsigned int) = nullptr;
-  CUresult (*devResourceGenerateDesc)(CUdevResourceDesc*, CUdevResource*, unsigned int) = nullptr;
-  CUresult (*greenCtxCreate)(CUgreenCtx*, CUdevResourceDesc, CUdevice, unsigned int) = nullptr;
-  CUresult (*greenCtxDestroy)(CUgreenCtx) = nullptr;
-  CUresult (*ctxFromGreenCtx)(CUcontext*, CUgreenCtx) = nullptr;
-  CUresult (*greenCtxStreamCreate)(CUstream*, CUgreenCtx, unsigned int, int) = nullptr;
+  decltype(&::cuGetErrorName) getErrorName = nullptr;
+  decltype(&::cuDeviceGet) deviceGet = nullptr;
+  decltype(&::cuCtxSetCurrent) ctxSetCurrent = nullptr;
+  decltype(&::cuDevicePrimaryCtxRetain) primaryCtxRetain = nullptr;
+  decltype(&::cuDevicePrimaryCtxRelease) primaryCtxRelease = nullptr;
+  decltype(&::cuCtxPushCurrent) ctxPushCurrent = nullptr;
+  decltype(&::cuCtxPopCurrent) ctxPopCurrent = nullptr;
+  decltype(&::cuCtxGetStreamPriorityRange) ctxGetStreamPriorityRange = nullptr;
+  decltype(&::cuDeviceGetDevResource) deviceGetDevResource = nullptr;
+  decltype(&::cuDevSmResourceSplitByCount) devSmResourceSplitByCount = nullptr;
+  decltype(&::cuDevResourceGenerateDesc) devResourceGenerateDesc = nullptr;
+  decltype(&::cuGreenCtxCreate) greenCtxCreate = nullptr;
+  decltype(&::cuGreenCtxDestroy) greenCtxDestroy = nullptr;
+  decltype(&::cuCtxFromGreenCtx) ctxFromGreenCtx = nullptr;
+  decltype(&::cuGreenCtxStreamCreate) greenCtxStreamCreate = nullptr;
   // Empty when every function was found; otherwise why not (missing symbols, no driver).
   std::string missing;
 };

@@ -1,178 +1,19 @@
 #include "nvml.h"
 
-#include <dlfcn.h>
+#include <cstring>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
-#include <vector>
+#include "args.h"
 #include "async.h"
+#include "nvml_sampler.h"
+#include "nvml_snapshot.h"
 
 namespace gsm {
 namespace {
 
-// The few NVML declarations this file needs (nvml.h is not on every build machine).
-using nvmlReturn_t = int;
-using nvmlDevice_t = struct nvmlDevice_st*;
-struct nvmlMemory_t { unsigned long long total, free, used; };
-struct nvmlUtilization_t { unsigned int gpu, memory; };
-constexpr nvmlReturn_t kSuccess = 0;
-constexpr int kClockGraphics = 0, kClockSm = 1, kClockMem = 2;
-constexpr int kTemperatureGpu = 0;
-
-struct NvmlApi {
-  void* handle = nullptr;
-  std::string loadError;
-  nvmlReturn_t (*init)() = nullptr;
-  const char* (*errorString)(nvmlReturn_t) = nullptr;
-  nvmlReturn_t (*driverVersion)(char*, unsigned) = nullptr;
-  nvmlReturn_t (*cudaDriverVersion)(int*) = nullptr;
-  nvmlReturn_t (*deviceCount)(unsigned*) = nullptr;
-  nvmlReturn_t (*handleByIndex)(unsigned, nvmlDevice_t*) = nullptr;
-  nvmlReturn_t (*name)(nvmlDevice_t, char*, unsigned) = nullptr;
-  nvmlReturn_t (*uuid)(nvmlDevice_t, char*, unsigned) = nullptr;
-  nvmlReturn_t (*memory)(nvmlDevice_t, nvmlMemory_t*) = nullptr;
-  nvmlReturn_t (*clock)(nvmlDevice_t, int, unsigned*) = nullptr;
-  nvmlReturn_t (*maxClock)(nvmlDevice_t, int, unsigned*) = nullptr;
-  nvmlReturn_t (*computeMode)(nvmlDevice_t, int*) = nullptr;
-  nvmlReturn_t (*migMode)(nvmlDevice_t, unsigned*, unsigned*) = nullptr;
-  nvmlReturn_t (*persistence)(nvmlDevice_t, int*) = nullptr;
-  nvmlReturn_t (*temperature)(nvmlDevice_t, int, unsigned*) = nullptr;
-  nvmlReturn_t (*power)(nvmlDevice_t, unsigned*) = nullptr;
-  nvmlReturn_t (*utilization)(nvmlDevice_t, nvmlUtilization_t*) = nullptr;
-  nvmlReturn_t (*eventReasons)(nvmlDevice_t, unsigned long long*) = nullptr;
-  nvmlReturn_t initStatus = -1;
-};
-
-template <typename F>
-void bind(void* lib, F& fn, const char* symbol) {
-  fn = reinterpret_cast<F>(dlsym(lib, symbol));
-}
-
-// Loads and initialises NVML once per process; later calls reuse it.
-NvmlApi& nvml() {
-  static NvmlApi api;
-  static std::once_flag once;
-  std::call_once(once, [] {
-    api.handle = dlopen("libnvidia-ml.so.1", RTLD_NOW | RTLD_LOCAL);
-    if (api.handle == nullptr) {
-      const char* e = dlerror();
-      api.loadError = std::string("libnvidia-ml.so.1 could not be loaded (") + (e ? e : "unknown") +
-                      "): no NVIDIA driver is installed here";
-      return;
-    }
-    bind(api.handle, api.init, "nvmlInit_v2");
-    bind(api.handle, api.errorString, "nvmlErrorString");
-    bind(api.handle, api.driverVersion, "nvmlSystemGetDriverVersion");
-    bind(api.handle, api.cudaDriverVersion, "nvmlSystemGetCudaDriverVersion_v2");
-    bind(api.handle, api.deviceCount, "nvmlDeviceGetCount_v2");
-    bind(api.handle, api.handleByIndex, "nvmlDeviceGetHandleByIndex_v2");
-    bind(api.handle, api.name, "nvmlDeviceGetName");
-    bind(api.handle, api.uuid, "nvmlDeviceGetUUID");
-    bind(api.handle, api.memory, "nvmlDeviceGetMemoryInfo");
-    bind(api.handle, api.clock, "nvmlDeviceGetClockInfo");
-    bind(api.handle, api.maxClock, "nvmlDeviceGetMaxClockInfo");
-    bind(api.handle, api.computeMode, "nvmlDeviceGetComputeMode");
-    bind(api.handle, api.migMode, "nvmlDeviceGetMigMode");
-    bind(api.handle, api.persistence, "nvmlDeviceGetPersistenceMode");
-    bind(api.handle, api.temperature, "nvmlDeviceGetTemperature");
-    bind(api.handle, api.power, "nvmlDeviceGetPowerUsage");
-    bind(api.handle, api.utilization, "nvmlDeviceGetUtilizationRates");
-    bind(api.handle, api.eventReasons, "nvmlDeviceGetCurrentClocksEventReasons");
-    if (api.eventReasons == nullptr) bind(api.handle, api.eventReasons, "nvmlDeviceGetCurrentClocksThrottleReasons");
-    if (api.init == nullptr || api.deviceCount == nullptr || api.handleByIndex == nullptr) {
-      api.loadError = "libnvidia-ml.so.1 lacks nvmlInit_v2/nvmlDeviceGetCount_v2: the driver is too old";
-      return;
-    }
-    api.initStatus = api.init();
-    if (api.initStatus != kSuccess) {
-      api.loadError = std::string("nvmlInit_v2 failed: ") +
-                      (api.errorString ? api.errorString(api.initStatus) : std::to_string(api.initStatus));
-    }
-  });
-  return api;
-}
-
-struct DeviceState {
-  unsigned index = 0;
-  std::string name, uuid;
-  std::optional<unsigned long long> memTotal, memUsed;
-  std::optional<unsigned> smClock, memClock, graphicsClock, maxSmClock, maxMemClock, temperature, powerMw;
-  std::optional<unsigned> utilGpu, utilMemory;
-  std::optional<int> computeMode, persistence;
-  std::optional<unsigned> migCurrent, migPending;
-  std::optional<unsigned long long> eventReasons;
-};
-
-struct Snapshot {
-  bool available = false;
-  std::string reason;
-  std::string driverVersion;
-  std::optional<int> cudaDriverVersion;
-  std::vector<DeviceState> devices;
-};
-
-
-void take(Snapshot& s) {
-  NvmlApi& api = nvml();
-  if (!api.loadError.empty()) {
-    s.reason = api.loadError;
-    return;
-  }
-  char buf[128] = {0};
-  if (api.driverVersion && api.driverVersion(buf, sizeof buf) == kSuccess) s.driverVersion = buf;
-  int cudaVersion = 0;
-  if (api.cudaDriverVersion && api.cudaDriverVersion(&cudaVersion) == kSuccess) s.cudaDriverVersion = cudaVersion;
-  unsigned count = 0;
-  if (api.deviceCount(&count) != kSuccess) {
-    s.reason = "nvmlDeviceGetCount_v2 failed";
-    return;
-  }
-  for (unsigned i = 0; i < count; ++i) {
-    nvmlDevice_t dev = nullptr;
-    if (api.handleByIndex(i, &dev) != kSuccess) continue;
-    DeviceState d;
-    d.index = i;
-    if (api.name && api.name(dev, buf, sizeof buf) == kSuccess) d.name = buf;
-    if (api.uuid && api.uuid(dev, buf, sizeof buf) == kSuccess) d.uuid = buf;
-    nvmlMemory_t mem{};
-    if (api.memory && api.memory(dev, &mem) == kSuccess) {
-      d.memTotal = mem.total;
-      d.memUsed = mem.used;
-    }
-    unsigned v = 0;
-    auto clockOf = [&](decltype(api.clock) fn, int type, std::optional<unsigned>& out) {
-      if (fn && fn(dev, type, &v) == kSuccess) out = v;
-    };
-    clockOf(api.clock, kClockSm, d.smClock);
-    clockOf(api.clock, kClockMem, d.memClock);
-    clockOf(api.clock, kClockGraphics, d.graphicsClock);
-    clockOf(api.maxClock, kClockSm, d.maxSmClock);
-    clockOf(api.maxClock, kClockMem, d.maxMemClock);
-    if (api.temperature && api.temperature(dev, kTemperatureGpu, &v) == kSuccess) d.temperature = v;
-    if (api.power && api.power(dev, &v) == kSuccess) d.powerMw = v;
-    nvmlUtilization_t util{};
-    if (api.utilization && api.utilization(dev, &util) == kSuccess) {
-      d.utilGpu = util.gpu;
-      d.utilMemory = util.memory;
-    }
-    int mode = 0;
-    if (api.computeMode && api.computeMode(dev, &mode) == kSuccess) d.computeMode = mode;
-    if (api.persistence && api.persistence(dev, &mode) == kSuccess) d.persistence = mode;
-    unsigned current = 0, pending = 0;
-    if (api.migMode && api.migMode(dev, &current, &pending) == kSuccess) {
-      d.migCurrent = current;
-      d.migPending = pending;
-    }
-    unsigned long long reasons = 0;
-    if (api.eventReasons && api.eventReasons(dev, &reasons) == kSuccess) d.eventReasons = reasons;
-    s.devices.push_back(d);
-  }
-  s.available = true;
-}
-
 const char* computeModeName(int mode) {
-  switch (mode) {
+  switch (mode) {  // nvmlComputeMode_t
     case 0: return "default";
     case 1: return "exclusive-thread";
     case 2: return "prohibited";
@@ -186,9 +27,77 @@ void setIf(Napi::Object& o, const char* key, const std::optional<T>& v, double s
   if (v.has_value()) o.Set(key, Napi::Number::New(o.Env(), static_cast<double>(*v) * scale));
 }
 
-Napi::Value NvmlSnapshot(const Napi::CallbackInfo& info) {
+Napi::Object eccToJs(Napi::Env env, const EccCounts& c) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("corrected", static_cast<double>(c.corrected));
+  o.Set("uncorrected", static_cast<double>(c.uncorrected));
+  return o;
+}
+
+Napi::Array processesToJs(Napi::Env env, const std::vector<ProcessUse>& list) {
+  Napi::Array out = Napi::Array::New(env, list.size());
+  for (size_t i = 0; i < list.size(); ++i) {
+    const ProcessUse& p = list[i];
+    Napi::Object x = Napi::Object::New(env);
+    x.Set("pid", p.pid);
+    if (!p.name.empty()) x.Set("name", p.name);
+    setIf(x, "usedMemoryBytes", p.usedBytes);
+    setIf(x, "gpuInstanceId", p.gpuInstanceId);
+    setIf(x, "computeInstanceId", p.computeInstanceId);
+    x.Set("mps", p.mps);
+    out.Set(static_cast<uint32_t>(i), x);
+  }
+  return out;
+}
+
+Napi::Object deviceToJs(Napi::Env env, const DeviceState& d) {
+  Napi::Object x = Napi::Object::New(env);
+  x.Set("index", d.index);
+  x.Set("name", d.name);
+  x.Set("uuid", d.uuid);
+  setIf(x, "memoryTotalBytes", d.memTotal);
+  setIf(x, "memoryUsedBytes", d.memUsed);
+  setIf(x, "smClockMHz", d.smClock);
+  setIf(x, "memClockMHz", d.memClock);
+  setIf(x, "graphicsClockMHz", d.graphicsClock);
+  setIf(x, "maxSmClockMHz", d.maxSmClock);
+  setIf(x, "maxMemClockMHz", d.maxMemClock);
+  setIf(x, "temperatureC", d.temperature);
+  setIf(x, "powerW", d.powerMw, 1e-3);
+  setIf(x, "powerLimitW", d.powerLimitMw, 1e-3);
+  setIf(x, "energyJ", d.energyMj, 1e-3);
+  setIf(x, "utilizationGpuPct", d.utilGpu);
+  setIf(x, "utilizationMemoryPct", d.utilMemory);
+  if (d.computeMode) x.Set("computeMode", computeModeName(*d.computeMode));
+  if (d.persistence) x.Set("persistenceMode", *d.persistence == 1);
+  if (d.migCurrent) x.Set("migEnabled", *d.migCurrent == 1);
+  if (d.migPending) x.Set("migPendingEnabled", *d.migPending == 1);
+  setIf(x, "clocksEventReasons", d.eventReasons);
+  if (d.eccEnabled) x.Set("eccEnabled", *d.eccEnabled);
+  if (d.ecc) x.Set("eccErrors", eccToJs(env, *d.ecc));
+  if (d.gpmSupported) x.Set("gpmSupported", *d.gpmSupported);
+  if (d.processes) x.Set("processes", processesToJs(env, *d.processes));
+  else if (!d.processesReason.empty()) x.Set("processesReason", d.processesReason);
+  if (!d.migDevices.empty()) {
+    Napi::Array migs = Napi::Array::New(env, d.migDevices.size());
+    for (size_t m = 0; m < d.migDevices.size(); ++m) {
+      const MigDeviceState& md = d.migDevices[m];
+      Napi::Object y = Napi::Object::New(env);
+      y.Set("index", md.index);
+      y.Set("uuid", md.uuid);
+      setIf(y, "gpuInstanceId", md.gpuInstanceId);
+      setIf(y, "memoryTotalBytes", md.memTotal);
+      setIf(y, "memoryUsedBytes", md.memUsed);
+      migs.Set(static_cast<uint32_t>(m), y);
+    }
+    x.Set("migDevices", migs);
+  }
+  return x;
+}
+
+Napi::Value NvmlSnapshotFn(const Napi::CallbackInfo& info) {
   auto snap = std::make_shared<Snapshot>();
-  return PromiseWorker::Start(info.Env(), [snap]() { take(*snap); },
+  return PromiseWorker::Start(info.Env(), [snap]() { takeSnapshot(*snap); },
                               [snap](Napi::Env env) -> Napi::Value {
                                 Napi::Object o = Napi::Object::New(env);
                                 o.Set("available", snap->available);
@@ -197,38 +106,180 @@ Napi::Value NvmlSnapshot(const Napi::CallbackInfo& info) {
                                 setIf(o, "cudaDriverVersion", snap->cudaDriverVersion);
                                 Napi::Array list = Napi::Array::New(env, snap->devices.size());
                                 for (size_t i = 0; i < snap->devices.size(); ++i) {
-                                  const DeviceState& d = snap->devices[i];
-                                  Napi::Object x = Napi::Object::New(env);
-                                  x.Set("index", d.index);
-                                  x.Set("name", d.name);
-                                  x.Set("uuid", d.uuid);
-                                  setIf(x, "memoryTotalBytes", d.memTotal);
-                                  setIf(x, "memoryUsedBytes", d.memUsed);
-                                  setIf(x, "smClockMHz", d.smClock);
-                                  setIf(x, "memClockMHz", d.memClock);
-                                  setIf(x, "graphicsClockMHz", d.graphicsClock);
-                                  setIf(x, "maxSmClockMHz", d.maxSmClock);
-                                  setIf(x, "maxMemClockMHz", d.maxMemClock);
-                                  setIf(x, "temperatureC", d.temperature);
-                                  setIf(x, "powerW", d.powerMw, 1e-3);
-                                  setIf(x, "utilizationGpuPct", d.utilGpu);
-                                  setIf(x, "utilizationMemoryPct", d.utilMemory);
-                                  if (d.computeMode) x.Set("computeMode", computeModeName(*d.computeMode));
-                                  if (d.persistence) x.Set("persistenceMode", *d.persistence == 1);
-                                  if (d.migCurrent) x.Set("migEnabled", *d.migCurrent == 1);
-                                  if (d.migPending) x.Set("migPendingEnabled", *d.migPending == 1);
-                                  setIf(x, "clocksEventReasons", d.eventReasons);
-                                  list.Set(static_cast<uint32_t>(i), x);
+                                  list.Set(static_cast<uint32_t>(i), deviceToJs(env, snap->devices[i]));
                                 }
                                 o.Set("devices", list);
                                 return o;
                               });
 }
 
+Napi::Float64Array toArray(Napi::Env env, const std::vector<double>& v) {
+  Napi::Float64Array out = Napi::Float64Array::New(env, v.size());
+  if (!v.empty()) std::memcpy(out.Data(), v.data(), v.size() * sizeof(double));
+  return out;
+}
+
+Napi::Object columnsToJs(Napi::Env env, const std::vector<Column>& columns) {
+  Napi::Object o = Napi::Object::New(env);
+  for (const Column& c : columns) o.Set(c.name, toArray(env, c.values));
+  return o;
+}
+
+Napi::Object gpmToJs(Napi::Env env, const GpmSeries& g) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("available", g.available);
+  if (!g.reason.empty()) o.Set("reason", g.reason);
+  o.Set("startNs", toArray(env, g.startNs));
+  o.Set("endNs", toArray(env, g.endNs));
+  o.Set("metrics", columnsToJs(env, g.metrics));
+  return o;
+}
+
+Napi::Object seriesToJs(Napi::Env env, const NvmlSeries& s) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("device", s.device);
+  o.Set("name", s.name);
+  o.Set("uuid", s.uuid);
+  o.Set("periodMs", s.periodMs);
+  o.Set("startNs", Napi::BigInt::New(env, s.startNs));
+  o.Set("endNs", Napi::BigInt::New(env, s.endNs));
+  o.Set("lateSamples", static_cast<double>(s.lateSamples));
+  o.Set("tNs", toArray(env, s.tNs));
+  o.Set("columns", columnsToJs(env, s.columns));
+  o.Set("gpm", gpmToJs(env, s.gpm));
+  Napi::Array mig = Napi::Array::New(env, s.migGpm.size());
+  for (size_t i = 0; i < s.migGpm.size(); ++i) {
+    Napi::Object m = gpmToJs(env, s.migGpm[i].series);
+    m.Set("gpuInstanceId", s.migGpm[i].gpuInstanceId);
+    mig.Set(static_cast<uint32_t>(i), m);
+  }
+  o.Set("migGpm", mig);
+  Napi::Object events = Napi::Object::New(env);
+  events.Set("available", s.eventsAvailable);
+  if (!s.eventsReason.empty()) events.Set("reason", s.eventsReason);
+  Napi::Array list = Napi::Array::New(env, s.events.size());
+  for (size_t i = 0; i < s.events.size(); ++i) {
+    const NvmlEvent& e = s.events[i];
+    Napi::Object x = Napi::Object::New(env);
+    x.Set("tNs", e.tNs);
+    x.Set("type", static_cast<double>(e.type));
+    x.Set("data", static_cast<double>(e.data));
+    setIf(x, "gpuInstanceId", e.gpuInstanceId);
+    setIf(x, "computeInstanceId", e.computeInstanceId);
+    list.Set(static_cast<uint32_t>(i), x);
+  }
+  events.Set("list", list);
+  o.Set("events", events);
+  Napi::Object ecc = Napi::Object::New(env);
+  if (s.eccBefore) ecc.Set("before", eccToJs(env, *s.eccBefore));
+  if (s.eccAfter) ecc.Set("after", eccToJs(env, *s.eccAfter));
+  if (!s.eccReason.empty()) ecc.Set("reason", s.eccReason);
+  o.Set("ecc", ecc);
+  Napi::Object procs = Napi::Object::New(env);
+  procs.Set("available", s.processesAvailable);
+  if (!s.processesReason.empty()) procs.Set("reason", s.processesReason);
+  Napi::Array plist = Napi::Array::New(env, s.processes.size());
+  for (size_t i = 0; i < s.processes.size(); ++i) {
+    const ProcessSeen& p = s.processes[i];
+    Napi::Object x = Napi::Object::New(env);
+    x.Set("pid", p.pid);
+    if (!p.name.empty()) x.Set("name", p.name);
+    x.Set("mps", p.mps);
+    setIf(x, "maxUsedMemoryBytes", p.maxUsedBytes);
+    setIf(x, "lastUsedMemoryBytes", p.lastUsedBytes);
+    setIf(x, "gpuInstanceId", p.gpuInstanceId);
+    x.Set("firstSeenNs", p.firstSeenNs);
+    x.Set("lastSeenNs", p.lastSeenNs);
+    plist.Set(static_cast<uint32_t>(i), x);
+  }
+  procs.Set("list", plist);
+  o.Set("processes", procs);
+  Napi::Array errors = Napi::Array::New(env, s.errors.size());
+  for (size_t i = 0; i < s.errors.size(); ++i) errors.Set(static_cast<uint32_t>(i), s.errors[i]);
+  o.Set("errors", errors);
+  return o;
+}
+
+bool boolField(const Napi::Object& obj, const char* key, bool fallback) {
+  Napi::Value v = obj.Get(key);
+  if (v.IsUndefined()) return fallback;
+  if (!v.IsBoolean()) throw Napi::TypeError::New(obj.Env(), std::string("expected a boolean for ") + key);
+  return v.As<Napi::Boolean>().Value();
+}
+
+class SamplerObject : public Napi::ObjectWrap<SamplerObject> {
+ public:
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "NvmlSampler",
+                       {InstanceMethod("start", &SamplerObject::Start),
+                        InstanceMethod("stop", &SamplerObject::Stop),
+                        InstanceMethod("latest", &SamplerObject::Latest)});
+  }
+
+  explicit SamplerObject(const Napi::CallbackInfo& info) : Napi::ObjectWrap<SamplerObject>(info) {
+    Napi::Object o = objectArg(info, 0, "the NVML sampler options");
+    NvmlSamplerConfig c;
+    c.device = static_cast<unsigned>(intField(o, "device", 0, 1023));
+    c.periodMs = static_cast<unsigned>(intField(o, "periodMs", 1, 3600000));
+    c.gpm = boolField(o, "gpm", true);
+    c.retain = boolField(o, "retain", true);
+    Napi::Value gpmPeriod = o.Get("gpmPeriodMs");
+    if (!gpmPeriod.IsUndefined()) c.gpmPeriodMs = static_cast<unsigned>(intField(o, "gpmPeriodMs", 1, 3600000));
+    sampler_ = std::make_shared<NvmlSampler>(c);
+  }
+
+ private:
+  Napi::Value Start(const Napi::CallbackInfo& info) {
+    if (busy_) throw toJsError(info.Env(), FailureInfo{"ERR_STATE", "the NVML sampler is stopping", "", ""});
+    try {
+      sampler_->start();
+    } catch (const NativeFailure& failure) {
+      throw toJsError(info.Env(), failure.info());
+    }
+    return info.Env().Undefined();
+  }
+
+  Napi::Value Stop(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (busy_ || !sampler_->running()) {
+      auto deferred = Napi::Promise::Deferred::New(env);
+      deferred.Reject(toJsError(env, FailureInfo{"ERR_STATE", busy_ ? "the NVML sampler is already stopping" : "the NVML sampler is not running", "", ""}).Value());
+      return deferred.Promise();
+    }
+    busy_ = true;
+    auto ref = std::make_shared<Napi::ObjectReference>(Napi::Persistent(Value()));
+    auto sampler = sampler_;
+    auto out = std::make_shared<NvmlSeries>();
+    return PromiseWorker::Start(
+        env, [sampler, out]() { *out = sampler->stop(); },
+        [out](Napi::Env env) -> Napi::Value { return seriesToJs(env, *out); },
+        [this, ref]() { busy_ = false; });
+  }
+
+  Napi::Value Latest(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    const NvmlLatest l = sampler_->latest();
+    if (!l.valid) return env.Null();
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("tNs", l.tNs);
+    Napi::Object fields = Napi::Object::New(env);
+    for (const auto& [k, v] : l.fields) fields.Set(k, v);
+    o.Set("fields", fields);
+    Napi::Object gpm = Napi::Object::New(env);
+    for (const auto& [k, v] : l.gpm) gpm.Set(k, v);
+    o.Set("gpm", gpm);
+    return o;
+  }
+
+  std::shared_ptr<NvmlSampler> sampler_;
+  bool busy_ = false;
+};
+
 }  // namespace
 
 void registerNvml(Napi::Env env, Napi::Object exports) {
-  exports.Set("nvmlSnapshot", Napi::Function::New(env, NvmlSnapshot, "nvmlSnapshot"));
+  exports.Set("nvmlSnapshot", Napi::Function::New(env, NvmlSnapshotFn, "nvmlSnapshot"));
+  exports.Set("NvmlSampler", SamplerObject::Define(env));
 }
 
 }  // namespace gsm

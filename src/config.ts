@@ -55,6 +55,12 @@ export interface RunOptions {
   priority?: string | Priority[];
   /** green: SMs per client ("64,64"); the device rounds each up to its granularity (default: equal split). */
   smSplit?: string | number[];
+  /** NVML sampling period in ms during the shared phase (default 50; 0: no sampling). */
+  sampleMs?: number | string;
+  /** Record every kernel of each client with CUPTI (default false). */
+  cupti?: boolean;
+  /** CUPTI PM sampling of SM activity, device-wide, from the orchestrator process (default false). */
+  pmSampling?: boolean;
 }
 
 export interface RunConfig {
@@ -79,6 +85,8 @@ export interface RunConfig {
   priorities?: Priority[];
   /** green only: requested SMs, one per client. */
   smSplit?: number[];
+  /** What is observed besides the clients' own records. */
+  observe: { sampleMs: number; cupti: boolean; pmSampling: boolean };
 }
 
 export const DEFAULTS = {
@@ -253,6 +261,13 @@ export function resolveRunConfig(options: RunOptions): RunConfig {
   const traceRecords = integer('--trace-records', options.traceRecords ?? DEFAULTS.traceRecords, 0, 500_000_000);
   const seed = options.seed === undefined ? randomInt(1, 2 ** 47) : integer('--seed', options.seed, 0, Number.MAX_SAFE_INTEGER);
   const modeOptions = resolveModeOptions(options, procs);
+  const sampleMs = integer('--sample-ms', options.sampleMs ?? 50, 0, 10_000);
+  for (const [option, value] of [['--cupti', options.cupti], ['--pm-sampling', options.pmSampling]] as const) {
+    if (value !== undefined && typeof value !== 'boolean') throw new OptionError(option, 'true or false', value);
+  }
+  if (options.pmSampling && modeOptions.mode !== 'timeslice') {
+    throw new OptionError('--pm-sampling', '--pm-sampling only with --mode timeslice (it needs a CUDA context in the measuring process)', modeOptions.mode);
+  }
   return {
     kernel,
     procs,
@@ -269,6 +284,7 @@ export function resolveRunConfig(options: RunOptions): RunConfig {
     traceRecords,
     seed,
     ...modeOptions,
+    observe: { sampleMs, cupti: options.cupti ?? false, pmSampling: options.pmSampling ?? false },
   };
 }
 

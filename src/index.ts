@@ -33,3 +33,5 @@ import { runSweep, type SweepControls } from './sweep/runner.js';
 export function sweep(options: SweepOptions, controls: SweepControls) {
   return runSweep(planSweep(options), controls);
 }
+// observe: NVML/GPM sampler, CUPTI kernel activity and PM sampling around a measured phase
+export * from './observe/index.js';

@@ -3,7 +3,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { LoopConfig, WorkloadSpec } from './binding/contract.js';
+import type { LoopConfig, NativeBinding, WorkloadSpec } from './binding/contract.js';
 import { probeGapCapacity, type RunConfig } from './config.js';
 import { phaseOccupancy, type Occupancy } from './metrics/occupancy.js';
 import { distribution, durationSummaries } from './metrics/stats.js';
@@ -12,6 +12,8 @@ import { detectSwitches, switchSummaries, type ClientTrace, type SwitchAnalysis 
 import { readIntervals } from './metrics/traces.js';
 import type { ClientOutcome, ClientStatus, OrchestratorEvent, Outcome, WorkerSpec } from './orchestrator/orchestrator.js';
 import { runClients } from './orchestrator/orchestrator.js';
+import type { KernelActivity } from './observe/cupti.js';
+import { startDeviceObservers, type DeviceObservation, type DeviceObservers } from './observe/observers.js';
 
 export interface ClientReport {
   client: number;
@@ -28,6 +30,8 @@ export interface ClientReport {
   summaries: Summary[];
   tracedLaunches: number;
   gapsObserved: number;
+  /** CUPTI's record of the client's kernels (with --cupti, one client per process). */
+  kernelActivity?: KernelActivity;
   /** SMs the client could use (its green context's, or the device's). */
   smsAvailable?: number;
   /** The priority its stream got. */
@@ -45,6 +49,8 @@ export interface PhaseResult {
   clients: ClientReport[];
   aggregate: Summary[];
   switches: SwitchAnalysis;
+  /** What the device did meanwhile (NVML, GPM, PM sampling), over the clients' measured window. */
+  observation?: DeviceObservation;
   /** SM occupancy from the CTA traces over the switch analysis's window (absent when none was traced, and under MIG). */
   occupancy?: Occupancy;
 }
@@ -57,6 +63,10 @@ export interface PhaseOptions {
   clientModule?: string;
   signal?: AbortSignal;
   onEvent?: (event: OrchestratorEvent) => void;
+  /** Device observers around the measurement (real runs only: they need the addon). */
+  observe?: { binding: NativeBinding; device: number; sampleMs: number; pmSampling: boolean };
+  /** Ask the clients to record their kernels with CUPTI. */
+  kernelActivity?: boolean;
 }
 
 /** Floating-point operations of one launch (gemm only). */
@@ -136,6 +146,7 @@ function report(config: RunConfig, o: ClientOutcome, earliestStart: bigint | und
     if (o.stderr) out.stderr = o.stderr;
     if (o.error) out.error = o.error;
   }
+  if (r?.kernelActivity) out.kernelActivity = r.kernelActivity;
   if (r && earliestStart !== undefined) out.startOffsetNs = Number(BigInt(r.startNs) - earliestStart);
   return out;
 }
@@ -195,6 +206,19 @@ export async function runPhase(options: PhaseOptions): Promise<PhaseResult> {
   const workDir = await mkdtemp(join(tmpdir(), 'gpushare-micro-'));
   try {
     const orchestrated: Parameters<typeof runClients>[0] = { workers, workDir };
+    let observers: DeviceObservers | undefined;
+    const observe = options.observe;
+    if (observe && (observe.sampleMs > 0 || observe.pmSampling)) {
+      orchestrated.beforeGo = async () => {
+        observers = await startDeviceObservers({
+          binding: observe.binding,
+          device: observe.device,
+          periodMs: Math.max(observe.sampleMs, 1),
+          pmSampling: observe.pmSampling,
+        });
+      };
+    }
+    if (options.kernelActivity) orchestrated.kernelActivity = true;
     if (options.clientModule) orchestrated.clientModule = options.clientModule;
     if (options.signal) orchestrated.signal = options.signal;
     if (options.onEvent) orchestrated.onEvent = options.onEvent;
@@ -202,6 +226,9 @@ export async function runPhase(options: PhaseOptions): Promise<PhaseResult> {
 
     const starts = outcome.clients.flatMap((c) => (c.result ? [BigInt(c.result.startNs)] : []));
     const earliest = starts.length > 0 ? starts.reduce((a, b) => (a < b ? a : b)) : undefined;
+    const ends = outcome.clients.flatMap((c) => (c.result ? [BigInt(c.result.endNs)] : []));
+    const latest = ends.length > 0 ? ends.reduce((a, b) => (a > b ? a : b)) : undefined;
+    const observation = await observers?.stop(earliest !== undefined && latest !== undefined ? { fromHostNs: earliest, toHostNs: latest } : undefined);
     const reports = outcome.clients.map((c) => report(config, c, earliest));
     const traces = await loadTraces(outcome);
     const result: PhaseResult = {
@@ -223,6 +250,7 @@ export async function runPhase(options: PhaseOptions): Promise<PhaseResult> {
       for (const c of reports) c.summaries.push(...(occupancy.clients.get(c.client) ?? []));
     }
     if (outcome.reason) result.reason = outcome.reason;
+    if (observation) result.observation = observation;
     return result;
   } finally {
     await rm(workDir, { recursive: true, force: true });

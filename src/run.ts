@@ -126,10 +126,14 @@ async function prepare(config: RunConfig, controls: RunControls): Promise<Prepar
   const loop = (client: number) => loopConfig(config, client, smCount);
   const phase = async (label: PhaseResult['label'], workers: Parameters<typeof runPhase>[0]['workers']) => {
     controls.onProgress?.({ type: 'phase', label, procs: workers.reduce((n, w) => n + w.clients.length, 0) });
+    // The device is observed in both phases, so what it did alone and shared can be compared.
+    const observed = binding !== undefined;
     return runPhase({
       config,
       label,
       workers,
+      ...(observed ? { observe: { binding, device: config.device, sampleMs: config.observe.sampleMs, pmSampling: config.observe.pmSampling } } : {}),
+      ...(config.observe.cupti ? { kernelActivity: true } : {}),
       ...(controls.clientModule ? { clientModule: controls.clientModule } : {}),
       ...(controls.signal ? { signal: controls.signal } : {}),
       onEvent: (event) => controls.onProgress?.({ phase: label, ...event }),
@@ -141,7 +145,7 @@ async function prepare(config: RunConfig, controls: RunControls): Promise<Prepar
 /** The kernel alone, as the mode's baseline runs it (a sweep measures it once for many points). */
 export async function measureBaseline(config: RunConfig, controls: RunControls = {}): Promise<PhaseResult> {
   const { ctx, loop, phase } = await prepare(config, controls);
-  return phase('baseline', [sharingMode(config.mode).solo(ctx, loop(0))]);
+  return phase('baseline', [await sharingMode(config.mode).solo(ctx, loop(0))]);
 }
 
 /** Runs an already validated configuration. */
@@ -154,7 +158,7 @@ export async function measure(config: RunConfig, controls: RunControls = {}): Pr
   // The baseline runs before the mode is set up, so nothing of the mode (an idle MPS server, say) is
   // on the GPU while the kernel runs alone.
   if (config.baseline) {
-    baseline = controls.baseline ?? (await phase('baseline', [mode.solo(ctx, loop(0))]));
+    baseline = controls.baseline ?? (await phase('baseline', [await mode.solo(ctx, loop(0))]));
     if (controls.signal?.aborted) throw new CancelledError('cancelled during the solo baseline');
   }
   try {

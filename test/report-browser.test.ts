@@ -15,7 +15,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildReport } from '../src/report/html/build.js';
 import { loadReportInputs } from '../src/report/inputs.js';
-import { standInRun, writeResult, writeSweep } from './fixtures/report-inputs.js';
+import { standInRun, withObservation, writeResult, writeSweep } from './fixtures/report-inputs.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
@@ -71,7 +71,7 @@ describe.skipIf(!hasChromium)('the report in headless Chromium', () => {
     const { chromium } = await import('playwright-core');
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
     dir = await mkdtemp(join(tmpdir(), 'gpushare-report-browser-'));
-    const p2 = await writeResult(dir, 'p2.json', await standInRun(2));
+    const p2 = await writeResult(dir, 'p2.json', withObservation(await standInRun(2)));
     const p3 = await writeResult(dir, 'p3.json', await standInRun(3));
     const sweep = await writeSweep(join(dir, 'sweep'));
     const inputs: Record<string, string[]> = { single: [p2], comparison: [p2, p3], sweep: [sweep] };
@@ -86,8 +86,8 @@ describe.skipIf(!hasChromium)('the report in headless Chromium', () => {
   });
 
   it.each([
-    ['single', ['timeline', 'share', 'gaps', 'slices', 'latency']],
-    ['comparison', ['timeline', 'timeline', 'share', 'share', 'gaps', 'gaps', 'slices', 'slices', 'latency', 'latency']],
+    ['single', ['timeline', 'share', 'gaps', 'slices', 'latency', 'series:shared.observation.nvml.series', 'series:shared.observation.nvml.series.gpm']],
+    ['comparison', ['timeline', 'timeline', 'share', 'share', 'gaps', 'gaps', 'slices', 'slices', 'latency', 'latency', 'series:shared.observation.nvml.series', 'series:shared.observation.nvml.series.gpm']],
     ['sweep', ['sweep:gemm 256 · saturating', 'timeline', 'share', 'timeline', 'share', 'timeline', 'share']],
   ])('%s: every chart rendered, no console error, no request but the page itself', async (name, expected) => {
     const file = reports[name]!;

@@ -15,7 +15,7 @@ import { validateRunResult } from '../src/report/schema.js';
 import { sweepSummaryJsonSchema } from '../src/report/sweep-schema.js';
 import { formatRunResult } from '../src/report/table.js';
 import type { RunResult } from '../src/run.js';
-import { standInRun, writeResult, writeSweep } from './fixtures/report-inputs.js';
+import { standInRun, withObservation, writeResult, writeSweep } from './fixtures/report-inputs.js';
 
 const cli = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
 const recorded = fileURLToPath(new URL('../docs/results/2026-11-29-h200-timeslice/gemm-p4.json', import.meta.url));
@@ -148,24 +148,20 @@ describe('the HTML report', () => {
   it('of one run: timeline, share, histograms, latency CDF; says what is missing; loads nothing', async () => {
     const html = await buildReport(await loadReportInputs([twoFile]));
     expect(charts(html)).toEqual(['timeline', 'share', 'gaps', 'slices', 'latency']);
-    expect(html).toContain('No NVML/GPM time series in this result');
+    expect(html).toContain('No device observation in this result');
     for (const c of ['solo', 'client 0', 'client 1', 'idle']) expect(html).toContain(`>${c}</text>`);
     expect(html).not.toMatch(/<script|<link|<img|<iframe|url\(/i);
     expect(html).not.toMatch(/(src|href)\s*=\s*["']?(https?:|\/\/)/i);
     expect(html).toContain("default-src 'none'");
   });
 
-  it('draws every numeric series under observation.series', async () => {
-    const raw = JSON.parse(await readFile(twoFile, 'utf8')) as Record<string, unknown>;
-    const t = Array.from({ length: 50 }, (_, i) => i * 50e6);
-    raw.observation = { series: { nvml: { tNs: t, powerW: t.map((_, i) => 100 + i), smClockMHz: t.map(() => 1980), label: 'not a series' }, gpm: { tNs: t, smActivity: t.map((_, i) => (i % 10) / 10) } } };
-    const file = join(dir, 'observed.json');
-    await writeFile(file, JSON.stringify(raw));
+  it('lists the device observation and draws its NVML and GPM series', async () => {
+    const file = await writeResult(dir, 'observed.json', withObservation(two));
     const html = await buildReport(await loadReportInputs([file]));
-    expect(charts(html)).toContain('series:observation.series.nvml');
-    expect(charts(html)).toContain('series:observation.series.gpm');
-    expect(html).toContain('powerW, smClockMHz');
-    expect(html).not.toContain('No NVML/GPM time series');
+    expect(charts(html)).toEqual(['timeline', 'share', 'gaps', 'slices', 'latency', 'series:shared.observation.nvml.series', 'series:shared.observation.nvml.series.gpm']);
+    expect(html).toContain('utilizationGpuPct, powerW, smClockMHz; 40 samples');
+    expect(html).toContain('smActivityPct; 40 samples');
+    expect(html).not.toContain('No device observation in this result');
   });
 
   it('of two runs: headline figures side by side and each block paired', async () => {
@@ -197,7 +193,7 @@ describe('the HTML report', () => {
     const html = await buildReport(await loadReportInputs([recorded]));
     expect(charts(html)).toEqual(['gaps', 'slices', 'latency']);
     expect(html).toContain('No SM occupancy in this result');
-    expect(html).toContain('No NVML/GPM time series in this result');
+    expect(html).toContain('No device observation in this result');
     expect(html).toContain('2,191 switches');
   });
 });

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { detectSwitches, switchSummaries, type ClientTrace } from '../src/metrics/switches.js';
+import { detectSwitches, MAX_LISTED, switchSummaries, type ClientTrace } from '../src/metrics/switches.js';
 import { pick } from '../src/metrics/summary.js';
 
 const US = 1_000;
@@ -259,7 +259,9 @@ describe('switchSummaries', () => {
       'switchGap.p99',
       'switchGap.max',
       'switch.overhead',
+      'coRunning',
     ]);
+    expect(pick(list, 'coRunning')!.value).toBeLessThan(0.05);
     expect(pick(list, 'switch.count')).toMatchObject({ hint: 'count', value: 9 });
     expect(pick(list, 'switch.perSecond')).toMatchObject({ hint: 'rate', unit: 'switch/s', value: a.perSecond });
     expect(pick(list, 'slice.p50')).toMatchObject({ name: 'time slice p50', hint: 'duration', value: a.slice!.p50 });
@@ -272,9 +274,17 @@ describe('switchSummaries', () => {
   });
 
   it('omits distributions that are undefined', () => {
+    const a = new TraceBuilder(0).addCta(0, 10, 0);
+    const b = new TraceBuilder(1).addCta(20, 30, 0);
+    const list = switchSummaries(detectSwitches([a.build(0, 30), b.build(0, 30)]));
+    expect(list.map((x) => x.tag)).toEqual(['switch.count', 'switch.perSecond', 'switchGap.p50', 'switchGap.p99', 'switchGap.max', 'switch.overhead', 'coRunning']);
+  });
+
+  it('says nothing about switches for a single client', () => {
     const b = new TraceBuilder(0).addCta(0, 10, 0);
-    const list = switchSummaries(detectSwitches([b.build(0, 10)]));
-    expect(list.map((x) => x.tag)).toEqual(['switch.count', 'switch.perSecond', 'switch.overhead']);
+    const a = detectSwitches([b.build(0, 10)]);
+    expect(a.kind).toBe('single');
+    expect(switchSummaries(a)).toEqual([]);
   });
 });
 
@@ -337,16 +347,37 @@ describe('detectSwitches: performance', () => {
     expect(elapsed).toBeLessThan(3000);
   });
 
-  it('stays linear when concurrent clients interleave instant by instant', () => {
-    // Worst case for the output size: nearly every instant is its own slice and a switch, so the cost is
-    // dominated by allocating the slice and switch objects. 4 clients × 250k instants → ~750k switches.
+  it('stays linear when concurrent clients interleave instant by instant, and calls them concurrent', () => {
+    // Worst case for the merge: nearly every instant is its own run. 4 clients × 250k instants at
+    // random over 1 s: every 10 µs bin holds several clients, so there are no turns to report.
     const random = rng(2);
     const traces = Array.from({ length: 4 }, (_, c) => ctaTrace(c, 125_000, () => random() * 1e9, random));
     const t0 = performance.now();
     const a = detectSwitches(traces);
     const elapsed = performance.now() - t0;
-    expect(a.count).toBeGreaterThan(700_000);
-    expect(a.overlapCount).toBeGreaterThan(100_000);
+    expect(a.kind).toBe('concurrent');
+    expect(a.coRunningFraction).toBeGreaterThan(0.9);
+    expect(a.count).toBe(0);
+    expect(a.switches).toEqual([]);
+    expect(switchSummaries(a).map((s) => s.tag)).toEqual(['coRunning']);
     expect(elapsed).toBeLessThan(3000);
+  });
+
+  it('keeps at most MAX_LISTED switches in the result, counting all of them', () => {
+    // Turns of 20 instants each: 2 clients × 30k slices → 60k switches.
+    const a = new TraceBuilder(0);
+    const b = new TraceBuilder(1);
+    for (let i = 0; i < 30_000; i++) {
+      const t = i * 2 * 1000 * US;
+      for (let k = 0; k < 10; k++) a.addCta(t + k * 40 * US, t + k * 40 * US + 20 * US, 0);
+      for (let k = 0; k < 10; k++) b.addCta(t + 1000 * US + k * 40 * US, t + 1000 * US + k * 40 * US + 20 * US, 1);
+    }
+    const end = 30_000 * 2 * 1000 * US;
+    const r = detectSwitches([a.build(0, end), b.build(0, end)]);
+    expect(r.kind).toBe('timeslicing');
+    expect(r.count).toBe(59_999);
+    expect(r.switches).toHaveLength(MAX_LISTED);
+    expect(r.slices).toHaveLength(MAX_LISTED);
+    expect(r.gap!.count).toBe(59_999);
   });
 });

@@ -72,6 +72,22 @@ export interface NvmlDevice {
   migPendingEnabled?: boolean;
   /** nvmlDeviceGetCurrentClocksEventReasons bit mask. */
   clocksEventReasons?: number;
+  // ---- observe: what a live monitor needs (absent where the device does not report it) ----
+  /** Enforced power limit. */
+  powerLimitW?: number;
+  /** Energy used since the driver loaded (nvmlDeviceGetTotalEnergyConsumption). */
+  energyJ?: number;
+  eccEnabled?: boolean;
+  /** Volatile ECC error counts (since the driver loaded); where ECC is on. */
+  eccErrors?: EccCounts;
+  /** nvmlGpmQueryDeviceSupport; absent when the driver's NVML has no GPM. */
+  gpmSupported?: boolean;
+  /** Compute processes on the device (MPS clients marked); absent when NVML cannot list them. */
+  processes?: NvmlProcess[];
+  /** Why `processes` is absent. */
+  processesReason?: string;
+  /** MIG devices, where MIG is on. */
+  migDevices?: NvmlMigDevice[];
 }
 
 export interface NvmlSnapshot {
@@ -217,6 +233,234 @@ export interface HostTensor {
   values: Float32Array;
 }
 
+// ---- observe: NVML sampler, CUPTI kernel activity, CUPTI PM sampling ----
+
+export interface EccCounts {
+  corrected: number;
+  uncorrected: number;
+}
+
+export interface NvmlProcess {
+  pid: number;
+  /** nvmlSystemGetProcessName (may be a path); absent when NVML cannot tell. */
+  name?: string;
+  usedMemoryBytes?: number;
+  gpuInstanceId?: number;
+  computeInstanceId?: number;
+  /** Listed as a client of an MPS server. */
+  mps: boolean;
+}
+
+export interface NvmlMigDevice {
+  index: number;
+  uuid: string;
+  gpuInstanceId?: number;
+  memoryTotalBytes?: number;
+  memoryUsedBytes?: number;
+}
+
+export interface NvmlSamplerOptions {
+  device: number;
+  periodMs: number;
+  /** Take GPM samples too (Hopper and later). */
+  gpm: boolean;
+  /** GPM sampling period (default and minimum 200 ms, rounded up to a multiple of periodMs). */
+  gpmPeriodMs?: number;
+  /** Keep the whole series (default true); false keeps only the latest reading, for live views. */
+  retain?: boolean;
+}
+
+/** The per-sample fields; a column is absent when the device never reported it. NaN: one read failed. */
+export type NvmlColumn =
+  | 'utilizationGpuPct'
+  | 'utilizationMemoryPct'
+  | 'memoryUsedBytes'
+  | 'powerW'
+  | 'temperatureC'
+  | 'smClockMHz'
+  | 'memClockMHz'
+  | 'graphicsClockMHz'
+  | 'clocksEventReasons'
+  | 'energyJ';
+
+/** GPM metrics per interval between two GPM samples, in percent (0..100). */
+export type GpmMetric =
+  | 'smActivityPct'
+  | 'smOccupancyPct'
+  | 'tensorActivityPct'
+  | 'hmmaTensorActivityPct'
+  | 'dramBandwidthPct'
+  | 'fp32ActivityPct'
+  | 'fp16ActivityPct'
+  | 'graphicsActivityPct';
+
+export interface GpmSeriesRaw {
+  available: boolean;
+  /** Why GPM is unavailable (or, with MIG on, that it is read per GPU instance). */
+  reason?: string;
+  /** Each interval, relative to the series' startNs. */
+  startNs: Float64Array;
+  endNs: Float64Array;
+  metrics: Partial<Record<GpmMetric, Float64Array>>;
+}
+
+export interface NvmlEventRaw {
+  tNs: number;
+  /** nvmlEventType bit: 0x8 Xid, 0x1 single-bit ECC, 0x2 double-bit ECC. */
+  type: number;
+  /** The Xid, for an Xid event. */
+  data: number;
+  gpuInstanceId?: number;
+  computeInstanceId?: number;
+}
+
+export interface NvmlProcessSeen {
+  pid: number;
+  name?: string;
+  mps: boolean;
+  maxUsedMemoryBytes?: number;
+  lastUsedMemoryBytes?: number;
+  gpuInstanceId?: number;
+  firstSeenNs: number;
+  lastSeenNs: number;
+}
+
+export interface NvmlSeriesRaw {
+  device: number;
+  name: string;
+  uuid: string;
+  periodMs: number;
+  /** Host CLOCK_MONOTONIC at start() and at stop(). */
+  startNs: bigint;
+  endNs: bigint;
+  /** Sampler ticks skipped because a reading ran past the next tick. */
+  lateSamples: number;
+  /** Each sample's time, relative to startNs. */
+  tNs: Float64Array;
+  columns: Partial<Record<NvmlColumn, Float64Array>>;
+  gpm: GpmSeriesRaw;
+  /** Per GPU instance, where MIG is on. */
+  migGpm: Array<GpmSeriesRaw & { gpuInstanceId: number }>;
+  events: { available: boolean; reason?: string; list: NvmlEventRaw[] };
+  ecc: { before?: EccCounts; after?: EccCounts; reason?: string };
+  processes: { available: boolean; reason?: string; list: NvmlProcessSeen[] };
+  /** The first few unexpected NVML failures while sampling. */
+  errors: string[];
+}
+
+export interface NvmlLatest {
+  tNs: number;
+  fields: Partial<Record<NvmlColumn, number>>;
+  gpm: Partial<Record<GpmMetric, number>>;
+}
+
+export interface NativeNvmlSampler {
+  /** Starts the sampling threads; throws (code ERR_NVML, ERR_STATE) when it cannot. */
+  start(): void;
+  stop(): Promise<NvmlSeriesRaw>;
+  /** The latest reading; null before the first. */
+  latest(): NvmlLatest | null;
+}
+
+/** CLOCK_MONOTONIC, %globaltimer and cuptiGetTimestamp read together. */
+export interface ClockTriple {
+  hostNs: bigint;
+  /** Absent when %globaltimer could not be read. */
+  gpuNs?: bigint;
+  /** Absent when CUPTI is not loaded. */
+  cuptiNs?: bigint;
+  uncertaintyNs: number;
+}
+
+export interface CuptiStatus {
+  available: boolean;
+  /** Why not available, in a sentence. */
+  reason?: string;
+  /** The CUptiResult name when CUPTI refused, e.g. CUPTI_ERROR_INSUFFICIENT_PRIVILEGES. */
+  cuptiError?: string;
+  /** The libcupti that was loaded. */
+  library?: string;
+}
+
+export interface CuptiActivityOptions {
+  device: number;
+  maxRecords: number;
+  /** Read %globaltimer at start and stop (default true). */
+  globalTimer?: boolean;
+}
+
+export interface CuptiActivityStarted extends CuptiStatus {
+  clockStart?: ClockTriple;
+  clockReason?: string;
+}
+
+/** Kernel records, columnar; times relative to baseNs on CUPTI's clock. */
+export interface CuptiKernelsRaw {
+  count: number;
+  startNs: Float64Array;
+  endNs: Float64Array;
+  deviceId: Uint32Array;
+  contextId: Uint32Array;
+  streamId: Uint32Array;
+  correlationId: Uint32Array;
+  /** Index into names. */
+  nameIndex: Uint32Array;
+  /** x, y, z per kernel. */
+  grid: Int32Array;
+  block: Int32Array;
+  registersPerThread: Uint32Array;
+  sharedMemoryBytes: Uint32Array;
+}
+
+export interface CuptiActivityRaw extends CuptiActivityStarted {
+  clockEnd?: ClockTriple;
+  /** CUPTI timestamp the record times are relative to (the start clock reading). */
+  baseNs?: bigint;
+  kernels?: CuptiKernelsRaw;
+  names?: string[];
+  droppedByCupti?: number;
+  droppedOverLimit?: number;
+  otherRecords?: number;
+}
+
+export interface PmSamplerOptions {
+  device: number;
+  intervalNs: number;
+  hardwareBufferBytes: number;
+  maxSamplesPerImage: number;
+  /** Metric names; omitted: SM activity, warp occupancy, tensor pipe and DRAM where one pass allows. */
+  metrics?: string[];
+}
+
+export interface PmSamplingStarted extends CuptiStatus {
+  chip?: string;
+  metrics: string[];
+  /** Requested but refused by this GPU. */
+  unsupportedMetrics: string[];
+  /** Accepted, but not in one pass with the metrics before them (PM sampling takes one pass). */
+  droppedMetrics: string[];
+  intervalNs: number;
+  clockStart?: ClockTriple;
+  clockReason?: string;
+}
+
+export interface PmSamplingRaw extends PmSamplingStarted {
+  clockEnd?: ClockTriple;
+  /** The first sample's start timestamp; sample times are relative to it. */
+  baseNs?: bigint;
+  startNs?: Float64Array;
+  endNs?: Float64Array;
+  values?: Record<string, Float64Array>;
+  overflows?: number;
+  decodeErrors?: number;
+  lastDecodeError?: string;
+}
+
+export interface NativePmSampler {
+  start(): Promise<PmSamplingStarted>;
+  stop(): Promise<PmSamplingRaw>;
+}
+
 export interface NativeBinding {
   addonInfo(): AddonInfo;
   cudaDevices(): Promise<CudaDevices>;
@@ -231,4 +475,10 @@ export interface NativeBinding {
   createGreenContexts(args: { device: number; smCounts: number[] }): Promise<GreenGroup[]>;
   /** Destroys this process's green contexts (loops using them must be released first). */
   releaseGreenContexts(): void;
+  // ---- observe ----
+  NvmlSampler: new (options: NvmlSamplerOptions) => NativeNvmlSampler;
+  /** Starts collecting this process's kernel activity; one collection per process at a time. */
+  cuptiActivityStart(options: CuptiActivityOptions): Promise<CuptiActivityStarted>;
+  cuptiActivityStop(): Promise<CuptiActivityRaw>;
+  PmSampler: new (options: PmSamplerOptions) => NativePmSampler;
 }

@@ -1,9 +1,11 @@
 #!/usr/bin/env node
-// The CLI: `gpushare-micro [run] ...` (run is the default command), `probe`, `info`, `mps`, `sweep`.
+// The CLI: `gpushare-micro [run] ...` (run is the default command), `probe`, `sweep`, `info`, `monitor`, `mps`, `mig`.
 import { Command, CommanderError } from 'commander';
 import { packageVersion } from '../version.js';
 import { EXIT } from './exit-codes.js';
 import { infoCommand } from './info-command.js';
+import { migCommand } from './mig-command.js';
+import { monitorCommand } from './monitor-command.js';
 import { mpsCommand } from './mps-command.js';
 import { sweepCommand } from './sweep-command.js';
 import { probeCommand, runCommand } from './run-command.js';
@@ -29,7 +31,9 @@ export function buildProgram(): Command {
   program.addCommand(probeCommand());
   program.addCommand(infoCommand());
   program.addCommand(sweepCommand());
+  program.addCommand(monitorCommand());
   program.addCommand(mpsCommand());
+  program.addCommand(migCommand());
   program.addCommand(reportCommand());
   const all = (cmds: readonly Command[]): Command[] => cmds.flatMap((c) => [c, ...all(c.commands)]);
   for (const cmd of all(program.commands)) {

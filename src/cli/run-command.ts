@@ -46,6 +46,9 @@ function commonOptions(cmd: Command): Command {
     .option('--mps-mem <size>', 'mps: pinned device memory limit per client (e.g. 4G)')
     .option('--priority <list>', 'streams, green: stream priority per client: high, low or numbers in the device range (e.g. high,low)')
     .option('--sm-split <list>', 'green: SMs per client (e.g. 64,64; default: equal split); the device rounds each up to its granularity')
+    .option('--sample-ms <ms>', 'NVML/GPM sampling period during each phase (default 50; 0: none)')
+    .option('--cupti', "record every client's kernels with CUPTI (one client per process)")
+    .option('--pm-sampling', 'CUPTI PM sampling of SM activity, device-wide (time slicing only)')
     .option('--json <file>', 'also write the whole result as JSON (atomically)')
     .option('-q, --quiet', 'no progress on stderr');
 }

@@ -88,6 +88,10 @@ export interface OccupancySeries {
 }
 
 export interface Occupancy {
+  /**
+   * The window: the switch analysis's, except that under time slicing it ends with the last slice the
+   * analysis listed (it lists the first 10,000, about 20 s of 2 ms turns).
+   */
   windowStartNs: number;
   windowEndNs: number;
   smCount: number;
@@ -381,17 +385,22 @@ export function occupancySummaries(o: Occupancy): { clients: Map<number, Summary
 const MIN_TURN_NS = 100e3;
 const MAX_OVERLAP_FOR_TURNS = 0.05;
 
+/** What occupancy needs of a switch analysis (switches.ts SwitchAnalysis). */
 export interface PhaseWindow {
   windowStartNs: number;
   windowEndNs: number;
   count: number;
   overlapCount: number;
   slice?: { p50: number };
+  /** The slices listed (the analysis lists at most its first MAX_LISTED; `count` + 1 exist). */
   slices: ReadonlyArray<{ client: number; startNs: number; endNs: number }>;
+  /** The analysis's own verdict, where it gives one. */
+  kind?: 'single' | 'timeslicing' | 'concurrent';
 }
 
-/** Whether the switch analysis says the clients took turns on the GPU (see MIN_TURN_NS). */
+/** Whether the switch analysis says the clients took turns on the GPU (its kind, else see MIN_TURN_NS). */
 export function tookTurns(s: PhaseWindow): boolean {
+  if (s.kind) return s.kind === 'timeslicing' && s.count > 0;
   return s.count > 0 && (s.slice?.p50 ?? 0) >= MIN_TURN_NS && s.overlapCount <= MAX_OVERLAP_FOR_TURNS * s.count;
 }
 
@@ -420,7 +429,11 @@ export function phaseOccupancy(
   const measure: OccupancyOptions = { smCount, windowStartNs: switches.windowStartNs, windowEndNs: switches.windowEndNs };
   if (options.timeline) measure.timeline = options.timeline;
   const modeTurns = options.mode === 'timeslice' ? true : options.mode !== undefined && CONCURRENT_MODES.has(options.mode) ? false : undefined;
-  if (options.turns ?? modeTurns ?? tookTurns(switches)) measure.slices = switches.slices;
+  if ((options.turns ?? modeTurns ?? tookTurns(switches)) && switches.slices.length > 0) {
+    measure.slices = switches.slices;
+    // A long run lists only its first slices: the turns, and so the occupancy, end with the last listed.
+    if (switches.slices.length < switches.count + 1) measure.windowEndNs = Math.min(measure.windowEndNs, switches.slices.at(-1)!.endNs);
+  }
   const occupancy = measureOccupancy(traces, measure);
   return occupancy ? { occupancy, ...occupancySummaries(occupancy) } : undefined;
 }

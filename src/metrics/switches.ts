@@ -11,6 +11,13 @@
 // merged in time order (ties: lower client first). Maximal runs of consecutive instants of one client are
 // its time slices, and every boundary between two runs is a context switch; its gap is the time in which
 // neither the outgoing nor the incoming client was seen running.
+//
+// That reading holds only while clients take turns. Under MPS, streams or green contexts their CTAs
+// run at the same time and their instants interleave finely: there are no time slices to measure.
+// The co-running fraction tells the two apart: the share of the window's short bins with activity
+// in which two or more clients were seen. Time slicing keeps it near zero (only bins that straddle a
+// switch); concurrent sharing keeps it high. Above CONCURRENT_THRESHOLD the analysis reports the
+// clients as concurrent and lists no switches.
 
 import { distribution, type Distribution } from './stats.js';
 import { summary, type Summary } from './summary.js';
@@ -47,6 +54,16 @@ export interface Slice {
   endNs: number;
 }
 
+/** Co-running fraction above which clients are taken to run concurrently rather than in turns. */
+export const CONCURRENT_THRESHOLD = 0.25;
+/** Switches and slices kept in the result (the counts and distributions cover all of them). */
+export const MAX_LISTED = 10_000;
+/** Bin width (ns) of the co-running fraction: 10 µs, narrower for spans under 10 ms, wider for long ones (at most MAX_BINS bins). */
+const BIN_NS = 10_000;
+const MAX_BINS = 2_000_000;
+/** Fewer instants than this say too little to tell concurrency from turns: taken as turns. */
+const MIN_INSTANTS_FOR_CONCURRENCY = 1000;
+
 export interface SwitchAnalysis {
   /** The analysed window: [max coveredFrom, min coveredTo]; end = start when that span is empty. */
   windowStartNs: number;
@@ -68,6 +85,10 @@ export interface SwitchAnalysis {
    * high count says the "switches" are interleaving, not time slicing.
    */
   overlapCount: number;
+  /** single: fewer than two clients traced; timeslicing: they took turns; concurrent: they ran at once. */
+  kind: 'single' | 'timeslicing' | 'concurrent';
+  /** Share of the window's bins with activity in which at least two clients were seen (see above). */
+  coRunningFraction: number;
 }
 
 /** One client's sorted in-window instants, with a read position for the merge. */
@@ -160,6 +181,39 @@ function mergeRuns(lanes: Lane[]): { slices: Slice[]; sizes: number[] } {
   return { slices, sizes };
 }
 
+/** Share of the bins with activity in which two or more lanes had an instant (bins span the instants). */
+function coRunning(lanes: Lane[]): number {
+  let first = Infinity;
+  let last = -Infinity;
+  for (const lane of lanes) {
+    if (lane.t.length === 0) continue;
+    first = Math.min(first, lane.t[0] as number);
+    last = Math.max(last, lane.t[lane.t.length - 1] as number);
+  }
+  const spanNs = last - first;
+  if (!(spanNs > 0)) return 0;
+  const binNs = Math.max(Math.min(BIN_NS, spanNs / 1000), spanNs / MAX_BINS);
+  const bins = Math.max(1, Math.ceil(spanNs / binNs));
+  const lastLane = new Int32Array(bins).fill(-1);
+  const clients = new Uint8Array(bins);
+  lanes.forEach((lane, index) => {
+    for (let i = 0; i < lane.t.length; i++) {
+      const b = Math.min(bins - 1, Math.floor(((lane.t[i] as number) - first) / binNs));
+      if (lastLane[b] !== index) {
+        lastLane[b] = index;
+        if (clients[b]! < 255) clients[b]! += 1;
+      }
+    }
+  });
+  let active = 0;
+  let shared = 0;
+  for (let b = 0; b < bins; b++) {
+    if (clients[b]! > 0) active++;
+    if (clients[b]! > 1) shared++;
+  }
+  return active > 0 ? shared / active : 0;
+}
+
 /** Context switches, time slices and switching overhead from the clients' traces. */
 export function detectSwitches(traces: readonly ClientTrace[]): SwitchAnalysis {
   let windowStartNs = 0;
@@ -173,11 +227,19 @@ export function detectSwitches(traces: readonly ClientTrace[]): SwitchAnalysis {
 
   let slices: Slice[] = [];
   let sizes: number[] = [];
+  let coRunningFraction = 0;
   if (windowNs > 0) {
     const lanes: Lane[] = [...traces]
       .sort((a, b) => a.client - b.client) // stable: equal client indices keep their order
       .map((trace) => ({ client: trace.client, t: laneInstants(trace, windowStartNs, windowEndNs), pos: 0 }));
+    coRunningFraction = coRunning(lanes);
     ({ slices, sizes } = mergeRuns(lanes));
+  }
+  const instants = sizes.reduce((a, b) => a + b, 0);
+  const concurrent = coRunningFraction > CONCURRENT_THRESHOLD && instants >= MIN_INSTANTS_FOR_CONCURRENCY;
+  const kind: SwitchAnalysis['kind'] = traces.length < 2 ? 'single' : concurrent ? 'concurrent' : 'timeslicing';
+  if (kind === 'concurrent') {
+    return { windowStartNs, windowEndNs, switches: [], slices: [], count: 0, perSecond: 0, overheadFraction: 0, overlapCount: 0, kind, coRunningFraction };
   }
 
   const switches: ContextSwitch[] = [];
@@ -205,12 +267,14 @@ export function detectSwitches(traces: readonly ClientTrace[]): SwitchAnalysis {
   const analysis: SwitchAnalysis = {
     windowStartNs,
     windowEndNs,
-    switches,
-    slices,
+    switches: switches.length > MAX_LISTED ? switches.slice(0, MAX_LISTED) : switches,
+    slices: slices.length > MAX_LISTED ? slices.slice(0, MAX_LISTED) : slices,
     count,
     perSecond: windowNs > 0 ? count / (windowNs / 1e9) : 0,
     overheadFraction: count > 0 && windowNs > 0 ? gapSum / windowNs : 0,
     overlapCount,
+    kind,
+    coRunningFraction,
   };
   const slice = distribution(lengths);
   if (slice) analysis.slice = slice;
@@ -221,6 +285,8 @@ export function detectSwitches(traces: readonly ClientTrace[]): SwitchAnalysis {
 
 /** Summaries of a switch analysis; distribution entries are left out when there is no distribution. */
 export function switchSummaries(a: SwitchAnalysis): Summary[] {
+  if (a.kind === 'single') return [];
+  if (a.kind === 'concurrent') return [summary('coRunning', 'time with several clients running at once', 'fraction', a.coRunningFraction)];
   const out: Summary[] = [
     summary('switch.count', 'context switches', 'count', a.count),
     summary('switch.perSecond', 'context switch rate', 'rate', a.perSecond, 'switch/s'),
@@ -236,5 +302,6 @@ export function switchSummaries(a: SwitchAnalysis): Summary[] {
     }
   }
   out.push(summary('switch.overhead', 'switching overhead', 'fraction', a.overheadFraction));
+  out.push(summary('coRunning', 'time with several clients running at once', 'fraction', a.coRunningFraction));
   return out;
 }

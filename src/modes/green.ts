@@ -61,7 +61,7 @@ export const green: SharingMode = {
       throw new OptionError('--procs', `at most ${Math.floor(p.smCount / Math.max(p.minPartition, 1))} clients with --mode green (each needs at least ${p.minPartition} of the ${p.smCount} SMs)`, ctx.config.procs);
     }
   },
-  solo: (_ctx, loop) => plainSolo(loop),
+  solo: async (_ctx, loop) => plainSolo(loop),
   async setup(ctx): Promise<ModeSession> {
     const p = await partitioning(ctx);
     const facts: Record<string, unknown> = { smCount: p.smCount, granularity: { minPartition: p.minPartition, alignment: p.alignment } };

@@ -2,11 +2,12 @@
 import type { ModeName } from '../config.js';
 import { green } from './green.js';
 import type { SharingMode } from './mode.js';
+import { mig } from './mig.js';
 import { mps } from './mps.js';
 import { streams } from './streams.js';
 import { timeslice } from './timeslice.js';
 
-export const SHARING_MODES: Record<ModeName, SharingMode> = { timeslice, mps, streams, green, mig: undefined as never };
+export const SHARING_MODES: Record<ModeName, SharingMode> = { timeslice, mps, streams, green, mig };
 
 export function sharingMode(name: ModeName): SharingMode {
   return SHARING_MODES[name];

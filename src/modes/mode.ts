@@ -39,7 +39,7 @@ export interface SharingMode {
    * The worker for the solo baseline: the same kernel alone, as it would run without sharing. It runs
    * before setup(), so nothing of the mode is on the GPU meanwhile.
    */
-  solo(ctx: ModeContext, loop: LoopConfig): WorkerSpec;
+  solo(ctx: ModeContext, loop: LoopConfig): Promise<WorkerSpec>;
   /** Sets the mode up (e.g. starts an MPS daemon). Throws ModeUnavailableError when it cannot. */
   setup(ctx: ModeContext): Promise<ModeSession>;
 }

@@ -30,7 +30,7 @@ export const mps: SharingMode = {
     }
   },
   // The baseline is the kernel alone without MPS, so the ratios include what MPS itself costs.
-  solo: (_ctx, loop) => plainSolo(loop),
+  solo: async (_ctx, loop) => plainSolo(loop),
   async setup({ config }): Promise<ModeSession> {
     const daemon: MpsDaemon = config.mps?.pipe ? attachMpsDaemon(config.mps.pipe) : await startMpsDaemon({ stopOnExit: true });
     let down = false;

@@ -37,7 +37,7 @@ export const streams: SharingMode = {
   async validate(ctx) {
     checkPriorities(ctx);
   },
-  solo: (_ctx, loop) => plainSolo(loop),
+  solo: async (_ctx, loop) => plainSolo(loop),
   async setup(ctx): Promise<ModeSession> {
     const facts: Record<string, unknown> = {};
     if (ctx.environment.gpu.streamPriorities) facts.priorityRange = ctx.environment.gpu.streamPriorities;

@@ -13,7 +13,7 @@ export const timeslice: SharingMode = {
     return { available: true };
   },
   async validate() {},
-  solo: (_ctx, loop) => plainSolo(loop),
+  solo: async (_ctx, loop) => plainSolo(loop),
   async setup(): Promise<ModeSession> {
     return {
       workers: (procs, loop) => processPerClient(procs, loop),

@@ -6,6 +6,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ClockPair, NativeTimedLoop } from '../binding/contract.js';
 import { loadBinding } from '../binding/loader.js';
+import { startKernelActivity } from '../observe/cupti.js';
 import { isToClient, type ClientRaw, type ClockReading, type FromClient, type ToClient, type WireError } from './messages.js';
 
 function send(message: FromClient): Promise<void> {
@@ -29,6 +30,8 @@ function wireError(error: unknown): WireError {
 
 let loops: NativeTimedLoop[] = [];
 let clients: number[] = [];
+let recordKernels = false;
+let deviceOf = 0;
 let workDir = '';
 let stopRequested = false;
 let preparing = false;
@@ -58,6 +61,8 @@ async function onMessage(message: ToClient): Promise<void> {
     case 'prepare': {
       clients = message.clients;
       workDir = message.workDir;
+      // CUPTI's activity records are per process: they belong to a client only when it is alone in it.
+      recordKernels = (message.kernelActivity ?? false) && message.clients.length === 1;
       const binding = loadBinding();
       preparing = true;
       const configs = message.configs.map((c) => ({ ...c }));
@@ -66,6 +71,7 @@ async function onMessage(message: ToClient): Promise<void> {
         groups.forEach((g, i) => (configs[i]!.greenContext = g.index));
       }
       loops = configs.map((c) => new binding.TimedLoop(c));
+      deviceOf = configs[0]!.device;
       // One after another: each warms up alone, as a solo client would.
       const infos = [];
       for (const loop of loops) infos.push(await loop.prepare());
@@ -79,7 +85,9 @@ async function onMessage(message: ToClient): Promise<void> {
       if (stopRequested) return finish(0);
       running = true;
       const startAt = BigInt(message.startAtNs);
+      const activity = recordKernels ? await startKernelActivity(loadBinding(), { device: deviceOf }) : undefined;
       const raws = await Promise.all(loops.map((loop) => loop.run(startAt)));
+      const kernels = await activity?.stop();
       const results: ClientRaw[] = [];
       for (const [i, r] of raws.entries()) {
         const client = clients[i]!;
@@ -100,6 +108,7 @@ async function onMessage(message: ToClient): Promise<void> {
           traceFile,
           gapsFile,
           clock: reading(r.clock),
+          ...(kernels ? { kernelActivity: kernels } : {}),
         });
       }
       await send({ type: 'result', results });

@@ -10,6 +10,7 @@
 //   result | error --------------->
 //         <------------------------ stop  (at any time: end early, send what was measured)
 import type { LoopConfig, PrepareInfo } from '../binding/contract.js';
+import type { KernelActivity } from '../observe/cupti.js';
 
 export interface ClockReading {
   hostNs: string;
@@ -35,6 +36,8 @@ export interface ClientRaw {
   traceFile: string;
   gapsFile: string;
   clock: ClockReading;
+  /** CUPTI's record of the run's kernels, when asked for. */
+  kernelActivity?: KernelActivity;
 }
 
 export interface WireError {
@@ -51,6 +54,8 @@ export interface PrepareMessage {
   workDir: string;
   /** Green contexts: split the SMs into groups of these sizes, one per client, in order. */
   greenSmCounts?: number[];
+  /** Record the kernels of the measured run with CUPTI (a worker hosting one client only). */
+  kernelActivity?: boolean;
 }
 
 export type ToClient = PrepareMessage | { type: 'go'; startAtNs: string } | { type: 'stop' };

@@ -70,6 +70,10 @@ export interface OrchestratorOptions {
   graceMs?: number;
   signal?: AbortSignal;
   onEvent?: (event: OrchestratorEvent) => void;
+  /** Runs once every client is prepared, before the common start is chosen (e.g. start samplers). */
+  beforeGo?: () => Promise<void>;
+  /** Ask each single-client worker to record its kernels with CUPTI. */
+  kernelActivity?: boolean;
 }
 
 const STDERR_TAIL = 8192;
@@ -238,6 +242,7 @@ export async function runClients(options: OrchestratorOptions): Promise<Outcome>
         workDir,
       };
       if (slot.spec.greenSmCounts) prepare.greenSmCounts = slot.spec.greenSmCounts;
+      if (options.kernelActivity) prepare.kernelActivity = true;
       send(slot, prepare);
     }
   });
@@ -245,6 +250,7 @@ export async function runClients(options: OrchestratorOptions): Promise<Outcome>
   let startAtNs: string | undefined;
   const prepared = await waitFor(() => allOutcomes().every((o) => o.prepared !== undefined), prepareTimeoutMs, 'prepare');
   if (prepared === 'ok') {
+    await options.beforeGo?.();
     startAtNs = (process.hrtime.bigint() + BigInt(Math.round(leadMs * 1e6))).toString();
     for (const slot of slots) send(slot, { type: 'go', startAtNs });
     options.onEvent?.({ type: 'started', startAtNs });

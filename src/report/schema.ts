@@ -1,6 +1,7 @@
 // The result file's schema (schema "gpushare-micro/run", version 1), written with zod. It is the
 // reference for docs/result-schema.md and the check the tests apply to every result they produce.
 import { z } from 'zod';
+import { deviceObservationSchema, kernelActivitySchema } from '../observe/schema.js';
 
 const summary = z.object({
   tag: z.string(),
@@ -27,6 +28,8 @@ const switches = z.object({
   gap: distribution.optional(),
   overheadFraction: z.number().min(0),
   overlapCount: z.number().int().nonnegative(),
+  kind: z.enum(['single', 'timeslicing', 'concurrent']).optional(),
+  coRunningFraction: z.number().min(0).max(1).optional(),
 });
 
 // SM occupancy from the CTA traces (src/metrics/occupancy.ts); optional: results made before it lack it.
@@ -60,6 +63,7 @@ const client = z.object({
   gapsObserved: z.number().int().nonnegative(),
   smsAvailable: z.number().int().optional(),
   streamPriority: z.number().int().optional(),
+  kernelActivity: kernelActivitySchema.optional(),
   samples: z.object({ enqueueNs: z.array(z.number()), latencyNs: z.array(z.number()), gpuNs: z.array(z.number()) }),
 });
 
@@ -72,6 +76,7 @@ const phase = z.object({
   clients: z.array(client),
   aggregate: z.array(summary),
   switches,
+  observation: deviceObservationSchema.optional(),
   occupancy: occupancy.optional(),
 });
 
@@ -111,6 +116,7 @@ export const runResultSchema = z.object({
     mps: z.object({ pipe: z.string().optional(), threads: z.array(z.number()).optional(), memBytes: z.number().optional() }).optional(),
     priorities: z.array(z.union([z.literal('high'), z.literal('low'), z.number().int()])).optional(),
     smSplit: z.array(z.number().int().positive()).optional(),
+    observe: z.object({ sampleMs: z.number().int().nonnegative(), cupti: z.boolean(), pmSampling: z.boolean() }).optional(),
   }),
   environment: z.object({
     tool: z.object({ name: z.literal('gpushare-micro'), version: z.string() }),

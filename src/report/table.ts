@@ -83,9 +83,39 @@ function header(r: RunResult): string {
 
 function switchTitle(p: PhaseResult): string {
   const w = p.switches.windowEndNs - p.switches.windowStartNs;
+  if (p.switches.kind === 'concurrent') {
+    return `Concurrency (over the ${formatDuration(w)} in which every client was traced): the clients ran at the same time, so there are no time slices or switches to measure`;
+  }
   return w > 0
     ? `Context switches (over the ${formatDuration(w)} in which every client was traced)`
     : 'Context switches (no window in which every client was traced)';
+}
+
+/** What the device did during each phase: NVML and GPM summaries side by side, and any flags. */
+function deviceSection(r: RunResult): string {
+  const phases = [r.baseline, r.shared].filter((p): p is PhaseResult => p?.observation !== undefined);
+  if (phases.length === 0) return '';
+  const lines: string[] = [];
+  const rows = new Map<string, { name: string; values: string[] }>();
+  phases.forEach((p, i) => {
+    const o = p.observation!;
+    const list: Summary[] = o.nvml.available ? [...o.nvml.summaries, ...o.nvml.gpm.summaries] : [];
+    if (o.pmSampling?.available) list.push(...o.pmSampling.summaries);
+    for (const s of list) {
+      const row = rows.get(s.tag) ?? { name: s.name, values: phases.map(() => '-') };
+      row.values[i] = formatSummaryValue(s);
+      rows.set(s.tag, row);
+    }
+    if (!o.nvml.available) lines.push(`  ${p.label}: NVML unavailable: ${o.nvml.reason}`);
+    else if (!o.nvml.gpm.available && o.nvml.gpm.reason) lines.push(`  ${p.label}: GPM unavailable: ${o.nvml.gpm.reason}`);
+    if (o.pmSampling && !o.pmSampling.available) lines.push(`  ${p.label}: PM sampling unavailable: ${o.pmSampling.reason}`);
+    if (o.nvml.available) for (const flag of o.nvml.flags) lines.push(`  ${p.label}: ${flag}`);
+  });
+  if (rows.size === 0 && lines.length === 0) return '';
+  const width = Math.max(0, ...[...rows.values()].map((r) => r.name.length));
+  const head = `  ${''.padEnd(width)}  ${phases.map((p) => (p.label === 'baseline' ? 'solo' : 'shared').padStart(12)).join('')}`;
+  const body = [...rows.values()].map((r) => `  ${r.name.padEnd(width)}  ${r.values.map((v) => v.padStart(12)).join('')}`);
+  return ['Device (NVML, GPM; over each phase\'s measured window)', ...(rows.size ? [head, ...body] : []), ...lines].join('\n');
 }
 
 function problems(r: RunResult): string {
@@ -106,8 +136,10 @@ function problems(r: RunResult): string {
 
 export function formatRunResult(r: RunResult): string {
   const parts = [header(r), clientTable(r.baseline, r.shared)];
-  parts.push(list('Aggregate', [...r.shared.aggregate.filter((s) => !s.tag.startsWith('switch') && !s.tag.startsWith('slice')), ...r.comparison]));
-  parts.push(list(switchTitle(r.shared), r.shared.aggregate.filter((s) => s.tag.startsWith('switch') || s.tag.startsWith('slice'))));
+  const isSwitch = (s: Summary) => s.tag.startsWith('switch') || s.tag.startsWith('slice') || s.tag === 'coRunning';
+  parts.push(list('Aggregate', [...r.shared.aggregate.filter((s) => !isSwitch(s)), ...r.comparison]));
+  parts.push(list(switchTitle(r.shared), r.shared.aggregate.filter(isSwitch)));
+  parts.push(deviceSection(r));
   const issues = problems(r);
   if (issues) parts.push(issues);
   return parts.filter(Boolean).join('\n\n');

@@ -24,6 +24,7 @@ const COLUMNS: Column[] = [
   { name: 'fairness', value: (p) => p.fairness, format: (v) => v.toFixed(3) },
   { name: 'switches/s', value: (p) => p.switchesPerSecond, format: (v) => v.toFixed(0) },
   { name: 'switch overhead', value: (p) => p.overheadPct, format: (v) => `${v.toFixed(1)}%` },
+  { name: 'co-running', value: (p) => p.coRunningPct, format: (v) => `${v.toFixed(0)}%` },
   { name: 'status', value: (p) => (p.status === 'done' ? 'ok' : `${p.status}${p.reason ? `: ${p.reason}` : ''}`) },
 ];
 

@@ -37,8 +37,8 @@ export interface PointSummary {
   switches?: number;
   switchesPerSecond?: number;
   overheadPct?: number;
-  /** Instants at which two clients' CTAs ran at once (concurrent modes). */
-  overlap?: number;
+  /** Share of the time in which two or more clients ran at once (high: concurrent, not time-sliced). */
+  coRunningPct?: number;
 }
 
 export interface SweepSummary {
@@ -79,9 +79,11 @@ export function summarisePoint(p: SweepPoint, result: RunResult, file: string): 
   if (p99.length) set('p99VsSolo', Math.max(...p99));
   set('fairness', tagged(result.comparison, 'fairness') ?? (p.procs === 1 ? 1 : undefined));
   const sw = result.shared.switches;
-  set('switches', sw.count);
-  set('switchesPerSecond', sw.perSecond);
-  set('overheadPct', sw.overheadFraction * 100);
-  set('overlap', sw.overlapCount);
+  if (sw.kind !== 'concurrent') {
+    set('switches', sw.count);
+    set('switchesPerSecond', sw.perSecond);
+    set('overheadPct', sw.overheadFraction * 100);
+  }
+  if (sw.kind !== 'single' && sw.coRunningFraction !== undefined) set('coRunningPct', sw.coRunningFraction * 100);
   return out;
 }

@@ -8,7 +8,7 @@ import { formatDuration, formatSummaryValue } from '../format.js';
 import type { LoadedRun } from '../inputs.js';
 import type { RunResultJson } from '../schema.js';
 import { latencyChart } from './latency-charts.js';
-import { findSeries, seriesChart } from './observation-charts.js';
+import { findSeries, observationFacts, seriesChart } from './observation-charts.js';
 import { clientName, shareChart, timelineChart } from './occupancy-charts.js';
 import { esc, facts, figure, note, table, type Block } from './page.js';
 import { gapHistogram, sliceHistogram } from './switch-charts.js';
@@ -112,7 +112,14 @@ async function occupancyBlocks(p: Phase, width: number): Promise<Block[]> {
 async function switchBlocks(r: RunResultJson, width: number): Promise<Block[]> {
   const p = r.shared;
   const s = p.switches;
-  const why = s.windowEndNs <= s.windowStartNs ? 'no window in which every client was traced' : p.procs < 2 ? 'a single client has nobody to switch with' : 'no context switch was seen in the traced window';
+  const why =
+    s.windowEndNs <= s.windowStartNs
+      ? 'no window in which every client was traced'
+      : p.procs < 2
+        ? 'a single client has nobody to switch with'
+        : s.kind === 'concurrent'
+          ? `the clients ran at the same time (several of them active in ${((s.coRunningFraction ?? 0) * 100).toFixed(0)}% of the time), so there were no time slices to measure`
+          : 'no context switch was seen in the traced window';
   const gaps = await gapHistogram(s, width);
   const slices = await sliceHistogram(s, width);
   const thinned = (h: { count: number; used: number }) => (h.used < h.count ? ` (every ${Math.ceil(h.count / h.used)}th of ${h.count.toLocaleString('en-US')} drawn)` : '');
@@ -148,14 +155,18 @@ async function latencyBlock(r: RunResultJson, width: number): Promise<Block> {
 
 async function observationBlock(run: LoadedRun, width: number): Promise<Block> {
   const groups = findSeries(run.raw);
-  const title = 'NVML and GPM time series';
-  if (groups.length === 0) {
-    return { key: 'observation', title, html: note('No NVML/GPM time series in this result (no <code>observation.series</code>): it was made without device sampling, or by a version that did not record it.') };
+  const { summaries, notes } = observationFacts(run.raw);
+  const title = 'What the device did (NVML, GPM, PM sampling)';
+  if (groups.length === 0 && summaries.length === 0 && notes.length === 0) {
+    return { key: 'observation', title, html: note('No device observation in this result (no <code>shared.observation</code>): it was made without device sampling (<code>--sample-ms 0</code>), or by a version that did not record it.') };
   }
   const parts: string[] = [];
+  if (summaries.length > 0) parts.push(list(summaries));
+  for (const n of notes) parts.push(note(esc(n)));
   for (const g of groups) {
     parts.push(figure(`series:${g.name}`, await seriesChart(g, width), `<code>${esc(g.name)}</code>: ${g.metrics.map((m) => esc(m.name)).join(', ')}; ${g.tNs.length.toLocaleString('en-US')} samples.`));
   }
+  if (groups.length === 0) parts.push(note('No time series in this observation.'));
   return { key: 'observation', title, html: parts.join('\n') };
 }
 

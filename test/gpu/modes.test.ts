@@ -1,0 +1,113 @@
+// Every sharing mode on the GPU: streams and green contexts in one process, MPS with the tool's own
+// daemon (and none left behind, also when a client is killed mid-run), and an interrupted sweep
+// that resumes.
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { PrepareInfo } from '../../src/binding/contract.js';
+import { decodeIntervals } from '../../src/metrics/traces.js';
+import { pick } from '../../src/metrics/summary.js';
+import { findExecutable, MPS_CONTROL } from '../../src/mps/daemon.js';
+import { validateRunResult } from '../../src/report/schema.js';
+import { run } from '../../src/run.js';
+import { planSweep } from '../../src/sweep/plan.js';
+import { runSweep } from '../../src/sweep/runner.js';
+import { gemmWorkload, loopConfig } from '../fixtures/loops.js';
+import { checkGpu } from './gpu.js';
+
+const gpu = await checkGpu('modes.test.ts');
+const hasMps = findExecutable(MPS_CONTROL) !== undefined;
+if (gpu.available && !hasMps) console.warn('[skip] modes.test.ts MPS tests: nvidia-cuda-mps-control not found');
+
+/** PIDs of MPS daemons and servers on this machine (pgrep -f: their command lines). */
+function mpsProcesses(): string[] {
+  const r = spawnSync('pgrep', ['-a', '-f', 'nvidia-cuda-mps'], { encoding: 'utf8' });
+  return r.stdout.trim().split('\n').filter((l) => l && !l.includes('pgrep'));
+}
+
+describe.skipIf(!gpu.available)('sharing modes on the GPU', () => {
+  it('green contexts: each loop runs only on its own SMs, disjoint from the other', async () => {
+    const binding = gpu.binding!;
+    const p = await binding.smPartitioning(0);
+    expect(p.supported).toBe(true);
+    expect(p.smCount).toBe(gpu.smCount);
+    const groups = await binding.createGreenContexts({ device: 0, smCounts: [64, 32] });
+    expect(groups.map((g) => g.grantedSms)).toEqual([64, 32]);
+    const loops = groups.map((g) => new binding.TimedLoop(loopConfig(gemmWorkload(2048, 7), { greenContext: g.index, durationNs: 0, launches: 20, traceCapacity: 256 * 20 })));
+    const infos: PrepareInfo[] = [];
+    for (const l of loops) infos.push(await l.prepare());
+    expect(infos.map((i) => i.smsAvailable)).toEqual([64, 32]);
+    const results = await Promise.all(loops.map((l) => l.run(0n)));
+    for (const l of loops) l.release();
+    binding.releaseGreenContexts();
+    const sms = results.map((r, i) => new Set(Array.from(decodeIntervals(new Uint8Array(r.trace), infos[i]!.clock.gpuNs).sm)));
+    expect(sms[0]!.size).toBe(64);
+    expect(sms[1]!.size).toBe(32);
+    for (const sm of sms[0]!) expect(sms[1]!.has(sm)).toBe(false);
+  });
+
+  it('green mode: two clients with the granted split reported', async () => {
+    const r = await run({ procs: 2, size: 2048, duration: '1s', mode: 'green', smSplit: '64,64' });
+    expect(r.complete).toBe(true);
+    expect(r.shared.clients.map((c) => c.smsAvailable)).toEqual([64, 64]);
+    expect(new Set(r.shared.clients.map((c) => c.pid)).size).toBe(1);
+    // Half the SMs each: each client is slower than solo, but the two together are not far off.
+    for (const c of r.shared.clients) expect(pick(c.summaries, 'slowdown')!.value).toBeGreaterThan(1.3);
+    validateRunResult(JSON.parse(JSON.stringify(r)));
+  });
+
+  it('streams mode: a high-priority stream beats a low-priority one', async () => {
+    const r = await run({ procs: 2, size: 2048, duration: '1s', mode: 'streams', priority: 'high,low', loop: 'closed' });
+    expect(r.complete).toBe(true);
+    const [high, low] = r.shared.clients;
+    expect(high!.streamPriority).toBeLessThan(low!.streamPriority!);
+    expect(pick(high!.summaries, 'latency.p50')!.value).toBeLessThan(pick(low!.summaries, 'latency.p50')!.value);
+    validateRunResult(JSON.parse(JSON.stringify(r)));
+  });
+
+  it.skipIf(!hasMps)('MPS mode: its own daemon serves the clients and is gone afterwards', async () => {
+    expect(mpsProcesses()).toEqual([]);
+    const r = await run({ procs: 2, size: 2048, duration: '1s', mode: 'mps', mpsThreads: '50' });
+    expect(r.complete).toBe(true);
+    expect(r.modeFacts?.daemon).toBe('started by this run, stopped after it');
+    expect(r.modeFacts?.activeThreadPercentage).toEqual([50, 50]);
+    expect(mpsProcesses()).toEqual([]);
+    validateRunResult(JSON.parse(JSON.stringify(r)));
+  });
+
+  it.skipIf(!hasMps)('MPS mode: a client killed mid-run leaves no MPS process behind', async () => {
+    let killed = false;
+    const r = await run(
+      { procs: 3, size: 4096, duration: '4s', mode: 'mps', baseline: false },
+      {
+        onProgress: (e) => {
+          if ('phase' in e && e.type === 'ready' && e.client === 1 && !killed) {
+            killed = true;
+            const pid = e.pid;
+            // Kill it once the measurement is under way.
+            setTimeout(() => process.kill(pid, 'SIGKILL'), 1500);
+          }
+        },
+      },
+    );
+    expect(killed).toBe(true);
+    expect(r.complete).toBe(false);
+    expect(r.shared.clients[1]!.status).toMatch(/crashed|timeout/);
+    expect(mpsProcesses()).toEqual([]);
+  });
+
+  it('an interrupted sweep resumes where it stopped', async () => {
+    const outDir = join(await mkdtemp(join(tmpdir(), 'gsm-gpu-sweep-')), 'r');
+    const plan = () => planSweep({ sizes: '1024', procs: '1,2', modes: 'timeslice,streams', duration: '300ms', warmup: '50ms', seed: 11 });
+    const controller = new AbortController();
+    const first = await runSweep(plan(), { outDir, signal: controller.signal, onProgress: (e) => e.type === 'pointDone' && e.index === 0 && controller.abort() });
+    expect(first.points.filter((p) => p.status === 'done')).toHaveLength(1);
+    const kept = await readFile(join(outDir, first.points[0]!.file!), 'utf8');
+    const resumed = await runSweep(plan(), { outDir, resume: true });
+    expect(resumed.points.map((p) => p.status)).toEqual(['done', 'done', 'done', 'done']);
+    expect(await readFile(join(outDir, resumed.points[0]!.file!), 'utf8')).toBe(kept);
+    await rm(join(outDir, '..'), { recursive: true, force: true });
+  });
+});
