@@ -22,6 +22,14 @@ __global__ void fillRandomBf16Kernel(uint16_t* out, size_t count, uint64_t seed)
   }
 }
 
+__global__ void fillRandomF32Kernel(float* out, size_t count, uint64_t seed) {
+  for (size_t i = blockIdx.x * static_cast<size_t>(blockDim.x) + threadIdx.x; i < count;
+       i += static_cast<size_t>(gridDim.x) * blockDim.x) {
+    const uint64_t bits = splitmix64(seed ^ splitmix64(i));
+    out[i] = 2.0f * (static_cast<float>(bits >> 40) * (1.0f / 16777216.0f)) - 1.0f;
+  }
+}
+
 __global__ void fillFloatKernel(float* out, size_t count, float value) {
   for (size_t i = blockIdx.x * static_cast<size_t>(blockDim.x) + threadIdx.x; i < count;
        i += static_cast<size_t>(gridDim.x) * blockDim.x) {
@@ -40,6 +48,11 @@ unsigned gridFor(size_t count) {
 
 cudaError_t fillRandomBf16(uint16_t* out, size_t count, uint64_t seed, cudaStream_t stream) {
   fillRandomBf16Kernel<<<gridFor(count), 256, 0, stream>>>(out, count, seed);
+  return cudaGetLastError();
+}
+
+cudaError_t fillRandomF32(float* out, size_t count, uint64_t seed, cudaStream_t stream) {
+  fillRandomF32Kernel<<<gridFor(count), 256, 0, stream>>>(out, count, seed);
   return cudaGetLastError();
 }
 

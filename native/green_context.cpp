@@ -1,5 +1,6 @@
 #include "green_context.h"
 
+#include <algorithm>
 #include <mutex>
 #include "driver_api.h"
 #include "errors.h"
@@ -40,31 +41,39 @@ SmPartitioning smPartitioning(int device) {
 
 std::vector<int> createGreenContexts(int device, const std::vector<unsigned int>& smCounts) {
   const DriverApi& cu = driverApi();
-  CUdevResource remaining = deviceSms(device);
+  CUdevResource sms = deviceSms(device);
   CUdevice dev = 0;
   GSM_CU(cu.deviceGet(&dev, device));
+  // The results of a split cannot be split again, and its groups are all the same size. So the SMs
+  // are split once into the smallest groups the device grants, and each client's group is made of
+  // as many of them as it needs (results of one split may be combined into one descriptor).
+  const unsigned int unit = std::max({sms.sm.minSmPartitionSize, sms.sm.smCoscheduledAlignment, 1u});
+  unsigned int available = 0;
+  GSM_CU(cu.devSmResourceSplitByCount(nullptr, &available, &sms, nullptr, 0, unit));
+  std::vector<CUdevResource> units(available);
+  CUdevResource rest{};
+  if (available > 0) GSM_CU(cu.devSmResourceSplitByCount(units.data(), &available, &sms, &rest, 0, unit));
+  units.resize(available);
   std::vector<GreenGroup> made;
   try {
+    size_t next = 0;
     for (size_t i = 0; i < smCounts.size(); ++i) {
-      CUdevResource group{};
-      CUdevResource rest{};
-      unsigned int groups = 1;
-      GSM_CU(cu.devSmResourceSplitByCount(&group, &groups, &remaining, &rest, 0, smCounts[i]));
-      if (groups < 1) {
-        throw NativeFailure({"ERR_ARGS",
-                             "green context " + std::to_string(i) + " asked for " + std::to_string(smCounts[i]) +
-                                 " SMs but only " + std::to_string(remaining.sm.smCount) + " were left",
-                             "", ""});
-      }
       GreenGroup g;
       g.requestedSms = smCounts[i];
-      g.grantedSms = group.sm.smCount;
+      const size_t first = next;
+      while (next < units.size() && g.grantedSms < smCounts[i]) g.grantedSms += units[next++].sm.smCount;
+      if (g.grantedSms < smCounts[i]) {
+        throw NativeFailure({"ERR_ARGS",
+                             "green context " + std::to_string(i) + " asked for " + std::to_string(smCounts[i]) +
+                                 " SMs but the device's " + std::to_string(units.size()) + " groups of " +
+                                 std::to_string(unit) + " SMs were used up",
+                             "", ""});
+      }
       CUdevResourceDesc desc = nullptr;
-      GSM_CU(cu.devResourceGenerateDesc(&desc, &group, 1));
+      GSM_CU(cu.devResourceGenerateDesc(&desc, &units[first], static_cast<unsigned int>(next - first)));
       GSM_CU(cu.greenCtxCreate(&g.green, desc, dev, CU_GREEN_CTX_DEFAULT_STREAM));
       made.push_back(g);
       GSM_CU(cu.ctxFromGreenCtx(&made.back().context, made.back().green));
-      remaining = rest;
     }
   } catch (...) {
     for (GreenGroup& g : made) cu.greenCtxDestroy(g.green);

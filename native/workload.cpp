@@ -8,10 +8,23 @@ namespace gsm {
 
 std::unique_ptr<Workload> makeGemmWorkload(const WorkloadSpec& spec);
 std::unique_ptr<Workload> makeProbeWorkload(const WorkloadSpec& spec);
+std::unique_ptr<Workload> makeConvWorkload(const WorkloadSpec& spec);
+std::unique_ptr<Workload> makeCudnnConvWorkload(const WorkloadSpec& spec);
+std::unique_ptr<Workload> makeAttentionWorkload(const WorkloadSpec& spec);
+std::unique_ptr<Workload> makeCudnnAttentionWorkload(const WorkloadSpec& spec);
+std::unique_ptr<Workload> makeCublasAttentionWorkload(const WorkloadSpec& spec);
+std::unique_ptr<Workload> makeStreamWorkload(const WorkloadSpec& spec);
 
 std::unique_ptr<Workload> makeWorkload(const WorkloadSpec& spec) {
   if (spec.kernel == "gemm" && spec.impl == "own") return makeGemmWorkload(spec);
   if (spec.kernel == "probe") return makeProbeWorkload(spec);
+  if (spec.kernel == "conv" && spec.impl == "own") return makeConvWorkload(spec);
+  if (spec.kernel == "conv" && spec.impl == "cudnn") return makeCudnnConvWorkload(spec);
+  if (spec.kernel == "attention" && spec.impl == "own") return makeAttentionWorkload(spec);
+  if (spec.kernel == "attention" && spec.impl == "cudnn") return makeCudnnAttentionWorkload(spec);
+  if (spec.kernel == "attention" && spec.impl == "cublas") return makeCublasAttentionWorkload(spec);
+  if (spec.kernel == "copy" && (spec.impl == "own" || spec.impl == "cudart")) return makeStreamWorkload(spec);
+  if (spec.kernel == "triad" && spec.impl == "own") return makeStreamWorkload(spec);
   throw NativeFailure({"ERR_ARGS", "this build has no workload '" + spec.kernel + "' with impl '" + spec.impl + "'", "", ""});
 }
 

@@ -18,8 +18,9 @@ std::vector<int64_t> shapeField(const Napi::Object& o, const char* key) {
     Napi::Value e = a.Get(i);
     if (!e.IsNumber()) throw Napi::TypeError::New(o.Env(), std::string("expected an array of integers for ") + key);
     const double d = e.As<Napi::Number>().DoubleValue();
-    if (!(d >= 1 && d <= 1 << 20) || d != static_cast<double>(static_cast<int64_t>(d))) {
-      throw Napi::TypeError::New(o.Env(), std::string("expected integers in [1, 2^20] in ") + key);
+    // 0 is valid where a dimension is a flag or an offset (conv pad, attention causal).
+    if (!(d >= 0 && d <= 2147483647.0) || d != static_cast<double>(static_cast<int64_t>(d))) {
+      throw Napi::TypeError::New(o.Env(), std::string("expected integers in [0, 2^31) in ") + key);
     }
     out.push_back(static_cast<int64_t>(d));
   }

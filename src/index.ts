@@ -35,3 +35,7 @@ export function sweep(options: SweepOptions, controls: SweepControls) {
 }
 // observe: NVML/GPM sampler, CUPTI kernel activity and PM sampling around a measured phase
 export * from './observe/index.js';
+export { KERNEL_PRESETS, RESNET50_CONV_PRESETS, ATTENTION_PRESETS, STREAM_PRESETS, TARGET_PRESETS, findPreset } from './kernels/presets.js';
+export type { KernelPreset } from './kernels/presets.js';
+export { KERNEL_FAMILIES, KERNEL_IMPLS, KERNEL_DTYPES, kernelWorkload, shapeProblem, workloadFlops, workloadBytes, convOutputSize } from './kernels/shapes.js';
+export type { KernelFamily } from './kernels/shapes.js';

@@ -237,7 +237,8 @@ export async function runPhase(options: PhaseOptions): Promise<PhaseResult> {
       complete: outcome.complete,
       clients: reports,
       aggregate: [...aggregateSummaries(config, reports, traces)],
-      switches: detectSwitches(traces),
+      // Only time slicing switches between the clients' contexts; the other modes run them at once.
+      switches: detectSwitches(traces, config.mode === 'timeslice' ? 'turns' : 'concurrent'),
     };
     result.aggregate.push(...switchSummaries(result.switches));
     const prepared = outcome.clients.find((c) => c.prepared)?.prepared;

@@ -17,7 +17,7 @@ export interface AddonInfo {
 
 /** An Error from the native side. */
 export interface NativeError extends Error {
-  /** ERR_NO_GPU, ERR_CUDA, ERR_STATE, ERR_NATIVE. */
+  /** ERR_NO_GPU, ERR_CUDA, ERR_STATE, ERR_NATIVE; ERR_LIBRARY (cuDNN or cuBLAS missing, or refusing). */
   code: string;
   /** The CUDA error name, when CUDA failed (e.g. cudaErrorMemoryAllocation). */
   cudaError?: string;
@@ -103,11 +103,14 @@ export interface NvmlSnapshot {
 export interface WorkloadSpec {
   /** gemm, probe, ... */
   kernel: string;
-  /** own (the project's kernel) or a library implementation (cublas, cudnn) where one exists. */
+  /** own (the project's kernel) or a library implementation (cublas, cudnn, cudart) where one exists. */
   impl: string;
   /** Element type of the inputs, e.g. bf16. */
   dtype: string;
-  /** Kernel-specific dimensions: gemm [m, n, k]; probe []. */
+  /**
+   * Kernel-specific dimensions: gemm [m, n, k]; probe []; conv [n, c, h, w, k, r, s, stride, pad];
+   * attention [batch, heads, seq, headDim, causal 0|1]; copy and triad [elements] (see src/kernels/shapes.ts).
+   */
   shape: number[];
   /** Seed of the random inputs (integer below 2^53). */
   seed: number;

@@ -16,8 +16,9 @@
 // run at the same time and their instants interleave finely: there are no time slices to measure.
 // The co-running fraction tells the two apart: the share of the window's short bins with activity
 // in which two or more clients were seen. Time slicing keeps it near zero (only bins that straddle a
-// switch); concurrent sharing keeps it high. Above CONCURRENT_THRESHOLD the analysis reports the
-// clients as concurrent and lists no switches.
+// switch); concurrent sharing keeps it high. The caller says which to expect (time slicing takes
+// turns; MPS, streams, green contexts and MIG do not); without that, a fraction above
+// CONCURRENT_THRESHOLD reports the clients as concurrent and lists no switches.
 
 import { distribution, type Distribution } from './stats.js';
 import { summary, type Summary } from './summary.js';
@@ -215,7 +216,7 @@ function coRunning(lanes: Lane[]): number {
 }
 
 /** Context switches, time slices and switching overhead from the clients' traces. */
-export function detectSwitches(traces: readonly ClientTrace[]): SwitchAnalysis {
+export function detectSwitches(traces: readonly ClientTrace[], expect?: 'turns' | 'concurrent'): SwitchAnalysis {
   let windowStartNs = 0;
   let windowEndNs = 0;
   if (traces.length > 0) {
@@ -236,7 +237,8 @@ export function detectSwitches(traces: readonly ClientTrace[]): SwitchAnalysis {
     ({ slices, sizes } = mergeRuns(lanes));
   }
   const instants = sizes.reduce((a, b) => a + b, 0);
-  const concurrent = coRunningFraction > CONCURRENT_THRESHOLD && instants >= MIN_INSTANTS_FOR_CONCURRENCY;
+  // The sharing mode says whether the clients take turns; without it the traces decide.
+  const concurrent = expect ? expect === 'concurrent' : coRunningFraction > CONCURRENT_THRESHOLD && instants >= MIN_INSTANTS_FOR_CONCURRENCY;
   const kind: SwitchAnalysis['kind'] = traces.length < 2 ? 'single' : concurrent ? 'concurrent' : 'timeslicing';
   if (kind === 'concurrent') {
     return { windowStartNs, windowEndNs, switches: [], slices: [], count: 0, perSecond: 0, overheadFraction: 0, overlapCount: 0, kind, coRunningFraction };

@@ -58,11 +58,14 @@ describe.skipIf(!gpu.available)('sharing modes on the GPU', () => {
     validateRunResult(JSON.parse(JSON.stringify(r)));
   });
 
-  it('streams mode: a high-priority stream beats a low-priority one', async () => {
-    const r = await run({ procs: 2, size: 2048, duration: '1s', mode: 'streams', priority: 'high,low', loop: 'closed' });
+  it('streams mode: a high-priority stream beats low-priority ones', async () => {
+    const r = await run({ procs: 4, size: 2048, duration: '1s', mode: 'streams', priority: 'high,low,low,low', loop: 'closed' });
     expect(r.complete).toBe(true);
     const [high, low] = r.shared.clients;
     expect(high!.streamPriority).toBeLessThan(low!.streamPriority!);
+    expect(r.shared.switches.kind).toBe('concurrent');
+    // Its CTAs are scheduled first whenever SMs free up: more launches, lower latency.
+    expect(pick(high!.summaries, 'throughput')!.value).toBeGreaterThan(1.5 * pick(low!.summaries, 'throughput')!.value);
     expect(pick(high!.summaries, 'latency.p50')!.value).toBeLessThan(pick(low!.summaries, 'latency.p50')!.value);
     validateRunResult(JSON.parse(JSON.stringify(r)));
   });

@@ -1,0 +1,323 @@
+// conv: forward 2-D convolution (cross-correlation, as in every ML framework) as an implicit GEMM on
+// the tensor cores, bf16 operands, fp32 accumulation, bf16 output.
+//   x: [n, h, w, c] (NHWC)   w: [k, r, s, c] (KRSC)   y: [n, p, q, k] (NHWK)
+//   p = (h + 2 pad - r) / stride + 1, q likewise.
+// As a GEMM: y[m, kOut] = sum over kk of A[m, kk] * W[kOut, kk], with m = (n, p, q) the output pixel
+// (M = n p q rows), kk = (r, s, c) (K = r s c, contiguous in both x and w) and A the input patch
+// that output pixel sees, gathered on the fly (im2col never materialised).
+//
+// Each CTA computes a BM x BN tile of y with warps of 64 x 64 (or 64 x 32); K is walked in slices of
+// BK = 32 through a STAGES-deep ring of shared-memory buffers filled by cp.async, so the loads of
+// later slices overlap the mma.sync of the current one. Shared rows are XOR-swizzled by 16-byte chunk
+// so that ldmatrix reads them without bank conflicts. Pixels outside the image (padding), rows past
+// M, columns past k and kk past K are zero-filled by the copy itself.
+//
+// When c is a multiple of 8, every 16-byte chunk of A and W is 8 channels of one (r, s) tap and is
+// copied whole (the vector path); otherwise (e.g. ResNet-50's first layer, c = 3) each element is
+// gathered on its own (the generic path, correct but slower).
+#include <climits>
+#include <cuda_bf16.h>
+#include "launch.h"
+#include "mma.cuh"
+#include "trace.cuh"
+
+namespace gsm {
+namespace {
+
+template <int BM_, int BN_, int WM_, int WN_, int STAGES_>
+struct Tile {
+  static constexpr int BM = BM_, BN = BN_, WM = WM_, WN = WN_, STAGES = STAGES_;
+  static constexpr int BK = 32;
+  static constexpr int kChunksPerRow = BK / 8;  // 16-byte chunks per shared row (4)
+  static constexpr int kWarpsM = BM / WM, kWarpsN = BN / WN;
+  static constexpr int kThreads = kWarpsM * kWarpsN * 32;
+  static constexpr int kRowsPerPass = kThreads / kChunksPerRow;  // rows one pass of all threads covers
+  static constexpr int kPassesA = BM / kRowsPerPass, kPassesB = BN / kRowsPerPass;
+  static constexpr int kMi = WM / 16, kNj = WN / 8;  // mma tiles per warp
+  static constexpr int kStageElems = (BM + BN) * BK;
+  static constexpr size_t kSharedBytes = static_cast<size_t>(STAGES) * kStageElems * 2;
+  static_assert(BM % WM == 0 && BN % WN == 0 && WM % 16 == 0 && WN % 16 == 0, "warp tiling");
+  static_assert(BM % kRowsPerPass == 0 && BN % kRowsPerPass == 0, "load tiling");
+};
+
+// Element offset of (row, 16-byte chunk) in a swizzled shared tile with rows of BK = 32 bf16 (64
+// bytes): two rows share one 128-byte line, and the chunk index is XORed with (row / 2) % 4, so the
+// 8 rows an ldmatrix reads at one logical chunk land in 8 distinct 16-byte bank groups.
+__device__ __forceinline__ int swizzle(int row, int chunk) { return row * 32 + ((chunk ^ ((row >> 1) & 3)) << 3); }
+
+struct Geometry {  // sizes the kernel derives from ConvArgs once
+  int m, kTotal, pq;
+};
+
+template <class T, bool kVector>
+__global__ void __launch_bounds__(T::kThreads) convKernel(ConvArgs args, int tilesN, Interval* trace) {
+  CtaTrace cta(trace);
+  extern __shared__ __align__(128) __nv_bfloat16 smem[];
+
+  const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
+  const int warpM = warp / T::kWarpsN, warpN = warp % T::kWarpsN;
+  const int mTile = blockIdx.x / tilesN, nTile = blockIdx.x % tilesN;
+  const int m0 = mTile * T::BM, n0 = nTile * T::BN;
+  const int C = args.c, H = args.h, W = args.w, S = args.s, R = args.r;
+  const int M = args.n * args.p * args.q;
+  const int kTotal = args.r * args.s * args.c;
+  const auto* x = reinterpret_cast<const __nv_bfloat16*>(args.x);
+  const auto* wt = reinterpret_cast<const __nv_bfloat16*>(args.filter);
+
+  // This thread always copies the same 16-byte chunk column of A and B, in kPassesA / kPassesB rows.
+  const int chunk = tid % T::kChunksPerRow;
+  const int rowInPass = tid / T::kChunksPerRow;
+
+  // Per A row: the image's base, and the top-left input pixel the output pixel's window starts at.
+  const __nv_bfloat16* aBase[T::kPassesA];
+  int aH0[T::kPassesA], aW0[T::kPassesA];
+#pragma unroll
+  for (int i = 0; i < T::kPassesA; ++i) {
+    const int m = m0 + rowInPass + i * T::kRowsPerPass;
+    if (m < M) {
+      const int img = m / (args.p * args.q);
+      const int rem = m - img * (args.p * args.q);
+      const int op = rem / args.q, oq = rem - op * args.q;
+      aBase[i] = x + static_cast<size_t>(img) * H * W * C;
+      aH0[i] = op * args.stride - args.pad;
+      aW0[i] = oq * args.stride - args.pad;
+    } else {
+      aBase[i] = x;
+      aH0[i] = INT_MIN / 2;  // never inside the image
+      aW0[i] = 0;
+    }
+  }
+
+  // The (r, s, c) of this thread's chunk column in the next slice to load (vector path).
+  int kk = chunk * 8;
+  int tapR = 0, tapS = 0, chan = 0;
+  if (kVector) {
+    const int rs = kk / C;
+    chan = kk - rs * C;
+    tapR = rs / S;
+    tapS = rs - tapR * S;
+  }
+
+  const int tilesK = (kTotal + T::BK - 1) / T::BK;
+
+  auto loadSlice = [&](int stage) {
+    __nv_bfloat16* sA = smem + stage * T::kStageElems;
+    __nv_bfloat16* sB = sA + T::BM * T::BK;
+    if (kVector) {
+      const bool kIn = tapR < R;  // kk < kTotal
+#pragma unroll
+      for (int i = 0; i < T::kPassesA; ++i) {
+        const int row = rowInPass + i * T::kRowsPerPass;
+        const int ih = aH0[i] + tapR, iw = aW0[i] + tapS;
+        const bool valid = kIn && static_cast<unsigned>(ih) < static_cast<unsigned>(H) &&
+                           static_cast<unsigned>(iw) < static_cast<unsigned>(W);
+        const __nv_bfloat16* src = valid ? aBase[i] + (static_cast<size_t>(ih) * W + iw) * C + chan : x;
+        mma::copy16(mma::sharedAddress(sA + swizzle(row, chunk)), src, valid);
+      }
+#pragma unroll
+      for (int i = 0; i < T::kPassesB; ++i) {
+        const int row = rowInPass + i * T::kRowsPerPass;
+        const int kOut = n0 + row;
+        const bool valid = kIn && kOut < args.k;
+        const __nv_bfloat16* src = valid ? wt + static_cast<size_t>(kOut) * kTotal + kk : wt;
+        mma::copy16(mma::sharedAddress(sB + swizzle(row, chunk)), src, valid);
+      }
+      // Advance this chunk column by one slice of K.
+      kk += T::BK;
+      chan += T::BK;
+      while (chan >= C) {
+        chan -= C;
+        if (++tapS == S) {
+          tapS = 0;
+          ++tapR;
+        }
+      }
+    } else {
+#pragma unroll
+      for (int i = 0; i < T::kPassesA; ++i) {
+        const int row = rowInPass + i * T::kRowsPerPass;
+        __nv_bfloat16* dst = sA + swizzle(row, chunk);
+#pragma unroll
+        for (int e = 0; e < 8; ++e) {
+          const int k1 = kk + e;
+          __nv_bfloat16 v = __float2bfloat16(0.0f);
+          if (k1 < kTotal) {
+            const int rs = k1 / C, ch = k1 - rs * C;
+            const int r = rs / S, s = rs - r * S;
+            const int ih = aH0[i] + r, iw = aW0[i] + s;
+            if (static_cast<unsigned>(ih) < static_cast<unsigned>(H) && static_cast<unsigned>(iw) < static_cast<unsigned>(W)) {
+              v = aBase[i][(static_cast<size_t>(ih) * W + iw) * C + ch];
+            }
+          }
+          dst[e] = v;
+        }
+      }
+#pragma unroll
+      for (int i = 0; i < T::kPassesB; ++i) {
+        const int row = rowInPass + i * T::kRowsPerPass;
+        const int kOut = n0 + row;
+        __nv_bfloat16* dst = sB + swizzle(row, chunk);
+#pragma unroll
+        for (int e = 0; e < 8; ++e) {
+          const int k1 = kk + e;
+          dst[e] = (kOut < args.k && k1 < kTotal) ? wt[static_cast<size_t>(kOut) * kTotal + k1] : __float2bfloat16(0.0f);
+        }
+      }
+      kk += T::BK;
+    }
+  };
+
+  float acc[T::kMi][T::kNj][4];
+#pragma unroll
+  for (int i = 0; i < T::kMi; ++i)
+#pragma unroll
+    for (int j = 0; j < T::kNj; ++j)
+#pragma unroll
+      for (int e = 0; e < 4; ++e) acc[i][j][e] = 0.0f;
+
+  // Prologue: the first STAGES - 1 slices in flight (a group is committed even when empty, so
+  // that wait<STAGES - 2> below always means "slice kt has landed").
+#pragma unroll
+  for (int s = 0; s < T::STAGES - 1; ++s) {
+    if (s < tilesK) loadSlice(s);
+    mma::commit();
+  }
+
+  for (int kt = 0; kt < tilesK; ++kt) {
+    mma::wait<T::STAGES - 2>();
+    __syncthreads();  // slice kt visible to all; every warp is done with the stage refilled next
+    const int next = kt + T::STAGES - 1;
+    if (next < tilesK) loadSlice(next % T::STAGES);
+    mma::commit();
+
+    const __nv_bfloat16* sA = smem + (kt % T::STAGES) * T::kStageElems;
+    const __nv_bfloat16* sB = sA + T::BM * T::BK;
+#pragma unroll
+    for (int ks = 0; ks < T::BK / 16; ++ks) {
+      uint32_t a[T::kMi][4];
+      uint32_t b[T::kNj][2];
+#pragma unroll
+      for (int i = 0; i < T::kMi; ++i) {
+        const int row = warpM * T::WM + i * 16 + (lane & 15);
+        mma::ldmatrix4(a[i], mma::sharedAddress(sA + swizzle(row, ks * 2 + (lane >> 4))));
+      }
+#pragma unroll
+      for (int j = 0; j < T::kNj / 2; ++j) {
+        const int row = warpN * T::WN + j * 16 + (lane & 7) + ((lane >> 4) << 3);
+        uint32_t r[4];
+        mma::ldmatrix4(r, mma::sharedAddress(sB + swizzle(row, ks * 2 + ((lane >> 3) & 1))));
+        b[2 * j][0] = r[0];
+        b[2 * j][1] = r[1];
+        b[2 * j + 1][0] = r[2];
+        b[2 * j + 1][1] = r[3];
+      }
+#pragma unroll
+      for (int i = 0; i < T::kMi; ++i)
+#pragma unroll
+        for (int j = 0; j < T::kNj; ++j) mma::mmaBf16(acc[i][j], a[i], b[j][0], b[j][1]);
+    }
+  }
+  mma::wait<0>();  // no copy may still target shared memory when the CTA exits
+
+  // Epilogue: round to bf16 and store straight from the accumulators (pairs of columns).
+  auto* y = reinterpret_cast<__nv_bfloat16*>(args.y);
+  const int K = args.k;
+  const bool pairs = (K % 2) == 0;
+  const int g = lane >> 2, t = lane & 3;
+#pragma unroll
+  for (int i = 0; i < T::kMi; ++i) {
+#pragma unroll
+    for (int half = 0; half < 2; ++half) {
+      const int m = m0 + warpM * T::WM + i * 16 + g + half * 8;
+      if (m >= M) continue;
+      __nv_bfloat16* yRow = y + static_cast<size_t>(m) * K;
+#pragma unroll
+      for (int j = 0; j < T::kNj; ++j) {
+        const int col = n0 + warpN * T::WN + j * 8 + 2 * t;
+        const float v0 = acc[i][j][half * 2], v1 = acc[i][j][half * 2 + 1];
+        if (pairs && col + 1 < K) {
+          *reinterpret_cast<__nv_bfloat162*>(yRow + col) = __floats2bfloat162_rn(v0, v1);
+        } else {
+          if (col < K) yRow[col] = __float2bfloat16_rn(v0);
+          if (col + 1 < K) yRow[col + 1] = __float2bfloat16_rn(v1);
+        }
+      }
+    }
+  }
+  cta.end();
+}
+
+// The tile shapes this file instantiates, by index (ConvArgs::variant).
+using Tile0 = Tile<128, 128, 64, 64, 4>;  // 4 warps, 64 KB of shared memory
+using Tile1 = Tile<256, 64, 64, 64, 4>;   // 4 warps, for k <= 64
+using Tile2 = Tile<128, 256, 64, 64, 3>;  // 8 warps
+using Tile3 = Tile<256, 128, 64, 64, 3>;  // 8 warps
+using Tile4 = Tile<128, 64, 64, 32, 4>;   // 4 warps, small tiles for small problems
+constexpr int kVariants = 5;
+
+template <class T>
+int ctaCount(const ConvArgs& a) {
+  const long long m = static_cast<long long>(a.n) * a.p * a.q;
+  return static_cast<int>(((m + T::BM - 1) / T::BM) * ((a.k + T::BN - 1) / T::BN));
+}
+
+template <class T, bool kVector>
+cudaError_t configureTile() {
+  return cudaFuncSetAttribute(convKernel<T, kVector>, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                              static_cast<int>(T::kSharedBytes));
+}
+
+template <class T, bool kVector>
+cudaError_t launchTile(const ConvArgs& a, Interval* trace, cudaStream_t stream) {
+  const int tilesN = (a.k + T::BN - 1) / T::BN;
+  convKernel<T, kVector><<<ctaCount<T>(a), T::kThreads, T::kSharedBytes, stream>>>(a, tilesN, trace);
+  return cudaGetLastError();
+}
+
+// The variant a launch uses: the one asked for, else by shape (narrow k -> tall tiles).
+int chooseVariant(const ConvArgs& a) {
+  if (a.c % 8 != 0) return 0;  // the generic path exists for tile 0 only
+  if (a.variant >= 0 && a.variant < kVariants) return a.variant;
+  if (a.k <= 64) return 1;
+  return 0;
+}
+
+}  // namespace
+
+int convOutputSize(int input, int filter, int stride, int pad) { return (input + 2 * pad - filter) / stride + 1; }
+
+int convVariantCount() { return kVariants; }
+
+int convCtaCount(const ConvArgs& a) {
+  switch (chooseVariant(a)) {
+    case 1: return ctaCount<Tile1>(a);
+    case 2: return ctaCount<Tile2>(a);
+    case 3: return ctaCount<Tile3>(a);
+    case 4: return ctaCount<Tile4>(a);
+    default: return ctaCount<Tile0>(a);
+  }
+}
+
+cudaError_t configureConv(const ConvArgs& a) {
+  if (a.c % 8 != 0) return configureTile<Tile0, false>();
+  switch (chooseVariant(a)) {
+    case 1: return configureTile<Tile1, true>();
+    case 2: return configureTile<Tile2, true>();
+    case 3: return configureTile<Tile3, true>();
+    case 4: return configureTile<Tile4, true>();
+    default: return configureTile<Tile0, true>();
+  }
+}
+
+cudaError_t launchConvBf16(const ConvArgs& a, Interval* trace, cudaStream_t stream) {
+  if (a.c % 8 != 0) return launchTile<Tile0, false>(a, trace, stream);
+  switch (chooseVariant(a)) {
+    case 1: return launchTile<Tile1, true>(a, trace, stream);
+    case 2: return launchTile<Tile2, true>(a, trace, stream);
+    case 3: return launchTile<Tile3, true>(a, trace, stream);
+    case 4: return launchTile<Tile4, true>(a, trace, stream);
+    default: return launchTile<Tile0, true>(a, trace, stream);
+  }
+}
+
+}  // namespace gsm

@@ -1,0 +1,45 @@
+#!/usr/bin/env node
+// Launches each of the project's conv, attention, copy and triad kernels once on small, ragged
+// shapes (every code path: conv's vector and element-wise paths and all tile variants, attention's
+// head dims, key blocks and causal mask, copy's and triad's vector tails), for compute-sanitizer:
+//   compute-sanitizer --tool memcheck --error-exitcode 3 node scripts/kernel-sanitize.mjs
+//   compute-sanitizer --tool racecheck --error-exitcode 3 node scripts/kernel-sanitize.mjs
+// Exits 1 if a launch fails or leaves a NaN in its output. Needs the built addon and dist/.
+import { loadBinding } from '../dist/binding/loader.js';
+
+const binding = loadBinding();
+const cases = [];
+const add = (kernel, shape, env = {}) => cases.push({ kernel, shape, env });
+for (let variant = 0; variant < 5; variant++) add('conv', [2, 24, 9, 7, 72, 3, 3, 2, 1], { GSM_CONV_VARIANT: String(variant) });
+add('conv', [1, 3, 11, 11, 8, 7, 7, 2, 3]); // element-wise path
+add('conv', [1, 16, 6, 6, 5, 1, 1, 1, 0]); // odd k
+for (const variant of ['0', '1', '2', '3']) {
+  for (const headDim of [64, 128]) {
+    for (const causal of [0, 1]) add('attention', [1, 2, 150, headDim, causal], { GSM_ATTENTION_VARIANT: variant });
+  }
+}
+add('copy', [4099]);
+add('triad', [4099]);
+
+let failed = 0;
+for (const c of cases) {
+  for (const [k, v] of Object.entries(c.env)) process.env[k] = v;
+  const label = `${c.kernel} [${c.shape.join(', ')}] ${JSON.stringify(c.env)}`;
+  try {
+    const tensors = await binding.workloadCheck({ kernel: c.kernel, impl: 'own', dtype: c.kernel === 'copy' || c.kernel === 'triad' ? 'fp32' : 'bf16', shape: c.shape, seed: 11 }, 0);
+    const out = tensors[tensors.length - 1].values;
+    const nan = out.findIndex((x) => Number.isNaN(x));
+    if (nan >= 0) {
+      failed++;
+      console.log(`FAIL ${label}: output element ${nan} is NaN`);
+    } else {
+      console.log(`ok   ${label}`);
+    }
+  } catch (error) {
+    failed++;
+    console.log(`FAIL ${label}: ${error.message}`);
+  }
+  for (const k of Object.keys(c.env)) delete process.env[k];
+}
+console.log(`${cases.length - failed} of ${cases.length} launches clean`);
+process.exit(failed === 0 ? 0 : 1);

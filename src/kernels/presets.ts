@@ -1,0 +1,74 @@
+// Named workloads that stand for real ML work, for the bench and for runs: every distinct
+// convolution of ResNet-50 (v1.5, the stride on the 3x3 convolutions, as torchvision builds it) at
+// batch 256, attention of BERT-base and of a long-context LLM layer, and HBM-sized streams.
+// Shapes follow src/kernels/shapes.ts; `count` is how often the layer occurs in one forward pass.
+import type { KernelFamily } from './shapes.js';
+
+export interface KernelPreset {
+  name: string;
+  kernel: KernelFamily;
+  shape: readonly number[];
+  /** Occurrences per forward pass of the model (1 where not a model layer). */
+  count: number;
+  description: string;
+}
+
+const BATCH = 256;
+
+function conv(name: string, c: number, hw: number, k: number, rs: number, stride: number, count: number, description: string): KernelPreset {
+  const pad = rs === 7 ? 3 : rs === 3 ? 1 : 0;
+  return { name: `resnet50-${name}`, kernel: 'conv', shape: [BATCH, c, hw, hw, k, rs, rs, stride, pad], count, description };
+}
+
+/** ResNet-50's convolutions at batch 256, in network order (the 3x3 ones are the bench's targets). */
+export const RESNET50_CONV_PRESETS: readonly KernelPreset[] = [
+  conv('conv1', 3, 224, 64, 7, 2, 1, 'stem 7x7/2, 224x224x3 -> 112x112x64'),
+  conv('l1-reduce-first', 64, 56, 64, 1, 1, 1, 'layer1 block1 1x1 64 -> 64, 56x56'),
+  conv('l1-3x3', 64, 56, 64, 3, 1, 3, 'layer1 3x3 64 -> 64, 56x56'),
+  conv('l1-expand', 64, 56, 256, 1, 1, 3, 'layer1 1x1 64 -> 256, 56x56'),
+  conv('l1-downsample', 64, 56, 256, 1, 1, 1, 'layer1 shortcut 1x1 64 -> 256, 56x56'),
+  conv('l1-reduce', 256, 56, 64, 1, 1, 2, 'layer1 1x1 256 -> 64, 56x56'),
+  conv('l2-reduce-first', 256, 56, 128, 1, 1, 1, 'layer2 block1 1x1 256 -> 128, 56x56'),
+  conv('l2-3x3-stride2', 128, 56, 128, 3, 2, 1, 'layer2 block1 3x3/2 128 -> 128, 56x56 -> 28x28'),
+  conv('l2-3x3', 128, 28, 128, 3, 1, 3, 'layer2 3x3 128 -> 128, 28x28'),
+  conv('l2-expand', 128, 28, 512, 1, 1, 4, 'layer2 1x1 128 -> 512, 28x28'),
+  conv('l2-downsample', 256, 56, 512, 1, 2, 1, 'layer2 shortcut 1x1/2 256 -> 512, 56x56 -> 28x28'),
+  conv('l2-reduce', 512, 28, 128, 1, 1, 3, 'layer2 1x1 512 -> 128, 28x28'),
+  conv('l3-reduce-first', 512, 28, 256, 1, 1, 1, 'layer3 block1 1x1 512 -> 256, 28x28'),
+  conv('l3-3x3-stride2', 256, 28, 256, 3, 2, 1, 'layer3 block1 3x3/2 256 -> 256, 28x28 -> 14x14'),
+  conv('l3-3x3', 256, 14, 256, 3, 1, 5, 'layer3 3x3 256 -> 256, 14x14'),
+  conv('l3-expand', 256, 14, 1024, 1, 1, 6, 'layer3 1x1 256 -> 1024, 14x14'),
+  conv('l3-downsample', 512, 28, 1024, 1, 2, 1, 'layer3 shortcut 1x1/2 512 -> 1024, 28x28 -> 14x14'),
+  conv('l3-reduce', 1024, 14, 256, 1, 1, 5, 'layer3 1x1 1024 -> 256, 14x14'),
+  conv('l4-reduce-first', 1024, 14, 512, 1, 1, 1, 'layer4 block1 1x1 1024 -> 512, 14x14'),
+  conv('l4-3x3-stride2', 512, 14, 512, 3, 2, 1, 'layer4 block1 3x3/2 512 -> 512, 14x14 -> 7x7'),
+  conv('l4-3x3', 512, 7, 512, 3, 1, 2, 'layer4 3x3 512 -> 512, 7x7'),
+  conv('l4-expand', 512, 7, 2048, 1, 1, 3, 'layer4 1x1 512 -> 2048, 7x7'),
+  conv('l4-downsample', 1024, 14, 2048, 1, 2, 1, 'layer4 shortcut 1x1/2 1024 -> 2048, 14x14 -> 7x7'),
+  conv('l4-reduce', 2048, 7, 512, 1, 1, 2, 'layer4 1x1 2048 -> 512, 7x7'),
+];
+
+export const ATTENTION_PRESETS: readonly KernelPreset[] = [
+  { name: 'bert-base', kernel: 'attention', shape: [32, 12, 512, 64, 0], count: 12, description: 'BERT-base self-attention: batch 32, 12 heads, sequence 512, head dim 64' },
+  { name: 'llm-4k', kernel: 'attention', shape: [8, 16, 4096, 128, 0], count: 1, description: 'long-context LLM layer: batch 8, 16 heads, sequence 4096, head dim 128' },
+  { name: 'llm-4k-causal', kernel: 'attention', shape: [8, 16, 4096, 128, 1], count: 1, description: 'the same layer with a causal mask (decoder training / prefill)' },
+];
+
+export const STREAM_PRESETS: readonly KernelPreset[] = [
+  { name: 'copy-1gib', kernel: 'copy', shape: [2 ** 28], count: 1, description: 'b = a over 2^28 fp32 (1 GiB per array, far past the 60 MB L2)' },
+  { name: 'triad-1gib', kernel: 'triad', shape: [2 ** 28], count: 1, description: 'a = b + 3 c over 2^28 fp32 (1 GiB per array)' },
+];
+
+export const KERNEL_PRESETS: readonly KernelPreset[] = [...RESNET50_CONV_PRESETS, ...ATTENTION_PRESETS, ...STREAM_PRESETS];
+
+/** The presets the issue's targets are stated for (own against library, at least the ratio given). */
+export const TARGET_PRESETS: ReadonlyArray<{ preset: string; library: string; minRatio: number }> = [
+  { preset: 'resnet50-l1-3x3', library: 'cudnn', minRatio: 0.5 },
+  { preset: 'resnet50-l3-3x3', library: 'cudnn', minRatio: 0.5 },
+  { preset: 'llm-4k', library: 'cudnn', minRatio: 0.5 },
+  { preset: 'copy-1gib', library: 'cudart', minRatio: 0.9 },
+];
+
+export function findPreset(name: string): KernelPreset | undefined {
+  return KERNEL_PRESETS.find((p) => p.name === name);
+}

@@ -1,0 +1,120 @@
+// The conv, attention, copy and triad workloads at the native boundary: which implementations and
+// element types each has, what its shape means, how a shape is checked (before any GPU work), and
+// the standard operation and byte counts of one launch (the same numbers the native workloads
+// report as flopsPerLaunch / bytesPerLaunch).
+//   conv       [n, c, h, w, k, r, s, stride, pad]: x NHWC, w KRSC, y NHWK (bf16 out), fp32 accumulation
+//   attention  [batch, heads, seq, headDim, causal 0|1]: Q, K, V, O [batch, heads, seq, headDim] bf16,
+//              softmax scale 1/sqrt(headDim), fp32 accumulation
+//   copy       [elements] fp32: b = a
+//   triad      [elements] fp32: a = b + 3 c
+import type { WorkloadSpec } from '../binding/contract.js';
+
+export const KERNEL_FAMILIES = ['conv', 'attention', 'copy', 'triad'] as const;
+export type KernelFamily = (typeof KERNEL_FAMILIES)[number];
+
+/** Implementations per family: the project's kernel first, then the library counterparts. */
+export const KERNEL_IMPLS: Record<KernelFamily, readonly string[]> = {
+  conv: ['own', 'cudnn'],
+  attention: ['own', 'cudnn', 'cublas'],
+  copy: ['own', 'cudart'],
+  triad: ['own'],
+};
+
+export const KERNEL_DTYPES: Record<KernelFamily, string> = { conv: 'bf16', attention: 'bf16', copy: 'fp32', triad: 'fp32' };
+
+/** Head dimensions the own attention kernel has (cuDNN and cuBLAS take others). */
+export const OWN_ATTENTION_HEAD_DIMS = [64, 128] as const;
+
+export const SHAPE_FIELDS: Record<KernelFamily, readonly string[]> = {
+  conv: ['n', 'c', 'h', 'w', 'k', 'r', 's', 'stride', 'pad'],
+  attention: ['batch', 'heads', 'seq', 'headDim', 'causal'],
+  copy: ['elements'],
+  triad: ['elements'],
+};
+
+const MAX_DIM = 2 ** 31 - 1;
+
+export function isKernelFamily(kernel: string): kernel is KernelFamily {
+  return (KERNEL_FAMILIES as readonly string[]).includes(kernel);
+}
+
+/** Output height (or width) of a convolution: (input + 2 pad - filter) / stride + 1, rounded down. */
+export function convOutputSize(input: number, filter: number, stride: number, pad: number): number {
+  return Math.floor((input + 2 * pad - filter) / stride) + 1;
+}
+
+/** Why a shape is not valid for a family (one line), or undefined when it is. */
+export function shapeProblem(kernel: KernelFamily, shape: readonly number[], impl = 'own'): string | undefined {
+  const fields = SHAPE_FIELDS[kernel];
+  if (shape.length !== fields.length) return `${kernel} expects a shape [${fields.join(', ')}], got ${shape.length} numbers`;
+  for (let i = 0; i < shape.length; i++) {
+    const v = shape[i]!;
+    const minimum = (kernel === 'conv' && fields[i] === 'pad') || (kernel === 'attention' && fields[i] === 'causal') ? 0 : 1;
+    if (!Number.isInteger(v) || v < minimum || v > MAX_DIM) {
+      return `${kernel} ${fields[i]} must be an integer >= ${minimum}, got ${v}`;
+    }
+  }
+  if (kernel === 'conv') {
+    const [, , h, w, , r, s, stride, pad] = shape as [number, number, number, number, number, number, number, number, number];
+    if (convOutputSize(h, r, stride, pad) < 1 || convOutputSize(w, s, stride, pad) < 1) {
+      return `conv filter ${r}x${s} does not fit the ${h}x${w} input padded by ${pad}`;
+    }
+  }
+  if (kernel === 'attention') {
+    const [, , , headDim, causal] = shape as [number, number, number, number, number];
+    if (causal !== 0 && causal !== 1) return `attention causal must be 0 or 1, got ${causal}`;
+    if (impl === 'own' && !(OWN_ATTENTION_HEAD_DIMS as readonly number[]).includes(headDim)) {
+      return `the own attention kernel supports headDim ${OWN_ATTENTION_HEAD_DIMS.join(' or ')}, got ${headDim}`;
+    }
+  }
+  return undefined;
+}
+
+/** A checked WorkloadSpec for one of these families; throws an Error naming what is wrong. */
+export function kernelWorkload(kernel: string, impl: string, shape: readonly number[], seed: number): WorkloadSpec {
+  if (!isKernelFamily(kernel)) throw new Error(`expected one of ${KERNEL_FAMILIES.join(', ')} for kernel, got "${kernel}"`);
+  if (!KERNEL_IMPLS[kernel].includes(impl)) {
+    throw new Error(`expected one of ${KERNEL_IMPLS[kernel].join(', ')} for the impl of ${kernel}, got "${impl}"`);
+  }
+  const problem = shapeProblem(kernel, shape, impl);
+  if (problem !== undefined) throw new Error(problem);
+  return { kernel, impl, dtype: KERNEL_DTYPES[kernel], shape: [...shape], seed };
+}
+
+/** Floating-point operations of one launch: conv 2 n p q k c r s; attention 4 b h s^2 d (half when causal); triad 2 per element. */
+export function workloadFlops(kernel: KernelFamily, shape: readonly number[]): number {
+  switch (kernel) {
+    case 'conv': {
+      const [n, c, h, w, k, r, s, stride, pad] = shape as number[] as [number, number, number, number, number, number, number, number, number];
+      return 2 * n * convOutputSize(h, r, stride, pad) * convOutputSize(w, s, stride, pad) * k * c * r * s;
+    }
+    case 'attention': {
+      const [b, heads, seq, d, causal] = shape as number[] as [number, number, number, number, number];
+      const full = 4 * b * heads * seq * seq * d;
+      return causal === 1 ? full / 2 : full;
+    }
+    case 'copy':
+      return 0;
+    case 'triad':
+      return 2 * shape[0]!;
+  }
+}
+
+/** Bytes one launch must move through device memory at least: every input read once, the output written once. */
+export function workloadBytes(kernel: KernelFamily, shape: readonly number[]): number {
+  switch (kernel) {
+    case 'conv': {
+      const [n, c, h, w, k, r, s, stride, pad] = shape as number[] as [number, number, number, number, number, number, number, number, number];
+      const y = n * convOutputSize(h, r, stride, pad) * convOutputSize(w, s, stride, pad) * k;
+      return 2 * (n * h * w * c + k * r * s * c + y);
+    }
+    case 'attention': {
+      const [b, heads, seq, d] = shape as number[] as [number, number, number, number];
+      return 2 * 4 * b * heads * seq * d;
+    }
+    case 'copy':
+      return 8 * shape[0]!;
+    case 'triad':
+      return 12 * shape[0]!;
+  }
+}
