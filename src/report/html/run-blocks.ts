@@ -118,7 +118,7 @@ async function switchBlocks(r: RunResultJson, width: number): Promise<Block[]> {
       : p.procs < 2
         ? 'a single client has nobody to switch with'
         : s.kind === 'concurrent'
-          ? `the clients ran at the same time (several of them active in ${((s.coRunningFraction ?? 0) * 100).toFixed(0)}% of the time), so there were no time slices to measure`
+          ? `under ${esc(MODE_NAMES[r.mode] ?? r.mode)} the clients ran at the same time${s.coRunningFraction ? ` (several of them active in ${(s.coRunningFraction * 100).toFixed(0)}% of the traced time)` : ''}, so there were no time slices to measure`
           : 'no context switch was seen in the traced window';
   const gaps = await gapHistogram(s, width);
   const slices = await sliceHistogram(s, width);
