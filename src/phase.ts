@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LoopConfig, NativeBinding, WorkloadSpec } from './binding/contract.js';
 import { probeGapCapacity, type RunConfig } from './config.js';
+import { phaseOccupancy, type Occupancy } from './metrics/occupancy.js';
 import { distribution, durationSummaries } from './metrics/stats.js';
 import { summary, type Summary } from './metrics/summary.js';
 import { detectSwitches, switchSummaries, type ClientTrace, type SwitchAnalysis } from './metrics/switches.js';
@@ -50,6 +51,8 @@ export interface PhaseResult {
   switches: SwitchAnalysis;
   /** What the device did meanwhile (NVML, GPM, PM sampling), over the clients' measured window. */
   observation?: DeviceObservation;
+  /** SM occupancy from the CTA traces over the switch analysis's window (absent when none was traced, and under MIG). */
+  occupancy?: Occupancy;
 }
 
 export interface PhaseOptions {
@@ -240,6 +243,13 @@ export async function runPhase(options: PhaseOptions): Promise<PhaseResult> {
     result.aggregate.push(...switchSummaries(result.switches));
     const prepared = outcome.clients.find((c) => c.prepared)?.prepared;
     if (prepared) result.device = { name: prepared.deviceName, smCount: prepared.smCount, ctasPerLaunch: prepared.ctasPerLaunch };
+    // SM occupancy (src/metrics/occupancy.ts): per-client SM share, idle share, SM × time timeline.
+    const occupancy = prepared && phaseOccupancy(traces, result.switches, prepared.smCount, { mode: config.mode });
+    if (occupancy) {
+      result.occupancy = occupancy.occupancy;
+      result.aggregate.push(...occupancy.aggregate);
+      for (const c of reports) c.summaries.push(...(occupancy.clients.get(c.client) ?? []));
+    }
     if (outcome.reason) result.reason = outcome.reason;
     if (observation) result.observation = observation;
     return result;

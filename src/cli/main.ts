@@ -10,6 +10,7 @@ import { monitorCommand } from './monitor-command.js';
 import { mpsCommand } from './mps-command.js';
 import { sweepCommand } from './sweep-command.js';
 import { probeCommand, runCommand } from './run-command.js';
+import { reportCommand } from './report-command.js';
 
 const EXIT_CODES_HELP = `
 Exit codes:
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
   program.addCommand(monitorCommand());
   program.addCommand(mpsCommand());
   program.addCommand(migCommand());
+  program.addCommand(reportCommand());
   const all = (cmds: readonly Command[]): Command[] => cmds.flatMap((c) => [c, ...all(c.commands)]);
   for (const cmd of all(program.commands)) {
     cmd.exitOverride().showHelpAfterError('(run with --help for usage)');

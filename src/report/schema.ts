@@ -32,6 +32,21 @@ const switches = z.object({
   coRunningFraction: z.number().min(0).max(1).optional(),
 });
 
+// SM occupancy from the CTA traces (src/metrics/occupancy.ts); optional: results made before it lack it.
+const occupancy = z.object({
+  windowStartNs: z.number(),
+  windowEndNs: z.number(),
+  smCount: z.number().int().positive(),
+  clippedToSlices: z.boolean(),
+  clients: z.array(z.number().int().nonnegative()),
+  share: z.array(z.number().min(0)),
+  busy: z.number().min(0),
+  idle: z.number().min(0),
+  perSm: z.array(z.array(z.number().min(0))),
+  series: z.object({ binNs: z.number().positive(), tNs: z.array(z.number()), share: z.array(z.array(z.number())), idle: z.array(z.number()) }),
+  timeline: z.object({ startNs: z.number(), endNs: z.number(), binNs: z.number().positive(), bins: z.number().int().positive(), rows: z.array(z.string()) }),
+});
+
 const client = z.object({
   client: z.number().int().nonnegative(),
   pid: z.number().int().optional(),
@@ -62,6 +77,7 @@ const phase = z.object({
   aggregate: z.array(summary),
   switches,
   observation: deviceObservationSchema.optional(),
+  occupancy: occupancy.optional(),
 });
 
 const clocks = z.object({

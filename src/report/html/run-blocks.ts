@@ -1,0 +1,189 @@
+// The report of one run result as blocks: what ran, the tagged summaries (generic, like the text table),
+// the SM timeline and share over time, switch gap and time slice histograms, latency CDFs against solo,
+// and the NVML/GPM series. Whatever a result lacks becomes a note saying what is missing and why.
+import { fmtCuda } from '../../info.js';
+import { tookTurns } from '../../metrics/occupancy.js';
+import type { Summary } from '../../metrics/summary.js';
+import { formatDuration, formatSummaryValue } from '../format.js';
+import type { LoadedRun } from '../inputs.js';
+import type { RunResultJson } from '../schema.js';
+import { latencyChart } from './latency-charts.js';
+import { findSeries, observationFacts, seriesChart } from './observation-charts.js';
+import { clientName, shareChart, timelineChart } from './occupancy-charts.js';
+import { esc, facts, figure, note, table, type Block } from './page.js';
+import { gapHistogram, sliceHistogram } from './switch-charts.js';
+
+type Phase = RunResultJson['shared'];
+
+const MODE_NAMES: Record<string, string> = { timeslice: 'time slicing', mps: 'MPS', streams: 'CUDA streams', green: 'green contexts', mig: 'MIG' };
+
+export function describeWork(r: RunResultJson): string {
+  const o = r.options;
+  const kernel = o.kernel === 'gemm' ? `gemm ${o.size}×${o.size}×${o.size} bf16→fp32` : `${o.kernel}`;
+  const loop = o.loop === 'closed' ? 'closed loop' : `saturating (${o.depth} in flight)`;
+  const length = o.launches > 0 ? `${o.launches} launches each` : `${o.durationNs / 1e9} s`;
+  return `${kernel}, ${o.procs} process${o.procs === 1 ? '' : 'es'}, ${MODE_NAMES[r.mode] ?? r.mode}, ${loop}, ${length}`;
+}
+
+function aboutBlock(run: LoadedRun): Block {
+  const r = run.result;
+  const g = r.environment.gpu;
+  const items: Array<[string, string]> = [
+    ['file', `<code>${esc(run.file)}</code>`],
+    ['work', esc(describeWork(r))],
+    ['GPU', esc(`${g.name} (${g.smCount} SMs, ${(g.memoryBytes / 2 ** 30).toFixed(0)} GiB, cc ${g.computeCapability}, compute mode ${g.computeMode})`)],
+    ['driver · CUDA', esc(`${r.environment.driverVersion ?? '?'} · CUDA ${fmtCuda(r.environment.cudaDriverVersion)}`)],
+    ['measured', esc(`${r.createdAt} on ${r.environment.hostname}, gpushare-micro ${r.environment.tool.version}`)],
+  ];
+  if (r.command) items.push(['command', `<code>${esc(r.command.join(' '))}</code>`]);
+  items.push(['status', r.complete ? 'complete' : `<span class="status-incomplete">INCOMPLETE: ${esc(r.reason ?? 'some clients did not finish')}</span>`]);
+  return { key: 'about', title: 'What ran', html: facts(items) };
+}
+
+function summaryCells(list: Summary[], cols: Array<{ tag: string }>): string[] {
+  return cols.map((c) => {
+    const s = list.find((x) => x.tag === c.tag);
+    return s ? esc(formatSummaryValue(s)) : '-';
+  });
+}
+
+function columns(rows: Summary[][]): Array<{ tag: string; name: string }> {
+  const seen = new Map<string, string>();
+  for (const row of rows) for (const s of row) if (!seen.has(s.tag)) seen.set(s.tag, s.name);
+  return [...seen].map(([tag, name]) => ({ tag, name }));
+}
+
+function list(items: Summary[]): string {
+  return table(undefined, items.map((s) => [esc(s.name), esc(formatSummaryValue(s))]), 'data list');
+}
+
+function summaryBlock(r: RunResultJson): Block {
+  const rows: Array<{ label: string; summaries: Summary[] }> = [];
+  for (const c of r.baseline?.clients ?? []) rows.push({ label: c.status === 'ok' ? 'solo' : `solo (${c.status})`, summaries: c.summaries });
+  for (const c of r.shared.clients) rows.push({ label: c.status === 'ok' ? clientName(c.client) : `${clientName(c.client)} (${c.status})`, summaries: c.summaries });
+  const cols = columns(rows.map((x) => x.summaries));
+  const clients = table(['client', ...cols.map((c) => esc(c.name))], rows.map((x) => [esc(x.label), ...summaryCells(x.summaries, cols)]));
+  const isSwitch = (s: Summary) => s.tag.startsWith('switch') || s.tag.startsWith('slice');
+  const aggregate = [...r.shared.aggregate.filter((s) => !isSwitch(s)), ...r.comparison];
+  const switches = r.shared.aggregate.filter(isSwitch);
+  return {
+    key: 'summary',
+    title: 'Figures',
+    html: `${clients}<div class="lists"><div><h3>Aggregate</h3>${list(aggregate)}</div><div><h3>${esc(switchTitle(r.shared))}</h3>${list(switches)}</div></div>`,
+  };
+}
+
+function switchTitle(p: Phase): string {
+  const w = p.switches.windowEndNs - p.switches.windowStartNs;
+  return w > 0 ? `Context switches (over the ${formatDuration(w)} in which every client was traced)` : 'Context switches (no window in which every client was traced)';
+}
+
+function missingOccupancy(p: Phase): string {
+  if (p.switches.windowEndNs <= p.switches.windowStartNs) return 'No SM occupancy: there was no window in which every client was traced.';
+  return 'No SM occupancy in this result: it was made by a version of gpushare-micro that did not record it (<code>shared.occupancy</code> is absent). Run the measurement again with this version to get the SM timeline and each client\'s SM share.';
+}
+
+async function occupancyBlocks(p: Phase, width: number): Promise<Block[]> {
+  const o = p.occupancy;
+  if (!o) {
+    const why = note(missingOccupancy(p));
+    return [
+      { key: 'timeline', title: 'SM timeline', html: why },
+      { key: 'share', title: 'Share of the SMs over time', html: note('No SM occupancy in this result (see above).') },
+    ];
+  }
+  const { svg, binNs } = await timelineChart(o, width);
+  const shares = o.clients.map((c, k) => `${clientName(c)} ${(o.share[k]! * 100).toFixed(1)}%`).join(', ');
+  const drawn = binNs === o.timeline.binNs ? `bins of ${formatDuration(binNs)}` : `bins of ${formatDuration(binNs)} (recorded at ${formatDuration(o.timeline.binNs)}, merged to keep the page small)`;
+  const timelineCaption =
+    `Each row is one SM, each cell the client whose CTAs held that SM for most of the cell (grey: no client's CTA resident); ` +
+    `the first ${formatDuration(o.timeline.endNs - o.timeline.startNs)} from ${formatDuration(o.timeline.startNs - o.windowStartNs)} into the ` +
+    `${formatDuration(o.windowEndNs - o.windowStartNs)} traced window, ${esc(drawn)}.`;
+  const method = o.clippedToSlices
+    ? 'The clients took turns (time slicing), so each holds SMs only within its own time slices: a CTA preempted by a switch is not counted while the others run, and the switch gaps are idle.'
+    : 'The clients did not take turns (or there was one), so every CTA counts from its start to its end; clients whose CTAs share an SM at once (MPS, streams) each hold it, and their shares can add up to more than the busy part.';
+  const shareCaption = `Share of all ${o.smCount} SMs held by each client over the whole traced window: ${esc(shares)}; idle ${(o.idle * 100).toFixed(1)}%. ${method}`;
+  return [
+    { key: 'timeline', title: 'SM timeline', html: figure('timeline', svg, timelineCaption) },
+    { key: 'share', title: 'Share of the SMs over time', html: figure('share', await shareChart(o, width), shareCaption) },
+  ];
+}
+
+async function switchBlocks(r: RunResultJson, width: number): Promise<Block[]> {
+  const p = r.shared;
+  const s = p.switches;
+  const why =
+    s.windowEndNs <= s.windowStartNs
+      ? 'no window in which every client was traced'
+      : p.procs < 2
+        ? 'a single client has nobody to switch with'
+        : s.kind === 'concurrent'
+          ? `under ${esc(MODE_NAMES[r.mode] ?? r.mode)} the clients ran at the same time${s.coRunningFraction ? ` (several of them active in ${(s.coRunningFraction * 100).toFixed(0)}% of the traced time)` : ''}, so there were no time slices to measure`
+          : 'no context switch was seen in the traced window';
+  const gaps = await gapHistogram(s, width);
+  const slices = await sliceHistogram(s, width);
+  const thinned = (h: { count: number; used: number }) => (h.used < h.count ? ` (every ${Math.ceil(h.count / h.used)}th of ${h.count.toLocaleString('en-US')} drawn)` : '');
+  // Under MPS, streams or green contexts (or whenever the analysis saw no turns) the clients run at once.
+  const concurrent = s.count > 0 && (r.mode !== 'timeslice' || !tookTurns(s));
+  const concurrency = concurrent
+    ? ` Under ${esc(MODE_NAMES[r.mode] ?? r.mode)} the clients ran at the same time (median "slice" ${esc(formatDuration(s.slice?.p50 ?? 0))}), so these are the interleaving of their activity, not context switches.`
+    : '';
+  return [
+    {
+      key: 'gaps',
+      title: 'Switch gaps',
+      html: gaps
+        ? figure('gaps', gaps.svg, `The time between the last activity of the outgoing client and the first of the incoming one, for each of the ${s.count.toLocaleString('en-US')} switches${thinned(gaps)}.${concurrency}`)
+        : note(`No switch gaps: ${why}.`),
+    },
+    {
+      key: 'slices',
+      title: 'Time slices',
+      html: slices
+        ? figure('slices', slices.svg, `How long a client ran before the GPU switched away from it, for each slice except the first and last (cut by the window)${thinned(slices)}.${concurrency}`)
+        : note(`No time slices: ${why}.`),
+    },
+  ];
+}
+
+async function latencyBlock(r: RunResultJson, width: number): Promise<Block> {
+  const svg = await latencyChart(r, width);
+  if (!svg) return { key: 'latency', title: 'Latency against solo', html: note('No latency samples in this result.') };
+  const solo = r.baseline?.clients[0]?.samples.latencyNs.length ? 'dashed: the same kernel alone' : 'no solo baseline in this result (run without --no-baseline to compare)';
+  return { key: 'latency', title: 'Latency against solo', html: figure('latency', svg, `Cumulative distribution of every launch's latency per client; ${solo}.`) };
+}
+
+async function observationBlock(run: LoadedRun, width: number): Promise<Block> {
+  const groups = findSeries(run.raw);
+  const { summaries, notes } = observationFacts(run.raw);
+  const title = 'What the device did (NVML, GPM, PM sampling)';
+  if (groups.length === 0 && summaries.length === 0 && notes.length === 0) {
+    return { key: 'observation', title, html: note('No device observation in this result (no <code>shared.observation</code>): it was made without device sampling (<code>--sample-ms 0</code>), or by a version that did not record it.') };
+  }
+  const parts: string[] = [];
+  if (summaries.length > 0) parts.push(list(summaries));
+  for (const n of notes) parts.push(note(esc(n)));
+  for (const g of groups) {
+    parts.push(figure(`series:${g.name}`, await seriesChart(g, width), `<code>${esc(g.name)}</code>: ${g.metrics.map((m) => esc(m.name)).join(', ')}; ${g.tNs.length.toLocaleString('en-US')} samples.`));
+  }
+  if (groups.length === 0) parts.push(note('No time series in this observation.'));
+  return { key: 'observation', title, html: parts.join('\n') };
+}
+
+/** Every block of one run's report, charts `width` px wide. */
+export async function runBlocks(run: LoadedRun, width: number): Promise<Block[]> {
+  const r = run.result;
+  return [
+    aboutBlock(run),
+    summaryBlock(r),
+    ...(await occupancyBlocks(r.shared, width)),
+    ...(await switchBlocks(r, width)),
+    await latencyBlock(r, width),
+    await observationBlock(run, width),
+  ];
+}
+
+/** Only the occupancy blocks (for a sweep's points in detail). */
+export async function occupancyOnly(run: LoadedRun, width: number): Promise<Block[]> {
+  return occupancyBlocks(run.result.shared, width);
+}

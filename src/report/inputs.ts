@@ -1,0 +1,123 @@
+// What `report` reads: one run result, two (to compare), or a sweep's results directory. Every file is
+// validated with its zod schema; a bad input is one line naming the file and the first problem.
+import { readFile, stat } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
+import type { z } from 'zod';
+import { runResultSchema, type RunResultJson } from './schema.js';
+import { SWEEP_SCHEMA, SWEEP_SUMMARY_FILE, sweepSummarySchema, type SweepPoint, type SweepSummary } from './sweep-schema.js';
+
+/** An input that cannot make a report; its message is one line. CLI exit code 2. */
+export class ReportInputError extends Error {
+  readonly code = 'ERR_REPORT_INPUT';
+  constructor(message: string) {
+    super(message);
+    this.name = 'ReportInputError';
+  }
+}
+
+export interface LoadedRun {
+  /** Short label: where it came from. */
+  label: string;
+  file: string;
+  result: RunResultJson;
+  /** The file as parsed, for fields this version's schema does not know (e.g. `observation`). */
+  raw: Record<string, unknown>;
+}
+
+export interface LoadedPoint {
+  point: SweepPoint;
+  run?: LoadedRun;
+  /** Why a done point's result could not be read. */
+  problem?: string;
+}
+
+export type ReportInput =
+  | { kind: 'run'; runs: LoadedRun[] }
+  | { kind: 'sweep'; dir: string; summary: SweepSummary; points: LoadedPoint[] };
+
+/** The first problem of a failed parse, in one line ("at shared.clients.0.launches: expected number"). */
+export function firstIssue(error: z.ZodError): string {
+  const issue = error.issues[0];
+  if (!issue) return 'invalid';
+  const where = issue.path.length > 0 ? `at ${issue.path.map(String).join('.')}: ` : '';
+  const more = error.issues.length > 1 ? ` (and ${error.issues.length - 1} more problem${error.issues.length > 2 ? 's' : ''})` : '';
+  return `${where}${issue.message.replace(/\s+/g, ' ')}${more}`;
+}
+
+async function readJson(file: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new ReportInputError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new ReportInputError(`${file} is not JSON: ${(error as Error).message.split('\n')[0]}`);
+  }
+}
+
+function label(result: RunResultJson, file: string): string {
+  const o = result.options;
+  return `${result.mode} · ${o.kernel}${o.kernel === 'gemm' ? ` ${o.size}` : ''} · ${o.procs} proc${o.procs === 1 ? '' : 's'} · ${basename(file)}`;
+}
+
+/** Reads and validates one run result file. */
+export async function loadRun(file: string): Promise<LoadedRun> {
+  const value = await readJson(file);
+  if (typeof value === 'object' && value !== null && (value as { schema?: unknown }).schema === SWEEP_SCHEMA) {
+    throw new ReportInputError(`${file} is a sweep summary: give its directory instead`);
+  }
+  const parsed = runResultSchema.safeParse(value);
+  if (!parsed.success) throw new ReportInputError(`${file} is not a gpushare-micro/run v1 result: ${firstIssue(parsed.error)}`);
+  return { label: label(parsed.data, file), file, result: parsed.data, raw: value as Record<string, unknown> };
+}
+
+/** Reads a sweep directory: its summary.json and the result file of every done point. */
+export async function loadSweep(dir: string): Promise<ReportInput> {
+  const summaryFile = join(dir, SWEEP_SUMMARY_FILE);
+  const value = await readJson(summaryFile);
+  const parsed = sweepSummarySchema.safeParse(value);
+  if (!parsed.success) throw new ReportInputError(`${summaryFile} is not a gpushare-micro/sweep v1 summary: ${firstIssue(parsed.error)}`);
+  const points: LoadedPoint[] = [];
+  for (const point of parsed.data.points) {
+    if (point.status !== 'done' || !point.file) {
+      points.push({ point });
+      continue;
+    }
+    try {
+      points.push({ point, run: await loadRun(resolve(dir, point.file)) });
+    } catch (error) {
+      // One unreadable point does not spoil the others: the report lists it with the problem.
+      if (!(error instanceof ReportInputError)) throw error;
+      points.push({ point, problem: error.message });
+    }
+  }
+  return { kind: 'sweep', dir, summary: parsed.data, points };
+}
+
+/** One run result file, two (a comparison), or one sweep directory. */
+export async function loadReportInputs(paths: readonly string[]): Promise<ReportInput> {
+  if (paths.length === 0) throw new ReportInputError('report: expected a run result file, two of them, or a sweep directory');
+  const kinds = await Promise.all(
+    paths.map(async (p) => {
+      try {
+        return (await stat(p)).isDirectory() ? 'dir' : 'file';
+      } catch {
+        throw new ReportInputError(`cannot read ${p}: no such file or directory`);
+      }
+    }),
+  );
+  if (kinds.includes('dir')) {
+    if (paths.length > 1) throw new ReportInputError('report: a sweep directory is reported alone; give one directory, or one or two result files');
+    return loadSweep(paths[0]!);
+  }
+  if (paths.length > 2) throw new ReportInputError(`report: expected one or two result files, got ${paths.length}`);
+  const runs = await Promise.all(paths.map((p) => loadRun(p)));
+  if (runs.length === 2 && runs[0]!.label === runs[1]!.label) {
+    runs[0]!.label = `A: ${runs[0]!.label}`;
+    runs[1]!.label = `B: ${runs[1]!.label}`;
+  }
+  return { kind: 'run', runs };
+}

@@ -1,0 +1,247 @@
+// The HTML report from results made by run() with stand-in clients (no GPU): occupancy attached to the
+// result, inputs validated with one-line errors, the CLI's exit codes, and what each kind of report
+// contains (single run, two side by side, a sweep with skipped points, the recorded H200 result).
+import { spawnSync } from 'node:child_process';
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TIMELINE_IDLE } from '../src/metrics/occupancy.js';
+import { pick } from '../src/metrics/summary.js';
+import { buildReport } from '../src/report/html/build.js';
+import { loadReportInputs, ReportInputError } from '../src/report/inputs.js';
+import { validateRunResult } from '../src/report/schema.js';
+import { sweepSummaryJsonSchema } from '../src/report/sweep-schema.js';
+import { formatRunResult } from '../src/report/table.js';
+import type { RunResult } from '../src/run.js';
+import { standInRun, withObservation, writeResult, writeSweep } from './fixtures/report-inputs.js';
+
+const cli = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
+const recorded = fileURLToPath(new URL('../docs/results/2026-11-29-h200-timeslice/gemm-p4.json', import.meta.url));
+const recordedWithOccupancy = fileURLToPath(new URL('../docs/results/2026-11-29-h200-occupancy/gemm-p4-timeslice.json', import.meta.url));
+
+let dir: string;
+let two: RunResult;
+let twoFile: string;
+let threeFile: string;
+let sweepDir: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'gpushare-report-'));
+  two = await standInRun(2);
+  twoFile = await writeResult(dir, 'p2.json', two);
+  threeFile = await writeResult(dir, 'p3.json', await standInRun(3));
+  sweepDir = await writeSweep(join(dir, 'sweep'));
+});
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const charts = (html: string) => [...html.matchAll(/<figure class="chart" data-chart="([^"]+)">/g)].map((m) => m[1]);
+
+describe('occupancy in a run with stand-in clients', () => {
+  it('gives each client its SM share, the idle share and a timeline of who held each SM', () => {
+    const o = two.shared.occupancy!;
+    expect(o).toBeDefined();
+    expect(o.clients).toEqual([0, 1]);
+    expect(o.clippedToSlices).toBe(true);
+    // The stand-ins take turns: 2 ms slices, 50 µs between them, on all 8 SMs → 2 / 4.1 each.
+    for (const share of o.share) expect(share).toBeCloseTo(2 / 4.1, 1);
+    expect(Math.abs(o.share[0]! - 2 / 4.1)).toBeLessThan(0.02);
+    expect(o.idle).toBeGreaterThan(0.01);
+    expect(o.idle).toBeLessThan(0.05);
+    expect(o.windowStartNs).toBe(two.shared.switches.windowStartNs);
+    expect(o.timeline.rows).toHaveLength(8);
+    expect(o.timeline.binNs).toBe(100e3);
+    // Runs of about 20 cells (2 ms) of one client, then the other: client 1 starts the window.
+    const row = o.timeline.rows[0]!;
+    expect(row.slice(0, 19)).toBe('1'.repeat(19));
+    expect(row.slice(22, 40)).toBe('0'.repeat(18));
+    expect(row).not.toContain(TIMELINE_IDLE.repeat(2));
+    for (const c of two.shared.clients) expect(pick(c.summaries, 'smShare')?.hint).toBe('fraction');
+    expect(pick(two.shared.aggregate, 'occupancy.idle')).toBeDefined();
+    validateRunResult(JSON.parse(JSON.stringify(two)));
+    const text = formatRunResult(two);
+    expect(text).toContain('SM share');
+    expect(text).toContain('SMs idle (traced window)');
+  });
+});
+
+describe('report inputs', () => {
+  it.each([
+    [['/nonexistent/x.json'], /cannot read \/nonexistent\/x\.json/],
+    [['BAD_JSON'], /is not JSON/],
+    [['WRONG_SCHEMA'], /is not a gpushare-micro\/run v1 result: at schema:/],
+    [['P2', 'P2', 'P2'], /expected one or two result files, got 3/],
+    [['SWEEP', 'P2'], /sweep directory is reported alone/],
+    [['EMPTY_DIR'], /cannot read .*summary\.json/],
+    [['BAD_SWEEP'], /not a gpushare-micro\/sweep v1 summary: at points\.0\.file: a done point needs its result file/],
+    [['SUMMARY_FILE'], /is a sweep summary: give its directory instead/],
+  ])('rejects %j with one line', async (args, message) => {
+    await writeFile(join(dir, 'bad.json'), '{ "schema": ');
+    await writeFile(join(dir, 'wrong.json'), JSON.stringify({ schema: 'something-else' }));
+    await rm(join(dir, 'empty'), { recursive: true, force: true });
+    await mkdir(join(dir, 'empty'));
+    const badSweep = JSON.parse(await readFile(join(sweepDir, 'summary.json'), 'utf8')) as { points: Array<Record<string, unknown>> };
+    delete badSweep.points[0]!.file;
+    await mkdir(join(dir, 'bad-sweep'), { recursive: true });
+    await writeFile(join(dir, 'bad-sweep', 'summary.json'), JSON.stringify(badSweep));
+    const names: Record<string, string> = {
+      BAD_JSON: join(dir, 'bad.json'), WRONG_SCHEMA: join(dir, 'wrong.json'), P2: twoFile, SWEEP: sweepDir,
+      EMPTY_DIR: join(dir, 'empty'), BAD_SWEEP: join(dir, 'bad-sweep'), SUMMARY_FILE: join(sweepDir, 'summary.json'),
+    };
+    const error = await loadReportInputs(args.map((a) => names[a] ?? a)).then(() => undefined, (e: unknown) => e);
+    expect(error).toBeInstanceOf(ReportInputError);
+    expect((error as Error).message).toMatch(message);
+    expect((error as Error).message).not.toContain('\n');
+  });
+
+  it('reads a sweep, its done points, and keeps skipped, failed and unreadable points with their reasons', async () => {
+    const copy = join(dir, 'sweep-broken');
+    await cp(sweepDir, copy, { recursive: true });
+    // One point's result file damaged, one point marked failed (as an incomplete run is).
+    await writeFile(join(copy, 'points', 'gemm-256-saturate-streams-p1.json'), '{}');
+    const summary = JSON.parse(await readFile(join(copy, 'summary.json'), 'utf8')) as { points: Array<Record<string, unknown>> };
+    Object.assign(summary.points[3]!, { status: 'failed', reason: 'client 1 (pid 42) crashed: SIGSEGV' });
+    await writeFile(join(copy, 'summary.json'), JSON.stringify(summary));
+    const input = await loadReportInputs([copy]);
+    if (input.kind !== 'sweep') throw new Error('expected a sweep');
+    expect(input.points.map((p) => [p.point.id, p.point.status, Boolean(p.run), Boolean(p.problem)])).toEqual([
+      ['gemm-256-saturate-timeslice-p1', 'done', true, false],
+      ['gemm-256-saturate-timeslice-p2', 'done', true, false],
+      ['gemm-256-saturate-streams-p1', 'done', false, true],
+      ['gemm-256-saturate-streams-p2', 'failed', false, false],
+      ['gemm-256-saturate-green-p1', 'done', true, false],
+      ['gemm-256-saturate-green-p2', 'skipped', false, false],
+    ]);
+    const html = await buildReport(input);
+    expect(html).toContain('not a gpushare-micro/run v1 result');
+    expect(html).toContain('client 1 (pid 42) crashed: SIGSEGV');
+    expect(html).toContain('expected at most 1 clients with --mode green');
+    expect(html).toContain('6: 4 done, 1 skipped, 1 failed, 1 done but unreadable');
+    // Streams has no readable point left: no timeline for it, the others keep theirs.
+    expect(charts(html)).toEqual(['sweep:gemm 256 · saturating', 'timeline', 'share', 'timeline', 'share']);
+  });
+
+  it('accepts an interrupted sweep (points not run yet) and says so', async () => {
+    const copy = join(dir, 'sweep-interrupted');
+    await cp(sweepDir, copy, { recursive: true });
+    const summary = JSON.parse(await readFile(join(copy, 'summary.json'), 'utf8')) as { points: Array<Record<string, unknown>> };
+    for (const p of summary.points.slice(4)) {
+      for (const key of Object.keys(p)) if (!['id', 'kernel', 'size', 'procs', 'mode', 'loop', 'options'].includes(key)) delete p[key];
+      p.status = 'pending';
+    }
+    await writeFile(join(copy, 'summary.json'), JSON.stringify(summary));
+    const html = await buildReport(await loadReportInputs([copy]));
+    expect(html).toContain('6: 4 done, 0 skipped, 0 failed, 2 not run yet (interrupted: --resume goes on)');
+  });
+
+  it('has a JSON Schema for the sweep summary', () => {
+    const schema = sweepSummaryJsonSchema() as { properties: Record<string, unknown> };
+    expect(Object.keys(schema.properties)).toEqual(['schema', 'version', 'createdAt', 'updatedAt', 'command', 'axes', 'environment', 'points']);
+  });
+});
+
+describe('the HTML report', () => {
+  it('of one run: timeline, share, histograms, latency CDF; says what is missing; loads nothing', async () => {
+    const html = await buildReport(await loadReportInputs([twoFile]));
+    expect(charts(html)).toEqual(['timeline', 'share', 'gaps', 'slices', 'latency']);
+    expect(html).toContain('No device observation in this result');
+    for (const c of ['solo', 'client 0', 'client 1', 'idle']) expect(html).toContain(`>${c}</text>`);
+    expect(html).not.toMatch(/<script|<link|<img|<iframe|url\(/i);
+    expect(html).not.toMatch(/(src|href)\s*=\s*["']?(https?:|\/\/)/i);
+    expect(html).toContain("default-src 'none'");
+  });
+
+  it('lists the device observation and draws its NVML and GPM series', async () => {
+    const file = await writeResult(dir, 'observed.json', withObservation(two));
+    const html = await buildReport(await loadReportInputs([file]));
+    expect(charts(html)).toEqual(['timeline', 'share', 'gaps', 'slices', 'latency', 'series:shared.observation.nvml.series', 'series:shared.observation.nvml.series.gpm']);
+    expect(html).toContain('utilizationGpuPct, powerW, smClockMHz; 40 samples');
+    expect(html).toContain('smActivityPct; 40 samples');
+    expect(html).not.toContain('No device observation in this result');
+  });
+
+  it('of two runs: headline figures side by side and each block paired', async () => {
+    const html = await buildReport(await loadReportInputs([twoFile, threeFile]));
+    expect(html).toContain('two runs side by side');
+    expect(html).toContain('Headline figures');
+    expect(charts(html).filter((c) => c === 'timeline')).toHaveLength(2);
+    expect(html.match(/<div class="pair">/g)!.length).toBeGreaterThanOrEqual(8);
+    expect(html).toContain('A: timeslice · gemm 256 · 2 procs · p2.json');
+    expect(html).toContain('B: timeslice · gemm 256 · 3 procs · p3.json');
+  });
+
+  it('of a sweep: a chart per group, every point with skipped ones and their reasons, timelines', async () => {
+    const html = await buildReport(await loadReportInputs([sweepDir]));
+    // One chart for gemm 256 saturating; the timelines of the point with the most processes per mode.
+    expect(charts(html)).toEqual(['sweep:gemm 256 · saturating', 'timeline', 'share', 'timeline', 'share', 'timeline', 'share']);
+    for (const id of ['gemm-256-saturate-timeslice-p2', 'gemm-256-saturate-streams-p2', 'gemm-256-saturate-green-p1']) expect(html).toContain(`<h3>${id}:`);
+    expect(html).toContain('6: 5 done, 1 skipped, 0 failed');
+    expect(html).toContain('expected at most 1 clients with --mode green');
+    for (const mode of ['timeslice', 'streams', 'green']) expect(html).toContain(`>${mode}</text>`);
+    // A concurrent mode's "switches" are said to be interleaving; time slicing's are not.
+    const streams = await buildReport(await loadReportInputs([join(sweepDir, 'points', 'gemm-256-saturate-streams-p2.json')]));
+    expect(streams).toMatch(/[Uu]nder CUDA streams the clients ran at the same time/);
+    const timeslice = await buildReport(await loadReportInputs([join(sweepDir, 'points', 'gemm-256-saturate-timeslice-p2.json')]));
+    expect(timeslice).not.toContain('ran at the same time');
+    expect(charts(timeslice)).toContain('gaps');
+  });
+
+  it('of the recorded H200 result, which predates occupancy and observation: says so and draws the rest', async () => {
+    const html = await buildReport(await loadReportInputs([recorded]));
+    expect(charts(html)).toEqual(['gaps', 'slices', 'latency']);
+    expect(html).toContain('No SM occupancy in this result');
+    expect(html).toContain('No device observation in this result');
+    expect(html).toContain('2,191 switches');
+  });
+});
+
+describe('the H200 result recorded with occupancy', () => {
+  it('validates, holds the measured shares, and its report draws the 132-SM timeline', async () => {
+    const input = await loadReportInputs([recordedWithOccupancy]);
+    if (input.kind !== 'run') throw new Error('expected a run');
+    const o = input.runs[0]!.result.shared.occupancy!;
+    expect(o.clippedToSlices).toBe(true);
+    expect(o.timeline.rows).toHaveLength(132);
+    for (const share of o.share) expect(share).toBeCloseTo(0.207, 2);
+    expect(o.idle).toBeCloseTo(0.174, 2);
+    const html = await buildReport(input);
+    expect(charts(html)).toEqual(['timeline', 'share', 'gaps', 'slices', 'latency']);
+    expect(html.length).toBeLessThan(3 * 2 ** 20);
+  });
+});
+
+describe('gpushare-micro report (CLI)', () => {
+  const cliRun = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 60_000 });
+
+  it('writes the report and exits 0', async () => {
+    const out = join(dir, 'cli-report.html');
+    const r = cliRun('report', twoFile, '-o', out);
+    expect(r.stderr).toMatch(/wrote .*cli-report\.html \(\d+ KiB\)/);
+    expect(r.status).toBe(0);
+    expect(await readFile(out, 'utf8')).toMatch(/^<!doctype html>/);
+  });
+
+  it.each([
+    [['report', '/nonexistent.json'], 'cannot read /nonexistent.json'],
+    [['report', 'WRONG', '-o', 'OUT'], 'is not a gpushare-micro/run v1 result'],
+    [['report', 'P2', '-o', '/nonexistent-dir/r.html'], 'invalid --output: expected a file in an existing directory'],
+  ])('rejects %j with exit code 2 and one line', async (args, message) => {
+    await writeFile(join(dir, 'wrong.json'), JSON.stringify({ schema: 'gpushare-micro/run', schemaVersion: 1 }));
+    const names: Record<string, string> = { WRONG: join(dir, 'wrong.json'), OUT: join(dir, 'never.html'), P2: twoFile };
+    const r = cliRun(...args.map((a) => names[a] ?? a));
+    expect(r.status).toBe(2);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain(message);
+  });
+
+  it('needs at least one input', () => {
+    const r = cliRun('report');
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain("missing required argument 'inputs'");
+  });
+});
