@@ -1,6 +1,7 @@
 #include "cublaslt.h"
 
-#include <dlfcn.h>
+#include "shared_library.h"
+
 #include <algorithm>
 #include <iterator>
 #include <cstdlib>
@@ -50,42 +51,21 @@ struct Api {
 
 template <typename F>
 bool bind(Api& api, F& fn, const char* symbol) {
-  fn = reinterpret_cast<F>(dlsym(api.library, symbol));
-  if (fn == nullptr && api.error.empty()) api.error = api.file + " lacks " + symbol + ": the library is too old";
-  return fn != nullptr;
-}
-
-std::vector<std::string> candidates() {
-  const char* names[] = {"libcublasLt.so.13", "libcublasLt.so.12", "libcublasLt.so"};
-  std::vector<std::string> out(std::begin(names), std::end(names));
-  // Where the dynamic loader is not told about the CUDA toolkit, look where it usually is.
-  for (const char* var : {"CUDA_HOME", "CUDA_PATH"}) {
-    if (const char* root = std::getenv(var)) {
-      for (const char* n : names) out.push_back(std::string(root) + "/lib64/" + n);
-    }
-  }
-  for (const char* n : names) out.push_back(std::string("/usr/local/cuda/lib64/") + n);
-  return out;
+  const bool found = bindSymbol(api.library, fn, symbol);
+  if (!found && api.error.empty()) api.error = api.file + " lacks " + symbol + ": the library is too old";
+  return found;
 }
 
 Api& api() {
   static Api a;
   static std::once_flag once;
   std::call_once(once, [] {
-    std::string tried, lastError;
-    for (const std::string& name : candidates()) {
-      a.library = dlopen(name.c_str(), RTLD_NOW | RTLD_LOCAL);
-      if (a.library != nullptr) {
-        a.file = name;
-        break;
-      }
-      const char* e = dlerror();
-      lastError = e ? e : "unknown error";
-      tried += (tried.empty() ? "" : ", ") + name;
-    }
+    const OpenedLibrary opened = openFirst(toolkitCandidates({"libcublasLt.so.13", "libcublasLt.so.12", "libcublasLt.so"}));
+    a.library = opened.handle;
+    a.file = opened.file;
     if (a.library == nullptr) {
-      a.error = "cuBLASLt (libcublasLt.so) could not be loaded: tried " + tried + " (last: " + lastError +
-                "). Install the CUDA toolkit's cuBLAS (e.g. the libcublas-13-0 or cuda-libraries-13-0 "
+      a.error = "cuBLASLt (libcublasLt.so) could not be loaded: tried " + opened.tried +
+                ". Install the CUDA toolkit's cuBLAS (e.g. the libcublas-13-0 or cuda-libraries-13-0 "
                 "package, or pip's nvidia-cublas) and put its lib directory on LD_LIBRARY_PATH";
       return;
     }
@@ -97,7 +77,7 @@ Api& api() {
               bind(a, a.prefDestroy, "cublasLtMatmulPreferenceDestroy") &&
               bind(a, a.prefSetAttribute, "cublasLtMatmulPreferenceSetAttribute") &&
               bind(a, a.heuristic, "cublasLtMatmulAlgoGetHeuristic") && bind(a, a.matmul, "cublasLtMatmul");
-    a.statusName = reinterpret_cast<const char* (*)(Status)>(dlsym(a.library, "cublasLtGetStatusName"));
+    bindSymbol(a.library, a.statusName, "cublasLtGetStatusName");  // optional: names are nicer than numbers
     if (!ok) {
       dlclose(a.library);
       a.library = nullptr;

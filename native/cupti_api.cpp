@@ -1,6 +1,7 @@
 #include "cupti_api.h"
 
-#include <dlfcn.h>
+#include "shared_library.h"
+
 #include <cstdlib>
 #include <mutex>
 #include <vector>
@@ -8,11 +9,6 @@
 namespace gsm {
 namespace cupti {
 namespace {
-
-template <typename F>
-void bind(void* lib, F& fn, const char* symbol) {
-  fn = reinterpret_cast<F>(dlsym(lib, symbol));
-}
 
 std::vector<std::string> candidates() {
   std::vector<std::string> out = {"libcupti.so.13", "libcupti.so.12", "libcupti.so"};
@@ -46,51 +42,44 @@ Api& api() {
   static Api a;
   static std::once_flag once;
   std::call_once(once, [] {
-    std::string tried;
-    for (const std::string& name : candidates()) {
-      a.handle = dlopen(name.c_str(), RTLD_NOW | RTLD_LOCAL);
-      if (a.handle != nullptr) {
-        a.path = name;
-        break;
-      }
-      const char* e = dlerror();
-      if (tried.size() < 600) tried += (tried.empty() ? "" : "; ") + (e ? std::string(e) : name);
-    }
+    const OpenedLibrary opened = openFirst(candidates());
+    a.handle = opened.handle;
+    a.path = opened.file;
     if (a.handle == nullptr) {
-      a.unavailable = "libcupti could not be loaded (" + tried + ")";
+      a.unavailable = "libcupti could not be loaded (" + opened.tried.substr(0, 600) + ")";
       return;
     }
     void* h = a.handle;
-    bind(h, a.getResultString, "cuptiGetResultString");
-    bind(h, a.getTimestamp, "cuptiGetTimestamp");
-    bind(h, a.activityRegisterCallbacks, "cuptiActivityRegisterCallbacks");
-    bind(h, a.activityEnable, "cuptiActivityEnable");
-    bind(h, a.activityDisable, "cuptiActivityDisable");
-    bind(h, a.activityFlushAll, "cuptiActivityFlushAll");
-    bind(h, a.activityGetNextRecord, "cuptiActivityGetNextRecord");
-    bind(h, a.activityGetNumDroppedRecords, "cuptiActivityGetNumDroppedRecords");
-    bind(h, a.profilerInitialize, "cuptiProfilerInitialize");
-    bind(h, a.profilerDeInitialize, "cuptiProfilerDeInitialize");
-    bind(h, a.profilerDeviceSupported, "cuptiProfilerDeviceSupported");
-    bind(h, a.deviceGetChipName, "cuptiDeviceGetChipName");
-    bind(h, a.hostInitialize, "cuptiProfilerHostInitialize");
-    bind(h, a.hostDeinitialize, "cuptiProfilerHostDeinitialize");
-    bind(h, a.hostConfigAddMetrics, "cuptiProfilerHostConfigAddMetrics");
-    bind(h, a.hostGetConfigImageSize, "cuptiProfilerHostGetConfigImageSize");
-    bind(h, a.hostGetConfigImage, "cuptiProfilerHostGetConfigImage");
-    bind(h, a.hostGetNumOfPasses, "cuptiProfilerHostGetNumOfPasses");
-    bind(h, a.hostEvaluateToGpuValues, "cuptiProfilerHostEvaluateToGpuValues");
-    bind(h, a.pmGetCounterAvailability, "cuptiPmSamplingGetCounterAvailability");
-    bind(h, a.pmEnable, "cuptiPmSamplingEnable");
-    bind(h, a.pmDisable, "cuptiPmSamplingDisable");
-    bind(h, a.pmSetConfig, "cuptiPmSamplingSetConfig");
-    bind(h, a.pmStart, "cuptiPmSamplingStart");
-    bind(h, a.pmStop, "cuptiPmSamplingStop");
-    bind(h, a.pmDecodeData, "cuptiPmSamplingDecodeData");
-    bind(h, a.pmGetCounterDataSize, "cuptiPmSamplingGetCounterDataSize");
-    bind(h, a.pmCounterDataImageInitialize, "cuptiPmSamplingCounterDataImageInitialize");
-    bind(h, a.pmGetCounterDataInfo, "cuptiPmSamplingGetCounterDataInfo");
-    bind(h, a.pmGetSampleInfo, "cuptiPmSamplingCounterDataGetSampleInfo");
+    bindSymbol(h, a.getResultString, "cuptiGetResultString");
+    bindSymbol(h, a.getTimestamp, "cuptiGetTimestamp");
+    bindSymbol(h, a.activityRegisterCallbacks, "cuptiActivityRegisterCallbacks");
+    bindSymbol(h, a.activityEnable, "cuptiActivityEnable");
+    bindSymbol(h, a.activityDisable, "cuptiActivityDisable");
+    bindSymbol(h, a.activityFlushAll, "cuptiActivityFlushAll");
+    bindSymbol(h, a.activityGetNextRecord, "cuptiActivityGetNextRecord");
+    bindSymbol(h, a.activityGetNumDroppedRecords, "cuptiActivityGetNumDroppedRecords");
+    bindSymbol(h, a.profilerInitialize, "cuptiProfilerInitialize");
+    bindSymbol(h, a.profilerDeInitialize, "cuptiProfilerDeInitialize");
+    bindSymbol(h, a.profilerDeviceSupported, "cuptiProfilerDeviceSupported");
+    bindSymbol(h, a.deviceGetChipName, "cuptiDeviceGetChipName");
+    bindSymbol(h, a.hostInitialize, "cuptiProfilerHostInitialize");
+    bindSymbol(h, a.hostDeinitialize, "cuptiProfilerHostDeinitialize");
+    bindSymbol(h, a.hostConfigAddMetrics, "cuptiProfilerHostConfigAddMetrics");
+    bindSymbol(h, a.hostGetConfigImageSize, "cuptiProfilerHostGetConfigImageSize");
+    bindSymbol(h, a.hostGetConfigImage, "cuptiProfilerHostGetConfigImage");
+    bindSymbol(h, a.hostGetNumOfPasses, "cuptiProfilerHostGetNumOfPasses");
+    bindSymbol(h, a.hostEvaluateToGpuValues, "cuptiProfilerHostEvaluateToGpuValues");
+    bindSymbol(h, a.pmGetCounterAvailability, "cuptiPmSamplingGetCounterAvailability");
+    bindSymbol(h, a.pmEnable, "cuptiPmSamplingEnable");
+    bindSymbol(h, a.pmDisable, "cuptiPmSamplingDisable");
+    bindSymbol(h, a.pmSetConfig, "cuptiPmSamplingSetConfig");
+    bindSymbol(h, a.pmStart, "cuptiPmSamplingStart");
+    bindSymbol(h, a.pmStop, "cuptiPmSamplingStop");
+    bindSymbol(h, a.pmDecodeData, "cuptiPmSamplingDecodeData");
+    bindSymbol(h, a.pmGetCounterDataSize, "cuptiPmSamplingGetCounterDataSize");
+    bindSymbol(h, a.pmCounterDataImageInitialize, "cuptiPmSamplingCounterDataImageInitialize");
+    bindSymbol(h, a.pmGetCounterDataInfo, "cuptiPmSamplingGetCounterDataInfo");
+    bindSymbol(h, a.pmGetSampleInfo, "cuptiPmSamplingCounterDataGetSampleInfo");
   });
   return a;
 }

@@ -1,16 +1,13 @@
 #include "nvml_api.h"
 
+#include "shared_library.h"
+
 #include <dlfcn.h>
 #include <mutex>
 
 namespace gsm {
 namespace nvml {
 namespace {
-
-template <typename F>
-void bind(void* lib, F& fn, const char* symbol) {
-  fn = reinterpret_cast<F>(dlsym(lib, symbol));
-}
 
 const char* errorName(Return status) {
   switch (status) {  // nvmlReturn_t names, nvml.h
@@ -59,46 +56,46 @@ Api& api() {
       return;
     }
     void* h = a.handle;
-    bind(h, a.init, "nvmlInit_v2");
-    bind(h, a.errorString, "nvmlErrorString");
-    bind(h, a.driverVersion, "nvmlSystemGetDriverVersion");
-    bind(h, a.cudaDriverVersion, "nvmlSystemGetCudaDriverVersion_v2");
-    bind(h, a.deviceCount, "nvmlDeviceGetCount_v2");
-    bind(h, a.handleByIndex, "nvmlDeviceGetHandleByIndex_v2");
-    bind(h, a.name, "nvmlDeviceGetName");
-    bind(h, a.uuid, "nvmlDeviceGetUUID");
-    bind(h, a.memory, "nvmlDeviceGetMemoryInfo");
-    bind(h, a.clock, "nvmlDeviceGetClockInfo");
-    bind(h, a.maxClock, "nvmlDeviceGetMaxClockInfo");
-    bind(h, a.computeMode, "nvmlDeviceGetComputeMode");
-    bind(h, a.migMode, "nvmlDeviceGetMigMode");
-    bind(h, a.persistence, "nvmlDeviceGetPersistenceMode");
-    bind(h, a.temperature, "nvmlDeviceGetTemperature");
-    bind(h, a.power, "nvmlDeviceGetPowerUsage");
-    bind(h, a.powerLimit, "nvmlDeviceGetEnforcedPowerLimit");
-    bind(h, a.energy, "nvmlDeviceGetTotalEnergyConsumption");
-    bind(h, a.utilization, "nvmlDeviceGetUtilizationRates");
-    bind(h, a.eventReasons, "nvmlDeviceGetCurrentClocksEventReasons");
-    if (a.eventReasons == nullptr) bind(h, a.eventReasons, "nvmlDeviceGetCurrentClocksThrottleReasons");
-    bind(h, a.eccMode, "nvmlDeviceGetEccMode");
-    bind(h, a.eccErrors, "nvmlDeviceGetTotalEccErrors");
-    bind(h, a.computeProcesses, "nvmlDeviceGetComputeRunningProcesses_v3");
-    bind(h, a.mpsProcesses, "nvmlDeviceGetMPSComputeRunningProcesses_v3");
-    bind(h, a.processName, "nvmlSystemGetProcessName");
-    bind(h, a.maxMigDeviceCount, "nvmlDeviceGetMaxMigDeviceCount");
-    bind(h, a.migDeviceByIndex, "nvmlDeviceGetMigDeviceHandleByIndex");
-    bind(h, a.gpuInstanceId, "nvmlDeviceGetGpuInstanceId");
-    bind(h, a.supportedEventTypes, "nvmlDeviceGetSupportedEventTypes");
-    bind(h, a.eventSetCreate, "nvmlEventSetCreate");
-    bind(h, a.registerEvents, "nvmlDeviceRegisterEvents");
-    bind(h, a.eventSetWait, "nvmlEventSetWait_v2");
-    bind(h, a.eventSetFree, "nvmlEventSetFree");
-    bind(h, a.gpmQuerySupport, "nvmlGpmQueryDeviceSupport");
-    bind(h, a.gpmSampleAlloc, "nvmlGpmSampleAlloc");
-    bind(h, a.gpmSampleFree, "nvmlGpmSampleFree");
-    bind(h, a.gpmSampleGet, "nvmlGpmSampleGet");
-    bind(h, a.gpmMigSampleGet, "nvmlGpmMigSampleGet");
-    bind(h, a.gpmMetricsGet, "nvmlGpmMetricsGet");
+    bindSymbol(h, a.init, "nvmlInit_v2");
+    bindSymbol(h, a.errorString, "nvmlErrorString");
+    bindSymbol(h, a.driverVersion, "nvmlSystemGetDriverVersion");
+    bindSymbol(h, a.cudaDriverVersion, "nvmlSystemGetCudaDriverVersion_v2");
+    bindSymbol(h, a.deviceCount, "nvmlDeviceGetCount_v2");
+    bindSymbol(h, a.handleByIndex, "nvmlDeviceGetHandleByIndex_v2");
+    bindSymbol(h, a.name, "nvmlDeviceGetName");
+    bindSymbol(h, a.uuid, "nvmlDeviceGetUUID");
+    bindSymbol(h, a.memory, "nvmlDeviceGetMemoryInfo");
+    bindSymbol(h, a.clock, "nvmlDeviceGetClockInfo");
+    bindSymbol(h, a.maxClock, "nvmlDeviceGetMaxClockInfo");
+    bindSymbol(h, a.computeMode, "nvmlDeviceGetComputeMode");
+    bindSymbol(h, a.migMode, "nvmlDeviceGetMigMode");
+    bindSymbol(h, a.persistence, "nvmlDeviceGetPersistenceMode");
+    bindSymbol(h, a.temperature, "nvmlDeviceGetTemperature");
+    bindSymbol(h, a.power, "nvmlDeviceGetPowerUsage");
+    bindSymbol(h, a.powerLimit, "nvmlDeviceGetEnforcedPowerLimit");
+    bindSymbol(h, a.energy, "nvmlDeviceGetTotalEnergyConsumption");
+    bindSymbol(h, a.utilization, "nvmlDeviceGetUtilizationRates");
+    bindSymbol(h, a.eventReasons, "nvmlDeviceGetCurrentClocksEventReasons");
+    if (a.eventReasons == nullptr) bindSymbol(h, a.eventReasons, "nvmlDeviceGetCurrentClocksThrottleReasons");
+    bindSymbol(h, a.eccMode, "nvmlDeviceGetEccMode");
+    bindSymbol(h, a.eccErrors, "nvmlDeviceGetTotalEccErrors");
+    bindSymbol(h, a.computeProcesses, "nvmlDeviceGetComputeRunningProcesses_v3");
+    bindSymbol(h, a.mpsProcesses, "nvmlDeviceGetMPSComputeRunningProcesses_v3");
+    bindSymbol(h, a.processName, "nvmlSystemGetProcessName");
+    bindSymbol(h, a.maxMigDeviceCount, "nvmlDeviceGetMaxMigDeviceCount");
+    bindSymbol(h, a.migDeviceByIndex, "nvmlDeviceGetMigDeviceHandleByIndex");
+    bindSymbol(h, a.gpuInstanceId, "nvmlDeviceGetGpuInstanceId");
+    bindSymbol(h, a.supportedEventTypes, "nvmlDeviceGetSupportedEventTypes");
+    bindSymbol(h, a.eventSetCreate, "nvmlEventSetCreate");
+    bindSymbol(h, a.registerEvents, "nvmlDeviceRegisterEvents");
+    bindSymbol(h, a.eventSetWait, "nvmlEventSetWait_v2");
+    bindSymbol(h, a.eventSetFree, "nvmlEventSetFree");
+    bindSymbol(h, a.gpmQuerySupport, "nvmlGpmQueryDeviceSupport");
+    bindSymbol(h, a.gpmSampleAlloc, "nvmlGpmSampleAlloc");
+    bindSymbol(h, a.gpmSampleFree, "nvmlGpmSampleFree");
+    bindSymbol(h, a.gpmSampleGet, "nvmlGpmSampleGet");
+    bindSymbol(h, a.gpmMigSampleGet, "nvmlGpmMigSampleGet");
+    bindSymbol(h, a.gpmMetricsGet, "nvmlGpmMetricsGet");
     if (a.init == nullptr || a.deviceCount == nullptr || a.handleByIndex == nullptr) {
       a.unavailable = "libnvidia-ml.so.1 lacks nvmlInit_v2/nvmlDeviceGetCount_v2: the driver is too old";
       return;
