@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { PrepareInfo } from '../../src/binding/contract.js';
 import { decodeIntervals } from '../../src/metrics/traces.js';
@@ -98,6 +99,36 @@ describe.skipIf(!gpu.available)('sharing modes on the GPU', () => {
     expect(killed).toBe(true);
     expect(r.complete).toBe(false);
     expect(r.shared.clients[1]!.status).toMatch(/crashed|timeout/);
+    expect(mpsProcesses()).toEqual([]);
+  });
+
+  it.skipIf(!hasMps)('mps start|status|stop: a daemon that outlives runs, which attach to it and leave it running', async () => {
+    const cli = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+    const base = await mkdtemp(join(tmpdir(), 'gsm-mps-cli-'));
+    const pipe = join(base, 'pipe');
+    const sh = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 60_000 });
+    try {
+      const started = sh('mps', 'start', '--pipe', pipe);
+      expect(started.status).toBe(0);
+      expect(started.stdout).toContain(`export CUDA_MPS_PIPE_DIRECTORY=${pipe}`);
+      const r = await run({ procs: 2, size: 1024, duration: '500ms', mode: 'mps', mpsPipe: pipe });
+      expect(r.complete).toBe(true);
+      expect(r.modeFacts?.daemon).toBe('attached (left running)');
+      // The run left the daemon alone: it still answers, with the server the clients used.
+      const status = sh('mps', 'status', '--pipe', pipe, '--json');
+      expect(status.status).toBe(0);
+      const parsed = JSON.parse(status.stdout) as { running: boolean; servers: unknown[] };
+      expect(parsed.running).toBe(true);
+      expect(parsed.servers.length).toBeGreaterThan(0);
+      // Starting a second daemon on the same pipe is refused with the way out.
+      const again = sh('mps', 'start', '--pipe', pipe);
+      expect(again.status).toBe(3);
+      expect(again.stderr).toContain('already listens');
+    } finally {
+      const stopped = sh('mps', 'stop', '--pipe', pipe);
+      expect(stopped.status).toBe(0);
+      await rm(base, { recursive: true, force: true });
+    }
     expect(mpsProcesses()).toEqual([]);
   });
 
