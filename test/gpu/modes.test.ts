@@ -71,12 +71,13 @@ describe.skipIf(!gpu.available)('sharing modes on the GPU', () => {
     validateRunResult(JSON.parse(JSON.stringify(r)));
   });
 
-  it.skipIf(!hasMps)('MPS mode: its own daemon serves the clients and is gone afterwards', async () => {
+  it.skipIf(!hasMps)('MPS mode: its own daemon serves the clients, with their limits, and is gone afterwards', async () => {
     expect(mpsProcesses()).toEqual([]);
-    const r = await run({ procs: 2, size: 2048, duration: '1s', mode: 'mps', mpsThreads: '50' });
+    const r = await run({ procs: 2, size: 2048, duration: '1s', mode: 'mps', mpsThreads: '50', mpsMem: '2G' });
     expect(r.complete).toBe(true);
     expect(r.modeFacts?.daemon).toBe('started by this run, stopped after it');
     expect(r.modeFacts?.activeThreadPercentage).toEqual([50, 50]);
+    expect(r.modeFacts?.pinnedMemoryLimitBytes).toBe(2 * 2 ** 30);
     expect(mpsProcesses()).toEqual([]);
     validateRunResult(JSON.parse(JSON.stringify(r)));
   });
