@@ -2,9 +2,14 @@
 // failure is an OptionError naming the option and what was expected. The native side trusts this.
 import { randomInt } from 'node:crypto';
 import { OptionError } from './errors.js';
+import { findPreset, KERNEL_PRESETS } from './kernels/presets.js';
+import { isKernelFamily, KERNEL_DTYPES, KERNEL_FAMILIES, KERNEL_IMPLS, shapeProblem, workloadBytes } from './kernels/shapes.js';
 
-export const KERNELS = ['gemm', 'probe'] as const;
+export const KERNELS = ['gemm', 'probe', ...KERNEL_FAMILIES] as const;
 export type Kernel = (typeof KERNELS)[number];
+/** gemm's element types and implementations (conv, attention, copy, triad: see kernels/shapes.ts). */
+export const GEMM_DTYPES = ['bf16', 'fp16', 'tf32', 'fp32'] as const;
+export const GEMM_IMPLS = ['own', 'cublas'] as const;
 export const LOOPS = ['saturate', 'closed'] as const;
 export type LoopKind = (typeof LOOPS)[number];
 export const MODES = ['timeslice', 'mps', 'streams', 'green', 'mig'] as const;
@@ -25,6 +30,14 @@ export interface RunOptions {
   launches?: number | string;
   /** gemm: the n of an n x n x n product (default 4096). */
   size?: number | string;
+  /** The kernel's dimensions: gemm "m,n,k"; conv "n,c,h,w,k,r,s,stride,pad"; attention "batch,heads,seq,headDim,causal"; copy and triad "elements". */
+  shape?: string | number[];
+  /** A named shape (ResNet-50 layers, bert-base, llm-4k, copy-1gib, ...); sets kernel and shape. */
+  preset?: string;
+  /** own (the project's kernel) or a library: gemm cublas; conv cudnn; attention cudnn, cublas; copy cudart. */
+  impl?: string;
+  /** gemm: bf16 (default), fp16, tf32, fp32. */
+  dtype?: string;
   /** saturate (launches queued back to back, as training does) or closed (launch, wait, repeat). */
   loop?: string;
   /** Launches kept in flight by a saturating client (default 3). */
@@ -69,6 +82,10 @@ export interface RunConfig {
   durationNs: number;
   launches: number;
   size: number;
+  /** The kernel's dimensions (gemm [m, n, k]; empty for the probe). */
+  shape: number[];
+  impl: string;
+  dtype: string;
   loop: LoopKind;
   depth: number;
   baseline: boolean;
@@ -235,10 +252,64 @@ function resolveModeOptions(options: RunOptions, procs: number): Pick<RunConfig,
   return out;
 }
 
+/** Default shapes of the kernels that have no --size: a typical layer of each. */
+const DEFAULT_PRESET: Record<(typeof KERNEL_FAMILIES)[number], string> = {
+  conv: 'resnet50-l1-3x3',
+  attention: 'llm-4k',
+  copy: 'copy-1gib',
+  triad: 'triad-1gib',
+};
+
+function numberList(option: string, raw: unknown, what: string): number[] {
+  return list(option, raw, what).map((v) => {
+    const n = typeof v === 'number' ? v : Number(v);
+    if (!Number.isInteger(n)) throw new OptionError(option, what, raw);
+    return n;
+  });
+}
+
+/** The kernel's shape, implementation and element type, checked. */
+function resolveWorkload(kernel: Kernel, options: RunOptions, size: number, presetShape?: readonly number[]): Pick<RunConfig, 'shape' | 'impl' | 'dtype'> {
+  if (kernel === 'probe') {
+    for (const option of ['shape', 'impl', 'dtype'] as const) {
+      if (options[option] !== undefined && !(option === 'impl' && options.impl === 'own')) throw new OptionError(`--${option}`, `no --${option} with the probe kernel`, options[option]);
+    }
+    return { shape: [], impl: 'own', dtype: 'none' };
+  }
+  if (kernel === 'gemm') {
+    if (options.size !== undefined && options.shape !== undefined) throw new OptionError('--shape', 'either --size or --shape, not both', options.shape);
+    const shape = options.shape === undefined ? [size, size, size] : numberList('--shape', options.shape, 'm,n,k: three integers in 1..131072');
+    if (shape.length !== 3 || shape.some((d) => d < 1 || d > 131072)) throw new OptionError('--shape', 'm,n,k: three integers in 1..131072', options.shape);
+    return { shape, impl: oneOf('--impl', options.impl ?? 'own', GEMM_IMPLS), dtype: oneOf('--dtype', options.dtype ?? 'bf16', GEMM_DTYPES) };
+  }
+  if (!isKernelFamily(kernel)) throw new OptionError('--kernel', `one of ${KERNELS.join(', ')}`, kernel);
+  if (options.size !== undefined) throw new OptionError('--size', `--size only with --kernel gemm (${kernel} takes --shape or --preset)`, options.size);
+  const impl = oneOf('--impl', options.impl ?? 'own', KERNEL_IMPLS[kernel]);
+  if (options.dtype !== undefined && options.dtype !== KERNEL_DTYPES[kernel]) {
+    throw new OptionError('--dtype', `${KERNEL_DTYPES[kernel]} (the only element type of ${kernel})`, options.dtype);
+  }
+  const shape = presetShape
+    ? [...presetShape]
+    : options.shape === undefined
+      ? [...findPreset(DEFAULT_PRESET[kernel])!.shape]
+      : numberList('--shape', options.shape, `the ${kernel} shape as comma-separated integers`);
+  const problem = shapeProblem(kernel, shape, impl);
+  if (problem) throw new OptionError('--shape', problem.replace(/, got .*$/, ''), shape.join(','));
+  return { shape, impl, dtype: KERNEL_DTYPES[kernel] };
+}
+
 /** Validates options for run() (and, with kernel "probe", probe()). Throws OptionError. */
 export function resolveRunConfig(options: RunOptions): RunConfig {
   if (options === null || typeof options !== 'object') throw new OptionError('options', 'an object', options);
-  const kernel = oneOf('--kernel', options.kernel ?? DEFAULTS.kernel, KERNELS);
+  const preset = options.preset === undefined ? undefined : findPreset(String(options.preset));
+  if (options.preset !== undefined && !preset) {
+    throw new OptionError('--preset', `one of ${KERNEL_PRESETS.map((p) => p.name).join(', ')}`, options.preset);
+  }
+  if (preset && options.kernel !== undefined && options.kernel !== preset.kernel) {
+    throw new OptionError('--kernel', `${preset.kernel} (the kernel of --preset ${preset.name}) or no --kernel`, options.kernel);
+  }
+  if (preset && options.shape !== undefined) throw new OptionError('--shape', 'no --shape with --preset (the preset is a shape)', options.shape);
+  const kernel = oneOf('--kernel', preset?.kernel ?? options.kernel ?? DEFAULTS.kernel, KERNELS);
   const procs = integer('--procs', options.procs ?? DEFAULTS.procs, 1, MAX_PROCS);
   if (options.duration !== undefined && options.launches !== undefined) {
     throw new OptionError('--launches', 'either --duration or --launches, not both', options.launches);
@@ -246,6 +317,7 @@ export function resolveRunConfig(options: RunOptions): RunConfig {
   const launches = options.launches === undefined ? 0 : integer('--launches', options.launches, 1, 1e9);
   const durationNs = launches > 0 ? 0 : parseDuration('--duration', options.duration ?? DEFAULTS.duration, 50e6, 3600e9);
   const size = integer('--size', options.size ?? DEFAULTS.size, 1, 32768);
+  const { shape, impl, dtype } = resolveWorkload(kernel, options, size, preset?.shape);
   const loop = oneOf('--loop', options.loop ?? DEFAULTS.loop, LOOPS);
   const depth = loop === 'closed' ? 1 : integer('--depth', options.depth ?? DEFAULTS.depth, 2, 64);
   if (loop === 'closed' && options.depth !== undefined) {
@@ -274,6 +346,9 @@ export function resolveRunConfig(options: RunOptions): RunConfig {
     durationNs,
     launches,
     size,
+    shape,
+    impl,
+    dtype,
     loop,
     depth,
     baseline: options.baseline ?? true,
@@ -288,13 +363,15 @@ export function resolveRunConfig(options: RunOptions): RunConfig {
   };
 }
 
-/** Device memory one client allocates for its buffers, in bytes. */
+/** Device memory one client allocates for its buffers, in bytes (library workspaces not counted). */
 export function clientMemoryBytes(config: RunConfig, smCount = 132): number {
   const trace = config.traceRecords * 16;
   if (config.kernel === 'gemm') {
-    const n = config.size;
-    return n * n * (2 + 2 + 4) + trace;
+    const [m, n, k] = config.shape as [number, number, number];
+    const element = config.dtype === 'bf16' || config.dtype === 'fp16' ? 2 : 4;
+    return (m * k + k * n) * element + m * n * 4 + trace;
   }
+  if (isKernelFamily(config.kernel)) return workloadBytes(config.kernel, config.shape) + trace;
   return trace + probeGapCapacity(config, smCount) * 16;
 }
 

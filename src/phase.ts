@@ -69,15 +69,16 @@ export interface PhaseOptions {
   kernelActivity?: boolean;
 }
 
-/** Floating-point operations of one launch (gemm only). */
-export function flopsPerLaunch(config: RunConfig): number | undefined {
-  return config.kernel === 'gemm' ? 2 * config.size ** 3 : undefined;
+/** Floating-point operations of one launch, as the workload counts them (none for the probe or a copy). */
+function flopsOf(o: ClientOutcome): number | undefined {
+  const flops = o.prepared?.flopsPerLaunch;
+  return flops !== undefined && flops > 0 ? flops : undefined;
 }
 
 export function workloadSpec(config: RunConfig, client: number, smCount: number): WorkloadSpec {
   // Each client draws its own inputs.
   const seed = (config.seed + client * 7919) % Number.MAX_SAFE_INTEGER;
-  if (config.kernel === 'gemm') return { kernel: 'gemm', impl: 'own', dtype: 'bf16', shape: [config.size, config.size, config.size], seed };
+  if (config.kernel !== 'probe') return { kernel: config.kernel, impl: config.impl, dtype: config.dtype, shape: [...config.shape], seed };
   return {
     kernel: 'probe',
     impl: 'own',
@@ -104,11 +105,10 @@ export function loopConfig(config: RunConfig, client: number, smCount: number): 
   };
 }
 
-function clientSummaries(config: RunConfig, launches: number, elapsedNs: number, latencyNs: number[], gpuNs: number[]): Summary[] {
+function clientSummaries(flops: number | undefined, launches: number, elapsedNs: number, latencyNs: number[], gpuNs: number[]): Summary[] {
   const out: Summary[] = [summary('launches', 'launches', 'count', launches)];
   if (elapsedNs > 0) {
     out.push(summary('throughput', 'throughput', 'rate', launches / (elapsedNs / 1e9), 'launch/s'));
-    const flops = flopsPerLaunch(config);
     if (flops !== undefined) out.push(summary('tflops', 'compute', 'rate', (flops * launches) / elapsedNs / 1e3, 'TFLOP/s'));
   }
   const latency = distribution(latencyNs);
@@ -127,7 +127,7 @@ function report(config: RunConfig, o: ClientOutcome, earliestStart: bigint | und
     status: o.status,
     launches,
     elapsedNs,
-    summaries: r ? clientSummaries(config, launches, elapsedNs, r.latencyNs, r.gpuNs) : [],
+    summaries: r ? clientSummaries(flopsOf(o), launches, elapsedNs, r.latencyNs, r.gpuNs) : [],
     tracedLaunches: r?.tracedLaunches ?? 0,
     gapsObserved: r?.gapsObserved ?? 0,
     samples: { enqueueNs: r?.enqueueNs ?? [], latencyNs: r?.latencyNs ?? [], gpuNs: r?.gpuNs ?? [] },
@@ -151,6 +151,42 @@ function report(config: RunConfig, o: ClientOutcome, earliestStart: bigint | und
   return out;
 }
 
+/**
+ * A client's kernels, from CUPTI's activity records, as a trace of whole kernels on %globaltimer
+ * (relative to `epoch`): each kernel's start and end are instants at which the client ran, as a
+ * CTA's are. Coarser than CTA records — a kernel preempted mid-way spans the others' slices — but
+ * the only record of a library's kernels.
+ */
+export function kernelTrace(client: number, k: KernelActivity, epoch: bigint): ClientTrace | undefined {
+  const kernels = k.kernels;
+  if (!k.available || !kernels || kernels.startNs.length === 0 || k.gpuEpochNs === undefined || k.gpuPerHostNs === undefined) return undefined;
+  const offset = Number(BigInt(k.gpuEpochNs) - epoch);
+  const rate = k.gpuPerHostNs;
+  const n = kernels.startNs.length;
+  const start = new Float64Array(n);
+  const end = new Float64Array(n);
+  let from = Infinity;
+  let to = -Infinity;
+  for (let i = 0; i < n; i++) {
+    start[i] = offset + kernels.startNs[i]! * rate;
+    end[i] = offset + kernels.endNs[i]! * rate;
+    from = Math.min(from, start[i]!);
+    to = Math.max(to, end[i]!);
+  }
+  const none = new Float64Array(0);
+  return {
+    client,
+    ctaStart: start,
+    ctaEnd: end,
+    ctaSm: new Uint32Array(n),
+    gapStart: none,
+    gapEnd: none,
+    gapSm: new Uint32Array(0),
+    coveredFrom: from,
+    coveredTo: to,
+  };
+}
+
 /** Reads every client's trace and gap files and puts them on one clock. */
 async function loadTraces(outcome: Outcome): Promise<ClientTrace[]> {
   const finished = outcome.clients.filter((c) => c.result && c.prepared);
@@ -167,7 +203,12 @@ async function loadTraces(outcome: Outcome): Promise<ClientTrace[]> {
       from = Math.min(from, ctas.start[i]!);
       to = Math.max(to, ctas.end[i]!);
     }
-    if (!Number.isFinite(from)) continue;
+    if (!Number.isFinite(from)) {
+      // Uninstrumented kernels (a library's): CUPTI's kernel records, when there are any, stand in.
+      const fromKernels = r.kernelActivity ? kernelTrace(c.client, r.kernelActivity, epoch) : undefined;
+      if (fromKernels) traces.push(fromKernels);
+      continue;
+    }
     traces.push({
       client: c.client,
       ctaStart: ctas.start,
@@ -189,7 +230,7 @@ function aggregateSummaries(config: RunConfig, clients: ClientReport[], traces: 
   const sum = (tag: string) => measured.reduce((acc, c) => acc + (c.summaries.find((s) => s.tag === tag)?.value ?? 0), 0);
   if (measured.length > 0) {
     out.push(summary('aggregate.throughput', 'aggregate throughput', 'rate', sum('throughput'), 'launch/s'));
-    if (flopsPerLaunch(config) !== undefined) out.push(summary('aggregate.tflops', 'aggregate compute', 'rate', sum('tflops'), 'TFLOP/s'));
+    if (measured.some((c) => c.summaries.some((s) => s.tag === 'tflops'))) out.push(summary('aggregate.tflops', 'aggregate compute', 'rate', sum('tflops'), 'TFLOP/s'));
   }
   const offsets = measured.map((c) => c.startOffsetNs ?? 0);
   if (offsets.length > 1) out.push(summary('startSkew', 'start skew (host)', 'duration', Math.max(...offsets) - Math.min(...offsets)));

@@ -12,6 +12,35 @@ function optionError(fn: () => unknown): OptionError {
   throw new Error('expected an OptionError');
 }
 
+describe('kernels, shapes and implementations', () => {
+  it('gives gemm its square shape from --size, or --shape, in bf16 with the own kernel', () => {
+    expect(resolveRunConfig({ size: 1024 })).toMatchObject({ kernel: 'gemm', shape: [1024, 1024, 1024], impl: 'own', dtype: 'bf16' });
+    expect(resolveRunConfig({ shape: '4096,64,8192', impl: 'cublas', dtype: 'tf32' })).toMatchObject({ shape: [4096, 64, 8192], impl: 'cublas', dtype: 'tf32' });
+  });
+
+  it('takes a preset as kernel and shape, and the families default to a typical layer', () => {
+    expect(resolveRunConfig({ preset: 'bert-base', impl: 'cudnn' })).toMatchObject({ kernel: 'attention', shape: [32, 12, 512, 64, 0], impl: 'cudnn', dtype: 'bf16' });
+    expect(resolveRunConfig({ kernel: 'conv' })).toMatchObject({ kernel: 'conv', shape: [256, 64, 56, 56, 64, 3, 3, 1, 1], impl: 'own' });
+    expect(resolveRunConfig({ kernel: 'copy', impl: 'cudart' })).toMatchObject({ shape: [2 ** 28], dtype: 'fp32' });
+  });
+
+  it.each([
+    [{ shape: '64,64' }, '--shape'],
+    [{ size: 64, shape: '64,64,64' }, '--shape'],
+    [{ dtype: 'int8' }, '--dtype'],
+    [{ impl: 'cudnn' }, '--impl'],
+    [{ kernel: 'conv', size: 64 }, '--size'],
+    [{ kernel: 'triad', impl: 'cudart' }, '--impl'],
+    [{ kernel: 'attention', shape: '8,16,4096,96,0' }, '--shape'],
+    [{ kernel: 'conv', dtype: 'fp16' }, '--dtype'],
+    [{ preset: 'resnet51' }, '--preset'],
+    [{ preset: 'bert-base', kernel: 'conv' }, '--kernel'],
+    [{ kernel: 'probe', shape: '1' }, '--shape'],
+  ])('rejects %j naming %s', (options, option) => {
+    expect(optionError(() => resolveRunConfig(options)).option).toBe(option);
+  });
+});
+
 describe('resolveRunConfig', () => {
   it('fills the documented defaults', () => {
     const c = resolveRunConfig({ seed: 5 });
@@ -30,7 +59,7 @@ describe('resolveRunConfig', () => {
   it('names the option and lists the valid kernels', () => {
     const e = optionError(() => resolveRunConfig({ kernel: 'conv2' }));
     expect(e.option).toBe('--kernel');
-    expect(e.message).toBe('invalid --kernel: expected one of gemm, probe, got "conv2"');
+    expect(e.message).toBe('invalid --kernel: expected one of gemm, probe, conv, attention, copy, triad, got "conv2"');
   });
 
   it.each([0, 65, 2.5, '-1', 'four', ''])('rejects --procs %s', (procs) => {

@@ -381,3 +381,25 @@ describe('detectSwitches: performance', () => {
     expect(r.gap!.count).toBe(59_999);
   });
 });
+
+describe('kernelTrace: switches from CUPTI kernel records', () => {
+  it('puts two clients’ kernels on one GPU clock and finds their turns', async () => {
+    const { kernelTrace } = await import('../src/phase.js');
+    // Client 0's kernels run at GPU times 0–1, 4–5 and 8–9 ms; client 1's at 2–3, 6–7 and 10–11 ms.
+    // Each client's host epoch maps to a different %globaltimer value, as it does across processes.
+    // Only the window both cover counts: 2–9 ms.
+    const record = (gpuEpochNs: bigint, starts: number[]) => ({
+      available: true, pid: 1, summaries: [], gpuEpochNs: gpuEpochNs.toString(), gpuPerHostNs: 1, hostEpochNs: '0',
+      names: ['k'],
+      kernels: { startNs: starts, endNs: starts.map((t) => t + 1e6), nameIndex: starts.map(() => 0), streamId: [], correlationId: [], deviceId: [], contextId: [], grid: [], block: [] },
+    });
+    const epoch = 1_000_000_000n;
+    const a = kernelTrace(0, record(epoch, [0, 4e6, 8e6]), epoch)!;
+    const b = kernelTrace(1, record(epoch + 2_000_000n, [0, 4e6, 8e6]), epoch)!;
+    expect(Array.from(b.ctaStart)).toEqual([2e6, 6e6, 10e6]);
+    const r = detectSwitches([a, b], 'turns');
+    expect(r.switches.map((s) => [s.from, s.to])).toEqual([[1, 0], [0, 1], [1, 0]]);
+    expect(r.gap!.p50).toBe(1e6);
+    expect(kernelTrace(0, { available: false, pid: 1, summaries: [] }, epoch)).toBeUndefined();
+  });
+});

@@ -65,10 +65,22 @@ function modeLine(r: RunResult): string {
   return `Mode ${r.mode}: ${Object.entries(r.modeFacts).map(([k, v]) => `${k} ${factText(v)}`).join(' · ')}`;
 }
 
+/** The work of each client in words; results from before kernels had shapes read `size`. */
+export function describeWork(o: RunResult['options']): string {
+  if (o.kernel === 'probe') return `probe (${o.spinNs / 1e3} µs per CTA per launch, gap > ${o.gapThresholdNs / 1e3} µs)`;
+  const impl = o.impl && o.impl !== 'own' ? ` (${o.impl})` : '';
+  if (o.kernel === 'gemm') {
+    const [m, n, k] = o.shape?.length === 3 ? o.shape : [o.size, o.size, o.size];
+    const dtype = o.dtype ?? 'bf16';
+    return `gemm ${m}×${n}×${k} ${dtype === 'bf16' || dtype === 'fp16' ? `${dtype}→fp32` : dtype}${impl}`;
+  }
+  return `${o.kernel} [${(o.shape ?? []).join(', ')}] ${o.dtype ?? ''}${impl}`.replace(/ +/g, ' ');
+}
+
 function header(r: RunResult): string {
   const o = r.options;
   const g = r.environment.gpu;
-  const what = o.kernel === 'gemm' ? `gemm ${o.size}×${o.size}×${o.size} bf16→fp32` : `probe (${o.spinNs / 1e3} µs per CTA per launch, gap > ${o.gapThresholdNs / 1e3} µs)`;
+  const what = describeWork(o);
   const loop = o.loop === 'closed' ? 'closed loop' : `saturating (${o.depth} in flight)`;
   const length = o.launches > 0 ? `${o.launches} launches each` : `${o.durationNs / 1e9} s`;
   const clocks = [r.environment.clocksStart.smClockMHz, r.environment.clocksEnd?.smClockMHz];

@@ -105,7 +105,8 @@ export function planSweep(options: SweepOptions): SweepPlan {
           const variants: Array<number | undefined> = mode === 'mps' && mpsThreads ? mpsThreads : [undefined];
           for (const threads of variants) {
             for (const p of procs) {
-              const run: RunOptions = { ...common, kernel, size, procs: p, mode, loop };
+              const run: RunOptions = { ...common, kernel, procs: p, mode, loop };
+              if (kernel === 'gemm') run.size = size;
               if (loop === 'closed') delete run.depth;
               if (threads !== undefined) run.mpsThreads = threads;
               const config = resolveRunConfig(run);

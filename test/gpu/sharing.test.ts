@@ -52,4 +52,30 @@ describe.skipIf(!gpu.available)('sharing measurements', () => {
     expect(value(r.shared.aggregate, 'startSkew')).toBeLessThan(10e6);
     validateRunResult(JSON.parse(JSON.stringify(r)));
   });
+
+  it('a library kernel (cuBLASLt) shared by two processes: switches from CUPTI kernel records', async () => {
+    const r = await run({ kernel: 'gemm', impl: 'cublas', procs: 2, size: 4096, duration: '1s', cupti: true });
+    expect(r.complete).toBe(true);
+    for (const c of r.shared.clients) {
+      expect(c.tracedLaunches).toBe(0); // library kernels are not instrumented
+      expect(c.kernelActivity?.available).toBe(true);
+      expect(value(c.summaries, 'tflops')).toBeGreaterThan(50);
+    }
+    expect(r.shared.switches.count).toBeGreaterThan(5);
+    expect(r.shared.switches.slice!.p50).toBeGreaterThan(100_000);
+    validateRunResult(JSON.parse(JSON.stringify(r)));
+  });
+
+  it('conv, attention and copy workloads run shared, own and library', async () => {
+    for (const options of [
+      { preset: 'resnet50-l3-3x3', impl: 'own' },
+      { preset: 'resnet50-l3-3x3', impl: 'cudnn' },
+      { preset: 'bert-base', impl: 'own' },
+      { kernel: 'copy', shape: '67108864', impl: 'cudart' },
+    ]) {
+      const r = await run({ ...options, procs: 2, duration: '500ms', warmup: '100ms' });
+      expect(r.complete).toBe(true);
+      for (const c of r.shared.clients) expect(value(c.summaries, 'slowdown')).toBeGreaterThan(1.2);
+    }
+  });
 });
