@@ -1,7 +1,7 @@
 // The sweep's axes → its points: the cartesian product of kernels × sizes × loops × modes (× MPS
 // thread percentages, for MPS points) × procs. Every point's options are validated here, before any
 // GPU work, with the same checks as a single run.
-import { DEFAULTS, KERNELS, LOOPS, MODES, resolveRunConfig, type ModeName, type RunConfig, type RunOptions } from '../config.js';
+import { DEFAULTS, LOOPS, MODES, resolveRunConfig, type ModeName, type RunConfig, type RunOptions } from '../config.js';
 import { OptionError } from '../errors.js';
 
 export interface SweepOptions {
@@ -45,6 +45,8 @@ export interface SweepPlan {
   axes: { kernels: string[]; sizes: number[]; procs: number[]; modes: ModeName[]; loops: string[]; mpsThreads?: number[] };
 }
 
+export const SWEEP_KERNELS = ['gemm', 'probe'] as const;
+
 export const SWEEP_DEFAULTS = {
   kernels: ['gemm'],
   sizes: [4096],
@@ -79,7 +81,8 @@ function names<T extends string>(option: string, raw: unknown, fallback: readonl
 }
 
 export function planSweep(options: SweepOptions): SweepPlan {
-  const kernels = names('--kernels', options.kernels, SWEEP_DEFAULTS.kernels as Array<(typeof KERNELS)[number]>, KERNELS);
+  // Sizes are gemm's; the other kernels join the sweep once it has a shape axis.
+  const kernels = names('--kernels', options.kernels, SWEEP_DEFAULTS.kernels as Array<(typeof SWEEP_KERNELS)[number]>, SWEEP_KERNELS);
   const sizes = ints('--sizes', options.sizes, SWEEP_DEFAULTS.sizes, 1, 32768);
   const procs = ints('--procs', options.procs, SWEEP_DEFAULTS.procs, 1, 64);
   const modes = names('--modes', options.modes, SWEEP_DEFAULTS.modes, MODES);
