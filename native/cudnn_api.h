@@ -22,6 +22,14 @@ using Handle = struct cudnnContext*;
 using Descriptor = void*;  // any legacy (tensor, filter, convolution) or backend descriptor
 
 constexpr Status kSuccess = 0;
+
+// What a workload's launch() returns for a cuDNN call: the CUDA error behind a failure if there is
+// one, else cudaErrorUnknown (the timed loop then reports the launch as failed).
+inline cudaError_t launchResult(Status status) {
+  if (status == kSuccess) return cudaSuccess;
+  const cudaError_t cuda = cudaGetLastError();
+  return cuda != cudaSuccess ? cuda : cudaErrorUnknown;
+}
 // cudnnDataType_t
 constexpr int kFloat = 0, kInt32 = 4, kBfloat16 = 9, kBoolean = 11;
 // cudnnTensorFormat_t, cudnnConvolutionMode_t, cudnnMathType_t

@@ -312,11 +312,7 @@ class CudnnAttentionWorkload final : public Workload {
   int ctasPerLaunch() const override { return 0; }  // library kernels are not instrumented
   cudaError_t launch(cudaStream_t, Interval*) override {
     const cudnn::Status status = cudnnApi().backendExecute(handle_, plan_.plan->get(), pack_->get());
-    if (status != cudnn::kSuccess) {
-      const cudaError_t cuda = cudaGetLastError();
-      return cuda != cudaSuccess ? cuda : cudaErrorUnknown;
-    }
-    return cudaSuccess;
+    return cudnn::launchResult(status);
   }
   double flopsPerLaunch() const override { return problem_.flops(); }
   double bytesPerLaunch() const override { return problem_.bytes(); }

@@ -66,11 +66,7 @@ class CudnnConvWorkload final : public Workload {
     const float alpha = 1.0f, beta = 0.0f;
     const cudnn::Status status = cudnnApi().convolutionForward(handle_, &alpha, xDesc_, a.x, wDesc_, a.filter, convDesc_,
                                                                algo_, workspace_, workspaceBytes_, &beta, yDesc_, a.y);
-    if (status != cudnn::kSuccess) {
-      const cudaError_t cuda = cudaGetLastError();
-      return cuda != cudaSuccess ? cuda : cudaErrorUnknown;
-    }
-    return cudaSuccess;
+    return cudnn::launchResult(status);
   }
   double flopsPerLaunch() const override { return problem_.flops(); }
   double bytesPerLaunch() const override { return problem_.bytes(); }
