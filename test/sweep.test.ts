@@ -104,6 +104,12 @@ describe('runSweep with stand-in clients', () => {
     expect(resumed.points.every((p) => p.status === 'done')).toBe(true);
     expect(ran).toEqual(resumed.points.slice(2).map((p) => p.id));
     expect(await readFile(join(outDir, first.points[0]!.file!), 'utf8')).toBe(firstFile);
+    // A summary that is not one is refused, in one line naming the option.
+    const { writeFile } = await import('node:fs/promises');
+    const saved = await readFile(join(outDir, 'summary.json'), 'utf8');
+    await writeFile(join(outDir, 'summary.json'), '{"schema": "something else"}');
+    await expect(runSweep(plan(), { ...controls, outDir, resume: true })).rejects.toThrow(/^invalid --resume: expected a results directory whose summary.json is a gpushare-micro\/sweep summary/);
+    await writeFile(join(outDir, 'summary.json'), saved);
     // Resuming a different sweep in the same directory is refused.
     await expect(runSweep(planSweep({ sizes: '512', procs: '1', modes: 'timeslice', duration: '150ms' }), { ...controls, outDir, resume: true })).rejects.toThrow(/same axes/);
   });

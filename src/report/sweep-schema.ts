@@ -42,8 +42,8 @@ export const sweepPointSchema = z
     switchesPerSecond: z.number().optional(),
     /** Switching overhead in percent of the traced window. */
     overheadPct: z.number().optional(),
-    /** The switch analysis's overlap count: instants at which clients ran at once (concurrent modes). */
-    overlap: z.number().optional(),
+    /** Share of 10 µs bins with CTA starts/ends of two or more clients (concurrent modes score high). */
+    coRunningPct: z.number().optional(),
   })
   .superRefine((p, ctx) => {
     if ((p.status === 'skipped' || p.status === 'failed') && !p.reason) ctx.addIssue({ code: 'custom', path: ['reason'], message: `a ${p.status} point needs a reason` });

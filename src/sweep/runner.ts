@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { CancelledError, ModeUnavailableError, NoGpuError, OptionError } from '../errors.js';
 import type { PhaseResult } from '../phase.js';
 import { writeJsonAtomic, writeTextAtomic } from '../report/json.js';
+import { sweepSummarySchema } from '../report/sweep-schema.js';
 import { measure, measureBaseline, type RunControls } from '../run.js';
 import { csvExporter, markdownExporter } from './exporters.js';
 import { baselineKey, type SweepPlan, type SweepPoint } from './plan.js';
@@ -47,9 +48,13 @@ async function startingSummary(plan: SweepPlan, controls: SweepControls): Promis
     return fresh;
   }
   if (!controls.resume) throw new OptionError('--out', 'a new or empty directory (or --resume to continue the sweep in it)', controls.outDir);
-  const previous = (await readJson(path)) as SweepSummary;
-  const ids = previous.points?.map((p) => p.id).join(',');
-  if (previous.schema !== SWEEP_SCHEMA || ids !== plan.points.map((p) => p.id).join(',')) {
+  const raw = await readJson(path).catch(() => undefined);
+  if (!sweepSummarySchema.safeParse(raw).success) {
+    throw new OptionError('--resume', `a results directory whose summary.json is a ${SWEEP_SCHEMA} summary`, path);
+  }
+  const previous = raw as SweepSummary;
+  const ids = previous.points.map((p) => p.id).join(',');
+  if (ids !== plan.points.map((p) => p.id).join(',')) {
     throw new OptionError('--resume', `the same axes as the sweep in ${controls.outDir} (${previous.points?.length ?? 0} points)`, `${plan.points.length} points`);
   }
   // Points that were running when the sweep stopped start again.
