@@ -187,6 +187,22 @@ export function kernelTrace(client: number, k: KernelActivity, epoch: bigint): C
   };
 }
 
+/**
+ * The SMs' busy share from the CTA traces beside GPM's SM activity over the same phase. Both say how
+ * much of the SMs' time some CTA held them; they differ where the windows differ (the traces cover
+ * the launches that fit in the trace buffer, GPM the whole measured window in 200 ms intervals) and
+ * in what counts (a resident CTA against cycles with a warp resident).
+ */
+export function occupancyCrossCheck(occupancy: Occupancy | undefined, observation: DeviceObservation): Summary[] {
+  if (!occupancy || !observation.nvml.available) return [];
+  const gpm = observation.nvml.gpm.summaries.find((s) => s.tag === 'gpm.sm_active.mean')?.value;
+  if (gpm === undefined || gpm <= 0) return [];
+  return [
+    summary('occupancy.busy', 'SMs busy (CTA traces)', 'fraction', occupancy.busy),
+    summary('occupancy.vsGpm', 'SMs busy (traces) over SM activity (GPM)', 'ratio', occupancy.busy / gpm),
+  ];
+}
+
 /** Reads every client's trace and gap files and puts them on one clock. */
 async function loadTraces(outcome: Outcome): Promise<ClientTrace[]> {
   const finished = outcome.clients.filter((c) => c.result && c.prepared);
@@ -292,7 +308,10 @@ export async function runPhase(options: PhaseOptions): Promise<PhaseResult> {
       for (const c of reports) c.summaries.push(...(occupancy.clients.get(c.client) ?? []));
     }
     if (outcome.reason) result.reason = outcome.reason;
-    if (observation) result.observation = observation;
+    if (observation) {
+      result.observation = observation;
+      result.aggregate.push(...occupancyCrossCheck(result.occupancy, observation));
+    }
     return result;
   } finally {
     await rm(workDir, { recursive: true, force: true });

@@ -78,4 +78,14 @@ describe.skipIf(!gpu.available)('sharing measurements', () => {
       for (const c of r.shared.clients) expect(value(c.summaries, 'slowdown')).toBeGreaterThan(1.2);
     }
   });
+
+  it('SM occupancy from the traces agrees with GPM SM activity, alone and time-sliced', async () => {
+    const r = await run({ kernel: 'gemm', procs: 2, size: 4096, duration: '2s' });
+    for (const phase of [r.baseline!, r.shared]) {
+      const ratio = value(phase.aggregate, 'occupancy.vsGpm');
+      expect(ratio).toBeDefined();
+      expect(ratio!).toBeGreaterThan(0.85);
+      expect(ratio!).toBeLessThan(1.15);
+    }
+  });
 });
