@@ -23,7 +23,7 @@ Exit codes:
 
 export function buildProgram(): Command {
   const program = new Command('gpushare-micro')
-    .description('Measure what it costs to share one NVIDIA GPU: per-process throughput and latency against solo, and the context switches between them')
+    .description('Measure what it costs to share one NVIDIA GPU — time slicing, MPS, streams, green contexts, MIG: each client\'s throughput and latency against solo, and the context switches between them')
     .version(packageVersion())
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText('after', EXIT_CODES_HELP)
@@ -57,6 +57,14 @@ export async function main(argv: string[]): Promise<number> {
     throw error;
   }
   return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
+}
+
+// Output piped into a reader that stops early (`gpushare-micro --help | head`) is not an error.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? EXIT.ok);
+    throw error;
+  });
 }
 
 main(process.argv.slice(2)).then(
