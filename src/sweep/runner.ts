@@ -5,6 +5,8 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { loadBinding } from '../binding/loader.js';
+import { findDevice } from '../environment.js';
 import { CancelledError, ModeUnavailableError, NoGpuError, OptionError } from '../errors.js';
 import type { PhaseResult } from '../phase.js';
 import { writeJsonAtomic, writeTextAtomic } from '../report/json.js';
@@ -66,6 +68,8 @@ const SKIP = [ModeUnavailableError, OptionError, NoGpuError];
 
 export async function runSweep(plan: SweepPlan, controls: SweepControls): Promise<SweepSummary> {
   const { outDir } = controls;
+  // No GPU (or no addon) is the machine's problem, not each point's: say so once, before anything is written.
+  if (!controls.environment && plan.points.length > 0) await findDevice(loadBinding(), plan.points[0]!.config.device);
   await mkdir(join(outDir, 'points'), { recursive: true });
   await mkdir(join(outDir, 'baselines'), { recursive: true });
   const summary = await startingSummary(plan, controls);
