@@ -133,6 +133,26 @@ describe.skipIf(!gpu.available)('sharing modes on the GPU', () => {
     expect(mpsProcesses()).toEqual([]);
   });
 
+  it('options checked against this device fail with one line and exit 2, before any GPU work', async () => {
+    const cli = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+    const sh = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 60_000 });
+    const device = (await gpu.binding!.cudaDevices()).devices[0]!;
+    const [lo, hi] = [device.streamPriorities!.greatest, device.streamPriorities!.least];
+    const cases: [string[], RegExp][] = [
+      [['--mode', 'streams', '--procs', '2', '--priority', `${lo - 1},0`], new RegExp(`^gpushare-micro: invalid --priority: .* ${lo}\\.\\.${hi} `)],
+      [['--mode', 'green', '--procs', '2', '--sm-split', `${gpu.smCount},${gpu.smCount}`], new RegExp(`^gpushare-micro: invalid --sm-split: .*device's ${gpu.smCount} SMs`)],
+      [['--mode', 'timeslice', '--mps-threads', '50'], /^gpushare-micro: invalid --mps-threads: expected --mps-threads only with --mode mps/],
+    ];
+    for (const [args, message] of cases) {
+      const r = sh('--kernel', 'gemm', '--size', '1024', '--duration', '200ms', ...args);
+      console.log(`[modes] ${args.join(' ')} -> exit ${r.status}: ${r.stderr.trim()}`);
+      expect(r.status).toBe(2);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr.trim()).toMatch(message);
+      expect(r.stdout).toBe('');
+    }
+  });
+
   it('an interrupted sweep resumes where it stopped', async () => {
     const outDir = join(await mkdtemp(join(tmpdir(), 'gsm-gpu-sweep-')), 'r');
     const plan = () => planSweep({ sizes: '1024', procs: '1,2', modes: 'timeslice,streams', duration: '300ms', warmup: '50ms', seed: 11 });
