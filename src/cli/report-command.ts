@@ -4,7 +4,6 @@ import { existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Command } from 'commander';
 import { OptionError } from '../errors.js';
-import { buildReport } from '../report/html/build.js';
 import { loadReportInputs, ReportInputError } from '../report/inputs.js';
 import { writeTextAtomic } from '../report/json.js';
 import { fail } from './common.js';
@@ -25,6 +24,8 @@ function checkOutput(file: string): string {
 async function execute(inputs: string[], flags: Flags): Promise<number> {
   try {
     const target = checkOutput(flags.output);
+    // The chart renderer (Vega) is loaded only here: every other command starts without it.
+    const { buildReport } = await import('../report/html/build.js');
     const html = await buildReport(await loadReportInputs(inputs));
     await writeTextAtomic(target, html);
     if (!flags.quiet) console.error(`gpushare-micro: wrote ${flags.output} (${Math.ceil(Buffer.byteLength(html) / 1024).toLocaleString('en-US')} KiB)`);
