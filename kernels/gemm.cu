@@ -47,7 +47,7 @@ cudaError_t planGemm(const GemmShape& shape, const GemmOptions& options, int dev
   } else {
     bool hopper = false;
     if (options.path == GemmPath::Auto || options.path == GemmPath::Wgmma) {
-      e = gemm::wgmmaAvailable(device, stream, &hopper);
+      e = sm90aAvailable(device, stream, &hopper);
       if (e != cudaSuccess) return e;
     }
     if (hopper && wgmmaShapeOk(shape)) {

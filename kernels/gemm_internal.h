@@ -17,8 +17,6 @@ constexpr size_t kWgmmaStageBytes = (kWgmmaTileM + kWgmmaTileN) * 128;  // one 1
 // Dynamic shared memory: 1 KB of alignment slack, the stages, then the mbarriers.
 constexpr size_t kWgmmaSharedBytes = 1024 + kWgmmaStages * kWgmmaStageBytes + 2 * kWgmmaStages * 8;
 
-// True when this build carries sm_90a code for the wgmma kernel and the device can run it.
-cudaError_t wgmmaAvailable(int device, cudaStream_t stream, bool* available);
 // Encodes the plan's TMA descriptors for operands a and b (or the transposed B in `workspace`).
 cudaError_t bindWgmma(GemmPlan* plan, const void* a, const void* b, void* workspace, TensorMapEncodeFn encode);
 // CTAs a persistent launch uses on this device (whole clusters that fit at once).

@@ -25,17 +25,12 @@
 // Ragged edges: TMA fills zeros outside the matrix (rows past m, columns past n or k), and the
 // epilogue stores only elements inside C. Rows must be 16-byte multiples for TMA (see launch.h).
 #include <cuda_bf16.h>
-#include <mutex>
 #include "gemm_internal.h"
+#include "sm90.cuh"
 #include "trace.cuh"
 
-// The sm_90a build of this file; other targets compile the kernels to nothing (and planGemm never
-// picks them there: wgmmaAvailable() asks the device which code it loaded).
-#if defined(__CUDA_ARCH__) && defined(__CUDA_ARCH_FEAT_SM90_ALL)
-#define GSM_SM90A 1
-#elif defined(__CUDA_ARCH__)
-#pragma nv_diag_suppress 177  // constants only the compiled-out kernel bodies use
-#endif
+// The sm_90a build of this file holds the kernel; other targets compile it to nothing (and planGemm
+// never picks it there: sm90aAvailable() asks the device which code it loaded).
 
 namespace gsm {
 namespace gemm {
@@ -61,9 +56,7 @@ struct Tf32Op {
   static constexpr CUtensorMapDataType kTmaType = CU_TENSOR_MAP_DATA_TYPE_FLOAT32;
 };
 
-__device__ __forceinline__ uint32_t sharedAddress(const void* p) {
-  return static_cast<uint32_t>(__cvta_generic_to_shared(p));
-}
+using namespace sm90;
 
 // Walks units (a tile, or a column of kClusterM tiles) in groups of `group` unit rows: down a
 // group's rows first, then across its columns, so the CTAs running at once share A and B slices.
@@ -110,81 +103,7 @@ __device__ __forceinline__ void unitCoords(int unit, int rows, int cols, int gro
   "+f"(d[120]), "+f"(d[121]), "+f"(d[122]), "+f"(d[123]), "+f"(d[124]), "+f"(d[125]), "+f"(d[126]), "+f"(d[127])
 
 
-__device__ __forceinline__ void mbarInit(uint32_t bar, uint32_t count) {
-  asm volatile("mbarrier.init.shared::cta.b64 [%0], %1;" ::"r"(bar), "r"(count) : "memory");
-}
-__device__ __forceinline__ void mbarExpectTx(uint32_t bar, uint32_t bytes) {
-  asm volatile("mbarrier.arrive.expect_tx.shared::cta.b64 _, [%0], %1;" ::"r"(bar), "r"(bytes) : "memory");
-}
-__device__ __forceinline__ bool mbarTryWait(uint32_t bar, uint32_t parity) {
-  uint32_t done;
-  asm volatile(
-      "{\n"
-      ".reg .pred p;\n"
-      "mbarrier.try_wait.parity.shared::cta.b64 p, [%1], %2;\n"
-      "selp.u32 %0, 1, 0, p;\n"
-      "}"
-      : "=r"(done)
-      : "r"(bar), "r"(parity)
-      : "memory");
-  return done != 0;
-}
-__device__ __forceinline__ void mbarWait(uint32_t bar, uint32_t parity) {
-  while (!mbarTryWait(bar, parity)) {
-  }
-}
-__device__ __forceinline__ void mbarArrive(uint32_t bar) {
-  asm volatile("mbarrier.arrive.shared::cta.b64 _, [%0];" ::"r"(bar) : "memory");
-}
-// Arrives on the barrier at the same offset in CTA `rank` of the cluster.
-__device__ __forceinline__ void mbarArriveCluster(uint32_t bar, uint32_t rank) {
-  uint32_t remote;
-  asm volatile("mapa.shared::cluster.u32 %0, %1, %2;" : "=r"(remote) : "r"(bar), "r"(rank));
-  asm volatile("mbarrier.arrive.release.cluster.shared::cluster.b64 _, [%0];" ::"r"(remote) : "memory");
-}
-
-__device__ __forceinline__ uint32_t clusterRank() {
-  uint32_t r;
-  asm volatile("mov.u32 %0, %%cluster_ctarank;" : "=r"(r));
-  return r;
-}
-__device__ __forceinline__ void clusterSync() {
-  asm volatile("barrier.cluster.arrive.release;\nbarrier.cluster.wait.acquire;" ::: "memory");
-}
-
-__device__ __forceinline__ void tmaLoad(uint32_t dst, const CUtensorMap* map, int c0, int c1, uint32_t bar) {
-  asm volatile(
-      "cp.async.bulk.tensor.2d.shared::cluster.global.mbarrier::complete_tx::bytes [%0], [%1, {%2, %3}], [%4];"
-      ::"r"(dst), "l"(reinterpret_cast<uint64_t>(map)), "r"(c0), "r"(c1), "r"(bar)
-      : "memory");
-}
-// The same box written to the same offset in every CTA of `mask`, completing on each one's barrier.
-__device__ __forceinline__ void tmaLoadMulticast(uint32_t dst, const CUtensorMap* map, int c0, int c1, uint32_t bar,
-                                                 uint16_t mask) {
-  asm volatile(
-      "cp.async.bulk.tensor.2d.shared::cluster.global.mbarrier::complete_tx::bytes.multicast::cluster"
-      " [%0], [%1, {%2, %3}], [%4], %5;"
-      ::"r"(dst), "l"(reinterpret_cast<uint64_t>(map)), "r"(c0), "r"(c1), "r"(bar), "h"(mask)
-      : "memory");
-}
-
-// Shared-memory matrix descriptor, 128-byte swizzle (PTX ISA, "Matrix Descriptor Format").
-__device__ __forceinline__ uint64_t smemDescriptor(uint32_t address, uint32_t leadingBytes, uint32_t strideBytes) {
-  return static_cast<uint64_t>((address & 0x3FFFF) >> 4) | (static_cast<uint64_t>(leadingBytes >> 4) << 16) |
-         (static_cast<uint64_t>(strideBytes >> 4) << 32) | (1ull << 62);
-}
-
-__device__ __forceinline__ void wgmmaFence() { asm volatile("wgmma.fence.sync.aligned;" ::: "memory"); }
-__device__ __forceinline__ void wgmmaCommit() { asm volatile("wgmma.commit_group.sync.aligned;" ::: "memory"); }
-template <int N>
-__device__ __forceinline__ void wgmmaWait() {
-  asm volatile("wgmma.wait_group.sync.aligned %0;" ::"n"(N) : "memory");
-}
-// Keeps the compiler from moving accumulator reads or writes across a wgmma fence or wait.
-__device__ __forceinline__ void pinAccumulators(float (&d)[128]) {
-#pragma unroll
-  for (int i = 0; i < 128; ++i) asm volatile("" : "+f"(d[i])::"memory");
-}
+__device__ __forceinline__ void pinAccumulators(float (&d)[128]) { pinRegisters(d); }
 
 // One m64n256 wgmma: D (64x256 fp32, in registers) (+)= A (64 x kInstK) * B (kInstK x 256).
 template <class Op>
@@ -243,7 +162,7 @@ __global__ void __launch_bounds__(kWgmmaThreads, 1)
       mbarInit(fullBar(s), 1);
       mbarInit(emptyBar(s), 2 * kClusterM);  // both consumer warpgroups of every CTA in the cluster
     }
-    asm volatile("fence.mbarrier_init.release.cluster;" ::: "memory");
+    mbarInitFence();
   }
   if constexpr (kClusterM > 1) {
     clusterSync();
@@ -254,7 +173,7 @@ __global__ void __launch_bounds__(kWgmmaThreads, 1)
   const int warpgroup = threadIdx.x / 128;
   if (warpgroup == 0) {
     // Producer: needs few registers; give them to the consumers.
-    asm volatile("setmaxnreg.dec.sync.aligned.u32 40;");
+    setMaxRegistersDec<40>();
     if (threadIdx.x == 0) {
       asm volatile("prefetch.tensormap [%0];" ::"l"(reinterpret_cast<uint64_t>(&mapA)) : "memory");
       asm volatile("prefetch.tensormap [%0];" ::"l"(reinterpret_cast<uint64_t>(&mapB)) : "memory");
@@ -288,7 +207,7 @@ __global__ void __launch_bounds__(kWgmmaThreads, 1)
       }
     }
   } else {
-    asm volatile("setmaxnreg.inc.sync.aligned.u32 232;");
+    setMaxRegistersInc<232>();
     const int half = warpgroup - 1;  // rows 64*half .. 64*half+63 of the tile
     const int tid = threadIdx.x % 128, warp = tid / 32, lane = tid % 32;
     const bool evenN = (n & 1) == 0;
@@ -383,14 +302,6 @@ __global__ void transposeTf32Kernel(const float* __restrict__ b, float* __restri
   }
 }
 
-__global__ void sm90aProbeKernel(int* out) {
-#ifdef GSM_SM90A
-  *out = 1;
-#else
-  *out = 0;
-#endif
-}
-
 template <class Op, int kClusterM>
 cudaError_t launchTyped(const GemmPlan& plan, float* c, Interval* trace, cudaStream_t stream) {
   cudaLaunchConfig_t config{};
@@ -457,35 +368,6 @@ CUresult encodeMaps(GemmPlan* plan, const void* a, const void* b, TensorMapEncod
 }
 
 }  // namespace
-
-cudaError_t wgmmaAvailable(int device, cudaStream_t stream, bool* available) {
-  *available = false;
-  int major = 0, minor = 0;
-  cudaError_t e = cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device);
-  if (e == cudaSuccess) e = cudaDeviceGetAttribute(&minor, cudaDevAttrComputeCapabilityMinor, device);
-  if (e != cudaSuccess) return e;
-  if (major != 9 || minor != 0) return cudaSuccess;  // sm_90a code runs on compute capability 9.0 only
-  static std::mutex mutex;
-  static int known[64] = {0};  // 0 unknown, 1 no, 2 yes
-  std::lock_guard<std::mutex> lock(mutex);
-  if (device >= 0 && device < 64 && known[device] != 0) {
-    *available = known[device] == 2;
-    return cudaSuccess;
-  }
-  int* flag = nullptr;
-  int host = 0;
-  e = cudaMalloc(&flag, sizeof(int));
-  if (e != cudaSuccess) return e;
-  sm90aProbeKernel<<<1, 1, 0, stream>>>(flag);
-  e = cudaGetLastError();
-  if (e == cudaSuccess) e = cudaMemcpyAsync(&host, flag, sizeof(int), cudaMemcpyDeviceToHost, stream);
-  if (e == cudaSuccess) e = cudaStreamSynchronize(stream);
-  cudaFree(flag);
-  if (e != cudaSuccess) return e;
-  *available = host == 1;
-  if (device >= 0 && device < 64) known[device] = host == 1 ? 2 : 1;
-  return cudaSuccess;
-}
 
 cudaError_t wgmmaGrid(const GemmPlan& plan, int device, int* grid) {
   const GemmShape& s = plan.shape;

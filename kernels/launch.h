@@ -105,6 +105,7 @@ struct ConvArgs {
   const uint16_t* filter;  // w
   uint16_t* y;
   int variant = -1;        // tile shape (0..convVariantCount()-1); -1 chooses by shape
+  bool sm90a = false;      // the device runs this build's sm_90a code (sm90aAvailable): Hopper variants allowed
 };
 int convOutputSize(int input, int filter, int stride, int pad);
 int convVariantCount();
@@ -123,6 +124,7 @@ struct AttentionArgs {
   const uint16_t* v;
   uint16_t* o;
   int variant = -1;   // tile shape (0..attentionVariantCount()-1, see attention.cu); -1 is the default
+  bool sm90a = false; // the device runs this build's sm_90a code (sm90aAvailable): Hopper variants allowed
 };
 bool attentionSupportsHeadDim(int headDim);  // 64 and 128
 int attentionVariantCount();
@@ -153,6 +155,9 @@ cudaError_t launchCopyF32(const CopyArgs& args, int ctas, Interval* trace, cudaS
 cudaError_t launchTriadF32(const TriadArgs& args, int ctas, Interval* trace, cudaStream_t stream);
 
 // ---- helpers ----
+// True when this build carries sm_90a code and the device runs it (compute capability 9.0): the
+// Hopper kernels (wgmma) can be chosen. Runs one tiny kernel on `stream` the first time per device.
+cudaError_t sm90aAvailable(int device, cudaStream_t stream, bool* available);
 // Uniform values in [-1, 1) from a counter-based hash of (seed, index), rounded to bf16, fp16, or
 // kept at fp32 (24 random bits).
 cudaError_t fillRandomBf16(uint16_t* out, size_t count, uint64_t seed, cudaStream_t stream);

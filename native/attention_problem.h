@@ -58,6 +58,7 @@ class AttentionProblem {
   }
 
   const AttentionArgs& args() const { return args_; }
+  void useSm90a(bool available) { args_.sm90a = available; }
   size_t count() const { return static_cast<size_t>(args_.batch) * args_.heads * args_.seq * args_.headDim; }
   // 4 b h s^2 d: two GEMMs of 2 b h s^2 d each; causal does half of it.
   double flops() const {

@@ -13,7 +13,10 @@ class AttentionWorkload final : public Workload {
   }
   ~AttentionWorkload() override { release(); }
 
-  void prepare(int, cudaStream_t stream) override {
+  void prepare(int device, cudaStream_t stream) override {
+    bool hopper = false;  // the wgmma kernels need sm_90a code on a compute capability 9.0 device
+    GSM_CUDA(sm90aAvailable(device, stream, &hopper));
+    problem_.useSm90a(hopper);
     problem_.allocate(stream);
     GSM_CUDA(configureAttention(problem_.args()));
   }
