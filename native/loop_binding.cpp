@@ -28,6 +28,7 @@ LoopConfig readConfig(const Napi::Object& o) {
   c.depth = intField(o, "depth", 1, 1024);
   c.traceCapacity = static_cast<uint64_t>(numberField(o, "traceCapacity", 0, 1e10));
   c.warmupNs = static_cast<uint64_t>(numberField(o, "warmupNs", 0, 600e9));
+  if (!o.Get("traceEvery").IsUndefined()) c.traceEvery = static_cast<uint32_t>(intField(o, "traceEvery", 1, 1 << 20));
   return c;
 }
 

@@ -140,7 +140,10 @@ LoopResult TimedLoop::run(uint64_t startAtNs) {
     }
     if (config_.launches > 0 ? issued >= config_.launches : monotonicNs() >= deadline) break;
     const int slot = static_cast<int>(issued % depth);
-    Interval* trace = issued < traceLaunches ? trace_ + issued * ctasPerLaunch_ : nullptr;
+    const uint64_t traceSlot = issued / config_.traceEvery;
+    Interval* trace = issued % config_.traceEvery == 0 && traceSlot < traceLaunches
+                          ? trace_ + traceSlot * ctasPerLaunch_
+                          : nullptr;
     const uint64_t now = monotonicNs();
     enqueued[slot] = now;
     result.enqueueNs.push_back(static_cast<double>(now - result.startNs));
@@ -155,7 +158,7 @@ LoopResult TimedLoop::run(uint64_t startAtNs) {
   GSM_CUDA(cudaStreamSynchronize(stream_));
   GSM_CUDA(cudaGetLastError());
 
-  result.tracedLaunches = std::min(issued, traceLaunches);
+  result.tracedLaunches = std::min((issued + config_.traceEvery - 1) / config_.traceEvery, traceLaunches);
   result.trace.resize(result.tracedLaunches * ctasPerLaunch_);
   if (!result.trace.empty()) {
     GSM_CUDA(cudaMemcpy(result.trace.data(), trace_, result.trace.size() * sizeof(Interval),

@@ -27,6 +27,7 @@ struct LoopConfig {
   uint64_t launches = 0;            // or for this many launches
   int depth = 1;                    // launches in flight; 1 is a closed loop
   uint64_t traceCapacity = 0;       // CTA records kept; launches are traced from the start until full
+  uint32_t traceEvery = 1;          // trace launches 0, k, 2k, ... (k > 1 interleaves traced and plain launches)
   uint64_t warmupNs = 0;
 };
 
@@ -60,7 +61,7 @@ struct LoopResult {
   std::vector<double> latencyNs;  // per launch: enqueue to observed completion (host)
   std::vector<double> gpuNs;      // per launch: CUDA events around the launch
   uint64_t tracedLaunches = 0;
-  std::vector<Interval> trace;    // tracedLaunches * ctasPerLaunch records, launch-major
+  std::vector<Interval> trace;    // tracedLaunches * ctasPerLaunch records, launch-major (launches 0, k, 2k, ...)
   Observations observations;      // the probe's gaps
   ClockPair clock;                // read again after the run
 };

@@ -78,6 +78,8 @@ describe.skipIf(!binding)('native addon', () => {
     ['a gemm without three dimensions', [loopConfig({ ...gemmWorkload(4), shape: [4, 4] })]],
     ['both duration and launches', [loopConfig(gemmWorkload(4), { durationNs: 1e9, launches: 5 })]],
     ['a string priority', [{ ...loopConfig(gemmWorkload(4)), streamPriority: 'high' }]],
+    ['traceEvery 0', [{ ...loopConfig(gemmWorkload(4)), traceEvery: 0 }]],
+    ['a fractional traceEvery', [{ ...loopConfig(gemmWorkload(4)), traceEvery: 1.5 }]],
   ])('TimedLoop with %s throws a TypeError', (_label, args) => {
     const Ctor = binding!.TimedLoop as unknown as new (...a: unknown[]) => unknown;
     expect(() => new Ctor(...args)).toThrow(TypeError);

@@ -75,7 +75,7 @@ describe('rowSummaries', () => {
 describe('bench() against a stand-in native module', () => {
   it('measures the ceilings, own beside library, and says which workloads this build lacks', async () => {
     const binding = standInBinding([
-      { key: 'gemm/own', rate: 600e12 },
+      { key: 'gemm/own', rate: 600e12, traceCost: 0.004 },
       { key: 'gemm/cublas', rate: 750e12 },
       { key: 'memcpy/cudart', rate: 4e12 },
     ]);
@@ -92,10 +92,15 @@ describe('bench() against a stand-in native module', () => {
     expect(pick(r.rows[0]!.summaries, 'vs.library')?.value).toBeCloseTo(0.8, 5);
     expect(pick(r.rows[0]!.summaries, 'vs.floor')?.value).toBeCloseTo(750 / 600, 5);
     expect(r.rows[0]!.measurement.gpuNs).toHaveLength(5);
+    // The trace's cost: every other launch of one loop traced, medians compared (library rows: none).
+    expect(r.rows[0]!.traceCost?.pairs).toBe(100);
+    expect(pick(r.rows[0]!.summaries, 'trace.cost')?.value).toBeCloseTo(0.004, 6);
+    expect(r.rows[1]!.traceCost).toBeUndefined();
     const text = formatBenchResult(r);
     expect(text).toContain('not in this build');
     expect(text).toContain('own / library');
     expect(text).toContain('0.80×');
+    expect(text).toContain('CTA trace cost');
     expect(text).toMatch(/memory bandwidth\s+4,000 GB\/s/);
     expect(JSON.parse(JSON.stringify(r)).schema).toBe('gpushare-micro.bench');
   });

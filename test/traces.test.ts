@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { decodeIntervals, encodeIntervals } from '../src/metrics/traces.js';
-import { writeJsonAtomic } from '../src/report/json.js';
+import { formatJson, writeJsonAtomic } from '../src/report/json.js';
 
 describe('trace records', () => {
   it('round-trip through the 16-byte binary format relative to an epoch', () => {
@@ -47,5 +47,17 @@ describe('writeJsonAtomic', () => {
     await expect(writeJsonAtomic(file, { n: 1n })).rejects.toThrow();
     expect(await readFile(file, 'utf8')).toBe('{"kept":true}');
     expect(await readdir(dir)).toEqual(['result.json']);
+  });
+});
+
+describe('formatJson', () => {
+  it('indents objects, keeps lists of numbers on one line, and reads back as JSON.stringify wrote it', () => {
+    const value = { a: 1, gaps: [3, 1.5, -2], clients: [{ id: 0, tags: ['x', null], gone: undefined }], when: new Date(0), none: [], empty: {} };
+    const text = formatJson(value);
+    expect(text).toBe(
+      '{\n  "a": 1,\n  "gaps": [3,1.5,-2],\n  "clients": [\n    {\n      "id": 0,\n      "tags": ["x",null]\n    }\n  ],\n' +
+        '  "when": "1970-01-01T00:00:00.000Z",\n  "none": [],\n  "empty": {}\n}\n',
+    );
+    expect(JSON.stringify(JSON.parse(text))).toBe(JSON.stringify(value));
   });
 });

@@ -7,7 +7,7 @@ import type { NativeBinding, WorkloadSpec } from '../binding/contract.js';
 import { loadBinding } from '../binding/loader.js';
 import { captureEnvironment, readClocks, type Environment } from '../environment.js';
 import { summary, type Summary } from '../metrics/summary.js';
-import { measureWorkload, type Measurement } from './measure.js';
+import { measureTraceCost, measureWorkload, type Measurement, type TraceCost } from './measure.js';
 import type { BenchConfig, BenchEntry } from './options.js';
 
 export const BENCH_SCHEMA = 'gpushare-micro.bench';
@@ -17,6 +17,8 @@ export const BENCH_SCHEMA_VERSION = 1;
 export const CEILING_GEMM_SIZE = 8192;
 export const CEILING_COPY_MIB = 1024;
 const CEILING_LAUNCHES = 20;
+/** Traced/plain launch pairs at least, for the trace's cost (its medians must resolve well under 1%). */
+const TRACE_COST_PAIRS = 100;
 
 export interface BenchRow {
   /** The entry's name (preset name). */
@@ -26,6 +28,8 @@ export interface BenchRow {
   /** "own" or the library's label, e.g. cuBLASLt. */
   label: string;
   measurement: Measurement;
+  /** Own kernels: the CTA trace's cost, traced and plain launches interleaved on one instance. */
+  traceCost?: TraceCost;
   summaries: Summary[];
 }
 
@@ -72,7 +76,7 @@ export function matrixDtype(entry: BenchEntry): string | undefined {
 }
 
 /** Tagged summaries of one row, given the ceilings and (for the own row) the library's measurement. */
-export function rowSummaries(entry: BenchEntry, m: Measurement, bandwidth: number | undefined, matrixRate: number | undefined, library?: Measurement): Summary[] {
+export function rowSummaries(entry: BenchEntry, m: Measurement, bandwidth: number | undefined, matrixRate: number | undefined, library?: Measurement, traceCost?: TraceCost): Summary[] {
   if (m.status !== 'ok' || !m.time) return [];
   const t = m.time.p50;
   const out: Summary[] = [summary('time.p50', 'GPU time p50', 'duration', t)];
@@ -94,6 +98,7 @@ export function rowSummaries(entry: BenchEntry, m: Measurement, bandwidth: numbe
     out.push(summary('floor.memory', 'memory floor', 'duration', floor));
   }
   if (floors.length > 0) out.push(summary('vs.floor', 'time / larger floor', 'ratio', t / Math.max(...floors)));
+  if (traceCost) out.push(summary('trace.cost', 'CTA trace cost', 'fraction', traceCost.cost));
   return out;
 }
 
@@ -134,17 +139,25 @@ export async function bench(config: BenchConfig, controls: BenchControls = {}, b
     if (controls.signal?.aborted) break;
     const impls = [{ impl: 'own', label: 'own' }, ...(entry.library ? [entry.library] : [])];
     const measured: Measurement[] = [];
+    let traceCost: TraceCost | undefined;
     for (const { impl, label } of impls) {
       progress({ type: 'measure', entry: entry.name, label });
-      const m = await measureWorkload(binding, spec(entry, impl, config.seed), options);
+      const s = spec(entry, impl, config.seed);
+      const m = await measureWorkload(binding, s, options);
       progress({ type: 'done', entry: entry.name, label, measurement: m });
       measured.push(m);
+      if (impl === 'own' && m.status === 'ok' && m.ctasPerLaunch) {
+        traceCost = await measureTraceCost(binding, s, m.ctasPerLaunch, Math.max(config.launches, TRACE_COST_PAIRS), options);
+      }
     }
     const dtype = matrixDtype(entry);
     const matrixRate = dtype ? matrix[dtype]?.rate : undefined;
     impls.forEach(({ impl, label }, i) => {
       const library = i === 0 && measured.length > 1 ? measured[1] : undefined;
-      rows.push({ entry: entry.name, impl, label, measurement: measured[i]!, summaries: rowSummaries(entry, measured[i]!, bandwidth.rate, matrixRate, library) });
+      const row: BenchRow = { entry: entry.name, impl, label, measurement: measured[i]!, summaries: [] };
+      if (i === 0 && traceCost) row.traceCost = traceCost;
+      row.summaries = rowSummaries(entry, measured[i]!, bandwidth.rate, matrixRate, library, row.traceCost);
+      rows.push(row);
     });
   }
   environment.clocksEnd = await readClocks(binding, environment.gpu.uuid);

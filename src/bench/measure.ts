@@ -15,6 +15,8 @@ export interface Measurement {
   detail?: string;
   flopsPerLaunch?: number;
   bytesPerLaunch?: number;
+  /** Trace records per launch (CTAs, or tiles of a persistent kernel). */
+  ctasPerLaunch?: number;
   /** GPU time of every timed launch, ns. */
   gpuNs?: number[];
   time?: Distribution;
@@ -28,6 +30,49 @@ export interface MeasureOptions {
 
 /** Native errors that mean "this implementation cannot run here", not "something broke". */
 const UNAVAILABLE = new Set(['ERR_LIBRARY', 'ERR_UNSUPPORTED']);
+
+export interface TraceCost {
+  /** Traced and plain launches measured (each). */
+  pairs: number;
+  tracedNs: number;
+  plainNs: number;
+  /** tracedNs / plainNs - 1. */
+  cost: number;
+}
+
+/**
+ * What the per-CTA trace costs a kernel: one workload instance, 2 x pairs launches, every other one
+ * traced (traceEvery 2), so that traced and plain launches share buffers, clocks and temperature;
+ * median traced time over median plain time, minus 1. Undefined where the loop fails.
+ */
+export async function measureTraceCost(binding: NativeBinding, spec: WorkloadSpec, ctasPerLaunch: number, pairs: number, options: MeasureOptions): Promise<TraceCost | undefined> {
+  const loop = new binding.TimedLoop({
+    workload: spec,
+    device: options.device,
+    streamPriority: 0,
+    greenContext: -1,
+    durationNs: 0,
+    launches: 2 * pairs,
+    depth: 3,
+    traceCapacity: pairs * ctasPerLaunch,
+    traceEvery: 2,
+    warmupNs: options.warmupNs,
+  });
+  try {
+    await loop.prepare();
+    const result = await loop.run(process.hrtime.bigint());
+    const traced = Array.from(result.gpuNs).filter((_, i) => i % 2 === 0);
+    const plain = Array.from(result.gpuNs).filter((_, i) => i % 2 === 1);
+    const tracedNs = distribution(traced)?.p50;
+    const plainNs = distribution(plain)?.p50;
+    if (result.tracedLaunches !== traced.length || !tracedNs || !plainNs) return undefined;
+    return { pairs: plain.length, tracedNs, plainNs, cost: tracedNs / plainNs - 1 };
+  } catch {
+    return undefined;
+  } finally {
+    loop.release();
+  }
+}
 
 export async function measureWorkload(binding: NativeBinding, spec: WorkloadSpec, options: MeasureOptions): Promise<Measurement> {
   let available: { available: boolean; reason?: string };
@@ -57,6 +102,7 @@ export async function measureWorkload(binding: NativeBinding, spec: WorkloadSpec
       detail: prepared.detail,
       flopsPerLaunch: prepared.flopsPerLaunch,
       bytesPerLaunch: prepared.bytesPerLaunch,
+      ctasPerLaunch: prepared.ctasPerLaunch,
       gpuNs,
     };
     const time = distribution(gpuNs);

@@ -142,6 +142,9 @@ export interface LoopConfig {
   depth: number;
   /** CTA records kept on the device; launches are traced from the start until it is full. */
   traceCapacity: number;
+  /** Trace launches 0, k, 2k, ... only (default 1: every launch until the buffer is full); k = 2
+   * interleaves traced and plain launches, which is how the trace's own cost is measured. */
+  traceEvery?: number;
   warmupNs: number;
 }
 
@@ -187,7 +190,8 @@ export interface LoopResult {
   /** Per launch: CUDA events recorded around the launch. */
   gpuNs: Float64Array;
   tracedLaunches: number;
-  /** tracedLaunches x ctasPerLaunch Interval records (16 bytes each: u64 start, u32 duration, u32 smid). */
+  /** tracedLaunches x ctasPerLaunch Interval records (16 bytes each: u64 start, u32 duration, u32 smid), of
+   * launches 0, traceEvery, 2 traceEvery, ... */
   trace: ArrayBuffer;
   /** Gaps the probe saw; may exceed the records kept. */
   gapsObserved: number;

@@ -21,6 +21,27 @@ export async function writeTextAtomic(file: string, text: string): Promise<void>
   }
 }
 
+/** Indented like JSON.stringify(value, null, 2), except that an array of numbers, strings or
+ * booleans stays on one line: the per-launch lists of a result then take a line each instead of a
+ * line per number (a 4-client result: about a third of the size). */
+export function formatJson(value: unknown): string {
+  // Through JSON first, so that toJSON, undefined and functions behave exactly as in JSON.stringify.
+  const json = JSON.stringify(value);
+  return `${json === undefined ? 'null' : format(JSON.parse(json), '')}\n`;
+}
+
+function format(value: unknown, indent: string): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value);
+  const inner = `${indent}  `;
+  if (Array.isArray(value)) {
+    if (value.every((v) => v === null || typeof v !== 'object')) return JSON.stringify(value);
+    return `[\n${value.map((v) => inner + format(v, inner)).join(',\n')}\n${indent}]`;
+  }
+  const entries = Object.entries(value as Record<string, unknown>);
+  if (entries.length === 0) return '{}';
+  return `{\n${entries.map(([k, v]) => `${inner}${JSON.stringify(k)}: ${format(v, inner)}`).join(',\n')}\n${indent}}`;
+}
+
 export async function writeJsonAtomic(file: string, value: unknown): Promise<void> {
-  await writeTextAtomic(file, `${JSON.stringify(value, null, 2)}\n`);
+  await writeTextAtomic(file, formatJson(value));
 }

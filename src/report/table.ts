@@ -3,7 +3,7 @@
 // becomes a column, named by the summary and formatted by its hint.
 import Table from 'cli-table3';
 import { fmtCuda } from '../info.js';
-import type { Summary } from '../metrics/summary.js';
+import { summary, type Summary } from '../metrics/summary.js';
 import type { ClientReport, PhaseResult } from '../phase.js';
 import type { RunResult } from '../run.js';
 import { formatDuration, formatSummaryValue } from './format.js';
@@ -113,6 +113,7 @@ function deviceSection(r: RunResult): string {
     const o = p.observation!;
     const list: Summary[] = o.nvml.available ? [...o.nvml.summaries, ...o.nvml.gpm.summaries] : [];
     if (o.pmSampling?.available) list.push(...o.pmSampling.summaries);
+    list.push(...cuptiSummaries(p));
     for (const s of list) {
       const row = rows.get(s.tag) ?? { name: s.name, values: phases.map(() => '-') };
       row.values[i] = formatSummaryValue(s);
@@ -122,12 +123,27 @@ function deviceSection(r: RunResult): string {
     else if (!o.nvml.gpm.available && o.nvml.gpm.reason) lines.push(`  ${p.label}: GPM unavailable: ${o.nvml.gpm.reason}`);
     if (o.pmSampling && !o.pmSampling.available) lines.push(`  ${p.label}: PM sampling unavailable: ${o.pmSampling.reason}`);
     if (o.nvml.available) for (const flag of o.nvml.flags) lines.push(`  ${p.label}: ${flag}`);
+    for (const c of p.clients) {
+      if (c.kernelActivity && !c.kernelActivity.available) lines.push(`  ${p.label} client ${c.client}: CUPTI unavailable: ${c.kernelActivity.reason ?? c.kernelActivity.cuptiError ?? 'no reason given'}`);
+    }
   });
   if (rows.size === 0 && lines.length === 0) return '';
   const width = Math.max(0, ...[...rows.values()].map((r) => r.name.length));
   const head = `  ${''.padEnd(width)}  ${phases.map((p) => (p.label === 'baseline' ? 'solo' : 'shared').padStart(12)).join('')}`;
   const body = [...rows.values()].map((r) => `  ${r.name.padEnd(width)}  ${r.values.map((v) => v.padStart(12)).join('')}`);
-  return ['Device (NVML, GPM; over each phase\'s measured window)', ...(rows.size ? [head, ...body] : []), ...lines].join('\n');
+  return ['Device (NVML, GPM, CUPTI; over each phase\'s measured window)', ...(rows.size ? [head, ...body] : []), ...lines].join('\n');
+}
+
+/** With --cupti: the kernel records of all the phase's clients, and how many were lost. */
+function cuptiSummaries(p: PhaseResult): Summary[] {
+  const recorded = p.clients.map((c) => c.kernelActivity).filter((k) => k?.available);
+  if (recorded.length === 0) return [];
+  const kernels = recorded.reduce((n, k) => n + (k!.kernels?.startNs.length ?? 0), 0);
+  const dropped = recorded.reduce((n, k) => n + (k!.dropped ? k!.dropped.byCupti + k!.dropped.overLimit : 0), 0);
+  return [
+    summary('cupti.kernels', 'kernels recorded (CUPTI), all clients', 'count', kernels),
+    summary('cupti.dropped', 'kernel records dropped (CUPTI)', 'count', dropped),
+  ];
 }
 
 function problems(r: RunResult): string {

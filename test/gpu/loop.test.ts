@@ -32,6 +32,18 @@ describe.skipIf(!gpu.available)('native timed loop', () => {
     expect(last).toBeLessThan(Number(r.clock.gpuNs - info.clock.gpuNs));
   });
 
+  it('traceEvery 2 traces launches 0, 2, 4, ... only, until the buffer is full', async () => {
+    const loop = new gpu.binding!.TimedLoop({ ...loopConfig(gemmWorkload(1024, 7), { durationNs: 0, launches: 41, depth: 3, warmupNs: 1e7 }), traceCapacity: 64 * 1000, traceEvery: 2 });
+    const info = await loop.prepare();
+    const r = await loop.run(process.hrtime.bigint());
+    loop.release();
+    expect(r.gpuNs.length).toBe(41);
+    expect(r.tracedLaunches).toBe(21);
+    const t = decodeIntervals(new Uint8Array(r.trace), info.clock.gpuNs);
+    expect(t.start.length).toBe(21 * info.ctasPerLaunch);
+    for (let i = 0; i < t.start.length; i++) expect(t.end[i]! - t.start[i]!).toBeGreaterThan(0);
+  });
+
   it('places one probe CTA on every SM and records no gaps when alone', async () => {
     const loop = new gpu.binding!.TimedLoop(loopConfig(probeWorkload(500_000, 4000, 100000), { durationNs: 0, launches: 20, traceCapacity: gpu.smCount * 20 }));
     const info = await loop.prepare();
