@@ -76,6 +76,7 @@ cudaError_t planGemm(const GemmShape& shape, const GemmOptions& options, int dev
       // 430 against 740 TFLOP/s, bf16 4096³, 2026-11-29; cause not established): one CTA by default.
       plan->clusterM = options.clusterM == 2 ? 2 : 1;
       plan->groupRows = options.groupRows > 0 ? options.groupRows : 8;
+      plan->sms = options.sms > 0 ? options.sms : 0;
       const int tilesM = ceilDiv(shape.m, gemm::kWgmmaTileM), tilesN = ceilDiv(shape.n, gemm::kWgmmaTileN);
       if (plan->clusterM > 1 && tilesM < 2) plan->clusterM = 1;  // nothing to share
       plan->traceRecords = tilesM * tilesN;

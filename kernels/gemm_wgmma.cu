@@ -377,9 +377,11 @@ cudaError_t wgmmaGrid(const GemmPlan& plan, int device, int* grid) {
                                        static_cast<int>(kWgmmaSharedBytes));
   if (e != cudaSuccess) return e;
   const int units = ceilDiv(ceilDiv(s.m, kTileM), plan.clusterM) * ceilDiv(s.n, kTileN);
-  int sms = 0;
-  e = cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device);
-  if (e != cudaSuccess) return e;
+  int sms = plan.sms;
+  if (sms <= 0) {
+    e = cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device);
+    if (e != cudaSuccess) return e;
+  }
   int clusters = sms;
   if (plan.clusterM > 1) {
     cudaLaunchConfig_t config{};
@@ -395,6 +397,7 @@ cudaError_t wgmmaGrid(const GemmPlan& plan, int device, int* grid) {
     config.numAttrs = 1;
     e = cudaOccupancyMaxActiveClusters(&clusters, kernel, &config);
     if (e != cudaSuccess) return e;
+    if (plan.sms > 0 && clusters > plan.sms / plan.clusterM) clusters = plan.sms / plan.clusterM;
     if (clusters < 1) return cudaErrorNotSupported;
   }
   *grid = (units < clusters ? units : clusters) * plan.clusterM;

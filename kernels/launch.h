@@ -61,6 +61,7 @@ struct GemmOptions {
   GemmPath path = GemmPath::Auto;
   int clusterM = 0;   // wgmma: CTAs per cluster along M sharing B (2, or 0/1: none, the default)
   int groupRows = 0;  // wgmma: tile rows per group of the tile order, for L2 reuse (0: default)
+  int sms = 0;        // wgmma: SMs the launches may use (a green context's); 0: the whole device's
 };
 
 // cuTensorMapEncodeTiled, resolved by the caller from the driver (native/driver_api.h).
@@ -75,6 +76,7 @@ struct GemmPlan {
   GemmPath path = GemmPath::Auto;
   int clusterM = 1;
   int groupRows = 1;
+  int sms = 0;                // SMs the persistent grid is sized for (0: the device's)
   int grid = 0;               // CTAs per launch
   int traceRecords = 0;       // Interval records per launch (one per output tile)
   size_t workspaceBytes = 0;  // device memory the launch needs (tf32 on wgmma: B transposed)

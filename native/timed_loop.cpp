@@ -56,6 +56,7 @@ PrepareInfo TimedLoop::prepare() {
   GSM_CUDA(cudaMalloc(&timer_, sizeof(uint64_t)));
 
   workload_ = makeWorkload(config_.workload);
+  if (config_.greenContext >= 0) workload_->limitSms(info.smsAvailable);
   workload_->prepare(config_.device, stream_);
   ctasPerLaunch_ = workload_->ctasPerLaunch();
   const uint64_t traceLaunches =

@@ -42,6 +42,9 @@ struct Observations {
 class Workload {
  public:
   virtual ~Workload() = default;
+  // Before prepare(), when launches run in a green context: the SMs they may use. Persistent
+  // kernels size their grid to it (one CTA per SM of the device would run in several waves).
+  virtual void limitSms(int) {}
   virtual void prepare(int device, cudaStream_t stream) = 0;
   // CTAs per launch when instrumented (trace records per launch); 0 when launches are not traced.
   virtual int ctasPerLaunch() const = 0;

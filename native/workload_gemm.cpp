@@ -24,6 +24,7 @@ class GemmWorkload final : public Workload {
   }
   ~GemmWorkload() override { release(); }
 
+  void limitSms(int sms) override { options_.sms = sms; }
   void prepare(int device, cudaStream_t stream) override {
     operands_.allocate(stream);
     GemmOptions options = options_;
