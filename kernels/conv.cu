@@ -15,8 +15,15 @@
 // When c is a multiple of 8, every 16-byte chunk of A and W is 8 channels of one (r, s) tap and is
 // copied whole (the vector path); otherwise (e.g. ResNet-50's first layer, c = 3) each element is
 // gathered on its own (the generic path, correct but slower).
+//
+// Variants (ConvArgs::variant): 0..4 are this file's mma.sync tiles; 5..8 are the Hopper wgmma tiles
+// of kernels/conv_wgmma.cu (128x256, 256x128, 128x128, 256x64; vector path only), used when the device
+// runs this build's sm_90a code (ConvArgs::sm90a). By default (-1) a Hopper device with c % 8 == 0 gets
+// a wgmma tile chosen by k; a wgmma variant asked for where it cannot run falls back to the default
+// mma.sync choice, so the empty (non-sm_90a) kernel body is never launched.
 #include <climits>
 #include <cuda_bf16.h>
+#include "conv_internal.h"
 #include "launch.h"
 #include "mma.cuh"
 #include "trace.cuh"
@@ -253,7 +260,8 @@ using Tile1 = Tile<256, 64, 64, 64, 4>;   // 4 warps, for k <= 64
 using Tile2 = Tile<128, 256, 64, 64, 3>;  // 8 warps
 using Tile3 = Tile<256, 128, 64, 64, 3>;  // 8 warps
 using Tile4 = Tile<128, 64, 64, 32, 4>;   // 4 warps, small tiles for small problems
-constexpr int kVariants = 5;
+constexpr int kMmaVariants = 5;
+constexpr int kVariants = kMmaVariants + conv::kWgmmaVariants;  // then the wgmma tiles (conv_wgmma.cu)
 
 template <class T>
 int ctaCount(const ConvArgs& a) {
@@ -274,10 +282,18 @@ cudaError_t launchTile(const ConvArgs& a, Interval* trace, cudaStream_t stream) 
   return cudaGetLastError();
 }
 
-// The variant a launch uses: the one asked for, else by shape (narrow k -> tall tiles).
+// The variant a launch uses: the one asked for, else by shape (narrow k -> tall tiles). A wgmma
+// variant (kMmaVariants and up) only where the device runs sm_90a code and c % 8 == 0.
 int chooseVariant(const ConvArgs& a) {
   if (a.c % 8 != 0) return 0;  // the generic path exists for tile 0 only
-  if (a.variant >= 0 && a.variant < kVariants) return a.variant;
+  const bool hopper = a.sm90a;
+  if (a.variant >= 0 && a.variant < kMmaVariants) return a.variant;
+  if (hopper && a.variant >= kMmaVariants && a.variant < kVariants) return a.variant;
+  if (hopper) {  // 128x256 for wide layers, 256x128 in between, 256x64 for k <= 64 (to be tuned per layer)
+    if (a.k >= 256) return kMmaVariants + 0;
+    if (a.k > 64) return kMmaVariants + 1;
+    return kMmaVariants + 3;
+  }
   if (a.k <= 64) return 1;
   return 0;
 }
@@ -288,8 +304,12 @@ int convOutputSize(int input, int filter, int stride, int pad) { return (input +
 
 int convVariantCount() { return kVariants; }
 
+// The wgmma kernel is persistent and records each output tile it computes (conv_wgmma.cu), so its
+// trace records per launch are its tiles; the mma.sync kernels record each CTA (one tile each).
 int convCtaCount(const ConvArgs& a) {
-  switch (chooseVariant(a)) {
+  const int v = chooseVariant(a);
+  if (v >= kMmaVariants) return conv::wgmmaTileCount(a, v - kMmaVariants);
+  switch (v) {
     case 1: return ctaCount<Tile1>(a);
     case 2: return ctaCount<Tile2>(a);
     case 3: return ctaCount<Tile3>(a);
@@ -300,7 +320,9 @@ int convCtaCount(const ConvArgs& a) {
 
 cudaError_t configureConv(const ConvArgs& a) {
   if (a.c % 8 != 0) return configureTile<Tile0, false>();
-  switch (chooseVariant(a)) {
+  const int v = chooseVariant(a);
+  if (v >= kMmaVariants) return conv::configureWgmma(v - kMmaVariants);
+  switch (v) {
     case 1: return configureTile<Tile1, true>();
     case 2: return configureTile<Tile2, true>();
     case 3: return configureTile<Tile3, true>();
@@ -311,7 +333,9 @@ cudaError_t configureConv(const ConvArgs& a) {
 
 cudaError_t launchConvBf16(const ConvArgs& a, Interval* trace, cudaStream_t stream) {
   if (a.c % 8 != 0) return launchTile<Tile0, false>(a, trace, stream);
-  switch (chooseVariant(a)) {
+  const int v = chooseVariant(a);
+  if (v >= kMmaVariants) return conv::launchWgmma(a, v - kMmaVariants, trace, stream);
+  switch (v) {
     case 1: return launchTile<Tile1, true>(a, trace, stream);
     case 2: return launchTile<Tile2, true>(a, trace, stream);
     case 3: return launchTile<Tile3, true>(a, trace, stream);

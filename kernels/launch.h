@@ -106,7 +106,7 @@ struct ConvArgs {
   const uint16_t* x;       // bf16 bit patterns
   const uint16_t* filter;  // w
   uint16_t* y;
-  int variant = -1;        // tile shape (0..convVariantCount()-1); -1 chooses by shape
+  int variant = -1;        // tile shape (0..convVariantCount()-1; 5 on: Hopper wgmma); -1 chooses by shape
   bool sm90a = false;      // the device runs this build's sm_90a code (sm90aAvailable): Hopper variants allowed
 };
 int convOutputSize(int input, int filter, int stride, int pad);

@@ -10,7 +10,9 @@ import { loadBinding } from '../dist/binding/loader.js';
 const binding = loadBinding();
 const cases = [];
 const add = (kernel, shape, env = {}) => cases.push({ kernel, shape, env });
-for (let variant = 0; variant < 5; variant++) add('conv', [2, 24, 9, 7, 72, 3, 3, 2, 1], { GSM_CONV_VARIANT: String(variant) });
+// Variants 5..8 are the Hopper wgmma tiles (the default mma.sync tile elsewhere).
+for (let variant = 0; variant < 9; variant++) add('conv', [2, 24, 9, 7, 72, 3, 3, 2, 1], { GSM_CONV_VARIANT: String(variant) });
+add('conv', [2, 8, 97, 95, 13, 3, 3, 1, 1], { GSM_CONV_VARIANT: '7' }); // wgmma 128x128: 144 tiles, more than SMs
 add('conv', [1, 3, 11, 11, 8, 7, 7, 2, 3]); // element-wise path
 add('conv', [1, 16, 6, 6, 5, 1, 1, 1, 0]); // odd k
 for (const variant of ['0', '1', '2', '3']) {

@@ -39,11 +39,22 @@ describe.skipIf(!gpu.available)('conv on the GPU', () => {
     });
   }
 
-  for (let variant = 0; variant < 5; variant++) {
+  // Variants 0..4: the mma.sync tiles; 5..8: the Hopper wgmma tiles (kernels/conv_wgmma.cu), which
+  // fall back to the default mma.sync tile on a device without sm_90a code.
+  for (let variant = 0; variant < 9; variant++) {
     it(`tile variant ${variant} matches the reference on a ragged shape`, async () => {
       process.env.GSM_CONV_VARIANT = String(variant);
       expect(await check('own', [2, 48, 11, 9, 136, 3, 3, 1, 1])).toBeLessThan(1e-2);
       expect(await check('own', [1, 64, 30, 30, 72, 3, 3, 2, 1])).toBeLessThan(1e-2);
+    });
+  }
+
+  for (let variant = 5; variant < 9; variant++) {
+    it(`wgmma variant ${variant} matches the reference with more tiles than SMs (persistent CTAs)`, async () => {
+      process.env.GSM_CONV_VARIANT = String(variant);
+      // 36860 output pixels: 144 or 288 tiles, so CTAs take several; c = 16 wraps a tap every chunk;
+      // K = 400 (7 slices of 64, the last partial); odd k.
+      expect(await check('own', [4, 16, 97, 95, 13, 5, 5, 1, 2])).toBeLessThan(1e-2);
     });
   }
 
