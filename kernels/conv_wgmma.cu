@@ -344,10 +344,13 @@ cudaError_t configureTile() {
 
 template <class T>
 cudaError_t launchTile(const ConvArgs& a, Interval* trace, cudaStream_t stream) {
-  int device = 0, sms = 0;
-  cudaError_t e = cudaGetDevice(&device);
-  if (e == cudaSuccess) e = cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device);
-  if (e != cudaSuccess) return e;
+  int sms = a.sms;
+  if (sms <= 0) {
+    int device = 0;
+    cudaError_t e = cudaGetDevice(&device);
+    if (e == cudaSuccess) e = cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device);
+    if (e != cudaSuccess) return e;
+  }
   const int tiles = tileCount<T>(a);
   const int tilesN = (a.k + T::BN - 1) / T::BN;
   const int grid = tiles < sms ? tiles : sms;  // persistent: one CTA per SM (the stages fill its shared memory)

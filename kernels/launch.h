@@ -108,6 +108,7 @@ struct ConvArgs {
   uint16_t* y;
   int variant = -1;        // tile shape (0..convVariantCount()-1; 5 on: Hopper wgmma); -1 chooses by shape
   bool sm90a = false;      // the device runs this build's sm_90a code (sm90aAvailable): Hopper variants allowed
+  int sms = 0;             // SMs the launches may use (a green context's), for persistent grids; 0: the device's
 };
 int convOutputSize(int input, int filter, int stride, int pad);
 int convVariantCount();

@@ -57,6 +57,7 @@ class ConvProblem {
 
   const ConvArgs& args() const { return args_; }
   void useSm90a(bool available) { args_.sm90a = available; }
+  void limitSms(int sms) { args_.sms = sms; }
   size_t xCount() const { return static_cast<size_t>(args_.n) * args_.h * args_.w * args_.c; }
   size_t wCount() const { return static_cast<size_t>(args_.k) * args_.r * args_.s * args_.c; }
   size_t yCount() const { return static_cast<size_t>(args_.n) * args_.p * args_.q * args_.k; }

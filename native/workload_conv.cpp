@@ -9,6 +9,7 @@ class ConvWorkload final : public Workload {
   explicit ConvWorkload(const WorkloadSpec& spec) : problem_(spec) {}
   ~ConvWorkload() override { release(); }
 
+  void limitSms(int sms) override { problem_.limitSms(sms); }
   void prepare(int device, cudaStream_t stream) override {
     bool hopper = false;  // the wgmma kernels need sm_90a code on a compute capability 9.0 device
     GSM_CUDA(sm90aAvailable(device, stream, &hopper));
