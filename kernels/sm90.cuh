@@ -130,6 +130,15 @@ __device__ __forceinline__ void setMaxRegistersInc() {
   asm volatile("setmaxnreg.inc.sync.aligned.u32 %0;" ::"n"(N));
 }
 
+// ---- proxies (added for kernels/attention_wgmma.cu) ----
+// Orders this thread's generic-proxy shared-memory accesses (ld/st, and cp.async writes it has
+// observed complete through an mbarrier) with its later async-proxy accesses (wgmma operand reads,
+// TMA), and the reverse: wgmma reads tiles through the async proxy, so tiles filled with cp.async
+// need this between the wait on their barrier and the wgmma.
+__device__ __forceinline__ void fenceProxyAsyncShared() {
+  asm volatile("fence.proxy.async.shared::cta;" ::: "memory");
+}
+
 #endif  // GSM_SM90A
 
 }  // namespace sm90
