@@ -13,8 +13,14 @@
 // Keys past `seq` and, when causal, keys after the query are masked to -inf; query rows past `seq`
 // are computed on zeros and not stored. CTAs are ordered heaviest first (for causal, the last query
 // blocks see the most keys).
+//
+// On Hopper (args.sm90a: the device runs this build's sm_90a code) the default is the wgmma kernel
+// of kernels/attention_wgmma.cu (a producer warpgroup streaming K and V through mbarriers, two
+// consumer warpgroups of 64 rows issuing wgmma); variants 4, 5 and 6 select it explicitly, and where
+// sm_90a code does not run they fall back to this file's default (variant 0).
 #include <cmath>
 #include <cuda_bf16.h>
+#include "attention_internal.h"
 #include "launch.h"
 #include "mma.cuh"
 #include "trace.cuh"
@@ -249,8 +255,12 @@ __global__ void __launch_bounds__(T::kThreads) attentionKernel(AttentionArgs arg
 
 // Variants (AttentionArgs::variant): 0 (default) 128 query rows on 4 warps, 64-key blocks; 1 the
 // other key block (128 keys for head dim 64, 32 for 128); 2 128 rows on 8 warps of 16 rows; 3 64 rows
-// on 4 warps of 16 rows (fewer registers, more CTAs per SM).
-constexpr int kVariants = 4;
+// on 4 warps of 16 rows (fewer registers, more CTAs per SM). 4, 5 and 6 are the wgmma kernel
+// (attention_wgmma.cu; Hopper with sm_90a code only): 128-key blocks (4, the default there), 64-key
+// blocks (5), 128-key blocks with the consumer warpgroups taking turns on the tensor cores (6).
+constexpr int kMmaVariants = 4;
+constexpr int kFirstWgmmaVariant = kMmaVariants;
+constexpr int kVariants = kMmaVariants + attention::kWgmmaVariants;
 
 template <int HD, class F>
 auto withTile(int variant, F&& f) {
@@ -282,7 +292,15 @@ cudaError_t launchTile(const AttentionArgs& a, Interval* trace, cudaStream_t str
   return cudaGetLastError();
 }
 
-int variantOf(const AttentionArgs& a) { return a.variant >= 0 && a.variant < kVariants ? a.variant : 0; }
+// The variant that runs: the requested one, else (-1 or out of range) the wgmma kernel where sm_90a
+// code runs and variant 0 elsewhere; a wgmma variant without sm_90a code falls back to variant 0
+// (its kernel body is empty there).
+int variantOf(const AttentionArgs& a) {
+  int v = a.variant >= 0 && a.variant < kVariants ? a.variant : (a.sm90a ? kFirstWgmmaVariant : 0);
+  if (v >= kFirstWgmmaVariant && !a.sm90a) v = 0;
+  return v;
+}
+bool isWgmma(int variant) { return variant >= kFirstWgmmaVariant; }
 
 // Calls f with a value of the tile type of this head dim and variant.
 template <class F>
@@ -298,16 +316,22 @@ int attentionVariantCount() { return kVariants; }
 
 int attentionCtaCount(const AttentionArgs& a) {
   if (!attentionSupportsHeadDim(a.headDim)) return 0;
+  const int v = variantOf(a);
+  if (isWgmma(v)) return attention::wgmmaCtaCount(a, v - kFirstWgmmaVariant);
   return dispatch(a, [&](auto tile) { return a.batch * a.heads * ((a.seq + decltype(tile)::BM - 1) / decltype(tile)::BM); });
 }
 
 cudaError_t configureAttention(const AttentionArgs& a) {
   if (!attentionSupportsHeadDim(a.headDim)) return cudaErrorInvalidValue;
+  const int v = variantOf(a);
+  if (isWgmma(v)) return attention::configureWgmma(a, v - kFirstWgmmaVariant);
   return dispatch(a, [](auto tile) { return configureTile<decltype(tile)>(); });
 }
 
 cudaError_t launchAttentionBf16(const AttentionArgs& a, Interval* trace, cudaStream_t stream) {
   if (!attentionSupportsHeadDim(a.headDim)) return cudaErrorInvalidValue;
+  const int v = variantOf(a);
+  if (isWgmma(v)) return attention::launchWgmma(a, v - kFirstWgmmaVariant, trace, stream);
   return dispatch(a, [&](auto tile) { return launchTile<decltype(tile)>(a, trace, stream); });
 }
 

@@ -134,7 +134,7 @@ for (const name of presetNames) {
     }
   }
   if (sweepVariants && VARIANT_PRESETS.includes(name)) {
-    const count = preset.kernel === 'conv' ? 9 : 4; // conv 5..8: the wgmma tiles (Hopper only; elsewhere the default)
+    const count = preset.kernel === 'conv' ? 9 : 7; // conv 5..8, attention 4..6: the wgmma kernels (sm_90a; elsewhere the default)
     const envName = preset.kernel === 'conv' ? 'GSM_CONV_VARIANT' : 'GSM_ATTENTION_VARIANT';
     for (let v = 0; v < count; v++) {
       const spec = { kernel: preset.kernel, impl: 'own', dtype: 'bf16', shape: [...preset.shape], seed: 1234 };

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Launches each of the project's conv, attention, copy and triad kernels once on small, ragged
 // shapes (every code path: conv's vector and element-wise paths and all tile variants, attention's
-// head dims, key blocks and causal mask, copy's and triad's vector tails), for compute-sanitizer:
+// head dims, key blocks and causal mask (variants 4 to 6, the wgmma kernel, fall back to variant 0
+// without sm_90a code), copy's and triad's vector tails), for compute-sanitizer:
 //   compute-sanitizer --tool memcheck --error-exitcode 3 node scripts/kernel-sanitize.mjs
 //   compute-sanitizer --tool racecheck --error-exitcode 3 node scripts/kernel-sanitize.mjs
 // Exits 1 if a launch fails or leaves a NaN in its output. Needs the built addon and dist/.
@@ -15,7 +16,7 @@ for (let variant = 0; variant < 9; variant++) add('conv', [2, 24, 9, 7, 72, 3, 3
 add('conv', [2, 8, 97, 95, 13, 3, 3, 1, 1], { GSM_CONV_VARIANT: '7' }); // wgmma 128x128: 144 tiles, more than SMs
 add('conv', [1, 3, 11, 11, 8, 7, 7, 2, 3]); // element-wise path
 add('conv', [1, 16, 6, 6, 5, 1, 1, 1, 0]); // odd k
-for (const variant of ['0', '1', '2', '3']) {
+for (const variant of ['0', '1', '2', '3', '4', '5', '6']) {
   for (const headDim of [64, 128]) {
     for (const causal of [0, 1]) add('attention', [1, 2, 150, headDim, causal], { GSM_ATTENTION_VARIANT: variant });
   }
