@@ -133,8 +133,8 @@ __device__ __forceinline__ void setMaxRegistersInc() {
 // ---- proxies ----
 // Orders this thread's view of shared memory written through the generic proxy (st.shared, and
 // cp.async: its completion is observed through an mbarrier) before its later async-proxy accesses
-// (wgmma operand reads, TMA). A consumer of cp.async-filled stages runs it after the full barrier; a producer refilling a
-// stage that wgmma read runs it after the empty barrier.
+// (wgmma operand reads, TMA). A consumer of cp.async-filled stages runs it after the full barrier;
+// a producer refilling a stage that wgmma read runs it after the empty barrier.
 __device__ __forceinline__ void fenceProxyAsyncShared() { asm volatile("fence.proxy.async.shared::cta;" ::: "memory"); }
 
 #endif  // GSM_SM90A
