@@ -72,14 +72,23 @@ PrepareInfo TimedLoop::prepare() {
     GSM_CUDA(cudaEventCreate(&stopEvents_[i]));
   }
 
-  // Warm-up: at least three launches and at least warmupNs of them, untraced.
+  // Warm-up: at least three launches and at least warmupNs of them, untraced, kept `depth` deep in
+  // flight as the measured loop will be, so that the clocks and the power draw settle where they
+  // will stay (a warm-up that waits after each launch leaves the GPU idle between them, and a short
+  // measurement after it runs at burst clocks the GPU cannot hold).
   GSM_CUDA(cudaStreamSynchronize(stream_));
   const uint64_t warmStart = monotonicNs();
+  uint64_t warmDone = 0;
   do {
     GSM_CUDA(workload_->launch(stream_, nullptr));
-    GSM_CUDA(cudaStreamSynchronize(stream_));
+    GSM_CUDA(cudaEventRecord(stopEvents_[info.warmupLaunches % slots], stream_));
     ++info.warmupLaunches;
+    while (info.warmupLaunches - warmDone >= static_cast<uint64_t>(slots)) {
+      GSM_CUDA(cudaEventSynchronize(stopEvents_[warmDone % slots]));
+      ++warmDone;
+    }
   } while (info.warmupLaunches < 3 || monotonicNs() - warmStart < config_.warmupNs);
+  GSM_CUDA(cudaStreamSynchronize(stream_));
   info.warmupMs = static_cast<double>(monotonicNs() - warmStart) / 1e6;
   workload_->resetObservations(stream_);
   GSM_CUDA(cudaStreamSynchronize(stream_));
