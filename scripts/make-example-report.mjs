@@ -20,9 +20,9 @@ const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable
 
 /** Each example report and the results it is made from (the first is the one photographed). */
 const REPORTS = [
-  { output: 'report.html', inputs: ['h200-gemm-p4-timeslice.json'] },
+  { output: 'report.html', inputs: ['h200-gemm-p4/timeslice.json.gz'] },
   { output: 'report-sweep.html', inputs: ['h200-sweep'] },
-  { output: 'report-timeslice-vs-mps.html', inputs: ['h200-gemm-p4/timeslice.json', 'h200-gemm-p4/mps.json'] },
+  { output: 'report-timeslice-vs-mps.html', inputs: ['h200-gemm-p4/timeslice.json.gz', 'h200-gemm-p4/mps.json.gz'] },
 ];
 
 const noScreenshot = process.argv.includes('--no-screenshot');

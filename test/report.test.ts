@@ -2,10 +2,11 @@
 // result, inputs validated with one-line errors, the CLI's exit codes, and what each kind of report
 // contains (single run, two side by side, a sweep with skipped points, the recorded H200 result).
 import { spawnSync } from 'node:child_process';
-import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TIMELINE_IDLE } from '../src/metrics/occupancy.js';
 import { pick } from '../src/metrics/summary.js';
@@ -123,6 +124,22 @@ describe('report inputs', () => {
     expect(html).toContain('6: 4 done, 1 skipped, 1 failed, 1 done but unreadable');
     // Streams has no readable point left: no timeline for it, the others keep theirs.
     expect(charts(html)).toEqual(['sweep:gemm 256 · saturating', 'timeline', 'share', 'timeline', 'share']);
+  });
+
+  it('reads results kept gzipped: a sweep whose points are FILE.json.gz, and a .json.gz named as such', async () => {
+    const copy = join(dir, 'sweep-gzipped');
+    await cp(sweepDir, copy, { recursive: true });
+    const pointsDir = join(copy, 'points');
+    const names = await readdir(pointsDir);
+    for (const name of names) {
+      await writeFile(join(pointsDir, `${name}.gz`), gzipSync(await readFile(join(pointsDir, name))));
+      await rm(join(pointsDir, name));
+    }
+    const input = await loadReportInputs([copy]);
+    if (input.kind !== 'sweep') throw new Error('expected a sweep');
+    expect(input.points.filter((p) => p.run).length).toBe(5); // every done point
+    const one = await loadReportInputs([join(pointsDir, `${names[0]}.gz`)]);
+    expect(one.kind).toBe('run');
   });
 
   it('accepts an interrupted sweep (points not run yet) and says so', async () => {

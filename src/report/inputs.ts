@@ -1,10 +1,14 @@
 // What `report` reads: one run result, two (to compare), or a sweep's results directory. Every file is
 // validated with its zod schema; a bad input is one line naming the file and the first problem.
 import { readFile, stat } from 'node:fs/promises';
+import { promisify } from 'node:util';
+import { gunzip } from 'node:zlib';
 import { basename, join, resolve } from 'node:path';
 import type { z } from 'zod';
 import { runResultSchema, type RunResultJson } from './schema.js';
 import { SWEEP_SCHEMA, SWEEP_SUMMARY_FILE, sweepSummarySchema, type SweepPoint, type SweepSummary } from './sweep-schema.js';
+
+const gunzipAsync = promisify(gunzip);
 
 /** An input that cannot make a report; its message is one line. CLI exit code 2. */
 export class ReportInputError extends Error {
@@ -44,10 +48,28 @@ export function firstIssue(error: z.ZodError): string {
   return `${where}${issue.message.replace(/\s+/g, ' ')}${more}`;
 }
 
+/**
+ * A result as text: FILE, or FILE.gz when FILE itself is missing (results kept compressed, as the
+ * examples' sweep points are), or a .gz file named as such.
+ */
+async function readText(file: string): Promise<string> {
+  const read = async (path: string) => (path.endsWith('.gz') ? (await gunzipAsync(await readFile(path))).toString('utf8') : readFile(path, 'utf8'));
+  try {
+    return await read(file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || file.endsWith('.gz')) throw error;
+    try {
+      return await read(`${file}.gz`);
+    } catch {
+      throw error;
+    }
+  }
+}
+
 async function readJson(file: string): Promise<unknown> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = await readText(file);
   } catch (error) {
     throw new ReportInputError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }
