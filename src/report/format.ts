@@ -33,3 +33,14 @@ export function formatSummaryValue(s: Pick<Summary, 'hint' | 'value' | 'unit'>):
       return Math.round(s.value).toLocaleString('en-US');
   }
 }
+
+/** The heading of a phase's switch figures: the window they cover, or why there are none. */
+export function switchesTitle(switches: { kind?: string; windowStartNs: number; windowEndNs: number }): string {
+  const w = switches.windowEndNs - switches.windowStartNs;
+  if (switches.kind === 'concurrent') {
+    return `Concurrency (over the ${formatDuration(w)} in which every client was traced): the clients ran at the same time, so there are no time slices or switches to measure`;
+  }
+  return w > 0
+    ? `Context switches (over the ${formatDuration(w)} in which every client was traced)`
+    : 'Context switches (no window in which every client was traced)';
+}

@@ -6,7 +6,7 @@ import { fmtCuda } from '../info.js';
 import { summary, type Summary } from '../metrics/summary.js';
 import type { ClientReport, PhaseResult } from '../phase.js';
 import type { RunResult } from '../run.js';
-import { formatDuration, formatSummaryValue } from './format.js';
+import { formatSummaryValue, switchesTitle } from './format.js';
 
 export { formatSummaryValue } from './format.js';
 
@@ -93,15 +93,6 @@ function header(r: RunResult): string {
   ].filter(Boolean).join('\n');
 }
 
-function switchTitle(p: PhaseResult): string {
-  const w = p.switches.windowEndNs - p.switches.windowStartNs;
-  if (p.switches.kind === 'concurrent') {
-    return `Concurrency (over the ${formatDuration(w)} in which every client was traced): the clients ran at the same time, so there are no time slices or switches to measure`;
-  }
-  return w > 0
-    ? `Context switches (over the ${formatDuration(w)} in which every client was traced)`
-    : 'Context switches (no window in which every client was traced)';
-}
 
 /** What the device did during each phase: NVML and GPM summaries side by side, and any flags. */
 function deviceSection(r: RunResult): string {
@@ -166,7 +157,7 @@ export function formatRunResult(r: RunResult): string {
   const parts = [header(r), clientTable(r.baseline, r.shared)];
   const isSwitch = (s: Summary) => s.tag.startsWith('switch') || s.tag.startsWith('slice') || s.tag === 'coRunning';
   parts.push(list('Aggregate', [...r.shared.aggregate.filter((s) => !isSwitch(s)), ...r.comparison]));
-  parts.push(list(switchTitle(r.shared), r.shared.aggregate.filter(isSwitch)));
+  parts.push(list(switchesTitle(r.shared.switches), r.shared.aggregate.filter(isSwitch)));
   parts.push(deviceSection(r));
   const issues = problems(r);
   if (issues) parts.push(issues);

@@ -4,7 +4,7 @@
 import { fmtCuda } from '../../info.js';
 import { tookTurns } from '../../metrics/occupancy.js';
 import type { Summary } from '../../metrics/summary.js';
-import { formatDuration, formatSummaryValue } from '../format.js';
+import { formatDuration, formatSummaryValue, switchesTitle } from '../format.js';
 import type { LoadedRun } from '../inputs.js';
 import type { RunResultJson } from '../schema.js';
 import { latencyChart } from './latency-charts.js';
@@ -69,14 +69,10 @@ function summaryBlock(r: RunResultJson): Block {
   return {
     key: 'summary',
     title: 'Figures',
-    html: `${clients}<div class="lists"><div><h3>Aggregate</h3>${list(aggregate)}</div><div><h3>${esc(switchTitle(r.shared))}</h3>${list(switches)}</div></div>`,
+    html: `${clients}<div class="lists"><div><h3>Aggregate</h3>${list(aggregate)}</div><div><h3>${esc(switchesTitle(r.shared.switches))}</h3>${list(switches)}</div></div>`,
   };
 }
 
-function switchTitle(p: Phase): string {
-  const w = p.switches.windowEndNs - p.switches.windowStartNs;
-  return w > 0 ? `Context switches (over the ${formatDuration(w)} in which every client was traced)` : 'Context switches (no window in which every client was traced)';
-}
 
 function missingOccupancy(p: Phase): string {
   if (p.switches.windowEndNs <= p.switches.windowStartNs) return 'No SM occupancy: there was no window in which every client was traced.';
