@@ -36,6 +36,7 @@
 #include "attention_internal.h"
 #include "mma.cuh"
 #include "sm90.cuh"
+#include "wgmma.cuh"
 #include "trace.cuh"
 
 namespace gsm {
@@ -61,67 +62,6 @@ struct WgmmaTile {
 
 #ifdef GSM_SM90A
 using namespace sm90;
-
-#define GSM_ATT_R32 \
-  "%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, %16, %17, %18, %19, %20, %21, %22, " \
-  "%23, %24, %25, %26, %27, %28, %29, %30, %31"
-#define GSM_ATT_R64 \
-  GSM_ATT_R32 ", %32, %33, %34, %35, %36, %37, %38, %39, %40, %41, %42, %43, %44, %45, %46, %47, %48, %49, " \
-              "%50, %51, %52, %53, %54, %55, %56, %57, %58, %59, %60, %61, %62, %63"
-#define GSM_ATT_OPS32(d) \
-  "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3]), "+f"(d[4]), "+f"(d[5]), "+f"(d[6]), "+f"(d[7]), "+f"(d[8]), \
-  "+f"(d[9]), "+f"(d[10]), "+f"(d[11]), "+f"(d[12]), "+f"(d[13]), "+f"(d[14]), "+f"(d[15]), "+f"(d[16]), \
-  "+f"(d[17]), "+f"(d[18]), "+f"(d[19]), "+f"(d[20]), "+f"(d[21]), "+f"(d[22]), "+f"(d[23]), "+f"(d[24]), \
-  "+f"(d[25]), "+f"(d[26]), "+f"(d[27]), "+f"(d[28]), "+f"(d[29]), "+f"(d[30]), "+f"(d[31])
-#define GSM_ATT_OPS64(d) \
-  GSM_ATT_OPS32(d), "+f"(d[32]), "+f"(d[33]), "+f"(d[34]), "+f"(d[35]), "+f"(d[36]), "+f"(d[37]), "+f"(d[38]), \
-  "+f"(d[39]), "+f"(d[40]), "+f"(d[41]), "+f"(d[42]), "+f"(d[43]), "+f"(d[44]), "+f"(d[45]), "+f"(d[46]), \
-  "+f"(d[47]), "+f"(d[48]), "+f"(d[49]), "+f"(d[50]), "+f"(d[51]), "+f"(d[52]), "+f"(d[53]), "+f"(d[54]), \
-  "+f"(d[55]), "+f"(d[56]), "+f"(d[57]), "+f"(d[58]), "+f"(d[59]), "+f"(d[60]), "+f"(d[61]), "+f"(d[62]), \
-  "+f"(d[63])
-
-// D (64 x N, fp32) (+)= A (64 x 16) B (16 x N), both from shared memory, both K-major. `accumulate`
-// 0 ignores D's old value.
-template <int N>
-__device__ __forceinline__ void wgmmaSS(float (&d)[N / 2], uint64_t descA, uint64_t descB, uint32_t accumulate);
-template <>
-__device__ __forceinline__ void wgmmaSS<128>(float (&d)[64], uint64_t descA, uint64_t descB, uint32_t accumulate) {
-  asm volatile(
-      "{\n.reg .pred p;\nsetp.ne.b32 p, %66, 0;\n"
-      "wgmma.mma_async.sync.aligned.m64n128k16.f32.bf16.bf16 {" GSM_ATT_R64 "}, %64, %65, p, 1, 1, 0, 0;\n}"
-      : GSM_ATT_OPS64(d)
-      : "l"(descA), "l"(descB), "r"(accumulate));
-}
-template <>
-__device__ __forceinline__ void wgmmaSS<64>(float (&d)[32], uint64_t descA, uint64_t descB, uint32_t accumulate) {
-  asm volatile(
-      "{\n.reg .pred p;\nsetp.ne.b32 p, %34, 0;\n"
-      "wgmma.mma_async.sync.aligned.m64n64k16.f32.bf16.bf16 {" GSM_ATT_R32 "}, %32, %33, p, 1, 1, 0, 0;\n}"
-      : GSM_ATT_OPS32(d)
-      : "l"(descA), "l"(descB), "r"(accumulate));
-}
-
-// D (64 x N, fp32) += A (64 x 16, bf16 fragments in registers) B (16 x N, shared memory, N-major).
-// The register form of wgmma (PTX ISA): d, a, b-desc, scale-d, imm-scale-a, imm-scale-b, imm-trans-b
-// (no imm-trans-a: A in registers is always K-major). scale-d is a predicate, always true here.
-template <int N>
-__device__ __forceinline__ void wgmmaRS(float (&d)[N / 2], const uint32_t (&a)[4], uint64_t descB);
-template <>
-__device__ __forceinline__ void wgmmaRS<128>(float (&d)[64], const uint32_t (&a)[4], uint64_t descB) {
-  asm volatile(
-      "{\n.reg .pred p;\nsetp.ne.b32 p, %69, 0;\n"
-      "wgmma.mma_async.sync.aligned.m64n128k16.f32.bf16.bf16 {" GSM_ATT_R64 "}, {%64, %65, %66, %67}, %68, p, 1, 1, 1;\n}"
-      : GSM_ATT_OPS64(d)
-      : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(descB), "n"(1));
-}
-template <>
-__device__ __forceinline__ void wgmmaRS<64>(float (&d)[32], const uint32_t (&a)[4], uint64_t descB) {
-  asm volatile(
-      "{\n.reg .pred p;\nsetp.ne.b32 p, %37, 0;\n"
-      "wgmma.mma_async.sync.aligned.m64n64k16.f32.bf16.bf16 {" GSM_ATT_R32 "}, {%32, %33, %34, %35}, %36, p, 1, 1, 1;\n}"
-      : GSM_ATT_OPS32(d)
-      : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(descB), "n"(1));
-}
 
 // Keeps the A fragments of an in-flight wgmma live (and unmoved) until its wait.
 template <int N>
@@ -242,7 +182,7 @@ __global__ void __launch_bounds__(T::kThreads, 1) attentionWgmmaKernel(Attention
       for (int kk = 0; kk < T::HD / 16; ++kk) {
         const uint64_t descA = smemDescriptor(qBase + (kk / 4) * T::kQBox + (kk % 4) * 32, 16, 1024);
         const uint64_t descB = smemDescriptor(kBase + (kk / 4) * T::kKVBox + (kk % 4) * 32, 16, 1024);
-        wgmmaSS<T::BN>(s, descA, descB, kk > 0 ? 1u : 0u);
+        wgmmaSS<T::BN, 0>(s, descA, descB, kk > 0 ? 1u : 0u);
       }
       wgmmaCommit();
     };
@@ -250,7 +190,7 @@ __global__ void __launch_bounds__(T::kThreads, 1) attentionWgmmaKernel(Attention
       const uint32_t vBase = stageV(stage);
 #pragma unroll
       for (int kk = 0; kk < T::BN / 16; ++kk) {
-        wgmmaRS<T::HD>(o, p[kk], smemDescriptor(vBase + kk * 2048, T::kKVBox, 1024));
+        wgmmaRS<T::HD, 1>(o, p[kk], smemDescriptor(vBase + kk * 2048, T::kKVBox, 1024));  // V is N-major
       }
       wgmmaCommit();
     };
