@@ -2,10 +2,10 @@
 // Times the project's conv, attention, copy and triad kernels beside their library counterparts
 // (cuDNN, cuBLAS, cudaMemcpy) on the presets, in one process, through the native timed loop: each
 // (preset, impl) is prepared (fresh random inputs, warm-up), then launched back to back (2 in
-// flight) for --duration-ms; the time of a launch is the median of its CUDA-event times. Then, for
-// each own kernel, the cost of its instrumentation: launches with and without per-CTA
-// %globaltimer/%smid records on the same workload instance (see instrumentationCost). With --variants it also
-// times every tile variant of the own conv and attention kernels on VARIANT_PRESETS.
+// flight) for --duration-ms; the time of a launch is the median of its CUDA-event times. With
+// --variants it also times every tile variant of the own conv and attention kernels on
+// VARIANT_PRESETS (how the defaults were chosen). The trace's cost is measured by `gpushare-micro
+// bench` (traced and plain launches interleaved).
 //   node scripts/kernel-bench.mjs [--presets a,b] [--duration-ms 250] [--variants] [--json out.json]
 //                                 [--matrix-tflops 788]
 // Needs the built addon and dist/ (npm run build:ts). Prints a table; --json writes every number.
@@ -68,42 +68,7 @@ async function time(spec, env = {}) {
   });
 }
 
-// The cost of the CTA trace on one workload instance (same buffers, so memory placement cannot
-// differ): a loop whose trace buffer holds L launches runs 2L (the first L traced, the rest not),
-// three times; a loop without a trace buffer runs 2L as often, to measure what the position in the
-// run alone does (first half against second half). Cost = (traced / untraced in the traced loop)
-// / (first / second half in the control loop) - 1, on medians.
-async function instrumentationCost(spec, nsPerLaunch, ctas) {
-  const half = Math.max(5, Math.min(300, Math.round(0.05e9 / nsPerLaunch)));
-  const traced = new binding.TimedLoop(loopConfig(spec, { launches: 2 * half, traceCapacity: half * ctas }));
-  let control;
-  try {
-    await traced.prepare();
-    control = new binding.TimedLoop(loopConfig(spec, { launches: 2 * half }));
-    await control.prepare();
-    const on = [], off = [], first = [], second = [];
-    let tracedLaunches = 0;
-    for (let round = 0; round < 3; round++) {
-      const r = await traced.run(process.hrtime.bigint());
-      tracedLaunches += r.tracedLaunches;
-      on.push(...r.gpuNs.subarray(0, half));
-      off.push(...r.gpuNs.subarray(half));
-      const c = await control.run(process.hrtime.bigint());
-      first.push(...c.gpuNs.subarray(0, half));
-      second.push(...c.gpuNs.subarray(half));
-    }
-    const tracedNs = median(on), plainNs = median(off);
-    const position = median(first) / median(second);
-    return { launches: on.length, tracedLaunches, plainNs, tracedNs, position, raw: tracedNs / plainNs - 1,
-             cost: tracedNs / plainNs / position - 1 };
-  } finally {
-    traced.release();
-    control?.release();
-  }
-}
-
 const results = [];
-const instrumentation = [];
 const variants = [];
 for (const name of presetNames) {
   const preset = KERNEL_PRESETS.find((p) => p.name === name);
@@ -123,15 +88,6 @@ for (const name of presetNames) {
       console.error(`${name} ${impl}: FAILED ${row.error}`);
     }
     results.push(row);
-    if (impl === 'own' && row.ns) {
-      try {
-        const c = await instrumentationCost(spec, row.ns, row.ctas);
-        instrumentation.push({ preset: name, ...c });
-        console.error(`${name} instrumentation: ${(c.cost * 100).toFixed(3)}%`);
-      } catch (error) {
-        instrumentation.push({ preset: name, error: error.message });
-      }
-    }
   }
   if (sweepVariants && VARIANT_PRESETS.includes(name)) {
     const count = preset.kernel === 'conv' ? 9 : 7; // conv 5..8, attention 4..6: the wgmma kernels (sm_90a; elsewhere the default)
@@ -178,13 +134,6 @@ for (const r of results) {
   lines.push(`${pad(r.preset, 26)}${pad(r.impl, 8)}${pad(r.ms.toFixed(4), 11)}${pad(r.tflops.toFixed(1), 9)}${pad(r.gbs.toFixed(0), 9)}` +
              `${pad(ratio, 16)}${pad(r.floors ? r.floors.timeOverFloor.toFixed(2) : '', 8)}`);
 }
-lines.push('');
-lines.push('instrumentation (traced / untraced launches of one instance, corrected for position, - 1; medians):');
-for (const c of instrumentation) {
-  lines.push(c.error ? `  ${c.preset}: FAILED ${c.error}` :
-             `  ${pad(c.preset, 24)} ${(c.cost * 100).toFixed(3)}%  (raw ${(c.raw * 100).toFixed(3)}%, position ${((c.position - 1) * 100).toFixed(3)}%; ` +
-             `${c.launches} launches each side, ${c.tracedLaunches} traced; ${(c.plainNs / 1e6).toFixed(4)} vs ${(c.tracedNs / 1e6).toFixed(4)} ms)`);
-}
 if (variants.length > 0) {
   lines.push('');
   lines.push('variants of the own kernels:');
@@ -193,5 +142,5 @@ if (variants.length > 0) {
 console.log(lines.join('\n'));
 if (jsonPath) {
   writeFileSync(jsonPath, JSON.stringify({ date: new Date().toISOString(), durationMs, matrixTflops, bandwidthGBs: bandwidth,
-                                           command: process.argv.slice(1).join(' '), results, instrumentation, variants }, null, 2));
+                                           command: process.argv.slice(1).join(' '), results, variants }, null, 2));
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The recorded GPU run of the conv / attention / copy kernels (docs/results/*-h200-kernels): the
-# correctness tests, the library comparison with instrumentation cost and tile variants, and
+# correctness tests, the library comparison and tile variants, and
 # compute-sanitizer. Run from a checkout with the addon built and dist/ compiled, node on PATH
 # (source .gpu/activate); logs go to $OUT (default ./gpu-out).
 set -uo pipefail
