@@ -1,15 +1,8 @@
 // The result file's schema (schema "gpushare-micro/run", version 1), written with zod. It is the
 // reference for docs/result-schema.md and the check the tests apply to every result they produce.
 import { z } from 'zod';
+import { summarySchema as summary } from '../metrics/summary.js';
 import { deviceObservationSchema, kernelActivitySchema } from '../observe/schema.js';
-
-const summary = z.object({
-  tag: z.string(),
-  name: z.string(),
-  hint: z.enum(['duration', 'rate', 'ratio', 'fraction', 'count']),
-  value: z.number(),
-  unit: z.string().optional(),
-});
 
 const distribution = z.object({
   count: z.number().int().nonnegative(),
