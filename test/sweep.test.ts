@@ -11,7 +11,7 @@ import { validateRunResult } from '../src/report/schema.js';
 import { csvExporter, markdownExporter, tableExporter } from '../src/sweep/exporters.js';
 import { planSweep } from '../src/sweep/plan.js';
 import { runSweep, type SweepProgress } from '../src/sweep/runner.js';
-import type { SweepSummary } from '../src/sweep/summary.js';
+import type { SweepSummary } from '../src/report/sweep-schema.js';
 import { standInEnvironment } from './fixtures/environment.js';
 
 const clientModule = fileURLToPath(new URL('./fixtures/stand-in-client.mjs', import.meta.url));

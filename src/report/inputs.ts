@@ -6,7 +6,7 @@ import { gunzip } from 'node:zlib';
 import { basename, join, resolve } from 'node:path';
 import type { z } from 'zod';
 import { runResultSchema, type RunResultJson } from './schema.js';
-import { SWEEP_SCHEMA, SWEEP_SUMMARY_FILE, sweepSummarySchema, type SweepPoint, type SweepSummary } from './sweep-schema.js';
+import { SWEEP_SCHEMA, SWEEP_SUMMARY_FILE, sweepSummarySchema, type PointSummary, type SweepSummary } from './sweep-schema.js';
 
 const gunzipAsync = promisify(gunzip);
 
@@ -29,7 +29,7 @@ export interface LoadedRun {
 }
 
 export interface LoadedPoint {
-  point: SweepPoint;
+  point: PointSummary;
   run?: LoadedRun;
   /** Why a done point's result could not be read. */
   problem?: string;
