@@ -6,6 +6,7 @@
 import type { NativeBinding, WorkloadSpec } from '../binding/contract.js';
 import { loadBinding } from '../binding/loader.js';
 import { captureEnvironment, readClocks, type Environment } from '../environment.js';
+import { maxOf } from '../metrics/stats.js';
 import { summary, type Summary } from '../metrics/summary.js';
 import { measureTraceCost, measureWorkload, type Measurement, type TraceCost } from './measure.js';
 import type { BenchConfig, BenchEntry } from './options.js';
@@ -97,7 +98,7 @@ export function rowSummaries(entry: BenchEntry, m: Measurement, bandwidth: numbe
     floors.push(floor);
     out.push(summary('floor.memory', 'memory floor', 'duration', floor));
   }
-  if (floors.length > 0) out.push(summary('vs.floor', 'time / larger floor', 'ratio', t / Math.max(...floors)));
+  if (floors.length > 0) out.push(summary('vs.floor', 'time / larger floor', 'ratio', t / maxOf(floors)));
   if (traceCost) out.push(summary('trace.cost', 'CTA trace cost', 'fraction', traceCost.cost));
   return out;
 }

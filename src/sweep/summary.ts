@@ -1,7 +1,7 @@
 // The sweep's summary: one line per point with the figures that answer "which way of sharing is
 // best for this work", read off each point's run result. The file's shape and types are its zod
 // schema's (src/report/sweep-schema.ts).
-import { median } from '../metrics/stats.js';
+import { maxOf, median } from '../metrics/stats.js';
 import type { PointSummary } from '../report/sweep-schema.js';
 import type { RunResult } from '../run.js';
 import type { SweepPoint } from './plan.js';
@@ -27,10 +27,10 @@ export function summarisePoint(p: SweepPoint, result: RunResult, file: string): 
   const slowdowns = perClient('slowdown');
   if (slowdowns.length) {
     set('slowdownMedian', median(slowdowns));
-    set('slowdownMax', Math.max(...slowdowns));
+    set('slowdownMax', maxOf(slowdowns));
   }
   const p99 = perClient('latency.p99.vsSolo');
-  if (p99.length) set('p99VsSolo', Math.max(...p99));
+  if (p99.length) set('p99VsSolo', maxOf(p99));
   set('fairness', tagged(result.comparison, 'fairness') ?? (p.procs === 1 ? 1 : undefined));
   const sw = result.shared.switches;
   if (sw.kind !== 'concurrent') {
