@@ -10,6 +10,7 @@ import { loadBinding } from '../binding/loader.js';
 import { findDevice } from '../environment.js';
 import { CancelledError, ModeUnavailableError, NoGpuError, OptionError } from '../errors.js';
 import type { PhaseResult } from '../phase.js';
+import { checkFile } from '../report/check.js';
 import { writeJsonAtomic, writeTextAtomic } from '../report/json.js';
 import { SWEEP_SCHEMA, SWEEP_SCHEMA_VERSION, SWEEP_SUMMARY_FILE, sweepSummarySchema, type PointSummary, type SweepSummary } from '../report/sweep-schema.js';
 import { measure, measureBaseline, type RunControls } from '../run.js';
@@ -54,7 +55,7 @@ async function startingSummary(plan: SweepPlan, controls: SweepControls): Promis
     return fresh;
   }
   if (!controls.resume) throw new OptionError('--out', 'a new or empty directory (or --resume to continue the sweep in it)', controls.outDir);
-  const parsed = sweepSummarySchema.safeParse(await readJson(path).catch(() => undefined));
+  const parsed = checkFile(sweepSummarySchema, await readJson(path).catch(() => undefined));
   if (!parsed.success) throw new OptionError('--resume', `a results directory whose summary.json is a ${SWEEP_SCHEMA} summary`, path);
   const previous = parsed.data;
   const ids = previous.points.map((p) => p.id).join(',');
