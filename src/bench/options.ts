@@ -19,8 +19,8 @@ export interface BenchOptions {
   warmup?: number | string;
   device?: number | string;
   seed?: number | string;
-  /** Also time the own kernel's variants (KERNEL_VARIANTS): true for all of them, or a list of
-   * names (comma-separated), each one the kernel of every selected workload that has variants has. */
+  /** Also time the own kernel's variants (KERNEL_VARIANTS): true for all of them, or a list of names
+   * (comma-separated) that every selected workload whose kernel has variants must have. */
   variants?: boolean | string | Array<string | number>;
 }
 

@@ -75,7 +75,8 @@ const tile = (variant: number, about: string): KernelVariant => ({ name: String(
 /**
  * The variants each own kernel has (kernels/conv.cu, kernels/attention.cu, kernels/gemm.cu). The
  * Hopper ones (conv 5..8, attention 4..6, gemm wgmma) run where the device runs this build's sm_90a
- * code; elsewhere conv and attention fall back to their default and gemm reports it unsupported.
+ * code; elsewhere conv falls back to its default choice, attention to variant 0, and gemm reports
+ * itself unsupported. A conv whose c is not a multiple of 8 runs tile 0 whatever is asked.
  */
 export const KERNEL_VARIANTS: Readonly<Record<string, KernelVariants>> = {
   gemm: {
