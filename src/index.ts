@@ -15,7 +15,7 @@ export { planSweep, SWEEP_DEFAULTS } from './sweep/plan.js';
 export type { SweepOptions, SweepPlan, SweepPoint } from './sweep/plan.js';
 export { runSweep } from './sweep/runner.js';
 export type { SweepControls, SweepProgress } from './sweep/runner.js';
-export type { SweepSummary, PointSummary } from './sweep/summary.js';
+export type { SweepSummary, PointSummary } from './report/sweep-schema.js';
 export { csvExporter, markdownExporter, tableExporter } from './sweep/exporters.js';
 export type { PhaseResult, ClientReport } from './phase.js';
 export type { Environment, ClockState } from './environment.js';

@@ -5,13 +5,14 @@ import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, expectTypeOf, it } from 'vitest';
+import type { z } from 'zod';
 import { OptionError } from '../src/errors.js';
 import { validateRunResult } from '../src/report/schema.js';
 import { csvExporter, markdownExporter, tableExporter } from '../src/sweep/exporters.js';
 import { planSweep } from '../src/sweep/plan.js';
 import { runSweep, type SweepProgress } from '../src/sweep/runner.js';
-import type { SweepSummary } from '../src/sweep/summary.js';
+import { sweepSummarySchema } from '../src/report/sweep-schema.js';
 import { standInEnvironment } from './fixtures/environment.js';
 
 const clientModule = fileURLToPath(new URL('./fixtures/stand-in-client.mjs', import.meta.url));
@@ -68,8 +69,11 @@ describe('runSweep with stand-in clients', () => {
     expect(summary.points.map((p) => p.status)).toEqual(Array(6).fill('done'));
     expect(await readdir(join(outDir, 'baselines'))).toHaveLength(1);
     expect((await readdir(join(outDir, 'points'))).sort()).toEqual(summary.points.map((p) => `${p.id}.json`).sort());
-    const saved = JSON.parse(await readFile(join(outDir, 'summary.json'), 'utf8')) as SweepSummary;
+    // The file is what its one schema describes, field for field (parsing would drop a field it lacks).
+    const saved = sweepSummarySchema.parse(JSON.parse(await readFile(join(outDir, 'summary.json'), 'utf8')));
+    expect(saved).toEqual(JSON.parse(await readFile(join(outDir, 'summary.json'), 'utf8')));
     expect(saved.points).toEqual(summary.points);
+    expectTypeOf(runSweep).returns.resolves.toEqualTypeOf<z.infer<typeof sweepSummarySchema>>();
     for (const p of summary.points) {
       const result = validateRunResult(JSON.parse(await readFile(join(outDir, p.file!), 'utf8')));
       expect(result.mode).toBe(p.mode);

@@ -3,6 +3,7 @@
 // becomes a column, named by the summary and formatted by its hint.
 import Table from 'cli-table3';
 import { fmtCuda } from '../info.js';
+import { maxOf } from '../metrics/stats.js';
 import { summary, type Summary } from '../metrics/summary.js';
 import type { ClientReport, PhaseResult } from '../phase.js';
 import type { RunResult } from '../run.js';
@@ -42,7 +43,7 @@ function clientTable(baseline: PhaseResult | undefined, shared: PhaseResult): st
 
 function list(title: string, items: Summary[]): string {
   if (items.length === 0) return '';
-  const width = Math.max(...items.map((s) => s.name.length));
+  const width = maxOf(items.map((s) => s.name.length));
   return [title, ...items.map((s) => `  ${s.name.padEnd(width)}  ${formatSummaryValue(s)}`)].join('\n');
 }
 
@@ -102,10 +103,11 @@ function deviceSection(r: RunResult): string {
   const rows = new Map<string, { name: string; values: string[] }>();
   phases.forEach((p, i) => {
     const o = p.observation!;
-    const list: Summary[] = o.nvml.available ? [...o.nvml.summaries, ...o.nvml.gpm.summaries] : [];
-    if (o.pmSampling?.available) list.push(...o.pmSampling.summaries);
-    list.push(...cuptiSummaries(p));
-    for (const s of list) {
+    // One list after another, never spread into push: a result file's lists can be of any length.
+    const lists: Summary[][] = o.nvml.available ? [o.nvml.summaries, o.nvml.gpm.summaries] : [];
+    if (o.pmSampling?.available) lists.push(o.pmSampling.summaries);
+    lists.push(cuptiSummaries(p));
+    for (const s of lists.flat()) {
       const row = rows.get(s.tag) ?? { name: s.name, values: phases.map(() => '-') };
       row.values[i] = formatSummaryValue(s);
       rows.set(s.tag, row);
@@ -119,7 +121,7 @@ function deviceSection(r: RunResult): string {
     }
   });
   if (rows.size === 0 && lines.length === 0) return '';
-  const width = Math.max(0, ...[...rows.values()].map((r) => r.name.length));
+  const width = Math.max(0, maxOf([...rows.values()].map((r) => r.name.length)));
   const head = `  ${''.padEnd(width)}  ${phases.map((p) => (p.label === 'baseline' ? 'solo' : 'shared').padStart(12)).join('')}`;
   const body = [...rows.values()].map((r) => `  ${r.name.padEnd(width)}  ${r.values.map((v) => v.padStart(12)).join('')}`);
   return ['Device (NVML, GPM, CUPTI; over each phase\'s measured window)', ...(rows.size ? [head, ...body] : []), ...lines].join('\n');

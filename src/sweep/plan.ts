@@ -1,7 +1,7 @@
 // The sweep's axes → its points: the cartesian product of kernels × sizes × loops × modes (× MPS
 // thread percentages, for MPS points) × procs. Every point's options are validated here, before any
 // GPU work, with the same checks as a single run.
-import { DEFAULTS, LOOPS, MODES, resolveRunConfig, type ModeName, type RunConfig, type RunOptions } from '../config.js';
+import { DEFAULTS, LOOPS, MODES, resolveRunConfig, type LoopKind, type ModeName, type RunConfig, type RunOptions } from '../config.js';
 import { OptionError } from '../errors.js';
 
 export interface SweepOptions {
@@ -33,7 +33,7 @@ export interface SweepPoint {
   size: number;
   procs: number;
   mode: ModeName;
-  loop: string;
+  loop: LoopKind;
   /** Per-mode options of this point (MPS thread percentage). */
   options: { mpsThreads?: number };
   config: RunConfig;
@@ -42,7 +42,7 @@ export interface SweepPoint {
 export interface SweepPlan {
   points: SweepPoint[];
   /** The options as given, for the summary. */
-  axes: { kernels: string[]; sizes: number[]; procs: number[]; modes: ModeName[]; loops: string[]; mpsThreads?: number[] };
+  axes: { kernels: string[]; sizes: number[]; procs: number[]; modes: ModeName[]; loops: LoopKind[]; mpsThreads?: number[] };
 }
 
 export const SWEEP_KERNELS = ['gemm', 'probe'] as const;
