@@ -10,10 +10,10 @@ import { findExecutable, MPS_CONTROL } from '../src/mps/daemon.js';
 import { validateRunResult } from '../src/report/schema.js';
 import { formatRunResult } from '../src/report/table.js';
 import { run, type Progress } from '../src/run.js';
-import { standInEnvironment } from './fixtures/environment.js';
+import { standInDevice } from './fixtures/stand-in-run-binding.js';
 
 const clientModule = fileURLToPath(new URL('./fixtures/stand-in-client.mjs', import.meta.url));
-const hopper = () => standInEnvironment({ smCount: 132 });
+const hopper = () => standInDevice({ smCount: 132 });
 
 function optionError(fn: () => unknown): OptionError {
   try {
@@ -101,7 +101,7 @@ describe('green-context SM split', () => {
 describe('modes with stand-in clients', () => {
   it('streams: one process hosts every client, each with its stream priority', async () => {
     process.env.STAND_IN_PROCS = '3';
-    const r = await run({ procs: 3, duration: '200ms', size: 256, mode: 'streams', priority: 'high,low,-2' }, { clientModule, environment: hopper() });
+    const r = await run({ procs: 3, duration: '200ms', size: 256, mode: 'streams', priority: 'high,low,-2' }, { clientModule, ...hopper() });
     expect(r.complete).toBe(true);
     expect(r.mode).toBe('streams');
     const pids = new Set(r.shared.clients.map((c) => c.pid));
@@ -115,7 +115,7 @@ describe('modes with stand-in clients', () => {
 
   it('streams: a priority outside the device range fails before any client starts', async () => {
     const events: Progress[] = [];
-    await expect(run({ procs: 2, mode: 'streams', priority: '3' }, { clientModule, environment: hopper(), onProgress: (e) => events.push(e) })).rejects.toThrow(
+    await expect(run({ procs: 2, mode: 'streams', priority: '3' }, { clientModule, ...hopper(), onProgress: (e) => events.push(e) })).rejects.toThrow(
       /invalid --priority: expected high, low or an integer in -5\.\.0/,
     );
     expect(events).toHaveLength(0);
@@ -123,7 +123,7 @@ describe('modes with stand-in clients', () => {
 
   it('green: one process, the requested split per client', async () => {
     process.env.STAND_IN_PROCS = '2';
-    const r = await run({ procs: 2, duration: '200ms', size: 256, mode: 'green', smSplit: '96,32' }, { clientModule, environment: hopper() });
+    const r = await run({ procs: 2, duration: '200ms', size: 256, mode: 'green', smSplit: '96,32' }, { clientModule, ...hopper() });
     expect(r.complete).toBe(true);
     expect(new Set(r.shared.clients.map((c) => c.pid)).size).toBe(1);
     expect(r.shared.clients.map((c) => c.smsAvailable)).toEqual([96, 32]);
@@ -133,31 +133,30 @@ describe('modes with stand-in clients', () => {
 
   it('green: a split larger than the SM count fails before any GPU work', async () => {
     const events: Progress[] = [];
-    await expect(run({ procs: 2, mode: 'green', smSplit: '100,100' }, { clientModule, environment: hopper(), onProgress: (e) => events.push(e) })).rejects.toBeInstanceOf(OptionError);
+    await expect(run({ procs: 2, mode: 'green', smSplit: '100,100' }, { clientModule, ...hopper(), onProgress: (e) => events.push(e) })).rejects.toBeInstanceOf(OptionError);
     expect(events).toHaveLength(0);
   });
 
   it('timeslice: one process per client', async () => {
     process.env.STAND_IN_PROCS = '2';
-    const r = await run({ procs: 2, duration: '200ms', size: 256 }, { clientModule, environment: hopper() });
+    const r = await run({ procs: 2, duration: '200ms', size: 256 }, { clientModule, ...hopper() });
     expect(new Set(r.shared.clients.map((c) => c.pid)).size).toBe(2);
   });
 
   it('timeslice cannot run on an exclusive-process GPU, and says why', async () => {
-    await expect(run({ procs: 2 }, { clientModule, environment: standInEnvironment({ computeMode: 'exclusive-process' }) })).rejects.toThrow(/exclusive-process/);
+    await expect(run({ procs: 2 }, { clientModule, ...standInDevice({ computeMode: 'exclusive-process' }) })).rejects.toThrow(/exclusive-process/);
   });
 
   it.skipIf(findExecutable(MPS_CONTROL) !== undefined)('mps without the MPS binaries says exactly that', async () => {
     const events: Progress[] = [];
-    const error = await run({ procs: 2, mode: 'mps' }, { clientModule, environment: hopper(), onProgress: (e) => events.push(e) }).catch((e: unknown) => e);
+    const error = await run({ procs: 2, mode: 'mps' }, { clientModule, ...hopper(), onProgress: (e) => events.push(e) }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ModeUnavailableError);
     expect((error as Error).message).toMatch(/^--mode mps cannot run here: nvidia-cuda-mps-control was not found/);
     expect(events).toHaveLength(0);
   });
 
   it('mps: --mps-mem smaller than a client needs is an option error', async () => {
-    const environment = hopper();
-    const error = await run({ procs: 2, mode: 'mps', mpsMem: '64M', size: 4096 }, { clientModule, environment }).catch((e: unknown) => e);
+    const error = await run({ procs: 2, mode: 'mps', mpsMem: '64M', size: 4096 }, { clientModule, ...hopper() }).catch((e: unknown) => e);
     // Without the MPS binaries the mode is unavailable first; with them, the limit is checked.
     if (findExecutable(MPS_CONTROL)) expect((error as OptionError).option).toBe('--mps-mem');
     else expect(error).toBeInstanceOf(ModeUnavailableError);

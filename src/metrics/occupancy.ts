@@ -7,9 +7,10 @@
 // the time that way). So when the switch analysis found time slicing (turns, not interleaving), a client
 // holds an SM only within its own time slices (switches.ts: from its first to its last instant in each
 // turn), and the switch gaps count as idle. When the clients ran concurrently (MPS, streams, green
-// contexts: no context switch between them), whole CTA intervals count. Which of the two applies follows
-// from the sharing mode, or where none is given from the switch analysis (tookTurns). Under MIG each
-// client's SM ids number its own instance's SMs, so there is no common SM timeline and no occupancy.
+// contexts: no context switch between them), whole CTA intervals count. Which of the two applies the
+// caller says (from the sharing mode's traits, src/modes/), or where it does not, the switch analysis
+// decides (tookTurns). The traces must number one set of SMs: under MIG each client's SM ids number its
+// own instance's SMs, so there is no common SM timeline and the caller asks for no occupancy.
 //
 // Over the window in which every client was traced (the switch analysis's window), this gives, per client:
 // the share of all SM-time it held, the share of each SM, and a coarse time series of its share of the
@@ -407,29 +408,22 @@ export function tookTurns(s: PhaseWindow): boolean {
 export interface PhaseOccupancyOptions {
   timeline?: TimelineOptions;
   /**
-   * The sharing mode: under time slicing the clients take turns; under MPS, streams and green contexts
-   * they run at once; under MIG each client's SM ids are its own instance's, so no common SM timeline
-   * exists and there is no occupancy. Any other (or none): the switch analysis decides (tookTurns).
+   * Whether the clients took turns on the GPU (the sharing mode knows: time slicing does, MPS, streams
+   * and green contexts run them at once). Left out: the switch analysis decides (tookTurns).
    */
-  mode?: string;
-  /** Overrides the mode: whether the clients took turns. */
   turns?: boolean;
 }
 
-const CONCURRENT_MODES = new Set(['mps', 'streams', 'green']);
-
-/** What a phase attaches: the occupancy and its summaries; undefined when there is none (see `mode`). */
+/** What a phase attaches: the occupancy and its summaries; undefined for an empty window. */
 export function phaseOccupancy(
   traces: readonly OccupancyTrace[],
   switches: PhaseWindow,
   smCount: number,
   options: PhaseOccupancyOptions = {},
 ): ({ occupancy: Occupancy } & ReturnType<typeof occupancySummaries>) | undefined {
-  if (options.mode === 'mig') return undefined;
   const measure: OccupancyOptions = { smCount, windowStartNs: switches.windowStartNs, windowEndNs: switches.windowEndNs };
   if (options.timeline) measure.timeline = options.timeline;
-  const modeTurns = options.mode === 'timeslice' ? true : options.mode !== undefined && CONCURRENT_MODES.has(options.mode) ? false : undefined;
-  if ((options.turns ?? modeTurns ?? tookTurns(switches)) && switches.slices.length > 0) {
+  if ((options.turns ?? tookTurns(switches)) && switches.slices.length > 0) {
     measure.slices = switches.slices;
     // A long run lists only its first slices: the turns, and so the occupancy, end with the last listed.
     if (switches.slices.length < switches.count + 1) measure.windowEndNs = Math.min(measure.windowEndNs, switches.slices.at(-1)!.endNs);

@@ -21,7 +21,7 @@ export type SweepProgress =
   | { type: 'point'; index: number; point: SweepPoint }
   | { type: 'pointDone'; index: number; summary: PointSummary };
 
-export interface SweepControls extends Pick<RunControls, 'signal' | 'clientModule' | 'environment' | 'command'> {
+export interface SweepControls extends Pick<RunControls, 'signal' | 'clientModule' | 'environment' | 'command' | 'binding'> {
   outDir: string;
   /** Continue a sweep in outDir: points already done or skipped are not run again. */
   resume?: boolean;
@@ -86,6 +86,7 @@ export async function runSweep(plan: SweepPlan, controls: SweepControls): Promis
   if (controls.signal) base.signal = controls.signal;
   if (controls.clientModule) base.clientModule = controls.clientModule;
   if (controls.environment) base.environment = controls.environment;
+  if (controls.binding) base.binding = controls.binding;
 
   for (const [index, point] of plan.points.entries()) {
     if (summary.points[index]!.status !== 'pending') continue;
