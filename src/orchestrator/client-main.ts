@@ -112,11 +112,11 @@ class ClientHost {
     };
   }
 
-  /** Running: end the loops early, the result follows. Preparing: exit once prepare returns. Otherwise there is nothing to stop: exit now. */
+  /** Running: end the loops early, the result follows. Preparing: exit once prepare returns. Exiting: nothing to do. Otherwise there is nothing to stop: exit now. */
   private async stop(): Promise<void> {
     this.stopRequested = true;
     if (this.state === 'running') for (const loop of this.loops) loop.stop();
-    else if (this.state !== 'preparing') await this.finish(0);
+    else if (this.state !== 'preparing' && this.state !== 'exiting') await this.finish(0);
   }
 
   async finish(code: number): Promise<never> {

@@ -193,6 +193,8 @@ class Worker {
         if (!this.moveTo('ready')) break;
         this.pid = message.pid;
         this.eachClient((client) => ({ type: 'ready', client, pid: message.pid }));
+        // Told to stop before it was ready (another worker failed first): nothing to prepare.
+        if (this.stopReason) break;
         this.send({
           type: 'prepare',
           clients: this.spec.clients.map((c) => c.client),
