@@ -58,7 +58,6 @@ export interface PhaseResult {
 }
 
 export interface PhaseOptions {
-  config: RunConfig;
   /** What the sharing mode is: whether its clients take turns, share SM ids, which figures it sets per client. */
   traits: Pick<ModeTraits, 'concurrent' | 'sharedSmIds' | 'clientFigures'>;
   label: PhaseResult['label'];

@@ -143,7 +143,6 @@ async function prepare(config: RunConfig, controls: RunControls, binding: Native
   const phase = async (label: PhaseResult['label'], workers: WorkerSpec[]) => {
     controls.onProgress?.({ type: 'phase', label, procs: workers.reduce((n, w) => n + w.clients.length, 0) });
     return runPhase({
-      config,
       traits,
       label,
       workers,

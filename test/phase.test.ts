@@ -32,7 +32,6 @@ function phaseOptions(mode: ModeName, procs: number): PhaseOptions {
   process.env.STAND_IN_PROCS = String(procs);
   const config = resolveRunConfig({ procs, duration: '200ms', size: 256, seed: 1, sampleMs: 0 });
   return {
-    config,
     traits: sharingMode(mode).traits,
     label: 'shared',
     workers: processPerClient(procs, (client) => loopConfig(config, client, 8)),
