@@ -172,14 +172,14 @@ export function resolveRunConfig(options: RunOptions): RunConfig {
   const warmupNs = parseDuration('--warmup', options.warmup ?? DEFAULTS.warmup, 0, 600e9);
   const traceRecords = integer('--trace-records', options.traceRecords ?? DEFAULTS.traceRecords, 0, 500_000_000);
   const seed = options.seed === undefined ? randomInt(1, 2 ** 47) : integer('--seed', options.seed, 0, Number.MAX_SAFE_INTEGER);
-  const modeOptions = resolveModeOptions(options, procs);
+  const modeFields = resolveModeOptions(options, procs);
   const sampleMs = integer('--sample-ms', options.sampleMs ?? 50, 0, 10_000);
   for (const [option, value] of [['--cupti', options.cupti], ['--pm-sampling', options.pmSampling]] as const) {
     if (value !== undefined && typeof value !== 'boolean') throw new OptionError(option, 'true or false', value);
   }
-  if (options.pmSampling && !sharingMode(modeOptions.mode).traits.pmSampling) {
+  if (options.pmSampling && !sharingMode(modeFields.mode).traits.pmSampling) {
     const takers = modesWhere((m) => m.traits.pmSampling);
-    throw new OptionError('--pm-sampling', `--pm-sampling only with --mode ${takers.join(' or --mode ')} (it needs a CUDA context in the measuring process)`, modeOptions.mode);
+    throw new OptionError('--pm-sampling', `--pm-sampling only with --mode ${takers.join(' or --mode ')} (it needs a CUDA context in the measuring process)`, modeFields.mode);
   }
   return {
     kernel,
@@ -199,7 +199,7 @@ export function resolveRunConfig(options: RunOptions): RunConfig {
     warmupNs,
     traceRecords,
     seed,
-    ...modeOptions,
+    ...modeFields,
     observe: { sampleMs, cupti: options.cupti ?? false, pmSampling: options.pmSampling ?? false },
   };
 }
