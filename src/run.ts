@@ -80,7 +80,7 @@ function ratios(solo: Summary[], client: Summary[]): Summary[] {
  */
 export function compare(baseline: PhaseResult | undefined, shared: PhaseResult): { clients: ClientReport[]; comparison: Summary[] } {
   const solo = baseline?.clients[0];
-  if (!solo || solo.status !== 'ok') return { clients: shared.clients, comparison: [] };
+  if (solo?.status !== 'ok') return { clients: shared.clients, comparison: [] };
   const clients = shared.clients.map((c) => ({ ...c, summaries: [...c.summaries, ...ratios(solo.summaries, c.summaries)] }));
   const comparison: Summary[] = [];
   const soloRate = value(solo.summaries, 'throughput');

@@ -226,7 +226,7 @@ class Worker {
       return endStatus({ code, signal, ...(this.reported ? { reported: this.reported } : {}), ...(result ? { result } : {}), ...(this.stopReason ? { stopReason: this.stopReason } : {}) });
     });
     this.ended = { code, signal, statuses };
-    this.spec.clients.forEach(({ client }, i) => this.host.onEvent({ type: 'finished', client, status: statuses[i]! }));
+    for (const [i, { client }] of this.spec.clients.entries()) this.host.onEvent({ type: 'finished', client, status: statuses[i]! });
     this.host.changed(this);
   }
 
