@@ -13,7 +13,7 @@ import { csvExporter, markdownExporter, tableExporter } from '../src/sweep/expor
 import { planSweep } from '../src/sweep/plan.js';
 import { runSweep, type SweepProgress } from '../src/sweep/runner.js';
 import { sweepSummarySchema } from '../src/report/sweep-schema.js';
-import { standInEnvironment } from './fixtures/environment.js';
+import { standInDevice } from './fixtures/stand-in-run-binding.js';
 
 const clientModule = fileURLToPath(new URL('./fixtures/stand-in-client.mjs', import.meta.url));
 let outDir = '';
@@ -60,7 +60,7 @@ describe('planSweep', () => {
 
 describe('runSweep with stand-in clients', () => {
   const plan = () => planSweep({ sizes: '256', procs: '1,2', modes: 'timeslice,streams,green', duration: '150ms', warmup: '0ms', seed: 3 });
-  const controls = { clientModule, environment: standInEnvironment({ smCount: 132 }) };
+  const controls = { clientModule, ...standInDevice({ smCount: 132 }) };
 
   it('runs every point into the results directory, with one baseline for all of them', async () => {
     process.env.STAND_IN_PROCS = '2';
@@ -123,7 +123,7 @@ describe('runSweep with stand-in clients', () => {
     const summary = await runSweep(planSweep({ sizes: '256', procs: '2', modes: 'timeslice,green', duration: '150ms', warmup: '0ms' }), {
       clientModule,
       // Eight SMs cannot be split into two green contexts of at least eight.
-      environment: standInEnvironment({ smCount: 8 }),
+      ...standInDevice({ smCount: 8 }),
       outDir,
     });
     expect(summary.points[0]!.status).toBe('done');

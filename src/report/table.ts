@@ -5,6 +5,7 @@ import Table from 'cli-table3';
 import { fmtCuda } from '../info.js';
 import { maxOf } from '../metrics/stats.js';
 import { summary, type Summary } from '../metrics/summary.js';
+import { findMode, modeTitle } from '../modes/index.js';
 import type { ClientReport, PhaseResult } from '../phase.js';
 import type { RunResult } from '../run.js';
 import { formatSummaryValue, switchesTitle } from './format.js';
@@ -47,13 +48,11 @@ function list(title: string, items: Summary[]): string {
   return [title, ...items.map((s) => `  ${s.name.padEnd(width)}  ${formatSummaryValue(s)}`)].join('\n');
 }
 
-const MODE_LABEL: Record<RunResult['mode'], string> = {
-  timeslice: 'time slicing',
-  mps: 'MPS',
-  streams: 'CUDA streams in one process',
-  green: 'green contexts in one process',
-  mig: 'MIG',
-};
+/** The mode as the header names it (a result of a mode this version does not know: its name). */
+function modeHeading(name: string): string {
+  const mode = findMode(name);
+  return mode ? modeTitle(mode.traits) : name;
+}
 
 function factText(value: unknown): string {
   if (Array.isArray(value)) return value.map(factText).join(',');
@@ -87,7 +86,7 @@ function header(r: RunResult): string {
   const clocks = [r.environment.clocksStart.smClockMHz, r.environment.clocksEnd?.smClockMHz];
   const clockText = clocks[0] !== undefined ? ` · SM clock ${clocks[0]}${clocks[1] !== undefined ? ` → ${clocks[1]}` : ''} MHz` : '';
   return [
-    `gpushare-micro ${r.environment.tool.version} — ${what}, ${o.procs} client${o.procs === 1 ? '' : 's'}, ${MODE_LABEL[r.mode]}, ${loop}, ${length}`,
+    `gpushare-micro ${r.environment.tool.version} — ${what}, ${o.procs} client${o.procs === 1 ? '' : 's'}, ${modeHeading(r.mode)}, ${loop}, ${length}`,
     `GPU ${g.index}: ${g.name} (${g.smCount} SMs, ${(g.memoryBytes / 2 ** 30).toFixed(0)} GiB, cc ${g.computeCapability}, compute mode ${g.computeMode})` +
       ` · driver ${r.environment.driverVersion ?? '?'} · CUDA ${fmtCuda(r.environment.cudaDriverVersion)}${clockText}`,
     modeLine(r),

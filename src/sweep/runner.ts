@@ -5,7 +5,6 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { NativeBinding } from '../binding/contract.js';
 import { loadBinding } from '../binding/loader.js';
 import { findDevice } from '../environment.js';
 import { CancelledError, ModeUnavailableError, NoGpuError, OptionError } from '../errors.js';
@@ -23,11 +22,10 @@ export type SweepProgress =
   | { type: 'point'; index: number; point: SweepPoint }
   | { type: 'pointDone'; index: number; summary: PointSummary };
 
-export interface SweepControls extends Pick<RunControls, 'signal' | 'clientModule' | 'environment' | 'command'> {
+/** `binding`: the native module, for the device check before anything is written and for the points
+ * (the CLI passes the one it loaded); loaded here when neither it nor `environment` is given. */
+export interface SweepControls extends Pick<RunControls, 'signal' | 'clientModule' | 'environment' | 'command' | 'binding'> {
   outDir: string;
-  /** The native module, for the device check before anything is written (the CLI passes the one it
-   * loaded); loaded here when neither it nor `environment` is given. */
-  binding?: NativeBinding;
   /** Continue a sweep in outDir: points already done or skipped are not run again. */
   resume?: boolean;
   onProgress?: (event: SweepProgress) => void;
@@ -89,6 +87,7 @@ export async function runSweep(plan: SweepPlan, controls: SweepControls): Promis
   if (controls.signal) base.signal = controls.signal;
   if (controls.clientModule) base.clientModule = controls.clientModule;
   if (controls.environment) base.environment = controls.environment;
+  if (controls.binding) base.binding = controls.binding;
 
   for (const [index, point] of plan.points.entries()) {
     if (summary.points[index]!.status !== 'pending') continue;
