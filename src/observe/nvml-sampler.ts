@@ -4,6 +4,7 @@
 // the report can chart. Fields the device does not report are absent from both.
 import type { GpmSeriesRaw, NativeBinding, NvmlColumn, NvmlSeriesRaw } from '../binding/contract.js';
 import { summary, type Summary } from '../metrics/summary.js';
+import type { GpmTimeSeries, NvmlEventSeen, NvmlObservation, NvmlTimeSeries } from './schema.js';
 import { decodeThrottleReasons, isClockLimited, THROTTLE_REASONS } from './throttle.js';
 import { indexRange, intervalMean, jsonArray, pointStats, type Window } from './window.js';
 
@@ -32,49 +33,6 @@ export function startNvmlSampler(binding: NativeBinding, options: NvmlSamplerSta
   });
   sampler.start();
   return { stop: () => sampler.stop() };
-}
-
-/** GPM metrics over intervals, JSON-safe. */
-export interface GpmTimeSeries {
-  startNs: number[];
-  endNs: number[];
-  metrics: Record<string, Array<number | null>>;
-}
-
-/** What the report charts: every sample, times relative to startNs (host CLOCK_MONOTONIC). */
-export interface NvmlTimeSeries {
-  startNs: string;
-  periodMs: number;
-  tNs: number[];
-  columns: Record<string, Array<number | null>>;
-  /** Names of the throttle reasons set at each sample (only where clocksEventReasons is reported). */
-  throttleReasons?: string[][];
-  gpm?: GpmTimeSeries;
-  migGpm?: Array<GpmTimeSeries & { gpuInstanceId: number }>;
-}
-
-export interface NvmlEventSeen {
-  tNs: number;
-  kind: 'xid' | 'ecc-single-bit' | 'ecc-double-bit' | 'other';
-  xid?: number;
-  gpuInstanceId?: number;
-}
-
-export interface NvmlObservation {
-  device: number;
-  name: string;
-  uuid: string;
-  periodMs: number;
-  summaries: Summary[];
-  gpm: { available: boolean; reason?: string; summaries: Summary[]; mig: Array<{ gpuInstanceId: number; summaries: Summary[] }> };
-  events: { available: boolean; reason?: string; list: NvmlEventSeen[] };
-  ecc: { before?: { corrected: number; uncorrected: number }; after?: { corrected: number; uncorrected: number }; reason?: string };
-  processes: { available: boolean; reason?: string; list: NvmlSeriesRaw['processes']['list'] };
-  /** Anything a reader must not miss: Xid errors, ECC counts that rose, throttling, sampling trouble. */
-  flags: string[];
-  errors: string[];
-  lateSamples: number;
-  series: NvmlTimeSeries;
 }
 
 const GPM_SUMMARIES: Array<[string, string, string]> = [
