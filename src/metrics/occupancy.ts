@@ -402,7 +402,9 @@ export function measureOccupancy(traces: readonly OccupancyTrace[], options: Occ
 /** Per-client SM share (for the client table) and the idle share (for the phase's aggregate). */
 export function occupancySummaries(o: Occupancy): { clients: Map<number, Summary[]>; aggregate: Summary[] } {
   const clients = new Map<number, Summary[]>();
-  o.clients.forEach((client, k) => clients.set(client, [summary('smShare', 'SM share', 'fraction', o.share[k]!)]));
+  o.clients.forEach((client, k) => {
+    clients.set(client, [summary('smShare', 'SM share', 'fraction', o.share[k]!)]);
+  });
   return { clients, aggregate: [summary('occupancy.idle', 'SMs idle (traced window)', 'fraction', o.idle)] };
 }
 

@@ -65,7 +65,9 @@ class ClientHost {
     const configs = message.configs.map((c) => ({ ...c }));
     if (message.greenSmCounts) {
       const groups = await this.binding.createGreenContexts({ device: configs[0]!.device, smCounts: message.greenSmCounts });
-      groups.forEach((g, i) => (configs[i]!.greenContext = g.index));
+      groups.forEach((g, i) => {
+        configs[i]!.greenContext = g.index;
+      });
     }
     this.loops = configs.map((c) => new this.binding.TimedLoop(c));
     this.device = configs[0]!.device;

@@ -172,7 +172,9 @@ export async function shareChart(o: Occupancy, width: number): Promise<string> {
   const values: Array<{ t: number; who: string; share: number; order: number }> = [];
   series.tNs.forEach((t, b) => {
     const tm = (t - o.windowStartNs) / 1e6;
-    o.clients.forEach((client, c) => values.push({ t: tm, who: clientName(client), share: series.share[c]?.[b] ?? 0, order: c }));
+    o.clients.forEach((client, c) => {
+      values.push({ t: tm, who: clientName(client), share: series.share[c]?.[b] ?? 0, order: c });
+    });
     values.push({ t: tm, who: 'idle', share: series.idle[b] ?? 0, order: o.clients.length });
   });
   const bins =
