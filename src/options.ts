@@ -78,6 +78,7 @@ export interface RunOptions {
  * inferred from it. */
 export const runConfigSchema = z.object({
   kernel: z.enum(KERNELS),
+  /** 1..MAX_PROCS (config.ts, which reads this file). */
   procs: z.number().int().min(1).max(64),
   durationNs: z.number().nonnegative(),
   launches: z.number().int().nonnegative(),
