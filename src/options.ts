@@ -1,6 +1,7 @@
 // The run's vocabulary: what a caller may pass (RunOptions), the one validated configuration it
 // becomes (RunConfig), the names they use, and the list and size parsers that config.ts and each
 // sharing mode's own option checks (src/modes/) share. It sits below both and imports neither.
+import { z } from 'zod';
 import { OptionError } from './errors.js';
 import { KERNEL_FAMILIES } from './kernels/shapes.js';
 
@@ -11,7 +12,8 @@ export type LoopKind = (typeof LOOPS)[number];
 export const MODES = ['timeslice', 'mps', 'streams', 'green', 'mig'] as const;
 export type ModeName = (typeof MODES)[number];
 /** A stream priority: a keyword or the device's own number (lower is more urgent). */
-export type Priority = 'high' | 'low' | number;
+const prioritySchema = z.union([z.literal('high'), z.literal('low'), z.number().int()]);
+export type Priority = z.infer<typeof prioritySchema>;
 
 /** What a caller may pass to run() and probe(); every field is optional. */
 export interface RunOptions {
@@ -71,35 +73,41 @@ export interface RunOptions {
   pmSampling?: boolean;
 }
 
-export interface RunConfig {
-  kernel: Kernel;
-  procs: number;
-  durationNs: number;
-  launches: number;
-  size: number;
+/** The one validated configuration a run's options become (config.ts). The result file records it
+ * as `options` (src/report/schema.ts, which reads older files that lack some of it); the type is
+ * inferred from it. */
+export const runConfigSchema = z.object({
+  kernel: z.enum(KERNELS),
+  /** 1..MAX_PROCS (config.ts, which reads this file). */
+  procs: z.number().int().min(1).max(64),
+  durationNs: z.number().nonnegative(),
+  launches: z.number().int().nonnegative(),
+  size: z.number().int().positive(),
   /** The kernel's dimensions (gemm [m, n, k]; empty for the probe). */
-  shape: number[];
-  impl: string;
-  dtype: string;
-  loop: LoopKind;
-  depth: number;
-  baseline: boolean;
-  device: number;
-  spinNs: number;
-  gapThresholdNs: number;
-  warmupNs: number;
-  traceRecords: number;
-  seed: number;
-  mode: ModeName;
+  shape: z.array(z.number().int().nonnegative()),
+  impl: z.string(),
+  dtype: z.string(),
+  loop: z.enum(LOOPS),
+  depth: z.number().int().positive(),
+  baseline: z.boolean(),
+  device: z.number().int().nonnegative(),
+  spinNs: z.number().positive(),
+  gapThresholdNs: z.number().positive(),
+  warmupNs: z.number().nonnegative(),
+  traceRecords: z.number().int().nonnegative(),
+  seed: z.number().int().nonnegative(),
+  mode: z.enum(MODES),
   /** mps only. */
-  mps?: { pipe?: string; threads?: number[]; memBytes?: number };
+  mps: z.object({ pipe: z.string().optional(), threads: z.array(z.number()).optional(), memBytes: z.number().optional() }).optional(),
   /** streams and green only: one per client. */
-  priorities?: Priority[];
+  priorities: z.array(prioritySchema).optional(),
   /** green only: requested SMs, one per client. */
-  smSplit?: number[];
+  smSplit: z.array(z.number().int().positive()).optional(),
   /** What is observed besides the clients' own records. */
-  observe: { sampleMs: number; cupti: boolean; pmSampling: boolean };
-}
+  observe: z.object({ sampleMs: z.number().int().nonnegative(), cupti: z.boolean(), pmSampling: z.boolean() }),
+});
+
+export type RunConfig = z.infer<typeof runConfigSchema>;
 
 /** Splits "a,b,c" (or takes an array) into trimmed, non-empty items. */
 export function list(option: string, raw: unknown, what: string): unknown[] {

@@ -9,54 +9,18 @@ import { probeGapCapacity } from './kernels/memory.js';
 import { phaseOccupancy, type Occupancy } from './metrics/occupancy.js';
 import { distribution, durationSummaries } from './metrics/stats.js';
 import { summary, type Summary } from './metrics/summary.js';
-import { detectSwitches, switchSummaries, type ClientTrace, type SwitchAnalysis } from './metrics/switches.js';
+import { detectSwitches, switchSummaries, type ClientTrace } from './metrics/switches.js';
 import { readIntervals } from './metrics/traces.js';
 import type { ClientFigure, ModeTraits } from './modes/mode.js';
-import type { KernelActivity } from './observe/cupti.js';
-import { startDeviceObservers, type DeviceObservation, type DeviceObservers } from './observe/observers.js';
+import { startDeviceObservers, type DeviceObservers } from './observe/observers.js';
+import type { DeviceObservation, KernelActivity } from './observe/schema.js';
 import type { RunConfig } from './options.js';
-import type { ClientOutcome, ClientStatus, OrchestratorEvent, Outcome, WorkerSpec } from './orchestrator/orchestrator.js';
+import type { ClientOutcome, OrchestratorEvent, Outcome, WorkerSpec } from './orchestrator/orchestrator.js';
 import { runClients } from './orchestrator/orchestrator.js';
+import type { ClientReport, PhaseResult } from './report/schema.js';
 
-export interface ClientReport {
-  client: number;
-  pid?: number;
-  status: ClientStatus;
-  exitCode?: number | null;
-  signal?: string | null;
-  stderr?: string;
-  error?: { message: string; code?: string; cudaError?: string };
-  launches: number;
-  elapsedNs: number;
-  /** Host clock offset of this client's first launch from the earliest client's. */
-  startOffsetNs?: number;
-  summaries: Summary[];
-  tracedLaunches: number;
-  gapsObserved: number;
-  /** CUPTI's record of the client's kernels (with --cupti, one client per process). */
-  kernelActivity?: KernelActivity;
-  /** SMs the client could use (its green context's, or the device's). */
-  smsAvailable?: number;
-  /** The priority its stream got. */
-  streamPriority?: number;
-  /** Every launch: enqueue time (from the client's start), host latency, GPU time (events). */
-  samples: { enqueueNs: number[]; latencyNs: number[]; gpuNs: number[] };
-}
-
-export interface PhaseResult {
-  label: 'baseline' | 'shared';
-  procs: number;
-  complete: boolean;
-  reason?: string;
-  device?: { name: string; smCount: number; ctasPerLaunch: number };
-  clients: ClientReport[];
-  aggregate: Summary[];
-  switches: SwitchAnalysis;
-  /** What the device did meanwhile (NVML, GPM, PM sampling), over the clients' measured window. */
-  observation?: DeviceObservation;
-  /** SM occupancy from the CTA traces over the switch analysis's window (absent when none was traced, and under MIG). */
-  occupancy?: Occupancy;
-}
+// A phase's result and its clients' reports have the result file's shape (src/report/schema.ts).
+export type { ClientReport, PhaseResult };
 
 export interface PhaseOptions {
   /** What the sharing mode is: whether its clients take turns, share SM ids, which figures it sets per client. */

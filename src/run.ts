@@ -4,7 +4,7 @@
 // shared phase and torn down after it on every path.
 import type { NativeBinding } from './binding/contract.js';
 import { loadBinding } from './binding/loader.js';
-import { clientMemoryBytes, resolveRunConfig, type ModeName, type RunConfig, type RunOptions } from './config.js';
+import { clientMemoryBytes, resolveRunConfig, type RunConfig, type RunOptions } from './config.js';
 import { captureEnvironment, readClocks, type Environment } from './environment.js';
 import { CancelledError, ModeUnavailableError, OptionError } from './errors.js';
 import { jainIndex } from './metrics/stats.js';
@@ -12,30 +12,11 @@ import { summary, type Summary } from './metrics/summary.js';
 import { sharingMode, type ModeContext, type ModeFacts, type ModeSession } from './modes/index.js';
 import type { OrchestratorEvent, WorkerSpec } from './orchestrator/orchestrator.js';
 import { loopConfig, runPhase, type ClientReport, type PhaseResult } from './phase.js';
+import { RESULT_SCHEMA, RESULT_SCHEMA_VERSION, type RunResult } from './report/schema.js';
 
-export const RESULT_SCHEMA = 'gpushare-micro/run';
-export const RESULT_SCHEMA_VERSION = 1;
-
-export interface RunResult {
-  schema: typeof RESULT_SCHEMA;
-  schemaVersion: typeof RESULT_SCHEMA_VERSION;
-  createdAt: string;
-  /** The command line that made it, when run from the CLI. */
-  command?: string[];
-  /** Sharing mode: how the clients share the GPU. */
-  mode: ModeName;
-  /** What the mode set up: the MPS pipe, the SM split asked for, the MIG devices, ... */
-  modeFacts?: Record<string, unknown>;
-  options: RunConfig;
-  environment: Environment;
-  /** The kernel alone, measured first (absent with baseline: false). */
-  baseline?: PhaseResult;
-  shared: PhaseResult;
-  /** Shared against solo: aggregate throughput ratio and the clients' median slowdown. */
-  comparison: Summary[];
-  complete: boolean;
-  reason?: string;
-}
+// The result's shape is the result file's (src/report/schema.ts): the type is inferred there.
+export { RESULT_SCHEMA, RESULT_SCHEMA_VERSION } from './report/schema.js';
+export type { RunResult };
 
 export type Progress =
   | { type: 'phase'; label: PhaseResult['label']; procs: number }

@@ -3,7 +3,7 @@
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { pick } from '../src/metrics/summary.js';
-import { validateRunResult } from '../src/report/schema.js';
+import { validateRunResult, writtenRunResultSchema } from '../src/report/schema.js';
 import { formatRunResult } from '../src/report/table.js';
 import { run } from '../src/run.js';
 import { standInDevice } from './fixtures/stand-in-run-binding.js';
@@ -35,7 +35,11 @@ describe('run() with stand-in clients', () => {
     expect(s.gap!.p50).toBeGreaterThanOrEqual(50e3);
     expect(s.gap!.p50).toBeLessThan(80e3);
     expect(pick(result.comparison, 'aggregate.vsSolo')).toBeDefined();
-    validateRunResult(JSON.parse(JSON.stringify(result)));
+    const json: unknown = JSON.parse(JSON.stringify(result));
+    validateRunResult(json);
+    // The schema RunResult is inferred from holds of what run() wrote, field for field: nothing it
+    // does not know is dropped.
+    expect(writtenRunResultSchema.parse(json)).toEqual(json);
     const table = formatRunResult(result);
     for (const text of ['solo', 'p99 latency', 'slowdown vs solo', 'aggregate throughput vs solo', 'time slice p50', 'switching overhead']) {
       expect(table).toContain(text);
@@ -53,7 +57,9 @@ describe('run() with stand-in clients', () => {
     expect(result.shared.clients[2]!.stderr).toContain('simulated segfault');
     expect(result.shared.clients[0]!.status).toBe('stopped');
     expect(result.shared.clients[0]!.launches).toBeGreaterThan(0);
-    validateRunResult(JSON.parse(JSON.stringify(result)));
+    const json: unknown = JSON.parse(JSON.stringify(result));
+    validateRunResult(json);
+    expect(writtenRunResultSchema.parse(json)).toEqual(json);
     expect(formatRunResult(result)).toContain('INCOMPLETE');
   });
 });

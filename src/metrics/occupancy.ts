@@ -25,7 +25,9 @@
 // sorted separately (typed-array sort) and swept into union segments; everything downstream works on
 // the segments. No object per record.
 
+import { z } from 'zod';
 import { summary, type Summary } from './summary.js';
+import type { SwitchAnalysis } from './switches.js';
 
 /** The CTA records of one client, on the common clock (ns). switches.ts's ClientTrace fits. */
 export interface OccupancyTrace {
@@ -67,50 +69,54 @@ export interface OccupancyOptions {
 export const TIMELINE_CODES = '0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ+/';
 export const TIMELINE_IDLE = '.';
 
-export interface OccupancyTimeline {
+const occupancyTimelineSchema = z.object({
   /** Start of the first bin (ns, trace clock), bin width, and number of bins (the last may be cut short). */
-  startNs: number;
-  endNs: number;
-  binNs: number;
-  bins: number;
+  startNs: z.number(),
+  endNs: z.number(),
+  binNs: z.number().positive(),
+  bins: z.number().int().positive(),
   /** One string per SM id, one character per bin (see TIMELINE_CODES). */
-  rows: string[];
-}
+  rows: z.array(z.string()),
+});
+export type OccupancyTimeline = z.infer<typeof occupancyTimelineSchema>;
 
-export interface OccupancySeries {
-  /** Start of the first bin (ns, trace clock), bin width (the last bin may be cut short by the window). */
-  binNs: number;
+const occupancySeriesSchema = z.object({
+  /** Bin width (ns); the last bin may be cut short by the window. */
+  binNs: z.number().positive(),
   /** Start of each bin (ns, trace clock). */
-  tNs: number[];
+  tNs: z.array(z.number()),
   /** Per client (same order as `clients`): share of all SMs it held in each bin. */
-  share: number[][];
+  share: z.array(z.array(z.number())),
   /** Share of all SMs that no client held in each bin. */
-  idle: number[];
-}
+  idle: z.array(z.number()),
+});
+export type OccupancySeries = z.infer<typeof occupancySeriesSchema>;
 
-export interface Occupancy {
+/** SM occupancy as a phase of the result file records it (src/report/schema.ts); the type is inferred from it. */
+export const occupancySchema = z.object({
   /**
    * The window: the switch analysis's, except that under time slicing it ends with the last slice the
    * analysis listed (it lists the first 10,000, about 20 s of 2 ms turns).
    */
-  windowStartNs: number;
-  windowEndNs: number;
-  smCount: number;
+  windowStartNs: z.number(),
+  windowEndNs: z.number(),
+  smCount: z.number().int().positive(),
   /** True when each client's holding was cut to its own time slices (time slicing; see above). */
-  clippedToSlices: boolean;
+  clippedToSlices: z.boolean(),
   /** Client indices, in the order of every per-client array below. */
-  clients: number[];
+  clients: z.array(z.number().int().nonnegative()),
   /** Per client: SM-time held over the window / (smCount × window length). */
-  share: number[];
+  share: z.array(z.number().min(0)),
   /** SM-time held by at least one client / (smCount × window length). */
-  busy: number;
+  busy: z.number().min(0),
   /** 1 − busy: SM-time with no client's CTA resident. */
-  idle: number;
+  idle: z.number().min(0),
   /** Per client, per SM id: share of that SM's time in the window the client held it. */
-  perSm: number[][];
-  series: OccupancySeries;
-  timeline: OccupancyTimeline;
-}
+  perSm: z.array(z.array(z.number().min(0))),
+  series: occupancySeriesSchema,
+  timeline: occupancyTimelineSchema,
+});
+export type Occupancy = z.infer<typeof occupancySchema>;
 
 const DEFAULT_TIMELINE_NS = 100e6;
 const DEFAULT_TIMELINE_BINS = 1000;
@@ -396,7 +402,9 @@ export function measureOccupancy(traces: readonly OccupancyTrace[], options: Occ
 /** Per-client SM share (for the client table) and the idle share (for the phase's aggregate). */
 export function occupancySummaries(o: Occupancy): { clients: Map<number, Summary[]>; aggregate: Summary[] } {
   const clients = new Map<number, Summary[]>();
-  o.clients.forEach((client, k) => clients.set(client, [summary('smShare', 'SM share', 'fraction', o.share[k]!)]));
+  o.clients.forEach((client, k) => {
+    clients.set(client, [summary('smShare', 'SM share', 'fraction', o.share[k]!)]);
+  });
   return { clients, aggregate: [summary('occupancy.idle', 'SMs idle (traced window)', 'fraction', o.idle)] };
 }
 
@@ -419,7 +427,7 @@ export interface PhaseWindow {
   /** The slices listed (the analysis lists at most its first MAX_LISTED; `count` + 1 exist). */
   slices: ReadonlyArray<{ client: number; startNs: number; endNs: number }>;
   /** The analysis's own verdict, where it gives one. */
-  kind?: 'single' | 'timeslicing' | 'concurrent';
+  kind?: SwitchAnalysis['kind'];
 }
 
 /** Whether the switch analysis says the clients took turns on the GPU (its kind, else see MIN_TURN_NS). */

@@ -3,8 +3,9 @@
 // DeviceObservation: summaries over the phase's window, flags, and the time series for the report.
 // Each source that cannot run says why; none of them makes the measurement fail.
 import type { NativeBinding } from '../binding/contract.js';
-import { DEFAULT_PERIOD_MS, hostWindow, observeNvml, type NvmlObservation } from './nvml-sampler.js';
-import { DEFAULT_PM_INTERVAL_NS, startPmSampling, type PmObservation, type RunningPmSampling } from './pm-sampling.js';
+import { DEFAULT_PERIOD_MS, hostWindow, observeNvml } from './nvml-sampler.js';
+import { DEFAULT_PM_INTERVAL_NS, startPmSampling, type RunningPmSampling } from './pm-sampling.js';
+import type { DeviceObservation } from './schema.js';
 
 export interface DeviceObserversOptions {
   device: number;
@@ -17,16 +18,6 @@ export interface DeviceObserversOptions {
   /** CUPTI PM sampling too (default false): true, or its interval and metrics. */
   pmSampling?: boolean | { intervalNs?: number; metrics?: string[] };
   binding: NativeBinding;
-}
-
-export type NvmlPart = ({ available: true } & NvmlObservation) | { available: false; reason: string };
-
-export interface DeviceObservation {
-  device: number;
-  /** Host CLOCK_MONOTONIC of the window the summaries cover. */
-  window: { startNs: string; endNs: string };
-  nvml: NvmlPart;
-  pmSampling?: PmObservation;
 }
 
 export interface DeviceObservers {

@@ -6,7 +6,8 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ClockPair, LoopResult, NativeBinding, NativeTimedLoop } from '../binding/contract.js';
 import { loadBinding } from '../binding/loader.js';
-import { startKernelActivity, type KernelActivity } from '../observe/cupti.js';
+import { startKernelActivity } from '../observe/cupti.js';
+import type { KernelActivity } from '../observe/schema.js';
 import { isToClient, type ClientRaw, type ClockReading, type FromClient, type PrepareMessage, type ToClient, type WireError } from './messages.js';
 
 function send(message: FromClient): Promise<void> {
@@ -64,7 +65,9 @@ class ClientHost {
     const configs = message.configs.map((c) => ({ ...c }));
     if (message.greenSmCounts) {
       const groups = await this.binding.createGreenContexts({ device: configs[0]!.device, smCounts: message.greenSmCounts });
-      groups.forEach((g, i) => (configs[i]!.greenContext = g.index));
+      groups.forEach((g, i) => {
+        configs[i]!.greenContext = g.index;
+      });
     }
     this.loops = configs.map((c) => new this.binding.TimedLoop(c));
     this.device = configs[0]!.device;

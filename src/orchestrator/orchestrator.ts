@@ -25,7 +25,9 @@ export interface WorkerSpec {
   greenSmCounts?: number[];
 }
 
-export type ClientStatus = 'ok' | 'stopped' | 'crashed' | 'failed' | 'timeout' | 'cancelled';
+/** How a client ended; the result file records it (src/report/schema.ts reads this list). */
+export const CLIENT_STATUSES = ['ok', 'stopped', 'crashed', 'failed', 'timeout', 'cancelled'] as const;
+export type ClientStatus = (typeof CLIENT_STATUSES)[number];
 
 export interface ClientOutcome {
   client: number;

@@ -5,6 +5,7 @@
 // is the file named by `file`, relative to the directory. It is the file's one definition: the types
 // the sweep writes and the report reads (SweepSummary, PointSummary) are inferred from it.
 import { z } from 'zod';
+import { LOOPS } from '../options.js';
 import { runResultSchema } from './schema.js';
 
 export const SWEEP_SCHEMA = 'gpushare-micro/sweep';
@@ -19,7 +20,7 @@ export const sweepPointSchema = z
     size: z.number().int().positive(),
     procs: z.number().int().min(1),
     mode: z.string().min(1),
-    loop: z.enum(['saturate', 'closed']),
+    loop: z.enum(LOOPS),
     /** The point's other options (per-mode settings such as MPS thread percentages). */
     options: z.record(z.string(), z.unknown()),
     status: z.enum(['pending', 'done', 'skipped', 'failed']),

@@ -9,7 +9,7 @@ import { formatDuration, formatSummaryValue, switchesTitle } from '../format.js'
 import type { LoadedRun } from '../inputs.js';
 import type { RunResultJson } from '../schema.js';
 import { latencyChart } from './latency-charts.js';
-import { findSeries, observationFacts, seriesChart } from './observation-charts.js';
+import { findSeries, MAX_SERIES_CHARTS, observationFacts, seriesChart, type SeriesGroup } from './observation-charts.js';
 import { clientName, shareChart, timelineChart } from './occupancy-charts.js';
 import { esc, facts, figure, note, table, type Block } from './page.js';
 import { gapHistogram, sliceHistogram } from './switch-charts.js';
@@ -92,11 +92,12 @@ async function occupancyBlocks(p: Phase, width: number): Promise<Block[]> {
       { key: 'share', title: 'Share of the SMs over time', html: note('No SM occupancy in this result (see above).') },
     ];
   }
-  const { svg, binNs } = await timelineChart(o, width);
+  const { svg, binNs, smsPerRow } = await timelineChart(o, width);
   const shares = o.clients.map((c, k) => `${clientName(c)} ${(o.share[k]! * 100).toFixed(1)}%`).join(', ');
   const drawn = binNs === o.timeline.binNs ? `bins of ${formatDuration(binNs)}` : `bins of ${formatDuration(binNs)} (recorded at ${formatDuration(o.timeline.binNs)}, merged to keep the page small)`;
+  const row = smsPerRow > 1 ? `${smsPerRow} SMs (merged to keep the page small: a cell shows the first of them held by a client)` : 'one SM';
   const timelineCaption =
-    `Each row is one SM, each cell the client whose CTAs held that SM for most of the cell (grey: no client's CTA resident); ` +
+    `Each row is ${row}, each cell the client whose CTAs held that SM for most of the cell (grey: no client's CTA resident); ` +
     `the first ${formatDuration(o.timeline.endNs - o.timeline.startNs)} from ${formatDuration(o.timeline.startNs - o.windowStartNs)} into the ` +
     `${formatDuration(o.windowEndNs - o.windowStartNs)} traced window, ${esc(drawn)}.`;
   const method = o.clippedToSlices
@@ -154,6 +155,14 @@ async function latencyBlock(r: RunResultJson, width: number): Promise<Block> {
   return { key: 'latency', title: 'Latency against solo', html: figure('latency', svg, `Cumulative distribution of every launch's latency per client; ${solo}.`) };
 }
 
+/** What a series chart shows: its metrics and samples, and how much of them it draws. */
+function seriesCaption(g: SeriesGroup, chart: { every: number; metrics: number }): string {
+  const names = g.metrics.slice(0, chart.metrics).map((m) => esc(m.name)).join(', ');
+  const more = chart.metrics < g.metrics.length ? ` (and ${g.metrics.length - chart.metrics} more metrics, not drawn)` : '';
+  const thinned = chart.every > 1 ? ` (1 in ${chart.every} drawn)` : '';
+  return `<code>${esc(g.name)}</code>: ${names}${more}; ${g.tNs.length.toLocaleString('en-US')} samples${thinned}.`;
+}
+
 async function observationBlock(run: LoadedRun, width: number): Promise<Block> {
   const groups = findSeries(run.raw);
   const { summaries, notes } = observationFacts(run.raw);
@@ -164,9 +173,11 @@ async function observationBlock(run: LoadedRun, width: number): Promise<Block> {
   const parts: string[] = [];
   if (summaries.length > 0) parts.push(list(summaries));
   for (const n of notes) parts.push(note(esc(n)));
-  for (const g of groups) {
-    parts.push(figure(`series:${g.name}`, await seriesChart(g, width), `<code>${esc(g.name)}</code>: ${g.metrics.map((m) => esc(m.name)).join(', ')}; ${g.tNs.length.toLocaleString('en-US')} samples.`));
+  for (const g of groups.slice(0, MAX_SERIES_CHARTS)) {
+    const chart = await seriesChart(g, width);
+    parts.push(figure(`series:${g.name}`, chart.svg, seriesCaption(g, chart)));
   }
+  if (groups.length > MAX_SERIES_CHARTS) parts.push(note(`${groups.length - MAX_SERIES_CHARTS} more time series in this observation, not drawn.`));
   if (groups.length === 0) parts.push(note('No time series in this observation.'));
   return { key: 'observation', title, html: parts.join('\n') };
 }
