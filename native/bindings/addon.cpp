@@ -2,12 +2,12 @@
 // driver is initialised by the first function that needs it, after a sharing mode's environment
 // (CUDA_MPS_PIPE_DIRECTORY, CUDA_VISIBLE_DEVICES, ...) is in place.
 #include <napi.h>
-#include "device_info.h"
-#include "green_binding.h"
-#include "loop_binding.h"
-#include "nvml.h"
-#include "workload_binding.h"
-#include "cupti_binding.h"
+#include "bindings/device_info.h"
+#include "bindings/green_binding.h"
+#include "bindings/loop_binding.h"
+#include "bindings/nvml_binding.h"
+#include "bindings/workload_binding.h"
+#include "bindings/cupti_binding.h"
 
 namespace {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {

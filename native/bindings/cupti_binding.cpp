@@ -1,11 +1,11 @@
-#include "cupti_binding.h"
+#include "bindings/cupti_binding.h"
 
 #include <cstring>
 #include <memory>
-#include "args.h"
-#include "async.h"
-#include "cupti_activity.h"
-#include "cupti_pmsampling.h"
+#include "core/args.h"
+#include "core/async.h"
+#include "observers/cupti_kernel_activity.h"
+#include "observers/cupti_pm_sampler.h"
 
 namespace gsm {
 namespace {

@@ -1,13 +1,13 @@
-#include "device_info.h"
+#include "bindings/device_info.h"
 
 #include <cstdio>
 #include <memory>
 #include <string>
 #include <vector>
 #include <cuda_runtime_api.h>
-#include "async.h"
-#include "driver_api.h"
-#include "errors.h"
+#include "core/async.h"
+#include "libraries/driver_api.h"
+#include "core/errors.h"
 
 #ifndef GSM_CUDA_ARCHITECTURES
 #define GSM_CUDA_ARCHITECTURES "unknown"

@@ -1,10 +1,10 @@
-#include "green_binding.h"
+#include "bindings/green_binding.h"
 
 #include <memory>
 #include <vector>
-#include "args.h"
-#include "async.h"
-#include "green_context.h"
+#include "core/args.h"
+#include "core/async.h"
+#include "core/green_context.h"
 
 namespace gsm {
 namespace {

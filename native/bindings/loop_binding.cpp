@@ -1,13 +1,13 @@
-#include "loop_binding.h"
+#include "bindings/loop_binding.h"
 
 #include <atomic>
 #include <cstring>
 #include <memory>
-#include "args.h"
-#include "errors.h"
-#include "async.h"
-#include "timed_loop.h"
-#include "workload_binding.h"
+#include "core/args.h"
+#include "core/errors.h"
+#include "core/async.h"
+#include "core/timed_loop.h"
+#include "bindings/workload_binding.h"
 
 namespace gsm {
 namespace {

@@ -1,10 +1,10 @@
-#include "workload_binding.h"
+#include "bindings/workload_binding.h"
 
 #include <cstring>
 #include <memory>
-#include "args.h"
-#include "async.h"
-#include "errors.h"
+#include "core/args.h"
+#include "core/async.h"
+#include "core/errors.h"
 
 namespace gsm {
 namespace {

@@ -4,7 +4,7 @@
 #pragma once
 
 #include <napi.h>
-#include "workload.h"
+#include "workloads/workload.h"
 
 namespace gsm {
 // Throws a TypeError for a malformed spec or one this build has no workload for.

@@ -6,7 +6,7 @@
 #include <napi.h>
 #include <functional>
 #include <memory>
-#include "errors.h"
+#include "core/errors.h"
 
 namespace gsm {
 

@@ -1,9 +1,9 @@
-#include "green_context.h"
+#include "core/green_context.h"
 
 #include <algorithm>
 #include <mutex>
-#include "driver_api.h"
-#include "errors.h"
+#include "libraries/driver_api.h"
+#include "core/errors.h"
 
 namespace gsm {
 namespace {

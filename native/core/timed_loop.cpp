@@ -1,12 +1,12 @@
-#include "timed_loop.h"
+#include "core/timed_loop.h"
 
 #include <algorithm>
 #include <chrono>
 #include <thread>
-#include "clock.h"
-#include "driver_api.h"
-#include "errors.h"
-#include "green_context.h"
+#include "core/clock.h"
+#include "libraries/driver_api.h"
+#include "core/errors.h"
+#include "core/green_context.h"
 
 namespace gsm {
 

@@ -13,8 +13,8 @@
 #include <vector>
 #include <cuda.h>
 #include <cuda_runtime_api.h>
-#include "../kernels/launch.h"
-#include "workload.h"
+#include "kernels/launch.h"
+#include "workloads/workload.h"
 
 namespace gsm {
 

@@ -1,7 +1,7 @@
-#include "cublas_attention.h"
+#include "libraries/cublas_attention.h"
 
-#include "errors.h"
-#include "shared_library.h"
+#include "core/errors.h"
+#include "libraries/shared_library.h"
 
 namespace gsm {
 namespace {

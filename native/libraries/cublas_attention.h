@@ -1,6 +1,6 @@
 // The few cuBLAS functions the unfused attention needs (two strided-batched GEMMs), loaded at run
-// time with dlopen: the build machines have no cuBLAS. (native/ may hold another cuBLAS(Lt) loader
-// for the GEMM workloads; this one stays minimal and private to attention.)
+// time with dlopen: the build machines have no cuBLAS. (libraries/cublaslt.h is the GEMM workloads'
+// cuBLASLt loader; this one stays minimal and private to attention.)
 #pragma once
 
 #include <string>

@@ -1,6 +1,6 @@
-#include "cublaslt.h"
+#include "libraries/cublaslt.h"
 
-#include "shared_library.h"
+#include "libraries/shared_library.h"
 
 #include <algorithm>
 #include <iterator>

@@ -9,7 +9,7 @@
 #include <cstdint>
 #include <string>
 #include <cuda_runtime_api.h>
-#include "../kernels/launch.h"
+#include "kernels/launch.h"
 
 namespace gsm {
 

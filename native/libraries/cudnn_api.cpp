@@ -1,7 +1,7 @@
-#include "cudnn_api.h"
+#include "libraries/cudnn_api.h"
 
-#include "errors.h"
-#include "shared_library.h"
+#include "core/errors.h"
+#include "libraries/shared_library.h"
 
 namespace gsm {
 namespace {

@@ -1,6 +1,6 @@
-#include "cupti_api.h"
+#include "libraries/cupti_api.h"
 
-#include "shared_library.h"
+#include "libraries/shared_library.h"
 
 #include <cstdlib>
 #include <mutex>

@@ -1,7 +1,7 @@
-#include "driver_api.h"
+#include "libraries/driver_api.h"
 
 #include <cuda_runtime_api.h>
-#include "errors.h"
+#include "core/errors.h"
 
 namespace gsm {
 namespace {

@@ -1,6 +1,6 @@
-#include "nvml_api.h"
+#include "libraries/nvml_api.h"
 
-#include "shared_library.h"
+#include "libraries/shared_library.h"
 
 #include <dlfcn.h>
 #include <mutex>

@@ -1,4 +1,4 @@
-#include "shared_library.h"
+#include "libraries/shared_library.h"
 
 #include <cstdlib>
 

@@ -1,9 +1,9 @@
-#include "clock_pair.h"
+#include "observers/clock_pair.h"
 
-#include "../kernels/launch.h"
-#include "clock.h"
-#include "cupti_api.h"
-#include "errors.h"
+#include "kernels/launch.h"
+#include "core/clock.h"
+#include "libraries/cupti_api.h"
+#include "core/errors.h"
 
 namespace gsm {
 namespace {

@@ -1,5 +1,5 @@
 // One simultaneous reading of the three clocks a CUPTI record may have to be placed against: the
-// host's CLOCK_MONOTONIC (native/clock.h), the GPU's %globaltimer (read by a one-thread kernel,
+// host's CLOCK_MONOTONIC (native/core/clock.h), the GPU's %globaltimer (read by a one-thread kernel,
 // kernels/launch.h readGlobalTimer) and cuptiGetTimestamp (the clock of CUPTI's activity records).
 // The best of five readings is kept: the one with the shortest host round trip.
 #pragma once

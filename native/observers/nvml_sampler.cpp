@@ -1,10 +1,10 @@
-#include "nvml_sampler.h"
+#include "observers/nvml_sampler.h"
 
 #include <chrono>
 #include <cmath>
 #include <limits>
-#include "clock.h"
-#include "errors.h"
+#include "core/clock.h"
+#include "core/errors.h"
 
 namespace gsm {
 namespace {

@@ -3,7 +3,7 @@
 // samples and turns each pair into per-interval metrics (SM activity, SM occupancy, tensor-pipe and
 // DRAM-bandwidth utilisation; per GPU instance where MIG is on), follows the compute processes, and
 // a second thread that waits for Xid and ECC events. ECC error counts are read before and after.
-// Times are CLOCK_MONOTONIC nanoseconds (native/clock.h), relative to startNs. No N-API in here.
+// Times are CLOCK_MONOTONIC nanoseconds (native/core/clock.h), relative to startNs. No N-API in here.
 #pragma once
 
 #include <atomic>
@@ -13,8 +13,8 @@
 #include <string>
 #include <thread>
 #include <vector>
-#include "nvml_api.h"
-#include "nvml_snapshot.h"
+#include "libraries/nvml_api.h"
+#include "observers/nvml_snapshot.h"
 
 namespace gsm {
 

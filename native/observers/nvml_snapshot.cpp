@@ -1,4 +1,4 @@
-#include "nvml_snapshot.h"
+#include "observers/nvml_snapshot.h"
 
 #include <algorithm>
 

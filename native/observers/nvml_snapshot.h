@@ -1,13 +1,13 @@
 // One reading of the driver and every device through NVML: what `info`, the run's environment and
 // the live monitor show. A field the device does not support is absent (an empty optional), never
-// zero. No N-API in here: native/nvml.cpp turns these structs into JavaScript objects.
+// zero. No N-API in here: native/bindings/nvml_binding.cpp turns these structs into JavaScript objects.
 #pragma once
 
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
-#include "nvml_api.h"
+#include "libraries/nvml_api.h"
 
 namespace gsm {
 

@@ -8,9 +8,9 @@
 #include <cstdint>
 #include <cstdlib>
 #include <vector>
-#include "../kernels/launch.h"
-#include "errors.h"
-#include "workload.h"
+#include "kernels/launch.h"
+#include "core/errors.h"
+#include "workloads/workload.h"
 
 namespace gsm {
 

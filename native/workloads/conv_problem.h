@@ -7,9 +7,9 @@
 #include <cstdlib>
 #include <string>
 #include <vector>
-#include "../kernels/launch.h"
-#include "errors.h"
-#include "workload.h"
+#include "kernels/launch.h"
+#include "core/errors.h"
+#include "workloads/workload.h"
 
 namespace gsm {
 

@@ -1,6 +1,6 @@
-#include "gemm_operands.h"
+#include "workloads/gemm_operands.h"
 
-#include "errors.h"
+#include "core/errors.h"
 
 namespace gsm {
 

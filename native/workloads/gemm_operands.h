@@ -6,7 +6,7 @@
 
 #include <string>
 #include <vector>
-#include "workload.h"
+#include "workloads/workload.h"
 
 namespace gsm {
 

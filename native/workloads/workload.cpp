@@ -1,8 +1,8 @@
-#include "workload.h"
+#include "workloads/workload.h"
 
 #include <cmath>
 #include <cstring>
-#include "errors.h"
+#include "core/errors.h"
 
 namespace gsm {
 

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 #include <cuda_runtime_api.h>
-#include "../kernels/launch.h"
+#include "kernels/launch.h"
 
 namespace gsm {
 

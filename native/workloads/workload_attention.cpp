@@ -1,5 +1,5 @@
 // The project's fused attention (kernels/attention.cu) as a workload.
-#include "attention_problem.h"
+#include "workloads/attention_problem.h"
 
 namespace gsm {
 namespace {

@@ -7,8 +7,8 @@
 // library baseline beside cuDNN's fused attention: the fused path needs cuDNN 9.13 or later for the
 // unified graph (or an engine for the composite graph), and where cuDNN is missing or refuses a
 // shape this is the strongest library path left.
-#include "attention_problem.h"
-#include "cublas_attention.h"
+#include "workloads/attention_problem.h"
+#include "libraries/cublas_attention.h"
 
 namespace gsm {
 namespace {

@@ -19,8 +19,8 @@
 #include <limits>
 #include <string>
 #include <vector>
-#include "attention_problem.h"
-#include "cudnn_api.h"
+#include "workloads/attention_problem.h"
+#include "libraries/cudnn_api.h"
 
 namespace gsm {
 namespace {

@@ -1,5 +1,5 @@
 // The project's own convolution (kernels/conv.cu) as a workload.
-#include "conv_problem.h"
+#include "workloads/conv_problem.h"
 
 namespace gsm {
 namespace {

@@ -5,8 +5,8 @@
 // GSM_VERBOSE=1 prints the algorithm chosen.
 #include <cstdio>
 #include <cstdlib>
-#include "conv_problem.h"
-#include "cudnn_api.h"
+#include "workloads/conv_problem.h"
+#include "libraries/cudnn_api.h"
 
 namespace gsm {
 namespace {

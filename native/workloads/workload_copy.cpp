@@ -2,8 +2,8 @@
 // through the project's kernels (impl own) or, for copy, cudaMemcpyAsync device to device (impl
 // cudart, the bandwidth a copy can reach). Inputs are uniform in [-1, 1); the output is poisoned
 // with NaN. Bytes per launch count each array read or written once.
-#include "errors.h"
-#include "workload.h"
+#include "core/errors.h"
+#include "workloads/workload.h"
 
 namespace gsm {
 namespace {

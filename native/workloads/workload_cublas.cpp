@@ -1,10 +1,10 @@
-// The same gemm as workload_gemm.cpp through cuBLASLt (loaded at run time, native/cublaslt.h): the
+// The same gemm as workload_gemm.cpp through cuBLASLt (loaded at run time, native/libraries/cublaslt.h): the
 // library kernels PyTorch and TensorFlow run, on the same operands. Library kernels cannot record
 // CTA traces, so launches of this workload are never traced.
-#include "cublaslt.h"
-#include "errors.h"
-#include "gemm_operands.h"
-#include "workload.h"
+#include "libraries/cublaslt.h"
+#include "core/errors.h"
+#include "workloads/gemm_operands.h"
+#include "workloads/workload.h"
 
 namespace gsm {
 namespace {

@@ -1,10 +1,10 @@
 // The project's own gemm as a workload (kernels/gemm*.cu): C[m,n] (fp32) = A[m,k] B[k,n] in bf16,
 // fp16, tf32 or fp32, on the fastest path the device and shape allow (or the path the spec asks
 // for, for tests). Traces record one Interval per output tile (see kernels/launch.h).
-#include "driver_api.h"
-#include "errors.h"
-#include "gemm_operands.h"
-#include "workload.h"
+#include "libraries/driver_api.h"
+#include "core/errors.h"
+#include "workloads/gemm_operands.h"
+#include "workloads/workload.h"
 
 namespace gsm {
 namespace {

@@ -1,7 +1,7 @@
 // A device-to-device cudaMemcpyAsync of shape[0] MiB as a workload: the memory-bandwidth ceiling
 // that `gpushare-micro bench` sets the memory-bound floors by (bytes read plus bytes written).
-#include "errors.h"
-#include "workload.h"
+#include "core/errors.h"
+#include "workloads/workload.h"
 
 namespace gsm {
 namespace {

@@ -1,7 +1,7 @@
 // The probe as a workload: one spinning CTA per SM that records every gap in %globaltimer.
 #include <algorithm>
-#include "errors.h"
-#include "workload.h"
+#include "core/errors.h"
+#include "workloads/workload.h"
 
 namespace gsm {
 namespace {

@@ -9,7 +9,7 @@
 #include <cstdint>
 #include <string>
 #include <vector>
-#include "clock_pair.h"
+#include "observers/clock_pair.h"
 
 namespace gsm {
 

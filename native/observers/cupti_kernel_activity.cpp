@@ -1,12 +1,12 @@
-#include "cupti_activity.h"
+#include "observers/cupti_kernel_activity.h"
 
 #include <cxxabi.h>
 #include <cstdlib>
 #include <memory>
 #include <mutex>
 #include <unordered_map>
-#include "cupti_api.h"
-#include "errors.h"
+#include "libraries/cupti_api.h"
+#include "core/errors.h"
 
 namespace gsm {
 namespace {

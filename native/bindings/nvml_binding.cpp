@@ -1,13 +1,13 @@
-#include "nvml.h"
+#include "bindings/nvml_binding.h"
 
 #include <cstring>
 #include <memory>
 #include <optional>
 #include <string>
-#include "args.h"
-#include "async.h"
-#include "nvml_sampler.h"
-#include "nvml_snapshot.h"
+#include "core/args.h"
+#include "core/async.h"
+#include "observers/nvml_sampler.h"
+#include "observers/nvml_snapshot.h"
 
 namespace gsm {
 namespace {

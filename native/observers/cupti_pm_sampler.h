@@ -20,7 +20,7 @@
 #include <thread>
 #include <vector>
 #include <cupti_result.h>
-#include "clock_pair.h"
+#include "observers/clock_pair.h"
 
 namespace gsm {
 

@@ -1,9 +1,9 @@
-#include "cupti_pmsampling.h"
+#include "observers/cupti_pm_sampler.h"
 
 #include <chrono>
-#include "clock.h"
-#include "cupti_api.h"
-#include "errors.h"
+#include "core/clock.h"
+#include "libraries/cupti_api.h"
+#include "core/errors.h"
 
 namespace gsm {
 
