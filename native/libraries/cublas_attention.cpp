@@ -10,8 +10,10 @@ CublasApi load() {
   CublasApi api;
   const OpenedLibrary opened = openFirst(toolkitCandidates({"libcublas.so.13", "libcublas.so.12"}));
   void* lib = opened.handle;
+  api.handle = lib;
+  api.file = opened.file;
   if (lib == nullptr) {
-    api.loadError = "cuBLAS (libcublas.so.13 or .12) could not be loaded (" + opened.tried +
+    api.unavailable = "cuBLAS (libcublas.so.13 or .12) could not be loaded (" + opened.tried +
                     "): install the CUDA toolkit's cuBLAS or choose another --impl";
     return api;
   }
@@ -21,7 +23,7 @@ CublasApi load() {
   bindSymbol(lib, api.setStream, "cublasSetStream_v2", &missing);
   bindSymbol(lib, api.statusString, "cublasGetStatusString", &missing);
   bindSymbol(lib, api.gemmStridedBatchedEx, "cublasGemmStridedBatchedEx", &missing);
-  if (!missing.empty()) api.loadError = "libcublas lacks " + missing;
+  if (!missing.empty()) api.unavailable = "libcublas lacks " + missing;
   return api;
 }
 
@@ -29,7 +31,7 @@ CublasApi load() {
 
 const CublasApi& cublasAttentionApi() {
   static const CublasApi api = load();
-  if (!api.loadError.empty()) throw NativeFailure({"ERR_LIBRARY", api.loadError, "", "dlopen(libcublas)"});
+  if (!api.unavailable.empty()) throw NativeFailure({"ERR_LIBRARY", api.unavailable, "", "dlopen(libcublas)"});
   return api;
 }
 

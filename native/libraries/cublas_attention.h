@@ -6,6 +6,7 @@
 #include <string>
 #include <cuda_runtime_api.h>
 #include <library_types.h>
+#include "libraries/shared_library.h"
 
 namespace gsm {
 
@@ -18,8 +19,7 @@ constexpr int kCompute32F = 68;          // cublasComputeType_t CUBLAS_COMPUTE_3
 constexpr int kGemmDefault = -1;         // cublasGemmAlgo_t CUBLAS_GEMM_DEFAULT
 }  // namespace cublas
 
-struct CublasApi {
-  std::string loadError;
+struct CublasApi : LoadedLibrary {  // `unavailable` is empty when loaded
   cublas::Status (*create)(cublas::Handle*) = nullptr;
   cublas::Status (*destroy)(cublas::Handle) = nullptr;
   cublas::Status (*setStream)(cublas::Handle, cudaStream_t) = nullptr;

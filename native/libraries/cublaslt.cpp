@@ -30,10 +30,7 @@ struct HeuristicResult {  // cublasLtMatmulHeuristicResult_t
 };
 static_assert(sizeof(HeuristicResult) == 96, "cublasLtMatmulHeuristicResult_t is 96 bytes");
 
-struct Api {
-  void* library = nullptr;
-  std::string file;
-  std::string error;
+struct Api : LoadedLibrary {  // `unavailable` is empty when loaded with every function
   Status (*create)(void**) = nullptr;
   Status (*destroy)(void*) = nullptr;
   Status (*descCreate)(void**, int, cudaDataType) = nullptr;
@@ -51,8 +48,8 @@ struct Api {
 
 template <typename F>
 bool bind(Api& api, F& fn, const char* symbol) {
-  const bool found = bindSymbol(api.library, fn, symbol);
-  if (!found && api.error.empty()) api.error = api.file + " lacks " + symbol + ": the library is too old";
+  const bool found = bindSymbol(api.handle, fn, symbol);
+  if (!found && api.unavailable.empty()) api.unavailable = api.file + " lacks " + symbol + ": the library is too old";
   return found;
 }
 
@@ -61,10 +58,10 @@ Api& api() {
   static std::once_flag once;
   std::call_once(once, [] {
     const OpenedLibrary opened = openFirst(toolkitCandidates({"libcublasLt.so.13", "libcublasLt.so.12", "libcublasLt.so"}));
-    a.library = opened.handle;
+    a.handle = opened.handle;
     a.file = opened.file;
-    if (a.library == nullptr) {
-      a.error = "cuBLASLt (libcublasLt.so) could not be loaded: tried " + opened.tried +
+    if (a.handle == nullptr) {
+      a.unavailable = "cuBLASLt (libcublasLt.so) could not be loaded: tried " + opened.tried +
                 ". Install the CUDA toolkit's cuBLAS (e.g. the libcublas-13-0 or cuda-libraries-13-0 "
                 "package, or pip's nvidia-cublas) and put its lib directory on LD_LIBRARY_PATH";
       return;
@@ -77,11 +74,8 @@ Api& api() {
               bind(a, a.prefDestroy, "cublasLtMatmulPreferenceDestroy") &&
               bind(a, a.prefSetAttribute, "cublasLtMatmulPreferenceSetAttribute") &&
               bind(a, a.heuristic, "cublasLtMatmulAlgoGetHeuristic") && bind(a, a.matmul, "cublasLtMatmul");
-    bindSymbol(a.library, a.statusName, "cublasLtGetStatusName");  // optional: names are nicer than numbers
-    if (!ok) {
-      dlclose(a.library);
-      a.library = nullptr;
-    }
+    bindSymbol(a.handle, a.statusName, "cublasLtGetStatusName");  // optional: names are nicer than numbers
+    if (!ok) closeLibrary(a);
   });
   return a;
 }
@@ -109,9 +103,9 @@ std::string CublasLtGemm::statusName(int status) {
 bool CublasLtGemm::create(const GemmShape& shape, size_t workspaceLimit, std::string& error, bool& libraryMissing) {
   destroy();
   Api& a = api();
-  libraryMissing = a.library == nullptr;
+  libraryMissing = a.handle == nullptr;
   if (libraryMissing) {
-    error = a.error;
+    error = a.unavailable;
     return false;
   }
   m_ = shape.m;
@@ -169,7 +163,7 @@ int CublasLtGemm::run(const void* a, const void* b, float* c, void* workspace, c
 
 void CublasLtGemm::destroy() noexcept {
   Api& a = api();
-  if (a.library == nullptr) return;
+  if (a.handle == nullptr) return;
   if (layoutA_ != nullptr) a.layoutDestroy(layoutA_);
   if (layoutB_ != nullptr) a.layoutDestroy(layoutB_);
   if (layoutC_ != nullptr) a.layoutDestroy(layoutC_);

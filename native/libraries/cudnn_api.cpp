@@ -8,10 +8,14 @@ namespace {
 
 CudnnApi load() {
   CudnnApi api;
-  const OpenedLibrary opened = openFirst({"libcudnn.so.9", "/usr/lib/x86_64-linux-gnu/libcudnn.so.9", "/usr/local/cuda/lib64/libcudnn.so.9"});
+  std::vector<std::string> candidates = toolkitCandidates({"libcudnn.so.9"});
+  candidates.insert(candidates.begin() + 1, "/usr/lib/x86_64-linux-gnu/libcudnn.so.9");  // the Debian/Ubuntu package's
+  const OpenedLibrary opened = openFirst(candidates);
   void* lib = opened.handle;
+  api.handle = lib;
+  api.file = opened.file;
   if (lib == nullptr) {
-    api.loadError = "cuDNN 9 (libcudnn.so.9) could not be loaded (" + opened.tried +
+    api.unavailable = "cuDNN 9 (libcudnn.so.9) could not be loaded (" + opened.tried +
                     "): install cuDNN 9 for CUDA 12/13 or choose another --impl";
     return api;
   }
@@ -41,7 +45,7 @@ CudnnApi load() {
   bindSymbol(lib, api.backendFinalize, "cudnnBackendFinalize", &missing);
   bindSymbol(lib, api.backendExecute, "cudnnBackendExecute", &missing);
   if (!missing.empty()) {
-    api.loadError = "libcudnn.so.9 lacks " + missing + ": cuDNN 9 is required";
+    api.unavailable = "libcudnn.so.9 lacks " + missing + ": cuDNN 9 is required";
     return api;
   }
   // Optional: cuDNN's own explanation of the last failure.
@@ -54,7 +58,7 @@ CudnnApi load() {
 
 const CudnnApi& cudnnApi() {
   static const CudnnApi api = load();
-  if (!api.loadError.empty()) throw NativeFailure({"ERR_LIBRARY", api.loadError, "", "dlopen(libcudnn.so.9)"});
+  if (!api.unavailable.empty()) throw NativeFailure({"ERR_LIBRARY", api.unavailable, "", "dlopen(libcudnn.so.9)"});
   return api;
 }
 

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <string>
 #include <cuda_runtime_api.h>
+#include "libraries/shared_library.h"
 
 namespace gsm {
 
@@ -76,8 +77,7 @@ struct ConvFwdAlgoPerf {
 };
 }  // namespace cudnn
 
-struct CudnnApi {
-  std::string loadError;  // empty when loaded
+struct CudnnApi : LoadedLibrary {  // `unavailable` is empty when loaded
   size_t version = 0;     // cudnnGetVersion(), e.g. 91400
   cudnn::Status (*create)(cudnn::Handle*) = nullptr;
   cudnn::Status (*destroy)(cudnn::Handle) = nullptr;

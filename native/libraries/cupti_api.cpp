@@ -1,30 +1,9 @@
 #include "libraries/cupti_api.h"
 
-#include "libraries/shared_library.h"
-
-#include <cstdlib>
 #include <mutex>
-#include <vector>
 
 namespace gsm {
 namespace cupti {
-namespace {
-
-std::vector<std::string> candidates() {
-  std::vector<std::string> out = {"libcupti.so.13", "libcupti.so.12", "libcupti.so"};
-  std::vector<std::string> roots;
-  if (const char* home = std::getenv("CUDA_HOME")) roots.push_back(home);
-  if (const char* path = std::getenv("CUDA_PATH")) roots.push_back(path);
-  roots.push_back("/usr/local/cuda");
-  for (const auto& root : roots) {
-    for (const char* sub : {"/extras/CUPTI/lib64/", "/lib64/"}) {
-      for (const char* lib : {"libcupti.so.13", "libcupti.so.12", "libcupti.so"}) out.push_back(root + sub + lib);
-    }
-  }
-  return out;
-}
-
-}  // namespace
 
 bool Api::hasActivity() const {
   return activityRegisterCallbacks && activityEnable && activityDisable && activityFlushAll && activityGetNextRecord &&
@@ -42,9 +21,10 @@ Api& api() {
   static Api a;
   static std::once_flag once;
   std::call_once(once, [] {
-    const OpenedLibrary opened = openFirst(candidates());
+    const OpenedLibrary opened = openFirst(toolkitCandidates({"libcupti.so.13", "libcupti.so.12", "libcupti.so"},
+                                                             {"extras/CUPTI/lib64", "lib64"}));
     a.handle = opened.handle;
-    a.path = opened.file;
+    a.file = opened.file;
     if (a.handle == nullptr) {
       a.unavailable = "libcupti could not be loaded (" + opened.tried.substr(0, 600) + ")";
       return;

@@ -11,14 +11,14 @@
 #include <cupti_result.h>
 #include <cupti_target.h>
 #include <string>
+#include "libraries/shared_library.h"
 
 namespace gsm {
 namespace cupti {
 
-struct Api {
-  void* handle = nullptr;
-  std::string path;         // the library that was loaded
-  std::string unavailable;  // why CUPTI cannot be used; empty when loaded
+// `unavailable` is empty when libcupti is loaded (its parts may still be missing: hasActivity(),
+// hasPmSampling()).
+struct Api : LoadedLibrary {
 
   decltype(&cuptiGetResultString) getResultString = nullptr;
   decltype(&cuptiGetTimestamp) getTimestamp = nullptr;

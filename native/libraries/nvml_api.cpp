@@ -1,8 +1,5 @@
 #include "libraries/nvml_api.h"
 
-#include "libraries/shared_library.h"
-
-#include <dlfcn.h>
 #include <mutex>
 
 namespace gsm {
@@ -48,11 +45,11 @@ Api& api() {
   static Api a;
   static std::once_flag once;
   std::call_once(once, [] {
-    a.handle = dlopen("libnvidia-ml.so.1", RTLD_NOW | RTLD_LOCAL);
+    const OpenedLibrary opened = openFirst({"libnvidia-ml.so.1"});  // comes with the driver, on the loader's path
+    a.handle = opened.handle;
+    a.file = opened.file;
     if (a.handle == nullptr) {
-      const char* e = dlerror();
-      a.unavailable = std::string("libnvidia-ml.so.1 could not be loaded (") + (e ? e : "unknown") +
-                      "): no NVIDIA driver is installed here";
+      a.unavailable = "libnvidia-ml.so.1 could not be loaded (" + opened.tried + "): no NVIDIA driver is installed here";
       return;
     }
     void* h = a.handle;

@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <string>
+#include "libraries/shared_library.h"
 
 namespace gsm {
 namespace nvml {
@@ -116,10 +117,8 @@ struct GpmSupport {
   unsigned int isSupportedDevice;
 };
 
-struct Api {
-  void* handle = nullptr;
-  // Empty when NVML is loaded and initialised; otherwise why not, in one sentence.
-  std::string unavailable;
+// `unavailable` is empty when NVML is loaded and initialised.
+struct Api : LoadedLibrary {
 
   Return (*init)() = nullptr;
   const char* (*errorString)(Return) = nullptr;

@@ -13,20 +13,33 @@ OpenedLibrary openFirst(const std::vector<std::string>& candidates) {
       return out;
     }
     const char* e = dlerror();
-    out.tried += (out.tried.empty() ? "" : "; ") + name + ": " + (e != nullptr ? e : "not found");
+    // dlerror() names the file it could not open; say it only once.
+    std::string why = e != nullptr ? e : name + ": not found";
+    if (why.compare(0, name.size(), name) != 0) why = name + ": " + why;
+    out.tried += (out.tried.empty() ? "" : "; ") + why;
   }
   return out;
 }
 
-std::vector<std::string> toolkitCandidates(std::initializer_list<const char*> names) {
+std::vector<std::string> toolkitCandidates(std::initializer_list<const char*> names,
+                                           std::initializer_list<const char*> subdirs) {
   std::vector<std::string> out(names.begin(), names.end());
+  std::vector<std::string> roots;
   for (const char* var : {"CUDA_HOME", "CUDA_PATH"}) {
-    if (const char* root = std::getenv(var)) {
-      for (const char* n : names) out.push_back(std::string(root) + "/lib64/" + n);
+    if (const char* root = std::getenv(var)) roots.push_back(root);
+  }
+  roots.push_back("/usr/local/cuda");
+  for (const std::string& root : roots) {
+    for (const char* sub : subdirs) {
+      for (const char* n : names) out.push_back(root + "/" + sub + "/" + n);
     }
   }
-  for (const char* n : names) out.push_back(std::string("/usr/local/cuda/lib64/") + n);
   return out;
+}
+
+void closeLibrary(LoadedLibrary& library) {
+  if (library.handle != nullptr) dlclose(library.handle);
+  library.handle = nullptr;
 }
 
 }  // namespace gsm

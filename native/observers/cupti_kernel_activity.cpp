@@ -119,9 +119,9 @@ KernelActivityRecords activityStart(const ActivityConfig& config) {
     status.reason = api.unavailable;
     return status;
   }
-  status.library = api.path;
+  status.library = api.file;
   if (!api.hasActivity()) {
-    status.reason = api.path + " lacks the activity API functions this needs";
+    status.reason = api.file + " lacks the activity API functions this needs";
     return status;
   }
   // The clock reading at the start comes before tracing, so its own kernel is not recorded.
@@ -170,7 +170,7 @@ KernelActivityRecords activityStart(const ActivityConfig& config) {
   c.running = true;
   c.timer = std::move(timer);
   c.records.available = true;
-  c.records.library = api.path;
+  c.records.library = api.file;
   c.records.clockStart = clock;
   c.records.clockReason = clockReason;
   status.available = true;

@@ -55,9 +55,9 @@ PmSeries PmSampler::start() {
     series_.reason = api.unavailable;
     return series_;
   }
-  series_.library = api.path;
+  series_.library = api.file;
   if (!api.hasPmSampling()) {
-    series_.reason = api.path + " has no PM sampling API (CUPTI from CUDA 12.6 or later is needed)";
+    series_.reason = api.file + " has no PM sampling API (CUPTI from CUDA 12.6 or later is needed)";
     return series_;
   }
   thread_ = std::thread([this] { threadMain(); });
