@@ -124,46 +124,66 @@ void PmSampler::threadMain() {
   teardown();
 }
 
+bool PmSampler::refuse(CUptiResult status, const std::string& call) {
+  series_.cuptiError = cupti::resultName(status);
+  series_.reason = call + " failed: " + cupti::plainReason(status);
+  return false;
+}
+
+// Each step fills series_.reason (and cuptiError) when it fails.
 bool PmSampler::setup() {
+  series_.intervalNs = config_.intervalNs;
+  if (!initProfiler() || !readCounterAvailability() || !chooseMetrics() || !enableSampling()) return false;
+  try {
+    series_.clockStart = timer_.read();
+  } catch (const NativeFailure& failure) {
+    series_.clockReason = "%globaltimer not read: " + failure.info().message;
+  }
+  CUpti_PmSampling_Start_Params startParams{CUpti_PmSampling_Start_Params_STRUCT_SIZE};
+  startParams.pPmSamplingObject = samplerOf(samplingObject_);
+  const CUptiResult st = cupti::api().pmStart(&startParams);
+  if (st != CUPTI_SUCCESS) return refuse(st, "cuptiPmSamplingStart");
+  return true;
+}
+
+// A context of our own on the device (%globaltimer is read through it too), the profiler, and
+// whether CUPTI supports PM sampling on this device.
+bool PmSampler::initProfiler() {
   cupti::Api& api = cupti::api();
-  PmSeries& s = series_;
-  s.intervalNs = config_.intervalNs;
-  auto refuse = [&](CUptiResult st, const std::string& call) {
-    s.cuptiError = cupti::resultName(st);
-    s.reason = call + " failed: " + cupti::plainReason(st);
-    return false;
-  };
-  // A context of our own on the device; %globaltimer is read through it too.
   try {
     timer_.init(config_.device);
-    s.clockStart = timer_.read();
+    series_.clockStart = timer_.read();
   } catch (const NativeFailure& failure) {
-    s.reason = "no CUDA context on device " + std::to_string(config_.device) + ": " + failure.info().message;
+    series_.reason = "no CUDA context on device " + std::to_string(config_.device) + ": " + failure.info().message;
     return false;
   }
   CUpti_Profiler_Initialize_Params init{CUpti_Profiler_Initialize_Params_STRUCT_SIZE};
-  CUptiResult st = api.profilerInitialize(&init);
+  const CUptiResult st = api.profilerInitialize(&init);
   if (st != CUPTI_SUCCESS) return refuse(st, "cuptiProfilerInitialize");
   profilerInitialized_ = true;
-
   if (api.profilerDeviceSupported) {
     CUpti_Profiler_DeviceSupported_Params sup{CUpti_Profiler_DeviceSupported_Params_STRUCT_SIZE};
     sup.cuDevice = config_.device;
     sup.api = CUPTI_PROFILER_PM_SAMPLING;
     if (api.profilerDeviceSupported(&sup) == CUPTI_SUCCESS && sup.isSupported != CUPTI_PROFILER_CONFIGURATION_SUPPORTED) {
-      s.reason = std::string("CUPTI says PM sampling is not supported on this device (architecture ") +
-                 supportName(sup.architecture) + ", vGPU " + supportName(sup.vGpu) + ", confidential computing " +
-                 supportName(sup.confidentialCompute) + ", SLI " + supportName(sup.sli) + ", WSL " + supportName(sup.wsl) + ")";
+      series_.reason = std::string("CUPTI says PM sampling is not supported on this device (architecture ") +
+                       supportName(sup.architecture) + ", vGPU " + supportName(sup.vGpu) + ", confidential computing " +
+                       supportName(sup.confidentialCompute) + ", SLI " + supportName(sup.sli) + ", WSL " +
+                       supportName(sup.wsl) + ")";
       return false;
     }
   }
+  return true;
+}
 
+// The chip's name and its counter availability image (what configure() builds configs against).
+bool PmSampler::readCounterAvailability() {
+  cupti::Api& api = cupti::api();
   CUpti_Device_GetChipName_Params chip{CUpti_Device_GetChipName_Params_STRUCT_SIZE};
   chip.deviceIndex = static_cast<size_t>(config_.device);
-  st = api.deviceGetChipName(&chip);
+  CUptiResult st = api.deviceGetChipName(&chip);
   if (st != CUPTI_SUCCESS) return refuse(st, "cuptiDeviceGetChipName");
-  s.chip = chip.pChipName ? chip.pChipName : "";
-
+  series_.chip = chip.pChipName ? chip.pChipName : "";
   CUpti_PmSampling_GetCounterAvailability_Params avail{CUpti_PmSampling_GetCounterAvailability_Params_STRUCT_SIZE};
   avail.deviceIndex = static_cast<size_t>(config_.device);
   st = api.pmGetCounterAvailability(&avail);
@@ -172,9 +192,14 @@ bool PmSampler::setup() {
   avail.pCounterAvailabilityImage = counterAvailability_.data();
   st = api.pmGetCounterAvailability(&avail);
   if (st != CUPTI_SUCCESS) return refuse(st, "cuptiPmSamplingGetCounterAvailability");
+  return true;
+}
 
-  // Metrics are taken greedily in the order asked: each one the chip accepts is kept if the config
-  // with it still needs a single pass (PM sampling takes one pass only).
+// Metrics are taken greedily in the order asked: each one the chip accepts is kept if the config
+// with it still needs a single pass (PM sampling takes one pass only). Leaves the config image of
+// the metrics kept in configImage_.
+bool PmSampler::chooseMetrics() {
+  PmSeries& s = series_;
   std::vector<std::string> wanted = config_.metrics;
   if (wanted.empty()) wanted.assign(kDefaultPmMetrics, kDefaultPmMetrics + kDefaultPmMetricCount);
   std::vector<std::string> accepted;
@@ -200,10 +225,15 @@ bool PmSampler::setup() {
   s.metrics = accepted;
   metricNames_.clear();
   for (const std::string& m : s.metrics) metricNames_.push_back(m.c_str());
+  return true;
+}
 
+// PM sampling enabled on the device with the chosen config, and the counter data image it decodes into.
+bool PmSampler::enableSampling() {
+  cupti::Api& api = cupti::api();
   CUpti_PmSampling_Enable_Params enable{CUpti_PmSampling_Enable_Params_STRUCT_SIZE};
   enable.deviceIndex = static_cast<size_t>(config_.device);
-  st = api.pmEnable(&enable);
+  CUptiResult st = api.pmEnable(&enable);
   if (st != CUPTI_SUCCESS) return refuse(st, "cuptiPmSamplingEnable");
   samplingObject_ = enable.pPmSamplingObject;
 
@@ -233,17 +263,7 @@ bool PmSampler::setup() {
   st = api.pmCounterDataImageInitialize(&initImage);
   if (st != CUPTI_SUCCESS) return refuse(st, "cuptiPmSamplingCounterDataImageInitialize");
   processed_ = 0;
-  s.values.assign(s.metrics.size(), {});
-
-  try {
-    s.clockStart = timer_.read();
-  } catch (const NativeFailure& failure) {
-    s.clockReason = "%globaltimer not read: " + failure.info().message;
-  }
-  CUpti_PmSampling_Start_Params startParams{CUpti_PmSampling_Start_Params_STRUCT_SIZE};
-  startParams.pPmSamplingObject = samplerOf(samplingObject_);
-  st = api.pmStart(&startParams);
-  if (st != CUPTI_SUCCESS) return refuse(st, "cuptiPmSamplingStart");
+  series_.values.assign(series_.metrics.size(), {});
   return true;
 }
 

@@ -70,6 +70,12 @@ class PmSampler {
  private:
   void threadMain();
   bool setup();      // on the thread; fills series_.reason on failure
+  // setup(), in steps (each false with series_.reason on failure).
+  bool initProfiler();
+  bool readCounterAvailability();
+  bool chooseMetrics();
+  bool enableSampling();
+  bool refuse(CUptiResult status, const std::string& call);  // records a CUPTI refusal; false
   // A fresh host object configured with `metrics`; the number of passes they need, 0 when the chip
   // refuses one of them (the failing CUPTI call in `status`).
   size_t configure(const std::vector<std::string>& metrics, CUptiResult& status);

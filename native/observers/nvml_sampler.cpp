@@ -1,5 +1,6 @@
 #include "observers/nvml_sampler.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <limits>
@@ -55,6 +56,21 @@ void dropEmpty(std::vector<Column>& columns) {
   columns = std::move(kept);
 }
 
+// The GPU instances of a device with MIG on (each once), for per-instance GPM.
+std::vector<unsigned> gpuInstances(nvml::Api& api, nvml::Device dev) {
+  std::vector<unsigned> instances;
+  unsigned maxMig = 0;
+  if (!api.maxMigDeviceCount || api.maxMigDeviceCount(dev, &maxMig) != nvml::kSuccess) return instances;
+  for (unsigned m = 0; m < maxMig; ++m) {
+    nvml::Device migDev = nullptr;
+    unsigned gi = 0;
+    if (api.migDeviceByIndex(dev, m, &migDev) != nvml::kSuccess) continue;
+    if (api.gpuInstanceId(migDev, &gi) != nvml::kSuccess) continue;
+    if (std::find(instances.begin(), instances.end(), gi) == instances.end()) instances.push_back(gi);
+  }
+  return instances;
+}
+
 }  // namespace
 
 NvmlSampler::~NvmlSampler() {
@@ -78,118 +94,108 @@ void NvmlSampler::start() {
                          "", "nvmlDeviceGetHandleByIndex_v2"});
   }
   dev_ = dev;
-  series_ = NvmlSeries{};
-  latest_ = NvmlLatest{};
-  series_.device = config_.device;
-  series_.periodMs = config_.periodMs;
-  char buf[128] = {0};
-  if (api.name && api.name(dev, buf, sizeof buf) == nvml::kSuccess) series_.name = buf;
-  if (api.uuid && api.uuid(dev, buf, sizeof buf) == nvml::kSuccess) series_.uuid = buf;
-  for (int f = 0; f < kFieldCount; ++f) series_.columns.push_back(Column{kFieldNames[f], {}});
-
-  // ECC before.
-  int eccCurrent = 0, eccPending = 0;
-  if (api.eccMode && api.eccMode(dev, &eccCurrent, &eccPending) == nvml::kSuccess && eccCurrent != 1) {
-    series_.eccReason = "ECC is disabled on this GPU";
-  } else {
-    series_.eccBefore = readEcc(api, dev, series_.eccReason);
-  }
-
-  // GPM: the device, or each GPU instance where MIG is on.
-  gpmSources_.clear();
-  if (!config_.gpm) {
-    series_.gpm.reason = "GPM sampling was not requested";
-  } else {
-    std::string reason;
-    const std::optional<bool> supported = gpmSupport(api, dev, reason);
-    unsigned migCurrent = 0, migPending = 0;
-    const bool mig = api.migMode && api.migMode(dev, &migCurrent, &migPending) == nvml::kSuccess && migCurrent == 1;
-    if (!supported.value_or(false)) {
-      series_.gpm.reason = reason;
-    } else {
-      if (mig) {
-        if (api.gpmMigSampleGet == nullptr) {
-          series_.gpm.reason = "MIG is on and this NVML has no nvmlGpmMigSampleGet";
-        } else {
-          series_.gpm.reason = "MIG is on: GPM is read per GPU instance (migGpm)";
-          unsigned maxMig = 0;
-          if (api.maxMigDeviceCount && api.maxMigDeviceCount(dev, &maxMig) == nvml::kSuccess) {
-            std::vector<unsigned> instances;
-            for (unsigned m = 0; m < maxMig; ++m) {
-              nvml::Device migDev = nullptr;
-              unsigned gi = 0;
-              if (api.migDeviceByIndex(dev, m, &migDev) != nvml::kSuccess) continue;
-              if (api.gpuInstanceId(migDev, &gi) != nvml::kSuccess) continue;
-              bool seen = false;
-              for (unsigned x : instances) seen = seen || x == gi;
-              if (!seen) instances.push_back(gi);
-            }
-            series_.migGpm.reserve(instances.size());
-            for (unsigned gi : instances) {
-              MigGpmSeries m;
-              m.gpuInstanceId = gi;
-              m.series.available = true;
-              initGpmColumns(m.series);
-              series_.migGpm.push_back(std::move(m));
-            }
-          }
-        }
-      } else {
-        series_.gpm.available = true;
-        initGpmColumns(series_.gpm);
-        GpmSource s;
-        gpmSources_.push_back(s);
-      }
-      for (auto& m : series_.migGpm) {
-        GpmSource s;
-        s.gpuInstanceId = m.gpuInstanceId;
-        gpmSources_.push_back(s);
-      }
-      // Wire each source to its series (after every push_back, so the pointers stay valid).
-      size_t mi = 0;
-      for (auto& s : gpmSources_) s.series = s.gpuInstanceId ? &series_.migGpm[mi++].series : &series_.gpm;
-      for (auto& s : gpmSources_) {
-        for (auto& sample : s.samples) {
-          const nvml::Return st = api.gpmSampleAlloc(&sample);
-          if (st != nvml::kSuccess) {
-            s.series->available = false;
-            s.series->reason = "nvmlGpmSampleAlloc: " + nvml::describe(st);
-          }
-        }
-      }
-    }
-  }
-
-  // Events: Xid and ECC, in their own thread.
-  eventSet_ = nullptr;
-  if (api.eventSetCreate == nullptr || api.registerEvents == nullptr || api.eventSetWait == nullptr) {
-    series_.eventsReason = "this NVML has no event interface (nvmlEventSetWait_v2)";
-  } else {
-    unsigned long long supportedTypes = 0;
-    nvml::Return st = api.supportedEventTypes ? api.supportedEventTypes(dev, &supportedTypes) : nvml::kErrorFunctionNotFound;
-    const unsigned long long wanted =
-        nvml::kEventXidCriticalError | nvml::kEventSingleBitEccError | nvml::kEventDoubleBitEccError;
-    if (st != nvml::kSuccess) {
-      series_.eventsReason = "nvmlDeviceGetSupportedEventTypes: " + nvml::describe(st);
-    } else if ((supportedTypes & wanted) == 0) {
-      series_.eventsReason = "this GPU reports neither Xid nor ECC events";
-    } else if ((st = api.eventSetCreate(&eventSet_)) != nvml::kSuccess) {
-      series_.eventsReason = "nvmlEventSetCreate: " + nvml::describe(st);
-      eventSet_ = nullptr;
-    } else if ((st = api.registerEvents(dev, supportedTypes & wanted, eventSet_)) != nvml::kSuccess) {
-      series_.eventsReason = "nvmlDeviceRegisterEvents: " + nvml::describe(st);
-      api.eventSetFree(eventSet_);
-      eventSet_ = nullptr;
-    } else {
-      series_.eventsAvailable = true;
-    }
-  }
-
+  startSeries(api);
+  startGpm(api);
+  startEvents(api);
   stopRequested_.store(false);
   series_.startNs = monotonicNs();
   running_.store(true);
   sampler_ = std::thread([this] { sampleLoop(); });
   if (eventSet_ != nullptr) events_ = std::thread([this] { eventLoop(); });
+}
+
+void NvmlSampler::startSeries(nvml::Api& api) {
+  series_ = NvmlSeries{};
+  latest_ = NvmlLatest{};
+  series_.device = config_.device;
+  series_.periodMs = config_.periodMs;
+  char buf[128] = {0};
+  if (api.name && api.name(dev_, buf, sizeof buf) == nvml::kSuccess) series_.name = buf;
+  if (api.uuid && api.uuid(dev_, buf, sizeof buf) == nvml::kSuccess) series_.uuid = buf;
+  for (int f = 0; f < kFieldCount; ++f) series_.columns.push_back(Column{kFieldNames[f], {}});
+  // ECC counts before the run (after: in stop()).
+  int eccCurrent = 0, eccPending = 0;
+  if (api.eccMode && api.eccMode(dev_, &eccCurrent, &eccPending) == nvml::kSuccess && eccCurrent != 1) {
+    series_.eccReason = "ECC is disabled on this GPU";
+  } else {
+    series_.eccBefore = readEcc(api, dev_, series_.eccReason);
+  }
+}
+
+// GPM sources: the device, or each GPU instance where MIG is on; each with two samples allocated.
+void NvmlSampler::startGpm(nvml::Api& api) {
+  gpmSources_.clear();
+  if (!config_.gpm) {
+    series_.gpm.reason = "GPM sampling was not requested";
+    return;
+  }
+  std::string reason;
+  const std::optional<bool> supported = gpmSupport(api, dev_, reason);
+  if (!supported.value_or(false)) {
+    series_.gpm.reason = reason;
+    return;
+  }
+  unsigned migCurrent = 0, migPending = 0;
+  const bool mig = api.migMode && api.migMode(dev_, &migCurrent, &migPending) == nvml::kSuccess && migCurrent == 1;
+  if (!mig) {
+    series_.gpm.available = true;
+    initGpmColumns(series_.gpm);
+    gpmSources_.push_back(GpmSource{});
+  } else if (api.gpmMigSampleGet == nullptr) {
+    series_.gpm.reason = "MIG is on and this NVML has no nvmlGpmMigSampleGet";
+  } else {
+    series_.gpm.reason = "MIG is on: GPM is read per GPU instance (migGpm)";
+    const std::vector<unsigned> instances = gpuInstances(api, dev_);
+    series_.migGpm.reserve(instances.size());
+    for (unsigned gi : instances) {
+      MigGpmSeries m;
+      m.gpuInstanceId = gi;
+      m.series.available = true;
+      initGpmColumns(m.series);
+      series_.migGpm.push_back(std::move(m));
+      GpmSource s;
+      s.gpuInstanceId = gi;
+      gpmSources_.push_back(s);
+    }
+  }
+  // Wire each source to its series (after every push_back, so the pointers stay valid).
+  size_t mi = 0;
+  for (auto& s : gpmSources_) s.series = s.gpuInstanceId ? &series_.migGpm[mi++].series : &series_.gpm;
+  for (auto& s : gpmSources_) {
+    for (auto& sample : s.samples) {
+      const nvml::Return st = api.gpmSampleAlloc(&sample);
+      if (st != nvml::kSuccess) {
+        s.series->available = false;
+        s.series->reason = "nvmlGpmSampleAlloc: " + nvml::describe(st);
+      }
+    }
+  }
+}
+
+// Xid and ECC events, waited for in their own thread.
+void NvmlSampler::startEvents(nvml::Api& api) {
+  eventSet_ = nullptr;
+  if (api.eventSetCreate == nullptr || api.registerEvents == nullptr || api.eventSetWait == nullptr) {
+    series_.eventsReason = "this NVML has no event interface (nvmlEventSetWait_v2)";
+    return;
+  }
+  unsigned long long supportedTypes = 0;
+  nvml::Return st = api.supportedEventTypes ? api.supportedEventTypes(dev_, &supportedTypes) : nvml::kErrorFunctionNotFound;
+  const unsigned long long wanted = nvml::kEventXidCriticalError | nvml::kEventSingleBitEccError | nvml::kEventDoubleBitEccError;
+  if (st != nvml::kSuccess) {
+    series_.eventsReason = "nvmlDeviceGetSupportedEventTypes: " + nvml::describe(st);
+  } else if ((supportedTypes & wanted) == 0) {
+    series_.eventsReason = "this GPU reports neither Xid nor ECC events";
+  } else if ((st = api.eventSetCreate(&eventSet_)) != nvml::kSuccess) {
+    series_.eventsReason = "nvmlEventSetCreate: " + nvml::describe(st);
+    eventSet_ = nullptr;
+  } else if ((st = api.registerEvents(dev_, supportedTypes & wanted, eventSet_)) != nvml::kSuccess) {
+    series_.eventsReason = "nvmlDeviceRegisterEvents: " + nvml::describe(st);
+    api.eventSetFree(eventSet_);
+    eventSet_ = nullptr;
+  } else {
+    series_.eventsAvailable = true;
+  }
 }
 
 void NvmlSampler::sampleOnce(uint64_t now, bool& readProcs) {

@@ -110,6 +110,10 @@ class NvmlSampler {
   bool running() const { return running_.load(); }
 
  private:
+  // start(), in steps: the series and the ECC counts before; the GPM sources; the event set.
+  void startSeries(nvml::Api& api);
+  void startGpm(nvml::Api& api);
+  void startEvents(nvml::Api& api);
   void sampleLoop();
   void eventLoop();
   void sampleOnce(uint64_t now, bool& readProcesses);

@@ -97,6 +97,82 @@ std::optional<bool> gpmSupport(nvml::Api& api, nvml::Device dev, std::string& re
   return true;
 }
 
+namespace {
+
+// The MIG devices of a device with MIG on.
+std::vector<MigDeviceState> readMigDevices(nvml::Api& api, nvml::Device dev) {
+  std::vector<MigDeviceState> out;
+  unsigned maxMig = 0;
+  if (!api.maxMigDeviceCount || !api.migDeviceByIndex || api.maxMigDeviceCount(dev, &maxMig) != nvml::kSuccess) return out;
+  char buf[128] = {0};
+  for (unsigned m = 0; m < maxMig; ++m) {
+    nvml::Device mig = nullptr;
+    if (api.migDeviceByIndex(dev, m, &mig) != nvml::kSuccess) continue;
+    MigDeviceState md;
+    md.index = m;
+    unsigned gi = 0;
+    if (api.gpuInstanceId && api.gpuInstanceId(mig, &gi) == nvml::kSuccess) md.gpuInstanceId = gi;
+    if (api.uuid && api.uuid(mig, buf, sizeof buf) == nvml::kSuccess) md.uuid = buf;
+    nvml::Memory mm{};
+    if (api.memory && api.memory(mig, &mm) == nvml::kSuccess) {
+      md.memTotal = mm.total;
+      md.memUsed = mm.used;
+    }
+    out.push_back(std::move(md));
+  }
+  return out;
+}
+
+// Memory, clocks, temperature, power, energy and utilisation: each field only where NVML reads it.
+void readGauges(nvml::Api& api, nvml::Device dev, DeviceState& d) {
+  nvml::Memory mem{};
+  if (api.memory && api.memory(dev, &mem) == nvml::kSuccess) {
+    d.memTotal = mem.total;
+    d.memUsed = mem.used;
+  }
+  unsigned v = 0;
+  auto read = [&](nvml::Return (*fn)(nvml::Device, int, unsigned*), int type, std::optional<unsigned>& out) {
+    if (fn && fn(dev, type, &v) == nvml::kSuccess) out = v;
+  };
+  read(api.clock, nvml::kClockSm, d.smClock);
+  read(api.clock, nvml::kClockMem, d.memClock);
+  read(api.clock, nvml::kClockGraphics, d.graphicsClock);
+  read(api.maxClock, nvml::kClockSm, d.maxSmClock);
+  read(api.maxClock, nvml::kClockMem, d.maxMemClock);
+  read(api.temperature, nvml::kTemperatureGpu, d.temperature);
+  if (api.power && api.power(dev, &v) == nvml::kSuccess) d.powerMw = v;
+  if (api.powerLimit && api.powerLimit(dev, &v) == nvml::kSuccess) d.powerLimitMw = v;
+  unsigned long long energy = 0;
+  if (api.energy && api.energy(dev, &energy) == nvml::kSuccess) d.energyMj = energy;
+  nvml::Utilization util{};
+  if (api.utilization && api.utilization(dev, &util) == nvml::kSuccess) {
+    d.utilGpu = util.gpu;
+    d.utilMemory = util.memory;
+  }
+}
+
+// Modes and health: compute mode, persistence, MIG, clocks-event reasons, ECC, GPM, processes.
+void readModes(nvml::Api& api, nvml::Device dev, DeviceState& d) {
+  int mode = 0, pending = 0;
+  if (api.computeMode && api.computeMode(dev, &mode) == nvml::kSuccess) d.computeMode = mode;
+  if (api.persistence && api.persistence(dev, &mode) == nvml::kSuccess) d.persistence = mode;
+  unsigned migCurrent = 0, migPending = 0;
+  if (api.migMode && api.migMode(dev, &migCurrent, &migPending) == nvml::kSuccess) {
+    d.migCurrent = migCurrent;
+    d.migPending = migPending;
+  }
+  unsigned long long reasons = 0;
+  if (api.eventReasons && api.eventReasons(dev, &reasons) == nvml::kSuccess) d.eventReasons = reasons;
+  if (api.eccMode && api.eccMode(dev, &mode, &pending) == nvml::kSuccess) d.eccEnabled = mode == 1;
+  std::string ignored;
+  if (d.eccEnabled.value_or(false)) d.ecc = readEcc(api, dev, ignored);
+  d.gpmSupported = gpmSupport(api, dev, ignored);
+  d.processes = readProcesses(api, dev, d.processesReason);
+  if (d.migCurrent.value_or(0) == 1) d.migDevices = readMigDevices(api, dev);
+}
+
+}  // namespace
+
 void takeSnapshot(Snapshot& s) {
   nvml::Api& api = nvml::api();
   if (!api.unavailable.empty()) {
@@ -120,65 +196,8 @@ void takeSnapshot(Snapshot& s) {
     d.index = i;
     if (api.name && api.name(dev, buf, sizeof buf) == nvml::kSuccess) d.name = buf;
     if (api.uuid && api.uuid(dev, buf, sizeof buf) == nvml::kSuccess) d.uuid = buf;
-    nvml::Memory mem{};
-    if (api.memory && api.memory(dev, &mem) == nvml::kSuccess) {
-      d.memTotal = mem.total;
-      d.memUsed = mem.used;
-    }
-    unsigned v = 0;
-    auto read = [&](nvml::Return (*fn)(nvml::Device, int, unsigned*), int type, std::optional<unsigned>& out) {
-      if (fn && fn(dev, type, &v) == nvml::kSuccess) out = v;
-    };
-    read(api.clock, nvml::kClockSm, d.smClock);
-    read(api.clock, nvml::kClockMem, d.memClock);
-    read(api.clock, nvml::kClockGraphics, d.graphicsClock);
-    read(api.maxClock, nvml::kClockSm, d.maxSmClock);
-    read(api.maxClock, nvml::kClockMem, d.maxMemClock);
-    read(api.temperature, nvml::kTemperatureGpu, d.temperature);
-    if (api.power && api.power(dev, &v) == nvml::kSuccess) d.powerMw = v;
-    if (api.powerLimit && api.powerLimit(dev, &v) == nvml::kSuccess) d.powerLimitMw = v;
-    unsigned long long energy = 0;
-    if (api.energy && api.energy(dev, &energy) == nvml::kSuccess) d.energyMj = energy;
-    nvml::Utilization util{};
-    if (api.utilization && api.utilization(dev, &util) == nvml::kSuccess) {
-      d.utilGpu = util.gpu;
-      d.utilMemory = util.memory;
-    }
-    int mode = 0, pending = 0;
-    if (api.computeMode && api.computeMode(dev, &mode) == nvml::kSuccess) d.computeMode = mode;
-    if (api.persistence && api.persistence(dev, &mode) == nvml::kSuccess) d.persistence = mode;
-    unsigned migCurrent = 0, migPending = 0;
-    if (api.migMode && api.migMode(dev, &migCurrent, &migPending) == nvml::kSuccess) {
-      d.migCurrent = migCurrent;
-      d.migPending = migPending;
-    }
-    unsigned long long reasons = 0;
-    if (api.eventReasons && api.eventReasons(dev, &reasons) == nvml::kSuccess) d.eventReasons = reasons;
-    if (api.eccMode && api.eccMode(dev, &mode, &pending) == nvml::kSuccess) d.eccEnabled = mode == 1;
-    std::string ignored;
-    if (d.eccEnabled.value_or(false)) d.ecc = readEcc(api, dev, ignored);
-    d.gpmSupported = gpmSupport(api, dev, ignored);
-    d.processes = readProcesses(api, dev, d.processesReason);
-    if (d.migCurrent.value_or(0) == 1 && api.maxMigDeviceCount && api.migDeviceByIndex) {
-      unsigned maxMig = 0;
-      if (api.maxMigDeviceCount(dev, &maxMig) == nvml::kSuccess) {
-        for (unsigned m = 0; m < maxMig; ++m) {
-          nvml::Device mig = nullptr;
-          if (api.migDeviceByIndex(dev, m, &mig) != nvml::kSuccess) continue;
-          MigDeviceState md;
-          md.index = m;
-          unsigned gi = 0;
-          if (api.gpuInstanceId && api.gpuInstanceId(mig, &gi) == nvml::kSuccess) md.gpuInstanceId = gi;
-          if (api.uuid && api.uuid(mig, buf, sizeof buf) == nvml::kSuccess) md.uuid = buf;
-          nvml::Memory mm{};
-          if (api.memory && api.memory(mig, &mm) == nvml::kSuccess) {
-            md.memTotal = mm.total;
-            md.memUsed = mm.used;
-          }
-          d.migDevices.push_back(std::move(md));
-        }
-      }
-    }
+    readGauges(api, dev, d);
+    readModes(api, dev, d);
     s.devices.push_back(std::move(d));
   }
   s.available = true;

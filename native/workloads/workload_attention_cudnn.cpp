@@ -118,60 +118,14 @@ class GraphBuilder {
     ops_.push_back(&keep(std::move(op)));
   }
 
-  // The operation graph, then the first engine configuration (heuristics mode A) that makes a plan.
+  // The operation graph, then the first engine configuration that makes a plan: heuristics mode A
+  // first and, where none of its configurations does, the fallback mode's.
   Plan finish(const std::string& name) {
     Plan result;
-    BackendDescriptor graph(cudnn::kOperationGraphDescriptor);
-    graph.set(cudnn::kOperationGraphHandle, cudnn::kTypeHandle, 1, &handle_, "graph handle");
-    std::vector<cudnn::Descriptor> ops;
-    for (const BackendDescriptor* op : ops_) ops.push_back(op->get());
-    graph.set(cudnn::kOperationGraphOps, cudnn::kTypeBackendDescriptor, static_cast<int64_t>(ops.size()), ops.data(),
-              "graph operations");
-    graph.finalize("cudnnBackendFinalize(operation graph)");
-
-    // Heuristics mode A first; where none of its configurations makes a plan, the fallback mode's.
+    BackendDescriptor graph = operationGraph();
     std::string tried;
     for (const int mode : {cudnn::kHeurModeA, cudnn::kHeurModeFallback}) {
-      BackendDescriptor heuristics(cudnn::kEngineHeurDescriptor);
-      heuristics.setDescriptor(cudnn::kEngineHeurOperationGraph, graph, "heuristics graph");
-      heuristics.set(cudnn::kEngineHeurMode, cudnn::kTypeHeurMode, 1, &mode, "heuristics mode");
-      heuristics.finalize("cudnnBackendFinalize(engine heuristics)");
-      int64_t count = 0;
-      checkCudnn(cudnnApi().backendGetAttribute(heuristics.get(), cudnn::kEngineHeurResults,
-                                                cudnn::kTypeBackendDescriptor, 0, &count, nullptr),
-                 "cudnnBackendGetAttribute(engine heuristics results, count)");
-      std::vector<BackendDescriptor> configs;
-      std::vector<cudnn::Descriptor> raw;
-      for (int64_t i = 0; i < count; ++i) {
-        configs.emplace_back(cudnn::kEngineCfgDescriptor);
-        raw.push_back(configs.back().get());
-      }
-      int64_t returned = 0;
-      if (count > 0) {
-        checkCudnn(cudnnApi().backendGetAttribute(heuristics.get(), cudnn::kEngineHeurResults,
-                                                  cudnn::kTypeBackendDescriptor, count, &returned, raw.data()),
-                   "cudnnBackendGetAttribute(engine heuristics results)");
-      }
-      std::string firstError;
-      for (int64_t i = 0; i < returned && i < count && !result.plan; ++i) {
-        auto plan = std::make_unique<BackendDescriptor>(cudnn::kExecutionPlanDescriptor);
-        try {
-          plan->set(cudnn::kExecutionPlanHandle, cudnn::kTypeHandle, 1, &handle_, "plan handle");
-          plan->setDescriptor(cudnn::kExecutionPlanEngineConfig, configs[i], "plan engine config");
-          plan->finalize("cudnnBackendFinalize(execution plan)");
-          result.plan = std::move(plan);
-        } catch (const NativeFailure& f) {
-          if (firstError.empty()) firstError = f.what();
-        }
-      }
-      tried += std::string(tried.empty() ? "" : "; ") + (mode == cudnn::kHeurModeA ? "mode A: " : "fallback mode: ") +
-               std::to_string(count) + " offered, " + std::to_string(returned) + " returned" +
-               (firstError.empty() ? "" : ", first refusal: " + firstError);
-      if (result.plan) {
-        for (auto& c : configs) keep(std::move(c));
-        keep(std::move(heuristics));
-        break;
-      }
+      if (planFromHeuristics(graph, mode, result, tried)) break;
     }
     if (!result.plan) {
       throw NativeFailure({"ERR_LIBRARY", "no cuDNN engine configuration made a plan for the " + name +
@@ -188,6 +142,69 @@ class GraphBuilder {
   }
 
  private:
+  BackendDescriptor operationGraph() {
+    BackendDescriptor graph(cudnn::kOperationGraphDescriptor);
+    graph.set(cudnn::kOperationGraphHandle, cudnn::kTypeHandle, 1, &handle_, "graph handle");
+    std::vector<cudnn::Descriptor> ops;
+    for (const BackendDescriptor* op : ops_) ops.push_back(op->get());
+    graph.set(cudnn::kOperationGraphOps, cudnn::kTypeBackendDescriptor, static_cast<int64_t>(ops.size()), ops.data(),
+              "graph operations");
+    graph.finalize("cudnnBackendFinalize(operation graph)");
+    return graph;
+  }
+
+  // The engine configurations heuristics `mode` returns for `graph` (`offered` says how many it had).
+  std::vector<BackendDescriptor> engineConfigs(const BackendDescriptor& heuristics, int64_t& offered) {
+    offered = 0;
+    checkCudnn(cudnnApi().backendGetAttribute(heuristics.get(), cudnn::kEngineHeurResults, cudnn::kTypeBackendDescriptor,
+                                              0, &offered, nullptr),
+               "cudnnBackendGetAttribute(engine heuristics results, count)");
+    std::vector<BackendDescriptor> configs;
+    std::vector<cudnn::Descriptor> raw;
+    for (int64_t i = 0; i < offered; ++i) {
+      configs.emplace_back(cudnn::kEngineCfgDescriptor);
+      raw.push_back(configs.back().get());
+    }
+    int64_t returned = 0;
+    if (offered > 0) {
+      checkCudnn(cudnnApi().backendGetAttribute(heuristics.get(), cudnn::kEngineHeurResults,
+                                                cudnn::kTypeBackendDescriptor, offered, &returned, raw.data()),
+                 "cudnnBackendGetAttribute(engine heuristics results)");
+    }
+    while (static_cast<int64_t>(configs.size()) > std::min(returned, offered)) configs.pop_back();
+    return configs;
+  }
+
+  // Tries heuristics `mode`'s configurations in order; the first that finalizes an execution plan
+  // goes into `result` (true). Appends what happened to `tried` either way.
+  bool planFromHeuristics(const BackendDescriptor& graph, int mode, Plan& result, std::string& tried) {
+    BackendDescriptor heuristics(cudnn::kEngineHeurDescriptor);
+    heuristics.setDescriptor(cudnn::kEngineHeurOperationGraph, graph, "heuristics graph");
+    heuristics.set(cudnn::kEngineHeurMode, cudnn::kTypeHeurMode, 1, &mode, "heuristics mode");
+    heuristics.finalize("cudnnBackendFinalize(engine heuristics)");
+    int64_t offered = 0;
+    std::vector<BackendDescriptor> configs = engineConfigs(heuristics, offered);
+    std::string firstError;
+    for (size_t i = 0; i < configs.size() && !result.plan; ++i) {
+      auto plan = std::make_unique<BackendDescriptor>(cudnn::kExecutionPlanDescriptor);
+      try {
+        plan->set(cudnn::kExecutionPlanHandle, cudnn::kTypeHandle, 1, &handle_, "plan handle");
+        plan->setDescriptor(cudnn::kExecutionPlanEngineConfig, configs[i], "plan engine config");
+        plan->finalize("cudnnBackendFinalize(execution plan)");
+        result.plan = std::move(plan);
+      } catch (const NativeFailure& f) {
+        if (firstError.empty()) firstError = f.what();
+      }
+    }
+    tried += std::string(tried.empty() ? "" : "; ") + (mode == cudnn::kHeurModeA ? "mode A: " : "fallback mode: ") +
+             std::to_string(offered) + " offered, " + std::to_string(configs.size()) + " returned" +
+             (firstError.empty() ? "" : ", first refusal: " + firstError);
+    if (!result.plan) return false;
+    for (auto& c : configs) keep(std::move(c));
+    keep(std::move(heuristics));
+    return true;
+  }
+
   const BackendDescriptor& keep(BackendDescriptor&& d) {
     kept_.push_back(std::make_unique<BackendDescriptor>(std::move(d)));
     return *kept_.back();
