@@ -8,9 +8,11 @@
 #include "bindings/nvml_binding.h"
 #include "bindings/workload_binding.h"
 #include "bindings/cupti_binding.h"
+#include "core/env_guard.h"
 
 namespace {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  gsm::watchEnvironment(env);
   gsm::registerDeviceInfo(env, exports);
   gsm::registerNvml(env, exports);
   gsm::registerLoop(env, exports);

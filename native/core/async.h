@@ -1,11 +1,12 @@
 // Runs native work off the JavaScript thread and settles a promise with its result. `execute` runs
-// on a worker thread and may throw NativeFailure (or any std::exception); `resolve` runs back on the
-// JavaScript thread and builds the value. Nothing throws across the boundary.
+// on a worker thread and may throw NativeFailure (or any exception); `resolve` runs back on the
+// JavaScript thread and builds the value. Nothing throws across the boundary: not from `execute`,
+// and not from the completion, which also runs while Node tears the environment down (a worker
+// terminated, process.exit()); then the promise is left alone (core/env_guard.h).
 #pragma once
 
 #include <napi.h>
 #include <functional>
-#include <memory>
 #include "core/errors.h"
 
 namespace gsm {
@@ -16,50 +17,31 @@ class PromiseWorker : public Napi::AsyncWorker {
   using Resolve = std::function<Napi::Value(Napi::Env)>;
   using Settled = std::function<void()>;
 
-  // `settled` (optional) runs on the JavaScript thread once the promise settles either way.
-  static Napi::Promise Start(Napi::Env env, Work execute, Resolve resolve, Settled settled = nullptr) {
-    auto* worker = new PromiseWorker(env, std::move(execute), std::move(resolve), std::move(settled));
-    Napi::Promise promise = worker->deferred_.Promise();
-    worker->Queue();
-    return promise;
-  }
+  // `settled` (optional) runs on the JavaScript thread once the work is done, either way, before the
+  // promise settles (and also where the environment is going away).
+  static Napi::Promise Start(Napi::Env env, Work execute, Resolve resolve, Settled settled = nullptr);
 
  protected:
-  void Execute() override {
-    try {
-      execute_();
-    } catch (const NativeFailure& failure) {
-      failure_ = failure.info();
-      SetError(failure_.message);
-    } catch (const std::exception& e) {
-      failure_ = FailureInfo{"ERR_NATIVE", e.what(), "", ""};
-      SetError(failure_.message);
-    }
-  }
-  void OnOK() override {
-    Napi::Env env = Env();
-    if (settled_) settled_();
-    try {
-      deferred_.Resolve(resolve_(env));
-    } catch (const Napi::Error& e) {
-      deferred_.Reject(e.Value());
-    }
-  }
-  void OnError(const Napi::Error&) override {
-    if (settled_) settled_();
-    deferred_.Reject(toJsError(Env(), failure_).Value());
-  }
+  void Execute() override;
+  void OnOK() override { complete(true); }
+  void OnError(const Napi::Error&) override { complete(false); }
 
  private:
-  PromiseWorker(Napi::Env env, Work execute, Resolve resolve, Settled settled)
-      : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)),
-        execute_(std::move(execute)), resolve_(std::move(resolve)), settled_(std::move(settled)) {}
+  PromiseWorker(Napi::Env env, Work execute, Resolve resolve, Settled settled);
+  void complete(bool ok) noexcept;
+  // The value to settle with; on failure (building the result threw) `ok` turns false and the
+  // value is the error. Null where not even an error could be made.
+  napi_value settlement(bool& ok) noexcept;
 
-  Napi::Promise::Deferred deferred_;
+  napi_deferred deferred_ = nullptr;
+  napi_value promise_ = nullptr;
   Work execute_;
   Resolve resolve_;
   Settled settled_;
   FailureInfo failure_;
 };
+
+// A promise already rejected with `failure` (ERR_STATE for a call out of order, say).
+Napi::Promise rejectedPromise(Napi::Env env, const FailureInfo& failure);
 
 }  // namespace gsm
