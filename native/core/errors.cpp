@@ -1,5 +1,6 @@
 #include "core/errors.h"
 
+#include <cuda.h>  // CUresult values only: nothing from libcuda is called here
 #include <cstring>
 
 namespace gsm {
@@ -11,11 +12,29 @@ bool isNoGpuError(cudaError_t status) {
          status == cudaErrorInvalidDevice;
 }
 
+bool isNoGpuDriverError(int status) {
+  switch (static_cast<CUresult>(status)) {
+    case CUDA_ERROR_NO_DEVICE:
+    case CUDA_ERROR_INVALID_DEVICE:
+    case CUDA_ERROR_DEVICE_UNAVAILABLE:
+    case CUDA_ERROR_SYSTEM_DRIVER_MISMATCH:
+    case CUDA_ERROR_COMPAT_NOT_SUPPORTED_ON_DEVICE:
+    case CUDA_ERROR_STUB_LIBRARY:
+      return true;
+    default:
+      return false;
+  }
+}
+
+const char* cudaCode(cudaError_t status) { return isNoGpuError(status) ? "ERR_NO_GPU" : "ERR_CUDA"; }
+
+const char* driverCode(int status) { return isNoGpuDriverError(status) ? "ERR_NO_GPU" : "ERR_CUDA"; }
+
 FailureInfo cudaFailure(cudaError_t status, const char* call, const char* file, int line) {
   const char* base = std::strrchr(file, '/');
   std::string where = std::string(base ? base + 1 : file) + ":" + std::to_string(line);
   FailureInfo info;
-  info.code = isNoGpuError(status) ? "ERR_NO_GPU" : "ERR_CUDA";
+  info.code = cudaCode(status);
   info.cudaError = cudaGetErrorName(status);
   info.call = call;
   info.message = std::string(call) + " failed: " + cudaGetErrorName(status) + " (" +

@@ -26,8 +26,12 @@ class NativeFailure : public std::runtime_error {
   FailureInfo info_;
 };
 
-// True for the errors that mean "there is no usable GPU here" rather than "something broke".
+// The one place that decides "there is no usable GPU here" (ERR_NO_GPU) rather than "something
+// broke" (ERR_CUDA), for runtime and driver-API status codes alike.
 bool isNoGpuError(cudaError_t status);
+bool isNoGpuDriverError(int status);  // a CUresult
+const char* cudaCode(cudaError_t status);  // ERR_NO_GPU or ERR_CUDA
+const char* driverCode(int status);        // ERR_NO_GPU or ERR_CUDA, for a CUresult
 FailureInfo cudaFailure(cudaError_t status, const char* call, const char* file, int line);
 [[noreturn]] void throwCuda(cudaError_t status, const char* call, const char* file, int line);
 

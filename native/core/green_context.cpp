@@ -12,8 +12,8 @@ std::mutex registryMutex;
 std::vector<GreenGroup> registry;
 
 CUdevResource deviceSms(int device) {
+  requireDriverApi("green contexts");
   const DriverApi& cu = driverApi();
-  if (!cu.missing.empty()) throw NativeFailure({"ERR_CUDA", "green contexts unavailable: " + cu.missing, "", ""});
   int count = 0;
   GSM_CUDA(cudaGetDeviceCount(&count));  // initialises the driver, creates no context
   CUdevice dev = 0;

@@ -12,13 +12,14 @@ namespace {
 constexpr unsigned int kAbiVersion = CUDA_VERSION;
 
 template <typename Fn>
-void resolve(Fn& fn, const char* symbol, std::string& missing) {
+void resolve(Fn& fn, const char* symbol, std::string& missing, cudaError_t* unreachable = nullptr) {
   void* p = nullptr;
   cudaDriverEntryPointQueryResult found = cudaDriverEntryPointSymbolNotFound;
   const cudaError_t status = cudaGetDriverEntryPointByVersion(symbol, &p, kAbiVersion, cudaEnableDefault, &found);
   if (status != cudaSuccess || found != cudaDriverEntryPointSuccess || p == nullptr) {
     if (status != cudaSuccess && missing.empty()) {
       missing = std::string("the CUDA driver is not usable (") + cudaGetErrorName(status) + ")";
+      if (unreachable != nullptr) *unreachable = status;
       cudaGetLastError();
       return;
     }
@@ -31,21 +32,21 @@ void resolve(Fn& fn, const char* symbol, std::string& missing) {
 DriverApi load() {
   DriverApi api;
   std::string& m = api.missing;
-  resolve(api.getErrorName, "cuGetErrorName", m);
-  resolve(api.deviceGet, "cuDeviceGet", m);
-  resolve(api.ctxSetCurrent, "cuCtxSetCurrent", m);
-  resolve(api.primaryCtxRetain, "cuDevicePrimaryCtxRetain", m);
-  resolve(api.primaryCtxRelease, "cuDevicePrimaryCtxRelease", m);
-  resolve(api.ctxPushCurrent, "cuCtxPushCurrent", m);
-  resolve(api.ctxPopCurrent, "cuCtxPopCurrent", m);
-  resolve(api.ctxGetStreamPriorityRange, "cuCtxGetStreamPriorityRange", m);
-  resolve(api.deviceGetDevResource, "cuDeviceGetDevResource", m);
-  resolve(api.devSmResourceSplitByCount, "cuDevSmResourceSplitByCount", m);
-  resolve(api.devResourceGenerateDesc, "cuDevResourceGenerateDesc", m);
-  resolve(api.greenCtxCreate, "cuGreenCtxCreate", m);
-  resolve(api.greenCtxDestroy, "cuGreenCtxDestroy", m);
-  resolve(api.ctxFromGreenCtx, "cuCtxFromGreenCtx", m);
-  resolve(api.greenCtxStreamCreate, "cuGreenCtxStreamCreate", m);
+  resolve(api.getErrorName, "cuGetErrorName", m, &api.unreachable);
+  resolve(api.deviceGet, "cuDeviceGet", m, &api.unreachable);
+  resolve(api.ctxSetCurrent, "cuCtxSetCurrent", m, &api.unreachable);
+  resolve(api.primaryCtxRetain, "cuDevicePrimaryCtxRetain", m, &api.unreachable);
+  resolve(api.primaryCtxRelease, "cuDevicePrimaryCtxRelease", m, &api.unreachable);
+  resolve(api.ctxPushCurrent, "cuCtxPushCurrent", m, &api.unreachable);
+  resolve(api.ctxPopCurrent, "cuCtxPopCurrent", m, &api.unreachable);
+  resolve(api.ctxGetStreamPriorityRange, "cuCtxGetStreamPriorityRange", m, &api.unreachable);
+  resolve(api.deviceGetDevResource, "cuDeviceGetDevResource", m, &api.unreachable);
+  resolve(api.devSmResourceSplitByCount, "cuDevSmResourceSplitByCount", m, &api.unreachable);
+  resolve(api.devResourceGenerateDesc, "cuDevResourceGenerateDesc", m, &api.unreachable);
+  resolve(api.greenCtxCreate, "cuGreenCtxCreate", m, &api.unreachable);
+  resolve(api.greenCtxDestroy, "cuGreenCtxDestroy", m, &api.unreachable);
+  resolve(api.ctxFromGreenCtx, "cuCtxFromGreenCtx", m, &api.unreachable);
+  resolve(api.greenCtxStreamCreate, "cuGreenCtxStreamCreate", m, &api.unreachable);
   std::string tensorMapMissing;
   resolve(api.tensorMapEncodeTiled, "cuTensorMapEncodeTiled", tensorMapMissing);
   return api;
@@ -63,7 +64,15 @@ void checkDriver(CUresult status, const char* call) {
   const char* name = nullptr;
   if (driverApi().getErrorName != nullptr) driverApi().getErrorName(status, &name);
   const std::string error = name != nullptr ? name : "CUresult " + std::to_string(static_cast<int>(status));
-  throw NativeFailure({"ERR_CUDA", std::string(call) + " failed: " + error, error, call});
+  throw NativeFailure({driverCode(status), std::string(call) + " failed: " + error, error, call});
+}
+
+void requireDriverApi(const char* what) {
+  const DriverApi& cu = driverApi();
+  if (cu.missing.empty()) return;
+  const std::string message = std::string(what) + " unavailable: " + cu.missing;
+  if (cu.unreachable != cudaSuccess) throw NativeFailure({cudaCode(cu.unreachable), message, cudaGetErrorName(cu.unreachable), ""});
+  throw NativeFailure({"ERR_CUDA", message, "", ""});
 }
 
 }  // namespace gsm

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cuda.h>
+#include <cuda_runtime_api.h>
 #include <string>
 
 namespace gsm {
@@ -28,6 +29,9 @@ struct DriverApi {
   decltype(&::cuGreenCtxStreamCreate) greenCtxStreamCreate = nullptr;
   // Empty when every function was found; otherwise why not (missing symbols, no driver).
   std::string missing;
+  // Why the driver could not be asked at all (e.g. cudaErrorInsufficientDriver: no driver installed);
+  // cudaSuccess when it answered, even if it lacks some functions.
+  cudaError_t unreachable = cudaSuccess;
   // cuTensorMapEncodeTiled (CUDA 12.0+) for the Hopper gemm's TMA loads; null when the driver lacks
   // it (then the gemm takes another path). Not counted in `missing`, which is about green contexts.
   CUresult (*tensorMapEncodeTiled)(CUtensorMap*, CUtensorMapDataType, cuuint32_t, void*, const cuuint64_t*,
@@ -38,8 +42,13 @@ struct DriverApi {
 // Resolved once per process; never throws.
 const DriverApi& driverApi();
 
-// Throws NativeFailure (ERR_CUDA, with the driver's error name) when `status` is not CUDA_SUCCESS.
+// Throws NativeFailure (with the driver's error name; ERR_NO_GPU or ERR_CUDA, as core/errors.h
+// decides) when `status` is not CUDA_SUCCESS.
 void checkDriver(CUresult status, const char* call);
+
+// Throws NativeFailure when the functions `what` needs are missing: ERR_NO_GPU (with the CUDA error)
+// when the driver could not be reached, ERR_CUDA when it is too old.
+void requireDriverApi(const char* what);
 
 }  // namespace gsm
 
