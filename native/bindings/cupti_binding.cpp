@@ -2,6 +2,7 @@
 
 #include <cstring>
 #include <memory>
+#include "bindings/checked_wrap.h"
 #include "core/args.h"
 #include "core/async.h"
 #include "observers/cupti_kernel_activity.h"
@@ -83,11 +84,7 @@ Napi::Value ActivityStart(const Napi::CallbackInfo& info) {
   ActivityConfig c;
   c.device = intField(o, "device", 0, 1023);
   c.maxRecords = static_cast<size_t>(intField(o, "maxRecords", 1, 100000000));
-  Napi::Value g = o.Get("globalTimer");
-  if (!g.IsUndefined()) {
-    if (!g.IsBoolean()) throw Napi::TypeError::New(info.Env(), "expected a boolean for globalTimer");
-    c.globalTimer = g.As<Napi::Boolean>().Value();
-  }
+  c.globalTimer = boolField(o, "globalTimer", true);
   auto out = std::make_shared<KernelActivityRecords>();
   return PromiseWorker::Start(
       info.Env(), [c, out]() { *out = activityStart(c); },
@@ -129,45 +126,29 @@ Napi::Object pmToJs(Napi::Env env, const PmSeries& s, bool withSamples) {
   return o;
 }
 
-class PmSamplerObject : public Napi::ObjectWrap<PmSamplerObject> {
+class PmSamplerObject : public CheckedWrap<PmSamplerObject> {
  public:
+  static constexpr const char* kClassName = "PmSampler";
+  static constexpr napi_type_tag kTypeTag = {0xd8573b0c6ea149f2ull, 0x3f60c2a9b718e4d5ull};
+
   static Napi::Function Define(Napi::Env env) {
-    return DefineClass(env, "PmSampler",
-                       {InstanceMethod("start", &PmSamplerObject::Start),
-                        InstanceMethod("stop", &PmSamplerObject::Stop)});
+    return DefineWithMethods(env, {{"start", method<&PmSamplerObject::Start>()}, {"stop", method<&PmSamplerObject::Stop>()}});
   }
 
-  explicit PmSamplerObject(const Napi::CallbackInfo& info) : Napi::ObjectWrap<PmSamplerObject>(info) {
+  explicit PmSamplerObject(const Napi::CallbackInfo& info) : CheckedWrap<PmSamplerObject>(info) {
     Napi::Object o = objectArg(info, 0, "the PM sampling options");
     PmSamplingConfig c;
     c.device = intField(o, "device", 0, 1023);
     c.intervalNs = static_cast<uint64_t>(numberField(o, "intervalNs", 1000, 1e9));
     c.hardwareBufferBytes = static_cast<size_t>(numberField(o, "hardwareBufferBytes", 1 << 20, 4.0 * (1ull << 30)));
     c.maxSamplesPerImage = static_cast<uint32_t>(intField(o, "maxSamplesPerImage", 16, 10000000));
-    Napi::Value m = o.Get("metrics");
-    if (!m.IsUndefined()) {
-      if (!m.IsArray()) throw Napi::TypeError::New(info.Env(), "expected an array of strings for metrics");
-      Napi::Array list = m.As<Napi::Array>();
-      for (uint32_t i = 0; i < list.Length(); ++i) {
-        Napi::Value v = list.Get(i);
-        if (!v.IsString()) throw Napi::TypeError::New(info.Env(), "expected an array of strings for metrics");
-        c.metrics.push_back(v.As<Napi::String>().Utf8Value());
-      }
-    }
+    c.metrics = optionalStringArrayField(o, "metrics", 256).value_or(std::vector<std::string>{});
     sampler_ = std::make_shared<PmSampler>(c);
   }
 
  private:
-  Napi::Value rejectState(Napi::Env env, const char* message) {
-    auto deferred = Napi::Promise::Deferred::New(env);
-    deferred.Reject(toJsError(env, FailureInfo{"ERR_STATE", message, "", ""}).Value());
-    return deferred.Promise();
-  }
-
-  PromiseWorker::Settled hold() {
-    busy_ = true;
-    auto ref = std::make_shared<Napi::ObjectReference>(Napi::Persistent(Value()));
-    return [this, ref]() { busy_ = false; };
+  static Napi::Value rejectState(Napi::Env env, const char* message) {
+    return rejectedPromise(env, FailureInfo{"ERR_STATE", message, "", ""});
   }
 
   Napi::Value Start(const Napi::CallbackInfo& info) {
@@ -176,7 +157,7 @@ class PmSamplerObject : public Napi::ObjectWrap<PmSamplerObject> {
     auto out = std::make_shared<PmSeries>();
     return PromiseWorker::Start(
         info.Env(), [sampler, out]() { *out = sampler->start(); },
-        [out](Napi::Env env) -> Napi::Value { return pmToJs(env, *out, false); }, hold());
+        [out](Napi::Env env) -> Napi::Value { return pmToJs(env, *out, false); }, hold(busy_));
   }
 
   Napi::Value Stop(const Napi::CallbackInfo& info) {
@@ -185,7 +166,7 @@ class PmSamplerObject : public Napi::ObjectWrap<PmSamplerObject> {
     auto out = std::make_shared<PmSeries>();
     return PromiseWorker::Start(
         info.Env(), [sampler, out]() { *out = sampler->stop(); },
-        [out](Napi::Env env) -> Napi::Value { return pmToJs(env, *out, true); }, hold());
+        [out](Napi::Env env) -> Napi::Value { return pmToJs(env, *out, true); }, hold(busy_));
   }
 
   std::shared_ptr<PmSampler> sampler_;

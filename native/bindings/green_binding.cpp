@@ -11,10 +11,7 @@ namespace {
 
 Napi::Value SmPartitioningJs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 1 || !info[0].IsNumber()) throw Napi::TypeError::New(env, "expected a device index");
-  const double d = info[0].As<Napi::Number>().DoubleValue();
-  if (!(d >= 0 && d <= 1023) || d != static_cast<int>(d)) throw Napi::TypeError::New(env, "expected a device index in [0, 1023]");
-  const int device = static_cast<int>(d);
+  const int device = deviceArg(info, 0);
   auto out = std::make_shared<SmPartitioning>();
   return PromiseWorker::Start(env, [out, device]() { *out = smPartitioning(device); },
                               [out](Napi::Env env) -> Napi::Value {
@@ -33,19 +30,8 @@ Napi::Value CreateGreenContextsJs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Object args = objectArg(info, 0, "the green-context request");
   const int device = intField(args, "device", 0, 1023);
-  Napi::Value counts = args.Get("smCounts");
-  if (!counts.IsArray() || counts.As<Napi::Array>().Length() == 0 || counts.As<Napi::Array>().Length() > 256) {
-    throw Napi::TypeError::New(env, "expected smCounts to be an array of 1 to 256 SM counts");
-  }
   std::vector<unsigned int> smCounts;
-  Napi::Array a = counts.As<Napi::Array>();
-  for (uint32_t i = 0; i < a.Length(); ++i) {
-    Napi::Value v = a.Get(i);
-    if (!v.IsNumber()) throw Napi::TypeError::New(env, "expected smCounts to hold integers");
-    const double c = v.As<Napi::Number>().DoubleValue();
-    if (!(c >= 1 && c <= 65536) || c != static_cast<unsigned int>(c)) throw Napi::TypeError::New(env, "expected SM counts in [1, 65536]");
-    smCounts.push_back(static_cast<unsigned int>(c));
-  }
+  for (int64_t c : integerArrayField(args, "smCounts", 1, 256, 1, 65536)) smCounts.push_back(static_cast<unsigned int>(c));
   auto out = std::make_shared<std::vector<int>>();
   return PromiseWorker::Start(env, [out, device, smCounts]() { *out = createGreenContexts(device, smCounts); },
                               [out](Napi::Env env) -> Napi::Value {

@@ -3,32 +3,29 @@
 #include <atomic>
 #include <cstring>
 #include <memory>
-#include "core/args.h"
-#include "core/errors.h"
-#include "core/async.h"
-#include "core/timed_loop.h"
+#include "bindings/checked_wrap.h"
 #include "bindings/workload_binding.h"
+#include "core/args.h"
+#include "core/async.h"
+#include "core/errors.h"
+#include "core/timed_loop.h"
 
 namespace gsm {
 namespace {
 
 LoopConfig readConfig(const Napi::Object& o) {
   LoopConfig c;
-  Napi::Value workload = o.Get("workload");
-  if (!workload.IsObject()) throw Napi::TypeError::New(o.Env(), "expected an object for workload");
-  c.workload = readWorkloadSpec(workload.As<Napi::Object>());
+  c.workload = readWorkloadSpec(objectField(o, "workload"));
   c.device = intField(o, "device", 0, 1023);
   c.streamPriority = intField(o, "streamPriority", -1024, 1024);
   c.greenContext = intField(o, "greenContext", -1, 1 << 20);
   c.durationNs = static_cast<uint64_t>(numberField(o, "durationNs", 0, 86400e9));
   c.launches = static_cast<uint64_t>(numberField(o, "launches", 0, 1e12));
-  if ((c.durationNs == 0) == (c.launches == 0)) {
-    throw Napi::TypeError::New(o.Env(), "expected exactly one of durationNs and launches to be non-zero");
-  }
+  if ((c.durationNs == 0) == (c.launches == 0)) throwArgs(o.Env(), "expected exactly one of durationNs and launches to be non-zero");
   c.depth = intField(o, "depth", 1, 1024);
   c.traceCapacity = static_cast<uint64_t>(numberField(o, "traceCapacity", 0, 1e10));
   c.warmupNs = static_cast<uint64_t>(numberField(o, "warmupNs", 0, 600e9));
-  if (!o.Get("traceEvery").IsUndefined()) c.traceEvery = static_cast<uint32_t>(intField(o, "traceEvery", 1, 1 << 20));
+  c.traceEvery = static_cast<uint32_t>(optionalIntField(o, "traceEvery", 1, 1 << 20).value_or(1));
   return c;
 }
 
@@ -52,39 +49,32 @@ Napi::ArrayBuffer intervalsToBuffer(Napi::Env env, const std::vector<Interval>& 
   return out;
 }
 
-class LoopObject : public Napi::ObjectWrap<LoopObject> {
+class LoopObject : public CheckedWrap<LoopObject> {
  public:
+  static constexpr const char* kClassName = "TimedLoop";
+  static constexpr napi_type_tag kTypeTag = {0x6a1f5c0e93b24d71ull, 0xa47e2d9c18f3b605ull};
+
   static Napi::Function Define(Napi::Env env) {
-    return DefineClass(env, "TimedLoop",
-                       {InstanceMethod("prepare", &LoopObject::Prepare),
-                        InstanceMethod("run", &LoopObject::Run),
-                        InstanceMethod("stop", &LoopObject::Stop),
-                        InstanceMethod("release", &LoopObject::Release)});
+    return DefineWithMethods(env, {{"prepare", method<&LoopObject::Prepare>()},
+                                   {"run", method<&LoopObject::Run>()},
+                                   {"stop", method<&LoopObject::Stop>()},
+                                   {"release", method<&LoopObject::Release>()}});
   }
 
-  explicit LoopObject(const Napi::CallbackInfo& info) : Napi::ObjectWrap<LoopObject>(info) {
+  explicit LoopObject(const Napi::CallbackInfo& info) : CheckedWrap<LoopObject>(info) {
     loop_ = std::make_shared<TimedLoop>(readConfig(objectArg(info, 0, "the loop configuration")));
   }
 
  private:
-  // Marks the loop busy and keeps this object alive until the promise settles, either way.
-  PromiseWorker::Settled hold() {
-    busy_ = true;
-    auto ref = std::make_shared<Napi::ObjectReference>(Napi::Persistent(Value()));
-    return [this, ref]() { busy_ = false; };
-  }
-
-  Napi::Value rejectState(Napi::Env env, const char* message) {
-    auto deferred = Napi::Promise::Deferred::New(env);
-    deferred.Reject(toJsError(env, FailureInfo{"ERR_STATE", message, "", ""}).Value());
-    return deferred.Promise();
+  static Napi::Value rejectState(Napi::Env env, const char* message) {
+    return rejectedPromise(env, FailureInfo{"ERR_STATE", message, "", ""});
   }
 
   Napi::Value Prepare(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     if (busy_) return rejectState(env, "the loop is busy");
     if (loop_ == nullptr) return rejectState(env, "the loop was released");
-    auto settled = hold();
+    auto settled = hold(busy_);
     auto loop = loop_;
     auto out = std::make_shared<PrepareInfo>();
     return PromiseWorker::Start(
@@ -110,15 +100,10 @@ class LoopObject : public Napi::ObjectWrap<LoopObject> {
 
   Napi::Value Run(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
-    if (info.Length() < 1 || !info[0].IsBigInt()) {
-      throw Napi::TypeError::New(env, "expected a bigint start time (host monotonic ns)");
-    }
-    bool lossless = false;
-    const uint64_t startAt = info[0].As<Napi::BigInt>().Uint64Value(&lossless);
-    if (!lossless) throw Napi::TypeError::New(env, "expected a non-negative 64-bit start time");
+    const uint64_t startAt = bigintArg(info, 0, "start time (host monotonic ns)");
     if (busy_) return rejectState(env, "the loop is busy");
     if (loop_ == nullptr) return rejectState(env, "the loop was released");
-    auto settled = hold();
+    auto settled = hold(busy_);
     auto loop = loop_;
     auto out = std::make_shared<LoopResult>();
     return PromiseWorker::Start(
@@ -148,7 +133,7 @@ class LoopObject : public Napi::ObjectWrap<LoopObject> {
   }
 
   Napi::Value Release(const Napi::CallbackInfo& info) {
-    if (busy_) throw Napi::Error::New(info.Env(), "release() while the loop is busy: stop() it and await it first");
+    if (busy_) throw toJsError(info.Env(), FailureInfo{"ERR_STATE", "release() while the loop is busy: stop() it and await it first", "", ""});
     loop_.reset();
     return info.Env().Undefined();
   }

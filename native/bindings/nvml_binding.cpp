@@ -4,6 +4,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include "bindings/checked_wrap.h"
 #include "core/args.h"
 #include "core/async.h"
 #include "observers/nvml_sampler.h"
@@ -200,31 +201,25 @@ Napi::Object seriesToJs(Napi::Env env, const NvmlSeries& s) {
   return o;
 }
 
-bool boolField(const Napi::Object& obj, const char* key, bool fallback) {
-  Napi::Value v = obj.Get(key);
-  if (v.IsUndefined()) return fallback;
-  if (!v.IsBoolean()) throw Napi::TypeError::New(obj.Env(), std::string("expected a boolean for ") + key);
-  return v.As<Napi::Boolean>().Value();
-}
-
-class SamplerObject : public Napi::ObjectWrap<SamplerObject> {
+class SamplerObject : public CheckedWrap<SamplerObject> {
  public:
+  static constexpr const char* kClassName = "NvmlSampler";
+  static constexpr napi_type_tag kTypeTag = {0x2c94e7b1d05f3a68ull, 0x91d3a6f04e7c2b15ull};
+
   static Napi::Function Define(Napi::Env env) {
-    return DefineClass(env, "NvmlSampler",
-                       {InstanceMethod("start", &SamplerObject::Start),
-                        InstanceMethod("stop", &SamplerObject::Stop),
-                        InstanceMethod("latest", &SamplerObject::Latest)});
+    return DefineWithMethods(env, {{"start", method<&SamplerObject::Start>()},
+                                   {"stop", method<&SamplerObject::Stop>()},
+                                   {"latest", method<&SamplerObject::Latest>()}});
   }
 
-  explicit SamplerObject(const Napi::CallbackInfo& info) : Napi::ObjectWrap<SamplerObject>(info) {
+  explicit SamplerObject(const Napi::CallbackInfo& info) : CheckedWrap<SamplerObject>(info) {
     Napi::Object o = objectArg(info, 0, "the NVML sampler options");
     NvmlSamplerConfig c;
     c.device = static_cast<unsigned>(intField(o, "device", 0, 1023));
     c.periodMs = static_cast<unsigned>(intField(o, "periodMs", 1, 3600000));
     c.gpm = boolField(o, "gpm", true);
     c.retain = boolField(o, "retain", true);
-    Napi::Value gpmPeriod = o.Get("gpmPeriodMs");
-    if (!gpmPeriod.IsUndefined()) c.gpmPeriodMs = static_cast<unsigned>(intField(o, "gpmPeriodMs", 1, 3600000));
+    if (const auto gpmPeriod = optionalIntField(o, "gpmPeriodMs", 1, 3600000)) c.gpmPeriodMs = static_cast<unsigned>(*gpmPeriod);
     sampler_ = std::make_shared<NvmlSampler>(c);
   }
 
@@ -235,6 +230,8 @@ class SamplerObject : public Napi::ObjectWrap<SamplerObject> {
       sampler_->start();
     } catch (const NativeFailure& failure) {
       throw toJsError(info.Env(), failure.info());
+    } catch (const std::exception& e) {  // e.g. std::system_error: no thread could be started
+      throw toJsError(info.Env(), FailureInfo{"ERR_NATIVE", e.what(), "", ""});
     }
     return info.Env().Undefined();
   }
@@ -242,18 +239,15 @@ class SamplerObject : public Napi::ObjectWrap<SamplerObject> {
   Napi::Value Stop(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     if (busy_ || !sampler_->running()) {
-      auto deferred = Napi::Promise::Deferred::New(env);
-      deferred.Reject(toJsError(env, FailureInfo{"ERR_STATE", busy_ ? "the NVML sampler is already stopping" : "the NVML sampler is not running", "", ""}).Value());
-      return deferred.Promise();
+      const char* why = busy_ ? "the NVML sampler is already stopping" : "the NVML sampler is not running";
+      return rejectedPromise(env, FailureInfo{"ERR_STATE", why, "", ""});
     }
-    busy_ = true;
-    auto ref = std::make_shared<Napi::ObjectReference>(Napi::Persistent(Value()));
+    auto settled = hold(busy_);
     auto sampler = sampler_;
     auto out = std::make_shared<NvmlSeries>();
     return PromiseWorker::Start(
         env, [sampler, out]() { *out = sampler->stop(); },
-        [out](Napi::Env env) -> Napi::Value { return seriesToJs(env, *out); },
-        [this, ref]() { busy_ = false; });
+        [out](Napi::Env env) -> Napi::Value { return seriesToJs(env, *out); }, std::move(settled));
   }
 
   Napi::Value Latest(const Napi::CallbackInfo& info) {

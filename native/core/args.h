@@ -1,45 +1,38 @@
-// Reading arguments at the N-API boundary. TypeScript validates every option first; these checks
-// only make sure that a wrong call from JavaScript throws a TypeError instead of crashing.
+// Reading arguments at the N-API boundary. TypeScript validates every option first; these readers
+// make sure that any wrong call from JavaScript fails the same way: a TypeError with code ERR_ARGS
+// naming the argument and what was expected, thrown before any native work starts. That includes an
+// option whose getter (or Proxy trap) throws while it is read. Never a crash, never an uncoded error.
 #pragma once
 
 #include <napi.h>
-#include <cmath>
+#include <cstdint>
+#include <optional>
 #include <string>
+#include <vector>
 
 namespace gsm {
 
-inline Napi::Object objectArg(const Napi::CallbackInfo& info, size_t index, const char* name) {
-  if (info.Length() <= index || !info[index].IsObject()) {
-    throw Napi::TypeError::New(info.Env(), std::string("expected an object for ") + name);
-  }
-  return info[index].As<Napi::Object>();
-}
+// The one way an argument error leaves the addon: a TypeError with code ERR_ARGS.
+[[noreturn]] void throwArgs(Napi::Env env, const std::string& message);
 
-inline double numberField(const Napi::Object& obj, const char* key, double min, double max) {
-  Napi::Value v = obj.Get(key);
-  if (!v.IsNumber()) {
-    throw Napi::TypeError::New(obj.Env(), std::string("expected a number for ") + key);
-  }
-  const double d = v.As<Napi::Number>().DoubleValue();
-  if (!std::isfinite(d) || d < min || d > max) {
-    throw Napi::TypeError::New(obj.Env(), std::string("expected ") + key + " in [" +
-                                              std::to_string(min) + ", " + std::to_string(max) + "]");
-  }
-  return d;
-}
+// Positional arguments.
+Napi::Object objectArg(const Napi::CallbackInfo& info, size_t index, const char* name);
+int deviceArg(const Napi::CallbackInfo& info, size_t index);  // an integer in [0, 1023]
+uint64_t bigintArg(const Napi::CallbackInfo& info, size_t index, const char* name);  // in [0, 2^64)
 
-inline int intField(const Napi::Object& obj, const char* key, int min, int max) {
-  const double d = numberField(obj, key, min, max);
-  if (d != std::floor(d)) {
-    throw Napi::TypeError::New(obj.Env(), std::string("expected an integer for ") + key);
-  }
-  return static_cast<int>(d);
-}
-
-inline std::string stringField(const Napi::Object& obj, const char* key) {
-  Napi::Value v = obj.Get(key);
-  if (!v.IsString()) throw Napi::TypeError::New(obj.Env(), std::string("expected a string for ") + key);
-  return v.As<Napi::String>().Utf8Value();
-}
+// Fields of an options object. A field read through a throwing getter is an argument error too.
+Napi::Value field(const Napi::Object& obj, const char* key);
+double numberField(const Napi::Object& obj, const char* key, double min, double max);
+int intField(const Napi::Object& obj, const char* key, int min, int max);
+std::optional<int> optionalIntField(const Napi::Object& obj, const char* key, int min, int max);  // undefined: none
+std::string stringField(const Napi::Object& obj, const char* key);
+std::optional<std::string> optionalStringField(const Napi::Object& obj, const char* key);
+bool boolField(const Napi::Object& obj, const char* key, bool fallback);  // undefined: the fallback
+Napi::Object objectField(const Napi::Object& obj, const char* key);
+// An array of `minLength` to `maxLength` integers, each in [min, max].
+std::vector<int64_t> integerArrayField(const Napi::Object& obj, const char* key, size_t minLength, size_t maxLength,
+                                       double min, double max);
+// Undefined, or an array of at most `maxLength` strings.
+std::optional<std::vector<std::string>> optionalStringArrayField(const Napi::Object& obj, const char* key, size_t maxLength);
 
 }  // namespace gsm

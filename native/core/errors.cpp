@@ -47,7 +47,7 @@ void throwCuda(cudaError_t status, const char* call, const char* file, int line)
 }
 
 Napi::Error toJsError(Napi::Env env, const FailureInfo& info) {
-  Napi::Error error = Napi::Error::New(env, info.message);
+  Napi::Error error = info.code == "ERR_ARGS" ? Napi::TypeError::New(env, info.message) : Napi::Error::New(env, info.message);
   error.Set("code", Napi::String::New(env, info.code));
   if (!info.cudaError.empty()) error.Set("cudaError", Napi::String::New(env, info.cudaError));
   if (!info.call.empty()) error.Set("call", Napi::String::New(env, info.call));

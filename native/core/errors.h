@@ -1,6 +1,16 @@
 // One error type for everything that fails on the native side. C++ code throws NativeFailure; the
-// N-API layer turns it into a JavaScript Error with `code` (ERR_CUDA, ERR_NO_GPU, ERR_NVML, ...),
-// `cudaError` (the CUDA error name, when CUDA failed) and `call` (the failing call as written).
+// N-API layer turns it into a JavaScript Error with `code`, `cudaError` (the CUDA error name, when
+// CUDA failed) and `call` (the failing call as written). The codes (src/binding/contract.ts lists
+// them as NATIVE_ERROR_CODES, and test/addon-codes.test.ts checks that every one used here is there):
+//   ERR_ARGS         an argument the addon cannot use (a TypeError; see core/args.h)
+//   ERR_NO_GPU       no driver, no device, or the device is unavailable (isNoGpuError decides)
+//   ERR_CUDA         a CUDA runtime or driver call failed otherwise
+//   ERR_STATE        a call out of order (run() before prepare(), release() while busy, ...)
+//   ERR_LIBRARY      cuDNN, cuBLAS or cuBLASLt missing or refusing the problem
+//   ERR_CUBLAS       cuBLASLt failed while running
+//   ERR_UNSUPPORTED  this device (or driver) cannot run the workload as asked
+//   ERR_NVML         NVML missing or failing
+//   ERR_NATIVE       any other C++ exception (a bug)
 #pragma once
 
 #include <napi.h>
@@ -35,7 +45,7 @@ const char* driverCode(int status);        // ERR_NO_GPU or ERR_CUDA, for a CUre
 FailureInfo cudaFailure(cudaError_t status, const char* call, const char* file, int line);
 [[noreturn]] void throwCuda(cudaError_t status, const char* call, const char* file, int line);
 
-// Builds the JavaScript Error for a failure.
+// Builds the JavaScript Error for a failure: a TypeError for ERR_ARGS, an Error otherwise.
 Napi::Error toJsError(Napi::Env env, const FailureInfo& info);
 
 }  // namespace gsm
