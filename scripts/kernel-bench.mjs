@@ -91,11 +91,10 @@ for (const name of presetNames) {
   }
   if (sweepVariants && VARIANT_PRESETS.includes(name)) {
     const count = preset.kernel === 'conv' ? 9 : 7; // conv 5..8, attention 4..6: the wgmma kernels (sm_90a; elsewhere the default)
-    const envName = preset.kernel === 'conv' ? 'GSM_CONV_VARIANT' : 'GSM_ATTENTION_VARIANT';
     for (let v = 0; v < count; v++) {
-      const spec = { kernel: preset.kernel, impl: 'own', dtype: 'bf16', shape: [...preset.shape], seed: 1234 };
+      const spec = { kernel: preset.kernel, impl: 'own', dtype: 'bf16', shape: [...preset.shape], seed: 1234, variant: v };
       try {
-        const t = await time(spec, { [envName]: String(v) });
+        const t = await time(spec);
         variants.push({ preset: name, variant: v, ms: t.ns / 1e6, tflops: t.flops / t.ns / 1e3 });
       } catch (error) {
         variants.push({ preset: name, variant: v, error: error.message });

@@ -9,14 +9,15 @@
 namespace gsm {
 namespace {
 
-// The spec's fields, type-checked; whether this build has the workload is checked by makeWorkload.
+// The spec's fields, type-checked; whether this build has the workload (and its shape and knobs
+// suit it) is checked by makeWorkload.
 WorkloadSpec readSpecFields(const Napi::Object& o) {
   WorkloadSpec w;
   w.kernel = stringField(o, "kernel");
   w.impl = stringField(o, "impl");
   w.dtype = stringField(o, "dtype");
   // 0 is a valid flag (attention's causal, conv's pad); each workload checks its own ranges.
-  w.shape = integerArrayField(o, "shape", 0, 16, 0, 2147483647.0);
+  w.shape = integerArrayField(o, "shape", 0, kMaxShapeDims, 0, 2147483647.0);
   w.seed = static_cast<uint64_t>(numberField(o, "seed", 0, 9007199254740991.0));
   if (w.kernel == "probe") {
     w.probeActiveNs = static_cast<uint64_t>(numberField(o, "probeActiveNs", 1000, 10e9));
@@ -24,6 +25,8 @@ WorkloadSpec readSpecFields(const Napi::Object& o) {
     w.gapCapacity = static_cast<uint32_t>(intField(o, "gapCapacity", 1, 1 << 26));
   }
   w.gemmPath = optionalStringField(o, "gemmPath").value_or("");
+  w.variant = optionalIntField(o, "variant", -1, 1 << 16).value_or(-1);
+  w.cudnnGraph = optionalStringField(o, "cudnnGraph").value_or("");
   return w;
 }
 

@@ -6,7 +6,6 @@
 
 #include <cmath>
 #include <cstdint>
-#include <cstdlib>
 #include <vector>
 #include "kernels/launch.h"
 #include "core/errors.h"
@@ -31,7 +30,7 @@ class AttentionProblem {
     }
     args_.causal = d[4] == 1;
     args_.scale = 1.0f / std::sqrt(static_cast<float>(args_.headDim));
-    if (const char* v = std::getenv("GSM_ATTENTION_VARIANT")) args_.variant = std::atoi(v);  // tuning knob
+    args_.variant = spec.variant;  // makeWorkload checked it against attentionVariantCount()
   }
 
   void allocate(cudaStream_t stream) {

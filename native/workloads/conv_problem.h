@@ -4,7 +4,6 @@
 #pragma once
 
 #include <cstdint>
-#include <cstdlib>
 #include <string>
 #include <vector>
 #include "kernels/launch.h"
@@ -35,7 +34,7 @@ class ConvProblem {
     args_.p = convOutputSize(args_.h, args_.r, args_.stride, args_.pad);
     args_.q = convOutputSize(args_.w, args_.s, args_.stride, args_.pad);
     if (args_.p < 1 || args_.q < 1) throw NativeFailure({"ERR_ARGS", "conv filter larger than the padded input", "", ""});
-    if (const char* v = std::getenv("GSM_CONV_VARIANT")) args_.variant = std::atoi(v);  // tuning knob
+    args_.variant = spec.variant;  // makeWorkload checked it against convVariantCount()
   }
 
   void allocate(cudaStream_t stream) {

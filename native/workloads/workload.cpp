@@ -17,7 +17,37 @@ std::unique_ptr<Workload> makeStreamWorkload(const WorkloadSpec& spec);
 std::unique_ptr<Workload> makeCublasGemmWorkload(const WorkloadSpec& spec);
 std::unique_ptr<Workload> makeMemcpyWorkload(const WorkloadSpec& spec);
 
+namespace {
+
+// The tuning knobs (src/binding/contract.ts documents them), checked for every workload: a knob a
+// workload does not have is refused rather than ignored, so that a benchmark of "variant 3" cannot
+// silently measure the default.
+void checkKnobs(const WorkloadSpec& spec) {
+  const bool own = spec.impl == "own";
+  if (spec.variant != -1) {
+    int count = 0;
+    if (own && spec.kernel == "conv") count = convVariantCount();
+    else if (own && spec.kernel == "attention") count = attentionVariantCount();
+    else throw NativeFailure({"ERR_ARGS", "variant applies to conv and attention with impl own only", "", ""});
+    if (spec.variant < 0 || spec.variant >= count) {
+      throw NativeFailure({"ERR_ARGS", spec.kernel + " has tile variants 0 to " + std::to_string(count - 1) +
+                                           " (-1: chosen by shape and device), got " + std::to_string(spec.variant), "", ""});
+    }
+  }
+  if (!spec.cudnnGraph.empty()) {
+    if (spec.kernel != "attention" || spec.impl != "cudnn") {
+      throw NativeFailure({"ERR_ARGS", "cudnnGraph applies to attention with impl cudnn only", "", ""});
+    }
+    if (spec.cudnnGraph != "auto" && spec.cudnnGraph != "unified" && spec.cudnnGraph != "composite") {
+      throw NativeFailure({"ERR_ARGS", "cudnnGraph is auto, unified or composite, got '" + spec.cudnnGraph + "'", "", ""});
+    }
+  }
+}
+
+}  // namespace
+
 std::unique_ptr<Workload> makeWorkload(const WorkloadSpec& spec) {
+  checkKnobs(spec);
   if (spec.kernel == "gemm" && spec.impl == "own") return makeGemmWorkload(spec);
   if (spec.kernel == "probe") return makeProbeWorkload(spec);
   if (spec.kernel == "conv" && spec.impl == "own") return makeConvWorkload(spec);

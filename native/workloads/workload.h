@@ -14,12 +14,19 @@
 
 namespace gsm {
 
+// Shapes have at most this many dimensions (conv has the most: 9).
+constexpr size_t kMaxShapeDims = 16;
+
+// What a timed loop launches (src/binding/contract.ts, WorkloadSpec, documents every field and the
+// values each workload accepts; makeWorkload checks them).
 struct WorkloadSpec {
   std::string kernel;             // gemm, probe, ... (the TypeScript side validated it)
   std::string impl = "own";       // own, or a library (cublas, cudnn) where the kernel has one
   std::string dtype = "bf16";
   std::vector<int64_t> shape;     // kernel-specific: gemm m,n,k
   std::string gemmPath;           // gemm, own: auto (empty), wgmma, mma or simt (tests force a path)
+  int variant = -1;               // conv and attention, own: the tile variant; -1 chooses by shape and device
+  std::string cudnnGraph;         // attention, cudnn: auto (empty), unified or composite
   uint64_t probeActiveNs = 0;     // probe: running time per CTA per launch
   uint32_t gapThresholdNs = 0;    // probe
   uint32_t gapCapacity = 0;       // probe
@@ -64,7 +71,8 @@ class Workload {
   virtual void release() noexcept = 0;
 };
 
-// Throws NativeFailure (ERR_ARGS) for a kernel/impl/dtype this build does not have.
+// Throws NativeFailure (ERR_ARGS) for a kernel/impl/dtype this build does not have, a shape the
+// workload cannot take, or a knob (variant, cudnnGraph) it does not have. Makes no CUDA call.
 std::unique_ptr<Workload> makeWorkload(const WorkloadSpec& spec);
 
 // Device-memory helper for workloads: frees on release, never throws.

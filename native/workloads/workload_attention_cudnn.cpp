@@ -7,18 +7,20 @@
 //              row and column indices, row >= column, -inf elsewhere), max, subtract, exp, sum,
 //              divide, P V. This is how cuDNN's own frontend lowers SDPA before 9.21.
 // Non-causal attention tries unified and falls back to composite; causal uses composite.
-// GSM_CUDNN_SDPA=unified|composite forces one; GSM_VERBOSE=1 prints which graph ran.
+// WorkloadSpec.cudnnGraph (unified or composite) forces one; GSM_VERBOSE=1 (a debug switch,
+// core/debug.h) prints which graph ran.
 // On the H200 with cuDNN 9.14 (docs/results/2026-11-29-h200-kernels) the unified graph ran
 // non-causal attention; for the causal composite graph neither heuristics mode returned an engine
 // configuration (mode A: 1 offered, 0 returned; fallback: 4 offered, 0 returned), so causal attention
 // through cuDNN is refused there with ERR_LIBRARY.
+#include <algorithm>
 #include <array>
 #include <cstdio>
-#include <cstdlib>
 #include <cstring>
 #include <limits>
 #include <string>
 #include <vector>
+#include "core/debug.h"
 #include "workloads/attention_problem.h"
 #include "libraries/cudnn_api.h"
 
@@ -271,7 +273,11 @@ Plan build(cudnn::Handle handle, const AttentionArgs& a, bool unified) {
 
 class CudnnAttentionWorkload final : public Workload {
  public:
-  explicit CudnnAttentionWorkload(const WorkloadSpec& spec) : problem_(spec) {}
+  explicit CudnnAttentionWorkload(const WorkloadSpec& spec) : problem_(spec), graph_(spec.cudnnGraph) {
+    if (graph_ == "unified" && problem_.args().causal) {
+      throw NativeFailure({"ERR_ARGS", "cudnnGraph unified takes no causal mask (cuDNN 9.14): use composite or auto", "", ""});
+    }
+  }
   ~CudnnAttentionWorkload() override { release(); }
 
   void prepare(int, cudaStream_t stream) override {
@@ -279,52 +285,14 @@ class CudnnAttentionWorkload final : public Workload {
     problem_.allocate(stream);
     GSM_CUDNN(api.create(&handle_));
     GSM_CUDNN(api.setStream(handle_, stream));
-    const AttentionArgs& a = problem_.args();
-    const char* forced = std::getenv("GSM_CUDNN_SDPA");
-    const std::string which = forced ? forced : "";
-    std::string firstFailure;
-    if (which == "unified" && a.causal) {
-      throw NativeFailure({"ERR_ARGS", "GSM_CUDNN_SDPA=unified takes no causal mask in cuDNN 9.14", "", ""});
-    }
-    if (which != "composite" && !a.causal) {
-      try {
-        plan_ = build(handle_, a, true);
-      } catch (const NativeFailure& f) {
-        if (which == "unified") throw;
-        firstFailure = f.what();
-      }
-    }
-    if (!plan_.plan) {
-      try {
-        plan_ = build(handle_, a, false);
-      } catch (const NativeFailure& f) {
-        std::string message = f.what();
-        if (!firstFailure.empty()) message = "unified graph: " + firstFailure + "; composite graph: " + message;
-        throw NativeFailure({"ERR_LIBRARY", message, "", f.info().call});
-      }
-    }
+    const std::string unifiedRefused = choosePlan();
     if (plan_.workspace > 0) GSM_CUDA(cudaMalloc(&workspace_, static_cast<size_t>(plan_.workspace)));
-    if (std::getenv("GSM_VERBOSE") != nullptr) {
+    if (verbose()) {
       std::fprintf(stderr, "gpushare-micro: cuDNN %zu attention, %s graph, workspace %lld bytes%s%s\n", api.version,
                    plan_.graph.c_str(), static_cast<long long>(plan_.workspace),
-                   firstFailure.empty() ? "" : "; unified graph refused: ", firstFailure.c_str());
+                   unifiedRefused.empty() ? "" : "; unified graph refused: ", unifiedRefused.c_str());
     }
-    scale_ = a.scale;
-    negInf_ = -std::numeric_limits<float>::infinity();
-    std::vector<int64_t> uids{kQ, kK, kV, kO, kScale};
-    std::vector<void*> pointers{const_cast<uint16_t*>(a.q), const_cast<uint16_t*>(a.k), const_cast<uint16_t*>(a.v), a.o,
-                                &scale_};
-    if (a.causal && plan_.graph == "composite") {
-      uids.push_back(kNegInf);
-      pointers.push_back(&negInf_);
-    }
-    pack_ = std::make_unique<BackendDescriptor>(cudnn::kVariantPackDescriptor);
-    pack_->set(cudnn::kVariantPackUniqueIds, cudnn::kTypeInt64, static_cast<int64_t>(uids.size()), uids.data(),
-               "variant pack uids");
-    pack_->set(cudnn::kVariantPackDataPointers, cudnn::kTypeVoidPtr, static_cast<int64_t>(pointers.size()),
-               pointers.data(), "variant pack pointers");
-    pack_->set(cudnn::kVariantPackWorkspace, cudnn::kTypeVoidPtr, 1, &workspace_, "variant pack workspace");
-    pack_->finalize("cudnnBackendFinalize(variant pack)");
+    bindVariantPack();
   }
   int ctasPerLaunch() const override { return 0; }  // library kernels are not instrumented
   cudaError_t launch(cudaStream_t, Interval*) override {
@@ -344,7 +312,54 @@ class CudnnAttentionWorkload final : public Workload {
   }
 
  private:
+  // Builds the plan of the graph asked for (cudnnGraph), or tries unified then composite for
+  // non-causal attention and composite for causal. Returns why unified was refused, if it was tried
+  // and refused.
+  std::string choosePlan() {
+    const AttentionArgs& a = problem_.args();
+    std::string unifiedRefused;
+    if (graph_ != "composite" && !a.causal) {
+      try {
+        plan_ = build(handle_, a, true);
+      } catch (const NativeFailure& f) {
+        if (graph_ == "unified") throw;
+        unifiedRefused = f.what();
+      }
+    }
+    if (plan_.plan) return unifiedRefused;
+    try {
+      plan_ = build(handle_, a, false);
+    } catch (const NativeFailure& f) {
+      std::string message = f.what();
+      if (!unifiedRefused.empty()) message = "unified graph: " + unifiedRefused + "; composite graph: " + message;
+      throw NativeFailure({"ERR_LIBRARY", message, "", f.info().call});
+    }
+    return unifiedRefused;
+  }
+
+  // The variant pack: the device pointers (and the scale, and -inf for the causal mask) by uid.
+  void bindVariantPack() {
+    const AttentionArgs& a = problem_.args();
+    scale_ = a.scale;
+    negInf_ = -std::numeric_limits<float>::infinity();
+    std::vector<int64_t> uids{kQ, kK, kV, kO, kScale};
+    std::vector<void*> pointers{const_cast<uint16_t*>(a.q), const_cast<uint16_t*>(a.k), const_cast<uint16_t*>(a.v), a.o,
+                                &scale_};
+    if (a.causal && plan_.graph == "composite") {
+      uids.push_back(kNegInf);
+      pointers.push_back(&negInf_);
+    }
+    pack_ = std::make_unique<BackendDescriptor>(cudnn::kVariantPackDescriptor);
+    pack_->set(cudnn::kVariantPackUniqueIds, cudnn::kTypeInt64, static_cast<int64_t>(uids.size()), uids.data(),
+               "variant pack uids");
+    pack_->set(cudnn::kVariantPackDataPointers, cudnn::kTypeVoidPtr, static_cast<int64_t>(pointers.size()),
+               pointers.data(), "variant pack pointers");
+    pack_->set(cudnn::kVariantPackWorkspace, cudnn::kTypeVoidPtr, 1, &workspace_, "variant pack workspace");
+    pack_->finalize("cudnnBackendFinalize(variant pack)");
+  }
+
   AttentionProblem problem_;
+  std::string graph_;  // cudnnGraph: empty or auto, unified, composite
   cudnn::Handle handle_ = nullptr;
   Plan plan_;
   std::unique_ptr<BackendDescriptor> pack_;

@@ -2,9 +2,9 @@
 // fp32 accumulation, bf16 output, through cuDNN's legacy convolution API. prepare() asks
 // cudnnFindConvolutionForwardAlgorithm to time the algorithms on this shape and keeps the fastest
 // that succeeded, with the workspace it needs; every launch is one cudnnConvolutionForward.
-// GSM_VERBOSE=1 prints the algorithm chosen.
+// GSM_VERBOSE=1 (a debug switch, core/debug.h) prints the algorithm chosen.
 #include <cstdio>
-#include <cstdlib>
+#include "core/debug.h"
 #include "workloads/conv_problem.h"
 #include "libraries/cudnn_api.h"
 
@@ -53,7 +53,7 @@ class CudnnConvWorkload final : public Workload {
     algo_ = results[chosen].algo;
     workspaceBytes_ = results[chosen].memory;
     if (workspaceBytes_ > 0) GSM_CUDA(cudaMalloc(&workspace_, workspaceBytes_));
-    if (std::getenv("GSM_VERBOSE") != nullptr) {
+    if (verbose()) {
       std::fprintf(stderr, "gpushare-micro: cuDNN %zu conv algo %d (%.3f ms in its search, workspace %zu bytes)\n",
                    api.version, algo_, static_cast<double>(results[chosen].time), workspaceBytes_);
     }

@@ -100,7 +100,11 @@ export interface NvmlSnapshot {
   devices: NvmlDevice[];
 }
 
-/** What a timed loop launches. The native side checks types and that this build has the kernel. */
+/**
+ * What a timed loop launches. The native side checks types, that this build has the kernel, the
+ * shape's form and the knobs (gemmPath, variant, cudnnGraph: tuning goes through these fields, never
+ * through environment variables); anything else is a TypeError with code ERR_ARGS.
+ */
 export interface WorkloadSpec {
   /** gemm, probe, memcpy, ... */
   kernel: string;
@@ -125,6 +129,27 @@ export interface WorkloadSpec {
   gapCapacity?: number;
   /** gemm, impl own: force a path (auto, wgmma, mma, simt) instead of the fastest the device allows. */
   gemmPath?: string;
+  /**
+   * conv and attention, impl own: force a tile variant instead of the one chosen by shape and device
+   * (absent or -1). Any other workload refuses it (ERR_ARGS), as it does a value out of range.
+   * - conv: 0..4 the mma.sync tiles (0 128x128, 1 256x64, 2 128x256, 3 256x128, 4 128x64); 5..8 the
+   *   Hopper wgmma tiles (5 128x256, 6 256x128, 7 128x128, 8 256x64), which fall back to the default
+   *   mma.sync choice where the device does not run sm_90a code. Where c is not a multiple of 8 every
+   *   variant runs tile 0 (the only one with the element-wise path).
+   * - attention: 0..3 the mma.sync kernel (0 128 query rows on 4 warps with 64-key blocks, 1 the other
+   *   key block, 2 128 rows on 8 warps, 3 64 rows on 4 warps); 4..6 the Hopper wgmma kernel (4 128-key
+   *   blocks, 5 64-key blocks, 6 128-key blocks with the consumer warpgroups taking turns, the default
+   *   there), which fall back to variant 0 without sm_90a code.
+   * See kernels/conv.cu and kernels/attention.cu for the tiles and the measurements behind the defaults.
+   */
+  variant?: number;
+  /**
+   * attention, impl cudnn: which cuDNN graph to build. auto (or absent): the unified SDPA operation
+   * for non-causal attention, falling back to the composite graph, and the composite graph for causal;
+   * unified: the SDPA operation only (non-causal only: causal with unified is ERR_ARGS); composite:
+   * the matmul-softmax-matmul graph only. Any other workload refuses it (ERR_ARGS).
+   */
+  cudnnGraph?: 'auto' | 'unified' | 'composite';
 }
 
 /** Configuration of one client's timed loop. The native side checks types only: validate first. */
