@@ -5,6 +5,7 @@
 #include "core/args.h"
 #include "core/async.h"
 #include "core/errors.h"
+#include "workloads/extent.h"
 
 namespace gsm {
 namespace {
@@ -16,7 +17,8 @@ WorkloadSpec readSpecFields(const Napi::Object& o) {
   w.kernel = stringField(o, "kernel");
   w.impl = stringField(o, "impl");
   w.dtype = stringField(o, "dtype");
-  // 0 is a valid flag (attention's causal, conv's pad); each workload checks its own ranges.
+  // 0 is a valid flag (attention's causal, conv's pad); each workload checks its own ranges and the
+  // products of its dimensions (workloads/extent.h).
   w.shape = integerArrayField(o, "shape", 0, kMaxShapeDims, 0, 2147483647.0);
   w.seed = static_cast<uint64_t>(numberField(o, "seed", 0, 9007199254740991.0));
   if (w.kernel == "probe") {

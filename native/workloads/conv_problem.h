@@ -1,6 +1,9 @@
 // The tensors of one convolution problem, shared by the conv workloads (the project's kernel and
 // cuDNN): shape [n, c, h, w, k, r, s, stride, pad], x [n, h, w, c] and w [k, r, s, c] bf16 filled
 // with fresh uniform values in [-1, 1), y [n, p, q, k] bf16 poisoned with NaN before each run.
+// The constructor checks the shape (workloads/extent.h): each tensor at most kMaxTensorElements, and
+// what the kernel indexes with 32-bit integers (n h w input pixels, n p q output pixels, r s c, the
+// padded input) below 2^31.
 #pragma once
 
 #include <cstdint>
@@ -8,6 +11,7 @@
 #include <vector>
 #include "kernels/launch.h"
 #include "core/errors.h"
+#include "workloads/extent.h"
 #include "workloads/workload.h"
 
 namespace gsm {
@@ -17,23 +21,33 @@ class ConvProblem {
   explicit ConvProblem(const WorkloadSpec& spec) : seed_(spec.seed) {
     if (spec.shape.size() != 9) throw NativeFailure({"ERR_ARGS", "conv needs shape [n, c, h, w, k, r, s, stride, pad]", "", ""});
     if (spec.dtype != "bf16") throw NativeFailure({"ERR_ARGS", "conv supports dtype bf16 only, got " + spec.dtype, "", ""});
-    const auto& d = spec.shape;
-    args_.n = static_cast<int>(d[0]);
-    args_.c = static_cast<int>(d[1]);
-    args_.h = static_cast<int>(d[2]);
-    args_.w = static_cast<int>(d[3]);
-    args_.k = static_cast<int>(d[4]);
-    args_.r = static_cast<int>(d[5]);
-    args_.s = static_cast<int>(d[6]);
-    args_.stride = static_cast<int>(d[7]);
-    args_.pad = static_cast<int>(d[8]);
-    if (args_.n < 1 || args_.c < 1 || args_.h < 1 || args_.w < 1 || args_.k < 1 || args_.r < 1 || args_.s < 1 ||
-        args_.stride < 1 || args_.pad < 0) {
+    const auto& d = spec.shape;  // each in [0, 2^31): the binding checked
+    const int64_t n = d[0], c = d[1], h = d[2], w = d[3], k = d[4], r = d[5], s = d[6], stride = d[7], pad = d[8];
+    if (n < 1 || c < 1 || h < 1 || w < 1 || k < 1 || r < 1 || s < 1 || stride < 1 || pad < 0) {
       throw NativeFailure({"ERR_ARGS", "conv sizes must be positive (pad may be 0)", "", ""});
     }
-    args_.p = convOutputSize(args_.h, args_.r, args_.stride, args_.pad);
-    args_.q = convOutputSize(args_.w, args_.s, args_.stride, args_.pad);
-    if (args_.p < 1 || args_.q < 1) throw NativeFailure({"ERR_ARGS", "conv filter larger than the padded input", "", ""});
+    if (h + 2 * pad > static_cast<int64_t>(kMaxIndex) || w + 2 * pad > static_cast<int64_t>(kMaxIndex)) {
+      throw NativeFailure({"ERR_ARGS", "conv: the padded input (h + 2 pad, w + 2 pad) must stay below 2^31", "", ""});
+    }
+    if (h + 2 * pad < r || w + 2 * pad < s) throw NativeFailure({"ERR_ARGS", "conv filter larger than the padded input", "", ""});
+    const int64_t p = (h + 2 * pad - r) / stride + 1, q = (w + 2 * pad - s) / stride + 1;
+    xCount_ = boundedProduct({n, h, w, c}, kMaxTensorElements, "conv input x [n, h, w, c]");
+    wCount_ = boundedProduct({k, r, s, c}, kMaxTensorElements, "conv filter w [k, r, s, c]");
+    yCount_ = boundedProduct({n, p, q, k}, kMaxTensorElements, "conv output y [n, p, q, k]");
+    boundedProduct({n, h, w}, kMaxIndex, "conv input pixels n h w");
+    boundedProduct({n, p, q}, kMaxIndex, "conv output pixels n p q");
+    boundedProduct({r, s, c}, kMaxIndex, "conv reduction r s c");
+    args_.n = static_cast<int>(n);
+    args_.c = static_cast<int>(c);
+    args_.h = static_cast<int>(h);
+    args_.w = static_cast<int>(w);
+    args_.k = static_cast<int>(k);
+    args_.r = static_cast<int>(r);
+    args_.s = static_cast<int>(s);
+    args_.stride = static_cast<int>(stride);
+    args_.pad = static_cast<int>(pad);
+    args_.p = static_cast<int>(p);
+    args_.q = static_cast<int>(q);
     args_.variant = spec.variant;  // makeWorkload checked it against convVariantCount()
   }
 
@@ -57,9 +71,9 @@ class ConvProblem {
   const ConvArgs& args() const { return args_; }
   void useSm90a(bool available) { args_.sm90a = available; }
   void limitSms(int sms) { args_.sms = sms; }
-  size_t xCount() const { return static_cast<size_t>(args_.n) * args_.h * args_.w * args_.c; }
-  size_t wCount() const { return static_cast<size_t>(args_.k) * args_.r * args_.s * args_.c; }
-  size_t yCount() const { return static_cast<size_t>(args_.n) * args_.p * args_.q * args_.k; }
+  size_t xCount() const { return xCount_; }
+  size_t wCount() const { return wCount_; }
+  size_t yCount() const { return yCount_; }
   double flops() const {
     return 2.0 * args_.n * args_.p * args_.q * static_cast<double>(args_.k) * args_.c * args_.r * args_.s;
   }
@@ -74,6 +88,7 @@ class ConvProblem {
 
  private:
   uint64_t seed_;
+  size_t xCount_ = 0, wCount_ = 0, yCount_ = 0;
   ConvArgs args_{};
   uint16_t* x_ = nullptr;
   uint16_t* w_ = nullptr;

@@ -1,6 +1,7 @@
 #include "workloads/gemm_operands.h"
 
 #include "core/errors.h"
+#include "workloads/extent.h"
 
 namespace gsm {
 
@@ -17,6 +18,10 @@ GemmShape gemmShapeOf(const WorkloadSpec& spec) {
   for (int64_t d : spec.shape) {
     if (d < 1 || d > (1 << 20)) throw NativeFailure({"ERR_ARGS", "gemm sizes must be in [1, 2^20]", "", ""});
   }
+  const int64_t m = spec.shape[0], n = spec.shape[1], k = spec.shape[2];
+  boundedProduct({m, k}, kMaxTensorElements, "gemm A [m, k]");  // at most 2^40 with sizes up to 2^20
+  boundedProduct({k, n}, kMaxTensorElements, "gemm B [k, n]");
+  boundedProduct({m, n}, kMaxTensorElements, "gemm C [m, n]");
   return GemmShape{static_cast<int>(spec.shape[0]), static_cast<int>(spec.shape[1]), static_cast<int>(spec.shape[2]),
                    parseGemmDtype(spec.dtype)};
 }

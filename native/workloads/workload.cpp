@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstring>
 #include "core/errors.h"
+#include "workloads/extent.h"
 
 namespace gsm {
 
@@ -68,8 +69,8 @@ namespace gsm {
 namespace {
 
 size_t elements(const std::vector<int64_t>& dims) {
-  size_t n = 1;
-  for (int64_t d : dims) n *= static_cast<size_t>(d);
+  uint64_t n = 1;
+  for (int64_t d : dims) n = boundedProduct({static_cast<int64_t>(n), d}, kMaxTensorElements, "a tensor read back");
   return n;
 }
 

@@ -15,16 +15,18 @@ namespace {
 
 class CublasAttentionWorkload final : public Workload {
  public:
-  explicit CublasAttentionWorkload(const WorkloadSpec& spec) : problem_(spec) {}
+  explicit CublasAttentionWorkload(const WorkloadSpec& spec) : problem_(spec) {
+    const AttentionArgs& a = problem_.args();
+    scores_ = boundedProduct({a.batch, a.heads, a.seq, a.seq}, kMaxTensorElements, "attention scores batch x heads x seq^2");
+    boundedProduct({a.batch, a.heads, a.seq}, kMaxIndex, "attention score rows batch x heads x seq");  // the softmax's grid
+  }
   ~CublasAttentionWorkload() override { release(); }
 
   void prepare(int, cudaStream_t stream) override {
     const CublasApi& api = cublasAttentionApi();
     problem_.allocate(stream);
-    const AttentionArgs& a = problem_.args();
-    const size_t scores = static_cast<size_t>(a.batch) * a.heads * a.seq * a.seq;
-    GSM_CUDA(cudaMalloc(&s_, scores * sizeof(float)));
-    GSM_CUDA(cudaMalloc(&p_, scores * sizeof(uint16_t)));
+    GSM_CUDA(cudaMalloc(&s_, scores_ * sizeof(float)));
+    GSM_CUDA(cudaMalloc(&p_, scores_ * sizeof(uint16_t)));
     GSM_CUBLAS(api.create(&handle_));
     GSM_CUBLAS(api.setStream(handle_, stream));
   }
@@ -67,6 +69,7 @@ class CublasAttentionWorkload final : public Workload {
   }
 
   AttentionProblem problem_;
+  size_t scores_ = 0;
   cublas::Handle handle_ = nullptr;
   float* s_ = nullptr;
   uint16_t* p_ = nullptr;

@@ -3,6 +3,7 @@
 // cudart, the bandwidth a copy can reach). Inputs are uniform in [-1, 1); the output is poisoned
 // with NaN. Bytes per launch count each array read or written once.
 #include "core/errors.h"
+#include "workloads/extent.h"
 #include "workloads/workload.h"
 
 namespace gsm {
@@ -18,7 +19,7 @@ class StreamWorkload final : public Workload {
       throw NativeFailure({"ERR_ARGS", spec.kernel + " needs shape [elements]", "", ""});
     }
     if (spec.dtype != "fp32") throw NativeFailure({"ERR_ARGS", spec.kernel + " supports dtype fp32 only, got " + spec.dtype, "", ""});
-    count_ = static_cast<size_t>(spec.shape[0]);
+    count_ = boundedProduct({spec.shape[0]}, kMaxIndex, spec.kernel + " elements");
   }
   ~StreamWorkload() override { release(); }
 

@@ -1,6 +1,7 @@
 // A device-to-device cudaMemcpyAsync of shape[0] MiB as a workload: the memory-bandwidth ceiling
 // that `gpushare-micro bench` sets the memory-bound floors by (bytes read plus bytes written).
 #include "core/errors.h"
+#include "workloads/extent.h"
 #include "workloads/workload.h"
 
 namespace gsm {
@@ -8,7 +9,8 @@ namespace {
 
 class MemcpyWorkload final : public Workload {
  public:
-  explicit MemcpyWorkload(const WorkloadSpec& spec) : bytes_(static_cast<size_t>(spec.shape.at(0)) << 20) {}
+  explicit MemcpyWorkload(const WorkloadSpec& spec)
+      : bytes_(boundedProduct({spec.shape.at(0), 1 << 20}, kMaxTensorElements, "memcpy bytes")) {}
   ~MemcpyWorkload() override { release(); }
 
   void prepare(int, cudaStream_t stream) override {

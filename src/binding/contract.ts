@@ -102,8 +102,10 @@ export interface NvmlSnapshot {
 
 /**
  * What a timed loop launches. The native side checks types, that this build has the kernel, the
- * shape's form and the knobs (gemmPath, variant, cudnnGraph: tuning goes through these fields, never
- * through environment variables); anything else is a TypeError with code ERR_ARGS.
+ * shape (each dimension below 2^31, each tensor at most 2^40 elements, and what a kernel indexes with
+ * 32-bit integers below 2^31, e.g. conv's n·h·w, n·p·q and r·s·c, attention's batch·heads) and the
+ * knobs (gemmPath, variant, cudnnGraph: tuning goes through these fields, never through environment
+ * variables); anything else is a TypeError with code ERR_ARGS.
  */
 export interface WorkloadSpec {
   /** gemm, probe, memcpy, ... */
