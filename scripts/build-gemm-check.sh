@@ -12,7 +12,7 @@ mkdir -p "$out"
 "$nvcc" -std=c++17 -O3 $gencode --expt-relaxed-constexpr -lineinfo -Xptxas -v \
   -o "$out/gemm_check" \
   "$root/test/native/gemm_check.cu" "$root/kernels/gemm.cu" "$root/kernels/gemm_wgmma.cu" \
-  "$root/kernels/gemm_mma.cu" "$root/kernels/gemm_simt.cu" "$root/kernels/fill.cu" \
+  "$root/kernels/gemm_mma.cu" "$root/kernels/gemm_simt.cu" "$root/kernels/fill.cu" "$root/kernels/sm90.cu" \
   -I"$root" -I"$root/native" "$root/native/libraries/cublaslt.cpp" "$root/native/libraries/shared_library.cpp" -ldl 2> "$out/ptxas.txt" || { cat "$out/ptxas.txt"; exit 1; }
 grep -E "error|warning" "$out/ptxas.txt" || true
 echo "built $out/gemm_check"
