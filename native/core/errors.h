@@ -1,7 +1,7 @@
 // One error type for everything that fails on the native side. C++ code throws NativeFailure; the
 // N-API layer turns it into a JavaScript Error with `code`, `cudaError` (the CUDA error name, when
 // CUDA failed) and `call` (the failing call as written). The codes (src/binding/contract.ts lists
-// them as NATIVE_ERROR_CODES, and test/addon-codes.test.ts checks that every one used here is there):
+// them as NATIVE_ERROR_CODES; test/addon-contract.test.ts checks that list against the code here):
 //   ERR_ARGS         an argument the addon cannot use (a TypeError; see core/args.h)
 //   ERR_NO_GPU       no driver, no device, or the device is unavailable (isNoGpuError decides)
 //   ERR_CUDA         a CUDA runtime or driver call failed otherwise

@@ -1,7 +1,39 @@
 // The whole contract of the native module (build/Release/gpushare_micro.node): every function it
-// exports, with its argument and result types. Only src/binding/ touches the raw module; everything
-// else goes through these types. Times on the host are CLOCK_MONOTONIC nanoseconds (the clock of
-// process.hrtime.bigint()); times on the GPU are %globaltimer nanoseconds, common to all processes.
+// exports, with its argument and result types, and every error code it throws. Only src/binding/
+// touches the raw module; everything else goes through these types. Times on the host are
+// CLOCK_MONOTONIC nanoseconds (the clock of process.hrtime.bigint()); times on the GPU are
+// %globaltimer nanoseconds, common to all processes.
+//
+// Arguments: a call the native side cannot use (wrong type, out of range, a shape whose tensors
+// would be too large, a knob a workload does not have, a method called on the wrong object) throws a
+// TypeError with code ERR_ARGS synchronously, before any GPU work; everything that fails later
+// rejects the promise with a NativeError. Tuning goes through WorkloadSpec fields (gemmPath,
+// variant, cudnnGraph), never through environment variables. GSM_VERBOSE=1 is a debug switch only:
+// it prints which cuDNN algorithm or graph a workload chose to stderr and changes no result.
+
+/** Every `code` a NativeError may carry (native/core/errors.h says when each is used). */
+export const NATIVE_ERROR_CODES = [
+  /** An argument the native side cannot use; always a TypeError, thrown synchronously. */
+  'ERR_ARGS',
+  /** No driver, no device, or the device is unavailable. */
+  'ERR_NO_GPU',
+  /** A CUDA runtime or driver call failed otherwise (cudaError names the error). */
+  'ERR_CUDA',
+  /** A call out of order: run() before prepare(), release() while busy, stop() of a stopped sampler. */
+  'ERR_STATE',
+  /** cuDNN, cuBLAS or cuBLASLt missing, or refusing the problem. */
+  'ERR_LIBRARY',
+  /** cuBLASLt failed while running. */
+  'ERR_CUBLAS',
+  /** This device or driver cannot run the workload as asked (e.g. a forced gemm path). */
+  'ERR_UNSUPPORTED',
+  /** NVML missing or failing (NvmlSampler.start()). */
+  'ERR_NVML',
+  /** Any other C++ exception: a bug in the addon. */
+  'ERR_NATIVE',
+] as const;
+
+export type NativeErrorCode = (typeof NATIVE_ERROR_CODES)[number];
 
 /** Build facts; calling it makes no CUDA call. */
 export interface AddonInfo {
@@ -15,11 +47,10 @@ export interface AddonInfo {
   intervalBytes: number;
 }
 
-/** An Error from the native side. */
+/** An Error from the native side (a TypeError for ERR_ARGS). */
 export interface NativeError extends Error {
-  /** ERR_NO_GPU, ERR_CUDA, ERR_STATE, ERR_NATIVE; ERR_LIBRARY (cuDNN, cuBLAS or cuBLASLt missing or
-   * refusing), ERR_CUBLAS (cuBLASLt failed), ERR_UNSUPPORTED (this device cannot run the workload). */
-  code: string;
+  /** One of NATIVE_ERROR_CODES. */
+  code: NativeErrorCode;
   /** The CUDA error name, when CUDA failed (e.g. cudaErrorMemoryAllocation). */
   cudaError?: string;
   /** The failing call as written in the source. */
@@ -104,8 +135,7 @@ export interface NvmlSnapshot {
  * What a timed loop launches. The native side checks types, that this build has the kernel, the
  * shape (each dimension below 2^31, each tensor at most 2^40 elements, and what a kernel indexes with
  * 32-bit integers below 2^31, e.g. conv's n·h·w, n·p·q and r·s·c, attention's batch·heads) and the
- * knobs (gemmPath, variant, cudnnGraph: tuning goes through these fields, never through environment
- * variables); anything else is a TypeError with code ERR_ARGS.
+ * knobs; anything else is a TypeError with code ERR_ARGS.
  */
 export interface WorkloadSpec {
   /** gemm, probe, memcpy, ... */
