@@ -256,6 +256,34 @@ describe('gpushare-micro report (CLI)', () => {
     expect(lines[0]).toContain(message);
   });
 
+  // zod joins the problems of nested values with push(...list): past about 1e5 problems that overflowed
+  // the stack, and `report` died with "Maximum call stack size exceeded" instead of naming the problem.
+  it('names the first problem of a million samples too large for a number (1e999), in one line, exit 2', async () => {
+    const file = join(dir, 'huge-numbers.json');
+    const result = structuredClone(two);
+    result.shared.clients[0]!.samples.latencyNs = new Array<number>(1_000_000).fill(7.77e300);
+    await writeFile(file, JSON.stringify(result).replaceAll('7.77e+300', '1e999'));
+    const r = cliRun('report', file, '-o', join(dir, 'never.html'));
+    expect(r.status).toBe(2);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain('is not a gpushare-micro/run v1 result: at shared.clients.0.samples.latencyNs.0:');
+    expect(lines[0]).toContain('received Infinity (and more problems)');
+  });
+
+  it('reports a result with a million samples of the largest numbers', async () => {
+    const file = join(dir, 'enormous.json');
+    const out = join(dir, 'enormous.html');
+    const result = structuredClone(two);
+    const c = result.shared.clients[0]!;
+    c.samples = { enqueueNs: new Array<number>(1_000_000).fill(1e308), latencyNs: new Array<number>(1_000_000).fill(1.7e308), gpuNs: new Array<number>(1_000_000).fill(1e308) };
+    c.launches = 1_000_000;
+    await writeFile(file, JSON.stringify(result));
+    const r = cliRun('report', file, '-o', out);
+    expect(r.stderr).toMatch(/wrote .*enormous\.html/);
+    expect(r.status).toBe(0);
+  });
+
   it('needs at least one input', () => {
     const r = cliRun('report');
     expect(r.status).toBe(2);

@@ -2,11 +2,11 @@
 // from the clients' traces, the result schema and the printed table.
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { standInEnvironment as environment } from './fixtures/environment.js';
 import { pick } from '../src/metrics/summary.js';
 import { validateRunResult } from '../src/report/schema.js';
 import { formatRunResult } from '../src/report/table.js';
 import { run } from '../src/run.js';
+import { standInDevice } from './fixtures/stand-in-run-binding.js';
 
 const clientModule = fileURLToPath(new URL('./fixtures/stand-in-client.mjs', import.meta.url));
 afterEach(() => {
@@ -18,7 +18,7 @@ afterEach(() => {
 describe('run() with stand-in clients', () => {
   it('measures solo then shared, compares them, and finds the switches in the traces', async () => {
     process.env.STAND_IN_PROCS = '2';
-    const result = await run({ procs: 2, duration: '300ms', size: 256, seed: 1 }, { clientModule, environment: environment() });
+    const result = await run({ procs: 2, duration: '300ms', size: 256, seed: 1 }, { clientModule, ...standInDevice() });
     expect(result.complete).toBe(true);
     expect(result.baseline?.procs).toBe(1);
     expect(result.shared.clients).toHaveLength(2);
@@ -46,7 +46,7 @@ describe('run() with stand-in clients', () => {
     process.env.STAND_IN_PROCS = '3';
     process.env.STAND_IN_BEHAVIOUR = 'crash-in-run';
     process.env.STAND_IN_TARGET = '2';
-    const result = await run({ procs: 3, duration: '2s', size: 256, baseline: false }, { clientModule, environment: environment() });
+    const result = await run({ procs: 3, duration: '2s', size: 256, baseline: false }, { clientModule, ...standInDevice() });
     expect(result.complete).toBe(false);
     expect(result.reason).toMatch(/client 2 .*SIGSEGV/);
     expect(result.shared.clients[2]!.status).toBe('crashed');

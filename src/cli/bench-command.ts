@@ -1,9 +1,10 @@
 // `gpushare-micro bench`: the own kernels beside their libraries, with the floors set by the measured
 // matrix rate and memory bandwidth. Prints the table, writes --json; without a GPU one line, exit 3.
 import { Command } from 'commander';
+import { loadBinding } from '../binding/loader.js';
 import { bench, type BenchProgress } from '../bench/bench.js';
 import { BENCH_DEFAULTS, resolveBenchConfig, type BenchOptions } from '../bench/options.js';
-import { BENCH_KERNELS, BENCH_PRESETS } from '../bench/presets.js';
+import { BENCH_KERNELS, BENCH_PRESETS, KERNEL_VARIANTS } from '../bench/presets.js';
 import { writeJsonAtomic } from '../report/json.js';
 import { formatBenchResult } from '../report/bench-table.js';
 import { checkJsonTarget, fail, interruptSignal } from './common.js';
@@ -29,7 +30,12 @@ Presets (default: all; a workload this build lacks is listed as "not in this bui
 ${BENCH_PRESETS.map((p) => `  ${p.name.padEnd(28)} ${p.about}`).join('\n')}
 
 Kernels for --kernel (with --shape and --dtype):
-${BENCH_KERNELS.map((k) => `  ${k.name.padEnd(10)} --shape ${k.dims.join(',')}  --dtype ${k.dtypes.join('|')}`).join('\n')}`;
+${BENCH_KERNELS.map((k) => `  ${k.name.padEnd(10)} --shape ${k.dims.join(',')}  --dtype ${k.dtypes.join('|')}`).join('\n')}
+
+Variants of the own kernels for --variants (each timed beside the default; Hopper ones need sm_90a code):
+${Object.entries(KERNEL_VARIANTS)
+  .flatMap(([kernel, v]) => v.list.map((x) => `  ${`${kernel}${v.dtypes ? ` ${v.dtypes.join('/')}` : ''}`.padEnd(20)} ${x.name.padEnd(6)} ${x.about}`))
+  .join('\n')}`;
 
 export function benchCommand(): Command {
   const cmd = new Command('bench')
@@ -42,6 +48,7 @@ export function benchCommand(): Command {
     .option('--warmup <time>', `warm-up before each implementation (default ${BENCH_DEFAULTS.warmup})`)
     .option('--device <index>', 'CUDA device index (default 0)')
     .option('--seed <n>', 'seed of the random inputs (default: random)')
+    .option('--variants [names]', "also time the own kernel's variants beside its default: all, or those listed (e.g. 5,6 for conv)")
     .option('--json <file>', 'also write the whole result, every sample included, as JSON (atomically)')
     .option('-q, --quiet', 'no progress on stderr')
     .addHelpText('after', PRESETS_HELP);
@@ -55,11 +62,15 @@ export function benchCommand(): Command {
       const target = checkJsonTarget(json);
       interrupt = interruptSignal();
       const onProgress = progressPrinter(quiet ?? false);
-      const result = await bench(config, {
-        command: ['gpushare-micro', ...process.argv.slice(2)],
-        signal: interrupt.signal,
-        ...(onProgress ? { onProgress } : {}),
-      });
+      const result = await bench(
+        config,
+        {
+          command: ['gpushare-micro', ...process.argv.slice(2)],
+          signal: interrupt.signal,
+          ...(onProgress ? { onProgress } : {}),
+        },
+        loadBinding(),
+      );
       console.log(formatBenchResult(result));
       if (target) {
         await writeJsonAtomic(target, result);

@@ -3,6 +3,7 @@
 import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import cliProgress from 'cli-progress';
+import { loadBinding } from '../binding/loader.js';
 import { planSweep, SWEEP_DEFAULTS, type SweepOptions } from '../sweep/plan.js';
 import { runSweep, type SweepProgress } from '../sweep/runner.js';
 import { csvExporter, markdownExporter, tableExporter } from '../sweep/exporters.js';
@@ -92,6 +93,7 @@ export function sweepCommand(): Command {
         const outDir = resolve(out ?? defaultOutDir());
         interrupt = interruptSignal();
         const summary = await runSweep(plan, {
+          binding: loadBinding(),
           outDir,
           resume: resume ?? false,
           signal: interrupt.signal,

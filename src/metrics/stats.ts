@@ -117,6 +117,23 @@ export function median(values: ArrayLike<number>): number {
 }
 
 /**
+ * Largest and smallest value, as Math.max and Math.min give them (NaN if any value is NaN; -Infinity
+ * and Infinity for none), in a loop: spreading an array into Math.max puts every element on the
+ * stack, which overflows for arrays of a few hundred thousand (a result file's samples can be).
+ */
+export function maxOf(values: ArrayLike<number>): number {
+  let out = -Infinity;
+  for (let i = 0; i < values.length; i++) out = Math.max(out, values[i] as number);
+  return out;
+}
+
+export function minOf(values: ArrayLike<number>): number {
+  let out = Infinity;
+  for (let i = 0; i < values.length; i++) out = Math.min(out, values[i] as number);
+  return out;
+}
+
+/**
  * Number of outliers by the modified z-score (Iglewicz and Hoaglin), as hyperfine reports them:
  * a value is an outlier when |0.6745 · (x − median) / MAD| exceeds `threshold`. NaN values are ignored.
  * Returns 0 when the MAD is 0 (more than half the sample is identical: no scale to judge by).

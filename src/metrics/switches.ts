@@ -20,7 +20,7 @@
 // turns; MPS, streams, green contexts and MIG do not); without that, a fraction above
 // CONCURRENT_THRESHOLD reports the clients as concurrent and lists no switches.
 
-import { distribution, type Distribution } from './stats.js';
+import { distribution, maxOf, minOf, type Distribution } from './stats.js';
 import { summary, type Summary } from './summary.js';
 
 export interface ClientTrace {
@@ -227,8 +227,8 @@ export function detectSwitches(traces: readonly ClientTrace[], expect?: 'turns' 
   let windowStartNs = 0;
   let windowEndNs = 0;
   if (traces.length > 0) {
-    windowStartNs = Math.max(...traces.map((t) => t.coveredFrom));
-    windowEndNs = Math.min(...traces.map((t) => t.coveredTo));
+    windowStartNs = maxOf(traces.map((t) => t.coveredFrom));
+    windowEndNs = minOf(traces.map((t) => t.coveredTo));
     if (!(windowEndNs > windowStartNs)) windowEndNs = windowStartNs; // empty (or NaN) window
   }
   const windowNs = windowEndNs - windowStartNs;

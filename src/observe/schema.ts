@@ -1,14 +1,8 @@
 // zod fragments for what the observers add to a result: a DeviceObservation (NVML/GPM, PM sampling)
 // per phase and a KernelActivity (CUPTI) per client. src/report/schema.ts wires them in.
 import { z } from 'zod';
+import { summarySchema as summary } from '../metrics/summary.js';
 
-const summary = z.object({
-  tag: z.string(),
-  name: z.string(),
-  hint: z.enum(['duration', 'rate', 'ratio', 'fraction', 'count']),
-  value: z.number(),
-  unit: z.string().optional(),
-});
 const nsString = z.string().regex(/^-?\d+$/, 'an integer in a string (nanoseconds)');
 const nullableNumbers = z.array(z.number().nullable());
 const clockReading = z.object({ hostNs: nsString, gpuNs: nsString.optional(), cuptiNs: nsString.optional(), uncertaintyNs: z.number() });

@@ -1,15 +1,9 @@
 // The result file's schema (schema "gpushare-micro/run", version 1), written with zod. It is the
 // reference for docs/result-schema.md and the check the tests apply to every result they produce.
 import { z } from 'zod';
+import { summarySchema as summary } from '../metrics/summary.js';
+import { checkFile } from './check.js';
 import { deviceObservationSchema, kernelActivitySchema } from '../observe/schema.js';
-
-const summary = z.object({
-  tag: z.string(),
-  name: z.string(),
-  hint: z.enum(['duration', 'rate', 'ratio', 'fraction', 'count']),
-  value: z.number(),
-  unit: z.string().optional(),
-});
 
 const distribution = z.object({
   count: z.number().int().nonnegative(),
@@ -148,9 +142,9 @@ export const runResultSchema = z.object({
 
 export type RunResultJson = z.infer<typeof runResultSchema>;
 
-/** Checks a parsed result file; throws with every problem listed. */
+/** Checks a parsed result file; throws with every problem listed (the first only, where there are too many to collect). */
 export function validateRunResult(value: unknown): RunResultJson {
-  const parsed = runResultSchema.safeParse(value);
+  const parsed = checkFile(runResultSchema, value);
   if (!parsed.success) throw new Error(`not a gpushare-micro/run v1 result:\n${z.prettifyError(parsed.error)}`);
   return parsed.data;
 }

@@ -4,6 +4,7 @@
 import { fmtCuda } from '../../info.js';
 import { tookTurns } from '../../metrics/occupancy.js';
 import type { Summary } from '../../metrics/summary.js';
+import { findMode } from '../../modes/index.js';
 import { formatDuration, formatSummaryValue, switchesTitle } from '../format.js';
 import type { LoadedRun } from '../inputs.js';
 import type { RunResultJson } from '../schema.js';
@@ -15,14 +16,17 @@ import { gapHistogram, sliceHistogram } from './switch-charts.js';
 
 type Phase = RunResultJson['shared'];
 
-const MODE_NAMES: Record<string, string> = { timeslice: 'time slicing', mps: 'MPS', streams: 'CUDA streams', green: 'green contexts', mig: 'MIG' };
+/** The mode's name in prose (a result of a mode this version does not know: its name). */
+function modeLabel(name: string): string {
+  return findMode(name)?.traits.label ?? name;
+}
 
 export function describeWork(r: RunResultJson): string {
   const o = r.options;
   const kernel = o.kernel === 'gemm' ? `gemm ${o.size}×${o.size}×${o.size} bf16→fp32` : `${o.kernel}`;
   const loop = o.loop === 'closed' ? 'closed loop' : `saturating (${o.depth} in flight)`;
   const length = o.launches > 0 ? `${o.launches} launches each` : `${o.durationNs / 1e9} s`;
-  return `${kernel}, ${o.procs} process${o.procs === 1 ? '' : 'es'}, ${MODE_NAMES[r.mode] ?? r.mode}, ${loop}, ${length}`;
+  return `${kernel}, ${o.procs} process${o.procs === 1 ? '' : 'es'}, ${modeLabel(r.mode)}, ${loop}, ${length}`;
 }
 
 function aboutBlock(run: LoadedRun): Block {
@@ -114,15 +118,16 @@ async function switchBlocks(r: RunResultJson, width: number): Promise<Block[]> {
       : p.procs < 2
         ? 'a single client has nobody to switch with'
         : s.kind === 'concurrent'
-          ? `under ${esc(MODE_NAMES[r.mode] ?? r.mode)} the clients ran at the same time${s.coRunningFraction ? ` (several of them active in ${(s.coRunningFraction * 100).toFixed(0)}% of the traced time)` : ''}, so there were no time slices to measure`
+          ? `under ${esc(modeLabel(r.mode))} the clients ran at the same time${s.coRunningFraction ? ` (several of them active in ${(s.coRunningFraction * 100).toFixed(0)}% of the traced time)` : ''}, so there were no time slices to measure`
           : 'no context switch was seen in the traced window';
   const gaps = await gapHistogram(s, width);
   const slices = await sliceHistogram(s, width);
   const thinned = (h: { count: number; used: number }) => (h.used < h.count ? ` (every ${Math.ceil(h.count / h.used)}th of ${h.count.toLocaleString('en-US')} drawn)` : '');
-  // Under MPS, streams or green contexts (or whenever the analysis saw no turns) the clients run at once.
-  const concurrent = s.count > 0 && (r.mode !== 'timeslice' || !tookTurns(s));
+  // Under a mode whose clients run at once (MPS, streams, green contexts; an unknown one counts as such),
+  // or whenever the analysis saw no turns, the "switches" are the interleaving of the clients' activity.
+  const concurrent = s.count > 0 && ((findMode(r.mode)?.traits.concurrent ?? true) || !tookTurns(s));
   const concurrency = concurrent
-    ? ` Under ${esc(MODE_NAMES[r.mode] ?? r.mode)} the clients ran at the same time (median "slice" ${esc(formatDuration(s.slice?.p50 ?? 0))}), so these are the interleaving of their activity, not context switches.`
+    ? ` Under ${esc(modeLabel(r.mode))} the clients ran at the same time (median "slice" ${esc(formatDuration(s.slice?.p50 ?? 0))}), so these are the interleaving of their activity, not context switches.`
     : '';
   return [
     {
