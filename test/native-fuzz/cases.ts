@@ -173,12 +173,10 @@ function badValue(field: Field): fc.Arbitrary<string> {
  */
 function spoiledField(base: string, prefix: string[], name: string, field: Field): fc.Arbitrary<string> {
   const path = JSON.stringify([...prefix, name]);
-  const ways: fc.Arbitrary<string>[] = [
-    badValue(field).map((v) => `set(${base}, ${path}, ${v})`),
-    fc.constant(`throwingGetter(${base}, ${path})`),
-  ];
-  if (!('optional' in field && field.optional) && field.type !== 'object') ways.push(fc.constant(`drop(${base}, ${path})`));
-  return fc.oneof({ arbitrary: ways[0]!, weight: 4 }, ...ways.slice(1).map((a) => ({ arbitrary: a, weight: 1 })));
+  const others: fc.Arbitrary<string>[] = [fc.constant(`throwingGetter(${base}, ${path})`)];
+  if (!('optional' in field && field.optional) && field.type !== 'object') others.push(fc.constant(`drop(${base}, ${path})`));
+  const wrong = badValue(field).map((v) => `set(${base}, ${path}, ${v})`);
+  return fc.oneof({ arbitrary: wrong, weight: 4 }, ...others.map((a) => ({ arbitrary: a, weight: 1 })));
 }
 
 /** One spoiled field of the schema, the field chosen at random too. */
@@ -203,17 +201,20 @@ interface Group {
 
 const loopWith = (workload: string) => `validLoop(${workload})`;
 
-const INSTANCES = ['new b.TimedLoop(validLoop())', 'new b.NvmlSampler(validNvml())', 'new b.PmSampler(validPm())'];
+const LOOP_INSTANCE = 'new b.TimedLoop(validLoop())';
+const NVML_SAMPLER = 'new b.NvmlSampler(validNvml())';
+const PM_SAMPLER = 'new b.PmSampler(validPm())';
+const INSTANCES = [LOOP_INSTANCE, NVML_SAMPLER, PM_SAMPLER];
 const METHODS: Array<[string, string, string]> = [
-  ['TimedLoop', 'prepare', INSTANCES[0]!],
-  ['TimedLoop', 'run', INSTANCES[0]!],
-  ['TimedLoop', 'stop', INSTANCES[0]!],
-  ['TimedLoop', 'release', INSTANCES[0]!],
-  ['NvmlSampler', 'start', INSTANCES[1]!],
-  ['NvmlSampler', 'stop', INSTANCES[1]!],
-  ['NvmlSampler', 'latest', INSTANCES[1]!],
-  ['PmSampler', 'start', INSTANCES[2]!],
-  ['PmSampler', 'stop', INSTANCES[2]!],
+  ['TimedLoop', 'prepare', LOOP_INSTANCE],
+  ['TimedLoop', 'run', LOOP_INSTANCE],
+  ['TimedLoop', 'stop', LOOP_INSTANCE],
+  ['TimedLoop', 'release', LOOP_INSTANCE],
+  ['NvmlSampler', 'start', NVML_SAMPLER],
+  ['NvmlSampler', 'stop', NVML_SAMPLER],
+  ['NvmlSampler', 'latest', NVML_SAMPLER],
+  ['PmSampler', 'start', PM_SAMPLER],
+  ['PmSampler', 'stop', PM_SAMPLER],
 ];
 
 /** `this` values that are not an instance of the method's class. */
@@ -316,15 +317,16 @@ const FIXED: FuzzCase[] = [
 export function fuzzCases(seed: number, target = 520): FuzzCase[] {
   const out: FuzzCase[] = [...FIXED];
   const seen = new Set(out.map((c) => c.expression));
-  for (let round = 0; round < 8 && out.length < target; round++) {
-    GROUPS.forEach((group, i) => {
+  for (let round = 0; round < 8; round++) {
+    for (const [i, group] of GROUPS.entries()) {
       for (const expression of fc.sample(group.cases, { numRuns: group.runs, seed: seed + 1000 * round + i })) {
-        if (seen.has(expression)) continue;
         if (round > 0 && out.length >= target) return out;  // every group had its full first round
+        if (seen.has(expression)) continue;
         seen.add(expression);
         out.push({ group: group.name, expression, expect: group.expect });
       }
-    });
+    }
+    if (out.length >= target) return out;
   }
   return out;
 }

@@ -74,8 +74,7 @@ async function runAll(cases: FuzzCase[], parallel: number): Promise<Array<{ c: F
   const failures: Array<{ c: FuzzCase; why: string }> = [];
   let next = 0;
   const worker = async () => {
-    while (next < cases.length) {
-      const c = cases[next++]!;
+    for (let c = cases[next++]; c !== undefined; c = cases[next++]) {
       const why = violation(c, await runCase(c.expression));
       if (why) failures.push({ c, why });
     }
