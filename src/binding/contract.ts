@@ -262,7 +262,8 @@ export interface NativeTimedLoop {
   run(startAtNs: bigint): Promise<LoopResult>;
   /** Ends a running loop early (its result has stopped: true); harmless otherwise. */
   stop(): void;
-  /** Frees the device memory; the loop cannot be used afterwards. */
+  /** Frees the device memory; the loop cannot be used afterwards. Throws ERR_STATE while prepare() or
+   * run() is pending (stop() it and await it first). */
   release(): void;
 }
 
