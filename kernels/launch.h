@@ -64,7 +64,7 @@ struct GemmOptions {
   int sms = 0;        // wgmma: SMs the launches may use (a green context's); 0: the whole device's
 };
 
-// cuTensorMapEncodeTiled, resolved by the caller from the driver (native/driver_api.h).
+// cuTensorMapEncodeTiled, resolved by the caller from the driver (native/libraries/driver_api.h).
 using TensorMapEncodeFn = CUresult (*)(CUtensorMap*, CUtensorMapDataType, cuuint32_t, void*, const cuuint64_t*,
                                        const cuuint64_t*, const cuuint32_t*, const cuuint32_t*, CUtensorMapInterleave,
                                        CUtensorMapSwizzle, CUtensorMapL2promotion, CUtensorMapFloatOOBfill);

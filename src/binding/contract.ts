@@ -1,7 +1,39 @@
 // The whole contract of the native module (build/Release/gpushare_micro.node): every function it
-// exports, with its argument and result types. Only src/binding/ touches the raw module; everything
-// else goes through these types. Times on the host are CLOCK_MONOTONIC nanoseconds (the clock of
-// process.hrtime.bigint()); times on the GPU are %globaltimer nanoseconds, common to all processes.
+// exports, with its argument and result types, and every error code it throws. Only src/binding/
+// touches the raw module; everything else goes through these types. Times on the host are
+// CLOCK_MONOTONIC nanoseconds (the clock of process.hrtime.bigint()); times on the GPU are
+// %globaltimer nanoseconds, common to all processes.
+//
+// Arguments: a call the native side cannot use (wrong type, out of range, a shape whose tensors
+// would be too large, a knob a workload does not have, a method called on the wrong object) throws a
+// TypeError with code ERR_ARGS synchronously, before any GPU work; everything that fails later
+// rejects the promise with a NativeError. Tuning goes through WorkloadSpec fields (gemmPath,
+// variant, cudnnGraph), never through environment variables. GSM_VERBOSE=1 is a debug switch only:
+// it prints which cuDNN algorithm or graph a workload chose to stderr and changes no result.
+
+/** Every `code` a NativeError may carry (native/core/errors.h says when each is used). */
+export const NATIVE_ERROR_CODES = [
+  /** An argument the native side cannot use; always a TypeError, thrown synchronously. */
+  'ERR_ARGS',
+  /** No driver, no device, or the device is unavailable. */
+  'ERR_NO_GPU',
+  /** A CUDA runtime or driver call failed otherwise (cudaError names the error). */
+  'ERR_CUDA',
+  /** A call out of order: run() before prepare(), release() while busy, stop() of a stopped sampler. */
+  'ERR_STATE',
+  /** cuDNN, cuBLAS or cuBLASLt missing, or refusing the problem. */
+  'ERR_LIBRARY',
+  /** cuBLASLt failed while running. */
+  'ERR_CUBLAS',
+  /** This device or driver cannot run the workload as asked (e.g. a forced gemm path). */
+  'ERR_UNSUPPORTED',
+  /** NVML missing or failing (NvmlSampler.start()). */
+  'ERR_NVML',
+  /** Any other C++ exception: a bug in the addon. */
+  'ERR_NATIVE',
+] as const;
+
+export type NativeErrorCode = (typeof NATIVE_ERROR_CODES)[number];
 
 /** Build facts; calling it makes no CUDA call. */
 export interface AddonInfo {
@@ -15,11 +47,10 @@ export interface AddonInfo {
   intervalBytes: number;
 }
 
-/** An Error from the native side. */
+/** An Error from the native side (a TypeError for ERR_ARGS). */
 export interface NativeError extends Error {
-  /** ERR_NO_GPU, ERR_CUDA, ERR_STATE, ERR_NATIVE; ERR_LIBRARY (cuDNN, cuBLAS or cuBLASLt missing or
-   * refusing), ERR_CUBLAS (cuBLASLt failed), ERR_UNSUPPORTED (this device cannot run the workload). */
-  code: string;
+  /** One of NATIVE_ERROR_CODES. */
+  code: NativeErrorCode;
   /** The CUDA error name, when CUDA failed (e.g. cudaErrorMemoryAllocation). */
   cudaError?: string;
   /** The failing call as written in the source. */
@@ -100,7 +131,12 @@ export interface NvmlSnapshot {
   devices: NvmlDevice[];
 }
 
-/** What a timed loop launches. The native side checks types and that this build has the kernel. */
+/**
+ * What a timed loop launches. The native side checks types, that this build has the kernel, the
+ * shape (each dimension below 2^31, each tensor at most 2^40 elements, and what a kernel indexes with
+ * 32-bit integers below 2^31, e.g. conv's n·h·w, n·p·q and r·s·c, attention's batch·heads) and the
+ * knobs; anything else is a TypeError with code ERR_ARGS.
+ */
 export interface WorkloadSpec {
   /** gemm, probe, memcpy, ... */
   kernel: string;
@@ -125,10 +161,27 @@ export interface WorkloadSpec {
   gapCapacity?: number;
   /** gemm, impl own: force a path (auto, wgmma, mma, simt) instead of the fastest the device allows. */
   gemmPath?: string;
-  /** conv and attention, impl own: force a tile variant (conv 0..8, attention 0..6; kernels/conv.cu,
-   * kernels/attention.cu) instead of the one chosen by shape and device; a Hopper-only variant falls back
-   * to the default where the device does not run this build's sm_90a code. */
+  /**
+   * conv and attention, impl own: force a tile variant instead of the one chosen by shape and device
+   * (absent or -1). Any other workload refuses it (ERR_ARGS), as it does a value out of range.
+   * - conv: 0..4 the mma.sync tiles (0 128x128, 1 256x64, 2 128x256, 3 256x128, 4 128x64); 5..8 the
+   *   Hopper wgmma tiles (5 128x256, 6 256x128, 7 128x128, 8 256x64), which fall back to the default
+   *   mma.sync choice where the device does not run sm_90a code. Where c is not a multiple of 8 every
+   *   variant runs tile 0 (the only one with the element-wise path).
+   * - attention: 0..3 the mma.sync kernel (0 128 query rows on 4 warps with 64-key blocks, 1 the other
+   *   key block, 2 128 rows on 8 warps, 3 64 rows on 4 warps); 4..6 the Hopper wgmma kernel (4 128-key
+   *   blocks, 5 64-key blocks, 6 128-key blocks with the consumer warpgroups taking turns, the default
+   *   there), which fall back to variant 0 without sm_90a code.
+   * See kernels/conv.cu and kernels/attention.cu for the tiles and the measurements behind the defaults.
+   */
   variant?: number;
+  /**
+   * attention, impl cudnn: which cuDNN graph to build. auto (or absent): the unified SDPA operation
+   * for non-causal attention, falling back to the composite graph, and the composite graph for causal;
+   * unified: the SDPA operation only (non-causal only: causal with unified is ERR_ARGS); composite:
+   * the matmul-softmax-matmul graph only. Any other workload refuses it (ERR_ARGS).
+   */
+  cudnnGraph?: 'auto' | 'unified' | 'composite';
 }
 
 /** Configuration of one client's timed loop. The native side checks types only: validate first. */
@@ -209,7 +262,8 @@ export interface NativeTimedLoop {
   run(startAtNs: bigint): Promise<LoopResult>;
   /** Ends a running loop early (its result has stopped: true); harmless otherwise. */
   stop(): void;
-  /** Frees the device memory; the loop cannot be used afterwards. */
+  /** Frees the device memory; the loop cannot be used afterwards. Throws ERR_STATE while prepare() or
+   * run() is pending (stop() it and await it first). */
   release(): void;
 }
 

@@ -1,7 +1,7 @@
 // conv (NHWC implicit GEMM, bf16 in, fp32 accumulate, bf16 out), the project's kernel and cuDNN,
 // against a float64 reference on fresh random inputs; ragged shapes on and off every tile.
 import { randomInt } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { kernelWorkload } from '../../src/kernels/shapes.js';
 import { checkGpu } from './gpu.js';
 import { checkLoopAndTrace, convReference, relativeError, tensor } from './kernel-checks.js';
@@ -20,18 +20,14 @@ const SHAPES: number[][] = [
   [1, 13, 6, 6, 9, 3, 3, 1, 1], // odd c: element-wise, odd k
 ];
 
-async function check(impl: string, shape: number[]): Promise<number> {
-  const spec = kernelWorkload('conv', impl, shape, randomInt(1, 2 ** 31));
+async function check(impl: string, shape: number[], variant?: number): Promise<number> {
+  const spec = { ...kernelWorkload('conv', impl, shape, randomInt(1, 2 ** 31)), ...(variant === undefined ? {} : { variant }) };
   const tensors = await gpu.binding!.workloadCheck(spec, 0);
   const ref = convReference(tensor(tensors, 'x'), tensor(tensors, 'w'), shape);
   return relativeError(tensor(tensors, 'y').values, ref);
 }
 
 describe.skipIf(!gpu.available)('conv on the GPU', () => {
-  afterEach(() => {
-    delete process.env.GSM_CONV_VARIANT;
-  });
-
   for (const shape of SHAPES) {
     it(`own kernel matches a float64 reference for [${shape.join(', ')}]`, async () => {
       // bf16 output: each element is rounded once (relative 2^-9 at most).
@@ -43,18 +39,16 @@ describe.skipIf(!gpu.available)('conv on the GPU', () => {
   // fall back to the default mma.sync tile on a device without sm_90a code.
   for (let variant = 0; variant < 9; variant++) {
     it(`tile variant ${variant} matches the reference on a ragged shape`, async () => {
-      process.env.GSM_CONV_VARIANT = String(variant);
-      expect(await check('own', [2, 48, 11, 9, 136, 3, 3, 1, 1])).toBeLessThan(1e-2);
-      expect(await check('own', [1, 64, 30, 30, 72, 3, 3, 2, 1])).toBeLessThan(1e-2);
+      expect(await check('own', [2, 48, 11, 9, 136, 3, 3, 1, 1], variant)).toBeLessThan(1e-2);
+      expect(await check('own', [1, 64, 30, 30, 72, 3, 3, 2, 1], variant)).toBeLessThan(1e-2);
     });
   }
 
   for (let variant = 5; variant < 9; variant++) {
     it(`wgmma variant ${variant} matches the reference with more tiles than SMs (persistent CTAs)`, async () => {
-      process.env.GSM_CONV_VARIANT = String(variant);
       // 36860 output pixels: 144 or 288 tiles, so CTAs take several; c = 16 wraps a tap every chunk;
       // K = 400 (7 slices of 64, the last partial); odd k.
-      expect(await check('own', [4, 16, 97, 95, 13, 5, 5, 1, 2])).toBeLessThan(1e-2);
+      expect(await check('own', [4, 16, 97, 95, 13, 5, 5, 1, 2], variant)).toBeLessThan(1e-2);
     });
   }
 

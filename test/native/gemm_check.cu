@@ -20,7 +20,7 @@
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
 #include "../../kernels/launch.h"
-#include "../../native/cublaslt.h"
+#include "../../native/libraries/cublaslt.h"
 
 using namespace gsm;
 

@@ -1,0 +1,152 @@
+#include "bindings/loop_binding.h"
+
+#include <atomic>
+#include <cstring>
+#include <memory>
+#include "bindings/checked_wrap.h"
+#include "bindings/workload_binding.h"
+#include "core/args.h"
+#include "core/async.h"
+#include "core/errors.h"
+#include "core/timed_loop.h"
+
+namespace gsm {
+namespace {
+
+LoopConfig readConfig(const Napi::Object& o) {
+  LoopConfig c;
+  c.workload = readWorkloadSpec(objectField(o, "workload"));
+  c.device = intField(o, "device", 0, 1023);
+  c.streamPriority = intField(o, "streamPriority", -1024, 1024);
+  c.greenContext = intField(o, "greenContext", -1, 1 << 20);
+  c.durationNs = static_cast<uint64_t>(numberField(o, "durationNs", 0, 86400e9));
+  c.launches = static_cast<uint64_t>(numberField(o, "launches", 0, 1e12));
+  if ((c.durationNs == 0) == (c.launches == 0)) throwArgs(o.Env(), "expected exactly one of durationNs and launches to be non-zero");
+  c.depth = intField(o, "depth", 1, 1024);
+  c.traceCapacity = static_cast<uint64_t>(numberField(o, "traceCapacity", 0, 1e10));
+  c.warmupNs = static_cast<uint64_t>(numberField(o, "warmupNs", 0, 600e9));
+  c.traceEvery = static_cast<uint32_t>(optionalIntField(o, "traceEvery", 1, 1 << 20).value_or(1));
+  return c;
+}
+
+Napi::Object clockToJs(Napi::Env env, const ClockPair& c) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("hostNs", Napi::BigInt::New(env, c.hostNs));
+  o.Set("gpuNs", Napi::BigInt::New(env, c.gpuNs));
+  o.Set("uncertaintyNs", Napi::Number::New(env, static_cast<double>(c.uncertaintyNs)));
+  return o;
+}
+
+Napi::Float64Array toFloat64Array(Napi::Env env, const std::vector<double>& v) {
+  Napi::Float64Array out = Napi::Float64Array::New(env, v.size());
+  if (!v.empty()) std::memcpy(out.Data(), v.data(), v.size() * sizeof(double));
+  return out;
+}
+
+Napi::ArrayBuffer intervalsToBuffer(Napi::Env env, const std::vector<Interval>& v) {
+  Napi::ArrayBuffer out = Napi::ArrayBuffer::New(env, v.size() * sizeof(Interval));
+  if (!v.empty()) std::memcpy(out.Data(), v.data(), v.size() * sizeof(Interval));
+  return out;
+}
+
+class LoopObject : public CheckedWrap<LoopObject> {
+ public:
+  static constexpr const char* kClassName = "TimedLoop";
+  static constexpr napi_type_tag kTypeTag = {0x6a1f5c0e93b24d71ull, 0xa47e2d9c18f3b605ull};
+
+  static Napi::Function Define(Napi::Env env) {
+    return DefineWithMethods(env, {{"prepare", method<&LoopObject::Prepare>()},
+                                   {"run", method<&LoopObject::Run>()},
+                                   {"stop", method<&LoopObject::Stop>()},
+                                   {"release", method<&LoopObject::Release>()}});
+  }
+
+  explicit LoopObject(const Napi::CallbackInfo& info) : CheckedWrap<LoopObject>(info) {
+    loop_ = std::make_shared<TimedLoop>(readConfig(objectArg(info, 0, "the loop configuration")));
+  }
+
+ private:
+  static Napi::Value rejectState(Napi::Env env, const char* message) {
+    return rejectedPromise(env, FailureInfo{"ERR_STATE", message, "", ""});
+  }
+
+  Napi::Value Prepare(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (busy_) return rejectState(env, "the loop is busy");
+    if (loop_ == nullptr) return rejectState(env, "the loop was released");
+    auto settled = hold(busy_);
+    auto loop = loop_;
+    auto out = std::make_shared<PrepareInfo>();
+    return PromiseWorker::Start(
+        env, [loop, out]() { *out = loop->prepare(); },
+        [out](Napi::Env env) -> Napi::Value {
+          Napi::Object o = Napi::Object::New(env);
+          o.Set("deviceName", out->deviceName);
+          o.Set("smCount", out->smCount);
+          o.Set("smsAvailable", out->smsAvailable);
+          o.Set("ctasPerLaunch", out->ctasPerLaunch);
+          o.Set("streamPriority", out->streamPriority);
+          o.Set("flopsPerLaunch", out->flopsPerLaunch);
+          o.Set("bytesPerLaunch", out->bytesPerLaunch);
+          o.Set("detail", out->detail);
+          o.Set("warmupLaunches", static_cast<double>(out->warmupLaunches));
+          o.Set("warmupMs", out->warmupMs);
+          o.Set("traceLaunchCapacity", static_cast<double>(out->traceLaunchCapacity));
+          o.Set("clock", clockToJs(env, out->clock));
+          return o;
+        },
+        std::move(settled));
+  }
+
+  Napi::Value Run(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    const uint64_t startAt = bigintArg(info, 0, "start time (host monotonic ns)");
+    if (busy_) return rejectState(env, "the loop is busy");
+    if (loop_ == nullptr) return rejectState(env, "the loop was released");
+    auto settled = hold(busy_);
+    auto loop = loop_;
+    auto out = std::make_shared<LoopResult>();
+    return PromiseWorker::Start(
+        env, [loop, out, startAt]() { *out = loop->run(startAt); },
+        [out](Napi::Env env) -> Napi::Value {
+          Napi::Object o = Napi::Object::New(env);
+          o.Set("requestedStartNs", Napi::BigInt::New(env, out->requestedStartNs));
+          o.Set("startNs", Napi::BigInt::New(env, out->startNs));
+          o.Set("endNs", Napi::BigInt::New(env, out->endNs));
+          o.Set("stopped", out->stopped);
+          o.Set("enqueueNs", toFloat64Array(env, out->enqueueNs));
+          o.Set("latencyNs", toFloat64Array(env, out->latencyNs));
+          o.Set("gpuNs", toFloat64Array(env, out->gpuNs));
+          o.Set("tracedLaunches", static_cast<double>(out->tracedLaunches));
+          o.Set("trace", intervalsToBuffer(env, out->trace));
+          o.Set("gapsObserved", static_cast<double>(out->observations.gapsObserved));
+          o.Set("gaps", intervalsToBuffer(env, out->observations.gaps));
+          o.Set("clock", clockToJs(env, out->clock));
+          return o;
+        },
+        std::move(settled));
+  }
+
+  Napi::Value Stop(const Napi::CallbackInfo& info) {
+    if (loop_ != nullptr) loop_->requestStop();
+    return info.Env().Undefined();
+  }
+
+  Napi::Value Release(const Napi::CallbackInfo& info) {
+    if (busy_) throw toJsError(info.Env(), FailureInfo{"ERR_STATE", "release() while the loop is busy: stop() it and await it first", "", ""});
+    loop_.reset();
+    return info.Env().Undefined();
+  }
+
+  std::shared_ptr<TimedLoop> loop_;
+  bool busy_ = false;
+};
+
+}  // namespace
+
+void registerLoop(Napi::Env env, Napi::Object exports) {
+  Napi::Function ctor = LoopObject::Define(env);
+  exports.Set("TimedLoop", ctor);
+}
+
+}  // namespace gsm

@@ -1,0 +1,99 @@
+// The timed loop: one client's measurement, entirely in C++. prepare() binds the client's context
+// (the device's primary context, or a green context) and stream, prepares the workload (fresh random
+// inputs) and the trace buffer, and warms up; run() waits for the common start time, launches the
+// workload back to back (saturating) or one at a time (closed loop) for a duration or a count, and
+// records every launch's GPU time (CUDA events) and host-side latency, plus per-CTA
+// %globaltimer/%smid records for the launches that fit in the trace buffer. No N-API in here.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+#include <cuda.h>
+#include <cuda_runtime_api.h>
+#include "kernels/launch.h"
+#include "workloads/workload.h"
+
+namespace gsm {
+
+struct LoopConfig {
+  WorkloadSpec workload;
+  int device = 0;
+  int streamPriority = 0;           // cudaStreamCreateWithPriority; 0 is the default (lowest)
+  int greenContext = -1;            // index from createGreenContexts(), or -1 for the primary context
+  uint64_t durationNs = 0;          // run for this long (0: use `launches`)
+  uint64_t launches = 0;            // or for this many launches
+  int depth = 1;                    // launches in flight; 1 is a closed loop
+  uint64_t traceCapacity = 0;       // CTA records kept; launches are traced from the start until full
+  uint32_t traceEvery = 1;          // trace launches 0, k, 2k, ... (k > 1 interleaves traced and plain launches)
+  uint64_t warmupNs = 0;
+};
+
+struct ClockPair {   // one simultaneous reading of the host clock and %globaltimer
+  uint64_t hostNs = 0;
+  uint64_t gpuNs = 0;
+  uint64_t uncertaintyNs = 0;  // half the host-side round trip of the reading
+};
+
+struct PrepareInfo {
+  std::string deviceName;
+  int smCount = 0;                // SMs of the device
+  int smsAvailable = 0;           // SMs this client may use (its green context's, or all)
+  int ctasPerLaunch = 0;
+  int streamPriority = 0;
+  double flopsPerLaunch = 0;
+  double bytesPerLaunch = 0;
+  std::string detail;             // Workload::describe()
+  uint64_t warmupLaunches = 0;
+  double warmupMs = 0;
+  uint64_t traceLaunchCapacity = 0;
+  ClockPair clock;
+};
+
+struct LoopResult {
+  uint64_t requestedStartNs = 0;  // host clock
+  uint64_t startNs = 0;           // host clock at the first launch
+  uint64_t endNs = 0;             // host clock when the last launch had completed
+  bool stopped = false;           // ended early by stop()
+  std::vector<double> enqueueNs;  // per launch, relative to startNs
+  std::vector<double> latencyNs;  // per launch: enqueue to observed completion (host)
+  std::vector<double> gpuNs;      // per launch: CUDA events around the launch
+  uint64_t tracedLaunches = 0;
+  std::vector<Interval> trace;    // tracedLaunches * ctasPerLaunch records, launch-major (launches 0, k, 2k, ...)
+  Observations observations;      // the probe's gaps
+  ClockPair clock;                // read again after the run
+};
+
+class TimedLoop {
+ public:
+  explicit TimedLoop(const LoopConfig& config) : config_(config) {}
+  ~TimedLoop() { release(); }
+  TimedLoop(const TimedLoop&) = delete;
+  TimedLoop& operator=(const TimedLoop&) = delete;
+
+  PrepareInfo prepare();
+  LoopResult run(uint64_t startAtNs);
+  void requestStop() { stop_.store(true); }
+  void release();
+  bool prepared() const { return prepared_; }
+
+ private:
+  void bindContext();  // makes the loop's context current on the calling thread
+  ClockPair readClocks();
+  void waitUntil(uint64_t startAtNs);
+
+  LoopConfig config_;
+  std::atomic<bool> stop_{false};
+  bool prepared_ = false;
+  CUcontext green_ = nullptr;
+  std::unique_ptr<Workload> workload_;
+  int ctasPerLaunch_ = 0;
+  cudaStream_t stream_ = nullptr;
+  std::vector<cudaEvent_t> startEvents_, stopEvents_;
+  Interval* trace_ = nullptr;
+  uint64_t* timer_ = nullptr;
+};
+
+}  // namespace gsm

@@ -1,0 +1,89 @@
+#include "libraries/cudnn_api.h"
+
+#include "core/errors.h"
+#include "libraries/shared_library.h"
+
+namespace gsm {
+namespace {
+
+CudnnApi load() {
+  CudnnApi api;
+  std::vector<std::string> candidates = toolkitCandidates({"libcudnn.so.9"});
+  candidates.insert(candidates.begin() + 1, "/usr/lib/x86_64-linux-gnu/libcudnn.so.9");  // the Debian/Ubuntu package's
+  const OpenedLibrary opened = openFirst(candidates);
+  void* lib = opened.handle;
+  api.handle = lib;
+  api.file = opened.file;
+  if (lib == nullptr) {
+    api.unavailable = "cuDNN 9 (libcudnn.so.9) could not be loaded (" + opened.tried +
+                    "): install cuDNN 9 for CUDA 12/13 or choose another --impl";
+    return api;
+  }
+  std::string missing;
+  bindSymbol(lib, api.create, "cudnnCreate", &missing);
+  bindSymbol(lib, api.destroy, "cudnnDestroy", &missing);
+  bindSymbol(lib, api.setStream, "cudnnSetStream", &missing);
+  bindSymbol(lib, api.getErrorString, "cudnnGetErrorString", &missing);
+  bindSymbol(lib, api.getVersion, "cudnnGetVersion", &missing);
+  bindSymbol(lib, api.createTensorDescriptor, "cudnnCreateTensorDescriptor", &missing);
+  bindSymbol(lib, api.setTensor4dDescriptor, "cudnnSetTensor4dDescriptor", &missing);
+  bindSymbol(lib, api.destroyTensorDescriptor, "cudnnDestroyTensorDescriptor", &missing);
+  bindSymbol(lib, api.createFilterDescriptor, "cudnnCreateFilterDescriptor", &missing);
+  bindSymbol(lib, api.setFilter4dDescriptor, "cudnnSetFilter4dDescriptor", &missing);
+  bindSymbol(lib, api.destroyFilterDescriptor, "cudnnDestroyFilterDescriptor", &missing);
+  bindSymbol(lib, api.createConvolutionDescriptor, "cudnnCreateConvolutionDescriptor", &missing);
+  bindSymbol(lib, api.setConvolution2dDescriptor, "cudnnSetConvolution2dDescriptor", &missing);
+  bindSymbol(lib, api.setConvolutionMathType, "cudnnSetConvolutionMathType", &missing);
+  bindSymbol(lib, api.destroyConvolutionDescriptor, "cudnnDestroyConvolutionDescriptor", &missing);
+  bindSymbol(lib, api.getConvolution2dForwardOutputDim, "cudnnGetConvolution2dForwardOutputDim", &missing);
+  bindSymbol(lib, api.findConvolutionForwardAlgorithm, "cudnnFindConvolutionForwardAlgorithm", &missing);
+  bindSymbol(lib, api.convolutionForward, "cudnnConvolutionForward", &missing);
+  bindSymbol(lib, api.backendCreateDescriptor, "cudnnBackendCreateDescriptor", &missing);
+  bindSymbol(lib, api.backendDestroyDescriptor, "cudnnBackendDestroyDescriptor", &missing);
+  bindSymbol(lib, api.backendSetAttribute, "cudnnBackendSetAttribute", &missing);
+  bindSymbol(lib, api.backendGetAttribute, "cudnnBackendGetAttribute", &missing);
+  bindSymbol(lib, api.backendFinalize, "cudnnBackendFinalize", &missing);
+  bindSymbol(lib, api.backendExecute, "cudnnBackendExecute", &missing);
+  if (!missing.empty()) {
+    api.unavailable = "libcudnn.so.9 lacks " + missing + ": cuDNN 9 is required";
+    return api;
+  }
+  // Optional: cuDNN's own explanation of the last failure.
+  bindSymbol(lib, api.getLastErrorString, "cudnnGetLastErrorString");
+  api.version = api.getVersion();
+  return api;
+}
+
+}  // namespace
+
+const CudnnApi& cudnnApi() {
+  static const CudnnApi api = load();
+  if (!api.unavailable.empty()) throw NativeFailure({"ERR_LIBRARY", api.unavailable, "", "dlopen(libcudnn.so.9)"});
+  return api;
+}
+
+void checkCudnn(cudnn::Status status, const char* call) {
+  if (status == cudnn::kSuccess) return;
+  const CudnnApi& api = cudnnApi();
+  char last[1024] = {0};
+  if (api.getLastErrorString != nullptr) api.getLastErrorString(last, sizeof last);
+  std::string message = std::string(call) + " failed: " + api.getErrorString(status) + " (" + std::to_string(status) + ")";
+  if (last[0] != '\0') message += ": " + std::string(last);
+  throw NativeFailure({"ERR_LIBRARY", message, "", call});
+}
+
+BackendDescriptor::BackendDescriptor(int type) {
+  checkCudnn(cudnnApi().backendCreateDescriptor(type, &d_), "cudnnBackendCreateDescriptor");
+}
+
+BackendDescriptor::~BackendDescriptor() {
+  if (d_ != nullptr) cudnnApi().backendDestroyDescriptor(d_);
+}
+
+void BackendDescriptor::set(int name, int type, int64_t count, const void* values, const char* what) {
+  checkCudnn(cudnnApi().backendSetAttribute(d_, name, type, count, values), what);
+}
+
+void BackendDescriptor::finalize(const char* what) { checkCudnn(cudnnApi().backendFinalize(d_), what); }
+
+}  // namespace gsm
