@@ -1,12 +1,9 @@
 // `gpushare-micro report <inputs...> -o report.html`: one self-contained HTML file from a run result,
 // two run results (side by side), or a sweep's results directory.
-import { existsSync, statSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
 import { Command } from 'commander';
-import { OptionError } from '../errors.js';
 import { loadReportInputs, ReportInputError } from '../report/inputs.js';
 import { writeTextAtomic } from '../report/json.js';
-import { fail } from './common.js';
+import { checkOutputFile, fail, printError } from './common.js';
 import { EXIT } from './exit-codes.js';
 
 interface Flags {
@@ -14,16 +11,9 @@ interface Flags {
   quiet?: boolean;
 }
 
-function checkOutput(file: string): string {
-  const path = resolve(file);
-  if (existsSync(path) && statSync(path).isDirectory()) throw new OptionError('--output', 'a file path, not a directory', file);
-  if (!existsSync(dirname(path))) throw new OptionError('--output', 'a file in an existing directory', file);
-  return path;
-}
-
 async function execute(inputs: string[], flags: Flags): Promise<number> {
   try {
-    const target = checkOutput(flags.output);
+    const target = checkOutputFile('--output', flags.output);
     // The chart renderer (Vega) is loaded only here: every other command starts without it.
     const { buildReport } = await import('../report/html/build.js');
     const html = await buildReport(await loadReportInputs(inputs));
@@ -32,7 +22,7 @@ async function execute(inputs: string[], flags: Flags): Promise<number> {
     return EXIT.ok;
   } catch (error) {
     if (error instanceof ReportInputError) {
-      console.error(`gpushare-micro: ${error.message}`);
+      printError(error.message);
       return EXIT.usage;
     }
     return fail(error);

@@ -7,7 +7,7 @@ import { planSweep, SWEEP_DEFAULTS, type SweepOptions } from '../sweep/plan.js';
 import { runSweep, type SweepProgress } from '../sweep/runner.js';
 import { csvExporter, markdownExporter, tableExporter } from '../sweep/exporters.js';
 import { OptionError } from '../errors.js';
-import { fail, interruptSignal } from './common.js';
+import { checkOutputDir, fail, interruptSignal } from './common.js';
 import { EXIT } from './exit-codes.js';
 
 interface Flags extends SweepOptions {
@@ -89,7 +89,7 @@ export function sweepCommand(): Command {
       try {
         const plan = planSweep(axes);
         if (resume && !out) throw new OptionError('--resume', 'together with --out DIR (the results directory of the sweep to continue)', true);
-        const outDir = resolve(out ?? defaultOutDir());
+        const outDir = checkOutputDir('--out', out ?? defaultOutDir());
         interrupt = interruptSignal();
         const summary = await runSweep(plan, {
           outDir,
