@@ -3,7 +3,7 @@
 import { randomInt } from 'node:crypto';
 import { OptionError } from './errors.js';
 import { findPreset, KERNEL_PRESETS } from './kernels/presets.js';
-import { isKernelFamily, KERNEL_DTYPES, KERNEL_FAMILIES, KERNEL_IMPLS, shapeProblem, workloadBytes } from './kernels/shapes.js';
+import { GEMM_MAX_DIM, isKernelFamily, KERNEL_DTYPES, KERNEL_FAMILIES, KERNEL_IMPLS, shapeProblem, workloadBytes } from './kernels/shapes.js';
 
 export const KERNELS = ['gemm', 'probe', ...KERNEL_FAMILIES] as const;
 export type Kernel = (typeof KERNELS)[number];
@@ -121,19 +121,33 @@ export const DEFAULTS = {
   mode: 'timeslice',
 } as const;
 
-function integer(option: string, raw: unknown, min: number, max: number): number {
-  const value = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new OptionError(option, `an integer in ${min}..${max}`, raw);
-  }
+// Numbers in options are plain decimals: an optional sign, digits and (where fractions make sense) a
+// fraction. Number() would also take 0x10, 0b1, 0o7, 1e3, Infinity and "" (0), and integer options
+// would truncate 1.5 somewhere later: one parser for every number option keeps them all alike.
+const DECIMAL = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$/;
+const INTEGER = /^[+-]?\d+$/;
+
+/** The value of a decimal string (surrounding spaces allowed) or a finite number; undefined for anything else. */
+export function decimalValue(raw: unknown, kind: 'integer' | 'decimal' = 'decimal'): number | undefined {
+  let value: number;
+  if (typeof raw === 'number') value = raw;
+  else if (typeof raw === 'string' && (kind === 'integer' ? INTEGER : DECIMAL).test(raw.trim())) value = Number(raw.trim());
+  else return undefined;
+  if (!Number.isFinite(value) || (kind === 'integer' && !Number.isSafeInteger(value))) return undefined;
+  return value === 0 ? 0 : value; // no -0
+}
+
+/** An integer option in min..max, written in decimal. */
+export function integer(option: string, raw: unknown, min: number, max: number): number {
+  const value = decimalValue(raw, 'integer');
+  if (value === undefined || value < min || value > max) throw new OptionError(option, `an integer in ${min}..${max}`, raw);
   return value;
 }
 
-function decimal(option: string, raw: unknown, min: number, max: number): number {
-  const value = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
-    throw new OptionError(option, `a number in ${min}..${max}`, raw);
-  }
+/** A number option in min..max, written in decimal (a fraction allowed, no exponent). */
+export function decimal(option: string, raw: unknown, min: number, max: number): number {
+  const value = decimalValue(raw);
+  if (value === undefined || value < min || value > max) throw new OptionError(option, `a number in ${min}..${max}`, raw);
   return value;
 }
 
@@ -186,13 +200,14 @@ function perClient<T>(option: string, values: T[], procs: number, raw: unknown):
 
 const SIZE = /^\s*(\d+(?:\.\d+)?)\s*(b|k|kb|kib|m|mb|mib|g|gb|gib|t|tb|tib)?\s*$/i;
 const SIZE_UNIT: Record<string, number> = { b: 1, k: 2 ** 10, m: 2 ** 20, g: 2 ** 30, t: 2 ** 40 };
+const MAX_SIZE = 2 ** 50;
 
-/** Parses "4G", "512M", "1.5GiB" (binary units) into bytes. */
+/** Parses "4G", "512M", "1.5GiB" (binary units) into bytes, from 1M to 1P. */
 export function parseSize(option: string, raw: unknown): number {
   const match = typeof raw === 'string' ? SIZE.exec(raw) : null;
   const unit = match ? (match[2] ?? 'b').toLowerCase()[0]! : '';
   const bytes = match ? Math.floor(Number(match[1]) * SIZE_UNIT[unit]!) : NaN;
-  if (!Number.isFinite(bytes) || bytes < 2 ** 20) throw new OptionError(option, 'a size of at least 1M such as 512M or 4G', raw);
+  if (!Number.isFinite(bytes) || bytes < 2 ** 20 || bytes > MAX_SIZE) throw new OptionError(option, 'a size from 1M to 1024T such as 512M or 4G', raw);
   return bytes;
 }
 
@@ -262,8 +277,8 @@ const DEFAULT_PRESET: Record<(typeof KERNEL_FAMILIES)[number], string> = {
 
 function numberList(option: string, raw: unknown, what: string): number[] {
   return list(option, raw, what).map((v) => {
-    const n = typeof v === 'number' ? v : Number(v);
-    if (!Number.isInteger(n)) throw new OptionError(option, what, raw);
+    const n = decimalValue(v, 'integer');
+    if (n === undefined) throw new OptionError(option, what, raw);
     return n;
   });
 }
@@ -278,8 +293,9 @@ function resolveWorkload(kernel: Kernel, options: RunOptions, size: number, pres
   }
   if (kernel === 'gemm') {
     if (options.size !== undefined && options.shape !== undefined) throw new OptionError('--shape', 'either --size or --shape, not both', options.shape);
-    const shape = options.shape === undefined ? [size, size, size] : numberList('--shape', options.shape, 'm,n,k: three integers in 1..131072');
-    if (shape.length !== 3 || shape.some((d) => d < 1 || d > 131072)) throw new OptionError('--shape', 'm,n,k: three integers in 1..131072', options.shape);
+    const what = `m,n,k: three integers in 1..${GEMM_MAX_DIM}`;
+    const shape = options.shape === undefined ? [size, size, size] : numberList('--shape', options.shape, what);
+    if (shape.length !== 3 || shape.some((d) => d < 1 || d > GEMM_MAX_DIM)) throw new OptionError('--shape', what, options.shape);
     return { shape, impl: oneOf('--impl', options.impl ?? 'own', GEMM_IMPLS), dtype: oneOf('--dtype', options.dtype ?? 'bf16', GEMM_DTYPES) };
   }
   if (!isKernelFamily(kernel)) throw new OptionError('--kernel', `one of ${KERNELS.join(', ')}`, kernel);
