@@ -235,8 +235,8 @@ function resolveModeOptions(options: RunOptions, procs: number): Pick<RunConfig,
     if (options.mpsThreads !== undefined) {
       const what = 'active thread percentages in 1..100, e.g. 50 or 25,75';
       const values = list('--mps-threads', options.mpsThreads, what).map((v) => {
-        const n = typeof v === 'number' ? v : Number(v);
-        if (!Number.isFinite(n) || n < 1 || n > 100) throw new OptionError('--mps-threads', what, options.mpsThreads);
+        const n = decimalValue(v);
+        if (n === undefined || n < 1 || n > 100) throw new OptionError('--mps-threads', what, options.mpsThreads);
         return n;
       });
       mps.threads = perClient('--mps-threads', values, procs, options.mpsThreads);
@@ -248,8 +248,8 @@ function resolveModeOptions(options: RunOptions, procs: number): Pick<RunConfig,
     const what = 'stream priorities: high, low or integers, e.g. high,low';
     const values = list('--priority', options.priority, what).map((v): Priority => {
       if (v === 'high' || v === 'low') return v;
-      const n = typeof v === 'number' ? v : Number(v);
-      if (!Number.isInteger(n)) throw new OptionError('--priority', what, options.priority);
+      const n = decimalValue(v, 'integer');
+      if (n === undefined) throw new OptionError('--priority', what, options.priority);
       return n;
     });
     out.priorities = perClient('--priority', values, procs, options.priority);
@@ -257,8 +257,8 @@ function resolveModeOptions(options: RunOptions, procs: number): Pick<RunConfig,
   if (options.smSplit !== undefined) {
     const what = `${procs} SM counts (one per client), e.g. ${Array.from({ length: procs }, () => 32).join(',')}`;
     const values = list('--sm-split', options.smSplit, what).map((v) => {
-      const n = typeof v === 'number' ? v : Number(v);
-      if (!Number.isInteger(n) || n < 1) throw new OptionError('--sm-split', what, options.smSplit);
+      const n = decimalValue(v, 'integer');
+      if (n === undefined || n < 1) throw new OptionError('--sm-split', what, options.smSplit);
       return n;
     });
     if (values.length !== procs) throw new OptionError('--sm-split', what, options.smSplit);
