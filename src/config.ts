@@ -106,6 +106,9 @@ export interface RunConfig {
   observe: { sampleMs: number; cupti: boolean; pmSampling: boolean };
 }
 
+/** probe()'s defaults where they differ from a run's (src/probe.ts). */
+export const PROBE_DEFAULTS = { procs: 2, duration: '3s', baseline: false } as const;
+
 export const DEFAULTS = {
   kernel: 'gemm',
   procs: 4,

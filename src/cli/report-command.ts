@@ -1,7 +1,6 @@
 // `gpushare-micro report <inputs...> -o report.html`: one self-contained HTML file from a run result,
 // two run results (side by side), or a sweep's results directory.
 import { Command } from 'commander';
-import { loadReportInputs, ReportInputError } from '../report/inputs.js';
 import { writeTextAtomic } from '../report/json.js';
 import { checkOutputFile, fail, printError } from './common.js';
 import { EXIT } from './exit-codes.js';
@@ -14,15 +13,16 @@ interface Flags {
 async function execute(inputs: string[], flags: Flags): Promise<number> {
   try {
     const target = checkOutputFile('--output', flags.output);
-    // The chart renderer (Vega) is loaded only here: every other command starts without it.
-    const { buildReport } = await import('../report/html/build.js');
+    // The input schemas and the chart renderer (Vega) are loaded only here: every other command starts without them.
+    const [{ loadReportInputs }, { buildReport }] = await Promise.all([import('../report/inputs.js'), import('../report/html/build.js')]);
     const html = await buildReport(await loadReportInputs(inputs));
     await writeTextAtomic(target, html);
     if (!flags.quiet) console.error(`gpushare-micro: wrote ${flags.output} (${Math.ceil(Buffer.byteLength(html) / 1024).toLocaleString('en-US')} KiB)`);
     return EXIT.ok;
   } catch (error) {
-    if (error instanceof ReportInputError) {
-      printError(error.message);
+    // ReportInputError (an input that is missing or not a result): an invalid argument.
+    if ((error as { code?: string })?.code === 'ERR_REPORT_INPUT') {
+      printError((error as Error).message);
       return EXIT.usage;
     }
     return fail(error);

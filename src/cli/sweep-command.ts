@@ -4,8 +4,7 @@ import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import { planSweep, SWEEP_DEFAULTS, type SweepOptions } from '../sweep/plan.js';
-import { runSweep, type SweepProgress } from '../sweep/runner.js';
-import { csvExporter, markdownExporter, tableExporter } from '../sweep/exporters.js';
+import type { SweepProgress } from '../sweep/runner.js';
 import { OptionError } from '../errors.js';
 import { checkOutputDir, fail, interruptSignal } from './common.js';
 import { EXIT } from './exit-codes.js';
@@ -90,6 +89,8 @@ export function sweepCommand(): Command {
         const plan = planSweep(axes);
         if (resume && !out) throw new OptionError('--resume', 'together with --out DIR (the results directory of the sweep to continue)', true);
         const outDir = checkOutputDir('--out', out ?? defaultOutDir());
+        // Loaded only now: a usage error or --help needs none of the measuring code.
+        const [{ runSweep }, { csvExporter, markdownExporter, tableExporter }] = await Promise.all([import('../sweep/runner.js'), import('../sweep/exporters.js')]);
         interrupt = interruptSignal();
         const summary = await runSweep(plan, {
           outDir,
