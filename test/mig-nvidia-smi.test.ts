@@ -204,9 +204,8 @@ describe('running nvidia-smi', () => {
 
   it('stops one that does not finish in time and says so', async () => {
     const dir = scriptDir(`exec "${process.execPath}" -e "setTimeout(() => {}, 10000)"`);
-    const started = Date.now();
     const out = await nvidiaSmi({ env: { PATH: dir }, timeoutMs: 300 })(['-q']);
-    expect(Date.now() - started).toBeLessThan(5000);
+    // No exit code: it was killed (left alone, it would have exited with 0 after 10 s).
     expect(out.code).toBeNull();
     expect(out.failure).toMatch(/did not finish within 0.3 s/);
   });
