@@ -106,7 +106,7 @@ export function checkOutputDir(option: string, raw: unknown): string {
     for (;;) {
       const stats = statOrUndefined(existing);
       if (stats?.isDirectory()) break;
-      if (stats) throw new OptionError(option, `a directory (${clip(existing)} is a file)`, raw);
+      if (stats) throw new OptionError(option, `a directory (${clip(existing)} is not one)`, raw);
       if (dirname(existing) === existing) throw new OptionError(option, 'a directory path', raw);
       existing = dirname(existing);
     }
