@@ -43,7 +43,11 @@ function reword(message: string): string {
 
 function usageLine(error: CommanderError, cmd: Command): string {
   const help = `see ${commandPath(cmd)} --help`;
-  if (error.code === 'commander.help') return `${subject(cmd)} needs a command: ${commandNames(cmd)} (${help})`;
+  if (error.code === 'commander.help') {
+    // `help frob`: no such command to show the help of.
+    if (cmd.args[0] === 'help' && cmd.args[1] !== undefined) return `unknown command '${clip(cmd.args[1])}' for help: expected one of ${commandNames(cmd)} (${help})`;
+    return `${subject(cmd)} needs a command: ${commandNames(cmd)} (${help})`;
+  }
   if (error.code === 'commander.excessArguments') {
     const parent = cmd.parent;
     // `gpushare-micro frob`: the words go to the default command (run), which takes no arguments.

@@ -296,6 +296,17 @@ function migCases(): fc.Arbitrary<Case> {
   );
 }
 
+/** The program itself: a word that is no command (it would go to run, which takes none), `help` of no command. */
+function programCases(): fc.Arbitrary<Case> {
+  const commands = ['run', 'probe', 'info', 'sweep', 'bench', 'monitor', 'mps', 'mig', 'report', 'help'];
+  const word = fc.stringMatching(/^[a-z][a-z0-9]{0,12}$/).filter((s) => !commands.includes(s));
+  return fc.oneof(
+    word.map((w) => ({ command: 'gpushare-micro', args: [w], names: w })),
+    word.map((w) => ({ command: 'gpushare-micro', args: ['help', w], names: w })),
+    fc.tuple(fc.constantFrom('mps', 'mig'), word).map(([group, w]) => ({ command: 'gpushare-micro', args: [group, 'help', w], names: w })),
+  );
+}
+
 function infoCases(): fc.Arbitrary<Case> {
   return structural('info', ['info'], []);
 }
@@ -312,5 +323,6 @@ export function commandCases(f: Fixtures): Array<[string, fc.Arbitrary<Case>, nu
     ['monitor', monitorCases(), 25],
     ['mps', mpsCases(f), 25],
     ['mig', migCases(), 25],
+    ['gpushare-micro', programCases(), 12],
   ];
 }
