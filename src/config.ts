@@ -3,108 +3,18 @@
 import { randomInt } from 'node:crypto';
 import { OptionError } from './errors.js';
 import { findPreset, KERNEL_PRESETS } from './kernels/presets.js';
-import { GEMM_MAX_DIM, isKernelFamily, KERNEL_DTYPES, KERNEL_FAMILIES, KERNEL_IMPLS, shapeProblem, workloadBytes } from './kernels/shapes.js';
+import { GEMM_MAX_DIM, isKernelFamily, KERNEL_DTYPES, KERNEL_FAMILIES, KERNEL_IMPLS, shapeProblem } from './kernels/shapes.js';
+import { modeOptions, modesTaking, modesWhere, sharingMode, type ModeConfig } from './modes/index.js';
+import { decimal, decimalValue, integer, KERNELS, list, LOOPS, MODES, type Kernel, type ModeName, type RunConfig, type RunOptions } from './options.js';
 
-export const KERNELS = ['gemm', 'probe', ...KERNEL_FAMILIES] as const;
-export type Kernel = (typeof KERNELS)[number];
+export { decimal, decimalValue, integer, KERNELS, LOOPS, MODES, parseSize } from './options.js';
+export type { Kernel, LoopKind, ModeName, Priority, RunConfig, RunOptions } from './options.js';
+export { clientMemoryBytes, probeGapCapacity } from './kernels/memory.js';
+
 /** gemm's element types and implementations (conv, attention, copy, triad: see kernels/shapes.ts). */
 export const GEMM_DTYPES = ['bf16', 'fp16', 'tf32', 'fp32'] as const;
 export const GEMM_IMPLS = ['own', 'cublas'] as const;
-export const LOOPS = ['saturate', 'closed'] as const;
-export type LoopKind = (typeof LOOPS)[number];
-export const MODES = ['timeslice', 'mps', 'streams', 'green', 'mig'] as const;
-export type ModeName = (typeof MODES)[number];
-/** A stream priority: a keyword or the device's own number (lower is more urgent). */
-export type Priority = 'high' | 'low' | number;
 export const MAX_PROCS = 64;
-
-/** What a caller may pass to run() and probe(); every field is optional. */
-export interface RunOptions {
-  /** Kernel each client runs (default "gemm"). */
-  kernel?: string;
-  /** Client processes sharing the GPU, 1..64 (default 4). */
-  procs?: number | string;
-  /** How long each phase measures: seconds as a number, or "500ms", "5s", "1m" (default 5 s). */
-  duration?: number | string;
-  /** Measure this many launches per client instead of a duration. */
-  launches?: number | string;
-  /** gemm: the n of an n x n x n product (default 4096). */
-  size?: number | string;
-  /** The kernel's dimensions: gemm "m,n,k"; conv "n,c,h,w,k,r,s,stride,pad"; attention "batch,heads,seq,headDim,causal"; copy and triad "elements". */
-  shape?: string | number[];
-  /** A named shape (ResNet-50 layers, bert-base, llm-4k, copy-1gib, ...); sets kernel and shape. */
-  preset?: string;
-  /** own (the project's kernel) or a library: gemm cublas; conv cudnn; attention cudnn, cublas; copy cudart. */
-  impl?: string;
-  /** gemm: bf16 (default), fp16, tf32, fp32. */
-  dtype?: string;
-  /** saturate (launches queued back to back, as training does) or closed (launch, wait, repeat). */
-  loop?: string;
-  /** Launches kept in flight by a saturating client (default 3). */
-  depth?: number | string;
-  /** Run the same kernel alone first, for slowdown and aggregate ratios (default true). */
-  baseline?: boolean;
-  /** CUDA device index (default 0). */
-  device?: number | string;
-  /** probe: running time of each probe CTA per launch, in microseconds (default 2000). */
-  spinUs?: number | string;
-  /** probe: a %globaltimer step longer than this many microseconds counts as a gap (default 4). */
-  gapThresholdUs?: number | string;
-  /** Warm-up before each phase, like duration (default 300 ms). */
-  warmup?: number | string;
-  /** CTA trace records kept per client (default 2,000,000: 32 MB of device memory). */
-  traceRecords?: number | string;
-  /** Seed of the random inputs (default: random). */
-  seed?: number | string;
-  /** How the clients share the GPU: timeslice (default), mps, streams, green, mig. */
-  mode?: string;
-  /** mps: use the MPS control daemon listening in this pipe directory (not started, not stopped). */
-  mpsPipe?: string;
-  /** mps: active thread percentage per client, one value for all or one per client ("50" or "25,75"). */
-  mpsThreads?: string | number | number[];
-  /** mps: pinned device memory limit per client, e.g. "4G", "512M". */
-  mpsMem?: string;
-  /** streams, green: stream priority per client: high, low or the device's numbers ("high,low"). */
-  priority?: string | Priority[];
-  /** green: SMs per client ("64,64"); the device rounds each up to its granularity (default: equal split). */
-  smSplit?: string | number[];
-  /** NVML sampling period in ms during the shared phase (default 50; 0: no sampling). */
-  sampleMs?: number | string;
-  /** Record every kernel of each client with CUPTI (default false). */
-  cupti?: boolean;
-  /** CUPTI PM sampling of SM activity, device-wide, from the orchestrator process (default false). */
-  pmSampling?: boolean;
-}
-
-export interface RunConfig {
-  kernel: Kernel;
-  procs: number;
-  durationNs: number;
-  launches: number;
-  size: number;
-  /** The kernel's dimensions (gemm [m, n, k]; empty for the probe). */
-  shape: number[];
-  impl: string;
-  dtype: string;
-  loop: LoopKind;
-  depth: number;
-  baseline: boolean;
-  device: number;
-  spinNs: number;
-  gapThresholdNs: number;
-  warmupNs: number;
-  traceRecords: number;
-  seed: number;
-  mode: ModeName;
-  /** mps only. */
-  mps?: { pipe?: string; threads?: number[]; memBytes?: number };
-  /** streams and green only: one per client. */
-  priorities?: Priority[];
-  /** green only: requested SMs, one per client. */
-  smSplit?: number[];
-  /** What is observed besides the clients' own records. */
-  observe: { sampleMs: number; cupti: boolean; pmSampling: boolean };
-}
 
 /** probe()'s defaults where they differ from a run's (src/probe.ts). */
 export const PROBE_DEFAULTS = { procs: 2, duration: '3s', baseline: false } as const;
@@ -123,36 +33,6 @@ export const DEFAULTS = {
   traceRecords: 2_000_000,
   mode: 'timeslice',
 } as const;
-
-// Numbers in options are plain decimals: an optional sign, digits and (where fractions make sense) a
-// fraction. Number() would also take 0x10, 0b1, 0o7, 1e3, Infinity and "" (0), and integer options
-// would truncate 1.5 somewhere later: one parser for every number option keeps them all alike.
-const DECIMAL = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$/;
-const INTEGER = /^[+-]?\d+$/;
-
-/** The value of a decimal string (surrounding spaces allowed) or a finite number; undefined for anything else. */
-export function decimalValue(raw: unknown, kind: 'integer' | 'decimal' = 'decimal'): number | undefined {
-  let value: number;
-  if (typeof raw === 'number') value = raw;
-  else if (typeof raw === 'string' && (kind === 'integer' ? INTEGER : DECIMAL).test(raw.trim())) value = Number(raw.trim());
-  else return undefined;
-  if (!Number.isFinite(value) || (kind === 'integer' && !Number.isSafeInteger(value))) return undefined;
-  return value === 0 ? 0 : value; // no -0
-}
-
-/** An integer option in min..max, written in decimal. */
-export function integer(option: string, raw: unknown, min: number, max: number): number {
-  const value = decimalValue(raw, 'integer');
-  if (value === undefined || value < min || value > max) throw new OptionError(option, `an integer in ${min}..${max}`, raw);
-  return value;
-}
-
-/** A number option in min..max, written in decimal (a fraction allowed, no exponent). */
-export function decimal(option: string, raw: unknown, min: number, max: number): number {
-  const value = decimalValue(raw);
-  if (value === undefined || value < min || value > max) throw new OptionError(option, `a number in ${min}..${max}`, raw);
-  return value;
-}
 
 const DURATION = /^\s*(\d+(?:\.\d+)?|\.\d+)\s*(ns|us|µs|ms|s|m)?\s*$/;
 const UNIT_NS: Record<string, number> = { ns: 1, us: 1e3, µs: 1e3, ms: 1e6, s: 1e9, m: 60e9 };
@@ -183,91 +63,20 @@ function oneOf<T extends string>(option: string, raw: unknown, valid: readonly T
   throw new OptionError(option, `one of ${valid.join(', ')}`, raw);
 }
 
-/** Splits "a,b,c" (or takes an array) into trimmed, non-empty items. */
-function list(option: string, raw: unknown, what: string): unknown[] {
-  if (Array.isArray(raw)) return raw;
-  if (typeof raw === 'number') return [raw];
-  if (typeof raw === 'string' && raw.trim() !== '') {
-    const items = raw.split(',').map((x) => x.trim());
-    if (items.every((x) => x !== '')) return items;
-  }
-  throw new OptionError(option, what, raw);
-}
-
-/** One value for every client, or exactly one per client. */
-function perClient<T>(option: string, values: T[], procs: number, raw: unknown): T[] {
-  if (values.length === 1) return Array.from({ length: procs }, () => values[0]!);
-  if (values.length === procs) return values;
-  throw new OptionError(option, `one value for all clients or ${procs} values (one per client)`, raw);
-}
-
-const SIZE = /^\s*(\d+(?:\.\d+)?)\s*(b|k|kb|kib|m|mb|mib|g|gb|gib|t|tb|tib)?\s*$/i;
-const SIZE_UNIT: Record<string, number> = { b: 1, k: 2 ** 10, m: 2 ** 20, g: 2 ** 30, t: 2 ** 40 };
-const MAX_SIZE = 2 ** 50;
-
-/** Parses "4G", "512M", "1.5GiB" (binary units) into bytes, from 1M to 1P. */
-export function parseSize(option: string, raw: unknown): number {
-  const match = typeof raw === 'string' ? SIZE.exec(raw) : null;
-  const unit = match ? (match[2] ?? 'b').toLowerCase()[0]! : '';
-  const bytes = match ? Math.floor(Number(match[1]) * SIZE_UNIT[unit]!) : NaN;
-  if (!Number.isFinite(bytes) || bytes < 2 ** 20 || bytes > MAX_SIZE) throw new OptionError(option, 'a size from 1M to 1024T such as 512M or 4G', raw);
-  return bytes;
-}
-
-function requireMode(option: string, raw: unknown, mode: ModeName, allowed: ModeName[]): void {
-  if (raw !== undefined && !allowed.includes(mode)) {
-    throw new OptionError(option, `${option} only with --mode ${allowed.join(' or --mode ')} (the mode is ${mode})`, raw);
-  }
-}
-
-/** Validates the sharing mode's options; device limits (SM count, priority range) are checked by the mode. */
-function resolveModeOptions(options: RunOptions, procs: number): Pick<RunConfig, 'mode' | 'mps' | 'priorities' | 'smSplit'> {
+/**
+ * The sharing mode and its options. Each mode checks its own options (src/modes/); an option that
+ * only other modes take is an error here. Device limits (SM count, priority range) are checked by
+ * the mode before the run.
+ */
+function resolveModeOptions(options: RunOptions, procs: number): { mode: ModeName } & ModeConfig {
   const mode = oneOf('--mode', options.mode ?? DEFAULTS.mode, MODES);
-  requireMode('--mps-pipe', options.mpsPipe, mode, ['mps']);
-  requireMode('--mps-threads', options.mpsThreads, mode, ['mps']);
-  requireMode('--mps-mem', options.mpsMem, mode, ['mps']);
-  requireMode('--priority', options.priority, mode, ['streams', 'green']);
-  requireMode('--sm-split', options.smSplit, mode, ['green']);
-  const out: Pick<RunConfig, 'mode' | 'mps' | 'priorities' | 'smSplit'> = { mode };
-  if (mode === 'mps') {
-    const mps: NonNullable<RunConfig['mps']> = {};
-    if (options.mpsPipe !== undefined) {
-      if (typeof options.mpsPipe !== 'string' || options.mpsPipe.trim() === '') throw new OptionError('--mps-pipe', 'a directory', options.mpsPipe);
-      mps.pipe = options.mpsPipe;
+  for (const { key, flag } of modeOptions()) {
+    const takers = modesTaking(key);
+    if (options[key] !== undefined && !takers.includes(mode)) {
+      throw new OptionError(flag, `${flag} only with --mode ${takers.join(' or --mode ')} (the mode is ${mode})`, options[key]);
     }
-    if (options.mpsThreads !== undefined) {
-      const what = 'active thread percentages in 1..100, e.g. 50 or 25,75';
-      const values = list('--mps-threads', options.mpsThreads, what).map((v) => {
-        const n = decimalValue(v);
-        if (n === undefined || n < 1 || n > 100) throw new OptionError('--mps-threads', what, options.mpsThreads);
-        return n;
-      });
-      mps.threads = perClient('--mps-threads', values, procs, options.mpsThreads);
-    }
-    if (options.mpsMem !== undefined) mps.memBytes = parseSize('--mps-mem', options.mpsMem);
-    out.mps = mps;
   }
-  if (options.priority !== undefined) {
-    const what = 'stream priorities: high, low or integers, e.g. high,low';
-    const values = list('--priority', options.priority, what).map((v): Priority => {
-      if (v === 'high' || v === 'low') return v;
-      const n = decimalValue(v, 'integer');
-      if (n === undefined) throw new OptionError('--priority', what, options.priority);
-      return n;
-    });
-    out.priorities = perClient('--priority', values, procs, options.priority);
-  }
-  if (options.smSplit !== undefined) {
-    const what = `${procs} SM counts (one per client), e.g. ${Array.from({ length: procs }, () => 32).join(',')}`;
-    const values = list('--sm-split', options.smSplit, what).map((v) => {
-      const n = decimalValue(v, 'integer');
-      if (n === undefined || n < 1) throw new OptionError('--sm-split', what, options.smSplit);
-      return n;
-    });
-    if (values.length !== procs) throw new OptionError('--sm-split', what, options.smSplit);
-    out.smSplit = values;
-  }
-  return out;
+  return { mode, ...sharingMode(mode).resolveOptions(options, procs) };
 }
 
 /** Default shapes of the kernels that have no --size: a typical layer of each. */
@@ -351,13 +160,14 @@ export function resolveRunConfig(options: RunOptions): RunConfig {
   const warmupNs = parseDuration('--warmup', options.warmup ?? DEFAULTS.warmup, 0, 600e9);
   const traceRecords = integer('--trace-records', options.traceRecords ?? DEFAULTS.traceRecords, 0, 500_000_000);
   const seed = options.seed === undefined ? randomInt(1, 2 ** 47) : integer('--seed', options.seed, 0, Number.MAX_SAFE_INTEGER);
-  const modeOptions = resolveModeOptions(options, procs);
+  const modeFields = resolveModeOptions(options, procs);
   const sampleMs = integer('--sample-ms', options.sampleMs ?? 50, 0, 10_000);
   for (const [option, value] of [['--cupti', options.cupti], ['--pm-sampling', options.pmSampling]] as const) {
     if (value !== undefined && typeof value !== 'boolean') throw new OptionError(option, 'true or false', value);
   }
-  if (options.pmSampling && modeOptions.mode !== 'timeslice') {
-    throw new OptionError('--pm-sampling', '--pm-sampling only with --mode timeslice (it needs a CUDA context in the measuring process)', modeOptions.mode);
+  if (options.pmSampling && !sharingMode(modeFields.mode).traits.pmSampling) {
+    const takers = modesWhere((m) => m.traits.pmSampling);
+    throw new OptionError('--pm-sampling', `--pm-sampling only with --mode ${takers.join(' or --mode ')} (it needs a CUDA context in the measuring process)`, modeFields.mode);
   }
   return {
     kernel,
@@ -377,25 +187,7 @@ export function resolveRunConfig(options: RunOptions): RunConfig {
     warmupNs,
     traceRecords,
     seed,
-    ...modeOptions,
+    ...modeFields,
     observe: { sampleMs, cupti: options.cupti ?? false, pmSampling: options.pmSampling ?? false },
   };
-}
-
-/** Device memory one client allocates for its buffers, in bytes (library workspaces not counted). */
-export function clientMemoryBytes(config: RunConfig, smCount = 132): number {
-  const trace = config.traceRecords * 16;
-  if (config.kernel === 'gemm') {
-    const [m, n, k] = config.shape as [number, number, number];
-    const element = config.dtype === 'bf16' || config.dtype === 'fp16' ? 2 : 4;
-    return (m * k + k * n) * element + m * n * 4 + trace;
-  }
-  if (isKernelFamily(config.kernel)) return workloadBytes(config.kernel, config.shape) + trace;
-  return trace + probeGapCapacity(config, smCount) * 16;
-}
-
-/** Probe gap records kept per client: room for a gap every 100 us on every SM, at least 1M. */
-export function probeGapCapacity(config: RunConfig, smCount: number): number {
-  const seconds = config.durationNs > 0 ? config.durationNs / 1e9 : (config.launches * config.spinNs) / 1e9;
-  return Math.min(Math.max(1_000_000, Math.ceil(seconds * 10_000 * smCount)), 64_000_000);
 }

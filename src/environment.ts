@@ -1,32 +1,12 @@
 // What the result records about the machine: GPU, driver, CUDA, clocks at start and end, versions.
+// Its shape is the result file's (src/report/schema.ts): the types are inferred there.
 import { hostname } from 'node:os';
-import type { AddonInfo, CudaDevice, NativeBinding, NvmlDevice } from './binding/contract.js';
+import type { CudaDevice, NativeBinding, NvmlDevice } from './binding/contract.js';
 import { NoGpuError, OptionError } from './errors.js';
+import type { ClockState, Environment } from './report/schema.js';
 import { packageVersion } from './version.js';
 
-export interface ClockState {
-  at: string;
-  smClockMHz?: number;
-  memClockMHz?: number;
-  temperatureC?: number;
-  powerW?: number;
-  clocksEventReasons?: number;
-}
-
-export interface Environment {
-  tool: { name: 'gpushare-micro'; version: string };
-  node: string;
-  platform: string;
-  hostname: string;
-  addon: AddonInfo;
-  driverVersion?: string;
-  cudaDriverVersion: number;
-  cudaRuntimeVersion: number;
-  gpu: CudaDevice & { maxSmClockMHz?: number; migEnabled?: boolean; persistenceMode?: boolean };
-  clocksStart: ClockState;
-  clocksEnd?: ClockState;
-  nvml: { available: boolean; reason?: string };
-}
+export type { ClockState, Environment };
 
 const NO_GPU_HINTS: Record<string, string> = {
   cudaErrorInsufficientDriver: 'no NVIDIA driver is installed, or it is older than CUDA 13 needs',

@@ -64,8 +64,11 @@ function mpsStatus(): InfoResult['mps'] {
   };
 }
 
-async function modes(binding: NativeBinding | undefined, available: boolean): Promise<ModeSupport[]> {
-  if (!binding || !available) return MODES.map((mode) => ({ mode, possible: false, reason: 'no usable GPU' }));
+function noModes(): ModeSupport[] {
+  return MODES.map((mode) => ({ mode, possible: false, reason: 'no usable GPU' }));
+}
+
+async function modes(binding: NativeBinding): Promise<ModeSupport[]> {
   const environment = await captureEnvironment(binding, 0);
   const out: ModeSupport[] = [];
   for (const mode of MODES) {
@@ -79,14 +82,14 @@ export function fmtCuda(version: number): string {
   return `${Math.floor(version / 1000)}.${Math.floor((version % 1000) / 10)}`;
 }
 
-export async function info(): Promise<InfoResult> {
+/** What this machine offers. `binding` defaults to the addon, loaded here; an addon that cannot load is the result's reason. */
+export async function info(binding?: NativeBinding): Promise<InfoResult> {
   const mps = mpsStatus();
   const base: InfoResult = { version: packageVersion(), available: false, gpus: [], mps, modes: [] };
-  let binding;
   try {
-    binding = loadBinding();
+    binding ??= loadBinding();
   } catch (error) {
-    return { ...base, reason: (error as Error).message.split('\n')[0], modes: await modes(undefined, false) };
+    return { ...base, reason: (error as Error).message.split('\n')[0], modes: noModes() };
   }
   base.addon = binding.addonInfo();
   const [cuda, nvml] = await Promise.all([binding.cudaDevices(), binding.nvmlSnapshot()]);
@@ -107,6 +110,6 @@ export async function info(): Promise<InfoResult> {
   if (!base.available) {
     base.reason = noGpuReason(cuda.error);
   }
-  base.modes = await modes(binding, base.available);
+  base.modes = base.available ? await modes(binding) : noModes();
   return base;
 }

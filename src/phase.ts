@@ -4,59 +4,27 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LoopConfig, NativeBinding, WorkloadSpec } from './binding/contract.js';
-import { probeGapCapacity, type RunConfig } from './config.js';
+import { timedLoopConfig } from './binding/loop-config.js';
+import { probeGapCapacity } from './kernels/memory.js';
 import { phaseOccupancy, type Occupancy } from './metrics/occupancy.js';
 import { distribution, durationSummaries } from './metrics/stats.js';
 import { summary, type Summary } from './metrics/summary.js';
-import { detectSwitches, switchSummaries, type ClientTrace, type SwitchAnalysis } from './metrics/switches.js';
+import { detectSwitches, switchSummaries, type ClientTrace } from './metrics/switches.js';
 import { readIntervals } from './metrics/traces.js';
-import type { ClientOutcome, ClientStatus, OrchestratorEvent, Outcome, WorkerSpec } from './orchestrator/orchestrator.js';
+import type { ClientFigure, ModeTraits } from './modes/mode.js';
+import { startDeviceObservers, type DeviceObservers } from './observe/observers.js';
+import type { DeviceObservation, KernelActivity } from './observe/schema.js';
+import type { RunConfig } from './options.js';
+import type { ClientOutcome, OrchestratorEvent, Outcome, WorkerSpec } from './orchestrator/orchestrator.js';
 import { runClients } from './orchestrator/orchestrator.js';
-import type { KernelActivity } from './observe/cupti.js';
-import { startDeviceObservers, type DeviceObservation, type DeviceObservers } from './observe/observers.js';
+import type { ClientReport, PhaseResult } from './report/schema.js';
 
-export interface ClientReport {
-  client: number;
-  pid?: number;
-  status: ClientStatus;
-  exitCode?: number | null;
-  signal?: string | null;
-  stderr?: string;
-  error?: { message: string; code?: string; cudaError?: string };
-  launches: number;
-  elapsedNs: number;
-  /** Host clock offset of this client's first launch from the earliest client's. */
-  startOffsetNs?: number;
-  summaries: Summary[];
-  tracedLaunches: number;
-  gapsObserved: number;
-  /** CUPTI's record of the client's kernels (with --cupti, one client per process). */
-  kernelActivity?: KernelActivity;
-  /** SMs the client could use (its green context's, or the device's). */
-  smsAvailable?: number;
-  /** The priority its stream got. */
-  streamPriority?: number;
-  /** Every launch: enqueue time (from the client's start), host latency, GPU time (events). */
-  samples: { enqueueNs: number[]; latencyNs: number[]; gpuNs: number[] };
-}
-
-export interface PhaseResult {
-  label: 'baseline' | 'shared';
-  procs: number;
-  complete: boolean;
-  reason?: string;
-  device?: { name: string; smCount: number; ctasPerLaunch: number };
-  clients: ClientReport[];
-  aggregate: Summary[];
-  switches: SwitchAnalysis;
-  /** What the device did meanwhile (NVML, GPM, PM sampling), over the clients' measured window. */
-  observation?: DeviceObservation;
-  /** SM occupancy from the CTA traces over the switch analysis's window (absent when none was traced, and under MIG). */
-  occupancy?: Occupancy;
-}
+// A phase's result and its clients' reports have the result file's shape (src/report/schema.ts).
+export type { ClientReport, PhaseResult };
 
 export interface PhaseOptions {
-  config: RunConfig;
+  /** What the sharing mode is: whether its clients take turns, share SM ids, which figures it sets per client. */
+  traits: Pick<ModeTraits, 'concurrent' | 'sharedSmIds' | 'clientFigures'>;
   label: PhaseResult['label'];
   /** The worker processes and the clients each hosts (from the sharing mode). */
   workers: WorkerSpec[];
@@ -92,17 +60,14 @@ export function workloadSpec(config: RunConfig, client: number, smCount: number)
 }
 
 export function loopConfig(config: RunConfig, client: number, smCount: number): LoopConfig {
-  return {
-    workload: workloadSpec(config, client, smCount),
+  return timedLoopConfig(workloadSpec(config, client, smCount), {
     device: config.device,
-    streamPriority: 0,
-    greenContext: -1,
     durationNs: config.durationNs,
     launches: config.launches,
     depth: config.depth,
     traceCapacity: config.traceRecords,
     warmupNs: config.warmupNs,
-  };
+  });
 }
 
 function clientSummaries(flops: number | undefined, launches: number, elapsedNs: number, latencyNs: number[], gpuNs: number[]): Summary[] {
@@ -118,37 +83,36 @@ function clientSummaries(flops: number | undefined, launches: number, elapsedNs:
   return out;
 }
 
-function report(config: RunConfig, o: ClientOutcome, earliestStart: bigint | undefined): ClientReport {
+/** The figures a mode sets per client (src/modes/: its traits), as the client's first summaries. */
+function modeFigures(figures: readonly ClientFigure[], prepared: ClientOutcome['prepared']): Summary[] {
+  if (!prepared) return [];
+  return figures.map((f) => (f === 'sms' ? summary('sms', 'SMs', 'count', prepared.smsAvailable) : summary('priority', 'priority', 'count', prepared.streamPriority)));
+}
+
+/** One client's report: the mode's figures, its own summaries, then `more` (its SM share). */
+function report(figures: readonly ClientFigure[], o: ClientOutcome, earliestStart: bigint | undefined, more: Summary[]): ClientReport {
   const r = o.result;
   const launches = r?.latencyNs.length ?? 0;
   const elapsedNs = r ? Number(BigInt(r.endNs) - BigInt(r.startNs)) : 0;
-  const out: ClientReport = {
+  const own = r ? clientSummaries(flopsOf(o), launches, elapsedNs, r.latencyNs, r.gpuNs) : [];
+  const failed = o.status !== 'ok';
+  return {
     client: o.client,
     status: o.status,
     launches,
     elapsedNs,
-    summaries: r ? clientSummaries(flopsOf(o), launches, elapsedNs, r.latencyNs, r.gpuNs) : [],
+    summaries: [...modeFigures(figures, o.prepared), ...own, ...more],
     tracedLaunches: r?.tracedLaunches ?? 0,
     gapsObserved: r?.gapsObserved ?? 0,
     samples: { enqueueNs: r?.enqueueNs ?? [], latencyNs: r?.latencyNs ?? [], gpuNs: r?.gpuNs ?? [] },
+    ...(o.pid !== undefined ? { pid: o.pid } : {}),
+    ...(o.prepared ? { smsAvailable: o.prepared.smsAvailable, streamPriority: o.prepared.streamPriority } : {}),
+    ...(failed ? { exitCode: o.exitCode ?? null, signal: o.signal ?? null } : {}),
+    ...(failed && o.stderr ? { stderr: o.stderr } : {}),
+    ...(failed && o.error ? { error: o.error } : {}),
+    ...(r?.kernelActivity ? { kernelActivity: r.kernelActivity } : {}),
+    ...(r && earliestStart !== undefined ? { startOffsetNs: Number(BigInt(r.startNs) - earliestStart) } : {}),
   };
-  if (o.pid !== undefined) out.pid = o.pid;
-  if (o.prepared) {
-    out.smsAvailable = o.prepared.smsAvailable;
-    out.streamPriority = o.prepared.streamPriority;
-    // Shown beside the client's figures where the mode sets them.
-    if (config.mode === 'green') out.summaries.unshift(summary('sms', 'SMs', 'count', o.prepared.smsAvailable));
-    if (config.mode === 'streams' || config.mode === 'green') out.summaries.unshift(summary('priority', 'priority', 'count', o.prepared.streamPriority));
-  }
-  if (o.status !== 'ok') {
-    out.exitCode = o.exitCode ?? null;
-    out.signal = o.signal ?? null;
-    if (o.stderr) out.stderr = o.stderr;
-    if (o.error) out.error = o.error;
-  }
-  if (r?.kernelActivity) out.kernelActivity = r.kernelActivity;
-  if (r && earliestStart !== undefined) out.startOffsetNs = Number(BigInt(r.startNs) - earliestStart);
-  return out;
 }
 
 /**
@@ -240,7 +204,7 @@ async function loadTraces(outcome: Outcome): Promise<ClientTrace[]> {
   return traces;
 }
 
-function aggregateSummaries(config: RunConfig, clients: ClientReport[], traces: ClientTrace[]): Summary[] {
+function aggregateSummaries(clients: ClientReport[], traces: ClientTrace[]): Summary[] {
   const out: Summary[] = [];
   const measured = clients.filter((c) => c.elapsedNs > 0);
   const sum = (tag: string) => measured.reduce((acc, c) => acc + (c.summaries.find((s) => s.tag === tag)?.value ?? 0), 0);
@@ -257,62 +221,74 @@ function aggregateSummaries(config: RunConfig, clients: ClientReport[], traces: 
   return out;
 }
 
+/** The earliest and latest of the clients' host clocks (their first launch, their end). */
+function hostSpan(outcome: Outcome): { earliest?: bigint; latest?: bigint } {
+  const starts = outcome.clients.flatMap((c) => (c.result ? [BigInt(c.result.startNs)] : []));
+  const ends = outcome.clients.flatMap((c) => (c.result ? [BigInt(c.result.endNs)] : []));
+  return {
+    ...(starts.length > 0 ? { earliest: starts.reduce((a, b) => (a < b ? a : b)) } : {}),
+    ...(ends.length > 0 ? { latest: ends.reduce((a, b) => (a > b ? a : b)) } : {}),
+  };
+}
+
+/** Runs the clients; the device observers, when asked for, start once every client is prepared and stop after. */
+async function observedRun(options: PhaseOptions, workDir: string): Promise<{ outcome: Outcome; observation?: DeviceObservation }> {
+  const observe = options.observe && (options.observe.sampleMs > 0 || options.observe.pmSampling) ? options.observe : undefined;
+  let observers: DeviceObservers | undefined;
+  const start = async ({ binding, device, sampleMs, pmSampling }: NonNullable<PhaseOptions['observe']>) => {
+    observers = await startDeviceObservers({ binding, device, periodMs: Math.max(sampleMs, 1), pmSampling });
+  };
+  const outcome = await runClients({
+    workers: options.workers,
+    workDir,
+    ...(observe ? { beforeGo: () => start(observe) } : {}),
+    ...(options.kernelActivity ? { kernelActivity: true } : {}),
+    ...(options.clientModule ? { clientModule: options.clientModule } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+  });
+  const { earliest, latest } = hostSpan(outcome);
+  const observation = await observers?.stop(earliest !== undefined && latest !== undefined ? { fromHostNs: earliest, toHostNs: latest } : undefined);
+  return { outcome, ...(observation ? { observation } : {}) };
+}
+
+/** The clients' raw results turned into the phase's figures: per client, aggregate, switches, occupancy. */
+async function analyse(options: PhaseOptions, outcome: Outcome, observation: DeviceObservation | undefined): Promise<PhaseResult> {
+  const { traits } = options;
+  const traces = await loadTraces(outcome);
+  // Clients that take turns (time slicing) switch between contexts; the other modes run them at once.
+  const switches = detectSwitches(traces, traits.concurrent ? 'concurrent' : 'turns');
+  const prepared = outcome.clients.find((c) => c.prepared)?.prepared;
+  // SM occupancy (src/metrics/occupancy.ts): per-client SM share, idle share, SM × time timeline; none
+  // where the clients' SM ids are not one set (MIG).
+  const occupancy = prepared && traits.sharedSmIds ? phaseOccupancy(traces, switches, prepared.smCount, { turns: !traits.concurrent }) : undefined;
+  const { earliest } = hostSpan(outcome);
+  const clients = outcome.clients.map((c) => report(traits.clientFigures, c, earliest, occupancy?.clients.get(c.client) ?? []));
+  return {
+    label: options.label,
+    procs: options.workers.reduce((n, w) => n + w.clients.length, 0),
+    complete: outcome.complete,
+    clients,
+    aggregate: [
+      ...aggregateSummaries(clients, traces),
+      ...switchSummaries(switches),
+      ...(occupancy?.aggregate ?? []),
+      ...(observation ? occupancyCrossCheck(occupancy?.occupancy, observation) : []),
+    ],
+    switches,
+    ...(prepared ? { device: { name: prepared.deviceName, smCount: prepared.smCount, ctasPerLaunch: prepared.ctasPerLaunch } } : {}),
+    ...(occupancy ? { occupancy: occupancy.occupancy } : {}),
+    ...(outcome.reason ? { reason: outcome.reason } : {}),
+    ...(observation ? { observation } : {}),
+  };
+}
+
+/** Runs one phase and returns its result; it changes nothing it was given. */
 export async function runPhase(options: PhaseOptions): Promise<PhaseResult> {
-  const { config, workers } = options;
-  const procs = workers.reduce((n, w) => n + w.clients.length, 0);
   const workDir = await mkdtemp(join(tmpdir(), 'gpushare-micro-'));
   try {
-    const orchestrated: Parameters<typeof runClients>[0] = { workers, workDir };
-    let observers: DeviceObservers | undefined;
-    const observe = options.observe;
-    if (observe && (observe.sampleMs > 0 || observe.pmSampling)) {
-      orchestrated.beforeGo = async () => {
-        observers = await startDeviceObservers({
-          binding: observe.binding,
-          device: observe.device,
-          periodMs: Math.max(observe.sampleMs, 1),
-          pmSampling: observe.pmSampling,
-        });
-      };
-    }
-    if (options.kernelActivity) orchestrated.kernelActivity = true;
-    if (options.clientModule) orchestrated.clientModule = options.clientModule;
-    if (options.signal) orchestrated.signal = options.signal;
-    if (options.onEvent) orchestrated.onEvent = options.onEvent;
-    const outcome = await runClients(orchestrated);
-
-    const starts = outcome.clients.flatMap((c) => (c.result ? [BigInt(c.result.startNs)] : []));
-    const earliest = starts.length > 0 ? starts.reduce((a, b) => (a < b ? a : b)) : undefined;
-    const ends = outcome.clients.flatMap((c) => (c.result ? [BigInt(c.result.endNs)] : []));
-    const latest = ends.length > 0 ? ends.reduce((a, b) => (a > b ? a : b)) : undefined;
-    const observation = await observers?.stop(earliest !== undefined && latest !== undefined ? { fromHostNs: earliest, toHostNs: latest } : undefined);
-    const reports = outcome.clients.map((c) => report(config, c, earliest));
-    const traces = await loadTraces(outcome);
-    const result: PhaseResult = {
-      label: options.label,
-      procs,
-      complete: outcome.complete,
-      clients: reports,
-      aggregate: [...aggregateSummaries(config, reports, traces)],
-      // Only time slicing switches between the clients' contexts; the other modes run them at once.
-      switches: detectSwitches(traces, config.mode === 'timeslice' ? 'turns' : 'concurrent'),
-    };
-    result.aggregate.push(...switchSummaries(result.switches));
-    const prepared = outcome.clients.find((c) => c.prepared)?.prepared;
-    if (prepared) result.device = { name: prepared.deviceName, smCount: prepared.smCount, ctasPerLaunch: prepared.ctasPerLaunch };
-    // SM occupancy (src/metrics/occupancy.ts): per-client SM share, idle share, SM × time timeline.
-    const occupancy = prepared && phaseOccupancy(traces, result.switches, prepared.smCount, { mode: config.mode });
-    if (occupancy) {
-      result.occupancy = occupancy.occupancy;
-      result.aggregate.push(...occupancy.aggregate);
-      for (const c of reports) c.summaries.push(...(occupancy.clients.get(c.client) ?? []));
-    }
-    if (outcome.reason) result.reason = outcome.reason;
-    if (observation) {
-      result.observation = observation;
-      result.aggregate.push(...occupancyCrossCheck(result.occupancy, observation));
-    }
-    return result;
+    const { outcome, observation } = await observedRun(options, workDir);
+    return await analyse(options, outcome, observation);
   } finally {
     await rm(workDir, { recursive: true, force: true });
   }

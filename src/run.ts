@@ -4,38 +4,19 @@
 // shared phase and torn down after it on every path.
 import type { NativeBinding } from './binding/contract.js';
 import { loadBinding } from './binding/loader.js';
-import { clientMemoryBytes, resolveRunConfig, type ModeName, type RunConfig, type RunOptions } from './config.js';
+import { clientMemoryBytes, resolveRunConfig, type RunConfig, type RunOptions } from './config.js';
 import { captureEnvironment, readClocks, type Environment } from './environment.js';
 import { CancelledError, ModeUnavailableError, OptionError } from './errors.js';
 import { jainIndex } from './metrics/stats.js';
 import { summary, type Summary } from './metrics/summary.js';
-import { sharingMode, type ModeContext, type ModeSession } from './modes/index.js';
-import type { OrchestratorEvent } from './orchestrator/orchestrator.js';
-import { loopConfig, runPhase, type PhaseResult } from './phase.js';
+import { sharingMode, type ModeContext, type ModeFacts, type ModeSession } from './modes/index.js';
+import type { OrchestratorEvent, WorkerSpec } from './orchestrator/orchestrator.js';
+import { loopConfig, runPhase, type ClientReport, type PhaseResult } from './phase.js';
+import { RESULT_SCHEMA, RESULT_SCHEMA_VERSION, type RunResult } from './report/schema.js';
 
-export const RESULT_SCHEMA = 'gpushare-micro/run';
-export const RESULT_SCHEMA_VERSION = 1;
-
-export interface RunResult {
-  schema: typeof RESULT_SCHEMA;
-  schemaVersion: typeof RESULT_SCHEMA_VERSION;
-  createdAt: string;
-  /** The command line that made it, when run from the CLI. */
-  command?: string[];
-  /** Sharing mode: how the clients share the GPU. */
-  mode: ModeName;
-  /** What the mode set up: the MPS pipe, the SM split asked for, the MIG devices, ... */
-  modeFacts?: Record<string, unknown>;
-  options: RunConfig;
-  environment: Environment;
-  /** The kernel alone, measured first (absent with baseline: false). */
-  baseline?: PhaseResult;
-  shared: PhaseResult;
-  /** Shared against solo: aggregate throughput ratio and the clients' median slowdown. */
-  comparison: Summary[];
-  complete: boolean;
-  reason?: string;
-}
+// The result's shape is the result file's (src/report/schema.ts): the type is inferred there.
+export { RESULT_SCHEMA, RESULT_SCHEMA_VERSION } from './report/schema.js';
+export type { RunResult };
 
 export type Progress =
   | { type: 'phase'; label: PhaseResult['label']; procs: number }
@@ -51,43 +32,55 @@ export interface RunControls {
   command?: string[];
   /** A solo baseline measured earlier for the same kernel and options (a sweep shares them). */
   baseline?: PhaseResult;
+  /** The native module; loaded when absent. Tests pass a stand-in with `clientModule` and `environment`. */
+  binding?: NativeBinding;
 }
 
 function value(list: Summary[] | undefined, tag: string): number | undefined {
   return list?.find((s) => s.tag === tag)?.value;
 }
 
-/** Adds each shared client's slowdown and latency ratios against the solo client. */
-function compare(baseline: PhaseResult | undefined, shared: PhaseResult): Summary[] {
-  const solo = baseline?.clients[0]?.summaries;
-  if (!solo || baseline?.clients[0]?.status !== 'ok') return [];
-  const soloRate = value(solo, 'throughput');
-  for (const client of shared.clients) {
-    const rate = value(client.summaries, 'throughput');
-    if (soloRate && rate) client.summaries.push(summary('slowdown', 'slowdown vs solo', 'ratio', soloRate / rate));
-    for (const p of ['p50', 'p99'] as const) {
-      const s = value(solo, `latency.${p}`);
-      const c = value(client.summaries, `latency.${p}`);
-      if (s && c) client.summaries.push(summary(`latency.${p}.vsSolo`, `${p} latency vs solo`, 'ratio', c / s));
-    }
-  }
+/** A shared client's slowdown and latency ratios against the solo client's summaries. */
+function ratios(solo: Summary[], client: Summary[]): Summary[] {
   const out: Summary[] = [];
-  const aggregate = value(shared.aggregate, 'aggregate.throughput');
-  if (soloRate && aggregate) out.push(summary('aggregate.vsSolo', 'aggregate throughput vs solo', 'ratio', aggregate / soloRate));
-  const slowdowns = shared.clients.map((c) => value(c.summaries, 'slowdown')).filter((v): v is number => v !== undefined);
-  if (slowdowns.length > 0) {
-    out.push(summary('slowdown.max', 'worst client slowdown', 'ratio', Math.max(...slowdowns)));
-  }
-  const rates = shared.clients.map((c) => value(c.summaries, 'throughput') ?? 0);
-  if (shared.clients.length > 1 && rates.some((r) => r > 0)) {
-    out.push(summary('fairness', "fairness (Jain's index of throughputs)", 'fraction', jainIndex(rates)));
+  const soloRate = value(solo, 'throughput');
+  const rate = value(client, 'throughput');
+  if (soloRate && rate) out.push(summary('slowdown', 'slowdown vs solo', 'ratio', soloRate / rate));
+  for (const p of ['p50', 'p99'] as const) {
+    const s = value(solo, `latency.${p}`);
+    const c = value(client, `latency.${p}`);
+    if (s && c) out.push(summary(`latency.${p}.vsSolo`, `${p} latency vs solo`, 'ratio', c / s));
   }
   return out;
 }
 
+/**
+ * Shared against solo: new reports of the shared clients, each with its ratios against the solo client
+ * added, and the run's comparison (aggregate throughput ratio, worst slowdown, fairness). Changes
+ * neither phase.
+ */
+export function compare(baseline: PhaseResult | undefined, shared: PhaseResult): { clients: ClientReport[]; comparison: Summary[] } {
+  const solo = baseline?.clients[0];
+  if (solo?.status !== 'ok') return { clients: shared.clients, comparison: [] };
+  const clients = shared.clients.map((c) => ({ ...c, summaries: [...c.summaries, ...ratios(solo.summaries, c.summaries)] }));
+  const comparison: Summary[] = [];
+  const soloRate = value(solo.summaries, 'throughput');
+  const aggregate = value(shared.aggregate, 'aggregate.throughput');
+  if (soloRate && aggregate) comparison.push(summary('aggregate.vsSolo', 'aggregate throughput vs solo', 'ratio', aggregate / soloRate));
+  const slowdowns = clients.map((c) => value(c.summaries, 'slowdown')).filter((v): v is number => v !== undefined);
+  if (slowdowns.length > 0) {
+    comparison.push(summary('slowdown.max', 'worst client slowdown', 'ratio', Math.max(...slowdowns)));
+  }
+  const rates = clients.map((c) => value(c.summaries, 'throughput') ?? 0);
+  if (clients.length > 1 && rates.some((r) => r > 0)) {
+    comparison.push(summary('fairness', "fairness (Jain's index of throughputs)", 'fraction', jainIndex(rates)));
+  }
+  return { clients, comparison };
+}
+
 /** Checks that the mode can run here and that its options fit the device: before any GPU work. */
-export async function checkMode(config: RunConfig, environment: Environment, binding?: NativeBinding): Promise<ModeContext> {
-  const ctx: ModeContext = { config, environment, ...(binding ? { binding } : {}) };
+export async function checkMode(config: RunConfig, environment: Environment, binding: NativeBinding): Promise<ModeContext> {
+  const ctx: ModeContext = { config, environment, binding };
   const mode = sharingMode(config.mode);
   const availability = await mode.availability(ctx);
   if (!availability.available) throw new ModeUnavailableError(config.mode, availability.reason);
@@ -102,17 +95,14 @@ export async function run(options: RunOptions = {}, controls: RunControls = {}):
 }
 
 interface Prepared {
-  binding?: NativeBinding;
   environment: Environment;
   ctx: ModeContext;
   loop: (client: number) => ReturnType<typeof loopConfig>;
-  phase: (label: PhaseResult['label'], workers: Parameters<typeof runPhase>[0]['workers']) => Promise<PhaseResult>;
+  phase: (label: PhaseResult['label'], workers: WorkerSpec[]) => Promise<PhaseResult>;
 }
 
-/** Everything before GPU work: the environment, the memory check, the mode's checks. */
-async function prepare(config: RunConfig, controls: RunControls): Promise<Prepared> {
-  const binding = controls.environment ? undefined : loadBinding();
-  const environment = controls.environment ?? (await captureEnvironment(binding!, config.device));
+/** The clients' buffers must fit the device (with room to spare) before anything runs. */
+function checkMemory(config: RunConfig, environment: Environment): void {
   const needed = clientMemoryBytes(config, environment.gpu.smCount) * config.procs;
   if (needed > environment.gpu.memoryBytes * 0.9) {
     throw new OptionError(
@@ -121,73 +111,91 @@ async function prepare(config: RunConfig, controls: RunControls): Promise<Prepar
       `${(needed / 2 ** 30).toFixed(1)} GiB`,
     );
   }
+}
+
+/** Everything before GPU work: the environment, the memory check, the mode's checks. */
+async function prepare(config: RunConfig, controls: RunControls, binding: NativeBinding): Promise<Prepared> {
+  const environment = controls.environment ?? (await captureEnvironment(binding, config.device));
+  checkMemory(config, environment);
   const ctx = await checkMode(config, environment, binding);
+  const traits = sharingMode(config.mode).traits;
   const smCount = environment.gpu.smCount;
   const loop = (client: number) => loopConfig(config, client, smCount);
-  const phase = async (label: PhaseResult['label'], workers: Parameters<typeof runPhase>[0]['workers']) => {
+  const phase = async (label: PhaseResult['label'], workers: WorkerSpec[]) => {
     controls.onProgress?.({ type: 'phase', label, procs: workers.reduce((n, w) => n + w.clients.length, 0) });
-    // The device is observed in both phases, so what it did alone and shared can be compared.
-    const observed = binding !== undefined;
     return runPhase({
-      config,
+      traits,
       label,
       workers,
-      ...(observed ? { observe: { binding, device: config.device, sampleMs: config.observe.sampleMs, pmSampling: config.observe.pmSampling } } : {}),
+      // The device is observed in both phases, so what it did alone and shared can be compared.
+      observe: { binding, device: config.device, sampleMs: config.observe.sampleMs, pmSampling: config.observe.pmSampling },
       ...(config.observe.cupti ? { kernelActivity: true } : {}),
       ...(controls.clientModule ? { clientModule: controls.clientModule } : {}),
       ...(controls.signal ? { signal: controls.signal } : {}),
       onEvent: (event) => controls.onProgress?.({ phase: label, ...event }),
     });
   };
-  return { ...(binding ? { binding } : {}), environment, ctx, loop, phase };
+  return { environment, ctx, loop, phase };
 }
 
 /** The kernel alone, as the mode's baseline runs it (a sweep measures it once for many points). */
 export async function measureBaseline(config: RunConfig, controls: RunControls = {}): Promise<PhaseResult> {
-  const { ctx, loop, phase } = await prepare(config, controls);
+  const { ctx, loop, phase } = await prepare(config, controls, controls.binding ?? loadBinding());
   return phase('baseline', [await sharingMode(config.mode).solo(ctx, loop(0))]);
+}
+
+/** Runs `body` in a set-up mode and tears the mode down on every path; resolves to the body's value and what the teardown reported. */
+async function inSession<T>(session: ModeSession, body: () => Promise<T>): Promise<{ value: T; closing: ModeFacts }> {
+  const settled = await Promise.resolve()
+    .then(body)
+    .then(
+      (value) => ({ ok: true as const, value }),
+      (error: unknown) => ({ ok: false as const, error }),
+    );
+  const closing = await session.teardown();
+  if (!settled.ok) throw settled.error;
+  return { value: settled.value, closing };
+}
+
+/** An incomplete phase's reason with the mode's hint of where to look (e.g. the MPS control log) added. */
+async function withHint(phase: PhaseResult, session: ModeSession, signal: AbortSignal | undefined): Promise<PhaseResult> {
+  if (phase.complete || signal?.aborted) return phase;
+  const hint = await session.diagnose?.();
+  return hint ? { ...phase, reason: `${phase.reason ?? 'incomplete'} (${hint})` } : phase;
 }
 
 /** Runs an already validated configuration. */
 export async function measure(config: RunConfig, controls: RunControls = {}): Promise<RunResult> {
-  const { binding, environment, ctx, loop, phase } = await prepare(config, controls);
+  const binding = controls.binding ?? loadBinding();
+  const { environment, ctx, loop, phase } = await prepare(config, controls, binding);
   const mode = sharingMode(config.mode);
-  let session: ModeSession | undefined;
-  let baseline: PhaseResult | undefined;
-  let shared: PhaseResult;
   // The baseline runs before the mode is set up, so nothing of the mode (an idle MPS server, say) is
   // on the GPU while the kernel runs alone.
-  if (config.baseline) {
-    baseline = controls.baseline ?? (await phase('baseline', [await mode.solo(ctx, loop(0))]));
-    if (controls.signal?.aborted) throw new CancelledError('cancelled during the solo baseline');
-  }
-  try {
-    session = await mode.setup(ctx);
-    shared = await phase('shared', session.workers(config.procs, loop));
-    if (!shared.complete && !controls.signal?.aborted) {
-      const hint = await session.diagnose?.();
-      if (hint) shared.reason = `${shared.reason ?? 'incomplete'} (${hint})`;
-    }
-  } finally {
-    await session?.teardown();
-  }
-  if (binding) environment.clocksEnd = await readClocks(binding, environment.gpu.uuid);
+  const baseline = config.baseline ? (controls.baseline ?? (await phase('baseline', [await mode.solo(ctx, loop(0))]))) : undefined;
+  if (baseline && controls.signal?.aborted) throw new CancelledError('cancelled during the solo baseline');
+  const session = await mode.setup(ctx);
+  const { value, closing } = await inSession(session, async () => {
+    const layout = session.layout(config.procs, loop);
+    return { shared: await withHint(await phase('shared', layout.workers), session, controls.signal), facts: layout.facts };
+  });
+  const clocksEnd = await readClocks(binding, environment.gpu.uuid);
 
-  const complete = shared.complete && (baseline?.complete ?? true);
-  const result: RunResult = {
+  const { clients, comparison } = compare(baseline, value.shared);
+  const complete = value.shared.complete && (baseline?.complete ?? true);
+  const modeFacts = { ...session.facts, ...value.facts, ...closing };
+  return {
     schema: RESULT_SCHEMA,
     schemaVersion: RESULT_SCHEMA_VERSION,
     createdAt: new Date().toISOString(),
     mode: config.mode,
     options: config,
-    environment,
-    shared,
-    comparison: compare(baseline, shared),
+    environment: { ...environment, clocksEnd },
+    shared: { ...value.shared, clients },
+    comparison,
     complete,
+    ...(Object.keys(modeFacts).length > 0 ? { modeFacts } : {}),
+    ...(controls.command ? { command: controls.command } : {}),
+    ...(baseline ? { baseline } : {}),
+    ...(complete ? {} : { reason: value.shared.reason ?? baseline?.reason ?? 'incomplete' }),
   };
-  if (session && Object.keys(session.facts).length > 0) result.modeFacts = session.facts;
-  if (controls.command) result.command = controls.command;
-  if (baseline) result.baseline = baseline;
-  if (!complete) result.reason = shared.reason ?? baseline?.reason ?? 'incomplete';
-  return result;
 }

@@ -41,9 +41,44 @@ describe('resolveBenchConfig', () => {
     [{ launches: 0 }, '--launches'],
     [{ warmup: 'soon' }, '--warmup'],
     [{ device: -1 }, '--device'],
+    [{ preset: 'copy-1gib,triad-1gib', variants: true }, '--variants'],
+    [{ kernel: 'gemm', shape: '4,4,4', dtype: 'fp32', variants: true }, '--variants'],
+    [{ preset: 'conv-resnet50-56x56x64', variants: '9' }, '--variants'],
+    [{ preset: 'conv-resnet50-56x56x64,attention-bert-512', variants: '7' }, '--variants'],
+    [{ preset: 'attention-bert-512', variants: '-1' }, '--variants'],
+    [{ preset: 'attention-bert-512', variants: '' }, '--variants'],
+    [{ preset: 'gemm-bf16-4096', variants: 'simt' }, '--variants'],
+    [{ preset: 'gemm-bf16-4096,conv-resnet50-56x56x64', variants: 'mma' }, '--variants'],
   ])('rejects %j naming %s', (options, option) => {
     expect(() => resolveBenchConfig(options as never)).toThrow(OptionError);
     expect(() => resolveBenchConfig(options as never)).toThrow(`invalid ${option}`);
+  });
+});
+
+describe('--variants', () => {
+  it('gives every workload whose kernel has variants all of them, or the ones listed', () => {
+    const all = resolveBenchConfig({ preset: 'gemm-bf16-4096,gemm-fp32-4096,conv-resnet50-56x56x64,attention-bert-512,copy-1gib', variants: true }).entries;
+    expect(all.map((e) => e.variants?.map((v) => v.name))).toEqual([
+      ['wgmma', 'mma'],
+      undefined, // fp32 gemm runs on the SIMT path only
+      ['0', '1', '2', '3', '4', '5', '6', '7', '8'],
+      ['0', '1', '2', '3', '4', '5', '6'],
+      undefined,
+    ]);
+    const listed = resolveBenchConfig({ preset: 'conv-resnet50-56x56x64,attention-bert-512,copy-1gib', variants: '5,6,5' }).entries;
+    expect(listed[0]!.variants!.map((v) => v.spec)).toEqual([{ variant: 5 }, { variant: 6 }]);
+    expect(listed[1]!.variants!.map((v) => v.spec)).toEqual([{ variant: 5 }, { variant: 6 }]);
+    expect(resolveBenchConfig({ kernel: 'gemm', shape: '64,64,64', variants: ['mma'] }).entries[0]!.variants!.map((v) => v.spec)).toEqual([{ gemmPath: 'mma' }]);
+    expect(resolveBenchConfig({ preset: 'gemm-bf16-4096', variants: false }).entries[0]!.variants).toBeUndefined();
+  });
+
+  it('says in one line which variants the workload has', () => {
+    expect(() => resolveBenchConfig({ preset: 'conv-resnet50-56x56x64,attention-bert-512', variants: '7' })).toThrow(
+      'invalid --variants: expected variants of attention (0..6) for attention-bert-512, got "7"',
+    );
+    expect(() => resolveBenchConfig({ preset: 'copy-1gib', variants: true })).toThrow(
+      'invalid --variants: expected workloads of a kernel with variants: gemm bf16/fp16/tf32 (wgmma, mma), conv (0..8), attention (0..6), got "copy-1gib"',
+    );
   });
 });
 
@@ -103,6 +138,43 @@ describe('bench() against a stand-in native module', () => {
     expect(text).toContain('CTA trace cost');
     expect(text).toMatch(/memory bandwidth\s+4,000 GB\/s/);
     expect(JSON.parse(JSON.stringify(r)).schema).toBe('gpushare-micro.bench');
+  });
+
+  it('times the variants asked for between the default and the library, each against the library', async () => {
+    const binding = standInBinding([
+      { key: 'gemm/own', rate: 600e12, traceCost: 0.004, variantRates: { mma: 300e12 } },
+      { key: 'gemm/cublas', rate: 750e12 },
+      { key: 'memcpy/cudart', rate: 4e12 },
+    ]);
+    const r = await bench(resolveBenchConfig({ preset: 'gemm-bf16-4096', launches: 5, seed: 1, variants: true }), {}, binding);
+    expect(r.rows.map((row) => [row.label, row.variant, row.measurement.status])).toEqual([
+      ['own', undefined, 'ok'],
+      ['own wgmma', 'wgmma', 'ok'],
+      ['own mma', 'mma', 'ok'],
+      ['cuBLASLt', undefined, 'ok'],
+    ]);
+    expect(r.rows.map((row) => pick(row.summaries, 'vs.library')?.value)).toEqual([expect.closeTo(0.8, 5), expect.closeTo(0.8, 5), expect.closeTo(0.4, 5), undefined]);
+    // The trace's cost is the default's only.
+    expect(r.rows.map((row) => row.traceCost !== undefined)).toEqual([true, false, false, false]);
+    expect(r.entries[0]!.variants!.map((v) => v.name)).toEqual(['wgmma', 'mma']);
+    const text = formatBenchResult(r);
+    expect(text).toContain('own mma');
+    expect(text).toContain('0.40×');
+  });
+
+  it('says why the trace cost or a workload could not be measured instead of leaving it out silently', async () => {
+    const binding = standInBinding([
+      { key: 'gemm/own', rate: 600e12, traceFail: { code: 'ERR_CUDA', message: 'cudaMalloc failed: out of memory' } },
+      { key: 'gemm/cublas', rate: 750e12, unreadable: 'expected a string for gemmPath' },
+      { key: 'memcpy/cudart', rate: 4e12 },
+    ]);
+    const r = await bench(resolveBenchConfig({ preset: 'gemm-bf16-4096', launches: 3 }), {}, binding);
+    expect(r.rows[0]!.traceCost).toBeUndefined();
+    expect(r.rows[0]!.traceCostProblem).toBe('[ERR_CUDA] cudaMalloc failed: out of memory');
+    expect(r.rows[1]!.measurement).toMatchObject({ status: 'unavailable', reason: 'not in this build: expected a string for gemmPath' });
+    const text = formatBenchResult(r);
+    expect(text).toContain('CTA trace cost not measured: [ERR_CUDA] cudaMalloc failed: out of memory');
+    expect(text).toContain('not in this build: expected a string for gemmPath');
   });
 
   it('reports a missing library as unavailable and a failure as failed', async () => {

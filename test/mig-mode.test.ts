@@ -15,6 +15,7 @@ import { migMode } from '../src/modes/mig.js';
 import type { ModeContext } from '../src/modes/mode.js';
 import { gemmWorkload, loopConfig } from './fixtures/loops.js';
 import { emptyDir, removeSmiDirs, standIn } from './fixtures/smi.js';
+import { standInRunBinding } from './fixtures/stand-in-run-binding.js';
 
 afterAll(removeSmiDirs);
 
@@ -37,7 +38,8 @@ function environment(gpu: { name: string; uuid: string; migEnabled?: boolean }):
 }
 
 function context(gpu: { name: string; uuid: string; migEnabled?: boolean }, procs = 2): ModeContext {
-  return { config: resolveRunConfig({ procs, size: 256, duration: '200ms' }), environment: environment(gpu) };
+  const env = environment(gpu);
+  return { config: resolveRunConfig({ procs, size: 256, duration: '200ms' }), environment: env, binding: standInRunBinding(env) };
 }
 
 function modeOn(folders: string[]) {
@@ -111,7 +113,8 @@ describe('--mode mig: with MIG devices (a recorded A100 80GB with 7 × 1g.10gb)'
     const mode = modeOn(folders);
     const session = await mode.setup(context(a100, 3));
     const loop = (client: number) => loopConfig(gemmWorkload(256, client + 1), { device: 5 });
-    const workers = session.workers(3, loop);
+    const { workers, facts } = session.layout(3, loop);
+    expect(facts).toEqual({});
     expect(workers.map((w) => w.env)).toEqual([
       { CUDA_VISIBLE_DEVICES: 'MIG-feb88891-0321-5fef-9c87-d4af3b54259e' },
       { CUDA_VISIBLE_DEVICES: 'MIG-a25704ba-3a06-5299-a795-fd7cf4d13973' },
@@ -121,7 +124,7 @@ describe('--mode mig: with MIG devices (a recorded A100 80GB with 7 × 1g.10gb)'
     const solo = await mode.solo(context(a100, 3), loop(0));
     expect(solo.env).toEqual({ CUDA_VISIBLE_DEVICES: 'MIG-feb88891-0321-5fef-9c87-d4af3b54259e' });
     expect(solo.clients[0]!.config.device).toBe(0);
-    expect(() => session.workers(8, loop)).toThrow(OptionError);
+    expect(() => session.layout(8, loop)).toThrow(OptionError);
     expect(session.facts).toEqual({
       gpu: { index: 0, name: 'NVIDIA A100-SXM4-80GB', uuid: A100_UUID },
       migDevices: [
@@ -131,8 +134,8 @@ describe('--mode mig: with MIG devices (a recorded A100 80GB with 7 × 1g.10gb)'
       ],
       solo: { device: 0, profile: '1g.10gb', uuid: 'MIG-feb88891-0321-5fef-9c87-d4af3b54259e' },
     });
-    await session.teardown();
-    await session.teardown();
+    expect(await session.teardown()).toEqual({});
+    expect(await session.teardown()).toEqual({});
   });
 
   it('finds the GPU when CUDA reports one of its MIG devices (CUDA_VISIBLE_DEVICES=MIG-... in the parent)', async () => {

@@ -1,19 +1,25 @@
-// Sharing modes without a GPU: option combinations, device limits checked before any client starts,
-// and how each mode lays the clients out over processes (stand-in clients).
+// Sharing modes without a GPU: what each mode says it is (its traits), option combinations, device
+// limits checked before any client starts, and how each mode lays the clients out over processes
+// (stand-in clients).
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { resolveRunConfig } from '../src/config.js';
 import { ModeUnavailableError, OptionError } from '../src/errors.js';
+import { info } from '../src/info.js';
 import { pick } from '../src/metrics/summary.js';
 import { checkSplit, equalSplit, grantedSms } from '../src/modes/green.js';
+import { findMode, modeOptions, modesTaking, modeTitle, SHARING_MODES, sharingMode } from '../src/modes/index.js';
+import type { ModeContext } from '../src/modes/mode.js';
+import { MODES, type RunOptions } from '../src/options.js';
 import { findExecutable, MPS_CONTROL } from '../src/mps/daemon.js';
 import { validateRunResult } from '../src/report/schema.js';
 import { formatRunResult } from '../src/report/table.js';
 import { run, type Progress } from '../src/run.js';
-import { standInEnvironment } from './fixtures/environment.js';
+import { gemmWorkload, loopConfig } from './fixtures/loops.js';
+import { standInDevice } from './fixtures/stand-in-run-binding.js';
 
 const clientModule = fileURLToPath(new URL('./fixtures/stand-in-client.mjs', import.meta.url));
-const hopper = () => standInEnvironment({ smCount: 132 });
+const hopper = () => standInDevice({ smCount: 132 });
 
 function optionError(fn: () => unknown): OptionError {
   try {
@@ -27,6 +33,77 @@ function optionError(fn: () => unknown): OptionError {
 
 afterEach(() => {
   delete process.env.STAND_IN_PROCS;
+});
+
+describe('what each mode is', () => {
+  it('declares its traits, which the rest of the code asks instead of testing its name', () => {
+    const traits = Object.fromEntries(MODES.map((m) => [m, { ...sharingMode(m).traits, title: modeTitle(sharingMode(m).traits) }]));
+    expect(traits).toEqual({
+      timeslice: { label: 'time slicing', title: 'time slicing', oneProcess: false, concurrent: false, sharedSmIds: true, clientFigures: [], pmSampling: true, soloOn: 'device' },
+      mps: { label: 'MPS', title: 'MPS', oneProcess: false, concurrent: true, sharedSmIds: true, clientFigures: [], pmSampling: false, soloOn: 'device' },
+      streams: { label: 'CUDA streams', title: 'CUDA streams in one process', oneProcess: true, concurrent: true, sharedSmIds: true, clientFigures: ['priority'], pmSampling: false, soloOn: 'device' },
+      green: { label: 'green contexts', title: 'green contexts in one process', oneProcess: true, concurrent: true, sharedSmIds: true, clientFigures: ['priority', 'sms'], pmSampling: false, soloOn: 'device' },
+      mig: { label: 'MIG', title: 'MIG', oneProcess: false, concurrent: true, sharedSmIds: false, clientFigures: [], pmSampling: false, soloOn: 'mig' },
+    });
+    for (const m of MODES) expect(SHARING_MODES[m].name).toBe(m);
+    expect(findMode('streams')).toBe(sharingMode('streams'));
+    expect(findMode('vgpu')).toBeUndefined();
+  });
+
+  it('lists the options it takes; the run configuration asks it, and rejects the others naming the modes that take them', () => {
+    expect(modeOptions().map((o) => o.flag)).toEqual(['--mps-pipe', '--mps-threads', '--mps-mem', '--priority', '--sm-split']);
+    expect(modesTaking('priority')).toEqual(['streams', 'green']);
+    const values: Partial<Record<keyof RunOptions, string>> = { mpsPipe: '/tmp/pipe', mpsThreads: '50', mpsMem: '4G', priority: 'high', smSplit: '64,64' };
+    for (const mode of MODES) {
+      for (const { key, flag } of modeOptions()) {
+        const options: RunOptions = { procs: 2, mode, [key]: values[key] };
+        if (sharingMode(mode).options.some((o) => o.key === key)) {
+          expect(() => resolveRunConfig(options)).not.toThrow();
+        } else {
+          const e = optionError(() => resolveRunConfig(options));
+          expect(e.option).toBe(flag);
+          expect(e.message).toContain(`only with --mode ${modesTaking(key).join(' or --mode ')} (the mode is ${mode})`);
+        }
+      }
+    }
+  });
+
+  it('says whether --pm-sampling can run beside its clients', () => {
+    for (const mode of MODES) {
+      if (sharingMode(mode).traits.pmSampling) expect(resolveRunConfig({ mode, pmSampling: true }).observe.pmSampling).toBe(true);
+      else expect(optionError(() => resolveRunConfig({ mode, pmSampling: true })).message).toContain('--pm-sampling only with --mode timeslice');
+    }
+  });
+
+  it('lays the clients out without side effects: what it decided comes back beside the workers', async () => {
+    const { environment, binding } = hopper();
+    const ctx = (mode: 'streams' | 'green', extra: RunOptions): ModeContext => ({ config: resolveRunConfig({ procs: 2, mode, ...extra }), environment, binding });
+    const loop = (client: number) => loopConfig(gemmWorkload(256, client + 1));
+    const streamsSession = await sharingMode('streams').setup(ctx('streams', { priority: 'high,low' }));
+    const facts = structuredClone(streamsSession.facts);
+    const layout = streamsSession.layout(2, loop);
+    expect(layout.facts).toEqual({ priorities: [-5, 0] });
+    expect(layout.workers.map((w) => w.clients.map((c) => c.config.streamPriority))).toEqual([[-5, 0]]);
+    expect(streamsSession.facts).toEqual(facts);
+    expect(streamsSession.facts).toEqual({ priorityRange: { least: 0, greatest: -5 } });
+    const greenSession = await sharingMode('green').setup(ctx('green', { smSplit: '96,32' }));
+    expect(greenSession.layout(2, loop).facts).toEqual({ requestedSms: [96, 32] });
+    expect(greenSession.layout(2, loop).workers[0]!.greenSmCounts).toEqual([96, 32]);
+    expect(greenSession.facts).toEqual({ smCount: 132, granularity: { minPartition: 8, alignment: 8 } });
+    expect(await greenSession.teardown()).toEqual({});
+  });
+});
+
+describe('info()', () => {
+  it('asks every mode whether it can run, on the device of the binding it is given', async () => {
+    const r = await info(standInDevice({ smCount: 132 }).binding);
+    expect(r.available).toBe(true);
+    expect(r.gpus.map((g) => g.name)).toEqual(['Stand-in GPU']);
+    expect(r.modes.map((m) => m.mode)).toEqual([...MODES]);
+    const byName = Object.fromEntries(r.modes.map((m) => [m.mode, m]));
+    for (const m of ['timeslice', 'streams', 'green'] as const) expect(byName[m]).toEqual({ mode: m, possible: true, reason: sharingMode(m).description });
+    expect(byName.mig!.possible).toBe(false);
+  });
 });
 
 describe('mode options', () => {
@@ -101,7 +178,7 @@ describe('green-context SM split', () => {
 describe('modes with stand-in clients', () => {
   it('streams: one process hosts every client, each with its stream priority', async () => {
     process.env.STAND_IN_PROCS = '3';
-    const r = await run({ procs: 3, duration: '200ms', size: 256, mode: 'streams', priority: 'high,low,-2' }, { clientModule, environment: hopper() });
+    const r = await run({ procs: 3, duration: '200ms', size: 256, mode: 'streams', priority: 'high,low,-2' }, { clientModule, ...hopper() });
     expect(r.complete).toBe(true);
     expect(r.mode).toBe('streams');
     const pids = new Set(r.shared.clients.map((c) => c.pid));
@@ -115,7 +192,7 @@ describe('modes with stand-in clients', () => {
 
   it('streams: a priority outside the device range fails before any client starts', async () => {
     const events: Progress[] = [];
-    await expect(run({ procs: 2, mode: 'streams', priority: '3' }, { clientModule, environment: hopper(), onProgress: (e) => events.push(e) })).rejects.toThrow(
+    await expect(run({ procs: 2, mode: 'streams', priority: '3' }, { clientModule, ...hopper(), onProgress: (e) => events.push(e) })).rejects.toThrow(
       /invalid --priority: expected high, low or an integer in -5\.\.0/,
     );
     expect(events).toHaveLength(0);
@@ -123,7 +200,7 @@ describe('modes with stand-in clients', () => {
 
   it('green: one process, the requested split per client', async () => {
     process.env.STAND_IN_PROCS = '2';
-    const r = await run({ procs: 2, duration: '200ms', size: 256, mode: 'green', smSplit: '96,32' }, { clientModule, environment: hopper() });
+    const r = await run({ procs: 2, duration: '200ms', size: 256, mode: 'green', smSplit: '96,32' }, { clientModule, ...hopper() });
     expect(r.complete).toBe(true);
     expect(new Set(r.shared.clients.map((c) => c.pid)).size).toBe(1);
     expect(r.shared.clients.map((c) => c.smsAvailable)).toEqual([96, 32]);
@@ -133,31 +210,30 @@ describe('modes with stand-in clients', () => {
 
   it('green: a split larger than the SM count fails before any GPU work', async () => {
     const events: Progress[] = [];
-    await expect(run({ procs: 2, mode: 'green', smSplit: '100,100' }, { clientModule, environment: hopper(), onProgress: (e) => events.push(e) })).rejects.toBeInstanceOf(OptionError);
+    await expect(run({ procs: 2, mode: 'green', smSplit: '100,100' }, { clientModule, ...hopper(), onProgress: (e) => events.push(e) })).rejects.toBeInstanceOf(OptionError);
     expect(events).toHaveLength(0);
   });
 
   it('timeslice: one process per client', async () => {
     process.env.STAND_IN_PROCS = '2';
-    const r = await run({ procs: 2, duration: '200ms', size: 256 }, { clientModule, environment: hopper() });
+    const r = await run({ procs: 2, duration: '200ms', size: 256 }, { clientModule, ...hopper() });
     expect(new Set(r.shared.clients.map((c) => c.pid)).size).toBe(2);
   });
 
   it('timeslice cannot run on an exclusive-process GPU, and says why', async () => {
-    await expect(run({ procs: 2 }, { clientModule, environment: standInEnvironment({ computeMode: 'exclusive-process' }) })).rejects.toThrow(/exclusive-process/);
+    await expect(run({ procs: 2 }, { clientModule, ...standInDevice({ computeMode: 'exclusive-process' }) })).rejects.toThrow(/exclusive-process/);
   });
 
   it.skipIf(findExecutable(MPS_CONTROL) !== undefined)('mps without the MPS binaries says exactly that', async () => {
     const events: Progress[] = [];
-    const error = await run({ procs: 2, mode: 'mps' }, { clientModule, environment: hopper(), onProgress: (e) => events.push(e) }).catch((e: unknown) => e);
+    const error = await run({ procs: 2, mode: 'mps' }, { clientModule, ...hopper(), onProgress: (e) => events.push(e) }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ModeUnavailableError);
     expect((error as Error).message).toMatch(/^--mode mps cannot run here: nvidia-cuda-mps-control was not found/);
     expect(events).toHaveLength(0);
   });
 
   it('mps: --mps-mem smaller than a client needs is an option error', async () => {
-    const environment = hopper();
-    const error = await run({ procs: 2, mode: 'mps', mpsMem: '64M', size: 4096 }, { clientModule, environment }).catch((e: unknown) => e);
+    const error = await run({ procs: 2, mode: 'mps', mpsMem: '64M', size: 4096 }, { clientModule, ...hopper() }).catch((e: unknown) => e);
     // Without the MPS binaries the mode is unavailable first; with them, the limit is checked.
     if (findExecutable(MPS_CONTROL)) expect((error as OptionError).option).toBe('--mps-mem');
     else expect(error).toBeInstanceOf(ModeUnavailableError);

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Occupancy } from '../src/metrics/occupancy.js';
 import { summary } from '../src/metrics/summary.js';
-import type { DeviceObservation } from '../src/observe/observers.js';
+import type { DeviceObservation } from '../src/observe/schema.js';
 import { occupancyCrossCheck } from '../src/phase.js';
 
 const occupancy = { busy: 0.826 } as Occupancy;

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { measureOccupancy, niceBinWidth, phaseOccupancy, sweepUnion, TIMELINE_IDLE, tookTurns, type OccupancyTrace } from '../src/metrics/occupancy.js';
 import { pick } from '../src/metrics/summary.js';
 import { detectSwitches, type ClientTrace } from '../src/metrics/switches.js';
+import { sharingMode } from '../src/modes/index.js';
 import { timeBoundMs } from './fixtures/yardstick.js';
 
 const MS = 1e6;
@@ -234,15 +235,15 @@ describe('phaseOccupancy', () => {
     expect(p.occupancy.idle).toBeCloseTo(1 - (1.9 + 38 * 1.8) / windowMs, 9);
     // Told that the clients ran at once, it counts whole CTA intervals; the sharing mode tells the same.
     expect(phaseOccupancy(traces, switches, 16, { turns: false })!.occupancy.share[0]).toBeGreaterThan(0.9);
-    expect(phaseOccupancy(traces, switches, 16, { mode: 'mps' })!.occupancy.clippedToSlices).toBe(false);
-    expect(phaseOccupancy(traces, switches, 16, { mode: 'timeslice' })!.occupancy.clippedToSlices).toBe(true);
+    expect(phaseOccupancy(traces, switches, 16, { turns: !sharingMode('mps').traits.concurrent })!.occupancy.clippedToSlices).toBe(false);
+    expect(phaseOccupancy(traces, switches, 16, { turns: !sharingMode('timeslice').traits.concurrent })!.occupancy.clippedToSlices).toBe(true);
     // A long run's analysis lists only its first slices: the occupancy ends with the last one listed.
     const listed = { ...switches, slices: switches.slices.slice(0, 10) };
     const short = phaseOccupancy(traces, listed, 16)!.occupancy;
     expect(short.windowEndNs).toBe(switches.slices[9]!.endNs);
     expect(short.share[0]).toBeGreaterThan(0.3);
-    // Under MIG each client's SM ids are its own instance's: no common SM timeline.
-    expect(phaseOccupancy(traces, switches, 16, { mode: 'mig' })).toBeUndefined();
+    // Under MIG each client's SM ids are its own instance's: no common SM timeline, so a phase asks for no occupancy.
+    expect(sharingMode('mig').traits.sharedSmIds).toBe(false);
     expect(p.occupancy.share[0]! + p.occupancy.share[1]!).toBeLessThanOrEqual(p.occupancy.busy + 1e-12);
     // The timeline (100 µs bins from 2.1 ms) shows each switch as idle: client 1 to 4.0 ms, nobody, client 0 from 4.3 ms.
     expect(p.occupancy.timeline.rows[0]!.slice(0, 44)).toBe(`${'1'.repeat(19)}...${'0'.repeat(18)}...1`);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { LoopConfig } from '../src/binding/contract.js';
-import { runClients, type OrchestratorOptions } from '../src/orchestrator/orchestrator.js';
+import { endStatus, runClients, type OrchestratorEvent, type OrchestratorOptions } from '../src/orchestrator/orchestrator.js';
 import { gemmWorkload, loopConfig } from './fixtures/loops.js';
 
 const standIn = fileURLToPath(new URL('./fixtures/stand-in-client.mjs', import.meta.url));
@@ -129,6 +129,19 @@ describe('cancellation', () => {
     }
   });
 
+  it('says each client was cancelled when it finishes, not afterwards', async () => {
+    withBehaviour('ok', 0, 2);
+    const controller = new AbortController();
+    const finished: OrchestratorEvent[] = [];
+    const onEvent = (e: OrchestratorEvent) => {
+      if (e.type === 'started') setTimeout(() => controller.abort(), 200);
+      if (e.type === 'finished') finished.push(e);
+    };
+    const outcome = await runClients(options(2, 30e9, { signal: controller.signal, onEvent }));
+    expect(outcome.clients.map((c) => c.status)).toEqual(['cancelled', 'cancelled']);
+    expect(finished.map((e) => e.type === 'finished' && e.status)).toEqual(['cancelled', 'cancelled']);
+  });
+
   it('kills a client that ignores stop after the grace period', async () => {
     withBehaviour('ignore-stop', 0, 2);
     const controller = new AbortController();
@@ -136,5 +149,39 @@ describe('cancellation', () => {
     expect(outcome.cancelled).toBe(true);
     expect(outcome.clients[0]!.signal).toBe('SIGKILL');
     for (const c of outcome.clients) expect(alive(c.pid)).toBe(false);
+  });
+});
+
+describe('a run that takes too long', () => {
+  it('stops every client; one that ignores stop is killed and counted as timed out, not crashed', async () => {
+    withBehaviour('ignore-stop', 0, 2);
+    const finished: Array<[number, string]> = [];
+    const onEvent = (e: OrchestratorEvent) => e.type === 'finished' && finished.push([e.client, e.status]);
+    const outcome = await runClients(options(2, 30e9, { runTimeoutMs: 1000, graceMs: 2000, onEvent }));
+    expect(outcome.complete).toBe(false);
+    expect(outcome.cancelled).toBe(false);
+    expect(outcome.reason).toBe('clients did not finish within 1 s');
+    expect(outcome.clients[0]!.signal).toBe('SIGKILL');
+    expect(outcome.clients.map((c) => c.status)).toEqual(['timeout', 'stopped']);
+    expect(outcome.clients[1]!.result?.stopped).toBe(true);
+    expect(finished.sort()).toEqual([[0, 'timeout'], [1, 'stopped']]);
+    for (const c of outcome.clients) expect(alive(c.pid)).toBe(false);
+  });
+});
+
+describe('endStatus: a client\'s status, decided when its worker exits', () => {
+  const result = (stopped: boolean) => ({ stopped }) as Parameters<typeof endStatus>[0]['result'];
+  it.each([
+    ['finished its measurement', { result: result(false), code: 0, signal: null }, 'ok'],
+    ['stopped early after another failed', { result: result(true), stopReason: 'failure' as const, code: 0, signal: null }, 'stopped'],
+    ['stopped early by cancellation', { result: result(true), stopReason: 'cancelled' as const, code: 0, signal: null }, 'cancelled'],
+    ['reported an error', { reported: { message: 'x' }, code: 1, signal: null }, 'failed'],
+    ['crashed on its own', { code: null, signal: 'SIGSEGV' }, 'crashed'],
+    ['was killed after a timeout', { stopReason: 'timeout' as const, code: null, signal: 'SIGKILL' }, 'timeout'],
+    ['was killed after cancellation', { stopReason: 'cancelled' as const, code: null, signal: 'SIGKILL' }, 'cancelled'],
+    ['exited when told to stop before measuring', { stopReason: 'failure' as const, code: 0, signal: null }, 'stopped'],
+    ['exited cleanly without a result, untold', { code: 0, signal: null }, 'failed'],
+  ])('%s', (_what, end, status) => {
+    expect(endStatus(end)).toBe(status);
   });
 });

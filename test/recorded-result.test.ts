@@ -1,8 +1,15 @@
 // The result recorded on the H200 (docs/results) still parses under the current schema, prints, and
-// the committed JSON Schema is the one the zod schema generates.
-import { readFileSync } from 'node:fs';
+// the committed JSON Schema is the one the zod schema generates. Every run result and sweep summary
+// recorded there and in examples/ parses under its one schema.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { runResultJsonSchema, validateRunResult } from '../src/report/schema.js';
+import { checkFile } from '../src/report/check.js';
+import { loadReportInputs } from '../src/report/inputs.js';
+import { runResultJsonSchema, runResultSchema, validateRunResult } from '../src/report/schema.js';
+import { sweepSummarySchema } from '../src/report/sweep-schema.js';
 import { formatRunResult } from '../src/report/table.js';
 import type { RunResult } from '../src/run.js';
 
@@ -34,5 +41,31 @@ describe('docs/result.schema.json', () => {
     const committed = JSON.parse(readFileSync(new URL('../docs/result.schema.json', import.meta.url), 'utf8')) as Record<string, unknown>;
     const { $id: _id, title: _title, ...rest } = committed;
     expect(rest).toEqual(runResultJsonSchema());
+  });
+});
+
+describe('every recorded file', () => {
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  const files = ['docs/results', 'examples']
+    .flatMap((d) => readdirSync(join(root, d), { recursive: true, encoding: 'utf8' }).map((f) => join(d, f)))
+    .filter((f) => /\.json(\.gz)?$/.test(f))
+    .sort();
+  const read = (f: string) => JSON.parse((f.endsWith('.gz') ? gunzipSync(readFileSync(join(root, f))) : readFileSync(join(root, f))).toString('utf8')) as { schema?: string };
+  const recorded = files.map((f) => ({ file: f, value: read(f) }));
+  const runs = recorded.filter((r) => r.value.schema === 'gpushare-micro/run');
+  const sweeps = recorded.filter((r) => r.value.schema === 'gpushare-micro/sweep');
+
+  it('of a run result parses under the run schema', () => {
+    expect(runs.length).toBeGreaterThanOrEqual(16);
+    for (const { file, value } of runs) expect(checkFile(runResultSchema, value), file).toMatchObject({ success: true });
+  });
+
+  it('of a sweep summary parses under the sweep schema, and the example sweep loads with every point', async () => {
+    expect(sweeps.map((s) => s.file)).toEqual(['docs/results/2026-11-29-h200-modes/summary.json', 'examples/h200-sweep/summary.json']);
+    for (const { file, value } of sweeps) expect(checkFile(sweepSummarySchema, value), file).toMatchObject({ success: true });
+    const input = await loadReportInputs([join(root, 'examples/h200-sweep')]);
+    if (input.kind !== 'sweep') throw new Error('expected a sweep');
+    expect(input.points.filter((p) => p.run).length).toBe(12);
+    expect(input.points.filter((p) => p.problem)).toEqual([]);
   });
 });

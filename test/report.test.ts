@@ -40,6 +40,39 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+/**
+ * A valid result with very long series, made from a stand-in run's: an occupancy series of a million
+ * 1 µs bins, a timeline of a million bins per SM with a change every third bin, 200,000 launches per
+ * client, 200,000 switches and slices, and 200,000 NVML samples.
+ */
+function longSeries(source: RunResult): RunResult {
+  const result = structuredClone(source);
+  const bins = 1_000_000;
+  const n = 200_000;
+  const o = result.shared.occupancy!;
+  const binNs = 1000;
+  o.windowEndNs = o.windowStartNs + bins * binNs;
+  const tNs = Array.from({ length: bins }, (_, i) => o.windowStartNs + i * binNs);
+  const turn = (i: number) => Math.floor(i / 2048) % o.clients.length;
+  o.series = { binNs, tNs, share: o.clients.map((_, k) => tNs.map((_, i) => (turn(i) === k ? 0.95 : 0))), idle: tNs.map(() => 0.05) };
+  const row = Array.from({ length: bins }, (_, i) => String(Math.floor(i / 3) % o.clients.length)).join('');
+  o.timeline = { startNs: o.windowStartNs, endNs: o.windowEndNs, binNs, bins, rows: o.timeline.rows.map(() => row) };
+  for (const c of result.shared.clients) {
+    const t = Array.from({ length: n }, (_, i) => i * 5000);
+    c.samples = { enqueueNs: t, latencyNs: t.map((_, i) => 4e6 + (i % 977) * 1000), gpuNs: t.map((_, i) => 1e6 + (i % 101)) };
+    c.launches = n;
+  }
+  const s = result.shared.switches;
+  s.switches = Array.from({ length: n }, (_, i) => ({ from: i % 2, to: (i + 1) % 2, atNs: i * 2e6, gapNs: 40e3 + (i % 89) * 100 }));
+  s.slices = Array.from({ length: n }, (_, i) => ({ client: i % 2, startNs: i * 2e6, endNs: i * 2e6 + 1.9e6 + (i % 83) * 1000 }));
+  s.count = n;
+  const nvml = result.shared.observation!.nvml;
+  if (!nvml.available) throw new Error('expected an NVML observation');
+  nvml.series.tNs = Array.from({ length: n }, (_, i) => i * 50e6);
+  nvml.series.columns = { powerW: nvml.series.tNs.map((_, i) => 100 + (i % 50)), smClockMHz: nvml.series.tNs.map(() => 1980) };
+  return result;
+}
+
 const charts = (html: string) => [...html.matchAll(/<figure class="chart" data-chart="([^"]+)">/g)].map((m) => m[1]);
 
 describe('occupancy in a run with stand-in clients', () => {
@@ -181,6 +214,18 @@ describe('the HTML report', () => {
     expect(html).not.toContain('No device observation in this result');
   });
 
+  it('merges the rows of a timeline of thousands of SMs and draws at most 24 metrics a chart, and says so', async () => {
+    const result = withObservation(two);
+    const o = result.shared.occupancy!;
+    o.timeline.rows = Array.from({ length: 2000 }, (_, sm) => o.timeline.rows[sm % o.timeline.rows.length]!);
+    const nvml = result.shared.observation!.nvml;
+    if (!nvml.available) throw new Error('expected an NVML observation');
+    for (let i = 0; i < 30; i++) nvml.series.columns[`extra${i}`] = nvml.series.tNs.map((_, k) => k + i);
+    const html = await buildReport(await loadReportInputs([await writeResult(dir, 'many-sms.json', result)]));
+    expect(html).toContain('Each row is 4 SMs (merged to keep the page small');
+    expect(html).toMatch(/extra20 \(and \d+ more metrics, not drawn\); 40 samples\./);
+  });
+
   it('of two runs: headline figures side by side and each block paired', async () => {
     const html = await buildReport(await loadReportInputs([twoFile, threeFile]));
     expect(html).toContain('two runs side by side');
@@ -255,6 +300,59 @@ describe('gpushare-micro report (CLI)', () => {
     expect(lines).toHaveLength(1);
     expect(lines[0]).toContain(message);
   });
+
+  // zod joins the problems of nested values with push(...list): past about 1e5 problems that overflowed
+  // the stack, and `report` died with "Maximum call stack size exceeded" instead of naming the problem.
+  it('names the first problem of a million samples too large for a number (1e999), in one line, exit 2', async () => {
+    const file = join(dir, 'huge-numbers.json');
+    const result = structuredClone(two);
+    result.shared.clients[0]!.samples.latencyNs = new Array<number>(1_000_000).fill(7.77e300);
+    await writeFile(file, JSON.stringify(result).replaceAll('7.77e+300', '1e999'));
+    const r = cliRun('report', file, '-o', join(dir, 'never.html'));
+    expect(r.status).toBe(2);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain('is not a gpushare-micro/run v1 result: at shared.clients.0.samples.latencyNs.0:');
+    expect(lines[0]).toContain('received Infinity (and more problems)');
+  });
+
+  it('reports a result with a million samples of the largest numbers', async () => {
+    const file = join(dir, 'enormous.json');
+    const out = join(dir, 'enormous.html');
+    const result = structuredClone(two);
+    const c = result.shared.clients[0]!;
+    c.samples = { enqueueNs: new Array<number>(1_000_000).fill(1e308), latencyNs: new Array<number>(1_000_000).fill(1.7e308), gpuNs: new Array<number>(1_000_000).fill(1e308) };
+    c.launches = 1_000_000;
+    await writeFile(file, JSON.stringify(result));
+    const r = cliRun('report', file, '-o', out);
+    expect(r.stderr).toMatch(/wrote .*enormous\.html/);
+    expect(r.status).toBe(0);
+  });
+
+  // A valid result whose occupancy series had about a million bins made `report` run out of memory:
+  // every chart now draws a bounded number of marks however long the series (merged or thinned, and
+  // said so on the chart).
+  it('reports a result with a million occupancy bins and long sample series in seconds, in a page of a few MB', async () => {
+    const file = join(dir, 'long-series.json');
+    const out = join(dir, 'long-series.html');
+    const result = longSeries(withObservation(two));
+    validateRunResult(JSON.parse(JSON.stringify(result)));
+    await writeFile(file, JSON.stringify(result));
+    const started = performance.now();
+    const r = spawnSync(process.execPath, [cli, 'report', file, '-o', out], { encoding: 'utf8', timeout: 90_000 });
+    const seconds = (performance.now() - started) / 1e3;
+    expect(r.stderr).toMatch(/wrote .*long-series\.html/);
+    expect(r.status).toBe(0);
+    expect(seconds).toBeLessThan(30);
+    const html = await readFile(out, 'utf8');
+    expect(html.length).toBeLessThan(4 * 2 ** 20);
+    expect(charts(html)).toEqual(['timeline', 'share', 'gaps', 'slices', 'latency', 'series:shared.observation.nvml.series', 'series:shared.observation.nvml.series.gpm']);
+    // Each chart that had more than it draws says so.
+    expect(html).toContain('1,000,000 bins of 1.00 µs recorded');
+    expect(html).toMatch(/recorded at 1\.00 µs, merged/);
+    expect(html).toMatch(/every \d+th of 200,000 drawn/);
+    expect(html).toMatch(/200,000 samples \(1 in 100 drawn\)/);
+  }, 180_000);
 
   it('needs at least one input', () => {
     const r = cliRun('report');

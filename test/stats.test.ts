@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { medianAbsoluteDeviation } from 'simple-statistics';
-import { distribution, durationSummaries, median, outlierCount } from '../src/metrics/stats.js';
+import { distribution, durationSummaries, maxOf, median, minOf, outlierCount } from '../src/metrics/stats.js';
 
 const oneToHundred = Array.from({ length: 100 }, (_, i) => i + 1);
 
@@ -90,6 +90,20 @@ describe('median', () => {
     expect(median([])).toBeNaN();
     expect(median([Number.NaN])).toBeNaN();
     expect(median([1, Number.NaN, 3])).toBe(2);
+  });
+});
+
+describe('maxOf and minOf', () => {
+  it('take arrays far past what fits on the stack as arguments, with Math.max semantics', () => {
+    // 0..999999 shuffled (7919 is prime to 10^6).
+    const million = Float64Array.from({ length: 1_000_000 }, (_, i) => (i * 7919) % 1_000_000);
+    expect(() => Math.max(...million)).toThrow(RangeError);
+    expect(maxOf(million)).toBe(999_999);
+    expect(minOf(million)).toBe(0);
+    expect(minOf([3, -2, 5])).toBe(-2);
+    expect(maxOf([])).toBe(-Infinity);
+    expect(minOf([])).toBe(Infinity);
+    expect(maxOf([1, Number.NaN, 3])).toBeNaN();
   });
 });
 

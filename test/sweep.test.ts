@@ -5,14 +5,15 @@ import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, expectTypeOf, it } from 'vitest';
+import type { z } from 'zod';
 import { OptionError } from '../src/errors.js';
 import { validateRunResult } from '../src/report/schema.js';
 import { csvExporter, markdownExporter, tableExporter } from '../src/sweep/exporters.js';
 import { planSweep } from '../src/sweep/plan.js';
 import { runSweep, type SweepProgress } from '../src/sweep/runner.js';
-import type { SweepSummary } from '../src/sweep/summary.js';
-import { standInEnvironment } from './fixtures/environment.js';
+import { sweepSummarySchema } from '../src/report/sweep-schema.js';
+import { standInDevice } from './fixtures/stand-in-run-binding.js';
 
 const clientModule = fileURLToPath(new URL('./fixtures/stand-in-client.mjs', import.meta.url));
 let outDir = '';
@@ -59,7 +60,7 @@ describe('planSweep', () => {
 
 describe('runSweep with stand-in clients', () => {
   const plan = () => planSweep({ sizes: '256', procs: '1,2', modes: 'timeslice,streams,green', duration: '150ms', warmup: '0ms', seed: 3 });
-  const controls = { clientModule, environment: standInEnvironment({ smCount: 132 }) };
+  const controls = { clientModule, ...standInDevice({ smCount: 132 }) };
 
   it('runs every point into the results directory, with one baseline for all of them', async () => {
     process.env.STAND_IN_PROCS = '2';
@@ -68,8 +69,11 @@ describe('runSweep with stand-in clients', () => {
     expect(summary.points.map((p) => p.status)).toEqual(Array(6).fill('done'));
     expect(await readdir(join(outDir, 'baselines'))).toHaveLength(1);
     expect((await readdir(join(outDir, 'points'))).sort()).toEqual(summary.points.map((p) => `${p.id}.json`).sort());
-    const saved = JSON.parse(await readFile(join(outDir, 'summary.json'), 'utf8')) as SweepSummary;
+    // The file is what its one schema describes, field for field (parsing would drop a field it lacks).
+    const saved = sweepSummarySchema.parse(JSON.parse(await readFile(join(outDir, 'summary.json'), 'utf8')));
+    expect(saved).toEqual(JSON.parse(await readFile(join(outDir, 'summary.json'), 'utf8')));
     expect(saved.points).toEqual(summary.points);
+    expectTypeOf(runSweep).returns.resolves.toEqualTypeOf<z.infer<typeof sweepSummarySchema>>();
     for (const p of summary.points) {
       const result = validateRunResult(JSON.parse(await readFile(join(outDir, p.file!), 'utf8')));
       expect(result.mode).toBe(p.mode);
@@ -119,7 +123,7 @@ describe('runSweep with stand-in clients', () => {
     const summary = await runSweep(planSweep({ sizes: '256', procs: '2', modes: 'timeslice,green', duration: '150ms', warmup: '0ms' }), {
       clientModule,
       // Eight SMs cannot be split into two green contexts of at least eight.
-      environment: standInEnvironment({ smCount: 8 }),
+      ...standInDevice({ smCount: 8 }),
       outDir,
     });
     expect(summary.points[0]!.status).toBe('done');

@@ -2,13 +2,16 @@
 // one process, one after the other, with the two ceilings that bound them measured in the same run:
 // the device-to-device copy bandwidth and the library's matrix rate. For each entry: median GPU
 // time, the rate (TFLOP/s or GB/s), own over library, and the floors set by arithmetic (operations
-// over the matrix rate) and by memory traffic (bytes over the bandwidth).
+// over the matrix rate) and by memory traffic (bytes over the bandwidth). With --variants, the own
+// kernel's tuning variants (a tile shape, gemm's path) are measured beside its default.
 import type { NativeBinding, WorkloadSpec } from '../binding/contract.js';
 import { loadBinding } from '../binding/loader.js';
 import { captureEnvironment, readClocks, type Environment } from '../environment.js';
+import { maxOf } from '../metrics/stats.js';
 import { summary, type Summary } from '../metrics/summary.js';
 import { measureTraceCost, measureWorkload, type Measurement, type TraceCost } from './measure.js';
 import type { BenchConfig, BenchEntry } from './options.js';
+import type { KernelVariant } from './presets.js';
 
 export const BENCH_SCHEMA = 'gpushare-micro.bench';
 export const BENCH_SCHEMA_VERSION = 1;
@@ -25,11 +28,15 @@ export interface BenchRow {
   entry: string;
   /** own, or the library's impl name. */
   impl: string;
-  /** "own" or the library's label, e.g. cuBLASLt. */
+  /** "own", "own v5" (a variant), or the library's label, e.g. cuBLASLt. */
   label: string;
+  /** The own kernel's variant this row ran (KERNEL_VARIANTS), if not its default. */
+  variant?: string;
   measurement: Measurement;
   /** Own kernels: the CTA trace's cost, traced and plain launches interleaved on one instance. */
   traceCost?: TraceCost;
+  /** Why the trace's cost could not be measured, in one line. */
+  traceCostProblem?: string;
   summaries: Summary[];
 }
 
@@ -97,7 +104,7 @@ export function rowSummaries(entry: BenchEntry, m: Measurement, bandwidth: numbe
     floors.push(floor);
     out.push(summary('floor.memory', 'memory floor', 'duration', floor));
   }
-  if (floors.length > 0) out.push(summary('vs.floor', 'time / larger floor', 'ratio', t / Math.max(...floors)));
+  if (floors.length > 0) out.push(summary('vs.floor', 'time / larger floor', 'ratio', t / maxOf(floors)));
   if (traceCost) out.push(summary('trace.cost', 'CTA trace cost', 'fraction', traceCost.cost));
   return out;
 }
@@ -108,17 +115,13 @@ function rateOf(m: Measurement, per: 'flops' | 'bytes'): number | undefined {
   return amount ? amount / (m.time.p50 / 1e9) : undefined;
 }
 
-export async function bench(config: BenchConfig, controls: BenchControls = {}, binding: NativeBinding = loadBinding()): Promise<BenchResult> {
-  const startedAt = new Date().toISOString();
-  const environment = await captureEnvironment(binding, config.device);
-  const options = { device: config.device, launches: config.launches, warmupNs: config.warmupNs };
-  const ceilingOptions = { ...options, launches: Math.min(config.launches, CEILING_LAUNCHES) };
+/** Ceilings first: the copy bandwidth, and the library's matrix rate for each dtype in use. */
+async function measureCeilings(binding: NativeBinding, config: BenchConfig, controls: BenchControls): Promise<BenchResult['ceilings']> {
+  const options = { device: config.device, launches: Math.min(config.launches, CEILING_LAUNCHES), warmupNs: config.warmupNs };
   const progress = controls.onProgress ?? (() => {});
-
-  // Ceilings first: the copy bandwidth, and the library's matrix rate for each dtype in use.
   progress({ type: 'ceiling', what: 'bandwidth' });
   const copySpec: WorkloadSpec = { kernel: 'memcpy', impl: 'cudart', dtype: 'none', shape: [CEILING_COPY_MIB], seed: config.seed };
-  const copy = await measureWorkload(binding, copySpec, ceilingOptions);
+  const copy = await measureWorkload(binding, copySpec, options);
   const bandwidth: Ceiling = { what: `device-to-device cudaMemcpy of ${CEILING_COPY_MIB} MiB (bytes read + written)`, spec: copySpec, measurement: copy };
   const bw = rateOf(copy, 'bytes');
   if (bw) bandwidth.rate = bw;
@@ -128,37 +131,64 @@ export async function bench(config: BenchConfig, controls: BenchControls = {}, b
     progress({ type: 'ceiling', what: `${dtype} matrix rate` });
     const n = CEILING_GEMM_SIZE;
     const s = spec({ kernel: 'gemm', dtype, shape: [n, n, n] }, 'cublas', config.seed);
-    const m = await measureWorkload(binding, s, ceilingOptions);
+    const m = await measureWorkload(binding, s, options);
     matrix[dtype] = { what: `cuBLASLt ${dtype} gemm ${n}³`, spec: s, measurement: m };
     const rate = rateOf(m, 'flops');
     if (rate) matrix[dtype]!.rate = rate;
   }
+  return { bandwidth, matrix };
+}
 
+/** "v5" for a numbered tile variant, the name otherwise ("wgmma"). */
+const variantLabel = (v: KernelVariant) => (/^\d+$/.test(v.name) ? `v${v.name}` : v.name);
+
+/**
+ * One entry's rows, measured in this order: the own kernel as it chooses, each variant asked for
+ * (--variants), then the library. The own kernel's rows are compared with the library.
+ */
+async function entryRows(binding: NativeBinding, entry: BenchEntry, config: BenchConfig, ceilings: BenchResult['ceilings'], controls: BenchControls): Promise<BenchRow[]> {
+  const options = { device: config.device, launches: config.launches, warmupNs: config.warmupNs };
+  const progress = controls.onProgress ?? (() => {});
+  const runs: Array<{ impl: string; label: string; variant?: KernelVariant }> = [
+    { impl: 'own', label: 'own' },
+    ...(entry.variants ?? []).map((variant) => ({ impl: 'own', label: `own ${variantLabel(variant)}`, variant })),
+    ...(entry.library ? [entry.library] : []),
+  ];
+  const measured: Measurement[] = [];
+  let traceCost: Awaited<ReturnType<typeof measureTraceCost>> | undefined;
+  for (const [i, run] of runs.entries()) {
+    progress({ type: 'measure', entry: entry.name, label: run.label });
+    const s: WorkloadSpec = { ...spec(entry, run.impl, config.seed), ...run.variant?.spec };
+    const m = await measureWorkload(binding, s, options);
+    progress({ type: 'done', entry: entry.name, label: run.label, measurement: m });
+    measured.push(m);
+    if (i === 0 && m.status === 'ok' && m.ctasPerLaunch) {
+      traceCost = await measureTraceCost(binding, s, m.ctasPerLaunch, Math.max(config.launches, TRACE_COST_PAIRS), options);
+    }
+  }
+  const dtype = matrixDtype(entry);
+  const matrixRate = dtype ? ceilings.matrix[dtype]?.rate : undefined;
+  const library = entry.library ? measured[runs.length - 1] : undefined;
+  return runs.map((run, i) => {
+    const row: BenchRow = { entry: entry.name, impl: run.impl, label: run.label, measurement: measured[i]!, summaries: [] };
+    if (run.variant) row.variant = run.variant.name;
+    if (i === 0 && traceCost) {
+      if ('problem' in traceCost) row.traceCostProblem = traceCost.problem;
+      else row.traceCost = traceCost;
+    }
+    row.summaries = rowSummaries(entry, measured[i]!, ceilings.bandwidth.rate, matrixRate, run.impl === 'own' ? library : undefined, row.traceCost);
+    return row;
+  });
+}
+
+export async function bench(config: BenchConfig, controls: BenchControls = {}, binding: NativeBinding = loadBinding()): Promise<BenchResult> {
+  const startedAt = new Date().toISOString();
+  const environment = await captureEnvironment(binding, config.device);
+  const ceilings = await measureCeilings(binding, config, controls);
   const rows: BenchRow[] = [];
   for (const entry of config.entries) {
     if (controls.signal?.aborted) break;
-    const impls = [{ impl: 'own', label: 'own' }, ...(entry.library ? [entry.library] : [])];
-    const measured: Measurement[] = [];
-    let traceCost: TraceCost | undefined;
-    for (const { impl, label } of impls) {
-      progress({ type: 'measure', entry: entry.name, label });
-      const s = spec(entry, impl, config.seed);
-      const m = await measureWorkload(binding, s, options);
-      progress({ type: 'done', entry: entry.name, label, measurement: m });
-      measured.push(m);
-      if (impl === 'own' && m.status === 'ok' && m.ctasPerLaunch) {
-        traceCost = await measureTraceCost(binding, s, m.ctasPerLaunch, Math.max(config.launches, TRACE_COST_PAIRS), options);
-      }
-    }
-    const dtype = matrixDtype(entry);
-    const matrixRate = dtype ? matrix[dtype]?.rate : undefined;
-    impls.forEach(({ impl, label }, i) => {
-      const library = i === 0 && measured.length > 1 ? measured[1] : undefined;
-      const row: BenchRow = { entry: entry.name, impl, label, measurement: measured[i]!, summaries: [] };
-      if (i === 0 && traceCost) row.traceCost = traceCost;
-      row.summaries = rowSummaries(entry, measured[i]!, bandwidth.rate, matrixRate, library, row.traceCost);
-      rows.push(row);
-    });
+    for (const row of await entryRows(binding, entry, config, ceilings, controls)) rows.push(row);
   }
   environment.clocksEnd = await readClocks(binding, environment.gpu.uuid);
   return {
@@ -167,7 +197,7 @@ export async function bench(config: BenchConfig, controls: BenchControls = {}, b
     command: controls.command ?? [],
     config,
     environment,
-    ceilings: { bandwidth, matrix },
+    ceilings,
     entries: config.entries,
     rows,
     startedAt,

@@ -3,6 +3,7 @@
 // CUDA events around it. Plain data out; an expected failure (library missing, device unsupported)
 // is a result, not an exception.
 import type { NativeBinding, WorkloadSpec } from '../binding/contract.js';
+import { timedLoopConfig } from '../binding/loop-config.js';
 import { distribution, type Distribution } from '../metrics/stats.js';
 
 export interface Measurement {
@@ -28,6 +29,9 @@ export interface MeasureOptions {
   warmupNs: number;
 }
 
+/** Launches in flight: enough to keep the GPU busy between them. */
+const DEPTH = 3;
+
 /** Native errors that mean "this implementation cannot run here", not "something broke". */
 const UNAVAILABLE = new Set(['ERR_LIBRARY', 'ERR_UNSUPPORTED']);
 
@@ -40,24 +44,22 @@ export interface TraceCost {
   cost: number;
 }
 
+/** A native error in one line: "[code] message". */
+function nativeProblem(error: unknown): string {
+  const e = error as Error & { code?: string };
+  const message = String(e?.message ?? error).split('\n')[0]!;
+  return e?.code ? `[${e.code}] ${message}` : message;
+}
+
 /**
  * What the per-CTA trace costs a kernel: one workload instance, 2 x pairs launches, every other one
  * traced (traceEvery 2), so that traced and plain launches share buffers, clocks and temperature;
- * median traced time over median plain time, minus 1. Undefined where the loop fails.
+ * median traced time over median plain time, minus 1. Where it cannot be measured: why, in one line.
  */
-export async function measureTraceCost(binding: NativeBinding, spec: WorkloadSpec, ctasPerLaunch: number, pairs: number, options: MeasureOptions): Promise<TraceCost | undefined> {
-  const loop = new binding.TimedLoop({
-    workload: spec,
-    device: options.device,
-    streamPriority: 0,
-    greenContext: -1,
-    durationNs: 0,
-    launches: 2 * pairs,
-    depth: 3,
-    traceCapacity: pairs * ctasPerLaunch,
-    traceEvery: 2,
-    warmupNs: options.warmupNs,
-  });
+export async function measureTraceCost(binding: NativeBinding, spec: WorkloadSpec, ctasPerLaunch: number, pairs: number, options: MeasureOptions): Promise<TraceCost | { problem: string }> {
+  const loop = new binding.TimedLoop(
+    timedLoopConfig(spec, { device: options.device, launches: 2 * pairs, depth: DEPTH, traceCapacity: pairs * ctasPerLaunch, traceEvery: 2, warmupNs: options.warmupNs }),
+  );
   try {
     await loop.prepare();
     const result = await loop.run(process.hrtime.bigint());
@@ -65,10 +67,11 @@ export async function measureTraceCost(binding: NativeBinding, spec: WorkloadSpe
     const plain = Array.from(result.gpuNs).filter((_, i) => i % 2 === 1);
     const tracedNs = distribution(traced)?.p50;
     const plainNs = distribution(plain)?.p50;
-    if (result.tracedLaunches !== traced.length || !tracedNs || !plainNs) return undefined;
+    if (result.tracedLaunches !== traced.length) return { problem: `the trace held ${result.tracedLaunches} of ${traced.length} traced launches` };
+    if (!tracedNs || !plainNs) return { problem: 'no GPU time was measured' };
     return { pairs: plain.length, tracedNs, plainNs, cost: tracedNs / plainNs - 1 };
-  } catch {
-    return undefined;
+  } catch (error) {
+    return { problem: nativeProblem(error) };
   } finally {
     loop.release();
   }
@@ -78,21 +81,15 @@ export async function measureWorkload(binding: NativeBinding, spec: WorkloadSpec
   let available: { available: boolean; reason?: string };
   try {
     available = binding.workloadAvailable(spec);
-  } catch {
-    available = { available: false }; // a spec this build cannot even read: its kernel is not here
+  } catch (error) {
+    // A spec this build cannot even read (an addon older than this TypeScript): said as such.
+    const out: Measurement = { status: 'unavailable', reason: `not in this build: ${nativeProblem(error)}` };
+    const code = (error as { code?: unknown }).code;
+    if (typeof code === 'string') out.code = code;
+    return out;
   }
   if (!available.available) return { status: 'unavailable', reason: 'not in this build' };
-  const loop = new binding.TimedLoop({
-    workload: spec,
-    device: options.device,
-    streamPriority: 0,
-    greenContext: -1,
-    durationNs: 0,
-    launches: options.launches,
-    depth: 3,
-    traceCapacity: 0,
-    warmupNs: options.warmupNs,
-  });
+  const loop = new binding.TimedLoop(timedLoopConfig(spec, { device: options.device, launches: options.launches, depth: DEPTH, warmupNs: options.warmupNs }));
   try {
     const prepared = await loop.prepare();
     const result = await loop.run(process.hrtime.bigint());

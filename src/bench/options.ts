@@ -4,7 +4,7 @@ import { randomInt } from 'node:crypto';
 import { decimalValue, integer, parseDuration } from '../config.js';
 import { OptionError } from '../errors.js';
 import { GEMM_MAX_DIM, isKernelFamily, shapeSizeProblem } from '../kernels/shapes.js';
-import { BENCH_KERNELS, BENCH_PRESETS, benchKernel, type BenchMetric } from './presets.js';
+import { BENCH_KERNELS, BENCH_PRESETS, benchKernel, KERNEL_VARIANTS, kernelVariants, type BenchMetric, type KernelVariant } from './presets.js';
 
 export interface BenchOptions {
   /** Preset names (see BENCH_PRESETS), as an array or comma-separated; default: every preset. */
@@ -20,6 +20,9 @@ export interface BenchOptions {
   warmup?: number | string;
   device?: number | string;
   seed?: number | string;
+  /** Also time the own kernel's variants (KERNEL_VARIANTS): true for all of them, or a list of names
+   * (comma-separated) that every selected workload whose kernel has variants must have. */
+  variants?: boolean | string | Array<string | number>;
 }
 
 /** One workload to measure: the own kernel and, where there is one, its library counterpart. */
@@ -31,6 +34,8 @@ export interface BenchEntry {
   shape: number[];
   metric: BenchMetric;
   library?: { impl: string; label: string };
+  /** Variants of the own kernel timed beside its default (--variants). */
+  variants?: KernelVariant[];
 }
 
 export interface BenchConfig {
@@ -102,5 +107,34 @@ export function resolveBenchConfig(options: BenchOptions): BenchConfig {
       return entry;
     });
   }
+  if (options.variants !== undefined && options.variants !== false) selectVariants(entries, options.variants);
   return { entries, launches, warmupNs, device, seed };
+}
+
+/** What has variants, for messages: "conv (0..8), attention (0..6), gemm bf16/fp16/tf32 (wgmma, mma)". */
+function variantsText(kernel?: string): string {
+  return Object.entries(KERNEL_VARIANTS)
+    .filter(([name]) => kernel === undefined || name === kernel)
+    .map(([name, v]) => {
+      const names = v.list.map((x) => x.name);
+      const numbered = names.every((n, i) => n === String(i));
+      return `${name}${v.dtypes ? ` ${v.dtypes.join('/')}` : ''} (${numbered ? `0..${names.length - 1}` : names.join(', ')})`;
+    })
+    .join(', ');
+}
+
+/** Gives each entry whose kernel has variants the ones asked for: all (true), or the names listed. */
+function selectVariants(entries: BenchEntry[], raw: true | string | Array<string | number>): void {
+  const withVariants = entries.filter((e) => kernelVariants(e.kernel, e.dtype).length > 0);
+  if (withVariants.length === 0) throw new OptionError('--variants', `workloads of a kernel with variants: ${variantsText()}`, entries.map((e) => e.name).join(','));
+  const names = raw === true ? undefined : [...new Set(list(Array.isArray(raw) ? raw.map(String) : raw))];
+  if (names !== undefined && names.length === 0) throw new OptionError('--variants', 'a comma-separated list of variants, or no value for all of them', raw);
+  for (const entry of withVariants) {
+    const all = kernelVariants(entry.kernel, entry.dtype);
+    entry.variants = names === undefined ? [...all] : names.map((name) => {
+      const v = all.find((x) => x.name === name);
+      if (!v) throw new OptionError('--variants', `variants of ${variantsText(entry.kernel)} for ${entry.name}`, name);
+      return v;
+    });
+  }
 }

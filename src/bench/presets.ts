@@ -1,6 +1,8 @@
 // The workloads `gpushare-micro bench` knows by name: each is one kernel on one shape, measured as
 // the project's own implementation beside the library the ML frameworks call for the same work.
-// Shapes follow each kernel's WorkloadSpec convention (src/binding/contract.ts).
+// Shapes follow each kernel's WorkloadSpec convention (src/binding/contract.ts). `bench --variants`
+// also times the own kernel's tuning variants (KERNEL_VARIANTS) beside its default.
+import type { WorkloadSpec } from '../binding/contract.js';
 
 /** What a bench entry's rate counts: floating-point operations (TFLOP/s) or bytes moved (GB/s). */
 export type BenchMetric = 'flops' | 'bytes';
@@ -51,4 +53,67 @@ export const BENCH_PRESETS: readonly BenchPreset[] = [
 
 export function benchKernel(name: string): BenchKernel | undefined {
   return BENCH_KERNELS.find((k) => k.name === name);
+}
+
+/** One way to run an own kernel other than its default: a tile variant, or gemm's path. */
+export interface KernelVariant {
+  /** As given to --variants and shown in the row label: "5", "wgmma". */
+  name: string;
+  /** The WorkloadSpec field that selects it. */
+  spec: Pick<WorkloadSpec, 'variant'> | Pick<WorkloadSpec, 'gemmPath'>;
+  about: string;
+}
+
+export interface KernelVariants {
+  /** Element types that have them (all of the kernel's where absent). */
+  dtypes?: readonly string[];
+  list: readonly KernelVariant[];
+}
+
+const tile = (variant: number, about: string): KernelVariant => ({ name: String(variant), spec: { variant }, about });
+
+/**
+ * The variants each own kernel has (kernels/conv.cu, kernels/attention.cu, kernels/gemm.cu). The
+ * Hopper ones (conv 5..8, attention 4..6, gemm wgmma) run where the device runs this build's sm_90a
+ * code; elsewhere conv falls back to its default choice, attention to variant 0, and gemm reports
+ * itself unsupported. A conv whose c is not a multiple of 8 runs tile 0 whatever is asked.
+ */
+export const KERNEL_VARIANTS: Readonly<Record<string, KernelVariants>> = {
+  gemm: {
+    dtypes: ['bf16', 'fp16', 'tf32'], // fp32 runs on the SIMT path only
+    list: [
+      { name: 'wgmma', spec: { gemmPath: 'wgmma' }, about: 'Hopper wgmma with TMA' },
+      { name: 'mma', spec: { gemmPath: 'mma' }, about: 'mma.sync' },
+    ],
+  },
+  conv: {
+    list: [
+      tile(0, 'mma.sync 128x128, 4 warps'),
+      tile(1, 'mma.sync 256x64, 4 warps (the default for k <= 64)'),
+      tile(2, 'mma.sync 128x256, 8 warps'),
+      tile(3, 'mma.sync 256x128, 8 warps'),
+      tile(4, 'mma.sync 128x64, 4 warps'),
+      tile(5, 'wgmma 128x256 (Hopper)'),
+      tile(6, 'wgmma 256x128 (Hopper; the default there for k > 64)'),
+      tile(7, 'wgmma 128x128 (Hopper)'),
+      tile(8, 'wgmma 256x64 (Hopper)'),
+    ],
+  },
+  attention: {
+    list: [
+      tile(0, '128 query rows on 4 warps, 64-key blocks (the default without Hopper)'),
+      tile(1, 'the other key block: 128 keys for head dim 64, 32 for 128'),
+      tile(2, '128 query rows on 8 warps'),
+      tile(3, '64 query rows on 4 warps'),
+      tile(4, 'wgmma, 128-key blocks (Hopper)'),
+      tile(5, 'wgmma, 64-key blocks (Hopper)'),
+      tile(6, 'wgmma, 128-key blocks, consumer warpgroups taking turns (Hopper; the default there)'),
+    ],
+  },
+};
+
+/** The variants of a kernel in an element type; empty where it has none. */
+export function kernelVariants(kernel: string, dtype: string): readonly KernelVariant[] {
+  const v = KERNEL_VARIANTS[kernel];
+  return v && (!v.dtypes || v.dtypes.includes(dtype)) ? v.list : [];
 }

@@ -125,6 +125,10 @@ export interface WorkloadSpec {
   gapCapacity?: number;
   /** gemm, impl own: force a path (auto, wgmma, mma, simt) instead of the fastest the device allows. */
   gemmPath?: string;
+  /** conv and attention, impl own: force a tile variant (conv 0..8, attention 0..6; kernels/conv.cu,
+   * kernels/attention.cu) instead of the one chosen by shape and device; a Hopper-only variant falls back
+   * to the default where the device does not run this build's sm_90a code. */
+  variant?: number;
 }
 
 /** Configuration of one client's timed loop. The native side checks types only: validate first. */

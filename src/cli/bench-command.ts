@@ -3,7 +3,7 @@
 import { Command } from 'commander';
 import type { BenchProgress } from '../bench/bench.js';
 import { BENCH_DEFAULTS, resolveBenchConfig, type BenchOptions } from '../bench/options.js';
-import { BENCH_KERNELS, BENCH_PRESETS } from '../bench/presets.js';
+import { BENCH_KERNELS, BENCH_PRESETS, KERNEL_VARIANTS } from '../bench/presets.js';
 import { writeJsonAtomic } from '../report/json.js';
 import { checkJsonTarget, fail, interruptSignal } from './common.js';
 import { EXIT } from './exit-codes.js';
@@ -28,7 +28,12 @@ Presets (default: all; a workload this build lacks is listed as "not in this bui
 ${BENCH_PRESETS.map((p) => `  ${p.name.padEnd(28)} ${p.about}`).join('\n')}
 
 Kernels for --kernel (with --shape and --dtype):
-${BENCH_KERNELS.map((k) => `  ${k.name.padEnd(10)} --shape ${k.dims.join(',')}  --dtype ${k.dtypes.join('|')}`).join('\n')}`;
+${BENCH_KERNELS.map((k) => `  ${k.name.padEnd(10)} --shape ${k.dims.join(',')}  --dtype ${k.dtypes.join('|')}`).join('\n')}
+
+Variants of the own kernels for --variants (each timed beside the default; Hopper ones need sm_90a code):
+${Object.entries(KERNEL_VARIANTS)
+  .flatMap(([kernel, v]) => v.list.map((x) => `  ${`${kernel}${v.dtypes ? ` ${v.dtypes.join('/')}` : ''}`.padEnd(20)} ${x.name.padEnd(6)} ${x.about}`))
+  .join('\n')}`;
 
 export function benchCommand(): Command {
   const cmd = new Command('bench')
@@ -41,6 +46,7 @@ export function benchCommand(): Command {
     .option('--warmup <time>', `warm-up before each implementation (default ${BENCH_DEFAULTS.warmup})`)
     .option('--device <index>', 'CUDA device index (default 0)')
     .option('--seed <n>', 'seed of the random inputs (default: random)')
+    .option('--variants [names]', "also time the own kernel's variants beside its default: all, or those listed (e.g. 5,6 for conv)")
     .option('--json <file>', 'also write the whole result, every sample included, as JSON (atomically)')
     .option('-q, --quiet', 'no progress on stderr')
     .addHelpText('after', PRESETS_HELP);
@@ -53,14 +59,22 @@ export function benchCommand(): Command {
       const config = resolveBenchConfig(options);
       const target = checkJsonTarget(json);
       // Loaded only now: a usage error or --help needs none of the measuring code.
-      const [{ bench }, { formatBenchResult }] = await Promise.all([import('../bench/bench.js'), import('../report/bench-table.js')]);
+      const [{ bench }, { formatBenchResult }, { loadBinding }] = await Promise.all([
+        import('../bench/bench.js'),
+        import('../report/bench-table.js'),
+        import('../binding/loader.js'),
+      ]);
       interrupt = interruptSignal();
       const onProgress = progressPrinter(quiet ?? false);
-      const result = await bench(config, {
-        command: ['gpushare-micro', ...process.argv.slice(2)],
-        signal: interrupt.signal,
-        ...(onProgress ? { onProgress } : {}),
-      });
+      const result = await bench(
+        config,
+        {
+          command: ['gpushare-micro', ...process.argv.slice(2)],
+          signal: interrupt.signal,
+          ...(onProgress ? { onProgress } : {}),
+        },
+        loadBinding(),
+      );
       console.log(formatBenchResult(result));
       if (target) {
         await writeJsonAtomic(target, result);

@@ -3,6 +3,7 @@
 import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import cliProgress from 'cli-progress';
+import { loadBinding } from '../binding/loader.js';
 import { planSweep, SWEEP_DEFAULTS, type SweepOptions } from '../sweep/plan.js';
 import type { SweepProgress } from '../sweep/runner.js';
 import { OptionError } from '../errors.js';
@@ -93,6 +94,7 @@ export function sweepCommand(): Command {
         const [{ runSweep }, { csvExporter, markdownExporter, tableExporter }] = await Promise.all([import('../sweep/runner.js'), import('../sweep/exporters.js')]);
         interrupt = interruptSignal();
         const summary = await runSweep(plan, {
+          binding: loadBinding(),
           outDir,
           resume: resume ?? false,
           signal: interrupt.signal,

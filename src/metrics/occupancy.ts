@@ -7,9 +7,10 @@
 // the time that way). So when the switch analysis found time slicing (turns, not interleaving), a client
 // holds an SM only within its own time slices (switches.ts: from its first to its last instant in each
 // turn), and the switch gaps count as idle. When the clients ran concurrently (MPS, streams, green
-// contexts: no context switch between them), whole CTA intervals count. Which of the two applies follows
-// from the sharing mode, or where none is given from the switch analysis (tookTurns). Under MIG each
-// client's SM ids number its own instance's SMs, so there is no common SM timeline and no occupancy.
+// contexts: no context switch between them), whole CTA intervals count. Which of the two applies the
+// caller says (from the sharing mode's traits, src/modes/), or where it does not, the switch analysis
+// decides (tookTurns). The traces must number one set of SMs: under MIG each client's SM ids number its
+// own instance's SMs, so there is no common SM timeline and the caller asks for no occupancy.
 //
 // Over the window in which every client was traced (the switch analysis's window), this gives, per client:
 // the share of all SM-time it held, the share of each SM, and a coarse time series of its share of the
@@ -24,7 +25,9 @@
 // sorted separately (typed-array sort) and swept into union segments; everything downstream works on
 // the segments. No object per record.
 
+import { z } from 'zod';
 import { summary, type Summary } from './summary.js';
+import type { SwitchAnalysis } from './switches.js';
 
 /** The CTA records of one client, on the common clock (ns). switches.ts's ClientTrace fits. */
 export interface OccupancyTrace {
@@ -66,50 +69,54 @@ export interface OccupancyOptions {
 export const TIMELINE_CODES = '0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ+/';
 export const TIMELINE_IDLE = '.';
 
-export interface OccupancyTimeline {
+const occupancyTimelineSchema = z.object({
   /** Start of the first bin (ns, trace clock), bin width, and number of bins (the last may be cut short). */
-  startNs: number;
-  endNs: number;
-  binNs: number;
-  bins: number;
+  startNs: z.number(),
+  endNs: z.number(),
+  binNs: z.number().positive(),
+  bins: z.number().int().positive(),
   /** One string per SM id, one character per bin (see TIMELINE_CODES). */
-  rows: string[];
-}
+  rows: z.array(z.string()),
+});
+export type OccupancyTimeline = z.infer<typeof occupancyTimelineSchema>;
 
-export interface OccupancySeries {
-  /** Start of the first bin (ns, trace clock), bin width (the last bin may be cut short by the window). */
-  binNs: number;
+const occupancySeriesSchema = z.object({
+  /** Bin width (ns); the last bin may be cut short by the window. */
+  binNs: z.number().positive(),
   /** Start of each bin (ns, trace clock). */
-  tNs: number[];
+  tNs: z.array(z.number()),
   /** Per client (same order as `clients`): share of all SMs it held in each bin. */
-  share: number[][];
+  share: z.array(z.array(z.number())),
   /** Share of all SMs that no client held in each bin. */
-  idle: number[];
-}
+  idle: z.array(z.number()),
+});
+export type OccupancySeries = z.infer<typeof occupancySeriesSchema>;
 
-export interface Occupancy {
+/** SM occupancy as a phase of the result file records it (src/report/schema.ts); the type is inferred from it. */
+export const occupancySchema = z.object({
   /**
    * The window: the switch analysis's, except that under time slicing it ends with the last slice the
    * analysis listed (it lists the first 10,000, about 20 s of 2 ms turns).
    */
-  windowStartNs: number;
-  windowEndNs: number;
-  smCount: number;
+  windowStartNs: z.number(),
+  windowEndNs: z.number(),
+  smCount: z.number().int().positive(),
   /** True when each client's holding was cut to its own time slices (time slicing; see above). */
-  clippedToSlices: boolean;
+  clippedToSlices: z.boolean(),
   /** Client indices, in the order of every per-client array below. */
-  clients: number[];
+  clients: z.array(z.number().int().nonnegative()),
   /** Per client: SM-time held over the window / (smCount × window length). */
-  share: number[];
+  share: z.array(z.number().min(0)),
   /** SM-time held by at least one client / (smCount × window length). */
-  busy: number;
+  busy: z.number().min(0),
   /** 1 − busy: SM-time with no client's CTA resident. */
-  idle: number;
+  idle: z.number().min(0),
   /** Per client, per SM id: share of that SM's time in the window the client held it. */
-  perSm: number[][];
-  series: OccupancySeries;
-  timeline: OccupancyTimeline;
-}
+  perSm: z.array(z.array(z.number().min(0))),
+  series: occupancySeriesSchema,
+  timeline: occupancyTimelineSchema,
+});
+export type Occupancy = z.infer<typeof occupancySchema>;
 
 const DEFAULT_TIMELINE_NS = 100e6;
 const DEFAULT_TIMELINE_BINS = 1000;
@@ -256,50 +263,32 @@ function clientSegments(trace: OccupancyTrace, rows: number, from: number, to: n
 
 const round4 = (x: number) => Math.round(x * 1e4) / 1e4;
 
-/** Occupancy of the SMs by the clients over [windowStartNs, windowEndNs); undefined for an empty window. */
-export function measureOccupancy(traces: readonly OccupancyTrace[], options: OccupancyOptions): Occupancy | undefined {
-  const from = options.windowStartNs;
-  const to = options.windowEndNs;
-  const windowNs = to - from;
-  if (!(windowNs > 0) || !(options.smCount > 0) || traces.length === 0) return undefined;
-  if (traces.length > TIMELINE_CODES.length) throw new RangeError(`occupancy: at most ${TIMELINE_CODES.length} clients, got ${traces.length}`);
+/** SM-time held (ns), summed over the series' bins and over the timeline's cells (SM × bin). */
+interface Held {
+  series: Float64Array;
+  timeline: Float32Array;
+}
 
-  // SM ids need not be below the SM count on every GPU: one row per id seen, shares still over smCount.
-  let maxSm = options.smCount - 1;
-  for (const t of traces) for (let i = 0; i < t.ctaSm.length; i++) if (t.ctaSm[i]! > maxSm) maxSm = t.ctaSm[i]!;
-  const rows = maxSm + 1;
-
-  const series = makeBins(from, to, options.seriesBins ?? DEFAULT_SERIES_BINS);
-  const tlStart = Math.min(Math.max(options.timeline?.startNs ?? from, from), to);
-  const tlEnd = Math.min(to, tlStart + (options.timeline?.lengthNs ?? DEFAULT_TIMELINE_NS));
-  const timeline = makeBins(tlStart, tlEnd > tlStart ? tlEnd : to, options.timeline?.maxBins ?? DEFAULT_TIMELINE_BINS);
-
-  const ordered = [...traces].sort((a, b) => a.client - b.client);
-  const turnsOf = (client: number) => {
-    const own = [...(options.slices ?? [])].filter((x) => x.client === client).sort((a, b) => a.startNs - b.startNs);
-    return { start: Float64Array.from(own, (x) => x.startNs), end: Float64Array.from(own, (x) => x.endNs) };
-  };
-  const perClient = ordered.map((t) => clientSegments(t, rows, from, to, options.slices ? turnsOf(t.client) : undefined));
-
-  const held = ordered.map(() => new Float64Array(rows));
-  const heldSeries = ordered.map(() => new Float64Array(series.count));
-  const heldTimeline = ordered.map(() => new Float32Array(rows * timeline.count));
-  perClient.forEach(({ segments, offsets }, k) => {
+/** What each client held: per SM over the window (`total`), per series bin, per timeline cell. */
+function heldByClients(perClient: ClientSegments[], rows: number, series: Bins, timeline: Bins): Array<Held & { total: Float64Array }> {
+  return perClient.map(({ segments, offsets }) => {
+    const held = { total: new Float64Array(rows), series: new Float64Array(series.count), timeline: new Float32Array(rows * timeline.count) };
     for (let s = 0; s < rows; s++) {
       for (let q = offsets[s]!; q < offsets[s + 1]!; q++) {
         const a = segments.start[q]!;
         const b = segments.end[q]!;
-        held[k]![s]! += b - a;
-        addToBins(heldSeries[k]!, 0, series, a, b);
-        addToBins(heldTimeline[k]!, s * timeline.count, timeline, a, b);
+        held.total[s]! += b - a;
+        addToBins(held.series, 0, series, a, b);
+        addToBins(held.timeline, s * timeline.count, timeline, a, b);
       }
     }
+    return held;
   });
+}
 
-  // Busy: the union over clients, SM by SM.
-  let busyNs = 0;
-  const busySeries = new Float64Array(series.count);
-  const busyTimeline = new Float32Array(rows * timeline.count);
+/** What at least one client held (over the window: `total`): the union over clients, SM by SM. */
+function heldByAny(perClient: ClientSegments[], rows: number, series: Bins, timeline: Bins): Held & { total: number } {
+  const busy = { total: 0, series: new Float64Array(series.count), timeline: new Float32Array(rows * timeline.count) };
   for (let s = 0; s < rows; s++) {
     let n = 0;
     for (const { offsets } of perClient) n += offsets[s + 1]! - offsets[s]!;
@@ -315,64 +304,107 @@ export function measureOccupancy(traces: readonly OccupancyTrace[], options: Occ
       at += hi - lo;
     }
     sweepUnion(starts.sort(), ends.sort(), (a, b) => {
-      busyNs += b - a;
-      addToBins(busySeries, 0, series, a, b);
-      addToBins(busyTimeline, s * timeline.count, timeline, a, b);
+      busy.total += b - a;
+      addToBins(busy.series, 0, series, a, b);
+      addToBins(busy.timeline, s * timeline.count, timeline, a, b);
     });
   }
+  return busy;
+}
 
-  // Timeline cells: the largest part of the bin, a client's or idle's (ties: lower client, then clients over idle).
-  const rowStrings: string[] = [];
+/** Timeline cells: the largest part of the bin, a client's or idle's (ties: lower client, then clients over idle). */
+function timelineRows(rows: number, timeline: Bins, held: Float32Array[], busy: Float32Array): string[] {
+  const out: string[] = [];
   for (let s = 0; s < rows; s++) {
     let row = '';
     for (let b = 0; b < timeline.count; b++) {
       const cell = s * timeline.count + b;
       let best = -1;
-      let bestNs = binLength(timeline, b) - busyTimeline[cell]!;
-      for (let k = 0; k < ordered.length; k++) {
-        const v = heldTimeline[k]![cell]!;
-        if (v > 0 && v >= bestNs && (best < 0 || v > heldTimeline[best]![cell]!)) {
+      let bestNs = binLength(timeline, b) - busy[cell]!;
+      for (let k = 0; k < held.length; k++) {
+        const v = held[k]![cell]!;
+        if (v > 0 && v >= bestNs && (best < 0 || v > held[best]![cell]!)) {
           best = k;
           bestNs = v;
         }
       }
       row += best < 0 ? TIMELINE_IDLE : TIMELINE_CODES[best];
     }
-    rowStrings.push(row);
+    out.push(row);
   }
+  return out;
+}
+
+/** The series' bins over the window, and the timeline's over its sub-window. */
+function binsOf(options: OccupancyOptions): { series: Bins; timeline: Bins } {
+  const from = options.windowStartNs;
+  const to = options.windowEndNs;
+  const tlStart = Math.min(Math.max(options.timeline?.startNs ?? from, from), to);
+  const tlEnd = Math.min(to, tlStart + (options.timeline?.lengthNs ?? DEFAULT_TIMELINE_NS));
+  return {
+    series: makeBins(from, to, options.seriesBins ?? DEFAULT_SERIES_BINS),
+    timeline: makeBins(tlStart, tlEnd > tlStart ? tlEnd : to, options.timeline?.maxBins ?? DEFAULT_TIMELINE_BINS),
+  };
+}
+
+/** Occupancy of the SMs by the clients over [windowStartNs, windowEndNs); undefined for an empty window. */
+export function measureOccupancy(traces: readonly OccupancyTrace[], options: OccupancyOptions): Occupancy | undefined {
+  const from = options.windowStartNs;
+  const to = options.windowEndNs;
+  const windowNs = to - from;
+  if (!(windowNs > 0) || !(options.smCount > 0) || traces.length === 0) return undefined;
+  if (traces.length > TIMELINE_CODES.length) throw new RangeError(`occupancy: at most ${TIMELINE_CODES.length} clients, got ${traces.length}`);
+
+  // SM ids need not be below the SM count on every GPU: one row per id seen, shares still over smCount.
+  let maxSm = options.smCount - 1;
+  for (const t of traces) for (let i = 0; i < t.ctaSm.length; i++) if (t.ctaSm[i]! > maxSm) maxSm = t.ctaSm[i]!;
+  const rows = maxSm + 1;
+  const { series, timeline } = binsOf(options);
+
+  const ordered = [...traces].sort((a, b) => a.client - b.client);
+  const turnsOf = (client: number) => {
+    const own = [...(options.slices ?? [])].filter((x) => x.client === client).sort((a, b) => a.startNs - b.startNs);
+    return { start: Float64Array.from(own, (x) => x.startNs), end: Float64Array.from(own, (x) => x.endNs) };
+  };
+  const perClient = ordered.map((t) => clientSegments(t, rows, from, to, options.slices ? turnsOf(t.client) : undefined));
+  const held = heldByClients(perClient, rows, series, timeline);
+  const busyHeld = heldByAny(perClient, rows, series, timeline);
 
   const smTime = options.smCount * windowNs;
-  const busy = busyNs / smTime;
-  const tNs: number[] = [];
-  const idleSeries: number[] = [];
-  for (let b = 0; b < series.count; b++) {
-    tNs.push(series.startNs + b * series.binNs);
-    idleSeries.push(round4(Math.max(0, 1 - busySeries[b]! / (options.smCount * binLength(series, b)))));
-  }
+  const busy = busyHeld.total / smTime;
+  const binShare = (v: number, b: number) => round4(v / (options.smCount * binLength(series, b)));
   return {
     windowStartNs: from,
     windowEndNs: to,
     smCount: options.smCount,
     clippedToSlices: options.slices !== undefined,
     clients: ordered.map((t) => t.client),
-    share: held.map((h) => h.reduce((acc, v) => acc + v, 0) / smTime),
+    share: held.map((h) => h.total.reduce((acc, v) => acc + v, 0) / smTime),
     busy,
     idle: Math.max(0, 1 - busy),
-    perSm: held.map((h) => Array.from(h, (v) => round4(v / windowNs))),
+    perSm: held.map((h) => Array.from(h.total, (v) => round4(v / windowNs))),
     series: {
       binNs: series.binNs,
-      tNs,
-      share: heldSeries.map((h) => Array.from(h, (v, b) => round4(v / (options.smCount * binLength(series, b))))),
-      idle: idleSeries,
+      tNs: Array.from({ length: series.count }, (_, b) => series.startNs + b * series.binNs),
+      share: held.map((h) => Array.from(h.series, binShare)),
+      idle: Array.from(busyHeld.series, (v, b) => round4(Math.max(0, 1 - v / (options.smCount * binLength(series, b))))),
     },
-    timeline: { startNs: timeline.startNs, endNs: timeline.endNs, binNs: timeline.binNs, bins: timeline.count, rows: rowStrings },
+    timeline: {
+      startNs: timeline.startNs,
+      endNs: timeline.endNs,
+      binNs: timeline.binNs,
+      bins: timeline.count,
+      rows: timelineRows(rows, timeline, held.map((h) => h.timeline), busyHeld.timeline),
+    },
   };
 }
 
 /** Per-client SM share (for the client table) and the idle share (for the phase's aggregate). */
 export function occupancySummaries(o: Occupancy): { clients: Map<number, Summary[]>; aggregate: Summary[] } {
   const clients = new Map<number, Summary[]>();
-  o.clients.forEach((client, k) => clients.set(client, [summary('smShare', 'SM share', 'fraction', o.share[k]!)]));
+  o.clients.forEach((client, k) => {
+    clients.set(client, [summary('smShare', 'SM share', 'fraction', o.share[k]!)]);
+  });
   return { clients, aggregate: [summary('occupancy.idle', 'SMs idle (traced window)', 'fraction', o.idle)] };
 }
 
@@ -395,7 +427,7 @@ export interface PhaseWindow {
   /** The slices listed (the analysis lists at most its first MAX_LISTED; `count` + 1 exist). */
   slices: ReadonlyArray<{ client: number; startNs: number; endNs: number }>;
   /** The analysis's own verdict, where it gives one. */
-  kind?: 'single' | 'timeslicing' | 'concurrent';
+  kind?: SwitchAnalysis['kind'];
 }
 
 /** Whether the switch analysis says the clients took turns on the GPU (its kind, else see MIN_TURN_NS). */
@@ -407,29 +439,22 @@ export function tookTurns(s: PhaseWindow): boolean {
 export interface PhaseOccupancyOptions {
   timeline?: TimelineOptions;
   /**
-   * The sharing mode: under time slicing the clients take turns; under MPS, streams and green contexts
-   * they run at once; under MIG each client's SM ids are its own instance's, so no common SM timeline
-   * exists and there is no occupancy. Any other (or none): the switch analysis decides (tookTurns).
+   * Whether the clients took turns on the GPU (the sharing mode knows: time slicing does, MPS, streams
+   * and green contexts run them at once). Left out: the switch analysis decides (tookTurns).
    */
-  mode?: string;
-  /** Overrides the mode: whether the clients took turns. */
   turns?: boolean;
 }
 
-const CONCURRENT_MODES = new Set(['mps', 'streams', 'green']);
-
-/** What a phase attaches: the occupancy and its summaries; undefined when there is none (see `mode`). */
+/** What a phase attaches: the occupancy and its summaries; undefined for an empty window. */
 export function phaseOccupancy(
   traces: readonly OccupancyTrace[],
   switches: PhaseWindow,
   smCount: number,
   options: PhaseOccupancyOptions = {},
 ): ({ occupancy: Occupancy } & ReturnType<typeof occupancySummaries>) | undefined {
-  if (options.mode === 'mig') return undefined;
   const measure: OccupancyOptions = { smCount, windowStartNs: switches.windowStartNs, windowEndNs: switches.windowEndNs };
   if (options.timeline) measure.timeline = options.timeline;
-  const modeTurns = options.mode === 'timeslice' ? true : options.mode !== undefined && CONCURRENT_MODES.has(options.mode) ? false : undefined;
-  if ((options.turns ?? modeTurns ?? tookTurns(switches)) && switches.slices.length > 0) {
+  if ((options.turns ?? tookTurns(switches)) && switches.slices.length > 0) {
     measure.slices = switches.slices;
     // A long run lists only its first slices: the turns, and so the occupancy, end with the last listed.
     if (switches.slices.length < switches.count + 1) measure.windowEndNs = Math.min(measure.windowEndNs, switches.slices.at(-1)!.endNs);

@@ -3,21 +3,25 @@
 // copies into a Float64Array and sorts numerically, never touching the caller's array.
 
 import { mean as ssMean, quantileSorted } from 'simple-statistics';
+import { z } from 'zod';
 import { summary, type Summary } from './summary.js';
 
-export interface Distribution {
-  count: number;
-  min: number;
-  p10: number;
-  p50: number;
-  p90: number;
-  p95: number;
-  p99: number;
-  max: number;
-  mean: number;
+/** A distribution as the result files record it (src/report/schema.ts); the type is inferred from it. */
+export const distributionSchema = z.object({
+  count: z.number().int().nonnegative(),
+  min: z.number(),
+  p10: z.number(),
+  p50: z.number(),
+  p90: z.number(),
+  p95: z.number(),
+  p99: z.number(),
+  max: z.number(),
+  mean: z.number(),
   /** Median absolute deviation around the median (unscaled). */
-  mad: number;
-}
+  mad: z.number(),
+});
+
+export type Distribution = z.infer<typeof distributionSchema>;
 
 /** The fields of a Distribution that can be turned into duration summaries. */
 export type DistributionKey = 'p10' | 'p50' | 'p90' | 'p95' | 'p99' | 'max' | 'min' | 'mean';
@@ -114,6 +118,23 @@ export function durationSummaries(
 export function median(values: ArrayLike<number>): number {
   const sorted = sortedCopy(values);
   return sorted.length === 0 ? Number.NaN : medianOfSorted(sorted);
+}
+
+/**
+ * Largest and smallest value, as Math.max and Math.min give them (NaN if any value is NaN; -Infinity
+ * and Infinity for none), in a loop: spreading an array into Math.max puts every element on the
+ * stack, which overflows for arrays of a few hundred thousand (a result file's samples can be).
+ */
+export function maxOf(values: ArrayLike<number>): number {
+  let out = -Infinity;
+  for (let i = 0; i < values.length; i++) out = Math.max(out, values[i] as number);
+  return out;
+}
+
+export function minOf(values: ArrayLike<number>): number {
+  let out = Infinity;
+  for (let i = 0; i < values.length; i++) out = Math.min(out, values[i] as number);
+  return out;
 }
 
 /**

@@ -1,24 +1,29 @@
 // Measurements as tagged summaries: every figure the tool reports is one of these, and the printers
-// (table, JSON, Markdown) are generic over them, so a new metric needs no printer change.
+// (table, JSON, Markdown) are generic over them, so a new metric needs no printer change. The zod
+// schema below is the one definition of a summary's shape: the result files' schemas
+// (src/report/schema.ts, src/observe/schema.ts) use it, and the type is inferred from it.
+import { z } from 'zod';
 
-/** How a value is to be read and printed. */
-export type Hint =
-  | 'duration' // nanoseconds
-  | 'rate' // per second (`unit` says of what, e.g. "launch/s", "TFLOP/s")
-  | 'ratio' // a multiple, printed as "1.95x"
-  | 'fraction' // 0..1, printed as a percentage
-  | 'count'; // an integer count
+/**
+ * How a value is to be read and printed:
+ * duration: nanoseconds; rate: per second (`unit` says of what, e.g. "launch/s", "TFLOP/s");
+ * ratio: a multiple, printed as "1.95x"; fraction: 0..1, printed as a percentage; count: an integer count.
+ */
+export const HINTS = ['duration', 'rate', 'ratio', 'fraction', 'count'] as const;
 
-export interface Summary {
+export const summarySchema = z.object({
   /** Stable machine name, e.g. "latency.p99". */
-  tag: string;
+  tag: z.string(),
   /** Short human name, e.g. "p99 latency". */
-  name: string;
-  hint: Hint;
-  value: number;
+  name: z.string(),
+  hint: z.enum(HINTS),
+  value: z.number(),
   /** For hint "rate": what is counted per second. */
-  unit?: string;
-}
+  unit: z.string().optional(),
+});
+
+export type Summary = z.infer<typeof summarySchema>;
+export type Hint = Summary['hint'];
 
 export function summary(tag: string, name: string, hint: Hint, value: number, unit?: string): Summary {
   return unit === undefined ? { tag, name, hint, value } : { tag, name, hint, value, unit };

@@ -20,7 +20,8 @@
 // turns; MPS, streams, green contexts and MIG do not); without that, a fraction above
 // CONCURRENT_THRESHOLD reports the clients as concurrent and lists no switches.
 
-import { distribution, type Distribution } from './stats.js';
+import { z } from 'zod';
+import { distribution, distributionSchema, maxOf, minOf } from './stats.js';
 import { summary, type Summary } from './summary.js';
 
 export interface ClientTrace {
@@ -39,21 +40,19 @@ export interface ClientTrace {
   coveredTo: number;
 }
 
-export interface ContextSwitch {
-  from: number;
-  to: number;
+const contextSwitchSchema = z.object({
+  from: z.number().int(),
+  to: z.number().int(),
   /** End of the outgoing client's last activity (ns). */
-  atNs: number;
+  atNs: z.number(),
   /** Time between the outgoing client's last instant and the incoming client's first (ns, ≥ 0). */
-  gapNs: number;
-}
+  gapNs: z.number(),
+});
+export type ContextSwitch = z.infer<typeof contextSwitchSchema>;
 
 /** A run of one client's activity: from its first to its last instant in the run. */
-export interface Slice {
-  client: number;
-  startNs: number;
-  endNs: number;
-}
+const sliceSchema = z.object({ client: z.number().int(), startNs: z.number(), endNs: z.number() });
+export type Slice = z.infer<typeof sliceSchema>;
 
 /**
  * What the co-running fraction counts, as printed. It sees CTA starts and ends, not CTAs in flight:
@@ -72,32 +71,35 @@ const MAX_BINS = 2_000_000;
 /** Fewer instants than this say too little to tell concurrency from turns: taken as turns. */
 const MIN_INSTANTS_FOR_CONCURRENCY = 1000;
 
-export interface SwitchAnalysis {
+/** The switch analysis as a phase of the result file records it (src/report/schema.ts); the type is inferred from it. */
+export const switchAnalysisSchema = z.object({
   /** The analysed window: [max coveredFrom, min coveredTo]; end = start when that span is empty. */
-  windowStartNs: number;
-  windowEndNs: number;
-  switches: ContextSwitch[];
-  slices: Slice[];
-  count: number;
-  perSecond: number;
+  windowStartNs: z.number(),
+  windowEndNs: z.number(),
+  switches: z.array(contextSwitchSchema),
+  slices: z.array(sliceSchema),
+  count: z.number().int().nonnegative(),
+  perSecond: z.number(),
   /** Slice lengths, excluding the first and last slice of the window (truncated by it). */
-  slice?: Distribution;
+  slice: distributionSchema.optional(),
   /** Switch gaps. */
-  gap?: Distribution;
+  gap: distributionSchema.optional(),
   /** Sum of switch gaps / window length (0 when there are no switches). */
-  overheadFraction: number;
+  overheadFraction: z.number().min(0),
   /**
    * Number of slices made of a single instant whose neighbouring slices on both sides belong to the same
    * other client (A B A, B a single instant). Under time slicing a slice holds many instants; a lone
    * instant inside another client's activity means the two were running concurrently (e.g. MPS), so a
    * high count says the "switches" are interleaving, not time slicing.
    */
-  overlapCount: number;
+  overlapCount: z.number().int().nonnegative(),
   /** single: fewer than two clients traced; timeslicing: they took turns; concurrent: they ran at once. */
-  kind: 'single' | 'timeslicing' | 'concurrent';
+  kind: z.enum(['single', 'timeslicing', 'concurrent']),
   /** Share of the window's bins with activity in which at least two clients were seen (see above). */
-  coRunningFraction: number;
-}
+  coRunningFraction: z.number().min(0).max(1),
+});
+
+export type SwitchAnalysis = z.infer<typeof switchAnalysisSchema>;
 
 /** One client's sorted in-window instants, with a read position for the merge. */
 interface Lane {
@@ -227,8 +229,8 @@ export function detectSwitches(traces: readonly ClientTrace[], expect?: 'turns' 
   let windowStartNs = 0;
   let windowEndNs = 0;
   if (traces.length > 0) {
-    windowStartNs = Math.max(...traces.map((t) => t.coveredFrom));
-    windowEndNs = Math.min(...traces.map((t) => t.coveredTo));
+    windowStartNs = maxOf(traces.map((t) => t.coveredFrom));
+    windowEndNs = minOf(traces.map((t) => t.coveredTo));
     if (!(windowEndNs > windowStartNs)) windowEndNs = windowStartNs; // empty (or NaN) window
   }
   const windowNs = windowEndNs - windowStartNs;

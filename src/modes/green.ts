@@ -4,8 +4,9 @@
 // device's rounding, is reported per client.
 import type { SmPartitioning } from '../binding/contract.js';
 import { OptionError } from '../errors.js';
-import { type ModeContext, type ModeSession, type SharingMode, plainSolo } from './mode.js';
-import { checkPriorities, resolvePriorities } from './streams.js';
+import { decimalValue, list, type RunOptions } from '../options.js';
+import { type ModeConfig, type ModeContext, type SharingMode, plainSolo } from './mode.js';
+import { checkPriorities, parsePriorities, PRIORITY_OPTION, resolvePriorities } from './streams.js';
 
 /** The SMs the device grants for a request: at least its minimum, a multiple of its alignment. */
 export function grantedSms(requested: number, p: Pick<SmPartitioning, 'minPartition' | 'alignment'>): number {
@@ -21,12 +22,27 @@ export function equalSplit(procs: number, p: Pick<SmPartitioning, 'smCount' | 'm
   return Array.from({ length: procs }, () => each);
 }
 
-async function partitioning(ctx: ModeContext): Promise<SmPartitioning> {
-  if (!ctx.binding) {
-    // Stand-in clients (tests): the device facts recorded in the environment, at Hopper's granularity.
-    return { supported: true, smCount: ctx.environment.gpu.smCount, minPartition: 8, alignment: 8, unitGroups: Math.floor(ctx.environment.gpu.smCount / 8) };
-  }
+function partitioning(ctx: ModeContext): Promise<SmPartitioning> {
   return ctx.binding.smPartitioning(ctx.config.device);
+}
+
+/** Parses --sm-split: one SM count per client. Whether they fit the device is checkSplit()'s. */
+export function parseSmSplit(raw: RunOptions['smSplit'], procs: number): number[] {
+  const what = `${procs} SM counts (one per client), e.g. ${Array.from({ length: procs }, () => 32).join(',')}`;
+  const values = list('--sm-split', raw, what).map((v) => {
+    const n = decimalValue(v, 'integer');
+    if (n === undefined || n < 1) throw new OptionError('--sm-split', what, raw);
+    return n;
+  });
+  if (values.length !== procs) throw new OptionError('--sm-split', what, raw);
+  return values;
+}
+
+function resolveOptions(options: RunOptions, procs: number): ModeConfig {
+  const out: ModeConfig = {};
+  if (options.priority !== undefined) out.priorities = parsePriorities(options.priority, procs);
+  if (options.smSplit !== undefined) out.smSplit = parseSmSplit(options.smSplit, procs);
+  return out;
 }
 
 export function checkSplit(split: number[], p: SmPartitioning, raw: string): void {
@@ -55,6 +71,9 @@ export function checkSplit(split: number[], p: SmPartitioning, raw: string): voi
 export const green: SharingMode = {
   name: 'green',
   description: 'one process; the SMs split into disjoint green contexts, one per client (--sm-split)',
+  traits: { label: 'green contexts', oneProcess: true, concurrent: true, sharedSmIds: true, clientFigures: ['priority', 'sms'], pmSampling: false, soloOn: 'device' },
+  options: [PRIORITY_OPTION, { key: 'smSplit', flag: '--sm-split' }],
+  resolveOptions,
   async availability(ctx) {
     const cc = Number(ctx.environment.gpu.computeCapability);
     if (cc < 8) return { available: false, reason: `green contexts need compute capability 8.0 or later; this GPU has ${ctx.environment.gpu.computeCapability}` };
@@ -72,23 +91,17 @@ export const green: SharingMode = {
     }
   },
   solo: async (_ctx, loop) => plainSolo(loop),
-  async setup(ctx): Promise<ModeSession> {
+  async setup(ctx) {
     const p = await partitioning(ctx);
-    const facts: Record<string, unknown> = { smCount: p.smCount, granularity: { minPartition: p.minPartition, alignment: p.alignment } };
     return {
-      workers(procs, loop) {
+      facts: { smCount: p.smCount, granularity: { minPartition: p.minPartition, alignment: p.alignment } },
+      layout(procs, loop) {
         const requested = ctx.config.smSplit && ctx.config.smSplit.length === procs ? ctx.config.smSplit : equalSplit(procs, p)!;
         const priorities = resolvePriorities(ctx, procs);
-        facts.requestedSms = requested;
-        return [
-          {
-            greenSmCounts: requested,
-            clients: Array.from({ length: procs }, (_, client) => ({ client, config: { ...loop(client), streamPriority: priorities[client]! } })),
-          },
-        ];
+        const clients = Array.from({ length: procs }, (_, client) => ({ client, config: { ...loop(client), streamPriority: priorities[client]! } }));
+        return { workers: [{ greenSmCounts: requested, clients }], facts: { requestedSms: requested } };
       },
-      facts,
-      async teardown() {},
+      teardown: async () => ({}),
     };
   },
 };

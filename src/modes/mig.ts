@@ -10,7 +10,7 @@ import { ModeUnavailableError, OptionError } from '../errors.js';
 import { findGpu, readInventory, type MigGpu } from '../mig/inventory.js';
 import { nvidiaSmi, type SmiMigDevice, type SmiRunner } from '../mig/nvidia-smi.js';
 import { recordedTableForGpu } from '../mig/profiles.js';
-import { type ModeContext, type ModeSession, type SharingMode, plainSolo, processPerClient } from './mode.js';
+import { NO_OPTIONS, type ModeContext, type ModeFacts, type ModeSession, type SharingMode, plainSolo, processPerClient } from './mode.js';
 
 type Resolved = { ok: true; gpu: MigGpu; devices: SmiMigDevice[] } | { ok: false; reason: string };
 
@@ -67,6 +67,9 @@ export function migMode(smi: SmiRunner = nvidiaSmi()): SharingMode {
   return {
     name: 'mig',
     description: 'one process per client, each on its own MIG device (CUDA_VISIBLE_DEVICES=MIG-<uuid>): hardware partitions, no time slicing',
+    // Each client's %smid numbers its own instance's SMs: no common SM timeline, so no occupancy.
+    traits: { label: 'MIG', oneProcess: false, concurrent: true, sharedSmIds: false, clientFigures: [], pmSampling: false, soloOn: 'mig' },
+    ...NO_OPTIONS,
     async availability(ctx) {
       const r = await resolve(smi, ctx);
       return r.ok ? { available: true } : { available: false, reason: r.reason };
@@ -90,23 +93,24 @@ export function migMode(smi: SmiRunner = nvidiaSmi()): SharingMode {
       if (!r.ok) throw new ModeUnavailableError('mig', r.reason);
       const { gpu, devices } = r;
       const used = devices.slice(0, Math.min(ctx.config.procs, devices.length));
-      const facts: Record<string, unknown> = {
+      const sizes = new Set(used.map((d) => d.profile));
+      const facts: ModeFacts = {
         gpu: { index: gpu.index, name: gpu.name, uuid: gpu.uuid },
         migDevices: used.map((d, client) => ({ client, device: d.device, profile: d.profile, uuid: d.uuid })),
         solo: { device: devices[0]!.device, profile: devices[0]!.profile, uuid: devices[0]!.uuid },
+        ...(sizes.size > 1
+          ? { note: `the MIG devices differ in size (${[...sizes].join(', ')}); every client is compared with the solo run on MIG device ${devices[0]!.device} (${devices[0]!.profile})` }
+          : {}),
       };
-      const sizes = new Set(used.map((d) => d.profile));
-      if (sizes.size > 1) {
-        facts.note = `the MIG devices differ in size (${[...sizes].join(', ')}); every client is compared with the solo run on MIG device ${devices[0]!.device} (${devices[0]!.profile})`;
-      }
       return {
-        workers(procs, loop) {
-          if (procs > devices.length) throw new OptionError('--procs', `at most ${devices.length} with --mode mig (one client per MIG device)`, procs);
-          return processPerClient(procs, (client) => onMigDevice(loop(client)), (client) => ({ CUDA_VISIBLE_DEVICES: devices[client]!.uuid }));
-        },
         facts,
+        layout(procs, loop) {
+          if (procs > devices.length) throw new OptionError('--procs', `at most ${devices.length} with --mode mig (one client per MIG device)`, procs);
+          const workers = processPerClient(procs, (client) => onMigDevice(loop(client)), (client) => ({ CUDA_VISIBLE_DEVICES: devices[client]!.uuid }));
+          return { workers, facts: {} };
+        },
         // Nothing was changed: the MIG devices were there before and stay.
-        async teardown() {},
+        teardown: async () => ({}),
       };
     },
   };

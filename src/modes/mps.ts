@@ -2,18 +2,46 @@
 // one shared context, concurrently. The tool starts its own control daemon with private pipe and
 // log directories (or attaches to one named with --mps-pipe) and stops only the one it started.
 // Per-client limits: CUDA_MPS_ACTIVE_THREAD_PERCENTAGE and CUDA_MPS_PINNED_DEVICE_MEM_LIMIT.
-import { clientMemoryBytes } from '../config.js';
 import { OptionError } from '../errors.js';
+import { clientMemoryBytes } from '../kernels/memory.js';
 import { attachMpsDaemon, findExecutable, MPS_CONTROL, mpsLogTail, startMpsDaemon, stopMpsDaemon, type MpsDaemon } from '../mps/daemon.js';
-import { type ModeSession, type SharingMode, plainSolo, processPerClient } from './mode.js';
+import { decimalValue, list, parseSize, perClient, type RunConfig, type RunOptions } from '../options.js';
+import { type ModeConfig, type ModeFacts, type ModeSession, type SharingMode, plainSolo, processPerClient } from './mode.js';
 
 function formatMiB(bytes: number): string {
   return `${Math.floor(bytes / 2 ** 20)}M`;
 }
 
+/** --mps-pipe, --mps-threads and --mps-mem, checked; the memory limit against the kernel's need is validate()'s. */
+function resolveOptions(options: RunOptions, procs: number): ModeConfig {
+  const mps: NonNullable<RunConfig['mps']> = {};
+  if (options.mpsPipe !== undefined) {
+    if (typeof options.mpsPipe !== 'string' || options.mpsPipe.trim() === '') throw new OptionError('--mps-pipe', 'a directory', options.mpsPipe);
+    mps.pipe = options.mpsPipe;
+  }
+  if (options.mpsThreads !== undefined) {
+    const what = 'active thread percentages in 1..100, e.g. 50 or 25,75';
+    const values = list('--mps-threads', options.mpsThreads, what).map((v) => {
+      const n = decimalValue(v);
+      if (n === undefined || n < 1 || n > 100) throw new OptionError('--mps-threads', what, options.mpsThreads);
+      return n;
+    });
+    mps.threads = perClient('--mps-threads', values, procs, options.mpsThreads);
+  }
+  if (options.mpsMem !== undefined) mps.memBytes = parseSize('--mps-mem', options.mpsMem);
+  return { mps };
+}
+
 export const mps: SharingMode = {
   name: 'mps',
   description: 'one process per client, all served by one MPS server that runs their kernels concurrently',
+  traits: { label: 'MPS', oneProcess: false, concurrent: true, sharedSmIds: true, clientFigures: [], pmSampling: false, soloOn: 'device' },
+  options: [
+    { key: 'mpsPipe', flag: '--mps-pipe' },
+    { key: 'mpsThreads', flag: '--mps-threads' },
+    { key: 'mpsMem', flag: '--mps-mem' },
+  ],
+  resolveOptions,
   async availability({ environment }) {
     if (!findExecutable(MPS_CONTROL)) return { available: false, reason: `${MPS_CONTROL} was not found (it ships with the NVIDIA driver)` };
     if (environment.gpu.computeMode === 'prohibited') return { available: false, reason: 'the GPU is in prohibited compute mode' };
@@ -41,20 +69,20 @@ export const mps: SharingMode = {
       if (config.mps?.memBytes !== undefined) out.CUDA_MPS_PINNED_DEVICE_MEM_LIMIT = `${config.device}=${formatMiB(config.mps.memBytes)}`;
       return out;
     };
-    const facts: Record<string, unknown> = {
+    const facts: ModeFacts = {
       daemon: daemon.owned ? 'started by this run, stopped after it' : 'attached (left running)',
       pipeDir: daemon.pipeDir,
+      ...(config.mps?.threads ? { activeThreadPercentage: config.mps.threads } : {}),
+      ...(config.mps?.memBytes !== undefined ? { pinnedMemoryLimitBytes: config.mps.memBytes } : {}),
     };
-    if (config.mps?.threads) facts.activeThreadPercentage = config.mps.threads;
-    if (config.mps?.memBytes !== undefined) facts.pinnedMemoryLimitBytes = config.mps.memBytes;
     return {
-      workers: (procs, loop) => processPerClient(procs, loop, env),
       facts,
+      layout: (procs, loop) => ({ workers: processPerClient(procs, loop, env), facts: {} }),
       async teardown() {
-        if (down) return;
+        if (down) return {};
         down = true;
         const r = await stopMpsDaemon(daemon);
-        if (r.forced) facts.daemonStop = 'did not quit when asked: killed';
+        return r.forced ? { daemonStop: 'did not quit when asked: killed' } : {};
       },
       async diagnose() {
         const tail = await mpsLogTail(daemon.logDir);

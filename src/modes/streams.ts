@@ -1,8 +1,23 @@
 // Streams: one process, one context, one CUDA stream per client. Kernels from different streams
 // run concurrently when resources allow; stream priorities decide which CTAs are scheduled first.
-import type { Priority } from '../config.js';
 import { OptionError } from '../errors.js';
-import { type ModeContext, type ModeSession, type SharingMode, plainSolo } from './mode.js';
+import { decimalValue, list, perClient, type Priority, type RunOptions } from '../options.js';
+import { type ModeContext, type ModeOption, type SharingMode, plainSolo } from './mode.js';
+
+/** --priority, which green contexts take too. */
+export const PRIORITY_OPTION: ModeOption = { key: 'priority', flag: '--priority' };
+
+/** Parses --priority: high, low or integers, one for all clients or one per client. The device's range is checkPriorities()'. */
+export function parsePriorities(raw: RunOptions['priority'], procs: number): Priority[] {
+  const what = 'stream priorities: high, low or integers, e.g. high,low';
+  const values = list('--priority', raw, what).map((v): Priority => {
+    if (v === 'high' || v === 'low') return v;
+    const n = decimalValue(v, 'integer');
+    if (n === undefined) throw new OptionError('--priority', what, raw);
+    return n;
+  });
+  return perClient('--priority', values, procs, raw);
+}
 
 /** Turns high/low/numbers into the device's stream priorities; OptionError outside its range. */
 export function resolvePriorities(ctx: ModeContext, procs: number): number[] {
@@ -31,6 +46,9 @@ export function checkPriorities(ctx: ModeContext): void {
 export const streams: SharingMode = {
   name: 'streams',
   description: 'one process, one context, one CUDA stream per client (with --priority high|low|n)',
+  traits: { label: 'CUDA streams', oneProcess: true, concurrent: true, sharedSmIds: true, clientFigures: ['priority'], pmSampling: false, soloOn: 'device' },
+  options: [PRIORITY_OPTION],
+  resolveOptions: (options, procs) => (options.priority !== undefined ? { priorities: parsePriorities(options.priority, procs) } : {}),
   async availability() {
     return { available: true };
   },
@@ -38,17 +56,16 @@ export const streams: SharingMode = {
     checkPriorities(ctx);
   },
   solo: async (_ctx, loop) => plainSolo(loop),
-  async setup(ctx): Promise<ModeSession> {
-    const facts: Record<string, unknown> = {};
-    if (ctx.environment.gpu.streamPriorities) facts.priorityRange = ctx.environment.gpu.streamPriorities;
+  async setup(ctx) {
+    const priorityRange = ctx.environment.gpu.streamPriorities;
     return {
-      workers(procs, loop) {
+      facts: priorityRange ? { priorityRange } : {},
+      layout(procs, loop) {
         const priorities = resolvePriorities(ctx, procs);
-        facts.priorities = priorities;
-        return [{ clients: Array.from({ length: procs }, (_, client) => ({ client, config: { ...loop(client), streamPriority: priorities[client]! } })) }];
+        const clients = Array.from({ length: procs }, (_, client) => ({ client, config: { ...loop(client), streamPriority: priorities[client]! } }));
+        return { workers: [{ clients }], facts: { priorities } };
       },
-      facts,
-      async teardown() {},
+      teardown: async () => ({}),
     };
   },
 };

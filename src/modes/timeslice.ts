@@ -1,10 +1,21 @@
 // Time slicing: the default. One process, one CUDA context per client; the GPU runs one context
 // at a time and switches between them every time slice.
-import { type ModeSession, type SharingMode, plainSolo, processPerClient } from './mode.js';
+import { NO_OPTIONS, type SharingMode, plainSolo, processPerClient } from './mode.js';
 
 export const timeslice: SharingMode = {
   name: 'timeslice',
   description: 'one process per client; the GPU time-slices between their contexts (the default)',
+  traits: {
+    label: 'time slicing',
+    oneProcess: false,
+    concurrent: false,
+    sharedSmIds: true,
+    clientFigures: [],
+    // PM sampling needs a CUDA context in the measuring process: only time slicing has room for it beside the clients'.
+    pmSampling: true,
+    soloOn: 'device',
+  },
+  ...NO_OPTIONS,
   async availability({ environment }) {
     if (environment.gpu.computeMode === 'exclusive-process') {
       return { available: false, reason: 'the GPU is in exclusive-process compute mode: only one process may hold a context (MPS, streams and green contexts can still share it)' };
@@ -14,11 +25,11 @@ export const timeslice: SharingMode = {
   },
   async validate() {},
   solo: async (_ctx, loop) => plainSolo(loop),
-  async setup(): Promise<ModeSession> {
+  async setup() {
     return {
-      workers: (procs, loop) => processPerClient(procs, loop),
       facts: {},
-      async teardown() {},
+      layout: (procs, loop) => ({ workers: processPerClient(procs, loop), facts: {} }),
+      teardown: async () => ({}),
     };
   },
 };

@@ -2,14 +2,7 @@
 // CUPTI's clock, %globaltimer and the host's CLOCK_MONOTONIC. Between the readings the mapping is
 // linear, which absorbs a constant rate difference (drift) as well as the offset.
 import type { ClockTriple } from '../binding/contract.js';
-
-/** A ClockTriple as JSON-safe strings. */
-export interface ClockReadingJson {
-  hostNs: string;
-  gpuNs?: string;
-  cuptiNs?: string;
-  uncertaintyNs: number;
-}
+import type { ClockDomain, ClockReadingJson } from './schema.js';
 
 export function clockJson(c: ClockTriple): ClockReadingJson {
   const out: ClockReadingJson = { hostNs: c.hostNs.toString(), uncertaintyNs: c.uncertaintyNs };
@@ -28,7 +21,7 @@ export function slope(aStart: bigint | undefined, aEnd: bigint | undefined, bSta
 }
 
 /** Which clock a timestamp belongs to, judged by the readings taken around it (±10 s). */
-export function clockDomain(t: bigint, start: ClockTriple, end: ClockTriple | undefined): 'globaltimer' | 'cupti' | 'host' | 'unknown' {
+export function clockDomain(t: bigint, start: ClockTriple, end: ClockTriple | undefined): ClockDomain {
   const near = (a: bigint | undefined, b: bigint | undefined) =>
     a !== undefined && t >= a - 10_000_000_000n && t <= (b ?? a) + 10_000_000_000n;
   if (near(start.gpuNs, end?.gpuNs)) return 'globaltimer';

@@ -4,47 +4,15 @@
 // used, the result says so (available: false, the CUPTI error name and a plain reason).
 import type { CuptiActivityRaw, CuptiActivityStarted, NativeBinding } from '../binding/contract.js';
 import { distribution, durationSummaries } from '../metrics/stats.js';
-import { summary, type Summary } from '../metrics/summary.js';
-import { clockJson, slope, type ClockReadingJson } from './clocks.js';
+import { summary } from '../metrics/summary.js';
+import { clockJson, slope } from './clocks.js';
+import type { KernelActivity } from './schema.js';
 
 export const DEFAULT_MAX_KERNEL_RECORDS = 2_000_000;
 
 export interface KernelActivityOptions {
   device?: number;
   maxRecords?: number;
-}
-
-export interface KernelActivity {
-  available: boolean;
-  reason?: string;
-  cuptiError?: string;
-  library?: string;
-  pid: number;
-  /** CLOCK_MONOTONIC at the start reading; kernel times below are ns after it, on the host clock. */
-  hostEpochNs?: string;
-  /** %globaltimer at the same instant, and its rate per host ns (to place kernels on the GPU clock). */
-  gpuEpochNs?: string;
-  gpuPerHostNs?: number;
-  /** CUPTI clock ns per host ns over the collection (1 when they run at the same rate). */
-  cuptiPerHostNs?: number;
-  clockStart?: ClockReadingJson;
-  clockEnd?: ClockReadingJson;
-  clockReason?: string;
-  names?: string[];
-  kernels?: {
-    startNs: number[];
-    endNs: number[];
-    nameIndex: number[];
-    streamId: number[];
-    correlationId: number[];
-    deviceId: number[];
-    contextId: number[];
-    /** x, y, z per kernel. */
-    grid: number[];
-    block: number[];
-  };
-  dropped?: { byCupti: number; overLimit: number };
-  summaries: Summary[];
 }
 
 export interface RunningKernelActivity {

@@ -4,6 +4,7 @@
 // the report can chart. Fields the device does not report are absent from both.
 import type { GpmSeriesRaw, NativeBinding, NvmlColumn, NvmlSeriesRaw } from '../binding/contract.js';
 import { summary, type Summary } from '../metrics/summary.js';
+import type { GpmTimeSeries, NvmlEventSeen, NvmlObservation, NvmlTimeSeries } from './schema.js';
 import { decodeThrottleReasons, isClockLimited, THROTTLE_REASONS } from './throttle.js';
 import { indexRange, intervalMean, jsonArray, pointStats, type Window } from './window.js';
 
@@ -32,49 +33,6 @@ export function startNvmlSampler(binding: NativeBinding, options: NvmlSamplerSta
   });
   sampler.start();
   return { stop: () => sampler.stop() };
-}
-
-/** GPM metrics over intervals, JSON-safe. */
-export interface GpmTimeSeries {
-  startNs: number[];
-  endNs: number[];
-  metrics: Record<string, Array<number | null>>;
-}
-
-/** What the report charts: every sample, times relative to startNs (host CLOCK_MONOTONIC). */
-export interface NvmlTimeSeries {
-  startNs: string;
-  periodMs: number;
-  tNs: number[];
-  columns: Record<string, Array<number | null>>;
-  /** Names of the throttle reasons set at each sample (only where clocksEventReasons is reported). */
-  throttleReasons?: string[][];
-  gpm?: GpmTimeSeries;
-  migGpm?: Array<GpmTimeSeries & { gpuInstanceId: number }>;
-}
-
-export interface NvmlEventSeen {
-  tNs: number;
-  kind: 'xid' | 'ecc-single-bit' | 'ecc-double-bit' | 'other';
-  xid?: number;
-  gpuInstanceId?: number;
-}
-
-export interface NvmlObservation {
-  device: number;
-  name: string;
-  uuid: string;
-  periodMs: number;
-  summaries: Summary[];
-  gpm: { available: boolean; reason?: string; summaries: Summary[]; mig: Array<{ gpuInstanceId: number; summaries: Summary[] }> };
-  events: { available: boolean; reason?: string; list: NvmlEventSeen[] };
-  ecc: { before?: { corrected: number; uncorrected: number }; after?: { corrected: number; uncorrected: number }; reason?: string };
-  processes: { available: boolean; reason?: string; list: NvmlSeriesRaw['processes']['list'] };
-  /** Anything a reader must not miss: Xid errors, ECC counts that rose, throttling, sampling trouble. */
-  flags: string[];
-  errors: string[];
-  lateSamples: number;
-  series: NvmlTimeSeries;
 }
 
 const GPM_SUMMARIES: Array<[string, string, string]> = [
@@ -119,13 +77,17 @@ export function hostWindow(raw: NvmlSeriesRaw, fromHostNs: bigint, toHostNs: big
   return { fromNs: Number(fromHostNs - raw.startNs), toNs: Number(toHostNs - raw.startNs) };
 }
 
-/** Summaries, flags and a chartable series from a raw NVML series, over `window` (default: all of it). */
-export function observeNvml(raw: NvmlSeriesRaw, window: Window = fullWindow(raw)): NvmlObservation {
-  const [first, end] = indexRange(raw.tNs, window);
+/** What one step of observeNvml adds: summaries and flags, in the order they are reported. */
+interface Findings {
+  summaries: Summary[];
+  flags: string[];
+}
+
+/** The sampled fields' summaries over samples [first, end): utilisation, memory, power, energy, temperature, clocks. */
+function fieldSummaries(raw: NvmlSeriesRaw, first: number, end: number): Summary[] {
   const s: Summary[] = [];
-  const col = (name: NvmlColumn) => raw.columns[name];
   const stats = (name: NvmlColumn) => {
-    const v = col(name);
+    const v = raw.columns[name];
     return v ? pointStats(v, first, end) : undefined;
   };
   s.push(summary('nvml.samples', 'NVML samples', 'count', end - first));
@@ -143,16 +105,7 @@ export function observeNvml(raw: NvmlSeriesRaw, window: Window = fullWindow(raw)
     s.push(summary('nvml.power.mean', 'power, mean', 'rate', power.mean, 'W'));
     s.push(summary('nvml.power.max', 'power, max', 'rate', power.max, 'W'));
   }
-  const energy = col('energyJ');
-  if (energy && end - first >= 2) {
-    const a = energy[first] as number;
-    const b = energy[end - 1] as number;
-    const dt = ((raw.tNs[end - 1] as number) - (raw.tNs[first] as number)) / 1e9;
-    if (!Number.isNaN(a) && !Number.isNaN(b) && dt > 0) {
-      s.push(summary('nvml.energy', 'energy (J)', 'count', b - a));
-      s.push(summary('nvml.power.from_energy', 'power from energy counter', 'rate', (b - a) / dt, 'W'));
-    }
-  }
+  s.push(...energySummaries(raw, first, end));
   const temp = stats('temperatureC');
   if (temp) s.push(summary('nvml.temperature.max', 'temperature, max (°C)', 'count', temp.max));
   const sm = stats('smClockMHz');
@@ -162,68 +115,108 @@ export function observeNvml(raw: NvmlSeriesRaw, window: Window = fullWindow(raw)
   }
   const memClock = stats('memClockMHz');
   if (memClock) s.push(summary('nvml.mem_clock.mean', 'memory clock, mean', 'rate', memClock.mean, 'MHz'));
+  return s;
+}
 
-  const flags: string[] = [];
-  const reasons = col('clocksEventReasons');
-  let throttleReasons: string[][] | undefined;
-  if (reasons) {
-    let read = 0;
-    let limited = 0;
-    const perReason = new Map<string, number>();
-    for (let i = first; i < end; i++) {
-      const mask = reasons[i] as number;
-      if (Number.isNaN(mask)) continue;
-      read++;
-      if (isClockLimited(mask)) limited++;
-      for (const name of decodeThrottleReasons(mask)) perReason.set(name, (perReason.get(name) ?? 0) + 1);
-    }
-    if (read > 0) {
-      s.push(summary('nvml.clock_limited', 'samples with the clock limited', 'fraction', limited / read));
-      for (const r of THROTTLE_REASONS) {
-        const n = perReason.get(r.name);
-        if (n) s.push(summary(`nvml.throttle.${r.name}`, `samples with ${r.label}`, 'fraction', n / read));
-      }
-      if (limited > 0) {
-        const named = THROTTLE_REASONS.filter((r) => r.limiting && perReason.get(r.name)).map((r) => r.label);
-        flags.push(`clock limited in ${((100 * limited) / read).toFixed(1)}% of samples (${named.join(', ')})`);
-      }
-    }
-    throttleReasons = Array.from(reasons, (mask) => (Number.isNaN(mask) ? [] : decodeThrottleReasons(mask)));
+/** Energy used between the first and last sample of [first, end), and the mean power it implies. */
+function energySummaries(raw: NvmlSeriesRaw, first: number, end: number): Summary[] {
+  const energy = raw.columns.energyJ;
+  if (!energy || end - first < 2) return [];
+  const a = energy[first] as number;
+  const b = energy[end - 1] as number;
+  const dt = ((raw.tNs[end - 1] as number) - (raw.tNs[first] as number)) / 1e9;
+  if (Number.isNaN(a) || Number.isNaN(b) || !(dt > 0)) return [];
+  return [summary('nvml.energy', 'energy (J)', 'count', b - a), summary('nvml.power.from_energy', 'power from energy counter', 'rate', (b - a) / dt, 'W')];
+}
+
+/** How often the clocks were limited over samples [first, end), and why. */
+function throttleFindings(reasons: Float64Array, first: number, end: number): Findings {
+  let read = 0;
+  let limited = 0;
+  const perReason = new Map<string, number>();
+  for (let i = first; i < end; i++) {
+    const mask = reasons[i] as number;
+    if (Number.isNaN(mask)) continue;
+    read++;
+    if (isClockLimited(mask)) limited++;
+    for (const name of decodeThrottleReasons(mask)) perReason.set(name, (perReason.get(name) ?? 0) + 1);
   }
+  if (read === 0) return { summaries: [], flags: [] };
+  const summaries = [summary('nvml.clock_limited', 'samples with the clock limited', 'fraction', limited / read)];
+  for (const r of THROTTLE_REASONS) {
+    const n = perReason.get(r.name);
+    if (n) summaries.push(summary(`nvml.throttle.${r.name}`, `samples with ${r.label}`, 'fraction', n / read));
+  }
+  const flags: string[] = [];
+  if (limited > 0) {
+    const named = THROTTLE_REASONS.filter((r) => r.limiting && perReason.get(r.name)).map((r) => r.label);
+    flags.push(`clock limited in ${((100 * limited) / read).toFixed(1)}% of samples (${named.join(', ')})`);
+  }
+  return { summaries, flags };
+}
 
-  const gpm = raw.gpm.available ? gpmSummaries(raw.gpm, window) : [];
-  const mig = raw.migGpm.map((m) => ({ gpuInstanceId: m.gpuInstanceId, summaries: m.available ? gpmSummaries(m, window, `gpm.gi${m.gpuInstanceId}`) : [] }));
-
-  const events: NvmlEventSeen[] = raw.events.list.map((e) => {
+/** The events NVML delivered, by kind. */
+function eventsSeen(raw: NvmlSeriesRaw): NvmlEventSeen[] {
+  return raw.events.list.map((e) => {
     const out: NvmlEventSeen = { tNs: e.tNs, kind: EVENT_KIND[e.type] ?? 'other' };
     if (e.type === 0x8) out.xid = e.data;
     if (e.gpuInstanceId !== undefined) out.gpuInstanceId = e.gpuInstanceId;
     return out;
   });
+}
+
+/** Xid errors inside the window, ECC counts that rose, and the sampler's own trouble. */
+function healthFindings(raw: NvmlSeriesRaw, events: NvmlEventSeen[], window: Window): Findings {
+  const summaries: Summary[] = [];
+  const flags: string[] = [];
   const xids = events.filter((e) => e.kind === 'xid' && e.tNs >= window.fromNs && e.tNs <= window.toNs);
-  if (raw.events.available) s.push(summary('nvml.xid_events', 'Xid errors', 'count', xids.length));
+  if (raw.events.available) summaries.push(summary('nvml.xid_events', 'Xid errors', 'count', xids.length));
   for (const x of xids) flags.push(`Xid ${x.xid} at +${(x.tNs / 1e9).toFixed(3)} s`);
-  const ecc = raw.ecc;
-  if (ecc.before && ecc.after) {
-    const dc = ecc.after.corrected - ecc.before.corrected;
-    const du = ecc.after.uncorrected - ecc.before.uncorrected;
-    s.push(summary('nvml.ecc_corrected', 'ECC errors corrected during the run', 'count', dc));
-    s.push(summary('nvml.ecc_uncorrected', 'ECC errors uncorrected during the run', 'count', du));
+  const { before, after } = raw.ecc;
+  if (before && after) {
+    const dc = after.corrected - before.corrected;
+    const du = after.uncorrected - before.uncorrected;
+    summaries.push(summary('nvml.ecc_corrected', 'ECC errors corrected during the run', 'count', dc));
+    summaries.push(summary('nvml.ecc_uncorrected', 'ECC errors uncorrected during the run', 'count', du));
     if (dc > 0) flags.push(`${dc} corrected ECC error(s) during the run`);
     if (du > 0) flags.push(`${du} UNCORRECTED ECC error(s) during the run: results may be wrong`);
   }
   if (raw.lateSamples > 0) flags.push(`${raw.lateSamples} NVML sample(s) late (a reading took longer than ${raw.periodMs} ms)`);
   if (raw.errors.length > 0) flags.push(`NVML sampling errors: ${raw.errors[0]}${raw.errors.length > 1 ? ` (+${raw.errors.length - 1})` : ''}`);
+  return { summaries, flags };
+}
 
+/** Every sample of the whole series, JSON-safe, for the report's charts. */
+function timeSeries(raw: NvmlSeriesRaw): NvmlTimeSeries {
   const columns: Record<string, Array<number | null>> = {};
   for (const [name, values] of Object.entries(raw.columns)) if (values) columns[name] = jsonArray(values);
   const series: NvmlTimeSeries = { startNs: raw.startNs.toString(), periodMs: raw.periodMs, tNs: Array.from(raw.tNs), columns };
-  if (throttleReasons) series.throttleReasons = throttleReasons;
+  const reasons = raw.columns.clocksEventReasons;
+  if (reasons) series.throttleReasons = Array.from(reasons, (mask) => (Number.isNaN(mask) ? [] : decodeThrottleReasons(mask)));
   if (raw.gpm.available) series.gpm = gpmSeries(raw.gpm);
   if (raw.migGpm.length > 0) series.migGpm = raw.migGpm.map((m) => ({ gpuInstanceId: m.gpuInstanceId, ...gpmSeries(m) }));
+  return series;
+}
 
-  const gpmOut: NvmlObservation['gpm'] = { available: raw.gpm.available || raw.migGpm.some((m) => m.available), summaries: gpm, mig };
-  if (raw.gpm.reason) gpmOut.reason = raw.gpm.reason;
+/** GPM summaries over the window, the device's and each MIG instance's. */
+function gpmPart(raw: NvmlSeriesRaw, window: Window): NvmlObservation['gpm'] {
+  const mig = raw.migGpm.map((m) => ({ gpuInstanceId: m.gpuInstanceId, summaries: m.available ? gpmSummaries(m, window, `gpm.gi${m.gpuInstanceId}`) : [] }));
+  const out: NvmlObservation['gpm'] = {
+    available: raw.gpm.available || raw.migGpm.some((m) => m.available),
+    summaries: raw.gpm.available ? gpmSummaries(raw.gpm, window) : [],
+    mig,
+  };
+  if (raw.gpm.reason) out.reason = raw.gpm.reason;
+  return out;
+}
+
+/** Summaries, flags and a chartable series from a raw NVML series, over `window` (default: all of it). */
+export function observeNvml(raw: NvmlSeriesRaw, window: Window = fullWindow(raw)): NvmlObservation {
+  const [first, end] = indexRange(raw.tNs, window);
+  const reasons = raw.columns.clocksEventReasons;
+  const throttle = reasons ? throttleFindings(reasons, first, end) : { summaries: [], flags: [] };
+  const events = eventsSeen(raw);
+  const health = healthFindings(raw, events, window);
   const eventsOut: NvmlObservation['events'] = { available: raw.events.available, list: events };
   if (raw.events.reason) eventsOut.reason = raw.events.reason;
   const processes: NvmlObservation['processes'] = { available: raw.processes.available, list: raw.processes.list };
@@ -233,14 +226,14 @@ export function observeNvml(raw: NvmlSeriesRaw, window: Window = fullWindow(raw)
     name: raw.name,
     uuid: raw.uuid,
     periodMs: raw.periodMs,
-    summaries: s,
-    gpm: gpmOut,
+    summaries: [...fieldSummaries(raw, first, end), ...throttle.summaries, ...health.summaries],
+    gpm: gpmPart(raw, window),
     events: eventsOut,
-    ecc: { ...ecc },
+    ecc: { ...raw.ecc },
     processes,
-    flags,
+    flags: [...throttle.flags, ...health.flags],
     errors: raw.errors,
     lateSamples: raw.lateSamples,
-    series,
+    series: timeSeries(raw),
   };
 }

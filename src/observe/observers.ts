@@ -3,9 +3,9 @@
 // DeviceObservation: summaries over the phase's window, flags, and the time series for the report.
 // Each source that cannot run says why; none of them makes the measurement fail.
 import type { NativeBinding } from '../binding/contract.js';
-import { loadBinding } from '../binding/loader.js';
-import { DEFAULT_PERIOD_MS, hostWindow, observeNvml, type NvmlObservation } from './nvml-sampler.js';
-import { DEFAULT_PM_INTERVAL_NS, startPmSampling, type PmObservation, type RunningPmSampling } from './pm-sampling.js';
+import { DEFAULT_PERIOD_MS, hostWindow, observeNvml } from './nvml-sampler.js';
+import { DEFAULT_PM_INTERVAL_NS, startPmSampling, type RunningPmSampling } from './pm-sampling.js';
+import type { DeviceObservation } from './schema.js';
 
 export interface DeviceObserversOptions {
   device: number;
@@ -17,17 +17,7 @@ export interface DeviceObserversOptions {
   gpmPeriodMs?: number;
   /** CUPTI PM sampling too (default false): true, or its interval and metrics. */
   pmSampling?: boolean | { intervalNs?: number; metrics?: string[] };
-  binding?: NativeBinding;
-}
-
-export type NvmlPart = ({ available: true } & NvmlObservation) | { available: false; reason: string };
-
-export interface DeviceObservation {
-  device: number;
-  /** Host CLOCK_MONOTONIC of the window the summaries cover. */
-  window: { startNs: string; endNs: string };
-  nvml: NvmlPart;
-  pmSampling?: PmObservation;
+  binding: NativeBinding;
 }
 
 export interface DeviceObservers {
@@ -39,7 +29,7 @@ export interface DeviceObservers {
 
 /** Starts the device observers; resolves once they all run (or have said why they cannot). */
 export async function startDeviceObservers(options: DeviceObserversOptions): Promise<DeviceObservers> {
-  const binding = options.binding ?? loadBinding();
+  const { binding } = options;
   const notRunning: DeviceObservers['notRunning'] = [];
   const startedAt = process.hrtime.bigint();
   let nvml: InstanceType<NativeBinding['NvmlSampler']> | undefined;

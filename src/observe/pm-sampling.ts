@@ -6,7 +6,8 @@
 import type { NativeBinding, PmSamplingRaw, PmSamplingStarted } from '../binding/contract.js';
 import { median } from '../metrics/stats.js';
 import { summary, type Summary } from '../metrics/summary.js';
-import { clockDomain, clockJson, slope, type ClockReadingJson } from './clocks.js';
+import { clockDomain, clockJson, slope } from './clocks.js';
+import type { PmObservation } from './schema.js';
 import { intervalMean, jsonArray } from './window.js';
 
 export const DEFAULT_PM_INTERVAL_NS = 100_000;
@@ -28,30 +29,6 @@ const METRIC_TAGS: Record<string, [string, string]> = {
 
 export function metricTag(metric: string): [string, string] {
   return METRIC_TAGS[metric] ?? [`pm.${metric.replace(/[^a-zA-Z0-9]+/g, '_')}`, metric];
-}
-
-export interface PmObservation {
-  available: boolean;
-  reason?: string;
-  cuptiError?: string;
-  library?: string;
-  chip?: string;
-  metrics: string[];
-  unsupportedMetrics: string[];
-  droppedMetrics: string[];
-  intervalNs: number;
-  /** Which clock the sample timestamps were found on; times below are on the host clock unless 'unknown'. */
-  clockDomain?: 'globaltimer' | 'cupti' | 'host' | 'unknown';
-  /** CLOCK_MONOTONIC the sample times are relative to (absent when the domain is unknown: then relative to the first sample). */
-  hostEpochNs?: string;
-  clockStart?: ClockReadingJson;
-  clockEnd?: ClockReadingJson;
-  samples?: number;
-  overflows?: number;
-  decodeErrors?: number;
-  lastDecodeError?: string;
-  summaries: Summary[];
-  series?: { startNs: number[]; endNs: number[]; values: Record<string, Array<number | null>> };
 }
 
 export interface RunningPmSampling {

@@ -10,7 +10,7 @@
 //   result | error --------------->
 //         <------------------------ stop  (at any time: end early, send what was measured)
 import type { LoopConfig, PrepareInfo } from '../binding/contract.js';
-import type { KernelActivity } from '../observe/cupti.js';
+import type { KernelActivity } from '../observe/schema.js';
 
 export interface ClockReading {
   hostNs: string;

@@ -3,10 +3,13 @@
 // contexts, so between processes: each client gets its own worker. Streams and green contexts act
 // inside one context (or one process): one worker hosts all the clients.
 //
+// Each worker is an object with a small state machine (starting → ready → prepared → running → done);
+// its clients' statuses are decided once, when it exits, from what it sent and why it was stopped.
+//
 // Failure handling: a worker that crashes (non-zero exit, signal) or reports an error is recorded
 // with its stderr against each of its clients; the others are told to stop, and what they measured
 // is kept, marked incomplete. Cancellation (AbortSignal, e.g. Ctrl-C) stops every worker; any that
-// has not exited after a grace period is killed.
+// has not exited after a grace period is killed. A timeout stops them the same way.
 import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { packageRoot } from '../binding/loader.js';
@@ -22,7 +25,9 @@ export interface WorkerSpec {
   greenSmCounts?: number[];
 }
 
-export type ClientStatus = 'ok' | 'stopped' | 'crashed' | 'failed' | 'timeout' | 'cancelled';
+/** How a client ended; the result file records it (src/report/schema.ts reads this list). */
+export const CLIENT_STATUSES = ['ok', 'stopped', 'crashed', 'failed', 'timeout', 'cancelled'] as const;
+export type ClientStatus = (typeof CLIENT_STATUSES)[number];
 
 export interface ClientOutcome {
   client: number;
@@ -80,16 +85,193 @@ const STDERR_TAIL = 8192;
 /** The compiled client entry (also when this module runs from src/ under a test runner). */
 export const defaultClientModule = join(packageRoot, 'dist', 'orchestrator', 'client-main.js');
 
-interface Slot {
-  spec: WorkerSpec;
-  /** One outcome per hosted client. */
-  outcomes: ClientOutcome[];
-  child: ChildProcess;
-  exited: Promise<void>;
-  done: boolean;
-  /** The orchestrator asked this worker to stop. */
-  stopSent: boolean;
-  stderr: string;
+/**
+ * A worker's states; each message from it, or the orchestrator's go, or its exit moves it along one
+ * edge, and a message that does not fit its state moves nothing.
+ *
+ *   starting --ready--> ready --prepared--> prepared --go--> running
+ *       └─────────────────┴──────────────────────┴──────────────┴──exit──> done
+ */
+type WorkerState = 'starting' | 'ready' | 'prepared' | 'running' | 'done';
+
+const NEXT: Record<WorkerState, readonly WorkerState[]> = {
+  starting: ['ready', 'done'],
+  ready: ['prepared', 'done'],
+  prepared: ['running', 'done'],
+  running: ['done'],
+  done: [],
+};
+
+/** Why the orchestrator told a worker to stop: another client failed, the run was cancelled, or it took too long. */
+type StopReason = 'failure' | 'cancelled' | 'timeout';
+
+/** How a hosted client ended, decided once, when its worker exits. */
+export function endStatus(end: { reported?: WireError; result?: ClientRaw; stopReason?: StopReason; code: number | null; signal: string | null }): ClientStatus {
+  if (end.reported) return 'failed';
+  if (end.result) return !end.result.stopped ? 'ok' : end.stopReason === 'cancelled' ? 'cancelled' : 'stopped';
+  if (end.stopReason === 'cancelled') return 'cancelled';
+  // Killed after a timeout: the timeout is the cause, not a crash of the client's own.
+  if (end.signal || end.code !== 0) return end.stopReason === 'timeout' ? 'timeout' : 'crashed';
+  return end.stopReason ? 'stopped' : 'failed';
+}
+
+/** What a worker needs from the orchestrator that runs it. */
+interface WorkerHost {
+  module: string;
+  workDir: string;
+  kernelActivity: boolean;
+  onEvent: (event: OrchestratorEvent) => void;
+  /** Called after every message and at exit. */
+  changed: (worker: Worker) => void;
+}
+
+/** One worker process and the clients it hosts, through its states. */
+class Worker {
+  state: WorkerState = 'starting';
+  readonly exited: Promise<void>;
+  private readonly child: ChildProcess;
+  private pid: number | undefined;
+  private stderr = '';
+  private infos: PreparedInfo[] = [];
+  private results: ClientRaw[] = [];
+  /** The error the worker reported (an `error` message). */
+  private reported: WireError | undefined;
+  /** The error of the process itself (it could not be started or messaged). */
+  private processError: WireError | undefined;
+  private stopReason: StopReason | undefined;
+  private ended: { code: number | null; signal: string | null; statuses: ClientStatus[] } | undefined;
+
+  constructor(
+    readonly spec: WorkerSpec,
+    private readonly host: WorkerHost,
+  ) {
+    this.child = fork(host.module, [], {
+      env: { ...process.env, ...threadPoolEnv(spec), ...spec.env },
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      serialization: 'json',
+    });
+    this.pid = this.child.pid;
+    this.child.stderr?.setEncoding('utf8');
+    this.child.stderr?.on('data', (chunk: string) => {
+      this.stderr = (this.stderr + chunk).slice(-STDERR_TAIL);
+    });
+    this.child.stdout?.resume();
+    this.child.on('message', (message: unknown) => {
+      if (isFromClient(message)) this.receive(message);
+    });
+    this.exited = new Promise<void>((resolve) => {
+      this.child.once('exit', (code, signal) => {
+        this.exit(code, signal);
+        resolve();
+      });
+      this.child.once('error', (error) => {
+        this.processError = { message: error.message };
+        // A process that never started emits no exit.
+        if (this.child.pid === undefined) {
+          this.exit(null, null);
+          resolve();
+        }
+      });
+    });
+  }
+
+  private moveTo(next: WorkerState): boolean {
+    if (!NEXT[this.state].includes(next)) return false;
+    this.state = next;
+    return true;
+  }
+
+  private send(message: ToClient): void {
+    if (this.state !== 'done' && this.child.connected) this.child.send(message, (error) => void error);
+  }
+
+  private eachClient(event: (client: number) => OrchestratorEvent): void {
+    for (const { client } of this.spec.clients) this.host.onEvent(event(client));
+  }
+
+  private receive(message: FromClient): void {
+    switch (message.type) {
+      case 'ready':
+        if (!this.moveTo('ready')) break;
+        this.pid = message.pid;
+        this.eachClient((client) => ({ type: 'ready', client, pid: message.pid }));
+        // Told to stop before it was ready (another worker failed first): nothing to prepare.
+        if (this.stopReason) break;
+        this.send({
+          type: 'prepare',
+          clients: this.spec.clients.map((c) => c.client),
+          configs: this.spec.clients.map((c) => c.config),
+          workDir: this.host.workDir,
+          ...(this.spec.greenSmCounts ? { greenSmCounts: this.spec.greenSmCounts } : {}),
+          ...(this.host.kernelActivity ? { kernelActivity: true } : {}),
+        });
+        break;
+      case 'prepared':
+        if (!this.moveTo('prepared')) break;
+        this.infos = message.infos;
+        this.eachClient((client) => ({ type: 'prepared', client }));
+        break;
+      case 'result':
+        this.results = message.results;
+        break;
+      case 'error':
+        this.reported = message.error;
+        break;
+    }
+    this.host.changed(this);
+  }
+
+  private exit(code: number | null, signal: string | null): void {
+    if (!this.moveTo('done')) return;
+    const statuses = this.spec.clients.map((_, i) => {
+      const result = this.results[i];
+      return endStatus({ code, signal, ...(this.reported ? { reported: this.reported } : {}), ...(result ? { result } : {}), ...(this.stopReason ? { stopReason: this.stopReason } : {}) });
+    });
+    this.ended = { code, signal, statuses };
+    for (const [i, { client }] of this.spec.clients.entries()) this.host.onEvent({ type: 'finished', client, status: statuses[i]! });
+    this.host.changed(this);
+  }
+
+  go(startAtNs: string): void {
+    if (this.moveTo('running')) this.send({ type: 'go', startAtNs });
+  }
+
+  /** Asks the worker to stop (its clients send what they measured); the first reason given is the one its statuses say. */
+  stop(reason: StopReason): void {
+    if (this.state === 'done') return;
+    this.stopReason ??= reason;
+    this.send({ type: 'stop' });
+  }
+
+  kill(): void {
+    if (this.state !== 'done') this.child.kill('SIGKILL');
+  }
+
+  /** It reported an error, or ended crashed or without a result. */
+  get failed(): boolean {
+    return this.reported !== undefined || (this.ended?.statuses.some((s) => s === 'crashed' || s === 'failed') ?? false);
+  }
+
+  /** What became of each hosted client. */
+  outcomes(): ClientOutcome[] {
+    return this.spec.clients.map(({ client }, i): ClientOutcome => {
+      // A worker still running here was never waited for: it ran out of time.
+      const status = this.ended?.statuses[i] ?? 'timeout';
+      const error = this.reported ?? this.processError ?? (status === 'failed' ? { message: 'the client exited without a result' } : undefined);
+      const prepared = this.infos[i];
+      const result = this.results[i];
+      return {
+        client,
+        status,
+        stderr: this.stderr,
+        ...(this.pid !== undefined ? { pid: this.pid } : {}),
+        ...(this.ended ? { exitCode: this.ended.code, signal: this.ended.signal } : {}),
+        ...(error ? { error } : {}),
+        ...(prepared ? { prepared } : {}),
+        ...(result ? { result } : {}),
+      };
+    });
+  }
 }
 
 /** Each hosted client needs a thread of libuv's pool for its timed loop, plus a few to spare. */
@@ -97,187 +279,103 @@ function threadPoolEnv(spec: WorkerSpec): Record<string, string> {
   return spec.clients.length > 2 ? { UV_THREADPOOL_SIZE: String(spec.clients.length + 4) } : {};
 }
 
-export async function runClients(options: OrchestratorOptions): Promise<Outcome> {
-  const { workers, workDir, signal } = options;
-  const clientCount = workers.reduce((n, w) => n + w.clients.length, 0);
-  const prepareTimeoutMs = options.prepareTimeoutMs ?? 120_000;
-  const longest = Math.max(...workers.flatMap((w) => w.clients.map((c) => c.config.durationNs / 1e6)));
-  const runTimeoutMs = options.runTimeoutMs ?? longest + 120_000;
-  const graceMs = options.graceMs ?? 3_000;
-  const leadMs = options.startLeadMs ?? 50 + 5 * clientCount;
-  const module = options.clientModule ?? defaultClientModule;
+/** Runs the workers of one measurement: every client prepared, one common start, every worker gone after. */
+class Orchestrator {
+  private readonly workers: Worker[];
+  /** The first worker to fail, in time: the cause, where later failures may be consequences. */
+  private firstFailure: Worker | undefined;
+  private timeoutReason: string | undefined;
+  /** Re-checks what the orchestrator waits for; set while it waits. */
+  private wake: () => void = () => {};
 
-  let cancelled = false;
-  let reason: string | undefined;
-  const listeners: Array<(m: FromClient, slot: Slot) => void> = [];
-  let notifyChange: () => void = () => {};
+  constructor(private readonly options: OrchestratorOptions) {
+    const host: WorkerHost = {
+      module: options.clientModule ?? defaultClientModule,
+      workDir: options.workDir,
+      kernelActivity: options.kernelActivity ?? false,
+      onEvent: (event) => options.onEvent?.(event),
+      changed: (worker) => {
+        if (worker.failed) this.firstFailure ??= worker;
+        this.wake();
+      },
+    };
+    this.workers = options.workers.map((spec) => new Worker(spec, host));
+  }
 
-  const slots: Slot[] = workers.map((spec) => {
-    const child = fork(module, [], {
-      env: { ...process.env, ...threadPoolEnv(spec), ...spec.env },
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-      serialization: 'json',
-    });
-    const outcomes: ClientOutcome[] = spec.clients.map(({ client }) => ({ client, status: 'ok', stderr: '' }));
-    if (child.pid !== undefined) for (const o of outcomes) o.pid = child.pid;
-    const slot: Slot = { spec, outcomes, child, done: false, stopSent: false, exited: Promise.resolve(), stderr: '' };
-    child.stderr?.setEncoding('utf8');
-    child.stderr?.on('data', (chunk: string) => {
-      slot.stderr = (slot.stderr + chunk).slice(-STDERR_TAIL);
-      for (const o of outcomes) o.stderr = slot.stderr;
-    });
-    child.stdout?.resume();
-    child.on('message', (message: unknown) => {
-      if (!isFromClient(message)) return;
-      if (message.type === 'ready') for (const o of outcomes) options.onEvent?.({ type: 'ready', client: o.client, pid: message.pid });
-      if (message.type === 'prepared') {
-        outcomes.forEach((o, i) => {
-          const info = message.infos[i];
-          if (info) o.prepared = info;
-          options.onEvent?.({ type: 'prepared', client: o.client });
-        });
-      }
-      if (message.type === 'result') {
-        outcomes.forEach((o, i) => {
-          const result = message.results[i];
-          if (!result) return;
-          o.result = result;
-          o.status = result.stopped ? 'stopped' : 'ok';
-        });
-      }
-      if (message.type === 'error') {
-        for (const o of outcomes) {
-          o.error = message.error;
-          o.status = 'failed';
-        }
-      }
-      for (const listener of listeners) listener(message, slot);
-      notifyChange();
-    });
-    slot.exited = new Promise<void>((resolve) => {
-      child.once('exit', (code, sig) => {
-        slot.done = true;
-        for (const outcome of outcomes) {
-          outcome.exitCode = code;
-          outcome.signal = sig;
-          if (!outcome.result && outcome.status === 'ok') {
-            outcome.status = cancelled
-              ? 'cancelled'
-              : sig || code !== 0
-                ? 'crashed'
-                : slot.stopSent
-                  ? 'stopped'
-                  : 'failed';
-            if (outcome.status === 'failed' && !outcome.error) {
-              outcome.error = { message: 'the client exited without a result' };
-            }
-          }
-          options.onEvent?.({ type: 'finished', client: outcome.client, status: outcome.status });
-        }
-        notifyChange();
-        resolve();
-      });
-      child.once('error', (error) => {
-        for (const o of outcomes) o.error = { message: error.message };
-      });
-    });
-    return slot;
-  });
-  const allOutcomes = () => slots.flatMap((s) => s.outcomes);
+  async run(): Promise<Outcome> {
+    const { options, workers } = this;
+    const prepared = await this.until(() => workers.every((w) => w.state === 'prepared'), options.prepareTimeoutMs ?? 120_000, 'prepare');
+    if (prepared !== 'ok') return this.outcome(await this.stopAll(prepared));
+    try {
+      await options.beforeGo?.();
+    } catch (error) {
+      await this.stopAll('failure');
+      throw error;
+    }
+    const clientCount = options.workers.reduce((n, w) => n + w.clients.length, 0);
+    const startAtNs = (process.hrtime.bigint() + BigInt(Math.round((options.startLeadMs ?? 50 + 5 * clientCount) * 1e6))).toString();
+    for (const w of workers) w.go(startAtNs);
+    options.onEvent?.({ type: 'started', startAtNs });
+    const longest = Math.max(...options.workers.flatMap((w) => w.clients.map((c) => c.config.durationNs / 1e6)));
+    const finished = await this.until(() => workers.every((w) => w.state === 'done'), options.runTimeoutMs ?? longest + 120_000, 'finish');
+    return this.outcome(finished === 'ok' ? undefined : await this.stopAll(finished), startAtNs);
+  }
 
-  const send = (slot: Slot, message: ToClient) => {
-    if (!slot.done && slot.child.connected) slot.child.send(message, (error) => void error);
-  };
-  // The first client to fail, in time: the cause, where later failures may be consequences.
-  let firstFailure: ClientOutcome | undefined;
-  const failed = () => {
-    firstFailure ??= allOutcomes().find((o) => o.status === 'crashed' || o.status === 'failed');
-    return firstFailure;
-  };
-
-  // Waits until `ready()` is true, a client fails, the signal aborts, or the timeout passes.
-  const waitFor = (ready: () => boolean, timeoutMs: number, what: string) =>
-    new Promise<'ok' | 'failed' | 'cancelled' | 'timeout'>((resolve) => {
+  /** Waits until `ready()` holds; sooner when a worker fails, the signal aborts, or `timeoutMs` passes. */
+  private until(ready: () => boolean, timeoutMs: number, what: string): Promise<'ok' | StopReason> {
+    const { signal } = this.options;
+    return new Promise((resolve) => {
+      const finish = (result: 'ok' | StopReason) => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', check);
+        this.wake = () => {};
+        resolve(result);
+      };
       const check = () => {
-        if (signal?.aborted) return finish('cancelled');
-        if (failed()) return finish('failed');
-        if (ready()) return finish('ok');
+        if (signal?.aborted) finish('cancelled');
+        else if (this.firstFailure) finish('failure');
+        else if (ready()) finish('ok');
       };
       const timer = setTimeout(() => {
-        reason ??= `clients did not ${what} within ${Math.round(timeoutMs / 1000)} s`;
+        this.timeoutReason ??= `clients did not ${what} within ${Math.round(timeoutMs / 1000)} s`;
         finish('timeout');
       }, timeoutMs);
-      const onAbort = () => check();
-      signal?.addEventListener('abort', onAbort);
-      function finish(result: 'ok' | 'failed' | 'cancelled' | 'timeout') {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-        notifyChange = () => {};
-        resolve(result);
-      }
-      notifyChange = check;
+      signal?.addEventListener('abort', check);
+      this.wake = check;
       check();
     });
+  }
 
-  // Stops every client still running, then kills whatever has not exited after the grace period.
-  const stopAll = async () => {
-    for (const slot of slots) {
-      slot.stopSent = true;
-      send(slot, { type: 'stop' });
-    }
+  /** Stops every worker still running, then kills whatever has not exited after the grace period. */
+  private async stopAll(reason: StopReason): Promise<StopReason> {
+    for (const w of this.workers) w.stop(reason);
     const timer = setTimeout(() => {
-      for (const slot of slots) if (!slot.done) slot.child.kill('SIGKILL');
-    }, graceMs);
-    await Promise.all(slots.map((s) => s.exited));
+      for (const w of this.workers) w.kill();
+    }, this.options.graceMs ?? 3_000);
+    await Promise.all(this.workers.map((w) => w.exited));
     clearTimeout(timer);
-  };
-
-  listeners.push((message, slot) => {
-    if (message.type === 'ready') {
-      for (const o of slot.outcomes) o.pid = message.pid;
-      const prepare: ToClient = {
-        type: 'prepare',
-        clients: slot.spec.clients.map((c) => c.client),
-        configs: slot.spec.clients.map((c) => c.config),
-        workDir,
-      };
-      if (slot.spec.greenSmCounts) prepare.greenSmCounts = slot.spec.greenSmCounts;
-      if (options.kernelActivity) prepare.kernelActivity = true;
-      send(slot, prepare);
-    }
-  });
-
-  let startAtNs: string | undefined;
-  const prepared = await waitFor(() => allOutcomes().every((o) => o.prepared !== undefined), prepareTimeoutMs, 'prepare');
-  if (prepared === 'ok') {
-    await options.beforeGo?.();
-    startAtNs = (process.hrtime.bigint() + BigInt(Math.round(leadMs * 1e6))).toString();
-    for (const slot of slots) send(slot, { type: 'go', startAtNs });
-    options.onEvent?.({ type: 'started', startAtNs });
-    const finished = await waitFor(() => slots.every((s) => s.done), runTimeoutMs, 'finish');
-    if (finished !== 'ok') {
-      cancelled = finished === 'cancelled';
-      await stopAll();
-    }
-  } else {
-    cancelled = prepared === 'cancelled';
-    await stopAll();
+    return reason;
   }
 
-  for (const o of allOutcomes()) {
-    if (cancelled && o.status === 'stopped') o.status = 'cancelled';
-    if (!cancelled && o.result === undefined && o.status === 'ok') o.status = 'timeout';
-    if (reason && o.status === 'crashed') o.status = 'timeout';
+  private outcome(stopped: StopReason | undefined, startAtNs?: string): Outcome {
+    const clients = this.workers.flatMap((w) => w.outcomes()).sort((a, b) => a.client - b.client);
+    const complete = clients.every((o) => o.status === 'ok');
+    const cancelled = stopped === 'cancelled';
+    const failure = this.firstFailure?.outcomes()[0];
+    const reason = cancelled ? 'cancelled' : failure ? describeFailure(failure) : this.timeoutReason;
+    return {
+      clients,
+      complete,
+      cancelled,
+      ...(startAtNs !== undefined ? { startAtNs } : {}),
+      ...(!complete ? { reason: reason ?? 'a client did not finish' } : {}),
+    };
   }
-  const bad = failed();
-  if (cancelled) reason = 'cancelled';
-  else if (bad) reason = describeFailure(bad);
-  const clients = allOutcomes().sort((a, b) => a.client - b.client);
-  const complete = clients.every((o) => o.status === 'ok');
-  const outcome: Outcome = { clients, complete, cancelled };
-  if (startAtNs !== undefined) outcome.startAtNs = startAtNs;
-  if (!complete) outcome.reason = reason ?? 'a client did not finish';
-  return outcome;
+}
+
+/** Runs the workers to the end; see the top of this file. */
+export function runClients(options: OrchestratorOptions): Promise<Outcome> {
+  return new Orchestrator(options).run();
 }
 
 export function describeFailure(o: ClientOutcome): string {

@@ -4,9 +4,9 @@ import { readFile, stat } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
 import { basename, join, resolve } from 'node:path';
-import type { z } from 'zod';
+import { checkFile } from './check.js';
 import { runResultSchema, type RunResultJson } from './schema.js';
-import { SWEEP_SCHEMA, SWEEP_SUMMARY_FILE, sweepSummarySchema, type SweepPoint, type SweepSummary } from './sweep-schema.js';
+import { SWEEP_SCHEMA, SWEEP_SUMMARY_FILE, sweepSummarySchema, type PointSummary, type SweepSummary } from './sweep-schema.js';
 
 const gunzipAsync = promisify(gunzip);
 
@@ -29,7 +29,7 @@ export interface LoadedRun {
 }
 
 export interface LoadedPoint {
-  point: SweepPoint;
+  point: PointSummary;
   run?: LoadedRun;
   /** Why a done point's result could not be read. */
   problem?: string;
@@ -38,15 +38,6 @@ export interface LoadedPoint {
 export type ReportInput =
   | { kind: 'run'; runs: LoadedRun[] }
   | { kind: 'sweep'; dir: string; summary: SweepSummary; points: LoadedPoint[] };
-
-/** The first problem of a failed parse, in one line ("at shared.clients.0.launches: expected number"). */
-export function firstIssue(error: z.ZodError): string {
-  const issue = error.issues[0];
-  if (!issue) return 'invalid';
-  const where = issue.path.length > 0 ? `at ${issue.path.map(String).join('.')}: ` : '';
-  const more = error.issues.length > 1 ? ` (and ${error.issues.length - 1} more problem${error.issues.length > 2 ? 's' : ''})` : '';
-  return `${where}${issue.message.replace(/\s+/g, ' ')}${more}`;
-}
 
 /**
  * A result as text: FILE, or FILE.gz when FILE itself is missing (results kept compressed, as the
@@ -91,8 +82,8 @@ export async function loadRun(file: string): Promise<LoadedRun> {
   if (typeof value === 'object' && value !== null && (value as { schema?: unknown }).schema === SWEEP_SCHEMA) {
     throw new ReportInputError(`${file} is a sweep summary: give its directory instead`);
   }
-  const parsed = runResultSchema.safeParse(value);
-  if (!parsed.success) throw new ReportInputError(`${file} is not a gpushare-micro/run v1 result: ${firstIssue(parsed.error)}`);
+  const parsed = checkFile(runResultSchema, value);
+  if (!parsed.success) throw new ReportInputError(`${file} is not a gpushare-micro/run v1 result: ${parsed.problem}`);
   return { label: label(parsed.data, file), file, result: parsed.data, raw: value as Record<string, unknown> };
 }
 
@@ -100,8 +91,8 @@ export async function loadRun(file: string): Promise<LoadedRun> {
 export async function loadSweep(dir: string): Promise<ReportInput> {
   const summaryFile = join(dir, SWEEP_SUMMARY_FILE);
   const value = await readJson(summaryFile);
-  const parsed = sweepSummarySchema.safeParse(value);
-  if (!parsed.success) throw new ReportInputError(`${summaryFile} is not a gpushare-micro/sweep v1 summary: ${firstIssue(parsed.error)}`);
+  const parsed = checkFile(sweepSummarySchema, value);
+  if (!parsed.success) throw new ReportInputError(`${summaryFile} is not a gpushare-micro/sweep v1 summary: ${parsed.problem}`);
   const points: LoadedPoint[] = [];
   for (const point of parsed.data.points) {
     if (point.status !== 'done' || !point.file) {

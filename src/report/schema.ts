@@ -1,71 +1,50 @@
-// The result file's schema (schema "gpushare-micro/run", version 1), written with zod. It is the
-// reference for docs/result-schema.md and the check the tests apply to every result they produce.
+// The result file's schema (schema "gpushare-micro/run", version 1), written with zod: the one
+// definition of the file. The parts computed elsewhere have their fragment beside the code that
+// computes them (summaries, distributions, the switch analysis, occupancy, the observers' records,
+// the run's options); this file puts them together.
+//
+// Two schemas, one derived from the other here: writtenRunResultSchema is what this version writes,
+// and the types run() builds (RunResult, PhaseResult, ClientReport, Environment, ClockState) are
+// inferred from it; runResultSchema is what a reader accepts (the report, the tests, and
+// docs/result.schema.json): the same, with the few fields older files lack made optional and the
+// names a reader only prints read as any string.
 import { z } from 'zod';
+import { occupancySchema } from '../metrics/occupancy.js';
+import { summarySchema as summary } from '../metrics/summary.js';
+import { switchAnalysisSchema } from '../metrics/switches.js';
 import { deviceObservationSchema, kernelActivitySchema } from '../observe/schema.js';
+import { MODES, runConfigSchema } from '../options.js';
+import { CLIENT_STATUSES } from '../orchestrator/orchestrator.js';
+import { checkFile } from './check.js';
 
-const summary = z.object({
-  tag: z.string(),
-  name: z.string(),
-  hint: z.enum(['duration', 'rate', 'ratio', 'fraction', 'count']),
-  value: z.number(),
-  unit: z.string().optional(),
-});
-
-const distribution = z.object({
-  count: z.number().int().nonnegative(),
-  min: z.number(), p10: z.number(), p50: z.number(), p90: z.number(), p95: z.number(), p99: z.number(), max: z.number(),
-  mean: z.number(), mad: z.number(),
-});
-
-const switches = z.object({
-  windowStartNs: z.number(),
-  windowEndNs: z.number(),
-  switches: z.array(z.object({ from: z.number().int(), to: z.number().int(), atNs: z.number(), gapNs: z.number() })),
-  slices: z.array(z.object({ client: z.number().int(), startNs: z.number(), endNs: z.number() })),
-  count: z.number().int().nonnegative(),
-  perSecond: z.number(),
-  slice: distribution.optional(),
-  gap: distribution.optional(),
-  overheadFraction: z.number().min(0),
-  overlapCount: z.number().int().nonnegative(),
-  kind: z.enum(['single', 'timeslicing', 'concurrent']).optional(),
-  coRunningFraction: z.number().min(0).max(1).optional(),
-});
-
-// SM occupancy from the CTA traces (src/metrics/occupancy.ts); optional: results made before it lack it.
-const occupancy = z.object({
-  windowStartNs: z.number(),
-  windowEndNs: z.number(),
-  smCount: z.number().int().positive(),
-  clippedToSlices: z.boolean(),
-  clients: z.array(z.number().int().nonnegative()),
-  share: z.array(z.number().min(0)),
-  busy: z.number().min(0),
-  idle: z.number().min(0),
-  perSm: z.array(z.array(z.number().min(0))),
-  series: z.object({ binNs: z.number().positive(), tNs: z.array(z.number()), share: z.array(z.array(z.number())), idle: z.array(z.number()) }),
-  timeline: z.object({ startNs: z.number(), endNs: z.number(), binNs: z.number().positive(), bins: z.number().int().positive(), rows: z.array(z.string()) }),
-});
+export const RESULT_SCHEMA = 'gpushare-micro/run';
+export const RESULT_SCHEMA_VERSION = 1;
 
 const client = z.object({
   client: z.number().int().nonnegative(),
   pid: z.number().int().optional(),
-  status: z.enum(['ok', 'stopped', 'crashed', 'failed', 'timeout', 'cancelled']),
+  status: z.enum(CLIENT_STATUSES),
   exitCode: z.number().int().nullable().optional(),
   signal: z.string().nullable().optional(),
   stderr: z.string().optional(),
   error: z.object({ message: z.string(), code: z.string().optional(), cudaError: z.string().optional() }).optional(),
   launches: z.number().int().nonnegative(),
   elapsedNs: z.number().nonnegative(),
+  /** Host clock offset of this client's first launch from the earliest client's. */
   startOffsetNs: z.number().optional(),
   summaries: z.array(summary),
   tracedLaunches: z.number().int().nonnegative(),
   gapsObserved: z.number().int().nonnegative(),
+  /** SMs the client could use (its green context's, or the device's). */
   smsAvailable: z.number().int().optional(),
+  /** The priority its stream got. */
   streamPriority: z.number().int().optional(),
+  /** CUPTI's record of the client's kernels (with --cupti, one client per process). */
   kernelActivity: kernelActivitySchema.optional(),
+  /** Every launch: enqueue time (from the client's start), host latency, GPU time (events). */
   samples: z.object({ enqueueNs: z.array(z.number()), latencyNs: z.array(z.number()), gpuNs: z.array(z.number()) }),
 });
+export type ClientReport = z.infer<typeof client>;
 
 const phase = z.object({
   label: z.enum(['baseline', 'shared']),
@@ -75,10 +54,13 @@ const phase = z.object({
   device: z.object({ name: z.string(), smCount: z.number().int(), ctasPerLaunch: z.number().int() }).optional(),
   clients: z.array(client),
   aggregate: z.array(summary),
-  switches,
+  switches: switchAnalysisSchema,
+  /** What the device did meanwhile (NVML, GPM, PM sampling), over the clients' measured window. */
   observation: deviceObservationSchema.optional(),
-  occupancy: occupancy.optional(),
+  /** SM occupancy from the CTA traces over the switch analysis's window (absent when none was traced, and under MIG). */
+  occupancy: occupancySchema.optional(),
 });
+export type PhaseResult = z.infer<typeof phase>;
 
 const clocks = z.object({
   at: z.string(),
@@ -88,69 +70,67 @@ const clocks = z.object({
   powerW: z.number().optional(),
   clocksEventReasons: z.number().optional(),
 });
+export type ClockState = z.infer<typeof clocks>;
 
-export const runResultSchema = z.object({
-  schema: z.literal('gpushare-micro/run'),
-  schemaVersion: z.literal(1),
+const environment = z.object({
+  tool: z.object({ name: z.literal('gpushare-micro'), version: z.string() }),
+  node: z.string(),
+  platform: z.string(),
+  hostname: z.string(),
+  addon: z.object({ version: z.string(), napiVersion: z.number(), cudaRuntimeVersion: z.number(), cudaArchitectures: z.string(), intervalBytes: z.number() }),
+  driverVersion: z.string().optional(),
+  cudaDriverVersion: z.number(),
+  cudaRuntimeVersion: z.number(),
+  gpu: z.object({
+    index: z.number().int(), name: z.string(), uuid: z.string(), pciBusId: z.string(), computeCapability: z.string(),
+    smCount: z.number().int(), memoryBytes: z.number(), l2Bytes: z.number(), sharedMemoryPerSmBytes: z.number(),
+    computeMode: z.enum(['default', 'prohibited', 'exclusive-process', 'unknown']),
+    streamPriorities: z.object({ least: z.number().int(), greatest: z.number().int() }).optional(), maxSmClockMHz: z.number().optional(), migEnabled: z.boolean().optional(), persistenceMode: z.boolean().optional(),
+  }),
+  clocksStart: clocks,
+  clocksEnd: clocks.optional(),
+  nvml: z.object({ available: z.boolean(), reason: z.string().optional() }),
+});
+export type Environment = z.infer<typeof environment>;
+
+/** What this version writes; RunResult is inferred from it. */
+export const writtenRunResultSchema = z.object({
+  schema: z.literal(RESULT_SCHEMA),
+  schemaVersion: z.literal(RESULT_SCHEMA_VERSION),
   createdAt: z.string(),
+  /** The command line that made it, when run from the CLI. */
   command: z.array(z.string()).optional(),
-  mode: z.enum(['timeslice', 'mps', 'streams', 'green', 'mig']),
+  /** Sharing mode: how the clients share the GPU. */
+  mode: z.enum(MODES),
   /** What the mode set up: the MPS pipe, the SM split asked for, the MIG devices, ... */
   modeFacts: z.record(z.string(), z.unknown()).optional(),
-  options: z.object({
-    kernel: z.string(),
-    procs: z.number().int().min(1).max(64),
-    durationNs: z.number().nonnegative(),
-    launches: z.number().int().nonnegative(),
-    size: z.number().int().positive(),
-    shape: z.array(z.number().int().nonnegative()).optional(),
-    impl: z.string().optional(),
-    dtype: z.string().optional(),
-    loop: z.enum(['saturate', 'closed']),
-    depth: z.number().int().positive(),
-    baseline: z.boolean(),
-    device: z.number().int().nonnegative(),
-    spinNs: z.number().positive(),
-    gapThresholdNs: z.number().positive(),
-    warmupNs: z.number().nonnegative(),
-    traceRecords: z.number().int().nonnegative(),
-    seed: z.number().int().nonnegative(),
-    mode: z.enum(['timeslice', 'mps', 'streams', 'green', 'mig']).optional(),
-    mps: z.object({ pipe: z.string().optional(), threads: z.array(z.number()).optional(), memBytes: z.number().optional() }).optional(),
-    priorities: z.array(z.union([z.literal('high'), z.literal('low'), z.number().int()])).optional(),
-    smSplit: z.array(z.number().int().positive()).optional(),
-    observe: z.object({ sampleMs: z.number().int().nonnegative(), cupti: z.boolean(), pmSampling: z.boolean() }).optional(),
-  }),
-  environment: z.object({
-    tool: z.object({ name: z.literal('gpushare-micro'), version: z.string() }),
-    node: z.string(),
-    platform: z.string(),
-    hostname: z.string(),
-    addon: z.object({ version: z.string(), napiVersion: z.number(), cudaRuntimeVersion: z.number(), cudaArchitectures: z.string(), intervalBytes: z.number() }),
-    driverVersion: z.string().optional(),
-    cudaDriverVersion: z.number(),
-    cudaRuntimeVersion: z.number(),
-    gpu: z.object({
-      index: z.number().int(), name: z.string(), uuid: z.string(), pciBusId: z.string(), computeCapability: z.string(),
-      smCount: z.number().int(), memoryBytes: z.number(), l2Bytes: z.number(), sharedMemoryPerSmBytes: z.number(),
-      computeMode: z.string(), streamPriorities: z.object({ least: z.number().int(), greatest: z.number().int() }).optional(), maxSmClockMHz: z.number().optional(), migEnabled: z.boolean().optional(), persistenceMode: z.boolean().optional(),
-    }),
-    clocksStart: clocks,
-    clocksEnd: clocks.optional(),
-    nvml: z.object({ available: z.boolean(), reason: z.string().optional() }),
-  }),
+  options: runConfigSchema,
+  environment,
+  /** The kernel alone, measured first (absent with baseline: false). */
   baseline: phase.optional(),
   shared: phase,
+  /** Shared against solo: aggregate throughput ratio, the worst client's slowdown, fairness. */
   comparison: z.array(summary),
   complete: z.boolean(),
   reason: z.string().optional(),
 });
+export type RunResult = z.infer<typeof writtenRunResultSchema>;
+
+// What a reader accepts beyond what this version writes, all of it here: the options and switch
+// analysis of files written before these fields existed, and names a reader only prints (a kernel or
+// a compute mode that another version knows).
+const readOptions = runConfigSchema.partial({ shape: true, impl: true, dtype: true, mode: true, observe: true }).extend({ kernel: z.string() });
+const readPhase = phase.extend({ switches: switchAnalysisSchema.partial({ kind: true, coRunningFraction: true }) });
+const readEnvironment = environment.extend({ gpu: environment.shape.gpu.extend({ computeMode: z.string() }) });
+
+/** Every result file this version reads: docs/result.schema.json is generated from it. */
+export const runResultSchema = writtenRunResultSchema.extend({ options: readOptions, environment: readEnvironment, baseline: readPhase.optional(), shared: readPhase });
 
 export type RunResultJson = z.infer<typeof runResultSchema>;
 
-/** Checks a parsed result file; throws with every problem listed. */
+/** Checks a parsed result file; throws with every problem listed (the first only, where there are too many to collect). */
 export function validateRunResult(value: unknown): RunResultJson {
-  const parsed = runResultSchema.safeParse(value);
+  const parsed = checkFile(runResultSchema, value);
   if (!parsed.success) throw new Error(`not a gpushare-micro/run v1 result:\n${z.prettifyError(parsed.error)}`);
   return parsed.data;
 }

@@ -2,6 +2,7 @@
 // summary tag in order of first appearance, named by the summary and formatted by its hint. A row
 // without a summary shows "-"; a row's note (why it has no numbers) goes in the last column.
 import Table from 'cli-table3';
+import { maxOf } from '../metrics/stats.js';
 import type { Summary } from '../metrics/summary.js';
 import { formatSummaryValue } from './format.js';
 
@@ -34,6 +35,6 @@ export function summaryTable(labelHeads: string[], rows: SummaryRow[]): string {
 /** "name  value" lines under a title; empty when there is nothing to list. */
 export function summaryList(title: string, items: Array<{ name: string; text: string }>): string {
   if (items.length === 0) return '';
-  const width = Math.max(...items.map((i) => i.name.length));
+  const width = maxOf(items.map((i) => i.name.length));
   return [title, ...items.map((i) => `  ${i.name.padEnd(width)}  ${i.text}`)].join('\n');
 }

@@ -1,9 +1,11 @@
 // The sweep summary's schema (schema "gpushare-micro/sweep", version 1), written with zod: the file
-// `summary.json` in a sweep's results directory, as src/sweep/summary.ts writes it. It lists every point
-// of the sweep (pending while the sweep has not reached it, done, skipped with its reason, or failed)
-// with its headline figures; a measured point's whole run result (schema "gpushare-micro/run") is the
-// file named by `file`, relative to the directory.
+// `summary.json` in a sweep's results directory, as src/sweep/runner.ts writes it. It lists every
+// point of the sweep (pending while the sweep has not reached it, done, skipped with its reason, or
+// failed) with its headline figures; a measured point's whole run result (schema "gpushare-micro/run")
+// is the file named by `file`, relative to the directory. It is the file's one definition: the types
+// the sweep writes and the report reads (SweepSummary, PointSummary) are inferred from it.
 import { z } from 'zod';
+import { LOOPS } from '../options.js';
 import { runResultSchema } from './schema.js';
 
 export const SWEEP_SCHEMA = 'gpushare-micro/sweep';
@@ -18,7 +20,7 @@ export const sweepPointSchema = z
     size: z.number().int().positive(),
     procs: z.number().int().min(1),
     mode: z.string().min(1),
-    loop: z.enum(['saturate', 'closed']),
+    loop: z.enum(LOOPS),
     /** The point's other options (per-mode settings such as MPS thread percentages). */
     options: z.record(z.string(), z.unknown()),
     status: z.enum(['pending', 'done', 'skipped', 'failed']),
@@ -72,7 +74,9 @@ export const sweepSummarySchema = z
   });
 
 export type SweepSummary = z.infer<typeof sweepSummarySchema>;
-export type SweepPoint = z.infer<typeof sweepPointSchema>;
+/** One point's line in the summary. */
+export type PointSummary = z.infer<typeof sweepPointSchema>;
+export type PointStatus = PointSummary['status'];
 
 /** The sweep summary as JSON Schema. */
 export function sweepSummaryJsonSchema(): unknown {

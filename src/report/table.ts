@@ -3,7 +3,9 @@
 // becomes a column, named by the summary and formatted by its hint.
 import Table from 'cli-table3';
 import { fmtCuda } from '../info.js';
+import { maxOf } from '../metrics/stats.js';
 import { summary, type Summary } from '../metrics/summary.js';
+import { findMode, modeTitle } from '../modes/index.js';
 import type { ClientReport, PhaseResult } from '../phase.js';
 import type { RunResult } from '../run.js';
 import { formatSummaryValue, switchesTitle } from './format.js';
@@ -42,17 +44,15 @@ function clientTable(baseline: PhaseResult | undefined, shared: PhaseResult): st
 
 function list(title: string, items: Summary[]): string {
   if (items.length === 0) return '';
-  const width = Math.max(...items.map((s) => s.name.length));
+  const width = maxOf(items.map((s) => s.name.length));
   return [title, ...items.map((s) => `  ${s.name.padEnd(width)}  ${formatSummaryValue(s)}`)].join('\n');
 }
 
-const MODE_LABEL: Record<RunResult['mode'], string> = {
-  timeslice: 'time slicing',
-  mps: 'MPS',
-  streams: 'CUDA streams in one process',
-  green: 'green contexts in one process',
-  mig: 'MIG',
-};
+/** The mode as the header names it (a result of a mode this version does not know: its name). */
+function modeHeading(name: string): string {
+  const mode = findMode(name);
+  return mode ? modeTitle(mode.traits) : name;
+}
 
 function factText(value: unknown): string {
   if (Array.isArray(value)) return value.map(factText).join(',');
@@ -86,7 +86,7 @@ function header(r: RunResult): string {
   const clocks = [r.environment.clocksStart.smClockMHz, r.environment.clocksEnd?.smClockMHz];
   const clockText = clocks[0] !== undefined ? ` · SM clock ${clocks[0]}${clocks[1] !== undefined ? ` → ${clocks[1]}` : ''} MHz` : '';
   return [
-    `gpushare-micro ${r.environment.tool.version} — ${what}, ${o.procs} client${o.procs === 1 ? '' : 's'}, ${MODE_LABEL[r.mode]}, ${loop}, ${length}`,
+    `gpushare-micro ${r.environment.tool.version} — ${what}, ${o.procs} client${o.procs === 1 ? '' : 's'}, ${modeHeading(r.mode)}, ${loop}, ${length}`,
     `GPU ${g.index}: ${g.name} (${g.smCount} SMs, ${(g.memoryBytes / 2 ** 30).toFixed(0)} GiB, cc ${g.computeCapability}, compute mode ${g.computeMode})` +
       ` · driver ${r.environment.driverVersion ?? '?'} · CUDA ${fmtCuda(r.environment.cudaDriverVersion)}${clockText}`,
     modeLine(r),
@@ -102,10 +102,11 @@ function deviceSection(r: RunResult): string {
   const rows = new Map<string, { name: string; values: string[] }>();
   phases.forEach((p, i) => {
     const o = p.observation!;
-    const list: Summary[] = o.nvml.available ? [...o.nvml.summaries, ...o.nvml.gpm.summaries] : [];
-    if (o.pmSampling?.available) list.push(...o.pmSampling.summaries);
-    list.push(...cuptiSummaries(p));
-    for (const s of list) {
+    // One list after another, never spread into push: a result file's lists can be of any length.
+    const lists: Summary[][] = o.nvml.available ? [o.nvml.summaries, o.nvml.gpm.summaries] : [];
+    if (o.pmSampling?.available) lists.push(o.pmSampling.summaries);
+    lists.push(cuptiSummaries(p));
+    for (const s of lists.flat()) {
       const row = rows.get(s.tag) ?? { name: s.name, values: phases.map(() => '-') };
       row.values[i] = formatSummaryValue(s);
       rows.set(s.tag, row);
@@ -119,7 +120,7 @@ function deviceSection(r: RunResult): string {
     }
   });
   if (rows.size === 0 && lines.length === 0) return '';
-  const width = Math.max(0, ...[...rows.values()].map((r) => r.name.length));
+  const width = Math.max(0, maxOf([...rows.values()].map((r) => r.name.length)));
   const head = `  ${''.padEnd(width)}  ${phases.map((p) => (p.label === 'baseline' ? 'solo' : 'shared').padStart(12)).join('')}`;
   const body = [...rows.values()].map((r) => `  ${r.name.padEnd(width)}  ${r.values.map((v) => v.padStart(12)).join('')}`);
   return ['Device (NVML, GPM, CUPTI; over each phase\'s measured window)', ...(rows.size ? [head, ...body] : []), ...lines].join('\n');

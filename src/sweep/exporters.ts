@@ -1,7 +1,7 @@
 // The sweep's comparison as a terminal table, CSV and Markdown: one exporter interface, three
 // renderings of the same rows.
 import Table from 'cli-table3';
-import type { PointSummary } from './summary.js';
+import type { PointSummary } from '../report/sweep-schema.js';
 
 interface Column {
   name: string;

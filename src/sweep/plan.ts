@@ -1,8 +1,9 @@
 // The sweep's axes → its points: the cartesian product of kernels × sizes × loops × modes (× MPS
 // thread percentages, for MPS points) × procs. Every point's options are validated here, before any
 // GPU work, with the same checks as a single run.
-import { decimalValue, DEFAULTS, LOOPS, MODES, resolveRunConfig, type ModeName, type RunConfig, type RunOptions } from '../config.js';
+import { decimalValue, DEFAULTS, LOOPS, MODES, resolveRunConfig, type LoopKind, type ModeName, type RunConfig, type RunOptions } from '../config.js';
 import { OptionError } from '../errors.js';
+import { modesTaking, sharingMode } from '../modes/index.js';
 
 export interface SweepOptions {
   /** Kernels, e.g. "gemm" (default gemm). */
@@ -33,7 +34,7 @@ export interface SweepPoint {
   size: number;
   procs: number;
   mode: ModeName;
-  loop: string;
+  loop: LoopKind;
   /** Per-mode options of this point (MPS thread percentage). */
   options: { mpsThreads?: number };
   config: RunConfig;
@@ -42,7 +43,7 @@ export interface SweepPoint {
 export interface SweepPlan {
   points: SweepPoint[];
   /** The options as given, for the summary. */
-  axes: { kernels: string[]; sizes: number[]; procs: number[]; modes: ModeName[]; loops: string[]; mpsThreads?: number[] };
+  axes: { kernels: string[]; sizes: number[]; procs: number[]; modes: ModeName[]; loops: LoopKind[]; mpsThreads?: number[] };
 }
 
 export const SWEEP_KERNELS = ['gemm', 'probe'] as const;
@@ -88,7 +89,11 @@ export function planSweep(options: SweepOptions): SweepPlan {
   const modes = names('--modes', options.modes, SWEEP_DEFAULTS.modes, MODES);
   const loops = names('--loops', options.loops, SWEEP_DEFAULTS.loops as Array<(typeof LOOPS)[number]>, LOOPS);
   const mpsThreads = options.mpsThreads === undefined ? undefined : ints('--mps-threads', options.mpsThreads, [], 1, 100);
-  if (mpsThreads && !modes.includes('mps')) throw new OptionError('--mps-threads', '--mps-threads only when --modes includes mps', options.mpsThreads);
+  // The thread-percentage axis applies to the modes that take --mps-threads (MPS).
+  const threadModes = modesTaking('mpsThreads');
+  if (mpsThreads && !modes.some((m) => threadModes.includes(m))) {
+    throw new OptionError('--mps-threads', `--mps-threads only when --modes includes ${threadModes.join(' or ')}`, options.mpsThreads);
+  }
 
   const common: RunOptions = {
     duration: options.duration ?? SWEEP_DEFAULTS.duration,
@@ -105,7 +110,7 @@ export function planSweep(options: SweepOptions): SweepPlan {
     for (const size of kernel === 'gemm' ? sizes : [DEFAULTS.size]) {
       for (const loop of loops) {
         for (const mode of modes) {
-          const variants: Array<number | undefined> = mode === 'mps' && mpsThreads ? mpsThreads : [undefined];
+          const variants: Array<number | undefined> = threadModes.includes(mode) && mpsThreads ? mpsThreads : [undefined];
           for (const threads of variants) {
             for (const p of procs) {
               const run: RunOptions = { ...common, kernel, procs: p, mode, loop };
@@ -126,7 +131,7 @@ export function planSweep(options: SweepOptions): SweepPlan {
   return { points, axes };
 }
 
-/** Points that share a solo baseline: same kernel, size, loop and inputs (MIG runs alone on a MIG device). */
+/** Points that share a solo baseline: same kernel, size, loop and inputs, and where the mode runs it (MIG: alone on a MIG device). */
 export function baselineKey(point: SweepPoint): string {
-  return [point.kernel, point.size, point.loop, point.config.depth, point.mode === 'mig' ? 'mig' : 'device'].join('-');
+  return [point.kernel, point.size, point.loop, point.config.depth, sharingMode(point.mode).traits.soloOn].join('-');
 }

@@ -9,19 +9,22 @@ import { loadBinding } from '../binding/loader.js';
 import { findDevice } from '../environment.js';
 import { CancelledError, ModeUnavailableError, NoGpuError, OptionError } from '../errors.js';
 import type { PhaseResult } from '../phase.js';
+import { checkFile } from '../report/check.js';
 import { writeJsonAtomic, writeTextAtomic } from '../report/json.js';
-import { sweepSummarySchema } from '../report/sweep-schema.js';
+import { SWEEP_SCHEMA, SWEEP_SCHEMA_VERSION, SWEEP_SUMMARY_FILE, sweepSummarySchema, type PointSummary, type SweepSummary } from '../report/sweep-schema.js';
 import { measure, measureBaseline, type RunControls } from '../run.js';
 import { csvExporter, markdownExporter } from './exporters.js';
 import { baselineKey, type SweepPlan, type SweepPoint } from './plan.js';
-import { pendingPoint, summarisePoint, SWEEP_SCHEMA, SWEEP_SCHEMA_VERSION, type PointSummary, type SweepSummary } from './summary.js';
+import { pendingPoint, summarisePoint } from './summary.js';
 
 export type SweepProgress =
   | { type: 'start'; total: number; alreadyDone: number }
   | { type: 'point'; index: number; point: SweepPoint }
   | { type: 'pointDone'; index: number; summary: PointSummary };
 
-export interface SweepControls extends Pick<RunControls, 'signal' | 'clientModule' | 'environment' | 'command'> {
+/** `binding`: the native module, for the device check before anything is written and for the points
+ * (the CLI passes the one it loaded); loaded here when neither it nor `environment` is given. */
+export interface SweepControls extends Pick<RunControls, 'signal' | 'clientModule' | 'environment' | 'command' | 'binding'> {
   outDir: string;
   /** Continue a sweep in outDir: points already done or skipped are not run again. */
   resume?: boolean;
@@ -34,7 +37,7 @@ async function readJson(path: string): Promise<unknown> {
 
 /** The summary to continue from: new, or the one in outDir when resuming the same sweep. */
 async function startingSummary(plan: SweepPlan, controls: SweepControls): Promise<SweepSummary> {
-  const path = join(controls.outDir, 'summary.json');
+  const path = join(controls.outDir, SWEEP_SUMMARY_FILE);
   const now = new Date().toISOString();
   const fresh: SweepSummary = {
     schema: SWEEP_SCHEMA,
@@ -50,14 +53,12 @@ async function startingSummary(plan: SweepPlan, controls: SweepControls): Promis
     return fresh;
   }
   if (!controls.resume) throw new OptionError('--out', 'a new or empty directory (or --resume to continue the sweep in it)', controls.outDir);
-  const raw = await readJson(path).catch(() => undefined);
-  if (!sweepSummarySchema.safeParse(raw).success) {
-    throw new OptionError('--resume', `a results directory whose summary.json is a ${SWEEP_SCHEMA} summary`, path);
-  }
-  const previous = raw as SweepSummary;
+  const parsed = checkFile(sweepSummarySchema, await readJson(path).catch(() => undefined));
+  if (!parsed.success) throw new OptionError('--resume', `a results directory whose summary.json is a ${SWEEP_SCHEMA} summary`, path);
+  const previous = parsed.data;
   const ids = previous.points.map((p) => p.id).join(',');
   if (ids !== plan.points.map((p) => p.id).join(',')) {
-    throw new OptionError('--resume', `the same axes as the sweep in ${controls.outDir} (${previous.points?.length ?? 0} points)`, `${plan.points.length} points`);
+    throw new OptionError('--resume', `the same axes as the sweep in ${controls.outDir} (${previous.points.length} points)`, `${plan.points.length} points`);
   }
   // Points that were running when the sweep stopped start again.
   previous.points = previous.points.map((p) => (p.status === 'done' || p.status === 'skipped' ? p : { ...pendingPoint(plan.points.find((x) => x.id === p.id)!) }));
@@ -71,10 +72,10 @@ export async function runSweep(plan: SweepPlan, controls: SweepControls): Promis
   // The results directory is an option: checked (new, or the same sweep to resume) before looking for a GPU.
   const summary = await startingSummary(plan, controls);
   // No GPU (or no addon) is the machine's problem, not each point's: say so once, before anything is written.
-  if (!controls.environment && plan.points.length > 0) await findDevice(loadBinding(), plan.points[0]!.config.device);
+  if (!controls.environment && plan.points.length > 0) await findDevice(controls.binding ?? loadBinding(), plan.points[0]!.config.device);
   await mkdir(join(outDir, 'points'), { recursive: true });
   await mkdir(join(outDir, 'baselines'), { recursive: true });
-  const summaryPath = join(outDir, 'summary.json');
+  const summaryPath = join(outDir, SWEEP_SUMMARY_FILE);
   const save = async () => {
     summary.updatedAt = new Date().toISOString();
     await writeJsonAtomic(summaryPath, summary);
@@ -87,6 +88,7 @@ export async function runSweep(plan: SweepPlan, controls: SweepControls): Promis
   if (controls.signal) base.signal = controls.signal;
   if (controls.clientModule) base.clientModule = controls.clientModule;
   if (controls.environment) base.environment = controls.environment;
+  if (controls.binding) base.binding = controls.binding;
 
   for (const [index, point] of plan.points.entries()) {
     if (summary.points[index]!.status !== 'pending') continue;

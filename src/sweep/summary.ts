@@ -1,56 +1,10 @@
 // The sweep's summary: one line per point with the figures that answer "which way of sharing is
-// best for this work", read off each point's run result.
-import type { Environment } from '../environment.js';
-import { median } from '../metrics/stats.js';
-import type { ModeName } from '../config.js';
+// best for this work", read off each point's run result. The file's shape and types are its zod
+// schema's (src/report/sweep-schema.ts).
+import { maxOf, median } from '../metrics/stats.js';
+import type { PointSummary } from '../report/sweep-schema.js';
 import type { RunResult } from '../run.js';
-import type { SweepPlan, SweepPoint } from './plan.js';
-
-export const SWEEP_SCHEMA = 'gpushare-micro/sweep';
-export const SWEEP_SCHEMA_VERSION = 1;
-
-export type PointStatus = 'pending' | 'done' | 'skipped' | 'failed';
-
-export interface PointSummary {
-  id: string;
-  kernel: string;
-  size: number;
-  procs: number;
-  mode: ModeName;
-  loop: string;
-  options: SweepPoint['options'];
-  status: PointStatus;
-  /** Why it was skipped or failed. */
-  reason?: string;
-  /** The point's run result, relative to the results directory. */
-  file?: string;
-  aggregateThroughput?: number;
-  /** Aggregate throughput of all clients over the same kernel alone. */
-  aggregateVsSolo?: number;
-  /** The clients' median and worst slowdown against solo. */
-  slowdownMedian?: number;
-  slowdownMax?: number;
-  /** The worst client's p99 latency over solo's p99. */
-  p99VsSolo?: number;
-  /** Jain's index over the clients' throughputs. */
-  fairness?: number;
-  switches?: number;
-  switchesPerSecond?: number;
-  overheadPct?: number;
-  /** Share of 10 µs bins with CTA starts/ends of two or more clients (see metrics/switches.ts). */
-  coRunningPct?: number;
-}
-
-export interface SweepSummary {
-  schema: typeof SWEEP_SCHEMA;
-  version: typeof SWEEP_SCHEMA_VERSION;
-  createdAt: string;
-  updatedAt: string;
-  command?: string[];
-  axes: SweepPlan['axes'];
-  environment?: Environment;
-  points: PointSummary[];
-}
+import type { SweepPoint } from './plan.js';
 
 function tagged(list: RunResult['comparison'], tag: string): number | undefined {
   return list.find((s) => s.tag === tag)?.value;
@@ -73,10 +27,10 @@ export function summarisePoint(p: SweepPoint, result: RunResult, file: string): 
   const slowdowns = perClient('slowdown');
   if (slowdowns.length) {
     set('slowdownMedian', median(slowdowns));
-    set('slowdownMax', Math.max(...slowdowns));
+    set('slowdownMax', maxOf(slowdowns));
   }
   const p99 = perClient('latency.p99.vsSolo');
-  if (p99.length) set('p99VsSolo', Math.max(...p99));
+  if (p99.length) set('p99VsSolo', maxOf(p99));
   set('fairness', tagged(result.comparison, 'fairness') ?? (p.procs === 1 ? 1 : undefined));
   const sw = result.shared.switches;
   if (sw.kind !== 'concurrent') {

@@ -1,5 +1,5 @@
 // compute-sanitizer's memcheck and racecheck over every path of the project's conv, attention, copy
-// and triad kernels (scripts/kernel-sanitize.mjs): no out-of-bounds or misaligned access, no shared-
+// and triad kernels (test/gpu/kernel-launches.mjs): no out-of-bounds or misaligned access, no shared-
 // memory race. Skips, saying why, where compute-sanitizer or the compiled dist/ is missing.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -10,7 +10,7 @@ import { checkGpu } from './gpu.js';
 
 const gpu = await checkGpu('sanitizer.test.ts');
 const sanitizer = [process.env.COMPUTE_SANITIZER, '/usr/local/cuda/bin/compute-sanitizer'].find((p) => p && existsSync(p));
-const script = join(packageRoot, 'scripts', 'kernel-sanitize.mjs');
+const script = join(packageRoot, 'test', 'gpu', 'kernel-launches.mjs');
 const compiled = existsSync(join(packageRoot, 'dist', 'binding', 'loader.js'));
 const reason = !gpu.available ? gpu.reason : !sanitizer ? 'compute-sanitizer not found' : !compiled ? 'dist/ not built (npm run build:ts)' : '';
 if (reason && gpu.available) console.warn(`[skip] sanitizer.test.ts: ${reason}`);

@@ -1,6 +1,6 @@
 // A standalone check and benchmark of the gemm kernels (kernels/gemm*.cu) against a float64
 // reference and cuBLASLt, without Node: what the GPU host runs for tuning and under
-// compute-sanitizer. Build with scripts/build-gemm-check.sh; run `gemm_check verify|bench|sanitize`.
+// compute-sanitizer. Built and run by `scripts/gpu/run.sh gemm-check`; run `gemm_check verify|bench|sanitize`.
 //
 //   verify    every path x dtype on ragged and large shapes: relative error ||C - ref|| / ||ref||
 //             against a float64 reference computed on the GPU (all rows, or a sample of rows for

@@ -80,7 +80,7 @@ async function sweep(input: Extract<ReportInput, { kind: 'sweep' }>): Promise<{ 
   const { summary, points } = input;
   const count = (status: string) => points.filter((p) => p.point.status === status).length;
   const unreadable = points.filter((p) => p.problem).length;
-  const environment = summary.environment ?? points.find((p) => p.run)?.run!.result.environment;
+  const environment = summary.environment ?? points.find((p) => p.run)?.run?.result.environment;
   const pending = count('pending');
   const items: Array<[string, string]> = [['directory', `<code>${esc(input.dir)}</code>`]];
   if (summary.command) items.push(['command', `<code>${esc(summary.command.join(' '))}</code>`]);

@@ -16,8 +16,11 @@ export interface SeriesGroup {
 }
 
 const MAX_DEPTH = 6;
-/** Most points drawn per metric: longer series are thinned evenly. */
+/** Most points drawn per metric: longer series are thinned evenly (1 sample in k drawn, as the caption says). */
 const MAX_POINTS = 2_000;
+/** Most panels (metrics) in one chart, and charts (series) in one report: the others are named, not drawn. */
+const MAX_PANELS = 24;
+export const MAX_SERIES_CHARTS = 16;
 /** Records of metric arrays inside a series object. */
 const METRIC_RECORDS = ['columns', 'metrics', 'values'];
 
@@ -88,22 +91,32 @@ export function observationFacts(raw: Record<string, unknown>): { summaries: Sum
   return { summaries, notes };
 }
 
+/** A series chart and how much of the group it draws. */
+export interface SeriesChart {
+  svg: string;
+  /** 1 sample in `every` is drawn. */
+  every: number;
+  /** Metrics drawn: the first MAX_PANELS of the group's. */
+  metrics: number;
+}
+
 /** One chart for a group: a panel per metric, each with its own y scale, against seconds from the first sample. */
-export async function seriesChart(group: SeriesGroup, width: number): Promise<string> {
+export async function seriesChart(group: SeriesGroup, width: number): Promise<SeriesChart> {
   const t0 = group.tNs[0]!;
   const step = Math.max(1, Math.ceil(group.tNs.length / MAX_POINTS));
+  const metrics = group.metrics.slice(0, MAX_PANELS);
   const values: Array<{ t: number; metric: string; value: number }> = [];
-  for (const m of group.metrics) {
+  for (const m of metrics) {
     for (let i = 0; i < group.tNs.length; i += step) {
       const v = m.values[i];
       if (typeof v === 'number') values.push({ t: (group.tNs[i]! - t0) / 1e9, metric: m.name, value: v });
     }
   }
-  const columns = Math.min(3, group.metrics.length);
+  const columns = Math.min(3, metrics.length);
   const panel = Math.max(160, Math.floor((width - 60 * columns) / columns));
   const spec: TopLevelSpec = {
     data: { values },
-    facet: { field: 'metric', type: 'nominal', title: null, sort: group.metrics.map((m) => m.name) },
+    facet: { field: 'metric', type: 'nominal', title: null, sort: metrics.map((m) => m.name) },
     columns,
     spec: {
       width: panel,
@@ -116,5 +129,5 @@ export async function seriesChart(group: SeriesGroup, width: number): Promise<st
     },
     resolve: { scale: { y: 'independent' } },
   };
-  return renderChart(spec);
+  return { svg: await renderChart(spec), every: step, metrics: metrics.length };
 }

@@ -5,8 +5,17 @@ import { TIMELINE_CODES, TIMELINE_IDLE, type Occupancy } from '../../metrics/occ
 import { formatDuration } from '../format.js';
 import { clientColor, IDLE_COLOR, renderChart } from './render.js';
 
-/** Most rectangles drawn in one timeline: past it, bins are merged pairwise (keeps the page small). */
+/**
+ * Bounds on what one chart draws, however long the result's series: past them bins are merged (and the
+ * chart says so), so a report is written in bounded time and memory. The timeline: at most
+ * MAX_TIMELINE_CELLS cells across and MAX_TIMELINE_ROWS rows before its runs are drawn, and at most
+ * MAX_TIMELINE_RECTS rectangles (bins merged pairwise until they fit: keeps the page small). The share
+ * chart: at most MAX_SHARE_BINS bins.
+ */
+const MAX_TIMELINE_CELLS = 4096;
+const MAX_TIMELINE_ROWS = 512;
 const MAX_TIMELINE_RECTS = 40_000;
+const MAX_SHARE_BINS = 1000;
 
 export const clientName = (client: number) => `client ${client}`;
 
@@ -24,30 +33,76 @@ interface Segment {
   who: string;
 }
 
-/** Halves a row's resolution: each pair of cells becomes its first non-idle cell. */
-function halve(row: string): string {
+/** The first cell of `cells` that is not idle; idle when all are. */
+function firstBusy(cells: string): string {
+  for (const c of cells) if (c !== TIMELINE_IDLE) return c;
+  return TIMELINE_IDLE;
+}
+
+/** A row with every `k` cells merged into their first non-idle cell (k = 2: halves its resolution). */
+function mergeCells(row: string, k: number): string {
   let out = '';
-  for (let i = 0; i < row.length; i += 2) {
-    const a = row[i]!;
-    const b = row[i + 1] ?? a;
-    out += a === TIMELINE_IDLE ? b : a;
+  for (let i = 0; i < row.length; i += k) out += firstBusy(row.slice(i, i + k));
+  return out;
+}
+
+/** Rows merged `k` at a time: each cell of a merged row is the first non-idle cell of the rows' at that bin. */
+function mergeRows(rows: readonly string[], k: number): string[] {
+  const out: string[] = [];
+  for (let r = 0; r < rows.length; r += k) {
+    const group = rows.slice(r, r + k);
+    const length = group.reduce((n, x) => Math.max(n, x.length), 0);
+    let merged = '';
+    for (let i = 0; i < length; i++) merged += firstBusy(group.map((x) => x[i] ?? TIMELINE_IDLE).join(''));
+    out.push(merged);
   }
   return out;
 }
 
-/** Runs of equal cells in each row, as rectangles in ms from the start of the traced window. */
-function segments(o: Occupancy): { segments: Segment[]; binNs: number } {
+/** Rectangles a set of rows draws: one per run of equal cells. */
+function runCount(rows: readonly string[]): number {
+  let n = 0;
+  for (const row of rows) for (let i = 0; i < row.length; i++) if (i === 0 || row[i] !== row[i - 1]) n++;
+  return n;
+}
+
+/** The timeline as drawn: its rows with bins and SMs merged to fit the bounds above. */
+interface DrawnTimeline {
+  rows: string[];
+  /** Bin width drawn (ns): the recorded one, or a multiple of it where bins were merged. */
+  binNs: number;
+  /** SMs per drawn row: 1, or more where rows were merged. */
+  smsPerRow: number;
+}
+
+/** The timeline merged to at most MAX_TIMELINE_CELLS cells across, MAX_TIMELINE_ROWS rows and MAX_TIMELINE_RECTS runs. */
+function drawnTimeline(o: Occupancy): DrawnTimeline {
   let rows = o.timeline.rows;
   let binNs = o.timeline.binNs;
-  const count = (rs: string[]) => rs.reduce((n, r) => n + r.split('').filter((c, i) => i === 0 || c !== r[i - 1]).length, 0);
-  while (count(rows) > MAX_TIMELINE_RECTS && rows[0]!.length > 1) {
-    rows = rows.map(halve);
+  // Merging 2^j cells at once is the same as halving j times.
+  const cells = rows.reduce((n, r) => Math.max(n, r.length), 0);
+  const k = cells > MAX_TIMELINE_CELLS ? 2 ** Math.ceil(Math.log2(cells / MAX_TIMELINE_CELLS)) : 1;
+  if (k > 1) {
+    rows = rows.map((r) => mergeCells(r, k));
+    binNs *= k;
+  }
+  const smsPerRow = Math.ceil(rows.length / MAX_TIMELINE_ROWS);
+  if (smsPerRow > 1) rows = mergeRows(rows, smsPerRow);
+  while (runCount(rows) > MAX_TIMELINE_RECTS && rows.some((r) => r.length > 1)) {
+    rows = rows.map((r) => mergeCells(r, 2));
     binNs *= 2;
   }
+  return { rows, binNs, smsPerRow };
+}
+
+/** Runs of equal cells in each row, as rectangles in ms from the start of the traced window. */
+function segments(o: Occupancy, drawn: DrawnTimeline): Segment[] {
+  const { rows, binNs, smsPerRow } = drawn;
+  const smRows = o.timeline.rows.length;
   const ms = (ns: number) => (ns - o.windowStartNs) / 1e6;
   const end = o.timeline.endNs;
   const out: Segment[] = [];
-  rows.forEach((row, sm) => {
+  rows.forEach((row, r) => {
     let i = 0;
     while (i < row.length) {
       let j = i + 1;
@@ -56,16 +111,18 @@ function segments(o: Occupancy): { segments: Segment[]; binNs: number } {
       const k = TIMELINE_CODES.indexOf(code);
       const t0 = o.timeline.startNs + i * binNs;
       const t1 = Math.min(end, o.timeline.startNs + j * binNs);
-      out.push({ sm, sm1: sm + 1, t0: ms(t0), t1: ms(t1), who: code === TIMELINE_IDLE || k < 0 ? 'idle' : clientName(o.clients[k]!) });
+      const who = code === TIMELINE_IDLE || k < 0 || o.clients[k] === undefined ? 'idle' : clientName(o.clients[k]);
+      out.push({ sm: r * smsPerRow, sm1: Math.min(smRows, (r + 1) * smsPerRow), t0: ms(t0), t1: ms(t1), who });
       i = j;
     }
   });
-  return { segments: out, binNs };
+  return out;
 }
 
-/** The SM × time timeline; `width` in px. Returns the SVG and the bin width it was drawn at. */
-export async function timelineChart(o: Occupancy, width: number): Promise<{ svg: string; binNs: number }> {
-  const { segments: data, binNs } = segments(o);
+/** The SM × time timeline; `width` in px. Returns the SVG and how it was drawn: the bin width, the SMs per row. */
+export async function timelineChart(o: Occupancy, width: number): Promise<{ svg: string; binNs: number; smsPerRow: number }> {
+  const drawn = drawnTimeline(o);
+  const data = segments(o, drawn);
   const rows = o.timeline.rows.length;
   const x0 = (o.timeline.startNs - o.windowStartNs) / 1e6;
   const x1 = (o.timeline.endNs - o.windowStartNs) / 1e6;
@@ -83,24 +140,54 @@ export async function timelineChart(o: Occupancy, width: number): Promise<{ svg:
       color: { field: 'who', type: 'nominal', title: null, scale: colourScale(o.clients, true), legend: { orient: 'top', direction: 'horizontal' } },
     },
   };
-  return { svg: await renderChart(spec), binNs };
+  return { svg: await renderChart(spec), binNs: drawn.binNs, smsPerRow: drawn.smsPerRow };
 }
 
-/** Stacked share of all SMs per client over the whole window, idle on top. */
+/** The share series with every `k` bins merged: each merged bin's shares are its bins' means, weighted by their length (the last is cut by the window). */
+function mergedShareSeries(o: Occupancy, k: number): Occupancy['series'] {
+  const { tNs, binNs } = o.series;
+  const weight = (i: number) => Math.max(0, Math.min(binNs, o.windowEndNs - tNs[i]!)) || binNs;
+  const merge = (values: readonly number[]) => {
+    const out: number[] = [];
+    for (let b = 0; b < tNs.length; b += k) {
+      let sum = 0;
+      let weights = 0;
+      for (let i = b; i < Math.min(b + k, tNs.length); i++) {
+        const v = values[i];
+        if (v === undefined || !Number.isFinite(v)) continue;
+        sum += v * weight(i);
+        weights += weight(i);
+      }
+      out.push(weights > 0 ? sum / weights : 0);
+    }
+    return out;
+  };
+  return { binNs: binNs * k, tNs: tNs.filter((_, i) => i % k === 0), share: o.series.share.map(merge), idle: merge(o.series.idle) };
+}
+
+/** Stacked share of all SMs per client over the whole window, idle on top; at most MAX_SHARE_BINS bins (merged past it, as the axis says). */
 export async function shareChart(o: Occupancy, width: number): Promise<string> {
+  const k = Math.max(1, Math.ceil(o.series.tNs.length / MAX_SHARE_BINS));
+  const series = k > 1 ? mergedShareSeries(o, k) : o.series;
   const values: Array<{ t: number; who: string; share: number; order: number }> = [];
-  o.series.tNs.forEach((t, b) => {
+  series.tNs.forEach((t, b) => {
     const tm = (t - o.windowStartNs) / 1e6;
-    o.clients.forEach((client, k) => values.push({ t: tm, who: clientName(client), share: o.series.share[k]![b]!, order: k }));
-    values.push({ t: tm, who: 'idle', share: o.series.idle[b]!, order: o.clients.length });
+    o.clients.forEach((client, c) => {
+      values.push({ t: tm, who: clientName(client), share: series.share[c]?.[b] ?? 0, order: c });
+    });
+    values.push({ t: tm, who: 'idle', share: series.idle[b] ?? 0, order: o.clients.length });
   });
+  const bins =
+    k > 1
+      ? `bins of ${formatDuration(series.binNs)} (${o.series.tNs.length.toLocaleString('en-US')} bins of ${formatDuration(o.series.binNs)} recorded, merged to keep the page small)`
+      : `bins of ${formatDuration(o.series.binNs)}`;
   const spec: TopLevelSpec = {
     width,
     height: 180,
     data: { values },
     mark: { type: 'area', interpolate: 'step-after' },
     encoding: {
-      x: { field: 't', type: 'quantitative', title: `time from the start of the traced window (ms), bins of ${formatDuration(o.series.binNs)}`, scale: { nice: false } },
+      x: { field: 't', type: 'quantitative', title: `time from the start of the traced window (ms), ${bins}`, scale: { nice: false } },
       y: { field: 'share', type: 'quantitative', stack: 'zero', title: 'share of all SMs', axis: { format: '.0%' } },
       color: { field: 'who', type: 'nominal', title: null, scale: colourScale(o.clients, true), legend: { orient: 'top', direction: 'horizontal' } },
       order: { field: 'order', type: 'quantitative' },

@@ -4,25 +4,29 @@
 import { fmtCuda } from '../../info.js';
 import { tookTurns } from '../../metrics/occupancy.js';
 import type { Summary } from '../../metrics/summary.js';
+import { findMode } from '../../modes/index.js';
 import { formatDuration, formatSummaryValue, switchesTitle } from '../format.js';
 import type { LoadedRun } from '../inputs.js';
 import type { RunResultJson } from '../schema.js';
 import { latencyChart } from './latency-charts.js';
-import { findSeries, observationFacts, seriesChart } from './observation-charts.js';
+import { findSeries, MAX_SERIES_CHARTS, observationFacts, seriesChart, type SeriesGroup } from './observation-charts.js';
 import { clientName, shareChart, timelineChart } from './occupancy-charts.js';
 import { esc, facts, figure, note, table, type Block } from './page.js';
 import { gapHistogram, sliceHistogram } from './switch-charts.js';
 
 type Phase = RunResultJson['shared'];
 
-const MODE_NAMES: Record<string, string> = { timeslice: 'time slicing', mps: 'MPS', streams: 'CUDA streams', green: 'green contexts', mig: 'MIG' };
+/** The mode's name in prose (a result of a mode this version does not know: its name). */
+function modeLabel(name: string): string {
+  return findMode(name)?.traits.label ?? name;
+}
 
 export function describeWork(r: RunResultJson): string {
   const o = r.options;
   const kernel = o.kernel === 'gemm' ? `gemm ${o.size}×${o.size}×${o.size} bf16→fp32` : `${o.kernel}`;
   const loop = o.loop === 'closed' ? 'closed loop' : `saturating (${o.depth} in flight)`;
   const length = o.launches > 0 ? `${o.launches} launches each` : `${o.durationNs / 1e9} s`;
-  return `${kernel}, ${o.procs} process${o.procs === 1 ? '' : 'es'}, ${MODE_NAMES[r.mode] ?? r.mode}, ${loop}, ${length}`;
+  return `${kernel}, ${o.procs} process${o.procs === 1 ? '' : 'es'}, ${modeLabel(r.mode)}, ${loop}, ${length}`;
 }
 
 function aboutBlock(run: LoadedRun): Block {
@@ -88,11 +92,12 @@ async function occupancyBlocks(p: Phase, width: number): Promise<Block[]> {
       { key: 'share', title: 'Share of the SMs over time', html: note('No SM occupancy in this result (see above).') },
     ];
   }
-  const { svg, binNs } = await timelineChart(o, width);
+  const { svg, binNs, smsPerRow } = await timelineChart(o, width);
   const shares = o.clients.map((c, k) => `${clientName(c)} ${(o.share[k]! * 100).toFixed(1)}%`).join(', ');
   const drawn = binNs === o.timeline.binNs ? `bins of ${formatDuration(binNs)}` : `bins of ${formatDuration(binNs)} (recorded at ${formatDuration(o.timeline.binNs)}, merged to keep the page small)`;
+  const row = smsPerRow > 1 ? `${smsPerRow} SMs (merged to keep the page small: a cell shows the first of them held by a client)` : 'one SM';
   const timelineCaption =
-    `Each row is one SM, each cell the client whose CTAs held that SM for most of the cell (grey: no client's CTA resident); ` +
+    `Each row is ${row}, each cell the client whose CTAs held that SM for most of the cell (grey: no client's CTA resident); ` +
     `the first ${formatDuration(o.timeline.endNs - o.timeline.startNs)} from ${formatDuration(o.timeline.startNs - o.windowStartNs)} into the ` +
     `${formatDuration(o.windowEndNs - o.windowStartNs)} traced window, ${esc(drawn)}.`;
   const method = o.clippedToSlices
@@ -114,15 +119,16 @@ async function switchBlocks(r: RunResultJson, width: number): Promise<Block[]> {
       : p.procs < 2
         ? 'a single client has nobody to switch with'
         : s.kind === 'concurrent'
-          ? `under ${esc(MODE_NAMES[r.mode] ?? r.mode)} the clients ran at the same time${s.coRunningFraction ? ` (several of them active in ${(s.coRunningFraction * 100).toFixed(0)}% of the traced time)` : ''}, so there were no time slices to measure`
+          ? `under ${esc(modeLabel(r.mode))} the clients ran at the same time${s.coRunningFraction ? ` (several of them active in ${(s.coRunningFraction * 100).toFixed(0)}% of the traced time)` : ''}, so there were no time slices to measure`
           : 'no context switch was seen in the traced window';
   const gaps = await gapHistogram(s, width);
   const slices = await sliceHistogram(s, width);
   const thinned = (h: { count: number; used: number }) => (h.used < h.count ? ` (every ${Math.ceil(h.count / h.used)}th of ${h.count.toLocaleString('en-US')} drawn)` : '');
-  // Under MPS, streams or green contexts (or whenever the analysis saw no turns) the clients run at once.
-  const concurrent = s.count > 0 && (r.mode !== 'timeslice' || !tookTurns(s));
+  // Under a mode whose clients run at once (MPS, streams, green contexts; an unknown one counts as such),
+  // or whenever the analysis saw no turns, the "switches" are the interleaving of the clients' activity.
+  const concurrent = s.count > 0 && ((findMode(r.mode)?.traits.concurrent ?? true) || !tookTurns(s));
   const concurrency = concurrent
-    ? ` Under ${esc(MODE_NAMES[r.mode] ?? r.mode)} the clients ran at the same time (median "slice" ${esc(formatDuration(s.slice?.p50 ?? 0))}), so these are the interleaving of their activity, not context switches.`
+    ? ` Under ${esc(modeLabel(r.mode))} the clients ran at the same time (median "slice" ${esc(formatDuration(s.slice?.p50 ?? 0))}), so these are the interleaving of their activity, not context switches.`
     : '';
   return [
     {
@@ -149,6 +155,14 @@ async function latencyBlock(r: RunResultJson, width: number): Promise<Block> {
   return { key: 'latency', title: 'Latency against solo', html: figure('latency', svg, `Cumulative distribution of every launch's latency per client; ${solo}.`) };
 }
 
+/** What a series chart shows: its metrics and samples, and how much of them it draws. */
+function seriesCaption(g: SeriesGroup, chart: { every: number; metrics: number }): string {
+  const names = g.metrics.slice(0, chart.metrics).map((m) => esc(m.name)).join(', ');
+  const more = chart.metrics < g.metrics.length ? ` (and ${g.metrics.length - chart.metrics} more metrics, not drawn)` : '';
+  const thinned = chart.every > 1 ? ` (1 in ${chart.every} drawn)` : '';
+  return `<code>${esc(g.name)}</code>: ${names}${more}; ${g.tNs.length.toLocaleString('en-US')} samples${thinned}.`;
+}
+
 async function observationBlock(run: LoadedRun, width: number): Promise<Block> {
   const groups = findSeries(run.raw);
   const { summaries, notes } = observationFacts(run.raw);
@@ -159,9 +173,11 @@ async function observationBlock(run: LoadedRun, width: number): Promise<Block> {
   const parts: string[] = [];
   if (summaries.length > 0) parts.push(list(summaries));
   for (const n of notes) parts.push(note(esc(n)));
-  for (const g of groups) {
-    parts.push(figure(`series:${g.name}`, await seriesChart(g, width), `<code>${esc(g.name)}</code>: ${g.metrics.map((m) => esc(m.name)).join(', ')}; ${g.tNs.length.toLocaleString('en-US')} samples.`));
+  for (const g of groups.slice(0, MAX_SERIES_CHARTS)) {
+    const chart = await seriesChart(g, width);
+    parts.push(figure(`series:${g.name}`, chart.svg, seriesCaption(g, chart)));
   }
+  if (groups.length > MAX_SERIES_CHARTS) parts.push(note(`${groups.length - MAX_SERIES_CHARTS} more time series in this observation, not drawn.`));
   if (groups.length === 0) parts.push(note('No time series in this observation.'));
   return { key: 'observation', title, html: parts.join('\n') };
 }

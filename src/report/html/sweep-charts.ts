@@ -2,6 +2,7 @@
 // against the number of processes, one line per sharing mode; every point listed, skipped ones with
 // their reason.
 import type { TopLevelSpec } from 'vega-lite';
+import { jainIndex, maxOf, median } from '../../metrics/stats.js';
 import { formatSummaryValue } from '../format.js';
 import type { LoadedPoint } from '../inputs.js';
 import { esc, table } from './page.js';
@@ -15,19 +16,11 @@ export interface PointFigures {
   fairness?: number;
 }
 
-function median(values: number[]): number | undefined {
-  if (values.length === 0) return undefined;
-  const s = [...values].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 === 1 ? s[mid] : (s[mid - 1]! + s[mid]!) / 2;
-}
+/** Median of the clients' values; undefined without any. */
+const medianOf = (values: number[]) => (values.length > 0 ? median(values) : undefined);
 
-/** Jain's fairness index of the clients' throughputs: (Σx)² / (n·Σx²), 1 when all are equal. */
-function jain(values: number[]): number | undefined {
-  const sum = values.reduce((a, b) => a + b, 0);
-  const squares = values.reduce((a, b) => a + b * b, 0);
-  return values.length > 0 && squares > 0 ? (sum * sum) / (values.length * squares) : undefined;
-}
+/** Jain's fairness index of the clients' throughputs; undefined without any, or when all are 0. */
+const fairnessOf = (values: number[]) => (values.some((v) => v !== 0) ? jainIndex(values) : undefined);
 
 /** The figures of a point: from the summary where it has them, else from the point's result. */
 export function pointFigures(p: LoadedPoint): PointFigures {
@@ -37,9 +30,9 @@ export function pointFigures(p: LoadedPoint): PointFigures {
   const figures: PointFigures = {
     aggregateThroughput: p.point.aggregateThroughput ?? r?.shared.aggregate.find((s) => s.tag === 'aggregate.throughput')?.value,
     aggregateVsSolo: p.point.aggregateVsSolo ?? r?.comparison.find((s) => s.tag === 'aggregate.vsSolo')?.value,
-    p99VsSolo: p.point.p99VsSolo ?? (p99s.length > 0 ? Math.max(...p99s) : undefined),
-    slowdownMedian: p.point.slowdownMedian ?? median(clientValues('slowdown')),
-    fairness: p.point.fairness ?? jain(clientValues('throughput')),
+    p99VsSolo: p.point.p99VsSolo ?? (p99s.length > 0 ? maxOf(p99s) : undefined),
+    slowdownMedian: p.point.slowdownMedian ?? medianOf(clientValues('slowdown')),
+    fairness: p.point.fairness ?? fairnessOf(clientValues('throughput')),
   };
   for (const key of Object.keys(figures) as Array<keyof PointFigures>) if (figures[key] === undefined) delete figures[key];
   return figures;

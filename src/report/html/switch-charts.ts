@@ -6,8 +6,11 @@ import { renderChart } from './render.js';
 
 type Switches = RunResultJson['shared']['switches'];
 
-/** Most values binned per histogram; past it every k-th is taken (said in the caption). */
-const MAX_VALUES = 200_000;
+/**
+ * Most values binned per histogram; past it every k-th is taken (said in the caption). A result lists at
+ * most 10,000 switches and slices (src/metrics/switches.ts MAX_LISTED); a file may hold more.
+ */
+const MAX_VALUES = 50_000;
 
 export interface Histogram {
   svg: string;

@@ -1,0 +1,206 @@
+#!/usr/bin/env bash
+# The project's checks on the GPU host (/work/shared/GPU-HOST.md), part by part, each under its own
+# time limit, with logs and results under one folder. Not shipped in the npm package.
+#
+# Build and pack on a development machine first (npm install, npm run build:ts, tools/gpu-pack), then
+# on the host, from the repository root:
+#   source .gpu/activate
+#   bash scripts/gpu/run.sh [--out DIR] [--limit SECONDS] [--tests "VITEST ARGS"] [--sweep-dir DIR] PART...
+#
+# Parts (run in the order given; each writes PART.txt with every command, its output and exit code):
+#   smoke       every own conv/attention/copy/triad code path launched once (test/gpu/kernel-launches.mjs):
+#               run it first, a kernel that hangs then costs this part, not the tests
+#   tests       vitest: the GPU tests (test/gpu) or what --tests names (e.g. "" for the whole suite)
+#   bench       `gpushare-micro bench` over every preset, bench.json
+#   variants    `bench --variants` on the workloads whose defaults were tuned (gemm, conv, attention), variants.json
+#   sanitize    compute-sanitizer memcheck and racecheck over the own kernels (the smoke launches)
+#   gemm-check  builds test/native/gemm_check.cu with nvcc (no Node): SASS counts, verify, bench, and
+#               compute-sanitizer memcheck, racecheck and synccheck over its sanitize launches
+#   runs        the README's single runs: gemm with 1, 2 and 4 clients, probe with 2 and 4, green
+#               contexts with an uneven split
+#   examples    4 gemm clients under time slicing and MPS with CUPTI (the examples/ results), and the
+#               default sweep with its points; results.tar.gz
+#   sweep       the README sweep (gemm 2048 and 8192, 1/2/4 procs, every mode, both loops) into
+#               --sweep-dir (resumed when it holds one), sweep.tar.gz
+#   monitor     `monitor` for 10 s beside a 4-client run, its Prometheus endpoint scraped under load, and
+#               the screen of `monitor --once` through a pseudo-terminal
+#
+# --out DIR      logs and results (default $OUT, else ./gpu-out)
+# --limit S      time limit of every part in seconds (default: each part's own, all under 10 minutes)
+# Every MPS daemon started meanwhile (its pipe directory is under this run's private TMPDIR) is stopped
+# at the end, also when a part fails or times out; host.txt ends with what was still running.
+set -uo pipefail
+
+usage() { sed -n '2,/^set -uo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 2; }
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+OUT=${OUT:-$PWD/gpu-out}
+LIMIT=
+TESTS=test/gpu
+SWEEP_DIR=
+PARTS=()
+while [ $# -gt 0 ]; do
+  case $1 in
+    --out) OUT=${2:?--out needs a folder}; shift 2 ;;
+    --limit) LIMIT=${2:?--limit needs seconds}; shift 2 ;;
+    --tests) TESTS=${2?--tests needs vitest arguments}; shift 2 ;;
+    --sweep-dir) SWEEP_DIR=${2:?--sweep-dir needs a folder}; shift 2 ;;
+    -h|--help) usage ;;
+    smoke|tests|bench|variants|sanitize|gemm-check|runs|examples|sweep|monitor) PARTS+=("$1"); shift ;;
+    *) echo "run.sh: unknown part or option '$1' (--help lists them)" >&2; exit 2 ;;
+  esac
+done
+[ ${#PARTS[@]} -gt 0 ] || usage
+case $LIMIT in ''|*[!0-9]*) [ -z "$LIMIT" ] || { echo "run.sh: --limit expects whole seconds, got '$LIMIT'" >&2; exit 2; } ;; esac
+command -v node > /dev/null || { echo "run.sh: node is not on PATH: source .gpu/activate first" >&2; exit 2; }
+[ -f "$ROOT/dist/cli/main.js" ] || { echo "run.sh: $ROOT/dist is not built (npm run build:ts on the development machine)" >&2; exit 2; }
+
+cd "$ROOT" || exit 2
+mkdir -p "$OUT"
+OUT=$(cd "$OUT" && pwd)
+WORK=$(mktemp -d)
+# Every temporary folder of this run, MPS pipe directories included, lies under WORK/tmp.
+export TMPDIR=$WORK/tmp
+mkdir -p "$TMPDIR"
+[ -f build/Release/gpushare_micro.node ] && export GPUSHARE_ADDON=${GPUSHARE_ADDON:-$ROOT/build/Release/gpushare_micro.node}
+export OBSERVE_OUT=$OUT
+CLI=(node "$ROOT/dist/cli/main.js")
+VITEST=(node "$ROOT/node_modules/vitest/vitest.mjs")
+SANITIZER=${COMPUTE_SANITIZER:-$(command -v compute-sanitizer || echo /usr/local/cuda/bin/compute-sanitizer)}
+NVCC=${NVCC:-$(command -v nvcc || echo /usr/local/cuda/bin/nvcc)}
+
+leftovers() { pgrep -a -f 'client-main|nvidia-cuda-mps' | grep -v pgrep || true; }
+
+stop_mps() { # every control daemon whose pipe directory is this run's
+  local pidfile dir pid
+  while IFS= read -r pidfile; do
+    dir=$(dirname "$pidfile")
+    pid=$(cat "$pidfile" 2> /dev/null)
+    echo quit | CUDA_MPS_PIPE_DIRECTORY=$dir timeout 10 nvidia-cuda-mps-control > /dev/null 2>&1
+    for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$pid" 2> /dev/null || break; sleep 1; done
+    if kill -0 "$pid" 2> /dev/null; then echo "MPS control daemon $pid ($dir) did not quit: killed" >> "$OUT/host.txt"; kill "$pid"; fi
+  done < <(find "$TMPDIR" -name nvidia-cuda-mps-control.pid 2> /dev/null)
+}
+
+finish() {
+  stop_mps
+  { echo; echo "after the run ($(date -u +%H:%M:%SZ)), still running: $(leftovers)"; } >> "$OUT/host.txt"
+  rm -rf "$WORK"
+}
+trap finish EXIT
+trap 'exit 130' INT TERM
+
+# step LOG COMMAND...: runs it with what is left of the part's time, logging the command, output and exit.
+step() {
+  local log=$OUT/$1; shift
+  local left=$((DEADLINE - SECONDS)) start=$SECONDS rc
+  { echo; echo "\$ $*"; } >> "$log"
+  if [ "$left" -le 0 ]; then echo "exit=124 seconds=0 (no time left in this part)" >> "$log"; return 124; fi
+  timeout -k 10 "$left" "$@" >> "$log" 2>&1
+  rc=$?
+  echo "exit=$rc seconds=$((SECONDS - start))" >> "$log"
+  [ $rc -eq 0 ] || FAILED=1
+  return $rc
+}
+
+part_smoke() { step smoke.txt node test/gpu/kernel-launches.mjs; }
+
+part_tests() {
+  # shellcheck disable=SC2086 # --tests holds vitest's arguments, split on spaces
+  step tests.txt "${VITEST[@]}" run $TESTS
+  echo "leftover processes after the tests: $(leftovers)" >> "$OUT/tests.txt"
+}
+
+part_bench() { step bench.txt "${CLI[@]}" bench --json "$OUT/bench.json"; }
+
+part_variants() {
+  step variants.txt "${CLI[@]}" bench --variants --json "$OUT/variants.json" \
+    --preset gemm-bf16-4096,conv-resnet50-56x56x64,conv-resnet50-14x14x256,attention-llm-4096,attention-bert-512
+}
+
+part_sanitize() {
+  local tool
+  for tool in memcheck racecheck; do
+    step sanitize.txt "$SANITIZER" --tool "$tool" --error-exitcode 3 --print-limit 20 node test/gpu/kernel-launches.mjs
+  done
+}
+
+part_gemm_check() {
+  local check=$WORK/gemm-check/gemm_check tool
+  mkdir -p "$WORK/gemm-check"
+  # The gemm kernels, the fill helpers and the cuBLASLt loader, no Node: sm_90a and sm_80 machine code.
+  step gemm-check.txt "$NVCC" -std=c++17 -O3 -gencode=arch=compute_90a,code=sm_90a -gencode=arch=compute_80,code=sm_80 \
+    --expt-relaxed-constexpr -lineinfo -Xptxas -v -o "$check" test/native/gemm_check.cu kernels/gemm.cu kernels/gemm_wgmma.cu \
+    kernels/gemm_mma.cu kernels/gemm_simt.cu kernels/fill.cu native/cublaslt.cpp -ldl || return
+  # Per kernel: wgmma (HGMMA), TMA (UTMALDG), mma.sync (HMMA) and local memory (LDL/STL) instructions.
+  cuobjdump --dump-sass "$check" 2> /dev/null | awk '
+    /Function :/ { if (name != "") printf "%-100s HGMMA %4d UTMALDG %3d HMMA %4d LDL/STL %3d\n", name, h, t, m, l; name = $3; h = t = m = l = 0 }
+    /HGMMA/ { h++ } /UTMALDG/ { t++ } / HMMA/ { m++ } /LDL|STL/ { l++ }
+    END { if (name != "") printf "%-100s HGMMA %4d UTMALDG %3d HMMA %4d LDL/STL %3d\n", name, h, t, m, l }' > "$OUT/gemm-sass.txt"
+  step gemm-check.txt "$check" sanitize || return  # quick: a kernel that hangs stops the part here
+  step gemm-check.txt "$check" verify
+  step gemm-check.txt "$check" bench 60
+  for tool in memcheck racecheck synccheck; do
+    step gemm-check.txt "$SANITIZER" --tool "$tool" --error-exitcode 9 "$check" sanitize
+  done
+}
+
+part_runs() {
+  local procs
+  for procs in 1 2 4; do step runs.txt "${CLI[@]}" --kernel gemm --procs "$procs"; done
+  for procs in 2 4; do step runs.txt "${CLI[@]}" probe --procs "$procs"; done
+  step runs.txt "${CLI[@]}" --kernel gemm --procs 2 --mode green --sm-split 64,56 --duration 2s
+  echo "leftover processes: $(leftovers)" >> "$OUT/runs.txt"
+}
+
+part_examples() {
+  step examples.txt "${CLI[@]}" --kernel gemm --procs 4 --duration 3s --cupti --json "$WORK/timeslice.json"
+  step examples.txt "${CLI[@]}" --kernel gemm --procs 4 --duration 3s --cupti --mode mps --json "$WORK/mps.json"
+  step examples.txt "${CLI[@]}" sweep --out "$WORK/example-sweep" --format markdown
+  echo "leftover processes: $(leftovers)" >> "$OUT/examples.txt"
+  # shellcheck disable=SC2046 # the names of what was written, none with spaces
+  tar -C "$WORK" -czf "$OUT/results.tar.gz" $(cd "$WORK" && ls -d timeslice.json mps.json example-sweep 2> /dev/null)
+}
+
+part_sweep() {
+  local dir=${SWEEP_DIR:-$WORK/sweep} resume=()
+  [ -f "$dir/summary.json" ] && resume=(--resume)
+  step sweep.txt "${CLI[@]}" sweep --kernels gemm --sizes 2048,8192 --procs 1,2,4 --modes timeslice,mps,streams,green,mig \
+    --loops saturate,closed --out "$dir" "${resume[@]}" --format markdown
+  echo "leftover processes: $(leftovers)" >> "$OUT/sweep.txt"
+  [ -d "$dir" ] && tar -C "$(dirname "$dir")" -czf "$OUT/sweep.tar.gz" "$(basename "$dir")"
+}
+
+part_monitor() {
+  ( sleep 1; "${CLI[@]}" --kernel gemm --procs 4 --duration 8s --quiet > "$OUT/monitor-run.txt" 2>&1; echo "exit=$?" >> "$OUT/monitor-run.txt" ) &
+  ( sleep 6; node -e "fetch('http://127.0.0.1:9464/metrics').then(r => r.text()).then(t => process.stdout.write(t), e => { console.error(String(e)); process.exit(1); })" \
+      > "$OUT/prometheus-under-load.txt" 2>&1 ) &
+  step monitor.txt "${CLI[@]}" monitor --duration 10s --interval 1000 --prometheus 9464
+  wait
+  echo "the run beside it: $(tail -n 1 "$OUT/monitor-run.txt"); leftover processes: $(leftovers)" >> "$OUT/monitor.txt"
+  command -v script > /dev/null && COLUMNS=110 step monitor.txt script -qec "${CLI[*]} monitor --once" /dev/null
+}
+
+# Default limits in seconds, each under the 10 minutes of one call to the host.
+declare -A DEFAULT_LIMIT=([smoke]=120 [tests]=480 [bench]=180 [variants]=240 [sanitize]=420 [gemm-check]=480 [runs]=180 [examples]=300 [sweep]=560 [monitor]=60)
+
+{
+  date -u +%Y-%m-%dT%H:%M:%SZ
+  nvidia-smi --query-gpu=name,driver_version,compute_mode,mig.mode.current,persistence_mode,clocks.sm,clocks.max.sm,power.draw,temperature.gpu --format=csv
+  node --version
+  ls -l /usr/lib/x86_64-linux-gnu/libcudnn.so.9* /usr/local/cuda/lib64/libcublasLt.so.* 2>&1 | head -4
+  "${CLI[@]}" info
+  echo "already running before the parts: $(leftovers)"
+} > "$OUT/host.txt" 2>&1
+
+count() { grep -c "$1" "$2" 2> /dev/null || true; }
+FAILED=0
+for part in "${PARTS[@]}"; do
+  DEADLINE=$((SECONDS + ${LIMIT:-${DEFAULT_LIMIT[$part]}}))
+  start=$SECONDS
+  "part_${part//-/_}"
+  ok=$(count '^exit=0 ' "$OUT/$part.txt")
+  all=$(count '^exit=' "$OUT/$part.txt")
+  echo "$part: $((SECONDS - start)) s, ${ok:-0} of ${all:-0} commands exited 0"
+done
+grep -H '^exit=' "$OUT"/*.txt
+exit $FAILED

@@ -1,0 +1,171 @@
+// The run's vocabulary: what a caller may pass (RunOptions), the one validated configuration it
+// becomes (RunConfig), the names they use, and the number, list and size parsers that config.ts and
+// each sharing mode's own option checks (src/modes/) share. It sits below both and imports neither.
+import { z } from 'zod';
+import { OptionError } from './errors.js';
+import { KERNEL_FAMILIES } from './kernels/shapes.js';
+
+export const KERNELS = ['gemm', 'probe', ...KERNEL_FAMILIES] as const;
+export type Kernel = (typeof KERNELS)[number];
+export const LOOPS = ['saturate', 'closed'] as const;
+export type LoopKind = (typeof LOOPS)[number];
+export const MODES = ['timeslice', 'mps', 'streams', 'green', 'mig'] as const;
+export type ModeName = (typeof MODES)[number];
+/** A stream priority: a keyword or the device's own number (lower is more urgent). */
+const prioritySchema = z.union([z.literal('high'), z.literal('low'), z.number().int()]);
+export type Priority = z.infer<typeof prioritySchema>;
+
+/** What a caller may pass to run() and probe(); every field is optional. */
+export interface RunOptions {
+  /** Kernel each client runs (default "gemm"). */
+  kernel?: string;
+  /** Client processes sharing the GPU, 1..64 (default 4). */
+  procs?: number | string;
+  /** How long each phase measures: seconds as a number, or "500ms", "5s", "1m" (default 5 s). */
+  duration?: number | string;
+  /** Measure this many launches per client instead of a duration. */
+  launches?: number | string;
+  /** gemm: the n of an n x n x n product (default 4096). */
+  size?: number | string;
+  /** The kernel's dimensions: gemm "m,n,k"; conv "n,c,h,w,k,r,s,stride,pad"; attention "batch,heads,seq,headDim,causal"; copy and triad "elements". */
+  shape?: string | number[];
+  /** A named shape (ResNet-50 layers, bert-base, llm-4k, copy-1gib, ...); sets kernel and shape. */
+  preset?: string;
+  /** own (the project's kernel) or a library: gemm cublas; conv cudnn; attention cudnn, cublas; copy cudart. */
+  impl?: string;
+  /** gemm: bf16 (default), fp16, tf32, fp32. */
+  dtype?: string;
+  /** saturate (launches queued back to back, as training does) or closed (launch, wait, repeat). */
+  loop?: string;
+  /** Launches kept in flight by a saturating client (default 3). */
+  depth?: number | string;
+  /** Run the same kernel alone first, for slowdown and aggregate ratios (default true). */
+  baseline?: boolean;
+  /** CUDA device index (default 0). */
+  device?: number | string;
+  /** probe: running time of each probe CTA per launch, in microseconds (default 2000). */
+  spinUs?: number | string;
+  /** probe: a %globaltimer step longer than this many microseconds counts as a gap (default 4). */
+  gapThresholdUs?: number | string;
+  /** Warm-up before each phase, like duration (default 300 ms). */
+  warmup?: number | string;
+  /** CTA trace records kept per client (default 2,000,000: 32 MB of device memory). */
+  traceRecords?: number | string;
+  /** Seed of the random inputs (default: random). */
+  seed?: number | string;
+  /** How the clients share the GPU: timeslice (default), mps, streams, green, mig. */
+  mode?: string;
+  /** mps: use the MPS control daemon listening in this pipe directory (not started, not stopped). */
+  mpsPipe?: string;
+  /** mps: active thread percentage per client, one value for all or one per client ("50" or "25,75"). */
+  mpsThreads?: string | number | number[];
+  /** mps: pinned device memory limit per client, e.g. "4G", "512M". */
+  mpsMem?: string;
+  /** streams, green: stream priority per client: high, low or the device's numbers ("high,low"). */
+  priority?: string | Priority[];
+  /** green: SMs per client ("64,64"); the device rounds each up to its granularity (default: equal split). */
+  smSplit?: string | number[];
+  /** NVML sampling period in ms during the shared phase (default 50; 0: no sampling). */
+  sampleMs?: number | string;
+  /** Record every kernel of each client with CUPTI (default false). */
+  cupti?: boolean;
+  /** CUPTI PM sampling of SM activity, device-wide, from the orchestrator process (default false). */
+  pmSampling?: boolean;
+}
+
+/** The one validated configuration a run's options become (config.ts). The result file records it
+ * as `options` (src/report/schema.ts, which reads older files that lack some of it); the type is
+ * inferred from it. */
+export const runConfigSchema = z.object({
+  kernel: z.enum(KERNELS),
+  /** 1..MAX_PROCS (config.ts, which reads this file). */
+  procs: z.number().int().min(1).max(64),
+  durationNs: z.number().nonnegative(),
+  launches: z.number().int().nonnegative(),
+  size: z.number().int().positive(),
+  /** The kernel's dimensions (gemm [m, n, k]; empty for the probe). */
+  shape: z.array(z.number().int().nonnegative()),
+  impl: z.string(),
+  dtype: z.string(),
+  loop: z.enum(LOOPS),
+  depth: z.number().int().positive(),
+  baseline: z.boolean(),
+  device: z.number().int().nonnegative(),
+  spinNs: z.number().positive(),
+  gapThresholdNs: z.number().positive(),
+  warmupNs: z.number().nonnegative(),
+  traceRecords: z.number().int().nonnegative(),
+  seed: z.number().int().nonnegative(),
+  mode: z.enum(MODES),
+  /** mps only. */
+  mps: z.object({ pipe: z.string().optional(), threads: z.array(z.number()).optional(), memBytes: z.number().optional() }).optional(),
+  /** streams and green only: one per client. */
+  priorities: z.array(prioritySchema).optional(),
+  /** green only: requested SMs, one per client. */
+  smSplit: z.array(z.number().int().positive()).optional(),
+  /** What is observed besides the clients' own records. */
+  observe: z.object({ sampleMs: z.number().int().nonnegative(), cupti: z.boolean(), pmSampling: z.boolean() }),
+});
+
+export type RunConfig = z.infer<typeof runConfigSchema>;
+
+// Numbers in options are plain decimals: an optional sign, digits and (where fractions make sense) a
+// fraction. Number() would also take 0x10, 0b1, 0o7, 1e3, Infinity and "" (0), and integer options
+// would truncate 1.5 somewhere later: one parser for every number option keeps them all alike.
+const DECIMAL = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$/;
+const INTEGER = /^[+-]?\d+$/;
+
+/** The value of a decimal string (surrounding spaces allowed) or a finite number; undefined for anything else. */
+export function decimalValue(raw: unknown, kind: 'integer' | 'decimal' = 'decimal'): number | undefined {
+  let value: number;
+  if (typeof raw === 'number') value = raw;
+  else if (typeof raw === 'string' && (kind === 'integer' ? INTEGER : DECIMAL).test(raw.trim())) value = Number(raw.trim());
+  else return undefined;
+  if (!Number.isFinite(value) || (kind === 'integer' && !Number.isSafeInteger(value))) return undefined;
+  return value === 0 ? 0 : value; // no -0
+}
+
+/** An integer option in min..max, written in decimal. */
+export function integer(option: string, raw: unknown, min: number, max: number): number {
+  const value = decimalValue(raw, 'integer');
+  if (value === undefined || value < min || value > max) throw new OptionError(option, `an integer in ${min}..${max}`, raw);
+  return value;
+}
+
+/** A number option in min..max, written in decimal (a fraction allowed, no exponent). */
+export function decimal(option: string, raw: unknown, min: number, max: number): number {
+  const value = decimalValue(raw);
+  if (value === undefined || value < min || value > max) throw new OptionError(option, `a number in ${min}..${max}`, raw);
+  return value;
+}
+
+/** Splits "a,b,c" (or takes an array) into trimmed, non-empty items. */
+export function list(option: string, raw: unknown, what: string): unknown[] {
+  if (Array.isArray(raw)) return raw;
+  if (typeof raw === 'number') return [raw];
+  if (typeof raw === 'string' && raw.trim() !== '') {
+    const items = raw.split(',').map((x) => x.trim());
+    if (items.every((x) => x !== '')) return items;
+  }
+  throw new OptionError(option, what, raw);
+}
+
+/** One value for every client, or exactly one per client. */
+export function perClient<T>(option: string, values: T[], procs: number, raw: unknown): T[] {
+  if (values.length === 1) return Array.from({ length: procs }, () => values[0]!);
+  if (values.length === procs) return values;
+  throw new OptionError(option, `one value for all clients or ${procs} values (one per client)`, raw);
+}
+
+const SIZE = /^\s*(\d+(?:\.\d+)?)\s*(b|k|kb|kib|m|mb|mib|g|gb|gib|t|tb|tib)?\s*$/i;
+const SIZE_UNIT: Record<string, number> = { b: 1, k: 2 ** 10, m: 2 ** 20, g: 2 ** 30, t: 2 ** 40 };
+const MAX_SIZE = 2 ** 50;
+
+/** Parses "4G", "512M", "1.5GiB" (binary units) into bytes, from 1M to 1P. */
+export function parseSize(option: string, raw: unknown): number {
+  const match = typeof raw === 'string' ? SIZE.exec(raw) : null;
+  const unit = match ? (match[2] ?? 'b').toLowerCase()[0]! : '';
+  const bytes = match ? Math.floor(Number(match[1]) * SIZE_UNIT[unit]!) : NaN;
+  if (!Number.isFinite(bytes) || bytes < 2 ** 20 || bytes > MAX_SIZE) throw new OptionError(option, 'a size from 1M to 1024T such as 512M or 4G', raw);
+  return bytes;
+}
