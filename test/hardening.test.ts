@@ -30,7 +30,8 @@ describe('decimalValue: numbers in options are plain decimals', () => {
         [`0x${n.toString(16)}`, `0b${n.toString(2)}`, `0o${n.toString(8)}`, `${n}e0`, `${n}E2`, `${n}_0`, `${n},0`].every((s) => decimalValue(s) === undefined),
       ),
     );
-    for (const s of ['', ' ', 'Infinity', '-Infinity', 'NaN', '１２', '1..2', '--1', '+-1', '.', '1 2']) expect(decimalValue(s), JSON.stringify(s)).toBeUndefined();
+    for (const s of ['', ' ', 'Infinity', '-Infinity', 'NaN', '１２', '1..2', '--1', '+-1', '.', '1 2'])
+      expect(decimalValue(s), JSON.stringify(s)).toBeUndefined();
     for (const v of [Infinity, NaN, '9'.repeat(400), null, undefined, true, [], {}]) expect(decimalValue(v), String(v)).toBeUndefined();
   });
 

@@ -25,8 +25,7 @@ const LINE_LIMIT = 1000;
 export function oneLine(message: string): string {
   const flat = message
     .replace(/\s*[\r\n]+\s*/g, ' ')
-    // eslint-disable-next-line no-control-regex
-    .replace(/[\u0000-\u001f\u007f]/g, '\ufffd')
+    .replace(/\p{Cc}/gu, '\ufffd')
     .replace(new RegExp(`\\S{${WORD_LIMIT + 1},}`, 'gu'), (word) => clip(word, WORD_LIMIT));
   return clip(flat.trim(), LINE_LIMIT);
 }

@@ -1,6 +1,6 @@
 // `gpushare-micro mps start|stop|status`: an MPS control daemon that outlives one run, for users who
 // want MPS on across many runs. `--mode mps --mps-pipe DIR` attaches runs to it.
-import { statSync } from 'node:fs';
+import { type Stats, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { Command } from 'commander';
 import { clip, ECHO_LIMIT, OptionError, systemReason } from '../errors.js';
@@ -23,7 +23,7 @@ const pipeOption = (cmd: Command) => cmd.option('--pipe <dir>', `pipe directory 
 function pipeDirOf(raw: string | undefined): string {
   if (raw === undefined) return defaultPipeDir();
   if (raw.trim() === '' || raw.includes('\0')) throw new OptionError('--pipe', 'a directory path', raw);
-  let stats;
+  let stats: Stats;
   try {
     stats = statSync(raw);
   } catch (error) {

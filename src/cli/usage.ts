@@ -45,13 +45,15 @@ function usageLine(error: CommanderError, cmd: Command): string {
   const help = `see ${commandPath(cmd)} --help`;
   if (error.code === 'commander.help') {
     // `help frob`: no such command to show the help of.
-    if (cmd.args[0] === 'help' && cmd.args[1] !== undefined) return `unknown command '${clip(cmd.args[1])}' for help: expected one of ${commandNames(cmd)} (${help})`;
+    if (cmd.args[0] === 'help' && cmd.args[1] !== undefined)
+      return `unknown command '${clip(cmd.args[1])}' for help: expected one of ${commandNames(cmd)} (${help})`;
     return `${subject(cmd)} needs a command: ${commandNames(cmd)} (${help})`;
   }
   if (error.code === 'commander.excessArguments') {
     const parent = cmd.parent;
     // `gpushare-micro frob`: the words go to the default command (run), which takes no arguments.
-    const implicit = parent !== null && (parent as Command & { _defaultCommandName?: string })._defaultCommandName === cmd.name() && parent.args[0] !== cmd.name();
+    const implicit =
+      parent !== null && (parent as Command & { _defaultCommandName?: string })._defaultCommandName === cmd.name() && parent.args[0] !== cmd.name();
     const extra = cmd.args[cmd.registeredArguments.length] ?? '';
     if (implicit) return `unknown command '${clip(extra)}': expected one of ${commandNames(parent)} (${`see ${commandPath(parent)} --help`})`;
     const takes = cmd.registeredArguments.length === 0 ? 'it takes no arguments' : `it takes ${cmd.registeredArguments.map((a) => a.name()).join(' ')}`;

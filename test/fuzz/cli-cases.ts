@@ -89,7 +89,12 @@ function badChoice(valid: readonly string[]): fc.Arbitrary<string> {
 function badIntegerList(min: number, max: number): fc.Arbitrary<string> {
   const good = fc.integer({ min, max: Math.min(max, min + 10) }).map(String);
   return fc.oneof(
-    fc.tuple(fc.array(good, { maxLength: 3 }), badInteger(min, max).filter((s) => !s.includes(',') && s.trim() !== '' && s.length < 1000)).map(([g, bad]) => [...g, bad].join(',')),
+    fc
+      .tuple(
+        fc.array(good, { maxLength: 3 }),
+        badInteger(min, max).filter((s) => !s.includes(',') && s.trim() !== '' && s.length < 1000),
+      )
+      .map(([g, bad]) => [...g, bad].join(',')),
     fc.constantFrom('', ',', '1,,2', `${min},`),
   );
 }
@@ -122,7 +127,10 @@ function bad(command: string, words: string[], name: string, value: fc.Arbitrary
 /** Errors commander reports: an unknown option, an option without its value (`valued`: options that take one), an extra argument. */
 function structural(command: string, words: string[], valued: string[], extraArgument = true): fc.Arbitrary<Case> {
   // "--x-" makes sure that no real option is hit.
-  const unknown = fc.oneof(fc.stringMatching(/^[a-z0-9][a-z0-9-]{0,20}$/).map((s) => `--x-${s}`), fc.constant(`--x-${'z'.repeat(HUGE)}`));
+  const unknown = fc.oneof(
+    fc.stringMatching(/^[a-z0-9][a-z0-9-]{0,20}$/).map((s) => `--x-${s}`),
+    fc.constant(`--x-${'z'.repeat(HUGE)}`),
+  );
   const cases: Array<fc.Arbitrary<Case>> = [unknown.map((o) => ({ command, args: [...words, o], names: o.slice(0, 40) }))];
   if (extraArgument) cases.push(fc.stringMatching(/^[a-z][a-z0-9]{0,12}$/).map((extra) => ({ command, args: [...words, extra], names: extra })));
   if (valued.length > 0) cases.push(fc.constantFrom(...valued).map((o) => ({ command, args: [...words, o], names: o })));
@@ -155,15 +163,17 @@ function runCases(command: 'run' | 'probe', f: Fixtures): fc.Arbitrary<Case> {
     bad(command, w, '--priority', fc.constantFrom('urgent', '0x1', '1.5', '', ',', 'high,,low'), ['--mode', 'streams']),
     bad(command, w, '--sm-split', fc.constantFrom('0x20,0x20', '32', '32,0', '32,1.5', '', '32,32,32'), ['--mode', 'green', '--procs', '2']),
     // An option of one mode with another mode, and options that exclude each other.
-    fc.constantFrom<[string, string[]]>(
-      ['--mps-threads', ['--mps-threads', '50']],
-      ['--mps-pipe', ['--mps-pipe', '/tmp']],
-      ['--priority', ['--mode', 'mps', '--priority', 'high']],
-      ['--sm-split', ['--mode', 'streams', '--sm-split', '32,32']],
-      ['--depth', ['--loop', 'closed', '--depth', '4']],
-      ['--launches', ['--duration', '1s', '--launches', '10']],
-      ['--pm-sampling', ['--mode', 'streams', '--pm-sampling']],
-    ).map(([names, args]) => ({ command, args: [command, ...args], names })),
+    fc
+      .constantFrom<[string, string[]]>(
+        ['--mps-threads', ['--mps-threads', '50']],
+        ['--mps-pipe', ['--mps-pipe', '/tmp']],
+        ['--priority', ['--mode', 'mps', '--priority', 'high']],
+        ['--sm-split', ['--mode', 'streams', '--sm-split', '32,32']],
+        ['--depth', ['--loop', 'closed', '--depth', '4']],
+        ['--launches', ['--duration', '1s', '--launches', '10']],
+        ['--pm-sampling', ['--mode', 'streams', '--pm-sampling']],
+      )
+      .map(([names, args]) => ({ command, args: [command, ...args], names })),
     structural(command, w, ['--procs', '--duration', '--json', '--mode']),
   ];
   if (command === 'run') {
@@ -175,7 +185,13 @@ function runCases(command: 'run' | 'probe', f: Fixtures): fc.Arbitrary<Case> {
       bad(command, w, '--dtype', badChoice(['bf16', 'fp16', 'tf32', 'fp32'])),
       bad(command, w, '--shape', fc.constantFrom('1,2', '1,2,3,4', '0x10,16,16', '16,16,1e2', '16,16,131073', '', '16,,16')),
       // conv shapes whose tensors have more elements than 32-bit indexing reaches
-      bad(command, w, '--shape', fc.constantFrom('100000,100000,224,224,64,3,3,1,1', '256,64,2147483647,2147483647,64,3,3,1,1', '1,65536,65536,65536,1,1,1,1,0'), ['--kernel', 'conv']),
+      bad(
+        command,
+        w,
+        '--shape',
+        fc.constantFrom('100000,100000,224,224,64,3,3,1,1', '256,64,2147483647,2147483647,64,3,3,1,1', '1,65536,65536,65536,1,1,1,1,0'),
+        ['--kernel', 'conv'],
+      ),
     );
   }
   return fc.oneof(...cases);
@@ -210,7 +226,12 @@ function sweepCases(f: Fixtures): fc.Arbitrary<Case> {
 function benchCases(f: Fixtures): fc.Arbitrary<Case> {
   const w = ['bench'];
   return fc.oneof(
-    bad('bench', w, '--preset', badChoice(BENCH_PRESETS.map((p) => p.name)).filter((s) => !s.includes(','))),
+    bad(
+      'bench',
+      w,
+      '--preset',
+      badChoice(BENCH_PRESETS.map((p) => p.name)).filter((s) => !s.includes(',')),
+    ),
     bad('bench', w, '--kernel', badChoice(BENCH_KERNELS.map((k) => k.name))),
     bad('bench', w, '--shape', fc.constantFrom('4096,4096', '0x10,16,16', '16,16,1.5', '16,16,131073', '', '1,2,3,4'), ['--kernel', 'gemm']),
     bad('bench', w, '--shape', fc.constantFrom('100000,100000,224,224,64,3,3,1,1', '1,1,1,1,1,1,1,1', '256,64,65536,65536,64,3,3,1,1'), ['--kernel', 'conv']),
@@ -274,7 +295,10 @@ function mpsCases(f: Fixtures): fc.Arbitrary<Case> {
     structural('mps stop', ['mps', 'stop'], ['--pipe']),
     structural('mps status', ['mps', 'status'], ['--pipe']),
     fc.constant<Case>({ command: 'mps', args: ['mps'], names: 'mps' }),
-    fc.stringMatching(/^[a-z]{1,12}$/).filter((s) => !['start', 'stop', 'status', 'help'].includes(s)).map((s) => ({ command: 'mps', args: ['mps', s], names: s })),
+    fc
+      .stringMatching(/^[a-z]{1,12}$/)
+      .filter((s) => !['start', 'stop', 'status', 'help'].includes(s))
+      .map((s) => ({ command: 'mps', args: ['mps', s], names: s })),
   );
 }
 
@@ -282,7 +306,10 @@ function migCases(): fc.Arbitrary<Case> {
   const profile = fc.stringMatching(/^[0-9][a-z]\.[0-9]{1,3}[a-z]{2}$/).filter((s) => !/^[1-7]g\.\d+gb$/.test(s));
   return fc.oneof(
     fc.constant<Case>({ command: 'mig', args: ['mig'], names: 'mig' }),
-    fc.stringMatching(/^[a-z]{1,12}$/).filter((s) => !['list', 'plan', 'apply', 'help'].includes(s)).map((s) => ({ command: 'mig', args: ['mig', s], names: s })),
+    fc
+      .stringMatching(/^[a-z]{1,12}$/)
+      .filter((s) => !['list', 'plan', 'apply', 'help'].includes(s))
+      .map((s) => ({ command: 'mig', args: ['mig', s], names: s })),
     structural('mig list', ['mig', 'list'], []),
     fc.constant<Case>({ command: 'mig plan', args: ['mig', 'plan'], names: 'profiles' }),
     bad('mig plan', ['mig', 'plan', '3g.71gb'], '--gpu', badInteger(0, 63), ['--model', 'H200-141GB']),

@@ -92,7 +92,13 @@ beforeAll(async () => {
     if (process.env.GSM_FUZZ_LOG) process.stderr.write(`[fuzz] ${Date.now() - t} ms ${r.status} ${show(c.args)}\n`);
     return r;
   });
-  all.forEach((c, i) => results.set(c, problems(c, outcomes[i]!).map((p) => `${p}; stderr: ${JSON.stringify(outcomes[i]!.stderr.slice(0, 300))}`)));
+  for (const [i, c] of all.entries()) {
+    const outcome = outcomes[i]!;
+    results.set(
+      c,
+      problems(c, outcome).map((p) => `${p}; stderr: ${JSON.stringify(outcome.stderr.slice(0, 300))}`),
+    );
+  }
 }, 600_000);
 
 afterAll(() => rmSync(work, { recursive: true, force: true }));
