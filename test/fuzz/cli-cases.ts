@@ -341,10 +341,10 @@ function infoCases(): fc.Arbitrary<Case> {
 /** Arbitraries per command and how many cases each gets. */
 export function commandCases(f: Fixtures): Array<[string, fc.Arbitrary<Case>, number]> {
   return [
-    ['run', runCases('run', f), 60],
-    ['probe', runCases('probe', f), 20],
-    ['sweep', sweepCases(f), 35],
-    ['bench', benchCases(f), 30],
+    ['run', runCases('run', f), 50],
+    ['probe', runCases('probe', f), 15],
+    ['sweep', sweepCases(f), 30],
+    ['bench', benchCases(f), 25],
     ['report', reportCases(f), 15],
     ['info', infoCases(), 8],
     ['monitor', monitorCases(), 25],
