@@ -9,7 +9,7 @@ import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 import { clip, ModeUnavailableError } from '../errors.js';
-import { controlDaemonProblem, isMpsServer, MPS_CONTROL } from './process.js';
+import { controlDaemonProblem, isMpsServer, MPS_CONTROL, processExecutable } from './process.js';
 
 export { MPS_CONTROL };
 /** Where the driver's utilities live when they are not on PATH (e.g. in containers). */
@@ -86,12 +86,15 @@ function readPid(pipeDir: string): number | undefined {
   }
 }
 
-/** The pid file's PID when it is a live control daemon of `pipeDir`; else undefined, and the PID that is not. */
+/** The pid file's PID when it is a live control daemon of `pipeDir`; else undefined, and the PID that is not (or cannot be shown to be). */
 function daemonPid(pipeDir: string): { pid?: number; unverified?: { pid: number; problem: string } } {
   const pid = readPid(pipeDir);
   if (pid === undefined || !alive(pid)) return {};
   const problem = controlDaemonProblem(pid, pipeDir);
-  return problem === undefined ? { pid } : { unverified: { pid, problem } };
+  if (problem === undefined) return { pid };
+  // Another user's process cannot be inspected (and could not be signalled either, unless as root).
+  const verdict = processExecutable(pid) === undefined ? 'cannot be shown to be' : 'is not';
+  return { unverified: { pid, problem: `${verdict} its control daemon: ${problem}` } };
 }
 
 /** Sends SIGKILL to `pid` if it still is what `check` says it must be; a PID that is not is left alone. */
@@ -263,7 +266,7 @@ export function attachMpsDaemon(pipeDir: string): MpsDaemon {
   const dir = resolve(pipeDir);
   const { pid, unverified } = existsSync(dir) ? daemonPid(dir) : {};
   if (pid === undefined) {
-    const why = unverified ? ` (its pid file names process ${unverified.pid}: ${unverified.problem})` : '';
+    const why = unverified ? ` (its pid file names process ${unverified.pid}, which ${unverified.problem})` : '';
     throw new ModeUnavailableError('mps', `no MPS control daemon is running with pipe directory ${clip(dir)}${why}; start one with \`gpushare-micro mps start --pipe DIR\``);
   }
   return { pipeDir: dir, logDir: dir, owned: false, controlPid: pid };
@@ -298,7 +301,7 @@ export async function mpsStatus(pipeDir: string): Promise<MpsStatus> {
   const status: MpsStatus = { pipeDir: dir, running: pid !== undefined, servers: [] };
   if (unverified) {
     status.unverifiedPid = unverified.pid;
-    status.reason = `its pid file names process ${unverified.pid}, which is not its control daemon: ${unverified.problem}`;
+    status.reason = `its pid file names process ${unverified.pid}, which ${unverified.problem}`;
     return status;
   }
   if (pid === undefined) {
