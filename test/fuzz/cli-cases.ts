@@ -85,18 +85,22 @@ function badChoice(valid: readonly string[]): fc.Arbitrary<string> {
   );
 }
 
-/** A comma-separated list of valid integers with one bad element. */
-function badIntegerList(min: number, max: number): fc.Arbitrary<string> {
+/** A comma-separated list of valid integers with one bad element (`bad`: the writings that are no valid element). */
+function badList(min: number, max: number, bad: fc.Arbitrary<string>): fc.Arbitrary<string> {
   const good = fc.integer({ min, max: Math.min(max, min + 10) }).map(String);
   return fc.oneof(
     fc
       .tuple(
         fc.array(good, { maxLength: 3 }),
-        badInteger(min, max).filter((s) => !s.includes(',') && s.trim() !== '' && s.length < 1000),
+        bad.filter((s) => !s.includes(',') && s.trim() !== '' && s.length < 1000),
       )
-      .map(([g, bad]) => [...g, bad].join(',')),
+      .map(([g, b]) => [...g, b].join(',')),
     fc.constantFrom('', ',', '1,,2', `${min},`),
   );
+}
+
+function badIntegerList(min: number, max: number): fc.Arbitrary<string> {
+  return badList(min, max, badInteger(min, max));
 }
 
 function badFilePath(f: Fixtures): fc.Arbitrary<string> {
@@ -158,7 +162,8 @@ function runCases(command: 'run' | 'probe', f: Fixtures): fc.Arbitrary<Case> {
     bad(command, w, '--mode', badChoice(MODES)),
     bad(command, w, '--loop', badChoice(LOOPS)),
     bad(command, w, '--json', badFilePath(f)),
-    bad(command, w, '--mps-threads', badIntegerList(1, 100), ['--mode', 'mps']),
+    // A run's thread percentages may have a fraction (a sweep's may not).
+    bad(command, w, '--mps-threads', badList(1, 100, badDecimal(1, 100)), ['--mode', 'mps']),
     bad(command, w, '--mps-mem', fc.constantFrom('512K', '0', '1e3G', '0x10G', '4Q', '', 'Infinity', '99999999T'), ['--mode', 'mps']),
     bad(command, w, '--priority', fc.constantFrom('urgent', '0x1', '1.5', '', ',', 'high,,low'), ['--mode', 'streams']),
     bad(command, w, '--sm-split', fc.constantFrom('0x20,0x20', '32', '32,0', '32,1.5', '', '32,32,32'), ['--mode', 'green', '--procs', '2']),
