@@ -3,11 +3,11 @@
 import { randomInt } from 'node:crypto';
 import { OptionError } from './errors.js';
 import { findPreset, KERNEL_PRESETS } from './kernels/presets.js';
-import { isKernelFamily, KERNEL_DTYPES, KERNEL_FAMILIES, KERNEL_IMPLS, shapeProblem } from './kernels/shapes.js';
+import { GEMM_MAX_DIM, isKernelFamily, KERNEL_DTYPES, KERNEL_FAMILIES, KERNEL_IMPLS, shapeProblem } from './kernels/shapes.js';
 import { modeOptions, modesTaking, modesWhere, sharingMode, type ModeConfig } from './modes/index.js';
-import { KERNELS, list, LOOPS, MODES, type Kernel, type ModeName, type RunConfig, type RunOptions } from './options.js';
+import { decimal, decimalValue, integer, KERNELS, list, LOOPS, MODES, type Kernel, type ModeName, type RunConfig, type RunOptions } from './options.js';
 
-export { KERNELS, LOOPS, MODES, parseSize } from './options.js';
+export { decimal, decimalValue, integer, KERNELS, LOOPS, MODES, parseSize } from './options.js';
 export type { Kernel, LoopKind, ModeName, Priority, RunConfig, RunOptions } from './options.js';
 export { clientMemoryBytes, probeGapCapacity } from './kernels/memory.js';
 
@@ -15,6 +15,9 @@ export { clientMemoryBytes, probeGapCapacity } from './kernels/memory.js';
 export const GEMM_DTYPES = ['bf16', 'fp16', 'tf32', 'fp32'] as const;
 export const GEMM_IMPLS = ['own', 'cublas'] as const;
 export const MAX_PROCS = 64;
+
+/** probe()'s defaults where they differ from a run's (src/probe.ts). */
+export const PROBE_DEFAULTS = { procs: 2, duration: '3s', baseline: false } as const;
 
 export const DEFAULTS = {
   kernel: 'gemm',
@@ -30,22 +33,6 @@ export const DEFAULTS = {
   traceRecords: 2_000_000,
   mode: 'timeslice',
 } as const;
-
-function integer(option: string, raw: unknown, min: number, max: number): number {
-  const value = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new OptionError(option, `an integer in ${min}..${max}`, raw);
-  }
-  return value;
-}
-
-function decimal(option: string, raw: unknown, min: number, max: number): number {
-  const value = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
-    throw new OptionError(option, `a number in ${min}..${max}`, raw);
-  }
-  return value;
-}
 
 const DURATION = /^\s*(\d+(?:\.\d+)?|\.\d+)\s*(ns|us|µs|ms|s|m)?\s*$/;
 const UNIT_NS: Record<string, number> = { ns: 1, us: 1e3, µs: 1e3, ms: 1e6, s: 1e9, m: 60e9 };
@@ -102,8 +89,8 @@ const DEFAULT_PRESET: Record<(typeof KERNEL_FAMILIES)[number], string> = {
 
 function numberList(option: string, raw: unknown, what: string): number[] {
   return list(option, raw, what).map((v) => {
-    const n = typeof v === 'number' ? v : Number(v);
-    if (!Number.isInteger(n)) throw new OptionError(option, what, raw);
+    const n = decimalValue(v, 'integer');
+    if (n === undefined) throw new OptionError(option, what, raw);
     return n;
   });
 }
@@ -118,8 +105,9 @@ function resolveWorkload(kernel: Kernel, options: RunOptions, size: number, pres
   }
   if (kernel === 'gemm') {
     if (options.size !== undefined && options.shape !== undefined) throw new OptionError('--shape', 'either --size or --shape, not both', options.shape);
-    const shape = options.shape === undefined ? [size, size, size] : numberList('--shape', options.shape, 'm,n,k: three integers in 1..131072');
-    if (shape.length !== 3 || shape.some((d) => d < 1 || d > 131072)) throw new OptionError('--shape', 'm,n,k: three integers in 1..131072', options.shape);
+    const what = `m,n,k: three integers in 1..${GEMM_MAX_DIM}`;
+    const shape = options.shape === undefined ? [size, size, size] : numberList('--shape', options.shape, what);
+    if (shape.length !== 3 || shape.some((d) => d < 1 || d > GEMM_MAX_DIM)) throw new OptionError('--shape', what, options.shape);
     return { shape, impl: oneOf('--impl', options.impl ?? 'own', GEMM_IMPLS), dtype: oneOf('--dtype', options.dtype ?? 'bf16', GEMM_DTYPES) };
   }
   if (!isKernelFamily(kernel)) throw new OptionError('--kernel', `one of ${KERNELS.join(', ')}`, kernel);

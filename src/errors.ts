@@ -13,15 +13,44 @@ export class OptionError extends Error {
   }
 }
 
+/** Echoed values are cut to this many characters: a 100,000-character argument must not make a 100 KB error line. */
+export const ECHO_LIMIT = 60;
+
+/** `text` as it is when short; else its start and end around an ellipsis, and its length. */
+function cut(text: string, limit: number): { shown: string; length?: number } {
+  if (text.length <= limit) return { shown: text };
+  const chars = Array.from(text); // code points: never half of a surrogate pair
+  if (chars.length <= limit) return { shown: text };
+  const tail = Math.min(15, Math.floor(limit / 4));
+  return { shown: `${chars.slice(0, limit - tail - 1).join('')}…${chars.slice(-tail).join('')}`, length: chars.length };
+}
+
+/** `text` cut to `limit` characters (see cut), with "(N characters)" when it was cut. */
+export function clip(text: string, limit = ECHO_LIMIT): string {
+  const { shown, length } = cut(text, limit);
+  return length === undefined ? shown : `${shown} (${length} characters)`;
+}
+
 function formatReceived(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (value === undefined) return 'nothing';
-  if (typeof value === 'bigint') return `${value}n`;
-  try {
-    return JSON.stringify(value) ?? String(value);
-  } catch {
-    return String(value);
+  if (typeof value === 'string') {
+    const { shown, length } = cut(value, ECHO_LIMIT);
+    return length === undefined ? JSON.stringify(value) : `${JSON.stringify(shown)} (${length} characters)`;
   }
+  if (value === undefined) return 'nothing';
+  if (typeof value === 'bigint') return clip(`${value}n`);
+  try {
+    return clip(JSON.stringify(value) ?? String(value));
+  } catch {
+    return clip(String(value));
+  }
+}
+
+/** "EACCES (permission denied)" from a Node system error, without the path it names. */
+export function systemReason(error: unknown): string {
+  const e = error as NodeJS.ErrnoException;
+  const said = /^[A-Z0-9_]+: ([^,]+),/.exec(e?.message ?? '')?.[1];
+  if (e?.code) return said ? `${e.code} (${said})` : e.code;
+  return String(e?.message ?? error).split('\n')[0]!;
 }
 
 /** No usable GPU (no driver, no device, or the device is unavailable). CLI exit code 3. */
@@ -36,18 +65,30 @@ export class NoGpuError extends Error {
   }
 }
 
-/** The native addon could not be loaded; lists every file tried. CLI exit code 3. */
+/** The native addon could not be loaded; lists every file tried, in one line. CLI exit code 3. */
 export class AddonLoadError extends Error {
   readonly code = 'ERR_ADDON_LOAD';
   constructor(readonly tried: string[]) {
     super(
-      'the native addon could not be loaded. Tried:\n' +
-        tried.map((t) => `  - ${t}`).join('\n') +
-        '\nBuild it with `npm run build:native` (needs the CUDA toolkit: nvcc on PATH or in /usr/local/cuda/bin), ' +
-        'or install a release that ships a prebuild for ' +
-        `${process.platform}-${process.arch}.`,
+      `the native addon could not be loaded (tried ${tried.join('; ')}); ` +
+        'build it with `npm run build:native` (needs the CUDA toolkit: nvcc on PATH or in /usr/local/cuda/bin), ' +
+        `or install a release that ships a prebuild for ${process.platform}-${process.arch}`,
     );
     this.name = 'AddonLoadError';
+  }
+}
+
+/** A result or report could not be written (disk full, permissions changed during the run). CLI exit code 1.
+ * Names the target file, never the temporary file it was written through. */
+export class OutputError extends Error {
+  readonly code = 'ERR_OUTPUT';
+  constructor(
+    readonly path: string,
+    reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`cannot write ${clip(path, 3 * ECHO_LIMIT)}: ${reason}`, options);
+    this.name = 'OutputError';
   }
 }
 

@@ -22,7 +22,7 @@ export type { Environment, ClockState } from './environment.js';
 export type { Summary, Hint } from './metrics/summary.js';
 export type { SwitchAnalysis, ContextSwitch, Slice } from './metrics/switches.js';
 export type { Distribution } from './metrics/stats.js';
-export { OptionError, NoGpuError, AddonLoadError, CancelledError, ModeUnavailableError } from './errors.js';
+export { OptionError, NoGpuError, AddonLoadError, CancelledError, ModeUnavailableError, OutputError } from './errors.js';
 export { writeJsonAtomic, writeTextAtomic } from './report/json.js';
 export { formatRunResult, formatSummaryValue } from './report/table.js';
 

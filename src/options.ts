@@ -1,6 +1,6 @@
 // The run's vocabulary: what a caller may pass (RunOptions), the one validated configuration it
-// becomes (RunConfig), the names they use, and the list and size parsers that config.ts and each
-// sharing mode's own option checks (src/modes/) share. It sits below both and imports neither.
+// becomes (RunConfig), the names they use, and the number, list and size parsers that config.ts and
+// each sharing mode's own option checks (src/modes/) share. It sits below both and imports neither.
 import { z } from 'zod';
 import { OptionError } from './errors.js';
 import { KERNEL_FAMILIES } from './kernels/shapes.js';
@@ -109,6 +109,36 @@ export const runConfigSchema = z.object({
 
 export type RunConfig = z.infer<typeof runConfigSchema>;
 
+// Numbers in options are plain decimals: an optional sign, digits and (where fractions make sense) a
+// fraction. Number() would also take 0x10, 0b1, 0o7, 1e3, Infinity and "" (0), and integer options
+// would truncate 1.5 somewhere later: one parser for every number option keeps them all alike.
+const DECIMAL = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$/;
+const INTEGER = /^[+-]?\d+$/;
+
+/** The value of a decimal string (surrounding spaces allowed) or a finite number; undefined for anything else. */
+export function decimalValue(raw: unknown, kind: 'integer' | 'decimal' = 'decimal'): number | undefined {
+  let value: number;
+  if (typeof raw === 'number') value = raw;
+  else if (typeof raw === 'string' && (kind === 'integer' ? INTEGER : DECIMAL).test(raw.trim())) value = Number(raw.trim());
+  else return undefined;
+  if (!Number.isFinite(value) || (kind === 'integer' && !Number.isSafeInteger(value))) return undefined;
+  return value === 0 ? 0 : value; // no -0
+}
+
+/** An integer option in min..max, written in decimal. */
+export function integer(option: string, raw: unknown, min: number, max: number): number {
+  const value = decimalValue(raw, 'integer');
+  if (value === undefined || value < min || value > max) throw new OptionError(option, `an integer in ${min}..${max}`, raw);
+  return value;
+}
+
+/** A number option in min..max, written in decimal (a fraction allowed, no exponent). */
+export function decimal(option: string, raw: unknown, min: number, max: number): number {
+  const value = decimalValue(raw);
+  if (value === undefined || value < min || value > max) throw new OptionError(option, `a number in ${min}..${max}`, raw);
+  return value;
+}
+
 /** Splits "a,b,c" (or takes an array) into trimmed, non-empty items. */
 export function list(option: string, raw: unknown, what: string): unknown[] {
   if (Array.isArray(raw)) return raw;
@@ -129,12 +159,13 @@ export function perClient<T>(option: string, values: T[], procs: number, raw: un
 
 const SIZE = /^\s*(\d+(?:\.\d+)?)\s*(b|k|kb|kib|m|mb|mib|g|gb|gib|t|tb|tib)?\s*$/i;
 const SIZE_UNIT: Record<string, number> = { b: 1, k: 2 ** 10, m: 2 ** 20, g: 2 ** 30, t: 2 ** 40 };
+const MAX_SIZE = 2 ** 50;
 
-/** Parses "4G", "512M", "1.5GiB" (binary units) into bytes. */
+/** Parses "4G", "512M", "1.5GiB" (binary units) into bytes, from 1M to 1P. */
 export function parseSize(option: string, raw: unknown): number {
   const match = typeof raw === 'string' ? SIZE.exec(raw) : null;
   const unit = match ? (match[2] ?? 'b').toLowerCase()[0]! : '';
   const bytes = match ? Math.floor(Number(match[1]) * SIZE_UNIT[unit]!) : NaN;
-  if (!Number.isFinite(bytes) || bytes < 2 ** 20) throw new OptionError(option, 'a size of at least 1M such as 512M or 4G', raw);
+  if (!Number.isFinite(bytes) || bytes < 2 ** 20 || bytes > MAX_SIZE) throw new OptionError(option, 'a size from 1M to 1024T such as 512M or 4G', raw);
   return bytes;
 }

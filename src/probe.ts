@@ -1,12 +1,12 @@
 // probe(): characterises the GPU's time slicing on its own. Every client runs the probe kernel (one
 // CTA per SM that spins and records each gap in %globaltimer), and the merged gaps give the switch
 // count, time-slice length, switch gap and overhead. No baseline unless asked for.
-import type { RunOptions } from './config.js';
+import { PROBE_DEFAULTS, type RunOptions } from './config.js';
 import { run, type RunControls, type RunResult } from './run.js';
 
 export type ProbeOptions = Omit<RunOptions, 'kernel' | 'size'>;
 
-export const PROBE_DEFAULTS = { procs: 2, duration: '3s', baseline: false } as const;
+export { PROBE_DEFAULTS };
 
 export function probe(options: ProbeOptions = {}, controls: RunControls = {}): Promise<RunResult> {
   const defaults = options.launches === undefined ? PROBE_DEFAULTS : { procs: PROBE_DEFAULTS.procs, baseline: false };

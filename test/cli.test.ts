@@ -1,5 +1,8 @@
 // The CLI as a user runs it: exit codes and one-line errors. Needs `npm run build:ts` (npm test does it).
 import { spawnSync } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { loadBinding } from '../src/binding/loader.js';
@@ -46,6 +49,16 @@ describe('CLI', () => {
     [['bench', '--kernel', 'gemm', '--shape', '64,64,64', '--dtype', 'int8'], '--dtype', 'bf16, fp16, tf32, fp32'],
     [['bench', '--launches', '0'], '--launches', '1..100000'],
     [['bench', '--json', '/nonexistent-dir/x.json'], '--json', 'existing directory'],
+    // Numbers are plain decimals, integers are whole, and output paths are checked before any GPU work.
+    [['--procs', '0x4'], '--procs', '1..64'],
+    [['--seed', '1.5'], '--seed', 'an integer'],
+    [['sweep', '--procs', '1,0x4'], '--procs', '1..64'],
+    [['bench', '--launches', '1e3'], '--launches', '1..100000'],
+    [['--json', '/proc/gsm.json'], '--json', 'no file can be created in /proc'],
+    [['--json', '/dev/null'], '--json', 'a regular file'],
+    [['sweep', '--out', '/proc/gsm-results'], '--out', 'no file can be created in /proc'],
+    [['report', 'x.json', '-o', '/sys/gsm.html'], '--output', 'no file can be created in /sys'],
+    [['--kernel', 'conv', '--shape', '100000,100000,224,224,64,3,3,1,1'], '--shape', 'at most 2147483647 elements'],
   ])('rejects %j with exit code 2 and one line naming the option', (args, option, expected) => {
     const r = cliRun(...args);
     expect(r.status).toBe(2);
@@ -56,10 +69,48 @@ describe('CLI', () => {
     expect(r.stdout).toBe('');
   });
 
-  it('rejects an unknown option with exit code 2', () => {
-    const r = cliRun('--frobnicate');
+  it.each([
+    [['--frobnicate'], "unknown option '--frobnicate' (see gpushare-micro run --help)"],
+    [['info', '--jsn'], "unknown option '--jsn'; did you mean --json? (see gpushare-micro info --help)"],
+    [['--procs'], "option '-p, --procs <n>' argument missing (see gpushare-micro run --help)"],
+    [['frob'], "unknown command 'frob': expected one of run, probe, info, sweep, bench, monitor, mps, mig, report (see gpushare-micro --help)"],
+    [['run', 'extra'], "unexpected argument 'extra' for run: it takes no arguments (see gpushare-micro run --help)"],
+    [['mps'], 'mps needs a command: start, stop, status (see gpushare-micro mps --help)'],
+    [['mig'], 'mig needs a command: list, plan, apply (see gpushare-micro mig --help)'],
+    [['mps', 'frob'], "unknown command 'frob' for mps: expected one of start, stop, status (see gpushare-micro mps --help)"],
+    [['help', 'frob'], "unknown command 'frob' for help: expected one of run, probe, info, sweep, bench, monitor, mps, mig, report (see gpushare-micro --help)"],
+    [['mig', 'plan'], "missing required argument 'profiles' (see gpushare-micro mig plan --help)"],
+    [['--loop', 'open'], "option '--loop <kind>' argument 'open' is invalid. Allowed choices are saturate, closed (see gpushare-micro run --help)"],
+  ])('commander usage error %j: exit code 2, one line', (args, line) => {
+    const r = cliRun(...args);
     expect(r.status).toBe(2);
-    expect(r.stderr).toContain("unknown option '--frobnicate'");
+    expect(r.stderr).toBe(`gpushare-micro: ${line}\n`);
+    expect(r.stdout).toBe('');
+  });
+
+  it('echoes no more than the start and end of a 100,000-character value', () => {
+    for (const args of [['--mode', 'x'.repeat(100_000)], [`--${'x'.repeat(100_000)}`], ['mps', 'status', '--pipe', 'p'.repeat(100_000)]]) {
+      const r = cliRun(...args);
+      expect(r.status).toBe(2);
+      expect(r.stderr.split('\n')).toHaveLength(2);
+      expect(r.stderr.length).toBeLessThan(300);
+      expect(r.stderr).toMatch(/ \(10000[02] characters\)/);
+    }
+  });
+
+  it('refuses a sweep results directory that holds another sweep before looking for a GPU', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'gsm-cli-sweep-'));
+    try {
+      await writeFile(join(dir, 'summary.json'), '{}');
+      const r = cliRun('sweep', '--out', dir);
+      expect(r.status).toBe(2);
+      expect(r.stderr).toMatch(/^gpushare-micro: invalid --out: expected a new or empty directory \(or --resume to continue the sweep in it\)/);
+      const resume = cliRun('sweep', '--out', dir, '--resume');
+      expect(resume.status).toBe(2);
+      expect(resume.stderr).toMatch(/^gpushare-micro: invalid --resume: /);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('prints help for each command with exit code 0', () => {

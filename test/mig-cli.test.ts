@@ -4,9 +4,11 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { NVIDIA_SMI_DIRS } from '../src/mig/nvidia-smi.js';
-import { emptyDir, standIn } from './fixtures/smi.js';
+import { emptyDir, removeSmiDirs, standIn } from './fixtures/smi.js';
+
+afterAll(removeSmiDirs);
 
 const cli = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
 const smiInstalled = NVIDIA_SMI_DIRS.some((d) => existsSync(join(d, 'nvidia-smi')));

@@ -3,7 +3,7 @@
 // GPU without MIG), and, with MIG devices, one client per device with CUDA_VISIBLE_DEVICES=MIG-<uuid>.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { resolveRunConfig } from '../src/config.js';
 import type { Environment } from '../src/environment.js';
 import { ModeUnavailableError, OptionError } from '../src/errors.js';
@@ -14,8 +14,10 @@ import { recordedTableForModel } from '../src/mig/profiles.js';
 import { migMode } from '../src/modes/mig.js';
 import type { ModeContext } from '../src/modes/mode.js';
 import { gemmWorkload, loopConfig } from './fixtures/loops.js';
-import { emptyDir, standIn } from './fixtures/smi.js';
+import { emptyDir, removeSmiDirs, standIn } from './fixtures/smi.js';
 import { standInRunBinding } from './fixtures/stand-in-run-binding.js';
+
+afterAll(removeSmiDirs);
 
 const H200_UUID = 'GPU-286895ec-7af6-a9c9-3fd8-63a4fd804f74';
 const A100_UUID = 'GPU-7fdaf0a5-179b-f636-d15d-daf243e3ff16';

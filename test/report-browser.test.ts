@@ -7,7 +7,7 @@
 // on a clean clone with nothing else installed, so there this file skips. Install it with
 // `apt-get install -y chromium` to run it.
 import { existsSync } from 'node:fs';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -83,6 +83,7 @@ describe.skipIf(!hasChromium)('the report in headless Chromium', () => {
 
   afterAll(async () => {
     await browser?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
   });
 
   it.each([

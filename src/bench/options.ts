@@ -1,8 +1,9 @@
 // `bench` options -> one validated configuration. Every check happens here, before any GPU work; a
 // failure is an OptionError naming the option and what was expected.
 import { randomInt } from 'node:crypto';
-import { parseDuration } from '../config.js';
+import { decimalValue, integer, parseDuration } from '../config.js';
 import { OptionError } from '../errors.js';
+import { GEMM_MAX_DIM, isKernelFamily, shapeSizeProblem } from '../kernels/shapes.js';
 import { BENCH_KERNELS, BENCH_PRESETS, benchKernel, KERNEL_VARIANTS, kernelVariants, type BenchMetric, type KernelVariant } from './presets.js';
 
 export interface BenchOptions {
@@ -47,14 +48,6 @@ export interface BenchConfig {
 
 export const BENCH_DEFAULTS = { launches: 50, warmup: '300ms', device: 0 } as const;
 
-function integer(option: string, raw: unknown, min: number, max: number): number {
-  const value = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new OptionError(option, `an integer in ${min}..${max}`, raw);
-  }
-  return value;
-}
-
 function list(raw: string | string[]): string[] {
   return (Array.isArray(raw) ? raw : [raw]).flatMap((s) => String(s).split(',')).map((s) => s.trim()).filter(Boolean);
 }
@@ -64,12 +57,18 @@ function parseShape(raw: unknown, dims: readonly string[], kernel: string): numb
   const expected = `${dims.length} comma-separated positive integers for ${kernel} (${dims.join(',')})`;
   if (!parts || parts.length !== dims.length) throw new OptionError('--shape', expected, raw);
   return parts.map((p: unknown, i) => {
-    const v = typeof p === 'string' && p !== '' ? Number(p) : p;
+    const v = decimalValue(p, 'integer');
     // causal (attention) and pad may be 0; every other size is at least 1.
     const min = dims[i] === 'causal' || dims[i] === 'pad' ? 0 : 1;
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > 2 ** 31 - 1) throw new OptionError('--shape', expected, raw);
+    if (v === undefined || v < min || v > 2 ** 31 - 1) throw new OptionError('--shape', expected, raw);
     return v;
   });
+}
+
+/** The bounds a run checks too: gemm's dimensions, the element counts of the other kernels' tensors. */
+function sizeProblem(kernel: string, shape: number[]): string | undefined {
+  if (kernel === 'gemm') return shape.some((d) => d > GEMM_MAX_DIM) ? `m, n and k at most ${GEMM_MAX_DIM}` : undefined;
+  return isKernelFamily(kernel) ? shapeSizeProblem(kernel, shape) : undefined;
 }
 
 /** Validates `bench` options. Throws OptionError. */
@@ -87,6 +86,8 @@ export function resolveBenchConfig(options: BenchOptions): BenchConfig {
     if (!kernel) throw new OptionError('--kernel', `one of ${BENCH_KERNELS.map((k) => k.name).join(', ')}`, options.kernel);
     if (options.shape === undefined) throw new OptionError('--shape', `${kernel.dims.join(',')} for ${kernel.name}`, undefined);
     const shape = parseShape(options.shape, kernel.dims, kernel.name);
+    const problem = sizeProblem(kernel.name, shape);
+    if (problem) throw new OptionError('--shape', problem.replace(/, got .*$/, ''), options.shape);
     const dtype = options.dtype ?? kernel.dtypes[0]!;
     if (!kernel.dtypes.includes(dtype)) throw new OptionError('--dtype', `one of ${kernel.dtypes.join(', ')} for ${kernel.name}`, options.dtype);
     const entry: BenchEntry = { name: `${kernel.name}-${dtype}-${shape.join('x')}`, about: `${dtype} ${kernel.name} ${shape.join('×')}`, kernel: kernel.name, dtype, shape, metric: kernel.metric };

@@ -1,12 +1,10 @@
 // `gpushare-micro bench`: the own kernels beside their libraries, with the floors set by the measured
 // matrix rate and memory bandwidth. Prints the table, writes --json; without a GPU one line, exit 3.
 import { Command } from 'commander';
-import { loadBinding } from '../binding/loader.js';
-import { bench, type BenchProgress } from '../bench/bench.js';
+import type { BenchProgress } from '../bench/bench.js';
 import { BENCH_DEFAULTS, resolveBenchConfig, type BenchOptions } from '../bench/options.js';
 import { BENCH_KERNELS, BENCH_PRESETS, KERNEL_VARIANTS } from '../bench/presets.js';
 import { writeJsonAtomic } from '../report/json.js';
-import { formatBenchResult } from '../report/bench-table.js';
 import { checkJsonTarget, fail, interruptSignal } from './common.js';
 import { EXIT } from './exit-codes.js';
 
@@ -60,6 +58,12 @@ export function benchCommand(): Command {
     try {
       const config = resolveBenchConfig(options);
       const target = checkJsonTarget(json);
+      // Loaded only now: a usage error or --help needs none of the measuring code.
+      const [{ bench }, { formatBenchResult }, { loadBinding }] = await Promise.all([
+        import('../bench/bench.js'),
+        import('../report/bench-table.js'),
+        import('../binding/loader.js'),
+      ]);
       interrupt = interruptSignal();
       const onProgress = progressPrinter(quiet ?? false);
       const result = await bench(

@@ -3,6 +3,7 @@
 import { Command, CommanderError } from 'commander';
 import { packageVersion } from '../version.js';
 import { benchCommand } from './bench-command.js';
+import { fail, printError } from './common.js';
 import { EXIT } from './exit-codes.js';
 import { infoCommand } from './info-command.js';
 import { migCommand } from './mig-command.js';
@@ -11,6 +12,7 @@ import { mpsCommand } from './mps-command.js';
 import { sweepCommand } from './sweep-command.js';
 import { probeCommand, runCommand } from './run-command.js';
 import { reportCommand } from './report-command.js';
+import { oneLineUsageErrors, UsageError } from './usage.js';
 
 const EXIT_CODES_HELP = `
 Exit codes:
@@ -25,9 +27,7 @@ export function buildProgram(): Command {
   const program = new Command('gpushare-micro')
     .description('Measure what it costs to share one NVIDIA GPU — time slicing, MPS, streams, green contexts, MIG: each client\'s throughput and latency against solo, and the context switches between them')
     .version(packageVersion())
-    .showHelpAfterError('(run with --help for usage)')
-    .addHelpText('after', EXIT_CODES_HELP)
-    .exitOverride();
+    .addHelpText('after', EXIT_CODES_HELP);
   program.addCommand(runCommand(), { isDefault: true });
   program.addCommand(probeCommand());
   program.addCommand(infoCommand());
@@ -37,11 +37,10 @@ export function buildProgram(): Command {
   program.addCommand(mpsCommand());
   program.addCommand(migCommand());
   program.addCommand(reportCommand());
-  const all = (cmds: readonly Command[]): Command[] => cmds.flatMap((c) => [c, ...all(c.commands)]);
-  for (const cmd of all(program.commands)) {
-    cmd.exitOverride().showHelpAfterError('(run with --help for usage)');
+  for (const cmd of program.commands) {
     if (['run', 'probe', 'sweep', 'bench'].includes(cmd.name())) cmd.addHelpText('after', EXIT_CODES_HELP);
   }
+  oneLineUsageErrors(program);
   return program;
 }
 
@@ -50,10 +49,12 @@ export async function main(argv: string[]): Promise<number> {
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (error) {
-    if (error instanceof CommanderError) {
-      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return EXIT.ok;
+    if (error instanceof UsageError) {
+      printError(error.message);
       return EXIT.usage;
     }
+    // --help, --version, `help`: printed already.
+    if (error instanceof CommanderError) return EXIT.ok;
     throw error;
   }
   return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
@@ -72,7 +73,6 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    console.error(`gpushare-micro: ${(error as Error)?.stack ?? String(error)}`);
-    process.exitCode = EXIT.error;
+    process.exitCode = fail(error);
   },
 );

@@ -1,13 +1,14 @@
 // `gpushare-micro mig list | plan | apply`: the GPUs' MIG state, a checked layout with the
 // nvidia-smi commands that create it, and (only with --yes) running those commands.
 import { Command } from 'commander';
-import { NoGpuError, OptionError } from '../errors.js';
+import { decimalValue } from '../config.js';
+import { clip, NoGpuError, OptionError } from '../errors.js';
 import { applyPlan } from '../mig/apply.js';
 import { readInventory, readProfiles, type MigGpu } from '../mig/inventory.js';
 import { nvidiaSmi, type SmiRunner } from '../mig/nvidia-smi.js';
 import { planLayout, splitProfiles, type MigPlan } from '../mig/plan.js';
 import { MODEL_KEYS, recordedTableForModel, type MigProfileTable } from '../mig/profiles.js';
-import { fail } from './common.js';
+import { fail, printError } from './common.js';
 import { EXIT } from './exit-codes.js';
 
 const EVERYONE = [
@@ -19,8 +20,8 @@ const EVERYONE = [
 
 function gpuIndex(raw: string | undefined): number {
   if (raw === undefined) return 0;
-  const n = Number(raw);
-  if (raw.trim() === '' || !Number.isInteger(n) || n < 0 || n > 63) throw new OptionError('--gpu', 'a GPU index (nvidia-smi -L) in 0..63', raw);
+  const n = decimalValue(raw, 'integer');
+  if (n === undefined || n < 0 || n > 63) throw new OptionError('--gpu', 'a GPU index (nvidia-smi -L) in 0..63', raw);
   return n;
 }
 
@@ -114,7 +115,7 @@ class PlanRejected extends Error {}
 
 function failMig(error: unknown, command: string): number {
   if (error instanceof PlanRejected) {
-    console.error(`gpushare-micro: ${command}: ${error.message}`);
+    printError(`${command}: ${error.message}`);
     return EXIT.usage;
   }
   return fail(error);
@@ -165,9 +166,9 @@ export function migCommand(smi: SmiRunner = nvidiaSmi()): Command {
       try {
         const index = gpuIndex(flags.gpu);
         if (!flags.yes) {
-          console.error(
-            `gpushare-micro: mig apply changes GPU ${index} for every user of this machine (MIG mode, GPU instances; enabling MIG needs a GPU reset); ` +
-              `nothing was run: add --yes to apply (\`gpushare-micro mig plan ${profiles} --gpu ${index}\` shows the commands)`,
+          printError(
+            `mig apply changes GPU ${index} for every user of this machine (MIG mode, GPU instances; enabling MIG needs a GPU reset); ` +
+              `nothing was run: add --yes to apply (\`gpushare-micro mig plan ${clip(profiles)} --gpu ${index}\` shows the commands)`,
           );
           process.exitCode = EXIT.usage;
           return;
@@ -177,7 +178,7 @@ export function migCommand(smi: SmiRunner = nvidiaSmi()): Command {
         console.log('');
         const done = await applyPlan(r.plan, smi, (line) => console.log(line));
         if (!done.ok) {
-          console.error(`gpushare-micro: mig apply: ${done.error}`);
+          printError(`mig apply: ${done.error}`);
           process.exitCode = EXIT.error;
           return;
         }
@@ -189,6 +190,6 @@ export function migCommand(smi: SmiRunner = nvidiaSmi()): Command {
       }
     });
 
-  for (const sub of [list, plan, apply]) mig.addCommand(sub.exitOverride().showHelpAfterError('(run with --help for usage)'));
+  for (const sub of [list, plan, apply]) mig.addCommand(sub);
   return mig;
 }

@@ -1,8 +1,6 @@
 // `gpushare-micro monitor`: the GPUs and their processes live in the terminal, as plain lines or
 // JSON lines, and optionally as a Prometheus endpoint. Without a GPU: one line, exit code 3.
 import { Command } from 'commander';
-import { loadBinding } from '../binding/loader.js';
-import { runMonitor } from '../monitor/monitor.js';
 import { MONITOR_DEFAULTS, resolveMonitorOptions, type MonitorFlags } from '../monitor/options.js';
 import { fail } from './common.js';
 import { EXIT } from './exit-codes.js';
@@ -26,6 +24,8 @@ export function monitorCommand(): Command {
       process.on('SIGTERM', onSignal);
       try {
         const config = resolveMonitorOptions(flags);
+        // Loaded only now: a usage error or --help needs neither the addon nor the Prometheus client.
+        const [{ loadBinding }, { runMonitor }] = await Promise.all([import('../binding/loader.js'), import('../monitor/monitor.js')]);
         const binding = loadBinding();
         await runMonitor(
           binding,

@@ -1,13 +1,15 @@
 // `gpushare-micro mps start|stop|status`: an MPS control daemon that outlives one run, for users who
 // want MPS on across many runs. `--mode mps --mps-pipe DIR` attaches runs to it.
-import { dirname, join } from 'node:path';
+import { type Stats, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { Command } from 'commander';
+import { clip, ECHO_LIMIT, OptionError, systemReason } from '../errors.js';
 import { defaultPipeDir, mpsStatus, startMpsDaemon, stopMpsDaemon, type MpsStatus } from '../mps/daemon.js';
-import { fail } from './common.js';
+import { checkOutputDir, fail } from './common.js';
 import { EXIT } from './exit-codes.js';
 
 function formatStatus(s: MpsStatus): string {
-  if (!s.running) return `MPS: not running in ${s.pipeDir}${s.reason ? ` (${s.reason})` : ''}`;
+  if (!s.running) return `MPS: not running in ${clip(s.pipeDir, 3 * ECHO_LIMIT)}${s.reason ? ` (${s.reason})` : ''}`;
   const lines = [`MPS: control daemon pid ${s.controlPid} in ${s.pipeDir}`];
   if (s.servers.length === 0) lines.push('  no server (one starts with the first client)');
   for (const server of s.servers) lines.push(`  server pid ${server.pid}: ${server.clients.length} client${server.clients.length === 1 ? '' : 's'}${server.clients.length ? ` (${server.clients.join(', ')})` : ''}`);
@@ -17,6 +19,22 @@ function formatStatus(s: MpsStatus): string {
 
 const pipeOption = (cmd: Command) => cmd.option('--pipe <dir>', `pipe directory (default ${defaultPipeDir()})`);
 
+/** The --pipe of stop and status: a directory path (it need not exist: then no daemon listens there). */
+function pipeDirOf(raw: string | undefined): string {
+  if (raw === undefined) return defaultPipeDir();
+  if (raw.trim() === '' || raw.includes('\0')) throw new OptionError('--pipe', 'a directory path', raw);
+  let stats: Stats;
+  try {
+    stats = statSync(raw);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return resolve(raw);
+    throw new OptionError('--pipe', `a directory path the system accepts (${systemReason(error)})`, raw);
+  }
+  if (!stats.isDirectory()) throw new OptionError('--pipe', 'a directory, not a file', raw);
+  return resolve(raw);
+}
+
 export function mpsCommand(): Command {
   const mps = new Command('mps').description('start, stop or inspect an MPS control daemon that stays up across runs');
 
@@ -24,8 +42,10 @@ export function mpsCommand(): Command {
     .option('--log <dir>', 'log directory (default: beside the pipe directory)')
     .action(async (flags: { pipe?: string; log?: string }) => {
       try {
-        const pipeDir = flags.pipe ?? defaultPipeDir();
-        const daemon = await startMpsDaemon({ pipeDir, logDir: flags.log ?? join(dirname(pipeDir), 'log'), stopOnExit: false });
+        // Both directories are created if need be: checked before looking for the MPS binaries.
+        const pipeDir = flags.pipe === undefined ? defaultPipeDir() : checkOutputDir('--pipe', flags.pipe);
+        const logDir = flags.log === undefined ? join(dirname(pipeDir), 'log') : checkOutputDir('--log', flags.log);
+        const daemon = await startMpsDaemon({ pipeDir, logDir, stopOnExit: false });
         console.log(`MPS control daemon started (pid ${daemon.controlPid ?? '?'}); logs in ${daemon.logDir}`);
         console.log(`  clients:  export CUDA_MPS_PIPE_DIRECTORY=${daemon.pipeDir}`);
         console.log(`  measure:  gpushare-micro --mode mps --mps-pipe ${daemon.pipeDir}`);
@@ -39,8 +59,11 @@ export function mpsCommand(): Command {
   pipeOption(mps.command('stop').description('stop the MPS control daemon listening in the pipe directory, and its servers'))
     .action(async (flags: { pipe?: string }) => {
       try {
-        const pipeDir = flags.pipe ?? defaultPipeDir();
-        const status = await mpsStatus(pipeDir);
+        const status = await mpsStatus(pipeDirOf(flags.pipe));
+        if (status.unverifiedPid !== undefined) {
+          // A stale or forged pid file: the process it names is someone else's business.
+          throw new OptionError('--pipe', `the pipe directory of a running MPS control daemon (${status.reason}; nothing was signalled)`, flags.pipe ?? status.pipeDir);
+        }
         if (!status.running) {
           console.log(formatStatus(status));
           process.exitCode = EXIT.ok;
@@ -59,7 +82,7 @@ export function mpsCommand(): Command {
     .option('--json', 'print the status as JSON')
     .action(async (flags: { pipe?: string; json?: boolean }) => {
       try {
-        const status = await mpsStatus(flags.pipe ?? defaultPipeDir());
+        const status = await mpsStatus(pipeDirOf(flags.pipe));
         console.log(flags.json ? JSON.stringify(status, null, 2) : formatStatus(status));
         process.exitCode = EXIT.ok;
       } catch (error) {

@@ -1,10 +1,8 @@
 // `gpushare-micro [run]` and `gpushare-micro probe`: measure, print the table, write --json.
 import { Command, Option } from 'commander';
-import { DEFAULTS, KERNELS, LOOPS, MODES, resolveRunConfig, type RunOptions } from '../config.js';
-import { PROBE_DEFAULTS } from '../probe.js';
+import { DEFAULTS, KERNELS, LOOPS, MODES, PROBE_DEFAULTS, resolveRunConfig, type RunOptions } from '../config.js';
 import { writeJsonAtomic } from '../report/json.js';
-import { formatRunResult } from '../report/table.js';
-import { measure, type Progress } from '../run.js';
+import type { Progress } from '../run.js';
 import { checkJsonTarget, fail, interruptSignal } from './common.js';
 import { EXIT } from './exit-codes.js';
 
@@ -62,6 +60,8 @@ async function execute(flags: Flags, kernelDefault: Partial<RunOptions>): Promis
   try {
     const config = resolveRunConfig(options);
     const target = checkJsonTarget(json);
+    // Loaded only now: a usage error or --help needs none of the measuring code.
+    const [{ measure }, { formatRunResult }] = await Promise.all([import('../run.js'), import('../report/table.js')]);
     interrupt = interruptSignal();
     const onProgress = progressPrinter(quiet ?? false);
     const result = await measure(config, {

@@ -5,10 +5,9 @@ import { Command, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import { loadBinding } from '../binding/loader.js';
 import { planSweep, SWEEP_DEFAULTS, type SweepOptions } from '../sweep/plan.js';
-import { runSweep, type SweepProgress } from '../sweep/runner.js';
-import { csvExporter, markdownExporter, tableExporter } from '../sweep/exporters.js';
+import type { SweepProgress } from '../sweep/runner.js';
 import { OptionError } from '../errors.js';
-import { fail, interruptSignal } from './common.js';
+import { checkOutputDir, fail, interruptSignal } from './common.js';
 import { EXIT } from './exit-codes.js';
 
 interface Flags extends SweepOptions {
@@ -90,7 +89,9 @@ export function sweepCommand(): Command {
       try {
         const plan = planSweep(axes);
         if (resume && !out) throw new OptionError('--resume', 'together with --out DIR (the results directory of the sweep to continue)', true);
-        const outDir = resolve(out ?? defaultOutDir());
+        const outDir = checkOutputDir('--out', out ?? defaultOutDir());
+        // Loaded only now: a usage error or --help needs none of the measuring code.
+        const [{ runSweep }, { csvExporter, markdownExporter, tableExporter }] = await Promise.all([import('../sweep/runner.js'), import('../sweep/exporters.js')]);
         interrupt = interruptSignal();
         const summary = await runSweep(plan, {
           binding: loadBinding(),

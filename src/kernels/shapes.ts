@@ -33,6 +33,12 @@ export const SHAPE_FIELDS: Record<KernelFamily, readonly string[]> = {
 };
 
 const MAX_DIM = 2 ** 31 - 1;
+/** gemm's m, n and k at most (the run and the bench check the same bound). */
+export const GEMM_MAX_DIM = 131072;
+/** Elements of one tensor: the kernels index with 32-bit integers (conv's M = n p q and K = r s c, attention's rows). */
+const MAX_ELEMENTS = 2 ** 31 - 1;
+/** cuBLAS attention's fp32 score matrix [batch*heads, seq, seq]: bounded so that its byte count cannot wrap. */
+const MAX_SCORES = 2 ** 40;
 
 export function isKernelFamily(kernel: string): kernel is KernelFamily {
   return (KERNEL_FAMILIES as readonly string[]).includes(kernel);
@@ -43,16 +49,60 @@ export function convOutputSize(input: number, filter: number, stride: number, pa
   return Math.floor((input + 2 * pad - filter) / stride) + 1;
 }
 
+/** The tensors of a shape and their element counts (exact: every factor is below 2^31 and each product is checked in turn). */
+function tensors(kernel: KernelFamily, shape: readonly number[]): Array<[string, number[]]> {
+  switch (kernel) {
+    case 'conv': {
+      const [n, c, h, w, k, r, s, stride, pad] = shape as [number, number, number, number, number, number, number, number, number];
+      const p = convOutputSize(h, r, stride, pad);
+      const q = convOutputSize(w, s, stride, pad);
+      return [['input x (n·h·w·c)', [n, h, w, c]], ['filter (k·r·s·c)', [k, r, s, c]], ['output y (n·p·q·k)', [n, p, q, k]]];
+    }
+    case 'attention': {
+      const [b, heads, seq, d] = shape as [number, number, number, number];
+      return [['Q, K, V and O (batch·heads·seq·headDim)', [b, heads, seq, d]]];
+    }
+    case 'copy':
+    case 'triad':
+      return [];
+  }
+}
+
+/** The product of `factors`, or Infinity once it passes `limit` (so that it never loses precision). */
+function boundedProduct(factors: readonly number[], limit: number): number {
+  let product = 1;
+  for (const f of factors) {
+    product *= f;
+    if (product > limit) return Infinity;
+  }
+  return product;
+}
+
 /** Why a shape is not valid for a family (one line), or undefined when it is. */
 export function shapeProblem(kernel: KernelFamily, shape: readonly number[], impl = 'own'): string | undefined {
+  const problem = shapeSizeProblem(kernel, shape);
+  if (problem) return problem;
+  if (kernel === 'attention') {
+    const [batch, heads, seq, headDim] = shape as [number, number, number, number];
+    if (impl === 'own' && !(OWN_ATTENTION_HEAD_DIMS as readonly number[]).includes(headDim)) {
+      return `the own attention kernel supports headDim ${OWN_ATTENTION_HEAD_DIMS.join(' or ')}, got ${headDim}`;
+    }
+    if (impl === 'cublas' && boundedProduct([batch, heads, seq, seq], MAX_SCORES) > MAX_SCORES) {
+      return `cublas attention keeps batch·heads·seq·seq fp32 scores, at most ${MAX_SCORES}, got ${batch * heads * seq * seq}`;
+    }
+  }
+  return undefined;
+}
+
+/** Why a shape is not valid for a family whatever the implementation (one line), or undefined when it is. */
+export function shapeSizeProblem(kernel: KernelFamily, shape: readonly number[]): string | undefined {
   const fields = SHAPE_FIELDS[kernel];
   if (shape.length !== fields.length) return `${kernel} expects a shape [${fields.join(', ')}], got ${shape.length} numbers`;
   for (let i = 0; i < shape.length; i++) {
     const v = shape[i]!;
     const minimum = (kernel === 'conv' && fields[i] === 'pad') || (kernel === 'attention' && fields[i] === 'causal') ? 0 : 1;
-    if (!Number.isInteger(v) || v < minimum || v > MAX_DIM) {
-      return `${kernel} ${fields[i]} must be an integer >= ${minimum}, got ${v}`;
-    }
+    if (!Number.isInteger(v) || v < minimum) return `${kernel} ${fields[i]} must be an integer >= ${minimum}, got ${v}`;
+    if (v > MAX_DIM) return `${kernel} ${fields[i]} must be at most ${MAX_DIM}, got ${v}`;
   }
   if (kernel === 'conv') {
     const [, , h, w, , r, s, stride, pad] = shape as [number, number, number, number, number, number, number, number, number];
@@ -61,10 +111,12 @@ export function shapeProblem(kernel: KernelFamily, shape: readonly number[], imp
     }
   }
   if (kernel === 'attention') {
-    const [, , , headDim, causal] = shape as [number, number, number, number, number];
+    const causal = shape[4]!;
     if (causal !== 0 && causal !== 1) return `attention causal must be 0 or 1, got ${causal}`;
-    if (impl === 'own' && !(OWN_ATTENTION_HEAD_DIMS as readonly number[]).includes(headDim)) {
-      return `the own attention kernel supports headDim ${OWN_ATTENTION_HEAD_DIMS.join(' or ')}, got ${headDim}`;
+  }
+  for (const [name, factors] of tensors(kernel, shape)) {
+    if (boundedProduct(factors, MAX_ELEMENTS) > MAX_ELEMENTS) {
+      return `${kernel} ${name} must have at most ${MAX_ELEMENTS} elements, got ${factors.reduce((a, b) => a * b, 1)}`;
     }
   }
   return undefined;
@@ -78,6 +130,8 @@ export function kernelWorkload(kernel: string, impl: string, shape: readonly num
   }
   const problem = shapeProblem(kernel, shape, impl);
   if (problem !== undefined) throw new Error(problem);
+  // The native side takes the seed as a 64-bit integer: a fraction would be truncated there without a word.
+  if (!Number.isSafeInteger(seed) || seed < 0) throw new Error(`expected an integer in 0..${Number.MAX_SAFE_INTEGER} for the seed, got ${seed}`);
   return { kernel, impl, dtype: KERNEL_DTYPES[kernel], shape: [...shape], seed };
 }
 

@@ -4,7 +4,7 @@
 // device's rounding, is reported per client.
 import type { SmPartitioning } from '../binding/contract.js';
 import { OptionError } from '../errors.js';
-import { list, type RunOptions } from '../options.js';
+import { decimalValue, list, type RunOptions } from '../options.js';
 import { type ModeConfig, type ModeContext, type SharingMode, plainSolo } from './mode.js';
 import { checkPriorities, parsePriorities, PRIORITY_OPTION, resolvePriorities } from './streams.js';
 
@@ -30,8 +30,8 @@ function partitioning(ctx: ModeContext): Promise<SmPartitioning> {
 export function parseSmSplit(raw: RunOptions['smSplit'], procs: number): number[] {
   const what = `${procs} SM counts (one per client), e.g. ${Array.from({ length: procs }, () => 32).join(',')}`;
   const values = list('--sm-split', raw, what).map((v) => {
-    const n = typeof v === 'number' ? v : Number(v);
-    if (!Number.isInteger(n) || n < 1) throw new OptionError('--sm-split', what, raw);
+    const n = decimalValue(v, 'integer');
+    if (n === undefined || n < 1) throw new OptionError('--sm-split', what, raw);
     return n;
   });
   if (values.length !== procs) throw new OptionError('--sm-split', what, raw);

@@ -5,7 +5,7 @@
 import { OptionError } from '../errors.js';
 import { clientMemoryBytes } from '../kernels/memory.js';
 import { attachMpsDaemon, findExecutable, MPS_CONTROL, mpsLogTail, startMpsDaemon, stopMpsDaemon, type MpsDaemon } from '../mps/daemon.js';
-import { list, parseSize, perClient, type RunConfig, type RunOptions } from '../options.js';
+import { decimalValue, list, parseSize, perClient, type RunConfig, type RunOptions } from '../options.js';
 import { type ModeConfig, type ModeFacts, type ModeSession, type SharingMode, plainSolo, processPerClient } from './mode.js';
 
 function formatMiB(bytes: number): string {
@@ -22,8 +22,8 @@ function resolveOptions(options: RunOptions, procs: number): ModeConfig {
   if (options.mpsThreads !== undefined) {
     const what = 'active thread percentages in 1..100, e.g. 50 or 25,75';
     const values = list('--mps-threads', options.mpsThreads, what).map((v) => {
-      const n = typeof v === 'number' ? v : Number(v);
-      if (!Number.isFinite(n) || n < 1 || n > 100) throw new OptionError('--mps-threads', what, options.mpsThreads);
+      const n = decimalValue(v);
+      if (n === undefined || n < 1 || n > 100) throw new OptionError('--mps-threads', what, options.mpsThreads);
       return n;
     });
     mps.threads = perClient('--mps-threads', values, procs, options.mpsThreads);

@@ -1,7 +1,7 @@
 // Streams: one process, one context, one CUDA stream per client. Kernels from different streams
 // run concurrently when resources allow; stream priorities decide which CTAs are scheduled first.
 import { OptionError } from '../errors.js';
-import { list, perClient, type Priority, type RunOptions } from '../options.js';
+import { decimalValue, list, perClient, type Priority, type RunOptions } from '../options.js';
 import { type ModeContext, type ModeOption, type SharingMode, plainSolo } from './mode.js';
 
 /** --priority, which green contexts take too. */
@@ -12,8 +12,8 @@ export function parsePriorities(raw: RunOptions['priority'], procs: number): Pri
   const what = 'stream priorities: high, low or integers, e.g. high,low';
   const values = list('--priority', raw, what).map((v): Priority => {
     if (v === 'high' || v === 'low') return v;
-    const n = typeof v === 'number' ? v : Number(v);
-    if (!Number.isInteger(n)) throw new OptionError('--priority', what, raw);
+    const n = decimalValue(v, 'integer');
+    if (n === undefined) throw new OptionError('--priority', what, raw);
     return n;
   });
   return perClient('--priority', values, procs, raw);

@@ -1,6 +1,6 @@
 // `monitor` options -> one validated configuration; a bad option is an OptionError naming it.
 import { isIP } from 'node:net';
-import { parseDuration } from '../config.js';
+import { integer, parseDuration } from '../config.js';
 import { OptionError } from '../errors.js';
 
 export interface MonitorFlags {
@@ -28,14 +28,6 @@ export interface MonitorConfig {
 }
 
 export const MONITOR_DEFAULTS = { intervalMs: 500, listen: '127.0.0.1' } as const;
-
-function integer(option: string, raw: unknown, min: number, max: number): number {
-  const value = typeof raw === 'string' && /^\d+$/.test(raw.trim()) ? Number(raw) : raw;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new OptionError(option, `an integer in ${min}..${max}`, raw);
-  }
-  return value;
-}
 
 export function resolveMonitorOptions(flags: MonitorFlags): MonitorConfig {
   const config: MonitorConfig = {

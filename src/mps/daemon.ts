@@ -1,15 +1,17 @@
 // The MPS control daemon: start one with private pipe and log directories, attach to one a user
 // names, ask it questions, and stop it — only if this process started it. A daemon this process owns
 // is also stopped when the process exits on an error path (the 'exit' hook below), so a crashed run
-// leaves no nvidia-cuda-mps-control or nvidia-cuda-mps-server behind.
+// leaves no nvidia-cuda-mps-control or nvidia-cuda-mps-server behind. A PID is signalled only after
+// /proc shows it is that daemon or its server (./process.ts): a stale or forged pid file names any process.
 import { spawn, spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
-import { ModeUnavailableError } from '../errors.js';
+import { clip, ModeUnavailableError } from '../errors.js';
+import { controlDaemonProblem, isMpsServer, MPS_CONTROL, processExecutable } from './process.js';
 
-export const MPS_CONTROL = 'nvidia-cuda-mps-control';
+export { MPS_CONTROL };
 /** Where the driver's utilities live when they are not on PATH (e.g. in containers). */
 const EXTRA_BIN_DIRS = ['/usr/local/nvidia/bin', '/usr/bin', '/usr/local/bin'];
 const PID_FILE = 'nvidia-cuda-mps-control.pid';
@@ -28,7 +30,10 @@ export interface MpsDaemon {
 export interface MpsStatus {
   pipeDir: string;
   running: boolean;
+  /** The control daemon's PID: only a live process that /proc shows to be the daemon of pipeDir. */
   controlPid?: number;
+  /** A live PID in the pid file that is not the daemon of pipeDir (a stale or forged pid file); never signalled. */
+  unverifiedPid?: number;
   servers: Array<{ pid: number; clients: number[] }>;
   /** Why it is not running or could not be asked. */
   reason?: string;
@@ -79,6 +84,35 @@ function readPid(pipeDir: string): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The pid file's PID when it is a live control daemon of `pipeDir`; else undefined, and the PID that is not (or cannot be shown to be). */
+function daemonPid(pipeDir: string): { pid?: number; unverified?: { pid: number; problem: string } } {
+  const pid = readPid(pipeDir);
+  if (pid === undefined || !alive(pid)) return {};
+  const problem = controlDaemonProblem(pid, pipeDir);
+  if (problem === undefined) return { pid };
+  // Another user's process cannot be inspected (and could not be signalled either, unless as root).
+  const verdict = processExecutable(pid) === undefined ? 'cannot be shown to be' : 'is not';
+  return { unverified: { pid, problem: `${verdict} its control daemon: ${problem}` } };
+}
+
+/** Sends SIGKILL to `pid` if it still is what `check` says it must be; a PID that is not is left alone. */
+function killIf(pid: number, check: (pid: number) => boolean): void {
+  if (!alive(pid) || !check(pid)) return;
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // gone
+  }
+}
+
+/** The PIDs a daemon's stop may signal, each with what it must still be at that moment. */
+function stoppable(daemon: MpsDaemon, servers: number[]): Array<[number, (pid: number) => boolean]> {
+  const out: Array<[number, (pid: number) => boolean]> = [];
+  if (daemon.controlPid !== undefined) out.push([daemon.controlPid, (pid) => controlDaemonProblem(pid, daemon.pipeDir) === undefined]);
+  for (const server of servers) if (isMpsServer(server)) out.push([server, isMpsServer]);
+  return out;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -143,17 +177,9 @@ let exitHookInstalled = false;
 function stopOwnedSync(): void {
   for (const daemon of owned) {
     const exe = findExecutable(MPS_CONTROL);
-    const pids = serverPidsSync(daemon);
+    const targets = stoppable(daemon, serverPidsSync(daemon));
     if (exe) spawnSync(exe, [], { env: daemonEnv(daemon.pipeDir, daemon.logDir), input: 'quit\n', timeout: 3000 });
-    for (const pid of [daemon.controlPid, ...pids]) {
-      if (pid !== undefined && alive(pid)) {
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          // gone
-        }
-      }
-    }
+    for (const [pid, check] of targets) killIf(pid, check);
   }
   owned.clear();
 }
@@ -198,8 +224,9 @@ export async function startMpsDaemon(options: StartOptions): Promise<MpsDaemon> 
   logDir = resolve(logDir);
   await mkdir(pipeDir, { recursive: true, mode: 0o700 });
   await mkdir(logDir, { recursive: true, mode: 0o700 });
-  const existing = readPid(pipeDir);
-  if (alive(existing)) {
+  // A pid file naming a process that is not this directory's daemon is stale: the new daemon replaces it.
+  const existing = daemonPid(pipeDir).pid;
+  if (existing !== undefined) {
     throw new ModeUnavailableError('mps', `an MPS control daemon (pid ${existing}) already listens in ${pipeDir}; attach to it with --mps-pipe ${pipeDir} or stop it with \`gpushare-micro mps stop --pipe ${pipeDir}\``);
   }
   const started = spawnSync(exe, ['-d'], { env: daemonEnv(pipeDir, logDir), timeout: 10_000, encoding: 'utf8' });
@@ -210,8 +237,8 @@ export async function startMpsDaemon(options: StartOptions): Promise<MpsDaemon> 
   }
   const daemon: MpsDaemon = { pipeDir, logDir, owned: true };
   if (tempDir) daemon.tempDir = tempDir;
-  await waitUntil(() => readPid(pipeDir) !== undefined, 5000);
-  const pid = readPid(pipeDir);
+  await waitUntil(() => daemonPid(pipeDir).pid !== undefined, 5000);
+  const pid = daemonPid(pipeDir).pid;
   if (pid !== undefined) daemon.controlPid = pid;
   if (options.stopOnExit) {
     owned.add(daemon);
@@ -237,13 +264,12 @@ export async function startMpsDaemon(options: StartOptions): Promise<MpsDaemon> 
 /** A daemon someone else started, listening in `pipeDir`; never stopped by this process. */
 export function attachMpsDaemon(pipeDir: string): MpsDaemon {
   const dir = resolve(pipeDir);
-  const pid = readPid(dir);
-  if (!existsSync(dir) || !alive(pid)) {
-    throw new ModeUnavailableError('mps', `no MPS control daemon is running with pipe directory ${dir} (start one with \`gpushare-micro mps start --pipe ${dir}\`)`);
+  const { pid, unverified } = existsSync(dir) ? daemonPid(dir) : {};
+  if (pid === undefined) {
+    const why = unverified ? ` (its pid file names process ${unverified.pid}, which ${unverified.problem})` : '';
+    throw new ModeUnavailableError('mps', `no MPS control daemon is running with pipe directory ${clip(dir)}${why}; start one with \`gpushare-micro mps start --pipe DIR\``);
   }
-  const daemon: MpsDaemon = { pipeDir: dir, logDir: dir, owned: false };
-  if (pid !== undefined) daemon.controlPid = pid;
-  return daemon;
+  return { pipeDir: dir, logDir: dir, owned: false, controlPid: pid };
 }
 
 /** Stops a daemon this process started (and its servers); leaves any other alone. */
@@ -256,18 +282,12 @@ export async function stopMpsDaemon(daemon: MpsDaemon, timeoutMs = 10_000): Prom
   } catch {
     // not answering: killed below
   }
-  const pids = [daemon.controlPid, ...servers].filter((p): p is number => p !== undefined);
-  const gone = await waitUntil(() => pids.every((p) => !alive(p)), timeoutMs, 100);
-  if (!gone) {
+  const targets = stoppable(daemon, servers);
+  const gone = () => targets.every(([pid, check]) => !alive(pid) || !check(pid));
+  if (!(await waitUntil(gone, timeoutMs, 100))) {
     forced = true;
-    for (const pid of pids) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
-    await waitUntil(() => pids.every((p) => !alive(p)), 3000, 50);
+    for (const [pid, check] of targets) killIf(pid, check);
+    await waitUntil(gone, 3000, 50);
   }
   owned.delete(daemon);
   if (daemon.tempDir) await rm(daemon.tempDir, { recursive: true, force: true });
@@ -277,13 +297,18 @@ export async function stopMpsDaemon(daemon: MpsDaemon, timeoutMs = 10_000): Prom
 /** Whether a daemon listens in `pipeDir`, and its servers with their clients. */
 export async function mpsStatus(pipeDir: string): Promise<MpsStatus> {
   const dir = resolve(pipeDir);
-  const pid = readPid(dir);
-  const status: MpsStatus = { pipeDir: dir, running: alive(pid), servers: [] };
-  if (pid !== undefined) status.controlPid = pid;
-  if (!status.running) {
-    status.reason = existsSync(dir) ? `no live control daemon (pid file: ${pid ?? 'none'})` : `${dir} does not exist`;
+  const { pid, unverified } = daemonPid(dir);
+  const status: MpsStatus = { pipeDir: dir, running: pid !== undefined, servers: [] };
+  if (unverified) {
+    status.unverifiedPid = unverified.pid;
+    status.reason = `its pid file names process ${unverified.pid}, which ${unverified.problem}`;
     return status;
   }
+  if (pid === undefined) {
+    status.reason = existsSync(dir) ? `no live control daemon (pid file: ${readPid(dir) ?? 'none'})` : 'the directory does not exist';
+    return status;
+  }
+  status.controlPid = pid;
   try {
     for (const server of parsePids(await mpsCommand(dir, 'get_server_list'))) {
       status.servers.push({ pid: server, clients: parsePids(await mpsCommand(dir, `get_client_list ${server}`)) });

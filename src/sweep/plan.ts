@@ -1,7 +1,7 @@
 // The sweep's axes → its points: the cartesian product of kernels × sizes × loops × modes (× MPS
 // thread percentages, for MPS points) × procs. Every point's options are validated here, before any
 // GPU work, with the same checks as a single run.
-import { DEFAULTS, LOOPS, MODES, resolveRunConfig, type LoopKind, type ModeName, type RunConfig, type RunOptions } from '../config.js';
+import { decimalValue, DEFAULTS, LOOPS, MODES, resolveRunConfig, type LoopKind, type ModeName, type RunConfig, type RunOptions } from '../config.js';
 import { OptionError } from '../errors.js';
 import { modesTaking, sharingMode } from '../modes/index.js';
 
@@ -68,8 +68,8 @@ function items(option: string, raw: unknown, fallback: unknown[]): unknown[] {
 
 function ints(option: string, raw: unknown, fallback: number[], min: number, max: number): number[] {
   return items(option, raw, fallback).map((v) => {
-    const n = typeof v === 'number' ? v : Number(v);
-    if (!Number.isInteger(n) || n < min || n > max) throw new OptionError(option, `integers in ${min}..${max}, comma-separated`, raw);
+    const n = decimalValue(v, 'integer');
+    if (n === undefined || n < min || n > max) throw new OptionError(option, `integers in ${min}..${max}, comma-separated`, raw);
     return n;
   });
 }

@@ -69,11 +69,12 @@ const SKIP = [ModeUnavailableError, OptionError, NoGpuError];
 
 export async function runSweep(plan: SweepPlan, controls: SweepControls): Promise<SweepSummary> {
   const { outDir } = controls;
+  // The results directory is an option: checked (new, or the same sweep to resume) before looking for a GPU.
+  const summary = await startingSummary(plan, controls);
   // No GPU (or no addon) is the machine's problem, not each point's: say so once, before anything is written.
   if (!controls.environment && plan.points.length > 0) await findDevice(controls.binding ?? loadBinding(), plan.points[0]!.config.device);
   await mkdir(join(outDir, 'points'), { recursive: true });
   await mkdir(join(outDir, 'baselines'), { recursive: true });
-  const summary = await startingSummary(plan, controls);
   const summaryPath = join(outDir, SWEEP_SUMMARY_FILE);
   const save = async () => {
     summary.updatedAt = new Date().toISOString();

@@ -157,14 +157,17 @@ describe.skipIf(!gpu.available)('sharing modes on the GPU', () => {
 
   it('an interrupted sweep resumes where it stopped', async () => {
     const outDir = join(await mkdtemp(join(tmpdir(), 'gsm-gpu-sweep-')), 'r');
-    const plan = () => planSweep({ sizes: '1024', procs: '1,2', modes: 'timeslice,streams', duration: '300ms', warmup: '50ms', seed: 11 });
-    const controller = new AbortController();
-    const first = await runSweep(plan(), { outDir, signal: controller.signal, onProgress: (e) => e.type === 'pointDone' && e.index === 0 && controller.abort() });
-    expect(first.points.filter((p) => p.status === 'done')).toHaveLength(1);
-    const kept = await readFile(join(outDir, first.points[0]!.file!), 'utf8');
-    const resumed = await runSweep(plan(), { outDir, resume: true });
-    expect(resumed.points.map((p) => p.status)).toEqual(['done', 'done', 'done', 'done']);
-    expect(await readFile(join(outDir, resumed.points[0]!.file!), 'utf8')).toBe(kept);
-    await rm(join(outDir, '..'), { recursive: true, force: true });
+    try {
+      const plan = () => planSweep({ sizes: '1024', procs: '1,2', modes: 'timeslice,streams', duration: '300ms', warmup: '50ms', seed: 11 });
+      const controller = new AbortController();
+      const first = await runSweep(plan(), { outDir, signal: controller.signal, onProgress: (e) => e.type === 'pointDone' && e.index === 0 && controller.abort() });
+      expect(first.points.filter((p) => p.status === 'done')).toHaveLength(1);
+      const kept = await readFile(join(outDir, first.points[0]!.file!), 'utf8');
+      const resumed = await runSweep(plan(), { outDir, resume: true });
+      expect(resumed.points.map((p) => p.status)).toEqual(['done', 'done', 'done', 'done']);
+      expect(await readFile(join(outDir, resumed.points[0]!.file!), 'utf8')).toBe(kept);
+    } finally {
+      await rm(join(outDir, '..'), { recursive: true, force: true });
+    }
   });
 });
