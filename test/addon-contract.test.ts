@@ -115,6 +115,13 @@ describe.skipIf(!binding)('argument errors carry ERR_ARGS wherever they come fro
   const b = binding!;
   const anyB = b as unknown as Record<string, (...a: unknown[]) => unknown>;
 
+  it('a 64-bit count, time or seed that is not a whole number is refused, not truncated', () => {
+    expectArgsError(() => new b.TimedLoop(loopConfig({ ...gemmWorkload(4), seed: 1.5 })), /integer for seed/);
+    expectArgsError(() => new b.TimedLoop({ ...loopConfig(gemmWorkload(4)), durationNs: 1e8 + 0.5 }), /integer for durationNs/);
+    expectArgsError(() => new b.TimedLoop({ ...loopConfig(gemmWorkload(4)), traceCapacity: 2.5 }), /integer for traceCapacity/);
+    expectArgsError(() => b.workloadCheck({ ...gemmWorkload(4), seed: 0.25 }, 0), /integer for seed/);
+  });
+
   it('a workload this build lacks', () => {
     expectArgsError(() => new b.TimedLoop(loopConfig({ ...gemmWorkload(4), kernel: 'nope' })), /no workload 'nope'/);
   });

@@ -139,8 +139,8 @@ class PmSamplerObject : public CheckedWrap<PmSamplerObject> {
     Napi::Object o = objectArg(info, 0, "the PM sampling options");
     PmSamplingConfig c;
     c.device = intField(o, "device", 0, 1023);
-    c.intervalNs = static_cast<uint64_t>(numberField(o, "intervalNs", 1000, 1e9));
-    c.hardwareBufferBytes = static_cast<size_t>(numberField(o, "hardwareBufferBytes", 1 << 20, 4.0 * (1ull << 30)));
+    c.intervalNs = uint64Field(o, "intervalNs", 1000, 1e9);
+    c.hardwareBufferBytes = static_cast<size_t>(uint64Field(o, "hardwareBufferBytes", 1 << 20, 4.0 * (1ull << 30)));
     c.maxSamplesPerImage = static_cast<uint32_t>(intField(o, "maxSamplesPerImage", 16, 10000000));
     c.metrics = optionalStringArrayField(o, "metrics", 256).value_or(std::vector<std::string>{});
     sampler_ = std::make_shared<PmSampler>(c);

@@ -19,12 +19,12 @@ LoopConfig readConfig(const Napi::Object& o) {
   c.device = intField(o, "device", 0, 1023);
   c.streamPriority = intField(o, "streamPriority", -1024, 1024);
   c.greenContext = intField(o, "greenContext", -1, 1 << 20);
-  c.durationNs = static_cast<uint64_t>(numberField(o, "durationNs", 0, 86400e9));
-  c.launches = static_cast<uint64_t>(numberField(o, "launches", 0, 1e12));
+  c.durationNs = uint64Field(o, "durationNs", 0, 86400e9);
+  c.launches = uint64Field(o, "launches", 0, 1e12);
   if ((c.durationNs == 0) == (c.launches == 0)) throwArgs(o.Env(), "expected exactly one of durationNs and launches to be non-zero");
   c.depth = intField(o, "depth", 1, 1024);
-  c.traceCapacity = static_cast<uint64_t>(numberField(o, "traceCapacity", 0, 1e10));
-  c.warmupNs = static_cast<uint64_t>(numberField(o, "warmupNs", 0, 600e9));
+  c.traceCapacity = uint64Field(o, "traceCapacity", 0, 1e10);
+  c.warmupNs = uint64Field(o, "warmupNs", 0, 600e9);
   c.traceEvery = static_cast<uint32_t>(optionalIntField(o, "traceEvery", 1, 1 << 20).value_or(1));
   return c;
 }

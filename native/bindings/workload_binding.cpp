@@ -20,10 +20,10 @@ WorkloadSpec readSpecFields(const Napi::Object& o) {
   // 0 is a valid flag (attention's causal, conv's pad); each workload checks its own ranges and the
   // products of its dimensions (workloads/extent.h).
   w.shape = integerArrayField(o, "shape", 0, kMaxShapeDims, 0, 2147483647.0);
-  w.seed = static_cast<uint64_t>(numberField(o, "seed", 0, 9007199254740991.0));
+  w.seed = uint64Field(o, "seed", 0, 9007199254740991.0);
   if (w.kernel == "probe") {
-    w.probeActiveNs = static_cast<uint64_t>(numberField(o, "probeActiveNs", 1000, 10e9));
-    w.gapThresholdNs = static_cast<uint32_t>(numberField(o, "gapThresholdNs", 64, 1e9));
+    w.probeActiveNs = uint64Field(o, "probeActiveNs", 1000, 10e9);
+    w.gapThresholdNs = static_cast<uint32_t>(uint64Field(o, "gapThresholdNs", 64, 1e9));
     w.gapCapacity = static_cast<uint32_t>(intField(o, "gapCapacity", 1, 1 << 26));
   }
   w.gemmPath = optionalStringField(o, "gemmPath").value_or("");

@@ -73,6 +73,12 @@ int intField(const Napi::Object& obj, const char* key, int min, int max) {
   return static_cast<int>(d);
 }
 
+uint64_t uint64Field(const Napi::Object& obj, const char* key, double min, double max) {
+  const double d = numberField(obj, key, min, max);
+  if (d != std::floor(d)) throwArgs(obj.Env(), std::string("expected an integer for ") + key);
+  return static_cast<uint64_t>(d);
+}
+
 std::optional<int> optionalIntField(const Napi::Object& obj, const char* key, int min, int max) {
   if (field(obj, key).IsUndefined()) return std::nullopt;
   return intField(obj, key, min, max);

@@ -24,6 +24,8 @@ uint64_t bigintArg(const Napi::CallbackInfo& info, size_t index, const char* nam
 Napi::Value field(const Napi::Object& obj, const char* key);
 double numberField(const Napi::Object& obj, const char* key, double min, double max);
 int intField(const Napi::Object& obj, const char* key, int min, int max);
+// A whole number in [min, max] (min >= 0, max at most 2^53 - 1: exact as a double), for 64-bit fields.
+uint64_t uint64Field(const Napi::Object& obj, const char* key, double min, double max);
 std::optional<int> optionalIntField(const Napi::Object& obj, const char* key, int min, int max);  // undefined: none
 std::string stringField(const Napi::Object& obj, const char* key);
 std::optional<std::string> optionalStringField(const Napi::Object& obj, const char* key);
