@@ -321,7 +321,8 @@ int attentionCtaCount(const AttentionArgs& a) {
   if (!attentionSupportsHeadDim(a.headDim)) return 0;
   const int v = variantOf(a);
   if (isWgmma(v)) return attention::wgmmaCtaCount(a, v - kFirstWgmmaVariant);
-  return dispatch(a, [&](auto tile) { return a.batch * a.heads * ((a.seq + decltype(tile)::BM - 1) / decltype(tile)::BM); });
+  return dispatch(
+      a, [&](auto tile) { return a.batch * a.heads * ((a.seq + decltype(tile)::BM - 1) / decltype(tile)::BM); });
 }
 
 cudaError_t configureAttention(const AttentionArgs& a) {

@@ -34,8 +34,8 @@ __device__ __forceinline__ float blockReduce(float v, bool isMax, float* scratch
   return result;
 }
 
-__global__ void __launch_bounds__(kThreads) maskedSoftmaxKernel(const float* __restrict__ s, __nv_bfloat16* __restrict__ p,
-                                                               int rows, int cols, bool causal) {
+__global__ void __launch_bounds__(kThreads)
+    maskedSoftmaxKernel(const float* __restrict__ s, __nv_bfloat16* __restrict__ p, int rows, int cols, bool causal) {
   __shared__ float scratch[kThreads / 32];
   const size_t rowIndex = blockIdx.x;
   const int row = static_cast<int>(rowIndex % rows);

@@ -395,8 +395,9 @@ cudaError_t launchTile(const AttentionArgs& a, Interval* trace, cudaStream_t str
 }  // namespace
 
 int wgmmaCtaCount(const AttentionArgs& a, int wgmmaVariant) {
-  return dispatch(a, wgmmaVariant,
-                  [&](auto tile) { return a.batch * a.heads * ((a.seq + decltype(tile)::BM - 1) / decltype(tile)::BM); });
+  return dispatch(a, wgmmaVariant, [&](auto tile) {
+    return a.batch * a.heads * ((a.seq + decltype(tile)::BM - 1) / decltype(tile)::BM);
+  });
 }
 
 cudaError_t configureWgmma(const AttentionArgs& a, int wgmmaVariant) {

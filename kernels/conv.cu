@@ -153,7 +153,8 @@ __global__ void __launch_bounds__(T::kThreads) convKernel(ConvArgs args, int til
             const int rs = k1 / C, ch = k1 - rs * C;
             const int r = rs / S, s = rs - r * S;
             const int ih = aH0[i] + r, iw = aW0[i] + s;
-            if (static_cast<unsigned>(ih) < static_cast<unsigned>(H) && static_cast<unsigned>(iw) < static_cast<unsigned>(W)) {
+            if (static_cast<unsigned>(ih) < static_cast<unsigned>(H) &&
+                static_cast<unsigned>(iw) < static_cast<unsigned>(W)) {
               v = aBase[i][(static_cast<size_t>(ih) * W + iw) * C + ch];
             }
           }
@@ -168,7 +169,8 @@ __global__ void __launch_bounds__(T::kThreads) convKernel(ConvArgs args, int til
 #pragma unroll
         for (int e = 0; e < 8; ++e) {
           const int k1 = kk + e;
-          dst[e] = (kOut < args.k && k1 < kTotal) ? wt[static_cast<size_t>(kOut) * kTotal + k1] : __float2bfloat16(0.0f);
+          dst[e] =
+              (kOut < args.k && k1 < kTotal) ? wt[static_cast<size_t>(kOut) * kTotal + k1] : __float2bfloat16(0.0f);
         }
       }
       kk += T::BK;

@@ -13,8 +13,8 @@ constexpr int kThreads = 256;
 constexpr int kCtasPerSm = 8;  // 8 x 256 threads: the SM's 2048-thread limit
 constexpr int kUnroll = 4;
 
-__global__ void __launch_bounds__(kThreads) copyKernel(const float* __restrict__ a, float* __restrict__ b,
-                                                      size_t count, Interval* trace) {
+__global__ void __launch_bounds__(kThreads)
+    copyKernel(const float* __restrict__ a, float* __restrict__ b, size_t count, Interval* trace) {
   CtaTrace cta(trace);
   const size_t vectors = count / 4;
   const auto* a4 = reinterpret_cast<const float4*>(a);
@@ -37,9 +37,9 @@ __global__ void __launch_bounds__(kThreads) copyKernel(const float* __restrict__
   cta.end();
 }
 
-__global__ void __launch_bounds__(kThreads) triadKernel(float* __restrict__ a, const float* __restrict__ b,
-                                                       const float* __restrict__ c, float scalar, size_t count,
-                                                       Interval* trace) {
+__global__ void __launch_bounds__(kThreads)
+    triadKernel(float* __restrict__ a, const float* __restrict__ b, const float* __restrict__ c, float scalar,
+                size_t count, Interval* trace) {
   CtaTrace cta(trace);
   const size_t vectors = count / 4;
   auto* a4 = reinterpret_cast<float4*>(a);

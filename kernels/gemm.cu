@@ -63,7 +63,8 @@ cudaError_t planGemm(const GemmShape& shape, const GemmOptions& options, int dev
     } else if (major >= 8) {
       plan->path = GemmPath::Mma;
       plan->reason = hopper ? "mma.sync: rows not 16-byte multiples, so no TMA"
-                            : (options.path == GemmPath::Mma ? "mma.sync (asked for)" : "mma.sync: no wgmma on this device or build");
+                            : (options.path == GemmPath::Mma ? "mma.sync (asked for)"
+                                                             : "mma.sync: no wgmma on this device or build");
     } else {
       plan->reason = "bf16, fp16 and tf32 need tensor cores of compute capability 8.0 or newer";
       return cudaErrorNoKernelImageForDevice;
@@ -107,8 +108,8 @@ cudaError_t bindGemm(GemmPlan* plan, const void* a, const void* b, void* workspa
   return gemm::bindWgmma(plan, a, b, workspace, encode);
 }
 
-cudaError_t launchGemm(const GemmPlan& plan, const void* a, const void* b, float* c, void* workspace,
-                       Interval* trace, cudaStream_t stream) {
+cudaError_t launchGemm(const GemmPlan& plan, const void* a, const void* b, float* c, void* workspace, Interval* trace,
+                       cudaStream_t stream) {
   switch (plan.path) {
     case GemmPath::Wgmma: return gemm::launchWgmma(plan, b, c, workspace, trace, stream);
     case GemmPath::Mma: return gemm::launchMma(plan, a, b, c, trace, stream);

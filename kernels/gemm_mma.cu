@@ -148,7 +148,8 @@ __device__ __forceinline__ void computeSlice(float (&acc)[4][4][4], const typena
 #pragma unroll
       for (int i = 0; i < 4; ++i)
 #pragma unroll
-        for (int j = 0; j < 4; ++j) mma16816<Cfg::kBf16>(acc[i][j], a[i], b[j / 2][(j % 2) * 2], b[j / 2][(j % 2) * 2 + 1]);
+        for (int j = 0; j < 4; ++j)
+          mma16816<Cfg::kBf16>(acc[i][j], a[i], b[j / 2][(j % 2) * 2], b[j / 2][(j % 2) * 2 + 1]);
     }
   } else {
     const int g = lane / 4, t = lane % 4;
@@ -178,9 +179,9 @@ __device__ __forceinline__ void computeSlice(float (&acc)[4][4][4], const typena
 }
 
 template <class Cfg>
-__global__ void __launch_bounds__(kThreads) mmaGemmKernel(const typename Cfg::Element* __restrict__ a,
-                                                          const typename Cfg::Element* __restrict__ b,
-                                                          float* __restrict__ c, int m, int n, int k, Interval* trace) {
+__global__ void __launch_bounds__(kThreads)
+    mmaGemmKernel(const typename Cfg::Element* __restrict__ a, const typename Cfg::Element* __restrict__ b,
+                  float* __restrict__ c, int m, int n, int k, Interval* trace) {
   using E = typename Cfg::Element;
   using L = Layout<Cfg>;
   CtaTrace cta(trace);
@@ -204,10 +205,10 @@ __global__ void __launch_bounds__(kThreads) mmaGemmKernel(const typename Cfg::El
   const int slices = (k + Cfg::kBlockK - 1) / Cfg::kBlockK;
   auto load = [&](int slice) {
     const int stage = slice % Cfg::kStages;
-    loadSlice<E, kTileM, Cfg::kBlockK>(sa + stage * L::kStageA, L::kStrideA, a, k, m, k, tileRow,
-                                       slice * Cfg::kBlockK, alignedA);
-    loadSlice<E, Cfg::kBlockK, kTileN>(sb + stage * L::kStageB, L::kStrideB, b, n, k, n, slice * Cfg::kBlockK,
-                                       tileCol, alignedB);
+    loadSlice<E, kTileM, Cfg::kBlockK>(sa + stage * L::kStageA, L::kStrideA, a, k, m, k, tileRow, slice * Cfg::kBlockK,
+                                       alignedA);
+    loadSlice<E, Cfg::kBlockK, kTileN>(sb + stage * L::kStageB, L::kStrideB, b, n, k, n, slice * Cfg::kBlockK, tileCol,
+                                       alignedB);
   };
 
 #pragma unroll
@@ -254,13 +255,13 @@ cudaError_t launchTyped(const GemmPlan& plan, const void* a, const void* b, floa
                         cudaStream_t stream) {
   using E = typename Cfg::Element;
   constexpr size_t bytes = Layout<Cfg>::kSharedBytes;
-  const cudaError_t e = cudaFuncSetAttribute(mmaGemmKernel<Cfg>, cudaFuncAttributeMaxDynamicSharedMemorySize,
-                                             static_cast<int>(bytes));
+  const cudaError_t e =
+      cudaFuncSetAttribute(mmaGemmKernel<Cfg>, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(bytes));
   if (e != cudaSuccess) return e;
   const GemmShape& s = plan.shape;
   const dim3 grid(ceilDiv(s.n, kTileN), ceilDiv(s.m, kTileM));
-  mmaGemmKernel<Cfg><<<grid, kThreads, bytes, stream>>>(static_cast<const E*>(a), static_cast<const E*>(b), c, s.m,
-                                                        s.n, s.k, trace);
+  mmaGemmKernel<Cfg>
+      <<<grid, kThreads, bytes, stream>>>(static_cast<const E*>(a), static_cast<const E*>(b), c, s.m, s.n, s.k, trace);
   return cudaGetLastError();
 }
 

@@ -12,9 +12,9 @@ namespace {
 
 constexpr int kTileM = kSimtTileM, kTileN = kSimtTileN, kBlockK = 8, kThreads = 256;
 
-__global__ void __launch_bounds__(kThreads) simtGemmKernel(const float* __restrict__ a, const float* __restrict__ b,
-                                                           float* __restrict__ c, int m, int n, int k,
-                                                           Interval* trace) {
+__global__ void __launch_bounds__(kThreads)
+    simtGemmKernel(const float* __restrict__ a, const float* __restrict__ b, float* __restrict__ c, int m, int n, int k,
+                   Interval* trace) {
   CtaTrace cta(trace);
   __shared__ __align__(16) float sa[2][kBlockK][kTileM];
   __shared__ __align__(16) float sb[2][kBlockK][kTileN];
@@ -31,7 +31,10 @@ __global__ void __launch_bounds__(kThreads) simtGemmKernel(const float* __restri
     const int gr = tileRow + aRow, gc = k0 + aCol;
     if (vecA && gr < m && gc + 4 <= k) {
       const float4 v = *reinterpret_cast<const float4*>(a + static_cast<size_t>(gr) * k + gc);
-      ra[0] = v.x; ra[1] = v.y; ra[2] = v.z; ra[3] = v.w;
+      ra[0] = v.x;
+      ra[1] = v.y;
+      ra[2] = v.z;
+      ra[3] = v.w;
     } else {
 #pragma unroll
       for (int e = 0; e < 4; ++e) ra[e] = (gr < m && gc + e < k) ? a[static_cast<size_t>(gr) * k + gc + e] : 0.0f;
@@ -39,7 +42,10 @@ __global__ void __launch_bounds__(kThreads) simtGemmKernel(const float* __restri
     const int br = k0 + bRow, bc = tileCol + bCol;
     if (vecB && br < k && bc + 4 <= n) {
       const float4 v = *reinterpret_cast<const float4*>(b + static_cast<size_t>(br) * n + bc);
-      rb[0] = v.x; rb[1] = v.y; rb[2] = v.z; rb[3] = v.w;
+      rb[0] = v.x;
+      rb[1] = v.y;
+      rb[2] = v.z;
+      rb[3] = v.w;
     } else {
 #pragma unroll
       for (int e = 0; e < 4; ++e) rb[e] = (br < k && bc + e < n) ? b[static_cast<size_t>(br) * n + bc + e] : 0.0f;
@@ -71,10 +77,22 @@ __global__ void __launch_bounds__(kThreads) simtGemmKernel(const float* __restri
       const float4 a1 = *reinterpret_cast<const float4*>(&sa[buf][kk][64 + ty * 4]);
       const float4 b0 = *reinterpret_cast<const float4*>(&sb[buf][kk][tx * 4]);
       const float4 b1 = *reinterpret_cast<const float4*>(&sb[buf][kk][64 + tx * 4]);
-      fa[0] = a0.x; fa[1] = a0.y; fa[2] = a0.z; fa[3] = a0.w;
-      fa[4] = a1.x; fa[5] = a1.y; fa[6] = a1.z; fa[7] = a1.w;
-      fb[0] = b0.x; fb[1] = b0.y; fb[2] = b0.z; fb[3] = b0.w;
-      fb[4] = b1.x; fb[5] = b1.y; fb[6] = b1.z; fb[7] = b1.w;
+      fa[0] = a0.x;
+      fa[1] = a0.y;
+      fa[2] = a0.z;
+      fa[3] = a0.w;
+      fa[4] = a1.x;
+      fa[5] = a1.y;
+      fa[6] = a1.z;
+      fa[7] = a1.w;
+      fb[0] = b0.x;
+      fb[1] = b0.y;
+      fb[2] = b0.z;
+      fb[3] = b0.w;
+      fb[4] = b1.x;
+      fb[5] = b1.y;
+      fb[6] = b1.z;
+      fb[7] = b1.w;
 #pragma unroll
       for (int i = 0; i < 8; ++i)
 #pragma unroll
@@ -96,7 +114,8 @@ __global__ void __launch_bounds__(kThreads) simtGemmKernel(const float* __restri
       const int col = tileCol + h * 64 + tx * 4;
       float* out = c + static_cast<size_t>(row) * n + col;
       if (vecC && col + 4 <= n) {
-        *reinterpret_cast<float4*>(out) = make_float4(acc[i][4 * h], acc[i][4 * h + 1], acc[i][4 * h + 2], acc[i][4 * h + 3]);
+        *reinterpret_cast<float4*>(out) =
+            make_float4(acc[i][4 * h], acc[i][4 * h + 1], acc[i][4 * h + 2], acc[i][4 * h + 3]);
       } else {
 #pragma unroll
         for (int e = 0; e < 4; ++e)

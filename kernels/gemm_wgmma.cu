@@ -73,8 +73,6 @@ __device__ __forceinline__ void unitCoords(int unit, int rows, int cols, int gro
 
 #ifdef GSM_SM90A
 
-
-
 __device__ __forceinline__ void pinAccumulators(float (&d)[128]) { pinRegisters(d); }
 
 // One m64n256 wgmma: D (64x256 fp32, in registers) (+)= A (64 x kInstK) * B (kInstK x 256).
@@ -207,8 +205,8 @@ __global__ void __launch_bounds__(kWgmmaThreads, 1)
 #pragma unroll
         for (int kk = 0; kk < Op::kBlockK / Op::kInstK; ++kk) {
           const uint64_t descA = smemDescriptor(a + kk * 32, 16, 1024);
-          const uint64_t descB = Op::kBMajorN ? smemDescriptor(b + kk * 2048, 8192, 1024)
-                                              : smemDescriptor(b + kk * 32, 16, 1024);
+          const uint64_t descB =
+              Op::kBMajorN ? smemDescriptor(b + kk * 2048, 8192, 1024) : smemDescriptor(b + kk * 32, 16, 1024);
           wgmma256<Op>(acc, descA, descB, (kb > 0 || kk > 0) ? 1u : 0u);
         }
         wgmmaCommit();
@@ -341,8 +339,8 @@ cudaError_t wgmmaGrid(const GemmPlan& plan, int device, int* grid) {
   const GemmShape& s = plan.shape;
   const void* kernel = kernelOf(s.dtype, plan.clusterM);
   if (kernel == nullptr) return cudaErrorInvalidValue;
-  cudaError_t e = cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
-                                       static_cast<int>(kWgmmaSharedBytes));
+  cudaError_t e =
+      cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(kWgmmaSharedBytes));
   if (e != cudaSuccess) return e;
   const int units = ceilDiv(ceilDiv(s.m, kTileM), plan.clusterM) * ceilDiv(s.n, kTileN);
   int sms = plan.sms;
@@ -395,14 +393,13 @@ cudaError_t launchWgmma(const GemmPlan& plan, const void* b, float* c, void* wor
       return pair ? launchTyped<Fp16Op, 2>(plan, c, trace, stream) : launchTyped<Fp16Op, 1>(plan, c, trace, stream);
     case GemmDtype::Tf32: {
       const dim3 grid(ceilDiv(s.n, 32), ceilDiv(s.k, 32));
-      transposeTf32Kernel<<<grid, dim3(32, 8), 0, stream>>>(static_cast<const float*>(b), static_cast<float*>(workspace),
-                                                           s.k, s.n);
+      transposeTf32Kernel<<<grid, dim3(32, 8), 0, stream>>>(static_cast<const float*>(b),
+                                                            static_cast<float*>(workspace), s.k, s.n);
       const cudaError_t e = cudaGetLastError();
       if (e != cudaSuccess) return e;
       return pair ? launchTyped<Tf32Op, 2>(plan, c, trace, stream) : launchTyped<Tf32Op, 1>(plan, c, trace, stream);
     }
-    default:
-      return cudaErrorInvalidValue;
+    default: return cudaErrorInvalidValue;
   }
 }
 

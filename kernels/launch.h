@@ -30,8 +30,7 @@ struct ProbeArgs {
 // Dynamic shared memory that keeps a second probe CTA off an SM, so one CTA lands on each SM.
 size_t probeSharedBytes(int device);
 cudaError_t configureProbe(size_t sharedBytes);
-cudaError_t launchProbe(const ProbeArgs& args, int ctas, size_t sharedBytes, Interval* trace,
-                        cudaStream_t stream);
+cudaError_t launchProbe(const ProbeArgs& args, int ctas, size_t sharedBytes, Interval* trace, cudaStream_t stream);
 
 // ---- gemm: C[m,n] (fp32, row-major) = A[m,k] (row-major) * B[k,n] (row-major), any m, n, k ----
 // Operand types: bf16 and fp16 (fp32 accumulation), tf32 (fp32 inputs on the tensor cores) and fp32
@@ -94,8 +93,8 @@ cudaError_t planGemm(const GemmShape& shape, const GemmOptions& options, int dev
 // Binds the operands (and the workspace of plan->workspaceBytes) to the plan: encodes the TMA
 // descriptors on the wgmma path. `encode` may be null where the plan's path needs none.
 cudaError_t bindGemm(GemmPlan* plan, const void* a, const void* b, void* workspace, TensorMapEncodeFn encode);
-cudaError_t launchGemm(const GemmPlan& plan, const void* a, const void* b, float* c, void* workspace,
-                       Interval* trace, cudaStream_t stream);
+cudaError_t launchGemm(const GemmPlan& plan, const void* a, const void* b, float* c, void* workspace, Interval* trace,
+                       cudaStream_t stream);
 const char* gemmPathName(GemmPath path);
 
 // ---- conv: forward convolution as an implicit GEMM, bf16 operands, fp32 accumulation, bf16 output ----

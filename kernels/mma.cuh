@@ -21,12 +21,13 @@ __device__ __forceinline__ uint32_t sharedAddress(const void* p) {
 // nothing and writes 16 zero bytes (src must still be a mapped address: pass the tensor's base).
 __device__ __forceinline__ void copy16(uint32_t sharedDst, const void* globalSrc, bool valid) {
   const int bytes = valid ? 16 : 0;
-  asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;" ::"r"(sharedDst), "l"(globalSrc), "r"(bytes)
-               : "memory");
+  asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;" ::"r"(sharedDst), "l"(globalSrc), "r"(bytes) : "memory");
 }
 __device__ __forceinline__ void commit() { asm volatile("cp.async.commit_group;" ::: "memory"); }
 template <int N>
-__device__ __forceinline__ void wait() { asm volatile("cp.async.wait_group %0;" ::"n"(N) : "memory"); }
+__device__ __forceinline__ void wait() {
+  asm volatile("cp.async.wait_group %0;" ::"n"(N) : "memory");
+}
 
 // Four 8x8 b16 matrices; lanes 8i..8i+7 give the row addresses of matrix i, register i receives it.
 __device__ __forceinline__ void ldmatrix4(uint32_t (&r)[4], uint32_t address) {

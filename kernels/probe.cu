@@ -39,12 +39,10 @@ size_t probeSharedBytes(int device) {
 }
 
 cudaError_t configureProbe(size_t sharedBytes) {
-  return cudaFuncSetAttribute(probeKernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
-                              static_cast<int>(sharedBytes));
+  return cudaFuncSetAttribute(probeKernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(sharedBytes));
 }
 
-cudaError_t launchProbe(const ProbeArgs& args, int ctas, size_t sharedBytes, Interval* trace,
-                        cudaStream_t stream) {
+cudaError_t launchProbe(const ProbeArgs& args, int ctas, size_t sharedBytes, Interval* trace, cudaStream_t stream) {
   probeKernel<<<ctas, 1, sharedBytes, stream>>>(args, trace);
   return cudaGetLastError();
 }

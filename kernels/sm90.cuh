@@ -45,8 +45,7 @@ __device__ __forceinline__ bool mbarTryWait(uint32_t bar, uint32_t parity) {
   return done != 0;
 }
 __device__ __forceinline__ void mbarWait(uint32_t bar, uint32_t parity) {
-  while (!mbarTryWait(bar, parity)) {
-  }
+  while (!mbarTryWait(bar, parity)) {}
 }
 __device__ __forceinline__ void mbarArrive(uint32_t bar) {
   asm volatile("mbarrier.arrive.shared::cta.b64 _, [%0];" ::"r"(bar) : "memory");
@@ -76,8 +75,9 @@ __device__ __forceinline__ void clusterSync() {
 // ---- TMA (bulk tensor copies into shared memory, completing on an mbarrier with a byte count) ----
 __device__ __forceinline__ void tmaLoad(uint32_t dst, const CUtensorMap* map, int c0, int c1, uint32_t bar) {
   asm volatile(
-      "cp.async.bulk.tensor.2d.shared::cluster.global.mbarrier::complete_tx::bytes [%0], [%1, {%2, %3}], [%4];"
-      ::"r"(dst), "l"(reinterpret_cast<uint64_t>(map)), "r"(c0), "r"(c1), "r"(bar)
+      "cp.async.bulk.tensor.2d.shared::cluster.global.mbarrier::complete_tx::bytes [%0], [%1, {%2, %3}], [%4];" ::"r"(
+          dst),
+      "l"(reinterpret_cast<uint64_t>(map)), "r"(c0), "r"(c1), "r"(bar)
       : "memory");
 }
 // The same box written to the same offset in every CTA of `mask`, completing on each one's barrier.
@@ -85,8 +85,8 @@ __device__ __forceinline__ void tmaLoadMulticast(uint32_t dst, const CUtensorMap
                                                  uint16_t mask) {
   asm volatile(
       "cp.async.bulk.tensor.2d.shared::cluster.global.mbarrier::complete_tx::bytes.multicast::cluster"
-      " [%0], [%1, {%2, %3}], [%4], %5;"
-      ::"r"(dst), "l"(reinterpret_cast<uint64_t>(map)), "r"(c0), "r"(c1), "r"(bar), "h"(mask)
+      " [%0], [%1, {%2, %3}], [%4], %5;" ::"r"(dst),
+      "l"(reinterpret_cast<uint64_t>(map)), "r"(c0), "r"(c1), "r"(bar), "h"(mask)
       : "memory");
 }
 

@@ -36,9 +36,7 @@ __device__ __forceinline__ void recordWorkItem(Interval* trace, unsigned item, u
 class CtaTrace {
  public:
   __device__ __forceinline__ explicit CtaTrace(Interval* trace) : trace_(trace), start_(0) {
-    if (trace_ != nullptr && threadIdx.x == 0 && threadIdx.y == 0 && threadIdx.z == 0) {
-      start_ = globalTimerNs();
-    }
+    if (trace_ != nullptr && threadIdx.x == 0 && threadIdx.y == 0 && threadIdx.z == 0) { start_ = globalTimerNs(); }
   }
   __device__ __forceinline__ void end() {
     if (trace_ == nullptr) return;

@@ -15,6 +15,7 @@
 
 #ifdef GSM_SM90A
 
+// clang-format off: the operand lists stay as written, one register range per line
 #define GSM_WGMMA_R32 \
   "%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, %16, %17, %18, %19, %20, " \
   "%21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31"
@@ -53,6 +54,7 @@
   "+f"(d[113]), "+f"(d[114]), "+f"(d[115]), "+f"(d[116]), "+f"(d[117]), "+f"(d[118]), "+f"(d[119]), \
   "+f"(d[120]), "+f"(d[121]), "+f"(d[122]), "+f"(d[123]), "+f"(d[124]), "+f"(d[125]), "+f"(d[126]), \
   "+f"(d[127])
+// clang-format on
 
 namespace gsm {
 namespace sm90 {
@@ -100,7 +102,8 @@ template <int kTransB>
 __device__ __forceinline__ void wgmmaRS64(float (&d)[32], const uint32_t (&a)[4], uint64_t descB) {
   asm volatile(
       "{\n.reg .pred p;\nsetp.ne.b32 p, %37, 0;\n"
-      "wgmma.mma_async.sync.aligned.m64n64k16.f32.bf16.bf16 {" GSM_WGMMA_R32 "}, {%32, %33, %34, %35}, %36, p, 1, 1, %38;\n}"
+      "wgmma.mma_async.sync.aligned.m64n64k16.f32.bf16.bf16 {" GSM_WGMMA_R32
+      "}, {%32, %33, %34, %35}, %36, p, 1, 1, %38;\n}"
       : GSM_WGMMA_D32(d)
       : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(descB), "n"(1), "n"(kTransB));
 }
@@ -108,7 +111,8 @@ template <int kTransB>
 __device__ __forceinline__ void wgmmaRS128(float (&d)[64], const uint32_t (&a)[4], uint64_t descB) {
   asm volatile(
       "{\n.reg .pred p;\nsetp.ne.b32 p, %69, 0;\n"
-      "wgmma.mma_async.sync.aligned.m64n128k16.f32.bf16.bf16 {" GSM_WGMMA_R64 "}, {%64, %65, %66, %67}, %68, p, 1, 1, %70;\n}"
+      "wgmma.mma_async.sync.aligned.m64n128k16.f32.bf16.bf16 {" GSM_WGMMA_R64
+      "}, {%64, %65, %66, %67}, %68, p, 1, 1, %70;\n}"
       : GSM_WGMMA_D64(d)
       : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(descB), "n"(1), "n"(kTransB));
 }

@@ -43,10 +43,12 @@ if (!nvcc) {
     log('no CUDA compiler (nvcc) found on PATH, in $CUDA_HOME/bin or /usr/local/cuda/bin');
     process.exit(1);
   }
-  log(hasPrebuild()
-    ? 'no CUDA compiler found: using the prebuilt addon from prebuilds/'
-    : 'no CUDA compiler found and no prebuild for this platform: the native addon is not built. ' +
-      'Install the CUDA toolkit (nvcc) and run `npm run build:native`.');
+  log(
+    hasPrebuild()
+      ? 'no CUDA compiler found: using the prebuilt addon from prebuilds/'
+      : 'no CUDA compiler found and no prebuild for this platform: the native addon is not built. ' +
+          'Install the CUDA toolkit (nvcc) and run `npm run build:native`.',
+  );
   process.exit(0);
 }
 
@@ -69,8 +71,7 @@ if (staleArchitectures()) {
 
 const require = createRequire(import.meta.url);
 const cmakeJs = join(dirname(require.resolve('cmake-js/package.json')), 'bin', 'cmake-js');
-const args = [cmakeJs, 'compile', '--parallel', String(Math.max(1, availableParallelism())),
-  `--CDCMAKE_CUDA_COMPILER=${nvcc}`];
+const args = [cmakeJs, 'compile', '--parallel', String(Math.max(1, availableParallelism())), `--CDCMAKE_CUDA_COMPILER=${nvcc}`];
 if (process.env.GPUSHARE_CUDA_ARCHS) args.push(`--CDCMAKE_CUDA_ARCHITECTURES=${process.env.GPUSHARE_CUDA_ARCHS}`);
 const ninja = (process.env.PATH ?? '').split(delimiter).some((d) => d && existsSync(join(d, 'ninja')));
 if (ninja) args.push('--generator', 'Ninja');

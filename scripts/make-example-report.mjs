@@ -16,7 +16,16 @@ const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const examples = join(root, 'examples');
 const screenshot = join(root, 'docs', 'report-screenshot.png');
 const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 /** Each example report and the results it is made from (the first is the one photographed). */
 const REPORTS = [

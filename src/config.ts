@@ -3,7 +3,7 @@
 import { randomInt } from 'node:crypto';
 import { OptionError } from './errors.js';
 import { findPreset, KERNEL_PRESETS } from './kernels/presets.js';
-import { GEMM_MAX_DIM, isKernelFamily, KERNEL_DTYPES, KERNEL_FAMILIES, KERNEL_IMPLS, shapeProblem } from './kernels/shapes.js';
+import { GEMM_MAX_DIM, isKernelFamily, KERNEL_DTYPES, type KERNEL_FAMILIES, KERNEL_IMPLS, shapeProblem } from './kernels/shapes.js';
 import { modeOptions, modesTaking, modesWhere, sharingMode, type ModeConfig } from './modes/index.js';
 import { decimal, decimalValue, integer, KERNELS, list, LOOPS, MODES, type Kernel, type ModeName, type RunConfig, type RunOptions } from './options.js';
 
@@ -99,7 +99,8 @@ function numberList(option: string, raw: unknown, what: string): number[] {
 function resolveWorkload(kernel: Kernel, options: RunOptions, size: number, presetShape?: readonly number[]): Pick<RunConfig, 'shape' | 'impl' | 'dtype'> {
   if (kernel === 'probe') {
     for (const option of ['shape', 'impl', 'dtype'] as const) {
-      if (options[option] !== undefined && !(option === 'impl' && options.impl === 'own')) throw new OptionError(`--${option}`, `no --${option} with the probe kernel`, options[option]);
+      if (options[option] !== undefined && !(option === 'impl' && options.impl === 'own'))
+        throw new OptionError(`--${option}`, `no --${option} with the probe kernel`, options[option]);
     }
     return { shape: [], impl: 'own', dtype: 'none' };
   }
@@ -162,12 +163,19 @@ export function resolveRunConfig(options: RunOptions): RunConfig {
   const seed = options.seed === undefined ? randomInt(1, 2 ** 47) : integer('--seed', options.seed, 0, Number.MAX_SAFE_INTEGER);
   const modeFields = resolveModeOptions(options, procs);
   const sampleMs = integer('--sample-ms', options.sampleMs ?? 50, 0, 10_000);
-  for (const [option, value] of [['--cupti', options.cupti], ['--pm-sampling', options.pmSampling]] as const) {
+  for (const [option, value] of [
+    ['--cupti', options.cupti],
+    ['--pm-sampling', options.pmSampling],
+  ] as const) {
     if (value !== undefined && typeof value !== 'boolean') throw new OptionError(option, 'true or false', value);
   }
   if (options.pmSampling && !sharingMode(modeFields.mode).traits.pmSampling) {
     const takers = modesWhere((m) => m.traits.pmSampling);
-    throw new OptionError('--pm-sampling', `--pm-sampling only with --mode ${takers.join(' or --mode ')} (it needs a CUDA context in the measuring process)`, modeFields.mode);
+    throw new OptionError(
+      '--pm-sampling',
+      `--pm-sampling only with --mode ${takers.join(' or --mode ')} (it needs a CUDA context in the measuring process)`,
+      modeFields.mode,
+    );
   }
   return {
     kernel,

@@ -8,7 +8,18 @@ export type { InfoResult, GpuInfo, ModeSupport } from './info.js';
 export { resolveRunConfig, parseDuration, parseSize, KERNELS, LOOPS, MODES, DEFAULTS, MAX_PROCS } from './config.js';
 export type { RunOptions, RunConfig, Kernel, LoopKind, ModeName, Priority } from './config.js';
 export { SHARING_MODES, sharingMode } from './modes/index.js';
-export type { SharingMode, ModeSession, ModeContext, Availability, ModeTraits, ModeLayout, ModeFacts, ModeOption, ModeConfig, ClientFigure } from './modes/index.js';
+export type {
+  SharingMode,
+  ModeSession,
+  ModeContext,
+  Availability,
+  ModeTraits,
+  ModeLayout,
+  ModeFacts,
+  ModeOption,
+  ModeConfig,
+  ClientFigure,
+} from './modes/index.js';
 export { startMpsDaemon, stopMpsDaemon, attachMpsDaemon, mpsStatus } from './mps/daemon.js';
 export type { MpsDaemon, MpsStatus } from './mps/daemon.js';
 export { planSweep, SWEEP_DEFAULTS } from './sweep/plan.js';

@@ -86,7 +86,9 @@ function clientSummaries(flops: number | undefined, launches: number, elapsedNs:
 /** The figures a mode sets per client (src/modes/: its traits), as the client's first summaries. */
 function modeFigures(figures: readonly ClientFigure[], prepared: ClientOutcome['prepared']): Summary[] {
   if (!prepared) return [];
-  return figures.map((f) => (f === 'sms' ? summary('sms', 'SMs', 'count', prepared.smsAvailable) : summary('priority', 'priority', 'count', prepared.streamPriority)));
+  return figures.map((f) =>
+    f === 'sms' ? summary('sms', 'SMs', 'count', prepared.smsAvailable) : summary('priority', 'priority', 'count', prepared.streamPriority),
+  );
 }
 
 /** One client's report: the mode's figures, its own summaries, then `more` (its SM share). */
@@ -210,7 +212,8 @@ function aggregateSummaries(clients: ClientReport[], traces: ClientTrace[]): Sum
   const sum = (tag: string) => measured.reduce((acc, c) => acc + (c.summaries.find((s) => s.tag === tag)?.value ?? 0), 0);
   if (measured.length > 0) {
     out.push(summary('aggregate.throughput', 'aggregate throughput', 'rate', sum('throughput'), 'launch/s'));
-    if (measured.some((c) => c.summaries.some((s) => s.tag === 'tflops'))) out.push(summary('aggregate.tflops', 'aggregate compute', 'rate', sum('tflops'), 'TFLOP/s'));
+    if (measured.some((c) => c.summaries.some((s) => s.tag === 'tflops')))
+      out.push(summary('aggregate.tflops', 'aggregate compute', 'rate', sum('tflops'), 'TFLOP/s'));
   }
   const offsets = measured.map((c) => c.startOffsetNs ?? 0);
   if (offsets.length > 1) out.push(summary('startSkew', 'start skew (host)', 'duration', Math.max(...offsets) - Math.min(...offsets)));

@@ -18,9 +18,7 @@ import { RESULT_SCHEMA, RESULT_SCHEMA_VERSION, type RunResult } from './report/s
 export { RESULT_SCHEMA, RESULT_SCHEMA_VERSION } from './report/schema.js';
 export type { RunResult };
 
-export type Progress =
-  | { type: 'phase'; label: PhaseResult['label']; procs: number }
-  | ({ phase: PhaseResult['label'] } & OrchestratorEvent);
+export type Progress = { type: 'phase'; label: PhaseResult['label']; procs: number } | ({ phase: PhaseResult['label'] } & OrchestratorEvent);
 
 export interface RunControls {
   signal?: AbortSignal;

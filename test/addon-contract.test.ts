@@ -53,7 +53,14 @@ function expectArgsError(f: () => unknown, message?: RegExp): void {
 }
 
 const conv = (shape: number[], extra: Partial<WorkloadSpec> = {}): WorkloadSpec => ({ kernel: 'conv', impl: 'own', dtype: 'bf16', shape, seed: 1, ...extra });
-const attention = (impl: string, shape: number[], extra: Partial<WorkloadSpec> = {}): WorkloadSpec => ({ kernel: 'attention', impl, dtype: 'bf16', shape, seed: 1, ...extra });
+const attention = (impl: string, shape: number[], extra: Partial<WorkloadSpec> = {}): WorkloadSpec => ({
+  kernel: 'attention',
+  impl,
+  dtype: 'bf16',
+  shape,
+  seed: 1,
+  ...extra,
+});
 
 describe.skipIf(!binding)('knobs are spec fields, checked for every workload', () => {
   const b = binding!;
@@ -61,12 +68,21 @@ describe.skipIf(!binding)('knobs are spec fields, checked for every workload', (
   it('conv takes variants 0 to 8 and attention 0 to 6 (impl own), -1 or none for the default', () => {
     for (let variant = -1; variant <= 8; variant++) expect(b.workloadAvailable(conv([1, 8, 8, 8, 8, 3, 3, 1, 1], { variant }))).toEqual({ available: true });
     for (let variant = -1; variant <= 6; variant++) expect(b.workloadAvailable(attention('own', [1, 1, 64, 64, 0], { variant }))).toEqual({ available: true });
-    expect(b.workloadAvailable(conv([1, 8, 8, 8, 8, 3, 3, 1, 1], { variant: 9 }))).toMatchObject({ available: false, reason: expect.stringMatching(/tile variants 0 to 8/) });
-    expect(b.workloadAvailable(attention('own', [1, 1, 64, 64, 0], { variant: 7 }))).toMatchObject({ available: false, reason: expect.stringMatching(/tile variants 0 to 6/) });
+    expect(b.workloadAvailable(conv([1, 8, 8, 8, 8, 3, 3, 1, 1], { variant: 9 }))).toMatchObject({
+      available: false,
+      reason: expect.stringMatching(/tile variants 0 to 8/),
+    });
+    expect(b.workloadAvailable(attention('own', [1, 1, 64, 64, 0], { variant: 7 }))).toMatchObject({
+      available: false,
+      reason: expect.stringMatching(/tile variants 0 to 6/),
+    });
   });
 
   it('a knob on a workload without it is refused, not ignored', () => {
-    expect(b.workloadAvailable({ ...gemmWorkload(4), variant: 1 })).toMatchObject({ available: false, reason: expect.stringMatching(/variant applies to conv and attention/) });
+    expect(b.workloadAvailable({ ...gemmWorkload(4), variant: 1 })).toMatchObject({
+      available: false,
+      reason: expect.stringMatching(/variant applies to conv and attention/),
+    });
     expect(b.workloadAvailable(conv([1, 8, 8, 8, 8, 3, 3, 1, 1], { impl: 'cudnn', variant: 1 })).available).toBe(false);
     expect(b.workloadAvailable(conv([1, 8, 8, 8, 8, 3, 3, 1, 1], { cudnnGraph: 'unified' })).available).toBe(false);
     expectArgsError(() => new b.TimedLoop(loopConfig({ ...gemmWorkload(4), variant: 2 })), /variant/);
@@ -76,7 +92,10 @@ describe.skipIf(!binding)('knobs are spec fields, checked for every workload', (
     for (const cudnnGraph of ['auto', 'unified', 'composite'] as const) {
       expect(b.workloadAvailable(attention('cudnn', [1, 1, 64, 64, 0], { cudnnGraph }))).toEqual({ available: true });
     }
-    expect(b.workloadAvailable(attention('cudnn', [1, 1, 64, 64, 1], { cudnnGraph: 'unified' }))).toMatchObject({ available: false, reason: expect.stringMatching(/causal/) });
+    expect(b.workloadAvailable(attention('cudnn', [1, 1, 64, 64, 1], { cudnnGraph: 'unified' }))).toMatchObject({
+      available: false,
+      reason: expect.stringMatching(/causal/),
+    });
     const fast = attention('cudnn', [1, 1, 64, 64, 0], { cudnnGraph: 'fast' as 'auto' });
     expect(b.workloadAvailable(fast)).toMatchObject({ available: false, reason: expect.stringMatching(/auto, unified or composite/) });
     expectArgsError(() => b.workloadCheck(fast, 0), /cudnnGraph/);
@@ -128,9 +147,21 @@ describe.skipIf(!binding)('argument errors carry ERR_ARGS wherever they come fro
 
   it('a getter or Proxy trap that throws while options are read', () => {
     const config = loopConfig(gemmWorkload(4));
-    Object.defineProperty(config, 'depth', { get: () => { throw new Error('no depth today'); }, enumerable: true });
+    Object.defineProperty(config, 'depth', {
+      get: () => {
+        throw new Error('no depth today');
+      },
+      enumerable: true,
+    });
     expectArgsError(() => new b.TimedLoop(config), /could not read depth: no depth today/);
-    const trapped = new Proxy({ device: 0, periodMs: 50, gpm: false }, { get: () => { throw new RangeError('trap'); } });
+    const trapped = new Proxy(
+      { device: 0, periodMs: 50, gpm: false },
+      {
+        get: () => {
+          throw new RangeError('trap');
+        },
+      },
+    );
     expectArgsError(() => new b.NvmlSampler(trapped), /could not read/);
   });
 

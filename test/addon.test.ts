@@ -118,8 +118,14 @@ describe.skipIf(!binding)('native addon', () => {
     const missing = binding!.workloadAvailable({ ...gemmWorkload(4), kernel: 'nope' });
     expect(missing.available).toBe(false);
     expect(missing.reason).toMatch(/no workload 'nope'/);
-    expect(binding!.workloadAvailable({ ...gemmWorkload(4), dtype: 'int8' })).toMatchObject({ available: false, reason: expect.stringMatching(/dtype 'int8'/) });
-    expect(binding!.workloadAvailable({ ...gemmWorkload(4), gemmPath: 'tensor' })).toMatchObject({ available: false, reason: expect.stringMatching(/path 'tensor'/) });
+    expect(binding!.workloadAvailable({ ...gemmWorkload(4), dtype: 'int8' })).toMatchObject({
+      available: false,
+      reason: expect.stringMatching(/dtype 'int8'/),
+    });
+    expect(binding!.workloadAvailable({ ...gemmWorkload(4), gemmPath: 'tensor' })).toMatchObject({
+      available: false,
+      reason: expect.stringMatching(/path 'tensor'/),
+    });
     const f = binding!.workloadAvailable as unknown as (...a: unknown[]) => unknown;
     expect(() => f()).toThrow(TypeError);
     expect(() => f({ ...gemmWorkload(4), gemmPath: 3 })).toThrow(TypeError);

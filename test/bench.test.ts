@@ -14,7 +14,13 @@ describe('resolveBenchConfig', () => {
     const c = resolveBenchConfig({});
     expect(c.entries.map((e) => e.name)).toEqual(BENCH_PRESETS.map((p) => p.name));
     expect(c.launches).toBe(50);
-    expect(c.entries.find((e) => e.name === 'gemm-bf16-8192')).toMatchObject({ kernel: 'gemm', dtype: 'bf16', shape: [8192, 8192, 8192], metric: 'flops', library: { impl: 'cublas' } });
+    expect(c.entries.find((e) => e.name === 'gemm-bf16-8192')).toMatchObject({
+      kernel: 'gemm',
+      dtype: 'bf16',
+      shape: [8192, 8192, 8192],
+      metric: 'flops',
+      library: { impl: 'cublas' },
+    });
     expect(c.entries.find((e) => e.name === 'triad-1gib')?.library).toBeUndefined();
   });
 
@@ -68,7 +74,9 @@ describe('--variants', () => {
     const listed = resolveBenchConfig({ preset: 'conv-resnet50-56x56x64,attention-bert-512,copy-1gib', variants: '5,6,5' }).entries;
     expect(listed[0]!.variants!.map((v) => v.spec)).toEqual([{ variant: 5 }, { variant: 6 }]);
     expect(listed[1]!.variants!.map((v) => v.spec)).toEqual([{ variant: 5 }, { variant: 6 }]);
-    expect(resolveBenchConfig({ kernel: 'gemm', shape: '64,64,64', variants: ['mma'] }).entries[0]!.variants!.map((v) => v.spec)).toEqual([{ gemmPath: 'mma' }]);
+    expect(resolveBenchConfig({ kernel: 'gemm', shape: '64,64,64', variants: ['mma'] }).entries[0]!.variants!.map((v) => v.spec)).toEqual([
+      { gemmPath: 'mma' },
+    ]);
     expect(resolveBenchConfig({ preset: 'gemm-bf16-4096', variants: false }).entries[0]!.variants).toBeUndefined();
   });
 
@@ -86,7 +94,12 @@ describe('rowSummaries', () => {
   const entry = resolveBenchConfig({ preset: 'gemm-bf16-4096' }).entries[0]!;
   const flops = 2 * 4096 ** 3;
   const bytes = 2 * 2 * 4096 ** 2 + 4 * 4096 ** 2;
-  const m = (ns: number) => ({ status: 'ok' as const, flopsPerLaunch: flops, bytesPerLaunch: bytes, time: { count: 3, min: ns, p10: ns, p50: ns, p90: ns, p95: ns, p99: ns, max: ns, mean: ns, mad: 0 } });
+  const m = (ns: number) => ({
+    status: 'ok' as const,
+    flopsPerLaunch: flops,
+    bytesPerLaunch: bytes,
+    time: { count: 3, min: ns, p10: ns, p50: ns, p90: ns, p95: ns, p99: ns, max: ns, mean: ns, mad: 0 },
+  });
 
   it('gives the rate, own over library, both floors and the distance from the larger', () => {
     const own = m(200_000);
@@ -153,7 +166,12 @@ describe('bench() against a stand-in native module', () => {
       ['own mma', 'mma', 'ok'],
       ['cuBLASLt', undefined, 'ok'],
     ]);
-    expect(r.rows.map((row) => pick(row.summaries, 'vs.library')?.value)).toEqual([expect.closeTo(0.8, 5), expect.closeTo(0.8, 5), expect.closeTo(0.4, 5), undefined]);
+    expect(r.rows.map((row) => pick(row.summaries, 'vs.library')?.value)).toEqual([
+      expect.closeTo(0.8, 5),
+      expect.closeTo(0.8, 5),
+      expect.closeTo(0.4, 5),
+      undefined,
+    ]);
     // The trace's cost is the default's only.
     expect(r.rows.map((row) => row.traceCost !== undefined)).toEqual([true, false, false, false]);
     expect(r.entries[0]!.variants!.map((v) => v.name)).toEqual(['wgmma', 'mma']);

@@ -78,7 +78,10 @@ describe('CLI', () => {
     [['mps'], 'mps needs a command: start, stop, status (see gpushare-micro mps --help)'],
     [['mig'], 'mig needs a command: list, plan, apply (see gpushare-micro mig --help)'],
     [['mps', 'frob'], "unknown command 'frob' for mps: expected one of start, stop, status (see gpushare-micro mps --help)"],
-    [['help', 'frob'], "unknown command 'frob' for help: expected one of run, probe, info, sweep, bench, monitor, mps, mig, report (see gpushare-micro --help)"],
+    [
+      ['help', 'frob'],
+      "unknown command 'frob' for help: expected one of run, probe, info, sweep, bench, monitor, mps, mig, report (see gpushare-micro --help)",
+    ],
     [['mig', 'plan'], "missing required argument 'profiles' (see gpushare-micro mig plan --help)"],
     [['--loop', 'open'], "option '--loop <kind>' argument 'open' is invalid. Allowed choices are saturate, closed (see gpushare-micro run --help)"],
   ])('commander usage error %j: exit code 2, one line', (args, line) => {
@@ -114,7 +117,16 @@ describe('CLI', () => {
   });
 
   it('prints help for each command with exit code 0', () => {
-    for (const args of [['--help'], ['run', '--help'], ['probe', '--help'], ['info', '--help'], ['sweep', '--help'], ['mps', '--help'], ['mps', 'start', '--help'], ['bench', '--help']]) {
+    for (const args of [
+      ['--help'],
+      ['run', '--help'],
+      ['probe', '--help'],
+      ['info', '--help'],
+      ['sweep', '--help'],
+      ['mps', '--help'],
+      ['mps', 'start', '--help'],
+      ['bench', '--help'],
+    ]) {
       const r = cliRun(...args);
       expect(r.status).toBe(0);
       expect(r.stdout).toContain('Usage: gpushare-micro');

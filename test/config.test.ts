@@ -15,11 +15,20 @@ function optionError(fn: () => unknown): OptionError {
 describe('kernels, shapes and implementations', () => {
   it('gives gemm its square shape from --size, or --shape, in bf16 with the own kernel', () => {
     expect(resolveRunConfig({ size: 1024 })).toMatchObject({ kernel: 'gemm', shape: [1024, 1024, 1024], impl: 'own', dtype: 'bf16' });
-    expect(resolveRunConfig({ shape: '4096,64,8192', impl: 'cublas', dtype: 'tf32' })).toMatchObject({ shape: [4096, 64, 8192], impl: 'cublas', dtype: 'tf32' });
+    expect(resolveRunConfig({ shape: '4096,64,8192', impl: 'cublas', dtype: 'tf32' })).toMatchObject({
+      shape: [4096, 64, 8192],
+      impl: 'cublas',
+      dtype: 'tf32',
+    });
   });
 
   it('takes a preset as kernel and shape, and the families default to a typical layer', () => {
-    expect(resolveRunConfig({ preset: 'bert-base', impl: 'cudnn' })).toMatchObject({ kernel: 'attention', shape: [32, 12, 512, 64, 0], impl: 'cudnn', dtype: 'bf16' });
+    expect(resolveRunConfig({ preset: 'bert-base', impl: 'cudnn' })).toMatchObject({
+      kernel: 'attention',
+      shape: [32, 12, 512, 64, 0],
+      impl: 'cudnn',
+      dtype: 'bf16',
+    });
     expect(resolveRunConfig({ kernel: 'conv' })).toMatchObject({ kernel: 'conv', shape: [256, 64, 56, 56, 64, 3, 3, 1, 1], impl: 'own' });
     expect(resolveRunConfig({ kernel: 'copy', impl: 'cudart' })).toMatchObject({ shape: [2 ** 28], dtype: 'fp32' });
   });
@@ -44,7 +53,18 @@ describe('kernels, shapes and implementations', () => {
 describe('resolveRunConfig', () => {
   it('fills the documented defaults', () => {
     const c = resolveRunConfig({ seed: 5 });
-    expect(c).toMatchObject({ kernel: 'gemm', procs: 4, durationNs: 5e9, launches: 0, size: 4096, loop: 'saturate', depth: 3, baseline: true, device: 0, seed: 5 });
+    expect(c).toMatchObject({
+      kernel: 'gemm',
+      procs: 4,
+      durationNs: 5e9,
+      launches: 0,
+      size: 4096,
+      loop: 'saturate',
+      depth: 3,
+      baseline: true,
+      device: 0,
+      seed: 5,
+    });
   });
 
   it('accepts CLI strings', () => {

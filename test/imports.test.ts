@@ -12,7 +12,9 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const src = join(root, 'src');
 
 function sources(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
+  );
 }
 
 /** Each source file and the files its relative imports (static, dynamic, `export ... from`) resolve to. */
@@ -21,7 +23,10 @@ function importGraph(): Map<string, string[]> {
   for (const file of sources(src)) {
     const { importedFiles } = ts.preProcessFile(readFileSync(file, 'utf8'), true, true);
     const targets = importedFiles.map((f) => f.fileName).filter((name) => name.startsWith('.'));
-    graph.set(file, targets.map((name) => resolve(dirname(file), name.replace(/\.js$/, '.ts'))));
+    graph.set(
+      file,
+      targets.map((name) => resolve(dirname(file), name.replace(/\.js$/, '.ts'))),
+    );
   }
   return graph;
 }
@@ -50,7 +55,9 @@ describe('the import graph of src/', () => {
 
   it('is read: every relative import resolves to a source file', () => {
     expect(graph.size).toBeGreaterThan(50);
-    const unresolved = [...graph].flatMap(([file, targets]) => targets.filter((t) => t.startsWith(src) && !graph.has(t)).map((t) => `${relative(src, file)} → ${relative(src, t)}`));
+    const unresolved = [...graph].flatMap(([file, targets]) =>
+      targets.filter((t) => t.startsWith(src) && !graph.has(t)).map((t) => `${relative(src, file)} → ${relative(src, t)}`),
+    );
     expect(unresolved).toEqual([]);
   });
 
@@ -61,11 +68,20 @@ describe('the import graph of src/', () => {
   it('finds a cycle when there is one', () => {
     const a = join(src, 'a.ts');
     const b = join(src, 'b.ts');
-    expect(cycles(new Map([[a, [b]], [b, [a]]]))).toEqual(['a.ts → b.ts → a.ts']);
+    expect(
+      cycles(
+        new Map([
+          [a, [b]],
+          [b, [a]],
+        ]),
+      ),
+    ).toEqual(['a.ts → b.ts → a.ts']);
   });
 
   it('imports nothing from outside src/ (test/, scripts/)', () => {
-    const outside = [...graph].flatMap(([file, targets]) => targets.filter((t) => !t.startsWith(`${src}/`)).map((t) => `${relative(root, file)} → ${relative(root, t)}`));
+    const outside = [...graph].flatMap(([file, targets]) =>
+      targets.filter((t) => !t.startsWith(`${src}/`)).map((t) => `${relative(root, file)} → ${relative(root, t)}`),
+    );
     expect(outside).toEqual([]);
   });
 });

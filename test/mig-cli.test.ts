@@ -53,10 +53,22 @@ describe('gpushare-micro mig', () => {
   });
 
   it.each([
-    [['plan', '7g.141gb,1g.18gb', '--model', 'H200-141GB'], 'gpushare-micro: mig plan: 7g.141gb,1g.18gb does not fit on H200 141GB: needs 8 compute slices, the GPU has 7 (7g.141gb 7 + 1g.18gb 1)'],
-    [['plan', '3g.71gb,5g.90gb', '--model', 'h200-141gb'], 'gpushare-micro: mig plan: unknown MIG profile "5g.90gb" for H200 141GB: expected one of 1g.18gb, 1g.18gb+me, 1g.35gb, 2g.35gb, 3g.71gb, 4g.71gb, 7g.141gb'],
-    [['plan', '3g.71gb', '--model', 'Z100'], 'gpushare-micro: invalid --model: expected one of H200-141GB, H100-94GB, H100-80GB, A100-80GB, A100-40GB, got "Z100"'],
-    [['plan', '3g.71gb', '--model', 'H200-141GB', '--gpu', 'first'], 'gpushare-micro: invalid --gpu: expected a GPU index (nvidia-smi -L) in 0..63, got "first"'],
+    [
+      ['plan', '7g.141gb,1g.18gb', '--model', 'H200-141GB'],
+      'gpushare-micro: mig plan: 7g.141gb,1g.18gb does not fit on H200 141GB: needs 8 compute slices, the GPU has 7 (7g.141gb 7 + 1g.18gb 1)',
+    ],
+    [
+      ['plan', '3g.71gb,5g.90gb', '--model', 'h200-141gb'],
+      'gpushare-micro: mig plan: unknown MIG profile "5g.90gb" for H200 141GB: expected one of 1g.18gb, 1g.18gb+me, 1g.35gb, 2g.35gb, 3g.71gb, 4g.71gb, 7g.141gb',
+    ],
+    [
+      ['plan', '3g.71gb', '--model', 'Z100'],
+      'gpushare-micro: invalid --model: expected one of H200-141GB, H100-94GB, H100-80GB, A100-80GB, A100-40GB, got "Z100"',
+    ],
+    [
+      ['plan', '3g.71gb', '--model', 'H200-141GB', '--gpu', 'first'],
+      'gpushare-micro: invalid --gpu: expected a GPU index (nvidia-smi -L) in 0..63, got "first"',
+    ],
   ])('mig %j fails with exit code 2 and one line', (args, line) => {
     const r = mig({ ...process.env, PATH: emptyDir() }, ...args);
     expect(r.status).toBe(2);
@@ -99,7 +111,7 @@ describe('gpushare-micro mig', () => {
     expect(existsSync(s.log)).toBe(false);
   });
 
-  it('mig list shows each GPU\'s MIG mode and MIG devices', () => {
+  it("mig list shows each GPU's MIG mode and MIG devices", () => {
     const h200 = mig(standIn().env(['h200-580']), 'list');
     expect(h200.status).toBe(0);
     expect(h200.stdout).toBe('GPU 0: NVIDIA H200 · GPU-286895ec-7af6-a9c9-3fd8-63a4fd804f74 · MIG disabled\n');
@@ -110,7 +122,9 @@ describe('gpushare-micro mig', () => {
     expect(lines.slice(1)).toHaveLength(7);
     expect(lines[1]).toBe('  MIG device 0: 1g.10gb · MIG-feb88891-0321-5fef-9c87-d4af3b54259e');
     const json = JSON.parse(mig(standIn().env(['h200-580']), 'list', '--json').stdout) as Array<{ mode: string; pendingMode: string }>;
-    expect(json).toEqual([{ index: 0, name: 'NVIDIA H200', uuid: 'GPU-286895ec-7af6-a9c9-3fd8-63a4fd804f74', mode: 'disabled', pendingMode: 'disabled', migDevices: [] }]);
+    expect(json).toEqual([
+      { index: 0, name: 'NVIDIA H200', uuid: 'GPU-286895ec-7af6-a9c9-3fd8-63a4fd804f74', mode: 'disabled', pendingMode: 'disabled', migDevices: [] },
+    ]);
   });
 
   it.skipIf(smiInstalled)('mig list without nvidia-smi: one line, exit 3', () => {

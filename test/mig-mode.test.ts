@@ -31,7 +31,17 @@ function environment(gpu: { name: string; uuid: string; migEnabled?: boolean }):
     addon: { version: '0.0.0', napiVersion: 8, cudaRuntimeVersion: 13000, cudaArchitectures: '90-real', intervalBytes: 16 },
     cudaDriverVersion: 13000,
     cudaRuntimeVersion: 13000,
-    gpu: { index: 0, pciBusId: '00000000:00:06.0', computeCapability: '9.0', smCount: 132, memoryBytes: 141 * 2 ** 30, l2Bytes: 60 * 2 ** 20, sharedMemoryPerSmBytes: 228 * 1024, computeMode: 'default', ...gpu },
+    gpu: {
+      index: 0,
+      pciBusId: '00000000:00:06.0',
+      computeCapability: '9.0',
+      smCount: 132,
+      memoryBytes: 141 * 2 ** 30,
+      l2Bytes: 60 * 2 ** 20,
+      sharedMemoryPerSmBytes: 228 * 1024,
+      computeMode: 'default',
+      ...gpu,
+    },
     clocksStart: { at: new Date().toISOString() },
     nvml: { available: false, reason: 'test' },
   };
@@ -87,13 +97,22 @@ describe('--mode mig: when it cannot run', () => {
     expect(a).toEqual({ available: false, reason: 'GPU 0 (NVIDIA GeForce RTX 4090) does not support MIG' });
   });
 
-  it.skipIf(smiInstalled)('without nvidia-smi: from NVML\'s MIG mode, else from the GPU\'s name', async () => {
+  it.skipIf(smiInstalled)("without nvidia-smi: from NVML's MIG mode, else from the GPU's name", async () => {
     const mode = migMode(nvidiaSmi({ env: { PATH: emptyDir() } }));
     const disabled = await mode.availability(context({ ...h200, migEnabled: false }));
-    expect(disabled).toMatchObject({ available: false, reason: expect.stringMatching(/^MIG is disabled on GPU 0 \(NVIDIA H200\) \(and nvidia-smi was not found/) });
+    expect(disabled).toMatchObject({
+      available: false,
+      reason: expect.stringMatching(/^MIG is disabled on GPU 0 \(NVIDIA H200\) \(and nvidia-smi was not found/),
+    });
     const enabled = await mode.availability(context({ ...h200, migEnabled: true }));
-    expect(enabled).toMatchObject({ available: false, reason: expect.stringMatching(/^MIG is enabled on GPU 0 \(NVIDIA H200\) but its MIG devices cannot be listed: nvidia-smi was not found/) });
-    expect(await mode.availability(context({ name: 'NVIDIA GeForce RTX 4090', uuid: 'GPU-1' }))).toEqual({ available: false, reason: 'GPU 0 (NVIDIA GeForce RTX 4090) does not support MIG' });
+    expect(enabled).toMatchObject({
+      available: false,
+      reason: expect.stringMatching(/^MIG is enabled on GPU 0 \(NVIDIA H200\) but its MIG devices cannot be listed: nvidia-smi was not found/),
+    });
+    expect(await mode.availability(context({ name: 'NVIDIA GeForce RTX 4090', uuid: 'GPU-1' }))).toEqual({
+      available: false,
+      reason: 'GPU 0 (NVIDIA GeForce RTX 4090) does not support MIG',
+    });
   });
 });
 
@@ -106,7 +125,9 @@ describe('--mode mig: with MIG devices (a recorded A100 80GB with 7 × 1g.10gb)'
     await expect(mode.validate(context(a100, 7))).resolves.toBeUndefined();
     const tooMany = mode.validate(context(a100, 8));
     await expect(tooMany).rejects.toThrow(OptionError);
-    await expect(tooMany).rejects.toThrow('invalid --procs: expected at most 7 with --mode mig: one client per MIG device, and GPU 0 (NVIDIA A100-SXM4-80GB) has 7 (1g.10gb, 1g.10gb, 1g.10gb, 1g.10gb, 1g.10gb, 1g.10gb, 1g.10gb), got 8');
+    await expect(tooMany).rejects.toThrow(
+      'invalid --procs: expected at most 7 with --mode mig: one client per MIG device, and GPU 0 (NVIDIA A100-SXM4-80GB) has 7 (1g.10gb, 1g.10gb, 1g.10gb, 1g.10gb, 1g.10gb, 1g.10gb, 1g.10gb), got 8',
+    );
   });
 
   it('gives client i MIG device i as its only CUDA device, and runs solo on the first', async () => {
@@ -158,25 +179,38 @@ describe('applyPlan (never run against a real nvidia-smi in tests)', () => {
     return { calls, run };
   }
 
-  it('runs the plan\'s commands in order, checking that MIG came on before creating instances', async () => {
+  it("runs the plan's commands in order, checking that MIG came on before creating instances", async () => {
     const r = recorder((args) => (args[0]?.startsWith('--query-gpu') ? { stdout: `0, NVIDIA H200, ${H200_UUID}, Enabled, Enabled\n` } : {}));
     const log: string[] = [];
     expect(await applyPlan(plan.plan, r.run, (l) => log.push(l))).toEqual({ ok: true });
-    expect(r.calls.map((c) => c.join(' '))).toEqual(['-i 0 -mig 1', '--query-gpu=index,name,uuid,mig.mode.current,mig.mode.pending --format=csv,noheader', 'mig -i 0 -cgi 9:0,9:4 -C']);
+    expect(r.calls.map((c) => c.join(' '))).toEqual([
+      '-i 0 -mig 1',
+      '--query-gpu=index,name,uuid,mig.mode.current,mig.mode.pending --format=csv,noheader',
+      'mig -i 0 -cgi 9:0,9:4 -C',
+    ]);
     expect(log.filter((l) => l.startsWith('$ '))).toEqual(['$ nvidia-smi -i 0 -mig 1', '$ nvidia-smi mig -i 0 -cgi 9:0,9:4 -C']);
   });
 
   it('stops when enabling MIG stays pending (GPU not reset), before creating instances', async () => {
     const r = recorder((args) => (args[0]?.startsWith('--query-gpu') ? { stdout: `0, NVIDIA H200, ${H200_UUID}, Disabled, Enabled\n` } : {}));
     const out = await applyPlan(plan.plan, r.run, () => {});
-    expect(out).toEqual({ ok: false, error: expect.stringMatching(/^MIG is not enabled on GPU 0 yet \(now disabled, pending enabled\): it takes effect after a GPU reset/) });
+    expect(out).toEqual({
+      ok: false,
+      error: expect.stringMatching(/^MIG is not enabled on GPU 0 yet \(now disabled, pending enabled\): it takes effect after a GPU reset/),
+    });
     expect(r.calls.some((c) => c.includes('-cgi'))).toBe(false);
   });
 
   it('stops at the first command that fails', async () => {
-    const r = recorder((args) => (args.includes('-mig') ? { code: 6, stderr: 'Unable to enable MIG Mode for GPU 00000000:00:06.0: Insufficient Permissions\n' } : {}));
+    const r = recorder((args) =>
+      args.includes('-mig') ? { code: 6, stderr: 'Unable to enable MIG Mode for GPU 00000000:00:06.0: Insufficient Permissions\n' } : {},
+    );
     const out = await applyPlan(plan.plan, r.run, () => {});
-    expect(out).toEqual({ ok: false, error: 'nvidia-smi -i 0 -mig 1 exited with code 6: Unable to enable MIG Mode for GPU 00000000:00:06.0: Insufficient Permissions; the commands after it were not run' });
+    expect(out).toEqual({
+      ok: false,
+      error:
+        'nvidia-smi -i 0 -mig 1 exited with code 6: Unable to enable MIG Mode for GPU 00000000:00:06.0: Insufficient Permissions; the commands after it were not run',
+    });
     expect(r.calls).toHaveLength(1);
   });
 });

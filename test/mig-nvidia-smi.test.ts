@@ -157,7 +157,12 @@ describe('nvidia-smi parsers on the recorded outputs', () => {
       [3, '1g.10gb', 5],
     ]);
     const two = parseGpuInstances(read('public/lgi-2gpus-excerpt.txt'));
-    expect(two.filter((i) => i.gpu === 1).map((i) => `${i.profile}@${i.start}:${i.size}`)).toEqual(['1g.10gb@2:1', '1g.10gb@3:1', '2g.20gb@0:2', '3g.40gb@4:4']);
+    expect(two.filter((i) => i.gpu === 1).map((i) => `${i.profile}@${i.start}:${i.size}`)).toEqual([
+      '1g.10gb@2:1',
+      '1g.10gb@3:1',
+      '2g.20gb@0:2',
+      '3g.40gb@4:4',
+    ]);
   });
 
   it('-lgi with MIG disabled prints a sentence, not a table: no instances', () => {
@@ -166,9 +171,15 @@ describe('nvidia-smi parsers on the recorded outputs', () => {
   });
 
   it('--query-gpu: index, name, UUID, current and pending MIG mode; [N/A] is a GPU without MIG', () => {
-    expect(parseMigModes(read('h200-580/query.csv'))).toEqual([{ index: 0, name: 'NVIDIA H200', uuid: 'GPU-286895ec-7af6-a9c9-3fd8-63a4fd804f74', current: 'disabled', pending: 'disabled' }]);
+    expect(parseMigModes(read('h200-580/query.csv'))).toEqual([
+      { index: 0, name: 'NVIDIA H200', uuid: 'GPU-286895ec-7af6-a9c9-3fd8-63a4fd804f74', current: 'disabled', pending: 'disabled' },
+    ]);
     expect(parseMigModes(read('composed/h200-pending/query.csv'))[0]).toMatchObject({ current: 'disabled', pending: 'enabled' });
-    expect(parseMigModes(read('composed/no-mig/query.csv'))[0]).toMatchObject({ name: 'NVIDIA GeForce RTX 4090', current: 'unsupported', pending: 'unsupported' });
+    expect(parseMigModes(read('composed/no-mig/query.csv'))[0]).toMatchObject({
+      name: 'NVIDIA GeForce RTX 4090',
+      current: 'unsupported',
+      pending: 'unsupported',
+    });
     expect(parseMigModes('garbage\n\n0, too, few\n')).toEqual([]);
   });
 });

@@ -13,7 +13,12 @@ const read = (path: string) => readFileSync(fileURLToPath(new URL(`./fixtures/nv
 const h200Live = tableFromSmiText(0, 'NVIDIA H200', read('h200-580/lgip.txt'), read('h200-580/lgipp.txt'))!;
 const h200Recorded = recordedTableForModel('H200-141GB')!;
 
-function plan(table: MigProfileTable, list: string, migEnabled?: boolean, existing = [] as Array<{ profile: string; start: number; size: number }>): PlanOutcome {
+function plan(
+  table: MigProfileTable,
+  list: string,
+  migEnabled?: boolean,
+  existing = [] as Array<{ profile: string; start: number; size: number }>,
+): PlanOutcome {
   return planLayout(table, list.split(','), { gpu: 0, migEnabled, existing });
 }
 
@@ -74,7 +79,10 @@ describe('planLayout on the H200', () => {
       expect(commands(plan(table, '3g.71gb,4g.71gb'))).toEqual(['nvidia-smi -i 0 -mig 1', 'nvidia-smi mig -i 0 -cgi 5:0,9:4 -C']);
       expect(commands(plan(table, '2g.35gb,2g.35gb,2g.35gb,1g.18gb'))).toEqual(['nvidia-smi -i 0 -mig 1', 'nvidia-smi mig -i 0 -cgi 14:0,14:2,14:4,19:6 -C']);
       expect(commands(plan(table, '7g.141gb'))).toEqual(['nvidia-smi -i 0 -mig 1', 'nvidia-smi mig -i 0 -cgi 0:0 -C']);
-      expect(commands(plan(table, '1g.18gb,1g.18gb,1g.18gb,1g.18gb,1g.18gb,1g.18gb,1g.18gb'))).toEqual(['nvidia-smi -i 0 -mig 1', 'nvidia-smi mig -i 0 -cgi 19:0,19:1,19:2,19:3,19:4,19:5,19:6 -C']);
+      expect(commands(plan(table, '1g.18gb,1g.18gb,1g.18gb,1g.18gb,1g.18gb,1g.18gb,1g.18gb'))).toEqual([
+        'nvidia-smi -i 0 -mig 1',
+        'nvidia-smi mig -i 0 -cgi 19:0,19:1,19:2,19:3,19:4,19:5,19:6 -C',
+      ]);
     });
   }
 
@@ -87,7 +95,10 @@ describe('planLayout on the H200', () => {
 
   it('with MIG already enabled, only creates the instances', () => {
     expect(commands(plan(h200Live, '3g.71gb,3g.71gb', true))).toEqual(['nvidia-smi mig -i 0 -cgi 9:0,9:4 -C']);
-    expect(planLayout(h200Live, ['3g.71gb'], { gpu: 3, migEnabled: true })).toMatchObject({ ok: true, plan: { commands: [['nvidia-smi', 'mig', '-i', '3', '-cgi', '9:0', '-C']] } });
+    expect(planLayout(h200Live, ['3g.71gb'], { gpu: 3, migEnabled: true })).toMatchObject({
+      ok: true,
+      plan: { commands: [['nvidia-smi', 'mig', '-i', '3', '-cgi', '9:0', '-C']] },
+    });
   });
 
   it('accepts names as nvidia-smi prints them and in any case', () => {
@@ -95,20 +106,28 @@ describe('planLayout on the H200', () => {
   });
 
   it('rejects a layout with more compute slices than the GPU has, naming the slices used', () => {
-    expect(error(plan(h200Live, '7g.141gb,1g.18gb'))).toBe('7g.141gb,1g.18gb does not fit on NVIDIA H200: needs 8 compute slices, the GPU has 7 (7g.141gb 7 + 1g.18gb 1)');
+    expect(error(plan(h200Live, '7g.141gb,1g.18gb'))).toBe(
+      '7g.141gb,1g.18gb does not fit on NVIDIA H200: needs 8 compute slices, the GPU has 7 (7g.141gb 7 + 1g.18gb 1)',
+    );
   });
 
   it('rejects a layout with more memory slices than the GPU has', () => {
-    expect(error(plan(h200Live, '3g.71gb,3g.71gb,1g.18gb'))).toBe('3g.71gb,3g.71gb,1g.18gb does not fit on NVIDIA H200: needs 9 memory slices, the GPU has 8 (3g.71gb 4 + 3g.71gb 4 + 1g.18gb 1)');
+    expect(error(plan(h200Live, '3g.71gb,3g.71gb,1g.18gb'))).toBe(
+      '3g.71gb,3g.71gb,1g.18gb does not fit on NVIDIA H200: needs 9 memory slices, the GPU has 8 (3g.71gb 4 + 3g.71gb 4 + 1g.18gb 1)',
+    );
   });
 
   it('rejects a profile asked more often than the GPU allows', () => {
-    expect(error(plan(h200Live, '3g.71gb,3g.71gb,3g.71gb'))).toBe('3g.71gb,3g.71gb,3g.71gb does not fit on NVIDIA H200: 3 × 3g.71gb asked, at most 2 3g.71gb per GPU');
+    expect(error(plan(h200Live, '3g.71gb,3g.71gb,3g.71gb'))).toBe(
+      '3g.71gb,3g.71gb,3g.71gb does not fit on NVIDIA H200: 3 × 3g.71gb asked, at most 2 3g.71gb per GPU',
+    );
     expect(error(plan(h200Live, '1g.18gb+me,1g.18gb+me'))).toMatch(/at most 1 1g\.18gb\+me per GPU/);
   });
 
   it('rejects an unknown profile, listing the valid ones', () => {
-    expect(error(plan(h200Live, '3g.71gb,3g.40gb'))).toBe('unknown MIG profile "3g.40gb" for NVIDIA H200: expected one of 1g.18gb, 1g.18gb+me, 1g.35gb, 2g.35gb, 3g.71gb, 4g.71gb, 7g.141gb');
+    expect(error(plan(h200Live, '3g.71gb,3g.40gb'))).toBe(
+      'unknown MIG profile "3g.40gb" for NVIDIA H200: expected one of 1g.18gb, 1g.18gb+me, 1g.35gb, 2g.35gb, 3g.71gb, 4g.71gb, 7g.141gb',
+    );
     expect(error(plan(h200Live, '3g.71gb,'))).toMatch(/^unknown MIG profile "" for NVIDIA H200/);
     expect(error(planLayout(h200Live, [], { gpu: 0 }))).toMatch(/^no MIG profiles given: expected a comma-separated list such as 3g\.71gb/);
   });
@@ -133,11 +152,13 @@ describe('planLayout around existing GPU instances', () => {
     const outcome = plan(h100, '2g.20gb,1g.10gb,1g.20gb', true, fragmented);
     expect(commands(outcome)).toEqual(['nvidia-smi mig -i 0 -cgi 14:2,15:6,19:4 -C']);
     if (outcome.ok) expect([outcome.plan.computeUsed, outcome.plan.memoryUsed]).toEqual([7, 8]);
-    expect(error(plan(h100, '2g.20gb,2g.20gb', true, fragmented))).toMatch(/^2g\.20gb,2g\.20gb cannot be placed together on H100 80GB: no arrangement keeps them apart \(2g\.20gb starts at slice 0, 2 or 4 and takes 2 memory slices\); existing GPU instances hold slices 0, 1 and 5$/);
+    expect(error(plan(h100, '2g.20gb,2g.20gb', true, fragmented))).toMatch(
+      /^2g\.20gb,2g\.20gb cannot be placed together on H100 80GB: no arrangement keeps them apart \(2g\.20gb starts at slice 0, 2 or 4 and takes 2 memory slices\); existing GPU instances hold slices 0, 1 and 5$/,
+    );
     expect(error(plan(h100, '1g.10gb,1g.10gb,1g.10gb,1g.10gb,1g.10gb', true, fragmented))).toMatch(/5 × 1g\.10gb asked \(3 already exist\), at most 7/);
   });
 
-  it('the MIG guide\'s 3-2-1-1 layout on an A100 40GB', () => {
+  it("the MIG guide's 3-2-1-1 layout on an A100 40GB", () => {
     const a100 = recordedTableForModel('A100-40GB')!;
     expect(commands(plan(a100, '3g.20gb,2g.10gb,1g.5gb,1g.5gb', true))).toEqual(['nvidia-smi mig -i 0 -cgi 9:4,14:0,19:2,19:3 -C']);
     // The driver chose other slots for the same layout in the guide (-lgi): 1g at 0 and 1, 2g at 2,
@@ -145,6 +166,8 @@ describe('planLayout around existing GPU instances', () => {
     const guide = parseGpuInstances(read('a100-40gb-guide/lgi-3211.txt'));
     for (const i of guide) expect(a100.profiles.find((p) => p.id === i.profileId)!.starts).toContain(i.start);
     const existing = guide.map((i) => ({ profile: i.profile, start: i.start, size: i.size }));
-    expect(error(plan(a100, '1g.5gb', true, existing))).toBe('1g.5gb does not fit on A100 40GB: needs 8 compute slices, the GPU has 7 (1g.5gb 1 + existing instances 7)');
+    expect(error(plan(a100, '1g.5gb', true, existing))).toBe(
+      '1g.5gb does not fit on A100 40GB: needs 8 compute slices, the GPU has 7 (1g.5gb 1 + existing instances 7)',
+    );
   });
 });

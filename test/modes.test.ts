@@ -39,10 +39,37 @@ describe('what each mode is', () => {
   it('declares its traits, which the rest of the code asks instead of testing its name', () => {
     const traits = Object.fromEntries(MODES.map((m) => [m, { ...sharingMode(m).traits, title: modeTitle(sharingMode(m).traits) }]));
     expect(traits).toEqual({
-      timeslice: { label: 'time slicing', title: 'time slicing', oneProcess: false, concurrent: false, sharedSmIds: true, clientFigures: [], pmSampling: true, soloOn: 'device' },
+      timeslice: {
+        label: 'time slicing',
+        title: 'time slicing',
+        oneProcess: false,
+        concurrent: false,
+        sharedSmIds: true,
+        clientFigures: [],
+        pmSampling: true,
+        soloOn: 'device',
+      },
       mps: { label: 'MPS', title: 'MPS', oneProcess: false, concurrent: true, sharedSmIds: true, clientFigures: [], pmSampling: false, soloOn: 'device' },
-      streams: { label: 'CUDA streams', title: 'CUDA streams in one process', oneProcess: true, concurrent: true, sharedSmIds: true, clientFigures: ['priority'], pmSampling: false, soloOn: 'device' },
-      green: { label: 'green contexts', title: 'green contexts in one process', oneProcess: true, concurrent: true, sharedSmIds: true, clientFigures: ['priority', 'sms'], pmSampling: false, soloOn: 'device' },
+      streams: {
+        label: 'CUDA streams',
+        title: 'CUDA streams in one process',
+        oneProcess: true,
+        concurrent: true,
+        sharedSmIds: true,
+        clientFigures: ['priority'],
+        pmSampling: false,
+        soloOn: 'device',
+      },
+      green: {
+        label: 'green contexts',
+        title: 'green contexts in one process',
+        oneProcess: true,
+        concurrent: true,
+        sharedSmIds: true,
+        clientFigures: ['priority', 'sms'],
+        pmSampling: false,
+        soloOn: 'device',
+      },
       mig: { label: 'MIG', title: 'MIG', oneProcess: false, concurrent: true, sharedSmIds: false, clientFigures: [], pmSampling: false, soloOn: 'mig' },
     });
     for (const m of MODES) expect(SHARING_MODES[m].name).toBe(m);
@@ -77,7 +104,11 @@ describe('what each mode is', () => {
 
   it('lays the clients out without side effects: what it decided comes back beside the workers', async () => {
     const { environment, binding } = hopper();
-    const ctx = (mode: 'streams' | 'green', extra: RunOptions): ModeContext => ({ config: resolveRunConfig({ procs: 2, mode, ...extra }), environment, binding });
+    const ctx = (mode: 'streams' | 'green', extra: RunOptions): ModeContext => ({
+      config: resolveRunConfig({ procs: 2, mode, ...extra }),
+      environment,
+      binding,
+    });
     const loop = (client: number) => loopConfig(gemmWorkload(256, client + 1));
     const streamsSession = await sharingMode('streams').setup(ctx('streams', { priority: 'high,low' }));
     const facts = structuredClone(streamsSession.facts);
@@ -210,7 +241,9 @@ describe('modes with stand-in clients', () => {
 
   it('green: a split larger than the SM count fails before any GPU work', async () => {
     const events: Progress[] = [];
-    await expect(run({ procs: 2, mode: 'green', smSplit: '100,100' }, { clientModule, ...hopper(), onProgress: (e) => events.push(e) })).rejects.toBeInstanceOf(OptionError);
+    await expect(run({ procs: 2, mode: 'green', smSplit: '100,100' }, { clientModule, ...hopper(), onProgress: (e) => events.push(e) })).rejects.toBeInstanceOf(
+      OptionError,
+    );
     expect(events).toHaveLength(0);
   });
 

@@ -8,7 +8,11 @@ import { occupancyCrossCheck } from '../src/phase.js';
 const occupancy = { busy: 0.826 } as Occupancy;
 function observed(gpmMean?: number): DeviceObservation {
   const gpm = gpmMean === undefined ? [] : [summary('gpm.sm_active.mean', 'SM activity (GPM), mean', 'fraction', gpmMean)];
-  return { device: 0, window: { startNs: '0', endNs: '1' }, nvml: { available: true, gpm: { available: gpmMean !== undefined, summaries: gpm, mig: [] } } } as unknown as DeviceObservation;
+  return {
+    device: 0,
+    window: { startNs: '0', endNs: '1' },
+    nvml: { available: true, gpm: { available: gpmMean !== undefined, summaries: gpm, mig: [] } },
+  } as unknown as DeviceObservation;
 }
 
 describe('occupancyCrossCheck', () => {

@@ -35,7 +35,10 @@ describe('sweepUnion', () => {
     const out: Array<[number, number]> = [];
     // Intervals [0,10) [5,15) [15,20) [30,40) [32,33)
     sweepUnion(Float64Array.of(0, 5, 15, 30, 32), Float64Array.of(10, 15, 20, 33, 40), (a, b) => out.push([a, b]));
-    expect(out).toEqual([[0, 20], [30, 40]]);
+    expect(out).toEqual([
+      [0, 20],
+      [30, 40],
+    ]);
   });
 });
 
@@ -77,7 +80,16 @@ describe('measureOccupancy', () => {
 
   it('counts overlapping CTAs of one client on one SM once', () => {
     // [0,10) [5,15) [5,6) on SM 0 → held 15 of 20.
-    const o = measureOccupancy([trace(3, [[0, 10, 0], [5, 15, 0], [5, 6, 0]])], { smCount: 1, windowStartNs: 0, windowEndNs: 20 })!;
+    const o = measureOccupancy(
+      [
+        trace(3, [
+          [0, 10, 0],
+          [5, 15, 0],
+          [5, 6, 0],
+        ]),
+      ],
+      { smCount: 1, windowStartNs: 0, windowEndNs: 20 },
+    )!;
     expect(o.clients).toEqual([3]);
     expect(o.share[0]).toBeCloseTo(0.75, 12);
     expect(o.idle).toBeCloseTo(0.25, 12);
@@ -94,12 +106,29 @@ describe('measureOccupancy', () => {
   });
 
   it('clips CTAs to the window and ignores those outside it', () => {
-    const o = measureOccupancy([trace(0, [[-50, 25, 0], [90, 150, 0], [200, 300, 0]])], { smCount: 1, windowStartNs: 0, windowEndNs: 100 })!;
+    const o = measureOccupancy(
+      [
+        trace(0, [
+          [-50, 25, 0],
+          [90, 150, 0],
+          [200, 300, 0],
+        ]),
+      ],
+      { smCount: 1, windowStartNs: 0, windowEndNs: 100 },
+    )!;
     expect(o.share[0]).toBeCloseTo(0.35, 12);
   });
 
   it('keeps a row for SM ids at or above the SM count, shares still over the SM count', () => {
-    const o = measureOccupancy([trace(0, [[0, 10, 0], [0, 10, 5]])], { smCount: 2, windowStartNs: 0, windowEndNs: 10 })!;
+    const o = measureOccupancy(
+      [
+        trace(0, [
+          [0, 10, 0],
+          [0, 10, 5],
+        ]),
+      ],
+      { smCount: 2, windowStartNs: 0, windowEndNs: 10 },
+    )!;
     expect(o.perSm[0]).toEqual([1, 0, 0, 0, 0, 1]);
     expect(o.timeline.rows).toHaveLength(6);
     expect(o.share[0]).toBe(1);
@@ -107,7 +136,13 @@ describe('measureOccupancy', () => {
 
   it('marks a bin idle when idle is its largest part, and the larger client otherwise', () => {
     // Bins of 10 ns over [0, 30): bin 0 client 0 for 4 (idle 6); bin 1 client 0 for 3, client 1 for 7; bin 2 client 1 for 5, idle 5.
-    const traces = [trace(0, [[0, 4, 0], [10, 13, 0]]), trace(1, [[13, 25, 0]])];
+    const traces = [
+      trace(0, [
+        [0, 4, 0],
+        [10, 13, 0],
+      ]),
+      trace(1, [[13, 25, 0]]),
+    ];
     const o = measureOccupancy(traces, { smCount: 1, windowStartNs: 0, windowEndNs: 30, timeline: { maxBins: 3 } })!;
     expect(o.timeline.binNs).toBe(10);
     expect(o.timeline.rows[0]).toBe(`${TIMELINE_IDLE}11`);
@@ -178,8 +213,11 @@ describe('measureOccupancy', () => {
 function forSwitches(traces: OccupancyTrace[]): ClientTrace[] {
   return traces.map((t) => ({
     ...t,
-    gapStart: new Float64Array(0), gapEnd: new Float64Array(0), gapSm: new Uint32Array(0),
-    coveredFrom: Math.min(...t.ctaStart), coveredTo: Math.max(...t.ctaEnd),
+    gapStart: new Float64Array(0),
+    gapEnd: new Float64Array(0),
+    gapSm: new Uint32Array(0),
+    coveredFrom: Math.min(...t.ctaStart),
+    coveredTo: Math.max(...t.ctaEnd),
   }));
 }
 
@@ -215,7 +253,7 @@ describe('phaseOccupancy', () => {
     expect(phaseOccupancy(traces, { ...window, windowEndNs: 0 }, 16)).toBeUndefined();
   });
 
-  it('under time slicing, counts a preempted CTA only within its own client\'s turns', () => {
+  it("under time slicing, counts a preempted CTA only within its own client's turns", () => {
     const traces = preempted(2, 16, 20);
     // Whole CTA intervals: each client seems to hold every SM almost all the time.
     const whole = measureOccupancy(traces, { smCount: 16, windowStartNs: 2.1 * MS, windowEndNs: 80 * MS })!;

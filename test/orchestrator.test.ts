@@ -14,7 +14,12 @@ let workDir = '';
 const loop = (durationNs: number): LoopConfig => loopConfig(gemmWorkload(64), { durationNs, depth: 3, traceCapacity: 1000 });
 
 function options(procs: number, durationNs: number, extra: Partial<OrchestratorOptions> = {}): OrchestratorOptions {
-  return { workers: Array.from({ length: procs }, (_, client) => ({ clients: [{ client, config: loop(durationNs) }] })), workDir, clientModule: standIn, ...extra };
+  return {
+    workers: Array.from({ length: procs }, (_, client) => ({ clients: [{ client, config: loop(durationNs) }] })),
+    workDir,
+    clientModule: standIn,
+    ...extra,
+  };
 }
 
 function alive(pid: number | undefined): boolean {
@@ -145,7 +150,9 @@ describe('cancellation', () => {
   it('kills a client that ignores stop after the grace period', async () => {
     withBehaviour('ignore-stop', 0, 2);
     const controller = new AbortController();
-    const outcome = await runClients(options(2, 30e9, { graceMs: 500, signal: controller.signal, onEvent: (e) => e.type === 'started' && setTimeout(() => controller.abort(), 200) }));
+    const outcome = await runClients(
+      options(2, 30e9, { graceMs: 500, signal: controller.signal, onEvent: (e) => e.type === 'started' && setTimeout(() => controller.abort(), 200) }),
+    );
     expect(outcome.cancelled).toBe(true);
     expect(outcome.clients[0]!.signal).toBe('SIGKILL');
     for (const c of outcome.clients) expect(alive(c.pid)).toBe(false);
@@ -164,12 +171,15 @@ describe('a run that takes too long', () => {
     expect(outcome.clients[0]!.signal).toBe('SIGKILL');
     expect(outcome.clients.map((c) => c.status)).toEqual(['timeout', 'stopped']);
     expect(outcome.clients[1]!.result?.stopped).toBe(true);
-    expect(finished.sort()).toEqual([[0, 'timeout'], [1, 'stopped']]);
+    expect(finished.sort()).toEqual([
+      [0, 'timeout'],
+      [1, 'stopped'],
+    ]);
     for (const c of outcome.clients) expect(alive(c.pid)).toBe(false);
   });
 });
 
-describe('endStatus: a client\'s status, decided when its worker exits', () => {
+describe("endStatus: a client's status, decided when its worker exits", () => {
   const result = (stopped: boolean) => ({ stopped }) as Parameters<typeof endStatus>[0]['result'];
   it.each([
     ['finished its measurement', { result: result(false), code: 0, signal: null }, 'ok'],

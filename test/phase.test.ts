@@ -45,12 +45,28 @@ function client(n: number, throughput: number, p50: number, p99: number): Client
     summary('latency.p50', 'p50 latency', 'duration', p50),
     summary('latency.p99', 'p99 latency', 'duration', p99),
   ];
-  return { client: n, status: 'ok', launches: 10, elapsedNs: 1e9, summaries, tracedLaunches: 0, gapsObserved: 0, samples: { enqueueNs: [], latencyNs: [], gpuNs: [] } };
+  return {
+    client: n,
+    status: 'ok',
+    launches: 10,
+    elapsedNs: 1e9,
+    summaries,
+    tracedLaunches: 0,
+    gapsObserved: 0,
+    samples: { enqueueNs: [], latencyNs: [], gpuNs: [] },
+  };
 }
 
 function phase(label: PhaseResult['label'], clients: ClientReport[], aggregateRate: number): PhaseResult {
   const switches = detectSwitches([]);
-  return { label, procs: clients.length, complete: true, clients, aggregate: [summary('aggregate.throughput', 'aggregate throughput', 'rate', aggregateRate, 'launch/s')], switches };
+  return {
+    label,
+    procs: clients.length,
+    complete: true,
+    clients,
+    aggregate: [summary('aggregate.throughput', 'aggregate throughput', 'rate', aggregateRate, 'launch/s')],
+    switches,
+  };
 }
 
 describe('compare()', () => {
@@ -65,7 +81,14 @@ describe('compare()', () => {
     expect(clients.map((c) => pick(c.summaries, 'latency.p50.vsSolo')?.value)).toEqual([2, 3]);
     expect(clients.map((c) => pick(c.summaries, 'latency.p99.vsSolo')?.value)).toEqual([4, 2]);
     // The client's own summaries come first, its ratios after them.
-    expect(clients[0]!.summaries.map((s) => s.tag)).toEqual(['throughput', 'latency.p50', 'latency.p99', 'slowdown', 'latency.p50.vsSolo', 'latency.p99.vsSolo']);
+    expect(clients[0]!.summaries.map((s) => s.tag)).toEqual([
+      'throughput',
+      'latency.p50',
+      'latency.p99',
+      'slowdown',
+      'latency.p50.vsSolo',
+      'latency.p99.vsSolo',
+    ]);
     expect(pick(comparison, 'aggregate.vsSolo')?.value).toBe(0.75);
     expect(pick(comparison, 'slowdown.max')?.value).toBe(4);
     expect(pick(comparison, 'fairness')?.value).toBeCloseTo(0.9, 12);

@@ -50,7 +50,8 @@ describe('every recorded file', () => {
     .flatMap((d) => readdirSync(join(root, d), { recursive: true, encoding: 'utf8' }).map((f) => join(d, f)))
     .filter((f) => /\.json(\.gz)?$/.test(f))
     .sort();
-  const read = (f: string) => JSON.parse((f.endsWith('.gz') ? gunzipSync(readFileSync(join(root, f))) : readFileSync(join(root, f))).toString('utf8')) as { schema?: string };
+  const read = (f: string) =>
+    JSON.parse((f.endsWith('.gz') ? gunzipSync(readFileSync(join(root, f))) : readFileSync(join(root, f))).toString('utf8')) as { schema?: string };
   const recorded = files.map((f) => ({ file: f, value: read(f) }));
   const runs = recorded.filter((r) => r.value.schema === 'gpushare-micro/run');
   const sweeps = recorded.filter((r) => r.value.schema === 'gpushare-micro/sweep');

@@ -19,8 +19,14 @@ import { standInRun, withObservation, writeResult, writeSweep } from './fixtures
 
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
 ];
 
 const hasChromium = existsSync(CHROMIUM);
@@ -88,7 +94,23 @@ describe.skipIf(!hasChromium)('the report in headless Chromium', () => {
 
   it.each([
     ['single', ['timeline', 'share', 'gaps', 'slices', 'latency', 'series:shared.observation.nvml.series', 'series:shared.observation.nvml.series.gpm']],
-    ['comparison', ['timeline', 'timeline', 'share', 'share', 'gaps', 'gaps', 'slices', 'slices', 'latency', 'latency', 'series:shared.observation.nvml.series', 'series:shared.observation.nvml.series.gpm']],
+    [
+      'comparison',
+      [
+        'timeline',
+        'timeline',
+        'share',
+        'share',
+        'gaps',
+        'gaps',
+        'slices',
+        'slices',
+        'latency',
+        'latency',
+        'series:shared.observation.nvml.series',
+        'series:shared.observation.nvml.series.gpm',
+      ],
+    ],
     ['sweep', ['sweep:gemm 256 · saturating', 'timeline', 'share', 'timeline', 'share', 'timeline', 'share']],
   ])('%s: every chart rendered, no console error, no request but the page itself', async (name, expected) => {
     const file = reports[name]!;

@@ -123,10 +123,18 @@ describe('report inputs', () => {
     await mkdir(join(dir, 'bad-sweep'), { recursive: true });
     await writeFile(join(dir, 'bad-sweep', 'summary.json'), JSON.stringify(badSweep));
     const names: Record<string, string> = {
-      BAD_JSON: join(dir, 'bad.json'), WRONG_SCHEMA: join(dir, 'wrong.json'), P2: twoFile, SWEEP: sweepDir,
-      EMPTY_DIR: join(dir, 'empty'), BAD_SWEEP: join(dir, 'bad-sweep'), SUMMARY_FILE: join(sweepDir, 'summary.json'),
+      BAD_JSON: join(dir, 'bad.json'),
+      WRONG_SCHEMA: join(dir, 'wrong.json'),
+      P2: twoFile,
+      SWEEP: sweepDir,
+      EMPTY_DIR: join(dir, 'empty'),
+      BAD_SWEEP: join(dir, 'bad-sweep'),
+      SUMMARY_FILE: join(sweepDir, 'summary.json'),
     };
-    const error = await loadReportInputs(args.map((a) => names[a] ?? a)).then(() => undefined, (e: unknown) => e);
+    const error = await loadReportInputs(args.map((a) => names[a] ?? a)).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(ReportInputError);
     expect((error as Error).message).toMatch(message);
     expect((error as Error).message).not.toContain('\n');
@@ -208,7 +216,15 @@ describe('the HTML report', () => {
   it('lists the device observation and draws its NVML and GPM series', async () => {
     const file = await writeResult(dir, 'observed.json', withObservation(two));
     const html = await buildReport(await loadReportInputs([file]));
-    expect(charts(html)).toEqual(['timeline', 'share', 'gaps', 'slices', 'latency', 'series:shared.observation.nvml.series', 'series:shared.observation.nvml.series.gpm']);
+    expect(charts(html)).toEqual([
+      'timeline',
+      'share',
+      'gaps',
+      'slices',
+      'latency',
+      'series:shared.observation.nvml.series',
+      'series:shared.observation.nvml.series.gpm',
+    ]);
     expect(html).toContain('utilizationGpuPct, powerW, smClockMHz; 40 samples');
     expect(html).toContain('smActivityPct; 40 samples');
     expect(html).not.toContain('No device observation in this result');
@@ -321,7 +337,11 @@ describe('gpushare-micro report (CLI)', () => {
     const out = join(dir, 'enormous.html');
     const result = structuredClone(two);
     const c = result.shared.clients[0]!;
-    c.samples = { enqueueNs: new Array<number>(1_000_000).fill(1e308), latencyNs: new Array<number>(1_000_000).fill(1.7e308), gpuNs: new Array<number>(1_000_000).fill(1e308) };
+    c.samples = {
+      enqueueNs: new Array<number>(1_000_000).fill(1e308),
+      latencyNs: new Array<number>(1_000_000).fill(1.7e308),
+      gpuNs: new Array<number>(1_000_000).fill(1e308),
+    };
     c.launches = 1_000_000;
     await writeFile(file, JSON.stringify(result));
     const r = cliRun('report', file, '-o', out);
@@ -346,7 +366,15 @@ describe('gpushare-micro report (CLI)', () => {
     expect(seconds).toBeLessThan(30);
     const html = await readFile(out, 'utf8');
     expect(html.length).toBeLessThan(4 * 2 ** 20);
-    expect(charts(html)).toEqual(['timeline', 'share', 'gaps', 'slices', 'latency', 'series:shared.observation.nvml.series', 'series:shared.observation.nvml.series.gpm']);
+    expect(charts(html)).toEqual([
+      'timeline',
+      'share',
+      'gaps',
+      'slices',
+      'latency',
+      'series:shared.observation.nvml.series',
+      'series:shared.observation.nvml.series.gpm',
+    ]);
     // Each chart that had more than it draws says so.
     expect(html).toContain('1,000,000 bins of 1.00 µs recorded');
     expect(html).toMatch(/recorded at 1\.00 µs, merged/);

@@ -23,7 +23,10 @@ describe('distribution', () => {
 
   it('agrees with simple-statistics on the MAD', () => {
     let seed = 12345;
-    const next = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648) * 100 - 20;
+    const next = () => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return (seed / 2147483648) * 100 - 20;
+    };
     for (const n of [1, 2, 3, 10, 11, 1000, 1001]) {
       const values = Array.from({ length: n }, next);
       expect(distribution(values)!.mad).toBeCloseTo(medianAbsoluteDeviation(values), 10);

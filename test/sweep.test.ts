@@ -112,10 +112,14 @@ describe('runSweep with stand-in clients', () => {
     const { writeFile } = await import('node:fs/promises');
     const saved = await readFile(join(outDir, 'summary.json'), 'utf8');
     await writeFile(join(outDir, 'summary.json'), '{"schema": "something else"}');
-    await expect(runSweep(plan(), { ...controls, outDir, resume: true })).rejects.toThrow(/^invalid --resume: expected a results directory whose summary.json is a gpushare-micro\/sweep summary/);
+    await expect(runSweep(plan(), { ...controls, outDir, resume: true })).rejects.toThrow(
+      /^invalid --resume: expected a results directory whose summary.json is a gpushare-micro\/sweep summary/,
+    );
     await writeFile(join(outDir, 'summary.json'), saved);
     // Resuming a different sweep in the same directory is refused.
-    await expect(runSweep(planSweep({ sizes: '512', procs: '1', modes: 'timeslice', duration: '150ms' }), { ...controls, outDir, resume: true })).rejects.toThrow(/same axes/);
+    await expect(
+      runSweep(planSweep({ sizes: '512', procs: '1', modes: 'timeslice', duration: '150ms' }), { ...controls, outDir, resume: true }),
+    ).rejects.toThrow(/same axes/);
   });
 
   it('skips a point that cannot run here, with its reason', async () => {

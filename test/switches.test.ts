@@ -278,7 +278,15 @@ describe('switchSummaries', () => {
     const a = new TraceBuilder(0).addCta(0, 10, 0);
     const b = new TraceBuilder(1).addCta(20, 30, 0);
     const list = switchSummaries(detectSwitches([a.build(0, 30), b.build(0, 30)]));
-    expect(list.map((x) => x.tag)).toEqual(['switch.count', 'switch.perSecond', 'switchGap.p50', 'switchGap.p99', 'switchGap.max', 'switch.overhead', 'coRunning']);
+    expect(list.map((x) => x.tag)).toEqual([
+      'switch.count',
+      'switch.perSecond',
+      'switchGap.p50',
+      'switchGap.p99',
+      'switchGap.max',
+      'switch.overhead',
+      'coRunning',
+    ]);
   });
 
   it('says nothing about switches for a single client', () => {
@@ -334,12 +342,7 @@ describe('detectSwitches: performance', () => {
     const sliceNs = 2 * MS;
     // CTA i of client c runs in that client's (i / perSlice)-th slice of the round robin, at a random time.
     const traces = Array.from({ length: clients }, (_, c) =>
-      ctaTrace(
-        c,
-        ctas,
-        (i) => (Math.floor(i / perSlice) * clients + c) * (sliceNs + 50 * US) + random() * (sliceNs - 25 * US),
-        random,
-      ),
+      ctaTrace(c, ctas, (i) => (Math.floor(i / perSlice) * clients + c) * (sliceNs + 50 * US) + random() * (sliceNs - 25 * US), random),
     );
     const t0 = performance.now();
     const a = detectSwitches(traces);
@@ -392,16 +395,35 @@ describe('kernelTrace: switches from CUPTI kernel records', () => {
     // Each client's host epoch maps to a different %globaltimer value, as it does across processes.
     // Only the window both cover counts: 2–9 ms.
     const record = (gpuEpochNs: bigint, starts: number[]) => ({
-      available: true, pid: 1, summaries: [], gpuEpochNs: gpuEpochNs.toString(), gpuPerHostNs: 1, hostEpochNs: '0',
+      available: true,
+      pid: 1,
+      summaries: [],
+      gpuEpochNs: gpuEpochNs.toString(),
+      gpuPerHostNs: 1,
+      hostEpochNs: '0',
       names: ['k'],
-      kernels: { startNs: starts, endNs: starts.map((t) => t + 1e6), nameIndex: starts.map(() => 0), streamId: [], correlationId: [], deviceId: [], contextId: [], grid: [], block: [] },
+      kernels: {
+        startNs: starts,
+        endNs: starts.map((t) => t + 1e6),
+        nameIndex: starts.map(() => 0),
+        streamId: [],
+        correlationId: [],
+        deviceId: [],
+        contextId: [],
+        grid: [],
+        block: [],
+      },
     });
     const epoch = 1_000_000_000n;
     const a = kernelTrace(0, record(epoch, [0, 4e6, 8e6]), epoch)!;
     const b = kernelTrace(1, record(epoch + 2_000_000n, [0, 4e6, 8e6]), epoch)!;
     expect(Array.from(b.ctaStart)).toEqual([2e6, 6e6, 10e6]);
     const r = detectSwitches([a, b], 'turns');
-    expect(r.switches.map((s) => [s.from, s.to])).toEqual([[1, 0], [0, 1], [1, 0]]);
+    expect(r.switches.map((s) => [s.from, s.to])).toEqual([
+      [1, 0],
+      [0, 1],
+      [1, 0],
+    ]);
     expect(r.gap!.p50).toBe(1e6);
     expect(kernelTrace(0, { available: false, pid: 1, summaries: [] }, epoch)).toBeUndefined();
   });

@@ -49,11 +49,14 @@ class CheckedWrap : public Napi::ObjectWrap<T> {
 
   // The class, with its methods set on the prototype after DefineClass (a class template may hold
   // only primitives and templates, not these functions).
-  static Napi::Function DefineWithMethods(Napi::Env env, std::initializer_list<std::pair<const char*, Callback>> methods) {
-    Napi::Function ctor = Napi::ObjectWrap<T>::DefineClass(env, T::kClassName, std::initializer_list<Napi::ClassPropertyDescriptor<T>>{});
+  static Napi::Function DefineWithMethods(Napi::Env env,
+                                          std::initializer_list<std::pair<const char*, Callback>> methods) {
+    Napi::Function ctor =
+        Napi::ObjectWrap<T>::DefineClass(env, T::kClassName, std::initializer_list<Napi::ClassPropertyDescriptor<T>>{});
     Napi::Object prototype = ctor.Get("prototype").As<Napi::Object>();
     for (const auto& [name, callback] : methods) {
-      prototype.DefineProperty(Napi::PropertyDescriptor::Value(name, Napi::Function::New(env, callback, name), napi_default));
+      prototype.DefineProperty(
+          Napi::PropertyDescriptor::Value(name, Napi::Function::New(env, callback, name), napi_default));
     }
     return ctor;
   }

@@ -40,7 +40,8 @@ Napi::Array strings(Napi::Env env, const std::vector<std::string>& v) {
   return out;
 }
 
-void setStatus(Napi::Object& o, bool available, const std::string& reason, const std::string& error, const std::string& library) {
+void setStatus(Napi::Object& o, bool available, const std::string& reason, const std::string& error,
+               const std::string& library) {
   o.Set("available", available);
   if (!reason.empty()) o.Set("reason", reason);
   if (!error.empty()) o.Set("cuptiError", error);
@@ -132,7 +133,8 @@ class PmSamplerObject : public CheckedWrap<PmSamplerObject> {
   static constexpr napi_type_tag kTypeTag = {0xd8573b0c6ea149f2ull, 0x3f60c2a9b718e4d5ull};
 
   static Napi::Function Define(Napi::Env env) {
-    return DefineWithMethods(env, {{"start", method<&PmSamplerObject::Start>()}, {"stop", method<&PmSamplerObject::Stop>()}});
+    return DefineWithMethods(
+        env, {{"start", method<&PmSamplerObject::Start>()}, {"stop", method<&PmSamplerObject::Stop>()}});
   }
 
   explicit PmSamplerObject(const Napi::CallbackInfo& info) : CheckedWrap<PmSamplerObject>(info) {

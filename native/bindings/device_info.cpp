@@ -59,9 +59,8 @@ struct DevicesReport {
 std::string formatUuid(const cudaUUID_t& u) {
   const auto* b = reinterpret_cast<const unsigned char*>(u.bytes);
   char s[64];
-  std::snprintf(s, sizeof s, "GPU-%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-                b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13],
-                b[14], b[15]);
+  std::snprintf(s, sizeof s, "GPU-%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1],
+                b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
   return s;
 }
 
@@ -107,40 +106,41 @@ void collect(DevicesReport& r) {
 
 Napi::Value CudaDevices(const Napi::CallbackInfo& info) {
   auto report = std::make_shared<DevicesReport>();
-  return PromiseWorker::Start(info.Env(), [report]() { collect(*report); },
-                              [report](Napi::Env env) -> Napi::Value {
-                                Napi::Object o = Napi::Object::New(env);
-                                o.Set("available", report->available);
-                                o.Set("driverVersion", report->driverVersion);
-                                o.Set("runtimeVersion", report->runtimeVersion);
-                                if (!report->available && !report->failure.message.empty()) {
-                                  o.Set("error", toJsError(env, report->failure).Value());
-                                }
-                                Napi::Array list = Napi::Array::New(env, report->devices.size());
-                                for (size_t i = 0; i < report->devices.size(); ++i) {
-                                  const DeviceFacts& d = report->devices[i];
-                                  Napi::Object x = Napi::Object::New(env);
-                                  x.Set("index", d.index);
-                                  x.Set("name", d.name);
-                                  x.Set("uuid", d.uuid);
-                                  x.Set("pciBusId", d.pciBusId);
-                                  x.Set("computeCapability", std::to_string(d.major) + "." + std::to_string(d.minor));
-                                  x.Set("smCount", d.smCount);
-                                  x.Set("memoryBytes", static_cast<double>(d.totalMemory));
-                                  x.Set("l2Bytes", static_cast<double>(d.l2Bytes));
-                                  x.Set("sharedMemoryPerSmBytes", static_cast<double>(d.sharedPerSm));
-                                  x.Set("computeMode", computeModeName(d.computeMode));
-                                  if (d.prioritiesKnown) {
-                                    Napi::Object range = Napi::Object::New(env);
-                                    range.Set("least", d.leastPriority);
-                                    range.Set("greatest", d.greatestPriority);
-                                    x.Set("streamPriorities", range);
-                                  }
-                                  list.Set(static_cast<uint32_t>(i), x);
-                                }
-                                o.Set("devices", list);
-                                return o;
-                              });
+  return PromiseWorker::Start(
+      info.Env(), [report]() { collect(*report); },
+      [report](Napi::Env env) -> Napi::Value {
+        Napi::Object o = Napi::Object::New(env);
+        o.Set("available", report->available);
+        o.Set("driverVersion", report->driverVersion);
+        o.Set("runtimeVersion", report->runtimeVersion);
+        if (!report->available && !report->failure.message.empty()) {
+          o.Set("error", toJsError(env, report->failure).Value());
+        }
+        Napi::Array list = Napi::Array::New(env, report->devices.size());
+        for (size_t i = 0; i < report->devices.size(); ++i) {
+          const DeviceFacts& d = report->devices[i];
+          Napi::Object x = Napi::Object::New(env);
+          x.Set("index", d.index);
+          x.Set("name", d.name);
+          x.Set("uuid", d.uuid);
+          x.Set("pciBusId", d.pciBusId);
+          x.Set("computeCapability", std::to_string(d.major) + "." + std::to_string(d.minor));
+          x.Set("smCount", d.smCount);
+          x.Set("memoryBytes", static_cast<double>(d.totalMemory));
+          x.Set("l2Bytes", static_cast<double>(d.l2Bytes));
+          x.Set("sharedMemoryPerSmBytes", static_cast<double>(d.sharedPerSm));
+          x.Set("computeMode", computeModeName(d.computeMode));
+          if (d.prioritiesKnown) {
+            Napi::Object range = Napi::Object::New(env);
+            range.Set("least", d.leastPriority);
+            range.Set("greatest", d.greatestPriority);
+            x.Set("streamPriorities", range);
+          }
+          list.Set(static_cast<uint32_t>(i), x);
+        }
+        o.Set("devices", list);
+        return o;
+      });
 }
 
 Napi::Value AddonInfo(const Napi::CallbackInfo& info) {

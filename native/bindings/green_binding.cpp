@@ -13,17 +13,18 @@ Napi::Value SmPartitioningJs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const int device = deviceArg(info, 0);
   auto out = std::make_shared<SmPartitioning>();
-  return PromiseWorker::Start(env, [out, device]() { *out = smPartitioning(device); },
-                              [out](Napi::Env env) -> Napi::Value {
-                                Napi::Object o = Napi::Object::New(env);
-                                o.Set("supported", out->supported);
-                                if (!out->supported) o.Set("reason", out->reason);
-                                o.Set("smCount", out->smCount);
-                                o.Set("minPartition", out->minPartition);
-                                o.Set("alignment", out->alignment);
-                                o.Set("unitGroups", out->unitGroups);
-                                return o;
-                              });
+  return PromiseWorker::Start(
+      env, [out, device]() { *out = smPartitioning(device); },
+      [out](Napi::Env env) -> Napi::Value {
+        Napi::Object o = Napi::Object::New(env);
+        o.Set("supported", out->supported);
+        if (!out->supported) o.Set("reason", out->reason);
+        o.Set("smCount", out->smCount);
+        o.Set("minPartition", out->minPartition);
+        o.Set("alignment", out->alignment);
+        o.Set("unitGroups", out->unitGroups);
+        return o;
+      });
 }
 
 Napi::Value CreateGreenContextsJs(const Napi::CallbackInfo& info) {
@@ -31,21 +32,23 @@ Napi::Value CreateGreenContextsJs(const Napi::CallbackInfo& info) {
   Napi::Object args = objectArg(info, 0, "the green-context request");
   const int device = intField(args, "device", 0, 1023);
   std::vector<unsigned int> smCounts;
-  for (int64_t c : integerArrayField(args, "smCounts", 1, 256, 1, 65536)) smCounts.push_back(static_cast<unsigned int>(c));
+  for (int64_t c : integerArrayField(args, "smCounts", 1, 256, 1, 65536))
+    smCounts.push_back(static_cast<unsigned int>(c));
   auto out = std::make_shared<std::vector<int>>();
-  return PromiseWorker::Start(env, [out, device, smCounts]() { *out = createGreenContexts(device, smCounts); },
-                              [out](Napi::Env env) -> Napi::Value {
-                                Napi::Array list = Napi::Array::New(env, out->size());
-                                for (size_t i = 0; i < out->size(); ++i) {
-                                  const GreenGroup g = greenGroup((*out)[i]);
-                                  Napi::Object o = Napi::Object::New(env);
-                                  o.Set("index", (*out)[i]);
-                                  o.Set("requestedSms", g.requestedSms);
-                                  o.Set("grantedSms", g.grantedSms);
-                                  list.Set(static_cast<uint32_t>(i), o);
-                                }
-                                return list;
-                              });
+  return PromiseWorker::Start(
+      env, [out, device, smCounts]() { *out = createGreenContexts(device, smCounts); },
+      [out](Napi::Env env) -> Napi::Value {
+        Napi::Array list = Napi::Array::New(env, out->size());
+        for (size_t i = 0; i < out->size(); ++i) {
+          const GreenGroup g = greenGroup((*out)[i]);
+          Napi::Object o = Napi::Object::New(env);
+          o.Set("index", (*out)[i]);
+          o.Set("requestedSms", g.requestedSms);
+          o.Set("grantedSms", g.grantedSms);
+          list.Set(static_cast<uint32_t>(i), o);
+        }
+        return list;
+      });
 }
 
 Napi::Value ReleaseGreenContextsJs(const Napi::CallbackInfo& info) {

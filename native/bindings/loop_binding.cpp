@@ -21,7 +21,8 @@ LoopConfig readConfig(const Napi::Object& o) {
   c.greenContext = intField(o, "greenContext", -1, 1 << 20);
   c.durationNs = uint64Field(o, "durationNs", 0, 86400e9);
   c.launches = uint64Field(o, "launches", 0, 1e12);
-  if ((c.durationNs == 0) == (c.launches == 0)) throwArgs(o.Env(), "expected exactly one of durationNs and launches to be non-zero");
+  if ((c.durationNs == 0) == (c.launches == 0))
+    throwArgs(o.Env(), "expected exactly one of durationNs and launches to be non-zero");
   c.depth = intField(o, "depth", 1, 1024);
   c.traceCapacity = uint64Field(o, "traceCapacity", 0, 1e10);
   c.warmupNs = uint64Field(o, "warmupNs", 0, 600e9);
@@ -133,7 +134,10 @@ class LoopObject : public CheckedWrap<LoopObject> {
   }
 
   Napi::Value Release(const Napi::CallbackInfo& info) {
-    if (busy_) throw toJsError(info.Env(), FailureInfo{"ERR_STATE", "release() while the loop is busy: stop() it and await it first", "", ""});
+    if (busy_)
+      throw toJsError(
+          info.Env(),
+          FailureInfo{"ERR_STATE", "release() while the loop is busy: stop() it and await it first", "", ""});
     loop_.reset();
     return info.Env().Undefined();
   }

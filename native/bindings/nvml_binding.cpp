@@ -77,8 +77,10 @@ Napi::Object deviceToJs(Napi::Env env, const DeviceState& d) {
   if (d.eccEnabled) x.Set("eccEnabled", *d.eccEnabled);
   if (d.ecc) x.Set("eccErrors", eccToJs(env, *d.ecc));
   if (d.gpmSupported) x.Set("gpmSupported", *d.gpmSupported);
-  if (d.processes) x.Set("processes", processesToJs(env, *d.processes));
-  else if (!d.processesReason.empty()) x.Set("processesReason", d.processesReason);
+  if (d.processes)
+    x.Set("processes", processesToJs(env, *d.processes));
+  else if (!d.processesReason.empty())
+    x.Set("processesReason", d.processesReason);
   if (!d.migDevices.empty()) {
     Napi::Array migs = Napi::Array::New(env, d.migDevices.size());
     for (size_t m = 0; m < d.migDevices.size(); ++m) {
@@ -98,20 +100,21 @@ Napi::Object deviceToJs(Napi::Env env, const DeviceState& d) {
 
 Napi::Value NvmlSnapshotFn(const Napi::CallbackInfo& info) {
   auto snap = std::make_shared<Snapshot>();
-  return PromiseWorker::Start(info.Env(), [snap]() { takeSnapshot(*snap); },
-                              [snap](Napi::Env env) -> Napi::Value {
-                                Napi::Object o = Napi::Object::New(env);
-                                o.Set("available", snap->available);
-                                if (!snap->reason.empty()) o.Set("reason", snap->reason);
-                                if (!snap->driverVersion.empty()) o.Set("driverVersion", snap->driverVersion);
-                                setIf(o, "cudaDriverVersion", snap->cudaDriverVersion);
-                                Napi::Array list = Napi::Array::New(env, snap->devices.size());
-                                for (size_t i = 0; i < snap->devices.size(); ++i) {
-                                  list.Set(static_cast<uint32_t>(i), deviceToJs(env, snap->devices[i]));
-                                }
-                                o.Set("devices", list);
-                                return o;
-                              });
+  return PromiseWorker::Start(
+      info.Env(), [snap]() { takeSnapshot(*snap); },
+      [snap](Napi::Env env) -> Napi::Value {
+        Napi::Object o = Napi::Object::New(env);
+        o.Set("available", snap->available);
+        if (!snap->reason.empty()) o.Set("reason", snap->reason);
+        if (!snap->driverVersion.empty()) o.Set("driverVersion", snap->driverVersion);
+        setIf(o, "cudaDriverVersion", snap->cudaDriverVersion);
+        Napi::Array list = Napi::Array::New(env, snap->devices.size());
+        for (size_t i = 0; i < snap->devices.size(); ++i) {
+          list.Set(static_cast<uint32_t>(i), deviceToJs(env, snap->devices[i]));
+        }
+        o.Set("devices", list);
+        return o;
+      });
 }
 
 Napi::Float64Array toArray(Napi::Env env, const std::vector<double>& v) {
@@ -219,7 +222,8 @@ class SamplerObject : public CheckedWrap<SamplerObject> {
     c.periodMs = static_cast<unsigned>(intField(o, "periodMs", 1, 3600000));
     c.gpm = boolField(o, "gpm", true);
     c.retain = boolField(o, "retain", true);
-    if (const auto gpmPeriod = optionalIntField(o, "gpmPeriodMs", 1, 3600000)) c.gpmPeriodMs = static_cast<unsigned>(*gpmPeriod);
+    if (const auto gpmPeriod = optionalIntField(o, "gpmPeriodMs", 1, 3600000))
+      c.gpmPeriodMs = static_cast<unsigned>(*gpmPeriod);
     sampler_ = std::make_shared<NvmlSampler>(c);
   }
 

@@ -40,9 +40,7 @@ WorkloadSpec readWorkloadSpec(const Napi::Object& o) {
     makeWorkload(w);  // constructing one makes no CUDA call: it only checks that this build has it
   } catch (const NativeFailure& failure) {
     throw toJsError(o.Env(), failure.info());  // ERR_ARGS: a TypeError with its code
-  } catch (const std::exception& e) {
-    throwArgs(o.Env(), std::string("invalid workload: ") + e.what());
-  }
+  } catch (const std::exception& e) { throwArgs(o.Env(), std::string("invalid workload: ") + e.what()); }
   return w;
 }
 
@@ -97,22 +95,24 @@ Napi::Value WorkloadCheck(const Napi::CallbackInfo& info) {
   auto job = std::make_shared<CheckJob>();
   job->spec = readWorkloadSpec(objectArg(info, 0, "the workload"));
   job->device = deviceArg(info, 1);
-  return PromiseWorker::Start(env, [job]() { runCheck(*job); }, [job](Napi::Env env) -> Napi::Value {
-    Napi::Array list = Napi::Array::New(env, job->tensors.size());
-    for (size_t i = 0; i < job->tensors.size(); ++i) {
-      const HostTensor& t = job->tensors[i];
-      Napi::Object o = Napi::Object::New(env);
-      o.Set("name", t.name);
-      Napi::Array dims = Napi::Array::New(env, t.dims.size());
-      for (size_t j = 0; j < t.dims.size(); ++j) dims.Set(static_cast<uint32_t>(j), static_cast<double>(t.dims[j]));
-      o.Set("dims", dims);
-      Napi::Float32Array values = Napi::Float32Array::New(env, t.values.size());
-      if (!t.values.empty()) std::memcpy(values.Data(), t.values.data(), t.values.size() * sizeof(float));
-      o.Set("values", values);
-      list.Set(static_cast<uint32_t>(i), o);
-    }
-    return list;
-  });
+  return PromiseWorker::Start(
+      env, [job]() { runCheck(*job); },
+      [job](Napi::Env env) -> Napi::Value {
+        Napi::Array list = Napi::Array::New(env, job->tensors.size());
+        for (size_t i = 0; i < job->tensors.size(); ++i) {
+          const HostTensor& t = job->tensors[i];
+          Napi::Object o = Napi::Object::New(env);
+          o.Set("name", t.name);
+          Napi::Array dims = Napi::Array::New(env, t.dims.size());
+          for (size_t j = 0; j < t.dims.size(); ++j) dims.Set(static_cast<uint32_t>(j), static_cast<double>(t.dims[j]));
+          o.Set("dims", dims);
+          Napi::Float32Array values = Napi::Float32Array::New(env, t.values.size());
+          if (!t.values.empty()) std::memcpy(values.Data(), t.values.data(), t.values.size() * sizeof(float));
+          o.Set("values", values);
+          list.Set(static_cast<uint32_t>(i), o);
+        }
+        return list;
+      });
 }
 
 }  // namespace

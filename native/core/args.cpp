@@ -30,7 +30,8 @@ void throwArgs(Napi::Env env, const std::string& message) {
 }
 
 Napi::Object objectArg(const Napi::CallbackInfo& info, size_t index, const char* name) {
-  if (info.Length() <= index || !info[index].IsObject()) throwArgs(info.Env(), std::string("expected an object for ") + name);
+  if (info.Length() <= index || !info[index].IsObject())
+    throwArgs(info.Env(), std::string("expected an object for ") + name);
   return info[index].As<Napi::Object>();
 }
 
@@ -42,7 +43,8 @@ int deviceArg(const Napi::CallbackInfo& info, size_t index) {
 }
 
 uint64_t bigintArg(const Napi::CallbackInfo& info, size_t index, const char* name) {
-  if (info.Length() <= index || !info[index].IsBigInt()) throwArgs(info.Env(), std::string("expected a bigint ") + name);
+  if (info.Length() <= index || !info[index].IsBigInt())
+    throwArgs(info.Env(), std::string("expected a bigint ") + name);
   bool lossless = false;
   const uint64_t v = info[index].As<Napi::BigInt>().Uint64Value(&lossless);
   if (!lossless) throwArgs(info.Env(), std::string("expected a non-negative 64-bit ") + name);
@@ -52,9 +54,7 @@ uint64_t bigintArg(const Napi::CallbackInfo& info, size_t index, const char* nam
 Napi::Value field(const Napi::Object& obj, const char* key) {
   try {
     return obj.Get(key);
-  } catch (const Napi::Error& e) {
-    throwArgs(obj.Env(), std::string("could not read ") + key + ": " + e.Message());
-  }
+  } catch (const Napi::Error& e) { throwArgs(obj.Env(), std::string("could not read ") + key + ": " + e.Message()); }
 }
 
 double numberField(const Napi::Object& obj, const char* key, double min, double max) {
@@ -128,10 +128,12 @@ std::vector<int64_t> integerArrayField(const Napi::Object& obj, const char* key,
   return out;
 }
 
-std::optional<std::vector<std::string>> optionalStringArrayField(const Napi::Object& obj, const char* key, size_t maxLength) {
+std::optional<std::vector<std::string>> optionalStringArrayField(const Napi::Object& obj, const char* key,
+                                                                 size_t maxLength) {
   const Napi::Value v = field(obj, key);
   if (v.IsUndefined()) return std::nullopt;
-  const std::string expected = std::string("expected an array of at most ") + std::to_string(maxLength) + " strings for " + key;
+  const std::string expected =
+      std::string("expected an array of at most ") + std::to_string(maxLength) + " strings for " + key;
   if (!v.IsArray()) throwArgs(obj.Env(), expected);
   const Napi::Array a = v.As<Napi::Array>();
   if (a.Length() > maxLength) throwArgs(obj.Env(), expected);

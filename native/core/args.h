@@ -35,6 +35,7 @@ Napi::Object objectField(const Napi::Object& obj, const char* key);
 std::vector<int64_t> integerArrayField(const Napi::Object& obj, const char* key, size_t minLength, size_t maxLength,
                                        double min, double max);
 // Undefined, or an array of at most `maxLength` strings.
-std::optional<std::vector<std::string>> optionalStringArrayField(const Napi::Object& obj, const char* key, size_t maxLength);
+std::optional<std::vector<std::string>> optionalStringArrayField(const Napi::Object& obj, const char* key,
+                                                                 size_t maxLength);
 
 }  // namespace gsm

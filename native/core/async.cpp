@@ -20,13 +20,9 @@ PromiseWorker::PromiseWorker(Napi::Env env, Work execute, Resolve resolve, Settl
 void PromiseWorker::Execute() {
   try {
     execute_();
-  } catch (const NativeFailure& failure) {
-    failure_ = failure.info();
-  } catch (const std::exception& e) {
+  } catch (const NativeFailure& failure) { failure_ = failure.info(); } catch (const std::exception& e) {
     failure_ = FailureInfo{"ERR_NATIVE", e.what(), "", ""};
-  } catch (...) {
-    failure_ = FailureInfo{"ERR_NATIVE", "an unknown C++ exception", "", ""};
-  }
+  } catch (...) { failure_ = FailureInfo{"ERR_NATIVE", "an unknown C++ exception", "", ""}; }
   if (!failure_.code.empty()) SetError(failure_.message);
 }
 
@@ -38,16 +34,12 @@ napi_value PromiseWorker::settlement(bool& ok) noexcept {
     ok = false;
     try {
       return e.Value();
-    } catch (...) {
-      return nullptr;
-    }
+    } catch (...) { return nullptr; }
   } catch (const std::exception& e) {
     ok = false;
     try {
       return toJsError(env, FailureInfo{"ERR_NATIVE", e.what(), "", ""}).Value();
-    } catch (...) {
-      return nullptr;
-    }
+    } catch (...) { return nullptr; }
   }
 }
 
@@ -62,8 +54,10 @@ void PromiseWorker::complete(bool ok) noexcept {
   const napi_value value = settlement(ok);
   if (value == nullptr) return;
   // These fail only where JavaScript stopped being runnable since the check; there is nothing to do then.
-  if (ok) napi_resolve_deferred(env, deferred_, value);
-  else napi_reject_deferred(env, deferred_, value);
+  if (ok)
+    napi_resolve_deferred(env, deferred_, value);
+  else
+    napi_reject_deferred(env, deferred_, value);
 }
 
 Napi::Promise rejectedPromise(Napi::Env env, const FailureInfo& failure) {

@@ -19,10 +19,8 @@ bool isNoGpuDriverError(int status) {
     case CUDA_ERROR_DEVICE_UNAVAILABLE:
     case CUDA_ERROR_SYSTEM_DRIVER_MISMATCH:
     case CUDA_ERROR_COMPAT_NOT_SUPPORTED_ON_DEVICE:
-    case CUDA_ERROR_STUB_LIBRARY:
-      return true;
-    default:
-      return false;
+    case CUDA_ERROR_STUB_LIBRARY: return true;
+    default: return false;
   }
 }
 
@@ -37,8 +35,8 @@ FailureInfo cudaFailure(cudaError_t status, const char* call, const char* file, 
   info.code = cudaCode(status);
   info.cudaError = cudaGetErrorName(status);
   info.call = call;
-  info.message = std::string(call) + " failed: " + cudaGetErrorName(status) + " (" +
-                 cudaGetErrorString(status) + ") at " + where;
+  info.message =
+      std::string(call) + " failed: " + cudaGetErrorName(status) + " (" + cudaGetErrorString(status) + ") at " + where;
   return info;
 }
 
@@ -47,7 +45,8 @@ void throwCuda(cudaError_t status, const char* call, const char* file, int line)
 }
 
 Napi::Error toJsError(Napi::Env env, const FailureInfo& info) {
-  Napi::Error error = info.code == "ERR_ARGS" ? Napi::TypeError::New(env, info.message) : Napi::Error::New(env, info.message);
+  Napi::Error error =
+      info.code == "ERR_ARGS" ? Napi::TypeError::New(env, info.message) : Napi::Error::New(env, info.message);
   error.Set("code", Napi::String::New(env, info.code));
   if (!info.cudaError.empty()) error.Set("cudaError", Napi::String::New(env, info.cudaError));
   if (!info.call.empty()) error.Set("call", Napi::String::New(env, info.call));

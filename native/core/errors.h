@@ -51,8 +51,8 @@ Napi::Error toJsError(Napi::Env env, const FailureInfo& info);
 }  // namespace gsm
 
 // Checks a CUDA runtime call; on failure throws NativeFailure naming the call, file and line.
-#define GSM_CUDA(call)                                                         \
-  do {                                                                         \
-    const cudaError_t gsm_status_ = (call);                                    \
+#define GSM_CUDA(call)                                                                        \
+  do {                                                                                        \
+    const cudaError_t gsm_status_ = (call);                                                   \
     if (gsm_status_ != cudaSuccess) ::gsm::throwCuda(gsm_status_, #call, __FILE__, __LINE__); \
   } while (0)

@@ -35,9 +35,7 @@ SmPartitioning smPartitioning(int device) {
     const unsigned int unit = std::max({out.minPartition, out.alignment, 1u});
     GSM_CU(driverApi().devSmResourceSplitByCount(nullptr, &out.unitGroups, &sms, nullptr, 0, unit));
     out.supported = true;
-  } catch (const NativeFailure& failure) {
-    out.reason = failure.info().message;
-  }
+  } catch (const NativeFailure& failure) { out.reason = failure.info().message; }
   return out;
 }
 

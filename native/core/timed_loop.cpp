@@ -59,11 +59,8 @@ PrepareInfo TimedLoop::prepare() {
   if (config_.greenContext >= 0) workload_->limitSms(info.smsAvailable);
   workload_->prepare(config_.device, stream_);
   ctasPerLaunch_ = workload_->ctasPerLaunch();
-  const uint64_t traceLaunches =
-      ctasPerLaunch_ > 0 ? config_.traceCapacity / static_cast<uint64_t>(ctasPerLaunch_) : 0;
-  if (traceLaunches > 0) {
-    GSM_CUDA(cudaMalloc(&trace_, traceLaunches * ctasPerLaunch_ * sizeof(Interval)));
-  }
+  const uint64_t traceLaunches = ctasPerLaunch_ > 0 ? config_.traceCapacity / static_cast<uint64_t>(ctasPerLaunch_) : 0;
+  if (traceLaunches > 0) { GSM_CUDA(cudaMalloc(&trace_, traceLaunches * ctasPerLaunch_ * sizeof(Interval))); }
   const int slots = std::max(config_.depth, 1);
   startEvents_.assign(slots, nullptr);
   stopEvents_.assign(slots, nullptr);
@@ -151,9 +148,8 @@ LoopResult TimedLoop::run(uint64_t startAtNs) {
     if (config_.launches > 0 ? issued >= config_.launches : monotonicNs() >= deadline) break;
     const int slot = static_cast<int>(issued % depth);
     const uint64_t traceSlot = issued / config_.traceEvery;
-    Interval* trace = issued % config_.traceEvery == 0 && traceSlot < traceLaunches
-                          ? trace_ + traceSlot * ctasPerLaunch_
-                          : nullptr;
+    Interval* trace =
+        issued % config_.traceEvery == 0 && traceSlot < traceLaunches ? trace_ + traceSlot * ctasPerLaunch_ : nullptr;
     const uint64_t now = monotonicNs();
     enqueued[slot] = now;
     result.enqueueNs.push_back(static_cast<double>(now - result.startNs));
@@ -171,8 +167,7 @@ LoopResult TimedLoop::run(uint64_t startAtNs) {
   result.tracedLaunches = std::min((issued + config_.traceEvery - 1) / config_.traceEvery, traceLaunches);
   result.trace.resize(result.tracedLaunches * ctasPerLaunch_);
   if (!result.trace.empty()) {
-    GSM_CUDA(cudaMemcpy(result.trace.data(), trace_, result.trace.size() * sizeof(Interval),
-                        cudaMemcpyDeviceToHost));
+    GSM_CUDA(cudaMemcpy(result.trace.data(), trace_, result.trace.size() * sizeof(Interval), cudaMemcpyDeviceToHost));
   }
   workload_->collectObservations(result.observations);
   workload_->resetObservations(stream_);
@@ -188,8 +183,10 @@ void TimedLoop::release() {
     return;  // the context is gone (process exit): nothing left to free
   }
   if (stream_ != nullptr) cudaStreamSynchronize(stream_);
-  for (cudaEvent_t e : startEvents_) if (e != nullptr) cudaEventDestroy(e);
-  for (cudaEvent_t e : stopEvents_) if (e != nullptr) cudaEventDestroy(e);
+  for (cudaEvent_t e : startEvents_)
+    if (e != nullptr) cudaEventDestroy(e);
+  for (cudaEvent_t e : stopEvents_)
+    if (e != nullptr) cudaEventDestroy(e);
   startEvents_.clear();
   stopEvents_.clear();
   if (workload_ != nullptr) workload_->release();

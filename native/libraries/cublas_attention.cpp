@@ -14,7 +14,7 @@ CublasApi load() {
   api.file = opened.file;
   if (lib == nullptr) {
     api.unavailable = "cuBLAS (libcublas.so.13 or .12) could not be loaded (" + opened.tried +
-                    "): install the CUDA toolkit's cuBLAS or choose another --impl";
+                      "): install the CUDA toolkit's cuBLAS or choose another --impl";
     return api;
   }
   std::string missing;
@@ -38,8 +38,9 @@ const CublasApi& cublasAttentionApi() {
 void checkCublas(cublas::Status status, const char* call) {
   if (status == cublas::kSuccess) return;
   const CublasApi& api = cublasAttentionApi();
-  throw NativeFailure({"ERR_LIBRARY", std::string(call) + " failed: " + api.statusString(status) + " (" +
-                                          std::to_string(status) + ")", "", call});
+  throw NativeFailure({"ERR_LIBRARY",
+                       std::string(call) + " failed: " + api.statusString(status) + " (" + std::to_string(status) + ")",
+                       "", call});
 }
 
 }  // namespace gsm

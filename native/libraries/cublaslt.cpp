@@ -41,8 +41,8 @@ struct Api : LoadedLibrary {  // `unavailable` is empty when loaded with every f
   Status (*prefDestroy)(void*) = nullptr;
   Status (*prefSetAttribute)(void*, int, const void*, size_t) = nullptr;
   Status (*heuristic)(void*, void*, void*, void*, void*, void*, void*, int, HeuristicResult*, int*) = nullptr;
-  Status (*matmul)(void*, void*, const void*, const void*, void*, const void*, void*, const void*, const void*,
-                   void*, void*, void*, const void*, void*, size_t, cudaStream_t) = nullptr;
+  Status (*matmul)(void*, void*, const void*, const void*, void*, const void*, void*, const void*, const void*, void*,
+                   void*, void*, const void*, void*, size_t, cudaStream_t) = nullptr;
   const char* (*statusName)(Status) = nullptr;
 };
 
@@ -57,17 +57,19 @@ Api& api() {
   static Api a;
   static std::once_flag once;
   std::call_once(once, [] {
-    const OpenedLibrary opened = openFirst(toolkitCandidates({"libcublasLt.so.13", "libcublasLt.so.12", "libcublasLt.so"}));
+    const OpenedLibrary opened =
+        openFirst(toolkitCandidates({"libcublasLt.so.13", "libcublasLt.so.12", "libcublasLt.so"}));
     a.handle = opened.handle;
     a.file = opened.file;
     if (a.handle == nullptr) {
       a.unavailable = "cuBLASLt (libcublasLt.so) could not be loaded: tried " + opened.tried +
-                ". Install the CUDA toolkit's cuBLAS (e.g. the libcublas-13-0 or cuda-libraries-13-0 "
-                "package, or pip's nvidia-cublas) and put its lib directory on LD_LIBRARY_PATH";
+                      ". Install the CUDA toolkit's cuBLAS (e.g. the libcublas-13-0 or cuda-libraries-13-0 "
+                      "package, or pip's nvidia-cublas) and put its lib directory on LD_LIBRARY_PATH";
       return;
     }
     bool ok = bind(a, a.create, "cublasLtCreate") && bind(a, a.destroy, "cublasLtDestroy") &&
-              bind(a, a.descCreate, "cublasLtMatmulDescCreate") && bind(a, a.descDestroy, "cublasLtMatmulDescDestroy") &&
+              bind(a, a.descCreate, "cublasLtMatmulDescCreate") &&
+              bind(a, a.descDestroy, "cublasLtMatmulDescDestroy") &&
               bind(a, a.layoutCreate, "cublasLtMatrixLayoutCreate") &&
               bind(a, a.layoutDestroy, "cublasLtMatrixLayoutDestroy") &&
               bind(a, a.prefCreate, "cublasLtMatmulPreferenceCreate") &&

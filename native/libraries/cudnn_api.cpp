@@ -16,7 +16,7 @@ CudnnApi load() {
   api.file = opened.file;
   if (lib == nullptr) {
     api.unavailable = "cuDNN 9 (libcudnn.so.9) could not be loaded (" + opened.tried +
-                    "): install cuDNN 9 for CUDA 12/13 or choose another --impl";
+                      "): install cuDNN 9 for CUDA 12/13 or choose another --impl";
     return api;
   }
   std::string missing;
@@ -67,7 +67,8 @@ void checkCudnn(cudnn::Status status, const char* call) {
   const CudnnApi& api = cudnnApi();
   char last[1024] = {0};
   if (api.getLastErrorString != nullptr) api.getLastErrorString(last, sizeof last);
-  std::string message = std::string(call) + " failed: " + api.getErrorString(status) + " (" + std::to_string(status) + ")";
+  std::string message =
+      std::string(call) + " failed: " + api.getErrorString(status) + " (" + std::to_string(status) + ")";
   if (last[0] != '\0') message += ": " + std::string(last);
   throw NativeFailure({"ERR_LIBRARY", message, "", call});
 }

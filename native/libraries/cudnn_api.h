@@ -42,8 +42,8 @@ constexpr int kPointwiseDescriptor = 0, kEngineCfgDescriptor = 3, kEngineHeurDes
               kOperationMatmulDescriptor = 19, kReductionDescriptor = 21, kOperationReductionDescriptor = 22,
               kOperationSdpaFwdDescriptor = 41;  // since 9.13
 // cudnnBackendAttributeType_t
-constexpr int kTypeHandle = 0, kTypeDataType = 1, kTypeBoolean = 2, kTypeInt64 = 3, kTypeVoidPtr = 6,
-              kTypeHeurMode = 8, kTypePointwiseMode = 14, kTypeBackendDescriptor = 15, kTypeReductionOperator = 18;
+constexpr int kTypeHandle = 0, kTypeDataType = 1, kTypeBoolean = 2, kTypeInt64 = 3, kTypeVoidPtr = 6, kTypeHeurMode = 8,
+              kTypePointwiseMode = 14, kTypeBackendDescriptor = 15, kTypeReductionOperator = 18;
 // cudnnBackendAttributeName_t
 constexpr int kPointwiseMode = 0, kPointwiseMathPrec = 1, kPointwiseAxis = 9;
 constexpr int kEngineHeurMode = 200, kEngineHeurOperationGraph = 201, kEngineHeurResults = 202;
@@ -54,8 +54,8 @@ constexpr int kOperationGraphHandle = 800, kOperationGraphOps = 801;
 constexpr int kTensorByteAlignment = 900, kTensorDataType = 901, kTensorDimensions = 902, kTensorStrides = 903,
               kTensorUniqueId = 906, kTensorIsVirtual = 907, kTensorIsByValue = 908;
 constexpr int kVariantPackUniqueIds = 1000, kVariantPackDataPointers = 1001, kVariantPackWorkspace = 1003;
-constexpr int kMatmulCompType = 1500, kOperationMatmulA = 1520, kOperationMatmulB = 1521,
-              kOperationMatmulC = 1522, kOperationMatmulDesc = 1523;
+constexpr int kMatmulCompType = 1500, kOperationMatmulA = 1520, kOperationMatmulB = 1521, kOperationMatmulC = 1522,
+              kOperationMatmulDesc = 1523;
 constexpr int kReductionOperator = 1600, kReductionCompType = 1601, kOperationReductionX = 1610,
               kOperationReductionY = 1611, kOperationReductionDesc = 1612;
 constexpr int kSdpaFwdQ = 2800, kSdpaFwdK = 2801, kSdpaFwdV = 2802, kSdpaFwdO = 2803, kSdpaFwdScale = 2805;
@@ -87,10 +87,12 @@ struct CudnnApi : LoadedLibrary {  // `unavailable` is empty when loaded
   size_t (*getVersion)() = nullptr;
   // legacy convolution API
   cudnn::Status (*createTensorDescriptor)(cudnn::Descriptor*) = nullptr;
-  cudnn::Status (*setTensor4dDescriptor)(cudnn::Descriptor, int format, int dataType, int n, int c, int h, int w) = nullptr;
+  cudnn::Status (*setTensor4dDescriptor)(cudnn::Descriptor, int format, int dataType, int n, int c, int h,
+                                         int w) = nullptr;
   cudnn::Status (*destroyTensorDescriptor)(cudnn::Descriptor) = nullptr;
   cudnn::Status (*createFilterDescriptor)(cudnn::Descriptor*) = nullptr;
-  cudnn::Status (*setFilter4dDescriptor)(cudnn::Descriptor, int dataType, int format, int k, int c, int h, int w) = nullptr;
+  cudnn::Status (*setFilter4dDescriptor)(cudnn::Descriptor, int dataType, int format, int k, int c, int h,
+                                         int w) = nullptr;
   cudnn::Status (*destroyFilterDescriptor)(cudnn::Descriptor) = nullptr;
   cudnn::Status (*createConvolutionDescriptor)(cudnn::Descriptor*) = nullptr;
   cudnn::Status (*setConvolution2dDescriptor)(cudnn::Descriptor, int padH, int padW, int strideH, int strideW,
@@ -104,12 +106,13 @@ struct CudnnApi : LoadedLibrary {  // `unavailable` is empty when loaded
                                                    int* returned, cudnn::ConvFwdAlgoPerf* results) = nullptr;
   cudnn::Status (*convolutionForward)(cudnn::Handle, const void* alpha, cudnn::Descriptor xDesc, const void* x,
                                       cudnn::Descriptor wDesc, const void* w, cudnn::Descriptor conv, int algo,
-                                      void* workspace, size_t workspaceBytes, const void* beta,
-                                      cudnn::Descriptor yDesc, void* y) = nullptr;
+                                      void* workspace, size_t workspaceBytes, const void* beta, cudnn::Descriptor yDesc,
+                                      void* y) = nullptr;
   // backend (graph) API
   cudnn::Status (*backendCreateDescriptor)(int type, cudnn::Descriptor*) = nullptr;
   cudnn::Status (*backendDestroyDescriptor)(cudnn::Descriptor) = nullptr;
-  cudnn::Status (*backendSetAttribute)(cudnn::Descriptor, int name, int type, int64_t count, const void* values) = nullptr;
+  cudnn::Status (*backendSetAttribute)(cudnn::Descriptor, int name, int type, int64_t count,
+                                       const void* values) = nullptr;
   cudnn::Status (*backendGetAttribute)(cudnn::Descriptor, int name, int type, int64_t requested, int64_t* returned,
                                        void* values) = nullptr;
   cudnn::Status (*backendFinalize)(cudnn::Descriptor) = nullptr;

@@ -21,8 +21,8 @@ Api& api() {
   static Api a;
   static std::once_flag once;
   std::call_once(once, [] {
-    const OpenedLibrary opened = openFirst(toolkitCandidates({"libcupti.so.13", "libcupti.so.12", "libcupti.so"},
-                                                             {"extras/CUPTI/lib64", "lib64"}));
+    const OpenedLibrary opened = openFirst(
+        toolkitCandidates({"libcupti.so.13", "libcupti.so.12", "libcupti.so"}, {"extras/CUPTI/lib64", "lib64"}));
     a.handle = opened.handle;
     a.file = opened.file;
     if (a.handle == nullptr) {
@@ -89,7 +89,8 @@ const char* resultName(CUptiResult status) {
     case CUPTI_ERROR_OLD_PROFILER_API_INITIALIZED: return "CUPTI_ERROR_OLD_PROFILER_API_INITIALIZED";
     case CUPTI_ERROR_LEGACY_PROFILER_NOT_SUPPORTED: return "CUPTI_ERROR_LEGACY_PROFILER_NOT_SUPPORTED";
     case CUPTI_ERROR_MULTIPLE_SUBSCRIBERS_NOT_SUPPORTED: return "CUPTI_ERROR_MULTIPLE_SUBSCRIBERS_NOT_SUPPORTED";
-    case CUPTI_ERROR_VIRTUALIZED_DEVICE_INSUFFICIENT_PRIVILEGES: return "CUPTI_ERROR_VIRTUALIZED_DEVICE_INSUFFICIENT_PRIVILEGES";
+    case CUPTI_ERROR_VIRTUALIZED_DEVICE_INSUFFICIENT_PRIVILEGES:
+      return "CUPTI_ERROR_VIRTUALIZED_DEVICE_INSUFFICIENT_PRIVILEGES";
     case CUPTI_ERROR_CONFIDENTIAL_COMPUTING_NOT_SUPPORTED: return "CUPTI_ERROR_CONFIDENTIAL_COMPUTING_NOT_SUPPORTED";
     case CUPTI_ERROR_CMP_DEVICE_NOT_SUPPORTED: return "CUPTI_ERROR_CMP_DEVICE_NOT_SUPPORTED";
     case CUPTI_ERROR_MIG_DEVICE_NOT_SUPPORTED: return "CUPTI_ERROR_MIG_DEVICE_NOT_SUPPORTED";
@@ -105,26 +106,24 @@ std::string plainReason(CUptiResult status) {
   switch (status) {
     case CUPTI_ERROR_INSUFFICIENT_PRIVILEGES:
     case CUPTI_ERROR_VIRTUALIZED_DEVICE_INSUFFICIENT_PRIVILEGES:
-      return "GPU performance counters are restricted to administrators here (NVreg_RestrictProfilingToAdminUsers=1); run as root or lift the restriction";
+      return "GPU performance counters are restricted to administrators here (NVreg_RestrictProfilingToAdminUsers=1); "
+             "run as root or lift the restriction";
     case CUPTI_ERROR_MULTIPLE_SUBSCRIBERS_NOT_SUPPORTED:
     case CUPTI_ERROR_HARDWARE_BUSY:
-      return "another profiler (Nsight Systems, Nsight Compute, DCGM profiling, another CUPTI client) is using the GPU's counters or CUPTI in this process";
+      return "another profiler (Nsight Systems, Nsight Compute, DCGM profiling, another CUPTI client) is using the "
+             "GPU's counters or CUPTI in this process";
     case CUPTI_ERROR_OLD_PROFILER_API_INITIALIZED:
       return "the legacy CUPTI event/metric API is already in use in this process";
-    case CUPTI_ERROR_MIG_DEVICE_NOT_SUPPORTED:
-      return "CUPTI does not support this on a MIG instance";
-    case CUPTI_ERROR_VIRTUALIZED_DEVICE_NOT_SUPPORTED:
-      return "CUPTI does not support this on a virtualised GPU";
+    case CUPTI_ERROR_MIG_DEVICE_NOT_SUPPORTED: return "CUPTI does not support this on a MIG instance";
+    case CUPTI_ERROR_VIRTUALIZED_DEVICE_NOT_SUPPORTED: return "CUPTI does not support this on a virtualised GPU";
     case CUPTI_ERROR_CONFIDENTIAL_COMPUTING_NOT_SUPPORTED:
       return "CUPTI does not support this with confidential computing on";
     case CUPTI_ERROR_NOT_SUPPORTED:
-    case CUPTI_ERROR_LEGACY_PROFILER_NOT_SUPPORTED:
-      return "this GPU or driver does not support it";
+    case CUPTI_ERROR_LEGACY_PROFILER_NOT_SUPPORTED: return "this GPU or driver does not support it";
     case CUPTI_ERROR_NOT_INITIALIZED:
     case CUPTI_ERROR_INVALID_DEVICE:
       return "CUPTI could not initialise: no usable GPU, or the driver is too old for this CUPTI";
-    case CUPTI_ERROR_INVALID_METRIC_NAME:
-      return "this GPU has no such metric";
+    case CUPTI_ERROR_INVALID_METRIC_NAME: return "this GPU has no such metric";
     default: {
       const char* s = nullptr;
       Api& a = api();

@@ -19,7 +19,6 @@ namespace cupti {
 // `unavailable` is empty when libcupti is loaded (its parts may still be missing: hasActivity(),
 // hasPmSampling()).
 struct Api : LoadedLibrary {
-
   decltype(&cuptiGetResultString) getResultString = nullptr;
   decltype(&cuptiGetTimestamp) getTimestamp = nullptr;
   // Activity API

@@ -71,7 +71,8 @@ void requireDriverApi(const char* what) {
   const DriverApi& cu = driverApi();
   if (cu.missing.empty()) return;
   const std::string message = std::string(what) + " unavailable: " + cu.missing;
-  if (cu.unreachable != cudaSuccess) throw NativeFailure({cudaCode(cu.unreachable), message, cudaGetErrorName(cu.unreachable), ""});
+  if (cu.unreachable != cudaSuccess)
+    throw NativeFailure({cudaCode(cu.unreachable), message, cudaGetErrorName(cu.unreachable), ""});
   throw NativeFailure({"ERR_CUDA", message, "", ""});
 }
 

@@ -32,8 +32,10 @@ const char* errorName(Return status) {
 
 std::string describeWith(const Api& a, Return status) {
   std::string out = errorName(status);
-  if (a.errorString != nullptr) out += std::string(" (") + a.errorString(status) + ")";
-  else out += " (" + std::to_string(status) + ")";
+  if (a.errorString != nullptr)
+    out += std::string(" (") + a.errorString(status) + ")";
+  else
+    out += " (" + std::to_string(status) + ")";
   return out;
 }
 
@@ -49,7 +51,8 @@ Api& api() {
     a.handle = opened.handle;
     a.file = opened.file;
     if (a.handle == nullptr) {
-      a.unavailable = "libnvidia-ml.so.1 could not be loaded (" + opened.tried + "): no NVIDIA driver is installed here";
+      a.unavailable =
+          "libnvidia-ml.so.1 could not be loaded (" + opened.tried + "): no NVIDIA driver is installed here";
       return;
     }
     void* h = a.handle;

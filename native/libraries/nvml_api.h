@@ -119,7 +119,6 @@ struct GpmSupport {
 
 // `unavailable` is empty when NVML is loaded and initialised.
 struct Api : LoadedLibrary {
-
   Return (*init)() = nullptr;
   const char* (*errorString)(Return) = nullptr;
   Return (*driverVersion)(char*, unsigned) = nullptr;

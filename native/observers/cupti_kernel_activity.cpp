@@ -86,7 +86,8 @@ void CUPTIAPI bufferCompleted(CUcontext context, uint32_t streamId, uint8_t* buf
       r.sharedMemoryBytes.push_back(static_cast<uint32_t>(k->staticSharedMemory + k->dynamicSharedMemory));
     }
     size_t dropped = 0;
-    if (api.activityGetNumDroppedRecords && api.activityGetNumDroppedRecords(context, streamId, &dropped) == CUPTI_SUCCESS) {
+    if (api.activityGetNumDroppedRecords &&
+        api.activityGetNumDroppedRecords(context, streamId, &dropped) == CUPTI_SUCCESS) {
       r.droppedByCupti += dropped;
     }
   }
@@ -111,7 +112,8 @@ KernelActivityRecords activityStart(const ActivityConfig& config) {
   Collection& c = collection();
   {
     std::lock_guard<std::mutex> lock(c.mutex);
-    if (c.running) throw NativeFailure({"ERR_STATE", "CUPTI kernel activity is already being collected in this process", "", ""});
+    if (c.running)
+      throw NativeFailure({"ERR_STATE", "CUPTI kernel activity is already being collected in this process", "", ""});
   }
   KernelActivityRecords status;
   cupti::Api& api = cupti::api();

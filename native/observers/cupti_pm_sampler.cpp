@@ -46,7 +46,8 @@ PmSampler::~PmSampler() {
 }
 
 PmSeries PmSampler::start() {
-  if (running_.load() || thread_.joinable()) throw NativeFailure({"ERR_STATE", "the PM sampler is already running", "", ""});
+  if (running_.load() || thread_.joinable())
+    throw NativeFailure({"ERR_STATE", "the PM sampler is already running", "", ""});
   series_ = PmSeries{};
   setupDone_ = false;
   stopRequested_.store(false);
@@ -136,9 +137,7 @@ bool PmSampler::setup() {
   if (!initProfiler() || !readCounterAvailability() || !chooseMetrics() || !enableSampling()) return false;
   try {
     series_.clockStart = timer_.read();
-  } catch (const NativeFailure& failure) {
-    series_.clockReason = "%globaltimer not read: " + failure.info().message;
-  }
+  } catch (const NativeFailure& failure) { series_.clockReason = "%globaltimer not read: " + failure.info().message; }
   CUpti_PmSampling_Start_Params startParams{CUpti_PmSampling_Start_Params_STRUCT_SIZE};
   startParams.pPmSamplingObject = samplerOf(samplingObject_);
   const CUptiResult st = cupti::api().pmStart(&startParams);
@@ -165,7 +164,8 @@ bool PmSampler::initProfiler() {
     CUpti_Profiler_DeviceSupported_Params sup{CUpti_Profiler_DeviceSupported_Params_STRUCT_SIZE};
     sup.cuDevice = config_.device;
     sup.api = CUPTI_PROFILER_PM_SAMPLING;
-    if (api.profilerDeviceSupported(&sup) == CUPTI_SUCCESS && sup.isSupported != CUPTI_PROFILER_CONFIGURATION_SUPPORTED) {
+    if (api.profilerDeviceSupported(&sup) == CUPTI_SUCCESS &&
+        sup.isSupported != CUPTI_PROFILER_CONFIGURATION_SUPPORTED) {
       series_.reason = std::string("CUPTI says PM sampling is not supported on this device (architecture ") +
                        supportName(sup.architecture) + ", vGPU " + supportName(sup.vGpu) + ", confidential computing " +
                        supportName(sup.confidentialCompute) + ", SLI " + supportName(sup.sli) + ", WSL " +
@@ -256,7 +256,8 @@ bool PmSampler::enableSampling() {
   st = api.pmGetCounterDataSize(&dataSize);
   if (st != CUPTI_SUCCESS) return refuse(st, "cuptiPmSamplingGetCounterDataSize");
   counterData_.assign(dataSize.counterDataSize, 0);
-  CUpti_PmSampling_CounterDataImage_Initialize_Params initImage{CUpti_PmSampling_CounterDataImage_Initialize_Params_STRUCT_SIZE};
+  CUpti_PmSampling_CounterDataImage_Initialize_Params initImage{
+      CUpti_PmSampling_CounterDataImage_Initialize_Params_STRUCT_SIZE};
   initImage.pPmSamplingObject = samplerOf(samplingObject_);
   initImage.counterDataSize = counterData_.size();
   initImage.pCounterData = counterData_.data();
@@ -324,7 +325,8 @@ void PmSampler::decode(bool final) {
     if (api.pmGetCounterDataInfo(&info) != CUPTI_SUCCESS) return;
     std::vector<double> values(metricNames_.size());
     for (size_t i = processed_; i < info.numCompletedSamples; ++i) {
-      CUpti_PmSampling_CounterData_GetSampleInfo_Params si{CUpti_PmSampling_CounterData_GetSampleInfo_Params_STRUCT_SIZE};
+      CUpti_PmSampling_CounterData_GetSampleInfo_Params si{
+          CUpti_PmSampling_CounterData_GetSampleInfo_Params_STRUCT_SIZE};
       si.pPmSamplingObject = samplerOf(samplingObject_);
       si.pCounterDataImage = counterData_.data();
       si.counterDataImageSize = counterData_.size();
@@ -347,7 +349,8 @@ void PmSampler::decode(bool final) {
     const bool full = d.decodeStopReason == CUPTI_PM_SAMPLING_DECODE_STOP_REASON_COUNTER_DATA_FULL ||
                       info.numCompletedSamples >= info.numTotalSamples;
     if (full) {  // every sample in the image was read: start it afresh and decode on
-      CUpti_PmSampling_CounterDataImage_Initialize_Params re{CUpti_PmSampling_CounterDataImage_Initialize_Params_STRUCT_SIZE};
+      CUpti_PmSampling_CounterDataImage_Initialize_Params re{
+          CUpti_PmSampling_CounterDataImage_Initialize_Params_STRUCT_SIZE};
       re.pPmSamplingObject = samplerOf(samplingObject_);
       re.counterDataSize = counterData_.size();
       re.pCounterData = counterData_.data();

@@ -15,12 +15,21 @@ constexpr size_t kMaxErrors = 8;
 
 // The per-sample fields, in column order.
 enum Field {
-  kUtilGpu, kUtilMemory, kMemUsed, kPower, kTemperature, kSmClock, kMemClock, kGraphicsClock,
-  kEventReasons, kEnergy, kFieldCount
+  kUtilGpu,
+  kUtilMemory,
+  kMemUsed,
+  kPower,
+  kTemperature,
+  kSmClock,
+  kMemClock,
+  kGraphicsClock,
+  kEventReasons,
+  kEnergy,
+  kFieldCount
 };
 const char* const kFieldNames[kFieldCount] = {
-    "utilizationGpuPct", "utilizationMemoryPct", "memoryUsedBytes", "powerW", "temperatureC",
-    "smClockMHz", "memClockMHz", "graphicsClockMHz", "clocksEventReasons", "energyJ"};
+    "utilizationGpuPct", "utilizationMemoryPct", "memoryUsedBytes",    "powerW", "temperatureC", "smClockMHz",
+    "memClockMHz",       "graphicsClockMHz",     "clocksEventReasons", "energyJ"};
 
 // The GPM metrics read per interval, with their column names.
 struct GpmMetricName {
@@ -90,8 +99,9 @@ void NvmlSampler::start() {
   nvml::Device dev = nullptr;
   const nvml::Return status = api.handleByIndex(config_.device, &dev);
   if (status != nvml::kSuccess) {
-    throw NativeFailure({"ERR_NVML", "NVML has no device " + std::to_string(config_.device) + ": " + nvml::describe(status),
-                         "", "nvmlDeviceGetHandleByIndex_v2"});
+    throw NativeFailure({"ERR_NVML",
+                         "NVML has no device " + std::to_string(config_.device) + ": " + nvml::describe(status), "",
+                         "nvmlDeviceGetHandleByIndex_v2"});
   }
   dev_ = dev;
   startSeries(api);
@@ -180,8 +190,10 @@ void NvmlSampler::startEvents(nvml::Api& api) {
     return;
   }
   unsigned long long supportedTypes = 0;
-  nvml::Return st = api.supportedEventTypes ? api.supportedEventTypes(dev_, &supportedTypes) : nvml::kErrorFunctionNotFound;
-  const unsigned long long wanted = nvml::kEventXidCriticalError | nvml::kEventSingleBitEccError | nvml::kEventDoubleBitEccError;
+  nvml::Return st =
+      api.supportedEventTypes ? api.supportedEventTypes(dev_, &supportedTypes) : nvml::kErrorFunctionNotFound;
+  const unsigned long long wanted =
+      nvml::kEventXidCriticalError | nvml::kEventSingleBitEccError | nvml::kEventDoubleBitEccError;
   if (st != nvml::kSuccess) {
     series_.eventsReason = "nvmlDeviceGetSupportedEventTypes: " + nvml::describe(st);
   } else if ((supportedTypes & wanted) == 0) {
@@ -243,7 +255,8 @@ void NvmlSampler::sampleOnce(uint64_t now, bool& readProcs) {
       series_.processesReason.clear();
       for (const ProcessUse& p : *procs) {
         ProcessSeen* seen = nullptr;
-        for (auto& s : series_.processes) if (s.pid == p.pid) seen = &s;
+        for (auto& s : series_.processes)
+          if (s.pid == p.pid) seen = &s;
         if (seen == nullptr) {
           series_.processes.push_back(ProcessSeen{});
           seen = &series_.processes.back();
@@ -268,12 +281,14 @@ void NvmlSampler::gpmTick(double tNs) {
   for (auto& s : gpmSources_) {
     if (!s.series->available) continue;
     nvml::GpmSample& cur = s.samples[s.current];
-    const nvml::Return st = s.gpuInstanceId ? api.gpmMigSampleGet(dev_, *s.gpuInstanceId, cur) : api.gpmSampleGet(dev_, cur);
+    const nvml::Return st =
+        s.gpuInstanceId ? api.gpmMigSampleGet(dev_, *s.gpuInstanceId, cur) : api.gpmSampleGet(dev_, cur);
     if (st != nvml::kSuccess) {
       std::lock_guard<std::mutex> lock(mutex_);
       if (s.series->startNs.empty() && !s.primed) {  // fails from the start: say why and stop trying
         s.series->available = false;
-        s.series->reason = std::string(s.gpuInstanceId ? "nvmlGpmMigSampleGet: " : "nvmlGpmSampleGet: ") + nvml::describe(st);
+        s.series->reason =
+            std::string(s.gpuInstanceId ? "nvmlGpmMigSampleGet: " : "nvmlGpmSampleGet: ") + nvml::describe(st);
       } else if (series_.errors.size() < kMaxErrors) {
         series_.errors.push_back("GPM sample failed: " + nvml::describe(st));
       }
@@ -296,13 +311,15 @@ void NvmlSampler::gpmTick(double tNs) {
           s.series->startNs.push_back(s.lastNs);
           s.series->endNs.push_back(tNs);
           for (size_t i = 0; i < kGpmMetricCount; ++i) {
-            s.series->metrics[i].values.push_back(get.metrics[i].nvmlReturn == nvml::kSuccess ? get.metrics[i].value : kNaN);
+            s.series->metrics[i].values.push_back(get.metrics[i].nvmlReturn == nvml::kSuccess ? get.metrics[i].value
+                                                                                              : kNaN);
           }
         }
         if (!s.gpuInstanceId) {
           latest_.gpm.clear();
           for (size_t i = 0; i < kGpmMetricCount; ++i) {
-            if (get.metrics[i].nvmlReturn == nvml::kSuccess) latest_.gpm.emplace_back(kGpmMetrics[i].name, get.metrics[i].value);
+            if (get.metrics[i].nvmlReturn == nvml::kSuccess)
+              latest_.gpm.emplace_back(kGpmMetrics[i].name, get.metrics[i].value);
           }
         }
       }

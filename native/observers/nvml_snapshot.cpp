@@ -103,7 +103,8 @@ namespace {
 std::vector<MigDeviceState> readMigDevices(nvml::Api& api, nvml::Device dev) {
   std::vector<MigDeviceState> out;
   unsigned maxMig = 0;
-  if (!api.maxMigDeviceCount || !api.migDeviceByIndex || api.maxMigDeviceCount(dev, &maxMig) != nvml::kSuccess) return out;
+  if (!api.maxMigDeviceCount || !api.migDeviceByIndex || api.maxMigDeviceCount(dev, &maxMig) != nvml::kSuccess)
+    return out;
   char buf[128] = {0};
   for (unsigned m = 0; m < maxMig; ++m) {
     nvml::Device mig = nullptr;

@@ -22,12 +22,14 @@ class AttentionProblem {
     if (spec.shape.size() != 5) {
       throw NativeFailure({"ERR_ARGS", "attention needs shape [batch, heads, seq, headDim, causal]", "", ""});
     }
-    if (spec.dtype != "bf16") throw NativeFailure({"ERR_ARGS", "attention supports dtype bf16 only, got " + spec.dtype, "", ""});
+    if (spec.dtype != "bf16")
+      throw NativeFailure({"ERR_ARGS", "attention supports dtype bf16 only, got " + spec.dtype, "", ""});
     const auto& d = spec.shape;  // each in [0, 2^31): the binding checked
     if (d[0] < 1 || d[1] < 1 || d[2] < 1 || d[3] < 1 || (d[4] != 0 && d[4] != 1)) {
       throw NativeFailure({"ERR_ARGS", "attention sizes must be positive and causal 0 or 1", "", ""});
     }
-    count_ = boundedProduct({d[0], d[1], d[2], d[3]}, kMaxTensorElements, "attention Q, K, V and O [batch, heads, seq, headDim]");
+    count_ = boundedProduct({d[0], d[1], d[2], d[3]}, kMaxTensorElements,
+                            "attention Q, K, V and O [batch, heads, seq, headDim]");
     boundedProduct({d[0], d[1]}, kMaxIndex, "attention batch x heads");
     args_.batch = static_cast<int>(d[0]);
     args_.heads = static_cast<int>(d[1]);

@@ -19,8 +19,10 @@ namespace gsm {
 class ConvProblem {
  public:
   explicit ConvProblem(const WorkloadSpec& spec) : seed_(spec.seed) {
-    if (spec.shape.size() != 9) throw NativeFailure({"ERR_ARGS", "conv needs shape [n, c, h, w, k, r, s, stride, pad]", "", ""});
-    if (spec.dtype != "bf16") throw NativeFailure({"ERR_ARGS", "conv supports dtype bf16 only, got " + spec.dtype, "", ""});
+    if (spec.shape.size() != 9)
+      throw NativeFailure({"ERR_ARGS", "conv needs shape [n, c, h, w, k, r, s, stride, pad]", "", ""});
+    if (spec.dtype != "bf16")
+      throw NativeFailure({"ERR_ARGS", "conv supports dtype bf16 only, got " + spec.dtype, "", ""});
     const auto& d = spec.shape;  // each in [0, 2^31): the binding checked
     const int64_t n = d[0], c = d[1], h = d[2], w = d[3], k = d[4], r = d[5], s = d[6], stride = d[7], pad = d[8];
     if (n < 1 || c < 1 || h < 1 || w < 1 || k < 1 || r < 1 || s < 1 || stride < 1 || pad < 0) {
@@ -29,7 +31,8 @@ class ConvProblem {
     if (h + 2 * pad > static_cast<int64_t>(kMaxIndex) || w + 2 * pad > static_cast<int64_t>(kMaxIndex)) {
       throw NativeFailure({"ERR_ARGS", "conv: the padded input (h + 2 pad, w + 2 pad) must stay below 2^31", "", ""});
     }
-    if (h + 2 * pad < r || w + 2 * pad < s) throw NativeFailure({"ERR_ARGS", "conv filter larger than the padded input", "", ""});
+    if (h + 2 * pad < r || w + 2 * pad < s)
+      throw NativeFailure({"ERR_ARGS", "conv filter larger than the padded input", "", ""});
     const int64_t p = (h + 2 * pad - r) / stride + 1, q = (w + 2 * pad - s) / stride + 1;
     xCount_ = boundedProduct({n, h, w, c}, kMaxTensorElements, "conv input x [n, h, w, c]");
     wCount_ = boundedProduct({k, r, s, c}, kMaxTensorElements, "conv filter w [k, r, s, c]");

@@ -27,12 +27,17 @@ void checkKnobs(const WorkloadSpec& spec) {
   const bool own = spec.impl == "own";
   if (spec.variant != -1) {
     int count = 0;
-    if (own && spec.kernel == "conv") count = convVariantCount();
-    else if (own && spec.kernel == "attention") count = attentionVariantCount();
-    else throw NativeFailure({"ERR_ARGS", "variant applies to conv and attention with impl own only", "", ""});
+    if (own && spec.kernel == "conv")
+      count = convVariantCount();
+    else if (own && spec.kernel == "attention")
+      count = attentionVariantCount();
+    else
+      throw NativeFailure({"ERR_ARGS", "variant applies to conv and attention with impl own only", "", ""});
     if (spec.variant < 0 || spec.variant >= count) {
-      throw NativeFailure({"ERR_ARGS", spec.kernel + " has tile variants 0 to " + std::to_string(count - 1) +
-                                           " (-1: chosen by shape and device), got " + std::to_string(spec.variant), "", ""});
+      throw NativeFailure({"ERR_ARGS",
+                           spec.kernel + " has tile variants 0 to " + std::to_string(count - 1) +
+                               " (-1: chosen by shape and device), got " + std::to_string(spec.variant),
+                           "", ""});
     }
   }
   if (!spec.cudnnGraph.empty()) {
@@ -40,7 +45,8 @@ void checkKnobs(const WorkloadSpec& spec) {
       throw NativeFailure({"ERR_ARGS", "cudnnGraph applies to attention with impl cudnn only", "", ""});
     }
     if (spec.cudnnGraph != "auto" && spec.cudnnGraph != "unified" && spec.cudnnGraph != "composite") {
-      throw NativeFailure({"ERR_ARGS", "cudnnGraph is auto, unified or composite, got '" + spec.cudnnGraph + "'", "", ""});
+      throw NativeFailure(
+          {"ERR_ARGS", "cudnnGraph is auto, unified or composite, got '" + spec.cudnnGraph + "'", "", ""});
     }
   }
 }
@@ -60,7 +66,8 @@ std::unique_ptr<Workload> makeWorkload(const WorkloadSpec& spec) {
   if (spec.kernel == "triad" && spec.impl == "own") return makeStreamWorkload(spec);
   if (spec.kernel == "gemm" && spec.impl == "cublas") return makeCublasGemmWorkload(spec);
   if (spec.kernel == "memcpy" && spec.impl == "cudart") return makeMemcpyWorkload(spec);
-  throw NativeFailure({"ERR_ARGS", "this build has no workload '" + spec.kernel + "' with impl '" + spec.impl + "'", "", ""});
+  throw NativeFailure(
+      {"ERR_ARGS", "this build has no workload '" + spec.kernel + "' with impl '" + spec.impl + "'", "", ""});
 }
 
 }  // namespace gsm
@@ -79,9 +86,12 @@ float halfToFloat(uint16_t h) {  // IEEE binary16, exactly
   const uint32_t exp = (h >> 10) & 0x1f;
   const uint32_t man = h & 0x3ffu;
   float magnitude;
-  if (exp == 0) magnitude = std::ldexp(static_cast<float>(man), -24);
-  else if (exp == 31) magnitude = man ? std::nanf("") : INFINITY;
-  else magnitude = std::ldexp(static_cast<float>(man | 0x400u), static_cast<int>(exp) - 25);
+  if (exp == 0)
+    magnitude = std::ldexp(static_cast<float>(man), -24);
+  else if (exp == 31)
+    magnitude = man ? std::nanf("") : INFINITY;
+  else
+    magnitude = std::ldexp(static_cast<float>(man | 0x400u), static_cast<int>(exp) - 25);
   uint32_t bits;
   std::memcpy(&bits, &magnitude, 4);
   bits |= sign;

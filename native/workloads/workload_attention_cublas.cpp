@@ -17,8 +17,10 @@ class CublasAttentionWorkload final : public Workload {
  public:
   explicit CublasAttentionWorkload(const WorkloadSpec& spec) : problem_(spec) {
     const AttentionArgs& a = problem_.args();
-    scores_ = boundedProduct({a.batch, a.heads, a.seq, a.seq}, kMaxTensorElements, "attention scores batch x heads x seq^2");
-    boundedProduct({a.batch, a.heads, a.seq}, kMaxIndex, "attention score rows batch x heads x seq");  // the softmax's grid
+    scores_ =
+        boundedProduct({a.batch, a.heads, a.seq, a.seq}, kMaxTensorElements, "attention scores batch x heads x seq^2");
+    boundedProduct({a.batch, a.heads, a.seq}, kMaxIndex,
+                   "attention score rows batch x heads x seq");  // the softmax's grid
   }
   ~CublasAttentionWorkload() override { release(); }
 
@@ -39,8 +41,8 @@ class CublasAttentionWorkload final : public Workload {
     const float scale = a.scale, one = 1.0f, zero = 0.0f;
     // Column-major view: S^T (keys x queries) = K (keys x d, the transpose of row-major K^T) * Q^T.
     cublas::Status st = api.gemmStridedBatchedEx(handle_, cublas::kOpT, cublas::kOpN, s, s, d, &scale, a.k, CUDA_R_16BF,
-                                                 d, matrix, a.q, CUDA_R_16BF, d, matrix, &zero, s_, CUDA_R_32F, s, square,
-                                                 batch, cublas::kCompute32F, cublas::kGemmDefault);
+                                                 d, matrix, a.q, CUDA_R_16BF, d, matrix, &zero, s_, CUDA_R_32F, s,
+                                                 square, batch, cublas::kCompute32F, cublas::kGemmDefault);
     if (st != cublas::kSuccess) return failed();
     cudaError_t e = launchMaskedSoftmaxBf16(s_, p_, batch, s, s, a.causal, stream);
     if (e != cudaSuccess) return e;

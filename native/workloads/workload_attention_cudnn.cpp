@@ -130,12 +130,13 @@ class GraphBuilder {
       if (planFromHeuristics(graph, mode, result, tried)) break;
     }
     if (!result.plan) {
-      throw NativeFailure({"ERR_LIBRARY", "no cuDNN engine configuration made a plan for the " + name +
-                                              " attention graph (" + tried + ")", "", ""});
+      throw NativeFailure(
+          {"ERR_LIBRARY",
+           "no cuDNN engine configuration made a plan for the " + name + " attention graph (" + tried + ")", "", ""});
     }
     int64_t n = 0;
-    checkCudnn(cudnnApi().backendGetAttribute(result.plan->get(), cudnn::kExecutionPlanWorkspaceSize, cudnn::kTypeInt64, 1,
-                                              &n, &result.workspace),
+    checkCudnn(cudnnApi().backendGetAttribute(result.plan->get(), cudnn::kExecutionPlanWorkspaceSize, cudnn::kTypeInt64,
+                                              1, &n, &result.workspace),
                "cudnnBackendGetAttribute(plan workspace size)");
     result.graph = name;
     keep(std::move(graph));
@@ -158,8 +159,8 @@ class GraphBuilder {
   // The engine configurations heuristics `mode` returns for `graph` (`offered` says how many it had).
   std::vector<BackendDescriptor> engineConfigs(const BackendDescriptor& heuristics, int64_t& offered) {
     offered = 0;
-    checkCudnn(cudnnApi().backendGetAttribute(heuristics.get(), cudnn::kEngineHeurResults, cudnn::kTypeBackendDescriptor,
-                                              0, &offered, nullptr),
+    checkCudnn(cudnnApi().backendGetAttribute(heuristics.get(), cudnn::kEngineHeurResults,
+                                              cudnn::kTypeBackendDescriptor, 0, &offered, nullptr),
                "cudnnBackendGetAttribute(engine heuristics results, count)");
     std::vector<BackendDescriptor> configs;
     std::vector<cudnn::Descriptor> raw;
@@ -237,8 +238,12 @@ Plan build(cudnn::Handle handle, const AttentionArgs& a, bool unified) {
   const auto& kt = g.tensor(kK, cudnn::kBfloat16, {b, h, d, s}, {h * s * d, s * d, 1, d}, false);
   const Dims full{b, h, s, s}, rows{b, h, s, 1};
   int64_t uid = 100;
-  auto scores = [&](int type) -> const BackendDescriptor& { return g.tensor(uid++, type, full, contiguous(full), true); };
-  auto perRow = [&]() -> const BackendDescriptor& { return g.tensor(uid++, cudnn::kFloat, rows, contiguous(rows), true); };
+  auto scores = [&](int type) -> const BackendDescriptor& {
+    return g.tensor(uid++, type, full, contiguous(full), true);
+  };
+  auto perRow = [&]() -> const BackendDescriptor& {
+    return g.tensor(uid++, cudnn::kFloat, rows, contiguous(rows), true);
+  };
 
   const auto& sRaw = scores(cudnn::kFloat);
   g.matmul(q, kt, sRaw);
@@ -275,7 +280,8 @@ class CudnnAttentionWorkload final : public Workload {
  public:
   explicit CudnnAttentionWorkload(const WorkloadSpec& spec) : problem_(spec), graph_(spec.cudnnGraph) {
     if (graph_ == "unified" && problem_.args().causal) {
-      throw NativeFailure({"ERR_ARGS", "cudnnGraph unified takes no causal mask (cuDNN 9.14): use composite or auto", "", ""});
+      throw NativeFailure(
+          {"ERR_ARGS", "cudnnGraph unified takes no causal mask (cuDNN 9.14): use composite or auto", "", ""});
     }
   }
   ~CudnnAttentionWorkload() override { release(); }

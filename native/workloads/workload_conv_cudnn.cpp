@@ -64,8 +64,9 @@ class CudnnConvWorkload final : public Workload {
   cudaError_t launch(cudaStream_t, Interval*) override {
     const ConvArgs& a = problem_.args();
     const float alpha = 1.0f, beta = 0.0f;
-    const cudnn::Status status = cudnnApi().convolutionForward(handle_, &alpha, xDesc_, a.x, wDesc_, a.filter, convDesc_,
-                                                               algo_, workspace_, workspaceBytes_, &beta, yDesc_, a.y);
+    const cudnn::Status status =
+        cudnnApi().convolutionForward(handle_, &alpha, xDesc_, a.x, wDesc_, a.filter, convDesc_, algo_, workspace_,
+                                      workspaceBytes_, &beta, yDesc_, a.y);
     return cudnn::launchResult(status);
   }
   double flopsPerLaunch() const override { return problem_.flops(); }

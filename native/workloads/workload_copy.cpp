@@ -18,7 +18,8 @@ class StreamWorkload final : public Workload {
     if (spec.shape.size() != 1 || spec.shape[0] < 1) {
       throw NativeFailure({"ERR_ARGS", spec.kernel + " needs shape [elements]", "", ""});
     }
-    if (spec.dtype != "fp32") throw NativeFailure({"ERR_ARGS", spec.kernel + " supports dtype fp32 only, got " + spec.dtype, "", ""});
+    if (spec.dtype != "fp32")
+      throw NativeFailure({"ERR_ARGS", spec.kernel + " supports dtype fp32 only, got " + spec.dtype, "", ""});
     count_ = boundedProduct({spec.shape[0]}, kMaxIndex, spec.kernel + " elements");
   }
   ~StreamWorkload() override { release(); }
@@ -69,6 +70,8 @@ class StreamWorkload final : public Workload {
 
 }  // namespace
 
-std::unique_ptr<Workload> makeStreamWorkload(const WorkloadSpec& spec) { return std::make_unique<StreamWorkload>(spec); }
+std::unique_ptr<Workload> makeStreamWorkload(const WorkloadSpec& spec) {
+  return std::make_unique<StreamWorkload>(spec);
+}
 
 }  // namespace gsm

@@ -30,7 +30,8 @@ class CublasGemmWorkload final : public Workload {
   cudaError_t launch(cudaStream_t stream, Interval*) override {
     const int status = lt_.run(operands_.a(), operands_.b(), operands_.c(), workspace_, stream);
     if (status != 0) {
-      throw NativeFailure({"ERR_CUBLAS", "cublasLtMatmul failed: " + CublasLtGemm::statusName(status), "", "cublasLtMatmul"});
+      throw NativeFailure(
+          {"ERR_CUBLAS", "cublasLtMatmul failed: " + CublasLtGemm::statusName(status), "", "cublasLtMatmul"});
     }
     return cudaGetLastError();
   }

@@ -32,7 +32,8 @@ class GemmWorkload final : public Workload {
     plan(options, device, stream);
     if (plan_.path == GemmPath::Wgmma && encode == nullptr) {
       if (options.path == GemmPath::Wgmma) {
-        throw NativeFailure({"ERR_UNSUPPORTED", "the wgmma gemm needs cuTensorMapEncodeTiled, which this CUDA driver lacks", "", ""});
+        throw NativeFailure(
+            {"ERR_UNSUPPORTED", "the wgmma gemm needs cuTensorMapEncodeTiled, which this CUDA driver lacks", "", ""});
       }
       options.path = GemmPath::Mma;
       plan(options, device, stream);
@@ -74,8 +75,6 @@ class GemmWorkload final : public Workload {
 
 }  // namespace
 
-std::unique_ptr<Workload> makeGemmWorkload(const WorkloadSpec& spec) {
-  return std::make_unique<GemmWorkload>(spec);
-}
+std::unique_ptr<Workload> makeGemmWorkload(const WorkloadSpec& spec) { return std::make_unique<GemmWorkload>(spec); }
 
 }  // namespace gsm

@@ -57,8 +57,6 @@ class ProbeWorkload final : public Workload {
 
 }  // namespace
 
-std::unique_ptr<Workload> makeProbeWorkload(const WorkloadSpec& spec) {
-  return std::make_unique<ProbeWorkload>(spec);
-}
+std::unique_ptr<Workload> makeProbeWorkload(const WorkloadSpec& spec) { return std::make_unique<ProbeWorkload>(spec); }
 
 }  // namespace gsm

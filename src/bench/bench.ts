@@ -83,7 +83,14 @@ export function matrixDtype(entry: BenchEntry): string | undefined {
 }
 
 /** Tagged summaries of one row, given the ceilings and (for the own row) the library's measurement. */
-export function rowSummaries(entry: BenchEntry, m: Measurement, bandwidth: number | undefined, matrixRate: number | undefined, library?: Measurement, traceCost?: TraceCost): Summary[] {
+export function rowSummaries(
+  entry: BenchEntry,
+  m: Measurement,
+  bandwidth: number | undefined,
+  matrixRate: number | undefined,
+  library?: Measurement,
+  traceCost?: TraceCost,
+): Summary[] {
   if (m.status !== 'ok' || !m.time) return [];
   const t = m.time.p50;
   const out: Summary[] = [summary('time.p50', 'GPU time p50', 'duration', t)];
@@ -146,7 +153,13 @@ const variantLabel = (v: KernelVariant) => (/^\d+$/.test(v.name) ? `v${v.name}` 
  * One entry's rows, measured in this order: the own kernel as it chooses, each variant asked for
  * (--variants), then the library. The own kernel's rows are compared with the library.
  */
-async function entryRows(binding: NativeBinding, entry: BenchEntry, config: BenchConfig, ceilings: BenchResult['ceilings'], controls: BenchControls): Promise<BenchRow[]> {
+async function entryRows(
+  binding: NativeBinding,
+  entry: BenchEntry,
+  config: BenchConfig,
+  ceilings: BenchResult['ceilings'],
+  controls: BenchControls,
+): Promise<BenchRow[]> {
   const options = { device: config.device, launches: config.launches, warmupNs: config.warmupNs };
   const progress = controls.onProgress ?? (() => {});
   const runs: Array<{ impl: string; label: string; variant?: KernelVariant }> = [

@@ -56,9 +56,22 @@ function nativeProblem(error: unknown): string {
  * traced (traceEvery 2), so that traced and plain launches share buffers, clocks and temperature;
  * median traced time over median plain time, minus 1. Where it cannot be measured: why, in one line.
  */
-export async function measureTraceCost(binding: NativeBinding, spec: WorkloadSpec, ctasPerLaunch: number, pairs: number, options: MeasureOptions): Promise<TraceCost | { problem: string }> {
+export async function measureTraceCost(
+  binding: NativeBinding,
+  spec: WorkloadSpec,
+  ctasPerLaunch: number,
+  pairs: number,
+  options: MeasureOptions,
+): Promise<TraceCost | { problem: string }> {
   const loop = new binding.TimedLoop(
-    timedLoopConfig(spec, { device: options.device, launches: 2 * pairs, depth: DEPTH, traceCapacity: pairs * ctasPerLaunch, traceEvery: 2, warmupNs: options.warmupNs }),
+    timedLoopConfig(spec, {
+      device: options.device,
+      launches: 2 * pairs,
+      depth: DEPTH,
+      traceCapacity: pairs * ctasPerLaunch,
+      traceEvery: 2,
+      warmupNs: options.warmupNs,
+    }),
   );
   try {
     await loop.prepare();

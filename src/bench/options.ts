@@ -49,7 +49,10 @@ export interface BenchConfig {
 export const BENCH_DEFAULTS = { launches: 50, warmup: '300ms', device: 0 } as const;
 
 function list(raw: string | string[]): string[] {
-  return (Array.isArray(raw) ? raw : [raw]).flatMap((s) => String(s).split(',')).map((s) => s.trim()).filter(Boolean);
+  return (Array.isArray(raw) ? raw : [raw])
+    .flatMap((s) => String(s).split(','))
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 function parseShape(raw: unknown, dims: readonly string[], kernel: string): number[] {
@@ -90,7 +93,14 @@ export function resolveBenchConfig(options: BenchOptions): BenchConfig {
     if (problem) throw new OptionError('--shape', problem.replace(/, got .*$/, ''), options.shape);
     const dtype = options.dtype ?? kernel.dtypes[0]!;
     if (!kernel.dtypes.includes(dtype)) throw new OptionError('--dtype', `one of ${kernel.dtypes.join(', ')} for ${kernel.name}`, options.dtype);
-    const entry: BenchEntry = { name: `${kernel.name}-${dtype}-${shape.join('x')}`, about: `${dtype} ${kernel.name} ${shape.join('×')}`, kernel: kernel.name, dtype, shape, metric: kernel.metric };
+    const entry: BenchEntry = {
+      name: `${kernel.name}-${dtype}-${shape.join('x')}`,
+      about: `${dtype} ${kernel.name} ${shape.join('×')}`,
+      kernel: kernel.name,
+      dtype,
+      shape,
+      metric: kernel.metric,
+    };
     if (kernel.library) entry.library = kernel.library;
     entries = [entry];
   } else {
@@ -102,7 +112,14 @@ export function resolveBenchConfig(options: BenchOptions): BenchConfig {
       const preset = BENCH_PRESETS.find((p) => p.name === name);
       if (!preset) throw new OptionError('--preset', `one of ${BENCH_PRESETS.map((p) => p.name).join(', ')}`, name);
       const kernel = benchKernel(preset.kernel)!;
-      const entry: BenchEntry = { name: preset.name, about: preset.about, kernel: preset.kernel, dtype: preset.dtype, shape: [...preset.shape], metric: kernel.metric };
+      const entry: BenchEntry = {
+        name: preset.name,
+        about: preset.about,
+        kernel: preset.kernel,
+        dtype: preset.dtype,
+        shape: [...preset.shape],
+        metric: kernel.metric,
+      };
       if (kernel.library) entry.library = kernel.library;
       return entry;
     });
@@ -126,15 +143,19 @@ function variantsText(kernel?: string): string {
 /** Gives each entry whose kernel has variants the ones asked for: all (true), or the names listed. */
 function selectVariants(entries: BenchEntry[], raw: true | string | Array<string | number>): void {
   const withVariants = entries.filter((e) => kernelVariants(e.kernel, e.dtype).length > 0);
-  if (withVariants.length === 0) throw new OptionError('--variants', `workloads of a kernel with variants: ${variantsText()}`, entries.map((e) => e.name).join(','));
+  if (withVariants.length === 0)
+    throw new OptionError('--variants', `workloads of a kernel with variants: ${variantsText()}`, entries.map((e) => e.name).join(','));
   const names = raw === true ? undefined : [...new Set(list(Array.isArray(raw) ? raw.map(String) : raw))];
   if (names !== undefined && names.length === 0) throw new OptionError('--variants', 'a comma-separated list of variants, or no value for all of them', raw);
   for (const entry of withVariants) {
     const all = kernelVariants(entry.kernel, entry.dtype);
-    entry.variants = names === undefined ? [...all] : names.map((name) => {
-      const v = all.find((x) => x.name === name);
-      if (!v) throw new OptionError('--variants', `variants of ${variantsText(entry.kernel)} for ${entry.name}`, name);
-      return v;
-    });
+    entry.variants =
+      names === undefined
+        ? [...all]
+        : names.map((name) => {
+            const v = all.find((x) => x.name === name);
+            if (!v) throw new OptionError('--variants', `variants of ${variantsText(entry.kernel)} for ${entry.name}`, name);
+            return v;
+          });
   }
 }

@@ -539,7 +539,9 @@ export interface NativeBinding {
   /** Destroys this process's green contexts (loops using them must be released first). */
   releaseGreenContexts(): void;
   // ---- observe ----
-  NvmlSampler: new (options: NvmlSamplerOptions) => NativeNvmlSampler;
+  NvmlSampler: new (
+    options: NvmlSamplerOptions,
+  ) => NativeNvmlSampler;
   /** Starts collecting this process's kernel activity; one collection per process at a time. */
   cuptiActivityStart(options: CuptiActivityOptions): Promise<CuptiActivityStarted>;
   cuptiActivityStop(): Promise<CuptiActivityRaw>;

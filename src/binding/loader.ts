@@ -20,7 +20,9 @@ export function addonCandidates(root = packageRoot): string[] {
   candidates.push(join(root, 'build', 'Debug', 'gpushare_micro.node'));
   const prebuilds = join(root, 'prebuilds', `${process.platform}-${process.arch}`);
   if (existsSync(prebuilds)) {
-    for (const file of readdirSync(prebuilds).filter((f) => f.endsWith('.node')).sort()) {
+    for (const file of readdirSync(prebuilds)
+      .filter((f) => f.endsWith('.node'))
+      .sort()) {
       candidates.push(join(prebuilds, file));
     }
   } else {

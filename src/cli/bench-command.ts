@@ -37,7 +37,9 @@ ${Object.entries(KERNEL_VARIANTS)
 
 export function benchCommand(): Command {
   const cmd = new Command('bench')
-    .description("each kernel's TFLOP/s or GB/s beside its library (cuBLASLt, cuDNN, cudaMemcpy) in the same run, with the floors set by the measured matrix rate and memory bandwidth")
+    .description(
+      "each kernel's TFLOP/s or GB/s beside its library (cuBLASLt, cuDNN, cudaMemcpy) in the same run, with the floors set by the measured matrix rate and memory bandwidth",
+    )
     .option('--preset <names...>', 'workloads by name (comma-separated or repeated; see below)')
     .option('-k, --kernel <name>', 'instead of presets: one kernel (gemm, conv, attention, copy, triad)')
     .option('--shape <sizes>', 'with --kernel: comma-separated sizes, e.g. 4096,4096,4096 for gemm m,n,k')

@@ -11,13 +11,19 @@ function gib(bytes: number): string {
 export function formatInfo(r: InfoResult): string {
   if (!r.available) return `gpushare-micro ${r.version}: ${r.reason ?? 'no usable NVIDIA GPU'}`;
   const lines: string[] = [];
-  lines.push(`gpushare-micro ${r.version} · driver ${r.driverVersion ?? '?'} · CUDA driver ${r.cudaDriverVersion ? fmtCuda(r.cudaDriverVersion) : '?'} · CUDA runtime ${r.cudaRuntimeVersion ? fmtCuda(r.cudaRuntimeVersion) : '?'} · addon built for ${r.addon?.cudaArchitectures ?? '?'}`);
+  lines.push(
+    `gpushare-micro ${r.version} · driver ${r.driverVersion ?? '?'} · CUDA driver ${r.cudaDriverVersion ? fmtCuda(r.cudaDriverVersion) : '?'} · CUDA runtime ${r.cudaRuntimeVersion ? fmtCuda(r.cudaRuntimeVersion) : '?'} · addon built for ${r.addon?.cudaArchitectures ?? '?'}`,
+  );
   for (const g of r.gpus) {
     lines.push(`GPU ${g.index}: ${g.name} · ${g.uuid} · PCI ${g.pciBusId}`);
-    lines.push(`  compute capability ${g.computeCapability} · ${g.smCount} SMs · ${gib(g.memoryBytes)} memory${g.memoryUsedBytes !== undefined ? ` (${gib(g.memoryUsedBytes)} in use)` : ''} · L2 ${(g.l2Bytes / 2 ** 20).toFixed(0)} MiB`);
+    lines.push(
+      `  compute capability ${g.computeCapability} · ${g.smCount} SMs · ${gib(g.memoryBytes)} memory${g.memoryUsedBytes !== undefined ? ` (${gib(g.memoryUsedBytes)} in use)` : ''} · L2 ${(g.l2Bytes / 2 ** 20).toFixed(0)} MiB`,
+    );
     const mig = g.migEnabled === undefined ? 'not supported' : g.migEnabled ? 'enabled' : 'disabled';
     const clock = g.smClockMHz !== undefined ? ` · SM clock ${g.smClockMHz}${g.maxSmClockMHz ? `/${g.maxSmClockMHz}` : ''} MHz` : '';
-    lines.push(`  compute mode ${g.computeMode} · MIG ${mig}${g.persistenceMode !== undefined ? ` · persistence ${g.persistenceMode ? 'on' : 'off'}` : ''}${clock}`);
+    lines.push(
+      `  compute mode ${g.computeMode} · MIG ${mig}${g.persistenceMode !== undefined ? ` · persistence ${g.persistenceMode ? 'on' : 'off'}` : ''}${clock}`,
+    );
   }
   lines.push(`MPS: ${r.mps.detail}${r.mps.controlBinary ? ` (control: ${r.mps.controlBinary})` : ''}`);
   lines.push('Sharing modes (GPU 0):');

@@ -25,7 +25,9 @@ Exit codes:
 
 export function buildProgram(): Command {
   const program = new Command('gpushare-micro')
-    .description('Measure what it costs to share one NVIDIA GPU — time slicing, MPS, streams, green contexts, MIG: each client\'s throughput and latency against solo, and the context switches between them')
+    .description(
+      "Measure what it costs to share one NVIDIA GPU — time slicing, MPS, streams, green contexts, MIG: each client's throughput and latency against solo, and the context switches between them",
+    )
     .version(packageVersion())
     .addHelpText('after', EXIT_CODES_HELP);
   program.addCommand(runCommand(), { isDefault: true });

@@ -40,7 +40,8 @@ export function formatInventory(gpus: MigGpu[]): string {
       lines.push(`  GPU instance ${i.instanceId}: ${i.profile} (profile ${i.profileId}) on memory slice${i.size > 1 ? `s ${i.start}-${last}` : ` ${i.start}`}`);
     }
     for (const d of g.migDevices) lines.push(`  MIG device ${d.device}: ${d.profile} · ${d.uuid}`);
-    if (g.mode === 'enabled' && g.migDevices.length === 0) lines.push('  no MIG devices (create GPU instances with their compute instances: see `gpushare-micro mig plan --help`)');
+    if (g.mode === 'enabled' && g.migDevices.length === 0)
+      lines.push('  no MIG devices (create GPU instances with their compute instances: see `gpushare-micro mig plan --help`)');
   }
   return lines.join('\n');
 }
@@ -56,7 +57,9 @@ export function formatPlan(plan: MigPlan, profilesFrom: string, gpuLabel: string
   for (const e of plan.existing) lines.push(`  ${e.profile.padEnd(nameWidth)}  existing GPU instance      ${slices(e.start, e.size)}`);
   for (const x of plan.instances) {
     const p = x.profile;
-    lines.push(`  ${p.name.padEnd(nameWidth)}  profile ${String(p.id).padStart(2)}  ${slices(x.start, p.memorySlices).padEnd(18)}  ${p.computeSlices} compute slice${p.computeSlices > 1 ? 's' : ''}${p.sms ? ` (${p.sms} SMs)` : ''}`);
+    lines.push(
+      `  ${p.name.padEnd(nameWidth)}  profile ${String(p.id).padStart(2)}  ${slices(x.start, p.memorySlices).padEnd(18)}  ${p.computeSlices} compute slice${p.computeSlices > 1 ? 's' : ''}${p.sms ? ` (${p.sms} SMs)` : ''}`,
+    );
   }
   lines.push(`  uses ${plan.computeUsed} of ${table.computeSlices} compute slices and ${plan.memoryUsed} of ${table.memorySlices} memory slices`);
   lines.push('');
@@ -64,7 +67,9 @@ export function formatPlan(plan: MigPlan, profilesFrom: string, gpuLabel: string
   for (const c of plan.commands) lines.push(`  ${c.join(' ')}`);
   if (plan.enablesMig) {
     lines.push('');
-    lines.push(`The first enables MIG (skip it if MIG is already on). It may stay pending until GPU ${plan.gpu} is reset (nvidia-smi -i ${plan.gpu} -r, with no process on the GPU) or the machine reboots.`);
+    lines.push(
+      `The first enables MIG (skip it if MIG is already on). It may stay pending until GPU ${plan.gpu} is reset (nvidia-smi -i ${plan.gpu} -r, with no process on the GPU) or the machine reboots.`,
+    );
   }
   return lines.join('\n');
 }
@@ -100,7 +105,9 @@ async function resolvePlan(smi: SmiRunner, list: string, flags: PlanFlags): Prom
     const profiles = await readProfiles(smi, gpu);
     if (!profiles.ok) throw new NoGpuError(`mig plan: ${profiles.reason}`);
     table = profiles.table;
-    profilesFrom = profiles.live ? `the profiles GPU ${gpu.index} reports (nvidia-smi mig -lgip, -lgipp)` : `the recorded profiles of the ${table.model} (${table.source})`;
+    profilesFrom = profiles.live
+      ? `the profiles GPU ${gpu.index} reports (nvidia-smi mig -lgip, -lgipp)`
+      : `the recorded profiles of the ${table.model} (${table.source})`;
     gpuLabel = `GPU ${gpu.index} (${gpu.name}, MIG ${gpu.mode})`;
     migEnabled = gpu.mode === 'enabled';
     existing = (gpu.instances ?? []).map((i) => ({ profile: i.profile, start: i.start, size: i.size }));
@@ -126,10 +133,12 @@ function profilesArgument(cmd: Command): Command {
 }
 
 export function migCommand(smi: SmiRunner = nvidiaSmi()): Command {
-  const mig = new Command('mig').description('MIG: show the GPUs\' MIG state, plan a layout, apply it (changes the machine for everyone)').addHelpText('after', `\n${EVERYONE}`);
+  const mig = new Command('mig')
+    .description("MIG: show the GPUs' MIG state, plan a layout, apply it (changes the machine for everyone)")
+    .addHelpText('after', `\n${EVERYONE}`);
 
   const list = new Command('list')
-    .description('show each GPU\'s MIG mode, GPU instances and MIG devices (read-only)')
+    .description("show each GPU's MIG mode, GPU instances and MIG devices (read-only)")
     .option('--json', 'print it as JSON')
     .action(async (flags: { json?: boolean }) => {
       try {
@@ -143,10 +152,13 @@ export function migCommand(smi: SmiRunner = nvidiaSmi()): Command {
     });
 
   const plan = profilesArgument(new Command('plan'))
-    .description('check a MIG layout against the GPU\'s profiles and print the nvidia-smi commands that create it (runs nothing that changes the GPU)')
+    .description("check a MIG layout against the GPU's profiles and print the nvidia-smi commands that create it (runs nothing that changes the GPU)")
     .option('--gpu <index>', 'the GPU, as nvidia-smi numbers it (default 0)')
     .option('--model <model>', `plan offline for a GPU model instead of reading the GPU: ${MODEL_KEYS.join(', ')}`)
-    .addHelpText('after', `\nThe profiles are read from the GPU (nvidia-smi mig -lgip, -lgipp) where it lists them, else taken from the recorded table for its name.\nExisting GPU instances are kept: the plan places the new ones around them.\n\n${EVERYONE}`)
+    .addHelpText(
+      'after',
+      `\nThe profiles are read from the GPU (nvidia-smi mig -lgip, -lgipp) where it lists them, else taken from the recorded table for its name.\nExisting GPU instances are kept: the plan places the new ones around them.\n\n${EVERYONE}`,
+    )
     .action(async (profiles: string, flags: PlanFlags) => {
       try {
         const r = await resolvePlan(smi, profiles, flags);

@@ -12,7 +12,10 @@ function formatStatus(s: MpsStatus): string {
   if (!s.running) return `MPS: not running in ${clip(s.pipeDir, 3 * ECHO_LIMIT)}${s.reason ? ` (${s.reason})` : ''}`;
   const lines = [`MPS: control daemon pid ${s.controlPid} in ${s.pipeDir}`];
   if (s.servers.length === 0) lines.push('  no server (one starts with the first client)');
-  for (const server of s.servers) lines.push(`  server pid ${server.pid}: ${server.clients.length} client${server.clients.length === 1 ? '' : 's'}${server.clients.length ? ` (${server.clients.join(', ')})` : ''}`);
+  for (const server of s.servers)
+    lines.push(
+      `  server pid ${server.pid}: ${server.clients.length} client${server.clients.length === 1 ? '' : 's'}${server.clients.length ? ` (${server.clients.join(', ')})` : ''}`,
+    );
   if (s.reason) lines.push(`  ${s.reason}`);
   return lines.join('\n');
 }
@@ -56,13 +59,17 @@ export function mpsCommand(): Command {
       }
     });
 
-  pipeOption(mps.command('stop').description('stop the MPS control daemon listening in the pipe directory, and its servers'))
-    .action(async (flags: { pipe?: string }) => {
+  pipeOption(mps.command('stop').description('stop the MPS control daemon listening in the pipe directory, and its servers')).action(
+    async (flags: { pipe?: string }) => {
       try {
         const status = await mpsStatus(pipeDirOf(flags.pipe));
         if (status.unverifiedPid !== undefined) {
           // A stale or forged pid file: the process it names is someone else's business.
-          throw new OptionError('--pipe', `the pipe directory of a running MPS control daemon (${status.reason}; nothing was signalled)`, flags.pipe ?? status.pipeDir);
+          throw new OptionError(
+            '--pipe',
+            `the pipe directory of a running MPS control daemon (${status.reason}; nothing was signalled)`,
+            flags.pipe ?? status.pipeDir,
+          );
         }
         if (!status.running) {
           console.log(formatStatus(status));
@@ -76,7 +83,8 @@ export function mpsCommand(): Command {
       } catch (error) {
         process.exitCode = fail(error);
       }
-    });
+    },
+  );
 
   pipeOption(mps.command('status').description('is a daemon running in the pipe directory; its servers and their clients'))
     .option('--json', 'print the status as JSON')

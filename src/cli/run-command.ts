@@ -88,9 +88,12 @@ export function runCommand(): Command {
     .description('measure N clients sharing the GPU (time slicing, MPS, streams, green contexts, MIG) against the same kernel alone')
     .addOption(new Option('-k, --kernel <name>', `kernel each client runs: ${KERNELS.join(', ')} (default ${DEFAULTS.kernel})`))
     .option('-s, --size <n>', `gemm: n of an n×n×n product (default ${DEFAULTS.size})`)
-    .option('--shape <dims>', 'the kernel\'s dimensions: gemm m,n,k; conv n,c,h,w,k,r,s,stride,pad; attention batch,heads,seq,headDim,causal; copy/triad elements')
+    .option(
+      '--shape <dims>',
+      "the kernel's dimensions: gemm m,n,k; conv n,c,h,w,k,r,s,stride,pad; attention batch,heads,seq,headDim,causal; copy/triad elements",
+    )
     .option('--preset <name>', 'a named shape (sets the kernel): resnet50-l1-3x3, bert-base, llm-4k, copy-1gib, ... (see `gpushare-micro bench --help`)')
-    .option('--impl <impl>', 'own (the project\'s kernel) or the library: gemm cublas; conv cudnn; attention cudnn|cublas; copy cudart')
+    .option('--impl <impl>', "own (the project's kernel) or the library: gemm cublas; conv cudnn; attention cudnn|cublas; copy cudart")
     .option('--dtype <type>', 'gemm: bf16, fp16, tf32, fp32 (default bf16)')
     .option('--no-baseline', 'skip the solo baseline (no slowdown or aggregate ratios)');
   commonOptions(cmd);

@@ -50,7 +50,8 @@ function progressPrinter(quiet: boolean): { onProgress: (e: SweepProgress) => vo
       if (e.type === 'pointDone') {
         done += 1;
         const s = e.summary;
-        const figures = s.status === 'done' ? `aggregate ${s.aggregateVsSolo?.toFixed(2) ?? '-'}× solo, slowdown ${s.slowdownMedian?.toFixed(2) ?? '-'}×` : s.reason ?? '';
+        const figures =
+          s.status === 'done' ? `aggregate ${s.aggregateVsSolo?.toFixed(2) ?? '-'}× solo, slowdown ${s.slowdownMedian?.toFixed(2) ?? '-'}×` : (s.reason ?? '');
         process.stderr.write(`[${done}/${total}] ${s.id}: ${s.status}${figures ? ` — ${figures}` : ''}\n`);
       }
     },
@@ -91,7 +92,10 @@ export function sweepCommand(): Command {
         if (resume && !out) throw new OptionError('--resume', 'together with --out DIR (the results directory of the sweep to continue)', true);
         const outDir = checkOutputDir('--out', out ?? defaultOutDir());
         // Loaded only now: a usage error or --help needs none of the measuring code.
-        const [{ runSweep }, { csvExporter, markdownExporter, tableExporter }] = await Promise.all([import('../sweep/runner.js'), import('../sweep/exporters.js')]);
+        const [{ runSweep }, { csvExporter, markdownExporter, tableExporter }] = await Promise.all([
+          import('../sweep/runner.js'),
+          import('../sweep/exporters.js'),
+        ]);
         interrupt = interruptSignal();
         const summary = await runSweep(plan, {
           binding: loadBinding(),

@@ -1,7 +1,7 @@
 // Commander's own usage errors (unknown option or command, missing or extra argument, a group such as
 // `mps` without its command) as one line with the program's prefix and exit code 2, like every other
 // invalid option. Commander prints nothing itself: each command's exit hook rewrites the error.
-import { Command, CommanderError } from 'commander';
+import { type Command, CommanderError } from 'commander';
 import { clip } from '../errors.js';
 import { EXIT } from './exit-codes.js';
 

@@ -49,9 +49,27 @@ export const RESNET50_CONV_PRESETS: readonly KernelPreset[] = [
 ];
 
 export const ATTENTION_PRESETS: readonly KernelPreset[] = [
-  { name: 'bert-base', kernel: 'attention', shape: [32, 12, 512, 64, 0], count: 12, description: 'BERT-base self-attention: batch 32, 12 heads, sequence 512, head dim 64' },
-  { name: 'llm-4k', kernel: 'attention', shape: [8, 16, 4096, 128, 0], count: 1, description: 'long-context LLM layer: batch 8, 16 heads, sequence 4096, head dim 128' },
-  { name: 'llm-4k-causal', kernel: 'attention', shape: [8, 16, 4096, 128, 1], count: 1, description: 'the same layer with a causal mask (decoder training / prefill)' },
+  {
+    name: 'bert-base',
+    kernel: 'attention',
+    shape: [32, 12, 512, 64, 0],
+    count: 12,
+    description: 'BERT-base self-attention: batch 32, 12 heads, sequence 512, head dim 64',
+  },
+  {
+    name: 'llm-4k',
+    kernel: 'attention',
+    shape: [8, 16, 4096, 128, 0],
+    count: 1,
+    description: 'long-context LLM layer: batch 8, 16 heads, sequence 4096, head dim 128',
+  },
+  {
+    name: 'llm-4k-causal',
+    kernel: 'attention',
+    shape: [8, 16, 4096, 128, 1],
+    count: 1,
+    description: 'the same layer with a causal mask (decoder training / prefill)',
+  },
 ];
 
 export const STREAM_PRESETS: readonly KernelPreset[] = [

@@ -56,7 +56,11 @@ function tensors(kernel: KernelFamily, shape: readonly number[]): Array<[string,
       const [n, c, h, w, k, r, s, stride, pad] = shape as [number, number, number, number, number, number, number, number, number];
       const p = convOutputSize(h, r, stride, pad);
       const q = convOutputSize(w, s, stride, pad);
-      return [['input x (n·h·w·c)', [n, h, w, c]], ['filter (k·r·s·c)', [k, r, s, c]], ['output y (n·p·q·k)', [n, p, q, k]]];
+      return [
+        ['input x (n·h·w·c)', [n, h, w, c]],
+        ['filter (k·r·s·c)', [k, r, s, c]],
+        ['output y (n·p·q·k)', [n, p, q, k]],
+      ];
     }
     case 'attention': {
       const [b, heads, seq, d] = shape as [number, number, number, number];

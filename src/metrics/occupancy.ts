@@ -394,7 +394,12 @@ export function measureOccupancy(traces: readonly OccupancyTrace[], options: Occ
       endNs: timeline.endNs,
       binNs: timeline.binNs,
       bins: timeline.count,
-      rows: timelineRows(rows, timeline, held.map((h) => h.timeline), busyHeld.timeline),
+      rows: timelineRows(
+        rows,
+        timeline,
+        held.map((h) => h.timeline),
+        busyHeld.timeline,
+      ),
     },
   };
 }

@@ -105,12 +105,7 @@ export function distribution(values: ArrayLike<number>): Distribution | undefine
  * Duration summaries for chosen fields of a distribution: tag `${prefix}.${key}`, name `${key} ${label}`
  * (e.g. prefix "latency", label "latency", key "p99" → tag "latency.p99", name "p99 latency").
  */
-export function durationSummaries(
-  prefix: string,
-  label: string,
-  d: Distribution,
-  which: readonly DistributionKey[],
-): Summary[] {
+export function durationSummaries(prefix: string, label: string, d: Distribution, which: readonly DistributionKey[]): Summary[] {
   return which.map((key) => summary(`${prefix}.${key}`, `${key} ${label}`, 'duration', d[key]));
 }
 

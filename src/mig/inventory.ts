@@ -35,7 +35,8 @@ export async function readInventory(smi: SmiRunner, options: { instances?: boole
   const query = await smi(QUERY_GPU_ARGS);
   if (query.code !== 0) return { ok: false, reason: smiFailure(query) };
   const modes = parseMigModes(query.stdout);
-  if (modes.length === 0) return { ok: false, reason: `nvidia-smi listed no GPU (${QUERY_GPU_ARGS.join(' ')} printed ${JSON.stringify(query.stdout.trim().slice(0, 80))})` };
+  if (modes.length === 0)
+    return { ok: false, reason: `nvidia-smi listed no GPU (${QUERY_GPU_ARGS.join(' ')} printed ${JSON.stringify(query.stdout.trim().slice(0, 80))})` };
   const list = await smi(['-L']);
   if (list.code !== 0) return { ok: false, reason: smiFailure(list) };
   const listed = parseGpuList(list.stdout);

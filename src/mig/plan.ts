@@ -48,7 +48,10 @@ export interface PlanOptions {
 
 /** "3g.71gb", "MIG 3g.71gb" and "3G.71GB" all name the same profile. */
 export function normaliseProfileName(name: string): string {
-  return name.trim().replace(/^MIG\s+/i, '').toLowerCase();
+  return name
+    .trim()
+    .replace(/^MIG\s+/i, '')
+    .toLowerCase();
 }
 
 /** Splits "3g.71gb,2g.35gb" into names; empty items are kept so that they can be reported. */
@@ -101,7 +104,10 @@ export function planLayout(table: MigProfileTable, names: string[], options: Pla
   const gpu = table.model;
   const existing = options.existing ?? [];
   if (names.length === 0 || names.every((n) => n.trim() === '')) {
-    return { ok: false, error: `no MIG profiles given: expected a comma-separated list such as ${table.profiles.find((p) => p.computeSlices === 3)?.name ?? table.profiles[0]?.name},...` };
+    return {
+      ok: false,
+      error: `no MIG profiles given: expected a comma-separated list such as ${table.profiles.find((p) => p.computeSlices === 3)?.name ?? table.profiles[0]?.name},...`,
+    };
   }
 
   // 1. Every name is a profile of this GPU.
@@ -122,7 +128,10 @@ export function planLayout(table: MigProfileTable, names: string[], options: Pla
     const already = existing.filter((e) => normaliseProfileName(e.profile) === profile.name).length;
     if (asked + already > profile.maxInstances) {
       const have = already > 0 ? ` (${already} already exist)` : '';
-      return { ok: false, error: `${label} does not fit on ${gpu}: ${asked} × ${profile.name} asked${have}, at most ${profile.maxInstances} ${profile.name} per GPU` };
+      return {
+        ok: false,
+        error: `${label} does not fit on ${gpu}: ${asked} × ${profile.name} asked${have}, at most ${profile.maxInstances} ${profile.name} per GPU`,
+      };
     }
   }
 
@@ -134,10 +143,16 @@ export function planLayout(table: MigProfileTable, names: string[], options: Pla
   const parts = (key: 'computeSlices' | 'memorySlices', already: number) =>
     [...chosen.map((p) => `${p.name} ${p[key]}`), ...(already > 0 ? [`existing instances ${already}`] : [])].join(' + ');
   if (computeUsed > table.computeSlices) {
-    return { ok: false, error: `${label} does not fit on ${gpu}: needs ${computeUsed} compute slices, the GPU has ${table.computeSlices} (${parts('computeSlices', existingCompute)})` };
+    return {
+      ok: false,
+      error: `${label} does not fit on ${gpu}: needs ${computeUsed} compute slices, the GPU has ${table.computeSlices} (${parts('computeSlices', existingCompute)})`,
+    };
   }
   if (memoryUsed > table.memorySlices) {
-    return { ok: false, error: `${label} does not fit on ${gpu}: needs ${memoryUsed} memory slices, the GPU has ${table.memorySlices} (${parts('memorySlices', existingMemory)})` };
+    return {
+      ok: false,
+      error: `${label} does not fit on ${gpu}: needs ${memoryUsed} memory slices, the GPU has ${table.memorySlices} (${parts('memorySlices', existingMemory)})`,
+    };
   }
 
   // 4. A placement exists: largest first (fewest choices), then by asking order.

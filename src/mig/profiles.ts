@@ -88,7 +88,11 @@ export const RECORDED_MODELS: RecordedModel[] = [
       model: 'H200 141GB',
       computeSlices: 7,
       memorySlices: 8,
-      profiles: sevenProfiles(['1g.18gb', '1g.18gb+me', '1g.35gb', '2g.35gb', '3g.71gb', '4g.71gb', '7g.141gb'], [16.0, 16.0, 32.5, 32.5, 69.75, 69.75, 140.0], HOPPER_SMS),
+      profiles: sevenProfiles(
+        ['1g.18gb', '1g.18gb+me', '1g.35gb', '2g.35gb', '3g.71gb', '4g.71gb', '7g.141gb'],
+        [16.0, 16.0, 32.5, 32.5, 69.75, 69.75, 140.0],
+        HOPPER_SMS,
+      ),
       source: `${GUIDE}; GiB and SMs recorded on an H200 with driver 580.159.04`,
     },
   },
@@ -112,7 +116,11 @@ export const RECORDED_MODELS: RecordedModel[] = [
       model: 'H100 80GB',
       computeSlices: 7,
       memorySlices: 8,
-      profiles: sevenProfiles(['1g.10gb', '1g.10gb+me', '1g.20gb', '2g.20gb', '3g.40gb', '4g.40gb', '7g.80gb'], [9.75, 9.75, 19.62, 19.62, 39.5, 39.5, 79.25], HOPPER_SMS),
+      profiles: sevenProfiles(
+        ['1g.10gb', '1g.10gb+me', '1g.20gb', '2g.20gb', '3g.40gb', '4g.40gb', '7g.80gb'],
+        [9.75, 9.75, 19.62, 19.62, 39.5, 39.5, 79.25],
+        HOPPER_SMS,
+      ),
       source: `${GUIDE}; GiB and SMs from a recorded nvidia-smi mig -lgip on an H100 80GB HBM3`,
     },
   },
@@ -171,7 +179,16 @@ export function tableFromSmi(gpu: number, gpuName: string, profiles: SmiGiProfil
     const place = placements.find((x) => x.gpu === gpu && x.profileId === p.id);
     const compute = /^(\d+)g\./.exec(p.name);
     if (!place || !compute || place.starts.length === 0) continue;
-    out.push({ name: p.name, id: p.id, computeSlices: Number(compute[1]), memorySlices: place.size, maxInstances: p.total, starts: place.starts, memoryGiB: p.memoryGiB, sms: p.sms });
+    out.push({
+      name: p.name,
+      id: p.id,
+      computeSlices: Number(compute[1]),
+      memorySlices: place.size,
+      maxInstances: p.total,
+      starts: place.starts,
+      memoryGiB: p.memoryGiB,
+      sms: p.sms,
+    });
   }
   if (out.length === 0) return undefined;
   const slots = Math.max(...out.flatMap((p) => p.starts.map((s) => s + p.memorySlices)));

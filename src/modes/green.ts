@@ -71,12 +71,21 @@ export function checkSplit(split: number[], p: SmPartitioning, raw: string): voi
 export const green: SharingMode = {
   name: 'green',
   description: 'one process; the SMs split into disjoint green contexts, one per client (--sm-split)',
-  traits: { label: 'green contexts', oneProcess: true, concurrent: true, sharedSmIds: true, clientFigures: ['priority', 'sms'], pmSampling: false, soloOn: 'device' },
+  traits: {
+    label: 'green contexts',
+    oneProcess: true,
+    concurrent: true,
+    sharedSmIds: true,
+    clientFigures: ['priority', 'sms'],
+    pmSampling: false,
+    soloOn: 'device',
+  },
   options: [PRIORITY_OPTION, { key: 'smSplit', flag: '--sm-split' }],
   resolveOptions,
   async availability(ctx) {
     const cc = Number(ctx.environment.gpu.computeCapability);
-    if (cc < 8) return { available: false, reason: `green contexts need compute capability 8.0 or later; this GPU has ${ctx.environment.gpu.computeCapability}` };
+    if (cc < 8)
+      return { available: false, reason: `green contexts need compute capability 8.0 or later; this GPU has ${ctx.environment.gpu.computeCapability}` };
     const p = await partitioning(ctx);
     if (!p.supported) return { available: false, reason: p.reason ?? 'the driver does not support green contexts' };
     return { available: true };
@@ -87,7 +96,11 @@ export const green: SharingMode = {
     if (!p.supported) return;
     if (ctx.config.smSplit) checkSplit(ctx.config.smSplit, p, ctx.config.smSplit.join(','));
     else if (!equalSplit(ctx.config.procs, p)) {
-      throw new OptionError('--procs', `at most ${Math.floor(p.smCount / Math.max(p.minPartition, 1))} clients with --mode green (each needs at least ${p.minPartition} of the ${p.smCount} SMs)`, ctx.config.procs);
+      throw new OptionError(
+        '--procs',
+        `at most ${Math.floor(p.smCount / Math.max(p.minPartition, 1))} clients with --mode green (each needs at least ${p.minPartition} of the ${p.smCount} SMs)`,
+        ctx.config.procs,
+      );
     }
   },
   solo: async (_ctx, loop) => plainSolo(loop),

@@ -80,7 +80,11 @@ export function migMode(smi: SmiRunner = nvidiaSmi()): SharingMode {
       if (!r.ok) return;
       if (ctx.config.procs > r.devices.length) {
         const list = r.devices.map((d) => d.profile).join(', ');
-        throw new OptionError('--procs', `at most ${r.devices.length} with --mode mig: one client per MIG device, and GPU ${r.gpu.index} (${r.gpu.name}) has ${r.devices.length} (${list})`, ctx.config.procs);
+        throw new OptionError(
+          '--procs',
+          `at most ${r.devices.length} with --mode mig: one client per MIG device, and GPU ${r.gpu.index} (${r.gpu.name}) has ${r.devices.length} (${list})`,
+          ctx.config.procs,
+        );
       }
     },
     async solo(ctx, loop) {
@@ -99,14 +103,20 @@ export function migMode(smi: SmiRunner = nvidiaSmi()): SharingMode {
         migDevices: used.map((d, client) => ({ client, device: d.device, profile: d.profile, uuid: d.uuid })),
         solo: { device: devices[0]!.device, profile: devices[0]!.profile, uuid: devices[0]!.uuid },
         ...(sizes.size > 1
-          ? { note: `the MIG devices differ in size (${[...sizes].join(', ')}); every client is compared with the solo run on MIG device ${devices[0]!.device} (${devices[0]!.profile})` }
+          ? {
+              note: `the MIG devices differ in size (${[...sizes].join(', ')}); every client is compared with the solo run on MIG device ${devices[0]!.device} (${devices[0]!.profile})`,
+            }
           : {}),
       };
       return {
         facts,
         layout(procs, loop) {
           if (procs > devices.length) throw new OptionError('--procs', `at most ${devices.length} with --mode mig (one client per MIG device)`, procs);
-          const workers = processPerClient(procs, (client) => onMigDevice(loop(client)), (client) => ({ CUDA_VISIBLE_DEVICES: devices[client]!.uuid }));
+          const workers = processPerClient(
+            procs,
+            (client) => onMigDevice(loop(client)),
+            (client) => ({ CUDA_VISIBLE_DEVICES: devices[client]!.uuid }),
+          );
           return { workers, facts: {} };
         },
         // Nothing was changed: the MIG devices were there before and stay.

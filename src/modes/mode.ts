@@ -96,7 +96,11 @@ export interface SharingMode {
 }
 
 /** One process per client, each with its own environment. */
-export function processPerClient(procs: number, loop: (client: number) => LoopConfig, env: (client: number) => Record<string, string> = () => ({})): WorkerSpec[] {
+export function processPerClient(
+  procs: number,
+  loop: (client: number) => LoopConfig,
+  env: (client: number) => Record<string, string> = () => ({}),
+): WorkerSpec[] {
   return Array.from({ length: procs }, (_, client) => ({ env: env(client), clients: [{ client, config: loop(client) }] }));
 }
 

@@ -45,7 +45,8 @@ export const mps: SharingMode = {
   async availability({ environment }) {
     if (!findExecutable(MPS_CONTROL)) return { available: false, reason: `${MPS_CONTROL} was not found (it ships with the NVIDIA driver)` };
     if (environment.gpu.computeMode === 'prohibited') return { available: false, reason: 'the GPU is in prohibited compute mode' };
-    if (environment.gpu.migEnabled) return { available: false, reason: 'MIG is enabled on this GPU: run MPS inside a MIG instance with CUDA_VISIBLE_DEVICES=MIG-<uuid>' };
+    if (environment.gpu.migEnabled)
+      return { available: false, reason: 'MIG is enabled on this GPU: run MPS inside a MIG instance with CUDA_VISIBLE_DEVICES=MIG-<uuid>' };
     return { available: true };
   },
   async validate({ config, environment }) {
@@ -53,7 +54,11 @@ export const mps: SharingMode = {
     if (limit !== undefined) {
       const needed = clientMemoryBytes(config, environment.gpu.smCount);
       if (limit < needed + 256 * 2 ** 20) {
-        throw new OptionError('--mps-mem', `at least ${formatMiB(needed + 256 * 2 ** 20)} (each client allocates ${formatMiB(needed)} plus its context)`, formatMiB(limit));
+        throw new OptionError(
+          '--mps-mem',
+          `at least ${formatMiB(needed + 256 * 2 ** 20)} (each client allocates ${formatMiB(needed)} plus its context)`,
+          formatMiB(limit),
+        );
       }
     }
   },

@@ -38,7 +38,11 @@ export function checkPriorities(ctx: ModeContext): void {
   const hi = range ? Math.max(range.greatest, range.least) : 0;
   for (const p of ctx.config.priorities) {
     if (typeof p === 'number' && (p < lo || p > hi)) {
-      throw new OptionError('--priority', `high, low or an integer in ${lo}..${hi} (this device's range; ${lo} is the most urgent)`, ctx.config.priorities.join(','));
+      throw new OptionError(
+        '--priority',
+        `high, low or an integer in ${lo}..${hi} (this device's range; ${lo} is the most urgent)`,
+        ctx.config.priorities.join(','),
+      );
     }
   }
 }

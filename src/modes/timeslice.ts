@@ -18,9 +18,13 @@ export const timeslice: SharingMode = {
   ...NO_OPTIONS,
   async availability({ environment }) {
     if (environment.gpu.computeMode === 'exclusive-process') {
-      return { available: false, reason: 'the GPU is in exclusive-process compute mode: only one process may hold a context (MPS, streams and green contexts can still share it)' };
+      return {
+        available: false,
+        reason: 'the GPU is in exclusive-process compute mode: only one process may hold a context (MPS, streams and green contexts can still share it)',
+      };
     }
-    if (environment.gpu.computeMode === 'prohibited') return { available: false, reason: 'the GPU is in prohibited compute mode: no process may create a context' };
+    if (environment.gpu.computeMode === 'prohibited')
+      return { available: false, reason: 'the GPU is in prohibited compute mode: no process may create a context' };
     return { available: true };
   },
   async validate() {},

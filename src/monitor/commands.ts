@@ -8,7 +8,10 @@ export function processCommand(pid: number, nvmlName: string | undefined, maxLen
   let command = cache.get(pid);
   if (command === undefined) {
     try {
-      command = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter((s) => s.length > 0).join(' ');
+      command = readFileSync(`/proc/${pid}/cmdline`, 'utf8')
+        .split('\0')
+        .filter((s) => s.length > 0)
+        .join(' ');
     } catch {
       command = '';
     }

@@ -71,7 +71,22 @@ export function buildFrame(inputs: FrameInputs): MonitorFrame {
     const copy = <K extends keyof GpuFrame & keyof typeof d>(key: K) => {
       if (d[key] !== undefined) (g as unknown as Record<string, unknown>)[key] = d[key];
     };
-    for (const key of ['utilizationGpuPct', 'utilizationMemoryPct', 'memoryUsedBytes', 'memoryTotalBytes', 'powerW', 'powerLimitW', 'energyJ', 'temperatureC', 'smClockMHz', 'maxSmClockMHz', 'memClockMHz', 'clocksEventReasons', 'migEnabled', 'eccErrors'] as const) {
+    for (const key of [
+      'utilizationGpuPct',
+      'utilizationMemoryPct',
+      'memoryUsedBytes',
+      'memoryTotalBytes',
+      'powerW',
+      'powerLimitW',
+      'energyJ',
+      'temperatureC',
+      'smClockMHz',
+      'maxSmClockMHz',
+      'memClockMHz',
+      'clocksEventReasons',
+      'migEnabled',
+      'eccErrors',
+    ] as const) {
       copy(key);
     }
     if (d.clocksEventReasons !== undefined) {

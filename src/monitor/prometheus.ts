@@ -23,27 +23,59 @@ const ratio = (pct: number | undefined) => (pct === undefined ? undefined : pct 
 export const DEVICE_METRICS: readonly DeviceMetric[] = [
   { name: 'DCGM_FI_DEV_GPU_UTIL', help: 'GPU utilization (in %).', value: (g) => g.utilizationGpuPct },
   { name: 'DCGM_FI_DEV_MEM_COPY_UTIL', help: 'Memory utilization (in %).', value: (g) => g.utilizationMemoryPct },
-  { name: 'DCGM_FI_DEV_FB_USED', help: 'Framebuffer memory used (in MiB).', value: (g) => (g.memoryUsedBytes === undefined ? undefined : g.memoryUsedBytes / MiB) },
+  {
+    name: 'DCGM_FI_DEV_FB_USED',
+    help: 'Framebuffer memory used (in MiB).',
+    value: (g) => (g.memoryUsedBytes === undefined ? undefined : g.memoryUsedBytes / MiB),
+  },
   {
     name: 'DCGM_FI_DEV_FB_FREE',
     help: 'Framebuffer memory free (in MiB).',
     value: (g) => (g.memoryUsedBytes === undefined || g.memoryTotalBytes === undefined ? undefined : (g.memoryTotalBytes - g.memoryUsedBytes) / MiB),
   },
-  { name: 'DCGM_FI_DEV_FB_TOTAL', help: 'Framebuffer memory total (in MiB).', value: (g) => (g.memoryTotalBytes === undefined ? undefined : g.memoryTotalBytes / MiB) },
+  {
+    name: 'DCGM_FI_DEV_FB_TOTAL',
+    help: 'Framebuffer memory total (in MiB).',
+    value: (g) => (g.memoryTotalBytes === undefined ? undefined : g.memoryTotalBytes / MiB),
+  },
   { name: 'DCGM_FI_DEV_POWER_USAGE', help: 'Power draw (in W).', value: (g) => g.powerW },
   { name: 'DCGM_FI_DEV_POWER_MGMT_LIMIT', help: 'Power management limit (in W).', value: (g) => g.powerLimitW },
-  { name: 'DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION', help: 'Total energy consumption since the driver loaded (in mJ).', value: (g) => (g.energyJ === undefined ? undefined : g.energyJ * 1000) },
+  {
+    name: 'DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION',
+    help: 'Total energy consumption since the driver loaded (in mJ).',
+    value: (g) => (g.energyJ === undefined ? undefined : g.energyJ * 1000),
+  },
   { name: 'DCGM_FI_DEV_GPU_TEMP', help: 'GPU temperature (in C).', value: (g) => g.temperatureC },
   { name: 'DCGM_FI_DEV_SM_CLOCK', help: 'SM clock frequency (in MHz).', value: (g) => g.smClockMHz },
   { name: 'DCGM_FI_DEV_MEM_CLOCK', help: 'Memory clock frequency (in MHz).', value: (g) => g.memClockMHz },
-  { name: 'DCGM_FI_DEV_CLOCK_THROTTLE_REASONS', help: 'Current clock throttle reasons (bit mask, nvmlClocksEventReason*).', value: (g) => g.clocksEventReasons },
+  {
+    name: 'DCGM_FI_DEV_CLOCK_THROTTLE_REASONS',
+    help: 'Current clock throttle reasons (bit mask, nvmlClocksEventReason*).',
+    value: (g) => g.clocksEventReasons,
+  },
   { name: 'DCGM_FI_DEV_ECC_SBE_VOL_TOTAL', help: 'Total number of single-bit volatile ECC errors.', value: (g) => g.eccErrors?.corrected },
   { name: 'DCGM_FI_DEV_ECC_DBE_VOL_TOTAL', help: 'Total number of double-bit volatile ECC errors.', value: (g) => g.eccErrors?.uncorrected },
   { name: 'DCGM_FI_PROF_SM_ACTIVE', help: 'The ratio of cycles an SM has at least 1 warp assigned (GPM, 0..1).', value: (g) => ratio(g.gpm?.smActivityPct) },
-  { name: 'DCGM_FI_PROF_SM_OCCUPANCY', help: 'The ratio of number of warps resident on an SM to the maximum (GPM, 0..1).', value: (g) => ratio(g.gpm?.smOccupancyPct) },
-  { name: 'DCGM_FI_PROF_PIPE_TENSOR_ACTIVE', help: 'Ratio of cycles the tensor (HMMA) pipe is active (GPM any tensor, 0..1).', value: (g) => ratio(g.gpm?.tensorActivityPct) },
-  { name: 'DCGM_FI_PROF_PIPE_TENSOR_HMMA_ACTIVE', help: 'Ratio of cycles the HMMA tensor pipe is active (GPM, 0..1).', value: (g) => ratio(g.gpm?.hmmaTensorActivityPct) },
-  { name: 'DCGM_FI_PROF_DRAM_ACTIVE', help: 'Ratio of cycles the device memory interface is active (GPM DRAM bandwidth, 0..1).', value: (g) => ratio(g.gpm?.dramBandwidthPct) },
+  {
+    name: 'DCGM_FI_PROF_SM_OCCUPANCY',
+    help: 'The ratio of number of warps resident on an SM to the maximum (GPM, 0..1).',
+    value: (g) => ratio(g.gpm?.smOccupancyPct),
+  },
+  {
+    name: 'DCGM_FI_PROF_PIPE_TENSOR_ACTIVE',
+    help: 'Ratio of cycles the tensor (HMMA) pipe is active (GPM any tensor, 0..1).',
+    value: (g) => ratio(g.gpm?.tensorActivityPct),
+  },
+  {
+    name: 'DCGM_FI_PROF_PIPE_TENSOR_HMMA_ACTIVE',
+    help: 'Ratio of cycles the HMMA tensor pipe is active (GPM, 0..1).',
+    value: (g) => ratio(g.gpm?.hmmaTensorActivityPct),
+  },
+  {
+    name: 'DCGM_FI_PROF_DRAM_ACTIVE',
+    help: 'Ratio of cycles the device memory interface is active (GPM DRAM bandwidth, 0..1).',
+    value: (g) => ratio(g.gpm?.dramBandwidthPct),
+  },
   { name: 'DCGM_FI_PROF_PIPE_FP32_ACTIVE', help: 'Ratio of cycles the fp32 pipe is active (GPM, 0..1).', value: (g) => ratio(g.gpm?.fp32ActivityPct) },
   { name: 'DCGM_FI_PROF_PIPE_FP16_ACTIVE', help: 'Ratio of cycles the fp16 pipe is active (GPM, 0..1).', value: (g) => ratio(g.gpm?.fp16ActivityPct) },
 ];
@@ -64,7 +96,12 @@ export class PrometheusExporter {
       labelNames: [...LABELS, 'pid', 'command', 'mps'],
       registers: [this.registry],
     });
-    this.processCount = new Gauge({ name: 'gpushare_micro_compute_processes', help: 'Compute processes on the GPU (NVML).', labelNames: LABELS, registers: [this.registry] });
+    this.processCount = new Gauge({
+      name: 'gpushare_micro_compute_processes',
+      help: 'Compute processes on the GPU (NVML).',
+      labelNames: LABELS,
+      registers: [this.registry],
+    });
   }
 
   /** Replaces every value with the frame's; a field the GPU does not report is left out. */

@@ -105,7 +105,12 @@ export function renderPlain(frame: MonitorFrame): string {
       `gpu=${g.index}`,
       kv('util', g.utilizationGpuPct !== undefined ? `${g.utilizationGpuPct}%` : undefined),
       kv('mem_util', g.utilizationMemoryPct !== undefined ? `${g.utilizationMemoryPct}%` : undefined),
-      kv('mem', g.memoryUsedBytes !== undefined && g.memoryTotalBytes !== undefined ? `${(g.memoryUsedBytes / 2 ** 30).toFixed(1)}/${(g.memoryTotalBytes / 2 ** 30).toFixed(1)}GiB` : undefined),
+      kv(
+        'mem',
+        g.memoryUsedBytes !== undefined && g.memoryTotalBytes !== undefined
+          ? `${(g.memoryUsedBytes / 2 ** 30).toFixed(1)}/${(g.memoryTotalBytes / 2 ** 30).toFixed(1)}GiB`
+          : undefined,
+      ),
       kv('power', g.powerW !== undefined ? `${g.powerW.toFixed(0)}W` : undefined),
       kv('temp', g.temperatureC !== undefined ? `${g.temperatureC}C` : undefined),
       kv('sm_clock', g.smClockMHz !== undefined ? `${g.smClockMHz}MHz` : undefined),

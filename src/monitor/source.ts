@@ -25,7 +25,11 @@ export class MonitorSource {
     if (!snapshot.available) throw new NoGpuError(`no usable NVIDIA GPU: ${snapshot.reason ?? 'NVML is not available'}`);
     const devices = snapshot.devices.filter((d) => !options.devices || options.devices.includes(d.index));
     if (devices.length === 0) {
-      throw new NoGpuError(snapshot.devices.length === 0 ? 'no usable NVIDIA GPU: NVML sees no device' : `no usable NVIDIA GPU: no device with index ${options.devices?.join(', ')}`);
+      throw new NoGpuError(
+        snapshot.devices.length === 0
+          ? 'no usable NVIDIA GPU: NVML sees no device'
+          : `no usable NVIDIA GPU: no device with index ${options.devices?.join(', ')}`,
+      );
     }
     const samplers = new Map<number, NativeNvmlSampler>();
     const reasons = new Map<number, string>();

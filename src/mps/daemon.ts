@@ -164,7 +164,7 @@ async function logTail(logDir: string, lines = 3): Promise<string> {
 function hints(): string {
   const out: string[] = [];
   if (typeof process.getuid === 'function' && process.getuid() !== 0) {
-    out.push('you are not root: a system MPS daemon or another user\'s server may hold the GPU');
+    out.push("you are not root: a system MPS daemon or another user's server may hold the GPU");
   }
   out.push('an MPS server needs the GPU in Default or Exclusive-process compute mode with no other process holding it exclusively');
   return out.join('; ');
@@ -227,7 +227,10 @@ export async function startMpsDaemon(options: StartOptions): Promise<MpsDaemon> 
   // A pid file naming a process that is not this directory's daemon is stale: the new daemon replaces it.
   const existing = daemonPid(pipeDir).pid;
   if (existing !== undefined) {
-    throw new ModeUnavailableError('mps', `an MPS control daemon (pid ${existing}) already listens in ${pipeDir}; attach to it with --mps-pipe ${pipeDir} or stop it with \`gpushare-micro mps stop --pipe ${pipeDir}\``);
+    throw new ModeUnavailableError(
+      'mps',
+      `an MPS control daemon (pid ${existing}) already listens in ${pipeDir}; attach to it with --mps-pipe ${pipeDir} or stop it with \`gpushare-micro mps stop --pipe ${pipeDir}\``,
+    );
   }
   const started = spawnSync(exe, ['-d'], { env: daemonEnv(pipeDir, logDir), timeout: 10_000, encoding: 'utf8' });
   if (started.error || started.status !== 0) {
@@ -267,7 +270,10 @@ export function attachMpsDaemon(pipeDir: string): MpsDaemon {
   const { pid, unverified } = existsSync(dir) ? daemonPid(dir) : {};
   if (pid === undefined) {
     const why = unverified ? ` (its pid file names process ${unverified.pid}, which ${unverified.problem})` : '';
-    throw new ModeUnavailableError('mps', `no MPS control daemon is running with pipe directory ${clip(dir)}${why}; start one with \`gpushare-micro mps start --pipe DIR\``);
+    throw new ModeUnavailableError(
+      'mps',
+      `no MPS control daemon is running with pipe directory ${clip(dir)}${why}; start one with \`gpushare-micro mps start --pipe DIR\``,
+    );
   }
   return { pipeDir: dir, logDir: dir, owned: false, controlPid: pid };
 }

@@ -22,8 +22,7 @@ export function slope(aStart: bigint | undefined, aEnd: bigint | undefined, bSta
 
 /** Which clock a timestamp belongs to, judged by the readings taken around it (±10 s). */
 export function clockDomain(t: bigint, start: ClockTriple, end: ClockTriple | undefined): ClockDomain {
-  const near = (a: bigint | undefined, b: bigint | undefined) =>
-    a !== undefined && t >= a - 10_000_000_000n && t <= (b ?? a) + 10_000_000_000n;
+  const near = (a: bigint | undefined, b: bigint | undefined) => a !== undefined && t >= a - 10_000_000_000n && t <= (b ?? a) + 10_000_000_000n;
   if (near(start.gpuNs, end?.gpuNs)) return 'globaltimer';
   if (near(start.cuptiNs, end?.cuptiNs)) return 'cupti';
   if (near(start.hostNs, end?.hostNs)) return 'host';

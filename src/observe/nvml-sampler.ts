@@ -65,7 +65,7 @@ function gpmSeries(g: GpmSeriesRaw): GpmTimeSeries {
   return { startNs: Array.from(g.startNs), endNs: Array.from(g.endNs), metrics };
 }
 
-const EVENT_KIND: Record<number, NvmlEventSeen['kind']> = { 0x8: 'xid', 0x1: 'ecc-single-bit', 0x2: 'ecc-double-bit' };
+const EVENT_KIND: Record<number, NvmlEventSeen['kind']> = { 8: 'xid', 1: 'ecc-single-bit', 2: 'ecc-double-bit' };
 
 /** The whole series' window: from the first to the last sample. */
 export function fullWindow(raw: NvmlSeriesRaw): Window {

@@ -19,7 +19,12 @@ const ecc = z.object({ corrected: z.number(), uncorrected: z.number() });
 const gpmSeries = z.object({ startNs: z.array(z.number()), endNs: z.array(z.number()), metrics: z.record(z.string(), nullableNumbers) });
 export type GpmTimeSeries = z.infer<typeof gpmSeries>;
 
-const nvmlEventSeen = z.object({ tNs: z.number(), kind: z.enum(['xid', 'ecc-single-bit', 'ecc-double-bit', 'other']), xid: z.number().optional(), gpuInstanceId: z.number().optional() });
+const nvmlEventSeen = z.object({
+  tNs: z.number(),
+  kind: z.enum(['xid', 'ecc-single-bit', 'ecc-double-bit', 'other']),
+  xid: z.number().optional(),
+  gpuInstanceId: z.number().optional(),
+});
 export type NvmlEventSeen = z.infer<typeof nvmlEventSeen>;
 
 /** What the report charts: every sample, times relative to startNs (host CLOCK_MONOTONIC). */

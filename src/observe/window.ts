@@ -44,7 +44,12 @@ export function pointStats(values: ArrayLike<number>, first: number, end: number
  * Time-weighted mean of values that each hold over [start[i], end[i]], counting only the part of
  * each interval inside the window; NaN values are skipped. Undefined when nothing overlaps.
  */
-export function intervalMean(start: ArrayLike<number>, end: ArrayLike<number>, values: ArrayLike<number>, w: Window): { mean: number; max: number; coveredNs: number } | undefined {
+export function intervalMean(
+  start: ArrayLike<number>,
+  end: ArrayLike<number>,
+  values: ArrayLike<number>,
+  w: Window,
+): { mean: number; max: number; coveredNs: number } | undefined {
   let weighted = 0;
   let covered = 0;
   let max = -Infinity;

@@ -106,7 +106,13 @@ const NEXT: Record<WorkerState, readonly WorkerState[]> = {
 type StopReason = 'failure' | 'cancelled' | 'timeout';
 
 /** How a hosted client ended, decided once, when its worker exits. */
-export function endStatus(end: { reported?: WireError; result?: ClientRaw; stopReason?: StopReason; code: number | null; signal: string | null }): ClientStatus {
+export function endStatus(end: {
+  reported?: WireError;
+  result?: ClientRaw;
+  stopReason?: StopReason;
+  code: number | null;
+  signal: string | null;
+}): ClientStatus {
   if (end.reported) return 'failed';
   if (end.result) return !end.result.stopped ? 'ok' : end.stopReason === 'cancelled' ? 'cancelled' : 'stopped';
   if (end.stopReason === 'cancelled') return 'cancelled';
@@ -225,7 +231,13 @@ class Worker {
     if (!this.moveTo('done')) return;
     const statuses = this.spec.clients.map((_, i) => {
       const result = this.results[i];
-      return endStatus({ code, signal, ...(this.reported ? { reported: this.reported } : {}), ...(result ? { result } : {}), ...(this.stopReason ? { stopReason: this.stopReason } : {}) });
+      return endStatus({
+        code,
+        signal,
+        ...(this.reported ? { reported: this.reported } : {}),
+        ...(result ? { result } : {}),
+        ...(this.stopReason ? { stopReason: this.stopReason } : {}),
+      });
     });
     this.ended = { code, signal, statuses };
     for (const [i, { client }] of this.spec.clients.entries()) this.host.onEvent({ type: 'finished', client, status: statuses[i]! });

@@ -13,7 +13,8 @@ function ceilingText(c: Ceiling, unit: 'GB/s' | 'TFLOP/s'): string {
 
 function note(row: BenchResult['rows'][number]): string | undefined {
   const m = row.measurement;
-  if (m.status === 'ok') return [m.detail, row.traceCostProblem && `CTA trace cost not measured: ${row.traceCostProblem}`].filter(Boolean).join('; ') || undefined;
+  if (m.status === 'ok')
+    return [m.detail, row.traceCostProblem && `CTA trace cost not measured: ${row.traceCostProblem}`].filter(Boolean).join('; ') || undefined;
   const reason = (m.reason ?? m.status).split('\n')[0]!;
   return m.status === 'unavailable' ? reason : `FAILED: ${m.code ? `[${m.code}] ` : ''}${reason}`;
 }

@@ -3,7 +3,7 @@
 // the stack past about a hundred thousand problems: a result whose million samples are all null (NaN
 // written as JSON) or out of range (1e999 reads as Infinity). Such a value is parsed again, stopping at
 // its first problem.
-import { z } from 'zod';
+import type { z } from 'zod';
 
 /** The data, or the first problem in one line and the error it comes from (all problems, or the first only). */
 export type FileCheck<T> = { success: true; data: T } | { success: false; problem: string; error: z.ZodError };

@@ -35,9 +35,7 @@ export interface LoadedPoint {
   problem?: string;
 }
 
-export type ReportInput =
-  | { kind: 'run'; runs: LoadedRun[] }
-  | { kind: 'sweep'; dir: string; summary: SweepSummary; points: LoadedPoint[] };
+export type ReportInput = { kind: 'run'; runs: LoadedRun[] } | { kind: 'sweep'; dir: string; summary: SweepSummary; points: LoadedPoint[] };
 
 /**
  * A result as text: FILE, or FILE.gz when FILE itself is missing (results kept compressed, as the

@@ -82,10 +82,20 @@ const environment = z.object({
   cudaDriverVersion: z.number(),
   cudaRuntimeVersion: z.number(),
   gpu: z.object({
-    index: z.number().int(), name: z.string(), uuid: z.string(), pciBusId: z.string(), computeCapability: z.string(),
-    smCount: z.number().int(), memoryBytes: z.number(), l2Bytes: z.number(), sharedMemoryPerSmBytes: z.number(),
+    index: z.number().int(),
+    name: z.string(),
+    uuid: z.string(),
+    pciBusId: z.string(),
+    computeCapability: z.string(),
+    smCount: z.number().int(),
+    memoryBytes: z.number(),
+    l2Bytes: z.number(),
+    sharedMemoryPerSmBytes: z.number(),
     computeMode: z.enum(['default', 'prohibited', 'exclusive-process', 'unknown']),
-    streamPriorities: z.object({ least: z.number().int(), greatest: z.number().int() }).optional(), maxSmClockMHz: z.number().optional(), migEnabled: z.boolean().optional(), persistenceMode: z.boolean().optional(),
+    streamPriorities: z.object({ least: z.number().int(), greatest: z.number().int() }).optional(),
+    maxSmClockMHz: z.number().optional(),
+    migEnabled: z.boolean().optional(),
+    persistenceMode: z.boolean().optional(),
   }),
   clocksStart: clocks,
   clocksEnd: clocks.optional(),
@@ -124,7 +134,12 @@ const readPhase = phase.extend({ switches: switchAnalysisSchema.partial({ kind: 
 const readEnvironment = environment.extend({ gpu: environment.shape.gpu.extend({ computeMode: z.string() }) });
 
 /** Every result file this version reads: docs/result.schema.json is generated from it. */
-export const runResultSchema = writtenRunResultSchema.extend({ options: readOptions, environment: readEnvironment, baseline: readPhase.optional(), shared: readPhase });
+export const runResultSchema = writtenRunResultSchema.extend({
+  options: readOptions,
+  environment: readEnvironment,
+  baseline: readPhase.optional(),
+  shared: readPhase,
+});
 
 export type RunResultJson = z.infer<typeof runResultSchema>;
 

@@ -48,7 +48,8 @@ export const sweepPointSchema = z
     coRunningPct: z.number().optional(),
   })
   .superRefine((p, ctx) => {
-    if ((p.status === 'skipped' || p.status === 'failed') && !p.reason) ctx.addIssue({ code: 'custom', path: ['reason'], message: `a ${p.status} point needs a reason` });
+    if ((p.status === 'skipped' || p.status === 'failed') && !p.reason)
+      ctx.addIssue({ code: 'custom', path: ['reason'], message: `a ${p.status} point needs a reason` });
     if (p.status === 'done' && !p.file) ctx.addIssue({ code: 'custom', path: ['file'], message: 'a done point needs its result file' });
   });
 

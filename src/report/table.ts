@@ -34,10 +34,13 @@ function clientTable(baseline: PhaseResult | undefined, shared: PhaseResult): st
     colAligns: ['left', ...cols.map(() => 'right' as const)],
   });
   for (const row of rows) {
-    table.push([row.label, ...cols.map((c) => {
-      const s = row.summaries.find((x) => x.tag === c.tag);
-      return s ? formatSummaryValue(s) : '-';
-    })]);
+    table.push([
+      row.label,
+      ...cols.map((c) => {
+        const s = row.summaries.find((x) => x.tag === c.tag);
+        return s ? formatSummaryValue(s) : '-';
+      }),
+    ]);
   }
   return table.toString();
 }
@@ -56,13 +59,18 @@ function modeHeading(name: string): string {
 
 function factText(value: unknown): string {
   if (Array.isArray(value)) return value.map(factText).join(',');
-  if (value !== null && typeof value === 'object') return Object.entries(value).map(([k, v]) => `${k} ${factText(v)}`).join(', ');
+  if (value !== null && typeof value === 'object')
+    return Object.entries(value)
+      .map(([k, v]) => `${k} ${factText(v)}`)
+      .join(', ');
   return String(value);
 }
 
 function modeLine(r: RunResult): string {
   if (!r.modeFacts || Object.keys(r.modeFacts).length === 0) return '';
-  return `Mode ${r.mode}: ${Object.entries(r.modeFacts).map(([k, v]) => `${k} ${factText(v)}`).join(' · ')}`;
+  return `Mode ${r.mode}: ${Object.entries(r.modeFacts)
+    .map(([k, v]) => `${k} ${factText(v)}`)
+    .join(' · ')}`;
 }
 
 /** The work of each client in words; results from before kernels had shapes read `size`. */
@@ -90,9 +98,10 @@ function header(r: RunResult): string {
     `GPU ${g.index}: ${g.name} (${g.smCount} SMs, ${(g.memoryBytes / 2 ** 30).toFixed(0)} GiB, cc ${g.computeCapability}, compute mode ${g.computeMode})` +
       ` · driver ${r.environment.driverVersion ?? '?'} · CUDA ${fmtCuda(r.environment.cudaDriverVersion)}${clockText}`,
     modeLine(r),
-  ].filter(Boolean).join('\n');
+  ]
+    .filter(Boolean)
+    .join('\n');
 }
-
 
 /** What the device did during each phase: NVML and GPM summaries side by side, and any flags. */
 function deviceSection(r: RunResult): string {
@@ -116,14 +125,15 @@ function deviceSection(r: RunResult): string {
     if (o.pmSampling && !o.pmSampling.available) lines.push(`  ${p.label}: PM sampling unavailable: ${o.pmSampling.reason}`);
     if (o.nvml.available) for (const flag of o.nvml.flags) lines.push(`  ${p.label}: ${flag}`);
     for (const c of p.clients) {
-      if (c.kernelActivity && !c.kernelActivity.available) lines.push(`  ${p.label} client ${c.client}: CUPTI unavailable: ${c.kernelActivity.reason ?? c.kernelActivity.cuptiError ?? 'no reason given'}`);
+      if (c.kernelActivity && !c.kernelActivity.available)
+        lines.push(`  ${p.label} client ${c.client}: CUPTI unavailable: ${c.kernelActivity.reason ?? c.kernelActivity.cuptiError ?? 'no reason given'}`);
     }
   });
   if (rows.size === 0 && lines.length === 0) return '';
   const width = Math.max(0, maxOf([...rows.values()].map((r) => r.name.length)));
   const head = `  ${''.padEnd(width)}  ${phases.map((p) => (p.label === 'baseline' ? 'solo' : 'shared').padStart(12)).join('')}`;
   const body = [...rows.values()].map((r) => `  ${r.name.padEnd(width)}  ${r.values.map((v) => v.padStart(12)).join('')}`);
-  return ['Device (NVML, GPM, CUPTI; over each phase\'s measured window)', ...(rows.size ? [head, ...body] : []), ...lines].join('\n');
+  return ["Device (NVML, GPM, CUPTI; over each phase's measured window)", ...(rows.size ? [head, ...body] : []), ...lines].join('\n');
 }
 
 /** With --cupti: the kernel records of all the phase's clients, and how many were lost. */
@@ -144,7 +154,8 @@ function problems(r: RunResult): string {
     if (!phase) continue;
     for (const c of phase.clients) {
       if (c.status === 'ok') continue;
-      const why = c.error?.message ?? (c.signal ? `killed by ${c.signal}` : c.exitCode !== undefined && c.exitCode !== null ? `exit code ${c.exitCode}` : c.status);
+      const why =
+        c.error?.message ?? (c.signal ? `killed by ${c.signal}` : c.exitCode !== undefined && c.exitCode !== null ? `exit code ${c.exitCode}` : c.status);
       lines.push(`  ${phase.label} client ${c.client}${c.pid ? ` (pid ${c.pid})` : ''}: ${c.status} — ${why}`);
       const tail = c.stderr?.trim().split('\n').slice(-3) ?? [];
       for (const t of tail) lines.push(`      stderr: ${t}`);

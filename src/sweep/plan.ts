@@ -118,7 +118,9 @@ export function planSweep(options: SweepOptions): SweepPlan {
               if (loop === 'closed') delete run.depth;
               if (threads !== undefined) run.mpsThreads = threads;
               const config = resolveRunConfig(run);
-              const id = [kernel, kernel === 'gemm' ? size : undefined, loop, mode, threads !== undefined ? `t${threads}` : undefined, `p${p}`].filter((x) => x !== undefined).join('-');
+              const id = [kernel, kernel === 'gemm' ? size : undefined, loop, mode, threads !== undefined ? `t${threads}` : undefined, `p${p}`]
+                .filter((x) => x !== undefined)
+                .join('-');
               points.push({ id, kernel, size, procs: p, mode, loop, options: threads !== undefined ? { mpsThreads: threads } : {}, config });
             }
           }

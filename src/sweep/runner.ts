@@ -61,7 +61,9 @@ async function startingSummary(plan: SweepPlan, controls: SweepControls): Promis
     throw new OptionError('--resume', `the same axes as the sweep in ${controls.outDir} (${previous.points.length} points)`, `${plan.points.length} points`);
   }
   // Points that were running when the sweep stopped start again.
-  previous.points = previous.points.map((p) => (p.status === 'done' || p.status === 'skipped' ? p : { ...pendingPoint(plan.points.find((x) => x.id === p.id)!) }));
+  previous.points = previous.points.map((p) =>
+    p.status === 'done' || p.status === 'skipped' ? p : { ...pendingPoint(plan.points.find((x) => x.id === p.id)!) },
+  );
   return previous;
 }
 

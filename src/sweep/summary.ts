@@ -18,7 +18,8 @@ export function pendingPoint(p: SweepPoint): PointSummary {
 export function summarisePoint(p: SweepPoint, result: RunResult, file: string): PointSummary {
   const out: PointSummary = { ...pendingPoint(p), status: result.complete ? 'done' : 'failed', file };
   if (!result.complete) out.reason = result.reason ?? 'incomplete';
-  const perClient = (tag: string) => result.shared.clients.map((c) => c.summaries.find((s) => s.tag === tag)?.value).filter((v): v is number => v !== undefined);
+  const perClient = (tag: string) =>
+    result.shared.clients.map((c) => c.summaries.find((s) => s.tag === tag)?.value).filter((v): v is number => v !== undefined);
   const set = <K extends keyof PointSummary>(key: K, value: PointSummary[K] | undefined) => {
     if (value !== undefined && (typeof value !== 'number' || Number.isFinite(value))) out[key] = value;
   };

@@ -111,8 +111,16 @@ describe.skipIf(!gpu.available)('gemm on the GPU against a float64 reference', (
 
 describe.skipIf(!gpu.available)('gemm instrumentation', () => {
   const cases: Array<{ what: string; spec: WorkloadSpec; path: RegExp }> = [
-    { what: 'bf16, fastest path (persistent wgmma on Hopper: one record per tile)', spec: { kernel: 'gemm', impl: 'own', dtype: 'bf16', shape: [1000, 1000, 1000], seed: 3 }, path: /wgmma|mma/ },
-    { what: 'bf16, mma.sync path (one record per CTA)', spec: { kernel: 'gemm', impl: 'own', dtype: 'bf16', shape: [1000, 1000, 1000], seed: 3, gemmPath: 'mma' }, path: /^mma/ },
+    {
+      what: 'bf16, fastest path (persistent wgmma on Hopper: one record per tile)',
+      spec: { kernel: 'gemm', impl: 'own', dtype: 'bf16', shape: [1000, 1000, 1000], seed: 3 },
+      path: /wgmma|mma/,
+    },
+    {
+      what: 'bf16, mma.sync path (one record per CTA)',
+      spec: { kernel: 'gemm', impl: 'own', dtype: 'bf16', shape: [1000, 1000, 1000], seed: 3, gemmPath: 'mma' },
+      path: /^mma/,
+    },
     { what: 'tf32, fastest path', spec: { kernel: 'gemm', impl: 'own', dtype: 'tf32', shape: [1000, 1000, 1000], seed: 3 }, path: /wgmma|mma/ },
     { what: 'fp32, SIMT path', spec: { kernel: 'gemm', impl: 'own', dtype: 'fp32', shape: [1000, 1000, 1000], seed: 3 }, path: /^simt/ },
   ];
@@ -154,7 +162,9 @@ describe.skipIf(!gpu.available)('gemm on Hopper', () => {
   it('takes the wgmma path on compute capability 9.0 when rows are 16-byte multiples', async () => {
     const cuda = await gpu.binding!.cudaDevices();
     if (cuda.devices[0]!.computeCapability !== '9.0') return; // nothing to check on other GPUs
-    const loop = new gpu.binding!.TimedLoop(loopConfig({ kernel: 'gemm', impl: 'own', dtype: 'bf16', shape: [4096, 4096, 4096], seed: 5 }, { durationNs: 0, launches: 2 }));
+    const loop = new gpu.binding!.TimedLoop(
+      loopConfig({ kernel: 'gemm', impl: 'own', dtype: 'bf16', shape: [4096, 4096, 4096], seed: 5 }, { durationNs: 0, launches: 2 }),
+    );
     try {
       const info = await loop.prepare();
       expect(info.detail).toMatch(/^wgmma/);

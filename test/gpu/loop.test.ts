@@ -8,7 +8,9 @@ const gpu = await checkGpu('loop.test.ts');
 
 describe.skipIf(!gpu.available)('native timed loop', () => {
   it('records every launch and traces CTAs on real SMs', async () => {
-    const loop = new gpu.binding!.TimedLoop(loopConfig(gemmWorkload(1024, 42), { durationNs: 0, launches: 200, depth: 3, traceCapacity: 64 * 100, warmupNs: 1e7 }));
+    const loop = new gpu.binding!.TimedLoop(
+      loopConfig(gemmWorkload(1024, 42), { durationNs: 0, launches: 200, depth: 3, traceCapacity: 64 * 100, warmupNs: 1e7 }),
+    );
     const info = await loop.prepare();
     // One record per output tile: 128x128 tiles (64), or 128x256 on Hopper's wgmma path (32).
     const tiles = info.detail.startsWith('wgmma') ? 32 : 64;
@@ -33,7 +35,11 @@ describe.skipIf(!gpu.available)('native timed loop', () => {
   });
 
   it('traceEvery 2 traces launches 0, 2, 4, ... only, until the buffer is full', async () => {
-    const loop = new gpu.binding!.TimedLoop({ ...loopConfig(gemmWorkload(1024, 7), { durationNs: 0, launches: 41, depth: 3, warmupNs: 1e7 }), traceCapacity: 64 * 1000, traceEvery: 2 });
+    const loop = new gpu.binding!.TimedLoop({
+      ...loopConfig(gemmWorkload(1024, 7), { durationNs: 0, launches: 41, depth: 3, warmupNs: 1e7 }),
+      traceCapacity: 64 * 1000,
+      traceEvery: 2,
+    });
     const info = await loop.prepare();
     const r = await loop.run(process.hrtime.bigint());
     loop.release();

@@ -25,7 +25,10 @@ if (gpu.available && !hasMps) console.warn('[skip] modes.test.ts MPS tests: nvid
 /** PIDs of MPS daemons and servers on this machine (pgrep -f: their command lines). */
 function mpsProcesses(): string[] {
   const r = spawnSync('pgrep', ['-a', '-f', 'nvidia-cuda-mps'], { encoding: 'utf8' });
-  return r.stdout.trim().split('\n').filter((l) => l && !l.includes('pgrep'));
+  return r.stdout
+    .trim()
+    .split('\n')
+    .filter((l) => l && !l.includes('pgrep'));
 }
 
 describe.skipIf(!gpu.available)('sharing modes on the GPU', () => {
@@ -36,7 +39,9 @@ describe.skipIf(!gpu.available)('sharing modes on the GPU', () => {
     expect(p.smCount).toBe(gpu.smCount);
     const groups = await binding.createGreenContexts({ device: 0, smCounts: [64, 32] });
     expect(groups.map((g) => g.grantedSms)).toEqual([64, 32]);
-    const loops = groups.map((g) => new binding.TimedLoop(loopConfig(gemmWorkload(2048, 7), { greenContext: g.index, durationNs: 0, launches: 20, traceCapacity: 256 * 20 })));
+    const loops = groups.map(
+      (g) => new binding.TimedLoop(loopConfig(gemmWorkload(2048, 7), { greenContext: g.index, durationNs: 0, launches: 20, traceCapacity: 256 * 20 })),
+    );
     const infos: PrepareInfo[] = [];
     for (const l of loops) infos.push(await l.prepare());
     expect(infos.map((i) => i.smsAvailable)).toEqual([64, 32]);
@@ -142,7 +147,10 @@ describe.skipIf(!gpu.available)('sharing modes on the GPU', () => {
     const [lo, hi] = [device.streamPriorities!.greatest, device.streamPriorities!.least];
     const cases: [string[], RegExp][] = [
       [['--mode', 'streams', '--procs', '2', '--priority', `${lo - 1},0`], new RegExp(`^gpushare-micro: invalid --priority: .* ${lo}\\.\\.${hi} `)],
-      [['--mode', 'green', '--procs', '2', '--sm-split', `${gpu.smCount},${gpu.smCount}`], new RegExp(`^gpushare-micro: invalid --sm-split: .*device's ${gpu.smCount} SMs`)],
+      [
+        ['--mode', 'green', '--procs', '2', '--sm-split', `${gpu.smCount},${gpu.smCount}`],
+        new RegExp(`^gpushare-micro: invalid --sm-split: .*device's ${gpu.smCount} SMs`),
+      ],
       [['--mode', 'timeslice', '--mps-threads', '50'], /^gpushare-micro: invalid --mps-threads: expected --mps-threads only with --mode mps/],
     ];
     for (const [args, message] of cases) {
@@ -160,7 +168,11 @@ describe.skipIf(!gpu.available)('sharing modes on the GPU', () => {
     try {
       const plan = () => planSweep({ sizes: '1024', procs: '1,2', modes: 'timeslice,streams', duration: '300ms', warmup: '50ms', seed: 11 });
       const controller = new AbortController();
-      const first = await runSweep(plan(), { outDir, signal: controller.signal, onProgress: (e) => e.type === 'pointDone' && e.index === 0 && controller.abort() });
+      const first = await runSweep(plan(), {
+        outDir,
+        signal: controller.signal,
+        onProgress: (e) => e.type === 'pointDone' && e.index === 0 && controller.abort(),
+      });
       expect(first.points.filter((p) => p.status === 'done')).toHaveLength(1);
       const kept = await readFile(join(outDir, first.points[0]!.file!), 'utf8');
       const resumed = await runSweep(plan(), { outDir, resume: true });

@@ -26,7 +26,10 @@ const cli = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 function record(name: string, value: unknown): void {
   const dir = process.env.OBSERVE_OUT;
   if (!dir) return;
-  writeFileSync(join(dir, name), JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v), 1));
+  writeFileSync(
+    join(dir, name),
+    JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v), 1),
+  );
 }
 
 const gemm = (n: number, overrides: Partial<Omit<LoopConfig, 'workload'>> = {}): LoopConfig =>
@@ -51,7 +54,9 @@ describe.skipIf(!gpu.available)('observers on the GPU', () => {
     const o = observeNvml(raw, hostWindow(raw, r.startNs, r.endNs));
     const v = (tag: string) => pick(o.summaries, tag)?.value;
     const g = (tag: string) => pick(o.gpm.summaries, tag)?.value;
-    console.log(`[observe] NVML over ${(Number(r.endNs - r.startNs) / 1e9).toFixed(2)} s of gemm: samples ${v('nvml.samples')}, util mean ${v('nvml.gpu_util.mean')}, SM clock mean ${v('nvml.sm_clock.mean')} MHz min ${v('nvml.sm_clock.min')}, power mean ${v('nvml.power.mean')} W, GPM ${o.gpm.available ? `SM active ${g('gpm.sm_active.mean')}, occupancy ${g('gpm.sm_occupancy.mean')}, tensor ${g('gpm.tensor_active.mean')}, DRAM ${g('gpm.dram_active.mean')}` : o.gpm.reason}, events ${o.events.available ? 'on' : o.events.reason}, ECC ${JSON.stringify(o.ecc)}, processes ${o.processes.list.length}, flags ${JSON.stringify(o.flags)}, late ${o.lateSamples}`);
+    console.log(
+      `[observe] NVML over ${(Number(r.endNs - r.startNs) / 1e9).toFixed(2)} s of gemm: samples ${v('nvml.samples')}, util mean ${v('nvml.gpu_util.mean')}, SM clock mean ${v('nvml.sm_clock.mean')} MHz min ${v('nvml.sm_clock.min')}, power mean ${v('nvml.power.mean')} W, GPM ${o.gpm.available ? `SM active ${g('gpm.sm_active.mean')}, occupancy ${g('gpm.sm_occupancy.mean')}, tensor ${g('gpm.tensor_active.mean')}, DRAM ${g('gpm.dram_active.mean')}` : o.gpm.reason}, events ${o.events.available ? 'on' : o.events.reason}, ECC ${JSON.stringify(o.ecc)}, processes ${o.processes.list.length}, flags ${JSON.stringify(o.flags)}, late ${o.lateSamples}`,
+    );
     record('nvml-gemm.json', { launches: r.latencyNs.length, observation: o });
     expect(v('nvml.samples')).toBeGreaterThan(20);
     expect(v('nvml.gpu_util.mean')).toBeGreaterThan(0);
@@ -63,7 +68,9 @@ describe.skipIf(!gpu.available)('observers on the GPU', () => {
     expect(g('gpm.sm_active.mean')).toBeGreaterThan(0.5);
     expect(o.processes.available).toBe(true);
     expect(o.processes.list.some((p) => p.pid === process.pid)).toBe(true);
-    expect(deviceObservationSchema.safeParse({ device: 0, window: { startNs: String(r.startNs), endNs: String(r.endNs) }, nvml: { available: true, ...o } }).success).toBe(true);
+    expect(
+      deviceObservationSchema.safeParse({ device: 0, window: { startNs: String(r.startNs), endNs: String(r.endNs) }, nvml: { available: true, ...o } }).success,
+    ).toBe(true);
   });
 
   it('CUPTI records every gemm kernel with durations matching the loop’s CUDA events', async () => {
@@ -87,8 +94,25 @@ describe.skipIf(!gpu.available)('observers on the GPU', () => {
     const loopTo = Number(r.endNs - BigInt(k.hostEpochNs!));
     const firstStart = Math.min(...idx.map((i) => k.kernels!.startNs[i]!));
     const lastEnd = Math.max(...idx.map((i) => k.kernels!.endNs[i]!));
-    console.log(`[observe] CUPTI ${k.library}: ${idx.length} gemm kernels (${names.join(' | ')}), p50 ${cupti.p50} ns vs CUDA events p50 ${events.p50} ns; kernels on host clock ${firstStart.toFixed(0)}..${lastEnd.toFixed(0)} ns vs loop ${loopFrom}..${loopTo}; dropped ${JSON.stringify(k.dropped)}; cupti/host ${k.cuptiPerHostNs}, gpu/host ${k.gpuPerHostNs}`);
-    record('cupti-gemm.json', { summaries: k.summaries, names, count: idx.length, cuptiP50: cupti.p50, eventsP50: events.p50, firstStart, lastEnd, loopFrom, loopTo, clockStart: k.clockStart, clockEnd: k.clockEnd, cuptiPerHostNs: k.cuptiPerHostNs, gpuPerHostNs: k.gpuPerHostNs, dropped: k.dropped });
+    console.log(
+      `[observe] CUPTI ${k.library}: ${idx.length} gemm kernels (${names.join(' | ')}), p50 ${cupti.p50} ns vs CUDA events p50 ${events.p50} ns; kernels on host clock ${firstStart.toFixed(0)}..${lastEnd.toFixed(0)} ns vs loop ${loopFrom}..${loopTo}; dropped ${JSON.stringify(k.dropped)}; cupti/host ${k.cuptiPerHostNs}, gpu/host ${k.gpuPerHostNs}`,
+    );
+    record('cupti-gemm.json', {
+      summaries: k.summaries,
+      names,
+      count: idx.length,
+      cuptiP50: cupti.p50,
+      eventsP50: events.p50,
+      firstStart,
+      lastEnd,
+      loopFrom,
+      loopTo,
+      clockStart: k.clockStart,
+      clockEnd: k.clockEnd,
+      cuptiPerHostNs: k.cuptiPerHostNs,
+      gpuPerHostNs: k.gpuPerHostNs,
+      dropped: k.dropped,
+    });
     expect(idx.length).toBe(300);
     expect(k.dropped).toEqual({ byCupti: 0, overLimit: 0 });
     // A kernel's CUPTI duration is within the CUDA events around it (which add launch overhead).
@@ -108,11 +132,26 @@ describe.skipIf(!gpu.available)('observers on the GPU', () => {
     if (!o.available) {
       console.log(`[observe] PM sampling unavailable: ${o.cuptiError ?? ''} ${o.reason}`);
       expect(o.reason).toBeTruthy();
-      expect(['CUPTI_ERROR_INSUFFICIENT_PRIVILEGES', 'CUPTI_ERROR_NOT_SUPPORTED', 'CUPTI_ERROR_MULTIPLE_SUBSCRIBERS_NOT_SUPPORTED', 'CUPTI_ERROR_HARDWARE_BUSY', 'CUPTI_ERROR_VIRTUALIZED_DEVICE_NOT_SUPPORTED', undefined]).toContain(o.cuptiError);
+      expect([
+        'CUPTI_ERROR_INSUFFICIENT_PRIVILEGES',
+        'CUPTI_ERROR_NOT_SUPPORTED',
+        'CUPTI_ERROR_MULTIPLE_SUBSCRIBERS_NOT_SUPPORTED',
+        'CUPTI_ERROR_HARDWARE_BUSY',
+        'CUPTI_ERROR_VIRTUALIZED_DEVICE_NOT_SUPPORTED',
+        undefined,
+      ]).toContain(o.cuptiError);
       return;
     }
-    console.log(`[observe] PM sampling on ${o.chip}: metrics ${o.metrics.join(', ')}; unsupported ${o.unsupportedMetrics.join(', ') || 'none'}; not in the same pass ${o.droppedMetrics.join(', ') || 'none'}; ${o.samples} samples, clock ${o.clockDomain}, overflows ${o.overflows}, decode errors ${o.decodeErrors}; ${o.summaries.map((s) => `${s.tag}=${s.value}`).join(' ')}`);
-    record('pm-gemm.json', { ...o, series: undefined, firstSamples: o.series ? { startNs: o.series.startNs.slice(0, 20), values: Object.fromEntries(Object.entries(o.series.values).map(([k2, v]) => [k2, v.slice(0, 20)])) } : undefined });
+    console.log(
+      `[observe] PM sampling on ${o.chip}: metrics ${o.metrics.join(', ')}; unsupported ${o.unsupportedMetrics.join(', ') || 'none'}; not in the same pass ${o.droppedMetrics.join(', ') || 'none'}; ${o.samples} samples, clock ${o.clockDomain}, overflows ${o.overflows}, decode errors ${o.decodeErrors}; ${o.summaries.map((s) => `${s.tag}=${s.value}`).join(' ')}`,
+    );
+    record('pm-gemm.json', {
+      ...o,
+      series: undefined,
+      firstSamples: o.series
+        ? { startNs: o.series.startNs.slice(0, 20), values: Object.fromEntries(Object.entries(o.series.values).map(([k2, v]) => [k2, v.slice(0, 20)])) }
+        : undefined,
+    });
     expect(o.samples).toBeGreaterThan(100);
     expect(pick(o.summaries, 'pm.samples')!.value).toBeGreaterThan(100);
     expect(pick(o.summaries, 'pm.sm_active.mean')!.value).toBeGreaterThan(0.1);
@@ -142,7 +181,12 @@ describe.skipIf(!gpu.available)('observers on the GPU', () => {
       expect(Number(fam('DCGM_FI_DEV_FB_TOTAL')!.metrics[0]!.value)).toBeGreaterThan(1000);
       expect(fam('DCGM_FI_DEV_POWER_USAGE')).toBeDefined();
       expect(fam('DCGM_FI_PROF_SM_ACTIVE')).toBeDefined();
-      console.log(`[observe] Prometheus: ${families.length} families, e.g. ${text.split('\n').filter((l) => /^DCGM_FI_(DEV_SM_CLOCK|DEV_POWER_USAGE|PROF_SM_ACTIVE)\{/.test(l)).join(' | ')}`);
+      console.log(
+        `[observe] Prometheus: ${families.length} families, e.g. ${text
+          .split('\n')
+          .filter((l) => /^DCGM_FI_(DEV_SM_CLOCK|DEV_POWER_USAGE|PROF_SM_ACTIVE)\{/.test(l))
+          .join(' | ')}`,
+      );
       expect((await fetch(`http://127.0.0.1:${port}/nothing`)).status).toBe(404);
     } finally {
       await new Promise<void>((resolve) => server.close(() => resolve()));

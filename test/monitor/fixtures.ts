@@ -34,7 +34,15 @@ export const snapshot: NvmlSnapshot = {
       ],
     },
     // A second GPU that reports little: no power, no GPM, no process list.
-    { index: 1, name: 'Older GPU', uuid: 'GPU-aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee', memoryTotalBytes: 16 * 2 ** 30, memoryUsedBytes: 0, gpmSupported: false, processesReason: 'nvmlDeviceGetComputeRunningProcesses_v3: NVML_ERROR_NOT_SUPPORTED (Not Supported)' },
+    {
+      index: 1,
+      name: 'Older GPU',
+      uuid: 'GPU-aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee',
+      memoryTotalBytes: 16 * 2 ** 30,
+      memoryUsedBytes: 0,
+      gpmSupported: false,
+      processesReason: 'nvmlDeviceGetComputeRunningProcesses_v3: NVML_ERROR_NOT_SUPPORTED (Not Supported)',
+    },
   ],
 };
 

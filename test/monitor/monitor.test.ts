@@ -53,7 +53,7 @@ describe('monitor rendering', () => {
     expect(text).toContain('limited: sw_power_cap');
     expect(text).toMatch(/102\s+3\.0 GiB\s+C\s+node client-main\.js --client 102/);
     expect(text).toContain('GPU 1 Older GPU');
-    expect(text).not.toMatch(/\x1b\[/); // no colour when told so
+    expect(text).not.toContain('\u001b['); // no colour when told so
     for (const line of text.split('\n')) expect(line.length).toBeLessThanOrEqual(100);
   });
 

@@ -113,11 +113,22 @@ function wrongType(field: Field): fc.Arbitrary<string> {
 function outOfRange(field: { type: 'int' | 'number'; min: number; max: number }): fc.Arbitrary<string> {
   const pool: fc.Arbitrary<string>[] = [
     fc.constantFrom('NaN', 'Infinity', '-Infinity', '1e308', '-1e308'),
-    fc.double({ min: field.min - 1e12, max: field.min, noNaN: true, maxExcluded: true }).filter((x) => x < field.min).map(numberSource),
-    fc.double({ min: field.max, max: field.max * 4 + 1e15, noNaN: true, minExcluded: true }).filter((x) => x > field.max).map(numberSource),
+    fc
+      .double({ min: field.min - 1e12, max: field.min, noNaN: true, maxExcluded: true })
+      .filter((x) => x < field.min)
+      .map(numberSource),
+    fc
+      .double({ min: field.max, max: field.max * 4 + 1e15, noNaN: true, minExcluded: true })
+      .filter((x) => x > field.max)
+      .map(numberSource),
   ];
   if (field.type === 'int') {
-    pool.push(fc.double({ min: field.min, max: field.max, noNaN: true }).filter((x) => !Number.isInteger(x)).map(numberSource));
+    pool.push(
+      fc
+        .double({ min: field.min, max: field.max, noNaN: true })
+        .filter((x) => !Number.isInteger(x))
+        .map(numberSource),
+    );
   }
   return fc.oneof(...pool);
 }
@@ -126,10 +137,7 @@ function outOfRange(field: { type: 'int' | 'number'; min: number; max: number })
 function badIntArray(field: Extract<Field, { type: 'intArray' }>): fc.Arbitrary<string> {
   const element = fc.integer({ min: field.min, max: Math.min(field.max, 4096) });
   const fill = fc.array(element, { minLength: Math.max(1, field.minLength), maxLength: Math.min(field.maxLength, 9) });
-  const badElement = fc.oneof(
-    wrongType({ type: 'int', min: field.min, max: field.max }),
-    outOfRange({ type: 'int', min: field.min, max: field.max }),
-  );
+  const badElement = fc.oneof(wrongType({ type: 'int', min: field.min, max: field.max }), outOfRange({ type: 'int', min: field.min, max: field.max }));
   const pool: fc.Arbitrary<string>[] = [
     fc.tuple(fill, fc.nat(), badElement).map(([a, i, bad]) => {
       const items = a.map(String);
@@ -186,8 +194,17 @@ function spoiled(base: string, schema: Schema, prefix: string[] = []): fc.Arbitr
 
 /** Arguments that are not an options object at all, or a Proxy whose get trap throws. */
 function notAnObject(valid: string): fc.Arbitrary<string> {
-  return fc.oneof(source.undefined, source.null, source.bool, source.string, source.symbol, source.bigint, source.number,
-    fc.constantFrom('[]', '() => 1', '"{}"'), fc.constant(`proxy(${valid}, "get")`));
+  return fc.oneof(
+    source.undefined,
+    source.null,
+    source.bool,
+    source.string,
+    source.symbol,
+    source.bigint,
+    source.number,
+    fc.constantFrom('[]', '() => 1', '"{}"'),
+    fc.constant(`proxy(${valid}, "get")`),
+  );
 }
 
 // ---- the cases, per target ----
@@ -221,7 +238,12 @@ const METHODS: Array<[string, string, string]> = [
 function wrongThis(own: string): fc.Arbitrary<string> {
   const cls = own.slice('new b.'.length, own.indexOf('('));
   return fc.oneof(
-    source.undefined, source.null, source.number, source.string, source.symbol, source.object,
+    source.undefined,
+    source.null,
+    source.number,
+    source.string,
+    source.symbol,
+    source.object,
     fc.constantFrom(...INSTANCES.filter((i) => i !== own)),
     fc.constantFrom(`proxy(${own}, "none")`, `Object.create(b.${cls}.prototype)`, `{ __proto__: b.${cls}.prototype }`),
   );
@@ -231,51 +253,97 @@ const anyValue = fc.oneof(source.undefined, source.null, source.bool, source.str
 
 const GROUPS: Group[] = [
   { name: 'TimedLoop: a spoiled config field', expect: 'args', runs: 60, cases: spoiled(loopWith('validSpec()'), LOOP).map((a) => `new b.TimedLoop(${a})`) },
-  { name: 'TimedLoop: a spoiled workload field', expect: 'args', runs: 60, cases: spoiled('validLoop()', SPEC, ['workload']).map((a) => `new b.TimedLoop(${a})`) },
-  { name: 'TimedLoop: a spoiled probe field', expect: 'args', runs: 20, cases: spoiled(loopWith('validProbe()'), PROBE, ['workload']).map((a) => `new b.TimedLoop(${a})`) },
+  {
+    name: 'TimedLoop: a spoiled workload field',
+    expect: 'args',
+    runs: 60,
+    cases: spoiled('validLoop()', SPEC, ['workload']).map((a) => `new b.TimedLoop(${a})`),
+  },
+  {
+    name: 'TimedLoop: a spoiled probe field',
+    expect: 'args',
+    runs: 20,
+    cases: spoiled(loopWith('validProbe()'), PROBE, ['workload']).map((a) => `new b.TimedLoop(${a})`),
+  },
   { name: 'TimedLoop: not a config', expect: 'args', runs: 12, cases: notAnObject('validLoop()').map((a) => `new b.TimedLoop(${a})`) },
   {
     name: 'TimedLoop: a conv shape whose tensors overflow',
     expect: 'args',
     runs: 12,
-    cases: fc.tuple(fc.array(fc.integer({ min: 2 ** 11, max: 2 ** 31 - 1 }), { minLength: 4, maxLength: 4 }), fc.integer({ min: 1, max: 2 ** 31 - 1 }))
-      .map(([[n, c, h, w], k]) => `new b.TimedLoop(validLoop({ kernel: 'conv', impl: 'own', dtype: 'bf16', shape: [${n}, ${c}, ${h}, ${w}, ${k}, 1, 1, 1, 0], seed: 1 }))`),
+    cases: fc
+      .tuple(fc.array(fc.integer({ min: 2 ** 11, max: 2 ** 31 - 1 }), { minLength: 4, maxLength: 4 }), fc.integer({ min: 1, max: 2 ** 31 - 1 }))
+      .map(
+        ([[n, c, h, w], k]) =>
+          `new b.TimedLoop(validLoop({ kernel: 'conv', impl: 'own', dtype: 'bf16', shape: [${n}, ${c}, ${h}, ${w}, ${k}, 1, 1, 1, 0], seed: 1 }))`,
+      ),
   },
   {
     name: 'TimedLoop: a knob out of range or on a workload without it',
     expect: 'args',
     runs: 16,
     cases: fc.oneof(
-      fc.integer({ min: 9, max: 65536 }).map((v) => `new b.TimedLoop(validLoop({ kernel: 'conv', impl: 'own', dtype: 'bf16', shape: [1, 8, 8, 8, 8, 3, 3, 1, 1], seed: 1, variant: ${v} }))`),
+      fc
+        .integer({ min: 9, max: 65536 })
+        .map((v) => `new b.TimedLoop(validLoop({ kernel: 'conv', impl: 'own', dtype: 'bf16', shape: [1, 8, 8, 8, 8, 3, 3, 1, 1], seed: 1, variant: ${v} }))`),
       fc.integer({ min: 0, max: 65536 }).map((v) => `new b.TimedLoop(validLoop({ ...validSpec(), variant: ${v} }))`),
-      fc.string({ maxLength: 10 }).filter((s) => !['', 'auto', 'unified', 'composite'].includes(s))
-        .map((s) => `new b.TimedLoop(validLoop({ kernel: 'attention', impl: 'cudnn', dtype: 'bf16', shape: [1, 1, 64, 64, 0], seed: 1, cudnnGraph: ${JSON.stringify(s)} }))`),
+      fc
+        .string({ maxLength: 10 })
+        .filter((s) => !['', 'auto', 'unified', 'composite'].includes(s))
+        .map(
+          (s) =>
+            `new b.TimedLoop(validLoop({ kernel: 'attention', impl: 'cudnn', dtype: 'bf16', shape: [1, 1, 64, 64, 0], seed: 1, cudnnGraph: ${JSON.stringify(s)} }))`,
+        ),
     ),
   },
-  { name: 'TimedLoop.run: not a 64-bit start time', expect: 'args', runs: 20,
-    cases: fc.oneof(source.undefined, source.null, source.bool, source.string, source.symbol, source.number, source.object,
-      fc.bigInt({ min: -(2n ** 70n), max: -1n }).map((v) => `${v}n`), fc.bigInt({ min: 2n ** 64n, max: 2n ** 80n }).map((v) => `${v}n`))
-      .map((v) => `new b.TimedLoop(validLoop()).run(${v})`) },
-  ...METHODS.map(([cls, method, own]): Group => ({
-    name: `${cls}.prototype.${method} on another object`, expect: 'args', runs: 6,
-    cases: wrongThis(own).map((self) => `b.${cls}.prototype.${method}.call(${self})`),
-  })),
+  {
+    name: 'TimedLoop.run: not a 64-bit start time',
+    expect: 'args',
+    runs: 20,
+    cases: fc
+      .oneof(
+        source.undefined,
+        source.null,
+        source.bool,
+        source.string,
+        source.symbol,
+        source.number,
+        source.object,
+        fc.bigInt({ min: -(2n ** 70n), max: -1n }).map((v) => `${v}n`),
+        fc.bigInt({ min: 2n ** 64n, max: 2n ** 80n }).map((v) => `${v}n`),
+      )
+      .map((v) => `new b.TimedLoop(validLoop()).run(${v})`),
+  },
+  ...METHODS.map(
+    ([cls, method, own]): Group => ({
+      name: `${cls}.prototype.${method} on another object`,
+      expect: 'args',
+      runs: 6,
+      cases: wrongThis(own).map((self) => `b.${cls}.prototype.${method}.call(${self})`),
+    }),
+  ),
   { name: 'workloadCheck: a spoiled spec', expect: 'args', runs: 30, cases: spoiled('validSpec()', SPEC).map((a) => `b.workloadCheck(${a}, 0)`) },
-  { name: 'workloadCheck: a bad device', expect: 'args', runs: 12, cases: badValue({ type: 'int', min: 0, max: 1023 }).map((d) => `b.workloadCheck(validSpec(), ${d})`) },
+  {
+    name: 'workloadCheck: a bad device',
+    expect: 'args',
+    runs: 12,
+    cases: badValue({ type: 'int', min: 0, max: 1023 }).map((d) => `b.workloadCheck(validSpec(), ${d})`),
+  },
   { name: 'workloadAvailable: a spoiled spec', expect: 'args', runs: 30, cases: spoiled('validSpec()', SPEC).map((a) => `b.workloadAvailable(${a})`) },
   { name: 'workloadAvailable: not a spec', expect: 'args', runs: 8, cases: notAnObject('validSpec()').map((a) => `b.workloadAvailable(${a})`) },
   {
     name: 'workloadAvailable: any kernel, impl, dtype, knob and shape the types allow',
     expect: 'any',
     runs: 30,
-    cases: fc.record({
-      kernel: fc.oneof(fc.constantFrom('gemm', 'conv', 'attention', 'copy', 'triad', 'memcpy', 'probe'), fc.string({ maxLength: 8 })),
-      impl: fc.oneof(fc.constantFrom('own', 'cublas', 'cudnn', 'cudart'), fc.string({ maxLength: 8 })),
-      dtype: fc.oneof(fc.constantFrom('bf16', 'fp16', 'tf32', 'fp32', 'none'), fc.string({ maxLength: 8 })),
-      shape: fc.array(fc.oneof(fc.integer({ min: 0, max: 16 }), fc.integer({ min: 0, max: 2 ** 31 - 1 })), { maxLength: 10 }),
-      variant: fc.option(fc.integer({ min: -1, max: 65536 }), { nil: undefined }),
-      cudnnGraph: fc.option(fc.oneof(fc.constantFrom('auto', 'unified', 'composite'), fc.string({ maxLength: 6 })), { nil: undefined }),
-    }).map((s) => `b.workloadAvailable({ ...validProbe(), ...${JSON.stringify(s)} })`),
+    cases: fc
+      .record({
+        kernel: fc.oneof(fc.constantFrom('gemm', 'conv', 'attention', 'copy', 'triad', 'memcpy', 'probe'), fc.string({ maxLength: 8 })),
+        impl: fc.oneof(fc.constantFrom('own', 'cublas', 'cudnn', 'cudart'), fc.string({ maxLength: 8 })),
+        dtype: fc.oneof(fc.constantFrom('bf16', 'fp16', 'tf32', 'fp32', 'none'), fc.string({ maxLength: 8 })),
+        shape: fc.array(fc.oneof(fc.integer({ min: 0, max: 16 }), fc.integer({ min: 0, max: 2 ** 31 - 1 })), { maxLength: 10 }),
+        variant: fc.option(fc.integer({ min: -1, max: 65536 }), { nil: undefined }),
+        cudnnGraph: fc.option(fc.oneof(fc.constantFrom('auto', 'unified', 'composite'), fc.string({ maxLength: 6 })), { nil: undefined }),
+      })
+      .map((s) => `b.workloadAvailable({ ...validProbe(), ...${JSON.stringify(s)} })`),
   },
   { name: 'smPartitioning: a bad device', expect: 'args', runs: 12, cases: badValue({ type: 'int', min: 0, max: 1023 }).map((d) => `b.smPartitioning(${d})`) },
   { name: 'createGreenContexts: a spoiled request', expect: 'args', runs: 24, cases: spoiled('validGreen()', GREEN).map((a) => `b.createGreenContexts(${a})`) },
@@ -290,24 +358,48 @@ const GROUPS: Group[] = [
     name: 'extra arguments to calls that take fewer',
     expect: 'any',
     runs: 24,
-    cases: fc.tuple(
-      fc.constantFrom('b.addonInfo', 'b.cudaDevices', 'b.nvmlSnapshot', 'b.releaseGreenContexts', 'b.cuptiActivityStop',
-        'new b.TimedLoop(validLoop()).stop', 'new b.TimedLoop(validLoop()).release', 'new b.NvmlSampler(validNvml()).latest',
-        'new b.NvmlSampler(validNvml()).stop', 'new b.PmSampler(validPm()).stop'),
-      fc.array(anyValue, { minLength: 1, maxLength: 3 }),
-    ).map(([fn, args]) => `${fn}(${args.join(', ')})`),
+    cases: fc
+      .tuple(
+        fc.constantFrom(
+          'b.addonInfo',
+          'b.cudaDevices',
+          'b.nvmlSnapshot',
+          'b.releaseGreenContexts',
+          'b.cuptiActivityStop',
+          'new b.TimedLoop(validLoop()).stop',
+          'new b.TimedLoop(validLoop()).release',
+          'new b.NvmlSampler(validNvml()).latest',
+          'new b.NvmlSampler(validNvml()).stop',
+          'new b.PmSampler(validPm()).stop',
+        ),
+        fc.array(anyValue, { minLength: 1, maxLength: 3 }),
+      )
+      .map(([fn, args]) => `${fn}(${args.join(', ')})`),
   },
 ];
 
 /** Calls with arguments missing, and classes called without new: each a case of its own. */
 const FIXED: FuzzCase[] = [
-  ...['b.workloadCheck()', 'b.workloadCheck(validSpec())', 'b.workloadAvailable()', 'b.smPartitioning()', 'b.createGreenContexts()',
-    'b.cuptiActivityStart()', 'new b.TimedLoop()', 'new b.NvmlSampler()', 'new b.PmSampler()', 'new b.TimedLoop(validLoop()).run()']
-    .map((expression) => ({ group: 'arguments missing', expression, expect: 'args' as const })),
-  ...['b.TimedLoop(validLoop())', 'b.NvmlSampler(validNvml())', 'b.PmSampler(validPm())', 'b.TimedLoop.call({}, validLoop())']
-    .map((expression) => ({ group: 'a class called without new', expression, expect: 'args' as const })),
-  ...['new b.TimedLoop(proxy(validLoop(), "none"))', 'b.workloadAvailable(proxy(validSpec(), "none"))', 'new b.NvmlSampler(proxy(validNvml(), "has"))']
-    .map((expression) => ({ group: 'a Proxy that answers', expression, expect: 'any' as const })),
+  ...[
+    'b.workloadCheck()',
+    'b.workloadCheck(validSpec())',
+    'b.workloadAvailable()',
+    'b.smPartitioning()',
+    'b.createGreenContexts()',
+    'b.cuptiActivityStart()',
+    'new b.TimedLoop()',
+    'new b.NvmlSampler()',
+    'new b.PmSampler()',
+    'new b.TimedLoop(validLoop()).run()',
+  ].map((expression) => ({ group: 'arguments missing', expression, expect: 'args' as const })),
+  ...['b.TimedLoop(validLoop())', 'b.NvmlSampler(validNvml())', 'b.PmSampler(validPm())', 'b.TimedLoop.call({}, validLoop())'].map((expression) => ({
+    group: 'a class called without new',
+    expression,
+    expect: 'args' as const,
+  })),
+  ...['new b.TimedLoop(proxy(validLoop(), "none"))', 'b.workloadAvailable(proxy(validSpec(), "none"))', 'new b.NvmlSampler(proxy(validNvml(), "has"))'].map(
+    (expression) => ({ group: 'a Proxy that answers', expression, expect: 'any' as const }),
+  ),
 ];
 
 /**
@@ -320,7 +412,7 @@ export function fuzzCases(seed: number, target = 520): FuzzCase[] {
   for (let round = 0; round < 8; round++) {
     for (const [i, group] of GROUPS.entries()) {
       for (const expression of fc.sample(group.cases, { numRuns: group.runs, seed: seed + 1000 * round + i })) {
-        if (round > 0 && out.length >= target) return out;  // every group had its full first round
+        if (round > 0 && out.length >= target) return out; // every group had its full first round
         if (seen.has(expression)) continue;
         seen.add(expression);
         out.push({ group: group.name, expression, expect: group.expect });

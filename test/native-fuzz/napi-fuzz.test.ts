@@ -56,7 +56,8 @@ function runCase(expression: string): Promise<Outcome> {
 
 /** Why the outcome breaks the case's rule, or undefined when it keeps it. */
 function violation(c: FuzzCase, o: Outcome): string | undefined {
-  if (o.signal !== null || o.status !== 0) return `process ended with ${o.signal ?? `status ${o.status}`}: ${o.stderr.trim().split('\n').slice(-3).join(' | ')}`;
+  if (o.signal !== null || o.status !== 0)
+    return `process ended with ${o.signal ?? `status ${o.status}`}: ${o.stderr.trim().split('\n').slice(-3).join(' | ')}`;
   const r = o.result;
   if (!r) return `no result line (stderr: ${o.stderr.trim().slice(0, 200)})`;
   const failed = r.outcome === 'threw' || r.outcome === 'rejected';

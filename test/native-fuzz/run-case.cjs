@@ -9,10 +9,25 @@ const b = require(process.env.GSM_FUZZ_ADDON);
 // ---- valid arguments, which each case spoils in one place ----
 const validSpec = () => ({ kernel: 'gemm', impl: 'own', dtype: 'bf16', shape: [4, 4, 4], seed: 1 });
 const validProbe = () => ({
-  kernel: 'probe', impl: 'own', dtype: 'none', shape: [], seed: 1, probeActiveNs: 1e6, gapThresholdNs: 1000, gapCapacity: 16,
+  kernel: 'probe',
+  impl: 'own',
+  dtype: 'none',
+  shape: [],
+  seed: 1,
+  probeActiveNs: 1e6,
+  gapThresholdNs: 1000,
+  gapCapacity: 16,
 });
 const validLoop = (workload = validSpec()) => ({
-  workload, device: 0, streamPriority: 0, greenContext: -1, durationNs: 1e8, launches: 0, depth: 1, traceCapacity: 0, warmupNs: 0,
+  workload,
+  device: 0,
+  streamPriority: 0,
+  greenContext: -1,
+  durationNs: 1e8,
+  launches: 0,
+  depth: 1,
+  traceCapacity: 0,
+  warmupNs: 0,
 });
 const validGreen = () => ({ device: 0, smCounts: [8] });
 const validNvml = () => ({ device: 0, periodMs: 50, gpm: false });
@@ -73,8 +88,19 @@ function describe(error) {
 async function main() {
   const expression = process.argv[2];
   const evaluate = new Function(
-    'b', 'validSpec', 'validProbe', 'validLoop', 'validGreen', 'validNvml', 'validCupti', 'validPm',
-    'set', 'drop', 'throwingGetter', 'proxy', 'throwingElement',
+    'b',
+    'validSpec',
+    'validProbe',
+    'validLoop',
+    'validGreen',
+    'validNvml',
+    'validCupti',
+    'validPm',
+    'set',
+    'drop',
+    'throwingGetter',
+    'proxy',
+    'throwingElement',
     `return (${expression});`,
   );
   let result;

@@ -24,13 +24,13 @@
 
 using namespace gsm;
 
-#define CHECK(call)                                                                                   \
-  do {                                                                                                \
-    const cudaError_t e_ = (call);                                                                    \
-    if (e_ != cudaSuccess) {                                                                          \
+#define CHECK(call)                                                                                    \
+  do {                                                                                                 \
+    const cudaError_t e_ = (call);                                                                     \
+    if (e_ != cudaSuccess) {                                                                           \
       std::fprintf(stderr, "%s:%d: %s failed: %s\n", __FILE__, __LINE__, #call, cudaGetErrorName(e_)); \
-      std::exit(2);                                                                                   \
-    }                                                                                                 \
+      std::exit(2);                                                                                    \
+    }                                                                                                  \
   } while (0)
 
 namespace {
@@ -58,23 +58,30 @@ TensorMapEncodeFn encoder() {
 template <class T>
 __device__ __forceinline__ double widen(T x);
 template <>
-__device__ __forceinline__ double widen<__nv_bfloat16>(__nv_bfloat16 x) { return __bfloat162float(x); }
+__device__ __forceinline__ double widen<__nv_bfloat16>(__nv_bfloat16 x) {
+  return __bfloat162float(x);
+}
 template <>
-__device__ __forceinline__ double widen<__half>(__half x) { return __half2float(x); }
+__device__ __forceinline__ double widen<__half>(__half x) {
+  return __half2float(x);
+}
 template <>
-__device__ __forceinline__ double widen<float>(float x) { return x; }
+__device__ __forceinline__ double widen<float>(float x) {
+  return x;
+}
 
 // ref[i][col] = sum_p A[rows[i]][p] B[p][col] in float64; accumulates ||C - ref||^2 and ||ref||^2.
 template <class T>
-__global__ void referenceKernel(const T* a, const T* b, const float* c, const int* rows, int count, int m, int n,
-                                int k, double* sums) {
+__global__ void referenceKernel(const T* a, const T* b, const float* c, const int* rows, int count, int m, int n, int k,
+                                double* sums) {
   const int col = blockIdx.x * blockDim.x + threadIdx.x;
   const int i = blockIdx.y;
   double diff2 = 0, ref2 = 0;
   if (col < n && i < count) {
     const int r = rows[i];
     double acc = 0;
-    for (int p = 0; p < k; ++p) acc += widen(a[static_cast<size_t>(r) * k + p]) * widen(b[static_cast<size_t>(p) * n + col]);
+    for (int p = 0; p < k; ++p)
+      acc += widen(a[static_cast<size_t>(r) * k + p]) * widen(b[static_cast<size_t>(p) * n + col]);
     const double got = c[static_cast<size_t>(r) * n + col];
     diff2 = (got - acc) * (got - acc);
     ref2 = acc * acc;
@@ -120,9 +127,12 @@ struct Buffers {
 };
 
 void fill(GemmDtype d, void* p, size_t count, uint64_t seed) {
-  if (d == GemmDtype::Bf16) CHECK(fillRandomBf16(static_cast<uint16_t*>(p), count, seed, nullptr));
-  else if (d == GemmDtype::Fp16) CHECK(fillRandomFp16(static_cast<uint16_t*>(p), count, seed, nullptr));
-  else CHECK(fillRandomFloat(static_cast<float*>(p), count, seed, nullptr));
+  if (d == GemmDtype::Bf16)
+    CHECK(fillRandomBf16(static_cast<uint16_t*>(p), count, seed, nullptr));
+  else if (d == GemmDtype::Fp16)
+    CHECK(fillRandomFp16(static_cast<uint16_t*>(p), count, seed, nullptr));
+  else
+    CHECK(fillRandomFloat(static_cast<float*>(p), count, seed, nullptr));
 }
 
 void allocate(Buffers& buf, const GemmShape& s, uint64_t seed) {
@@ -245,8 +255,8 @@ int verify(bool quick) {
   std::vector<Case> cases;
   const GemmDtype tensorTypes[] = {GemmDtype::Bf16, GemmDtype::Fp16, GemmDtype::Tf32};
   const int ragged[][3] = {{1, 1, 1}, {127, 255, 33}, {1000, 999, 1001}, {513, 77, 300}, {256, 384, 512}};
-  const int tmaShapes[][3] = {{128, 256, 64}, {1, 8, 8}, {1000, 1000, 1000}, {264, 520, 72}, {129, 264, 200},
-                              {4096, 64, 8192}, {300, 1000, 4104}};
+  const int tmaShapes[][3] = {{128, 256, 64},  {1, 8, 8},        {1000, 1000, 1000}, {264, 520, 72},
+                              {129, 264, 200}, {4096, 64, 8192}, {300, 1000, 4104}};
   for (GemmDtype d : tensorTypes) {
     for (auto& s : tmaShapes) {
       for (int cl : {1, 2}) cases.push_back({d, GemmPath::Wgmma, cl, s[0], s[1], s[2]});
@@ -268,9 +278,10 @@ int verify(bool quick) {
   if (!quick) cases.push_back({GemmDtype::Fp32, GemmPath::Auto, 0, 4096, 4096, 4096});
 
   int failures = 0, run = 0;
-  std::printf("verify: own kernels and cuBLASLt against a float64 reference (bound: fp32 1e-5, tf32 1e-3, bf16/fp16 1e-2)\n");
-  std::printf("%-5s %-24s %-20s %-28s %12s %8s %6s %s\n", "dtype", "shape", "asked", "ran", "rel. error", "nonfin", "rows",
-              "result");
+  std::printf(
+      "verify: own kernels and cuBLASLt against a float64 reference (bound: fp32 1e-5, tf32 1e-3, bf16/fp16 1e-2)\n");
+  std::printf("%-5s %-24s %-20s %-28s %12s %8s %6s %s\n", "dtype", "shape", "asked", "ran", "rel. error", "nonfin",
+              "rows", "result");
   uint64_t seed = 0x1234567ull;
   for (const Case& c : cases) {
     const GemmShape s{c.m, c.n, c.k, c.dtype};
@@ -286,8 +297,8 @@ int verify(bool quick) {
     const cudaError_t pe = planGemm(s, o, 0, nullptr, &impl.plan);
     if (pe != cudaSuccess) {
       cudaGetLastError();
-      std::printf("%-5s %-24s %-20s %-28s %12s %8s %6s SKIP (%s)\n", dtypeName(c.dtype), shape, impl.name.c_str(), "-", "-",
-                  "-", "-", impl.plan.reason);
+      std::printf("%-5s %-24s %-20s %-28s %12s %8s %6s SKIP (%s)\n", dtypeName(c.dtype), shape, impl.name.c_str(), "-",
+                  "-", "-", "-", impl.plan.reason);
       continue;
     }
     buf.workspace(impl.plan.workspaceBytes);
@@ -304,9 +315,11 @@ int verify(bool quick) {
     std::fflush(stdout);
   }
   // cuBLASLt on the same kind of data.
-  std::printf("cuBLASLt (%s):\n", CublasLtGemm::libraryFile().empty() ? "loading" : CublasLtGemm::libraryFile().c_str());
+  std::printf("cuBLASLt (%s):\n",
+              CublasLtGemm::libraryFile().empty() ? "loading" : CublasLtGemm::libraryFile().c_str());
   for (GemmDtype d : {GemmDtype::Bf16, GemmDtype::Fp16, GemmDtype::Tf32, GemmDtype::Fp32}) {
-    for (auto& sh : {std::array<int, 3>{127, 255, 33}, std::array<int, 3>{1000, 1000, 1000}, std::array<int, 3>{4096, 4096, 4096}}) {
+    for (auto& sh : {std::array<int, 3>{127, 255, 33}, std::array<int, 3>{1000, 1000, 1000},
+                     std::array<int, 3>{4096, 4096, 4096}}) {
       if (quick && sh[0] == 4096) continue;
       const GemmShape s{sh[0], sh[1], sh[2], d};
       Buffers buf;
@@ -330,8 +343,8 @@ int verify(bool quick) {
       const bool ok = r.nonFinite == 0 && r.relative < bound(d);
       ++run;
       failures += ok ? 0 : 1;
-      std::printf("%-5s %-24s %-20s %-28s %12.3e %8llu %6d %s\n", dtypeName(d), shape, "cublas", lt.libraryFile().c_str(),
-                  r.relative, r.nonFinite, r.rows, ok ? "ok" : "FAIL");
+      std::printf("%-5s %-24s %-20s %-28s %12.3e %8llu %6d %s\n", dtypeName(d), shape, "cublas",
+                  lt.libraryFile().c_str(), r.relative, r.nonFinite, r.rows, ok ? "ok" : "FAIL");
     }
   }
   std::printf("verify: %d checks, %d failed\n", run, failures);
@@ -392,7 +405,8 @@ int bench(int launches) {
         impl.lt = &lt;
         timeLaunches(impl, buf, nullptr, 5, stream);
         libMs = timeLaunches(impl, buf, nullptr, launches, stream);
-        std::printf("%-5s %-6d %-34s %10.4f %10.1f %8s\n", dtypeName(sh.d), sh.n, "cuBLASLt", libMs, flops / libMs / 1e9, "1.00");
+        std::printf("%-5s %-6d %-34s %10.4f %10.1f %8s\n", dtypeName(sh.d), sh.n, "cuBLASLt", libMs,
+                    flops / libMs / 1e9, "1.00");
       } else {
         std::printf("%-5s %-6d %-34s unavailable: %s\n", dtypeName(sh.d), sh.n, "cuBLASLt", error.c_str());
       }
@@ -444,10 +458,11 @@ int bench(int launches) {
           last = std::max(last, r.startNs + r.durationNs);
         }
         const double p = median(plain), t = median(traced);
-        std::printf("trace %-5s %d %-22s plain %.4f ms, traced %.4f ms (medians of 8 blocks): cost %+.2f%%; %zu/%zu records "
-                    "sane, span %.4f ms\n",
-                    dtypeName(sh.d), sh.n, describe(impl).c_str(), p, t, 100.0 * (t / p - 1.0), good, records,
-                    (last - first) / 1e6);
+        std::printf(
+            "trace %-5s %d %-22s plain %.4f ms, traced %.4f ms (medians of 8 blocks): cost %+.2f%%; %zu/%zu records "
+            "sane, span %.4f ms\n",
+            dtypeName(sh.d), sh.n, describe(impl).c_str(), p, t, 100.0 * (t / p - 1.0), good, records,
+            (last - first) / 1e6);
         cudaFree(trace);
       }
     }
@@ -508,9 +523,11 @@ int traceCost(int pairs) {
     for (auto& e : ev) cudaEventDestroy(e);
     std::vector<float> sorted = diff;
     std::sort(sorted.begin(), sorted.end());
-    std::printf("tracecost %-5s %d %-22s plain %.4f ms traced %.4f ms  paired cost median %+.2f%% (quartiles %+.2f%% %+.2f%%)\n",
-                dtypeName(c.d), c.n, describe(impl).c_str(), median(plain), median(traced), 100.0 * median(diff),
-                100.0 * sorted[pairs / 4], 100.0 * sorted[(3 * pairs) / 4]);
+    std::printf(
+        "tracecost %-5s %d %-22s plain %.4f ms traced %.4f ms  paired cost median %+.2f%% (quartiles %+.2f%% "
+        "%+.2f%%)\n",
+        dtypeName(c.d), c.n, describe(impl).c_str(), median(plain), median(traced), 100.0 * median(diff),
+        100.0 * sorted[pairs / 4], 100.0 * sorted[(3 * pairs) / 4]);
     std::fflush(stdout);
     cudaFree(trace);
   }

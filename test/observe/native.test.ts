@@ -29,14 +29,12 @@ describe('observe: N-API arguments', () => {
     expect(() => new anyBinding.NvmlSampler(options)).toThrow(TypeError);
   });
 
-  it.each([
-    [undefined],
-    [{ device: 0 }],
-    [{ device: -1, maxRecords: 10 }],
-    [{ device: 0, maxRecords: 10, globalTimer: 'yes' }],
-  ])('cuptiActivityStart(%j) throws TypeError', (options) => {
-    expect(() => anyBinding.cuptiActivityStart!(options)).toThrow(TypeError);
-  });
+  it.each([[undefined], [{ device: 0 }], [{ device: -1, maxRecords: 10 }], [{ device: 0, maxRecords: 10, globalTimer: 'yes' }]])(
+    'cuptiActivityStart(%j) throws TypeError',
+    (options) => {
+      expect(() => anyBinding.cuptiActivityStart!(options)).toThrow(TypeError);
+    },
+  );
 
   it.each([
     [undefined],

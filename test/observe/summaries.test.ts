@@ -39,7 +39,10 @@ function series(overrides: Partial<NvmlSeriesRaw> = {}): NvmlSeriesRaw {
     migGpm: [],
     events: { available: true, list: [{ tNs: 120e6, type: 0x8, data: 79 }] },
     ecc: { before: { corrected: 3, uncorrected: 0 }, after: { corrected: 5, uncorrected: 1 } },
-    processes: { available: true, list: [{ pid: 42, mps: false, maxUsedMemoryBytes: 2 ** 30, lastUsedMemoryBytes: 2 ** 30, firstSeenNs: 0, lastSeenNs: 200e6 }] },
+    processes: {
+      available: true,
+      list: [{ pid: 42, mps: false, maxUsedMemoryBytes: 2 ** 30, lastUsedMemoryBytes: 2 ** 30, firstSeenNs: 0, lastSeenNs: 200e6 }],
+    },
     errors: [],
     ...overrides,
   };
@@ -106,7 +109,9 @@ describe('observeNvml', () => {
   });
 
   it('says why GPM is missing and the result fits the schema', () => {
-    const o = observeNvml(series({ gpm: { available: false, reason: 'this GPU does not support GPM (Hopper or newer is needed)', startNs: f64(), endNs: f64(), metrics: {} } }));
+    const o = observeNvml(
+      series({ gpm: { available: false, reason: 'this GPU does not support GPM (Hopper or newer is needed)', startNs: f64(), endNs: f64(), metrics: {} } }),
+    );
     expect(o.gpm.available).toBe(false);
     expect(o.gpm.reason).toContain('GPM');
     expect(o.gpm.summaries).toEqual([]);
@@ -125,7 +130,12 @@ describe('kernelActivity', () => {
       available: true,
       library: 'libcupti.so.13',
       clockStart: { hostNs: hostStart, cuptiNs: hostStart + 5_000_000_000n, gpuNs: 1_700_000_000_000_000_000n, uncertaintyNs: 100 },
-      clockEnd: { hostNs: hostStart + 1_000_000_000n, cuptiNs: hostStart + 5_000_000_000n + 1_000_100_000n, gpuNs: 1_700_000_001_000_000_000n, uncertaintyNs: 100 },
+      clockEnd: {
+        hostNs: hostStart + 1_000_000_000n,
+        cuptiNs: hostStart + 5_000_000_000n + 1_000_100_000n,
+        gpuNs: 1_700_000_001_000_000_000n,
+        uncertaintyNs: 100,
+      },
       baseNs: hostStart + 5_000_000_000n,
       kernels: {
         count: 2,
@@ -158,7 +168,10 @@ describe('kernelActivity', () => {
   });
 
   it('passes the reason on when CUPTI was refused', () => {
-    const k = kernelActivity({ available: false, reason: 'cuptiActivityEnable failed: another profiler', cuptiError: 'CUPTI_ERROR_MULTIPLE_SUBSCRIBERS_NOT_SUPPORTED' }, 5);
+    const k = kernelActivity(
+      { available: false, reason: 'cuptiActivityEnable failed: another profiler', cuptiError: 'CUPTI_ERROR_MULTIPLE_SUBSCRIBERS_NOT_SUPPORTED' },
+      5,
+    );
     expect(k).toMatchObject({ available: false, pid: 5, cuptiError: 'CUPTI_ERROR_MULTIPLE_SUBSCRIBERS_NOT_SUPPORTED' });
     expect(kernelActivitySchema.safeParse(k).success).toBe(true);
   });

@@ -60,7 +60,9 @@ async function comparison(a: LoadedRun, b: LoadedRun): Promise<{ title: string; 
   const same = a.result.environment.gpu.uuid === b.result.environment.gpu.uuid;
   return {
     title: 'gpushare-micro report: two runs side by side',
-    subtitle: esc(`A: ${describeWork(a.result)} — B: ${describeWork(b.result)}${same ? ` — both on ${gpuLine(a)}` : ` — A on ${gpuLine(a)}, B on ${gpuLine(b)}`}`),
+    subtitle: esc(
+      `A: ${describeWork(a.result)} — B: ${describeWork(b.result)}${same ? ` — both on ${gpuLine(a)}` : ` — A on ${gpuLine(a)}, B on ${gpuLine(b)}`}`,
+    ),
     body: `<section class="block" data-block="headlines"><h3>Headline figures</h3>${headlines(a, b)}</section>\n${pairs.join('\n')}`,
   };
 }
@@ -85,10 +87,15 @@ async function sweep(input: Extract<ReportInput, { kind: 'sweep' }>): Promise<{ 
   const items: Array<[string, string]> = [['directory', `<code>${esc(input.dir)}</code>`]];
   if (summary.command) items.push(['command', `<code>${esc(summary.command.join(' '))}</code>`]);
   if (environment) items.push(['GPU', esc(`${environment.gpu.name} (${environment.gpu.smCount} SMs), driver ${environment.driverVersion ?? '?'}`)]);
-  items.push(['measured', esc(`${summary.createdAt}${summary.updatedAt ? ` to ${summary.updatedAt}` : ''}${environment ? ` on ${environment.hostname}` : ''}`)]);
+  items.push([
+    'measured',
+    esc(`${summary.createdAt}${summary.updatedAt ? ` to ${summary.updatedAt}` : ''}${environment ? ` on ${environment.hostname}` : ''}`),
+  ]);
   items.push([
     'points',
-    esc(`${points.length}: ${count('done')} done, ${count('skipped')} skipped, ${count('failed')} failed${pending ? `, ${pending} not run yet (interrupted: --resume goes on)` : ''}${unreadable ? `, ${unreadable} done but unreadable` : ''}`),
+    esc(
+      `${points.length}: ${count('done')} done, ${count('skipped')} skipped, ${count('failed')} failed${pending ? `, ${pending} not run yet (interrupted: --resume goes on)` : ''}${unreadable ? `, ${unreadable} done but unreadable` : ''}`,
+    ),
   ]);
   const about = facts(items);
   const modes = [...new Set(points.map((p) => p.point.mode))];
@@ -99,14 +106,24 @@ async function sweep(input: Extract<ReportInput, { kind: 'sweep' }>): Promise<{ 
     const svg = await sweepGroupChart(inGroup, modes);
     charts.push(
       svg
-        ? blockHtml({ key: `sweep:${group}`, title: group, html: figure(`sweep:${group}`, svg, 'One line per sharing mode; each point has its own solo baseline. Skipped and failed points are left out (see the table).') })
+        ? blockHtml({
+            key: `sweep:${group}`,
+            title: group,
+            html: figure(
+              `sweep:${group}`,
+              svg,
+              'One line per sharing mode; each point has its own solo baseline. Skipped and failed points are left out (see the table).',
+            ),
+          })
         : blockHtml({ key: `sweep:${group}`, title: group, html: note('No point of this group finished: see the table for why.') }),
     );
   }
   const details: string[] = [];
   for (const p of detailed(points)) {
     const blocks = await occupancyOnly(p.run!, WIDE);
-    details.push(`<h3>${esc(`${p.point.id}: ${p.point.mode}, ${p.point.procs} process${p.point.procs === 1 ? '' : 'es'}`)}</h3>${blocks.map(blockHtml).join('\n')}`);
+    details.push(
+      `<h3>${esc(`${p.point.id}: ${p.point.mode}, ${p.point.procs} process${p.point.procs === 1 ? '' : 'es'}`)}</h3>${blocks.map(blockHtml).join('\n')}`,
+    );
   }
   const body = [
     blockHtml({ key: 'about', title: 'What ran', html: about }),
@@ -117,13 +134,20 @@ async function sweep(input: Extract<ReportInput, { kind: 'sweep' }>): Promise<{ 
     '<h2>SM timelines</h2>',
     details.length > 0 ? details.join('\n') : note('No point finished with a readable result.'),
   ];
-  return { title: 'gpushare-micro sweep report', subtitle: esc(`${groups.join('; ')} — modes ${modes.join(', ')}${environment ? ` — ${environment.gpu.name}` : ''}`), body: body.join('\n') };
+  return {
+    title: 'gpushare-micro sweep report',
+    subtitle: esc(`${groups.join('; ')} — modes ${modes.join(', ')}${environment ? ` — ${environment.gpu.name}` : ''}`),
+    body: body.join('\n'),
+  };
 }
 
 /** The HTML of the report for `input`. */
 export async function buildReport(input: ReportInput, options: BuildOptions = {}): Promise<string> {
-  const parts = input.kind === 'sweep' ? await sweep(input) : input.runs.length === 2 ? await comparison(input.runs[0]!, input.runs[1]!) : await single(input.runs[0]!);
+  const parts =
+    input.kind === 'sweep' ? await sweep(input) : input.runs.length === 2 ? await comparison(input.runs[0]!, input.runs[1]!) : await single(input.runs[0]!);
   const when = (options.generatedAt ?? new Date()).toISOString();
-  const footer = esc(`Made by gpushare-micro ${packageVersion()} at ${when}. Charts by ${CHART_LIBRARIES}, rendered to SVG when the report was built: this page loads nothing and needs no network.`);
+  const footer = esc(
+    `Made by gpushare-micro ${packageVersion()} at ${when}. Charts by ${CHART_LIBRARIES}, rendered to SVG when the report was built: this page loads nothing and needs no network.`,
+  );
   return page(parts.title, parts.subtitle, parts.body, footer);
 }

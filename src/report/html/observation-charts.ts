@@ -71,7 +71,8 @@ export function observationFacts(raw: Record<string, unknown>): { summaries: Sum
   const notes: string[] = [];
   if (!isRecord(o)) return { summaries, notes };
   const take = (list: unknown) => {
-    if (Array.isArray(list)) for (const s of list) if (isRecord(s) && typeof s.tag === 'string' && typeof s.value === 'number') summaries.push(s as unknown as Summary);
+    if (Array.isArray(list))
+      for (const s of list) if (isRecord(s) && typeof s.tag === 'string' && typeof s.value === 'number') summaries.push(s as unknown as Summary);
   };
   const nvml = o.nvml;
   if (isRecord(nvml)) {

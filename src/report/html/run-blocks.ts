@@ -58,15 +58,23 @@ function columns(rows: Summary[][]): Array<{ tag: string; name: string }> {
 }
 
 function list(items: Summary[]): string {
-  return table(undefined, items.map((s) => [esc(s.name), esc(formatSummaryValue(s))]), 'data list');
+  return table(
+    undefined,
+    items.map((s) => [esc(s.name), esc(formatSummaryValue(s))]),
+    'data list',
+  );
 }
 
 function summaryBlock(r: RunResultJson): Block {
   const rows: Array<{ label: string; summaries: Summary[] }> = [];
   for (const c of r.baseline?.clients ?? []) rows.push({ label: c.status === 'ok' ? 'solo' : `solo (${c.status})`, summaries: c.summaries });
-  for (const c of r.shared.clients) rows.push({ label: c.status === 'ok' ? clientName(c.client) : `${clientName(c.client)} (${c.status})`, summaries: c.summaries });
+  for (const c of r.shared.clients)
+    rows.push({ label: c.status === 'ok' ? clientName(c.client) : `${clientName(c.client)} (${c.status})`, summaries: c.summaries });
   const cols = columns(rows.map((x) => x.summaries));
-  const clients = table(['client', ...cols.map((c) => esc(c.name))], rows.map((x) => [esc(x.label), ...summaryCells(x.summaries, cols)]));
+  const clients = table(
+    ['client', ...cols.map((c) => esc(c.name))],
+    rows.map((x) => [esc(x.label), ...summaryCells(x.summaries, cols)]),
+  );
   const isSwitch = (s: Summary) => s.tag.startsWith('switch') || s.tag.startsWith('slice');
   const aggregate = [...r.shared.aggregate.filter((s) => !isSwitch(s)), ...r.comparison];
   const switches = r.shared.aggregate.filter(isSwitch);
@@ -77,10 +85,9 @@ function summaryBlock(r: RunResultJson): Block {
   };
 }
 
-
 function missingOccupancy(p: Phase): string {
   if (p.switches.windowEndNs <= p.switches.windowStartNs) return 'No SM occupancy: there was no window in which every client was traced.';
-  return 'No SM occupancy in this result: it was made by a version of gpushare-micro that did not record it (<code>shared.occupancy</code> is absent). Run the measurement again with this version to get the SM timeline and each client\'s SM share.';
+  return "No SM occupancy in this result: it was made by a version of gpushare-micro that did not record it (<code>shared.occupancy</code> is absent). Run the measurement again with this version to get the SM timeline and each client's SM share.";
 }
 
 async function occupancyBlocks(p: Phase, width: number): Promise<Block[]> {
@@ -94,7 +101,10 @@ async function occupancyBlocks(p: Phase, width: number): Promise<Block[]> {
   }
   const { svg, binNs, smsPerRow } = await timelineChart(o, width);
   const shares = o.clients.map((c, k) => `${clientName(c)} ${(o.share[k]! * 100).toFixed(1)}%`).join(', ');
-  const drawn = binNs === o.timeline.binNs ? `bins of ${formatDuration(binNs)}` : `bins of ${formatDuration(binNs)} (recorded at ${formatDuration(o.timeline.binNs)}, merged to keep the page small)`;
+  const drawn =
+    binNs === o.timeline.binNs
+      ? `bins of ${formatDuration(binNs)}`
+      : `bins of ${formatDuration(binNs)} (recorded at ${formatDuration(o.timeline.binNs)}, merged to keep the page small)`;
   const row = smsPerRow > 1 ? `${smsPerRow} SMs (merged to keep the page small: a cell shows the first of them held by a client)` : 'one SM';
   const timelineCaption =
     `Each row is ${row}, each cell the client whose CTAs held that SM for most of the cell (grey: no client's CTA resident); ` +
@@ -123,7 +133,8 @@ async function switchBlocks(r: RunResultJson, width: number): Promise<Block[]> {
           : 'no context switch was seen in the traced window';
   const gaps = await gapHistogram(s, width);
   const slices = await sliceHistogram(s, width);
-  const thinned = (h: { count: number; used: number }) => (h.used < h.count ? ` (every ${Math.ceil(h.count / h.used)}th of ${h.count.toLocaleString('en-US')} drawn)` : '');
+  const thinned = (h: { count: number; used: number }) =>
+    h.used < h.count ? ` (every ${Math.ceil(h.count / h.used)}th of ${h.count.toLocaleString('en-US')} drawn)` : '';
   // Under a mode whose clients run at once (MPS, streams, green contexts; an unknown one counts as such),
   // or whenever the analysis saw no turns, the "switches" are the interleaving of the clients' activity.
   const concurrent = s.count > 0 && ((findMode(r.mode)?.traits.concurrent ?? true) || !tookTurns(s));
@@ -135,14 +146,22 @@ async function switchBlocks(r: RunResultJson, width: number): Promise<Block[]> {
       key: 'gaps',
       title: 'Switch gaps',
       html: gaps
-        ? figure('gaps', gaps.svg, `The time between the last activity of the outgoing client and the first of the incoming one, for each of the ${s.count.toLocaleString('en-US')} switches${thinned(gaps)}.${concurrency}`)
+        ? figure(
+            'gaps',
+            gaps.svg,
+            `The time between the last activity of the outgoing client and the first of the incoming one, for each of the ${s.count.toLocaleString('en-US')} switches${thinned(gaps)}.${concurrency}`,
+          )
         : note(`No switch gaps: ${why}.`),
     },
     {
       key: 'slices',
       title: 'Time slices',
       html: slices
-        ? figure('slices', slices.svg, `How long a client ran before the GPU switched away from it, for each slice except the first and last (cut by the window)${thinned(slices)}.${concurrency}`)
+        ? figure(
+            'slices',
+            slices.svg,
+            `How long a client ran before the GPU switched away from it, for each slice except the first and last (cut by the window)${thinned(slices)}.${concurrency}`,
+          )
         : note(`No time slices: ${why}.`),
     },
   ];
@@ -151,13 +170,22 @@ async function switchBlocks(r: RunResultJson, width: number): Promise<Block[]> {
 async function latencyBlock(r: RunResultJson, width: number): Promise<Block> {
   const svg = await latencyChart(r, width);
   if (!svg) return { key: 'latency', title: 'Latency against solo', html: note('No latency samples in this result.') };
-  const solo = r.baseline?.clients[0]?.samples.latencyNs.length ? 'dashed: the same kernel alone' : 'no solo baseline in this result (run without --no-baseline to compare)';
-  return { key: 'latency', title: 'Latency against solo', html: figure('latency', svg, `Cumulative distribution of every launch's latency per client; ${solo}.`) };
+  const solo = r.baseline?.clients[0]?.samples.latencyNs.length
+    ? 'dashed: the same kernel alone'
+    : 'no solo baseline in this result (run without --no-baseline to compare)';
+  return {
+    key: 'latency',
+    title: 'Latency against solo',
+    html: figure('latency', svg, `Cumulative distribution of every launch's latency per client; ${solo}.`),
+  };
 }
 
 /** What a series chart shows: its metrics and samples, and how much of them it draws. */
 function seriesCaption(g: SeriesGroup, chart: { every: number; metrics: number }): string {
-  const names = g.metrics.slice(0, chart.metrics).map((m) => esc(m.name)).join(', ');
+  const names = g.metrics
+    .slice(0, chart.metrics)
+    .map((m) => esc(m.name))
+    .join(', ');
   const more = chart.metrics < g.metrics.length ? ` (and ${g.metrics.length - chart.metrics} more metrics, not drawn)` : '';
   const thinned = chart.every > 1 ? ` (1 in ${chart.every} drawn)` : '';
   return `<code>${esc(g.name)}</code>: ${names}${more}; ${g.tNs.length.toLocaleString('en-US')} samples${thinned}.`;
@@ -168,7 +196,13 @@ async function observationBlock(run: LoadedRun, width: number): Promise<Block> {
   const { summaries, notes } = observationFacts(run.raw);
   const title = 'What the device did (NVML, GPM, PM sampling)';
   if (groups.length === 0 && summaries.length === 0 && notes.length === 0) {
-    return { key: 'observation', title, html: note('No device observation in this result (no <code>shared.observation</code>): it was made without device sampling (<code>--sample-ms 0</code>), or by a version that did not record it.') };
+    return {
+      key: 'observation',
+      title,
+      html: note(
+        'No device observation in this result (no <code>shared.observation</code>): it was made without device sampling (<code>--sample-ms 0</code>), or by a version that did not record it.',
+      ),
+    };
   }
   const parts: string[] = [];
   if (summaries.length > 0) parts.push(list(summaries));

@@ -38,7 +38,8 @@ export function pointFigures(p: LoadedPoint): PointFigures {
   return figures;
 }
 
-export const groupOf = (p: LoadedPoint) => `${p.point.kernel}${p.point.kernel === 'gemm' ? ` ${p.point.size}` : ` size ${p.point.size}`} · ${p.point.loop === 'closed' ? 'closed loop' : 'saturating'}`;
+export const groupOf = (p: LoadedPoint) =>
+  `${p.point.kernel}${p.point.kernel === 'gemm' ? ` ${p.point.size}` : ` size ${p.point.size}`} · ${p.point.loop === 'closed' ? 'closed loop' : 'saturating'}`;
 
 const PANELS: Array<{ key: keyof PointFigures; title: string; format: string }> = [
   { key: 'aggregateThroughput', title: 'aggregate throughput (launch/s)', format: ',.0f' },
@@ -84,13 +85,20 @@ export function pointsTable(points: LoadedPoint[]): string {
     const why = q.reason ?? p.problem;
     const status = `<span class="status">${esc(q.status + (p.problem ? ' (unreadable)' : ''))}</span>${why ? `<br><span class="reason">${esc(why)}</span>` : ''}`;
     return [
-      esc(q.id), String(q.procs), esc(q.mode), status,
-      ratio(f.aggregateVsSolo), ratio(f.slowdownMedian), ratio(f.p99VsSolo),
+      esc(q.id),
+      String(q.procs),
+      esc(q.mode),
+      status,
+      ratio(f.aggregateVsSolo),
+      ratio(f.slowdownMedian),
+      ratio(f.p99VsSolo),
       f.fairness === undefined ? '-' : f.fairness.toFixed(3),
       q.switches === undefined ? '-' : Math.round(q.switches).toLocaleString('en-US'),
       q.overheadPct === undefined ? '-' : `${q.overheadPct.toFixed(1)}%`,
     ];
   });
-  return table(['point', 'procs', 'mode', 'status', 'aggregate vs solo', 'median slowdown', 'worst p99 vs solo', 'fairness', 'switches', 'switch overhead'], rows)
-    .replace(/<td><span class="status">/g, '<td class="status"><span class="status">');
+  return table(
+    ['point', 'procs', 'mode', 'status', 'aggregate vs solo', 'median slowdown', 'worst p99 vs solo', 'fairness', 'switches', 'switch overhead'],
+    rows,
+  ).replace(/<td><span class="status">/g, '<td class="status"><span class="status">');
 }

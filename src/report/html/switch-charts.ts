@@ -43,7 +43,13 @@ async function histogram(values: number[], title: string, counted: string, width
 /** Switch gaps in µs; undefined when there was no switch. */
 export async function gapHistogram(s: Switches, width: number): Promise<Histogram | undefined> {
   if (s.switches.length === 0) return undefined;
-  return histogram(s.switches.map((x) => x.gapNs / 1e3), 'switch gap (µs)', 'switches', width, '#b5533c');
+  return histogram(
+    s.switches.map((x) => x.gapNs / 1e3),
+    'switch gap (µs)',
+    'switches',
+    width,
+    '#b5533c',
+  );
 }
 
 /** Lengths of the interior time slices in ms (the first and last are cut by the window); undefined when none. */
