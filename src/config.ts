@@ -5,16 +5,28 @@ import { OptionError } from './errors.js';
 import { findPreset, KERNEL_PRESETS } from './kernels/presets.js';
 import { GEMM_MAX_DIM, isKernelFamily, KERNEL_DTYPES, type KERNEL_FAMILIES, KERNEL_IMPLS, shapeProblem } from './kernels/shapes.js';
 import { modeOptions, modesTaking, modesWhere, sharingMode, type ModeConfig } from './modes/index.js';
-import { decimal, decimalValue, integer, KERNELS, list, LOOPS, MODES, type Kernel, type ModeName, type RunConfig, type RunOptions } from './options.js';
+import {
+  decimal,
+  decimalValue,
+  integer,
+  KERNELS,
+  list,
+  LOOPS,
+  MAX_PROCS,
+  MODES,
+  type Kernel,
+  type ModeName,
+  type RunConfig,
+  type RunOptions,
+} from './options.js';
 
-export { decimal, decimalValue, integer, KERNELS, LOOPS, MODES, parseSize } from './options.js';
+export { decimal, decimalValue, integer, KERNELS, LOOPS, MAX_PROCS, MODES, parseSize } from './options.js';
 export type { Kernel, LoopKind, ModeName, Priority, RunConfig, RunOptions } from './options.js';
 export { clientMemoryBytes, probeGapCapacity } from './kernels/memory.js';
 
 /** gemm's element types and implementations (conv, attention, copy, triad: see kernels/shapes.ts). */
 export const GEMM_DTYPES = ['bf16', 'fp16', 'tf32', 'fp32'] as const;
 export const GEMM_IMPLS = ['own', 'cublas'] as const;
-export const MAX_PROCS = 64;
 
 /** probe()'s defaults where they differ from a run's (src/probe.ts). */
 export const PROBE_DEFAULTS = { procs: 2, duration: '3s', baseline: false } as const;

@@ -9,6 +9,9 @@ export const KERNELS = ['gemm', 'probe', ...KERNEL_FAMILIES] as const;
 export type Kernel = (typeof KERNELS)[number];
 export const LOOPS = ['saturate', 'closed'] as const;
 export type LoopKind = (typeof LOOPS)[number];
+/** The most clients one run may have. */
+export const MAX_PROCS = 64;
+
 export const MODES = ['timeslice', 'mps', 'streams', 'green', 'mig'] as const;
 export type ModeName = (typeof MODES)[number];
 /** A stream priority: a keyword or the device's own number (lower is more urgent). */
@@ -78,8 +81,7 @@ export interface RunOptions {
  * inferred from it. */
 export const runConfigSchema = z.object({
   kernel: z.enum(KERNELS),
-  /** 1..MAX_PROCS (config.ts, which reads this file). */
-  procs: z.number().int().min(1).max(64),
+  procs: z.number().int().min(1).max(MAX_PROCS),
   durationNs: z.number().nonnegative(),
   launches: z.number().int().nonnegative(),
   size: z.number().int().positive(),

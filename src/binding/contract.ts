@@ -57,6 +57,9 @@ export interface NativeError extends Error {
   call?: string;
 }
 
+/** A CUDA device's compute mode as cudaDevices() reports it (cudaDeviceProp::computeMode). */
+export const COMPUTE_MODES = ['default', 'prohibited', 'exclusive-process', 'unknown'] as const;
+
 export interface CudaDevice {
   index: number;
   name: string;
@@ -67,7 +70,7 @@ export interface CudaDevice {
   memoryBytes: number;
   l2Bytes: number;
   sharedMemoryPerSmBytes: number;
-  computeMode: 'default' | 'prohibited' | 'exclusive-process' | 'unknown';
+  computeMode: (typeof COMPUTE_MODES)[number];
   /** Stream priorities: greatest (numerically lowest, most urgent) to least (the default, 0). */
   streamPriorities?: { least: number; greatest: number };
 }

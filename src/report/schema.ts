@@ -9,6 +9,7 @@
 // docs/result.schema.json): the same, with the few fields older files lack made optional and the
 // names a reader only prints read as any string.
 import { z } from 'zod';
+import { COMPUTE_MODES } from '../binding/contract.js';
 import { occupancySchema } from '../metrics/occupancy.js';
 import { summarySchema as summary } from '../metrics/summary.js';
 import { switchAnalysisSchema } from '../metrics/switches.js';
@@ -91,7 +92,7 @@ const environment = z.object({
     memoryBytes: z.number(),
     l2Bytes: z.number(),
     sharedMemoryPerSmBytes: z.number(),
-    computeMode: z.enum(['default', 'prohibited', 'exclusive-process', 'unknown']),
+    computeMode: z.enum(COMPUTE_MODES),
     streamPriorities: z.object({ least: z.number().int(), greatest: z.number().int() }).optional(),
     maxSmClockMHz: z.number().optional(),
     migEnabled: z.boolean().optional(),
