@@ -100,42 +100,38 @@ function place(profiles: GiProfile[], taken: boolean[]): number[] | undefined {
   return search(0) ? starts : undefined;
 }
 
-export function planLayout(table: MigProfileTable, names: string[], options: PlanOptions): PlanOutcome {
-  const gpu = table.model;
-  const existing = options.existing ?? [];
-  if (names.length === 0 || names.every((n) => n.trim() === '')) {
-    return {
-      ok: false,
-      error: `no MIG profiles given: expected a comma-separated list such as ${table.profiles.find((p) => p.computeSlices === 3)?.name ?? table.profiles[0]?.name},...`,
-    };
-  }
-
-  // 1. Every name is a profile of this GPU.
+/** Step 1: every name is a profile of this GPU. */
+function resolveProfiles(table: MigProfileTable, names: string[]): GiProfile[] | string {
   const chosen: GiProfile[] = [];
   for (const raw of names) {
     const name = normaliseProfileName(raw);
     const profile = table.profiles.find((p) => p.name === name);
-    if (!profile) {
-      return { ok: false, error: `unknown MIG profile "${raw.trim()}" for ${gpu}: expected one of ${table.profiles.map((p) => p.name).join(', ')}` };
-    }
+    if (!profile) return `unknown MIG profile "${raw.trim()}" for ${table.model}: expected one of ${table.profiles.map((p) => p.name).join(', ')}`;
     chosen.push(profile);
   }
-  const label = chosen.map((p) => p.name).join(',');
+  return chosen;
+}
 
-  // 2. No profile more often than the GPU allows (existing instances of it count).
+/** Step 2: no profile more often than the GPU allows (existing instances of it count). */
+function countProblem(gpu: string, label: string, chosen: GiProfile[], existing: ExistingInstance[]): string | undefined {
   for (const profile of new Set(chosen)) {
     const asked = chosen.filter((p) => p === profile).length;
     const already = existing.filter((e) => normaliseProfileName(e.profile) === profile.name).length;
     if (asked + already > profile.maxInstances) {
       const have = already > 0 ? ` (${already} already exist)` : '';
-      return {
-        ok: false,
-        error: `${label} does not fit on ${gpu}: ${asked} × ${profile.name} asked${have}, at most ${profile.maxInstances} ${profile.name} per GPU`,
-      };
+      return `${label} does not fit on ${gpu}: ${asked} × ${profile.name} asked${have}, at most ${profile.maxInstances} ${profile.name} per GPU`;
     }
   }
+  return undefined;
+}
 
-  // 3. The slices add up.
+/** Step 3: the compute and memory slices add up. */
+function sliceProblem(
+  table: MigProfileTable,
+  label: string,
+  chosen: GiProfile[],
+  existing: ExistingInstance[],
+): { computeUsed: number; memoryUsed: number } | string {
   const existingCompute = existing.reduce((n, e) => n + computeOf(normaliseProfileName(e.profile)), 0);
   const existingMemory = existing.reduce((n, e) => n + e.size, 0);
   const computeUsed = existingCompute + chosen.reduce((n, p) => n + p.computeSlices, 0);
@@ -143,19 +139,17 @@ export function planLayout(table: MigProfileTable, names: string[], options: Pla
   const parts = (key: 'computeSlices' | 'memorySlices', already: number) =>
     [...chosen.map((p) => `${p.name} ${p[key]}`), ...(already > 0 ? [`existing instances ${already}`] : [])].join(' + ');
   if (computeUsed > table.computeSlices) {
-    return {
-      ok: false,
-      error: `${label} does not fit on ${gpu}: needs ${computeUsed} compute slices, the GPU has ${table.computeSlices} (${parts('computeSlices', existingCompute)})`,
-    };
+    return `${label} does not fit on ${table.model}: needs ${computeUsed} compute slices, the GPU has ${table.computeSlices} (${parts('computeSlices', existingCompute)})`;
   }
   if (memoryUsed > table.memorySlices) {
-    return {
-      ok: false,
-      error: `${label} does not fit on ${gpu}: needs ${memoryUsed} memory slices, the GPU has ${table.memorySlices} (${parts('memorySlices', existingMemory)})`,
-    };
+    return `${label} does not fit on ${table.model}: needs ${memoryUsed} memory slices, the GPU has ${table.memorySlices} (${parts('memorySlices', existingMemory)})`;
   }
+  return { computeUsed, memoryUsed };
+}
 
-  // 4. A placement exists: largest first (fewest choices), then by asking order.
+/** Step 4: a placement exists: largest first (fewest choices), then by asking order. */
+function placement(table: MigProfileTable, label: string, chosen: GiProfile[], existing: ExistingInstance[]): PlannedInstance[] | string {
+  const gpu = table.model;
   const taken = Array.from({ length: table.memorySlices }, () => false);
   for (const e of existing) for (let i = e.start; i < e.start + e.size && i < taken.length; i++) taken[i] = true;
   const takenSlices = taken.flatMap((t, i) => (t ? [i] : []));
@@ -165,21 +159,40 @@ export function planLayout(table: MigProfileTable, names: string[], options: Pla
     .map((x) => x.p);
   for (const p of new Set(order)) {
     if (!p.starts.some((s) => s + p.memorySlices <= taken.length && !taken.slice(s, s + p.memorySlices).some(Boolean))) {
-      return { ok: false, error: `${p.name} cannot be placed on ${gpu}: ${startsText(p)}, and existing GPU instances hold slices ${slicesText(takenSlices)}` };
+      return `${p.name} cannot be placed on ${gpu}: ${startsText(p)}, and existing GPU instances hold slices ${slicesText(takenSlices)}`;
     }
   }
   const starts = place(order, taken);
   if (!starts) {
     const held = takenSlices.length > 0 ? `; existing GPU instances hold slices ${slicesText(takenSlices)}` : '';
     const rules = [...new Set(order)].map(startsText).join('; ');
-    return { ok: false, error: `${label} cannot be placed together on ${gpu}: no arrangement keeps them apart (${rules})${held}` };
+    return `${label} cannot be placed together on ${gpu}: no arrangement keeps them apart (${rules})${held}`;
   }
-  const instances = order.map((profile, k) => ({ profile, start: starts[k]! }));
+  return order.map((profile, k) => ({ profile, start: starts[k]! }));
+}
+
+export function planLayout(table: MigProfileTable, names: string[], options: PlanOptions): PlanOutcome {
+  const existing = options.existing ?? [];
+  if (names.length === 0 || names.every((n) => n.trim() === '')) {
+    return {
+      ok: false,
+      error: `no MIG profiles given: expected a comma-separated list such as ${table.profiles.find((p) => p.computeSlices === 3)?.name ?? table.profiles[0]?.name},...`,
+    };
+  }
+  const chosen = resolveProfiles(table, names);
+  if (typeof chosen === 'string') return { ok: false, error: chosen };
+  const label = chosen.map((p) => p.name).join(',');
+  const tooMany = countProblem(table.model, label, chosen, existing);
+  if (tooMany) return { ok: false, error: tooMany };
+  const used = sliceProblem(table, label, chosen, existing);
+  if (typeof used === 'string') return { ok: false, error: used };
+  const instances = placement(table, label, chosen, existing);
+  if (typeof instances === 'string') return { ok: false, error: instances };
 
   const index = String(options.gpu);
   const enablesMig = options.migEnabled !== true;
   const commands: string[][] = [];
   if (enablesMig) commands.push(['nvidia-smi', '-i', index, '-mig', '1']);
   commands.push(['nvidia-smi', 'mig', '-i', index, '-cgi', instances.map((x) => `${x.profile.id}:${x.start}`).join(','), '-C']);
-  return { ok: true, plan: { gpu: options.gpu, table, instances, existing, computeUsed, memoryUsed, enablesMig, commands } };
+  return { ok: true, plan: { gpu: options.gpu, table, instances, existing, ...used, enablesMig, commands } };
 }
