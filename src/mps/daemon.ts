@@ -289,7 +289,10 @@ export async function stopMpsDaemon(daemon: MpsDaemon, timeoutMs = 10_000): Prom
     // not answering: killed below
   }
   const targets = stoppable(daemon, servers);
-  const gone = () => targets.every(([pid, check]) => !alive(pid) || !check(pid));
+  // Gone means the PID no longer exists: a daemon that has quit stays a zombie (no longer shown to be
+  // the daemon by /proc) until its parent reaps it, and a PID is reused only after that, so waiting on
+  // a verified PID never waits on another process for long and never signals one (killIf checks again).
+  const gone = () => targets.every(([pid]) => !alive(pid));
   if (!(await waitUntil(gone, timeoutMs, 100))) {
     forced = true;
     for (const [pid, check] of targets) killIf(pid, check);
