@@ -4,7 +4,11 @@ import { randomInt } from 'node:crypto';
 import { OptionError } from './errors.js';
 import { findPreset, KERNEL_PRESETS } from './kernels/presets.js';
 import { GEMM_MAX_DIM, isKernelFamily, KERNEL_DTYPES, type KERNEL_FAMILIES, KERNEL_IMPLS, shapeProblem } from './kernels/shapes.js';
+import { expectedRequests, MAX_SCHEDULED, parseArrival } from './clients/arrival.js';
+import { parseSlos } from './clients/slo.js';
+import { type ClientOptions, type ClientSpec, clientSpecs, type Knobs, parseClientFlag, ROLE_NAME } from './clients/spec.js';
 import { modeOptions, modesTaking, modesWhere, sharingMode, type ModeConfig } from './modes/index.js';
+import { parsePriorities } from './modes/streams.js';
 import {
   decimal,
   decimalValue,
@@ -18,6 +22,7 @@ import {
   type ModeName,
   type RunConfig,
   type RunOptions,
+  parseSize,
 } from './options.js';
 
 export { decimal, decimalValue, integer, KERNELS, LOOPS, MAX_PROCS, MODES, parseSize } from './options.js';
@@ -30,6 +35,9 @@ export const GEMM_IMPLS = ['own', 'cublas'] as const;
 
 /** probe()'s defaults where they differ from a run's (src/probe.ts). */
 export const PROBE_DEFAULTS = { procs: 2, duration: '3s', baseline: false } as const;
+
+/** Requests an open-loop client keeps in flight at most, unless its spec says otherwise. */
+export const OPEN_LOOP_DEPTH = 64;
 
 export const DEFAULTS = {
   kernel: 'gemm',
@@ -108,7 +116,12 @@ function numberList(option: string, raw: unknown, what: string): number[] {
 }
 
 /** The kernel's shape, implementation and element type, checked. */
-function resolveWorkload(kernel: Kernel, options: RunOptions, size: number, presetShape?: readonly number[]): Pick<RunConfig, 'shape' | 'impl' | 'dtype'> {
+function resolveWorkload(
+  kernel: Kernel,
+  options: WorkloadOptions,
+  size: number,
+  presetShape?: readonly number[],
+): Pick<ClientSpec, 'shape' | 'impl' | 'dtype'> {
   if (kernel === 'probe') {
     for (const option of ['shape', 'impl', 'dtype'] as const) {
       if (options[option] !== undefined && !(option === 'impl' && options.impl === 'own'))
@@ -139,9 +152,44 @@ function resolveWorkload(kernel: Kernel, options: RunOptions, size: number, pres
   return { shape, impl, dtype: KERNEL_DTYPES[kernel] };
 }
 
-/** Validates options for run() (and, with kernel "probe", probe()). Throws OptionError. */
-export function resolveRunConfig(options: RunOptions): RunConfig {
-  if (options === null || typeof options !== 'object') throw new OptionError('options', 'an object', options);
+/** What a spec's workload and loop are made of: the top-level options of a single-role run, or one `--client`. */
+type SpecOptions = Pick<
+  RunOptions,
+  'kernel' | 'preset' | 'size' | 'shape' | 'impl' | 'dtype' | 'loop' | 'depth' | 'arrival' | 'slo' | 'spinUs' | 'gapThresholdUs'
+>;
+type WorkloadOptions = Pick<SpecOptions, 'shape' | 'impl' | 'dtype' | 'size'>;
+type RunLength = Pick<RunConfig, 'durationNs' | 'launches'>;
+
+/** The loop, its depth and its arrivals, checked together (an arrival process makes an open loop). */
+function resolveLoop(options: SpecOptions, length: RunLength): Pick<ClientSpec, 'loop' | 'depth' | 'arrival'> {
+  const loop = oneOf('--loop', options.loop ?? (options.arrival !== undefined ? 'open' : DEFAULTS.loop), LOOPS);
+  if (loop === 'closed') {
+    if (options.depth !== undefined)
+      throw new OptionError('--depth', '--depth only with --loop saturate or open (a closed loop keeps one launch in flight)', options.depth);
+    if (options.arrival !== undefined) throw new OptionError('--arrival', '--arrival only with --loop open', options.arrival);
+    return { loop, depth: 1 };
+  }
+  if (loop === 'saturate') {
+    if (options.arrival !== undefined) throw new OptionError('--arrival', '--arrival only with --loop open', options.arrival);
+    return { loop, depth: integer('--depth', options.depth ?? DEFAULTS.depth, 2, 64) };
+  }
+  if (options.arrival === undefined)
+    throw new OptionError('--arrival', 'an arrival process with --loop open: poisson:RATE, constant:RATE or bursty:ON/OFF', undefined);
+  const arrival = parseArrival('--arrival', options.arrival);
+  if (arrival.kind === 'bursty') return { loop, depth: integer('--depth', options.depth ?? DEFAULTS.depth, 1, 64), arrival };
+  const expected = length.launches > 0 ? length.launches : expectedRequests(arrival, length.durationNs);
+  if (expected > MAX_SCHEDULED) {
+    throw new OptionError(
+      '--arrival',
+      `at most ${MAX_SCHEDULED.toLocaleString('en-US')} requests per client in one phase (a lower rate or a shorter --duration)`,
+      options.arrival,
+    );
+  }
+  return { loop, depth: integer('--depth', options.depth ?? OPEN_LOOP_DEPTH, 1, 1024), arrival };
+}
+
+/** One spec's workload, loop and objectives, with errors naming the top-level options. */
+function resolveSpec(options: SpecOptions, role: string, count: number, length: RunLength): ClientSpec {
   const preset = options.preset === undefined ? undefined : findPreset(String(options.preset));
   if (options.preset !== undefined && !preset) {
     throw new OptionError('--preset', `one of ${KERNEL_PRESETS.map((p) => p.name).join(', ')}`, options.preset);
@@ -151,29 +199,159 @@ export function resolveRunConfig(options: RunOptions): RunConfig {
   }
   if (preset && options.shape !== undefined) throw new OptionError('--shape', 'no --shape with --preset (the preset is a shape)', options.shape);
   const kernel = oneOf('--kernel', preset?.kernel ?? options.kernel ?? DEFAULTS.kernel, KERNELS);
-  const procs = integer('--procs', options.procs ?? DEFAULTS.procs, 1, MAX_PROCS);
+  const size = integer('--size', options.size ?? DEFAULTS.size, 1, 32768);
+  return {
+    role,
+    count,
+    kernel,
+    ...(preset ? { preset: preset.name } : {}),
+    size,
+    ...resolveWorkload(kernel, options, size, preset?.shape),
+    ...resolveLoop(options, length),
+    ...(options.slo !== undefined ? { slo: parseSlos('--slo', options.slo) } : {}),
+    knobs: {},
+    spinNs: Math.round(decimal('--spin-us', options.spinUs ?? DEFAULTS.spinUs, 10, 10_000_000) * 1e3),
+    gapThresholdNs: Math.round(decimal('--gap-threshold-us', options.gapThresholdUs ?? DEFAULTS.gapThresholdUs, 0.1, 1e6) * 1e3),
+  };
+}
+
+/** The run-wide options `--client` leaves at the top level; every other per-client option goes inside each --client. */
+const PER_CLIENT_OPTIONS = [
+  'kernel',
+  'procs',
+  'preset',
+  'size',
+  'shape',
+  'impl',
+  'dtype',
+  'loop',
+  'depth',
+  'arrival',
+  'slo',
+  'mpsThreads',
+  'priority',
+  'smSplit',
+] as const;
+
+/** An OptionError of a --client's field, named as `--client ROLE: key`. */
+function inClient(role: string, error: unknown): unknown {
+  if (!(error instanceof OptionError)) return error;
+  return new OptionError(`--client ${role}: ${error.option.replace(/^--/, '')}`, error.expected, error.received);
+}
+
+/** One `--client` (a string or its options) as a spec, with its knobs checked against the mode. */
+function resolveClient(raw: string | ClientOptions, index: number, mode: ModeName, length: RunLength): ClientSpec {
+  const o = typeof raw === 'string' ? parseClientFlag(raw) : raw;
+  if (o === null || typeof o !== 'object') throw new OptionError('--client', 'a client spec such as role=infer,kernel=gemm,size=1024', raw);
+  const role = o.role ?? String(o.kernel ?? (o.preset ? (findPreset(String(o.preset))?.kernel ?? DEFAULTS.kernel) : DEFAULTS.kernel));
+  if (typeof role !== 'string' || !ROLE_NAME.test(role))
+    throw new OptionError(`--client ${index + 1}: role`, 'a name of letters, digits, - and _ (up to 32, a letter first)', role);
+  try {
+    const count = integer('--count', o.count ?? 1, 1, MAX_PROCS);
+    const shape = typeof o.shape === 'string' ? o.shape.replace(/x/gi, ',') : o.shape;
+    const spec = resolveSpec({ ...o, shape, priority: undefined } as SpecOptions, role, count, length);
+    return { ...spec, knobs: resolveKnobs(o, mode) };
+  } catch (error) {
+    throw inClient(role, error);
+  }
+}
+
+/** A --client's own knobs of the sharing modes; a knob the mode does not take is an error. */
+function resolveKnobs(o: ClientOptions, mode: ModeName): Knobs {
+  const knobs: Knobs = {};
+  const only = (key: keyof RunOptions, flag: string, raw: unknown) => {
+    const takers = modesTaking(key);
+    if (!takers.includes(mode)) throw new OptionError(`--${flag}`, `${flag}= only with --mode ${takers.join(' or --mode ')} (the mode is ${mode})`, raw);
+  };
+  if (o.mpsThreads !== undefined) {
+    only('mpsThreads', 'mps-threads', o.mpsThreads);
+    knobs.mpsThreads = decimal('--mps-threads', o.mpsThreads, 1, 100);
+  }
+  if (o.mpsMem !== undefined) {
+    only('mpsMem', 'mps-mem', o.mpsMem);
+    knobs.mpsMemBytes = parseSize('--mps-mem', o.mpsMem);
+  }
+  if (o.priority !== undefined) {
+    only('priority', 'priority', o.priority);
+    knobs.priority = parsePriorities(typeof o.priority === 'number' ? [o.priority] : o.priority, 1)[0]!;
+  }
+  if (o.sms !== undefined) {
+    only('smSplit', 'sms', o.sms);
+    knobs.sms = integer('--sms', o.sms, 1, 100_000);
+  }
+  return knobs;
+}
+
+/** The specs of a run given as `--client` values; per-client top-level options are errors. */
+function resolveClients(options: RunOptions, mode: ModeName, length: RunLength): ClientSpec[] {
+  if (!Array.isArray(options.clients) || options.clients.length === 0) throw new OptionError('--client', 'one or more client specs', options.clients);
+  for (const key of PER_CLIENT_OPTIONS) {
+    if (options[key] !== undefined) throw new OptionError(`--${kebab(key)}`, `no --${kebab(key)} with --client (give it inside each --client)`, options[key]);
+  }
+  const specs = options.clients.map((c, i) => resolveClient(c, i, mode, length));
+  const roles = new Set<string>();
+  for (const s of specs) {
+    if (roles.has(s.role)) throw new OptionError('--client', `a different role= for each --client (${s.role} twice)`, s.role);
+    roles.add(s.role);
+  }
+  const procs = specs.reduce((n, s) => n + s.count, 0);
+  if (procs > MAX_PROCS) throw new OptionError('--client', `at most ${MAX_PROCS} clients in all`, `${procs} clients`);
+  return specs;
+}
+
+function kebab(key: string): string {
+  return key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
+
+/** The modes' per-client settings made from the specs' knobs (and --mps-mem for every client). */
+function knobFields(specs: readonly ClientSpec[], options: RunOptions): ModeConfig {
+  const clients = clientSpecs(specs);
+  const out: ModeConfig = {};
+  const memAll = options.mpsMem !== undefined ? parseSize('--mps-mem', options.mpsMem) : undefined;
+  const mps: NonNullable<RunConfig['mps']> = {};
+  if (options.mpsPipe !== undefined) mps.pipe = sharingMode('mps').resolveOptions({ mpsPipe: options.mpsPipe }, 1).mps?.pipe;
+  if (clients.some((c) => c.knobs.mpsThreads !== undefined)) mps.threads = clients.map((c) => c.knobs.mpsThreads ?? 100);
+  if (memAll !== undefined || clients.some((c) => c.knobs.mpsMemBytes !== undefined)) mps.memBytes = clients.map((c) => c.knobs.mpsMemBytes ?? memAll ?? 0);
+  if (Object.keys(mps).length > 0) out.mps = mps;
+  if (clients.some((c) => c.knobs.priority !== undefined)) out.priorities = clients.map((c) => c.knobs.priority ?? 'low');
+  const withSms = specs.filter((s) => s.knobs.sms !== undefined);
+  if (withSms.length > 0 && withSms.length < specs.length) {
+    const missing = specs.find((s) => s.knobs.sms === undefined)!;
+    throw new OptionError(`--client ${missing.role}: sms`, 'sms= for every role or for none (green contexts split all the SMs at once)', undefined);
+  }
+  if (withSms.length > 0) out.smSplit = clients.map((c) => c.knobs.sms!);
+  return out;
+}
+
+/** Validates options for run() (and, with kernel "probe", probe()). Throws OptionError. */
+export function resolveRunConfig(options: RunOptions): RunConfig {
+  if (options === null || typeof options !== 'object') throw new OptionError('options', 'an object', options);
   if (options.duration !== undefined && options.launches !== undefined) {
     throw new OptionError('--launches', 'either --duration or --launches, not both', options.launches);
   }
   const launches = options.launches === undefined ? 0 : integer('--launches', options.launches, 1, 1e9);
   const durationNs = launches > 0 ? 0 : parseDuration('--duration', options.duration ?? DEFAULTS.duration, 50e6, 3600e9);
-  const size = integer('--size', options.size ?? DEFAULTS.size, 1, 32768);
-  const { shape, impl, dtype } = resolveWorkload(kernel, options, size, preset?.shape);
-  const loop = oneOf('--loop', options.loop ?? DEFAULTS.loop, LOOPS);
-  const depth = loop === 'closed' ? 1 : integer('--depth', options.depth ?? DEFAULTS.depth, 2, 64);
-  if (loop === 'closed' && options.depth !== undefined) {
-    throw new OptionError('--depth', '--depth only with --loop saturate (a closed loop keeps one launch in flight)', options.depth);
+  const length = { durationNs, launches };
+  let clients: ClientSpec[];
+  let modeFields: { mode: ModeName } & ModeConfig;
+  if (options.clients !== undefined) {
+    const mode = oneOf('--mode', options.mode ?? DEFAULTS.mode, MODES);
+    clients = resolveClients(options, mode, length);
+    modeFields = { mode, ...knobFields(clients, options) };
+  } else {
+    // One role of `procs` identical clients, named after its kernel.
+    const procs = integer('--procs', options.procs ?? DEFAULTS.procs, 1, MAX_PROCS);
+    const spec = resolveSpec(options, 'client', procs, length);
+    clients = [{ ...spec, role: spec.kernel }];
+    modeFields = resolveModeOptions(options, procs);
   }
   if (options.baseline !== undefined && typeof options.baseline !== 'boolean') {
     throw new OptionError('--baseline', 'true or false', options.baseline);
   }
   const device = integer('--device', options.device ?? DEFAULTS.device, 0, 1023);
-  const spinNs = decimal('--spin-us', options.spinUs ?? DEFAULTS.spinUs, 10, 10_000_000) * 1e3;
-  const gapThresholdNs = decimal('--gap-threshold-us', options.gapThresholdUs ?? DEFAULTS.gapThresholdUs, 0.1, 1e6) * 1e3;
   const warmupNs = parseDuration('--warmup', options.warmup ?? DEFAULTS.warmup, 0, 600e9);
   const traceRecords = integer('--trace-records', options.traceRecords ?? DEFAULTS.traceRecords, 0, 500_000_000);
   const seed = options.seed === undefined ? randomInt(1, 2 ** 47) : integer('--seed', options.seed, 0, Number.MAX_SAFE_INTEGER);
-  const modeFields = resolveModeOptions(options, procs);
   const sampleMs = integer('--sample-ms', options.sampleMs ?? 50, 0, 10_000);
   for (const [option, value] of [
     ['--cupti', options.cupti],
@@ -190,20 +368,12 @@ export function resolveRunConfig(options: RunOptions): RunConfig {
     );
   }
   return {
-    kernel,
-    procs,
+    clients,
+    procs: clients.reduce((n, s) => n + s.count, 0),
     durationNs,
     launches,
-    size,
-    shape,
-    impl,
-    dtype,
-    loop,
-    depth,
     baseline: options.baseline ?? true,
     device,
-    spinNs: Math.round(spinNs),
-    gapThresholdNs: Math.round(gapThresholdNs),
     warmupNs,
     traceRecords,
     seed,

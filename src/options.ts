@@ -2,21 +2,16 @@
 // becomes (RunConfig), the names they use, and the number, list and size parsers that config.ts and
 // each sharing mode's own option checks (src/modes/) share. It sits below both and imports neither.
 import { z } from 'zod';
+import { type ClientOptions, clientSpecSchema, CLIENT_LOOPS, MAX_PROCS, type Priority, prioritySchema } from './clients/spec.js';
 import { OptionError } from './errors.js';
-import { KERNEL_FAMILIES } from './kernels/shapes.js';
 
-export const KERNELS = ['gemm', 'probe', ...KERNEL_FAMILIES] as const;
-export type Kernel = (typeof KERNELS)[number];
-export const LOOPS = ['saturate', 'closed'] as const;
+export { KERNELS, MAX_PROCS, prioritySchema } from './clients/spec.js';
+export type { ClientOptions, ClientSpec, Kernel, Priority } from './clients/spec.js';
+export const LOOPS = CLIENT_LOOPS;
 export type LoopKind = (typeof LOOPS)[number];
-/** The most clients one run may have. */
-export const MAX_PROCS = 64;
 
 export const MODES = ['timeslice', 'mps', 'streams', 'green', 'mig'] as const;
 export type ModeName = (typeof MODES)[number];
-/** A stream priority: a keyword or the device's own number (lower is more urgent). */
-const prioritySchema = z.union([z.literal('high'), z.literal('low'), z.number().int()]);
-export type Priority = z.infer<typeof prioritySchema>;
 
 /** What a caller may pass to run() and probe(); every field is optional. */
 export interface RunOptions {
@@ -38,8 +33,15 @@ export interface RunOptions {
   impl?: string;
   /** gemm: bf16 (default), fp16, tf32, fp32. */
   dtype?: string;
-  /** saturate (launches queued back to back, as training does) or closed (launch, wait, repeat). */
+  /** saturate (launches queued back to back, as training does), closed (launch, wait, repeat) or open (requests on a schedule: needs arrival). */
   loop?: string;
+  /** open loop: how requests arrive: poisson:RATE, constant:RATE or bursty:ON/OFF (src/clients/arrival.ts). */
+  arrival?: string;
+  /** Latency objectives of the clients, e.g. "p99<=5ms" (src/clients/slo.ts). */
+  slo?: string;
+  /** Several different clients: each a spec ("role=infer,kernel=attention,arrival=poisson:2000/s") or its
+   * options; replaces kernel, procs, shape and the other per-client options. */
+  clients?: Array<string | ClientOptions>;
   /** Launches kept in flight by a saturating client (default 3). */
   depth?: number | string;
   /** Run the same kernel alone first, for slowdown and aggregate ratios (default true). */
@@ -62,7 +64,7 @@ export interface RunOptions {
   mpsPipe?: string;
   /** mps: active thread percentage per client, one value for all or one per client ("50" or "25,75"). */
   mpsThreads?: string | number | number[];
-  /** mps: pinned device memory limit per client, e.g. "4G", "512M". */
+  /** mps: pinned device memory limit of every client, e.g. "4G", "512M". */
   mpsMem?: string;
   /** streams, green: stream priority per client: high, low or the device's numbers ("high,low"). */
   priority?: string | Priority[];
@@ -80,27 +82,20 @@ export interface RunOptions {
  * as `options` (src/report/schema.ts, which reads older files that lack some of it); the type is
  * inferred from it. */
 export const runConfigSchema = z.object({
-  kernel: z.enum(KERNELS),
+  /** The client specs, in client order: spec 0's clients first. */
+  clients: z.array(clientSpecSchema).min(1),
+  /** Clients in all: the sum of the specs' counts. */
   procs: z.number().int().min(1).max(MAX_PROCS),
   durationNs: z.number().nonnegative(),
   launches: z.number().int().nonnegative(),
-  size: z.number().int().positive(),
-  /** The kernel's dimensions (gemm [m, n, k]; empty for the probe). */
-  shape: z.array(z.number().int().nonnegative()),
-  impl: z.string(),
-  dtype: z.string(),
-  loop: z.enum(LOOPS),
-  depth: z.number().int().positive(),
   baseline: z.boolean(),
   device: z.number().int().nonnegative(),
-  spinNs: z.number().positive(),
-  gapThresholdNs: z.number().positive(),
   warmupNs: z.number().nonnegative(),
   traceRecords: z.number().int().nonnegative(),
   seed: z.number().int().nonnegative(),
   mode: z.enum(MODES),
-  /** mps only. */
-  mps: z.object({ pipe: z.string().optional(), threads: z.array(z.number()).optional(), memBytes: z.number().optional() }).optional(),
+  /** mps only: threads and memBytes one per client (memBytes 0: no limit). */
+  mps: z.object({ pipe: z.string().optional(), threads: z.array(z.number()).optional(), memBytes: z.array(z.number().nonnegative()).optional() }).optional(),
   /** streams and green only: one per client. */
   priorities: z.array(prioritySchema).optional(),
   /** green only: requested SMs, one per client. */

@@ -7,14 +7,17 @@ import type { LoopConfig, NativeBinding, WorkloadSpec } from './binding/contract
 import { timedLoopConfig } from './binding/loop-config.js';
 import { probeGapCapacity } from './kernels/memory.js';
 import { phaseOccupancy, type Occupancy } from './metrics/occupancy.js';
-import { distribution, durationSummaries } from './metrics/stats.js';
+import { distribution, durationSummaries, maxOf } from './metrics/stats.js';
 import { summary, type Summary } from './metrics/summary.js';
 import { detectSwitches, switchSummaries, type ClientTrace } from './metrics/switches.js';
 import { readIntervals } from './metrics/traces.js';
 import type { ClientFigure, ModeTraits } from './modes/mode.js';
 import { startDeviceObservers, type DeviceObservers } from './observe/observers.js';
 import type { DeviceObservation, KernelActivity } from './observe/schema.js';
+import { burstPhaseNs } from './clients/arrival.js';
+import { clientSpecs } from './clients/spec.js';
 import type { RunConfig } from './options.js';
+import type { ClientRaw } from './orchestrator/messages.js';
 import type { ClientOutcome, OrchestratorEvent, Outcome, WorkerSpec } from './orchestrator/orchestrator.js';
 import { runClients } from './orchestrator/orchestrator.js';
 import type { ClientReport, PhaseResult } from './report/schema.js';
@@ -28,6 +31,8 @@ export interface PhaseOptions {
   label: PhaseResult['label'];
   /** The worker processes and the clients each hosts (from the sharing mode). */
   workers: WorkerSpec[];
+  /** Each client's role, by client index (default "client"). */
+  roles?: readonly string[];
   clientModule?: string;
   signal?: AbortSignal;
   onEvent?: (event: OrchestratorEvent) => void;
@@ -43,20 +48,36 @@ function flopsOf(o: ClientOutcome): number | undefined {
   return flops !== undefined && flops > 0 ? flops : undefined;
 }
 
+/** A client's seed: each client draws its own inputs and its own arrivals. */
+function clientSeed(config: RunConfig, client: number): number {
+  return (config.seed + client * 7919) % Number.MAX_SAFE_INTEGER;
+}
+
 export function workloadSpec(config: RunConfig, client: number, smCount: number): WorkloadSpec {
-  // Each client draws its own inputs.
-  const seed = (config.seed + client * 7919) % Number.MAX_SAFE_INTEGER;
-  if (config.kernel !== 'probe') return { kernel: config.kernel, impl: config.impl, dtype: config.dtype, shape: [...config.shape], seed };
+  const spec = clientSpecs(config.clients)[client]!;
+  const seed = clientSeed(config, client);
+  if (spec.kernel !== 'probe') return { kernel: spec.kernel, impl: spec.impl, dtype: spec.dtype, shape: [...spec.shape], seed };
   return {
     kernel: 'probe',
     impl: 'own',
     dtype: 'none',
     shape: [],
     seed,
-    probeActiveNs: config.spinNs,
-    gapThresholdNs: config.gapThresholdNs,
-    gapCapacity: probeGapCapacity(config, smCount),
+    probeActiveNs: spec.spinNs,
+    gapThresholdNs: spec.gapThresholdNs,
+    gapCapacity: probeGapCapacity(spec, config, smCount),
   };
+}
+
+/** How a client issues its launches: its depth, and an open loop's schedule or a bursty client's ON/OFF cycle. */
+function issuing(config: RunConfig, client: number): Pick<LoopConfig, 'depth' | 'schedule' | 'bursts'> {
+  const spec = clientSpecs(config.clients)[client]!;
+  const arrival = spec.arrival;
+  if (!arrival) return { depth: spec.depth };
+  // The arrivals' seed differs from the inputs' so that the two draws are independent.
+  const seed = (clientSeed(config, client) * 31 + 17) % Number.MAX_SAFE_INTEGER;
+  if (arrival.kind === 'bursty') return { depth: spec.depth, bursts: { onNs: arrival.onNs, offNs: arrival.offNs, phaseNs: burstPhaseNs(arrival, seed) } };
+  return { depth: spec.depth, schedule: { kind: arrival.kind, ratePerSec: arrival.ratePerSec, seed, durationNs: config.durationNs, count: config.launches } };
 }
 
 export function loopConfig(config: RunConfig, client: number, smCount: number): LoopConfig {
@@ -64,9 +85,9 @@ export function loopConfig(config: RunConfig, client: number, smCount: number): 
     device: config.device,
     durationNs: config.durationNs,
     launches: config.launches,
-    depth: config.depth,
     traceCapacity: config.traceRecords,
     warmupNs: config.warmupNs,
+    ...issuing(config, client),
   });
 }
 
@@ -83,6 +104,27 @@ function clientSummaries(flops: number | undefined, launches: number, elapsedNs:
   return out;
 }
 
+/**
+ * An open-loop client's own figures: what was offered, how far behind schedule it fell and how many
+ * requests it never started, its latency split into queueing (scheduled arrival to the kernel's start)
+ * and service (the kernel's GPU time), and the arrival loop's own lateness.
+ */
+export function openLoopSummaries(r: ClientRaw, durationNs: number): Summary[] {
+  if (!r.scheduledNs) return [];
+  const out: Summary[] = [];
+  const scheduled = r.scheduledRequests ?? r.scheduledNs.length;
+  if (durationNs > 0) out.push(summary('offered', 'offered rate', 'rate', scheduled / (durationNs / 1e9), 'req/s'));
+  out.push(summary('notStarted', 'requests not started', 'count', r.notStarted ?? 0));
+  const queueing = r.latencyNs.map((l, i) => l - (r.gpuNs[i] ?? 0));
+  const q = distribution(queueing);
+  if (q) out.push(...durationSummaries('queueing', 'queueing', q, ['p50', 'p99']));
+  const lag = r.enqueueNs.map((e, i) => e - (r.scheduledNs![i] ?? e));
+  if (lag.length > 0) out.push(summary('lag.max', 'behind schedule, max', 'duration', maxOf(lag)));
+  const jitter = r.wakeLateNs ? distribution(r.wakeLateNs) : undefined;
+  if (jitter) out.push(...durationSummaries('jitter', 'arrival loop lateness', jitter, ['p50', 'p99', 'max']));
+  return out;
+}
+
 /** The figures a mode sets per client (src/modes/: its traits), as the client's first summaries. */
 function modeFigures(figures: readonly ClientFigure[], prepared: ClientOutcome['prepared']): Summary[] {
   if (!prepared) return [];
@@ -92,21 +134,23 @@ function modeFigures(figures: readonly ClientFigure[], prepared: ClientOutcome['
 }
 
 /** One client's report: the mode's figures, its own summaries, then `more` (its SM share). */
-function report(figures: readonly ClientFigure[], o: ClientOutcome, earliestStart: bigint | undefined, more: Summary[]): ClientReport {
+function report(figures: readonly ClientFigure[], o: ClientOutcome, role: string, earliestStart: bigint | undefined, more: Summary[]): ClientReport {
   const r = o.result;
   const launches = r?.latencyNs.length ?? 0;
   const elapsedNs = r ? Number(BigInt(r.endNs) - BigInt(r.startNs)) : 0;
-  const own = r ? clientSummaries(flopsOf(o), launches, elapsedNs, r.latencyNs, r.gpuNs) : [];
+  const own = r ? [...clientSummaries(flopsOf(o), launches, elapsedNs, r.latencyNs, r.gpuNs), ...openLoopSummaries(r, elapsedNs)] : [];
   const failed = o.status !== 'ok';
   return {
     client: o.client,
+    role,
     status: o.status,
     launches,
     elapsedNs,
     summaries: [...modeFigures(figures, o.prepared), ...own, ...more],
     tracedLaunches: r?.tracedLaunches ?? 0,
     gapsObserved: r?.gapsObserved ?? 0,
-    samples: { enqueueNs: r?.enqueueNs ?? [], latencyNs: r?.latencyNs ?? [], gpuNs: r?.gpuNs ?? [] },
+    samples: { enqueueNs: r?.enqueueNs ?? [], latencyNs: r?.latencyNs ?? [], gpuNs: r?.gpuNs ?? [], ...(r?.scheduledNs ? { scheduledNs: r.scheduledNs } : {}) },
+    ...(r?.notStarted !== undefined ? { notStarted: r.notStarted } : {}),
     ...(o.pid !== undefined ? { pid: o.pid } : {}),
     ...(o.prepared ? { smsAvailable: o.prepared.smsAvailable, streamPriority: o.prepared.streamPriority } : {}),
     ...(failed ? { exitCode: o.exitCode ?? null, signal: o.signal ?? null } : {}),
@@ -266,7 +310,9 @@ async function analyse(options: PhaseOptions, outcome: Outcome, observation: Dev
   // where the clients' SM ids are not one set (MIG).
   const occupancy = prepared && traits.sharedSmIds ? phaseOccupancy(traces, switches, prepared.smCount, { turns: !traits.concurrent }) : undefined;
   const { earliest } = hostSpan(outcome);
-  const clients = outcome.clients.map((c) => report(traits.clientFigures, c, earliest, occupancy?.clients.get(c.client) ?? []));
+  const clients = outcome.clients.map((c) =>
+    report(traits.clientFigures, c, options.roles?.[c.client] ?? 'client', earliest, occupancy?.clients.get(c.client) ?? []),
+  );
   return {
     label: options.label,
     procs: options.workers.reduce((n, w) => n + w.clients.length, 0),

@@ -7,6 +7,8 @@ import { loadBinding } from './binding/loader.js';
 import { clientMemoryBytes, resolveRunConfig, type RunConfig, type RunOptions } from './config.js';
 import { captureEnvironment, readClocks, type Environment } from './environment.js';
 import { CancelledError, ModeUnavailableError, OptionError } from './errors.js';
+import { clientSpecs, firstClients } from './clients/spec.js';
+import { roleReports } from './metrics/roles.js';
 import { jainIndex } from './metrics/stats.js';
 import { summary, type Summary } from './metrics/summary.js';
 import { sharingMode, type ModeContext, type ModeFacts, type ModeSession } from './modes/index.js';
@@ -18,7 +20,7 @@ import { RESULT_SCHEMA, RESULT_SCHEMA_VERSION, type RunResult } from './report/s
 export { RESULT_SCHEMA, RESULT_SCHEMA_VERSION } from './report/schema.js';
 export type { RunResult };
 
-export type Progress = { type: 'phase'; label: PhaseResult['label']; procs: number } | ({ phase: PhaseResult['label'] } & OrchestratorEvent);
+export type Progress = { type: 'phase'; label: PhaseResult['label']; procs: number; role?: string } | ({ phase: PhaseResult['label'] } & OrchestratorEvent);
 
 export interface RunControls {
   signal?: AbortSignal;
@@ -28,8 +30,8 @@ export interface RunControls {
   /** An environment captured beforehand; skips the GPU query (for stand-in clients in tests). */
   environment?: Environment;
   command?: string[];
-  /** A solo baseline measured earlier for the same kernel and options (a sweep shares them). */
-  baseline?: PhaseResult;
+  /** Solo baselines measured earlier for the same roles and options, by role (a sweep or a scenario shares them). */
+  baselines?: ReadonlyMap<string, PhaseResult>;
   /** The native module; loaded when absent. Tests pass a stand-in with `clientModule` and `environment`. */
   binding?: NativeBinding;
 }
@@ -38,7 +40,7 @@ function value(list: Summary[] | undefined, tag: string): number | undefined {
   return list?.find((s) => s.tag === tag)?.value;
 }
 
-/** A shared client's slowdown and latency ratios against the solo client's summaries. */
+/** A shared client's slowdown and latency ratios against its role's solo client's summaries. */
 function ratios(solo: Summary[], client: Summary[]): Summary[] {
   const out: Summary[] = [];
   const soloRate = value(solo, 'throughput');
@@ -53,25 +55,43 @@ function ratios(solo: Summary[], client: Summary[]): Summary[] {
 }
 
 /**
- * Shared against solo: new reports of the shared clients, each with its ratios against the solo client
- * added, and the run's comparison (aggregate throughput ratio, worst slowdown, fairness). Changes
- * neither phase.
+ * Shared against solo: new reports of the shared clients, each with its ratios against its own role's
+ * solo client added, and the run's comparison: the aggregate throughput against solo (the sum of each
+ * client's throughput over its role's solo throughput: with one role, the aggregate over solo), the
+ * worst slowdown, and fairness (Jain's index of those shares). Changes neither phase.
  */
-export function compare(baseline: PhaseResult | undefined, shared: PhaseResult): { clients: ClientReport[]; comparison: Summary[] } {
-  const solo = baseline?.clients[0];
-  if (solo?.status !== 'ok') return { clients: shared.clients, comparison: [] };
-  const clients = shared.clients.map((c) => ({ ...c, summaries: [...c.summaries, ...ratios(solo.summaries, c.summaries)] }));
+export function compare(baselines: ReadonlyMap<string, PhaseResult>, shared: PhaseResult): { clients: ClientReport[]; comparison: Summary[] } {
+  const soloOf = (role: string) => {
+    const solo = baselines.get(role)?.clients[0];
+    return solo?.status === 'ok' ? solo : undefined;
+  };
+  if (![...new Set(shared.clients.map((c) => c.role))].some((role) => soloOf(role))) return { clients: shared.clients, comparison: [] };
+  const clients = shared.clients.map((c) => {
+    const solo = soloOf(c.role);
+    return solo ? { ...c, summaries: [...c.summaries, ...ratios(solo.summaries, c.summaries)] } : c;
+  });
+  const shares = clients.map((c) => {
+    const soloRate = value(soloOf(c.role)?.summaries, 'throughput');
+    return soloRate ? (value(c.summaries, 'throughput') ?? 0) / soloRate : undefined;
+  });
   const comparison: Summary[] = [];
-  const soloRate = value(solo.summaries, 'throughput');
-  const aggregate = value(shared.aggregate, 'aggregate.throughput');
-  if (soloRate && aggregate) comparison.push(summary('aggregate.vsSolo', 'aggregate throughput vs solo', 'ratio', aggregate / soloRate));
-  const slowdowns = clients.map((c) => value(c.summaries, 'slowdown')).filter((v): v is number => v !== undefined);
-  if (slowdowns.length > 0) {
-    comparison.push(summary('slowdown.max', 'worst client slowdown', 'ratio', Math.max(...slowdowns)));
+  const roles = new Set(clients.map((c) => c.role)).size;
+  if (shares.every((s) => s !== undefined) && clients.some((c) => c.elapsedNs > 0)) {
+    const name = roles > 1 ? "aggregate throughput vs solo (sum of each client's share of its role alone)" : 'aggregate throughput vs solo';
+    comparison.push(
+      summary(
+        'aggregate.vsSolo',
+        name,
+        'ratio',
+        (shares as number[]).reduce((a, b) => a + b, 0),
+      ),
+    );
   }
-  const rates = clients.map((c) => value(c.summaries, 'throughput') ?? 0);
-  if (clients.length > 1 && rates.some((r) => r > 0)) {
-    comparison.push(summary('fairness', "fairness (Jain's index of throughputs)", 'fraction', jainIndex(rates)));
+  const slowdowns = clients.map((c) => value(c.summaries, 'slowdown')).filter((v): v is number => v !== undefined);
+  if (slowdowns.length > 0) comparison.push(summary('slowdown.max', 'worst client slowdown', 'ratio', Math.max(...slowdowns)));
+  if (clients.length > 1 && shares.every((s) => s !== undefined) && shares.some((s) => s! > 0)) {
+    const name = roles > 1 ? "fairness (Jain's index of each client's share of its role alone)" : "fairness (Jain's index of throughputs)";
+    comparison.push(summary('fairness', name, 'fraction', jainIndex(shares as number[])));
   }
   return { clients, comparison };
 }
@@ -96,19 +116,31 @@ interface Prepared {
   environment: Environment;
   ctx: ModeContext;
   loop: (client: number) => ReturnType<typeof loopConfig>;
-  phase: (label: PhaseResult['label'], workers: WorkerSpec[]) => Promise<PhaseResult>;
+  phase: (label: PhaseResult['label'], workers: WorkerSpec[], roles: readonly string[]) => Promise<PhaseResult>;
 }
 
-/** The clients' buffers must fit the device (with room to spare) before anything runs. */
+/** Every client's buffers must fit the device (with room to spare) before anything runs. */
 function checkMemory(config: RunConfig, environment: Environment): void {
-  const needed = clientMemoryBytes(config, environment.gpu.smCount) * config.procs;
-  if (needed > environment.gpu.memoryBytes * 0.9) {
+  const perSpec = config.clients.map((s) => clientMemoryBytes(s, config, environment.gpu.smCount) * s.count);
+  const needed = perSpec.reduce((a, b) => a + b, 0);
+  const room = environment.gpu.memoryBytes * 0.9;
+  if (needed <= room) return;
+  const gib = (bytes: number) => `${(bytes / 2 ** 30).toFixed(1)} GiB`;
+  if (config.clients.length === 1) {
+    const only = config.clients[0]!;
     throw new OptionError(
-      config.kernel === 'gemm' ? '--size' : '--trace-records',
+      only.kernel === 'gemm' ? '--size' : '--trace-records',
       `buffers that fit in ${(environment.gpu.memoryBytes / 2 ** 30).toFixed(0)} GiB for ${config.procs} clients`,
-      `${(needed / 2 ** 30).toFixed(1)} GiB`,
+      gib(needed),
     );
   }
+  const largest = config.clients[perSpec.indexOf(Math.max(...perSpec))]!;
+  const each = config.clients.map((s, i) => `${s.role} ${gib(perSpec[i]!)}`).join(', ');
+  throw new OptionError(
+    `--client ${largest.role}`,
+    `roles whose buffers fit in 90% of ${gib(environment.gpu.memoryBytes)} (${gib(needed - room)} too many: ${each})`,
+    gib(needed),
+  );
 }
 
 /** Everything before GPU work: the environment, the memory check, the mode's checks. */
@@ -119,12 +151,18 @@ async function prepare(config: RunConfig, controls: RunControls, binding: Native
   const traits = sharingMode(config.mode).traits;
   const smCount = environment.gpu.smCount;
   const loop = (client: number) => loopConfig(config, client, smCount);
-  const phase = async (label: PhaseResult['label'], workers: WorkerSpec[]) => {
-    controls.onProgress?.({ type: 'phase', label, procs: workers.reduce((n, w) => n + w.clients.length, 0) });
+  const phase = async (label: PhaseResult['label'], workers: WorkerSpec[], roles: readonly string[]) => {
+    controls.onProgress?.({
+      type: 'phase',
+      label,
+      procs: workers.reduce((n, w) => n + w.clients.length, 0),
+      ...(label === 'baseline' ? { role: roles[0] } : {}),
+    });
     return runPhase({
       traits,
       label,
       workers,
+      roles,
       // The device is observed in both phases, so what it did alone and shared can be compared.
       observe: { binding, device: config.device, sampleMs: config.observe.sampleMs, pmSampling: config.observe.pmSampling },
       ...(config.observe.cupti ? { kernelActivity: true } : {}),
@@ -136,10 +174,18 @@ async function prepare(config: RunConfig, controls: RunControls, binding: Native
   return { environment, ctx, loop, phase };
 }
 
-/** The kernel alone, as the mode's baseline runs it (a sweep measures it once for many points). */
-export async function measureBaseline(config: RunConfig, controls: RunControls = {}): Promise<PhaseResult> {
-  const { ctx, loop, phase } = await prepare(config, controls, controls.binding ?? loadBinding());
-  return phase('baseline', [await sharingMode(config.mode).solo(ctx, loop(0))]);
+/** One role alone, as the mode's baseline runs it: the role's first client, with its inputs and arrivals. */
+async function soloPhase(config: RunConfig, { ctx, loop, phase }: Prepared, role: string): Promise<PhaseResult> {
+  const index = config.clients.findIndex((s) => s.role === role);
+  if (index < 0) throw new OptionError('role', `one of ${config.clients.map((s) => s.role).join(', ')}`, role);
+  const first = firstClients(config.clients)[index]!;
+  return phase('baseline', [await sharingMode(config.mode).solo(ctx, loop(first))], [role]);
+}
+
+/** A role alone (by default the first), as the mode's baseline runs it (a sweep or a scenario measures it once for many runs). */
+export async function measureBaseline(config: RunConfig, controls: RunControls = {}, role = config.clients[0]!.role): Promise<PhaseResult> {
+  const prepared = await prepare(config, controls, controls.binding ?? loadBinding());
+  return soloPhase(config, prepared, role);
 }
 
 /** Runs `body` in a set-up mode and tears the mode down on every path; resolves to the body's value and what the teardown reported. */
@@ -162,24 +208,37 @@ async function withHint(phase: PhaseResult, session: ModeSession, signal: AbortS
   return hint ? { ...phase, reason: `${phase.reason ?? 'incomplete'} (${hint})` } : phase;
 }
 
+/** Each role alone, in spec order: those given in controls.baselines reused, the others measured now. */
+async function baselinesOf(config: RunConfig, controls: RunControls, prepared: Prepared): Promise<Map<string, PhaseResult>> {
+  const out = new Map<string, PhaseResult>();
+  if (!config.baseline) return out;
+  for (const spec of config.clients) {
+    out.set(spec.role, controls.baselines?.get(spec.role) ?? (await soloPhase(config, prepared, spec.role)));
+    if (controls.signal?.aborted) throw new CancelledError('cancelled during the solo baseline');
+  }
+  return out;
+}
+
 /** Runs an already validated configuration. */
 export async function measure(config: RunConfig, controls: RunControls = {}): Promise<RunResult> {
   const binding = controls.binding ?? loadBinding();
-  const { environment, ctx, loop, phase } = await prepare(config, controls, binding);
+  const prepared = await prepare(config, controls, binding);
+  const { environment, ctx, loop, phase } = prepared;
   const mode = sharingMode(config.mode);
-  // The baseline runs before the mode is set up, so nothing of the mode (an idle MPS server, say) is
-  // on the GPU while the kernel runs alone.
-  const baseline = config.baseline ? (controls.baseline ?? (await phase('baseline', [await mode.solo(ctx, loop(0))]))) : undefined;
-  if (baseline && controls.signal?.aborted) throw new CancelledError('cancelled during the solo baseline');
+  // The baselines run before the mode is set up, so nothing of the mode (an idle MPS server, say) is
+  // on the GPU while a role runs alone.
+  const baselines = await baselinesOf(config, controls, prepared);
+  const roles = clientSpecs(config.clients).map((s) => s.role);
   const session = await mode.setup(ctx);
   const { value, closing } = await inSession(session, async () => {
     const layout = session.layout(config.procs, loop);
-    return { shared: await withHint(await phase('shared', layout.workers), session, controls.signal), facts: layout.facts };
+    return { shared: await withHint(await phase('shared', layout.workers, roles), session, controls.signal), facts: layout.facts };
   });
   const clocksEnd = await readClocks(binding, environment.gpu.uuid);
 
-  const { clients, comparison } = compare(baseline, value.shared);
-  const complete = value.shared.complete && (baseline?.complete ?? true);
+  const { clients, comparison } = compare(baselines, value.shared);
+  const incompleteBaseline = [...baselines.values()].find((b) => !b.complete);
+  const complete = value.shared.complete && !incompleteBaseline;
   const modeFacts = { ...session.facts, ...value.facts, ...closing };
   return {
     schema: RESULT_SCHEMA,
@@ -188,12 +247,13 @@ export async function measure(config: RunConfig, controls: RunControls = {}): Pr
     mode: config.mode,
     options: config,
     environment: { ...environment, clocksEnd },
+    baselines: [...baselines].map(([role, phase]) => ({ role, phase })),
     shared: { ...value.shared, clients },
+    roles: roleReports(config.clients, clients, baselines),
     comparison,
     complete,
     ...(Object.keys(modeFacts).length > 0 ? { modeFacts } : {}),
     ...(controls.command ? { command: controls.command } : {}),
-    ...(baseline ? { baseline } : {}),
-    ...(complete ? {} : { reason: value.shared.reason ?? baseline?.reason ?? 'incomplete' }),
+    ...(complete ? {} : { reason: value.shared.reason ?? incompleteBaseline?.reason ?? 'incomplete' }),
   };
 }

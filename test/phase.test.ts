@@ -47,6 +47,7 @@ function client(n: number, throughput: number, p50: number, p99: number): Client
   ];
   return {
     client: n,
+    role: 'gemm',
     status: 'ok',
     launches: 10,
     elapsedNs: 1e9,
@@ -74,7 +75,7 @@ describe('compare()', () => {
     const baseline = deepFreeze(phase('baseline', [client(0, 100, 1e6, 2e6)], 100));
     const shared = deepFreeze(phase('shared', [client(0, 50, 2e6, 8e6), client(1, 25, 3e6, 4e6)], 75));
     const before = structuredClone(shared);
-    const { clients, comparison } = compare(baseline, shared);
+    const { clients, comparison } = compare(new Map([['gemm', baseline]]), shared);
     expect(shared).toEqual(before);
     expect(clients).not.toBe(shared.clients);
     expect(clients.map((c) => pick(c.summaries, 'slowdown')?.value)).toEqual([2, 4]);
@@ -96,9 +97,9 @@ describe('compare()', () => {
 
   it('compares nothing without a solo client that finished', () => {
     const shared = deepFreeze(phase('shared', [client(0, 50, 2e6, 8e6)], 50));
-    expect(compare(undefined, shared)).toEqual({ clients: shared.clients, comparison: [] });
+    expect(compare(new Map(), shared)).toEqual({ clients: shared.clients, comparison: [] });
     const failed = deepFreeze(phase('baseline', [{ ...client(0, 100, 1e6, 2e6), status: 'crashed' }], 100));
-    expect(compare(failed, shared).comparison).toEqual([]);
+    expect(compare(new Map([['gemm', failed]]), shared).comparison).toEqual([]);
   });
 });
 

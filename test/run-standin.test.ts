@@ -20,7 +20,7 @@ describe('run() with stand-in clients', () => {
     process.env.STAND_IN_PROCS = '2';
     const result = await run({ procs: 2, duration: '300ms', size: 256, seed: 1 }, { clientModule, ...standInDevice() });
     expect(result.complete).toBe(true);
-    expect(result.baseline?.procs).toBe(1);
+    expect(result.baselines.map((b) => [b.role, b.phase.procs])).toEqual([['gemm', 1]]);
     expect(result.shared.clients).toHaveLength(2);
     for (const c of result.shared.clients) {
       expect(c.status).toBe('ok');

@@ -36,7 +36,7 @@ describe('planSweep', () => {
     expect(new Set(plan.points.map((p) => p.id)).size).toBe(plan.points.length);
     // One seed for all points.
     expect(new Set(plan.points.map((p) => p.config.seed)).size).toBe(1);
-    expect(plan.points.find((p) => p.loop === 'closed')!.config.depth).toBe(1);
+    expect(plan.points.find((p) => p.loop === 'closed')!.config.clients[0]!.depth).toBe(1);
   });
 
   it.each([

@@ -206,6 +206,23 @@ export interface LoopConfig {
    * interleaves traced and plain launches, which is how the trace's own cost is measured. */
   traceEvery?: number;
   warmupNs: number;
+  /** Open loop: each request's scheduled arrival, ns after the start, ascending (latency is measured from it). */
+  arrivalsNs?: Float64Array | number[];
+  /** Open loop, before it reaches the addon: how to make arrivalsNs. The worker process expands it
+   * (src/clients/arrival.ts) so that a long schedule never crosses the IPC channel; the addon ignores it. */
+  schedule?: SchedulePlan;
+  /** Bursty: back to back only while (t + phaseNs) mod (onNs + offNs) < onNs. */
+  bursts?: { onNs: number; offNs: number; phaseNs: number };
+}
+
+/** A seeded arrival schedule, as a worker expands it into LoopConfig.arrivalsNs. */
+export interface SchedulePlan {
+  kind: 'poisson' | 'constant';
+  ratePerSec: number;
+  seed: number;
+  /** Arrivals before this many ns after the start, or exactly `count` (when > 0). */
+  durationNs: number;
+  count: number;
 }
 
 /** One simultaneous reading of the host clock and %globaltimer. */
@@ -258,6 +275,16 @@ export interface LoopResult {
   /** Interval records of the probe's gaps: start is the last clock reading before the gap. */
   gaps: ArrayBuffer;
   clock: ClockPair;
+  /** Open loop: each issued request's scheduled arrival, relative to startNs. */
+  scheduledNs?: Float64Array;
+  /** Open loop: the loop's own lateness per request (enqueue − max(scheduled, slot free)). */
+  wakeLateNs?: Float64Array;
+  /** Open loop: requests scheduled before the deadline that never started. */
+  notStarted?: number;
+  /** Open loop: requests of the schedule before the deadline. */
+  scheduledRequests?: number;
+  /** Bursty: ON windows in which a launch was issued. */
+  bursts?: number;
 }
 
 export interface NativeTimedLoop {

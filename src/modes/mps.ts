@@ -5,6 +5,7 @@
 import { OptionError } from '../errors.js';
 import { clientMemoryBytes } from '../kernels/memory.js';
 import { attachMpsDaemon, findExecutable, MPS_CONTROL, mpsLogTail, startMpsDaemon, stopMpsDaemon, type MpsDaemon } from '../mps/daemon.js';
+import { clientSpecs } from '../clients/spec.js';
 import { decimalValue, list, parseSize, perClient, type RunConfig, type RunOptions } from '../options.js';
 import { type ModeConfig, type ModeFacts, type ModeSession, type SharingMode, plainSolo, processPerClient } from './mode.js';
 
@@ -28,7 +29,10 @@ function resolveOptions(options: RunOptions, procs: number): ModeConfig {
     });
     mps.threads = perClient('--mps-threads', values, procs, options.mpsThreads);
   }
-  if (options.mpsMem !== undefined) mps.memBytes = parseSize('--mps-mem', options.mpsMem);
+  if (options.mpsMem !== undefined) {
+    const bytes = parseSize('--mps-mem', options.mpsMem);
+    mps.memBytes = Array.from({ length: procs }, () => bytes);
+  }
   return { mps };
 }
 
@@ -50,17 +54,20 @@ export const mps: SharingMode = {
     return { available: true };
   },
   async validate({ config, environment }) {
-    const limit = config.mps?.memBytes;
-    if (limit !== undefined) {
-      const needed = clientMemoryBytes(config, environment.gpu.smCount);
-      if (limit < needed + 256 * 2 ** 20) {
+    const limits = config.mps?.memBytes;
+    if (!limits) return;
+    const clients = clientSpecs(config.clients);
+    limits.forEach((limit, client) => {
+      const spec = clients[client]!;
+      const needed = clientMemoryBytes(spec, config, environment.gpu.smCount);
+      if (limit > 0 && limit < needed + 256 * 2 ** 20) {
         throw new OptionError(
-          '--mps-mem',
+          config.clients.length > 1 ? `--client ${spec.role}: mps-mem` : '--mps-mem',
           `at least ${formatMiB(needed + 256 * 2 ** 20)} (each client allocates ${formatMiB(needed)} plus its context)`,
           formatMiB(limit),
         );
       }
-    }
+    });
   },
   // The baseline is the kernel alone without MPS, so the ratios include what MPS itself costs.
   solo: async (_ctx, loop) => plainSolo(loop),
@@ -71,7 +78,8 @@ export const mps: SharingMode = {
       const out: Record<string, string> = { CUDA_MPS_PIPE_DIRECTORY: daemon.pipeDir };
       const threads = config.mps?.threads?.[client];
       if (threads !== undefined) out.CUDA_MPS_ACTIVE_THREAD_PERCENTAGE = String(threads);
-      if (config.mps?.memBytes !== undefined) out.CUDA_MPS_PINNED_DEVICE_MEM_LIMIT = `${config.device}=${formatMiB(config.mps.memBytes)}`;
+      const memBytes = config.mps?.memBytes?.[client];
+      if (memBytes) out.CUDA_MPS_PINNED_DEVICE_MEM_LIMIT = `${config.device}=${formatMiB(memBytes)}`;
       return out;
     };
     const facts: ModeFacts = {

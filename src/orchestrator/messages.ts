@@ -38,6 +38,14 @@ export interface ClientRaw {
   clock: ClockReading;
   /** CUPTI's record of the run's kernels, when asked for. */
   kernelActivity?: KernelActivity;
+  /** Open loop: each issued request's scheduled arrival (relative to startNs) and the loop's own lateness. */
+  scheduledNs?: number[];
+  wakeLateNs?: number[];
+  /** Open loop: requests scheduled before the deadline, and those of them never started. */
+  scheduledRequests?: number;
+  notStarted?: number;
+  /** Bursty: ON windows in which a launch was issued. */
+  bursts?: number;
 }
 
 export interface WireError {

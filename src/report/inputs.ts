@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
 import { basename, join, resolve } from 'node:path';
 import { checkFile } from './check.js';
-import { runResultSchema, type RunResultJson } from './schema.js';
+import { readRunResult, type RunResultJson } from './schema.js';
 import { SWEEP_SCHEMA, SWEEP_SUMMARY_FILE, sweepSummarySchema, type PointSummary, type SweepSummary } from './sweep-schema.js';
 
 const gunzipAsync = promisify(gunzip);
@@ -71,7 +71,8 @@ async function readJson(file: string): Promise<unknown> {
 
 function label(result: RunResultJson, file: string): string {
   const o = result.options;
-  return `${result.mode} · ${o.kernel}${o.kernel === 'gemm' ? ` ${o.size}` : ''} · ${o.procs} proc${o.procs === 1 ? '' : 's'} · ${basename(file)}`;
+  const work = o.clients.map((s) => (s.role === s.kernel ? `${s.kernel}${s.kernel === 'gemm' ? ` ${s.size}` : ''}` : s.role)).join('+');
+  return `${result.mode} · ${work} · ${o.procs} proc${o.procs === 1 ? '' : 's'} · ${basename(file)}`;
 }
 
 /** Reads and validates one run result file. */
@@ -80,8 +81,8 @@ export async function loadRun(file: string): Promise<LoadedRun> {
   if (typeof value === 'object' && value !== null && (value as { schema?: unknown }).schema === SWEEP_SCHEMA) {
     throw new ReportInputError(`${file} is a sweep summary: give its directory instead`);
   }
-  const parsed = checkFile(runResultSchema, value);
-  if (!parsed.success) throw new ReportInputError(`${file} is not a gpushare-micro/run v1 result: ${parsed.problem}`);
+  const parsed = readRunResult(value);
+  if (!parsed.success) throw new ReportInputError(`${file} is not a gpushare-micro/run v${parsed.version} result: ${parsed.problem}`);
   return { label: label(parsed.data, file), file, result: parsed.data, raw: value as Record<string, unknown> };
 }
 

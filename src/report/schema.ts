@@ -1,4 +1,4 @@
-// The result file's schema (schema "gpushare-micro/run", version 1), written with zod: the one
+// The result file's schema (schema "gpushare-micro/run", version 2), written with zod: the one
 // definition of the file. The parts computed elsewhere have their fragment beside the code that
 // computes them (summaries, distributions, the switch analysis, occupancy, the observers' records,
 // the run's options); this file puts them together.
@@ -14,15 +14,22 @@ import { occupancySchema } from '../metrics/occupancy.js';
 import { summarySchema as summary } from '../metrics/summary.js';
 import { switchAnalysisSchema } from '../metrics/switches.js';
 import { deviceObservationSchema, kernelActivitySchema } from '../observe/schema.js';
+import { sloOutcomeSchema } from '../clients/slo.js';
+import { clientSpecSchema } from '../clients/spec.js';
 import { MODES, runConfigSchema } from '../options.js';
 import { CLIENT_STATUSES } from '../orchestrator/orchestrator.js';
-import { checkFile } from './check.js';
+import { checkFile, type FileCheck } from './check.js';
 
 export const RESULT_SCHEMA = 'gpushare-micro/run';
-export const RESULT_SCHEMA_VERSION = 1;
+/** 2: the run is a list of client specs (options.clients), each role has its own baseline (baselines) and
+ * figures (roles), clients say their role, open loops record their schedule. Version 1 files are read and
+ * upgraded (upgradeRunResult). */
+export const RESULT_SCHEMA_VERSION = 2;
 
 const client = z.object({
   client: z.number().int().nonnegative(),
+  /** The role (client spec) it plays. */
+  role: z.string(),
   pid: z.number().int().optional(),
   status: z.enum(CLIENT_STATUSES),
   exitCode: z.number().int().nullable().optional(),
@@ -42,8 +49,16 @@ const client = z.object({
   streamPriority: z.number().int().optional(),
   /** CUPTI's record of the client's kernels (with --cupti, one client per process). */
   kernelActivity: kernelActivitySchema.optional(),
-  /** Every launch: enqueue time (from the client's start), host latency, GPU time (events). */
-  samples: z.object({ enqueueNs: z.array(z.number()), latencyNs: z.array(z.number()), gpuNs: z.array(z.number()) }),
+  /** Every launch: enqueue time (from the client's start), host latency (from the scheduled arrival in an
+   * open loop), GPU time (events), and in an open loop the scheduled arrival (from the client's start). */
+  samples: z.object({
+    enqueueNs: z.array(z.number()),
+    latencyNs: z.array(z.number()),
+    gpuNs: z.array(z.number()),
+    scheduledNs: z.array(z.number()).optional(),
+  }),
+  /** Open loops: requests scheduled within the phase that never started (the client could not keep up). */
+  notStarted: z.number().int().nonnegative().optional(),
 });
 export type ClientReport = z.infer<typeof client>;
 
@@ -72,6 +87,18 @@ const clocks = z.object({
   clocksEventReasons: z.number().optional(),
 });
 export type ClockState = z.infer<typeof clocks>;
+
+/** One role's solo baseline: the role's workload alone, one client. */
+const roleBaseline = z.object({ role: z.string(), phase });
+
+/** One role's figures in the shared phase: its clients together, against its own baseline, and its objectives. */
+const roleReport = z.object({
+  role: z.string(),
+  clients: z.array(z.number().int().nonnegative()),
+  summaries: z.array(summary),
+  slo: z.array(sloOutcomeSchema).optional(),
+});
+export type RoleReport = z.infer<typeof roleReport>;
 
 const environment = z.object({
   tool: z.object({ name: z.literal('gpushare-micro'), version: z.string() }),
@@ -117,9 +144,11 @@ export const writtenRunResultSchema = z.object({
   modeFacts: z.record(z.string(), z.unknown()).optional(),
   options: runConfigSchema,
   environment,
-  /** The kernel alone, measured first (absent with baseline: false). */
-  baseline: phase.optional(),
+  /** Each role alone, measured first (empty with baseline: false). */
+  baselines: z.array(roleBaseline),
   shared: phase,
+  /** Per role: its clients' figures together, against the role's baseline, and its SLOs. */
+  roles: z.array(roleReport),
   /** Shared against solo: aggregate throughput ratio, the worst client's slowdown, fairness. */
   comparison: z.array(summary),
   complete: z.boolean(),
@@ -127,31 +156,100 @@ export const writtenRunResultSchema = z.object({
 });
 export type RunResult = z.infer<typeof writtenRunResultSchema>;
 
-// What a reader accepts beyond what this version writes, all of it here: the options and switch
-// analysis of files written before these fields existed, and names a reader only prints (a kernel or
-// a compute mode that another version knows).
-const readOptions = runConfigSchema.partial({ shape: true, impl: true, dtype: true, mode: true, observe: true }).extend({ kernel: z.string() });
-const readPhase = phase.extend({ switches: switchAnalysisSchema.partial({ kind: true, coRunningFraction: true }) });
+// What a reader accepts beyond what this version writes, all of it here: version 1 files (one kernel, one
+// baseline; upgraded on reading), the switch analysis of files written before some fields existed, and
+// names a reader only prints (a kernel or a compute mode that another version knows).
+const readSpec = clientSpecSchema.extend({ kernel: z.string() });
+const readOptions = runConfigSchema.partial({ mode: true, observe: true }).extend({ clients: z.array(readSpec).min(1) });
+const readClient = client.partial({ role: true });
+const readPhase = phase.extend({ clients: z.array(readClient), switches: switchAnalysisSchema.partial({ kind: true, coRunningFraction: true }) });
 const readEnvironment = environment.extend({ gpu: environment.shape.gpu.extend({ computeMode: z.string() }) });
 
-/** Every result file this version reads: docs/result.schema.json is generated from it. */
+/** Every result file of version 2 this version reads. */
 export const runResultSchema = writtenRunResultSchema.extend({
   options: readOptions,
   environment: readEnvironment,
-  baseline: readPhase.optional(),
+  baselines: z.array(z.object({ role: z.string(), phase: readPhase })),
   shared: readPhase,
+});
+
+/** Version 1 files: one kernel for every client, in the options, and one baseline. */
+const v1Options = z.object({
+  kernel: z.string(),
+  procs: z.number().int().min(1),
+  size: z.number().int().positive(),
+  shape: z.array(z.number().int().nonnegative()).optional(),
+  impl: z.string().optional(),
+  dtype: z.string().optional(),
+  loop: z.enum(['saturate', 'closed']),
+  depth: z.number().int().positive(),
+  spinNs: z.number().positive(),
+  gapThresholdNs: z.number().positive(),
+  mps: z.object({ pipe: z.string().optional(), threads: z.array(z.number()).optional(), memBytes: z.number().optional() }).optional(),
+});
+const v1RunResultSchema = runResultSchema.omit({ baselines: true, roles: true }).extend({
+  schemaVersion: z.literal(1),
+  options: runConfigSchema.omit({ clients: true, mps: true }).partial({ mode: true, observe: true }).extend(v1Options.shape),
+  baseline: readPhase.optional(),
 });
 
 export type RunResultJson = z.infer<typeof runResultSchema>;
 
-/** Checks a parsed result file; throws with every problem listed (the first only, where there are too many to collect). */
+/** Every result file this version reads, either version: docs/result.schema.json is generated from it. */
+export const anyRunResultSchema = z.union([runResultSchema, v1RunResultSchema]);
+
+/** A version 1 result as version 2 writes it: one role named after the kernel, its baseline, no role figures. */
+export function upgradeRunResult(r: z.infer<typeof anyRunResultSchema>): RunResultJson {
+  if (r.schemaVersion === RESULT_SCHEMA_VERSION) return r as RunResultJson;
+  const v1 = r as z.infer<typeof v1RunResultSchema>;
+  const { kernel, size, shape, impl, dtype, loop, depth, spinNs, gapThresholdNs, mps, ...rest } = v1.options;
+  const baseline = v1.baseline;
+  const role = kernel;
+  const spec = {
+    role,
+    count: v1.options.procs,
+    kernel,
+    size,
+    shape: shape ?? [size, size, size],
+    impl: impl ?? 'own',
+    dtype: dtype ?? 'bf16',
+    loop,
+    depth,
+    knobs: {},
+    spinNs,
+    gapThresholdNs,
+  };
+  const { baseline: _old, ...result } = v1;
+  const withRole = <P extends { clients: Array<{ role?: string }> }>(p: P): P => ({ ...p, clients: p.clients.map((c) => ({ ...c, role })) });
+  return {
+    ...result,
+    schemaVersion: RESULT_SCHEMA_VERSION,
+    options: {
+      ...rest,
+      clients: [spec],
+      ...(mps ? { mps: { ...mps, ...(mps.memBytes !== undefined ? { memBytes: Array.from({ length: v1.options.procs }, () => mps.memBytes!) } : {}) } } : {}),
+    },
+    baselines: baseline ? [{ role, phase: withRole(baseline) }] : [],
+    shared: withRole(v1.shared),
+    roles: [],
+  } as RunResultJson;
+}
+
+/** Checks a parsed result file of either version and upgrades it: the data, or its first problem in one line. */
+export function readRunResult(value: unknown): FileCheck<RunResultJson> & { version: number } {
+  const version = (value as { schemaVersion?: unknown } | null)?.schemaVersion === 1 ? 1 : RESULT_SCHEMA_VERSION;
+  const parsed = version === 1 ? checkFile(v1RunResultSchema, value) : checkFile(runResultSchema, value);
+  return parsed.success ? { success: true, data: upgradeRunResult(parsed.data), version } : { ...parsed, version };
+}
+
+/** Checks a parsed result file (either version) and upgrades it; throws with every problem listed (the first only, where there are too many to collect). */
 export function validateRunResult(value: unknown): RunResultJson {
-  const parsed = checkFile(runResultSchema, value);
-  if (!parsed.success) throw new Error(`not a gpushare-micro/run v1 result:\n${z.prettifyError(parsed.error)}`);
-  return parsed.data;
+  const read = readRunResult(value);
+  if (!read.success) throw new Error(`not a gpushare-micro/run v${read.version} result:\n${z.prettifyError(read.error)}`);
+  return read.data;
 }
 
 /** The schema as JSON Schema (docs/result.schema.json is generated from it). */
 export function runResultJsonSchema(): unknown {
-  return z.toJSONSchema(runResultSchema);
+  return z.toJSONSchema(anyRunResultSchema);
 }

@@ -2,6 +2,8 @@
 // and context-switch summaries as lists. Generic over tagged summaries: whatever a client reports
 // becomes a column, named by the summary and formatted by its hint.
 import Table from 'cli-table3';
+import { describeWork, loopText, roleLine, sloListText } from '../clients/describe.js';
+import { sloOutcomeText } from '../clients/slo.js';
 import { fmtCuda } from '../info.js';
 import { maxOf } from '../metrics/stats.js';
 import { summary, type Summary } from '../metrics/summary.js';
@@ -18,15 +20,15 @@ function columns(rows: Summary[][]): Array<Pick<Summary, 'tag' | 'name'>> {
   return [...seen].map(([tag, name]) => ({ tag, name }));
 }
 
-function clientLabel(c: ClientReport, solo: boolean): string {
-  const name = solo ? 'solo' : `${c.client}`;
+function clientLabel(name: string, c: ClientReport): string {
   return c.status === 'ok' ? name : `${name} (${c.status})`;
 }
 
-function clientTable(baseline: PhaseResult | undefined, shared: PhaseResult): string {
+function clientTable(r: RunResult): string {
+  const roles = r.options.clients.length > 1;
   const rows: Array<{ label: string; summaries: Summary[] }> = [];
-  for (const c of baseline?.clients ?? []) rows.push({ label: clientLabel(c, true), summaries: c.summaries });
-  for (const c of shared.clients) rows.push({ label: clientLabel(c, false), summaries: c.summaries });
+  for (const b of r.baselines) for (const c of b.phase.clients) rows.push({ label: clientLabel(roles ? `solo ${b.role}` : 'solo', c), summaries: c.summaries });
+  for (const c of r.shared.clients) rows.push({ label: clientLabel(roles ? `${c.client} ${c.role}` : `${c.client}`, c), summaries: c.summaries });
   const cols = columns(rows.map((r) => r.summaries));
   const table = new Table({
     head: ['client', ...cols.map((c) => c.name)],
@@ -73,28 +75,29 @@ function modeLine(r: RunResult): string {
     .join(' · ')}`;
 }
 
-/** The work of each client in words; results from before kernels had shapes read `size`. */
-export function describeWork(o: RunResult['options']): string {
-  if (o.kernel === 'probe') return `probe (${o.spinNs / 1e3} µs per CTA per launch, gap > ${o.gapThresholdNs / 1e3} µs)`;
-  const impl = o.impl && o.impl !== 'own' ? ` (${o.impl})` : '';
-  if (o.kernel === 'gemm') {
-    const [m, n, k] = o.shape?.length === 3 ? o.shape : [o.size, o.size, o.size];
-    const dtype = o.dtype ?? 'bf16';
-    return `gemm ${m}×${n}×${k} ${dtype === 'bf16' || dtype === 'fp16' ? `${dtype}→fp32` : dtype}${impl}`;
-  }
-  return `${o.kernel} [${(o.shape ?? []).join(', ')}] ${o.dtype ?? ''}${impl}`.replace(/ +/g, ' ');
+/** The run's phases that have a device observation, each with its column title: the baselines, then shared. */
+function observedPhases(r: RunResult): Array<{ title: string; phase: PhaseResult }> {
+  const single = r.baselines.length === 1;
+  return [...r.baselines.map((b) => ({ title: single ? 'solo' : `solo ${b.role}`, phase: b.phase })), { title: 'shared', phase: r.shared }].filter(
+    (p) => p.phase.observation !== undefined,
+  );
 }
 
 function header(r: RunResult): string {
   const o = r.options;
   const g = r.environment.gpu;
-  const what = describeWork(o);
-  const loop = o.loop === 'closed' ? 'closed loop' : `saturating (${o.depth} in flight)`;
   const length = o.launches > 0 ? `${o.launches} launches each` : `${o.durationNs / 1e9} s`;
   const clocks = [r.environment.clocksStart.smClockMHz, r.environment.clocksEnd?.smClockMHz];
   const clockText = clocks[0] !== undefined ? ` · SM clock ${clocks[0]}${clocks[1] !== undefined ? ` → ${clocks[1]}` : ''} MHz` : '';
+  const clients = `${o.procs} client${o.procs === 1 ? '' : 's'}`;
+  const only = o.clients.length === 1 ? o.clients[0]! : undefined;
+  const slo = only ? sloListText(only) : '';
+  const first = only
+    ? `${describeWork(only)}, ${clients}, ${modeHeading(r.mode)}, ${loopText(only)}${slo ? `, SLO ${slo}` : ''}, ${length}`
+    : `${o.clients.length} roles, ${clients}, ${modeHeading(r.mode)}, ${length}`;
   return [
-    `gpushare-micro ${r.environment.tool.version} — ${what}, ${o.procs} client${o.procs === 1 ? '' : 's'}, ${modeHeading(r.mode)}, ${loop}, ${length}`,
+    `gpushare-micro ${r.environment.tool.version} — ${first}`,
+    ...(only ? [] : o.clients.map((s) => `  ${roleLine(s)}`)),
     `GPU ${g.index}: ${g.name} (${g.smCount} SMs, ${(g.memoryBytes / 2 ** 30).toFixed(0)} GiB, cc ${g.computeCapability}, compute mode ${g.computeMode})` +
       ` · driver ${r.environment.driverVersion ?? '?'} · CUDA ${fmtCuda(r.environment.cudaDriverVersion)}${clockText}`,
     modeLine(r),
@@ -103,9 +106,24 @@ function header(r: RunResult): string {
     .join('\n');
 }
 
+/** Per role: its clients together against its own solo baseline, and its objectives, met or not. */
+function rolesSection(r: RunResult): string {
+  if (r.roles.length === 0 || (r.options.clients.length === 1 && !r.roles.some((x) => x.slo?.length || x.summaries.some((s) => s.tag.startsWith('queueing')))))
+    return '';
+  const lines = ['Roles (each against itself alone)'];
+  for (const role of r.roles) {
+    lines.push(`  ${role.role} (client${role.clients.length === 1 ? '' : 's'} ${role.clients.join(', ')})`);
+    const width = maxOf(role.summaries.map((s) => s.name.length));
+    for (const s of role.summaries) lines.push(`    ${s.name.padEnd(width)}  ${formatSummaryValue(s)}`);
+    for (const o of role.slo ?? []) lines.push(`    SLO ${sloOutcomeText(o)}`);
+  }
+  return lines.join('\n');
+}
+
 /** What the device did during each phase: NVML and GPM summaries side by side, and any flags. */
 function deviceSection(r: RunResult): string {
-  const phases = [r.baseline, r.shared].filter((p): p is PhaseResult => p?.observation !== undefined);
+  const observed = observedPhases(r);
+  const phases = observed.map((p) => p.phase);
   if (phases.length === 0) return '';
   const lines: string[] = [];
   const rows = new Map<string, { name: string; values: string[] }>();
@@ -131,7 +149,7 @@ function deviceSection(r: RunResult): string {
   });
   if (rows.size === 0 && lines.length === 0) return '';
   const width = Math.max(0, maxOf([...rows.values()].map((r) => r.name.length)));
-  const head = `  ${''.padEnd(width)}  ${phases.map((p) => (p.label === 'baseline' ? 'solo' : 'shared').padStart(12)).join('')}`;
+  const head = `  ${''.padEnd(width)}  ${observed.map((p) => p.title.padStart(12)).join('')}`;
   const body = [...rows.values()].map((r) => `  ${r.name.padEnd(width)}  ${r.values.map((v) => v.padStart(12)).join('')}`);
   return ["Device (NVML, GPM, CUPTI; over each phase's measured window)", ...(rows.size ? [head, ...body] : []), ...lines].join('\n');
 }
@@ -150,8 +168,7 @@ function cuptiSummaries(p: PhaseResult): Summary[] {
 
 function problems(r: RunResult): string {
   const lines: string[] = [];
-  for (const phase of [r.baseline, r.shared]) {
-    if (!phase) continue;
+  for (const phase of [...r.baselines.map((b) => b.phase), r.shared]) {
     for (const c of phase.clients) {
       if (c.status === 'ok') continue;
       const why =
@@ -166,9 +183,10 @@ function problems(r: RunResult): string {
 }
 
 export function formatRunResult(r: RunResult): string {
-  const parts = [header(r), clientTable(r.baseline, r.shared)];
+  const parts = [header(r), clientTable(r)];
   const isSwitch = (s: Summary) => s.tag.startsWith('switch') || s.tag.startsWith('slice') || s.tag === 'coRunning';
   parts.push(list('Aggregate', [...r.shared.aggregate.filter((s) => !isSwitch(s)), ...r.comparison]));
+  parts.push(rolesSection(r));
   parts.push(list(switchesTitle(r.shared.switches), r.shared.aggregate.filter(isSwitch)));
   parts.push(deviceSection(r));
   const issues = problems(r);

@@ -135,5 +135,5 @@ export function planSweep(options: SweepOptions): SweepPlan {
 
 /** Points that share a solo baseline: same kernel, size, loop and inputs, and where the mode runs it (MIG: alone on a MIG device). */
 export function baselineKey(point: SweepPoint): string {
-  return [point.kernel, point.size, point.loop, point.config.depth, sharingMode(point.mode).traits.soloOn].join('-');
+  return [point.kernel, point.size, point.loop, point.config.clients[0]!.depth, sharingMode(point.mode).traits.soloOn].join('-');
 }

@@ -103,12 +103,17 @@ export async function runSweep(plan: SweepPlan, controls: SweepControls): Promis
       const baselineFile = join(outDir, 'baselines', `${key}.json`);
       if (!baseline && existsSync(baselineFile)) baseline = (await readJson(baselineFile)) as PhaseResult;
       if (!baseline) {
-        baseline = await measureBaseline({ ...point.config, procs: 1 }, base);
+        baseline = await measureBaseline(point.config, base);
         if (controls.signal?.aborted) break;
         if (baseline.complete) await writeJsonAtomic(baselineFile, baseline);
       }
       if (baseline.complete) baselines.set(key, baseline);
-      const result = await measure(point.config, { ...base, baseline, command: [...(controls.command ?? []), `# point ${point.id}`] });
+      const role = point.config.clients[0]!.role;
+      const result = await measure(point.config, {
+        ...base,
+        baselines: new Map([[role, baseline]]),
+        command: [...(controls.command ?? []), `# point ${point.id}`],
+      });
       if (controls.signal?.aborted) break;
       summary.environment ??= result.environment;
       const file = join('points', `${point.id}.json`);

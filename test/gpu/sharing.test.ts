@@ -38,7 +38,7 @@ describe.skipIf(!gpu.available)('sharing measurements', () => {
   it('two gemm processes report switches, slowdown and aggregate against solo', async () => {
     const r = await run({ kernel: 'gemm', procs: 2, size: 2048, duration: '2s' });
     expect(r.complete).toBe(true);
-    expect(r.baseline?.clients[0]?.status).toBe('ok');
+    expect(r.baselines[0]?.phase.clients[0]?.status).toBe('ok');
     expect(r.shared.switches.count).toBeGreaterThan(5);
     for (const c of r.shared.clients) {
       const slowdown = value(c.summaries, 'slowdown')!;
@@ -81,7 +81,7 @@ describe.skipIf(!gpu.available)('sharing measurements', () => {
 
   it('SM occupancy from the traces agrees with GPM SM activity, alone and time-sliced', async () => {
     const r = await run({ kernel: 'gemm', procs: 2, size: 4096, duration: '2s' });
-    for (const phase of [r.baseline!, r.shared]) {
+    for (const phase of [r.baselines[0]!.phase, r.shared]) {
       const ratio = value(phase.aggregate, 'occupancy.vsGpm');
       expect(ratio).toBeDefined();
       expect(ratio!).toBeGreaterThan(0.85);

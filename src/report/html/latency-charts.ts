@@ -26,10 +26,12 @@ export async function latencyChart(r: RunResultJson, width: number): Promise<str
   const values: Array<{ ms: number; p: number; who: string }> = [];
   const domain: string[] = [];
   const range: string[] = [];
-  const solo = r.baseline?.clients[0];
-  if (solo && solo.samples.latencyNs.length > 0) {
-    for (const pt of cdfPoints(solo.samples.latencyNs)) values.push({ ...pt, who: 'solo' });
-    domain.push('solo');
+  for (const b of r.baselines) {
+    const solo = b.phase.clients[0];
+    if (!solo || solo.samples.latencyNs.length === 0) continue;
+    const who = r.baselines.length > 1 ? `solo ${b.role}` : 'solo';
+    for (const pt of cdfPoints(solo.samples.latencyNs)) values.push({ ...pt, who });
+    domain.push(who);
     range.push(SOLO_COLOR);
   }
   r.shared.clients.forEach((c, k) => {
@@ -48,7 +50,7 @@ export async function latencyChart(r: RunResultJson, width: number): Promise<str
       x: { field: 'ms', type: 'quantitative', title: 'latency: enqueue to completion seen on the host (ms)', scale: { zero: false } },
       y: { field: 'p', type: 'quantitative', title: 'share of launches at or below', axis: { format: '.0%' } },
       color: { field: 'who', type: 'nominal', title: null, scale: { domain, range }, legend: { orient: 'top', direction: 'horizontal' } },
-      strokeDash: { condition: { test: "datum.who === 'solo'", value: [5, 3] }, value: [1, 0] },
+      strokeDash: { condition: { test: "indexof(datum.who, 'solo') === 0", value: [5, 3] }, value: [1, 0] },
     },
   };
   return renderChart(spec);

@@ -1,6 +1,7 @@
 // The report of one run result as blocks: what ran, the tagged summaries (generic, like the text table),
 // the SM timeline and share over time, switch gap and time slice histograms, latency CDFs against solo,
 // and the NVML/GPM series. Whatever a result lacks becomes a note saying what is missing and why.
+import { describeWork as specWork, loopText, roleLine } from '../../clients/describe.js';
 import { fmtCuda } from '../../info.js';
 import { tookTurns } from '../../metrics/occupancy.js';
 import type { Summary } from '../../metrics/summary.js';
@@ -23,10 +24,10 @@ function modeLabel(name: string): string {
 
 export function describeWork(r: RunResultJson): string {
   const o = r.options;
-  const kernel = o.kernel === 'gemm' ? `gemm ${o.size}×${o.size}×${o.size} bf16→fp32` : `${o.kernel}`;
-  const loop = o.loop === 'closed' ? 'closed loop' : `saturating (${o.depth} in flight)`;
   const length = o.launches > 0 ? `${o.launches} launches each` : `${o.durationNs / 1e9} s`;
-  return `${kernel}, ${o.procs} process${o.procs === 1 ? '' : 'es'}, ${modeLabel(r.mode)}, ${loop}, ${length}`;
+  const only = o.clients.length === 1 ? o.clients[0]! : undefined;
+  const work = only ? `${specWork(only)}, ${o.procs} process${o.procs === 1 ? '' : 'es'}` : o.clients.map(roleLine).join('; ');
+  return `${work}, ${modeLabel(r.mode)}${only ? `, ${loopText(only)}` : ''}, ${length}`;
 }
 
 function aboutBlock(run: LoadedRun): Block {
@@ -67,9 +68,15 @@ function list(items: Summary[]): string {
 
 function summaryBlock(r: RunResultJson): Block {
   const rows: Array<{ label: string; summaries: Summary[] }> = [];
-  for (const c of r.baseline?.clients ?? []) rows.push({ label: c.status === 'ok' ? 'solo' : `solo (${c.status})`, summaries: c.summaries });
-  for (const c of r.shared.clients)
-    rows.push({ label: c.status === 'ok' ? clientName(c.client) : `${clientName(c.client)} (${c.status})`, summaries: c.summaries });
+  const roles = r.options.clients.length > 1;
+  for (const b of r.baselines) {
+    const solo = roles ? `solo ${b.role}` : 'solo';
+    for (const c of b.phase.clients) rows.push({ label: c.status === 'ok' ? solo : `${solo} (${c.status})`, summaries: c.summaries });
+  }
+  for (const c of r.shared.clients) {
+    const name = roles ? `${clientName(c.client)} ${c.role ?? ''}`.trim() : clientName(c.client);
+    rows.push({ label: c.status === 'ok' ? name : `${name} (${c.status})`, summaries: c.summaries });
+  }
   const cols = columns(rows.map((x) => x.summaries));
   const clients = table(
     ['client', ...cols.map((c) => esc(c.name))],
@@ -170,8 +177,10 @@ async function switchBlocks(r: RunResultJson, width: number): Promise<Block[]> {
 async function latencyBlock(r: RunResultJson, width: number): Promise<Block> {
   const svg = await latencyChart(r, width);
   if (!svg) return { key: 'latency', title: 'Latency against solo', html: note('No latency samples in this result.') };
-  const solo = r.baseline?.clients[0]?.samples.latencyNs.length
-    ? 'dashed: the same kernel alone'
+  const solo = r.baselines.some((b) => b.phase.clients[0]?.samples.latencyNs.length)
+    ? r.baselines.length > 1
+      ? 'dashed: each role alone'
+      : 'dashed: the same kernel alone'
     : 'no solo baseline in this result (run without --no-baseline to compare)';
   return {
     key: 'latency',
