@@ -233,6 +233,9 @@ const PER_CLIENT_OPTIONS = [
   'smSplit',
 ] as const;
 
+/** The --client key of a per-client option where its name differs. */
+const INSIDE_CLIENT: Partial<Record<(typeof PER_CLIENT_OPTIONS)[number], string>> = { procs: 'count', smSplit: 'sms' };
+
 /** An OptionError of a --client's field, named as `--client ROLE: key`. */
 function inClient(role: string, error: unknown): unknown {
   if (!(error instanceof OptionError)) return error;
@@ -286,7 +289,9 @@ function resolveKnobs(o: ClientOptions, mode: ModeName): Knobs {
 function resolveClients(options: RunOptions, mode: ModeName, length: RunLength): ClientSpec[] {
   if (!Array.isArray(options.clients) || options.clients.length === 0) throw new OptionError('--client', 'one or more client specs', options.clients);
   for (const key of PER_CLIENT_OPTIONS) {
-    if (options[key] !== undefined) throw new OptionError(`--${kebab(key)}`, `no --${kebab(key)} with --client (give it inside each --client)`, options[key]);
+    const inside = INSIDE_CLIENT[key] ?? kebab(key);
+    if (options[key] !== undefined)
+      throw new OptionError(`--${kebab(key)}`, `no --${kebab(key)} with --client (give ${inside}= inside each --client)`, options[key]);
   }
   const specs = options.clients.map((c, i) => resolveClient(c, i, mode, length));
   const roles = new Set<string>();

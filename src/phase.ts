@@ -254,11 +254,12 @@ function aggregateSummaries(clients: ClientReport[], traces: ClientTrace[]): Sum
   const out: Summary[] = [];
   const measured = clients.filter((c) => c.elapsedNs > 0);
   const sum = (tag: string) => measured.reduce((acc, c) => acc + (c.summaries.find((s) => s.tag === tag)?.value ?? 0), 0);
-  if (measured.length > 0) {
+  // Launches of different roles' workloads do not add up; their floating-point operations do.
+  if (measured.length > 0 && new Set(measured.map((c) => c.role)).size === 1) {
     out.push(summary('aggregate.throughput', 'aggregate throughput', 'rate', sum('throughput'), 'launch/s'));
-    if (measured.some((c) => c.summaries.some((s) => s.tag === 'tflops')))
-      out.push(summary('aggregate.tflops', 'aggregate compute', 'rate', sum('tflops'), 'TFLOP/s'));
   }
+  if (measured.some((c) => c.summaries.some((s) => s.tag === 'tflops')))
+    out.push(summary('aggregate.tflops', 'aggregate compute', 'rate', sum('tflops'), 'TFLOP/s'));
   const offsets = measured.map((c) => c.startOffsetNs ?? 0);
   if (offsets.length > 1) out.push(summary('startSkew', 'start skew (host)', 'duration', Math.max(...offsets) - Math.min(...offsets)));
   if (traces.length > 1) {

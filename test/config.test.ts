@@ -12,10 +12,17 @@ function optionError(fn: () => unknown): OptionError {
   throw new Error('expected an OptionError');
 }
 
+/** The spec of a single-role run: where --kernel, --shape, --loop and the like land. */
+function onlySpec(options: Parameters<typeof resolveRunConfig>[0]) {
+  const c = resolveRunConfig(options);
+  expect(c.clients).toHaveLength(1);
+  return c.clients[0]!;
+}
+
 describe('kernels, shapes and implementations', () => {
   it('gives gemm its square shape from --size, or --shape, in bf16 with the own kernel', () => {
-    expect(resolveRunConfig({ size: 1024 })).toMatchObject({ kernel: 'gemm', shape: [1024, 1024, 1024], impl: 'own', dtype: 'bf16' });
-    expect(resolveRunConfig({ shape: '4096,64,8192', impl: 'cublas', dtype: 'tf32' })).toMatchObject({
+    expect(onlySpec({ size: 1024 })).toMatchObject({ kernel: 'gemm', shape: [1024, 1024, 1024], impl: 'own', dtype: 'bf16' });
+    expect(onlySpec({ shape: '4096,64,8192', impl: 'cublas', dtype: 'tf32' })).toMatchObject({
       shape: [4096, 64, 8192],
       impl: 'cublas',
       dtype: 'tf32',
@@ -23,14 +30,14 @@ describe('kernels, shapes and implementations', () => {
   });
 
   it('takes a preset as kernel and shape, and the families default to a typical layer', () => {
-    expect(resolveRunConfig({ preset: 'bert-base', impl: 'cudnn' })).toMatchObject({
+    expect(onlySpec({ preset: 'bert-base', impl: 'cudnn' })).toMatchObject({
       kernel: 'attention',
       shape: [32, 12, 512, 64, 0],
       impl: 'cudnn',
       dtype: 'bf16',
     });
-    expect(resolveRunConfig({ kernel: 'conv' })).toMatchObject({ kernel: 'conv', shape: [256, 64, 56, 56, 64, 3, 3, 1, 1], impl: 'own' });
-    expect(resolveRunConfig({ kernel: 'copy', impl: 'cudart' })).toMatchObject({ shape: [2 ** 28], dtype: 'fp32' });
+    expect(onlySpec({ kernel: 'conv' })).toMatchObject({ kernel: 'conv', shape: [256, 64, 56, 56, 64, 3, 3, 1, 1], impl: 'own' });
+    expect(onlySpec({ kernel: 'copy', impl: 'cudart' })).toMatchObject({ shape: [2 ** 28], dtype: 'fp32' });
   });
 
   it.each([
@@ -53,23 +60,30 @@ describe('kernels, shapes and implementations', () => {
 describe('resolveRunConfig', () => {
   it('fills the documented defaults', () => {
     const c = resolveRunConfig({ seed: 5 });
-    expect(c).toMatchObject({
-      kernel: 'gemm',
-      procs: 4,
-      durationNs: 5e9,
-      launches: 0,
-      size: 4096,
-      loop: 'saturate',
-      depth: 3,
-      baseline: true,
-      device: 0,
-      seed: 5,
-    });
+    expect(c).toMatchObject({ procs: 4, durationNs: 5e9, launches: 0, baseline: true, device: 0, seed: 5 });
+    // One role of four identical clients, named after its kernel.
+    expect(c.clients).toEqual([
+      {
+        role: 'gemm',
+        count: 4,
+        kernel: 'gemm',
+        size: 4096,
+        shape: [4096, 4096, 4096],
+        impl: 'own',
+        dtype: 'bf16',
+        loop: 'saturate',
+        depth: 3,
+        knobs: {},
+        spinNs: 2e6,
+        gapThresholdNs: 4e3,
+      },
+    ]);
   });
 
   it('accepts CLI strings', () => {
     const c = resolveRunConfig({ kernel: 'probe', procs: '2', duration: '500ms', size: '1024', loop: 'closed', spinUs: '250' });
-    expect(c).toMatchObject({ kernel: 'probe', procs: 2, durationNs: 5e8, size: 1024, loop: 'closed', depth: 1, spinNs: 250_000 });
+    expect(c).toMatchObject({ procs: 2, durationNs: 5e8 });
+    expect(c.clients[0]).toMatchObject({ kernel: 'probe', count: 2, size: 1024, loop: 'closed', depth: 1, spinNs: 250_000 });
   });
 
   it('draws a fresh seed when none is given', () => {
@@ -97,7 +111,8 @@ describe('resolveRunConfig', () => {
   it('rejects --duration with --launches, --depth with a closed loop, an unknown loop', () => {
     expect(optionError(() => resolveRunConfig({ duration: '1s', launches: 10 })).option).toBe('--launches');
     expect(optionError(() => resolveRunConfig({ loop: 'closed', depth: 4 })).option).toBe('--depth');
-    expect(optionError(() => resolveRunConfig({ loop: 'open' })).message).toContain('saturate, closed');
+    expect(optionError(() => resolveRunConfig({ loop: 'ring' })).message).toContain('saturate, closed, open');
+    expect(optionError(() => resolveRunConfig({ loop: 'open' })).option).toBe('--arrival');
   });
 
   it('keeps every message on one line', () => {

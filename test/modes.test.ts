@@ -173,9 +173,9 @@ describe('mode options', () => {
   });
 
   it('parses --mps-mem sizes', () => {
-    expect(resolveRunConfig({ procs: 1, mode: 'mps', mpsMem: '4G' }).mps?.memBytes).toBe(4 * 2 ** 30);
-    expect(resolveRunConfig({ procs: 1, mode: 'mps', mpsMem: '512M' }).mps?.memBytes).toBe(512 * 2 ** 20);
-    expect(resolveRunConfig({ procs: 1, mode: 'mps', mpsMem: '1.5GiB' }).mps?.memBytes).toBe(1.5 * 2 ** 30);
+    expect(resolveRunConfig({ procs: 2, mode: 'mps', mpsMem: '4G' }).mps?.memBytes).toEqual([4 * 2 ** 30, 4 * 2 ** 30]);
+    expect(resolveRunConfig({ procs: 1, mode: 'mps', mpsMem: '512M' }).mps?.memBytes).toEqual([512 * 2 ** 20]);
+    expect(resolveRunConfig({ procs: 1, mode: 'mps', mpsMem: '1.5GiB' }).mps?.memBytes).toEqual([1.5 * 2 ** 30]);
     expect(optionError(() => resolveRunConfig({ procs: 1, mode: 'mps', mpsMem: 'lots' })).option).toBe('--mps-mem');
   });
 });

@@ -1,6 +1,6 @@
-// The result recorded on the H200 (docs/results) still parses under the current schema, prints, and
-// the committed JSON Schema is the one the zod schema generates. Every run result and sweep summary
-// recorded there and in examples/ parses under its one schema.
+// The result recorded on the H200 (docs/results, schema version 1) still parses, is upgraded to the
+// current version and prints the same figures, and the committed JSON Schema is the one the zod schema
+// generates. Every run result and sweep summary recorded there and in examples/ parses under its schema.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,7 +8,7 @@ import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { checkFile } from '../src/report/check.js';
 import { loadReportInputs } from '../src/report/inputs.js';
-import { runResultJsonSchema, runResultSchema, validateRunResult } from '../src/report/schema.js';
+import { readRunResult, runResultJsonSchema, validateRunResult } from '../src/report/schema.js';
 import { sweepSummarySchema } from '../src/report/sweep-schema.js';
 import { formatRunResult } from '../src/report/table.js';
 import type { RunResult } from '../src/run.js';
@@ -16,9 +16,13 @@ import type { RunResult } from '../src/run.js';
 const recorded = JSON.parse(readFileSync(new URL('../docs/results/2026-11-29-h200-timeslice/gemm-p4.json', import.meta.url), 'utf8')) as RunResult;
 
 describe('the recorded H200 result', () => {
-  it('validates against schema v1 and prints the same figures', () => {
-    validateRunResult(recorded);
-    const table = formatRunResult(recorded);
+  it('validates against schema v1, reads as version 2 (one role named after its kernel) and prints the same figures', () => {
+    const upgraded = validateRunResult(recorded);
+    expect(upgraded.schemaVersion).toBe(2);
+    expect(upgraded.options.clients.map((s) => [s.role, s.count, s.kernel, s.loop])).toEqual([['gemm', 4, 'gemm', 'saturate']]);
+    expect(upgraded.baselines.map((b) => b.role)).toEqual(['gemm']);
+    expect(upgraded.shared.clients.every((c) => c.role === 'gemm')).toBe(true);
+    const table = formatRunResult(upgraded as RunResult);
     expect(table).toContain('NVIDIA H200');
     expect(table).toContain('time slice p50       1.95 ms');
     expect(table).toContain('aggregate throughput vs solo  0.90×');
@@ -32,7 +36,9 @@ describe('the recorded H200 result', () => {
   });
 
   it('rejects a result of another schema version', () => {
-    expect(() => validateRunResult({ ...recorded, schemaVersion: 2 })).toThrow(/schemaVersion/);
+    expect(() => validateRunResult({ ...recorded, schemaVersion: 3 })).toThrow(/schemaVersion/);
+    // A version 1 file is not read as version 2, nor the other way round.
+    expect(() => validateRunResult({ ...recorded, schemaVersion: 2 })).toThrow(/run v2 result/);
   });
 });
 
@@ -58,7 +64,7 @@ describe('every recorded file', () => {
 
   it('of a run result parses under the run schema', () => {
     expect(runs.length).toBeGreaterThanOrEqual(16);
-    for (const { file, value } of runs) expect(checkFile(runResultSchema, value), file).toMatchObject({ success: true });
+    for (const { file, value } of runs) expect(readRunResult(value), file).toMatchObject({ success: true });
   });
 
   it('of a sweep summary parses under the sweep schema, and the example sweep loads with every point', async () => {

@@ -1,6 +1,6 @@
 // `gpushare-micro [run]` and `gpushare-micro probe`: measure, print the table, write --json.
 import { Command, Option } from 'commander';
-import { DEFAULTS, KERNELS, LOOPS, MODES, PROBE_DEFAULTS, resolveRunConfig, type RunOptions } from '../config.js';
+import { DEFAULTS, KERNELS, LOOPS, MODES, OPEN_LOOP_DEPTH, PROBE_DEFAULTS, resolveRunConfig, type RunOptions } from '../config.js';
 import { writeJsonAtomic } from '../report/json.js';
 import type { Progress } from '../run.js';
 import { checkJsonTarget, fail, interruptSignal } from './common.js';
@@ -16,7 +16,8 @@ function progressPrinter(quiet: boolean): ((event: Progress) => void) | undefine
   if (quiet || !process.stderr.isTTY) return undefined;
   return (event) => {
     if ('label' in event && event.type === 'phase') {
-      process.stderr.write(`${event.label === 'baseline' ? 'solo baseline' : `${event.procs} clients sharing`}: starting… `);
+      const solo = event.role ? `solo baseline (${event.role})` : 'solo baseline';
+      process.stderr.write(`${event.label === 'baseline' ? solo : `${event.procs} clients sharing`}: starting… `);
     } else if ('phase' in event && event.type === 'started') {
       process.stderr.write('measuring… ');
     } else if ('phase' in event && event.type === 'finished' && event.client === 0) {
@@ -30,8 +31,15 @@ function commonOptions(cmd: Command): Command {
     .option('-p, --procs <n>', 'client processes sharing the GPU, 1..64')
     .option('-d, --duration <time>', 'how long each phase measures, e.g. 500ms, 5s, 1m')
     .option('--launches <n>', 'measure this many launches per client instead of a duration')
-    .addOption(new Option('--loop <kind>', `saturate (launches queued back to back) or closed (launch, wait, repeat)`).choices([...LOOPS]))
-    .option('--depth <n>', `launches a saturating client keeps in flight (default ${DEFAULTS.depth})`)
+    .addOption(
+      new Option('--loop <kind>', 'saturate (launches queued back to back), closed (launch, wait, repeat) or open (requests on a schedule, --arrival)').choices(
+        [...LOOPS],
+      ),
+    )
+    .option(
+      '--depth <n>',
+      `launches a saturating client keeps in flight (default ${DEFAULTS.depth}); an open loop's most in flight (default ${OPEN_LOOP_DEPTH})`,
+    )
     .option('--device <index>', 'CUDA device index (default 0)')
     .option('--warmup <time>', `warm-up before each phase (default ${DEFAULTS.warmup})`)
     .option('--trace-records <n>', `CTA trace records kept per client (default ${DEFAULTS.traceRecords})`)
@@ -95,10 +103,17 @@ export function runCommand(): Command {
     .option('--preset <name>', 'a named shape (sets the kernel): resnet50-l1-3x3, bert-base, llm-4k, copy-1gib, ... (see `gpushare-micro bench --help`)')
     .option('--impl <impl>', "own (the project's kernel) or the library: gemm cublas; conv cudnn; attention cudnn|cublas; copy cudart")
     .option('--dtype <type>', 'gemm: bf16, fp16, tf32, fp32 (default bf16)')
-    .option('--no-baseline', 'skip the solo baseline (no slowdown or aggregate ratios)');
+    .option('--arrival <process>', 'open loop: poisson:RATE, constant:RATE (requests/s, e.g. poisson:2000/s) or bursty:ON/OFF (e.g. bursty:2s/8s)')
+    .option('--slo <objectives>', 'latency objectives of the clients, e.g. p99<=5ms or p50<=1ms&p99<=5ms')
+    .option(
+      '--client <spec>',
+      'a role of its own, repeatable: "role=infer,kernel=attention,preset=bert-base,arrival=poisson:2000/s,slo=p99<=2ms" (keys: role, count, kernel, preset, size, shape AxBxC, impl, dtype, loop, depth, arrival, slo, mps-threads, mps-mem, priority, sms)',
+      (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
+    )
+    .option('--no-baseline', 'skip the solo baselines (no slowdown or aggregate ratios)');
   commonOptions(cmd);
-  cmd.action(async (flags: Flags) => {
-    process.exitCode = await execute(flags, {});
+  cmd.action(async ({ client, ...flags }: Flags & { client?: string[] }) => {
+    process.exitCode = await execute(client ? { ...flags, clients: client } : flags, {});
   });
   return cmd;
 }

@@ -1,9 +1,13 @@
 // The sweep's axes → its points: the cartesian product of kernels × sizes × loops × modes (× MPS
 // thread percentages, for MPS points) × procs. Every point's options are validated here, before any
 // GPU work, with the same checks as a single run.
-import { decimalValue, DEFAULTS, LOOPS, MODES, resolveRunConfig, type LoopKind, type ModeName, type RunConfig, type RunOptions } from '../config.js';
+import { decimalValue, DEFAULTS, MODES, resolveRunConfig, type ModeName, type RunConfig, type RunOptions } from '../config.js';
 import { OptionError } from '../errors.js';
 import { modesTaking, sharingMode } from '../modes/index.js';
+
+/** The loops a sweep can vary; an open loop needs arrivals, which a scenario gives. */
+export const SWEEP_LOOPS = ['saturate', 'closed'] as const;
+type SweepLoop = (typeof SWEEP_LOOPS)[number];
 
 export interface SweepOptions {
   /** Kernels, e.g. "gemm" (default gemm). */
@@ -14,7 +18,7 @@ export interface SweepOptions {
   procs?: string | number[];
   /** Sharing modes (default timeslice,mps,streams,green). */
   modes?: string | string[];
-  /** Client loops: saturate, closed (default saturate). */
+  /** Client loops: saturate, closed (default saturate); open loops need arrivals: a scenario's. */
   loops?: string | string[];
   /** MPS points only: one point per active thread percentage, applied to every client (e.g. "50,100"). */
   mpsThreads?: string | number[];
@@ -34,7 +38,7 @@ export interface SweepPoint {
   size: number;
   procs: number;
   mode: ModeName;
-  loop: LoopKind;
+  loop: SweepLoop;
   /** Per-mode options of this point (MPS thread percentage). */
   options: { mpsThreads?: number };
   config: RunConfig;
@@ -43,7 +47,7 @@ export interface SweepPoint {
 export interface SweepPlan {
   points: SweepPoint[];
   /** The options as given, for the summary. */
-  axes: { kernels: string[]; sizes: number[]; procs: number[]; modes: ModeName[]; loops: LoopKind[]; mpsThreads?: number[] };
+  axes: { kernels: string[]; sizes: number[]; procs: number[]; modes: ModeName[]; loops: SweepLoop[]; mpsThreads?: number[] };
 }
 
 export const SWEEP_KERNELS = ['gemm', 'probe'] as const;
@@ -87,7 +91,7 @@ export function planSweep(options: SweepOptions): SweepPlan {
   const sizes = ints('--sizes', options.sizes, SWEEP_DEFAULTS.sizes, 1, 32768);
   const procs = ints('--procs', options.procs, SWEEP_DEFAULTS.procs, 1, 64);
   const modes = names('--modes', options.modes, SWEEP_DEFAULTS.modes, MODES);
-  const loops = names('--loops', options.loops, SWEEP_DEFAULTS.loops as Array<(typeof LOOPS)[number]>, LOOPS);
+  const loops = names('--loops', options.loops, SWEEP_DEFAULTS.loops as SweepLoop[], SWEEP_LOOPS);
   const mpsThreads = options.mpsThreads === undefined ? undefined : ints('--mps-threads', options.mpsThreads, [], 1, 100);
   // The thread-percentage axis applies to the modes that take --mps-threads (MPS).
   const threadModes = modesTaking('mpsThreads');
