@@ -24,9 +24,13 @@
 #               --sweep-dir (resumed when it holds one), sweep.tar.gz
 #   monitor     `monitor` for 10 s beside a 4-client run, its Prometheus endpoint scraped under load, and
 #               the screen of `monitor --once` through a pseudo-terminal
+#   scenarios   every built-in scenario under timeslice, mps, streams and green, `advise` on each result,
+#               into --scenario-dir; scenarios.tar.gz
+#   peak        `scenario peak train+infer` for the inference role under the four modes, into --scenario-dir
 #
 # --out DIR      logs and results (default $OUT, else ./gpu-out)
 # --limit S      time limit of every part in seconds (default: each part's own, all under 10 minutes)
+# --scenario-dir DIR  where the scenarios and peak parts write their results directories (default: a temporary one)
 # Every MPS daemon started meanwhile (its pipe directory is under this run's private TMPDIR) is stopped
 # at the end, also when a part fails or times out; host.txt ends with what was still running.
 set -uo pipefail
@@ -37,6 +41,7 @@ OUT=${OUT:-$PWD/gpu-out}
 LIMIT=
 TESTS=test/gpu
 SWEEP_DIR=
+SCENARIO_DIR=
 PARTS=()
 while [ $# -gt 0 ]; do
   case $1 in
@@ -44,8 +49,9 @@ while [ $# -gt 0 ]; do
     --limit) LIMIT=${2:?--limit needs seconds}; shift 2 ;;
     --tests) TESTS=${2?--tests needs vitest arguments}; shift 2 ;;
     --sweep-dir) SWEEP_DIR=${2:?--sweep-dir needs a folder}; shift 2 ;;
+    --scenario-dir) SCENARIO_DIR=${2:?--scenario-dir needs a folder}; shift 2 ;;
     -h|--help) usage ;;
-    smoke|tests|bench|variants|sanitize|gemm-check|runs|examples|sweep|monitor) PARTS+=("$1"); shift ;;
+    smoke|tests|bench|variants|sanitize|gemm-check|runs|examples|sweep|monitor|scenarios|peak) PARTS+=("$1"); shift ;;
     *) echo "run.sh: unknown part or option '$1' (--help lists them)" >&2; exit 2 ;;
   esac
 done
@@ -181,8 +187,27 @@ part_monitor() {
   command -v script > /dev/null && COLUMNS=110 step monitor.txt script -qec "${CLI[*]} monitor --once" /dev/null
 }
 
+part_scenarios() {
+  local dir=${SCENARIO_DIR:-$WORK/scenarios} name
+  mkdir -p "$dir"
+  for name in $("${CLI[@]}" scenario list --names); do
+    step scenarios.txt "${CLI[@]}" scenario run "$name" --out "$dir/$name"
+    step scenarios.txt "${CLI[@]}" advise "$dir/$name"
+    echo "leftover processes after $name: $(leftovers)" >> "$OUT/scenarios.txt"
+  done
+  tar -C "$dir" -czf "$OUT/scenarios.tar.gz" .
+}
+
+part_peak() {
+  local dir=${SCENARIO_DIR:-$WORK/scenarios}
+  mkdir -p "$dir"
+  step peak.txt "${CLI[@]}" scenario peak train+infer --role infer --out "$dir/peak-train+infer"
+  echo "leftover processes: $(leftovers)" >> "$OUT/peak.txt"
+  tar -C "$dir" -czf "$OUT/peak.tar.gz" "peak-train+infer"
+}
+
 # Default limits in seconds, each under the 10 minutes of one call to the host.
-declare -A DEFAULT_LIMIT=([smoke]=120 [tests]=480 [bench]=180 [variants]=240 [sanitize]=420 [gemm-check]=480 [runs]=180 [examples]=300 [sweep]=560 [monitor]=60)
+declare -A DEFAULT_LIMIT=([smoke]=120 [tests]=480 [bench]=180 [variants]=240 [sanitize]=420 [gemm-check]=480 [runs]=180 [examples]=300 [sweep]=560 [monitor]=60 [scenarios]=540 [peak]=540)
 
 {
   date -u +%Y-%m-%dT%H:%M:%SZ

@@ -45,6 +45,10 @@ function roleSummaries(spec: ClientSpec, clients: readonly ClientReport[], solo:
   const soloP99 = solo ? quantileOf(solo.samples.latencyNs, 0.99) : undefined;
   const p99 = value(out, 'role.latency.p99');
   if (soloP99 && p99 !== undefined) out.push(summary('role.latency.p99.vsSolo', 'p99 latency vs alone', 'ratio', p99 / soloP99));
+  // The SMs the role held: its clients' shares of the traced SM time added up.
+  const shares = clients.map((c) => value(c.summaries, 'smShare'));
+  if (shares.length > 0 && shares.every((v) => v !== undefined))
+    out.push(summary('role.smShare', 'SM share', 'fraction', shares.reduce((a, b) => a! + b!, 0)!));
   if (spec.loop === 'open') {
     const queueing = pooled(clients, (c) => c.samples.latencyNs.map((l, i) => l - (c.samples.gpuNs[i] ?? 0)));
     out.push(...latencySummaries('role.queueing', 'queueing', queueing, [LATENCY_POINTS[0], LATENCY_POINTS[2]]));

@@ -22,6 +22,8 @@ export const scenarioRunSchema = z.object({
   mode: z.string(),
   /** The knob values this run used, when it is one step of a knob sweep ("infer.mpsThreads=25"). */
   knobs: z.record(z.string(), z.unknown()).optional(),
+  /** Which repeat of the same mode and knobs (0 first; absent: 0). */
+  repeat: z.number().int().nonnegative().optional(),
   status: z.enum(['done', 'skipped', 'failed']),
   /** Why it was skipped or failed, in one line. */
   reason: z.string().optional(),
@@ -30,6 +32,8 @@ export const scenarioRunSchema = z.object({
   complete: z.boolean().optional(),
   roles: z.array(roleReportSchema).optional(),
   comparison: z.array(summarySchema).optional(),
+  /** The shared phase's aggregate figures (switches, SMs idle, ...). */
+  aggregate: z.array(summarySchema).optional(),
 });
 export type ScenarioRun = z.infer<typeof scenarioRunSchema>;
 

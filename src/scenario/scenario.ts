@@ -30,8 +30,16 @@ export interface Scenario {
   overrides: Partial<Record<ModeName, Record<string, Partial<ClientOptions>>>>;
 }
 
-/** The run options of the scenario under one mode: every role a client spec, with that mode's knobs and overrides. */
-export function scenarioRunOptions(scenario: Scenario, mode: ModeName, extra: Partial<RunOptions> = {}): RunOptions {
-  const clients = scenario.roles.map((r) => ({ ...r.client, ...r.knobs[mode], ...scenario.overrides[mode]?.[r.client.role] }));
+/**
+ * The run options of the scenario under one mode: every role a client spec, with that mode's knobs
+ * and overrides, then `roleChanges` (a knob sweep's value, a peak search's rate) on top.
+ */
+export function scenarioRunOptions(
+  scenario: Scenario,
+  mode: ModeName,
+  extra: Partial<RunOptions> = {},
+  roleChanges: Record<string, Partial<ClientOptions>> = {},
+): RunOptions {
+  const clients = scenario.roles.map((r) => ({ ...r.client, ...r.knobs[mode], ...scenario.overrides[mode]?.[r.client.role], ...roleChanges[r.client.role] }));
   return { ...scenario.options, ...extra, mode, clients };
 }
