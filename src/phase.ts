@@ -14,7 +14,7 @@ import { readIntervals } from './metrics/traces.js';
 import type { ClientFigure, ModeTraits } from './modes/mode.js';
 import { startDeviceObservers, type DeviceObservers } from './observe/observers.js';
 import type { DeviceObservation, KernelActivity } from './observe/schema.js';
-import { burstPhaseNs } from './clients/arrival.js';
+import { burstPhaseNs, schedule } from './clients/arrival.js';
 import { clientSpecs } from './clients/spec.js';
 import type { RunConfig } from './options.js';
 import type { ClientRaw } from './orchestrator/messages.js';
@@ -70,14 +70,14 @@ export function workloadSpec(config: RunConfig, client: number, smCount: number)
 }
 
 /** How a client issues its launches: its depth, and an open loop's schedule or a bursty client's ON/OFF cycle. */
-function issuing(config: RunConfig, client: number): Pick<LoopConfig, 'depth' | 'schedule' | 'bursts'> {
+function issuing(config: RunConfig, client: number): Pick<LoopConfig, 'depth' | 'arrivalsNs' | 'bursts'> {
   const spec = clientSpecs(config.clients)[client]!;
   const arrival = spec.arrival;
   if (!arrival) return { depth: spec.depth };
   // The arrivals' seed differs from the inputs' so that the two draws are independent.
   const seed = (clientSeed(config, client) * 31 + 17) % Number.MAX_SAFE_INTEGER;
   if (arrival.kind === 'bursty') return { depth: spec.depth, bursts: { onNs: arrival.onNs, offNs: arrival.offNs, phaseNs: burstPhaseNs(arrival, seed) } };
-  return { depth: spec.depth, schedule: { kind: arrival.kind, ratePerSec: arrival.ratePerSec, seed, durationNs: config.durationNs, count: config.launches } };
+  return { depth: spec.depth, arrivalsNs: schedule(arrival, { durationNs: config.durationNs, count: config.launches }, seed) };
 }
 
 export function loopConfig(config: RunConfig, client: number, smCount: number): LoopConfig {
@@ -112,6 +112,13 @@ function clientSummaries(flops: number | undefined, launches: number, elapsedNs:
 export function openLoopSummaries(r: ClientRaw, durationNs: number): Summary[] {
   if (!r.scheduledNs) return [];
   const out: Summary[] = [];
+  if (r.scheduledNs.length === 0 && !r.scheduledRequests) {
+    // Bursty: no schedule; how many ON windows it worked in, and how late the loop woke for each.
+    out.push(summary('bursts', 'bursts', 'count', r.bursts ?? 0));
+    const late = r.wakeLateNs ? distribution(r.wakeLateNs) : undefined;
+    if (late) out.push(...durationSummaries('jitter', 'burst start lateness', late, ['p50', 'max']));
+    return out;
+  }
   const scheduled = r.scheduledRequests ?? r.scheduledNs.length;
   if (durationNs > 0) out.push(summary('offered', 'offered rate', 'rate', scheduled / (durationNs / 1e9), 'req/s'));
   out.push(summary('notStarted', 'requests not started', 'count', r.notStarted ?? 0));

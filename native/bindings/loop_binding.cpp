@@ -1,5 +1,6 @@
 #include "bindings/loop_binding.h"
 
+#include <algorithm>
 #include <atomic>
 #include <cstring>
 #include <memory>
@@ -12,6 +13,33 @@
 
 namespace gsm {
 namespace {
+
+constexpr size_t kMaxArrivals = 50000000;
+constexpr double kDayNs = 86400e9;
+
+// The open loop's schedule: ascending, each in [0, a day] ns; with `launches`, exactly that many.
+void readArrivals(const Napi::Object& o, LoopConfig& c) {
+  std::optional<std::vector<double>> arrivals = optionalNumberArrayField(o, "arrivalsNs", kMaxArrivals, 0, kDayNs);
+  if (!arrivals) return;
+  if (!std::is_sorted(arrivals->begin(), arrivals->end())) throwArgs(o.Env(), "expected arrivalsNs to be ascending");
+  if (c.launches > 0 && arrivals->size() != c.launches) {
+    throwArgs(o.Env(), "expected arrivalsNs to have exactly `launches` (" + std::to_string(c.launches) +
+                           ") entries, got " + std::to_string(arrivals->size()));
+  }
+  c.open = true;
+  c.arrivalsNs = std::move(*arrivals);
+}
+
+// Bursty windows: whole nanoseconds, on and off > 0, phase below their sum.
+void readBursts(const Napi::Object& o, LoopConfig& c) {
+  if (field(o, "bursts").IsUndefined()) return;
+  const Napi::Object b = objectField(o, "bursts");
+  c.bursts.onNs = uint64Field(b, "onNs", 1, kDayNs);
+  c.bursts.offNs = uint64Field(b, "offNs", 1, kDayNs);
+  c.bursts.phaseNs = uint64Field(b, "phaseNs", 0, kDayNs);
+  if (c.bursts.phaseNs >= c.bursts.onNs + c.bursts.offNs)
+    throwArgs(o.Env(), "expected bursts.phaseNs below bursts.onNs + bursts.offNs");
+}
 
 LoopConfig readConfig(const Napi::Object& o) {
   LoopConfig c;
@@ -27,6 +55,9 @@ LoopConfig readConfig(const Napi::Object& o) {
   c.traceCapacity = uint64Field(o, "traceCapacity", 0, 1e10);
   c.warmupNs = uint64Field(o, "warmupNs", 0, 600e9);
   c.traceEvery = static_cast<uint32_t>(optionalIntField(o, "traceEvery", 1, 1 << 20).value_or(1));
+  readArrivals(o, c);
+  readBursts(o, c);
+  if (c.open && c.bursts.onNs > 0) throwArgs(o.Env(), "expected at most one of arrivalsNs and bursts");
   return c;
 }
 
@@ -118,6 +149,11 @@ class LoopObject : public CheckedWrap<LoopObject> {
           o.Set("enqueueNs", toFloat64Array(env, out->enqueueNs));
           o.Set("latencyNs", toFloat64Array(env, out->latencyNs));
           o.Set("gpuNs", toFloat64Array(env, out->gpuNs));
+          o.Set("scheduledNs", toFloat64Array(env, out->scheduledNs));
+          o.Set("wakeLateNs", toFloat64Array(env, out->wakeLateNs));
+          o.Set("scheduledRequests", static_cast<double>(out->scheduledRequests));
+          o.Set("notStarted", static_cast<double>(out->notStarted));
+          o.Set("bursts", static_cast<double>(out->bursts));
           o.Set("tracedLaunches", static_cast<double>(out->tracedLaunches));
           o.Set("trace", intervalsToBuffer(env, out->trace));
           o.Set("gapsObserved", static_cast<double>(out->observations.gapsObserved));

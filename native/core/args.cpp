@@ -128,6 +128,37 @@ std::vector<int64_t> integerArrayField(const Napi::Object& obj, const char* key,
   return out;
 }
 
+std::optional<std::vector<double>> optionalNumberArrayField(const Napi::Object& obj, const char* key, size_t maxLength,
+                                                            double min, double max) {
+  const Napi::Value v = field(obj, key);
+  if (v.IsUndefined()) return std::nullopt;
+  const std::string expected = std::string("expected ") + key + " to be a Float64Array or an array of at most " +
+                               std::to_string(maxLength) + " numbers, each in [" + number(min) + ", " + number(max) +
+                               "]";
+  std::vector<double> out;
+  if (v.IsTypedArray() && v.As<Napi::TypedArray>().TypedArrayType() == napi_float64_array) {
+    const Napi::Float64Array a = v.As<Napi::Float64Array>();
+    if (a.ElementLength() > maxLength) throwArgs(obj.Env(), expected);
+    out.assign(a.Data(), a.Data() + a.ElementLength());
+  } else if (v.IsArray()) {
+    const Napi::Array a = v.As<Napi::Array>();
+    const uint32_t length = a.Length();  // read once: a getter may grow the array
+    if (length > maxLength) throwArgs(obj.Env(), expected);
+    out.reserve(length);
+    for (uint32_t i = 0; i < length; ++i) {
+      const Napi::Value e = element(a, i, key);
+      if (!e.IsNumber()) throwArgs(obj.Env(), expected);
+      out.push_back(e.As<Napi::Number>().DoubleValue());
+    }
+  } else {
+    throwArgs(obj.Env(), expected);
+  }
+  for (const double d : out) {
+    if (!std::isfinite(d) || d < min || d > max) throwArgs(obj.Env(), expected);
+  }
+  return out;
+}
+
 std::optional<std::vector<std::string>> optionalStringArrayField(const Napi::Object& obj, const char* key,
                                                                  size_t maxLength) {
   const Napi::Value v = field(obj, key);

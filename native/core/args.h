@@ -34,6 +34,10 @@ Napi::Object objectField(const Napi::Object& obj, const char* key);
 // An array of `minLength` to `maxLength` integers, each in [min, max].
 std::vector<int64_t> integerArrayField(const Napi::Object& obj, const char* key, size_t minLength, size_t maxLength,
                                        double min, double max);
+// Undefined, or a Float64Array or an array of numbers, at most `maxLength` of them, each finite and in
+// [min, max]. Fractions are kept.
+std::optional<std::vector<double>> optionalNumberArrayField(const Napi::Object& obj, const char* key, size_t maxLength,
+                                                            double min, double max);
 // Undefined, or an array of at most `maxLength` strings.
 std::optional<std::vector<std::string>> optionalStringArrayField(const Napi::Object& obj, const char* key,
                                                                  size_t maxLength);

@@ -1,8 +1,12 @@
 // The timed loop: one client's measurement, entirely in C++. prepare() binds the client's context
 // (the device's primary context, or a green context) and stream, prepares the workload (fresh random
-// inputs) and the trace buffer, and warms up; run() waits for the common start time, launches the
-// workload back to back (saturating) or one at a time (closed loop) for a duration or a count, and
-// records every launch's GPU time (CUDA events) and host-side latency, plus per-CTA
+// inputs) and the trace buffer, and warms up; run() waits for the common start time, then drives the
+// workload in one of three ways for a duration or a count:
+//   - back to back with `depth` launches in flight (saturating; depth 1 is a closed loop);
+//   - open loop: each request at its scheduled arrival (arrivalsNs), at most `depth` in flight, its
+//     latency counted from the schedule (so a loop that falls behind shows it: no coordinated omission);
+//   - bursty: back to back only inside ON windows (bursts), idle in between.
+// It records every launch's GPU time (CUDA events) and host-side latency, plus per-CTA
 // %globaltimer/%smid records for the launches that fit in the trace buffer. No N-API in here.
 #pragma once
 
@@ -18,6 +22,13 @@
 
 namespace gsm {
 
+// Bursty arrivals: at time t after the start the loop is ON when (t + phaseNs) mod (onNs + offNs) < onNs.
+struct BurstConfig {
+  uint64_t onNs = 0;     // 0: not bursty
+  uint64_t offNs = 0;
+  uint64_t phaseNs = 0;  // below onNs + offNs
+};
+
 struct LoopConfig {
   WorkloadSpec workload;
   int device = 0;
@@ -29,6 +40,9 @@ struct LoopConfig {
   uint64_t traceCapacity = 0;       // CTA records kept; launches are traced from the start until full
   uint32_t traceEvery = 1;          // trace launches 0, k, 2k, ... (k > 1 interleaves traced and plain launches)
   uint64_t warmupNs = 0;
+  bool open = false;                // an open loop: issue request i at start + arrivalsNs[i]
+  std::vector<double> arrivalsNs;   // ascending, finite, >= 0; with `launches`, exactly that many
+  BurstConfig bursts;               // bursty when bursts.onNs > 0 (never with `open`)
 };
 
 struct ClockPair {   // one simultaneous reading of the host clock and %globaltimer
@@ -60,6 +74,13 @@ struct LoopResult {
   std::vector<double> enqueueNs;  // per launch, relative to startNs
   std::vector<double> latencyNs;  // per launch: enqueue to observed completion (host)
   std::vector<double> gpuNs;      // per launch: CUDA events around the launch
+  // Open loop: latencyNs counts from scheduledNs (the request's arrival on the schedule), not from its
+  // enqueue. wakeLateNs is the loop's own lateness: per request (open), per burst (bursty), else empty.
+  std::vector<double> scheduledNs;  // open loop, per request issued: its arrival, relative to startNs
+  std::vector<double> wakeLateNs;   // enqueue - max(when it was due, when a slot became free)
+  uint64_t scheduledRequests = 0;   // open loop: requests of the schedule before the deadline
+  uint64_t notStarted = 0;          // open loop: of those, the ones never issued (see run())
+  uint64_t bursts = 0;              // bursty: ON windows in which at least one launch was issued
   uint64_t tracedLaunches = 0;
   std::vector<Interval> trace;    // tracedLaunches * ctasPerLaunch records, launch-major (launches 0, k, 2k, ...)
   Observations observations;      // the probe's gaps
@@ -83,6 +104,12 @@ class TimedLoop {
   void bindContext();  // makes the loop's context current on the calling thread
   ClockPair readClocks();
   void waitUntil(uint64_t startAtNs);
+  // The three drivers of run(): each issues and completes launches through the recorder.
+  class Recorder;
+  void runBackToBack(Recorder& recorder, LoopResult& result);
+  void runOpen(Recorder& recorder, LoopResult& result);
+  void runBursty(Recorder& recorder, LoopResult& result);
+  void waitRecording(Recorder& recorder, uint64_t untilNs);  // waits, recording completions as they come
 
   LoopConfig config_;
   std::atomic<bool> stop_{false};

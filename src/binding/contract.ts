@@ -187,7 +187,26 @@ export interface WorkloadSpec {
   cudnnGraph?: 'auto' | 'unified' | 'composite';
 }
 
-/** Configuration of one client's timed loop. The native side checks types only: validate first. */
+/**
+ * Bursty arrivals (LoopConfig.bursts), in whole nanoseconds: at time t after the loop's start it is ON
+ * when (t + phaseNs) mod (onNs + offNs) < onNs.
+ */
+export interface BurstWindows {
+  /** Length of an ON window (> 0). */
+  onNs: number;
+  /** Length of an OFF gap (> 0). */
+  offNs: number;
+  /** Where in the cycle the loop starts: 0 starts at the opening of an ON window; below onNs + offNs. */
+  phaseNs: number;
+}
+
+/**
+ * Configuration of one client's timed loop. The native side checks types only: validate first.
+ *
+ * How the loop issues launches: back to back with `depth` in flight (saturating; closed with depth 1),
+ * by default; an open loop with `arrivalsNs`; bursts of back-to-back launches with `bursts` (at most
+ * one of the two).
+ */
 export interface LoopConfig {
   workload: WorkloadSpec;
   device: number;
@@ -206,23 +225,16 @@ export interface LoopConfig {
    * interleaves traced and plain launches, which is how the trace's own cost is measured. */
   traceEvery?: number;
   warmupNs: number;
-  /** Open loop: each request's scheduled arrival, ns after the start, ascending (latency is measured from it). */
+  /**
+   * Open loop: the scheduled arrival of every request, in ns after the loop's start (the moment run()
+   * begins issuing, after the common start time), ascending, finite, in [0, 86400e9]; fractions are
+   * truncated to whole ns. At most 50,000,000 entries; with `launches`, exactly that many (all are
+   * issued). Request i is issued at its arrival, after the oldest has completed if `depth` are already
+   * in flight; none is issued at or after durationNs. Latency counts from the arrival (see LoopResult).
+   */
   arrivalsNs?: Float64Array | number[];
-  /** Open loop, before it reaches the addon: how to make arrivalsNs. The worker process expands it
-   * (src/clients/arrival.ts) so that a long schedule never crosses the IPC channel; the addon ignores it. */
-  schedule?: SchedulePlan;
-  /** Bursty: back to back only while (t + phaseNs) mod (onNs + offNs) < onNs. */
-  bursts?: { onNs: number; offNs: number; phaseNs: number };
-}
-
-/** A seeded arrival schedule, as a worker expands it into LoopConfig.arrivalsNs. */
-export interface SchedulePlan {
-  kind: 'poisson' | 'constant';
-  ratePerSec: number;
-  seed: number;
-  /** Arrivals before this many ns after the start, or exactly `count` (when > 0). */
-  durationNs: number;
-  count: number;
+  /** Bursty: back to back with `depth` in flight inside ON windows only; latency counts from the enqueue. */
+  bursts?: BurstWindows;
 }
 
 /** One simultaneous reading of the host clock and %globaltimer. */
@@ -256,16 +268,32 @@ export interface LoopResult {
   requestedStartNs: bigint;
   /** Host clock at the first launch. */
   startNs: bigint;
-  /** Host clock once the last launch had completed. */
+  /** Host clock once the last launch had completed (open and bursty loops run for a duration: not before its end). */
   endNs: bigint;
   /** Ended early by stop(). */
   stopped: boolean;
   /** Per launch, relative to startNs. */
   enqueueNs: Float64Array;
-  /** Per launch: enqueue to observed completion, on the host. */
+  /** Per launch: enqueue to observed completion, on the host; in an open loop from the request's scheduled
+   * arrival (scheduledNs) instead, so that time spent waiting to be issued counts (no coordinated omission). */
   latencyNs: Float64Array;
-  /** Per launch: CUDA events recorded around the launch. */
+  /** Per launch: CUDA events recorded around the launch (the service time). */
   gpuNs: Float64Array;
+  /** Open loop, per request issued: its scheduled arrival relative to startNs (whole ns); empty otherwise. */
+  scheduledNs: Float64Array;
+  /**
+   * The loop's own lateness, enqueue − max(when the launch was due, when a slot became free for it): open
+   * loop, per request issued (due at its arrival); bursty, per burst (its first launch, due at the
+   * window's opening); empty for saturating and closed loops. This is the arrival loop's jitter.
+   */
+  wakeLateNs: Float64Array;
+  /** Open loop: requests of the schedule due before durationNs (all of it, with `launches`); else 0. */
+  scheduledRequests: number;
+  /** Open loop: of those, the ones never issued (the client fell behind; or, when stopped, those due
+   * before the stop). Issued + notStarted = scheduledRequests unless stopped. Else 0. */
+  notStarted: number;
+  /** Bursty: ON windows in which at least one launch was issued; else 0. */
+  bursts: number;
   tracedLaunches: number;
   /** tracedLaunches x ctasPerLaunch Interval records (16 bytes each: u64 start, u32 duration, u32 smid), of
    * launches 0, traceEvery, 2 traceEvery, ... */
@@ -275,16 +303,6 @@ export interface LoopResult {
   /** Interval records of the probe's gaps: start is the last clock reading before the gap. */
   gaps: ArrayBuffer;
   clock: ClockPair;
-  /** Open loop: each issued request's scheduled arrival, relative to startNs. */
-  scheduledNs?: Float64Array;
-  /** Open loop: the loop's own lateness per request (enqueue − max(scheduled, slot free)). */
-  wakeLateNs?: Float64Array;
-  /** Open loop: requests scheduled before the deadline that never started. */
-  notStarted?: number;
-  /** Open loop: requests of the schedule before the deadline. */
-  scheduledRequests?: number;
-  /** Bursty: ON windows in which a launch was issued. */
-  bursts?: number;
 }
 
 export interface NativeTimedLoop {

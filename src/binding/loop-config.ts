@@ -3,7 +3,8 @@
 // default here.
 import type { LoopConfig, WorkloadSpec } from './contract.js';
 
-/** Device 0's primary context at the default stream priority, one launch in flight, no trace, no warm-up. */
+/** Device 0's primary context at the default stream priority, one launch in flight, no trace, no warm-up; back to
+ * back (no arrivalsNs, no bursts: a caller asks for an open or bursty loop by naming one). */
 export const LOOP_DEFAULTS = { device: 0, streamPriority: 0, greenContext: -1, depth: 1, traceCapacity: 0, warmupNs: 0 } as const;
 
 /** How long the loop runs: for durationNs, or for a number of launches (the other one 0 or left out). */

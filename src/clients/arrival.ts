@@ -19,8 +19,8 @@ import { OptionError } from '../errors.js';
 
 /** Highest arrival rate a client may ask for, per second: 1 µs between requests is far below any kernel's time here. */
 export const MAX_RATE = 1_000_000;
-/** Most requests one client's schedule may hold (the native loop's limit). */
-export const MAX_SCHEDULED = 50_000_000;
+/** Most requests one client's schedule may hold in one phase: the schedule crosses to the worker process as JSON, about 20 bytes a request. */
+export const MAX_SCHEDULED = 2_000_000;
 
 export const arrivalSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('poisson'), ratePerSec: z.number().positive().max(MAX_RATE) }),

@@ -29,6 +29,17 @@ function wireError(error: unknown): WireError {
   return out;
 }
 
+/** What an open or bursty loop measured besides a saturating loop's fields. */
+function arrivalFields(r: LoopResult): Pick<ClientRaw, 'scheduledNs' | 'wakeLateNs' | 'notStarted' | 'scheduledRequests' | 'bursts'> {
+  return {
+    scheduledNs: Array.from(r.scheduledNs),
+    wakeLateNs: Array.from(r.wakeLateNs),
+    notStarted: r.notStarted,
+    scheduledRequests: r.scheduledRequests,
+    bursts: r.bursts,
+  };
+}
+
 /** Where the host is: waiting for prepare, preparing, prepared, running, or on its way out. */
 type HostState = 'waiting' | 'preparing' | 'prepared' | 'running' | 'exiting';
 
@@ -37,6 +48,8 @@ class ClientHost {
   private state: HostState = 'waiting';
   private stopRequested = false;
   private loops: NativeTimedLoop[] = [];
+  /** Per loop: open or bursty, whose results carry the arrival fields. */
+  private arrivals: boolean[] = [];
   private clients: number[] = [];
   private workDir = '';
   private device = 0;
@@ -70,6 +83,7 @@ class ClientHost {
       });
     }
     this.loops = configs.map((c) => new this.binding.TimedLoop(c));
+    this.arrivals = configs.map((c) => c.arrivalsNs !== undefined || c.bursts !== undefined);
     this.device = configs[0]!.device;
     // One after another: each warms up alone, as a solo client would.
     const infos = [];
@@ -87,13 +101,13 @@ class ClientHost {
     const raws = await Promise.all(this.loops.map((loop) => loop.run(BigInt(startAtNs))));
     const kernels = await activity?.stop();
     const results: ClientRaw[] = [];
-    for (const [i, r] of raws.entries()) results.push(await this.save(this.clients[i]!, r, kernels));
+    for (const [i, r] of raws.entries()) results.push(await this.save(this.clients[i]!, r, kernels, this.arrivals[i]!));
     await send({ type: 'result', results });
     return this.finish(0);
   }
 
   /** Writes a client's trace and gap records next to the others' and describes its run for the wire. */
-  private async save(client: number, r: LoopResult, kernels: KernelActivity | undefined): Promise<ClientRaw> {
+  private async save(client: number, r: LoopResult, kernels: KernelActivity | undefined, arrivals: boolean): Promise<ClientRaw> {
     const traceFile = join(this.workDir, `client-${client}.trace.bin`);
     const gapsFile = join(this.workDir, `client-${client}.gaps.bin`);
     await writeFile(traceFile, new Uint8Array(r.trace));
@@ -106,6 +120,7 @@ class ClientHost {
       enqueueNs: Array.from(r.enqueueNs),
       latencyNs: Array.from(r.latencyNs),
       gpuNs: Array.from(r.gpuNs),
+      ...(arrivals ? arrivalFields(r) : {}),
       tracedLaunches: r.tracedLaunches,
       gapsObserved: r.gapsObserved,
       traceFile,

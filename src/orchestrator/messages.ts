@@ -28,8 +28,21 @@ export interface ClientRaw {
   endNs: string;
   stopped: boolean;
   enqueueNs: number[];
+  /** From the enqueue, or (open loop) from the scheduled arrival: see LoopResult.latencyNs. */
   latencyNs: number[];
   gpuNs: number[];
+  // Open and bursty loops only (absent for saturating and closed ones, whose results keep their size);
+  // the meanings are LoopResult's (src/binding/contract.ts).
+  /** Open loop: each issued request's scheduled arrival, relative to startNs ([] for a bursty loop). */
+  scheduledNs?: number[];
+  /** The loop's own lateness: per request (open) or per burst (bursty). */
+  wakeLateNs?: number[];
+  /** Open loop: requests due before the deadline that were never issued. */
+  notStarted?: number;
+  /** Open loop: requests of the schedule due before the deadline. */
+  scheduledRequests?: number;
+  /** Bursty: ON windows with at least one launch. */
+  bursts?: number;
   tracedLaunches: number;
   gapsObserved: number;
   /** Binary files of 16-byte Interval records, in the run's work directory. */
@@ -38,14 +51,14 @@ export interface ClientRaw {
   clock: ClockReading;
   /** CUPTI's record of the run's kernels, when asked for. */
   kernelActivity?: KernelActivity;
-  /** Open loop: each issued request's scheduled arrival (relative to startNs) and the loop's own lateness. */
-  scheduledNs?: number[];
-  wakeLateNs?: number[];
-  /** Open loop: requests scheduled before the deadline, and those of them never started. */
-  scheduledRequests?: number;
-  notStarted?: number;
-  /** Bursty: ON windows in which a launch was issued. */
-  bursts?: number;
+}
+
+/** A LoopConfig as it crosses the process boundary: JSON has no Float64Array, so the schedule travels as numbers. */
+export type WireLoopConfig = Omit<LoopConfig, 'arrivalsNs'> & { arrivalsNs?: number[] };
+
+export function wireLoopConfig(config: LoopConfig): WireLoopConfig {
+  const { arrivalsNs, ...rest } = config;
+  return arrivalsNs === undefined ? rest : { ...rest, arrivalsNs: Array.from(arrivalsNs) };
 }
 
 export interface WireError {
@@ -58,7 +71,7 @@ export interface PrepareMessage {
   type: 'prepare';
   /** The clients this worker hosts, and their loops (same order). */
   clients: number[];
-  configs: LoopConfig[];
+  configs: WireLoopConfig[];
   workDir: string;
   /** Green contexts: split the SMs into groups of these sizes, one per client, in order. */
   greenSmCounts?: number[];

@@ -14,7 +14,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { packageRoot } from '../binding/loader.js';
 import type { LoopConfig } from '../binding/contract.js';
-import { isFromClient, type ClientRaw, type FromClient, type PreparedInfo, type ToClient, type WireError } from './messages.js';
+import { isFromClient, wireLoopConfig, type ClientRaw, type FromClient, type PreparedInfo, type ToClient, type WireError } from './messages.js';
 
 export interface WorkerSpec {
   /** Extra environment for this worker (a sharing mode's settings). */
@@ -206,7 +206,7 @@ class Worker {
         this.send({
           type: 'prepare',
           clients: this.spec.clients.map((c) => c.client),
-          configs: this.spec.clients.map((c) => c.config),
+          configs: this.spec.clients.map((c) => wireLoopConfig(c.config)),
           workDir: this.host.workDir,
           ...(this.spec.greenSmCounts ? { greenSmCounts: this.spec.greenSmCounts } : {}),
           ...(this.host.kernelActivity ? { kernelActivity: true } : {}),

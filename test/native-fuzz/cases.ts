@@ -51,6 +51,12 @@ const LOOP: Schema = {
   traceEvery: { type: 'int', min: 1, max: 2 ** 20, optional: true },
   warmupNs: { type: 'number', min: 0, max: 600e9 },
 };
+// LoopConfig.bursts (whole ns; phaseNs below onNs + offNs, checked apart).
+const BURSTS: Schema = {
+  onNs: { type: 'int', min: 1, max: 86400e9 },
+  offNs: { type: 'int', min: 1, max: 86400e9 },
+  phaseNs: { type: 'int', min: 0, max: 86400e9 },
+};
 const GREEN: Schema = {
   device: { type: 'int', min: 0, max: 1023 },
   smCounts: { type: 'intArray', minLength: 1, maxLength: 256, min: 1, max: 65536 },
@@ -152,6 +158,35 @@ function badIntArray(field: Extract<Field, { type: 'intArray' }>): fc.Arbitrary<
   return fc.oneof(...pool);
 }
 
+/**
+ * Values that are wrong for LoopConfig.arrivalsNs (a Float64Array or an array of at most 50,000,000
+ * numbers in [0, 86400e9], ascending): another type, a bad element, a hole, a throwing element, out of
+ * order, another typed array, too long (a sparse array: nothing allocated).
+ */
+function badArrivals(): fc.Arbitrary<string> {
+  const fill = fc.array(fc.integer({ min: 0, max: 1e6 }), { minLength: 1, maxLength: 8 }).map((a) => a.sort((x, y) => x - y));
+  const badElement = fc.oneof(wrongType({ type: 'number', min: 0, max: 86400e9 }), outOfRange({ type: 'number', min: 0, max: 86400e9 }));
+  return fc.oneof(
+    wrongType({ type: 'intArray', minLength: 0, maxLength: 8, min: 0, max: 1 }).filter((v) => v !== '[]' && v !== 'undefined'),
+    fc.constantFrom('{ length: 2, 0: 0, 1: 1 }', 'new Float32Array([0, 1])', 'new BigInt64Array(2)', 'new Uint8Array(4)'),
+    fc.tuple(fill, fc.nat(), badElement).map(([a, i, bad]) => {
+      const items = a.map(String);
+      items[i % items.length] = bad;
+      return `[${items.join(', ')}]`;
+    }),
+    fc.tuple(fill, fc.nat(), outOfRange({ type: 'number', min: 0, max: 86400e9 })).map(([a, i, bad]) => {
+      const items = a.map(String);
+      items[i % items.length] = bad;
+      return `new Float64Array([${items.join(', ')}])`;
+    }),
+    fill.map((a) => `[${a.join(', ')}, , 1e7]`),
+    fc.tuple(fill, fc.nat()).map(([a, i]) => `throwingElement([${a.join(', ')}], ${i % a.length})`),
+    fc.tuple(fill, fc.integer({ min: 1, max: 1e6 })).map(([a, d]) => `[${[...a, a.at(-1)! + d, a.at(-1)!].join(', ')}]`),
+    fc.tuple(fill, fc.integer({ min: 1, max: 1e6 })).map(([a, d]) => `new Float64Array([${[...a, a.at(-1)! + d, a.at(-1)!].join(', ')}])`),
+    fc.constantFrom('Array(50000001)', 'Array(2 ** 32 - 1)'),
+  );
+}
+
 function badStringArray(field: Extract<Field, { type: 'stringArray' }>): fc.Arbitrary<string> {
   return fc.oneof(
     fc.tuple(fc.array(source.string, { minLength: 1, maxLength: 4 }), wrongType({ type: 'string' })).map(([a, bad]) => `[${[...a, bad].join(', ')}]`),
@@ -217,6 +252,8 @@ interface Group {
 }
 
 const loopWith = (workload: string) => `validLoop(${workload})`;
+const OPEN_LOOP = 'Object.assign(validLoop(), { arrivalsNs: [0, 1e6, 2e6] })';
+const BURSTY_LOOP = 'Object.assign(validLoop(), { bursts: { onNs: 5e7, offNs: 1e8, phaseNs: 0 } })';
 
 const LOOP_INSTANCE = 'new b.TimedLoop(validLoop())';
 const NVML_SAMPLER = 'new b.NvmlSampler(validNvml())';
@@ -264,6 +301,55 @@ const GROUPS: Group[] = [
     expect: 'args',
     runs: 20,
     cases: spoiled(loopWith('validProbe()'), PROBE, ['workload']).map((a) => `new b.TimedLoop(${a})`),
+  },
+  {
+    name: 'TimedLoop: a spoiled arrival schedule',
+    expect: 'args',
+    runs: 40,
+    cases: fc
+      .oneof(
+        { arbitrary: badArrivals().map((v) => `set(${OPEN_LOOP}, ["arrivalsNs"], ${v})`), weight: 6 },
+        fc.constant(`throwingGetter(${OPEN_LOOP}, ["arrivalsNs"])`),
+        // with launches, the schedule has exactly that many entries
+        fc
+          .tuple(fc.integer({ min: 1, max: 12 }), fc.integer({ min: 0, max: 12 }))
+          .filter(([launches, n]) => launches !== n)
+          .map(([launches, n]) => `Object.assign(validLoop(), { durationNs: 0, launches: ${launches}, arrivalsNs: new Float64Array(${n}) })`),
+      )
+      .map((a) => `new b.TimedLoop(${a})`),
+  },
+  {
+    name: 'TimedLoop: spoiled burst windows',
+    expect: 'args',
+    runs: 30,
+    cases: fc
+      .oneof(
+        { arbitrary: spoiled(BURSTY_LOOP, BURSTS, ['bursts']), weight: 4 },
+        wrongType({ type: 'object' }).map((v) => `set(${BURSTY_LOOP}, ["bursts"], ${v})`),
+        fc
+          .tuple(fc.integer({ min: 1, max: 1e9 }), fc.integer({ min: 1, max: 1e9 }), fc.integer({ min: 0, max: 1e9 }))
+          .map(([on, off, extra]) => `Object.assign(validLoop(), { bursts: { onNs: ${on}, offNs: ${off}, phaseNs: ${on + off + extra} } })`),
+        fc.constant(`Object.assign(${BURSTY_LOOP}, { arrivalsNs: [0] })`),
+      )
+      .map((a) => `new b.TimedLoop(${a})`),
+  },
+  {
+    name: 'TimedLoop: open and bursty loops the types allow',
+    expect: 'any',
+    runs: 16,
+    cases: fc.oneof(
+      fc
+        .array(fc.double({ min: 0, max: 86400e9, noNaN: true }), { maxLength: 8 })
+        .map((a) => a.sort((x, y) => x - y).map(numberSource))
+        .chain((a) =>
+          fc
+            .constantFrom(`[${a.join(', ')}]`, `new Float64Array([${a.join(', ')}])`)
+            .map((v) => `new b.TimedLoop(Object.assign(validLoop(), { arrivalsNs: ${v} }))`),
+        ),
+      fc
+        .tuple(fc.integer({ min: 1, max: 1e12 }), fc.integer({ min: 1, max: 1e12 }), fc.nat())
+        .map(([on, off, p]) => `new b.TimedLoop(Object.assign(validLoop(), { bursts: { onNs: ${on}, offNs: ${off}, phaseNs: ${p % (on + off)} } }))`),
+    ),
   },
   { name: 'TimedLoop: not a config', expect: 'args', runs: 12, cases: notAnObject('validLoop()').map((a) => `new b.TimedLoop(${a})`) },
   {
