@@ -71,7 +71,7 @@ describe('verdicts', () => {
     expect(throughput).toMatchObject({ objective: 'throughput', mode: 'mps' });
     expect(throughput!.text).toContain(': mps, 1.60× (train 0.91×, infer 1.00×)');
     expect(fairness).toMatchObject({ objective: 'fairness', mode: 'streams' });
-    expect(fairness!.text).toContain(': streams, 0.99 (train 0.85×, infer 1.00×)');
+    expect(fairness!.text).toContain(': streams, 99.0% (train 0.85×, infer 1.00×)');
   });
 
   it('gives a tie to the first candidate and says so', () => {
@@ -174,7 +174,8 @@ describe('verdicts', () => {
     expect(v[0]!.text).toContain('no run finished');
     expect(v[1]!.text).toContain('no run finished');
     const noBaseline = verdicts(specs, [trainInfer('mps', 0.9, 3)]);
-    expect(noBaseline[1]!.text).toContain('no run has aggregate.vsSolo');
+    expect(noBaseline[1]!.text).toContain("no pick: no run has aggregate.vsSolo (it needs every role's solo baseline)");
+    expect(noBaseline[2]!.text).toContain("no pick: no run has fairness (it needs every role's solo baseline and two clients or more)");
   });
 
   it('prints one line per objective under a heading', () => {

@@ -99,3 +99,13 @@ export function spreadText(s: Spread, format: (v: number) => string = twoDecimal
   const at = `${format(s.median)}${unit}`;
   return s.n < 2 ? at : `${at} (${format(s.min)}–${format(s.max)}${unit} over ${s.n} runs)`;
 }
+
+/** "SLOs met", "SLO missed (infer p99)", "SLOs met in 2 of 3 runs"; '' when no role has an SLO. */
+export function sloNote(c: Candidate): string {
+  const outcomes = c.runs.map((run) => (run.roles ?? []).flatMap((r) => (r.slo ?? []).map((o) => ({ role: r.role, o }))));
+  if (outcomes.every((list) => list.length === 0)) return '';
+  const met = outcomes.filter((list) => list.every(({ o }) => o.met)).length;
+  if (c.runs.length > 1) return `SLOs met in ${met} of ${c.runs.length} runs`;
+  const missed = outcomes[0]!.filter(({ o }) => !o.met).map(({ role, o }) => `${role} ${o.percentile}`);
+  return missed.length === 0 ? 'SLOs met' : `SLO missed (${missed.join(', ')})`;
+}

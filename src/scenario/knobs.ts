@@ -10,7 +10,7 @@ import { modesTaking } from '../modes/index.js';
 import { decimal, decimalValue, integer, list, type ModeName, parseSize, type RunOptions } from '../options.js';
 import { summaryTable } from '../report/summary-table.js';
 import { summary, type Summary } from '../metrics/summary.js';
-import { type Candidate, candidates, figure, roleValue } from './candidates.js';
+import { type Candidate, candidates, figure, roleValue, sloNote } from './candidates.js';
 import type { ScenarioRun } from './result-schema.js';
 import type { ScenarioRole } from './scenario.js';
 
@@ -108,16 +108,6 @@ function tradeOffSummaries(c: Candidate, roles: readonly string[]): Summary[] {
     if (p99) out.push(summary(`${role}.p99`, `${role} p99`, 'duration', p99.median));
   }
   return out;
-}
-
-/** "SLOs met", "SLO missed (infer p99)", "SLOs met in 2 of 3 runs"; '' when no role has an SLO. */
-function sloNote(c: Candidate): string {
-  const outcomes = c.runs.map((run) => (run.roles ?? []).flatMap((r) => (r.slo ?? []).map((o) => ({ role: r.role, o }))));
-  if (outcomes.every((list) => list.length === 0)) return '';
-  const met = outcomes.filter((list) => list.every(({ o }) => o.met)).length;
-  if (c.runs.length > 1) return `SLOs met in ${met} of ${c.runs.length} runs`;
-  const missed = outcomes[0]!.filter(({ o }) => !o.met).map(({ role, o }) => `${role} ${o.percentile}`);
-  return missed.length === 0 ? 'SLOs met' : `SLO missed (${missed.join(', ')})`;
 }
 
 /** The trade-off of a knob sweep: per mode swept, a table of the knob values against each role's vs-alone ratio and p99. */

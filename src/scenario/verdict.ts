@@ -68,11 +68,12 @@ function rolesText(c: Candidate, roles: readonly string[]): string {
 function comparisonVerdict(objective: Objective, tag: string, headline: string, all: readonly Candidate[], roles: readonly string[]): Verdict {
   const ranked = all.map((c) => ({ c, figure: figure(c, (run) => comparisonValue(run, tag)) })).filter((r) => r.figure !== undefined);
   if (ranked.length === 0) {
-    const why = all.length === 0 ? 'no run finished' : `no run has ${tag} (it needs every role's solo baseline and, for fairness, two clients or more)`;
-    return { objective, text: `${headline}: none: ${why}` };
+    const needs = objective === 'fairness' ? "every role's solo baseline and two clients or more" : "every role's solo baseline";
+    const why = all.length === 0 ? 'no run finished' : `no run has ${tag} (it needs ${needs})`;
+    return { objective, text: `${headline}: no pick: ${why}` };
   }
   const { pick, clause, withinNoise } = best(ranked);
-  const value = objective === 'fairness' ? spreadText(pick.figure!, undefined, '') : spreadText(pick.figure!);
+  const value = objective === 'fairness' ? spreadText(pick.figure!, (v) => (v * 100).toFixed(1), '%') : spreadText(pick.figure!);
   const text = `${headline}: ${pick.c.label}, ${value} (${rolesText(pick.c, roles)}); ${clause}`;
   return { objective, mode: pick.c.mode, ...knobsOf(pick.c), text, ...(withinNoise ? { withinNoise } : {}) };
 }
@@ -88,7 +89,7 @@ export function verdicts(specs: readonly VerdictSpec[], runs: readonly ScenarioR
   return [
     sloVerdict(specs, all),
     comparisonVerdict('throughput', 'aggregate.vsSolo', "most aggregate throughput (sum of each client's share of its role alone)", all, roles),
-    comparisonVerdict('fairness', 'fairness', "fairest shares (Jain's index of the clients' shares of their roles alone, 1 = equal)", all, roles),
+    comparisonVerdict('fairness', 'fairness', "fairest shares (Jain's index of the clients' shares of their roles alone, 100% = equal)", all, roles),
   ];
 }
 
