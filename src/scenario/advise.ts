@@ -10,7 +10,7 @@ import { parseSlos, type Slo, sloText } from '../clients/slo.js';
 import { OptionError } from '../errors.js';
 import { summary, type Summary } from '../metrics/summary.js';
 import { summaryTable } from '../report/summary-table.js';
-import { type Candidate, candidates, comparisonValue, figure, finished, knobsText, roleOf, roleValue, sloNote } from './candidates.js';
+import { type Candidate, candidates, comparisonValue, figure, finished, knobsText, roleValue, sloNote, sloOutcomeOf } from './candidates.js';
 import { costSheet, formatCosts } from './cost.js';
 import { OBJECTIVES, type Objective, type ScenarioRun, type ScenarioSummary, type Verdict } from './result-schema.js';
 import { SUMMARY_PERCENTILES, sloFromSummaries } from './slo-summary.js';
@@ -135,7 +135,7 @@ function candidateSummaries(c: Candidate, specs: readonly VerdictSpec[]): Summar
     if (ratio) out.push(summary(`${spec.role}.vsSolo`, `${spec.role} vs alone`, 'ratio', ratio.median));
     for (const slo of spec.slo ?? []) {
       const at = figure(c, (run) => {
-        const o = roleOf(run, spec.role)?.slo?.find((x) => x.percentile === slo.percentile && x.maxNs === slo.maxNs);
+        const o = sloOutcomeOf(run, spec.role, slo);
         return o ? (o.measuredNs ?? Infinity) : undefined;
       });
       if (at) out.push(summary(`${spec.role}.${slo.percentile}`, `${spec.role} ${slo.percentile}`, 'duration', at.median));

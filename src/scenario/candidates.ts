@@ -3,6 +3,7 @@
 // over its repeats, and its spread (min..max over them) is what this project calls its noise: two
 // candidates are within the noise of each other when both were run at least twice and their ranges
 // overlap. With a single run, a candidate's noise is unknown, and so is whether another is within it.
+import type { Slo, SloOutcome } from '../clients/slo.js';
 import type { RoleReport } from '../report/schema.js';
 import type { ScenarioRun } from './result-schema.js';
 
@@ -74,6 +75,11 @@ export function figure(c: Candidate, of: (run: ScenarioRun) => number | undefine
 /** The role's report in a run. */
 export function roleOf(run: ScenarioRun, role: string): RoleReport | undefined {
   return run.roles?.find((r) => r.role === role);
+}
+
+/** The run's outcome of a role's SLO (undefined: the run did not check it). */
+export function sloOutcomeOf(run: ScenarioRun, role: string, slo: Slo): SloOutcome | undefined {
+  return roleOf(run, role)?.slo?.find((o) => o.percentile === slo.percentile && o.maxNs === slo.maxNs);
 }
 
 /** A tagged value of a role's summaries in a run ("role.vsSolo", "role.latency.p99"). */

@@ -19,7 +19,7 @@ import { geometricMean } from 'simple-statistics';
 import { type Slo, sloText } from '../clients/slo.js';
 import type { ClientSpec } from '../clients/spec.js';
 import { formatDuration } from '../report/format.js';
-import { type Candidate, candidates, comparisonValue, figure, roleOf, roleValue, type Spread, spread, spreadText, withinNoise } from './candidates.js';
+import { type Candidate, candidates, comparisonValue, figure, roleValue, sloOutcomeOf, type Spread, spread, spreadText, withinNoise } from './candidates.js';
 import type { Objective, ScenarioRun, Verdict } from './result-schema.js';
 
 /** What the verdicts read of a spec: its role and its objectives. */
@@ -102,7 +102,7 @@ interface SloStanding extends Ranked {
 
 /** Each SLO's outcome in a run, in the specs' order (undefined: the run did not check it). */
 function outcomes(run: ScenarioRun, sloSpecs: readonly VerdictSpec[]) {
-  return sloSpecs.flatMap((s) => (s.slo ?? []).map((slo) => roleOf(run, s.role)?.slo?.find((o) => o.percentile === slo.percentile && o.maxNs === slo.maxNs)));
+  return sloSpecs.flatMap((s) => (s.slo ?? []).map((slo) => sloOutcomeOf(run, s.role, slo)));
 }
 
 function standing(c: Candidate, sloSpecs: readonly VerdictSpec[], kept: readonly string[]): SloStanding {
@@ -121,7 +121,7 @@ function sloFigures(c: Candidate, sloSpecs: readonly VerdictSpec[]): string {
     .flatMap((s) =>
       (s.slo ?? []).map((slo: Slo) => {
         const measured = figure(c, (run) => {
-          const o = roleOf(run, s.role)?.slo?.find((x) => x.percentile === slo.percentile && x.maxNs === slo.maxNs);
+          const o = sloOutcomeOf(run, s.role, slo);
           return o ? (o.measuredNs ?? Infinity) : undefined;
         });
         if (!measured) return `${s.role} ${sloText(slo)} not checked`;
