@@ -6,15 +6,16 @@
 //   shared     The GPU's hourly cost split evenly between the roles on it, each share over the role's
 //              throughput in the shared run. Even, because that is what a team splitting a card does
 //              without measurements; the alternative, splitting by what each role used (its share of
-//              the GPU's busy time, or its vs-alone ratio), charges a light role less and needs a usage
-//              figure every mode can give, which streams and time slicing do not give alike.
+//              the GPU's busy time, or its vs-alone ratio), charges a light role less but needs a usage
+//              figure that every mode measures the same way.
 //   dedicated  One GPU per client, each running at its role's solo rate (the baseline measures one
 //              client alone, so a role of N clients takes N GPUs; for a role of one client, one GPU
 //              per role). Per hour: one GPU shared against that many dedicated.
 //
 // Figures are medians over a candidate's repeats. An open-loop role's throughput is the rate it kept up
-// with, so alone and shared it is much the same and the ratio of its costs is close to its share of
-// the GPU; a saturating role's is what it could do, so its cost also pays for the slowdown.
+// with, so alone and shared it is much the same and its shared cost is close to 1/(number of roles) of
+// its dedicated cost; a saturating role's is what it could do, so its shared cost also pays for its
+// slowdown.
 import type { ClientSpec } from '../clients/spec.js';
 import { OptionError } from '../errors.js';
 import { decimalValue } from '../options.js';
