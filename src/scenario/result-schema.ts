@@ -20,9 +20,10 @@ const roleReportSchema = runResultSchema.shape.roles.element;
 
 export const scenarioRunSchema = z.object({
   mode: z.string(),
-  /** The knob values this run used, when it is one step of a knob sweep ("infer.mpsThreads=25"). */
+  /** The knob values this run used, when it is one step of a knob sweep (role.knob as --knob-sweep names it: {"infer.mps-threads": 25}; src/scenario/knobs.ts). */
   knobs: z.record(z.string(), z.unknown()).optional(),
-  /** Which repeat of the same mode and knobs (0 first; absent: 0). */
+  /** Which repeat of this mode and knobs it is (0, 1, ...) when the runs were repeated: runs of the same
+   * mode and knobs are the repeats whose spread is the noise (src/scenario/candidates.ts). */
   repeat: z.number().int().nonnegative().optional(),
   status: z.enum(['done', 'skipped', 'failed']),
   /** Why it was skipped or failed, in one line. */
@@ -44,7 +45,8 @@ export const verdictSchema = z.object({
   knobs: z.record(z.string(), z.unknown()).optional(),
   /** One line: what it picks and why, with the figures. */
   text: z.string(),
-  /** Other candidates within the run-to-run noise of the pick. */
+  /** Other candidates within the run-to-run noise of the pick ([]: none); absent when the noise is unknown
+   * (a candidate ran once) or nothing was picked. */
   withinNoise: z.array(z.string()).optional(),
 });
 export type Verdict = z.infer<typeof verdictSchema>;
