@@ -83,7 +83,7 @@ describe('CLI', () => {
       "unknown command 'frob' for help: expected one of run, probe, info, sweep, bench, monitor, mps, mig, report (see gpushare-micro --help)",
     ],
     [['mig', 'plan'], "missing required argument 'profiles' (see gpushare-micro mig plan --help)"],
-    [['--loop', 'open'], "option '--loop <kind>' argument 'open' is invalid. Allowed choices are saturate, closed (see gpushare-micro run --help)"],
+    [['--loop', 'ring'], "option '--loop <kind>' argument 'ring' is invalid. Allowed choices are saturate, closed, open (see gpushare-micro run --help)"],
   ])('commander usage error %j: exit code 2, one line', (args, line) => {
     const r = cliRun(...args);
     expect(r.status).toBe(2);
