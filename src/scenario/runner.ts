@@ -16,6 +16,7 @@ import { writeJsonAtomic } from '../report/json.js';
 import { measure, measureBaseline, type RunControls, type RunResult } from '../run.js';
 import { SCENARIO_SCHEMA, SCENARIO_SCHEMA_VERSION, SCENARIO_SUMMARY_FILE, type ScenarioRun, type ScenarioSummary } from './result-schema.js';
 import { scenarioRunOptions, type Scenario } from './scenario.js';
+import { verdicts } from './verdict.js';
 
 /** One run of the scenario: a mode, the role changes it makes (a knob's value), and which repeat it is. */
 export interface ScenarioStep {
@@ -35,8 +36,8 @@ export type ScenarioProgress =
 export interface ScenarioControls extends Pick<RunControls, 'signal' | 'clientModule' | 'environment' | 'command' | 'binding'> {
   outDir: string;
   onProgress?: (event: ScenarioProgress) => void;
-  /** Makes the verdicts from the runs (src/scenario/verdict.ts). */
-  verdicts?: (specs: ClientSpec[], runs: ScenarioRun[]) => ScenarioSummary['verdicts'];
+  /** Roles' baselines measured earlier (a peak search's previous steps), by baselineKey(); new ones are added. */
+  baselines?: Map<string, PhaseResult>;
 }
 
 /** The steps of a scenario: every mode once per repeat, modes interleaved so that drift hits each alike. */
@@ -57,7 +58,7 @@ export function scenarioConfigs(scenario: Scenario, steps: ScenarioStep[]): RunC
 }
 
 /** What makes two roles' baselines the same: everything of the spec but its knobs, count and objectives. */
-function baselineKey(spec: ClientSpec, config: RunConfig): string {
+export function baselineKey(spec: ClientSpec, config: RunConfig): string {
   const { knobs: _k, count: _c, slo: _s, ...rest } = spec;
   return JSON.stringify([rest, config.durationNs, config.launches, config.seed, config.device]);
 }
@@ -117,7 +118,7 @@ export async function runScenario(scenario: Scenario, steps: ScenarioStep[], con
   };
   const save = () => writeJsonAtomic(join(controls.outDir, SCENARIO_SUMMARY_FILE), summary);
   await save();
-  const baselines = new Map<string, PhaseResult>();
+  const baselines = controls.baselines ?? new Map<string, PhaseResult>();
   for (const [index, step] of steps.entries()) {
     if (controls.signal?.aborted) break;
     controls.onProgress?.({ type: 'step', index, total: steps.length, step });
@@ -128,7 +129,7 @@ export async function runScenario(scenario: Scenario, steps: ScenarioStep[], con
     controls.onProgress?.({ type: 'stepDone', index, run });
   }
   summary.complete = !controls.signal?.aborted && summary.runs.length === steps.length && summary.runs.every((r) => r.status === 'done' && r.complete);
-  summary.verdicts = controls.verdicts?.(summary.scenario.roles as ClientSpec[], summary.runs) ?? [];
+  summary.verdicts = verdicts(summary.scenario.roles, summary.runs);
   await save();
   return summary;
 }
@@ -151,7 +152,7 @@ async function roleBaselines(config: RunConfig, ctx: StepContext): Promise<Map<s
       ctx.controls.onProgress?.({ type: 'baseline', role: spec.role });
       phase = await measureBaseline(config, ctx.base, spec.role);
       if (ctx.controls.signal?.aborted) throw new CancelledError('cancelled during a solo baseline');
-      const file = join('baselines', `${spec.role}-${ctx.baselines.size + 1}.json`);
+      const file = join('baselines', `${spec.role}-${ctx.summary.baselines.length + 1}.json`);
       await writeJsonAtomic(join(ctx.controls.outDir, file), phase);
       ctx.summary.baselines.push({ role: spec.role, file });
       ctx.baselines.set(key, phase);
