@@ -330,7 +330,7 @@ function migCases(): fc.Arbitrary<Case> {
   );
 }
 
-/** A valid scenario file, one value per line, and the line and field of each value a case spoils. */
+/** A valid scenario file, one value per line: each case spoils one line. */
 const SCENARIO_LINES = [
   'duration: 2s',
   'modes: [timeslice, mps]',
@@ -352,18 +352,13 @@ function fileName(text: string): string {
 }
 
 /**
- * The scenario above with the value on line `line` (1-based) replaced by `written` (a bad value as YAML
- * writes it): `scenario show` must name the file, that line and the field.
+ * The scenario above with line `line` (1-based) made by `lineText` from a bad value (as YAML writes it):
+ * `scenario show` must name the file, that line and the field.
  */
-function badScenario(line: number, field: string, written: fc.Arbitrary<string>): fc.Arbitrary<Case> {
+function badScenario(line: number, field: string, lineText: (value: string) => string, written: fc.Arbitrary<string>): fc.Arbitrary<Case> {
   return written.map((value) => {
     const lines = [...SCENARIO_LINES];
-    const current = lines[line - 1]!;
-    lines[line - 1] = field.endsWith(']')
-      ? current.replace(/mps\]$/, `${value}]`)
-      : field.endsWith('mps-threads')
-        ? `      mps: { mps-threads: ${value} }`
-        : `${current.slice(0, current.indexOf(':') + 1)} ${value}`;
+    lines[line - 1] = lineText(value);
     const text = `${lines.join('\n')}\n`;
     const name = fileName(text);
     return { command: 'scenario show', args: ['scenario', 'show', name], names: `${name}:${line}: ${field}`, files: { [name]: text } };
@@ -376,17 +371,19 @@ const quoted = (value: fc.Arbitrary<string>) => value.map((v) => JSON.stringify(
 function scenarioCases(f: Fixtures): fc.Arbitrary<Case> {
   const notArrival = text.filter((s) => !/^\s*(poisson|constant|bursty)\s*:/.test(s));
   return fc.oneof(
-    badScenario(1, 'duration', quoted(badDuration(50, 3_600_000))),
-    badScenario(2, 'modes[1]', quoted(badChoice(MODES))),
-    badScenario(5, 'roles.infer.preset', quoted(badChoice(KERNEL_PRESETS.map((p) => p.name)))),
+    badScenario(1, 'duration', (v) => `duration: ${v}`, quoted(badDuration(50, 3_600_000))),
+    badScenario(2, 'modes[1]', (v) => `modes: [timeslice, ${v}]`, quoted(badChoice(MODES))),
+    badScenario(5, 'roles.infer.preset', (v) => `    preset: ${v}`, quoted(badChoice(KERNEL_PRESETS.map((p) => p.name)))),
     badScenario(
       6,
       'roles.infer.arrival',
+      (v) => `    arrival: ${v}`,
       quoted(fc.oneof(notArrival, fc.constantFrom('poisson:0/s', 'poisson:-1/s', 'constant:2000000/s', 'bursty:0ms/1s', 'poison:2', 'poisson:1e3/s'))),
     ),
     badScenario(
       7,
       'roles.infer.slo',
+      (v) => `    slo: ${v}`,
       quoted(
         fc.oneof(
           text.filter((s) => !/^\s*(p\d|max)/.test(s)),
@@ -397,9 +394,15 @@ function scenarioCases(f: Fixtures): fc.Arbitrary<Case> {
     badScenario(
       8,
       'roles.infer.count',
+      (v) => `    count: ${v}`,
       fc.oneof(quoted(badInteger(1, 64)), fc.integer({ min: 65, max: 1_000_000 }).map(String), fc.constantFrom('0', '-1', '1.5')),
     ),
-    badScenario(10, 'roles.infer.knobs.mps.mps-threads', fc.oneof(quoted(badDecimal(1, 100)), fc.constantFrom('0', '101', '-5', '1000.5'))),
+    badScenario(
+      10,
+      'roles.infer.knobs.mps.mps-threads',
+      (v) => `      mps: { mps-threads: ${v} }`,
+      fc.oneof(quoted(badDecimal(1, 100)), fc.constantFrom('0', '101', '-5', '1000.5')),
+    ),
     fc.constantFrom<Case>(
       { command: 'scenario', args: ['scenario'], names: 'scenario' },
       { command: 'scenario show', args: ['scenario', 'show'], names: 'scenario' },
