@@ -31,7 +31,8 @@ export function clip(text: string, limit = ECHO_LIMIT): string {
   return length === undefined ? shown : `${shown} (${length} characters)`;
 }
 
-function formatReceived(value: unknown): string {
+/** A value as an error echoes it: strings quoted and cut (see ECHO_LIMIT), other values as JSON, cut. */
+export function formatReceived(value: unknown): string {
   if (typeof value === 'string') {
     const { shown, length } = cut(value, ECHO_LIMIT);
     return length === undefined ? JSON.stringify(value) : `${JSON.stringify(shown)} (${length} characters)`;
@@ -51,6 +52,26 @@ export function systemReason(error: unknown): string {
   const said = /^[A-Z0-9_]+: ([^,]+),/.exec(e?.message ?? '')?.[1];
   if (e?.code) return said ? `${e.code} (${said})` : e.code;
   return String(e?.message ?? error).split('\n')[0]!;
+}
+
+/**
+ * A scenario file could not be read, is not YAML, fails the schema, or gives options that do not
+ * validate; thrown before any GPU work. One line: "FILE:LINE: FIELD: what was expected, got what".
+ * The same code as OptionError: CLI exit code 2.
+ */
+export class ScenarioFileError extends Error {
+  readonly code = 'ERR_INVALID_OPTION';
+  constructor(
+    readonly file: string,
+    /** 1-based; absent when the file could not be read. */
+    readonly line: number | undefined,
+    /** The field at fault ("roles.infer.arrival"), absent when the problem is the whole file. */
+    readonly field: string | undefined,
+    readonly detail: string,
+  ) {
+    super(`${clip(file, 3 * ECHO_LIMIT)}${line === undefined ? '' : `:${line}`}: ${field ? `${field}: ` : ''}${detail}`);
+    this.name = 'ScenarioFileError';
+  }
 }
 
 /** No usable GPU (no driver, no device, or the device is unavailable). CLI exit code 3. */

@@ -33,7 +33,10 @@ export type { Environment, ClockState } from './environment.js';
 export type { Summary, Hint } from './metrics/summary.js';
 export type { SwitchAnalysis, ContextSwitch, Slice } from './metrics/switches.js';
 export type { Distribution } from './metrics/stats.js';
-export { OptionError, NoGpuError, AddonLoadError, CancelledError, ModeUnavailableError, OutputError } from './errors.js';
+export { OptionError, NoGpuError, AddonLoadError, CancelledError, ModeUnavailableError, OutputError, ScenarioFileError } from './errors.js';
+export { listScenarios, loadScenario, parseScenario, readScenario, scenarioRunConfig, SCENARIO_DIR } from './scenario/file.js';
+export { scenarioRunOptions } from './scenario/scenario.js';
+export type { Scenario, ScenarioRole, RoleKnobs } from './scenario/scenario.js';
 export { writeJsonAtomic, writeTextAtomic } from './report/json.js';
 export { formatRunResult, formatSummaryValue } from './report/table.js';
 

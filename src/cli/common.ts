@@ -3,12 +3,23 @@
 import { closeSync, openSync, statSync, unlinkSync, type Stats } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { dirname, join, resolve } from 'node:path';
-import { AddonLoadError, CancelledError, clip, ModeUnavailableError, NoGpuError, OptionError, OutputError, systemReason } from '../errors.js';
+import {
+  AddonLoadError,
+  CancelledError,
+  clip,
+  ModeUnavailableError,
+  NoGpuError,
+  OptionError,
+  OutputError,
+  ScenarioFileError,
+  systemReason,
+} from '../errors.js';
 import { EXIT } from './exit-codes.js';
 
 // Expected failures: their message is the whole story, printed as one line.
 const EXPECTED: Array<[new (...args: never[]) => Error, number]> = [
   [OptionError, EXIT.usage],
+  [ScenarioFileError, EXIT.usage],
   [NoGpuError, EXIT.noGpu],
   [AddonLoadError, EXIT.noGpu],
   [ModeUnavailableError, EXIT.noGpu],

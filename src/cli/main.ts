@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The CLI: `gpushare-micro [run] ...` (run is the default command), `probe`, `sweep`, `bench`, `info`, `monitor`, `mps`, `mig`.
+// The CLI: `gpushare-micro [run] ...` (run is the default command), `probe`, `sweep`, `bench`, `info`, `monitor`, `mps`, `mig`, `report`, `scenario`.
 import { Command, CommanderError } from 'commander';
 import { packageVersion } from '../version.js';
 import { benchCommand } from './bench-command.js';
@@ -12,6 +12,7 @@ import { mpsCommand } from './mps-command.js';
 import { sweepCommand } from './sweep-command.js';
 import { probeCommand, runCommand } from './run-command.js';
 import { reportCommand } from './report-command.js';
+import { scenarioCommand } from './scenario-command.js';
 import { oneLineUsageErrors, UsageError } from './usage.js';
 
 const EXIT_CODES_HELP = `
@@ -39,6 +40,7 @@ export function buildProgram(): Command {
   program.addCommand(mpsCommand());
   program.addCommand(migCommand());
   program.addCommand(reportCommand());
+  program.addCommand(scenarioCommand());
   for (const cmd of program.commands) {
     if (['run', 'probe', 'sweep', 'bench'].includes(cmd.name())) cmd.addHelpText('after', EXIT_CODES_HELP);
   }

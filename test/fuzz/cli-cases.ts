@@ -17,6 +17,8 @@ export interface Case {
   names: string;
   /** Expected exit code (2 unless said). */
   exit?: number;
+  /** Files the case reads, by name relative to the directory it runs in: written before it runs. */
+  files?: Record<string, string>;
 }
 
 /** Paths the cases need: a regular file (a "directory" that is a file) and a directory. */
@@ -328,14 +330,107 @@ function migCases(): fc.Arbitrary<Case> {
   );
 }
 
+/** A valid scenario file, one value per line: each case spoils one line. */
+const SCENARIO_LINES = [
+  'duration: 2s',
+  'modes: [timeslice, mps]',
+  'roles:',
+  '  infer:',
+  '    preset: bert-base',
+  '    arrival: poisson:100/s',
+  '    slo: p99<=5ms',
+  '    count: 1',
+  '    knobs:',
+  '      mps: { mps-threads: 50 }',
+];
+
+/** A name for a file from its text (the same text, the same name). */
+function fileName(text: string): string {
+  let h = 5381;
+  for (let i = 0; i < text.length; i++) h = (h * 33 + text.charCodeAt(i)) >>> 0;
+  return `scenario-${h.toString(36)}.yaml`;
+}
+
+/**
+ * The scenario above with line `line` (1-based) made by `lineText` from a bad value (as YAML writes it):
+ * `scenario show` must name the file, that line and the field.
+ */
+function badScenario(line: number, field: string, lineText: (value: string) => string, written: fc.Arbitrary<string>): fc.Arbitrary<Case> {
+  return written.map((value) => {
+    const lines = [...SCENARIO_LINES];
+    lines[line - 1] = lineText(value);
+    const text = `${lines.join('\n')}\n`;
+    const name = fileName(text);
+    return { command: 'scenario show', args: ['scenario', 'show', name], names: `${name}:${line}: ${field}`, files: { [name]: text } };
+  });
+}
+
+/** A bad value written as a YAML string (JSON's quoting is YAML's): YAML reads it as text, never as a number. */
+const quoted = (value: fc.Arbitrary<string>) => value.map((v) => JSON.stringify(v));
+
+function scenarioCases(f: Fixtures): fc.Arbitrary<Case> {
+  const notArrival = text.filter((s) => !/^\s*(poisson|constant|bursty)\s*:/.test(s));
+  return fc.oneof(
+    badScenario(1, 'duration', (v) => `duration: ${v}`, quoted(badDuration(50, 3_600_000))),
+    badScenario(2, 'modes[1]', (v) => `modes: [timeslice, ${v}]`, quoted(badChoice(MODES))),
+    badScenario(5, 'roles.infer.preset', (v) => `    preset: ${v}`, quoted(badChoice(KERNEL_PRESETS.map((p) => p.name)))),
+    badScenario(
+      6,
+      'roles.infer.arrival',
+      (v) => `    arrival: ${v}`,
+      quoted(fc.oneof(notArrival, fc.constantFrom('poisson:0/s', 'poisson:-1/s', 'constant:2000000/s', 'bursty:0ms/1s', 'poison:2', 'poisson:1e3/s'))),
+    ),
+    badScenario(
+      7,
+      'roles.infer.slo',
+      (v) => `    slo: ${v}`,
+      quoted(
+        fc.oneof(
+          text.filter((s) => !/^\s*(p\d|max)/.test(s)),
+          fc.constantFrom('p99<5', 'p42<=1ms', 'p99<=0ms', 'p99<=5ms&p99<=6ms'),
+        ),
+      ),
+    ),
+    badScenario(
+      8,
+      'roles.infer.count',
+      (v) => `    count: ${v}`,
+      fc.oneof(quoted(badInteger(1, 64)), fc.integer({ min: 65, max: 1_000_000 }).map(String), fc.constantFrom('0', '-1', '1.5')),
+    ),
+    badScenario(
+      10,
+      'roles.infer.knobs.mps.mps-threads',
+      (v) => `      mps: { mps-threads: ${v} }`,
+      fc.oneof(quoted(badDecimal(1, 100)), fc.constantFrom('0', '101', '-5', '1000.5')),
+    ),
+    fc.constantFrom<Case>(
+      { command: 'scenario', args: ['scenario'], names: 'scenario' },
+      { command: 'scenario show', args: ['scenario', 'show'], names: 'scenario' },
+      { command: 'scenario show', args: ['scenario', 'show', f.file], names: f.file },
+      { command: 'scenario show', args: ['scenario', 'show', f.dir], names: f.dir },
+      { command: 'scenario show', args: ['scenario', 'show', '/nonexistent-gsm/s.yaml'], names: '/nonexistent-gsm/s.yaml' },
+    ),
+    fc
+      .stringMatching(/^[a-z][a-z0-9+-]{0,12}$/)
+      .filter((s) => !['train+infer', 'four-tenants', 'notebook+train', 'mix4'].includes(s))
+      .map((s) => ({ command: 'scenario show', args: ['scenario', 'show', s], names: s })),
+    fc
+      .stringMatching(/^[a-z]{1,12}$/)
+      .filter((s) => !['list', 'show', 'help'].includes(s))
+      .map((s) => ({ command: 'scenario', args: ['scenario', s], names: s })),
+    structural('scenario list', ['scenario', 'list'], []),
+    structural('scenario show', ['scenario', 'show', 'mix4'], []),
+  );
+}
+
 /** The program itself: a word that is no command (it would go to run, which takes none), `help` of no command. */
 function programCases(): fc.Arbitrary<Case> {
-  const commands = ['run', 'probe', 'info', 'sweep', 'bench', 'monitor', 'mps', 'mig', 'report', 'help'];
+  const commands = ['run', 'probe', 'info', 'sweep', 'bench', 'monitor', 'mps', 'mig', 'report', 'scenario', 'help'];
   const word = fc.stringMatching(/^[a-z][a-z0-9]{0,12}$/).filter((s) => !commands.includes(s));
   return fc.oneof(
     word.map((w) => ({ command: 'gpushare-micro', args: [w], names: w })),
     word.map((w) => ({ command: 'gpushare-micro', args: ['help', w], names: w })),
-    fc.tuple(fc.constantFrom('mps', 'mig'), word).map(([group, w]) => ({ command: 'gpushare-micro', args: [group, 'help', w], names: w })),
+    fc.tuple(fc.constantFrom('mps', 'mig', 'scenario'), word).map(([group, w]) => ({ command: 'gpushare-micro', args: [group, 'help', w], names: w })),
   );
 }
 
@@ -355,6 +450,7 @@ export function commandCases(f: Fixtures): Array<[string, fc.Arbitrary<Case>, nu
     ['monitor', monitorCases(), 25],
     ['mps', mpsCases(f), 25],
     ['mig', migCases(), 25],
+    ['scenario', scenarioCases(f), 25],
     ['gpushare-micro', programCases(), 12],
   ];
 }

@@ -85,6 +85,7 @@ beforeAll(async () => {
   writeFileSync(fixtures.file, 'plain text, not a result\n');
   mkdirSync(fixtures.dir);
   const all = groups.flatMap((g) => g.cases);
+  for (const c of all) for (const [name, text] of Object.entries(c.files ?? {})) writeFileSync(join(work, name), text);
   // Starting node is most of each case's time: as many at once as there are cores, at least two.
   const outcomes = await pool(all, Math.max(2, availableParallelism()), async (c) => {
     const t = Date.now();
