@@ -13,6 +13,7 @@ import { sweepCommand } from './sweep-command.js';
 import { probeCommand, runCommand } from './run-command.js';
 import { reportCommand } from './report-command.js';
 import { scenarioCommand } from './scenario-command.js';
+import { adviseCommand } from './scenario-run.js';
 import { oneLineUsageErrors, UsageError } from './usage.js';
 
 const EXIT_CODES_HELP = `
@@ -41,6 +42,7 @@ export function buildProgram(): Command {
   program.addCommand(migCommand());
   program.addCommand(reportCommand());
   program.addCommand(scenarioCommand());
+  program.addCommand(adviseCommand());
   for (const cmd of program.commands) {
     if (['run', 'probe', 'sweep', 'bench'].includes(cmd.name())) cmd.addHelpText('after', EXIT_CODES_HELP);
   }

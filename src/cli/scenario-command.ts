@@ -1,10 +1,11 @@
-// `gpushare-micro scenario list | show NAME|FILE`: the built-in scenarios and scenario files
+// `gpushare-micro scenario list | show | run | peak NAME|FILE`: the built-in scenarios and scenario files
 // (docs/scenarios.md). Each subcommand is one function returning its command; SUBCOMMANDS registers
 // them under `scenario`, in the order help lists them.
 import Table from 'cli-table3';
 import { Command } from 'commander';
 import type { Scenario } from '../scenario/scenario.js';
-import { listScenarios, loadScenario } from '../scenario/file.js';
+import { builtinScenarioNames, listScenarios, loadScenario } from '../scenario/file.js';
+import { scenarioPeakSubcommand, scenarioRunSubcommand } from './scenario-run.js';
 import { fail } from './common.js';
 import { EXIT } from './exit-codes.js';
 
@@ -27,15 +28,23 @@ export function formatScenarioList(scenarios: readonly Scenario[]): string {
 }
 
 function listCommand(): Command {
-  return new Command('list').description('the built-in scenarios: their roles, modes and what they stand for').action(() => {
-    try {
-      console.log(formatScenarioList(listScenarios()));
-      console.log('gpushare-micro scenario show NAME prints one; a YAML file of your own works wherever a name does (docs/scenarios.md)');
-      process.exitCode = EXIT.ok;
-    } catch (error) {
-      process.exitCode = fail(error);
-    }
-  });
+  return new Command('list')
+    .description('the built-in scenarios: their roles, modes and what they stand for')
+    .option('--names', 'only their names, one per line (for scripts)')
+    .action((flags: { names?: boolean }) => {
+      try {
+        if (flags.names) {
+          console.log(builtinScenarioNames().join('\n'));
+          process.exitCode = EXIT.ok;
+          return;
+        }
+        console.log(formatScenarioList(listScenarios()));
+        console.log('gpushare-micro scenario show NAME prints one; a YAML file of your own works wherever a name does (docs/scenarios.md)');
+        process.exitCode = EXIT.ok;
+      } catch (error) {
+        process.exitCode = fail(error);
+      }
+    });
 }
 
 function showCommand(): Command {
@@ -54,11 +63,11 @@ function showCommand(): Command {
 }
 
 /** The subcommands of `scenario`, each made by one function. */
-const SUBCOMMANDS: ReadonlyArray<() => Command> = [listCommand, showCommand];
+const SUBCOMMANDS: ReadonlyArray<() => Command> = [listCommand, showCommand, scenarioRunSubcommand, scenarioPeakSubcommand];
 
 export function scenarioCommand(): Command {
   const scenario = new Command('scenario').description(
-    'mixes of different clients (training beside inference, tenants, a notebook) to compare the sharing modes on: list them, show one',
+    'mixes of different clients (training beside inference, tenants, a notebook) to compare the sharing modes on: list, show, run, peak',
   );
   for (const make of SUBCOMMANDS) scenario.addCommand(make());
   return scenario;

@@ -128,7 +128,7 @@ export function addRunOptions(cmd: Command): Command {
     .option('--seed <n>', 'seed of the inputs and arrivals, the same for every mode (default: random)')
     .option('--repeat <n>', 'run every mode this many times, interleaved, to know the run-to-run noise (default 1)')
     .option('--knob-sweep <role.knob=values>', 'try values of one knob, e.g. infer.mps-threads=25,50,100 or train.sms=33,66,99')
-    .option('--gpu-cost <per-hour>', "also the cost of 1,000 requests or launches per mode, against one GPU per client")
+    .option('--gpu-cost <per-hour>', 'also the cost of 1,000 requests or launches per mode, against one GPU per client')
     .option('-o, --out <dir>', 'results directory (default results/scenario-NAME-TIME)')
     .option('-q, --quiet', 'no progress on stderr');
 }
@@ -137,7 +137,9 @@ export function scenarioRunSubcommand(): Command {
   return addRunOptions(
     new Command('run')
       .argument('<scenario>', 'a built-in scenario (gpushare-micro scenario list) or a YAML file')
-      .description('each role alone, then the whole scenario under each mode; per mode and role: throughput against alone, latency from arrival, SLOs; the verdicts first'),
+      .description(
+        'each role alone, then the whole scenario under each mode; per mode and role: throughput against alone, latency from arrival, SLOs; the verdicts first',
+      ),
   ).action(async (name: string, flags: ScenarioFlags) => {
     process.exitCode = await runScenarioCommand(name, flags);
   });
@@ -161,7 +163,8 @@ function peakPlan(scenario: Scenario, flags: PeakFlags) {
   if (!arrival || arrival.kind === 'bursty') throw new OptionError('--role', 'a role with a poisson or constant arrival (an open loop at a rate)', flags.role);
   const own = role.client.slo === undefined ? undefined : parseSlos('--slo', role.client.slo);
   const slos: Slo[] = flags.slo !== undefined ? parseSlos('--slo', flags.slo) : (own ?? []);
-  if (slos.length !== 1) throw new OptionError('--slo', `one objective to search under (the role has ${slos.length === 0 ? 'none' : 'several'}), e.g. p99<=5ms`, flags.slo);
+  if (slos.length !== 1)
+    throw new OptionError('--slo', `one objective to search under (the role has ${slos.length === 0 ? 'none' : 'several'}), e.g. p99<=5ms`, flags.slo);
   const rate = arrival.ratePerSec;
   const low = flags.low === undefined ? rate / 4 : parseRateFlag('--low', flags.low);
   const high = flags.high === undefined ? rate * 16 : parseRateFlag('--high', flags.high);

@@ -16,6 +16,7 @@ import { writeJsonAtomic } from '../report/json.js';
 import { measure, measureBaseline, type RunControls, type RunResult } from '../run.js';
 import { SCENARIO_SCHEMA, SCENARIO_SCHEMA_VERSION, SCENARIO_SUMMARY_FILE, type ScenarioRun, type ScenarioSummary } from './result-schema.js';
 import { scenarioRunOptions, type Scenario } from './scenario.js';
+import { scenarioRunConfig } from './file.js';
 import { verdicts } from './verdict.js';
 
 /** One run of the scenario: a mode, the role changes it makes (a knob's value), and which repeat it is. */
@@ -51,10 +52,18 @@ export function scenarioSteps(scenario: Scenario, repeat = 1, sweep: Array<Omit<
   return Array.from({ length: repeat }, (_, r) => once.map((s) => ({ ...s, repeat: r }))).flat();
 }
 
-/** Every step's configuration, validated before any GPU work; one seed for all so that every mode sees the same inputs and arrivals. */
+/**
+ * Every step's configuration, validated before any GPU work (a scenario read from a file names the
+ * file's line in its errors; src/scenario/file.ts); one seed for all so that every mode sees the same
+ * inputs and arrivals.
+ */
 export function scenarioConfigs(scenario: Scenario, steps: ScenarioStep[]): RunConfig[] {
   const seed = scenario.options.seed ?? randomInt(1, 2 ** 47);
-  return steps.map((s) => resolveRunConfig(scenarioRunOptions(scenario, s.mode, { seed }, s.changes)));
+  return steps.map((s) =>
+    Object.keys(s.changes).length === 0 && scenario.text !== ''
+      ? scenarioRunConfig(scenario, s.mode, { seed })
+      : resolveRunConfig(scenarioRunOptions(scenario, s.mode, { seed }, s.changes)),
+  );
 }
 
 /** What makes two roles' baselines the same: everything of the spec but its knobs, count and objectives. */
