@@ -114,11 +114,15 @@ describe('verdicts', () => {
     expect(close[0]!.mode).toBe('mps');
     expect(close[0]!.withinNoise).toEqual(['streams']);
     expect(close[0]!.text).toContain('0.90× (0.88–0.92× over 3 runs) train');
-    expect(close[0]!.text).toContain('within the noise of streams (their ranges over the repeats overlap)');
+    expect(close[0]!.text).toContain('within the noise of streams (their ranges over the repeats overlap, or their medians are within 1%)');
     expect(close[1]!.withinNoise).toEqual(['streams']);
     const apart = verdicts(specs, [...repeats('mps', [0.9, 0.92, 0.88]), ...repeats('streams', [0.8, 0.82, 0.81])]);
     expect(apart[0]!.withinNoise).toEqual([]);
     expect(apart[0]!.text).toContain('ahead of the others beyond the noise');
+    // Tight repeats that do not overlap but whose medians are within 1%: as good as equal.
+    const tight = verdicts(specs, [...repeats('mps', [0.92, 0.921, 0.919]), ...repeats('streams', [0.923, 0.924, 0.925])]);
+    expect(tight[0]!.mode).toBe('streams');
+    expect(tight[0]!.withinNoise).toEqual(['mps']);
   });
 
   it('says the noise is unknown for the candidates that ran once', () => {

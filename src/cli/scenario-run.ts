@@ -250,7 +250,8 @@ async function adviceFor(dir: string, flags: AdviseFlags): Promise<string[]> {
   const roles = parsed.data.scenario.roles.map((r) => r.role);
   return advise.advise({
     summary: parsed.data,
-    objective: advise.parseObjective(flags.objective ?? 'slo'),
+    // Without SLOs there is nothing to meet: the default objective is then the most aggregate throughput.
+    objective: advise.parseObjective(flags.objective ?? (parsed.data.scenario.roles.some((r) => r.slo?.length) ? 'slo' : 'throughput')),
     ...(flags.slo ? { slos: advise.parseSloFlags(flags.slo, roles) } : {}),
     ...(flags.gpuCost !== undefined ? { gpuCost: cost.parseGpuCost(flags.gpuCost) } : {}),
   }).lines;
@@ -271,7 +272,7 @@ export async function adviseCommandAction(target: string, flags: AdviseFlags): P
   // Checked before the scenario runs: a bad objective or cost must not cost a measurement.
   try {
     const { parseObjective } = await import('../scenario/advise.js');
-    parseObjective(flags.objective ?? 'slo');
+    if (flags.objective !== undefined) parseObjective(flags.objective);
   } catch (error) {
     return fail(error);
   }
@@ -283,7 +284,7 @@ export function adviseCommand(): Command {
     new Command('advise')
       .argument('<scenario>', 'a scenario results directory, or a built-in scenario or YAML file to run first')
       .description('which sharing mode (and knob) for a scenario and an objective, with the measured evidence and the noise')
-      .option('--objective <objective>', 'slo (meet every SLO, keep the most of the rest), throughput or fairness (default slo)')
+      .option('--objective <objective>', 'slo (meet every SLO, keep the most of the rest), throughput or fairness (default slo, or throughput when no role has an SLO)')
       .option('--slo <role:objectives>', 'an SLO of a role, replacing its own, e.g. infer:p99<=5ms (repeatable)', (v: string, prev: string[] | undefined) => [
         ...(prev ?? []),
         v,

@@ -92,10 +92,16 @@ export function comparisonValue(run: ScenarioRun, tag: string): number | undefin
   return run.comparison?.find((s) => s.tag === tag)?.value;
 }
 
-/** Whether two figures are within the noise of each other: undefined when either was measured once. */
+/** Medians closer than this share of the larger are as good as equal, however tight the repeats: three runs
+ * of a few seconds can land 0.1% apart every time while another day's runs differ by more than that. */
+export const PRACTICAL_DIFFERENCE = 0.01;
+
+/** Whether two figures are within the noise of each other (their ranges over the repeats overlap, or their
+ * medians differ by less than PRACTICAL_DIFFERENCE): undefined when either was measured once. */
 export function withinNoise(a: Spread, b: Spread): boolean | undefined {
   if (a.n < 2 || b.n < 2) return undefined;
-  return a.min <= b.max && b.min <= a.max;
+  const close = Math.abs(a.median - b.median) <= PRACTICAL_DIFFERENCE * Math.max(Math.abs(a.median), Math.abs(b.median));
+  return close || (a.min <= b.max && b.min <= a.max);
 }
 
 const twoDecimals = (v: number) => v.toFixed(2);

@@ -49,8 +49,8 @@ function best(ranked: readonly Ranked[]): { pick: Ranked; clause: string; within
   const within = others.filter((r) => withinNoise(pick.figure!, r.figure!)).map((r) => r.c.label);
   const clause =
     within.length > 0
-      ? `within the noise of ${within.join(', ')} (their ranges over the repeats overlap)`
-      : 'ahead of the others beyond the noise (no range over the repeats overlaps)';
+      ? `within the noise of ${within.join(', ')} (their ranges over the repeats overlap, or their medians are within 1%)`
+      : 'ahead of the others beyond the noise (no range over the repeats overlaps, and every median is more than 1% behind)';
   return { pick, clause, withinNoise: within };
 }
 
