@@ -1,5 +1,5 @@
 // `gpushare-micro report <inputs...> -o report.html`: one self-contained HTML file from a run result,
-// two run results (side by side), or a sweep's results directory.
+// two run results (side by side), a sweep's results directory, or a scenario's.
 import { Command } from 'commander';
 import { writeTextAtomic } from '../report/json.js';
 import { checkOutputFile, fail, printError } from './common.js';
@@ -31,8 +31,10 @@ async function execute(inputs: string[], flags: Flags): Promise<number> {
 
 export function reportCommand(): Command {
   return new Command('report')
-    .description('write one self-contained HTML report (readable offline) from a run result, two of them side by side, or a sweep directory')
-    .argument('<inputs...>', 'a result JSON file (--json of run/probe), two of them to compare, or a sweep results directory')
+    .description(
+      'write one self-contained HTML report (readable offline) from a run result, two of them side by side, a sweep directory or a scenario results directory',
+    )
+    .argument('<inputs...>', 'a result JSON file (--json of run/probe), two of them to compare, a sweep results directory, or a scenario results directory')
     .option('-o, --output <file>', 'the HTML file to write (atomically)', 'report.html')
     .option('-q, --quiet', 'do not say where the report went')
     .action(async (inputs: string[], flags: Flags) => {

@@ -1,11 +1,12 @@
-// What `report` reads: one run result, two (to compare), or a sweep's results directory. Every file is
-// validated with its zod schema; a bad input is one line naming the file and the first problem.
+// What `report` reads: one run result, two (to compare), a sweep's results directory, or a scenario's.
+// Every file is validated with its zod schema; a bad input is one line naming the file and the first problem.
 import { readFile, stat } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
 import { basename, join, resolve } from 'node:path';
+import { SCENARIO_SCHEMA, SCENARIO_SUMMARY_FILE, scenarioSummarySchema, type ScenarioRun, type ScenarioSummary } from '../scenario/result-schema.js';
 import { checkFile } from './check.js';
-import { readRunResult, type RunResultJson } from './schema.js';
+import { readRunResult, runResultSchema, type RunResultJson } from './schema.js';
 import { SWEEP_SCHEMA, SWEEP_SUMMARY_FILE, sweepSummarySchema, type PointSummary, type SweepSummary } from './sweep-schema.js';
 
 const gunzipAsync = promisify(gunzip);
@@ -35,7 +36,30 @@ export interface LoadedPoint {
   problem?: string;
 }
 
-export type ReportInput = { kind: 'run'; runs: LoadedRun[] } | { kind: 'sweep'; dir: string; summary: SweepSummary; points: LoadedPoint[] };
+/** One run of a scenario: its entry in scenario.json and, when done, its result file. */
+export interface LoadedScenarioRun {
+  entry: ScenarioRun;
+  run?: LoadedRun;
+  /** Why a done run's result could not be read. */
+  problem?: string;
+}
+
+type BaselinePhase = RunResultJson['baselines'][number]['phase'];
+const baselinePhaseSchema = runResultSchema.shape.baselines.element.shape.phase;
+
+/** One role's solo baseline of a scenario (baselines/ROLE-N.json). */
+export interface LoadedBaseline {
+  role: string;
+  file: string;
+  phase?: BaselinePhase;
+  /** Why it could not be read. */
+  problem?: string;
+}
+
+export type ReportInput =
+  | { kind: 'run'; runs: LoadedRun[] }
+  | { kind: 'sweep'; dir: string; summary: SweepSummary; points: LoadedPoint[] }
+  | { kind: 'scenario'; dir: string; summary: ScenarioSummary; runs: LoadedScenarioRun[]; baselines: LoadedBaseline[] };
 
 /**
  * A result as text: FILE, or FILE.gz when FILE itself is missing (results kept compressed, as the
@@ -81,6 +105,9 @@ export async function loadRun(file: string): Promise<LoadedRun> {
   if (typeof value === 'object' && value !== null && (value as { schema?: unknown }).schema === SWEEP_SCHEMA) {
     throw new ReportInputError(`${file} is a sweep summary: give its directory instead`);
   }
+  if (typeof value === 'object' && value !== null && (value as { schema?: unknown }).schema === SCENARIO_SCHEMA) {
+    throw new ReportInputError(`${file} is a scenario summary: give its directory instead`);
+  }
   const parsed = readRunResult(value);
   if (!parsed.success) throw new ReportInputError(`${file} is not a gpushare-micro/run v${parsed.version} result: ${parsed.problem}`);
   return { label: label(parsed.data, file), file, result: parsed.data, raw: value as Record<string, unknown> };
@@ -109,9 +136,52 @@ export async function loadSweep(dir: string): Promise<ReportInput> {
   return { kind: 'sweep', dir, summary: parsed.data, points };
 }
 
-/** One run result file, two (a comparison), or one sweep directory. */
+/** A baseline phase file of a scenario, or why it cannot be read. */
+async function loadBaseline(dir: string, entry: { role: string; file: string }): Promise<LoadedBaseline> {
+  const file = resolve(dir, entry.file);
+  try {
+    const parsed = checkFile(baselinePhaseSchema, await readJson(file));
+    if (!parsed.success) throw new ReportInputError(`${file} is not a solo baseline phase: ${parsed.problem}`);
+    return { ...entry, phase: parsed.data };
+  } catch (error) {
+    if (!(error instanceof ReportInputError)) throw error;
+    return { ...entry, problem: error.message };
+  }
+}
+
+/** Reads a scenario's results directory: its scenario.json, the result file of every done run, and the roles' baselines. */
+export async function loadScenario(dir: string): Promise<ReportInput> {
+  const summaryFile = join(dir, SCENARIO_SUMMARY_FILE);
+  const parsed = checkFile(scenarioSummarySchema, await readJson(summaryFile));
+  if (!parsed.success) throw new ReportInputError(`${summaryFile} is not a gpushare-micro/scenario v1 summary: ${parsed.problem}`);
+  const runs: LoadedScenarioRun[] = [];
+  for (const entry of parsed.data.runs) {
+    if (entry.status !== 'done' || !entry.file) {
+      runs.push({ entry });
+      continue;
+    }
+    try {
+      runs.push({ entry, run: await loadRun(resolve(dir, entry.file)) });
+    } catch (error) {
+      // As a sweep's points: one unreadable run does not spoil the others; the report lists it with the problem.
+      if (!(error instanceof ReportInputError)) throw error;
+      runs.push({ entry, problem: error.message });
+    }
+  }
+  const baselines = await Promise.all(parsed.data.baselines.map((b) => loadBaseline(dir, b)));
+  return { kind: 'scenario', dir, summary: parsed.data, runs, baselines };
+}
+
+async function exists(file: string): Promise<boolean> {
+  return stat(file).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** One run result file, two (a comparison), one sweep directory, or one scenario's results directory. */
 export async function loadReportInputs(paths: readonly string[]): Promise<ReportInput> {
-  if (paths.length === 0) throw new ReportInputError('report: expected a run result file, two of them, or a sweep directory');
+  if (paths.length === 0) throw new ReportInputError("report: expected a run result file, two of them, a sweep directory or a scenario's results directory");
   const kinds = await Promise.all(
     paths.map(async (p) => {
       try {
@@ -122,8 +192,12 @@ export async function loadReportInputs(paths: readonly string[]): Promise<Report
     }),
   );
   if (kinds.includes('dir')) {
-    if (paths.length > 1) throw new ReportInputError('report: a sweep directory is reported alone; give one directory, or one or two result files');
-    return loadSweep(paths[0]!);
+    if (paths.length > 1)
+      throw new ReportInputError("report: a sweep directory is reported alone, as is a scenario's; give one directory, or one or two result files");
+    // A scenario's directory holds scenario.json (or .json.gz); anything else is read as a sweep's (summary.json).
+    const scenarioFile = join(paths[0]!, SCENARIO_SUMMARY_FILE);
+    const scenario = (await exists(scenarioFile)) || (await exists(`${scenarioFile}.gz`));
+    return scenario ? loadScenario(paths[0]!) : loadSweep(paths[0]!);
   }
   if (paths.length > 2) throw new ReportInputError(`report: expected one or two result files, got ${paths.length}`);
   const runs = await Promise.all(paths.map((p) => loadRun(p)));

@@ -19,7 +19,8 @@ const ROLE_COLUMNS: Array<[tag: string, title: string]> = [
   ['role.smShare', 'SM share'],
 ];
 
-const MODE_COLUMNS: Array<[tag: string, title: string]> = [
+/** A run's figures for the whole GPU, by tag (here and in the HTML report's scenario view). */
+export const MODE_COLUMNS: Array<[tag: string, title: string]> = [
   ['aggregate.vsSolo', 'aggregate vs solo'],
   ['slowdown.max', 'worst slowdown'],
   ['fairness', 'fairness'],

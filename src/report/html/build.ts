@@ -1,10 +1,11 @@
-// The report document: one run, two runs side by side, or a sweep; one self-contained HTML string.
+// The report document: one run, two runs side by side, a sweep, or a scenario; one self-contained HTML string.
 import { packageVersion } from '../../version.js';
 import { formatSummaryValue } from '../format.js';
 import type { LoadedPoint, LoadedRun, ReportInput } from '../inputs.js';
 import { blockHtml, esc, facts, figure, note, page, table, type Block } from './page.js';
 import { CHART_LIBRARIES } from './render.js';
 import { describeWork, occupancyOnly, runBlocks } from './run-blocks.js';
+import { scenarioView } from './scenario-view.js';
 import { groupOf, pointsTable, sweepGroupChart } from './sweep-charts.js';
 
 const WIDE = 900;
@@ -144,7 +145,13 @@ async function sweep(input: Extract<ReportInput, { kind: 'sweep' }>): Promise<{ 
 /** The HTML of the report for `input`. */
 export async function buildReport(input: ReportInput, options: BuildOptions = {}): Promise<string> {
   const parts =
-    input.kind === 'sweep' ? await sweep(input) : input.runs.length === 2 ? await comparison(input.runs[0]!, input.runs[1]!) : await single(input.runs[0]!);
+    input.kind === 'sweep'
+      ? await sweep(input)
+      : input.kind === 'scenario'
+        ? await scenarioView(input, WIDE)
+        : input.runs.length === 2
+          ? await comparison(input.runs[0]!, input.runs[1]!)
+          : await single(input.runs[0]!);
   const when = (options.generatedAt ?? new Date()).toISOString();
   const footer = esc(
     `Made by gpushare-micro ${packageVersion()} at ${when}. Charts by ${CHART_LIBRARIES}, rendered to SVG when the report was built: this page loads nothing and needs no network.`,

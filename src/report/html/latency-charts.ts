@@ -7,8 +7,12 @@ import { clientColor, renderChart, SOLO_COLOR } from './render.js';
 /** Points drawn per curve: the samples' quantiles at this many evenly spaced probabilities. */
 const POINTS_PER_CURVE = 240;
 
-/** (latency ms, cumulative fraction) pairs of one client's samples, at most POINTS_PER_CURVE + 1. */
-export function cdfPoints(latencyNs: readonly number[]): Array<{ ms: number; p: number }> {
+/**
+ * (latency ms, cumulative fraction) pairs of one client's samples, at most POINTS_PER_CURVE + 1.
+ * `unbounded` requests (scheduled, never started) count in the total but never complete: the curve
+ * then tops out below 1.
+ */
+export function cdfPoints(latencyNs: readonly number[], unbounded = 0): Array<{ ms: number; p: number }> {
   const sorted = Float64Array.from(latencyNs).sort();
   const n = sorted.length;
   if (n === 0) return [];
@@ -16,7 +20,7 @@ export function cdfPoints(latencyNs: readonly number[]): Array<{ ms: number; p: 
   const out: Array<{ ms: number; p: number }> = [];
   for (let i = 0; i <= steps; i++) {
     const rank = Math.min(n - 1, Math.round((i / steps) * (n - 1)));
-    out.push({ ms: sorted[rank]! / 1e6, p: (rank + 1) / n });
+    out.push({ ms: sorted[rank]! / 1e6, p: (rank + 1) / (n + unbounded) });
   }
   return out;
 }

@@ -47,6 +47,7 @@ body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica 
 h1 { font-size: 22px; margin: 0 0 4px; font-weight: 600; }
 h2 { font-size: 18px; margin: 32px 0 8px; font-weight: 600; border-bottom: 1px solid #ddd; padding-bottom: 4px; }
 h3 { font-size: 15px; margin: 18px 0 6px; font-weight: 600; }
+h4 { font-size: 13.5px; margin: 14px 0 4px; font-weight: 600; color: #333; }
 .subtitle { color: #555; margin: 0 0 16px; }
 .block { background: white; border: 1px solid #e4e4e4; border-radius: 6px; padding: 8px 16px 12px; margin: 12px 0; overflow-x: auto; }
 .pair { display: grid; grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 12px; }
@@ -68,6 +69,10 @@ dl.facts dt { color: #555; }
 dl.facts dd { margin: 0; }
 code { font: 12.5px ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; background: #f2f2f2; padding: 0 3px; border-radius: 3px; }
 .status-incomplete { color: #b00020; font-weight: 600; }
+ul.verdicts { margin: 4px 0; padding-left: 20px; font-size: 15px; max-width: 1100px; }
+ul.verdicts li { margin: 3px 0; }
+details pre { background: #f6f6f6; border: 1px solid #e4e4e4; border-radius: 4px; padding: 6px 10px; margin: 4px 0; max-width: 960px; overflow-x: auto; }
+details pre code { background: none; padding: 0; }
 footer { color: #777; font-size: 12px; margin-top: 32px; }
 `;
 
