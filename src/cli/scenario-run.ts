@@ -284,7 +284,10 @@ export function adviseCommand(): Command {
     new Command('advise')
       .argument('<scenario>', 'a scenario results directory, or a built-in scenario or YAML file to run first')
       .description('which sharing mode (and knob) for a scenario and an objective, with the measured evidence and the noise')
-      .option('--objective <objective>', 'slo (meet every SLO, keep the most of the rest), throughput or fairness (default slo, or throughput when no role has an SLO)')
+      .option(
+        '--objective <objective>',
+        'slo (meet every SLO, keep the most of the rest), throughput or fairness (default slo, or throughput when no role has an SLO)',
+      )
       .option('--slo <role:objectives>', 'an SLO of a role, replacing its own, e.g. infer:p99<=5ms (repeatable)', (v: string, prev: string[] | undefined) => [
         ...(prev ?? []),
         v,
