@@ -5,7 +5,7 @@ import { Command } from 'commander';
 import { loadBinding } from '../binding/loader.js';
 import { parseArrival } from '../clients/arrival.js';
 import { parseSlos, type Slo } from '../clients/slo.js';
-import { integer, MODES, type ModeName } from '../config.js';
+import { integer, MODES, parseDuration, type ModeName } from '../config.js';
 import { OptionError } from '../errors.js';
 import { list } from '../options.js';
 import { loadScenario } from '../scenario/file.js';
@@ -35,6 +35,10 @@ export function withFlags(scenario: Scenario, flags: Pick<ScenarioFlags, 'modes'
           if (!(MODES as readonly unknown[]).includes(m)) throw new OptionError('--modes', `modes among ${MODES.join(', ')}`, flags.modes);
           return m as ModeName;
         });
+  // Checked here, so that an error names the flag rather than the scenario file the value lands in.
+  if (flags.duration !== undefined) parseDuration('--duration', flags.duration, 50e6, 3600e9);
+  if (flags.warmup !== undefined) parseDuration('--warmup', flags.warmup, 0, 600e9);
+  if (flags.seed !== undefined) integer('--seed', flags.seed, 0, Number.MAX_SAFE_INTEGER);
   const options = { ...scenario.options };
   if (flags.duration !== undefined) {
     options.duration = flags.duration;
@@ -182,7 +186,6 @@ export async function peakCommand(nameOrFile: string, flags: PeakFlags): Promise
   try {
     const scenario = withFlags(await loadScenario(nameOrFile), flags);
     const plan = peakPlan(scenario, flags);
-    const { parseDuration } = await import('../config.js');
     const minNs = parseDuration('--min-step', flags.minStep ?? '2s', 500e6, 600e9);
     const maxNs = parseDuration('--max-step', flags.maxStep ?? '20s', minNs, 3600e9);
     const outDir = checkOutputDir('--out', flags.out ?? defaultScenarioDir(scenario, 'peak'));

@@ -416,16 +416,48 @@ function scenarioCases(f: Fixtures): fc.Arbitrary<Case> {
       .map((s) => ({ command: 'scenario show', args: ['scenario', 'show', s], names: s })),
     fc
       .stringMatching(/^[a-z]{1,12}$/)
-      .filter((s) => !['list', 'show', 'help'].includes(s))
+      .filter((s) => !['list', 'show', 'run', 'peak', 'help'].includes(s))
       .map((s) => ({ command: 'scenario', args: ['scenario', s], names: s })),
     structural('scenario list', ['scenario', 'list'], []),
     structural('scenario show', ['scenario', 'show', 'mix4'], []),
+    scenarioRunCases(),
+  );
+}
+
+/** `scenario run`, `scenario peak` and `advise`: their own options, checked before any GPU work. */
+function scenarioRunCases(): fc.Arbitrary<Case> {
+  const run = ['scenario', 'run', 'train+infer'];
+  const advise = ['advise', 'train+infer'];
+  const peak = ['scenario', 'peak', 'train+infer'];
+  return fc.oneof(
+    bad('scenario run', run, '--repeat', badInteger(1, 20)),
+    bad('scenario run', run, '--gpu-cost', badDecimal(0.000001, 1_000_000)),
+    bad('scenario run', run, '--modes', badChoice(MODES)),
+    bad(
+      'scenario run',
+      run,
+      '--knob-sweep',
+      text.map((t) => `infer.${t}`),
+    ),
+    bad('scenario run', run, '--duration', badDuration(50, 3_600_000)),
+    bad('advise', advise, '--objective', badChoice(['slo', 'throughput', 'fairness'])),
+    bad('scenario peak', peak, '--role', badChoice(['infer'])),
+    bad('scenario peak', peak, '--steps', badInteger(2, 30), ['--role', 'infer']),
+    bad(
+      'scenario peak',
+      peak,
+      '--slo',
+      text.filter((t) => !/^\s*(p50|p90|p95|p99|p99\.9|max)\s*<=?\s*\d/.test(t)),
+      ['--role', 'infer'],
+    ),
+    structural('scenario run', run, ['--modes', '--repeat', '--knob-sweep', '--gpu-cost', '--out']),
+    structural('advise', advise, ['--objective', '--slo']),
   );
 }
 
 /** The program itself: a word that is no command (it would go to run, which takes none), `help` of no command. */
 function programCases(): fc.Arbitrary<Case> {
-  const commands = ['run', 'probe', 'info', 'sweep', 'bench', 'monitor', 'mps', 'mig', 'report', 'scenario', 'help'];
+  const commands = ['run', 'probe', 'info', 'sweep', 'bench', 'monitor', 'mps', 'mig', 'report', 'scenario', 'advise', 'help'];
   const word = fc.stringMatching(/^[a-z][a-z0-9]{0,12}$/).filter((s) => !commands.includes(s));
   return fc.oneof(
     word.map((w) => ({ command: 'gpushare-micro', args: [w], names: w })),
