@@ -443,6 +443,6 @@ describe('scenario list and show (the built CLI)', () => {
   it('scenario alone names its commands, exit code 2', () => {
     const r = run('scenario');
     expect(r.status).toBe(2);
-    expect(r.stderr).toBe('gpushare-micro: scenario needs a command: list, show (see gpushare-micro scenario --help)\n');
+    expect(r.stderr).toBe('gpushare-micro: scenario needs a command: list, show, run, peak (see gpushare-micro scenario --help)\n');
   });
 });
