@@ -37,6 +37,16 @@ export { OptionError, NoGpuError, AddonLoadError, CancelledError, ModeUnavailabl
 export { listScenarios, loadScenario, parseScenario, readScenario, scenarioRunConfig, SCENARIO_DIR } from './scenario/file.js';
 export { scenarioRunOptions } from './scenario/scenario.js';
 export type { Scenario, ScenarioRole, RoleKnobs } from './scenario/scenario.js';
+export { runScenario, scenarioSteps } from './scenario/runner.js';
+export type { ScenarioStep, ScenarioControls, ScenarioProgress } from './scenario/runner.js';
+export type { ScenarioSummary, ScenarioRun, Verdict, Objective } from './scenario/result-schema.js';
+export { verdicts, formatVerdicts } from './scenario/verdict.js';
+export { advise } from './scenario/advise.js';
+export { formatScenario } from './report/scenario-table.js';
+export type { ClientSpec, ClientOptions } from './clients/spec.js';
+export type { Arrival } from './clients/arrival.js';
+export type { Slo, SloOutcome } from './clients/slo.js';
+export type { RoleReport } from './report/schema.js';
 export { writeJsonAtomic, writeTextAtomic } from './report/json.js';
 export { formatRunResult, formatSummaryValue } from './report/table.js';
 
