@@ -217,6 +217,21 @@ afterEach(() => {
   delete process.env.STAND_IN_PROCS;
 });
 
+describe('memory for every role, before any GPU work', () => {
+  it('names the largest role and how much too much, in one line', async () => {
+    // The stand-in device has 8 GiB; two gemm 16384³ fp32 roles need 3 GiB a client, 4 clients in all.
+    const error = await run(
+      { clients: ['role=big,kernel=gemm,size=16384,dtype=fp32,count=3', 'role=small,kernel=gemm,size=1024'], duration: '100ms' },
+      { clientModule, ...standInDevice() },
+    ).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OptionError);
+    const e = error as OptionError;
+    expect(e.option).toBe('--client big');
+    expect(e.message).toMatch(/GiB too many: big [\d.]+ GiB, small [\d.]+ GiB/);
+    expect(e.message).not.toContain('\n');
+  });
+});
+
 describe('run() with two roles of stand-in clients', () => {
   it('measures each role alone, then all together, and compares each client with its own role', async () => {
     process.env.STAND_IN_PROCS = '3';
