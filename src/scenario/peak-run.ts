@@ -52,7 +52,7 @@ async function measureStep(scenario: Scenario, mode: ModeName, rate: number, o: 
     ...(o.environment ? { environment: o.environment } : {}),
   });
   const run = summary.runs[0];
-  if (!run || run.status !== 'done') throw new PeakModeError(run?.reason ?? 'the step did not run');
+  if (run?.status !== 'done') throw new PeakModeError(run?.reason ?? 'the step did not run');
   return peakStep(run.roles ?? [], o.role, o.slo);
 }
 

@@ -173,5 +173,9 @@ export function formatPeak(result: PeakResult, role: string, slo: Slo, mode: str
       for (const [r, v] of Object.entries(s.others)) summaries.push(summary(`${r}.vsSolo`, `${r} vs alone`, 'ratio', v));
       return { labels: [rateText(s.rate), s.met ? 'met' : 'MISSED'], summaries };
     });
-  return [head, ...summaryTable(['rate', sloText(slo)], rows).split('\n'), `stopped: ${result.reason} (${result.steps.length} step${result.steps.length === 1 ? '' : 's'})`];
+  return [
+    head,
+    ...summaryTable(['rate', sloText(slo)], rows).split('\n'),
+    `stopped: ${result.reason} (${result.steps.length} step${result.steps.length === 1 ? '' : 's'})`,
+  ];
 }
