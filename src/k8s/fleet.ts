@@ -1,7 +1,10 @@
 // The fleet sweep: the same measurement on every GPU node at once, as one Indexed Job with one pod per
 // node. Pods are kept apart by a required anti-affinity on the node's hostname (never two on one node)
 // and spread evenly by a topology spread constraint; the GPU feature discovery labels pick the nodes
-// (`nvidia.com/gpu.present=true`, and `nvidia.com/gpu.product` when given). Each pod writes its results
+// (`nvidia.com/gpu.present=true`, and `nvidia.com/gpu.product` when given). A sweep compares the sharing
+// modes on a whole GPU, so each pod requests one `nvidia.com/gpu` on a node whose device plugin shares
+// nothing (its label `nvidia.com/gpu.sharing-strategy=none`: the ConfigMap's `none` key); gpushare-micro
+// then does the sharing inside the pod. Each pod writes its results
 // directory, named by its node (the downward API's spec.nodeName) and GPU model (nvidia-smi), to a
 // shared ReadWriteMany volume; `gpushare-micro merge` combines the directories afterwards.
 import type { IJob } from 'kubernetes-models/batch/v1/Job';
@@ -39,7 +42,7 @@ export function fleetScript(work: FleetWork): string {
 
 export function fleetJob(ctx: RenderContext, options: FleetOptions): IJob {
   const podLabels = { ...labels('fleet-sweep', ctx.setup), 'gpushare-micro/fleet': FLEET_JOB };
-  const nodeSelector: Record<string, string> = { 'nvidia.com/gpu.present': 'true' };
+  const nodeSelector: Record<string, string> = { 'nvidia.com/gpu.present': 'true', 'nvidia.com/gpu.sharing-strategy': 'none' };
   if (options.gpuProduct !== undefined) nodeSelector['nvidia.com/gpu.product'] = options.gpuProduct;
   const container = {
     ...gpuContainer(

@@ -6,7 +6,7 @@ import { type DevicePluginConfig, devicePluginConfig, devicePluginConfigMap } fr
 import { DEFAULT_IMAGE, type RenderContext } from './container.js';
 import { type FleetOptions, fleetJob, resultsClaim } from './fleet.js';
 import { type Role, inferenceDeployment, inferenceService, notebookPod, trainingJob } from './roles.js';
-import { type SharingSetup, modeOf, resourceName, setupKey } from './setup.js';
+import { GPU_RESOURCE, type SharingSetup, modeOf, resourceName, setupKey } from './setup.js';
 
 export interface RenderPlan {
   setup: SharingSetup;
@@ -45,7 +45,8 @@ export function render(plan: RenderPlan): Rendered {
   if (plan.roles.includes('train')) objects.push(trainingJob(ctx, mode));
   if (plan.roles.includes('infer')) objects.push(inferenceDeployment(ctx, mode), inferenceService(ctx));
   if (plan.roles.includes('notebook')) objects.push(notebookPod(ctx, mode));
-  if (plan.fleet) objects.push(resultsClaim(ctx, plan.fleet.pvc, plan.pvcSize), fleetJob(ctx, plan.fleet));
+  // The fleet sweep measures whole GPUs, whatever the roles share (see fleet.ts).
+  if (plan.fleet) objects.push(resultsClaim(ctx, plan.fleet.pvc, plan.pvcSize), fleetJob({ ...ctx, resource: GPU_RESOURCE, setup: 'none' }, plan.fleet));
   return { devicePluginConfig: devicePluginConfig(plan.setup), objects };
 }
 
