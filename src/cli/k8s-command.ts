@@ -45,10 +45,11 @@ export function sweepArgs(raw: string): string[] {
   }
   const stray = [...parsed.unknown, ...parsed.operands];
   if (stray.length > 0) throw new OptionError('--sweep', `the options of gpushare-micro sweep (not ${stray[0]})`, raw);
-  const { out, resume, format, quiet, ...axes } = cmd.opts();
-  if (out !== undefined || resume !== undefined) throw new OptionError('--sweep', "no --out or --resume: each fleet pod writes to its node's directory", raw);
-  void format;
-  void quiet;
+  const axes: Record<string, unknown> = { ...cmd.opts() };
+  if (axes.out !== undefined || axes.resume !== undefined)
+    throw new OptionError('--sweep', "no --out or --resume: each fleet pod writes to its node's directory", raw);
+  // What is left are the sweep's axes and settings, checked as `sweep` checks them.
+  for (const key of ['out', 'resume', 'format', 'quiet']) delete axes[key];
   planSweep(axes);
   return words;
 }

@@ -7,6 +7,8 @@
 // baselines: the Job completes, the Deployment starts the next run, the notebook pod ends.
 // Under MPS the device plugin runs the MPS daemon and gives the container its pipe directory in
 // CUDA_MPS_PIPE_DIRECTORY, so the run attaches to it (`--mode mps --mps-pipe`) instead of starting one.
+// (Attaching checks the daemon's pid, which a pod cannot see in the plugin's container: until the attach
+// in src/mps/daemon.ts accepts such a daemon, these MPS pods stop with exit code 3; docs/deploy.md.)
 import type { IDeployment } from 'kubernetes-models/apps/v1/Deployment';
 import type { IJob } from 'kubernetes-models/batch/v1/Job';
 import type { IPod } from 'kubernetes-models/v1/Pod';
