@@ -6,6 +6,7 @@ import { benchCommand } from './bench-command.js';
 import { fail, printError } from './common.js';
 import { EXIT } from './exit-codes.js';
 import { infoCommand } from './info-command.js';
+import { k8sCommand } from './k8s-command.js';
 import { migCommand } from './mig-command.js';
 import { monitorCommand } from './monitor-command.js';
 import { mpsCommand } from './mps-command.js';
@@ -43,6 +44,7 @@ export function buildProgram(): Command {
   program.addCommand(reportCommand());
   program.addCommand(scenarioCommand());
   program.addCommand(adviseCommand());
+  program.addCommand(k8sCommand());
   for (const cmd of program.commands) {
     if (['run', 'probe', 'sweep', 'bench'].includes(cmd.name())) cmd.addHelpText('after', EXIT_CODES_HELP);
   }

@@ -457,7 +457,7 @@ function scenarioRunCases(): fc.Arbitrary<Case> {
 
 /** The program itself: a word that is no command (it would go to run, which takes none), `help` of no command. */
 function programCases(): fc.Arbitrary<Case> {
-  const commands = ['run', 'probe', 'info', 'sweep', 'bench', 'monitor', 'mps', 'mig', 'report', 'scenario', 'advise', 'help'];
+  const commands = ['run', 'probe', 'info', 'sweep', 'bench', 'monitor', 'mps', 'mig', 'report', 'scenario', 'advise', 'k8s', 'help'];
   const word = fc.stringMatching(/^[a-z][a-z0-9]{0,12}$/).filter((s) => !commands.includes(s));
   return fc.oneof(
     word.map((w) => ({ command: 'gpushare-micro', args: [w], names: w })),
