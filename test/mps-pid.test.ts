@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { findExecutable } from '../src/mps/daemon.js';
+import { ModeUnavailableError } from '../src/errors.js';
+import { attachMpsDaemon, findExecutable } from '../src/mps/daemon.js';
 import { controlDaemonProblem, isMpsServer } from '../src/mps/process.js';
 
 const cli = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
@@ -123,5 +124,18 @@ describe.skipIf(process.platform !== 'linux' || !sleepBinary)('MPS pid files', (
     const bystander = await start(sleepBinary!);
     expect(controlDaemonProblem(bystander.pid!, tempDir())).toBe(`process ${bystander.pid} runs ${sleepBinary}, not nvidia-cuda-mps-control`);
     expect(controlDaemonProblem(2 ** 22 + 1, tempDir())).toMatch(/cannot be inspected/);
+  });
+
+  it('attaches to a daemon it cannot see (another container) by its control socket, and to nothing without one', async () => {
+    const dir = tempDir();
+    expect(() => attachMpsDaemon(dir)).toThrow(ModeUnavailableError);
+    // A pid file naming a process of another PID namespace: here, one that does not exist.
+    writeFileSync(join(dir, PID_FILE), `${2 ** 22 + 3}\n`);
+    expect(() => attachMpsDaemon(dir)).toThrow(/no MPS control daemon is running/);
+    const server: Server = createServer();
+    await new Promise<void>((resolve) => server.listen(join(dir, 'control'), resolve));
+    cleanups.push(() => server.close());
+    const daemon = attachMpsDaemon(dir);
+    expect(daemon).toEqual({ pipeDir: realpathSync(dir), logDir: realpathSync(dir), owned: false });
   });
 });

@@ -4,7 +4,7 @@
 // leaves no nvidia-cuda-mps-control or nvidia-cuda-mps-server behind. A PID is signalled only after
 // /proc shows it is that daemon or its server (./process.ts): a stale or forged pid file names any process.
 import { spawn, spawnSync } from 'node:child_process';
-import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
@@ -268,6 +268,10 @@ export async function startMpsDaemon(options: StartOptions): Promise<MpsDaemon> 
 export function attachMpsDaemon(pipeDir: string): MpsDaemon {
   const dir = resolve(pipeDir);
   const { pid, unverified } = existsSync(dir) ? daemonPid(dir) : {};
+  // A daemon in another PID namespace (the device plugin's, in another container of a pod) cannot be
+  // seen, only its control socket in the shared pipe directory: clients need no more. An attached
+  // daemon is never signalled, so nothing depends on its PID.
+  if (pid === undefined && hasControlSocket(dir)) return { pipeDir: dir, logDir: dir, owned: false };
   if (pid === undefined) {
     const why = unverified ? ` (its pid file names process ${unverified.pid}, which ${unverified.problem})` : '';
     throw new ModeUnavailableError(
@@ -276,6 +280,15 @@ export function attachMpsDaemon(pipeDir: string): MpsDaemon {
     );
   }
   return { pipeDir: dir, logDir: dir, owned: false, controlPid: pid };
+}
+
+/** Whether the pipe directory holds the control daemon's socket (`control`). */
+function hasControlSocket(pipeDir: string): boolean {
+  try {
+    return statSync(join(pipeDir, 'control')).isSocket();
+  } catch {
+    return false;
+  }
 }
 
 /** Stops a daemon this process started (and its servers); leaves any other alone. */
