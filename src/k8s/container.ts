@@ -7,7 +7,7 @@ import type { IPodSecurityContext } from 'kubernetes-models/v1/PodSecurityContex
 import type { IEnvVar } from 'kubernetes-models/v1/EnvVar';
 
 /** The image's user and group (the Dockerfile's non-root user). */
-export const RUN_AS_USER = 1000;
+export const RUN_AS_USER = 10001;
 export const DEFAULT_IMAGE = 'gpushare-micro:latest';
 export const APP = 'gpushare-micro';
 
