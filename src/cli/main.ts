@@ -1,11 +1,12 @@
 #!/usr/bin/env node
-// The CLI: `gpushare-micro [run] ...` (run is the default command), `probe`, `sweep`, `bench`, `info`, `monitor`, `mps`, `mig`, `report`, `scenario`.
+// The CLI: `gpushare-micro [run] ...` (run is the default command), `probe`, `sweep`, `bench`, `info`, `monitor`, `mps`, `mig`, `report`, `merge`, `scenario`.
 import { Command, CommanderError } from 'commander';
 import { packageVersion } from '../version.js';
 import { benchCommand } from './bench-command.js';
 import { fail, printError } from './common.js';
 import { EXIT } from './exit-codes.js';
 import { infoCommand } from './info-command.js';
+import { mergeCommand } from './merge-command.js';
 import { migCommand } from './mig-command.js';
 import { monitorCommand } from './monitor-command.js';
 import { mpsCommand } from './mps-command.js';
@@ -41,6 +42,7 @@ export function buildProgram(): Command {
   program.addCommand(mpsCommand());
   program.addCommand(migCommand());
   program.addCommand(reportCommand());
+  program.addCommand(mergeCommand());
   program.addCommand(scenarioCommand());
   program.addCommand(adviseCommand());
   for (const cmd of program.commands) {

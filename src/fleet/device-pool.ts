@@ -56,7 +56,7 @@ export async function resolveDevices(spec: DeviceSpec, binding: NativeBinding): 
 export async function runOnDevices<T>(
   jobs: readonly T[],
   devices: readonly number[],
-  work: (job: T, device: number) => Promise<boolean | void>,
+  work: (job: T, device: number) => Promise<unknown>,
   signal?: AbortSignal,
 ): Promise<void> {
   if (devices.length === 0) throw new OptionError('--devices', 'at least one device', '');
