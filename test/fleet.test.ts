@@ -9,6 +9,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { OptionError } from '../src/errors.js';
 import { parseDevices, resolveDevices, runOnDevices, serialised } from '../src/fleet/device-pool.js';
 import { sweepSummarySchema } from '../src/report/sweep-schema.js';
+import { parseScenario } from '../src/scenario/file.js';
+import { scenarioSummarySchema } from '../src/scenario/result-schema.js';
+import { runScenario, scenarioSteps } from '../src/scenario/runner.js';
 import { planSweep } from '../src/sweep/plan.js';
 import { runSweep } from '../src/sweep/runner.js';
 import { standInDevices } from './fixtures/stand-in-run-binding.js';
@@ -219,6 +222,70 @@ describe('a sweep over several stand-in devices', () => {
 
   it('refuses a device the machine lacks before writing anything', async () => {
     await expect(runSweep(plan('0,2'), { clientModule, ...standInDevices(2), outDir })).rejects.toThrow(/^invalid --devices: expected device indices below 2/);
+    await expect(readdir(outDir)).rejects.toThrow();
+  });
+});
+
+describe('a scenario over several stand-in devices', () => {
+  const YAML = `name: pair
+description: two saturating roles
+duration: 300ms
+warmup: 0ms
+seed: 4
+modes: [timeslice, streams]
+roles:
+  train:
+    kernel: gemm
+    size: 256
+  other:
+    kernel: gemm
+    size: 128
+`;
+  let outDir = '';
+  beforeEach(async () => {
+    outDir = join(await mkdtemp(join(tmpdir(), 'gsm-fleet-scenario-')), 'results');
+    process.env.STAND_IN_PROCS = '2';
+  });
+  afterEach(async () => {
+    await rm(join(outDir, '..'), { recursive: true, force: true });
+  });
+
+  it.each([2, 3])('runs its steps on %i devices, one at a time each, in the steps’ order, with baselines per device', async (count) => {
+    const scenario = parseScenario(YAML, 'pair.yaml');
+    const steps = scenarioSteps(scenario, 2);
+    const spans: Span[] = [];
+    const starts = new Map<number, number>();
+    const summary = await runScenario(scenario, steps, {
+      outDir,
+      clientModule,
+      ...standInDevices(count),
+      devices: 'all',
+      onProgress: (e) => {
+        if (e.type === 'step') starts.set(e.index, performance.now());
+        if (e.type === 'stepDone') spans.push({ job: e.index, device: e.run.device!, start: starts.get(e.index)!, end: performance.now() });
+      },
+    });
+    expect(summary.complete).toBe(true);
+    expect(summary.runs.map((r) => [r.mode, r.repeat ?? 0])).toEqual(steps.map((s) => [s.mode, s.repeat]));
+    expect(new Set(summary.runs.map((r) => r.device))).toEqual(new Set(Array.from({ length: count }, (_, i) => i)));
+    expectNoOverlap(spans);
+    // Each device measured the two roles alone once: 2 baselines per device used, each its own file.
+    const used = new Set(summary.runs.map((r) => r.device)).size;
+    expect(summary.baselines).toHaveLength(2 * used);
+    expect(new Set(summary.baselines.map((b) => b.file)).size).toBe(summary.baselines.length);
+    expect((await readdir(join(outDir, 'baselines'))).sort()).toEqual(summary.baselines.map((b) => b.file.replace('baselines/', '')).sort());
+    for (const run of summary.runs) {
+      const result = JSON.parse(await readFile(join(outDir, run.file!), 'utf8'));
+      expect(result.environment.gpu.index).toBe(run.device);
+    }
+    expect(scenarioSummarySchema.parse(JSON.parse(await readFile(join(outDir, 'scenario.json'), 'utf8'))).runs).toEqual(summary.runs);
+  });
+
+  it('refuses a device the machine lacks before writing anything', async () => {
+    const scenario = parseScenario(YAML, 'pair.yaml');
+    await expect(runScenario(scenario, scenarioSteps(scenario), { outDir, clientModule, ...standInDevices(2), devices: [1, 2] })).rejects.toThrow(
+      /^invalid --devices: expected device indices below 2/,
+    );
     await expect(readdir(outDir)).rejects.toThrow();
   });
 });
