@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mergeDirectories, mergeSources, readSource, spreadOf } from '../src/fleet/merge.js';
+import { buildReport } from '../src/report/html/build.js';
+import { loadReportInputs } from '../src/report/inputs.js';
 import { MERGED_FIGURES, mergedSchema } from '../src/report/merged-schema.js';
 import { formatMerged } from '../src/report/merged-table.js';
 import { planSweep } from '../src/sweep/plan.js';
@@ -73,6 +75,23 @@ describe('merge of stand-in sweeps on two nodes', () => {
     const text = formatMerged(merged);
     expect(text.split('\n')[0]).toBe('3 nodes (Stand-in A100 (1), Stand-in H200 (2)) from 2 directories; 4 points, 4 measured on two or more nodes');
     for (const s of ['node-b/gpu1', 'GPU-node-a-0', 'spread: median [min–max] ÷max/min', 'aggregate vs solo', 'switch overhead']) expect(text).toContain(s);
+  });
+
+  it('report draws the merged directory: its nodes and each point node by node, with the spread', async () => {
+    const out = join(dir, 'merged-report');
+    await mergeDirectories([join(dir, 'node-a'), join(dir, 'node-b')], out);
+    const input = await loadReportInputs([out]);
+    expect(input.kind).toBe('merged');
+    const html = await buildReport(input);
+    for (const s of [
+      'gpushare-micro merged comparison',
+      'node-b/gpu1',
+      'Stand-in A100',
+      'spread: median [min–max] ÷max/min',
+      'gemm-256-saturate-timeslice-p2',
+    ]) {
+      expect(html).toContain(s);
+    }
   });
 
   it('refuses a directory that is no sweep, in one line naming it', async () => {

@@ -4,7 +4,7 @@
 import Table from 'cli-table3';
 import { MERGED_FIGURES, type MergedComparison, type MergedFigure, type Spread } from './merged-schema.js';
 
-const TITLES: Record<MergedFigure, string> = {
+export const FIGURE_TITLES: Record<MergedFigure, string> = {
   aggregateVsSolo: 'aggregate vs solo',
   slowdownMedian: 'slowdown (median)',
   p99VsSolo: 'p99 vs solo (worst)',
@@ -35,7 +35,7 @@ function nodesTable(m: MergedComparison): string {
 }
 
 function pointsTable(m: MergedComparison): string {
-  const table = new Table({ head: ['point', 'node', ...MERGED_FIGURES.map((f) => TITLES[f])], style: { head: [], border: [] } });
+  const table = new Table({ head: ['point', 'node', ...MERGED_FIGURES.map((f) => FIGURE_TITLES[f])], style: { head: [], border: [] } });
   for (const p of m.points) {
     for (const e of p.nodes) {
       const cells = e.status === 'done' ? MERGED_FIGURES.map((f) => formatFigure(f, e.figures[f])) : MERGED_FIGURES.map(() => '-');
