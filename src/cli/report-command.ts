@@ -34,7 +34,10 @@ export function reportCommand(): Command {
     .description(
       'write one self-contained HTML report (readable offline) from a run result, two of them side by side, a sweep directory, a scenario results directory or a merged comparison (gpushare-micro merge -o DIR)',
     )
-    .argument('<inputs...>', 'a result JSON file (--json of run/probe), two of them to compare, a sweep results directory, a scenario results directory, or a merged comparison directory (merged.json)')
+    .argument(
+      '<inputs...>',
+      'a result JSON file (--json of run/probe), two of them to compare, a sweep results directory, a scenario results directory, or a merged comparison directory (merged.json)',
+    )
     .option('-o, --output <file>', 'the HTML file to write (atomically)', 'report.html')
     .option('-q, --quiet', 'do not say where the report went')
     .action(async (inputs: string[], flags: Flags) => {
