@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The CLI: `gpushare-micro [run] ...` (run is the default command), `probe`, `sweep`, `bench`, `info`, `monitor`, `mps`, `mig`, `report`, `scenario`.
+// The CLI: `gpushare-micro [run] ...` (run is the default command), `probe`, `sweep`, `bench`, `info`, `monitor`, `mps`, `mig`, `report`, `merge`, `scenario`.
 import { Command, CommanderError } from 'commander';
 import { packageVersion } from '../version.js';
 import { benchCommand } from './bench-command.js';
@@ -7,6 +7,7 @@ import { fail, printError } from './common.js';
 import { EXIT } from './exit-codes.js';
 import { infoCommand } from './info-command.js';
 import { k8sCommand } from './k8s-command.js';
+import { mergeCommand } from './merge-command.js';
 import { migCommand } from './mig-command.js';
 import { monitorCommand } from './monitor-command.js';
 import { mpsCommand } from './mps-command.js';
@@ -42,6 +43,7 @@ export function buildProgram(): Command {
   program.addCommand(mpsCommand());
   program.addCommand(migCommand());
   program.addCommand(reportCommand());
+  program.addCommand(mergeCommand());
   program.addCommand(scenarioCommand());
   program.addCommand(adviseCommand());
   program.addCommand(k8sCommand());

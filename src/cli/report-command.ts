@@ -32,9 +32,12 @@ async function execute(inputs: string[], flags: Flags): Promise<number> {
 export function reportCommand(): Command {
   return new Command('report')
     .description(
-      'write one self-contained HTML report (readable offline) from a run result, two of them side by side, a sweep directory or a scenario results directory',
+      'write one self-contained HTML report (readable offline) from a run result, two of them side by side, a sweep directory, a scenario results directory or a merged comparison (gpushare-micro merge -o DIR)',
     )
-    .argument('<inputs...>', 'a result JSON file (--json of run/probe), two of them to compare, a sweep results directory, or a scenario results directory')
+    .argument(
+      '<inputs...>',
+      'a result JSON file (--json of run/probe), two of them to compare, a sweep results directory, a scenario results directory, or a merged comparison directory (merged.json)',
+    )
     .option('-o, --output <file>', 'the HTML file to write (atomically)', 'report.html')
     .option('-q, --quiet', 'do not say where the report went')
     .action(async (inputs: string[], flags: Flags) => {

@@ -23,6 +23,7 @@ export interface ScenarioFlags {
   knobSweep?: string;
   gpuCost?: string;
   out?: string;
+  devices?: string;
   quiet?: boolean;
 }
 
@@ -80,7 +81,8 @@ function progress(quiet: boolean) {
     if (quiet) return;
     if (e.type === 'baseline') process.stderr.write(`  ${e.role} alone…\n`);
     if (e.type === 'step') process.stderr.write(`[${e.index + 1}/${e.total}] ${e.step.mode}${e.step.knobs ? ` ${JSON.stringify(e.step.knobs)}` : ''}…\n`);
-    if (e.type === 'stepDone' && e.run.status !== 'done') process.stderr.write(`  ${e.run.status}: ${e.run.reason ?? ''}\n`);
+    if (e.type === 'stepDone' && e.run.status !== 'done')
+      process.stderr.write(`  ${e.run.status}${e.run.device !== undefined ? ` (GPU ${e.run.device})` : ''}: ${e.run.reason ?? ''}\n`);
   };
 }
 
@@ -92,6 +94,7 @@ export async function runScenarioCommand(nameOrFile: string, flags: ScenarioFlag
     const steps = await planSteps(scenario, flags);
     const gpuCost = flags.gpuCost === undefined ? undefined : (await import('../scenario/cost.js')).parseGpuCost(flags.gpuCost);
     const outDir = checkOutputDir('--out', flags.out ?? defaultScenarioDir(scenario));
+    const devices = flags.devices === undefined ? undefined : (await import('../fleet/device-pool.js')).parseDevices(flags.devices);
     const [{ runScenario, scenarioConfigs }, { formatScenario }, { formatVerdicts }, knobs, cost] = await Promise.all([
       import('../scenario/runner.js'),
       import('../report/scenario-table.js'),
@@ -107,6 +110,7 @@ export async function runScenarioCommand(nameOrFile: string, flags: ScenarioFlag
       signal: interrupt.signal,
       command: ['gpushare-micro', ...process.argv.slice(2)],
       onProgress: progress(flags.quiet ?? false),
+      ...(devices ? { devices } : {}),
     });
     const extra = [
       ...(flags.knobSweep ? ['', ...knobs.tradeOff(summary.runs)] : []),
@@ -134,6 +138,7 @@ export function addRunOptions(cmd: Command): Command {
     .option('--knob-sweep <role.knob=values>', 'try values of one knob, e.g. infer.mps-threads=25,50,100 or train.sms=33,66,99')
     .option('--gpu-cost <per-hour>', 'also the cost of 1,000 requests or launches per mode, against one GPU per client')
     .option('-o, --out <dir>', 'results directory (default results/scenario-NAME-TIME)')
+    .option('--devices <list>', 'run independent steps on these GPUs at once, one step per GPU at a time: 0,1,… or all')
     .option('-q, --quiet', 'no progress on stderr');
 }
 

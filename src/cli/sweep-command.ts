@@ -40,19 +40,23 @@ function progressPrinter(quiet: boolean): { onProgress: (e: SweepProgress) => vo
   }
   let total = 0;
   let done = 0;
+  let several = false;
   return {
     onProgress(e) {
       if (e.type === 'start') {
         total = e.total;
         done = e.alreadyDone;
-        process.stderr.write(`sweep: ${total} points${done ? `, ${done} already done` : ''}\n`);
+        several = e.devices.length > 1;
+        const on = several ? ` on GPUs ${e.devices.join(',')}` : '';
+        process.stderr.write(`sweep: ${total} points${done ? `, ${done} already done` : ''}${on}\n`);
       }
       if (e.type === 'pointDone') {
         done += 1;
         const s = e.summary;
         const figures =
           s.status === 'done' ? `aggregate ${s.aggregateVsSolo?.toFixed(2) ?? '-'}× solo, slowdown ${s.slowdownMedian?.toFixed(2) ?? '-'}×` : (s.reason ?? '');
-        process.stderr.write(`[${done}/${total}] ${s.id}: ${s.status}${figures ? ` — ${figures}` : ''}\n`);
+        const on = several && s.device !== undefined ? ` (GPU ${s.device})` : '';
+        process.stderr.write(`[${done}/${total}] ${s.id}${on}: ${s.status}${figures ? ` — ${figures}` : ''}\n`);
       }
     },
     stop: () => {},
@@ -78,6 +82,7 @@ export function sweepCommand(): Command {
     .option('--depth <n>', 'launches a saturating client keeps in flight')
     .option('--trace-records <n>', `CTA trace records per client (default ${SWEEP_DEFAULTS.traceRecords})`)
     .option('--device <index>', 'CUDA device index')
+    .option('--devices <list>', 'run independent points on these GPUs at once, one point per GPU at a time: 0,1,… or all (replaces --device)')
     .option('--seed <n>', 'seed of the random inputs (default: random, the same for every point)')
     .option('-o, --out <dir>', 'results directory (default results/sweep-<time>)')
     .option('--resume', 'continue the sweep in --out, skipping the points already done')

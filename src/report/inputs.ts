@@ -6,6 +6,7 @@ import { gunzip } from 'node:zlib';
 import { basename, join, resolve } from 'node:path';
 import { SCENARIO_SCHEMA, SCENARIO_SUMMARY_FILE, scenarioSummarySchema, type ScenarioRun, type ScenarioSummary } from '../scenario/result-schema.js';
 import { checkFile } from './check.js';
+import { MERGED_FILE, mergedSchema, type MergedComparison } from './merged-schema.js';
 import { readRunResult, runResultSchema, type RunResultJson } from './schema.js';
 import { SWEEP_SCHEMA, SWEEP_SUMMARY_FILE, sweepSummarySchema, type PointSummary, type SweepSummary } from './sweep-schema.js';
 
@@ -59,7 +60,8 @@ export interface LoadedBaseline {
 export type ReportInput =
   | { kind: 'run'; runs: LoadedRun[] }
   | { kind: 'sweep'; dir: string; summary: SweepSummary; points: LoadedPoint[] }
-  | { kind: 'scenario'; dir: string; summary: ScenarioSummary; runs: LoadedScenarioRun[]; baselines: LoadedBaseline[] };
+  | { kind: 'scenario'; dir: string; summary: ScenarioSummary; runs: LoadedScenarioRun[]; baselines: LoadedBaseline[] }
+  | { kind: 'merged'; dir: string; merged: MergedComparison };
 
 /**
  * A result as text: FILE, or FILE.gz when FILE itself is missing (results kept compressed, as the
@@ -172,6 +174,14 @@ export async function loadScenario(dir: string): Promise<ReportInput> {
   return { kind: 'scenario', dir, summary: parsed.data, runs, baselines };
 }
 
+/** Reads a merged comparison's directory (gpushare-micro merge -o DIR): its merged.json. */
+export async function loadMerged(dir: string): Promise<ReportInput> {
+  const file = join(dir, MERGED_FILE);
+  const parsed = checkFile(mergedSchema, await readJson(file));
+  if (!parsed.success) throw new ReportInputError(`${file} is not a gpushare-micro/merged v1 comparison: ${parsed.problem}`);
+  return { kind: 'merged', dir, merged: parsed.data };
+}
+
 async function exists(file: string): Promise<boolean> {
   return stat(file).then(
     () => true,
@@ -194,7 +204,8 @@ export async function loadReportInputs(paths: readonly string[]): Promise<Report
   if (kinds.includes('dir')) {
     if (paths.length > 1)
       throw new ReportInputError("report: a sweep directory is reported alone, as is a scenario's; give one directory, or one or two result files");
-    // A scenario's directory holds scenario.json (or .json.gz); anything else is read as a sweep's (summary.json).
+    // A merge's directory holds merged.json, a scenario's scenario.json (or .json.gz); anything else is read as a sweep's (summary.json).
+    if (await exists(join(paths[0]!, MERGED_FILE))) return loadMerged(paths[0]!);
     const scenarioFile = join(paths[0]!, SCENARIO_SUMMARY_FILE);
     const scenario = (await exists(scenarioFile)) || (await exists(`${scenarioFile}.gz`));
     return scenario ? loadScenario(paths[0]!) : loadSweep(paths[0]!);

@@ -26,6 +26,10 @@ export const sweepPointSchema = z
     status: z.enum(['pending', 'done', 'skipped', 'failed']),
     /** Why the point was skipped or failed, in one line. */
     reason: z.string().optional(),
+    /** The CUDA device that ran the point, and its GPU (name, UUID); absent in sweeps made before --devices. */
+    device: z.number().int().nonnegative().optional(),
+    gpuName: z.string().optional(),
+    gpuUuid: z.string().optional(),
     /** The point's run result, relative to the sweep directory. */
     file: z.string().optional(),
     /** Sum of the clients' throughputs (launch/s). */

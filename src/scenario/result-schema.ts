@@ -26,6 +26,8 @@ export const scenarioRunSchema = z.object({
    * mode and knobs are the repeats whose spread is the noise (src/scenario/candidates.ts). */
   repeat: z.number().int().nonnegative().optional(),
   status: z.enum(['done', 'skipped', 'failed']),
+  /** The CUDA device it ran on, when the scenario ran on several (--devices); absent otherwise. */
+  device: z.number().int().nonnegative().optional(),
   /** Why it was skipped or failed, in one line. */
   reason: z.string().optional(),
   /** The run's result file, relative to the directory. */

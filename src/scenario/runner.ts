@@ -9,7 +9,8 @@ import { randomInt } from 'node:crypto';
 import { loadBinding } from '../binding/loader.js';
 import type { ClientOptions, ClientSpec } from '../clients/spec.js';
 import { resolveRunConfig, type ModeName, type RunConfig } from '../config.js';
-import { findDevice } from '../environment.js';
+import { findDevice, type Environment } from '../environment.js';
+import { deviceEnvironments, resolveDevices, runOnDevices, serialised, type DeviceSpec } from '../fleet/device-pool.js';
 import { CancelledError, ModeUnavailableError, NoGpuError, OptionError } from '../errors.js';
 import type { PhaseResult } from '../phase.js';
 import { writeJsonAtomic } from '../report/json.js';
@@ -39,6 +40,8 @@ export interface ScenarioControls extends Pick<RunControls, 'signal' | 'clientMo
   onProgress?: (event: ScenarioProgress) => void;
   /** Roles' baselines measured earlier (a peak search's previous steps), by baselineKey(); new ones are added. */
   baselines?: Map<string, PhaseResult>;
+  /** Run independent steps on these devices at once (--devices; src/fleet/device-pool.ts); default: the scenario's one device. */
+  devices?: DeviceSpec;
 }
 
 /** The steps of a scenario: every mode once per repeat, modes interleaved so that drift hits each alike. */
@@ -94,19 +97,17 @@ function summariseRun(step: ScenarioStep, result: RunResult, file: string): Scen
 
 const SKIP = [ModeUnavailableError, OptionError, NoGpuError];
 
-/** Runs the scenario's steps; the summary is in outDir/scenario.json after every step. */
-export async function runScenario(scenario: Scenario, steps: ScenarioStep[], controls: ScenarioControls): Promise<ScenarioSummary> {
-  const configs = scenarioConfigs(scenario, steps);
-  const binding = controls.binding ?? (controls.environment ? undefined : loadBinding());
+/** The devices the steps run on: --devices, else the scenario's one device; checked before anything is written. */
+async function scenarioDevices(configs: RunConfig[], controls: ScenarioControls, binding: ScenarioControls['binding']): Promise<number[]> {
+  const one = configs[0]?.device ?? 0;
+  if (controls.devices) return resolveDevices(controls.devices, binding!);
   // No GPU (or no addon) is the machine's problem, not each mode's: say so once, before anything is written.
-  if (!controls.environment) await findDevice(binding!, configs[0]?.device ?? 0);
-  // Each run captures its own environment (its clocks at its start), unless one is given (stand-in clients).
-  const base: RunControls = { ...(controls.environment ? { environment: controls.environment } : {}), ...(binding ? { binding } : {}) };
-  if (controls.signal) base.signal = controls.signal;
-  if (controls.clientModule) base.clientModule = controls.clientModule;
-  await mkdir(join(controls.outDir, 'runs'), { recursive: true });
-  await mkdir(join(controls.outDir, 'baselines'), { recursive: true });
-  const summary: ScenarioSummary = {
+  if (!controls.environment) await findDevice(binding!, one);
+  return [one];
+}
+
+function newSummary(scenario: Scenario, configs: RunConfig[], controls: ScenarioControls): ScenarioSummary {
+  return {
     schema: SCENARIO_SCHEMA,
     schemaVersion: SCENARIO_SCHEMA_VERSION,
     createdAt: new Date().toISOString(),
@@ -125,18 +126,55 @@ export async function runScenario(scenario: Scenario, steps: ScenarioStep[], con
     verdicts: [],
     complete: false,
   };
-  const save = () => writeJsonAtomic(join(controls.outDir, SCENARIO_SUMMARY_FILE), summary);
+}
+
+/** Runs the scenario's steps (on several devices at once with `devices`); the summary is in outDir/scenario.json after every step. */
+export async function runScenario(scenario: Scenario, steps: ScenarioStep[], controls: ScenarioControls): Promise<ScenarioSummary> {
+  const configs = scenarioConfigs(scenario, steps);
+  const binding = controls.binding ?? (controls.environment && !controls.devices ? undefined : loadBinding());
+  const devices = await scenarioDevices(configs, controls, binding);
+  // Each run captures its own environment (its clocks at its start), unless one is given (stand-in clients).
+  const base: RunControls = { ...(controls.environment ? { environment: controls.environment } : {}), ...(binding ? { binding } : {}) };
+  if (controls.signal) base.signal = controls.signal;
+  if (controls.clientModule) base.clientModule = controls.clientModule;
+  const environments: Map<number, Environment> = await deviceEnvironments({ ...controls, ...(binding ? { binding } : {}) }, devices);
+  await mkdir(join(controls.outDir, 'runs'), { recursive: true });
+  await mkdir(join(controls.outDir, 'baselines'), { recursive: true });
+  const summary = newSummary(scenario, configs, controls);
+  // Steps on several devices finish in any order: the runs keep the steps' order, and the writes go one after another.
+  const slots: Array<ScenarioRun | undefined> = [];
+  const save = serialised(async () => {
+    summary.runs = slots.filter((r): r is ScenarioRun => r !== undefined);
+    await writeJsonAtomic(join(controls.outDir, SCENARIO_SUMMARY_FILE), summary);
+  });
   await save();
-  const baselines = controls.baselines ?? new Map<string, PhaseResult>();
-  for (const [index, step] of steps.entries()) {
-    if (controls.signal?.aborted) break;
-    controls.onProgress?.({ type: 'step', index, total: steps.length, step });
-    const run = await runStep(step, configs[index]!, { controls, base, baselines, summary, repeats: Math.max(...steps.map((s) => s.repeat)) + 1 });
-    if (!run) break;
-    summary.runs.push(run);
-    await save();
-    controls.onProgress?.({ type: 'stepDone', index, run });
-  }
+  const ctx: StepContext = {
+    controls,
+    base,
+    baselines: controls.baselines ?? new Map(),
+    summary,
+    repeats: Math.max(...steps.map((s) => s.repeat)) + 1,
+    files: { count: 0 },
+  };
+  const several = controls.devices !== undefined;
+  await runOnDevices(
+    [...steps.entries()],
+    devices,
+    async ([index, step], device) => {
+      controls.onProgress?.({ type: 'step', index, total: steps.length, step });
+      const environment = environments.get(device);
+      const config = several ? { ...configs[index]!, device } : configs[index]!;
+      const run = await runStep(step, config, environment ? { ...ctx, base: { ...base, environment } } : ctx);
+      if (!run) return false;
+      if (several) run.device = device;
+      slots[index] = run;
+      await save();
+      controls.onProgress?.({ type: 'stepDone', index, run });
+      return true;
+    },
+    controls.signal,
+  );
+  summary.runs = slots.filter((r): r is ScenarioRun => r !== undefined);
   summary.complete = !controls.signal?.aborted && summary.runs.length === steps.length && summary.runs.every((r) => r.status === 'done' && r.complete);
   summary.verdicts = verdicts(summary.scenario.roles, summary.runs);
   await save();
@@ -149,6 +187,8 @@ interface StepContext {
   baselines: Map<string, PhaseResult>;
   summary: ScenarioSummary;
   repeats: number;
+  /** Baseline files named so far, shared by every step's context (steps on several devices name theirs at once). */
+  files: { count: number };
 }
 
 /** The roles' baselines this configuration needs, measured where not yet measured (and written to baselines/). */
@@ -161,7 +201,8 @@ async function roleBaselines(config: RunConfig, ctx: StepContext): Promise<Map<s
       ctx.controls.onProgress?.({ type: 'baseline', role: spec.role });
       phase = await measureBaseline(config, ctx.base, spec.role);
       if (ctx.controls.signal?.aborted) throw new CancelledError('cancelled during a solo baseline');
-      const file = join('baselines', `${spec.role}-${ctx.summary.baselines.length + 1}.json`);
+      ctx.files.count += 1;
+      const file = join('baselines', `${spec.role}-${ctx.files.count}.json`);
       await writeJsonAtomic(join(ctx.controls.outDir, file), phase);
       ctx.summary.baselines.push({ role: spec.role, file });
       ctx.baselines.set(key, phase);

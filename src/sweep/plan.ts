@@ -3,6 +3,7 @@
 // GPU work, with the same checks as a single run.
 import { decimalValue, DEFAULTS, MODES, resolveRunConfig, type ModeName, type RunConfig, type RunOptions } from '../config.js';
 import { OptionError } from '../errors.js';
+import { parseDevices, type DeviceSpec } from '../fleet/device-pool.js';
 import { modesTaking, sharingMode } from '../modes/index.js';
 
 /** The loops a sweep can vary; an open loop needs arrivals, which a scenario gives. */
@@ -28,6 +29,8 @@ export interface SweepOptions {
   depth?: number | string;
   traceRecords?: number | string;
   device?: number | string;
+  /** Run independent points on these devices at once ('all', or "0,1"); replaces `device`. */
+  devices?: string | number[];
   seed?: number | string;
 }
 
@@ -46,6 +49,8 @@ export interface SweepPoint {
 
 export interface SweepPlan {
   points: SweepPoint[];
+  /** The devices to spread the points over (--devices), checked against the machine's when the sweep starts. */
+  devices?: DeviceSpec;
   /** The options as given, for the summary. */
   axes: { kernels: string[]; sizes: number[]; procs: number[]; modes: ModeName[]; loops: SweepLoop[]; mpsThreads?: number[] };
 }
@@ -106,6 +111,8 @@ export function planSweep(options: SweepOptions): SweepPlan {
   };
   if (options.depth !== undefined) common.depth = options.depth;
   if (options.device !== undefined) common.device = options.device;
+  const devices = options.devices === undefined ? undefined : parseDevices(options.devices);
+  if (devices && options.device !== undefined) throw new OptionError('--devices', '--devices or --device, not both', options.devices);
   // One seed for the whole sweep: every point draws the same inputs.
   common.seed = options.seed ?? resolveRunConfig({}).seed;
 
@@ -134,7 +141,7 @@ export function planSweep(options: SweepOptions): SweepPlan {
   }
   const axes: SweepPlan['axes'] = { kernels, sizes, procs, modes, loops };
   if (mpsThreads) axes.mpsThreads = mpsThreads;
-  return { points, axes };
+  return devices ? { points, axes, devices } : { points, axes };
 }
 
 /** Points that share a solo baseline: same kernel, size, loop and inputs, and where the mode runs it (MIG: alone on a MIG device). */

@@ -1,4 +1,4 @@
-// Runs a sweep's points one after another into a results directory: one run-result JSON per point
+// Runs a sweep's points one after another (or, with --devices, on several GPUs at once: src/fleet/device-pool.ts) into a results directory: one run-result JSON per point
 // under points/, the solo baselines under baselines/ (shared by every point of the same kernel,
 // size and loop), and summary.json rewritten atomically after every point, so an interrupted sweep
 // resumes where it stopped. A point that cannot run here is skipped with its reason.
@@ -6,7 +6,8 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadBinding } from '../binding/loader.js';
-import { findDevice } from '../environment.js';
+import { findDevice, type Environment } from '../environment.js';
+import { deviceEnvironments, resolveDevices, runOnDevices, serialised } from '../fleet/device-pool.js';
 import { CancelledError, ModeUnavailableError, NoGpuError, OptionError } from '../errors.js';
 import type { PhaseResult } from '../phase.js';
 import { checkFile } from '../report/check.js';
@@ -18,7 +19,7 @@ import { baselineKey, type SweepPlan, type SweepPoint } from './plan.js';
 import { pendingPoint, summarisePoint } from './summary.js';
 
 export type SweepProgress =
-  | { type: 'start'; total: number; alreadyDone: number }
+  | { type: 'start'; total: number; alreadyDone: number; devices: number[] }
   | { type: 'point'; index: number; point: SweepPoint }
   | { type: 'pointDone'; index: number; summary: PointSummary };
 
@@ -69,67 +70,111 @@ async function startingSummary(plan: SweepPlan, controls: SweepControls): Promis
 
 const SKIP = [ModeUnavailableError, OptionError, NoGpuError];
 
+/** What every point of a sweep shares while it runs. */
+interface SweepContext {
+  controls: SweepControls;
+  base: RunControls;
+  /** The stand-in environment of each device, when one is given (tests); else each run captures its own. */
+  environments: Map<number, Environment>;
+  summary: SweepSummary;
+  baselines: Map<string, PhaseResult>;
+  /** One device: the baselines' file names of a one-GPU sweep; several: one baseline per device. */
+  perDeviceBaselines: boolean;
+  save: () => Promise<void>;
+}
+
 export async function runSweep(plan: SweepPlan, controls: SweepControls): Promise<SweepSummary> {
   const { outDir } = controls;
   // The results directory is an option: checked (new, or the same sweep to resume) before looking for a GPU.
   const summary = await startingSummary(plan, controls);
-  // No GPU (or no addon) is the machine's problem, not each point's: say so once, before anything is written.
-  if (!controls.environment && plan.points.length > 0) await findDevice(controls.binding ?? loadBinding(), plan.points[0]!.config.device);
+  const devices = await sweepDevices(plan, controls);
   await mkdir(join(outDir, 'points'), { recursive: true });
   await mkdir(join(outDir, 'baselines'), { recursive: true });
   const summaryPath = join(outDir, SWEEP_SUMMARY_FILE);
-  const save = async () => {
+  // Points on several devices finish at any time: their summary writes go one after another.
+  const save = serialised(async () => {
     summary.updatedAt = new Date().toISOString();
     await writeJsonAtomic(summaryPath, summary);
-  };
+  });
   await save();
-  const baselines = new Map<string, PhaseResult>();
   const alreadyDone = summary.points.filter((p) => p.status !== 'pending').length;
-  controls.onProgress?.({ type: 'start', total: plan.points.length, alreadyDone });
+  controls.onProgress?.({ type: 'start', total: plan.points.length, alreadyDone, devices });
   const base: RunControls = {};
   if (controls.signal) base.signal = controls.signal;
   if (controls.clientModule) base.clientModule = controls.clientModule;
-  if (controls.environment) base.environment = controls.environment;
   if (controls.binding) base.binding = controls.binding;
-
-  for (const [index, point] of plan.points.entries()) {
-    if (summary.points[index]!.status !== 'pending') continue;
-    if (controls.signal?.aborted) break;
-    controls.onProgress?.({ type: 'point', index, point });
-    let line: PointSummary;
-    try {
-      const key = baselineKey(point);
-      let baseline = baselines.get(key);
-      const baselineFile = join(outDir, 'baselines', `${key}.json`);
-      if (!baseline && existsSync(baselineFile)) baseline = (await readJson(baselineFile)) as PhaseResult;
-      if (!baseline) {
-        baseline = await measureBaseline(point.config, base);
-        if (controls.signal?.aborted) break;
-        if (baseline.complete) await writeJsonAtomic(baselineFile, baseline);
-      }
-      if (baseline.complete) baselines.set(key, baseline);
-      const role = point.config.clients[0]!.role;
-      const result = await measure(point.config, {
-        ...base,
-        baselines: new Map([[role, baseline]]),
-        command: [...(controls.command ?? []), `# point ${point.id}`],
-      });
-      if (controls.signal?.aborted) break;
-      summary.environment ??= result.environment;
-      const file = join('points', `${point.id}.json`);
-      await writeJsonAtomic(join(outDir, file), result);
-      line = summarisePoint(point, result, file);
-    } catch (error) {
-      if (error instanceof CancelledError || controls.signal?.aborted) break;
-      const skipped = SKIP.some((type) => error instanceof type);
-      line = { ...pendingPoint(point), status: skipped ? 'skipped' : 'failed', reason: (error as Error).message.split('\n')[0]! };
-    }
-    summary.points[index] = line;
-    await save();
-    controls.onProgress?.({ type: 'pointDone', index, summary: line });
-  }
+  const environments = controls.environment ? await deviceEnvironments(controls, devices) : new Map<number, Environment>();
+  const ctx: SweepContext = { controls, base, environments, summary, baselines: new Map(), perDeviceBaselines: devices.length > 1, save };
+  const pending = [...plan.points.entries()].filter(([index]) => summary.points[index]!.status === 'pending');
+  await runOnDevices(pending, devices, ([index, point], device) => runPoint(index, point, device, ctx), controls.signal);
   await save();
   await writeTextAtomic(join(outDir, 'summary.csv'), csvExporter.render(summary.points));
   await writeTextAtomic(join(outDir, 'summary.md'), markdownExporter.render(summary.points));
   return summary;
+}
+
+/** The devices the sweep runs on (its plan's --devices, else the points' one --device), checked before anything is written. */
+async function sweepDevices(plan: SweepPlan, controls: SweepControls): Promise<number[]> {
+  const one = plan.points[0]?.config.device ?? 0;
+  if (plan.points.length === 0) return [one];
+  // No GPU (or no addon) is the machine's problem, not each point's: say so once, before anything is written.
+  if (!plan.devices) {
+    if (!controls.environment) await findDevice(controls.binding ?? loadBinding(), one);
+    return [one];
+  }
+  return resolveDevices(plan.devices, controls.binding ?? loadBinding());
+}
+
+/** One point on one device: its baseline (measured on that device when it has none yet), its run, its summary line; false when cancelled. */
+async function runPoint(index: number, planned: SweepPoint, device: number, ctx: SweepContext): Promise<boolean> {
+  const { controls, summary } = ctx;
+  const point: SweepPoint = { ...planned, config: { ...planned.config, device } };
+  const base: RunControls = { ...ctx.base };
+  const environment = ctx.environments.get(device);
+  if (environment) base.environment = environment;
+  controls.onProgress?.({ type: 'point', index, point });
+  let line: PointSummary;
+  try {
+    const baseline = await pointBaseline(point, base, ctx);
+    if (!baseline) return false;
+    const role = point.config.clients[0]!.role;
+    const result = await measure(point.config, {
+      ...base,
+      baselines: new Map([[role, baseline]]),
+      command: [...(controls.command ?? []), `# point ${point.id}`],
+    });
+    if (controls.signal?.aborted) return false;
+    summary.environment ??= result.environment;
+    const file = join('points', `${point.id}.json`);
+    await writeJsonAtomic(join(controls.outDir, file), result);
+    line = summarisePoint(point, result, file);
+  } catch (error) {
+    if (error instanceof CancelledError || controls.signal?.aborted) return false;
+    const skipped = SKIP.some((type) => error instanceof type);
+    line = { ...pendingPoint(point), status: skipped ? 'skipped' : 'failed', reason: (error as Error).message.split('\n')[0]!, device };
+  }
+  summary.points[index] = line;
+  await ctx.save();
+  controls.onProgress?.({ type: 'pointDone', index, summary: line });
+  return true;
+}
+
+/**
+ * The point's solo baseline: shared by every point of the same kernel, size and loop (baselineKey) on
+ * the same device — with several devices, each device measures its own the first time one of its
+ * points needs it (the safe choice: two GPUs of one model still differ in clocks and temperature, and
+ * a point's slowdown is then against the GPU it ran on). Undefined when cancelled.
+ */
+async function pointBaseline(point: SweepPoint, base: RunControls, ctx: SweepContext): Promise<PhaseResult | undefined> {
+  const key = ctx.perDeviceBaselines ? `${baselineKey(point)}-device${point.config.device}` : baselineKey(point);
+  let baseline = ctx.baselines.get(key);
+  const baselineFile = join(ctx.controls.outDir, 'baselines', `${key}.json`);
+  if (!baseline && existsSync(baselineFile)) baseline = (await readJson(baselineFile)) as PhaseResult;
+  if (!baseline) {
+    baseline = await measureBaseline(point.config, base);
+    if (ctx.controls.signal?.aborted) return undefined;
+    if (baseline.complete) await writeJsonAtomic(baselineFile, baseline);
+  }
+  if (baseline.complete) ctx.baselines.set(key, baseline);
+  return baseline;
 }

@@ -18,6 +18,10 @@ export function pendingPoint(p: SweepPoint): PointSummary {
 export function summarisePoint(p: SweepPoint, result: RunResult, file: string): PointSummary {
   const out: PointSummary = { ...pendingPoint(p), status: result.complete ? 'done' : 'failed', file };
   if (!result.complete) out.reason = result.reason ?? 'incomplete';
+  // Which GPU ran it: with --devices, points of one sweep run on several.
+  out.device = p.config.device;
+  out.gpuName = result.environment.gpu.name;
+  out.gpuUuid = result.environment.gpu.uuid;
   const perClient = (tag: string) =>
     result.shared.clients.map((c) => c.summaries.find((s) => s.tag === tag)?.value).filter((v): v is number => v !== undefined);
   const set = <K extends keyof PointSummary>(key: K, value: PointSummary[K] | undefined) => {

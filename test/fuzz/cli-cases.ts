@@ -218,6 +218,7 @@ function sweepCases(f: Fixtures): fc.Arbitrary<Case> {
     bad('sweep', w, '--depth', badInteger(2, 64)),
     bad('sweep', w, '--trace-records', badInteger(0, 500_000_000)),
     bad('sweep', w, '--device', badInteger(0, 1023)),
+    bad('sweep', w, '--devices', fc.constantFrom('0,0', '-1', '1.5', 'gpu0', '', '0,,1', 'any', '0x1')),
     bad('sweep', w, '--seed', badInteger(0, MAX_SAFE)),
     bad('sweep', w, '--out', badDirPath(f)),
     bad('sweep', w, '--format', badChoice(['table', 'markdown', 'csv'])),
@@ -225,6 +226,7 @@ function sweepCases(f: Fixtures): fc.Arbitrary<Case> {
       { command: 'sweep', args: ['sweep', '--resume'], names: '--resume' },
       { command: 'sweep', args: ['sweep', '--modes', 'streams', '--mps-threads', '50'], names: '--mps-threads' },
       { command: 'sweep', args: ['sweep', '--out', f.dir, '--resume'], names: '--resume' },
+      { command: 'sweep', args: ['sweep', '--devices', '0,1', '--device', '0'], names: '--devices' },
     ),
     structural('sweep', w, ['--sizes', '--procs', '--out', '--format']),
   );
@@ -269,6 +271,19 @@ function reportCases(f: Fixtures): fc.Arbitrary<Case> {
     fc.constant<Case>({ command: 'report', args: ['report'], names: 'inputs' }),
     // Every word is an input to report: no extra-argument case.
     structural('report', ['report', f.file], ['--output'], false),
+  );
+}
+
+function mergeCases(f: Fixtures): fc.Arbitrary<Case> {
+  const input = fc.stringMatching(/^[a-z]{1,12}$/).map((s) => `/nonexistent-gsm/${s}`);
+  return fc.oneof(
+    input.map((p) => ({ command: 'merge', args: ['merge', p, '-o', 'merged'], names: p })),
+    fc.constant<Case>({ command: 'merge', args: ['merge', f.dir, '-o', 'merged'], names: f.dir }),
+    fc.constant<Case>({ command: 'merge', args: ['merge', f.dir], names: '--out' }),
+    fc.constant<Case>({ command: 'merge', args: ['merge', '-o', 'merged'], names: 'dirs' }),
+    bad('merge', ['merge', f.dir], '--out', badDirPath(f)),
+    // Every word is a directory to merge: no extra-argument case.
+    structural('merge', ['merge', f.dir], ['--out'], false),
   );
 }
 
@@ -457,7 +472,7 @@ function scenarioRunCases(): fc.Arbitrary<Case> {
 
 /** The program itself: a word that is no command (it would go to run, which takes none), `help` of no command. */
 function programCases(): fc.Arbitrary<Case> {
-  const commands = ['run', 'probe', 'info', 'sweep', 'bench', 'monitor', 'mps', 'mig', 'report', 'scenario', 'advise', 'k8s', 'help'];
+  const commands = ['run', 'probe', 'info', 'sweep', 'bench', 'monitor', 'mps', 'mig', 'report', 'merge', 'scenario', 'advise', 'k8s', 'help'];
   const word = fc.stringMatching(/^[a-z][a-z0-9]{0,12}$/).filter((s) => !commands.includes(s));
   return fc.oneof(
     word.map((w) => ({ command: 'gpushare-micro', args: [w], names: w })),
@@ -478,6 +493,7 @@ export function commandCases(f: Fixtures): Array<[string, fc.Arbitrary<Case>, nu
     ['sweep', sweepCases(f), 30],
     ['bench', benchCases(f), 25],
     ['report', reportCases(f), 15],
+    ['merge', mergeCases(f), 12],
     ['info', infoCases(), 8],
     ['monitor', monitorCases(), 25],
     ['mps', mpsCases(f), 25],

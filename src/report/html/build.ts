@@ -5,6 +5,7 @@ import type { LoadedPoint, LoadedRun, ReportInput } from '../inputs.js';
 import { blockHtml, esc, facts, figure, note, page, table, type Block } from './page.js';
 import { CHART_LIBRARIES } from './render.js';
 import { describeWork, occupancyOnly, runBlocks } from './run-blocks.js';
+import { mergedView } from './merged-view.js';
 import { scenarioView } from './scenario-view.js';
 import { groupOf, pointsTable, sweepGroupChart } from './sweep-charts.js';
 
@@ -149,9 +150,11 @@ export async function buildReport(input: ReportInput, options: BuildOptions = {}
       ? await sweep(input)
       : input.kind === 'scenario'
         ? await scenarioView(input, WIDE)
-        : input.runs.length === 2
-          ? await comparison(input.runs[0]!, input.runs[1]!)
-          : await single(input.runs[0]!);
+        : input.kind === 'merged'
+          ? mergedView(input.dir, input.merged)
+          : input.runs.length === 2
+            ? await comparison(input.runs[0]!, input.runs[1]!)
+            : await single(input.runs[0]!);
   const when = (options.generatedAt ?? new Date()).toISOString();
   const footer = esc(
     `Made by gpushare-micro ${packageVersion()} at ${when}. Charts by ${CHART_LIBRARIES}, rendered to SVG when the report was built: this page loads nothing and needs no network.`,

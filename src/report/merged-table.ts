@@ -1,0 +1,60 @@
+// The merged comparison as text: the nodes (host, GPU, where from), then one row per point and node
+// with its headline figures side by side, and per point a spread row (median [min–max], max/min)
+// where two or more nodes measured it.
+import Table from 'cli-table3';
+import { MERGED_FIGURES, type MergedComparison, type MergedFigure, type Spread } from './merged-schema.js';
+
+export const FIGURE_TITLES: Record<MergedFigure, string> = {
+  aggregateVsSolo: 'aggregate vs solo',
+  slowdownMedian: 'slowdown (median)',
+  p99VsSolo: 'p99 vs solo (worst)',
+  switchesPerSecond: 'switches/s',
+  overheadPct: 'switch overhead',
+};
+
+/** A figure as the sweep table writes it. */
+export function formatFigure(figure: MergedFigure, v: number | undefined): string {
+  if (v === undefined) return '-';
+  if (figure === 'switchesPerSecond') return v.toFixed(0);
+  if (figure === 'overheadPct') return `${v.toFixed(1)}%`;
+  return `${v.toFixed(2)}×`;
+}
+
+/** A spread in one cell: median [min–max] ×max/min. */
+export function formatSpread(figure: MergedFigure, s: Spread | undefined): string {
+  if (!s) return '-';
+  if (s.n === 1) return formatFigure(figure, s.median);
+  const ratio = s.ratio !== undefined ? ` ÷${s.ratio.toFixed(2)}` : '';
+  return `${formatFigure(figure, s.median)} [${formatFigure(figure, s.min)}–${formatFigure(figure, s.max)}]${ratio}`;
+}
+
+function nodesTable(m: MergedComparison): string {
+  const table = new Table({ head: ['node', 'host', 'GPU', 'UUID', 'from'], style: { head: [], border: [] } });
+  for (const n of m.nodes) table.push([n.id, n.hostname, n.gpuName, n.gpuUuid ?? '-', n.source]);
+  return table.toString();
+}
+
+function pointsTable(m: MergedComparison): string {
+  const table = new Table({ head: ['point', 'node', ...MERGED_FIGURES.map((f) => FIGURE_TITLES[f])], style: { head: [], border: [] } });
+  for (const p of m.points) {
+    for (const e of p.nodes) {
+      const cells = e.status === 'done' ? MERGED_FIGURES.map((f) => formatFigure(f, e.figures[f])) : MERGED_FIGURES.map(() => '-');
+      table.push([p.id, e.status === 'done' ? e.node : `${e.node} (${e.status})`, ...cells]);
+    }
+    if (p.nodes.filter((e) => e.status === 'done').length > 1) {
+      table.push(['', 'spread: median [min–max] ÷max/min', ...MERGED_FIGURES.map((f) => formatSpread(f, p.spread[f]))]);
+    }
+  }
+  return table.toString();
+}
+
+/** The whole comparison as text. */
+export function formatMerged(m: MergedComparison): string {
+  const shared = m.points.filter((p) => p.nodes.filter((e) => e.status === 'done').length > 1).length;
+  const models = m.models.map((x) => `${x.gpuName} (${x.nodes.length})`).join(', ');
+  return [
+    `${m.nodes.length} node${m.nodes.length === 1 ? '' : 's'} (${models}) from ${m.sources.length} director${m.sources.length === 1 ? 'y' : 'ies'}; ${m.points.length} points, ${shared} measured on two or more nodes`,
+    nodesTable(m),
+    pointsTable(m),
+  ].join('\n');
+}
