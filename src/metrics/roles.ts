@@ -33,13 +33,13 @@ function latencySummaries(prefix: string, label: string, sorted: readonly number
 }
 
 /** The role's clients in the shared phase, in its own words, against its baseline client. */
-function roleSummaries(spec: ClientSpec, clients: readonly ClientReport[], solo: ClientReport | undefined): Summary[] {
+/** `latency`: the clients' latencies pooled and sorted (pooled()), shared with the SLO check. */
+function roleSummaries(spec: ClientSpec, clients: readonly ClientReport[], latency: readonly number[], solo: ClientReport | undefined): Summary[] {
   const out: Summary[] = [];
   const rate = clients.reduce((n, c) => n + (value(c.summaries, 'throughput') ?? 0), 0);
   out.push(summary('role.throughput', 'throughput', 'rate', rate, 'launch/s'));
   const soloRate = value(solo?.summaries, 'throughput');
   if (soloRate) out.push(summary('role.vsSolo', 'throughput vs alone', 'ratio', rate / (soloRate * clients.length)));
-  const latency = pooled(clients, (c) => c.samples.latencyNs);
   const from = spec.arrival && spec.arrival.kind !== 'bursty' ? 'latency (from arrival)' : 'latency';
   out.push(...latencySummaries('role.latency', from, latency, LATENCY_POINTS));
   const soloP99 = solo ? quantileOf(solo.samples.latencyNs, 0.99) : undefined;
@@ -88,7 +88,7 @@ export function roleReports(specs: readonly ClientSpec[], shared: readonly Clien
     return {
       role: spec.role,
       clients: clients.map((c) => c.client),
-      summaries: roleSummaries(spec, clients, ok),
+      summaries: roleSummaries(spec, clients, latency, ok),
       ...(spec.slo ? { slo: spec.slo.map((s) => sloOutcome(s, latency, unstarted)) } : {}),
     };
   });
