@@ -48,11 +48,29 @@ cudaError_t launchProbe(const ProbeArgs& args, int ctas, size_t sharedBytes, Int
 // wgmma kernel records each tile its CTAs work through (start: the consumers begin the tile; end:
 // its last store), so a record always means "this tile of C was computed on this SM then".
 enum class GemmDtype : int { Bf16 = 0, Fp16 = 1, Tf32 = 2, Fp32 = 3 };
-enum class GemmPath : int { Auto = 0, Wgmma = 1, Mma = 2, Simt = 3 };
+// Skinny: few rows of A (m <= kSkinnyMaxM) against a large B read once, memory-bound (a decode
+// step's y = x W^T): bf16 only, fp32 accumulation, streams B at close to DRAM bandwidth.
+enum class GemmPath : int { Auto = 0, Wgmma = 1, Mma = 2, Simt = 3, Skinny = 4 };
+// Element type of C: fp32 (the default) or bf16 (rounded from the fp32 accumulator; bf16/fp16 inputs).
+enum class GemmOut : int { Fp32 = 0, Bf16 = 1 };
+constexpr int kSkinnyMaxM = 64;
 
+// C = alpha * op(A) op(B) (+ C when accumulate), every matrix row-major and packed:
+//   op(A) is [m, k]: A stored [m, k], or with transA stored [k, m] (A^T, as a weight gradient's x^T);
+//   op(B) is [k, n]: B stored [k, n], or with transB stored [n, k] (a Linear weight W[out, in], so
+//   y = x W^T, and the data gradient dY W without a copy);
+//   C [m, n] fp32 or bf16. `batch` products back to back, the i-th at A + i strideA, B + i strideB,
+//   C + i strideC (elements; 0 means packed: the matrix's size). Defaults are the original product.
 struct GemmShape {
   int m, n, k;
   GemmDtype dtype;
+  bool transA = false;
+  bool transB = false;
+  GemmOut out = GemmOut::Fp32;
+  int batch = 1;
+  int64_t strideA = 0, strideB = 0, strideC = 0;
+  float alpha = 1.0f;
+  bool accumulate = false;  // C += alpha op(A) op(B); fp32 C only
 };
 
 // Choices for tests and tuning; the defaults pick the fastest path the device and shape allow.
@@ -93,7 +111,8 @@ cudaError_t planGemm(const GemmShape& shape, const GemmOptions& options, int dev
 // Binds the operands (and the workspace of plan->workspaceBytes) to the plan: encodes the TMA
 // descriptors on the wgmma path. `encode` may be null where the plan's path needs none.
 cudaError_t bindGemm(GemmPlan* plan, const void* a, const void* b, void* workspace, TensorMapEncodeFn encode);
-cudaError_t launchGemm(const GemmPlan& plan, const void* a, const void* b, float* c, void* workspace, Interval* trace,
+// `c` is float* or bf16 bit patterns (uint16_t*) as shape.out says.
+cudaError_t launchGemm(const GemmPlan& plan, const void* a, const void* b, void* c, void* workspace, Interval* trace,
                        cudaStream_t stream);
 const char* gemmPathName(GemmPath path);
 

@@ -1,0 +1,40 @@
+// The layers the model builders share: each adds its forward op(s) to the graph now and returns a
+// Backward closure that adds its backward op(s) when called (builders call them in reverse order),
+// writing input gradients through Graph::gradTarget/addGradient and parameter gradients into the
+// parameters' flat gradient views.
+#pragma once
+
+#include <functional>
+#include <string>
+#include "kernels/nn.h"
+#include "models/graph.h"
+
+namespace gsm {
+namespace model {
+
+using Backward = std::function<void()>;
+
+// One gemm op: own (kernels/launch.h planGemm/bindGemm/launchGemm, planned at prepare) or cuBLASLt,
+// as `impl` says. Operands are the tensors' data at run time (any of a parameter's master, grad or
+// copy views, or activations). The op's impl label names the path that ran ("own wgmma", "own mma",
+// "own skinny", "cuBLASLt"). layers_gemm.cpp.
+void addGemm(Graph& graph, const std::string& layer, Phase phase, const std::string& what, const GemmShape& shape,
+             const Tensor* a, const Tensor* b, Tensor* c, Impl impl);
+
+// Linear (PyTorch layout): weight [out, in], bias [out]; y [rows, out] = x [rows, in] W^T + b, bf16,
+// then `act` (kernels/nn.h Activation). Backward: dW = dy^T x (fp32 into the gradient view),
+// db = column sums, dx = dy W. `y` is created by the call. layers_linear.cpp.
+struct Linear {
+  Param* weight = nullptr;
+  Param* bias = nullptr;  // null: none
+  int in = 0, out = 0;
+};
+Linear makeLinear(Graph& graph, const std::string& name, int in, int out, bool bias, Init weightInit);
+Tensor* linear(Graph& graph, const std::string& layer, Tensor* x, const Linear& lin, Activation act, Impl impl,
+               Backward* backward);
+// A linear whose output is fp32 (logits for the loss): no activation.
+Tensor* linearLogits(Graph& graph, const std::string& layer, Tensor* x, const Linear& lin, Impl impl,
+                     Backward* backward);
+
+}  // namespace model
+}  // namespace gsm
