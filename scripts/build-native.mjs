@@ -1,25 +1,23 @@
 #!/usr/bin/env node
 // Builds the native addon with cmake-js (Node-API headers come from the `binary.napi_versions` field
-// of package.json, so nothing is downloaded). Run by `npm install`; `--force` (npm run build:native)
-// always compiles. Where no CUDA compiler is found, the install goes on: a prebuild is used if one
-// exists, and otherwise the loader says what is missing when the addon is first needed.
-//   GPUSHARE_CUDA_ARCHS   CMAKE_CUDA_ARCHITECTURES to build, e.g. "90a-real" (default: 80;86;89;90a + PTX 90)
-//   GPUSHARE_SKIP_NATIVE  set to 1 to skip the build entirely
+// of package.json, so nothing is downloaded). Run by `npm install`: where a prebuild for this platform
+// exists it is used and nothing is compiled; otherwise the addon is compiled when a CUDA compiler is
+// found, and where none is, the install goes on and the loader says what is missing when the addon is
+// first needed (scripts/install-plan.mjs decides). `--force` (npm run build:native) always compiles.
+//   GPUSHARE_CUDA_ARCHS        CMAKE_CUDA_ARCHITECTURES to build, e.g. "90a-real" (default: 80;86;89;90a + PTX 90)
+//   GPUSHARE_SKIP_NATIVE       set to 1 to skip the build entirely
+//   GPUSHARE_BUILD_FROM_SOURCE set to 1 (or npm install --build-from-source) to compile despite a prebuild
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { availableParallelism } from 'node:os';
+import { fromSourceRequested, installPlan } from './install-plan.mjs';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const force = process.argv.includes('--force');
 const log = (msg) => console.error(`gpushare-micro: ${msg}`);
-
-if (process.env.GPUSHARE_SKIP_NATIVE === '1' && !force) {
-  log('GPUSHARE_SKIP_NATIVE=1: not building the native addon');
-  process.exit(0);
-}
 
 function findNvcc() {
   const dirs = (process.env.PATH ?? '').split(delimiter);
@@ -32,24 +30,26 @@ function findNvcc() {
   return undefined;
 }
 
-function hasPrebuild() {
+function findPrebuild() {
   const dir = join(root, 'prebuilds', `${process.platform}-${process.arch}`);
-  return existsSync(dir) && readdirSync(dir).some((f) => f.endsWith('.node'));
+  if (!existsSync(dir)) return undefined;
+  const file = readdirSync(dir)
+    .filter((f) => f.endsWith('.node'))
+    .sort()[0];
+  return file ? join(dir, file) : undefined;
 }
 
 const nvcc = findNvcc();
-if (!nvcc) {
-  if (force) {
-    log('no CUDA compiler (nvcc) found on PATH, in $CUDA_HOME/bin or /usr/local/cuda/bin');
-    process.exit(1);
-  }
-  log(
-    hasPrebuild()
-      ? 'no CUDA compiler found: using the prebuilt addon from prebuilds/'
-      : 'no CUDA compiler found and no prebuild for this platform: the native addon is not built. ' +
-          'Install the CUDA toolkit (nvcc) and run `npm run build:native`.',
-  );
-  process.exit(0);
+const plan = installPlan({
+  force,
+  skip: process.env.GPUSHARE_SKIP_NATIVE === '1',
+  fromSource: fromSourceRequested(process.env),
+  nvcc,
+  prebuild: findPrebuild(),
+});
+if (plan.action !== 'build') {
+  log(plan.message);
+  process.exit(plan.action === 'fail' ? 1 : 0);
 }
 
 // `cmake-js compile` reuses a configured build directory, and with it the CUDA architectures it was
@@ -75,6 +75,6 @@ const args = [cmakeJs, 'compile', '--parallel', String(Math.max(1, availablePara
 if (process.env.GPUSHARE_CUDA_ARCHS) args.push(`--CDCMAKE_CUDA_ARCHITECTURES=${process.env.GPUSHARE_CUDA_ARCHS}`);
 const ninja = (process.env.PATH ?? '').split(delimiter).some((d) => d && existsSync(join(d, 'ninja')));
 if (ninja) args.push('--generator', 'Ninja');
-log(`building the native addon with ${nvcc}${process.env.GPUSHARE_CUDA_ARCHS ? ` for ${process.env.GPUSHARE_CUDA_ARCHS}` : ''}`);
+log(`${plan.message}${process.env.GPUSHARE_CUDA_ARCHS ? ` for ${process.env.GPUSHARE_CUDA_ARCHS}` : ''}`);
 const result = spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit' });
 process.exit(result.status ?? 1);
