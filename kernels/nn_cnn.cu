@@ -79,15 +79,18 @@ __global__ void __launch_bounds__(kFinishChannels * 32)
     saveMean[c] = static_cast<float>(mean);
     saveInvStd[c] = static_cast<float>(1.0 / sqrt(var + static_cast<double>(eps)));
     const double unbiased = rows > 1 ? var * n / (n - 1.0) : var;
-    if (runningMean != nullptr) runningMean[c] = static_cast<float>((1.0 - momentum) * runningMean[c] + momentum * mean);
-    if (runningVar != nullptr) runningVar[c] = static_cast<float>((1.0 - momentum) * runningVar[c] + momentum * unbiased);
+    if (runningMean != nullptr)
+      runningMean[c] = static_cast<float>((1.0 - momentum) * runningMean[c] + momentum * mean);
+    if (runningVar != nullptr)
+      runningVar[c] = static_cast<float>((1.0 - momentum) * runningVar[c] + momentum * unbiased);
   }
   cta.end();
 }
 
 // y = act(gamma (x - mean) invstd + beta + residual); invstd = 1 / sqrt(var + eps) when fromVar (inference).
 template <int V>
-__global__ void __launch_bounds__(kThreads, kColumnCtasPerSm / 2)  // 2 waves of 2 CTAs: registers for 4 rows in flight
+// Two CTAs per SM (the grid runs in two waves): registers for four rows of x and residual in flight.
+__global__ void __launch_bounds__(kThreads, kColumnCtasPerSm / 2)
     bnApplyKernel(const uint16_t* x, const uint16_t* residual, const float* __restrict__ gamma,
                   const float* __restrict__ beta, const float* __restrict__ mean, const float* __restrict__ invstd,
                   bool fromVar, float eps, bool relu, uint16_t* y, int rows, int channels, int tx, int rowsPerSlice,
@@ -250,11 +253,15 @@ __global__ void __launch_bounds__(kThreads, kColumnCtasPerSm / 2)
 bool bnVectorized(int channels, const void* a, const void* b, const void* c) {
   return channels % 8 == 0 && aligned16(a) && aligned16(b) && (c == nullptr || aligned16(c));
 }
-ColumnGrid bnGrid(const BatchNormForwardArgs& a) { return columnGrid(a.rows, a.channels, bnVectorized(a.channels, a.x, a.y, a.residual)); }
+ColumnGrid bnGrid(const BatchNormForwardArgs& a) {
+  return columnGrid(a.rows, a.channels, bnVectorized(a.channels, a.x, a.y, a.residual));
+}
 ColumnGrid bnGrid(const BatchNormInferenceArgs& a) {
   return columnGrid(a.rows, a.channels, bnVectorized(a.channels, a.x, a.y, a.residual));
 }
-ColumnGrid bnGrid(const BatchNormBackwardArgs& a) { return columnGrid(a.rows, a.channels, bnVectorized(a.channels, a.dy, a.x, a.dx)); }
+ColumnGrid bnGrid(const BatchNormBackwardArgs& a) {
+  return columnGrid(a.rows, a.channels, bnVectorized(a.channels, a.dy, a.x, a.dx));
+}
 
 Interval* at(Interval* trace, int offset) { return trace == nullptr ? nullptr : trace + offset; }
 
@@ -467,11 +474,11 @@ size_t nnWorkspaceBytes(const BatchNormForwardArgs& args) {
 cudaError_t launchBatchNormForward(const BatchNormForwardArgs& a, Interval* trace, cudaStream_t stream) {
   const ColumnGrid g = bnGrid(a);
   if (g.vec == 8) {
-    bnStatsKernel<8><<<g.grid(), kThreads, 0, stream>>>(a.x, a.rows, a.channels, g.tx, g.rowsPerSlice, a.workspace,
-                                                        trace);
+    bnStatsKernel<8>
+        <<<g.grid(), kThreads, 0, stream>>>(a.x, a.rows, a.channels, g.tx, g.rowsPerSlice, a.workspace, trace);
   } else {
-    bnStatsKernel<1><<<g.grid(), kThreads, 0, stream>>>(a.x, a.rows, a.channels, g.tx, g.rowsPerSlice, a.workspace,
-                                                        trace);
+    bnStatsKernel<1>
+        <<<g.grid(), kThreads, 0, stream>>>(a.x, a.rows, a.channels, g.tx, g.rowsPerSlice, a.workspace, trace);
   }
   bnForwardFinishKernel<<<finishCtas(a.channels), finishBlock(), 0, stream>>>(
       a.x, a.workspace, g.slices, a.rows, a.channels, a.eps, a.momentum, a.saveMean, a.saveInvStd, a.runningMean,
@@ -513,23 +520,23 @@ size_t nnWorkspaceBytes(const BatchNormBackwardArgs& args) {
 cudaError_t launchBatchNormBackward(const BatchNormBackwardArgs& a, Interval* trace, cudaStream_t stream) {
   const ColumnGrid g = bnGrid(a);
   if (g.vec == 8) {
-    bnBackwardStatsKernel<8><<<g.grid(), kThreads, 0, stream>>>(a.dy, a.x, a.saveMean, a.saveInvStd, a.rows,
-                                                                a.channels, g.tx, g.rowsPerSlice, a.workspace, trace);
+    bnBackwardStatsKernel<8><<<g.grid(), kThreads, 0, stream>>>(a.dy, a.x, a.saveMean, a.saveInvStd, a.rows, a.channels,
+                                                                g.tx, g.rowsPerSlice, a.workspace, trace);
   } else {
-    bnBackwardStatsKernel<1><<<g.grid(), kThreads, 0, stream>>>(a.dy, a.x, a.saveMean, a.saveInvStd, a.rows,
-                                                                a.channels, g.tx, g.rowsPerSlice, a.workspace, trace);
+    bnBackwardStatsKernel<1><<<g.grid(), kThreads, 0, stream>>>(a.dy, a.x, a.saveMean, a.saveInvStd, a.rows, a.channels,
+                                                                g.tx, g.rowsPerSlice, a.workspace, trace);
   }
   bnBackwardFinishKernel<<<finishCtas(a.channels), finishBlock(), 0, stream>>>(a.workspace, g.slices, a.channels,
                                                                                a.dgamma, a.dbeta, at(trace, g.ctas()));
   Interval* applyTrace = at(trace, g.ctas() + finishCtas(a.channels));
   if (g.vec == 8) {
-    bnBackwardApplyKernel<8><<<g.grid(), kThreads, 0, stream>>>(a.dy, a.x, a.gamma, a.saveMean, a.saveInvStd,
-                                                                a.dgamma, a.dbeta, a.dx, a.rows, a.channels, g.tx,
-                                                                g.rowsPerSlice, applyTrace);
+    bnBackwardApplyKernel<8><<<g.grid(), kThreads, 0, stream>>>(a.dy, a.x, a.gamma, a.saveMean, a.saveInvStd, a.dgamma,
+                                                                a.dbeta, a.dx, a.rows, a.channels, g.tx, g.rowsPerSlice,
+                                                                applyTrace);
   } else {
-    bnBackwardApplyKernel<1><<<g.grid(), kThreads, 0, stream>>>(a.dy, a.x, a.gamma, a.saveMean, a.saveInvStd,
-                                                                a.dgamma, a.dbeta, a.dx, a.rows, a.channels, g.tx,
-                                                                g.rowsPerSlice, applyTrace);
+    bnBackwardApplyKernel<1><<<g.grid(), kThreads, 0, stream>>>(a.dy, a.x, a.gamma, a.saveMean, a.saveInvStd, a.dgamma,
+                                                                a.dbeta, a.dx, a.rows, a.channels, g.tx, g.rowsPerSlice,
+                                                                applyTrace);
   }
   return cudaGetLastError();
 }

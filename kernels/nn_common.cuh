@@ -32,8 +32,12 @@ constexpr int kColumnUnroll = 4;
 
 // ---- bf16 bit patterns <-> fp32 ----
 
-__device__ __forceinline__ float bf16ToFloat(uint16_t bits) { return __uint_as_float(static_cast<uint32_t>(bits) << 16); }
-__device__ __forceinline__ uint16_t floatToBf16(float value) { return __bfloat16_as_ushort(__float2bfloat16_rn(value)); }
+__device__ __forceinline__ float bf16ToFloat(uint16_t bits) {
+  return __uint_as_float(static_cast<uint32_t>(bits) << 16);
+}
+__device__ __forceinline__ uint16_t floatToBf16(float value) {
+  return __bfloat16_as_ushort(__float2bfloat16_rn(value));
+}
 // Two bf16 in one 32-bit word, the lower address in the low half.
 __device__ __forceinline__ float2 unpackBf16x2(uint32_t word) {
   return make_float2(__uint_as_float(word << 16), __uint_as_float(word & 0xffff0000u));

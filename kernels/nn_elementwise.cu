@@ -153,8 +153,8 @@ __global__ void __launch_bounds__(kFinishChannels * 32)
 }
 
 ColumnGrid biasBackwardGrid(const BiasActivationBackwardArgs& a) {
-  const bool vectorized = a.cols % 8 == 0 && aligned16(a.dy) && aligned16(a.dx) &&
-                          (a.act == Activation::None || aligned16(a.preact));
+  const bool vectorized =
+      a.cols % 8 == 0 && aligned16(a.dy) && aligned16(a.dx) && (a.act == Activation::None || aligned16(a.preact));
   return columnGrid(a.rows, a.cols, vectorized);
 }
 

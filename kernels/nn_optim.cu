@@ -70,8 +70,8 @@ struct AdamWStep {
 
 __global__ void __launch_bounds__(kThreads)
     adamWKernel(float* __restrict__ params, const float* __restrict__ grads, float* __restrict__ m,
-                float* __restrict__ v, uint16_t* __restrict__ paramsBf16, size_t count, AdamWStep step,
-                bool vectorized, Interval* trace) {
+                float* __restrict__ v, uint16_t* __restrict__ paramsBf16, size_t count, AdamWStep step, bool vectorized,
+                Interval* trace) {
   CtaTrace cta(trace);
   gridStride<4>(
       count, vectorized,
@@ -153,8 +153,8 @@ int nnCtas(const SgdArgs& args) { return elementwiseCtas(args.count, 4); }
 cudaError_t launchSgd(const SgdArgs& a, Interval* trace, cudaStream_t stream) {
   const SgdStep step{a.lr, a.momentum, a.weightDecay};
   const bool vectorized = optimizerVectorized(a.params, a.grads, a.velocity, nullptr, a.paramsBf16);
-  sgdKernel<<<nnCtas(a), kThreads, 0, stream>>>(a.params, a.grads, a.velocity, a.paramsBf16, a.count, step,
-                                                vectorized, trace);
+  sgdKernel<<<nnCtas(a), kThreads, 0, stream>>>(a.params, a.grads, a.velocity, a.paramsBf16, a.count, step, vectorized,
+                                                trace);
   return cudaGetLastError();
 }
 
@@ -185,7 +185,8 @@ cudaError_t launchSoftmaxCrossEntropy(const SoftmaxCrossEntropyArgs& a, Interval
   if (a.rows < 1 || a.classes < 1) return cudaErrorInvalidValue;
   softmaxCrossEntropyKernel<<<a.rows, kThreads, 0, stream>>>(a.logits, a.labels, a.classes, a.rows, a.workspace,
                                                              a.dlogits, trace);
-  meanFinishKernel<<<1, kThreads, 0, stream>>>(a.workspace, a.rows, a.loss, trace == nullptr ? nullptr : trace + a.rows);
+  meanFinishKernel<<<1, kThreads, 0, stream>>>(a.workspace, a.rows, a.loss,
+                                               trace == nullptr ? nullptr : trace + a.rows);
   return cudaGetLastError();
 }
 
