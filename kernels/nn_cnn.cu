@@ -88,8 +88,8 @@ __global__ void __launch_bounds__(kFinishChannels * 32)
 }
 
 // y = act(gamma (x - mean) invstd + beta + residual); invstd = 1 / sqrt(var + eps) when fromVar (inference).
-template <int V>
 // Two CTAs per SM (the grid runs in two waves): registers for four rows of x and residual in flight.
+template <int V>
 __global__ void __launch_bounds__(kThreads, kColumnCtasPerSm / 2)
     bnApplyKernel(const uint16_t* x, const uint16_t* residual, const float* __restrict__ gamma,
                   const float* __restrict__ beta, const float* __restrict__ mean, const float* __restrict__ invstd,
