@@ -57,25 +57,24 @@ RowPlan planRow(int cols, bool vectorOk, int maxU) {
   return p;
 }
 
-// Calls f(integral_constant W, integral_constant U) for the plan's template arguments.
-template <class F>
-cudaError_t dispatchRow(const RowPlan& p, F&& f) {
+// Calls f(integral_constant W, integral_constant U) for the plan's template arguments (U <= MaxU).
+template <int W, int MaxU, class F>
+cudaError_t dispatchUnits(int u, F& f) {
   using std::integral_constant;
-  if (!p.ok) return cudaErrorInvalidValue;
-  if (p.w == 8) {
-    switch (p.u) {
-      case 1: return f(integral_constant<int, 8>{}, integral_constant<int, 1>{});
-      case 2: return f(integral_constant<int, 8>{}, integral_constant<int, 2>{});
-      case 4: return f(integral_constant<int, 8>{}, integral_constant<int, 4>{});
-      default: return f(integral_constant<int, 8>{}, integral_constant<int, 8>{});
-    }
+  if (u == 1) return f(integral_constant<int, W>{}, integral_constant<int, 1>{});
+  if (u == 2) return f(integral_constant<int, W>{}, integral_constant<int, 2>{});
+  if constexpr (MaxU >= 4) {
+    if (u == 4) return f(integral_constant<int, W>{}, integral_constant<int, 4>{});
   }
-  switch (p.u) {
-    case 1: return f(integral_constant<int, 1>{}, integral_constant<int, 1>{});
-    case 2: return f(integral_constant<int, 1>{}, integral_constant<int, 2>{});
-    case 4: return f(integral_constant<int, 1>{}, integral_constant<int, 4>{});
-    default: return f(integral_constant<int, 1>{}, integral_constant<int, 8>{});
+  if constexpr (MaxU >= 8) {
+    if (u == 8) return f(integral_constant<int, W>{}, integral_constant<int, 8>{});
   }
+  return cudaErrorInvalidValue;
+}
+template <int MaxU, class F>
+cudaError_t dispatchRow(const RowPlan& p, F&& f) {
+  if (!p.ok || p.u > MaxU) return cudaErrorInvalidValue;
+  return p.w == 8 ? dispatchUnits<8, MaxU>(p.u, f) : dispatchUnits<1, MaxU>(p.u, f);
 }
 
 // Sums partial[chunk][col] over the chunks in order: out0[col] for col < n0, out1[col - n0] after.
@@ -194,19 +193,36 @@ __global__ void __launch_bounds__(kThreads)
   }
   const int first = blockIdx.x * rowsPerCta;
   const int last = min(a.rows, first + rowsPerCta);
+  // dy and s of the next row are loaded while this row is reduced (two rows in flight).
+  float dyNext[U][W], sNext[U][W];
+  const auto loadRow = [&](int row) {
+#pragma unroll
+    for (int u = 0; u < U; ++u) {
+      const int unit = threadIdx.x + u * blockDim.x;
+      if (row < last && unit < units) {
+        const size_t at = static_cast<size_t>(row) * a.cols + static_cast<size_t>(unit) * W;
+        loadBf16<W>(a.dy + at, dyNext[u]);
+        loadBf16<W>(a.s + at, sNext[u]);
+      }
+    }
+  };
+  loadRow(first);
   for (int row = first; row < last; ++row) {
     const size_t base = static_cast<size_t>(row) * a.cols;
     const float mean = a.saveMean[row], rstd = a.saveRstd[row];
     float g[U][W], shat[U][W];  // gamma dy and the normalised input
+#pragma unroll
+    for (int u = 0; u < U; ++u) {
+#pragma unroll
+      for (int i = 0; i < W; ++i) g[u][i] = dyNext[u][i], shat[u][i] = sNext[u][i];
+    }
+    loadRow(row + 1);
     float sumG = 0.0f, sumGS = 0.0f;
 #pragma unroll
     for (int u = 0; u < U; ++u) {
       const int unit = threadIdx.x + u * blockDim.x;
       if (unit < units) {
-        const size_t at = base + static_cast<size_t>(unit) * W;
         float gamma[W];
-        loadBf16<W>(a.dy + at, g[u]);
-        loadBf16<W>(a.s + at, shat[u]);
         loadFloat<W>(a.gamma + static_cast<size_t>(unit) * W, gamma);
 #pragma unroll
         for (int i = 0; i < W; ++i) {
@@ -247,9 +263,10 @@ __global__ void __launch_bounds__(kThreads)
   cta.end();
 }
 
+constexpr int kLayerNormBackwardMaxU = 4;  // registers: dy, s, dgamma and dbeta of U units
 RowPlan planLayerNormBackward(const LayerNormBackwardArgs& a) {
   const bool vec = aligned16(a.dy) && aligned16(a.s) && aligned16(a.ds) && aligned16(a.gamma);
-  return planRow(a.cols, vec, 4);
+  return planRow(a.cols, vec, kLayerNormBackwardMaxU);
 }
 
 // ------------------------------------------------------------ RMS norm ----
@@ -591,7 +608,7 @@ int nnCtas(const LayerNormForwardArgs& a) { return a.rows; }
 cudaError_t launchLayerNormForward(const LayerNormForwardArgs& a, Interval* trace, cudaStream_t stream) {
   if (a.rows == 0) return cudaSuccess;
   const RowPlan plan = planLayerNorm(a);
-  return dispatchRow(plan, [&](auto w, auto u) {
+  return dispatchRow<8>(plan, [&](auto w, auto u) {
     layerNormForwardKernel<decltype(w)::value, decltype(u)::value><<<a.rows, plan.threads, 0, stream>>>(a, trace);
     return cudaGetLastError();
   });
@@ -606,7 +623,7 @@ cudaError_t launchLayerNormBackward(const LayerNormBackwardArgs& a, Interval* tr
   const RowPlan plan = planLayerNormBackward(a);
   const int rowsPerCta = layerNormBackwardRowsPerCta(a.rows);
   const int ctas = layerNormBackwardRowCtas(a.rows);
-  const cudaError_t e = dispatchRow(plan, [&](auto w, auto u) {
+  const cudaError_t e = dispatchRow<kLayerNormBackwardMaxU>(plan, [&](auto w, auto u) {
     layerNormBackwardKernel<decltype(w)::value, decltype(u)::value>
         <<<ctas, plan.threads, 0, stream>>>(a, rowsPerCta, trace);
     return cudaGetLastError();
@@ -619,7 +636,7 @@ int nnCtas(const RmsNormArgs& a) { return a.rows; }
 cudaError_t launchRmsNorm(const RmsNormArgs& a, Interval* trace, cudaStream_t stream) {
   if (a.rows == 0) return cudaSuccess;
   const RowPlan plan = planRmsNorm(a);
-  return dispatchRow(plan, [&](auto w, auto u) {
+  return dispatchRow<8>(plan, [&](auto w, auto u) {
     rmsNormKernel<decltype(w)::value, decltype(u)::value><<<a.rows, plan.threads, 0, stream>>>(a, trace);
     return cudaGetLastError();
   });
