@@ -60,6 +60,12 @@ void fillTensor(const Tensor& t, uint64_t seed, cudaStream_t stream) {
         throw NativeFailure({"ERR_NATIVE", "tensor " + t.name + ": Random fill needs bf16 or fp32", "", ""});
       }
       break;
+    case Tensor::Fill::Ones:
+      if (t.dtype != Dtype::F32) {
+        throw NativeFailure({"ERR_NATIVE", "tensor " + t.name + ": Ones fill needs fp32", "", ""});
+      }
+      GSM_CUDA(fillFloat(t.f32(), t.count(), 1.0f, stream));
+      break;
     case Tensor::Fill::Ids:
       if (t.dtype != Dtype::I32 || t.idRange < 1) {
         throw NativeFailure({"ERR_NATIVE", "tensor " + t.name + ": Ids fill needs int32 and idRange >= 1", "", ""});

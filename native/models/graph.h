@@ -46,8 +46,9 @@ struct Tensor {
   Dtype dtype = Dtype::Bf16;
   void* data = nullptr;
   // How prepare() fills it: Poison (NaN bf16 / NaN fp32: an op that should write it and does not
-  // shows), Random (uniform [-1, 1), seeded), Zero, or Labels/Ids (int32 uniform in [0, range)).
-  enum class Fill : int { Poison = 0, Random = 1, Zero = 2, Ids = 3 } fill = Fill::Poison;
+  // shows), Random (uniform [-1, 1), seeded), Zero, Labels/Ids (int32 uniform in [0, range)), or
+  // Ones (fp32 1.0: a batch norm's running variance).
+  enum class Fill : int { Poison = 0, Random = 1, Zero = 2, Ids = 3, Ones = 4 } fill = Fill::Poison;
   int32_t idRange = 0;      // Fill::Ids
   Tensor* grad = nullptr;   // its gradient, when the backward pass needs one (same dims, bf16)
   int gradWriters = 0;      // build-time: backward ops that already write `grad` (see Graph::gradTarget)

@@ -58,7 +58,8 @@ void addGemm(Graph& graph, const std::string& layer, Phase phase, const std::str
 
 // Linear (PyTorch layout): weight [out, in], bias [out]; y [rows, out] = x [rows, in] W^T + b, bf16,
 // then `act` (kernels/nn.h Activation). Backward: dW = dy^T x (fp32 into the gradient view),
-// db = column sums, dx = dy W. `y` is created by the call. layers_linear.cpp.
+// db = column sums, dx = dy W. `y` is created by the call. With a bias or an activation the backward
+// overwrites y's gradient in place with the pre-activation's. layers_linear.cpp.
 struct Linear {
   Param* weight = nullptr;
   Param* bias = nullptr;  // null: none

@@ -46,7 +46,8 @@ void linearBackward(Graph& graph, const std::string& layer, Tensor* x, Tensor* d
     sizing.rows = rows;
     sizing.cols = lin.out;
     sizing.act = act;
-    sizing.dbias = lin.bias != nullptr ? lin.bias->grad.f32() : nullptr;
+    static float sizingOnly;  // the workspace depends on whether there is a dbias, not where (null until prepare)
+    sizing.dbias = lin.bias != nullptr ? &sizingOnly : nullptr;
     Tensor* ws = graph.scratch(layer + ".bias_act_bwd.ws", nnWorkspaceBytes(sizing));
     Param* bias = lin.bias;
     addKernelOp<BiasActivationBackwardArgs>(
