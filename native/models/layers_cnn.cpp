@@ -177,11 +177,13 @@ void addCudnnConvForward(Graph& graph, const std::string& layer, ConvState* st, 
   graph.addOp(std::move(op));
 }
 
+// dX written, or added to what dx holds when accumulate (cuDNN's beta = 1: a second input gradient
+// without a separate add).
 void addCudnnConvBackwardData(Graph& graph, const std::string& layer, ConvState* st, const Param* w, const Tensor* dy,
-                              Tensor* dx) {
+                              Tensor* dx, bool accumulate) {
   CudnnHandle* handle = cudnnHandle(graph);
   SharedWorkspace* ws = sharedWorkspace(graph);
-  Op op = cudnnOp(layer, Phase::Backward, "conv bwd data", convFlops(st->args));
+  Op op = cudnnOp(layer, Phase::Backward, accumulate ? "conv bwd data (+=)" : "conv bwd data", convFlops(st->args));
   op.prepare = [st, handle, ws, layer](const Context& ctx, Op&) {
     prepareCudnn(st, handle, ws, ctx, &st->dataAlgo, [st, layer](cudnn::Handle h, size_t* bytes) {
       cudnn::ConvBwdDataAlgoPerf results[kAlgoResults] = {};
@@ -191,8 +193,8 @@ void addCudnnConvBackwardData(Graph& graph, const std::string& layer, ConvState*
       return pickAlgo(results, returned, bytes, layer + " backward data");
     });
   };
-  op.run = [st, handle, ws, w, dy, dx](cudaStream_t stream, Interval*) {
-    const float alpha = 1.0f, beta = 0.0f;
+  op.run = [st, handle, ws, w, dy, dx, accumulate](cudaStream_t stream, Interval*) {
+    const float alpha = 1.0f, beta = accumulate ? 1.0f : 0.0f;
     const cudnn::Status set = st->api->setStream(handle->handle, stream);
     if (set != cudnn::kSuccess) return cudnnResult(set);
     return cudnnResult(st->api->convolutionBackwardData(handle->handle, &alpha, st->w, w->copy.data, st->y, dy->data,
@@ -272,10 +274,17 @@ Tensor* conv2d(Graph& graph, const std::string& layer, const std::string& name, 
     *backward = [&graph, layer, name, st, x, y, w, inputGrad]() {
       Tensor* dy = gradientOf(y, layer);
       if (inputGrad) {
-        bool fresh = false;
-        Tensor* dx = graph.gradTarget(x, &fresh);
-        addCudnnConvBackwardData(graph, layer, st, w, dy, dx);
-        if (fresh) graph.addGradient(x, dx, layer);
+        // A later writer of x's gradient adds to it in the convolution itself (Graph::gradTarget's
+        // fresh tensor and add are not needed).
+        const bool accumulate = x->gradWriters > 0 && x->grad != nullptr;
+        Tensor* dx = x->grad;
+        if (accumulate) {
+          ++x->gradWriters;
+        } else {
+          bool fresh = false;
+          dx = graph.gradTarget(x, &fresh);
+        }
+        addCudnnConvBackwardData(graph, layer, st, w, dy, dx, accumulate);
       }
       Tensor* dw = graph.tensor(name + ".weight.grad.bf16", w->dims, Dtype::Bf16);
       addCudnnConvBackwardFilter(graph, layer, st, x, dy, dw, w);
