@@ -226,7 +226,7 @@ int Graph::traceRecords() const {
 
 cudaError_t Graph::run(cudaStream_t stream, Interval* trace, LayerTimer* timer, bool forward, bool backward,
                        bool update) {
-  if (!prepared_) return cudaErrorNotReady;
+  if (!prepared_) return cudaErrorNotPermitted;
   const bool wanted[3] = {forward, backward, update};
   bool begun = false;
   size_t boundary = 0;

@@ -157,7 +157,7 @@ class Graph {
   // Every op of the phases asked for (default: the whole step), in order. With a timer: beginStep
   // before the first op, and mark(stream, b) after the last op of run b, where the runs are the
   // maximal groups of consecutive ops (over all of ops(), whatever the phases asked) that share
-  // layer and phase, numbered from 0. cudaErrorNotReady before prepare() (or after release()).
+  // layer and phase, numbered from 0. cudaErrorNotPermitted before prepare() or after release().
   cudaError_t run(cudaStream_t stream, Interval* trace, LayerTimer* timer = nullptr, bool forward = true,
                   bool backward = true, bool update = true);
   void release() noexcept;
