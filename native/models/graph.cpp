@@ -160,8 +160,8 @@ void Graph::addGradient(Tensor* x, Tensor* partial, const std::string& layer) {
 void Graph::prepare(const Context& context) {
   // Once per graph: release() destroys what the ops keep (graph.h keep/resource), so a released
   // graph is not prepared again.
-  if (prepared_ || arena_ != nullptr || flatParams_ != nullptr) {
-    throw NativeFailure({"ERR_STATE", "a model graph is prepared once", "", "Graph::prepare"});
+  if (prepared_ || released_) {
+    throw NativeFailure({"ERR_STATE", "a model graph is prepared once (build a new one)", "", "Graph::prepare"});
   }
   context_ = context;
   cudaStream_t stream = context.stream;
@@ -261,6 +261,7 @@ cudaError_t Graph::syncCopies(cudaStream_t stream) {
 
 void Graph::release() noexcept {
   prepared_ = false;
+  released_ = true;
   // Library handles and their workspaces first (they may refer to the buffers freed below).
   kept_.clear();
   shared_.clear();

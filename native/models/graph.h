@@ -199,6 +199,7 @@ class Graph {
   uint16_t* flatCopy_ = nullptr;
   std::vector<int> traceOffsets_;  // per op, into the step's records
   bool prepared_ = false;
+  bool released_ = false;  // release() destroyed what the ops keep: prepare() refuses
   std::vector<std::shared_ptr<void>> kept_;
   std::map<std::string, std::shared_ptr<void>> shared_;
 };
