@@ -5,7 +5,6 @@
 // closures hold raw pointers. The own path's workspace (non-zero only for tf32 on wgmma, where B is
 // transposed into it) is the op's own: bindGemm writes its address into the plan's descriptors. The
 // library path uses the graph's shared workspace (cuBLASLt's algorithm may use up to 32 MiB).
-#include <algorithm>
 #include "core/errors.h"
 #include "libraries/cublaslt.h"
 #include "models/layers.h"
