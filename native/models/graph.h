@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -45,8 +46,9 @@ struct Tensor {
   Dtype dtype = Dtype::Bf16;
   void* data = nullptr;
   // How prepare() fills it: Poison (NaN bf16 / NaN fp32: an op that should write it and does not
-  // shows), Random (uniform [-1, 1), seeded), Zero, or Labels/Ids (int32 uniform in [0, range)).
-  enum class Fill : int { Poison = 0, Random = 1, Zero = 2, Ids = 3 } fill = Fill::Poison;
+  // shows), Random (uniform [-1, 1), seeded), Zero, Labels/Ids (int32 uniform in [0, range)), or
+  // Ones (fp32 1.0: a batch norm's running variance).
+  enum class Fill : int { Poison = 0, Random = 1, Zero = 2, Ids = 3, Ones = 4 } fill = Fill::Poison;
   int32_t idRange = 0;      // Fill::Ids
   Tensor* grad = nullptr;   // its gradient, when the backward pass needs one (same dims, bf16)
   int gradWriters = 0;      // build-time: backward ops that already write `grad` (see Graph::gradTarget)
@@ -141,14 +143,23 @@ class Graph {
   // The tensor readTensors() returns last (the step's output: logits, next token ids, the loss).
   void setOutput(Tensor* out) { output_ = out; }
   Tensor* output() const { return output_; }
+  // What ops own besides the arena (library handles and plans, workspaces), registered at build:
+  // kept until release(), which destroys them before the arena is freed (so a graph is prepared
+  // once). Ops capture raw pointers to them. `resource` is a slot shared by key (e.g. the graph's
+  // one cuDNN handle): empty until a layer fills it.
+  void keep(std::shared_ptr<void> resource) { kept_.push_back(std::move(resource)); }
+  std::shared_ptr<void>& resource(const std::string& key) { return shared_[key]; }
 
   // ---- prepare and run ----
   void prepare(const Context& context);  // throws NativeFailure (ERR_CUDA, ERR_LIBRARY)
   const Context& context() const { return context_; }
   int traceRecords() const;              // per step, over every op
-  // Every op of the phases asked for (default: the whole step), in order.
-  cudaError_t run(cudaStream_t stream, Interval* trace, LayerTimer* timer = nullptr,
-                  bool forward = true, bool backward = true, bool update = true);
+  // Every op of the phases asked for (default: the whole step), in order. With a timer: beginStep
+  // before the first op, and mark(stream, b) after the last op of run b, where the runs are the
+  // maximal groups of consecutive ops (over all of ops(), whatever the phases asked) that share
+  // layer and phase, numbered from 0. cudaErrorNotPermitted before prepare() or after release().
+  cudaError_t run(cudaStream_t stream, Interval* trace, LayerTimer* timer = nullptr, bool forward = true,
+                  bool backward = true, bool update = true);
   void release() noexcept;
 
   // ---- facts ----
@@ -156,6 +167,8 @@ class Graph {
   const std::deque<Param>& params() const { return params_; }
   const std::deque<Tensor>& tensors() const { return tensors_; }
   size_t paramCount() const;           // elements of every parameter
+  // Elements of each flat buffer: every parameter starts at a multiple of 64 elements (padding).
+  size_t flatCount() const { return paramElements_; }
   size_t activationBytes() const;      // the arena (tensors and scratch)
   size_t parameterBytes() const;       // fp32 master + grad + bf16 copy + optimizer state
   double flopsPerStep() const;
@@ -185,6 +198,10 @@ class Graph {
   float* flatState_[2] = {nullptr, nullptr};
   uint16_t* flatCopy_ = nullptr;
   std::vector<int> traceOffsets_;  // per op, into the step's records
+  bool prepared_ = false;
+  bool released_ = false;  // release() destroyed what the ops keep: prepare() refuses
+  std::vector<std::shared_ptr<void>> kept_;
+  std::map<std::string, std::shared_ptr<void>> shared_;
 };
 
 class LayerTimer {

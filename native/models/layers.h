@@ -5,6 +5,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <string>
 #include "kernels/nn.h"
 #include "models/graph.h"
@@ -13,6 +14,40 @@ namespace gsm {
 namespace model {
 
 using Backward = std::function<void()>;
+
+// One op that launches a kernels/nn.h kernel (impl "own"): `bind(args)` fills the arguments at
+// prepare, when every tensor's data is known; the op's trace records are nnCtas(args).
+template <class Args, class Bind>
+void addKernelOp(Graph& graph, const std::string& layer, Phase phase, const std::string& what, double flops,
+                 cudaError_t (*launch)(const Args&, Interval*, cudaStream_t), Bind bind) {
+  auto args = std::make_shared<Args>();
+  Op op;
+  op.layer = layer;
+  op.phase = phase;
+  op.what = what;
+  op.impl = "own";
+  op.flops = flops;
+  op.prepare = [args, bind](const Context&, Op& self) {
+    bind(*args);
+    self.traceRecords = nnCtas(*args);
+  };
+  op.run = [args, launch](cudaStream_t stream, Interval* trace) { return launch(*args, trace, stream); };
+  graph.addOp(std::move(op));
+}
+
+// The device workspace the graph's library calls share (cuBLASLt, cuDNN: they run one after another
+// on one stream): each op's prepare reserves what it needs, each run reads `data` then. One per
+// graph (Graph::resource "workspace"), freed by Graph::release. layers_gemm.cpp.
+struct SharedWorkspace {
+  void* data = nullptr;
+  size_t bytes = 0;
+  void reserve(size_t need);  // throws NativeFailure (ERR_CUDA)
+  SharedWorkspace() = default;
+  SharedWorkspace(const SharedWorkspace&) = delete;
+  SharedWorkspace& operator=(const SharedWorkspace&) = delete;
+  ~SharedWorkspace();
+};
+SharedWorkspace* sharedWorkspace(Graph& graph);
 
 // One gemm op: own (kernels/launch.h planGemm/bindGemm/launchGemm, planned at prepare) or cuBLASLt,
 // as `impl` says. Operands are the tensors' data at run time (any of a parameter's master, grad or
@@ -23,7 +58,8 @@ void addGemm(Graph& graph, const std::string& layer, Phase phase, const std::str
 
 // Linear (PyTorch layout): weight [out, in], bias [out]; y [rows, out] = x [rows, in] W^T + b, bf16,
 // then `act` (kernels/nn.h Activation). Backward: dW = dy^T x (fp32 into the gradient view),
-// db = column sums, dx = dy W. `y` is created by the call. layers_linear.cpp.
+// db = column sums, dx = dy W. `y` is created by the call. With a bias or an activation the backward
+// overwrites y's gradient in place with the pre-activation's. layers_linear.cpp.
 struct Linear {
   Param* weight = nullptr;
   Param* bias = nullptr;  // null: none

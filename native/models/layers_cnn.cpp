@@ -1,0 +1,512 @@
+// The CNN layers (layers_cnn.h).
+//
+// cuDNN: one handle per graph (Graph::resource "cudnn", created by the first cuDNN op's prepare, in
+// the device context the graph is prepared in; each run sets the stream it is given), descriptors
+// and algorithms per convolution (kept by the graph), and the graph's shared workspace (layers.h),
+// reserved to the largest algorithm chosen. cudnnFind* times the algorithms on the graph's own
+// buffers at prepare and the fastest that succeeds within kCudnnWorkspaceCap is kept (any that
+// succeeds when none fits).
+#include "models/layers_cnn.h"
+
+#include "core/errors.h"
+#include "kernels/nn_init.h"
+#include "libraries/cudnn_api.h"
+
+namespace gsm {
+namespace model {
+namespace {
+
+constexpr size_t kCudnnWorkspaceCap = size_t{1} << 30;
+constexpr int kAlgoResults = 16;
+
+struct CudnnHandle {
+  cudnn::Handle handle = nullptr;
+  cudnn::Handle get() {
+    if (handle == nullptr) GSM_CUDNN(cudnnApi().create(&handle));
+    return handle;
+  }
+  CudnnHandle() = default;
+  CudnnHandle(const CudnnHandle&) = delete;
+  CudnnHandle& operator=(const CudnnHandle&) = delete;
+  ~CudnnHandle() {
+    if (handle != nullptr) cudnnApi().destroy(handle);
+  }
+};
+
+CudnnHandle* cudnnHandle(Graph& graph) {
+  std::shared_ptr<void>& slot = graph.resource("cudnn");
+  if (!slot) slot = std::make_shared<CudnnHandle>();
+  return static_cast<CudnnHandle*>(slot.get());
+}
+
+// One convolution: its problem (pointers bound at prepare, for the own forward kernel) and its
+// cuDNN descriptors and algorithms, described by the first cuDNN op of the convolution to prepare.
+struct ConvState {
+  ConvArgs args{};
+  const CudnnApi* api = nullptr;
+  cudnn::Descriptor x = nullptr, w = nullptr, y = nullptr, conv = nullptr;
+  int forwardAlgo = 0, dataAlgo = 0, filterAlgo = 0;
+
+  ConvState() = default;
+  ConvState(const ConvState&) = delete;
+  ConvState& operator=(const ConvState&) = delete;
+  ~ConvState() {
+    if (api == nullptr) return;
+    if (x != nullptr) api->destroyTensorDescriptor(x);
+    if (y != nullptr) api->destroyTensorDescriptor(y);
+    if (w != nullptr) api->destroyFilterDescriptor(w);
+    if (conv != nullptr) api->destroyConvolutionDescriptor(conv);
+  }
+
+  void describe() {
+    if (api != nullptr) return;
+    api = &cudnnApi();
+    const ConvArgs& a = args;
+    GSM_CUDNN(api->createTensorDescriptor(&x));
+    GSM_CUDNN(api->setTensor4dDescriptor(x, cudnn::kNhwc, cudnn::kBfloat16, a.n, a.c, a.h, a.w));
+    GSM_CUDNN(api->createFilterDescriptor(&w));
+    GSM_CUDNN(api->setFilter4dDescriptor(w, cudnn::kBfloat16, cudnn::kNhwc, a.k, a.c, a.r, a.s));
+    GSM_CUDNN(api->createConvolutionDescriptor(&conv));
+    GSM_CUDNN(api->setConvolution2dDescriptor(conv, a.pad, a.pad, a.stride, a.stride, 1, 1, cudnn::kCrossCorrelation,
+                                              cudnn::kFloat));
+    GSM_CUDNN(api->setConvolutionMathType(conv, cudnn::kTensorOpMath));
+    int n = 0, k = 0, p = 0, q = 0;
+    GSM_CUDNN(api->getConvolution2dForwardOutputDim(conv, x, w, &n, &k, &p, &q));
+    if (n != a.n || k != a.k || p != a.p || q != a.q) {
+      throw NativeFailure({"ERR_LIBRARY", "cuDNN computes another output size for this convolution", "", ""});
+    }
+    GSM_CUDNN(api->createTensorDescriptor(&y));
+    GSM_CUDNN(api->setTensor4dDescriptor(y, cudnn::kNhwc, cudnn::kBfloat16, a.n, a.k, a.p, a.q));
+  }
+};
+
+// The fastest algorithm that succeeded within the workspace cap (cudnnFind* sorts by time).
+int pickAlgo(const cudnn::ConvFwdAlgoPerf* results, int returned, size_t* bytes, const std::string& what) {
+  int chosen = -1;
+  for (int i = 0; i < returned && chosen < 0; ++i) {
+    if (results[i].status == cudnn::kSuccess && results[i].memory <= kCudnnWorkspaceCap) chosen = i;
+  }
+  for (int i = 0; i < returned && chosen < 0; ++i) {
+    if (results[i].status == cudnn::kSuccess) chosen = i;
+  }
+  if (chosen < 0) throw NativeFailure({"ERR_LIBRARY", "cuDNN has no algorithm for " + what, "", ""});
+  *bytes = results[chosen].memory;
+  return results[chosen].algo;
+}
+
+cudaError_t cudnnResult(cudnn::Status status) { return cudnn::launchResult(status); }
+
+Tensor* gradientOf(const Tensor* y, const std::string& layer) {
+  if (y->grad == nullptr) {
+    throw NativeFailure(
+        {"ERR_NATIVE", layer + ": no gradient reaches " + y->name + " (backward out of order)", "", "backward"});
+  }
+  return y->grad;
+}
+
+double convFlops(const ConvArgs& a) { return 2.0 * a.n * a.p * a.q * static_cast<double>(a.k) * a.c * a.r * a.s; }
+
+// ---- convolution ops ----
+
+void addOwnConvForward(Graph& graph, const std::string& layer, ConvState* st, const Tensor* x, const Param* w,
+                       Tensor* y) {
+  Op op;
+  op.layer = layer;
+  op.phase = Phase::Forward;
+  op.what = "conv fwd";
+  op.impl = "own";
+  op.flops = convFlops(st->args);
+  op.prepare = [st, x, w, y](const Context& ctx, Op& self) {
+    ConvArgs& a = st->args;
+    a.x = x->bf16();
+    a.filter = w->copy.bf16();
+    a.y = y->bf16();
+    a.sm90a = ctx.sm90a;
+    a.sms = ctx.sms;
+    GSM_CUDA(configureConv(a));
+    self.traceRecords = convCtaCount(a);
+  };
+  op.run = [st](cudaStream_t stream, Interval* trace) { return launchConvBf16(st->args, trace, stream); };
+  graph.addOp(std::move(op));
+}
+
+// The part every cuDNN convolution op shares: describe, set the stream, synchronise (the search
+// runs its own timing), then `find` returns the algorithm and its workspace bytes.
+template <class Find>
+void prepareCudnn(ConvState* st, CudnnHandle* handle, SharedWorkspace* ws, const Context& ctx, int* algo, Find find) {
+  st->describe();
+  GSM_CUDNN(st->api->setStream(handle->get(), ctx.stream));
+  GSM_CUDA(cudaStreamSynchronize(ctx.stream));
+  size_t bytes = 0;
+  *algo = find(handle->handle, &bytes);
+  ws->reserve(bytes);
+}
+
+Op cudnnOp(const std::string& layer, Phase phase, const std::string& what, double flops) {
+  Op op;
+  op.layer = layer;
+  op.phase = phase;
+  op.what = what;
+  op.impl = "cuDNN";
+  op.flops = flops;
+  return op;
+}
+
+void addCudnnConvForward(Graph& graph, const std::string& layer, ConvState* st, const Tensor* x, const Param* w,
+                         Tensor* y) {
+  CudnnHandle* handle = cudnnHandle(graph);
+  SharedWorkspace* ws = sharedWorkspace(graph);
+  Op op = cudnnOp(layer, Phase::Forward, "conv fwd", convFlops(st->args));
+  op.prepare = [st, handle, ws, layer](const Context& ctx, Op&) {
+    prepareCudnn(st, handle, ws, ctx, &st->forwardAlgo, [st, layer](cudnn::Handle h, size_t* bytes) {
+      cudnn::ConvFwdAlgoPerf results[kAlgoResults] = {};
+      int returned = 0;
+      GSM_CUDNN(
+          st->api->findConvolutionForwardAlgorithm(h, st->x, st->w, st->conv, st->y, kAlgoResults, &returned, results));
+      return pickAlgo(results, returned, bytes, layer + " forward");
+    });
+  };
+  op.run = [st, handle, ws, x, w, y](cudaStream_t stream, Interval*) {
+    const float alpha = 1.0f, beta = 0.0f;
+    const cudnn::Status set = st->api->setStream(handle->handle, stream);
+    if (set != cudnn::kSuccess) return cudnnResult(set);
+    return cudnnResult(st->api->convolutionForward(handle->handle, &alpha, st->x, x->data, st->w, w->copy.data,
+                                                   st->conv, st->forwardAlgo, ws->data, ws->bytes, &beta, st->y,
+                                                   y->data));
+  };
+  graph.addOp(std::move(op));
+}
+
+// dX written, or added to what dx holds when accumulate (cuDNN's beta = 1: a second input gradient
+// without a separate add).
+void addCudnnConvBackwardData(Graph& graph, const std::string& layer, ConvState* st, const Param* w, const Tensor* dy,
+                              Tensor* dx, bool accumulate) {
+  CudnnHandle* handle = cudnnHandle(graph);
+  SharedWorkspace* ws = sharedWorkspace(graph);
+  Op op = cudnnOp(layer, Phase::Backward, accumulate ? "conv bwd data (+=)" : "conv bwd data", convFlops(st->args));
+  op.prepare = [st, handle, ws, layer](const Context& ctx, Op&) {
+    prepareCudnn(st, handle, ws, ctx, &st->dataAlgo, [st, layer](cudnn::Handle h, size_t* bytes) {
+      cudnn::ConvBwdDataAlgoPerf results[kAlgoResults] = {};
+      int returned = 0;
+      GSM_CUDNN(st->api->findConvolutionBackwardDataAlgorithm(h, st->w, st->y, st->conv, st->x, kAlgoResults, &returned,
+                                                              results));
+      return pickAlgo(results, returned, bytes, layer + " backward data");
+    });
+  };
+  op.run = [st, handle, ws, w, dy, dx, accumulate](cudaStream_t stream, Interval*) {
+    const float alpha = 1.0f, beta = accumulate ? 1.0f : 0.0f;
+    const cudnn::Status set = st->api->setStream(handle->handle, stream);
+    if (set != cudnn::kSuccess) return cudnnResult(set);
+    return cudnnResult(st->api->convolutionBackwardData(handle->handle, &alpha, st->w, w->copy.data, st->y, dy->data,
+                                                        st->conv, st->dataAlgo, ws->data, ws->bytes, &beta, st->x,
+                                                        dx->data));
+  };
+  graph.addOp(std::move(op));
+}
+
+// dW in bf16 into `dwBf16` (cuDNN's bf16 convolutions keep dw in w's type), then widened into the
+// fp32 gradient view.
+void addCudnnConvBackwardFilter(Graph& graph, const std::string& layer, ConvState* st, const Tensor* x,
+                                const Tensor* dy, Tensor* dwBf16, Param* w) {
+  CudnnHandle* handle = cudnnHandle(graph);
+  SharedWorkspace* ws = sharedWorkspace(graph);
+  Op op = cudnnOp(layer, Phase::Backward, "conv bwd filter", convFlops(st->args));
+  op.prepare = [st, handle, ws, layer](const Context& ctx, Op&) {
+    prepareCudnn(st, handle, ws, ctx, &st->filterAlgo, [st, layer](cudnn::Handle h, size_t* bytes) {
+      cudnn::ConvBwdFilterAlgoPerf results[kAlgoResults] = {};
+      int returned = 0;
+      GSM_CUDNN(st->api->findConvolutionBackwardFilterAlgorithm(h, st->x, st->y, st->conv, st->w, kAlgoResults,
+                                                                &returned, results));
+      return pickAlgo(results, returned, bytes, layer + " backward filter");
+    });
+  };
+  op.run = [st, handle, ws, x, dy, dwBf16](cudaStream_t stream, Interval*) {
+    const float alpha = 1.0f, beta = 0.0f;
+    const cudnn::Status set = st->api->setStream(handle->handle, stream);
+    if (set != cudnn::kSuccess) return cudnnResult(set);
+    return cudnnResult(st->api->convolutionBackwardFilter(handle->handle, &alpha, st->x, x->data, st->y, dy->data,
+                                                          st->conv, st->filterAlgo, ws->data, ws->bytes, &beta, st->w,
+                                                          dwBf16->data));
+  };
+  graph.addOp(std::move(op));
+
+  Op widen;
+  widen.layer = layer;
+  widen.phase = Phase::Backward;
+  widen.what = "dW widen";
+  widen.impl = "own";
+  widen.run = [dwBf16, w](cudaStream_t stream, Interval*) {
+    return widenBf16(dwBf16->bf16(), w->grad.f32(), w->count(), stream);
+  };
+  graph.addOp(std::move(widen));
+}
+
+}  // namespace
+
+// ---- layers ----
+
+Tensor* conv2d(Graph& graph, const std::string& layer, const std::string& name, Tensor* x, int out, int kernel,
+               int stride, int pad, Impl impl, Backward* backward, bool inputGrad) {
+  if (x->dims.size() != 4) throw NativeFailure({"ERR_NATIVE", layer + ": conv input must be NHWC", "", "conv2d"});
+  auto state = std::make_shared<ConvState>();
+  graph.keep(state);
+  ConvState* st = state.get();
+  ConvArgs& a = st->args;
+  a.n = static_cast<int>(x->dims[0]);
+  a.h = static_cast<int>(x->dims[1]);
+  a.w = static_cast<int>(x->dims[2]);
+  a.c = static_cast<int>(x->dims[3]);
+  a.k = out;
+  a.r = a.s = kernel;
+  a.stride = stride;
+  a.pad = pad;
+  a.p = convOutputSize(a.h, kernel, stride, pad);
+  a.q = convOutputSize(a.w, kernel, stride, pad);
+  Param* w = graph.param(name + ".weight", {out, kernel, kernel, a.c}, Init::KaimingUniform,
+                         static_cast<int64_t>(a.c) * kernel * kernel);
+  Tensor* y = graph.tensor(name + ".out", {a.n, a.p, a.q, out}, Dtype::Bf16);
+  if (impl == Impl::Own) {
+    addOwnConvForward(graph, layer, st, x, w, y);
+  } else {
+    addCudnnConvForward(graph, layer, st, x, w, y);
+  }
+  if (backward != nullptr) {
+    *backward = [&graph, layer, name, st, x, y, w, inputGrad]() {
+      Tensor* dy = gradientOf(y, layer);
+      if (inputGrad) {
+        // A later writer of x's gradient adds to it in the convolution itself (Graph::gradTarget's
+        // fresh tensor and add are not needed).
+        const bool accumulate = x->gradWriters > 0 && x->grad != nullptr;
+        Tensor* dx = x->grad;
+        if (accumulate) {
+          ++x->gradWriters;
+        } else {
+          bool fresh = false;
+          dx = graph.gradTarget(x, &fresh);
+        }
+        addCudnnConvBackwardData(graph, layer, st, w, dy, dx, accumulate);
+      }
+      Tensor* dw = graph.tensor(name + ".weight.grad.bf16", w->dims, Dtype::Bf16);
+      addCudnnConvBackwardFilter(graph, layer, st, x, dy, dw, w);
+    };
+  }
+  return y;
+}
+
+namespace {
+
+void batchNormBackward(Graph& graph, const std::string& layer, Tensor* x, Tensor* y, Tensor* residual, bool relu,
+                       const Param* gamma, const Param* beta, const Tensor* saveMean, const Tensor* saveInvStd) {
+  Tensor* dy = gradientOf(y, layer);
+  const int channels = static_cast<int>(x->dims.back());
+  const int rows = static_cast<int>(x->count() / static_cast<size_t>(channels));
+  if (relu) {
+    addKernelOp<ReluBackwardArgs>(graph, layer, Phase::Backward, "relu bwd", 0, launchReluBackward,
+                                  [dy, y](ReluBackwardArgs& a) {
+                                    a.count = y->count();
+                                    a.dy = dy->bf16();
+                                    a.y = y->bf16();
+                                    a.dx = dy->bf16();
+                                  });
+  }
+  if (residual != nullptr) {
+    if (residual->grad == nullptr && residual->gradWriters == 0) {
+      residual->grad = dy;  // shared: nothing after the norm's backward below writes dy but the residual's adds
+      residual->gradWriters = 1;
+    } else {
+      ++residual->gradWriters;
+      graph.addGradient(residual, dy, layer);
+    }
+  }
+  BatchNormBackwardArgs sizing{};
+  sizing.rows = rows;
+  sizing.channels = channels;
+  Tensor* ws = graph.scratch(layer + ".bn_bwd.ws", nnWorkspaceBytes(sizing));
+  bool fresh = false;
+  Tensor* dx = graph.gradTarget(x, &fresh);
+  addKernelOp<BatchNormBackwardArgs>(
+      graph, layer, Phase::Backward, "bn bwd", 0, launchBatchNormBackward,
+      [rows, channels, dy, x, gamma, beta, saveMean, saveInvStd, dx, ws](BatchNormBackwardArgs& a) {
+        a.rows = rows;
+        a.channels = channels;
+        a.dy = dy->bf16();
+        a.x = x->bf16();
+        a.gamma = gamma->master.f32();
+        a.saveMean = saveMean->f32();
+        a.saveInvStd = saveInvStd->f32();
+        a.dx = dx->bf16();
+        a.dgamma = gamma->grad.f32();
+        a.dbeta = beta->grad.f32();
+        a.workspace = ws->f32();
+      });
+  if (fresh) graph.addGradient(x, dx, layer);
+}
+
+}  // namespace
+
+Tensor* batchNorm(Graph& graph, const std::string& layer, const std::string& name, Tensor* x, Tensor* residual,
+                  bool relu, Backward* backward) {
+  const int channels = static_cast<int>(x->dims.back());
+  const int rows = static_cast<int>(x->count() / static_cast<size_t>(channels));
+  Param* gamma = graph.param(name + ".weight", {channels}, Init::Ones, channels);
+  Param* beta = graph.param(name + ".bias", {channels}, Init::Zeros, channels);
+  Tensor* runningMean = graph.tensor(name + ".running_mean", {channels}, Dtype::F32, Tensor::Fill::Zero);
+  Tensor* runningVar = graph.tensor(name + ".running_var", {channels}, Dtype::F32, Tensor::Fill::Ones);
+  Tensor* y = graph.tensor(name + ".out", x->dims, Dtype::Bf16);
+  const std::string what = std::string("bn") + (residual != nullptr ? "+add" : "") + (relu ? "+relu" : "") + " fwd";
+  if (backward == nullptr) {
+    addKernelOp<BatchNormInferenceArgs>(
+        graph, layer, Phase::Forward, what, 0, launchBatchNormInference,
+        [rows, channels, x, residual, gamma, beta, runningMean, runningVar, y, relu](BatchNormInferenceArgs& a) {
+          a.rows = rows;
+          a.channels = channels;
+          a.x = x->bf16();
+          a.residual = residual != nullptr ? residual->bf16() : nullptr;
+          a.gamma = gamma->master.f32();
+          a.beta = beta->master.f32();
+          a.runningMean = runningMean->f32();
+          a.runningVar = runningVar->f32();
+          a.y = y->bf16();
+          a.relu = relu;
+        });
+    return y;
+  }
+  Tensor* saveMean = graph.tensor(name + ".save_mean", {channels}, Dtype::F32);
+  Tensor* saveInvStd = graph.tensor(name + ".save_invstd", {channels}, Dtype::F32);
+  BatchNormForwardArgs sizing{};
+  sizing.rows = rows;
+  sizing.channels = channels;
+  Tensor* ws = graph.scratch(name + ".bn_fwd.ws", nnWorkspaceBytes(sizing));
+  addKernelOp<BatchNormForwardArgs>(graph, layer, Phase::Forward, what, 0, launchBatchNormForward,
+                                    [=](BatchNormForwardArgs& a) {
+                                      a.rows = rows;
+                                      a.channels = channels;
+                                      a.x = x->bf16();
+                                      a.residual = residual != nullptr ? residual->bf16() : nullptr;
+                                      a.gamma = gamma->master.f32();
+                                      a.beta = beta->master.f32();
+                                      a.y = y->bf16();
+                                      a.saveMean = saveMean->f32();
+                                      a.saveInvStd = saveInvStd->f32();
+                                      a.runningMean = runningMean->f32();
+                                      a.runningVar = runningVar->f32();
+                                      a.relu = relu;
+                                      a.workspace = ws->f32();
+                                    });
+  *backward = [&graph, layer, x, y, residual, relu, gamma, beta, saveMean, saveInvStd]() {
+    batchNormBackward(graph, layer, x, y, residual, relu, gamma, beta, saveMean, saveInvStd);
+  };
+  return y;
+}
+
+Tensor* maxPool(Graph& graph, const std::string& layer, Tensor* x, int window, int stride, int pad,
+                Backward* backward) {
+  MaxPoolForwardArgs shape{};
+  shape.n = static_cast<int>(x->dims[0]);
+  shape.h = static_cast<int>(x->dims[1]);
+  shape.w = static_cast<int>(x->dims[2]);
+  shape.c = static_cast<int>(x->dims[3]);
+  shape.r = shape.s = window;
+  shape.stride = stride;
+  shape.pad = pad;
+  shape.p = convOutputSize(shape.h, window, stride, pad);
+  shape.q = convOutputSize(shape.w, window, stride, pad);
+  Tensor* y = graph.tensor(layer + ".out", {shape.n, shape.p, shape.q, shape.c}, Dtype::Bf16);
+  Tensor* argmax =
+      backward != nullptr ? graph.tensor(layer + ".argmax", {shape.n, shape.p, shape.q, shape.c}, Dtype::U8) : nullptr;
+  addKernelOp<MaxPoolForwardArgs>(graph, layer, Phase::Forward, "maxpool fwd", 0, launchMaxPoolForward,
+                                  [shape, x, y, argmax](MaxPoolForwardArgs& a) {
+                                    a = shape;
+                                    a.x = x->bf16();
+                                    a.y = y->bf16();
+                                    a.argmax = argmax != nullptr ? static_cast<uint8_t*>(argmax->data) : nullptr;
+                                  });
+  if (backward != nullptr) {
+    *backward = [&graph, layer, shape, x, y, argmax]() {
+      Tensor* dy = gradientOf(y, layer);
+      bool fresh = false;
+      Tensor* dx = graph.gradTarget(x, &fresh);
+      addKernelOp<MaxPoolBackwardArgs>(graph, layer, Phase::Backward, "maxpool bwd", 0, launchMaxPoolBackward,
+                                       [shape, dy, argmax, dx](MaxPoolBackwardArgs& a) {
+                                         a.n = shape.n;
+                                         a.h = shape.h;
+                                         a.w = shape.w;
+                                         a.c = shape.c;
+                                         a.r = shape.r;
+                                         a.s = shape.s;
+                                         a.stride = shape.stride;
+                                         a.pad = shape.pad;
+                                         a.p = shape.p;
+                                         a.q = shape.q;
+                                         a.dy = dy->bf16();
+                                         a.argmax = static_cast<const uint8_t*>(argmax->data);
+                                         a.dx = dx->bf16();
+                                       });
+      if (fresh) graph.addGradient(x, dx, layer);
+    };
+  }
+  return y;
+}
+
+Tensor* globalAvgPool(Graph& graph, const std::string& layer, Tensor* x, Backward* backward) {
+  const int n = static_cast<int>(x->dims[0]);
+  const int pixels = static_cast<int>(x->dims[1] * x->dims[2]);
+  const int c = static_cast<int>(x->dims[3]);
+  Tensor* y = graph.tensor(layer + ".out", {n, c}, Dtype::Bf16);
+  addKernelOp<AvgPoolForwardArgs>(graph, layer, Phase::Forward, "avgpool fwd", 0, launchAvgPoolForward,
+                                  [n, pixels, c, x, y](AvgPoolForwardArgs& a) {
+                                    a.n = n;
+                                    a.pixels = pixels;
+                                    a.c = c;
+                                    a.x = x->bf16();
+                                    a.y = y->bf16();
+                                  });
+  if (backward != nullptr) {
+    *backward = [&graph, layer, n, pixels, c, x, y]() {
+      Tensor* dy = gradientOf(y, layer);
+      bool fresh = false;
+      Tensor* dx = graph.gradTarget(x, &fresh);
+      addKernelOp<AvgPoolBackwardArgs>(graph, layer, Phase::Backward, "avgpool bwd", 0, launchAvgPoolBackward,
+                                       [n, pixels, c, dy, dx](AvgPoolBackwardArgs& a) {
+                                         a.n = n;
+                                         a.pixels = pixels;
+                                         a.c = c;
+                                         a.dy = dy->bf16();
+                                         a.dx = dx->bf16();
+                                       });
+      if (fresh) graph.addGradient(x, dx, layer);
+    };
+  }
+  return y;
+}
+
+Tensor* softmaxCrossEntropy(Graph& graph, const std::string& layer, Tensor* logits, Tensor* labels, bool train) {
+  const int rows = static_cast<int>(logits->dims[0]);
+  const int classes = static_cast<int>(logits->dims[1]);
+  Tensor* loss = graph.tensor(layer + ".value", {1}, Dtype::F32);
+  Tensor* dlogits = nullptr;
+  if (train) {
+    bool fresh = false;
+    dlogits = graph.gradTarget(logits, &fresh);  // the logits' first and only gradient
+  }
+  SoftmaxCrossEntropyArgs sizing{};
+  sizing.rows = rows;
+  sizing.classes = classes;
+  Tensor* ws = graph.scratch(layer + ".ws", nnWorkspaceBytes(sizing));
+  addKernelOp<SoftmaxCrossEntropyArgs>(graph, layer, Phase::Forward, train ? "softmax-CE fwd+bwd" : "softmax-CE", 0,
+                                       launchSoftmaxCrossEntropy,
+                                       [rows, classes, logits, labels, loss, dlogits, ws](SoftmaxCrossEntropyArgs& a) {
+                                         a.rows = rows;
+                                         a.classes = classes;
+                                         a.logits = logits->f32();
+                                         a.labels = labels->i32();
+                                         a.loss = loss->f32();
+                                         a.dlogits = dlogits != nullptr ? dlogits->bf16() : nullptr;
+                                         a.workspace = ws->f32();
+                                       });
+  graph.setLoss(loss);
+  return loss;
+}
+
+}  // namespace model
+}  // namespace gsm
