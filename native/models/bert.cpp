@@ -13,6 +13,7 @@
 // mask kernels (random bits, a multiply, and their backward); the PyTorch reference runs with dropout
 // off to match. AdamW decays every parameter (one flat buffer; HuggingFace's Trainer exempts biases
 // and LayerNorm weights, which changes no kernel's cost).
+#include <algorithm>
 #include <deque>
 #include <memory>
 #include <string>
@@ -115,7 +116,10 @@ void addAdamW(Graph& graph, const BertConfig& c) {
   op.what = "AdamW";
   op.impl = "own";
   op.prepare = [&graph, args](const Context&, Op& self) {
-    args->count = graph.paramCount();
+    // The flat buffers end with the last parameter (offsets may leave room for alignment between).
+    size_t count = 0;
+    for (const Param& p : graph.params()) count = std::max(count, p.offset + p.count());
+    args->count = count;
     args->params = graph.flatParams();
     args->grads = graph.flatGrads();
     args->m = graph.flatState(0);

@@ -216,6 +216,50 @@ struct AttentionLayer {
   int matrices() const { return batch * heads; }
 };
 
+// The fused QKV projection without its bias (SplitHeads adds the bias while it rearranges into q, k, v).
+void projectQkv(Graph& graph, Tensor* x, AttentionLayer* l, Backward* qkvBackward) {
+  Linear qkvLinear = bertLinear(graph, l->prefix + ".qkv", l->hidden, 3 * l->hidden, false);
+  l->qkvBias = graph.param(l->prefix + ".qkv.bias", {3 * l->hidden}, Init::Zeros, l->hidden);
+  l->qkv = linear(graph, l->prefix + ".qkv", x, qkvLinear, Activation::None, l->impl, qkvBackward);
+  l->q = graph.tensor(l->prefix + ".q", l->headDims(), Dtype::Bf16);
+  l->k = graph.tensor(l->prefix + ".k", l->headDims(), Dtype::Bf16);
+  l->v = graph.tensor(l->prefix + ".v", l->headDims(), Dtype::Bf16);
+  SplitHeadsArgs split{};
+  split.batch = l->batch;
+  split.seq = l->seq;
+  split.heads = l->heads;
+  split.headDim = l->headDim;
+  Tensor *qkv = l->qkv, *q = l->q, *k = l->k, *v = l->v;
+  Param* bias = l->qkvBias;
+  addNnOp(
+      graph, l->core, Phase::Forward, "split heads (+qkv bias)", "own", split,
+      [=](SplitHeadsArgs& a) {
+        a.qkv = qkv->bf16();
+        a.bias = bias->master.f32();
+        a.q = q->bf16();
+        a.k = k->bf16();
+        a.v = v->bf16();
+      },
+      launchSplitHeads);
+}
+
+// O [b, h, s, d] -> merged [b s, h d], the output projection's input.
+void mergeHeads(Graph& graph, const AttentionLayer& l) {
+  MergeHeadsArgs merge{};
+  merge.batch = l.batch;
+  merge.seq = l.seq;
+  merge.heads = l.heads;
+  merge.headDim = l.headDim;
+  Tensor *context = l.buffers->context, *merged = l.merged;
+  addNnOp(
+      graph, l.core, Phase::Forward, "merge heads", "own", merge,
+      [=](MergeHeadsArgs& a) {
+        a.x = context->bf16();
+        a.y = merged->bf16();
+      },
+      launchMergeHeads);
+}
+
 // O = softmax(scale Q K^T) V with the score matrix in memory: two batched gemms around the softmax.
 void unfusedAttentionForward(Graph& graph, const AttentionLayer& l) {
   Tensor* scores = sharedTensor(graph, l.buffers->scores, "attention.scores", l.scoreDims(), Dtype::F32);
@@ -359,33 +403,8 @@ Tensor* selfAttention(Graph& graph, const std::string& prefix, Tensor* x, const 
   l.impl = impl;
   l.buffers = buffers;
 
-  // The fused QKV projection without its bias: SplitHeads adds the bias while it rearranges.
-  Linear qkvLinear = bertLinear(graph, prefix + ".qkv", hidden, 3 * hidden, false);
-  l.qkvBias = graph.param(prefix + ".qkv.bias", {3 * hidden}, Init::Zeros, hidden);
   Backward qkvBackward;
-  l.qkv = linear(graph, prefix + ".qkv", x, qkvLinear, Activation::None, impl, &qkvBackward);
-  l.q = graph.tensor(prefix + ".q", l.headDims(), Dtype::Bf16);
-  l.k = graph.tensor(prefix + ".k", l.headDims(), Dtype::Bf16);
-  l.v = graph.tensor(prefix + ".v", l.headDims(), Dtype::Bf16);
-  SplitHeadsArgs split{};
-  split.batch = l.batch;
-  split.seq = l.seq;
-  split.heads = l.heads;
-  split.headDim = l.headDim;
-  {
-    Tensor *qkv = l.qkv, *q = l.q, *k = l.k, *v = l.v;
-    Param* bias = l.qkvBias;
-    addNnOp(
-        graph, l.core, Phase::Forward, "split heads (+qkv bias)", "own", split,
-        [=](SplitHeadsArgs& a) {
-          a.qkv = qkv->bf16();
-          a.bias = bias->master.f32();
-          a.q = q->bf16();
-          a.k = k->bf16();
-          a.v = v->bf16();
-        },
-        launchSplitHeads);
-  }
+  projectQkv(graph, x, &l, &qkvBackward);
 
   // Inference on the own impl: the fused kernel (head dims 64 and 128; other head dims take the
   // unfused path on the own gemm, as the op labels show). Training keeps P per layer (the backward
@@ -400,21 +419,7 @@ Tensor* selfAttention(Graph& graph, const std::string& prefix, Tensor* x, const 
   }
 
   l.merged = graph.tensor(prefix + ".merged", {static_cast<int64_t>(l.batch) * l.seq, hidden}, Dtype::Bf16);
-  MergeHeadsArgs merge{};
-  merge.batch = l.batch;
-  merge.seq = l.seq;
-  merge.heads = l.heads;
-  merge.headDim = l.headDim;
-  {
-    Tensor *context = buffers->context, *merged = l.merged;
-    addNnOp(
-        graph, l.core, Phase::Forward, "merge heads", "own", merge,
-        [=](MergeHeadsArgs& a) {
-          a.x = context->bf16();
-          a.y = merged->bf16();
-        },
-        launchMergeHeads);
-  }
+  mergeHeads(graph, l);
 
   Linear outLinear = bertLinear(graph, prefix + ".output", hidden, hidden, true);
   Backward outBackward;

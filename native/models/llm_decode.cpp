@@ -49,6 +49,10 @@ struct View {
   uint16_t* ptr() const { return tensor->bf16() + offset; }
 };
 
+struct HeadViews {
+  View q, k, v;
+};
+
 // What every layer reads: the shape, the step's ids and positions, the norm weights, and the
 // transient tensors the layers share.
 struct Decoder {
@@ -128,6 +132,31 @@ Tensor* embedTokens(Graph& graph, const Decoder& d) {
   return x;
 }
 
+// q, k, v [batch, heads, headDim] of the qkv projection's output: at batch 1 its thirds already are;
+// otherwise SplitHeads copies them out.
+HeadViews headViews(Graph& graph, const Decoder& d, const std::string& core, Tensor* qkv) {
+  const LlmConfig& c = d.config;
+  const size_t hidden = static_cast<size_t>(c.hidden);
+  if (c.batch == 1) return {{qkv, 0}, {qkv, hidden}, {qkv, 2 * hidden}};
+  SplitHeadsArgs split{};
+  split.batch = c.batch;
+  split.seq = 1;
+  split.heads = c.heads;
+  split.headDim = d.headDim;
+  Tensor *tq = d.q, *tk = d.k, *tv = d.v;
+  addNnOp(
+      graph, core, Phase::Forward, "split heads", "own", split,
+      [=](SplitHeadsArgs& a) {
+        a.qkv = qkv->bf16();
+        a.bias = nullptr;
+        a.q = tq->bf16();
+        a.k = tk->bf16();
+        a.v = tv->bf16();
+      },
+      launchSplitHeads);
+  return {{tq, 0}, {tk, 0}, {tv, 0}};
+}
+
 // Rotary embedding, cache append and attention over the cache for layer `layer`; returns [batch, hidden].
 Tensor* attentionCore(Graph& graph, const Decoder& d, const std::string& layer, Tensor* qkv) {
   const LlmConfig& c = d.config;
@@ -136,29 +165,8 @@ Tensor* attentionCore(Graph& graph, const Decoder& d, const std::string& layer, 
   Tensor* kCache = graph.tensor(layer + ".k_cache", cacheDims, Dtype::Bf16, Tensor::Fill::Random);
   Tensor* vCache = graph.tensor(layer + ".v_cache", cacheDims, Dtype::Bf16, Tensor::Fill::Random);
 
-  // q, k, v [batch, heads, headDim]: at batch 1 the thirds of qkv already are; otherwise SplitHeads.
-  View q{qkv, 0}, k{qkv, static_cast<size_t>(c.hidden)}, v{qkv, 2 * static_cast<size_t>(c.hidden)};
-  if (c.batch > 1) {
-    SplitHeadsArgs split{};
-    split.batch = c.batch;
-    split.seq = 1;
-    split.heads = c.heads;
-    split.headDim = d.headDim;
-    Tensor *tq = d.q, *tk = d.k, *tv = d.v;
-    addNnOp(
-        graph, core, Phase::Forward, "split heads", "own", split,
-        [=](SplitHeadsArgs& a) {
-          a.qkv = qkv->bf16();
-          a.bias = nullptr;
-          a.q = tq->bf16();
-          a.k = tk->bf16();
-          a.v = tv->bf16();
-        },
-        launchSplitHeads);
-    q = {d.q, 0};
-    k = {d.k, 0};
-    v = {d.v, 0};
-  }
+  const HeadViews views = headViews(graph, d, core, qkv);
+  const View q = views.q, k = views.k, v = views.v;
   Tensor* pos = d.pos;
   RopeArgs rope{};
   rope.batch = c.batch;
