@@ -11,10 +11,12 @@
 //   norm, lm_head, sample           final RMS norm, fp32 logits, greedy next token
 // The step feeds the next: `sample` writes each sequence's next id and advances its position, which
 // the next step's embedding, rotary embedding, cache append and attention read. The caches start half
-// full (random keys and values, every position at kvLength / 2) and wrap back to half at capacity.
+// full (random keys and values, every sequence at position kvLength / 2) and wrap back to half at
+// capacity.
 //
-// Weights are bf16 only (Graph::setInference: a 7B model's fp32 masters would not fit next to its
-// copies). Every gemm has m = batch rows (the own gemm's skinny path serves batch <= 64); the step
+// Weights are bf16 only (Graph::setInference: a 7B model's fp32 masters would take 27 GB more). The
+// RMS norm weights are one fp32 tensor of ones (the kernel reads fp32; 0.004% of the parameters,
+// left out of paramCount). Every gemm has m = batch rows (the own gemm's skinny path serves batch <= 64); the step
 // is bound by reading the weights and the caches, so ops record only the gemms' 2 m n k flops.
 // Attention runs the project's decode kernel in both impls: no library has a decode attention over
 // this cache layout ([batch, heads, capacity, headDim] per layer), and its op label says so.
