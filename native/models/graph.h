@@ -131,6 +131,12 @@ class Graph {
   // the step's scratch is small next to its activations).
   Tensor* scratch(const std::string& name, size_t bytes);
   Param* param(const std::string& name, std::vector<int64_t> dims, Init init, int64_t fanIn);
+  // An inference-only graph (llm-decode): call before the first param(). Parameters then get only
+  // their bf16 copy (no fp32 master, gradient or optimizer state: a 7B model's fp32 masters alone
+  // would be 27 GB); prepare() initialises the copies directly (same Init, rounded to bf16) and
+  // flatParams/flatGrads stay null. Kernels read Param::copy; master and grad have no data.
+  void setInference(bool inference) { inference_ = inference; }
+  bool inference() const { return inference_; }
   void addOp(Op op);  // appended in call order; the builder calls forward ops, then backward in reverse
   // The gradient tensor of x that a backward op should write. The first writer writes x->grad
   // directly (*accumulate false); a later one (x feeds two layers: a residual) gets a fresh tensor
@@ -189,6 +195,7 @@ class Graph {
   std::deque<Op> ops_;
   Tensor* loss_ = nullptr;
   Tensor* output_ = nullptr;
+  bool inference_ = false;
   Context context_{};
   size_t paramElements_ = 0;
   int stateBuffers_ = 0;
