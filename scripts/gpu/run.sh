@@ -8,7 +8,8 @@
 #   bash scripts/gpu/run.sh [--out DIR] [--limit SECONDS] [--tests "VITEST ARGS"] [--sweep-dir DIR] PART...
 #
 # Parts (run in the order given; each writes PART.txt with every command, its output and exit code):
-#   smoke       every own conv/attention/copy/triad code path launched once (test/gpu/kernel-launches.mjs):
+#   smoke       every own conv/attention/copy/triad code path launched once, and one step of each model
+#               workload at a small size (test/gpu/kernel-launches.mjs --models):
 #               run it first, a kernel that hangs then costs this part, not the tests
 #   tests       vitest: the GPU tests (test/gpu) or what --tests names (e.g. "" for the whole suite)
 #   bench       `gpushare-micro bench` over every preset, bench.json
@@ -117,7 +118,7 @@ step() {
   return $rc
 }
 
-part_smoke() { step smoke.txt node test/gpu/kernel-launches.mjs; }
+part_smoke() { step smoke.txt node test/gpu/kernel-launches.mjs --models; }
 
 part_tests() {
   # shellcheck disable=SC2086 # --tests holds vitest's arguments, split on spaces
