@@ -190,6 +190,7 @@ class Graph {
 class LayerTimer {
  public:
   // Times steps until `maxSteps` have been timed (later steps run untimed). depth: steps in flight.
+  // Throws NativeFailure (ERR_CUDA) when its events cannot be created.
   LayerTimer(const Graph& graph, int depth, int maxSteps);
   ~LayerTimer();
   LayerTimer(const LayerTimer&) = delete;

@@ -37,6 +37,15 @@ struct LayerTimer::Impl {
   // Read back: per run, one duration per timed step.
   std::vector<std::vector<uint32_t>> ns;
 
+  void destroyEvents() noexcept {
+    for (Slot& slot : slots) {
+      for (cudaEvent_t& e : slot.events) {
+        if (e != nullptr) cudaEventDestroy(e);
+        e = nullptr;
+      }
+    }
+  }
+
   cudaError_t readBack(Slot& slot) {
     slot.pending = false;
     cudaError_t e = cudaEventSynchronize(slot.events.back());
@@ -68,22 +77,19 @@ LayerTimer::LayerTimer(const Graph& graph, int depth, int maxSteps) : impl_(std:
   t.maxSteps = std::max(maxSteps, 0);
   t.ns.assign(t.runs.size(), {});
   t.slots.resize(static_cast<size_t>(std::max(depth, 1)) + 2);
+  cudaError_t status = cudaSuccess;
   for (Impl::Slot& slot : t.slots) {
     slot.events.assign(t.runs.size() + 1, nullptr);
-    for (cudaEvent_t& e : slot.events) {
-      if (cudaEventCreate(&e) != cudaSuccess) {
-        e = nullptr;
-        t.maxSteps = 0;  // no events: time nothing (creation fails only when the context is broken)
-      }
-    }
+    for (cudaEvent_t& e : slot.events)
+      if (status == cudaSuccess) status = cudaEventCreate(&e);
+  }
+  if (status != cudaSuccess) {
+    t.destroyEvents();
+    throwCuda(status, "cudaEventCreate(&e)", __FILE__, __LINE__);
   }
 }
 
-LayerTimer::~LayerTimer() {
-  for (Impl::Slot& slot : impl_->slots)
-    for (cudaEvent_t e : slot.events)
-      if (e != nullptr) cudaEventDestroy(e);
-}
+LayerTimer::~LayerTimer() { impl_->destroyEvents(); }
 
 const std::vector<size_t>& LayerTimer::runEnds() const { return impl_->runEnds; }
 
