@@ -40,7 +40,7 @@ describe.skipIf(!gpu.available)('model workloads on the GPU', () => {
     for (const impl of ['own', 'library']) {
       it(`${kernel} ${impl} [${shape.join(', ')}]: ops, FLOPs, memory, CTA trace and a time for every layer of every step`, async () => {
         const loop = new gpu.binding!.TimedLoop(
-          loopConfig(modelWorkload(kernel, impl, shape, true), { durationNs: 0, launches: LAUNCHES, depth: 2, traceCapacity: 1 << 20, warmupNs: 0 }),
+          loopConfig(modelWorkload(kernel, impl, shape, true), { durationNs: 0, launches: LAUNCHES, depth: 2, traceCapacity: 1 << 22, warmupNs: 0 }),
         );
         const info = await loop.prepare();
         const r = await loop.run(0n);
