@@ -81,6 +81,38 @@ Napi::ArrayBuffer intervalsToBuffer(Napi::Env env, const std::vector<Interval>& 
   return out;
 }
 
+// A model's ops (PrepareInfo.layers): {layer, phase, what, impl, flops} each.
+Napi::Array layersToJs(Napi::Env env, const std::vector<LayerInfo>& layers) {
+  Napi::Array out = Napi::Array::New(env, layers.size());
+  for (size_t i = 0; i < layers.size(); ++i) {
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("layer", layers[i].layer);
+    o.Set("phase", layers[i].phase);
+    o.Set("what", layers[i].what);
+    o.Set("impl", layers[i].impl);
+    o.Set("flops", layers[i].flops);
+    out.Set(static_cast<uint32_t>(i), o);
+  }
+  return out;
+}
+
+// A model's layer times (LoopResult.layers): {layer, phase, impl, ns: number[]} each.
+Napi::Array layerTimesToJs(Napi::Env env, const std::vector<LayerTimes>& times) {
+  Napi::Array out = Napi::Array::New(env, times.size());
+  for (size_t i = 0; i < times.size(); ++i) {
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("layer", times[i].layer);
+    o.Set("phase", times[i].phase);
+    o.Set("impl", times[i].impl);
+    Napi::Array ns = Napi::Array::New(env, times[i].ns.size());
+    for (size_t j = 0; j < times[i].ns.size(); ++j)
+      ns.Set(static_cast<uint32_t>(j), static_cast<double>(times[i].ns[j]));
+    o.Set("ns", ns);
+    out.Set(static_cast<uint32_t>(i), o);
+  }
+  return out;
+}
+
 class LoopObject : public CheckedWrap<LoopObject> {
  public:
   static constexpr const char* kClassName = "TimedLoop";
@@ -121,6 +153,8 @@ class LoopObject : public CheckedWrap<LoopObject> {
           o.Set("flopsPerLaunch", out->flopsPerLaunch);
           o.Set("bytesPerLaunch", out->bytesPerLaunch);
           o.Set("detail", out->detail);
+          o.Set("layers", layersToJs(env, out->layers));
+          o.Set("deviceBytes", static_cast<double>(out->deviceBytes));
           o.Set("warmupLaunches", static_cast<double>(out->warmupLaunches));
           o.Set("warmupMs", out->warmupMs);
           o.Set("traceLaunchCapacity", static_cast<double>(out->traceLaunchCapacity));
@@ -158,6 +192,7 @@ class LoopObject : public CheckedWrap<LoopObject> {
           o.Set("trace", intervalsToBuffer(env, out->trace));
           o.Set("gapsObserved", static_cast<double>(out->observations.gapsObserved));
           o.Set("gaps", intervalsToBuffer(env, out->observations.gaps));
+          o.Set("layers", layerTimesToJs(env, out->observations.layerTimes));
           o.Set("clock", clockToJs(env, out->clock));
           return o;
         },

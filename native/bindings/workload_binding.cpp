@@ -29,6 +29,7 @@ WorkloadSpec readSpecFields(const Napi::Object& o) {
   w.gemmPath = optionalStringField(o, "gemmPath").value_or("");
   w.variant = optionalIntField(o, "variant", -1, 1 << 16).value_or(-1);
   w.cudnnGraph = optionalStringField(o, "cudnnGraph").value_or("");
+  w.profileLayers = boolField(o, "profileLayers", false);
   return w;
 }
 

@@ -44,6 +44,7 @@ void throwCuda(cudaError_t status, const char* call, const char* file, int line)
   throw NativeFailure(cudaFailure(status, call, file, line));
 }
 
+#ifdef GSM_HAS_NAPI
 Napi::Error toJsError(Napi::Env env, const FailureInfo& info) {
   Napi::Error error =
       info.code == "ERR_ARGS" ? Napi::TypeError::New(env, info.message) : Napi::Error::New(env, info.message);
@@ -52,5 +53,6 @@ Napi::Error toJsError(Napi::Env env, const FailureInfo& info) {
   if (!info.call.empty()) error.Set("call", Napi::String::New(env, info.call));
   return error;
 }
+#endif
 
 }  // namespace gsm

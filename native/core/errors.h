@@ -13,7 +13,13 @@
 //   ERR_NATIVE       any other C++ exception (a bug)
 #pragma once
 
+// The N-API part (toJsError) exists where napi.h does: always in the addon; not in the standalone
+// programs that link the CUDA-only code (test/native/model_check.cu), which may also say
+// -DGSM_NO_NAPI outright.
+#if !defined(GSM_NO_NAPI) && __has_include(<napi.h>)
+#define GSM_HAS_NAPI 1
 #include <napi.h>
+#endif
 #include <cuda_runtime.h>  // typed cudaMalloc overloads
 #include <stdexcept>
 #include <string>
@@ -45,8 +51,10 @@ const char* driverCode(int status);        // ERR_NO_GPU or ERR_CUDA, for a CUre
 FailureInfo cudaFailure(cudaError_t status, const char* call, const char* file, int line);
 [[noreturn]] void throwCuda(cudaError_t status, const char* call, const char* file, int line);
 
+#ifdef GSM_HAS_NAPI
 // Builds the JavaScript Error for a failure: a TypeError for ERR_ARGS, an Error otherwise.
 Napi::Error toJsError(Napi::Env env, const FailureInfo& info);
+#endif
 
 }  // namespace gsm
 

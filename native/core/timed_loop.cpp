@@ -97,6 +97,8 @@ PrepareInfo TimedLoop::prepare() {
   info.flopsPerLaunch = workload_->flopsPerLaunch();
   info.bytesPerLaunch = workload_->bytesPerLaunch();
   info.detail = workload_->describe();
+  info.layers = workload_->layers();
+  info.deviceBytes = workload_->deviceBytes();
   info.traceLaunchCapacity = traceLaunches;
   info.clock = readClocks();
   prepared_ = true;

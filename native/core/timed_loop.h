@@ -60,6 +60,8 @@ struct PrepareInfo {
   double flopsPerLaunch = 0;
   double bytesPerLaunch = 0;
   std::string detail;             // Workload::describe()
+  std::vector<LayerInfo> layers;  // Workload::layers(): a model's ops (empty for single kernels)
+  size_t deviceBytes = 0;         // Workload::deviceBytes()
   uint64_t warmupLaunches = 0;
   double warmupMs = 0;
   uint64_t traceLaunchCapacity = 0;
@@ -83,7 +85,7 @@ struct LoopResult {
   uint64_t bursts = 0;              // bursty: ON windows in which at least one launch was issued
   uint64_t tracedLaunches = 0;
   std::vector<Interval> trace;    // tracedLaunches * ctasPerLaunch records, launch-major (launches 0, k, 2k, ...)
-  Observations observations;      // the probe's gaps
+  Observations observations;      // the probe's gaps, a model's layer times
   ClockPair clock;                // read again after the run
 };
 

@@ -214,13 +214,21 @@ class Graph {
 class LayerTimer {
  public:
   // Times steps until `maxSteps` have been timed (later steps run untimed). depth: steps in flight.
+  // Throws NativeFailure (ERR_CUDA) when its events cannot be created.
   LayerTimer(const Graph& graph, int depth, int maxSteps);
   ~LayerTimer();
   LayerTimer(const LayerTimer&) = delete;
   LayerTimer& operator=(const LayerTimer&) = delete;
-  // Called by Graph::run at the start of a step and at each layer boundary.
+  // Called by Graph::run at the start of a step and at each layer boundary: `boundary` k is the
+  // index of the (layer, phase) run that just ended (0 .. runEnds().size() - 1), called once per
+  // run right after its last op, runEnds()[k]. (The index of that last op, runEnds()[k], is
+  // accepted too; a mark anywhere else is ignored.) A step that does not mark every run (a forward-
+  // only run) is not timed. Past maxSteps timed steps both record nothing.
   cudaError_t beginStep(cudaStream_t stream);
   cudaError_t mark(cudaStream_t stream, size_t boundary);
+  // The runs of consecutive ops with the same layer and phase, in ops() order: the index of each
+  // run's last op.
+  const std::vector<size_t>& runEnds() const;
   // Reads every completed step's events (synchronises on them) and returns the timings; clear()
   // forgets them (after warm-up).
   std::vector<LayerTiming> collect();

@@ -17,6 +17,8 @@ std::unique_ptr<Workload> makeCublasAttentionWorkload(const WorkloadSpec& spec);
 std::unique_ptr<Workload> makeStreamWorkload(const WorkloadSpec& spec);
 std::unique_ptr<Workload> makeCublasGemmWorkload(const WorkloadSpec& spec);
 std::unique_ptr<Workload> makeMemcpyWorkload(const WorkloadSpec& spec);
+std::unique_ptr<Workload> makeModelWorkload(const WorkloadSpec& spec);
+bool isModelKernel(const std::string& kernel);  // workload_model.cpp
 
 namespace {
 
@@ -39,6 +41,11 @@ void checkKnobs(const WorkloadSpec& spec) {
                                " (-1: chosen by shape and device), got " + std::to_string(spec.variant),
                            "", ""});
     }
+  }
+  if (spec.profileLayers && !isModelKernel(spec.kernel)) {
+    throw NativeFailure({"ERR_ARGS",
+                         "profileLayers applies to the model workloads only (resnet50-*, bert-base-*, llm-decode)", "",
+                         ""});
   }
   if (!spec.cudnnGraph.empty()) {
     if (spec.kernel != "attention" || spec.impl != "cudnn") {
@@ -66,6 +73,7 @@ std::unique_ptr<Workload> makeWorkload(const WorkloadSpec& spec) {
   if (spec.kernel == "triad" && spec.impl == "own") return makeStreamWorkload(spec);
   if (spec.kernel == "gemm" && spec.impl == "cublas") return makeCublasGemmWorkload(spec);
   if (spec.kernel == "memcpy" && spec.impl == "cudart") return makeMemcpyWorkload(spec);
+  if (isModelKernel(spec.kernel)) return makeModelWorkload(spec);  // checks impl, dtype and shape
   throw NativeFailure(
       {"ERR_ARGS", "this build has no workload '" + spec.kernel + "' with impl '" + spec.impl + "'", "", ""});
 }

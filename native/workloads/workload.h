@@ -31,6 +31,7 @@ struct WorkloadSpec {
   uint32_t gapThresholdNs = 0;    // probe
   uint32_t gapCapacity = 0;       // probe
   uint64_t seed = 0;
+  bool profileLayers = false;     // model workloads: CUDA events between layers (Observations::layerTimes)
 };
 
 // A tensor copied back to the host as float (bf16/fp16 widened exactly), for correctness checks.
@@ -40,10 +41,25 @@ struct HostTensor {
   std::vector<float> values;
 };
 
-// What the loop reads back after a run besides the CTA trace (the probe's gaps).
+// One op of a model workload's step (Workload::layers()): the layer it belongs to, the phase
+// (forward, backward, update), what it computes, what ran it ("own wgmma", "cuDNN", ...), its FLOPs.
+struct LayerInfo {
+  std::string layer, phase, what, impl;
+  double flops = 0;
+};
+
+// A model workload's (layer, phase) run of consecutive ops, timed with CUDA events: one duration per
+// timed step of the run (WorkloadSpec::profileLayers), in order.
+struct LayerTimes {
+  std::string layer, phase, impl;  // impl: its ops' implementations joined ("own wgmma + cuDNN")
+  std::vector<uint32_t> ns;
+};
+
+// What the loop reads back after a run besides the CTA trace (the probe's gaps, a model's layer times).
 struct Observations {
   uint64_t gapsObserved = 0;  // may exceed gaps.size() when the buffer overflowed
   std::vector<Interval> gaps;
+  std::vector<LayerTimes> layerTimes;  // model workloads with profileLayers; empty otherwise
 };
 
 class Workload {
@@ -62,6 +78,10 @@ class Workload {
   virtual double bytesPerLaunch() const { return 0; }
   // After prepare(): what runs, in a few words (e.g. the kernel path or library), for reports.
   virtual std::string describe() const { return ""; }
+  // After prepare(), model workloads: every op of a step, in order (empty for single kernels).
+  virtual std::vector<LayerInfo> layers() const { return {}; }
+  // After prepare(): device memory the workload holds, in bytes (0 where not counted).
+  virtual size_t deviceBytes() const { return 0; }
   // Called after warm-up and after each run: clear and read back per-run observations.
   virtual void resetObservations(cudaStream_t) {}
   virtual void collectObservations(Observations&) {}

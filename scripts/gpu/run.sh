@@ -8,7 +8,8 @@
 #   bash scripts/gpu/run.sh [--out DIR] [--limit SECONDS] [--tests "VITEST ARGS"] [--sweep-dir DIR] PART...
 #
 # Parts (run in the order given; each writes PART.txt with every command, its output and exit code):
-#   smoke       every own conv/attention/copy/triad code path launched once (test/gpu/kernel-launches.mjs):
+#   smoke       every own conv/attention/copy/triad code path launched once, and one step of each model
+#               workload at a small size (test/gpu/kernel-launches.mjs --models):
 #               run it first, a kernel that hangs then costs this part, not the tests
 #   tests       vitest: the GPU tests (test/gpu) or what --tests names (e.g. "" for the whole suite)
 #   bench       `gpushare-micro bench` over every preset, bench.json
@@ -16,6 +17,15 @@
 #   sanitize    compute-sanitizer memcheck and racecheck over the own kernels (the smoke launches)
 #   gemm-check  builds test/native/gemm_check.cu with nvcc (no Node): SASS counts, verify, bench, and
 #               compute-sanitizer memcheck, racecheck and synccheck over its sanitize launches
+#   nn-check    builds test/native/nn_cnn_check.cu and nn_transformer_check.cu (no Node): verify against
+#               float64 references, compute-sanitizer memcheck and racecheck over their sanitize
+#               launches, bench
+#   model-check builds test/native/model_check.cu (no Node): run-small (every model tiny), grad
+#               (gradients against finite differences), loss (50 training steps), run (the full-size
+#               models, own and library: time per step, memory, the slowest layers)
+#   model-sanitize  compute-sanitizer memcheck over model_check run-small
+#               (nn-check, model-check and model-sanitize share one build of the kernels and models,
+#               kept in build/native-checks while the sources are unchanged)
 #   runs        the README's single runs: gemm with 1, 2 and 4 clients, probe with 2 and 4, green
 #               contexts with an uneven split
 #   examples    4 gemm clients under time slicing and MPS with CUPTI (the examples/ results), and the
@@ -51,7 +61,7 @@ while [ $# -gt 0 ]; do
     --sweep-dir) SWEEP_DIR=${2:?--sweep-dir needs a folder}; shift 2 ;;
     --scenario-dir) SCENARIO_DIR=${2:?--scenario-dir needs a folder}; shift 2 ;;
     -h|--help) usage ;;
-    smoke|tests|bench|variants|sanitize|gemm-check|runs|examples|sweep|monitor|scenarios|peak) PARTS+=("$1"); shift ;;
+    smoke|tests|bench|variants|sanitize|gemm-check|nn-check|model-check|model-sanitize|runs|examples|sweep|monitor|scenarios|peak) PARTS+=("$1"); shift ;;
     *) echo "run.sh: unknown part or option '$1' (--help lists them)" >&2; exit 2 ;;
   esac
 done
@@ -108,7 +118,7 @@ step() {
   return $rc
 }
 
-part_smoke() { step smoke.txt node test/gpu/kernel-launches.mjs; }
+part_smoke() { step smoke.txt node test/gpu/kernel-launches.mjs --models; }
 
 part_tests() {
   # shellcheck disable=SC2086 # --tests holds vitest's arguments, split on spaces
@@ -149,6 +159,62 @@ part_gemm_check() {
   for tool in memcheck racecheck synccheck; do
     step gemm-check.txt "$SANITIZER" --tool "$tool" --error-exitcode 9 "$check" sanitize
   done
+}
+
+# The CUDA code the nn and model checks link, without Node: every kernel, the model graphs, the
+# libraries loaded at run time and core/errors.cpp (its N-API part left out: -DGSM_NO_NAPI), sm_90a
+# only, compiled (all cores at once) into one archive, from which each check takes what it needs.
+# Kept in build/native-checks (ignored by git) and reused while its sources and flags are unchanged,
+# so that parts in separate calls to the host compile once. LOG: the part's log.
+NATIVE_FLAGS=(-std=c++17 -O3 -gencode=arch=compute_90a,code=sm_90a --expt-relaxed-constexpr -lineinfo -I. -Inative -DGSM_NO_NAPI)
+NATIVE_DIR=${NATIVE_DIR:-$ROOT/build/native-checks}
+native_archive() {
+  local log=$1 dir=$NATIVE_DIR stamp
+  stamp=$( { echo "${NATIVE_FLAGS[*]}"; "$NVCC" --version; cat kernels/* native/models/* native/core/errors.* native/libraries/*; } \
+    2> /dev/null | sha256sum | cut -c1-16)
+  if [ -f "$dir/libgsm.a" ] && [ "$(cat "$dir/stamp" 2> /dev/null)" = "$stamp" ]; then
+    echo "native archive $dir/libgsm.a is up to date ($stamp)" >> "$OUT/$log"
+    return 0
+  fi
+  rm -rf "$dir"
+  mkdir -p "$dir/kernels" "$dir/native/models" "$dir/native/libraries" "$dir/native/core"
+  ls kernels/*.cu native/models/*.cpp native/core/errors.cpp \
+    native/libraries/{shared_library,driver_api,cudnn_api,cublaslt,cublas_attention}.cpp > "$dir/sources.txt"
+  step "$log" xargs -a "$dir/sources.txt" -P "$(nproc)" -I{} "$NVCC" "${NATIVE_FLAGS[@]}" -c {} -o "$dir/{}.o" || return
+  # shellcheck disable=SC2046 # the objects' paths, none with spaces
+  step "$log" ar rcs "$dir/libgsm.a" $(sed "s|^|$dir/|; s|\$|.o|" "$dir/sources.txt") || return
+  echo "$stamp" > "$dir/stamp"
+}
+
+part_nn_check() {
+  local name check tool
+  native_archive nn-check.txt || return
+  for name in nn_cnn_check nn_transformer_check; do
+    check=$NATIVE_DIR/$name
+    step nn-check.txt "$NVCC" "${NATIVE_FLAGS[@]}" -o "$check" "test/native/$name.cu" "$NATIVE_DIR/libgsm.a" -ldl || continue
+    step nn-check.txt "$check" verify
+    for tool in memcheck racecheck; do
+      step nn-check.txt "$SANITIZER" --tool "$tool" --error-exitcode 9 --print-limit 20 "$check" sanitize
+    done
+    step nn-check.txt "$check" bench
+  done
+}
+
+part_model_check() {
+  local check=$NATIVE_DIR/model_check
+  native_archive model-check.txt || return
+  step model-check.txt "$NVCC" "${NATIVE_FLAGS[@]}" -o "$check" test/native/model_check.cu "$NATIVE_DIR/libgsm.a" -ldl || return
+  step model-check.txt "$check" run-small || return  # quick: a kernel that hangs stops the part here
+  step model-check.txt "$check" grad
+  step model-check.txt "$check" loss
+  step model-check.txt "$check" run
+}
+
+part_model_sanitize() {
+  local check=$NATIVE_DIR/model_check
+  native_archive model-sanitize.txt || return
+  step model-sanitize.txt "$NVCC" "${NATIVE_FLAGS[@]}" -o "$check" test/native/model_check.cu "$NATIVE_DIR/libgsm.a" -ldl || return
+  step model-sanitize.txt "$SANITIZER" --tool memcheck --error-exitcode 9 --print-limit 20 "$check" run-small
 }
 
 part_runs() {
@@ -207,7 +273,7 @@ part_peak() {
 }
 
 # Default limits in seconds, each under the 10 minutes of one call to the host.
-declare -A DEFAULT_LIMIT=([smoke]=120 [tests]=480 [bench]=180 [variants]=240 [sanitize]=420 [gemm-check]=480 [runs]=180 [examples]=300 [sweep]=560 [monitor]=60 [scenarios]=540 [peak]=540)
+declare -A DEFAULT_LIMIT=([smoke]=120 [tests]=480 [bench]=180 [variants]=240 [sanitize]=420 [gemm-check]=480 [nn-check]=540 [model-check]=590 [model-sanitize]=480 [runs]=180 [examples]=300 [sweep]=560 [monitor]=60 [scenarios]=540 [peak]=540)
 
 {
   date -u +%Y-%m-%dT%H:%M:%SZ

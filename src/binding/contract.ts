@@ -152,6 +152,19 @@ export interface WorkloadSpec {
    * Kernel-specific dimensions: gemm [m, n, k] (row-major A[m,k], B[k,n], C[m,n]); probe [];
    * conv [n, c, h, w, k, r, s, stride, pad]; attention [batch, heads, seq, headDim, causal 0|1];
    * copy and triad [elements]; memcpy [MiB] (see src/kernels/shapes.ts).
+   *
+   * The model workloads (impl own or library, dtype bf16; one launch is one whole step):
+   * - resnet50-train, resnet50-infer [batch 1..1024, input 32|224]: ResNet-50 on synthetic images,
+   *   input 32 with 10 classes (CIFAR-10), 224 with 1000 (ImageNet); train: forward, backward and an
+   *   SGD-momentum update; infer: eval-mode forward.
+   * - bert-base-train, bert-base-infer [batch 1..1024, seq 1..512]: BERT-base sequence classification
+   *   (12 layers, hidden 768, 12 heads, FFN 3072, 2 classes); train: forward, backward and AdamW.
+   * - llm-decode [batch 1..64, layers 1..128, kvLength 2..32768]: one greedy decode step of a 7B-class
+   *   decoder (hidden 4096, 32 heads, FFN 11008, vocabulary 32000) over a KV cache of kvLength
+   *   positions per sequence that starts half full and grows one position per step (back to half when
+   *   full).
+   * impl own runs the project's kernels wherever one exists (conv backward is cuDNN in both), library
+   * cuBLASLt and cuDNN wherever they have the op; PrepareInfo.layers says what ran each op.
    */
   shape: number[];
   /** Seed of the random inputs (integer below 2^53). */
@@ -185,6 +198,35 @@ export interface WorkloadSpec {
    * the matmul-softmax-matmul graph only. Any other workload refuses it (ERR_ARGS).
    */
   cudnnGraph?: 'auto' | 'unified' | 'composite';
+  /**
+   * Model workloads only (any other refuses it: ERR_ARGS): CUDA events between layers time each
+   * (layer, phase) of every step, up to 1000 steps per run (LoopResult.layers). The events cost a
+   * little time of their own between layers.
+   */
+  profileLayers?: boolean;
+}
+
+/** One op of a model workload's step (PrepareInfo.layers), in the order the step runs them. */
+export interface LayerInfo {
+  /** e.g. "layer3.2.conv2", "encoder.7.attention", "lm_head". */
+  layer: string;
+  phase: 'forward' | 'backward' | 'update';
+  /** What the op computes, e.g. "conv fwd", "bn+relu fwd", "gemm dW". */
+  what: string;
+  /** What ran it: "own wgmma", "own mma", "own skinny", "own", "cuDNN", "cuBLASLt". */
+  impl: string;
+  /** Model FLOPs of the op (0 for memory-bound ones). */
+  flops: number;
+}
+
+/** A model's (layer, phase): a run of consecutive ops of the step with the same layer and phase, timed with CUDA events. */
+export interface LayerTimes {
+  layer: string;
+  phase: 'forward' | 'backward' | 'update';
+  /** The implementations of its ops, joined ("own wgmma + cuDNN"). */
+  impl: string;
+  /** Its duration in each timed step, in order (ns, CUDA event resolution, about 0.5 µs). */
+  ns: number[];
 }
 
 /**
@@ -257,6 +299,12 @@ export interface PrepareInfo {
   bytesPerLaunch: number;
   /** What runs, in a few words: the kernel path (e.g. "wgmma, clusters of 2, 132 CTAs") or the library. */
   detail: string;
+  /** Model workloads: every op of a step, in order; empty for the single-kernel workloads. Always set by the
+   * addon (optional for stand-in bindings). */
+  layers?: LayerInfo[];
+  /** Device memory the workload holds (model workloads: activations and scratch, parameters, gradients and
+   * optimizer state); 0 where not counted. Always set by the addon (optional for stand-in bindings). */
+  deviceBytes?: number;
   warmupLaunches: number;
   warmupMs: number;
   /** How many launches fit in the trace buffer. */
@@ -302,6 +350,10 @@ export interface LoopResult {
   gapsObserved: number;
   /** Interval records of the probe's gaps: start is the last clock reading before the gap. */
   gaps: ArrayBuffer;
+  /** Model workloads with profileLayers: every (layer, phase) of the step in order, with one duration per timed
+   * step (the first 1000 launches of the run); empty otherwise. Always set by the addon (optional for stand-in
+   * bindings). */
+  layers?: LayerTimes[];
   clock: ClockPair;
 }
 

@@ -6,6 +6,9 @@
 // compute-sanitizer; scripts/gpu/run.sh runs it alone first (part `smoke`), under a hard time limit,
 // so that a kernel that hangs is found before the tests wait on it:
 //   compute-sanitizer --tool memcheck --error-exitcode 3 node test/gpu/kernel-launches.mjs
+// With --models it also runs one step of each model workload at a small size (impl own: the own nn
+// kernels and gemm layouts the models use, and cuDNN's conv backward); the smoke part passes it, the
+// sanitizer runs leave it out (scripts/gpu/run.sh model-sanitize checks the models at tiny sizes).
 // Exits 1 if a launch fails or leaves a NaN in its output. Needs the built addon and dist/.
 import { loadBinding } from '../../dist/binding/loader.js';
 
@@ -24,6 +27,13 @@ for (let variant = 0; variant < 7; variant++) {
 }
 add('copy', [4099]);
 add('triad', [4099]);
+if (process.argv.includes('--models')) {
+  add('resnet50-train', [2, 32]);
+  add('resnet50-infer', [1, 32]);
+  add('bert-base-train', [2, 16]);
+  add('bert-base-infer', [1, 16]);
+  add('llm-decode', [1, 2, 64]);
+}
 
 let failed = 0;
 for (const c of cases) {
