@@ -2,6 +2,7 @@
 // allocation pass at prepare, and the step's run over the ops in order.
 #include "models/graph.h"
 
+#include <algorithm>
 #include <cmath>
 #include "core/errors.h"
 #include "kernels/nn.h"
@@ -180,7 +181,9 @@ void Graph::prepare(const Context& context) {
 
   if (arenaBytes > 0) GSM_CUDA(cudaMalloc(&arena_, arenaBytes));
   for (size_t i = 0; i < tensors_.size(); ++i) tensors_[i].data = static_cast<char*>(arena_) + offsets[i];
-  if (paramElements_ > 0) {
+  if (inference_) {
+    prepareInferenceParams(stream);
+  } else if (paramElements_ > 0) {
     const size_t bytes = paramElements_ * sizeof(float);
     GSM_CUDA(cudaMalloc(&flatParams_, bytes));
     GSM_CUDA(cudaMalloc(&flatGrads_, bytes));
@@ -192,14 +195,14 @@ void Graph::prepare(const Context& context) {
       GSM_CUDA(cudaMemsetAsync(flatState_[i], 0, bytes, stream));
     }
   }
-  for (size_t i = 0; i < params_.size(); ++i) {
+  for (size_t i = 0; i < params_.size() && !inference_; ++i) {
     Param& p = params_[i];
     p.master.data = flatParams_ + p.offset;
     p.grad.data = flatGrads_ + p.offset;
     p.copy.data = flatCopy_ + p.offset;
     initParam(p, seedFor(context.seed, 1, i), stream);
   }
-  if (paramElements_ > 0) GSM_CUDA(syncCopies(stream));
+  if (paramElements_ > 0 && !inference_) GSM_CUDA(syncCopies(stream));
   for (size_t i = 0; i < tensors_.size(); ++i) fillTensor(tensors_[i], seedFor(context.seed, 2, i), stream);
 
   // The ops' own planning (library algorithm searches run kernels: the fills above come first).
@@ -214,6 +217,38 @@ void Graph::prepare(const Context& context) {
   }
   GSM_CUDA(cudaStreamSynchronize(stream));
   prepared_ = true;
+}
+
+// Inference only: the bf16 copies and nothing else. Each parameter is initialised in fp32 in one
+// temporary buffer (the largest parameter's size), then rounded into its copy.
+void Graph::prepareInferenceParams(cudaStream_t stream) {
+  if (paramElements_ == 0) return;
+  GSM_CUDA(cudaMalloc(&flatCopy_, paramElements_ * sizeof(uint16_t)));
+  GSM_CUDA(cudaMemsetAsync(flatCopy_, 0, paramElements_ * sizeof(uint16_t), stream));
+  size_t largest = 0;
+  for (const Param& p : params_) largest = std::max(largest, p.count());
+  float* staging = nullptr;
+  GSM_CUDA(cudaMalloc(&staging, largest * sizeof(float)));
+  cudaError_t status = cudaSuccess;
+  try {
+    for (size_t i = 0; i < params_.size(); ++i) {
+      Param& p = params_[i];
+      p.master.data = staging;  // for initParam only; cleared below
+      p.grad.data = nullptr;
+      p.copy.data = flatCopy_ + p.offset;
+      initParam(p, seedFor(context_.seed, 1, i), stream);
+      CastArgs cast{p.count(), staging, p.copy.bf16()};
+      GSM_CUDA(launchCast(cast, nullptr, stream));
+      p.master.data = nullptr;
+    }
+    status = cudaStreamSynchronize(stream);  // the staging buffer is freed next
+  } catch (...) {
+    cudaStreamSynchronize(stream);
+    cudaFree(staging);
+    throw;
+  }
+  cudaFree(staging);
+  GSM_CUDA(status);
 }
 
 int Graph::traceRecords() const {
@@ -254,7 +289,7 @@ cudaError_t Graph::run(cudaStream_t stream, Interval* trace, LayerTimer* timer, 
 }
 
 cudaError_t Graph::syncCopies(cudaStream_t stream) {
-  if (paramElements_ == 0) return cudaSuccess;
+  if (paramElements_ == 0 || flatParams_ == nullptr) return cudaSuccess;  // inference: no masters
   CastArgs args{paramElements_, flatParams_, flatCopy_};
   return launchCast(args, nullptr, stream);
 }
@@ -297,6 +332,7 @@ size_t Graph::activationBytes() const {
 size_t Graph::parameterBytes() const {
   size_t elements = 0;
   for (const Param& p : params_) elements = roundUp(elements + p.count(), kParamAlign);
+  if (inference_) return elements * sizeof(uint16_t);
   return elements * (sizeof(float) * (2 + stateBuffers_) + sizeof(uint16_t));
 }
 

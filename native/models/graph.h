@@ -195,6 +195,7 @@ class Graph {
   std::deque<Op> ops_;
   Tensor* loss_ = nullptr;
   Tensor* output_ = nullptr;
+  void prepareInferenceParams(cudaStream_t stream);
   bool inference_ = false;
   Context context_{};
   size_t paramElements_ = 0;
