@@ -1,10 +1,12 @@
 // gemm on the tensor cores of sm_80 and newer with mma.sync: the portable path (Ampere, Ada, and
-// Hopper where the wgmma path does not apply), any m, n, k and any alignment.
+// Hopper where the wgmma path does not apply), any m, n, k, any alignment, either operand transposed,
+// batched (grid z), alpha, accumulate, fp32 or bf16 C (the epilogue of gemm_internal.h).
 //
 // A CTA of 8 warps computes a 128x128 tile of C; each warp a 64x32 block (4 x 4 mma tiles of
-// 16x8). Slices of A (128 x kBlockK) and B (kBlockK x 128) go through a multistage cp.async ring in
-// shared memory; 16-bit operands are read with ldmatrix (B, which is row-major [k, n], through its
-// transposing form), tf32 with plain 32-bit loads rounded by cvt.rna.tf32. Shared-memory rows are
+// 16x8). Slices of op(A) (128 x kBlockK) and op(B) (kBlockK x 128) go through a multistage cp.async
+// ring in shared memory, each in the layout it is stored in (see Layout). 16-bit operands are read
+// with ldmatrix: K-major slices (A, B^T) in its plain form, M/N-major ones (A^T, B) in its
+// transposing form; tf32 with plain 32-bit loads rounded by cvt.rna.tf32. Shared-memory rows are
 // padded by 16 bytes so that the 8 row addresses of an ldmatrix (or a warp's 32-bit loads) fall in
 // different banks. A 16-byte chunk that crosses the matrix edge, or whose row is not 16-byte
 // aligned, is loaded element by element with zeros outside.
