@@ -7,13 +7,104 @@ namespace {
 
 using gemm::ceilDiv;
 
+bool sixteenBit(GemmDtype d) { return d == GemmDtype::Bf16 || d == GemmDtype::Fp16; }
+
+// TMA needs every row it reads to be a multiple of 16 bytes long, and (batched) every batch's start.
+// 16-bit operands are read as stored (wgmma transposes them); tf32 ones K-major only, so A^T and B
+// are first transposed into the packed workspace and only A and B^T are read in place.
 bool wgmmaShapeOk(const GemmShape& s) {
+  const gemm::Strides st = gemm::batchStrides(s);
+  const bool batched = s.batch > 1;
   switch (s.dtype) {
     case GemmDtype::Bf16:
-    case GemmDtype::Fp16: return s.k % 8 == 0 && s.n % 8 == 0;  // TMA: 16-byte row strides
-    case GemmDtype::Tf32: return s.k % 4 == 0;                  // A's rows; B is transposed into the workspace
+    case GemmDtype::Fp16: {
+      const int rowA = s.transA ? s.m : s.k, rowB = s.transB ? s.k : s.n;
+      return rowA % 8 == 0 && rowB % 8 == 0 && (!batched || (st.a % 8 == 0 && st.b % 8 == 0));
+    }
+    case GemmDtype::Tf32:
+      return s.k % 4 == 0 && (!batched || ((s.transA || st.a % 4 == 0) && (!s.transB || st.b % 4 == 0)));
     default: return false;
   }
+}
+
+// The skinny kernel reads rows of B (B^T's rows of k, or B's rows of n) in 16-byte pieces.
+bool skinnyShapeOk(const GemmShape& s) {
+  const gemm::Strides st = gemm::batchStrides(s);
+  const int rowB = s.transB ? s.k : s.n;
+  return s.dtype == GemmDtype::Bf16 && s.m <= kSkinnyMaxM && rowB % 8 == 0 && (s.batch == 1 || st.b % 8 == 0);
+}
+
+// Where the skinny kernel beats the tile kernels (kernels/gemm_skinny.cu): with B^T (y = x W^T, the
+// decode step's product) and m <= 16, a 128-row tile wastes most of its tensor-core work and, with
+// few tiles along n, most SMs, while the skinny kernel spreads n over every SM and streams B once
+// at close to DRAM bandwidth (its FFMA work per byte of B grows with m: past 16 rows it no longer
+// keeps up). With B as stored [k, n] its CTAs cover 256 columns each (n / 256 of them, fewer loads
+// in flight than the wgmma pipeline), so it runs there only when asked.
+bool skinnyPreferred(const GemmShape& s) { return skinnyShapeOk(s) && s.transB && s.m <= 16; }
+
+// Rejects what no path computes; sets the reason.
+cudaError_t validate(const GemmShape& s, GemmPlan* plan) {
+  if (s.m < 1 || s.n < 1 || s.k < 1 || s.batch < 1 || s.batch > 65535 || s.strideA < 0 || s.strideB < 0 ||
+      s.strideC < 0) {
+    plan->reason = "gemm needs m, n, k >= 1, 1 <= batch <= 65535 and strides >= 0";
+    return cudaErrorInvalidValue;
+  }
+  if (s.out == GemmOut::Bf16 && !sixteenBit(s.dtype)) {
+    plan->reason = "bf16 C needs bf16 or fp16 operands";
+    return cudaErrorNotSupported;
+  }
+  if (s.out == GemmOut::Bf16 && s.accumulate) {
+    plan->reason = "accumulate needs fp32 C";
+    return cudaErrorNotSupported;
+  }
+  return cudaSuccess;
+}
+
+// Chooses the path of a tensor-core dtype (bf16, fp16, tf32); sets plan->path and plan->reason.
+cudaError_t choosePath(const GemmShape& shape, const GemmOptions& options, int device, cudaStream_t stream, int major,
+                       GemmPlan* plan) {
+  if (options.path == GemmPath::Simt) {
+    plan->reason = "the SIMT path computes fp32 only";
+    return cudaErrorNotSupported;
+  }
+  if (major < 8) {
+    plan->reason = "bf16, fp16 and tf32 need tensor cores of compute capability 8.0 or newer";
+    return cudaErrorNoKernelImageForDevice;
+  }
+  if (options.path == GemmPath::Skinny) {
+    if (!skinnyShapeOk(shape)) {
+      plan->reason = "the skinny path needs bf16, m <= 64 and 16-byte rows of B (n, or with transB k, a multiple of 8)";
+      return cudaErrorNotSupported;
+    }
+    plan->path = GemmPath::Skinny;
+    plan->reason = "skinny (asked for)";
+    return cudaSuccess;
+  }
+  if (options.path == GemmPath::Auto && skinnyPreferred(shape)) {
+    plan->path = GemmPath::Skinny;
+    plan->reason = "few rows: skinny (B streamed once over every SM)";
+    return cudaSuccess;
+  }
+  bool hopper = false;
+  if (options.path == GemmPath::Auto || options.path == GemmPath::Wgmma) {
+    const cudaError_t e = sm90aAvailable(device, stream, &hopper);
+    if (e != cudaSuccess) return e;
+  }
+  if (hopper && wgmmaShapeOk(shape)) {
+    plan->path = GemmPath::Wgmma;
+    plan->reason = "Hopper: wgmma with TMA";
+  } else if (options.path == GemmPath::Wgmma) {
+    plan->reason = hopper ? "wgmma needs 16-byte rows as stored (bf16/fp16: row lengths and batch strides multiples "
+                            "of 8; tf32: k and the in-place operands' batch strides multiples of 4)"
+                          : "wgmma needs compute capability 9.0 and sm_90a code in this build";
+    return cudaErrorNotSupported;
+  } else {
+    plan->path = GemmPath::Mma;
+    plan->reason = hopper ? "mma.sync: rows not 16-byte multiples, so no TMA"
+                          : (options.path == GemmPath::Mma ? "mma.sync (asked for)"
+                                                           : "mma.sync: no wgmma on this device or build");
+  }
+  return cudaSuccess;
 }
 
 }  // namespace
@@ -23,6 +114,7 @@ const char* gemmPathName(GemmPath path) {
     case GemmPath::Wgmma: return "wgmma";
     case GemmPath::Mma: return "mma";
     case GemmPath::Simt: return "simt";
+    case GemmPath::Skinny: return "skinny";
     default: return "auto";
   }
 }
@@ -31,10 +123,10 @@ cudaError_t planGemm(const GemmShape& shape, const GemmOptions& options, int dev
                      GemmPlan* plan) {
   *plan = GemmPlan{};
   plan->shape = shape;
-  if (shape.m < 1 || shape.n < 1 || shape.k < 1) return cudaErrorInvalidValue;
-  int major = 0, minor = 0;
-  cudaError_t e = cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device);
-  if (e == cudaSuccess) e = cudaDeviceGetAttribute(&minor, cudaDevAttrComputeCapabilityMinor, device);
+  cudaError_t e = validate(shape, plan);
+  if (e != cudaSuccess) return e;
+  int major = 0;
+  e = cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device);
   if (e != cudaSuccess) return e;
 
   if (shape.dtype == GemmDtype::Fp32) {
@@ -45,45 +137,26 @@ cudaError_t planGemm(const GemmShape& shape, const GemmOptions& options, int dev
     plan->path = GemmPath::Simt;
     plan->reason = "fp32 arithmetic: SIMT";
   } else {
-    bool hopper = false;
-    if (options.path == GemmPath::Auto || options.path == GemmPath::Wgmma) {
-      e = sm90aAvailable(device, stream, &hopper);
-      if (e != cudaSuccess) return e;
-    }
-    if (hopper && wgmmaShapeOk(shape)) {
-      plan->path = GemmPath::Wgmma;
-      plan->reason = "Hopper: wgmma with TMA";
-    } else if (options.path == GemmPath::Wgmma) {
-      plan->reason = hopper ? "wgmma needs 16-byte rows: bf16/fp16 need k and n multiples of 8, tf32 k a multiple of 4"
-                            : "wgmma needs compute capability 9.0 and sm_90a code in this build";
-      return cudaErrorNotSupported;
-    } else if (options.path == GemmPath::Simt) {
-      plan->reason = "the SIMT path computes fp32 only";
-      return cudaErrorNotSupported;
-    } else if (major >= 8) {
-      plan->path = GemmPath::Mma;
-      plan->reason = hopper ? "mma.sync: rows not 16-byte multiples, so no TMA"
-                            : (options.path == GemmPath::Mma ? "mma.sync (asked for)"
-                                                             : "mma.sync: no wgmma on this device or build");
-    } else {
-      plan->reason = "bf16, fp16 and tf32 need tensor cores of compute capability 8.0 or newer";
-      return cudaErrorNoKernelImageForDevice;
-    }
+    e = choosePath(shape, options, device, stream, major, plan);
+    if (e != cudaSuccess) return e;
   }
 
+  const int batch = shape.batch;
   switch (plan->path) {
     case GemmPath::Wgmma: {
       // Clusters of two sharing B by multicast are correct but measured slower on the H200 (about
       // 430 against 740 TFLOP/s, bf16 4096³, 2026-11-29; cause not established): one CTA by default.
-      plan->clusterM = options.clusterM == 2 ? 2 : 1;
+      // They exist for unbatched products with the operands' original layouts (tf32: any, as its
+      // kernel reads K-major copies); other layouts run without clusters.
+      const bool clusterLayout = shape.dtype == GemmDtype::Tf32 || (!shape.transA && !shape.transB);
+      plan->clusterM = options.clusterM == 2 && batch == 1 && clusterLayout ? 2 : 1;
       plan->groupRows = options.groupRows > 0 ? options.groupRows : 8;
       plan->sms = options.sms > 0 ? options.sms : 0;
       const int tilesM = ceilDiv(shape.m, gemm::kWgmmaTileM), tilesN = ceilDiv(shape.n, gemm::kWgmmaTileN);
       if (plan->clusterM > 1 && tilesM < 2) plan->clusterM = 1;  // nothing to share
-      plan->traceRecords = tilesM * tilesN;
+      plan->traceRecords = tilesM * tilesN * batch;
       plan->sharedBytes = gemm::kWgmmaSharedBytes;
-      plan->workspaceBytes =
-          shape.dtype == GemmDtype::Tf32 ? static_cast<size_t>(shape.n) * shape.k * sizeof(float) : 0;
+      plan->workspaceBytes = gemm::wgmmaWorkspaceBytes(shape);
       e = gemm::wgmmaGrid(*plan, device, &plan->grid);
       if (e == cudaErrorNotSupported && plan->clusterM > 1) {  // no cluster of two fits: go alone
         cudaGetLastError();
@@ -92,12 +165,16 @@ cudaError_t planGemm(const GemmShape& shape, const GemmOptions& options, int dev
       }
       return e;
     }
+    case GemmPath::Skinny:
+      plan->grid = gemm::skinnyCtas(shape) * batch;
+      plan->traceRecords = plan->grid;
+      return cudaSuccess;
     case GemmPath::Mma:
-      plan->grid = ceilDiv(shape.m, gemm::kMmaTileM) * ceilDiv(shape.n, gemm::kMmaTileN);
+      plan->grid = ceilDiv(shape.m, gemm::kMmaTileM) * ceilDiv(shape.n, gemm::kMmaTileN) * batch;
       plan->traceRecords = plan->grid;
       return cudaSuccess;
     default:
-      plan->grid = ceilDiv(shape.m, gemm::kSimtTileM) * ceilDiv(shape.n, gemm::kSimtTileN);
+      plan->grid = ceilDiv(shape.m, gemm::kSimtTileM) * ceilDiv(shape.n, gemm::kSimtTileN) * batch;
       plan->traceRecords = plan->grid;
       return cudaSuccess;
   }
@@ -108,13 +185,15 @@ cudaError_t bindGemm(GemmPlan* plan, const void* a, const void* b, void* workspa
   return gemm::bindWgmma(plan, a, b, workspace, encode);
 }
 
-cudaError_t launchGemm(const GemmPlan& plan, const void* a, const void* b, float* c, void* workspace, Interval* trace,
+cudaError_t launchGemm(const GemmPlan& plan, const void* a, const void* b, void* c, void* workspace, Interval* trace,
                        cudaStream_t stream) {
   switch (plan.path) {
-    case GemmPath::Wgmma: return gemm::launchWgmma(plan, b, c, workspace, trace, stream);
+    case GemmPath::Wgmma: return gemm::launchWgmma(plan, a, b, c, workspace, trace, stream);
     case GemmPath::Mma: return gemm::launchMma(plan, a, b, c, trace, stream);
+    case GemmPath::Skinny: return gemm::launchSkinny(plan, a, b, c, trace, stream);
     case GemmPath::Simt:
-      return gemm::launchSimt(plan, static_cast<const float*>(a), static_cast<const float*>(b), c, trace, stream);
+      return gemm::launchSimt(plan, static_cast<const float*>(a), static_cast<const float*>(b), static_cast<float*>(c),
+                              trace, stream);
     default: return cudaErrorInvalidValue;
   }
 }

@@ -1,13 +1,91 @@
-// Shared by the gemm files (kernels/gemm*.cu) and nothing else: each path's geometry and launcher.
-// kernels/gemm.cu plans and dispatches; gemm_wgmma.cu, gemm_mma.cu and gemm_simt.cu hold the kernels.
+// Shared by the gemm files (kernels/gemm*.cu) and nothing else: each path's geometry and launcher,
+// the batch strides, and the epilogue every path stores C with (alpha, accumulate, fp32 or bf16 C).
+// kernels/gemm.cu plans and dispatches; gemm_wgmma.cu, gemm_mma.cu, gemm_simt.cu and gemm_skinny.cu
+// hold the kernels.
 #pragma once
 
+#include <cstdint>
+#include <cuda_bf16.h>
 #include "launch.h"
 
 namespace gsm {
 namespace gemm {
 
 __host__ __device__ inline int ceilDiv(int a, int b) { return (a + b - 1) / b; }
+
+// The stored extents of the operands (rows x columns as stored, row-major) and the batch strides
+// with 0 resolved to the packed size.
+struct Strides {
+  int64_t a, b, c;
+};
+inline Strides batchStrides(const GemmShape& s) {
+  const int64_t m = s.m, n = s.n, k = s.k;
+  return Strides{s.strideA > 0 ? s.strideA : m * k, s.strideB > 0 ? s.strideB : k * n,
+                 s.strideC > 0 ? s.strideC : m * n};
+}
+inline size_t elementBytes(GemmDtype d) { return d == GemmDtype::Bf16 || d == GemmDtype::Fp16 ? 2 : 4; }
+
+// How a path writes C: C[batch][row][col] = alpha * acc (+ C when accumulate), fp32 or bf16.
+struct Epilogue {
+  void* c;          // batch 0's C [m, n]
+  int64_t strideC;  // elements from one batch's C to the next
+  float alpha;
+  bool accumulate;  // fp32 C only (planGemm refuses it with bf16 C)
+  bool bf16;        // C holds bf16 bit patterns
+  bool pairs;       // two columns (col even) may go as one 8-byte (fp32) or 4-byte (bf16) store
+};
+// `pairs` for a plan's shape and C pointer: n and the batch stride even, C aligned to a pair.
+inline Epilogue makeEpilogue(const GemmShape& s, void* c) {
+  const Strides st = batchStrides(s);
+  const bool bf16 = s.out == GemmOut::Bf16;
+  const uintptr_t align = bf16 ? 4 : 8;
+  const bool pairs =
+      (s.n % 2) == 0 && (s.batch == 1 || (st.c % 2) == 0) && (reinterpret_cast<uintptr_t>(c) % align) == 0;
+  return Epilogue{c, st.c, s.alpha, s.accumulate, bf16, pairs};
+}
+
+#ifdef __CUDACC__
+// Stores C[batch][row][col] and C[batch][row][col + 1] (either may lie past n; row < m is the caller's).
+__device__ __forceinline__ void storePair(const Epilogue& e, int batch, int row, int col, int n, float v0, float v1) {
+  const size_t index = static_cast<size_t>(batch) * e.strideC + static_cast<size_t>(row) * n + col;
+  v0 *= e.alpha;
+  v1 *= e.alpha;
+  if (e.bf16) {
+    __nv_bfloat16* out = static_cast<__nv_bfloat16*>(e.c) + index;
+    if (e.pairs && col + 1 < n) {
+      *reinterpret_cast<__nv_bfloat162*>(out) = __floats2bfloat162_rn(v0, v1);
+    } else {
+      if (col < n) out[0] = __float2bfloat16_rn(v0);
+      if (col + 1 < n) out[1] = __float2bfloat16_rn(v1);
+    }
+    return;
+  }
+  float* out = static_cast<float*>(e.c) + index;
+  if (e.pairs && col + 1 < n) {
+    float2 v = make_float2(v0, v1);
+    if (e.accumulate) {
+      const float2 old = *reinterpret_cast<const float2*>(out);
+      v.x += old.x;
+      v.y += old.y;
+    }
+    *reinterpret_cast<float2*>(out) = v;
+  } else {
+    if (col < n) out[0] = e.accumulate ? out[0] + v0 : v0;
+    if (col + 1 < n) out[1] = e.accumulate ? out[1] + v1 : v1;
+  }
+}
+// One element.
+__device__ __forceinline__ void storeOne(const Epilogue& e, int batch, int row, int col, int n, float v) {
+  const size_t index = static_cast<size_t>(batch) * e.strideC + static_cast<size_t>(row) * n + col;
+  v *= e.alpha;
+  if (e.bf16) {
+    static_cast<__nv_bfloat16*>(e.c)[index] = __float2bfloat16_rn(v);
+  } else {
+    float* out = static_cast<float*>(e.c) + index;
+    *out = e.accumulate ? *out + v : v;
+  }
+}
+#endif
 
 // ---- wgmma (Hopper) ----
 constexpr int kWgmmaTileM = 128, kWgmmaTileN = 256;
@@ -17,22 +95,31 @@ constexpr size_t kWgmmaStageBytes = (kWgmmaTileM + kWgmmaTileN) * 128;  // one 1
 // Dynamic shared memory: 1 KB of alignment slack, the stages, then the mbarriers.
 constexpr size_t kWgmmaSharedBytes = 1024 + kWgmmaStages * kWgmmaStageBytes + 2 * kWgmmaStages * 8;
 
-// Encodes the plan's TMA descriptors for operands a and b (or the transposed B in `workspace`).
+// Bytes of workspace the wgmma path needs: tf32 reads its operands only K-major, so B (unless
+// transB) and A (when transA) are first transposed into it, B^T first, then A^T.
+size_t wgmmaWorkspaceBytes(const GemmShape& s);
+// Encodes the plan's TMA descriptors for operands a and b (or their transposes in `workspace`).
 cudaError_t bindWgmma(GemmPlan* plan, const void* a, const void* b, void* workspace, TensorMapEncodeFn encode);
 // CTAs a persistent launch uses on this device (whole clusters that fit at once).
 cudaError_t wgmmaGrid(const GemmPlan& plan, int device, int* grid);
-cudaError_t launchWgmma(const GemmPlan& plan, const void* b, float* c, void* workspace, Interval* trace,
+cudaError_t launchWgmma(const GemmPlan& plan, const void* a, const void* b, void* c, void* workspace, Interval* trace,
                         cudaStream_t stream);
 
 // ---- mma.sync (sm_80 and newer) ----
 constexpr int kMmaTileM = 128, kMmaTileN = 128;
-cudaError_t launchMma(const GemmPlan& plan, const void* a, const void* b, float* c, Interval* trace,
+cudaError_t launchMma(const GemmPlan& plan, const void* a, const void* b, void* c, Interval* trace,
                       cudaStream_t stream);
 
 // ---- SIMT fp32 ----
 constexpr int kSimtTileM = 128, kSimtTileN = 128;
 cudaError_t launchSimt(const GemmPlan& plan, const float* a, const float* b, float* c, Interval* trace,
                        cudaStream_t stream);
+
+// ---- skinny (few rows of A, B streamed once) ----
+// CTAs per batch of a skinny launch (one trace record each).
+int skinnyCtas(const GemmShape& s);
+cudaError_t launchSkinny(const GemmPlan& plan, const void* a, const void* b, void* c, Interval* trace,
+                         cudaStream_t stream);
 
 }  // namespace gemm
 }  // namespace gsm

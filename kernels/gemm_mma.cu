@@ -1,10 +1,12 @@
 // gemm on the tensor cores of sm_80 and newer with mma.sync: the portable path (Ampere, Ada, and
-// Hopper where the wgmma path does not apply), any m, n, k and any alignment.
+// Hopper where the wgmma path does not apply), any m, n, k, any alignment, either operand transposed,
+// batched (grid z), alpha, accumulate, fp32 or bf16 C (the epilogue of gemm_internal.h).
 //
 // A CTA of 8 warps computes a 128x128 tile of C; each warp a 64x32 block (4 x 4 mma tiles of
-// 16x8). Slices of A (128 x kBlockK) and B (kBlockK x 128) go through a multistage cp.async ring in
-// shared memory; 16-bit operands are read with ldmatrix (B, which is row-major [k, n], through its
-// transposing form), tf32 with plain 32-bit loads rounded by cvt.rna.tf32. Shared-memory rows are
+// 16x8). Slices of op(A) (128 x kBlockK) and op(B) (kBlockK x 128) go through a multistage cp.async
+// ring in shared memory, each in the layout it is stored in (see Layout). 16-bit operands are read
+// with ldmatrix: K-major slices (A, B^T) in its plain form, M/N-major ones (A^T, B) in its
+// transposing form; tf32 with plain 32-bit loads rounded by cvt.rna.tf32. Shared-memory rows are
 // padded by 16 bytes so that the 8 row addresses of an ldmatrix (or a warp's 32-bit loads) fall in
 // different banks. A 16-byte chunk that crosses the matrix edge, or whose row is not 16-byte
 // aligned, is loaded element by element with zeros outside.
@@ -35,14 +37,17 @@ struct Tf32Cfg {
   static constexpr bool kTf32 = true;
 };
 
-template <class Cfg>
+// Shared-memory slices follow the operands' stored layout: A [m][k] is held as TileM rows of kBlockK
+// (K-major), A^T [k][m] as kBlockK rows of TileM (M-major); B [k][n] as kBlockK rows of TileN, B^T
+// [n][k] as TileN rows of kBlockK. Rows are padded by one 16-byte chunk.
+template <class Cfg, bool kTA, bool kTB>
 struct Layout {
   using E = typename Cfg::Element;
-  static constexpr int kPerChunk = 16 / sizeof(E);               // elements per 16-byte chunk
-  static constexpr int kStrideA = Cfg::kBlockK + kPerChunk;     // padded row of the A slice
-  static constexpr int kStrideB = kTileN + kPerChunk;           // padded row of the B slice
-  static constexpr int kStageA = kTileM * kStrideA;             // elements
-  static constexpr int kStageB = Cfg::kBlockK * kStrideB;
+  static constexpr int kPerChunk = 16 / sizeof(E);  // elements per 16-byte chunk
+  static constexpr int kStrideA = (kTA ? kTileM : Cfg::kBlockK) + kPerChunk;
+  static constexpr int kStrideB = (kTB ? Cfg::kBlockK : kTileN) + kPerChunk;
+  static constexpr int kStageA = (kTA ? Cfg::kBlockK : kTileM) * kStrideA;  // elements
+  static constexpr int kStageB = (kTB ? kTileN : Cfg::kBlockK) * kStrideB;
   static constexpr size_t kSharedBytes = static_cast<size_t>(Cfg::kStages) * (kStageA + kStageB) * sizeof(E);
 };
 
@@ -126,24 +131,33 @@ __device__ __forceinline__ uint32_t toTf32(float x) {
 }
 
 // One kBlockK slice of the warp's 64x32 block: acc[i][j] is the 16x8 tile (i, j).
-template <class Cfg>
+template <class Cfg, bool kTA, bool kTB>
 __device__ __forceinline__ void computeSlice(float (&acc)[4][4][4], const typename Cfg::Element* sa,
                                              const typename Cfg::Element* sb, int warpRow, int warpCol, int lane) {
-  using L = Layout<Cfg>;
+  using L = Layout<Cfg, kTA, kTB>;
   if constexpr (!Cfg::kTf32) {
+    const int q = lane / 8, r = lane % 8;  // lanes 8q..8q+7 address the rows of matrix q of an x4 ldmatrix
 #pragma unroll
     for (int kk = 0; kk < Cfg::kBlockK; kk += 16) {
       uint32_t a[4][4], b[2][4];
 #pragma unroll
       for (int i = 0; i < 4; ++i) {
-        // Lanes 0-15 address rows 0-15 at k, lanes 16-31 the same rows at k + 8: a0..a3 in mma order.
-        ldmatrixX4(a[i], sa + (warpRow + i * 16 + lane % 16) * L::kStrideA + kk + (lane / 16) * 8);
+        if constexpr (!kTA) {
+          // Matrices (m 0-7, k 0-7), (m 8-15, k 0-7), (m 0-7, k 8-15), (m 8-15, k 8-15): a0..a3 in mma order.
+          ldmatrixX4(a[i], sa + (warpRow + i * 16 + lane % 16) * L::kStrideA + kk + (lane / 16) * 8);
+        } else {
+          // The same four matrices from rows of k, transposed on the way.
+          ldmatrixX4Trans(a[i], sa + (kk + (q / 2) * 8 + r) * L::kStrideA + warpRow + i * 16 + (q % 2) * 8);
+        }
       }
 #pragma unroll
       for (int j = 0; j < 2; ++j) {
-        // Matrices (k 0-7, n 0-7), (k 8-15, n 0-7), (k 0-7, n 8-15), (k 8-15, n 8-15), transposed.
-        const int q = lane / 8;
-        ldmatrixX4Trans(b[j], sb + (kk + (q % 2) * 8 + lane % 8) * L::kStrideB + warpCol + j * 16 + (q / 2) * 8);
+        // b[j]: matrices (k 0-7, n 0-7), (k 8-15, n 0-7), (k 0-7, n 8-15), (k 8-15, n 8-15) of columns 16 j.
+        if constexpr (!kTB) {
+          ldmatrixX4Trans(b[j], sb + (kk + (q % 2) * 8 + r) * L::kStrideB + warpCol + j * 16 + (q / 2) * 8);
+        } else {
+          ldmatrixX4(b[j], sb + (warpCol + j * 16 + (q / 2) * 8 + r) * L::kStrideB + kk + (q % 2) * 8);
+        }
       }
 #pragma unroll
       for (int i = 0; i < 4; ++i)
@@ -153,22 +167,25 @@ __device__ __forceinline__ void computeSlice(float (&acc)[4][4][4], const typena
     }
   } else {
     const int g = lane / 4, t = lane % 4;
+    // Element (row, col) of op(A) [TileM x kBlockK] and op(B) [kBlockK x TileN] in the slices.
+    auto at = [&](int row, int col) { return kTA ? sa[col * L::kStrideA + row] : sa[row * L::kStrideA + col]; };
+    auto bt = [&](int row, int col) { return kTB ? sb[col * L::kStrideB + row] : sb[row * L::kStrideB + col]; };
 #pragma unroll
     for (int kk = 0; kk < Cfg::kBlockK; kk += 8) {
       uint32_t a[4][4], b[4][2];
 #pragma unroll
       for (int i = 0; i < 4; ++i) {
-        const float* p = sa + (warpRow + i * 16 + g) * L::kStrideA + kk + t;
-        a[i][0] = toTf32(p[0]);
-        a[i][1] = toTf32(p[8 * L::kStrideA]);
-        a[i][2] = toTf32(p[4]);
-        a[i][3] = toTf32(p[8 * L::kStrideA + 4]);
+        const int row = warpRow + i * 16 + g;
+        a[i][0] = toTf32(at(row, kk + t));
+        a[i][1] = toTf32(at(row + 8, kk + t));
+        a[i][2] = toTf32(at(row, kk + t + 4));
+        a[i][3] = toTf32(at(row + 8, kk + t + 4));
       }
 #pragma unroll
       for (int j = 0; j < 4; ++j) {
-        const float* p = sb + (kk + t) * L::kStrideB + warpCol + j * 8 + g;
-        b[j][0] = toTf32(p[0]);
-        b[j][1] = toTf32(p[4 * L::kStrideB]);
+        const int col = warpCol + j * 8 + g;
+        b[j][0] = toTf32(bt(kk + t, col));
+        b[j][1] = toTf32(bt(kk + t + 4, col));
       }
 #pragma unroll
       for (int i = 0; i < 4; ++i)
@@ -178,21 +195,32 @@ __device__ __forceinline__ void computeSlice(float (&acc)[4][4][4], const typena
   }
 }
 
-template <class Cfg>
+// Per launch: the problem, whether 16-byte chunks of each operand's rows are aligned (row length,
+// batch stride and base pointer), and the epilogue. Batch z of the grid is product z.
+struct MmaArgs {
+  int m, n, k;
+  int64_t strideA, strideB;
+  bool alignedA, alignedB;
+  Epilogue epilogue;
+};
+
+template <class Cfg, bool kTA, bool kTB>
 __global__ void __launch_bounds__(kThreads)
     mmaGemmKernel(const typename Cfg::Element* __restrict__ a, const typename Cfg::Element* __restrict__ b,
-                  float* __restrict__ c, int m, int n, int k, Interval* trace) {
+                  const MmaArgs args, Interval* trace) {
   using E = typename Cfg::Element;
-  using L = Layout<Cfg>;
+  using L = Layout<Cfg, kTA, kTB>;
   CtaTrace cta(trace);
   extern __shared__ __align__(16) uint8_t sharedRaw[];
   E* sa = reinterpret_cast<E*>(sharedRaw);
   E* sb = sa + Cfg::kStages * L::kStageA;
 
+  const int m = args.m, n = args.n, k = args.k, batch = blockIdx.z;
+  a += static_cast<size_t>(batch) * args.strideA;
+  b += static_cast<size_t>(batch) * args.strideB;
   const int tileRow = blockIdx.y * kTileM, tileCol = blockIdx.x * kTileN;
   const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
   const int warpRow = (warp / 4) * 64, warpCol = (warp % 4) * 32;
-  const bool alignedA = (k % L::kPerChunk) == 0, alignedB = (n % L::kPerChunk) == 0;
 
   float acc[4][4][4];
 #pragma unroll
@@ -204,11 +232,19 @@ __global__ void __launch_bounds__(kThreads)
 
   const int slices = (k + Cfg::kBlockK - 1) / Cfg::kBlockK;
   auto load = [&](int slice) {
-    const int stage = slice % Cfg::kStages;
-    loadSlice<E, kTileM, Cfg::kBlockK>(sa + stage * L::kStageA, L::kStrideA, a, k, m, k, tileRow, slice * Cfg::kBlockK,
-                                       alignedA);
-    loadSlice<E, Cfg::kBlockK, kTileN>(sb + stage * L::kStageB, L::kStrideB, b, n, k, n, slice * Cfg::kBlockK, tileCol,
-                                       alignedB);
+    const int stage = slice % Cfg::kStages, k0 = slice * Cfg::kBlockK;
+    E* dstA = sa + stage * L::kStageA;
+    E* dstB = sb + stage * L::kStageB;
+    if constexpr (!kTA) {
+      loadSlice<E, kTileM, Cfg::kBlockK>(dstA, L::kStrideA, a, k, m, k, tileRow, k0, args.alignedA);
+    } else {
+      loadSlice<E, Cfg::kBlockK, kTileM>(dstA, L::kStrideA, a, m, k, m, k0, tileRow, args.alignedA);
+    }
+    if constexpr (!kTB) {
+      loadSlice<E, Cfg::kBlockK, kTileN>(dstB, L::kStrideB, b, n, k, n, k0, tileCol, args.alignedB);
+    } else {
+      loadSlice<E, kTileN, Cfg::kBlockK>(dstB, L::kStrideB, b, k, n, k, tileCol, k0, args.alignedB);
+    }
   };
 
 #pragma unroll
@@ -218,15 +254,14 @@ __global__ void __launch_bounds__(kThreads)
   }
   for (int slice = 0; slice < slices; ++slice) {
     waitAsync<Cfg::kStages - 2>();  // slice `slice` has landed (for this thread's copies)
-    __syncthreads();                // ... for every thread's, and the stage refilled below is no longer read
+    __syncthreads();  // ... for every thread's, and the stage refilled below is no longer read
     if (slice + Cfg::kStages - 1 < slices) load(slice + Cfg::kStages - 1);
     commitAsync();
     const int stage = slice % Cfg::kStages;
-    computeSlice<Cfg>(acc, sa + stage * L::kStageA, sb + stage * L::kStageB, warpRow, warpCol, lane);
+    computeSlice<Cfg, kTA, kTB>(acc, sa + stage * L::kStageA, sb + stage * L::kStageB, warpRow, warpCol, lane);
   }
 
   // Epilogue: c0,c1 at (row g, columns 2t, 2t+1), c2,c3 at row g + 8.
-  const bool evenN = (n & 1) == 0;
 #pragma unroll
   for (int i = 0; i < 4; ++i) {
 #pragma unroll
@@ -235,39 +270,57 @@ __global__ void __launch_bounds__(kThreads)
 #pragma unroll
       for (int h = 0; h < 2; ++h) {
         const int row = tileRow + warpRow + i * 16 + lane / 4 + h * 8;
-        if (row >= m) continue;
-        float* out = c + static_cast<size_t>(row) * n + col;
-        const float v0 = acc[i][j][2 * h], v1 = acc[i][j][2 * h + 1];
-        if (evenN && col + 1 < n) {
-          *reinterpret_cast<float2*>(out) = make_float2(v0, v1);
-        } else {
-          if (col < n) out[0] = v0;
-          if (col + 1 < n) out[1] = v1;
-        }
+        if (row < m) storePair(args.epilogue, batch, row, col, n, acc[i][j][2 * h], acc[i][j][2 * h + 1]);
       }
     }
   }
   cta.end();
 }
 
-template <class Cfg>
-cudaError_t launchTyped(const GemmPlan& plan, const void* a, const void* b, float* c, Interval* trace,
-                        cudaStream_t stream) {
+bool aligned16(const void* p) { return (reinterpret_cast<uintptr_t>(p) % 16) == 0; }
+
+template <class Cfg, bool kTA, bool kTB>
+cudaError_t launchLayout(const GemmPlan& plan, const void* a, const void* b, void* c, Interval* trace,
+                         cudaStream_t stream) {
   using E = typename Cfg::Element;
-  constexpr size_t bytes = Layout<Cfg>::kSharedBytes;
-  const cudaError_t e =
-      cudaFuncSetAttribute(mmaGemmKernel<Cfg>, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(bytes));
+  constexpr size_t bytes = Layout<Cfg, kTA, kTB>::kSharedBytes;
+  constexpr int kPerChunk = 16 / sizeof(E);
+  const cudaError_t e = cudaFuncSetAttribute(mmaGemmKernel<Cfg, kTA, kTB>, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                             static_cast<int>(bytes));
   if (e != cudaSuccess) return e;
   const GemmShape& s = plan.shape;
-  const dim3 grid(ceilDiv(s.n, kTileN), ceilDiv(s.m, kTileM));
-  mmaGemmKernel<Cfg>
-      <<<grid, kThreads, bytes, stream>>>(static_cast<const E*>(a), static_cast<const E*>(b), c, s.m, s.n, s.k, trace);
+  const Strides st = batchStrides(s);
+  MmaArgs args{};
+  args.m = s.m;
+  args.n = s.n;
+  args.k = s.k;
+  args.strideA = st.a;
+  args.strideB = st.b;
+  const int rowA = kTA ? s.m : s.k, rowB = kTB ? s.k : s.n;  // stored row lengths
+  args.alignedA = rowA % kPerChunk == 0 && (s.batch == 1 || st.a % kPerChunk == 0) && aligned16(a);
+  args.alignedB = rowB % kPerChunk == 0 && (s.batch == 1 || st.b % kPerChunk == 0) && aligned16(b);
+  args.epilogue = makeEpilogue(s, c);
+  const dim3 grid(ceilDiv(s.n, kTileN), ceilDiv(s.m, kTileM), s.batch);
+  mmaGemmKernel<Cfg, kTA, kTB>
+      <<<grid, kThreads, bytes, stream>>>(static_cast<const E*>(a), static_cast<const E*>(b), args, trace);
   return cudaGetLastError();
+}
+
+template <class Cfg>
+cudaError_t launchTyped(const GemmPlan& plan, const void* a, const void* b, void* c, Interval* trace,
+                        cudaStream_t stream) {
+  const GemmShape& s = plan.shape;
+  if (s.transA) {
+    return s.transB ? launchLayout<Cfg, true, true>(plan, a, b, c, trace, stream)
+                    : launchLayout<Cfg, true, false>(plan, a, b, c, trace, stream);
+  }
+  return s.transB ? launchLayout<Cfg, false, true>(plan, a, b, c, trace, stream)
+                  : launchLayout<Cfg, false, false>(plan, a, b, c, trace, stream);
 }
 
 }  // namespace
 
-cudaError_t launchMma(const GemmPlan& plan, const void* a, const void* b, float* c, Interval* trace,
+cudaError_t launchMma(const GemmPlan& plan, const void* a, const void* b, void* c, Interval* trace,
                       cudaStream_t stream) {
   switch (plan.shape.dtype) {
     case GemmDtype::Bf16: return launchTyped<Bf16Cfg>(plan, a, b, c, trace, stream);

@@ -1,8 +1,9 @@
-// fp32 gemm with fp32 arithmetic (FFMA, no tensor cores), any m, n, k: the classic register-blocked
-// kernel. A CTA of 256 threads computes a 128x128 tile of C; each thread an 8x8 block made of four
-// 4x4 pieces 64 rows / 64 columns apart, so that its shared-memory reads are 16-byte vectors that a
-// warp reads without bank conflicts. Slices of 8 columns of A (stored transposed, [k][m]) and 8 rows
-// of B are double-buffered: the next slice is loaded into registers while the current one is used.
+// fp32 gemm with fp32 arithmetic (FFMA, no tensor cores), any m, n, k, either operand transposed,
+// batched (grid z): the classic register-blocked kernel. A CTA of 256 threads computes a 128x128
+// tile of C; each thread an 8x8 block made of four 4x4 pieces 64 rows / 64 columns apart, so that
+// its shared-memory reads are 16-byte vectors that a warp reads without bank conflicts. Slices of 8
+// columns of op(A) (held [k][m] in shared memory) and 8 rows of op(B) (held [k][n]) are
+// double-buffered: the next slice is loaded into registers while the current one is used.
 #include "gemm_internal.h"
 #include "trace.cuh"
 
@@ -12,49 +13,73 @@ namespace {
 
 constexpr int kTileM = kSimtTileM, kTileN = kSimtTileN, kBlockK = 8, kThreads = 256;
 
+// Loads 4 consecutive elements (row, col..col+3) of a row-major matrix, zeros outside it.
+__device__ __forceinline__ void fetch4(float (&r)[4], const float* src, int ld, int rows, int cols, int row, int col,
+                                       bool vec) {
+  if (vec && row < rows && col + 4 <= cols) {
+    const float4 v = *reinterpret_cast<const float4*>(src + static_cast<size_t>(row) * ld + col);
+    r[0] = v.x;
+    r[1] = v.y;
+    r[2] = v.z;
+    r[3] = v.w;
+  } else {
+#pragma unroll
+    for (int e = 0; e < 4; ++e)
+      r[e] = (row < rows && col + e < cols) ? src[static_cast<size_t>(row) * ld + col + e] : 0.0f;
+  }
+}
+
+struct SimtArgs {
+  int m, n, k;
+  int64_t strideA, strideB;
+  bool vecA, vecB;  // 16-byte loads of the stored rows (row length, batch stride and base aligned)
+  Epilogue epilogue;
+};
+
+// Slices: sa[kk][row of the tile] and sb[kk][column of the tile], whatever the stored layouts. A
+// stored [m][k] (or B^T [n][k]) is read as 128 rows x 2 chunks of 4 along k and stashed transposed;
+// A^T [k][m] (or B [k][n]) as 8 rows of k x 32 chunks of 4 and stashed as is.
+template <bool kTA, bool kTB>
 __global__ void __launch_bounds__(kThreads)
-    simtGemmKernel(const float* __restrict__ a, const float* __restrict__ b, float* __restrict__ c, int m, int n, int k,
-                   Interval* trace) {
+    simtGemmKernel(const float* __restrict__ a, const float* __restrict__ b, const SimtArgs args, Interval* trace) {
   CtaTrace cta(trace);
   __shared__ __align__(16) float sa[2][kBlockK][kTileM];
   __shared__ __align__(16) float sb[2][kBlockK][kTileN];
 
+  const int m = args.m, n = args.n, k = args.k, batch = blockIdx.z;
+  a += static_cast<size_t>(batch) * args.strideA;
+  b += static_cast<size_t>(batch) * args.strideB;
   const int tileRow = blockIdx.y * kTileM, tileCol = blockIdx.x * kTileN;
   const int tx = threadIdx.x % 16, ty = threadIdx.x / 16;
-  // Global loads: A as 128 rows x 2 chunks of 4 columns; B as 8 rows x 32 chunks of 4 columns.
-  const int aRow = threadIdx.x / 2, aCol = (threadIdx.x % 2) * 4;
-  const int bRow = threadIdx.x / 32, bCol = (threadIdx.x % 32) * 4;
-  const bool vecA = (k % 4) == 0, vecB = (n % 4) == 0;
+  const int rowOf128 = threadIdx.x / 2, colOf8 = (threadIdx.x % 2) * 4;   // 128 rows x 8 columns
+  const int rowOf8 = threadIdx.x / 32, colOf128 = (threadIdx.x % 32) * 4;  // 8 rows x 128 columns
 
   float ra[4], rb[4];
   auto fetch = [&](int k0) {
-    const int gr = tileRow + aRow, gc = k0 + aCol;
-    if (vecA && gr < m && gc + 4 <= k) {
-      const float4 v = *reinterpret_cast<const float4*>(a + static_cast<size_t>(gr) * k + gc);
-      ra[0] = v.x;
-      ra[1] = v.y;
-      ra[2] = v.z;
-      ra[3] = v.w;
+    if constexpr (!kTA) {
+      fetch4(ra, a, k, m, k, tileRow + rowOf128, k0 + colOf8, args.vecA);
     } else {
-#pragma unroll
-      for (int e = 0; e < 4; ++e) ra[e] = (gr < m && gc + e < k) ? a[static_cast<size_t>(gr) * k + gc + e] : 0.0f;
+      fetch4(ra, a, m, k, m, k0 + rowOf8, tileRow + colOf128, args.vecA);
     }
-    const int br = k0 + bRow, bc = tileCol + bCol;
-    if (vecB && br < k && bc + 4 <= n) {
-      const float4 v = *reinterpret_cast<const float4*>(b + static_cast<size_t>(br) * n + bc);
-      rb[0] = v.x;
-      rb[1] = v.y;
-      rb[2] = v.z;
-      rb[3] = v.w;
+    if constexpr (!kTB) {
+      fetch4(rb, b, n, k, n, k0 + rowOf8, tileCol + colOf128, args.vecB);
     } else {
-#pragma unroll
-      for (int e = 0; e < 4; ++e) rb[e] = (br < k && bc + e < n) ? b[static_cast<size_t>(br) * n + bc + e] : 0.0f;
+      fetch4(rb, b, k, n, k, tileCol + rowOf128, k0 + colOf8, args.vecB);
     }
   };
   auto stash = [&](int buf) {
+    if constexpr (!kTA) {
 #pragma unroll
-    for (int e = 0; e < 4; ++e) sa[buf][aCol + e][aRow] = ra[e];
-    *reinterpret_cast<float4*>(&sb[buf][bRow][bCol]) = make_float4(rb[0], rb[1], rb[2], rb[3]);
+      for (int e = 0; e < 4; ++e) sa[buf][colOf8 + e][rowOf128] = ra[e];
+    } else {
+      *reinterpret_cast<float4*>(&sa[buf][rowOf8][colOf128]) = make_float4(ra[0], ra[1], ra[2], ra[3]);
+    }
+    if constexpr (!kTB) {
+      *reinterpret_cast<float4*>(&sb[buf][rowOf8][colOf128]) = make_float4(rb[0], rb[1], rb[2], rb[3]);
+    } else {
+#pragma unroll
+      for (int e = 0; e < 4; ++e) sb[buf][colOf8 + e][rowOf128] = rb[e];
+    }
   };
 
   float acc[8][8];
@@ -104,7 +129,6 @@ __global__ void __launch_bounds__(kThreads)
     }
   }
 
-  const bool vecC = (n % 4) == 0;
 #pragma unroll
   for (int i = 0; i < 8; ++i) {
     const int row = tileRow + (i < 4 ? ty * 4 + i : 64 + ty * 4 + i - 4);
@@ -112,15 +136,8 @@ __global__ void __launch_bounds__(kThreads)
 #pragma unroll
     for (int h = 0; h < 2; ++h) {
       const int col = tileCol + h * 64 + tx * 4;
-      float* out = c + static_cast<size_t>(row) * n + col;
-      if (vecC && col + 4 <= n) {
-        *reinterpret_cast<float4*>(out) =
-            make_float4(acc[i][4 * h], acc[i][4 * h + 1], acc[i][4 * h + 2], acc[i][4 * h + 3]);
-      } else {
-#pragma unroll
-        for (int e = 0; e < 4; ++e)
-          if (col + e < n) out[e] = acc[i][4 * h + e];
-      }
+      storePair(args.epilogue, batch, row, col, n, acc[i][4 * h], acc[i][4 * h + 1]);
+      storePair(args.epilogue, batch, row, col + 2, n, acc[i][4 * h + 2], acc[i][4 * h + 3]);
     }
   }
   cta.end();
@@ -131,8 +148,29 @@ __global__ void __launch_bounds__(kThreads)
 cudaError_t launchSimt(const GemmPlan& plan, const float* a, const float* b, float* c, Interval* trace,
                        cudaStream_t stream) {
   const GemmShape& s = plan.shape;
-  const dim3 grid(ceilDiv(s.n, kTileN), ceilDiv(s.m, kTileM));
-  simtGemmKernel<<<grid, kThreads, 0, stream>>>(a, b, c, s.m, s.n, s.k, trace);
+  const Strides st = batchStrides(s);
+  auto aligned = [](const void* p) { return reinterpret_cast<uintptr_t>(p) % 16 == 0; };
+  SimtArgs args{};
+  args.m = s.m;
+  args.n = s.n;
+  args.k = s.k;
+  args.strideA = st.a;
+  args.strideB = st.b;
+  args.vecA = (s.transA ? s.m : s.k) % 4 == 0 && (s.batch == 1 || st.a % 4 == 0) && aligned(a);
+  args.vecB = (s.transB ? s.k : s.n) % 4 == 0 && (s.batch == 1 || st.b % 4 == 0) && aligned(b);
+  args.epilogue = makeEpilogue(s, c);
+  const dim3 grid(ceilDiv(s.n, kTileN), ceilDiv(s.m, kTileM), s.batch);
+  if (s.transA) {
+    if (s.transB) {
+      simtGemmKernel<true, true><<<grid, kThreads, 0, stream>>>(a, b, args, trace);
+    } else {
+      simtGemmKernel<true, false><<<grid, kThreads, 0, stream>>>(a, b, args, trace);
+    }
+  } else if (s.transB) {
+    simtGemmKernel<false, true><<<grid, kThreads, 0, stream>>>(a, b, args, trace);
+  } else {
+    simtGemmKernel<false, false><<<grid, kThreads, 0, stream>>>(a, b, args, trace);
+  }
   return cudaGetLastError();
 }
 

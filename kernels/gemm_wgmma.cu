@@ -8,22 +8,32 @@
 // (m64n256) on the stage, and release the previous stage once its wgmma group has retired, so one
 // group is always in flight. Four stages of 48 KB keep the copies ahead of the math.
 //
-// Operands in shared memory use the 128-byte swizzle that TMA writes and wgmma reads. A is K-major
-// (rows of K); B is row-major [k, n], i.e. N-major, which wgmma takes for 16-bit types through its
-// transpose flag: the B stage is four TMA boxes of 64 columns x 64 rows of K, so the descriptor's
-// leading byte offset (next 64 columns) is one box, 8 KB, and its stride byte offset (next 8 rows
-// of K) is 1 KB. wgmma reads tf32 only K-major, so for tf32 the launch first writes B transposed
-// (and rounded to tf32) into the workspace.
+// Operands in shared memory use the 128-byte swizzle that TMA writes and wgmma reads, in the layout
+// they are stored in (16-bit types; wgmma's transpose bits say which):
+//   A [m, k] is K-major: one box of 64 k x 128 rows; a warpgroup's k-step starts 32 bytes further.
+//   A^T [k, m] (transA) is M-major: two boxes of 64 m x 64 rows of k, one per consumer warpgroup;
+//     descriptor leading byte offset (next 64 m) one box, 8 KB, stride byte offset (next 8 rows of
+//     K) 1 KB, and a k-step starts 16 rows (2 KB) further; imm-trans-a 1.
+//   B [k, n] is N-major: four boxes of 64 n x 64 rows of k, leading byte offset one box (8 KB),
+//     stride byte offset 1 KB, k-step 2 KB; imm-trans-b 1.
+//   B^T [n, k] (transB) is K-major like A: four boxes of 64 k x 64 rows of n, stacked (256 rows of
+//     128 bytes); stride byte offset 1 KB (next 8 rows of n), k-step 32 bytes; imm-trans-b 0.
+// wgmma reads tf32 only K-major, so for tf32 the launch first writes B (unless transB) and A^T
+// (when transA) transposed, rounded to tf32, into the workspace, and the kernel reads A and B^T.
+//
+// Batches (GemmShape::batch > 1) use 3-D tensor maps (the batch stride as the third dimension) and
+// extend the tile index over the batches; C of batch z starts z strideC elements further.
 //
 // CTAs are persistent: as many as fit on the device, walking the tiles in groups of tile rows (so
-// that concurrent tiles share A and B in L2). On request (GemmOptions::clusterM = 2), clusters of
-// two along M compute vertically adjacent tiles and each CTA loads half of the common B slice,
-// multicast to both; a stage is then free only when the consumers of both CTAs have released it.
-// That variant is verified but measured slower on the H200 (see kernels/gemm.cu), so it is not
-// the default.
+// that concurrent tiles share A and B in L2). On request (GemmOptions::clusterM = 2, unbatched, the
+// original layouts), clusters of two along M compute vertically adjacent tiles and each CTA loads
+// half of the common B slice, multicast to both; a stage is then free only when the consumers of
+// both CTAs have released it. That variant is verified but measured slower on the H200 (see
+// kernels/gemm.cu), so it is not the default.
 //
 // Ragged edges: TMA fills zeros outside the matrix (rows past m, columns past n or k), and the
-// epilogue stores only elements inside C. Rows must be 16-byte multiples for TMA (see launch.h).
+// epilogue (alpha, accumulate, fp32 or bf16 C: gemm_internal.h) stores only elements inside C. Rows
+// must be 16-byte multiples for TMA (see launch.h and kernels/gemm.cu).
 #include <cuda_bf16.h>
 #include "gemm_internal.h"
 #include "sm90.cuh"
@@ -40,22 +50,22 @@ namespace {
 constexpr int kTileM = kWgmmaTileM, kTileN = kWgmmaTileN, kStages = kWgmmaStages;
 constexpr uint32_t kStageBytesA = kTileM * 128, kStageBytesB = kTileN * 128;
 
-// Operand types. kBlockK elements of K fill one 128-byte swizzled row; kInstK is one wgmma's K.
-struct Bf16Op {
-  static constexpr int kBlockK = 64, kInstK = 16, kElemBytes = 2, kBParts = 4;  // B: four 64x64 boxes
-  static constexpr bool kBMajorN = true;
-  static constexpr CUtensorMapDataType kTmaType = CU_TENSOR_MAP_DATA_TYPE_BFLOAT16;
-};
-struct Fp16Op {
+// Operand types and shared-memory layouts. kBlockK elements of K fill one 128-byte swizzled row;
+// kInstK is one wgmma's K. kAMajorM: A^T as stored (imm-trans-a); kBMajorN: B as stored
+// (imm-trans-b); otherwise K-major. kBParts: boxes per B stage (each CTA of a cluster loads its share).
+template <bool kFp16, bool kTransA, bool kTransB>
+struct Op16 {
   static constexpr int kBlockK = 64, kInstK = 16, kElemBytes = 2, kBParts = 4;
-  static constexpr bool kBMajorN = true;
-  static constexpr CUtensorMapDataType kTmaType = CU_TENSOR_MAP_DATA_TYPE_FLOAT16;
+  static constexpr bool kTf32 = false, kHalf = kFp16, kAMajorM = kTransA, kBMajorN = !kTransB;
+  static constexpr CUtensorMapDataType kTmaType =
+      kFp16 ? CU_TENSOR_MAP_DATA_TYPE_FLOAT16 : CU_TENSOR_MAP_DATA_TYPE_BFLOAT16;
 };
-struct Tf32Op {
-  static constexpr int kBlockK = 32, kInstK = 8, kElemBytes = 4, kBParts = 2;  // Bt: two 128-row boxes
-  static constexpr bool kBMajorN = false;
+struct Tf32Op {  // A and B^T, both K-major (the launch transposes the others into the workspace)
+  static constexpr int kBlockK = 32, kInstK = 8, kElemBytes = 4, kBParts = 2;  // B^T: two 128-row boxes
+  static constexpr bool kTf32 = true, kHalf = false, kAMajorM = false, kBMajorN = false;
   static constexpr CUtensorMapDataType kTmaType = CU_TENSOR_MAP_DATA_TYPE_FLOAT32;
 };
+static_assert(!Tf32Op::kHalf && Tf32Op::kTf32, "tf32 has its own wgmma form");
 
 using namespace sm90;
 
@@ -75,37 +85,112 @@ __device__ __forceinline__ void unitCoords(int unit, int rows, int cols, int gro
 
 __device__ __forceinline__ void pinAccumulators(float (&d)[128]) { pinRegisters(d); }
 
-// One m64n256 wgmma: D (64x256 fp32, in registers) (+)= A (64 x kInstK) * B (kInstK x 256).
+// One m64n256 wgmma: D (64x256 fp32, in registers) (+)= A (64 x kInstK) * B (kInstK x 256). The
+// 16-bit forms carry the transpose bits (PTX ISA: d, a-desc, b-desc, scale-d, imm-scale-a,
+// imm-scale-b, imm-trans-a, imm-trans-b; a transpose bit 1 reads that operand MN-major).
 template <class Op>
-__device__ __forceinline__ void wgmma256(float (&d)[128], uint64_t descA, uint64_t descB, uint32_t accumulate);
+__device__ __forceinline__ void wgmma256(float (&d)[128], uint64_t descA, uint64_t descB, uint32_t accumulate) {
+  if constexpr (Op::kTf32) {
+    asm volatile(
+        "{\n.reg .pred p;\nsetp.ne.b32 p, %130, 0;\n"
+        "wgmma.mma_async.sync.aligned.m64n256k8.f32.tf32.tf32 {" GSM_WGMMA_R128 "}, %128, %129, p, 1, 1;\n}"
+        : GSM_WGMMA_D128(d)
+        : "l"(descA), "l"(descB), "r"(accumulate));
+  } else if constexpr (Op::kHalf) {
+    asm volatile(
+        "{\n.reg .pred p;\nsetp.ne.b32 p, %130, 0;\n"
+        "wgmma.mma_async.sync.aligned.m64n256k16.f32.f16.f16 {" GSM_WGMMA_R128 "}, %128, %129, p, 1, 1, %131, %132;\n}"
+        : GSM_WGMMA_D128(d)
+        : "l"(descA), "l"(descB), "r"(accumulate), "n"(Op::kAMajorM ? 1 : 0), "n"(Op::kBMajorN ? 1 : 0));
+  } else {
+    asm volatile(
+        "{\n.reg .pred p;\nsetp.ne.b32 p, %130, 0;\n"
+        "wgmma.mma_async.sync.aligned.m64n256k16.f32.bf16.bf16 {" GSM_WGMMA_R128
+        "}, %128, %129, p, 1, 1, %131, %132;\n}"
+        : GSM_WGMMA_D128(d)
+        : "l"(descA), "l"(descB), "r"(accumulate), "n"(Op::kAMajorM ? 1 : 0), "n"(Op::kBMajorN ? 1 : 0));
+  }
+}
 
-template <>
-__device__ __forceinline__ void wgmma256<Bf16Op>(float (&d)[128], uint64_t descA, uint64_t descB, uint32_t accumulate) {
-  wgmmaSS<256, 1>(d, descA, descB, accumulate);  // B is N-major
-}
-template <>
-__device__ __forceinline__ void wgmma256<Fp16Op>(float (&d)[128], uint64_t descA, uint64_t descB, uint32_t accumulate) {
+// A 3-D box (batched products: the batch is the third coordinate).
+__device__ __forceinline__ void tmaLoad3(uint32_t dst, const CUtensorMap* map, int c0, int c1, int c2, uint32_t bar) {
   asm volatile(
-      "{\n.reg .pred p;\nsetp.ne.b32 p, %130, 0;\n"
-      "wgmma.mma_async.sync.aligned.m64n256k16.f32.f16.f16 {" GSM_WGMMA_R128 "}, %128, %129, p, 1, 1, 0, 1;\n}"
-      : GSM_WGMMA_D128(d)
-      : "l"(descA), "l"(descB), "r"(accumulate));
-}
-template <>
-__device__ __forceinline__ void wgmma256<Tf32Op>(float (&d)[128], uint64_t descA, uint64_t descB, uint32_t accumulate) {
-  asm volatile(
-      "{\n.reg .pred p;\nsetp.ne.b32 p, %130, 0;\n"
-      "wgmma.mma_async.sync.aligned.m64n256k8.f32.tf32.tf32 {" GSM_WGMMA_R128 "}, %128, %129, p, 1, 1;\n}"
-      : GSM_WGMMA_D128(d)
-      : "l"(descA), "l"(descB), "r"(accumulate));
+      "cp.async.bulk.tensor.3d.shared::cluster.global.mbarrier::complete_tx::bytes [%0], [%1, {%2, %3, %4}], [%5];" ::
+          "r"(dst),
+      "l"(reinterpret_cast<uint64_t>(map)), "r"(c0), "r"(c1), "r"(c2), "r"(bar)
+      : "memory");
 }
 
 #endif  // GSM_SM90A
 
+// The kernel's problem: sizes, batches, the tile order and the epilogue.
+struct WgmmaArgs {
+  int m, n, k, batch, groupRows;
+  Epilogue epilogue;
+};
+
+// Producer loop of one CTA (one thread): fills the stages for every tile it computes.
+template <class Op, int kClusterM>
+__device__ __forceinline__ void produce(const CUtensorMap* mapA, const CUtensorMap* mapB, const WgmmaArgs& args,
+                                        uint32_t base, uint32_t barriers, int cluster, int clusters, uint32_t rank) {
+#ifdef GSM_SM90A
+  const int tilesM = ceilDiv(args.m, kTileM), tilesN = ceilDiv(args.n, kTileN);
+  const int unitRows = ceilDiv(tilesM, kClusterM), perBatch = unitRows * tilesN, units = perBatch * args.batch;
+  const int kBlocks = ceilDiv(args.k, Op::kBlockK);
+  const bool batched = args.batch > 1;
+  constexpr int kPartsPerCta = Op::kBParts / kClusterM;
+  constexpr uint32_t kPartBytes = kStageBytesB / Op::kBParts;
+  constexpr int kPartRows = kTileN / Op::kBParts;  // K-major B: rows of n per box
+  auto load = [&](uint32_t dst, const CUtensorMap* map, int c0, int c1, int z, uint32_t bar) {
+    if (batched) {
+      tmaLoad3(dst, map, c0, c1, z, bar);
+    } else {
+      tmaLoad(dst, map, c0, c1, bar);
+    }
+  };
+  uint32_t it = 0;
+  for (int unit = cluster; unit < units; unit += clusters) {
+    const int z = unit / perBatch;
+    int unitRow, tn;
+    unitCoords(unit - z * perBatch, unitRows, tilesN, args.groupRows, unitRow, tn);
+    const int tm = unitRow * kClusterM + static_cast<int>(rank);
+    const bool rowValid = tm < tilesM;
+    for (int kb = 0; kb < kBlocks; ++kb, ++it) {
+      const uint32_t s = it % kStages, phase = (it / kStages) & 1;
+      const uint32_t stageA = base + s * static_cast<uint32_t>(kWgmmaStageBytes), stageB = stageA + kStageBytesA;
+      const uint32_t full = barriers + 8 * s, empty = barriers + 8 * (kStages + s);
+      mbarWait(empty, phase ^ 1);
+      mbarExpectTx(full, (rowValid ? kStageBytesA : 0) + kStageBytesB);
+      if (rowValid) {
+        if constexpr (Op::kAMajorM) {  // A^T: 64 m x 64 k boxes, one per consumer warpgroup
+          load(stageA, mapA, tm * kTileM, kb * Op::kBlockK, z, full);
+          load(stageA + kStageBytesA / 2, mapA, tm * kTileM + 64, kb * Op::kBlockK, z, full);
+        } else {
+          load(stageA, mapA, kb * Op::kBlockK, tm * kTileM, z, full);
+        }
+      }
+#pragma unroll
+      for (int p = 0; p < kPartsPerCta; ++p) {
+        const int part = static_cast<int>(rank) * kPartsPerCta + p;
+        const uint32_t dst = stageB + part * kPartBytes;
+        // N-major B: box of 64 columns x kBlockK rows; K-major B^T: kPartRows rows of n x kBlockK.
+        const int c0 = Op::kBMajorN ? tn * kTileN + part * 64 : kb * Op::kBlockK;
+        const int c1 = Op::kBMajorN ? kb * Op::kBlockK : tn * kTileN + part * kPartRows;
+        if constexpr (kClusterM > 1) {
+          tmaLoadMulticast(dst, mapB, c0, c1, full, static_cast<uint16_t>((1u << kClusterM) - 1));
+        } else {
+          load(dst, mapB, c0, c1, z, full);
+        }
+      }
+    }
+  }
+#endif  // GSM_SM90A
+}
+
 template <class Op, int kClusterM>
 __global__ void __launch_bounds__(kWgmmaThreads, 1)
     wgmmaGemmKernel(const __grid_constant__ CUtensorMap mapA, const __grid_constant__ CUtensorMap mapB,
-                    float* __restrict__ c, int m, int n, int k, int groupRows, Interval* trace) {
+                    const WgmmaArgs args, Interval* trace) {
 #ifdef GSM_SM90A
   extern __shared__ __align__(1024) uint8_t sharedRaw[];
   // Stages at a 1 KB boundary (the swizzle pattern repeats every 1 KB), then the mbarriers.
@@ -116,10 +201,11 @@ __global__ void __launch_bounds__(kWgmmaThreads, 1)
   auto fullBar = [&](uint32_t s) { return barriers + 8 * s; };
   auto emptyBar = [&](uint32_t s) { return barriers + 8 * (kStages + s); };
 
+  const int m = args.m, n = args.n;
   const int tilesM = ceilDiv(m, kTileM), tilesN = ceilDiv(n, kTileN);
   const int unitRows = ceilDiv(tilesM, kClusterM);
-  const int units = unitRows * tilesN;
-  const int kBlocks = ceilDiv(k, Op::kBlockK);
+  const int perBatch = unitRows * tilesN, units = perBatch * args.batch;
+  const int kBlocks = ceilDiv(args.k, Op::kBlockK);
   const int cluster = blockIdx.x / kClusterM, clusters = gridDim.x / kClusterM;
   const uint32_t rank = kClusterM > 1 ? clusterRank() : 0;
 
@@ -143,40 +229,12 @@ __global__ void __launch_bounds__(kWgmmaThreads, 1)
     if (threadIdx.x == 0) {
       asm volatile("prefetch.tensormap [%0];" ::"l"(reinterpret_cast<uint64_t>(&mapA)) : "memory");
       asm volatile("prefetch.tensormap [%0];" ::"l"(reinterpret_cast<uint64_t>(&mapB)) : "memory");
-      constexpr int kPartsPerCta = Op::kBParts / kClusterM;
-      constexpr uint32_t kPartBytes = kStageBytesB / Op::kBParts;
-      uint32_t it = 0;
-      for (int unit = cluster; unit < units; unit += clusters) {
-        int unitRow, tn;
-        unitCoords(unit, unitRows, tilesN, groupRows, unitRow, tn);
-        const int tm = unitRow * kClusterM + static_cast<int>(rank);
-        const bool rowValid = tm < tilesM;
-        for (int kb = 0; kb < kBlocks; ++kb, ++it) {
-          const uint32_t s = it % kStages, phase = (it / kStages) & 1;
-          mbarWait(emptyBar(s), phase ^ 1);
-          mbarExpectTx(fullBar(s), (rowValid ? kStageBytesA : 0) + kStageBytesB);
-          if (rowValid) tmaLoad(stageA(s), &mapA, kb * Op::kBlockK, tm * kTileM, fullBar(s));
-#pragma unroll
-          for (int p = 0; p < kPartsPerCta; ++p) {
-            const int part = static_cast<int>(rank) * kPartsPerCta + p;
-            const uint32_t dst = stageB(s) + part * kPartBytes;
-            // N-major B: box of 64 columns x kBlockK rows; transposed B (tf32): 128 rows of n x kBlockK.
-            const int c0 = Op::kBMajorN ? tn * kTileN + part * 64 : kb * Op::kBlockK;
-            const int c1 = Op::kBMajorN ? kb * Op::kBlockK : tn * kTileN + part * 128;
-            if constexpr (kClusterM > 1) {
-              tmaLoadMulticast(dst, &mapB, c0, c1, fullBar(s), static_cast<uint16_t>((1u << kClusterM) - 1));
-            } else {
-              tmaLoad(dst, &mapB, c0, c1, fullBar(s));
-            }
-          }
-        }
-      }
+      produce<Op, kClusterM>(&mapA, &mapB, args, base, barriers, cluster, clusters, rank);
     }
   } else {
     setMaxRegistersInc<232>();
     const int half = warpgroup - 1;  // rows 64*half .. 64*half+63 of the tile
     const int tid = threadIdx.x % 128, warp = tid / 32, lane = tid % 32;
-    const bool evenN = (n & 1) == 0;
     auto release = [&](uint32_t s) {
       if constexpr (kClusterM > 1) {
 #pragma unroll
@@ -190,8 +248,9 @@ __global__ void __launch_bounds__(kWgmmaThreads, 1)
     for (int i = 0; i < 128; ++i) acc[i] = 0.0f;
     uint32_t it = 0;
     for (int unit = cluster; unit < units; unit += clusters) {
+      const int z = unit / perBatch;
       int unitRow, tn;
-      unitCoords(unit, unitRows, tilesN, groupRows, unitRow, tn);
+      unitCoords(unit - z * perBatch, unitRows, tilesN, args.groupRows, unitRow, tn);
       const int tm = unitRow * kClusterM + static_cast<int>(rank);
       const bool rowValid = tm < tilesM;
       const uint64_t startNs = trace != nullptr ? globalTimerNs() : 0;
@@ -199,12 +258,13 @@ __global__ void __launch_bounds__(kWgmmaThreads, 1)
       for (int kb = 0; kb < kBlocks; ++kb, ++it) {
         const uint32_t s = it % kStages, phase = (it / kStages) & 1;
         mbarWait(fullBar(s), phase);
-        const uint32_t a = stageA(s) + half * 64 * 128, b = stageB(s);
+        const uint32_t b = stageB(s);
         pinAccumulators(acc);
         wgmmaFence();
 #pragma unroll
         for (int kk = 0; kk < Op::kBlockK / Op::kInstK; ++kk) {
-          const uint64_t descA = smemDescriptor(a + kk * 32, 16, 1024);
+          const uint64_t descA = Op::kAMajorM ? smemDescriptor(stageA(s) + half * 8192 + kk * 2048, 8192, 1024)
+                                              : smemDescriptor(stageA(s) + half * 64 * 128 + kk * 32, 16, 1024);
           const uint64_t descB =
               Op::kBMajorN ? smemDescriptor(b + kk * 2048, 8192, 1024) : smemDescriptor(b + kk * 32, 16, 1024);
           wgmma256<Op>(acc, descA, descB, (kb > 0 || kk > 0) ? 1u : 0u);
@@ -223,25 +283,17 @@ __global__ void __launch_bounds__(kWgmmaThreads, 1)
         const int colBase = tn * kTileN + (lane % 4) * 2;
 #pragma unroll
         for (int j = 0; j < 32; ++j) {
-          const int col = colBase + j * 8;
 #pragma unroll
           for (int h = 0; h < 2; ++h) {
             const int row = row0 + h * 8;
-            if (row >= m) continue;
-            float* out = c + static_cast<size_t>(row) * n + col;
-            const float v0 = acc[4 * j + 2 * h], v1 = acc[4 * j + 2 * h + 1];
-            if (evenN && col + 1 < n) {
-              *reinterpret_cast<float2*>(out) = make_float2(v0, v1);
-            } else {
-              if (col < n) out[0] = v0;
-              if (col + 1 < n) out[1] = v1;
-            }
+            if (row < m)
+              storePair(args.epilogue, z, row, colBase + j * 8, n, acc[4 * j + 2 * h], acc[4 * j + 2 * h + 1]);
           }
         }
       }
       if (trace != nullptr) {
         asm volatile("bar.sync 1, 256;" ::: "memory");  // both consumer warpgroups have stored the tile
-        if (half == 0 && tid == 0 && rowValid) recordWorkItem(trace, tm * tilesN + tn, startNs);
+        if (half == 0 && tid == 0 && rowValid) recordWorkItem(trace, (z * tilesM + tm) * tilesN + tn, startNs);
       }
     }
   }
@@ -249,27 +301,39 @@ __global__ void __launch_bounds__(kWgmmaThreads, 1)
 #endif  // GSM_SM90A
 }
 
-// Bt[j][i] = tf32(B[i][j]) for the tf32 path: B is [k, n] row-major, Bt is [n, k].
-__global__ void transposeTf32Kernel(const float* __restrict__ b, float* __restrict__ bt, int k, int n) {
+// dst[z][j][i] = tf32(src[z][i][j]) for the tf32 path: src [rows, cols] row-major (batch z at
+// z srcStride), dst [cols, rows] packed. B [k, n] becomes B^T [n, k]; A^T [k, m] becomes A [m, k].
+__global__ void transposeTf32Kernel(const float* __restrict__ src, float* __restrict__ dst, int rows, int cols,
+                                    int64_t srcStride) {
   __shared__ float tile[32][33];
-  const int n0 = blockIdx.x * 32, k0 = blockIdx.y * 32;
+  src += static_cast<size_t>(blockIdx.z) * srcStride;
+  dst += static_cast<size_t>(blockIdx.z) * rows * cols;
+  const int c0 = blockIdx.x * 32, r0 = blockIdx.y * 32;
   for (int r = threadIdx.y; r < 32; r += blockDim.y) {
-    const int kk = k0 + r, nn = n0 + threadIdx.x;
-    tile[r][threadIdx.x] = (kk < k && nn < n) ? b[static_cast<size_t>(kk) * n + nn] : 0.0f;
+    const int rr = r0 + r, cc = c0 + threadIdx.x;
+    tile[r][threadIdx.x] = (rr < rows && cc < cols) ? src[static_cast<size_t>(rr) * cols + cc] : 0.0f;
   }
   __syncthreads();
   for (int r = threadIdx.y; r < 32; r += blockDim.y) {
-    const int nn = n0 + r, kk = k0 + threadIdx.x;
-    if (nn < n && kk < k) {
+    const int cc = c0 + r, rr = r0 + threadIdx.x;
+    if (cc < cols && rr < rows) {
       uint32_t rounded;
       asm("cvt.rna.tf32.f32 %0, %1;" : "=r"(rounded) : "f"(tile[threadIdx.x][r]));
-      bt[static_cast<size_t>(nn) * k + kk] = __uint_as_float(rounded);
+      dst[static_cast<size_t>(cc) * rows + rr] = __uint_as_float(rounded);
     }
   }
 }
 
+cudaError_t transposeTf32(const void* src, void* dst, int rows, int cols, int64_t srcStride, int batch,
+                          cudaStream_t stream) {
+  const dim3 grid(ceilDiv(cols, 32), ceilDiv(rows, 32), batch);
+  transposeTf32Kernel<<<grid, dim3(32, 8), 0, stream>>>(static_cast<const float*>(src), static_cast<float*>(dst), rows,
+                                                        cols, srcStride);
+  return cudaGetLastError();
+}
+
 template <class Op, int kClusterM>
-cudaError_t launchTyped(const GemmPlan& plan, float* c, Interval* trace, cudaStream_t stream) {
+cudaError_t launchTyped(const GemmPlan& plan, void* c, Interval* trace, cudaStream_t stream) {
   cudaLaunchConfig_t config{};
   config.gridDim = dim3(plan.grid);
   config.blockDim = dim3(kWgmmaThreads);
@@ -285,8 +349,8 @@ cudaError_t launchTyped(const GemmPlan& plan, float* c, Interval* trace, cudaStr
     config.numAttrs = 1;
   }
   const GemmShape& s = plan.shape;
-  return cudaLaunchKernelEx(&config, wgmmaGemmKernel<Op, kClusterM>, plan.mapA, plan.mapB, c, s.m, s.n, s.k,
-                            plan.groupRows, trace);
+  const WgmmaArgs args{s.m, s.n, s.k, s.batch, plan.groupRows, makeEpilogue(s, c)};
+  return cudaLaunchKernelEx(&config, wgmmaGemmKernel<Op, kClusterM>, plan.mapA, plan.mapB, args, trace);
 }
 
 template <class Op, int kClusterM>
@@ -294,55 +358,101 @@ const void* kernelFor() {
   return reinterpret_cast<const void*>(&wgmmaGemmKernel<Op, kClusterM>);
 }
 
-const void* kernelOf(GemmDtype dtype, int clusterM) {
-  switch (dtype) {
-    case GemmDtype::Bf16: return clusterM > 1 ? kernelFor<Bf16Op, 2>() : kernelFor<Bf16Op, 1>();
-    case GemmDtype::Fp16: return clusterM > 1 ? kernelFor<Fp16Op, 2>() : kernelFor<Fp16Op, 1>();
+// Clusters of two only for the original layouts (planGemm asks for no others).
+template <bool kFp16>
+const void* kernel16(const GemmShape& s, int clusterM) {
+  if (s.transA) return s.transB ? kernelFor<Op16<kFp16, true, true>, 1>() : kernelFor<Op16<kFp16, true, false>, 1>();
+  if (s.transB) return kernelFor<Op16<kFp16, false, true>, 1>();
+  return clusterM > 1 ? kernelFor<Op16<kFp16, false, false>, 2>() : kernelFor<Op16<kFp16, false, false>, 1>();
+}
+
+const void* kernelOf(const GemmShape& s, int clusterM) {
+  switch (s.dtype) {
+    case GemmDtype::Bf16: return kernel16<false>(s, clusterM);
+    case GemmDtype::Fp16: return kernel16<true>(s, clusterM);
     case GemmDtype::Tf32: return clusterM > 1 ? kernelFor<Tf32Op, 2>() : kernelFor<Tf32Op, 1>();
     default: return nullptr;
   }
 }
 
-template <class Op>
-CUresult encodeMaps(GemmPlan* plan, const void* a, const void* b, TensorMapEncodeFn encode) {
-  const GemmShape& s = plan->shape;
-  const cuuint32_t elementStrides[2] = {1, 1};
-  {
-    const cuuint64_t dims[2] = {static_cast<cuuint64_t>(s.k), static_cast<cuuint64_t>(s.m)};
-    const cuuint64_t strides[1] = {static_cast<cuuint64_t>(s.k) * Op::kElemBytes};
-    const cuuint32_t box[2] = {static_cast<cuuint32_t>(Op::kBlockK), static_cast<cuuint32_t>(kTileM)};
-    const CUresult r = encode(&plan->mapA, Op::kTmaType, 2, const_cast<void*>(a), dims, strides, box, elementStrides,
-                              CU_TENSOR_MAP_INTERLEAVE_NONE, CU_TENSOR_MAP_SWIZZLE_128B,
-                              CU_TENSOR_MAP_L2_PROMOTION_L2_256B, CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE);
-    if (r != CUDA_SUCCESS) return r;
+template <bool kFp16>
+cudaError_t launch16(const GemmPlan& plan, void* c, Interval* trace, cudaStream_t stream) {
+  const GemmShape& s = plan.shape;
+  if (s.transA) {
+    return s.transB ? launchTyped<Op16<kFp16, true, true>, 1>(plan, c, trace, stream)
+                    : launchTyped<Op16<kFp16, true, false>, 1>(plan, c, trace, stream);
   }
-  if (Op::kBMajorN) {  // B [k, n]: boxes of 64 columns x kBlockK rows
-    const cuuint64_t dims[2] = {static_cast<cuuint64_t>(s.n), static_cast<cuuint64_t>(s.k)};
-    const cuuint64_t strides[1] = {static_cast<cuuint64_t>(s.n) * Op::kElemBytes};
-    const cuuint32_t box[2] = {64, static_cast<cuuint32_t>(Op::kBlockK)};
-    return encode(&plan->mapB, Op::kTmaType, 2, const_cast<void*>(b), dims, strides, box, elementStrides,
-                  CU_TENSOR_MAP_INTERLEAVE_NONE, CU_TENSOR_MAP_SWIZZLE_128B, CU_TENSOR_MAP_L2_PROMOTION_L2_256B,
-                  CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE);
-  }
-  // Transposed B [n, k] in the workspace: boxes of kBlockK x 128 rows.
-  const cuuint64_t dims[2] = {static_cast<cuuint64_t>(s.k), static_cast<cuuint64_t>(s.n)};
-  const cuuint64_t strides[1] = {static_cast<cuuint64_t>(s.k) * Op::kElemBytes};
-  const cuuint32_t box[2] = {static_cast<cuuint32_t>(Op::kBlockK), 128};
-  return encode(&plan->mapB, Op::kTmaType, 2, const_cast<void*>(b), dims, strides, box, elementStrides,
+  if (s.transB) return launchTyped<Op16<kFp16, false, true>, 1>(plan, c, trace, stream);
+  return plan.clusterM > 1 ? launchTyped<Op16<kFp16, false, false>, 2>(plan, c, trace, stream)
+                           : launchTyped<Op16<kFp16, false, false>, 1>(plan, c, trace, stream);
+}
+
+// One tensor map over a row-major [outer, inner] matrix (batched: [batch, outer, inner] with the
+// batch stride), read in boxes of boxInner x boxOuter with the 128-byte swizzle.
+CUresult encodeMap(CUtensorMap* map, TensorMapEncodeFn encode, CUtensorMapDataType type, size_t elementBytes,
+                   const void* base, int inner, int outer, int batch, int64_t batchStride, int boxInner, int boxOuter) {
+  const cuuint64_t dims[3] = {static_cast<cuuint64_t>(inner), static_cast<cuuint64_t>(outer),
+                              static_cast<cuuint64_t>(batch)};
+  const cuuint64_t strides[2] = {static_cast<cuuint64_t>(inner) * elementBytes,
+                                 static_cast<cuuint64_t>(batchStride) * elementBytes};
+  const cuuint32_t box[3] = {static_cast<cuuint32_t>(boxInner), static_cast<cuuint32_t>(boxOuter), 1};
+  const cuuint32_t elementStrides[3] = {1, 1, 1};
+  return encode(map, type, batch > 1 ? 3 : 2, const_cast<void*>(base), dims, strides, box, elementStrides,
                 CU_TENSOR_MAP_INTERLEAVE_NONE, CU_TENSOR_MAP_SWIZZLE_128B, CU_TENSOR_MAP_L2_PROMOTION_L2_256B,
                 CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE);
 }
 
+// a and b are what the kernel reads: for tf32 the K-major copies in the workspace where transposed.
+template <class Op>
+CUresult encodeMaps(GemmPlan* plan, const void* a, int64_t strideA, const void* b, int64_t strideB,
+                    TensorMapEncodeFn encode) {
+  const GemmShape& s = plan->shape;
+  const size_t e = Op::kElemBytes;
+  const CUresult r =
+      Op::kAMajorM
+          ? encodeMap(&plan->mapA, encode, Op::kTmaType, e, a, s.m, s.k, s.batch, strideA, 64, Op::kBlockK)
+          : encodeMap(&plan->mapA, encode, Op::kTmaType, e, a, s.k, s.m, s.batch, strideA, Op::kBlockK, kTileM);
+  if (r != CUDA_SUCCESS) return r;
+  if (Op::kBMajorN)
+    return encodeMap(&plan->mapB, encode, Op::kTmaType, e, b, s.n, s.k, s.batch, strideB, 64, Op::kBlockK);
+  return encodeMap(&plan->mapB, encode, Op::kTmaType, e, b, s.k, s.n, s.batch, strideB, Op::kBlockK,
+                   kTileN / Op::kBParts);
+}
+
+template <bool kFp16>
+CUresult encode16(GemmPlan* plan, const void* a, const void* b, TensorMapEncodeFn encode) {
+  const GemmShape& s = plan->shape;
+  const Strides st = batchStrides(s);
+  if (s.transA) {
+    return s.transB ? encodeMaps<Op16<kFp16, true, true>>(plan, a, st.a, b, st.b, encode)
+                    : encodeMaps<Op16<kFp16, true, false>>(plan, a, st.a, b, st.b, encode);
+  }
+  return s.transB ? encodeMaps<Op16<kFp16, false, true>>(plan, a, st.a, b, st.b, encode)
+                  : encodeMaps<Op16<kFp16, false, false>>(plan, a, st.a, b, st.b, encode);
+}
+
+// The tf32 workspace: B^T [batch][n][k] (unless transB), then A [batch][m][k] (when transA).
+size_t tf32BytesB(const GemmShape& s) {
+  return s.transB ? 0 : static_cast<size_t>(s.batch) * s.n * s.k * sizeof(float);
+}
+size_t tf32BytesA(const GemmShape& s) {
+  return s.transA ? static_cast<size_t>(s.batch) * s.m * s.k * sizeof(float) : 0;
+}
+
 }  // namespace
+
+size_t wgmmaWorkspaceBytes(const GemmShape& s) {
+  return s.dtype == GemmDtype::Tf32 ? tf32BytesB(s) + tf32BytesA(s) : 0;
+}
 
 cudaError_t wgmmaGrid(const GemmPlan& plan, int device, int* grid) {
   const GemmShape& s = plan.shape;
-  const void* kernel = kernelOf(s.dtype, plan.clusterM);
+  const void* kernel = kernelOf(s, plan.clusterM);
   if (kernel == nullptr) return cudaErrorInvalidValue;
   cudaError_t e =
       cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(kWgmmaSharedBytes));
   if (e != cudaSuccess) return e;
-  const int units = ceilDiv(ceilDiv(s.m, kTileM), plan.clusterM) * ceilDiv(s.n, kTileN);
+  const int units = ceilDiv(ceilDiv(s.m, kTileM), plan.clusterM) * ceilDiv(s.n, kTileN) * s.batch;
   int sms = plan.sms;
   if (sms <= 0) {
     e = cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device);
@@ -372,32 +482,41 @@ cudaError_t wgmmaGrid(const GemmPlan& plan, int device, int* grid) {
 
 cudaError_t bindWgmma(GemmPlan* plan, const void* a, const void* b, void* workspace, TensorMapEncodeFn encode) {
   if (encode == nullptr) return cudaErrorNotSupported;
+  const GemmShape& s = plan->shape;
   CUresult r = CUDA_ERROR_INVALID_VALUE;
-  switch (plan->shape.dtype) {
-    case GemmDtype::Bf16: r = encodeMaps<Bf16Op>(plan, a, b, encode); break;
-    case GemmDtype::Fp16: r = encodeMaps<Fp16Op>(plan, a, b, encode); break;
-    case GemmDtype::Tf32: r = encodeMaps<Tf32Op>(plan, a, workspace, encode); break;
+  switch (s.dtype) {
+    case GemmDtype::Bf16: r = encode16<false>(plan, a, b, encode); break;
+    case GemmDtype::Fp16: r = encode16<true>(plan, a, b, encode); break;
+    case GemmDtype::Tf32: {
+      const Strides st = batchStrides(s);
+      uint8_t* ws = static_cast<uint8_t*>(workspace);
+      const void* readA = s.transA ? static_cast<const void*>(ws + tf32BytesB(s)) : a;
+      const void* readB = s.transB ? b : static_cast<const void*>(ws);
+      const int64_t strideA = s.transA ? static_cast<int64_t>(s.m) * s.k : st.a;
+      const int64_t strideB = s.transB ? st.b : static_cast<int64_t>(s.n) * s.k;
+      r = encodeMaps<Tf32Op>(plan, readA, strideA, readB, strideB, encode);
+      break;
+    }
     default: break;
   }
   return r == CUDA_SUCCESS ? cudaSuccess : cudaErrorInvalidValue;
 }
 
-cudaError_t launchWgmma(const GemmPlan& plan, const void* b, float* c, void* workspace, Interval* trace,
+cudaError_t launchWgmma(const GemmPlan& plan, const void* a, const void* b, void* c, void* workspace, Interval* trace,
                         cudaStream_t stream) {
   const GemmShape& s = plan.shape;
-  const bool pair = plan.clusterM > 1;
   switch (s.dtype) {
-    case GemmDtype::Bf16:
-      return pair ? launchTyped<Bf16Op, 2>(plan, c, trace, stream) : launchTyped<Bf16Op, 1>(plan, c, trace, stream);
-    case GemmDtype::Fp16:
-      return pair ? launchTyped<Fp16Op, 2>(plan, c, trace, stream) : launchTyped<Fp16Op, 1>(plan, c, trace, stream);
+    case GemmDtype::Bf16: return launch16<false>(plan, c, trace, stream);
+    case GemmDtype::Fp16: return launch16<true>(plan, c, trace, stream);
     case GemmDtype::Tf32: {
-      const dim3 grid(ceilDiv(s.n, 32), ceilDiv(s.k, 32));
-      transposeTf32Kernel<<<grid, dim3(32, 8), 0, stream>>>(static_cast<const float*>(b),
-                                                            static_cast<float*>(workspace), s.k, s.n);
-      const cudaError_t e = cudaGetLastError();
+      const Strides st = batchStrides(s);
+      uint8_t* ws = static_cast<uint8_t*>(workspace);
+      cudaError_t e = cudaSuccess;
+      if (!s.transB) e = transposeTf32(b, ws, s.k, s.n, st.b, s.batch, stream);  // B [k, n] -> B^T [n, k]
+      if (e == cudaSuccess && s.transA) e = transposeTf32(a, ws + tf32BytesB(s), s.k, s.m, st.a, s.batch, stream);
       if (e != cudaSuccess) return e;
-      return pair ? launchTyped<Tf32Op, 2>(plan, c, trace, stream) : launchTyped<Tf32Op, 1>(plan, c, trace, stream);
+      return plan.clusterM > 1 ? launchTyped<Tf32Op, 2>(plan, c, trace, stream)
+                               : launchTyped<Tf32Op, 1>(plan, c, trace, stream);
     }
     default: return cudaErrorInvalidValue;
   }

@@ -32,21 +32,29 @@ size_t probeSharedBytes(int device);
 cudaError_t configureProbe(size_t sharedBytes);
 cudaError_t launchProbe(const ProbeArgs& args, int ctas, size_t sharedBytes, Interval* trace, cudaStream_t stream);
 
-// ---- gemm: C[m,n] (fp32, row-major) = A[m,k] (row-major) * B[k,n] (row-major), any m, n, k ----
+// ---- gemm: C = alpha op(A) op(B) (+ C), row-major, any m, n, k (GemmShape below) ----
 // Operand types: bf16 and fp16 (fp32 accumulation), tf32 (fp32 inputs on the tensor cores) and fp32
-// (fp32 inputs, fp32 arithmetic). Paths (kernels/gemm_*.cu):
+// (fp32 inputs, fp32 arithmetic). Every path takes every transpose combination, batch, alpha and
+// accumulate; C is fp32, or bf16 with bf16/fp16 operands. Paths (kernels/gemm_*.cu):
 //   wgmma    Hopper (compute capability 9.0, sm_90a code in this build): TMA loads into a 4-stage
 //            mbarrier pipeline, one producer warpgroup and two consumer warpgroups issuing wgmma,
-//            persistent CTAs (clusters of 2 sharing B by TMA multicast on request: correct, but
-//            slower on the H200, so not the default). Needs rows
-//            whose byte length is a multiple of 16 (bf16/fp16: k % 8 == 0 and n % 8 == 0; tf32:
-//            k % 4 == 0); tf32 first transposes B into the workspace (wgmma reads tf32 only K-major).
+//            persistent CTAs (clusters of 2 sharing B by TMA multicast on request, unbatched with
+//            untransposed 16-bit operands or tf32: correct, but slower on the H200, so not the
+//            default). 16-bit operands are read as stored (wgmma's transpose bits); batches through
+//            3-D tensor maps. Needs rows as stored, and batch strides, whose byte length is a
+//            multiple of 16 (bf16/fp16: the stored row lengths, k or m for A, n or k for B, and the
+//            strides multiples of 8; tf32: k % 4 == 0); tf32 first transposes B (unless transB) and
+//            A^T (transA) into the workspace (wgmma reads tf32 only K-major). A and B 16-byte aligned.
 //   mma      mma.sync with ldmatrix and a cp.async multistage pipeline (sm_80 and newer), any shape.
+//   skinny   bf16, m <= kSkinnyMaxM, 16-byte rows of B (n, or with transB k, a multiple of 8, B
+//            16-byte aligned): B streamed once over every SM, fp32 FFMA. Auto picks it for transB
+//            and m <= 16 (the decode step's y = x W^T); B as stored [k, n] only when asked.
 //   simt     fp32 FFMA (every architecture of this build), any shape; the only fp32 path.
-// Tracing: one Interval per output tile (GemmPlan::traceRecords per launch, indexed by tile
-// row * tile columns + tile column). On the non-persistent paths a tile is a CTA; the persistent
-// wgmma kernel records each tile its CTAs work through (start: the consumers begin the tile; end:
-// its last store), so a record always means "this tile of C was computed on this SM then".
+// Tracing: one Interval per output tile (GemmPlan::traceRecords per launch, batches included, indexed
+// by (batch * tile rows + tile row) * tile columns + tile column); the skinny path one per CTA. On
+// the non-persistent paths a tile is a CTA; the persistent wgmma kernel records each tile its CTAs
+// work through (start: the consumers begin the tile; end: its last store), so a record always means
+// "this tile of C was computed on this SM then".
 enum class GemmDtype : int { Bf16 = 0, Fp16 = 1, Tf32 = 2, Fp32 = 3 };
 // Skinny: few rows of A (m <= kSkinnyMaxM) against a large B read once, memory-bound (a decode
 // step's y = x W^T): bf16 only, fp32 accumulation, streams B at close to DRAM bandwidth.

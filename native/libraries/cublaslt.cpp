@@ -20,6 +20,11 @@ constexpr Status kSuccess = 0;
 constexpr int kCompute32F = 68;          // CUBLAS_COMPUTE_32F
 constexpr int kCompute32FFastTf32 = 77;  // CUBLAS_COMPUTE_32F_FAST_TF32
 constexpr int kPrefMaxWorkspaceBytes = 1;  // CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES (uint64_t)
+constexpr int kDescTransA = 3;             // CUBLASLT_MATMUL_DESC_TRANSA (int32_t cublasOperation_t)
+constexpr int kDescTransB = 4;             // CUBLASLT_MATMUL_DESC_TRANSB
+constexpr int32_t kOpN = 0, kOpT = 1;      // CUBLAS_OP_N, CUBLAS_OP_T
+constexpr int kLayoutBatchCount = 5;       // CUBLASLT_MATRIX_LAYOUT_BATCH_COUNT (int32_t)
+constexpr int kLayoutBatchStride = 6;      // CUBLASLT_MATRIX_LAYOUT_STRIDED_BATCH_OFFSET (int64_t, elements)
 
 struct HeuristicResult {  // cublasLtMatmulHeuristicResult_t
   uint64_t algo[8];
@@ -35,8 +40,10 @@ struct Api : LoadedLibrary {  // `unavailable` is empty when loaded with every f
   Status (*destroy)(void*) = nullptr;
   Status (*descCreate)(void**, int, cudaDataType) = nullptr;
   Status (*descDestroy)(void*) = nullptr;
+  Status (*descSetAttribute)(void*, int, const void*, size_t) = nullptr;
   Status (*layoutCreate)(void**, cudaDataType, uint64_t, uint64_t, int64_t) = nullptr;
   Status (*layoutDestroy)(void*) = nullptr;
+  Status (*layoutSetAttribute)(void*, int, const void*, size_t) = nullptr;
   Status (*prefCreate)(void**) = nullptr;
   Status (*prefDestroy)(void*) = nullptr;
   Status (*prefSetAttribute)(void*, int, const void*, size_t) = nullptr;
@@ -70,8 +77,10 @@ Api& api() {
     bool ok = bind(a, a.create, "cublasLtCreate") && bind(a, a.destroy, "cublasLtDestroy") &&
               bind(a, a.descCreate, "cublasLtMatmulDescCreate") &&
               bind(a, a.descDestroy, "cublasLtMatmulDescDestroy") &&
+              bind(a, a.descSetAttribute, "cublasLtMatmulDescSetAttribute") &&
               bind(a, a.layoutCreate, "cublasLtMatrixLayoutCreate") &&
               bind(a, a.layoutDestroy, "cublasLtMatrixLayoutDestroy") &&
+              bind(a, a.layoutSetAttribute, "cublasLtMatrixLayoutSetAttribute") &&
               bind(a, a.prefCreate, "cublasLtMatmulPreferenceCreate") &&
               bind(a, a.prefDestroy, "cublasLtMatmulPreferenceDestroy") &&
               bind(a, a.prefSetAttribute, "cublasLtMatmulPreferenceSetAttribute") &&
@@ -110,9 +119,18 @@ bool CublasLtGemm::create(const GemmShape& shape, size_t workspaceLimit, std::st
     error = a.unavailable;
     return false;
   }
-  m_ = shape.m;
-  n_ = shape.n;
-  k_ = shape.k;
+  const bool sixteenBit = shape.dtype == GemmDtype::Bf16 || shape.dtype == GemmDtype::Fp16;
+  if (shape.m < 1 || shape.n < 1 || shape.k < 1 || shape.batch < 1 || shape.strideA < 0 || shape.strideB < 0 ||
+      shape.strideC < 0) {
+    error = "cuBLASLt gemm needs m, n, k, batch >= 1 and strides >= 0";
+    return false;
+  }
+  if (shape.out == GemmOut::Bf16 && (!sixteenBit || shape.accumulate)) {
+    error = "cuBLASLt gemm: bf16 C needs bf16 or fp16 operands and no accumulate (as the own gemm)";
+    return false;
+  }
+  alpha_ = shape.alpha;
+  beta_ = shape.accumulate ? 1.0f : 0.0f;
   auto fail = [&](const char* call, Status s) {
     error = std::string(call) + " failed: " + statusName(s);
     destroy();
@@ -123,15 +141,40 @@ bool CublasLtGemm::create(const GemmShape& shape, size_t workspaceLimit, std::st
   const int compute = shape.dtype == GemmDtype::Tf32 ? kCompute32FFastTf32 : kCompute32F;
   s = a.descCreate(&desc_, compute, CUDA_R_32F);
   if (s != kSuccess) return fail("cublasLtMatmulDescCreate", s);
-  // cuBLASLt is column-major: row-major C = A B is column-major C^T = B^T A^T, where B^T is row-major
-  // B read as an n x k column-major matrix (leading dimension n) and A^T is A as k x m (leading k).
+  // cuBLASLt is column-major, and a row-major [r, c] matrix is the column-major [c, r] one (leading
+  // dimension c). So row-major C = op(A) op(B) is column-major C^T [n, m] = op(B)^T op(A)^T, with
+  // cuBLASLt's first operand our B and its second our A:
+  //   B [k, n] read column-major is B^T [n, k] already (no transpose); B^T stored [n, k] read
+  //   column-major is [k, n], transposed by cuBLASLt (op T). Likewise A [m, k] is A^T [k, m] as is,
+  //   and A^T stored [k, m] is [m, k], op T.
+  const int32_t opFirst = shape.transB ? kOpT : kOpN, opSecond = shape.transA ? kOpT : kOpN;
+  s = a.descSetAttribute(desc_, kDescTransA, &opFirst, sizeof opFirst);
+  if (s == kSuccess) s = a.descSetAttribute(desc_, kDescTransB, &opSecond, sizeof opSecond);
+  if (s != kSuccess) return fail("cublasLtMatmulDescSetAttribute", s);
   const cudaDataType in = inputType(shape.dtype);
-  s = a.layoutCreate(&layoutA_, in, static_cast<uint64_t>(n_), static_cast<uint64_t>(k_), n_);
+  const uint64_t m = shape.m, n = shape.n, k = shape.k;
+  const uint64_t rowsFirst = shape.transB ? k : n, colsFirst = shape.transB ? n : k;
+  const uint64_t rowsSecond = shape.transA ? m : k, colsSecond = shape.transA ? k : m;
+  s = a.layoutCreate(&layoutA_, in, rowsFirst, colsFirst, static_cast<int64_t>(rowsFirst));
   if (s != kSuccess) return fail("cublasLtMatrixLayoutCreate", s);
-  s = a.layoutCreate(&layoutB_, in, static_cast<uint64_t>(k_), static_cast<uint64_t>(m_), k_);
+  s = a.layoutCreate(&layoutB_, in, rowsSecond, colsSecond, static_cast<int64_t>(rowsSecond));
   if (s != kSuccess) return fail("cublasLtMatrixLayoutCreate", s);
-  s = a.layoutCreate(&layoutC_, CUDA_R_32F, static_cast<uint64_t>(n_), static_cast<uint64_t>(m_), n_);
+  const cudaDataType out = shape.out == GemmOut::Bf16 ? CUDA_R_16BF : CUDA_R_32F;
+  s = a.layoutCreate(&layoutC_, out, n, m, static_cast<int64_t>(n));
   if (s != kSuccess) return fail("cublasLtMatrixLayoutCreate", s);
+  if (shape.batch > 1) {
+    // Strides in elements, 0 meaning packed (as launch.h says); the first operand is our B.
+    const int32_t count = shape.batch;
+    const int64_t strides[3] = {shape.strideB > 0 ? shape.strideB : static_cast<int64_t>(k * n),
+                                shape.strideA > 0 ? shape.strideA : static_cast<int64_t>(m * k),
+                                shape.strideC > 0 ? shape.strideC : static_cast<int64_t>(m * n)};
+    void* layouts[3] = {layoutA_, layoutB_, layoutC_};
+    for (int i = 0; i < 3 && s == kSuccess; ++i) {
+      s = a.layoutSetAttribute(layouts[i], kLayoutBatchCount, &count, sizeof count);
+      if (s == kSuccess) s = a.layoutSetAttribute(layouts[i], kLayoutBatchStride, &strides[i], sizeof strides[i]);
+    }
+    if (s != kSuccess) return fail("cublasLtMatrixLayoutSetAttribute", s);
+  }
 
   void* pref = nullptr;
   s = a.prefCreate(&pref);
@@ -156,10 +199,10 @@ bool CublasLtGemm::create(const GemmShape& shape, size_t workspaceLimit, std::st
   return false;
 }
 
-int CublasLtGemm::run(const void* a, const void* b, float* c, void* workspace, cudaStream_t stream) const {
-  const float alpha = 1.0f, beta = 0.0f;
-  // Operand order per the column-major view above: first B, then A.
-  return api().matmul(handle_, desc_, &alpha, b, layoutA_, a, layoutB_, &beta, c, layoutC_, c, layoutC_, algo_,
+int CublasLtGemm::run(const void* a, const void* b, void* c, void* workspace, cudaStream_t stream) const {
+  // Operand order per the column-major view above: first B, then A. C is both the input (beta) and
+  // the output.
+  return api().matmul(handle_, desc_, &alpha_, b, layoutA_, a, layoutB_, &beta_, c, layoutC_, c, layoutC_, algo_,
                       workspace, workspaceBytes_, stream);
 }
 

@@ -4,9 +4,15 @@
 //
 //   verify    every path x dtype on ragged and large shapes: relative error ||C - ref|| / ||ref||
 //             against a float64 reference computed on the GPU (all rows, or a sample of rows for
-//             the largest shapes), and every element of C written (C is NaN-poisoned first).
+//             the largest shapes), and every element of C written (C is NaN-poisoned first); then
+//             layouts.
+//   layouts   every transpose combination x C type (fp32, bf16) x alpha x accumulate x batch
+//             (packed and padded strides) on ragged shapes, on each own path that takes the shape
+//             (auto, wgmma, mma, skinny) and cuBLASLt; accumulating launches start from a random C
+//             that the reference adds.
 //   bench     median GPU time (CUDA events around each launch, after warm-up) of each variant of
-//             the own kernel and of cuBLASLt on fresh random inputs, and the cost of tracing.
+//             the own kernel and of cuBLASLt on fresh random inputs, and the cost of tracing; then
+//             the models' shapes (transposed, bf16 C, the decode step's skinny products).
 //   tracecost the cost of tracing, from plain and traced launches interleaved launch by launch.
 //   sanitize  one small launch of each path and dtype, checked: for compute-sanitizer.
 #include <algorithm>
@@ -70,19 +76,58 @@ __device__ __forceinline__ double widen<float>(float x) {
   return x;
 }
 
-// ref[i][col] = sum_p A[rows[i]][p] B[p][col] in float64; accumulates ||C - ref||^2 and ||ref||^2.
+// The product a reference kernel checks: GemmShape with the strides resolved.
+struct RefShape {
+  int m, n, k;
+  bool transA, transB, bf16Out, accumulate;
+  int64_t strideA, strideB, strideC;
+  double alpha;
+};
+RefShape refShape(const GemmShape& s) {
+  const int64_t m = s.m, n = s.n, k = s.k;
+  return RefShape{s.m,
+                  s.n,
+                  s.k,
+                  s.transA,
+                  s.transB,
+                  s.out == GemmOut::Bf16,
+                  s.accumulate,
+                  s.strideA > 0 ? s.strideA : m * k,
+                  s.strideB > 0 ? s.strideB : k * n,
+                  s.strideC > 0 ? s.strideC : m * n,
+                  s.alpha};
+}
+// Elements a buffer spans: `batch` matrices of `one` elements, `stride` apart.
+size_t extent(int batch, int64_t stride, size_t one) { return static_cast<size_t>(batch - 1) * stride + one; }
+
+__device__ __forceinline__ double readC(const void* c, size_t i, bool bf16) {
+  return bf16 ? static_cast<double>(__bfloat162float(static_cast<const __nv_bfloat16*>(c)[i]))
+              : static_cast<double>(static_cast<const float*>(c)[i]);
+}
+
+// ref[z][rows[i]][col] = alpha sum_p op(A)[row][p] op(B)[p][col] (+ C0 when accumulating) in
+// float64, for batch z = blockIdx.z; accumulates ||C - ref||^2 and ||ref||^2.
 template <class T>
-__global__ void referenceKernel(const T* a, const T* b, const float* c, const int* rows, int count, int m, int n, int k,
-                                double* sums) {
+__global__ void referenceKernel(const T* a, const T* b, const void* c, const float* c0, const int* rows, int count,
+                                RefShape s, double* sums) {
   const int col = blockIdx.x * blockDim.x + threadIdx.x;
-  const int i = blockIdx.y;
+  const int i = blockIdx.y, z = blockIdx.z;
   double diff2 = 0, ref2 = 0;
-  if (col < n && i < count) {
+  if (col < s.n && i < count) {
     const int r = rows[i];
+    const T* az = a + z * s.strideA;
+    const T* bz = b + z * s.strideB;
     double acc = 0;
-    for (int p = 0; p < k; ++p)
-      acc += widen(a[static_cast<size_t>(r) * k + p]) * widen(b[static_cast<size_t>(p) * n + col]);
-    const double got = c[static_cast<size_t>(r) * n + col];
+    for (int p = 0; p < s.k; ++p) {
+      const double x = widen(s.transA ? az[static_cast<size_t>(p) * s.m + r] : az[static_cast<size_t>(r) * s.k + p]);
+      const double y =
+          widen(s.transB ? bz[static_cast<size_t>(col) * s.k + p] : bz[static_cast<size_t>(p) * s.n + col]);
+      acc += x * y;
+    }
+    const size_t index = z * s.strideC + static_cast<size_t>(r) * s.n + col;
+    acc *= s.alpha;
+    if (s.accumulate) acc += c0[index];
+    const double got = readC(c, index, s.bf16Out);
     diff2 = (got - acc) * (got - acc);
     ref2 = acc * acc;
     if (!(got == got)) diff2 = INFINITY;  // NaN never passes
@@ -97,11 +142,14 @@ __global__ void referenceKernel(const T* a, const T* b, const float* c, const in
   }
 }
 
-__global__ void countNonFinite(const float* c, size_t count, unsigned long long* out) {
+// Non-finite elements of every batch's C [m, n] (not the gaps between batches).
+__global__ void countNonFinite(const void* c, RefShape s, int batch, unsigned long long* out) {
   unsigned long long bad = 0;
+  const size_t perBatch = static_cast<size_t>(s.m) * s.n, count = perBatch * batch;
   for (size_t i = blockIdx.x * static_cast<size_t>(blockDim.x) + threadIdx.x; i < count;
        i += static_cast<size_t>(gridDim.x) * blockDim.x) {
-    if (!isfinite(c[i])) ++bad;
+    const size_t z = i / perBatch;
+    if (!isfinite(readC(c, z * s.strideC + i % perBatch, s.bf16Out))) ++bad;
   }
   atomicAdd(out, bad);
 }
@@ -109,13 +157,16 @@ __global__ void countNonFinite(const float* c, size_t count, unsigned long long*
 struct Buffers {
   void* a = nullptr;
   void* b = nullptr;
-  float* c = nullptr;
+  void* c = nullptr;
+  float* c0 = nullptr;  // C before the launch when accumulating (the reference adds it)
+  size_t cBytes = 0;
   void* ws = nullptr;
   size_t wsBytes = 0;
   ~Buffers() {
     cudaFree(a);
     cudaFree(b);
     cudaFree(c);
+    cudaFree(c0);
     cudaFree(ws);
   }
   void workspace(size_t bytes) {
@@ -135,13 +186,33 @@ void fill(GemmDtype d, void* p, size_t count, uint64_t seed) {
     CHECK(fillRandomFloat(static_cast<float*>(p), count, seed, nullptr));
 }
 
+// A, B random; C allocated (and, when accumulating, random in C0 too).
 void allocate(Buffers& buf, const GemmShape& s, uint64_t seed) {
   const size_t e = elementBytes(s.dtype);
-  CHECK(cudaMalloc(&buf.a, static_cast<size_t>(s.m) * s.k * e));
-  CHECK(cudaMalloc(&buf.b, static_cast<size_t>(s.k) * s.n * e));
-  CHECK(cudaMalloc(&buf.c, static_cast<size_t>(s.m) * s.n * sizeof(float)));
-  fill(s.dtype, buf.a, static_cast<size_t>(s.m) * s.k, seed);
-  fill(s.dtype, buf.b, static_cast<size_t>(s.k) * s.n, seed ^ 0x5bd1e995ull);
+  const RefShape r = refShape(s);
+  const size_t countA = extent(s.batch, r.strideA, static_cast<size_t>(s.m) * s.k);
+  const size_t countB = extent(s.batch, r.strideB, static_cast<size_t>(s.k) * s.n);
+  const size_t countC = extent(s.batch, r.strideC, static_cast<size_t>(s.m) * s.n);
+  CHECK(cudaMalloc(&buf.a, countA * e));
+  CHECK(cudaMalloc(&buf.b, countB * e));
+  buf.cBytes = countC * (s.out == GemmOut::Bf16 ? 2 : 4);
+  CHECK(cudaMalloc(&buf.c, buf.cBytes));
+  fill(s.dtype, buf.a, countA, seed);
+  fill(s.dtype, buf.b, countB, seed ^ 0x5bd1e995ull);
+  if (s.accumulate) {
+    CHECK(cudaMalloc(&buf.c0, countC * sizeof(float)));
+    CHECK(fillRandomFloat(buf.c0, countC, seed ^ 0x2545f491ull, nullptr));
+  }
+}
+
+// C before a launch: NaN everywhere (all-ones bytes are NaN in fp32 and bf16), so an element no
+// launch wrote cannot pass; when accumulating, the random C0.
+void poison(Buffers& buf, const GemmShape& s) {
+  if (s.accumulate) {
+    CHECK(cudaMemcpy(buf.c, buf.c0, buf.cBytes, cudaMemcpyDeviceToDevice));
+  } else {
+    CHECK(cudaMemset(buf.c, 0xff, buf.cBytes));
+  }
 }
 
 // Relative error over the checked rows (all rows when maxRows >= m) and the count of non-finite C.
@@ -168,24 +239,25 @@ Check verifyAgainstReference(const Buffers& buf, const GemmShape& s, int maxRows
   CHECK(cudaMemcpy(dRows, rows.data(), rows.size() * sizeof(int), cudaMemcpyHostToDevice));
   CHECK(cudaMemset(sums, 0, 2 * sizeof(double)));
   CHECK(cudaMemset(bad, 0, sizeof(unsigned long long)));
-  const dim3 grid((s.n + 255) / 256, static_cast<unsigned>(rows.size()));
+  const dim3 grid((s.n + 255) / 256, static_cast<unsigned>(rows.size()), s.batch);
   const int count = static_cast<int>(rows.size());
+  const RefShape r = refShape(s);
   switch (s.dtype) {
     case GemmDtype::Bf16:
       referenceKernel<<<grid, 256>>>(static_cast<const __nv_bfloat16*>(buf.a), static_cast<const __nv_bfloat16*>(buf.b),
-                                     buf.c, dRows, count, s.m, s.n, s.k, sums);
+                                     buf.c, buf.c0, dRows, count, r, sums);
       break;
     case GemmDtype::Fp16:
-      referenceKernel<<<grid, 256>>>(static_cast<const __half*>(buf.a), static_cast<const __half*>(buf.b), buf.c, dRows,
-                                     count, s.m, s.n, s.k, sums);
+      referenceKernel<<<grid, 256>>>(static_cast<const __half*>(buf.a), static_cast<const __half*>(buf.b), buf.c,
+                                     buf.c0, dRows, count, r, sums);
       break;
     default:
-      referenceKernel<<<grid, 256>>>(static_cast<const float*>(buf.a), static_cast<const float*>(buf.b), buf.c, dRows,
-                                     count, s.m, s.n, s.k, sums);
+      referenceKernel<<<grid, 256>>>(static_cast<const float*>(buf.a), static_cast<const float*>(buf.b), buf.c, buf.c0,
+                                     dRows, count, r, sums);
       break;
   }
   CHECK(cudaGetLastError());
-  countNonFinite<<<1024, 256>>>(buf.c, static_cast<size_t>(s.m) * s.n, bad);
+  countNonFinite<<<1024, 256>>>(buf.c, r, s.batch, bad);
   CHECK(cudaGetLastError());
   double host[2] = {0, 0};
   Check out;
@@ -242,6 +314,8 @@ std::string describe(const Impl& impl) {
   }
   return d + " grid " + std::to_string(impl.plan.grid);
 }
+
+int layouts(int* runOut, int* failuresOut);
 
 // ---- verify ----
 int verify(bool quick) {
@@ -303,7 +377,7 @@ int verify(bool quick) {
     }
     buf.workspace(impl.plan.workspaceBytes);
     CHECK(bindGemm(&impl.plan, buf.a, buf.b, buf.ws, enc));
-    CHECK(fillFloat(buf.c, static_cast<size_t>(c.m) * c.n, __builtin_nanf(""), nullptr));
+    poison(buf, s);
     CHECK(launch(impl, buf, nullptr, nullptr));
     CHECK(cudaDeviceSynchronize());
     const Check r = verifyAgainstReference(buf, s, c.m * static_cast<double>(c.n) * c.k > 6e10 ? 96 : 1 << 30);
@@ -336,7 +410,7 @@ int verify(bool quick) {
       buf.workspace(lt.workspaceBytes());
       Impl impl;
       impl.lt = &lt;
-      CHECK(fillFloat(buf.c, static_cast<size_t>(s.m) * s.n, __builtin_nanf(""), nullptr));
+      poison(buf, s);
       CHECK(launch(impl, buf, nullptr, nullptr));
       CHECK(cudaDeviceSynchronize());
       const Check r = verifyAgainstReference(buf, s, s.m * static_cast<double>(s.n) * s.k > 6e10 ? 96 : 1 << 30);
@@ -347,7 +421,159 @@ int verify(bool quick) {
                   lt.libraryFile().c_str(), r.relative, r.nonFinite, r.rows, ok ? "ok" : "FAIL");
     }
   }
+  layouts(&run, &failures);
   std::printf("verify: %d checks, %d failed\n", run, failures);
+  return failures == 0 ? 0 : 1;
+}
+
+// ---- layouts ----
+// "NT bf16>bf16 a0.125 +=C x3s": transposes (A then B), operand and C types, alpha, accumulate,
+// batch (s: explicit, padded strides).
+std::string layoutName(const GemmShape& s) {
+  std::string d = std::string(s.transA ? "T" : "N") + (s.transB ? "T" : "N") + " " + dtypeName(s.dtype) +
+                  (s.out == GemmOut::Bf16 ? ">bf16" : ">fp32");
+  if (s.alpha != 1.0f) {
+    char a[16];
+    std::snprintf(a, sizeof a, " a%g", s.alpha);
+    d += a;
+  }
+  if (s.accumulate) d += " +=C";
+  if (s.batch > 1) d += " x" + std::to_string(s.batch) + (s.strideA > 0 ? "s" : "");
+  return d;
+}
+
+// The implementations a layout check runs: own paths (Auto is whatever planGemm picks) and cuBLASLt.
+enum class Who { Auto, Wgmma, Mma, Skinny, Simt, Library };
+const char* whoName(Who w) {
+  switch (w) {
+    case Who::Auto: return "auto";
+    case Who::Wgmma: return "wgmma";
+    case Who::Mma: return "mma";
+    case Who::Skinny: return "skinny";
+    case Who::Simt: return "simt";
+    default: return "cublas";
+  }
+}
+
+// One implementation of `s` on `buf`: C poisoned (or C0 when accumulating), one launch, the float64
+// reference. Prints a line; counts it in run/failures unless the implementation does not take `s`.
+void checkLayout(const GemmShape& s, Who who, Buffers& buf, TensorMapEncodeFn enc, int* run, int* failures) {
+  char dims[48];
+  std::snprintf(dims, sizeof dims, "%dx%dx%d", s.m, s.n, s.k);
+  const std::string name = layoutName(s);
+  Impl impl;
+  CublasLtGemm lt;
+  std::string ran;
+  if (who == Who::Library) {
+    std::string error;
+    bool missing = false;
+    if (!lt.create(s, 32u << 20, error, missing)) {
+      std::printf("%-16s %-26s %-7s %-22s SKIP (%s)\n", dims, name.c_str(), whoName(who), "-", error.c_str());
+      if (!missing) {  // cuBLASLt present but refusing a layout the models need is a failure
+        ++*run;
+        ++*failures;
+      }
+      return;
+    }
+    buf.workspace(lt.workspaceBytes());
+    impl.lt = &lt;
+    ran = "cuBLASLt";
+  } else {
+    GemmOptions o;
+    o.path = who == Who::Wgmma    ? GemmPath::Wgmma
+             : who == Who::Mma    ? GemmPath::Mma
+             : who == Who::Skinny ? GemmPath::Skinny
+             : who == Who::Simt   ? GemmPath::Simt
+                                  : GemmPath::Auto;
+    const cudaError_t pe = planGemm(s, o, 0, nullptr, &impl.plan);
+    if (pe != cudaSuccess) {
+      cudaGetLastError();
+      std::printf("%-16s %-26s %-7s %-22s SKIP (%s)\n", dims, name.c_str(), whoName(who), "-", impl.plan.reason);
+      if (who == Who::Auto) {  // every layout has a path
+        ++*run;
+        ++*failures;
+      }
+      return;
+    }
+    buf.workspace(impl.plan.workspaceBytes);
+    CHECK(bindGemm(&impl.plan, buf.a, buf.b, buf.ws, enc));
+    ran = describe(impl);
+  }
+  poison(buf, s);
+  CHECK(launch(impl, buf, nullptr, nullptr));
+  CHECK(cudaDeviceSynchronize());
+  const Check r = verifyAgainstReference(buf, s, 1 << 30);
+  const bool ok = r.nonFinite == 0 && r.relative < bound(s.dtype);
+  ++*run;
+  *failures += ok ? 0 : 1;
+  std::printf("%-16s %-26s %-7s %-22s %12.3e %8llu %s\n", dims, name.c_str(), whoName(who), ran.c_str(), r.relative,
+              r.nonFinite, ok ? "ok" : "FAIL");
+  std::fflush(stdout);
+}
+
+// Every transpose combination, C type, alpha, accumulate and batching on ragged shapes, on the own
+// paths (auto, and each path forced where it takes the shape) and cuBLASLt.
+int layouts(int* runOut, int* failuresOut) {
+  const TensorMapEncodeFn enc = encoder();
+  struct Dims {
+    int m, n, k, batch;
+    bool strided;  // explicit strides, padded by 64 elements (batch only)
+    bool all;      // every dtype (else bf16 only)
+  };
+  const Dims dims[] = {
+      {127, 255, 33, 1, false, true},   {1, 4096, 4096, 1, false, false}, {33, 1000, 72, 1, false, false},
+      {264, 520, 72, 1, false, true},   {72, 136, 80, 3, true, true},     {128, 128, 64, 12, false, false},
+      {128, 64, 128, 12, false, false}, {8, 520, 264, 1, false, false},
+  };
+  int run = 0, failures = 0;
+  std::printf("layouts: op(A) op(B) for every transpose, C type, alpha, accumulate and batch, against float64\n");
+  std::printf("%-16s %-26s %-7s %-22s %12s %8s %s\n", "m x n x k", "layout", "asked", "ran", "rel. error", "nonfin",
+              "result");
+  uint64_t seed = 0xfeedull;
+  for (const Dims& d : dims) {
+    for (GemmDtype dtype : {GemmDtype::Bf16, GemmDtype::Fp16, GemmDtype::Tf32, GemmDtype::Fp32}) {
+      if (dtype != GemmDtype::Bf16 && !d.all) continue;
+      for (int t = 0; t < 4; ++t) {
+        // Variants: fp32 C; bf16 C (16-bit operands) with alpha; fp32 C accumulated with alpha.
+        for (int variant = 0; variant < 3; ++variant) {
+          const bool sixteen = dtype == GemmDtype::Bf16 || dtype == GemmDtype::Fp16;
+          if (variant == 1 && dtype != GemmDtype::Bf16) continue;
+          GemmShape s{d.m, d.n, d.k, dtype};
+          s.transA = (t & 2) != 0;
+          s.transB = (t & 1) != 0;
+          s.batch = d.batch;
+          if (d.strided) {
+            s.strideA = static_cast<int64_t>(d.m) * d.k + 64;
+            s.strideB = static_cast<int64_t>(d.k) * d.n + 64;
+            s.strideC = static_cast<int64_t>(d.m) * d.n + 64;
+          }
+          if (variant == 1) {
+            s.out = GemmOut::Bf16;
+            s.alpha = d.batch > 1 ? 0.125f : 1.0f;
+          } else if (variant == 2) {
+            s.accumulate = true;
+            s.alpha = 0.75f;
+          }
+          Buffers buf;
+          allocate(buf, s, ++seed * 0x9e3779b97f4a7c15ull);
+          std::vector<Who> who;
+          if (sixteen) {
+            who = {Who::Auto, Who::Wgmma, Who::Mma};
+            if (dtype == GemmDtype::Bf16 && d.m <= kSkinnyMaxM) who.push_back(Who::Skinny);
+          } else if (dtype == GemmDtype::Tf32) {
+            who = {Who::Auto, Who::Wgmma, Who::Mma};
+          } else {
+            who = {Who::Auto};
+          }
+          who.push_back(Who::Library);
+          for (Who w : who) checkLayout(s, w, buf, enc, &run, &failures);
+        }
+      }
+    }
+  }
+  std::printf("layouts: %d checks, %d failed\n", run, failures);
+  *runOut += run;
+  *failuresOut += failures;
   return failures == 0 ? 0 : 1;
 }
 
@@ -373,6 +599,75 @@ double timeLaunches(const Impl& impl, Buffers& buf, Interval* trace, int count, 
   return median(ms);
 }
 
+// The models' products (bf16): a BERT-base Linear forward (y = x W^T, bf16 C), its data gradient
+// (dX = dY W) and weight gradient (dW = dY^T X, fp32 C), and a 7B decoder's decode step (batch 1
+// and 8: y = x W^T against a 12288 x 4096 weight, memory-bound: GB/s of A + B + C).
+void benchModels(int launches, cudaStream_t stream) {
+  const TensorMapEncodeFn enc = encoder();
+  struct Model {
+    const char* what;
+    int m, n, k;
+    bool transA, transB;
+    GemmOut out;
+  };
+  const Model models[] = {
+      {"Linear fwd NT", 4096, 3072, 768, false, true, GemmOut::Bf16},
+      {"Linear dX NN", 4096, 768, 3072, false, false, GemmOut::Bf16},
+      {"Linear dW TN", 768, 3072, 4096, true, false, GemmOut::Fp32},
+      {"decode b1 NT", 1, 12288, 4096, false, true, GemmOut::Bf16},
+      {"decode b8 NT", 8, 12288, 4096, false, true, GemmOut::Bf16},
+  };
+  std::printf("bench models: bf16, median of %d launches\\n", launches);
+  std::printf("%-14s %-18s %-34s %10s %10s %10s %8s\\n", "product", "m x n x k", "implementation", "ms", "TFLOP/s",
+              "GB/s", "vs lib");
+  for (const Model& md : models) {
+    GemmShape s{md.m, md.n, md.k, GemmDtype::Bf16};
+    s.transA = md.transA;
+    s.transB = md.transB;
+    s.out = md.out;
+    Buffers buf;
+    allocate(buf, s, 0x600dull + md.m);
+    poison(buf, s);
+    char dims[48];
+    std::snprintf(dims, sizeof dims, "%dx%dx%d", md.m, md.n, md.k);
+    const double flops = 2.0 * md.m * static_cast<double>(md.n) * md.k;
+    const double bytes = 2.0 * (static_cast<double>(md.m) * md.k + static_cast<double>(md.k) * md.n) +
+                         (md.out == GemmOut::Bf16 ? 2.0 : 4.0) * md.m * md.n;
+    auto report = [&](const std::string& name, double ms, double libMs) {
+      char ratio[16] = "-";
+      if (libMs > 0) std::snprintf(ratio, sizeof ratio, "%.3f", libMs / ms);
+      std::printf("%-14s %-18s %-34s %10.4f %10.1f %10.0f %8s\\n", md.what, dims, name.c_str(), ms, flops / ms / 1e9,
+                  bytes / ms / 1e6, ratio);
+      std::fflush(stdout);
+    };
+    double libMs = 0;
+    CublasLtGemm lt;
+    std::string error;
+    bool missing = false;
+    if (lt.create(s, 32u << 20, error, missing)) {
+      buf.workspace(lt.workspaceBytes());
+      Impl impl;
+      impl.lt = &lt;
+      timeLaunches(impl, buf, nullptr, 5, stream);
+      libMs = timeLaunches(impl, buf, nullptr, launches, stream);
+      report("cuBLASLt", libMs, libMs);
+    } else {
+      std::printf("%-14s %-18s %-34s unavailable: %s\\n", md.what, dims, "cuBLASLt", error.c_str());
+    }
+    for (GemmPath p : {GemmPath::Auto, GemmPath::Wgmma, GemmPath::Mma, GemmPath::Skinny}) {
+      if (p == GemmPath::Skinny && md.m > kSkinnyMaxM) continue;
+      Impl impl;
+      impl.name = p == GemmPath::Auto ? "default" : gemmPathName(p);
+      GemmOptions o;
+      o.path = p;
+      if (!makeOwn(impl, buf, s, o, enc)) continue;
+      timeLaunches(impl, buf, nullptr, 5, stream);
+      const double ms = timeLaunches(impl, buf, nullptr, launches, stream);
+      report((p == GemmPath::Auto ? "own default: " : "own ") + describe(impl), ms, libMs);
+    }
+  }
+}
+
 int bench(int launches) {
   const TensorMapEncodeFn enc = encoder();
   cudaStream_t stream;
@@ -391,7 +686,7 @@ int bench(int launches) {
     const GemmShape s{sh.n, sh.n, sh.n, sh.d};
     Buffers buf;
     allocate(buf, s, 0xabcdefull + sh.n);
-    CHECK(fillFloat(buf.c, static_cast<size_t>(s.m) * s.n, __builtin_nanf(""), nullptr));
+    poison(buf, s);
     const double flops = 2.0 * sh.n * static_cast<double>(sh.n) * sh.n;
     // cuBLASLt first: the reference rate.
     double libMs = 0;
@@ -467,6 +762,7 @@ int bench(int launches) {
       }
     }
   }
+  benchModels(launches, stream);
   cudaStreamDestroy(stream);
   return 0;
 }
@@ -536,6 +832,64 @@ int traceCost(int pairs) {
 }
 
 // ---- sanitize ----
+// One small traced launch of each path with transposes, bf16 C, alpha, accumulate and batches.
+int sanitizeLayouts(TensorMapEncodeFn enc, int failures) {
+  struct Case {
+    GemmDtype d;
+    GemmPath p;
+    int m, n, k;
+    bool transA, transB;
+    GemmOut out;
+    int batch;
+    bool accumulate;
+  };
+  const Case cases[] = {
+      {GemmDtype::Bf16, GemmPath::Mma, 127, 255, 33, true, false, GemmOut::Fp32, 1, false},
+      {GemmDtype::Bf16, GemmPath::Mma, 127, 255, 33, false, true, GemmOut::Bf16, 1, false},
+      {GemmDtype::Bf16, GemmPath::Mma, 130, 136, 40, true, true, GemmOut::Fp32, 3, true},
+      {GemmDtype::Tf32, GemmPath::Mma, 127, 255, 33, true, true, GemmOut::Fp32, 2, false},
+      {GemmDtype::Bf16, GemmPath::Wgmma, 200, 264, 136, false, true, GemmOut::Bf16, 1, false},
+      {GemmDtype::Bf16, GemmPath::Wgmma, 200, 264, 136, true, false, GemmOut::Fp32, 1, true},
+      {GemmDtype::Fp16, GemmPath::Wgmma, 136, 264, 72, true, true, GemmOut::Fp32, 2, false},
+      {GemmDtype::Bf16, GemmPath::Wgmma, 128, 128, 64, false, true, GemmOut::Fp32, 3, false},
+      {GemmDtype::Tf32, GemmPath::Wgmma, 132, 257, 100, true, false, GemmOut::Fp32, 2, false},
+      {GemmDtype::Bf16, GemmPath::Skinny, 5, 264, 136, false, true, GemmOut::Bf16, 1, false},
+      {GemmDtype::Bf16, GemmPath::Skinny, 33, 264, 136, true, true, GemmOut::Fp32, 2, true},
+      {GemmDtype::Bf16, GemmPath::Skinny, 9, 264, 136, true, false, GemmOut::Fp32, 1, false},
+      {GemmDtype::Fp32, GemmPath::Simt, 127, 255, 33, true, true, GemmOut::Fp32, 2, true},
+  };
+  for (const Case& c : cases) {
+    GemmShape s{c.m, c.n, c.k, c.d};
+    s.transA = c.transA;
+    s.transB = c.transB;
+    s.out = c.out;
+    s.batch = c.batch;
+    s.accumulate = c.accumulate;
+    s.alpha = c.accumulate ? 0.5f : 1.0f;
+    Buffers buf;
+    allocate(buf, s, 7 + c.m);
+    Impl impl;
+    GemmOptions o;
+    o.path = c.p;
+    if (!makeOwn(impl, buf, s, o, enc)) {
+      ++failures;
+      continue;
+    }
+    Interval* trace = nullptr;
+    CHECK(cudaMalloc(&trace, impl.plan.traceRecords * sizeof(Interval)));
+    poison(buf, s);
+    CHECK(launch(impl, buf, trace, nullptr));
+    CHECK(cudaDeviceSynchronize());
+    const Check r = verifyAgainstReference(buf, s, 1 << 30);
+    const bool ok = r.nonFinite == 0 && r.relative < bound(c.d);
+    failures += ok ? 0 : 1;
+    std::printf("sanitize %dx%dx%d %-26s %-28s rel %.3e %s\\n", c.m, c.n, c.k, layoutName(s).c_str(),
+                describe(impl).c_str(), r.relative, ok ? "ok" : "FAIL");
+    cudaFree(trace);
+  }
+  return failures == 0 ? 0 : 1;
+}
+
 int sanitize() {
   const TensorMapEncodeFn enc = encoder();
   struct Case {
@@ -566,7 +920,7 @@ int sanitize() {
     }
     Interval* trace = nullptr;
     CHECK(cudaMalloc(&trace, impl.plan.traceRecords * sizeof(Interval)));
-    CHECK(fillFloat(buf.c, static_cast<size_t>(c.m) * c.n, __builtin_nanf(""), nullptr));
+    poison(buf, s);
     CHECK(launch(impl, buf, trace, nullptr));
     CHECK(cudaDeviceSynchronize());
     const Check r = verifyAgainstReference(buf, s, 1 << 30);
@@ -576,7 +930,7 @@ int sanitize() {
                 r.relative, ok ? "ok" : "FAIL");
     cudaFree(trace);
   }
-  return failures == 0 ? 0 : 1;
+  return sanitizeLayouts(enc, failures);
 }
 
 }  // namespace
@@ -589,7 +943,12 @@ int main(int argc, char** argv) {
   if (mode == "verify") return verify(argc > 2 && std::strcmp(argv[2], "--quick") == 0);
   if (mode == "bench") return bench(argc > 2 ? std::atoi(argv[2]) : 40);
   if (mode == "sanitize") return sanitize();
+  if (mode == "layouts") {
+    int run = 0, failures = 0;
+    return layouts(&run, &failures);
+  }
   if (mode == "tracecost") return traceCost(argc > 2 ? std::atoi(argv[2]) : 200);
-  std::fprintf(stderr, "usage: gemm_check verify [--quick] | bench [launches] | tracecost [pairs] | sanitize\n");
+  std::fprintf(stderr,
+               "usage: gemm_check verify [--quick] | layouts | bench [launches] | tracecost [pairs] | sanitize\n");
   return 2;
 }
