@@ -339,8 +339,8 @@ struct ArgmaxNextArgs {
 
 // ------------------------------------------------------------ launches ----
 
-#define GSM_NN_KERNEL(Args, name)                                                \
-  int nnCtas(const Args& args);                                                  \
+#define GSM_NN_KERNEL(Args, name) \
+  int nnCtas(const Args& args);   \
   cudaError_t name(const Args& args, Interval* trace, cudaStream_t stream);
 
 GSM_NN_KERNEL(BatchNormForwardArgs, launchBatchNormForward)
