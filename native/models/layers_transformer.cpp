@@ -363,6 +363,8 @@ void attentionCoreBackward(Graph& graph, const AttentionLayer& l) {
   split.seq = l.seq;
   split.heads = l.heads;
   split.headDim = l.headDim;
+  static float sizingOnly;  // the workspace depends on whether there is a dbias, not where (null until prepare)
+  split.dbias = l.qkvBias != nullptr ? &sizingOnly : nullptr;
   Tensor* workspace = workspaceOf(graph, l.core + ".split_bwd_workspace", nnWorkspaceBytes(split));
   bool fresh = false;
   Tensor* dqkv = graph.gradTarget(l.qkv, &fresh);
@@ -374,7 +376,7 @@ void attentionCoreBackward(Graph& graph, const AttentionLayer& l) {
         a.dk = dk->bf16();
         a.dv = dv->bf16();
         a.dqkv = dqkv->bf16();
-        a.dbias = bias->grad.f32();
+        a.dbias = bias != nullptr ? bias->grad.f32() : nullptr;
         a.workspace = f32Of(workspace);
       },
       launchSplitHeadsBackward);

@@ -37,6 +37,7 @@ struct Session {
   int device = 0;
   cudaStream_t stream = nullptr;
   bool sm90a = false;
+  double gradStep = 1e-2;  // grad: how far each check moves the loss, relative to max(1, |L0|)
 };
 
 const char* implName(Impl impl) { return impl == Impl::Own ? "own" : "library"; }
@@ -196,14 +197,14 @@ bool report(const std::string& what, double gradNorm, double eps, const Differen
 // so that the loss moves by about 1e-2 max(1, |L0|) each way: well above the bf16 activations' noise.
 bool gradCheck(const Session& s, const ModelCase& m, Impl impl) {
   std::unique_ptr<Graph> g = prepared(s, m, impl);
-  const size_t count = g->paramCount();
+  const size_t count = g->flatCount();  // every parameter, and the padding between them (zero gradient)
   GSM_CUDA(cudaMemsetAsync(g->flatGrads(), 0, count * sizeof(float), s.stream));
   const float l0 = lossAt(*g, s.stream);
   const std::vector<float> grad = download(g->flatGrads(), count, s.stream);
   const std::vector<float> theta = download(g->flatParams(), count, s.stream);
-  const double step = 1e-2 * std::max(1.0, std::fabs(static_cast<double>(l0)));
-  std::printf("%s %s: loss %.5f, %zu parameters in %zu tensors\n", m.name.c_str(), implName(impl), l0, count,
-              g->params().size());
+  const double step = s.gradStep * std::max(1.0, std::fabs(static_cast<double>(l0)));
+  std::printf("%s %s: loss %.5f, %zu parameters in %zu tensors, loss moved by %.0e each way\n", m.name.c_str(),
+              implName(impl), l0, g->paramCount(), g->params().size(), step);
   if (!std::isfinite(l0)) return false;
   double largest = 0;
   for (const Param& p : g->params()) largest = std::max(largest, norm(grad.data() + p.offset, p.count()));
@@ -440,7 +441,11 @@ int main(int argc, char** argv) {
     GSM_CUDA(sm90aAvailable(s.device, s.stream, &s.sm90a));
     std::printf("device: %s, cc %d.%d, %d SMs, sm_90a code %s\n", prop.name, prop.major, prop.minor,
                 prop.multiProcessorCount, s.sm90a ? "runs" : "does not run");
-    if (mode == "grad") return forTinyTrainers(s, gradCheck);
+    if (mode == "grad") {
+      if (argc > 2) s.gradStep = std::atof(argv[2]);
+      if (!(s.gradStep > 0 && s.gradStep < 1)) throw NativeFailure({"ERR_ARGS", "grad [step]: step in (0, 1)", "", ""});
+      return forTinyTrainers(s, gradCheck);
+    }
     if (mode == "loss") return forTinyTrainers(s, lossCheck);
     const std::string filter = argc > 2 ? argv[2] : "";
     if (mode == "run") return runAll(s, fullCases(), filter, 5, 20, 8);
@@ -449,6 +454,6 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "model_check: %s (%s)\n", e.what(), e.info().code.c_str());
     return 2;
   }
-  std::fprintf(stderr, "usage: model_check grad | loss | run [name filter] | run-small [name filter]\n");
+  std::fprintf(stderr, "usage: model_check grad [step, default 1e-2] | loss | run [name filter] | run-small [name filter]\n");
   return 2;
 }
