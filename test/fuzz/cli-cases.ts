@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { KERNELS, LOOPS, MODES } from '../../src/config.js';
 import { BENCH_KERNELS, BENCH_PRESETS } from '../../src/bench/presets.js';
-import { KERNEL_PRESETS } from '../../src/kernels/presets.js';
+import { KERNEL_PRESETS } from '../../src/registry/presets.js';
 import { MODEL_KEYS } from '../../src/mig/profiles.js';
 
 export interface Case {
