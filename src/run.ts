@@ -135,7 +135,7 @@ function checkMemory(config: RunConfig, environment: Environment): void {
     const only = config.clients[0]!;
     throw new OptionError(
       only.kernel === 'gemm' ? '--size' : models.length > 0 ? '--batch' : '--trace-records',
-      `${why}${config.procs} clients need ${gib(needed)}, free is ${gib(room)} (90% of ${gib(environment.gpu.memoryBytes)}): buffers that fit`,
+      `${why}${config.procs} client${config.procs === 1 ? '' : 's'} need${config.procs === 1 ? 's' : ''} ${gib(needed)}, free is ${gib(room)} (90% of ${gib(environment.gpu.memoryBytes)}): buffers that fit`,
       gib(needed),
     );
   }
