@@ -256,6 +256,7 @@ function shapeAsPreset(options: SpecOptions): SpecOptions {
   const shape = options.shape;
   if (typeof shape !== 'string' || !/[a-z]/i.test(shape.replace(/x/gi, ''))) return options;
   if (options.preset !== undefined) throw new OptionError('--shape', 'either --shape PRESET or --preset, not both', shape);
+  if (!findPreset(shape)) throw new OptionError('--shape', 'comma-separated integers, or the name of a preset (see --list)', shape);
   const { shape: _, ...rest } = options;
   return { ...rest, preset: shape };
 }

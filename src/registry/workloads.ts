@@ -259,7 +259,7 @@ export function workloadParams(name: WorkloadName, shape: readonly number[]): nu
 }
 
 /** Samples one step processes (images, sequences, or tokens generated). */
-export function workloadSamples(name: WorkloadName, shape: readonly number[]): number {
+export function workloadSamples(_name: WorkloadName, shape: readonly number[]): number {
   return shape[0]!;
 }
 
