@@ -13,7 +13,10 @@ import { formatLayerGrowth, layerGrowth, type LayerTiming } from '../src/metrics
 import { pick } from '../src/metrics/summary.js';
 import { workloadSpec } from '../src/phase.js';
 import { workloadStepFlops } from '../src/registry/workloads.js';
+import { validateRunResult } from '../src/report/schema.js';
+import { formatRunResult } from '../src/report/table.js';
 import { run } from '../src/run.js';
+import { parseScenario, scenarioRunConfig } from '../src/scenario/file.js';
 import { planSweep } from '../src/sweep/plan.js';
 import { standInDevice } from './fixtures/stand-in-run-binding.js';
 
@@ -193,5 +196,50 @@ describe('bench --workload', () => {
     expect(pick(s, 'rate')?.name).toBe('model rate');
     // a figure for another shape is not matched
     expect(resolveBenchConfig({ workload: 'resnet50-train', batch: 64, pytorch: file }).entries[0]!.pytorch).toBeUndefined();
+  });
+});
+
+describe('scenario roles of workloads', () => {
+  it('take the workload and its fields as keys', () => {
+    const text = [
+      'modes: [timeslice, mps]',
+      'roles:',
+      '  train: {workload: resnet50-train, batch: 64, input: 224, impl: library}',
+      '  infer: {kernel: bert-base-infer, seq: 256, arrival: "poisson:100/s", slo: "p99<=50ms"}',
+      '',
+    ].join('\n');
+    const config = scenarioRunConfig(parseScenario(text, 'w.yaml'), 'timeslice', { seed: 1 });
+    expect(config.clients.map((c) => [c.role, c.kernel, c.shape, c.impl])).toEqual([
+      ['train', 'resnet50-train', [64, 224], 'library'],
+      ['infer', 'bert-base-infer', [1, 256], 'own'],
+    ]);
+    const bad = 'roles:\n  train: {workload: resnet50-train, seq: 128}\n';
+    expect(() => scenarioRunConfig(parseScenario(bad, 'w.yaml'), 'timeslice', { seed: 1 })).toThrow(/seq/);
+  });
+});
+
+describe('a result with per-layer timings', () => {
+  it('validates against the result schema and prints the layers that grew most', async () => {
+    process.env.STAND_IN_PROCS = '2';
+    const clientModule = fileURLToPath(new URL('./fixtures/stand-in-client.mjs', import.meta.url));
+    try {
+      const result = await run({ kernel: 'gemm', size: 256, procs: 2, duration: '200ms', seed: 3 }, { clientModule, ...standInDevice() });
+      const layers = [{ layer: 'layer1.0.conv2', phase: 'backward' as const, impl: 'cuDNN', ns: [1000, 1200] }];
+      const growth = layerGrowth(layers, [[{ ...layers[0]!, ns: [3000, 3000] }]]);
+      const withLayers = {
+        ...result,
+        shared: { ...result.shared, clients: result.shared.clients.map((c) => ({ ...c, layers, deviceBytes: 123 })) },
+        roles: result.roles.map((r) => ({ ...r, layers: growth })),
+      };
+      const read = validateRunResult(JSON.parse(JSON.stringify(withLayers)));
+      expect(read.roles[0]!.layers).toEqual(growth);
+      expect(read.shared.clients[0]!.deviceBytes).toBe(123);
+      const text = formatRunResult(withLayers);
+      expect(text).toContain('layers of gemm that grew most under sharing (median per step, solo vs shared; 1 of 1):');
+      expect(text).toMatch(/layer1\.0\.conv2 {2}backward +1\.1 us +3\.0 us +2\.73x +1\.9 us {2}cuDNN/);
+      expect(formatRunResult(result)).not.toContain('grew most');
+    } finally {
+      delete process.env.STAND_IN_PROCS;
+    }
   });
 });
