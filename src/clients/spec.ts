@@ -6,12 +6,13 @@
 // Resolving options into specs is config.ts's.
 import { z } from 'zod';
 import { OptionError } from '../errors.js';
-import { RUNNABLE } from '../registry/index.js';
+import { KERNEL_NAMES } from '../registry/kernels.js';
+import { WORKLOAD_NAMES } from '../registry/workloads.js';
 import { arrivalSchema } from './arrival.js';
 import { sloSchema } from './slo.js';
 
 /** What a client can run: the kernels and the model workloads of the registry (src/registry/). */
-export const KERNELS = RUNNABLE;
+export const KERNELS = [...KERNEL_NAMES, ...WORKLOAD_NAMES] as const;
 export type Kernel = (typeof KERNELS)[number];
 /** The most clients one run may have. */
 export const MAX_PROCS = 64;
