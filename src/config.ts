@@ -2,8 +2,26 @@
 // failure is an OptionError naming the option and what was expected. The native side trusts this.
 import { randomInt } from 'node:crypto';
 import { OptionError } from './errors.js';
-import { findPreset, KERNEL_PRESETS } from './kernels/presets.js';
-import { GEMM_MAX_DIM, isKernelFamily, KERNEL_DTYPES, type KERNEL_FAMILIES, KERNEL_IMPLS, shapeProblem } from './kernels/shapes.js';
+import {
+  findPreset,
+  GEMM_DTYPES,
+  GEMM_IMPLS,
+  GEMM_MAX_DIM,
+  isKernelFamily,
+  isWorkload,
+  KERNEL_DTYPES,
+  KERNEL_IMPLS,
+  KERNEL_PRESETS,
+  kernelInfo,
+  shapeProblem,
+  WORKLOAD_DTYPE,
+  WORKLOAD_IMPLS,
+  WORKLOADS,
+  fieldRule,
+  type KernelPreset,
+  type WorkloadField,
+  type WorkloadName,
+} from './registry/index.js';
 import { expectedRequests, MAX_SCHEDULED, parseArrival } from './clients/arrival.js';
 import { parseSlos } from './clients/slo.js';
 import { type ClientOptions, type ClientSpec, clientSpecs, type Knobs, parseClientFlag, ROLE_NAME } from './clients/spec.js';
@@ -27,11 +45,9 @@ import {
 
 export { decimal, decimalValue, integer, KERNELS, LOOPS, MAX_PROCS, MODES, parseSize } from './options.js';
 export type { Kernel, LoopKind, ModeName, Priority, RunConfig, RunOptions } from './options.js';
-export { clientMemoryBytes, probeGapCapacity } from './kernels/memory.js';
-
-/** gemm's element types and implementations (conv, attention, copy, triad: see kernels/shapes.ts). */
-export const GEMM_DTYPES = ['bf16', 'fp16', 'tf32', 'fp32'] as const;
-export const GEMM_IMPLS = ['own', 'cublas'] as const;
+export { clientMemoryBytes, probeGapCapacity } from './registry/memory.js';
+/** gemm's element types and implementations (the other kernels' and the workloads': src/registry/). */
+export { GEMM_DTYPES, GEMM_IMPLS } from './registry/index.js';
 
 /** probe()'s defaults where they differ from a run's (src/probe.ts). */
 export const PROBE_DEFAULTS = { procs: 2, duration: '3s', baseline: false } as const;
@@ -99,14 +115,6 @@ function resolveModeOptions(options: RunOptions, procs: number): { mode: ModeNam
   return { mode, ...sharingMode(mode).resolveOptions(options, procs) };
 }
 
-/** Default shapes of the kernels that have no --size: a typical layer of each. */
-const DEFAULT_PRESET: Record<(typeof KERNEL_FAMILIES)[number], string> = {
-  conv: 'resnet50-l1-3x3',
-  attention: 'llm-4k',
-  copy: 'copy-1gib',
-  triad: 'triad-1gib',
-};
-
 function numberList(option: string, raw: unknown, what: string): number[] {
   return list(option, raw, what).map((v) => {
     const n = decimalValue(v, 'integer');
@@ -121,7 +129,13 @@ function resolveWorkload(
   options: WorkloadOptions,
   size: number,
   presetShape?: readonly number[],
+  presetDtype?: string,
 ): Pick<ClientSpec, 'shape' | 'impl' | 'dtype'> {
+  if (isWorkload(kernel)) return resolveModelWorkload(kernel, options, presetShape);
+  for (const field of WORKLOAD_FIELD_OPTIONS) {
+    if (options[field] !== undefined)
+      throw new OptionError(`--${field}`, `--${field} only with a model workload (${Object.keys(WORKLOADS).join(', ')}), not ${kernel}`, options[field]);
+  }
   if (kernel === 'probe') {
     for (const option of ['shape', 'impl', 'dtype'] as const) {
       if (options[option] !== undefined && !(option === 'impl' && options.impl === 'own'))
@@ -132,9 +146,9 @@ function resolveWorkload(
   if (kernel === 'gemm') {
     if (options.size !== undefined && options.shape !== undefined) throw new OptionError('--shape', 'either --size or --shape, not both', options.shape);
     const what = `m,n,k: three integers in 1..${GEMM_MAX_DIM}`;
-    const shape = options.shape === undefined ? [size, size, size] : numberList('--shape', options.shape, what);
+    const shape = presetShape ? [...presetShape] : options.shape === undefined ? [size, size, size] : numberList('--shape', options.shape, what);
     if (shape.length !== 3 || shape.some((d) => d < 1 || d > GEMM_MAX_DIM)) throw new OptionError('--shape', what, options.shape);
-    return { shape, impl: oneOf('--impl', options.impl ?? 'own', GEMM_IMPLS), dtype: oneOf('--dtype', options.dtype ?? 'bf16', GEMM_DTYPES) };
+    return { shape, impl: oneOf('--impl', options.impl ?? 'own', GEMM_IMPLS), dtype: oneOf('--dtype', options.dtype ?? presetDtype ?? 'bf16', GEMM_DTYPES) };
   }
   if (!isKernelFamily(kernel)) throw new OptionError('--kernel', `one of ${KERNELS.join(', ')}`, kernel);
   if (options.size !== undefined) throw new OptionError('--size', `--size only with --kernel gemm (${kernel} takes --shape or --preset)`, options.size);
@@ -145,19 +159,67 @@ function resolveWorkload(
   const shape = presetShape
     ? [...presetShape]
     : options.shape === undefined
-      ? [...findPreset(DEFAULT_PRESET[kernel])!.shape]
+      ? [...findPreset(kernelInfo(kernel)!.defaultPreset!)!.shape]
       : numberList('--shape', options.shape, `the ${kernel} shape as comma-separated integers`);
   const problem = shapeProblem(kernel, shape, impl);
   if (problem) throw new OptionError('--shape', problem.replace(/, got .*$/, ''), shape.join(','));
   return { shape, impl, dtype: KERNEL_DTYPES[kernel] };
 }
 
+/** A model workload's shape fields as options (--batch, --input, --seq, --layers, --kv). */
+const WORKLOAD_FIELD_OPTIONS = ['batch', 'input', 'seq', 'layers', 'kv'] as const satisfies ReadonlyArray<WorkloadField['name']>;
+
+/** A model workload's shape (from its preset or defaults, each field option replacing its field), implementation and dtype. */
+function resolveModelWorkload(name: WorkloadName, options: WorkloadOptions, presetShape?: readonly number[]): Pick<ClientSpec, 'shape' | 'impl' | 'dtype'> {
+  const def = WORKLOADS[name];
+  if (options.size !== undefined) throw new OptionError('--size', `--size only with --kernel gemm (${name} takes ${fieldFlags(def.fields)})`, options.size);
+  if (options.shape !== undefined)
+    throw new OptionError('--shape', `no --shape with ${name} (its fields are options: ${fieldFlags(def.fields)}, or a --preset)`, options.shape);
+  for (const field of WORKLOAD_FIELD_OPTIONS) {
+    if (options[field] !== undefined && !def.fields.some((f) => f.name === field))
+      throw new OptionError(`--${field}`, `no --${field} with ${name} (its fields: ${fieldFlags(def.fields)})`, options[field]);
+  }
+  const shape = def.fields.map((f, i) => {
+    const raw = options[f.name];
+    if (raw === undefined) return (presetShape ?? def.defaults)[i]!;
+    const v = decimalValue(raw, 'integer');
+    const ok = v !== undefined && (f.values ? f.values.includes(v) : v >= f.min! && v <= f.max!);
+    if (!ok) throw new OptionError(`--${f.name}`, `${fieldRule(f)} for ${name}`, raw);
+    return v;
+  });
+  const impl = oneOf('--impl', options.impl ?? 'own', WORKLOAD_IMPLS);
+  if (options.dtype !== undefined && options.dtype !== WORKLOAD_DTYPE)
+    throw new OptionError('--dtype', `${WORKLOAD_DTYPE} (the only element type of ${name})`, options.dtype);
+  return { shape, impl, dtype: WORKLOAD_DTYPE };
+}
+
+function fieldFlags(fields: readonly WorkloadField[]): string {
+  return fields.map((f) => `--${f.name}`).join(', ');
+}
+
 /** What a spec's workload and loop are made of: the top-level options of a single-role run, or one `--client`. */
 type SpecOptions = Pick<
   RunOptions,
-  'kernel' | 'preset' | 'size' | 'shape' | 'impl' | 'dtype' | 'loop' | 'depth' | 'arrival' | 'slo' | 'spinUs' | 'gapThresholdUs'
+  | 'kernel'
+  | 'workload'
+  | 'preset'
+  | 'size'
+  | 'shape'
+  | 'impl'
+  | 'dtype'
+  | 'batch'
+  | 'input'
+  | 'seq'
+  | 'layers'
+  | 'kv'
+  | 'loop'
+  | 'depth'
+  | 'arrival'
+  | 'slo'
+  | 'spinUs'
+  | 'gapThresholdUs'
 >;
-type WorkloadOptions = Pick<SpecOptions, 'shape' | 'impl' | 'dtype' | 'size'>;
+type WorkloadOptions = Pick<SpecOptions, 'shape' | 'impl' | 'dtype' | 'size' | (typeof WORKLOAD_FIELD_OPTIONS)[number]>;
 type RunLength = Pick<RunConfig, 'durationNs' | 'launches'>;
 
 /** The loop, its depth and its arrivals, checked together (an arrival process makes an open loop). */
@@ -189,16 +251,41 @@ function resolveLoop(options: SpecOptions, length: RunLength): Pick<ClientSpec, 
 }
 
 /** One spec's workload, loop and objectives, with errors naming the top-level options. */
-function resolveSpec(options: SpecOptions, role: string, count: number, length: RunLength): ClientSpec {
+/** `--shape NAME` is `--preset NAME`: a shape that is not numbers names a preset. */
+function shapeAsPreset(options: SpecOptions): SpecOptions {
+  const shape = options.shape;
+  if (typeof shape !== 'string' || !/[a-z]/i.test(shape.replace(/x/gi, ''))) return options;
+  if (options.preset !== undefined) throw new OptionError('--shape', 'either --shape PRESET or --preset, not both', shape);
+  if (!findPreset(shape)) throw new OptionError('--shape', 'comma-separated integers, or the name of a preset (see --list)', shape);
+  const { shape: _, ...rest } = options;
+  return { ...rest, preset: shape };
+}
+
+/** The kernel or workload a spec runs: --workload, --kernel or its preset's (they must agree). */
+function specKernel(options: SpecOptions, preset: KernelPreset | undefined): Kernel {
+  if (options.workload !== undefined) {
+    if (!isWorkload(options.workload)) throw new OptionError('--workload', `one of ${Object.keys(WORKLOADS).join(', ')}`, options.workload);
+    if (options.kernel !== undefined && options.kernel !== options.workload)
+      throw new OptionError('--kernel', `either --kernel or --workload (or the same name in both)`, options.kernel);
+  }
+  const asked = options.workload ?? options.kernel;
+  if (preset && asked !== undefined && asked !== preset.kernel) {
+    const flag = options.workload !== undefined ? '--workload' : '--kernel';
+    throw new OptionError(flag, `${preset.kernel} (the ${isWorkload(preset.kernel) ? 'workload' : 'kernel'} of --preset ${preset.name}) or no ${flag}`, asked);
+  }
+  return oneOf('--kernel', preset?.kernel ?? asked ?? DEFAULTS.kernel, KERNELS);
+}
+
+function resolveSpec(given: SpecOptions, role: string, count: number, length: RunLength): ClientSpec {
+  const options = shapeAsPreset(given);
   const preset = options.preset === undefined ? undefined : findPreset(String(options.preset));
   if (options.preset !== undefined && !preset) {
     throw new OptionError('--preset', `one of ${KERNEL_PRESETS.map((p) => p.name).join(', ')}`, options.preset);
   }
-  if (preset && options.kernel !== undefined && options.kernel !== preset.kernel) {
-    throw new OptionError('--kernel', `${preset.kernel} (the kernel of --preset ${preset.name}) or no --kernel`, options.kernel);
-  }
   if (preset && options.shape !== undefined) throw new OptionError('--shape', 'no --shape with --preset (the preset is a shape)', options.shape);
-  const kernel = oneOf('--kernel', preset?.kernel ?? options.kernel ?? DEFAULTS.kernel, KERNELS);
+  if (preset?.kernel === 'gemm' && options.size !== undefined)
+    throw new OptionError('--size', 'no --size with a gemm --preset (the preset is a shape)', options.size);
+  const kernel = specKernel(options, preset);
   const size = integer('--size', options.size ?? DEFAULTS.size, 1, 32768);
   return {
     role,
@@ -206,7 +293,7 @@ function resolveSpec(options: SpecOptions, role: string, count: number, length: 
     kernel,
     ...(preset ? { preset: preset.name } : {}),
     size,
-    ...resolveWorkload(kernel, options, size, preset?.shape),
+    ...resolveWorkload(kernel, options, size, preset?.shape, preset?.dtype),
     ...resolveLoop(options, length),
     ...(options.slo !== undefined ? { slo: parseSlos('--slo', options.slo) } : {}),
     knobs: {},
@@ -218,10 +305,16 @@ function resolveSpec(options: SpecOptions, role: string, count: number, length: 
 /** The run-wide options `--client` leaves at the top level; every other per-client option goes inside each --client. */
 const PER_CLIENT_OPTIONS = [
   'kernel',
+  'workload',
   'procs',
   'preset',
   'size',
   'shape',
+  'batch',
+  'input',
+  'seq',
+  'layers',
+  'kv',
   'impl',
   'dtype',
   'loop',
@@ -246,12 +339,13 @@ function inClient(role: string, error: unknown): unknown {
 function resolveClient(raw: string | ClientOptions, index: number, mode: ModeName, length: RunLength): ClientSpec {
   const o = typeof raw === 'string' ? parseClientFlag(raw) : raw;
   if (o === null || typeof o !== 'object') throw new OptionError('--client', 'a client spec such as role=infer,kernel=gemm,size=1024', raw);
-  const role = o.role ?? String(o.kernel ?? (o.preset ? (findPreset(String(o.preset))?.kernel ?? DEFAULTS.kernel) : DEFAULTS.kernel));
+  const role = o.role ?? String(o.workload ?? o.kernel ?? (o.preset ? (findPreset(String(o.preset))?.kernel ?? DEFAULTS.kernel) : DEFAULTS.kernel));
   if (typeof role !== 'string' || !ROLE_NAME.test(role))
     throw new OptionError(`--client ${index + 1}: role`, 'a name of letters, digits, - and _ (up to 32, a letter first)', role);
   try {
     const count = integer('--count', o.count ?? 1, 1, MAX_PROCS);
-    const shape = typeof o.shape === 'string' ? o.shape.replace(/x/gi, ',') : o.shape;
+    // Dimensions are written with x inside a --client ("shape=1024x1024x1024"); a preset name is left alone.
+    const shape = typeof o.shape === 'string' && /^[\d\sx]+$/i.test(o.shape) ? o.shape.replace(/x/gi, ',') : o.shape;
     const spec = resolveSpec({ ...o, shape, priority: undefined } as SpecOptions, role, count, length);
     return { ...spec, knobs: resolveKnobs(o, mode) };
   } catch (error) {
@@ -328,6 +422,17 @@ function knobFields(specs: readonly ClientSpec[], options: RunOptions): ModeConf
   return out;
 }
 
+/** --profile-layers needs a model workload in at least one role (a kernel has no layers). */
+function profileLayers(clients: readonly ClientSpec[]): true {
+  if (!clients.some((c) => isWorkload(c.kernel)))
+    throw new OptionError(
+      '--profile-layers',
+      `a model workload (${Object.keys(WORKLOADS).join(', ')}) in at least one role`,
+      clients.map((c) => c.kernel).join(','),
+    );
+  return true;
+}
+
 /** Validates options for run() (and, with kernel "probe", probe()). Throws OptionError. */
 export function resolveRunConfig(options: RunOptions): RunConfig {
   if (options === null || typeof options !== 'object') throw new OptionError('options', 'an object', options);
@@ -361,6 +466,7 @@ export function resolveRunConfig(options: RunOptions): RunConfig {
   for (const [option, value] of [
     ['--cupti', options.cupti],
     ['--pm-sampling', options.pmSampling],
+    ['--profile-layers', options.profileLayers],
   ] as const) {
     if (value !== undefined && typeof value !== 'boolean') throw new OptionError(option, 'true or false', value);
   }
@@ -384,5 +490,6 @@ export function resolveRunConfig(options: RunOptions): RunConfig {
     seed,
     ...modeFields,
     observe: { sampleMs, cupti: options.cupti ?? false, pmSampling: options.pmSampling ?? false },
+    ...(options.profileLayers ? { profileLayers: profileLayers(clients) } : {}),
   };
 }

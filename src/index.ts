@@ -59,10 +59,35 @@ export function sweep(options: SweepOptions, controls: SweepControls) {
 }
 // observe: NVML/GPM sampler, CUPTI kernel activity and PM sampling around a measured phase
 export * from './observe/index.js';
-export { KERNEL_PRESETS, RESNET50_CONV_PRESETS, ATTENTION_PRESETS, STREAM_PRESETS, TARGET_PRESETS, findPreset } from './kernels/presets.js';
-export type { KernelPreset } from './kernels/presets.js';
-export { KERNEL_FAMILIES, KERNEL_IMPLS, KERNEL_DTYPES, kernelWorkload, shapeProblem, workloadFlops, workloadBytes, convOutputSize } from './kernels/shapes.js';
-export type { KernelFamily } from './kernels/shapes.js';
+export { KERNEL_PRESETS, RESNET50_CONV_PRESETS, ATTENTION_PRESETS, STREAM_PRESETS, TARGET_PRESETS, findPreset } from './registry/presets.js';
+export type { KernelPreset } from './registry/presets.js';
+export {
+  KERNEL_FAMILIES,
+  KERNEL_IMPLS,
+  KERNEL_DTYPES,
+  kernelWorkload,
+  shapeProblem,
+  workloadFlops,
+  workloadBytes,
+  convOutputSize,
+} from './registry/kernels.js';
+export type { KernelFamily } from './registry/kernels.js';
+// The registry's model workloads (resnet50-train, bert-base-*, llm-decode): shapes, FLOPs, memory need.
+export {
+  WORKLOADS,
+  WORKLOAD_NAMES,
+  workloadLayers,
+  workloadStepFlops,
+  workloadMemory,
+  workloadShapeProblem,
+  registryListing,
+  KERNEL_INFO,
+  WORKLOAD_PRESETS,
+  GEMM_PRESETS,
+} from './registry/index.js';
+export type { WorkloadName, WorkloadDef, LayerCount, MemoryNeed } from './registry/index.js';
+export { layerGrowth } from './metrics/layers.js';
+export type { LayerTiming, LayerGrowth } from './metrics/layers.js';
 export { bench, BENCH_SCHEMA, BENCH_SCHEMA_VERSION } from './bench/bench.js';
 export type { BenchResult, BenchRow, Ceiling, BenchProgress, BenchControls } from './bench/bench.js';
 export { resolveBenchConfig, BENCH_DEFAULTS } from './bench/options.js';

@@ -15,8 +15,19 @@ export type ModeName = (typeof MODES)[number];
 
 /** What a caller may pass to run() and probe(); every field is optional. */
 export interface RunOptions {
-  /** Kernel each client runs (default "gemm"). */
+  /** Kernel or model workload each client runs (default "gemm"; src/registry/). */
   kernel?: string;
+  /** A model workload each client runs (resnet50-train, ...): the same as `kernel`. */
+  workload?: string;
+  /** A model workload's shape fields: resnet50-* batch and input (32|224); bert-base-* batch and seq;
+   * llm-decode batch, layers and kv (the cache capacity). Defaults: src/registry/workloads.ts. */
+  batch?: number | string;
+  input?: number | string;
+  seq?: number | string;
+  layers?: number | string;
+  kv?: number | string;
+  /** Model workloads: time each layer of every step with CUDA events (per-layer solo against shared). */
+  profileLayers?: boolean;
   /** Client processes sharing the GPU, 1..64 (default 4). */
   procs?: number | string;
   /** How long each phase measures: seconds as a number, or "500ms", "5s", "1m" (default 5 s). */
@@ -27,7 +38,8 @@ export interface RunOptions {
   size?: number | string;
   /** The kernel's dimensions: gemm "m,n,k"; conv "n,c,h,w,k,r,s,stride,pad"; attention "batch,heads,seq,headDim,causal"; copy and triad "elements". */
   shape?: string | number[];
-  /** A named shape (ResNet-50 layers, bert-base, llm-4k, copy-1gib, ...); sets kernel and shape. */
+  /** A named shape (src/registry/presets.ts: gemm-bf16-4096, ResNet-50 layers, bert-base, llm-4k,
+   * copy-1gib, resnet50-train-imagenet, ...); sets kernel and shape. `shape` may name one too. */
   preset?: string;
   /** own (the project's kernel) or a library: gemm cublas; conv cudnn; attention cudnn, cublas; copy cudart. */
   impl?: string;
@@ -102,6 +114,8 @@ export const runConfigSchema = z.object({
   smSplit: z.array(z.number().int().positive()).optional(),
   /** What is observed besides the clients' own records. */
   observe: z.object({ sampleMs: z.number().int().nonnegative(), cupti: z.boolean(), pmSampling: z.boolean() }),
+  /** Model workloads: each layer of each step timed with CUDA events (--profile-layers). */
+  profileLayers: z.boolean().optional(),
 });
 
 export type RunConfig = z.infer<typeof runConfigSchema>;

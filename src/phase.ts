@@ -5,7 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LoopConfig, NativeBinding, WorkloadSpec } from './binding/contract.js';
 import { timedLoopConfig } from './binding/loop-config.js';
-import { probeGapCapacity } from './kernels/memory.js';
+import { nativeDeviceBytes, withLayerProfile } from './metrics/layers.js';
+import { probeGapCapacity } from './registry/memory.js';
+import { isWorkload } from './registry/workloads.js';
 import { phaseOccupancy, type Occupancy } from './metrics/occupancy.js';
 import { distribution, durationSummaries, maxOf } from './metrics/stats.js';
 import { summary, type Summary } from './metrics/summary.js';
@@ -56,7 +58,10 @@ function clientSeed(config: RunConfig, client: number): number {
 export function workloadSpec(config: RunConfig, client: number, smCount: number): WorkloadSpec {
   const spec = clientSpecs(config.clients)[client]!;
   const seed = clientSeed(config, client);
-  if (spec.kernel !== 'probe') return { kernel: spec.kernel, impl: spec.impl, dtype: spec.dtype, shape: [...spec.shape], seed };
+  if (spec.kernel !== 'probe') {
+    const workload: WorkloadSpec = { kernel: spec.kernel, impl: spec.impl, dtype: spec.dtype, shape: [...spec.shape], seed };
+    return config.profileLayers && isWorkload(spec.kernel) ? withLayerProfile(workload) : workload;
+  }
   return {
     kernel: 'probe',
     impl: 'own',
@@ -164,6 +169,8 @@ function report(figures: readonly ClientFigure[], o: ClientOutcome, role: string
     ...(failed && o.stderr ? { stderr: o.stderr } : {}),
     ...(failed && o.error ? { error: o.error } : {}),
     ...(r?.kernelActivity ? { kernelActivity: r.kernelActivity } : {}),
+    ...(r?.layers ? { layers: r.layers } : {}),
+    ...(o.prepared && nativeDeviceBytes(o.prepared) !== undefined ? { deviceBytes: nativeDeviceBytes(o.prepared) } : {}),
     ...(r && earliestStart !== undefined ? { startOffsetNs: Number(BigInt(r.startNs) - earliestStart) } : {}),
   };
 }

@@ -8,6 +8,8 @@ import { clientMemoryBytes, resolveRunConfig, type RunConfig, type RunOptions } 
 import { captureEnvironment, readClocks, type Environment } from './environment.js';
 import { CancelledError, ModeUnavailableError, OptionError } from './errors.js';
 import { clientSpecs, firstClients } from './clients/spec.js';
+import { formatWorkloadMemory } from './registry/describe.js';
+import { layerGrowth } from './metrics/layers.js';
 import { roleReports } from './metrics/roles.js';
 import { jainIndex } from './metrics/stats.js';
 import { summary, type Summary } from './metrics/summary.js';
@@ -126,11 +128,14 @@ function checkMemory(config: RunConfig, environment: Environment): void {
   const room = environment.gpu.memoryBytes * 0.9;
   if (needed <= room) return;
   const gib = (bytes: number) => `${(bytes / 2 ** 30).toFixed(1)} GiB`;
+  // A model workload says what its memory is made of: "resnet50-train batch 128 needs ~X GiB (weights ..., ...)".
+  const models = config.clients.map((s) => formatWorkloadMemory(s)).filter((m): m is string => m !== undefined);
+  const why = models.length > 0 ? `${models.join('; ')}; ` : '';
   if (config.clients.length === 1) {
     const only = config.clients[0]!;
     throw new OptionError(
-      only.kernel === 'gemm' ? '--size' : '--trace-records',
-      `buffers that fit in ${(environment.gpu.memoryBytes / 2 ** 30).toFixed(0)} GiB for ${config.procs} clients`,
+      only.kernel === 'gemm' ? '--size' : models.length > 0 ? '--batch' : '--trace-records',
+      `${why}${config.procs} client${config.procs === 1 ? '' : 's'} need${config.procs === 1 ? 's' : ''} ${gib(needed)}, free is ${gib(room)} (90% of ${gib(environment.gpu.memoryBytes)}): buffers that fit`,
       gib(needed),
     );
   }
@@ -138,7 +143,7 @@ function checkMemory(config: RunConfig, environment: Environment): void {
   const each = config.clients.map((s, i) => `${s.role} ${gib(perSpec[i]!)}`).join(', ');
   throw new OptionError(
     `--client ${largest.role}`,
-    `roles whose buffers fit in 90% of ${gib(environment.gpu.memoryBytes)} (${gib(needed - room)} too many: ${each})`,
+    `${why}roles whose buffers fit in 90% of ${gib(environment.gpu.memoryBytes)} (${gib(needed - room)} too many: ${each})`,
     gib(needed),
   );
 }
@@ -219,6 +224,16 @@ async function baselinesOf(config: RunConfig, controls: RunControls, prepared: P
   return out;
 }
 
+/** Each role's layers alone against shared, where its clients timed their layers (--profile-layers). */
+function withLayerGrowth(roles: RunResult['roles'], clients: readonly ClientReport[], baselines: ReadonlyMap<string, PhaseResult>): RunResult['roles'] {
+  return roles.map((role) => {
+    const solo = baselines.get(role.role)?.clients[0]?.layers;
+    const shared = clients.filter((c) => c.role === role.role && c.layers).map((c) => c.layers!);
+    if (!solo || shared.length === 0) return role;
+    return { ...role, layers: layerGrowth(solo, shared) };
+  });
+}
+
 /** Runs an already validated configuration. */
 export async function measure(config: RunConfig, controls: RunControls = {}): Promise<RunResult> {
   const binding = controls.binding ?? loadBinding();
@@ -249,7 +264,7 @@ export async function measure(config: RunConfig, controls: RunControls = {}): Pr
     environment: { ...environment, clocksEnd },
     baselines: [...baselines].map(([role, phase]) => ({ role, phase })),
     shared: { ...value.shared, clients },
-    roles: roleReports(config.clients, clients, baselines),
+    roles: withLayerGrowth(roleReports(config.clients, clients, baselines), clients, baselines),
     comparison,
     complete,
     ...(Object.keys(modeFacts).length > 0 ? { modeFacts } : {}),

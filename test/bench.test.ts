@@ -49,12 +49,12 @@ describe('resolveBenchConfig', () => {
     [{ device: -1 }, '--device'],
     [{ preset: 'copy-1gib,triad-1gib', variants: true }, '--variants'],
     [{ kernel: 'gemm', shape: '4,4,4', dtype: 'fp32', variants: true }, '--variants'],
-    [{ preset: 'conv-resnet50-56x56x64', variants: '9' }, '--variants'],
-    [{ preset: 'conv-resnet50-56x56x64,attention-bert-512', variants: '7' }, '--variants'],
-    [{ preset: 'attention-bert-512', variants: '-1' }, '--variants'],
-    [{ preset: 'attention-bert-512', variants: '' }, '--variants'],
+    [{ preset: 'resnet50-l1-3x3', variants: '9' }, '--variants'],
+    [{ preset: 'resnet50-l1-3x3,bert-base', variants: '7' }, '--variants'],
+    [{ preset: 'bert-base', variants: '-1' }, '--variants'],
+    [{ preset: 'bert-base', variants: '' }, '--variants'],
     [{ preset: 'gemm-bf16-4096', variants: 'simt' }, '--variants'],
-    [{ preset: 'gemm-bf16-4096,conv-resnet50-56x56x64', variants: 'mma' }, '--variants'],
+    [{ preset: 'gemm-bf16-4096,resnet50-l1-3x3', variants: 'mma' }, '--variants'],
   ])('rejects %j naming %s', (options, option) => {
     expect(() => resolveBenchConfig(options as never)).toThrow(OptionError);
     expect(() => resolveBenchConfig(options as never)).toThrow(`invalid ${option}`);
@@ -63,7 +63,7 @@ describe('resolveBenchConfig', () => {
 
 describe('--variants', () => {
   it('gives every workload whose kernel has variants all of them, or the ones listed', () => {
-    const all = resolveBenchConfig({ preset: 'gemm-bf16-4096,gemm-fp32-4096,conv-resnet50-56x56x64,attention-bert-512,copy-1gib', variants: true }).entries;
+    const all = resolveBenchConfig({ preset: 'gemm-bf16-4096,gemm-fp32-4096,resnet50-l1-3x3,bert-base,copy-1gib', variants: true }).entries;
     expect(all.map((e) => e.variants?.map((v) => v.name))).toEqual([
       ['wgmma', 'mma'],
       undefined, // fp32 gemm runs on the SIMT path only
@@ -71,7 +71,7 @@ describe('--variants', () => {
       ['0', '1', '2', '3', '4', '5', '6'],
       undefined,
     ]);
-    const listed = resolveBenchConfig({ preset: 'conv-resnet50-56x56x64,attention-bert-512,copy-1gib', variants: '5,6,5' }).entries;
+    const listed = resolveBenchConfig({ preset: 'resnet50-l1-3x3,bert-base,copy-1gib', variants: '5,6,5' }).entries;
     expect(listed[0]!.variants!.map((v) => v.spec)).toEqual([{ variant: 5 }, { variant: 6 }]);
     expect(listed[1]!.variants!.map((v) => v.spec)).toEqual([{ variant: 5 }, { variant: 6 }]);
     expect(resolveBenchConfig({ kernel: 'gemm', shape: '64,64,64', variants: ['mma'] }).entries[0]!.variants!.map((v) => v.spec)).toEqual([
@@ -81,8 +81,8 @@ describe('--variants', () => {
   });
 
   it('says in one line which variants the workload has', () => {
-    expect(() => resolveBenchConfig({ preset: 'conv-resnet50-56x56x64,attention-bert-512', variants: '7' })).toThrow(
-      'invalid --variants: expected variants of attention (0..6) for attention-bert-512, got "7"',
+    expect(() => resolveBenchConfig({ preset: 'resnet50-l1-3x3,bert-base', variants: '7' })).toThrow(
+      'invalid --variants: expected variants of attention (0..6) for bert-base, got "7"',
     );
     expect(() => resolveBenchConfig({ preset: 'copy-1gib', variants: true })).toThrow(
       'invalid --variants: expected workloads of a kernel with variants: gemm bf16/fp16/tf32 (wgmma, mma), conv (0..8), attention (0..6), got "copy-1gib"',
@@ -127,15 +127,15 @@ describe('bench() against a stand-in native module', () => {
       { key: 'gemm/cublas', rate: 750e12 },
       { key: 'memcpy/cudart', rate: 4e12 },
     ]);
-    const config = resolveBenchConfig({ preset: 'gemm-bf16-4096,conv-resnet50-56x56x64', launches: 5, seed: 1 });
+    const config = resolveBenchConfig({ preset: 'gemm-bf16-4096,resnet50-l1-3x3', launches: 5, seed: 1 });
     const r = await bench(config, { command: ['test'] }, binding);
     expect(r.ceilings.bandwidth.rate).toBeCloseTo(4e12, -9);
     expect(r.ceilings.matrix.bf16?.rate).toBeCloseTo(750e12, -10);
     expect(r.rows.map((row) => [row.entry, row.label, row.measurement.status])).toEqual([
       ['gemm-bf16-4096', 'own', 'ok'],
       ['gemm-bf16-4096', 'cuBLASLt', 'ok'],
-      ['conv-resnet50-56x56x64', 'own', 'unavailable'],
-      ['conv-resnet50-56x56x64', 'cuDNN', 'unavailable'],
+      ['resnet50-l1-3x3', 'own', 'unavailable'],
+      ['resnet50-l1-3x3', 'cuDNN', 'unavailable'],
     ]);
     expect(pick(r.rows[0]!.summaries, 'vs.library')?.value).toBeCloseTo(0.8, 5);
     expect(pick(r.rows[0]!.summaries, 'vs.floor')?.value).toBeCloseTo(750 / 600, 5);

@@ -59,6 +59,14 @@ describe('CLI', () => {
     [['sweep', '--out', '/proc/gsm-results'], '--out', 'no file can be created in /proc'],
     [['report', 'x.json', '-o', '/sys/gsm.html'], '--output', 'no file can be created in /sys'],
     [['--kernel', 'conv', '--shape', '100000,100000,224,224,64,3,3,1,1'], '--shape', 'at most 2147483647 elements'],
+    // Model workloads: the per-field options are checked against the registry.
+    [['--kernel', 'resnet50-train', '--input', '64'], '--input', 'one of 32, 224 for resnet50-train'],
+    [['--workload', 'bert-base-train', '--kv', '64'], '--kv', 'no --kv with bert-base-train'],
+    [['--kernel', 'gemm', '--batch', '8'], '--batch', 'only with a model workload'],
+    [['--kernel', 'gemm', '--profile-layers'], '--profile-layers', 'a model workload'],
+    [['sweep', '--kernels', 'gemm', '--batches', '1,8'], '--batches', 'a model workload'],
+    [['bench', '--workload', 'resnet50-train', '--seq', '128'], '--seq', 'no --seq with resnet50-train'],
+    [['bench', '--workload', 'llm-decode', '--pytorch', '/nonexistent/t.json'], '--pytorch', 'scripts/pytorch/models.py'],
   ])('rejects %j with exit code 2 and one line naming the option', (args, option, expected) => {
     const r = cliRun(...args);
     expect(r.status).toBe(2);
@@ -136,6 +144,16 @@ describe('CLI', () => {
       expect(r.stdout).toContain('Usage: gpushare-micro');
     }
     expect(cliRun('--help').stdout).toContain('Exit codes');
+  });
+
+  it('run --list and bench --list print the same registry: kernels, workloads, presets', () => {
+    const run = cliRun('run', '--list');
+    const bench = cliRun('bench', '--list');
+    expect(run.status).toBe(0);
+    expect(bench.stdout).toBe(run.stdout);
+    for (const heading of ['Kernels (', 'Workloads (', 'Presets (']) expect(run.stdout).toContain(heading);
+    for (const name of ['gemm', 'attention', 'resnet50-train', 'bert-base-infer', 'llm-decode', 'resnet50-l1-3x3', 'llm-decode-b64'])
+      expect(run.stdout).toContain(name);
   });
 
   it('info exits 0 with or without a GPU', () => {

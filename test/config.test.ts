@@ -90,10 +90,12 @@ describe('resolveRunConfig', () => {
     expect(resolveRunConfig({}).seed).not.toBe(resolveRunConfig({}).seed);
   });
 
-  it('names the option and lists the valid kernels', () => {
+  it('names the option and lists the valid kernels and model workloads', () => {
     const e = optionError(() => resolveRunConfig({ kernel: 'conv2' }));
     expect(e.option).toBe('--kernel');
-    expect(e.message).toBe('invalid --kernel: expected one of gemm, probe, conv, attention, copy, triad, got "conv2"');
+    expect(e.message).toBe(
+      'invalid --kernel: expected one of gemm, probe, conv, attention, copy, triad, resnet50-train, resnet50-infer, bert-base-train, bert-base-infer, llm-decode, got "conv2"',
+    );
   });
 
   it.each([0, 65, 2.5, '-1', 'four', ''])('rejects --procs %s', (procs) => {

@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { checkOutputDir, checkOutputFile, oneLine } from '../src/cli/common.js';
 import { decimal, decimalValue, integer, parseSize, resolveRunConfig } from '../src/config.js';
 import { clip, OptionError, OutputError } from '../src/errors.js';
-import { kernelWorkload, shapeProblem } from '../src/kernels/shapes.js';
+import { kernelWorkload, shapeProblem } from '../src/registry/kernels.js';
 import { writeTextAtomic } from '../src/report/json.js';
 
 const work = mkdtempSync(join(tmpdir(), 'gsm-hardening-'));

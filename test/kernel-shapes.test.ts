@@ -1,7 +1,8 @@
 // The conv/attention/copy/triad shapes, their checks and their operation counts; the presets.
 import { describe, expect, it } from 'vitest';
-import { ATTENTION_PRESETS, KERNEL_PRESETS, RESNET50_CONV_PRESETS, TARGET_PRESETS, findPreset } from '../src/kernels/presets.js';
-import { KERNEL_IMPLS, convOutputSize, kernelWorkload, shapeProblem, workloadBytes, workloadFlops } from '../src/kernels/shapes.js';
+import { ATTENTION_PRESETS, KERNEL_PRESETS, RESNET50_CONV_PRESETS, TARGET_PRESETS, findPreset } from '../src/registry/presets.js';
+import { KERNEL_IMPLS, convOutputSize, isKernelFamily, kernelWorkload, shapeProblem, workloadBytes, workloadFlops } from '../src/registry/kernels.js';
+import { isWorkload, workloadShapeProblem } from '../src/registry/workloads.js';
 
 describe('kernel shapes', () => {
   it('computes convolution output sizes as the frameworks do', () => {
@@ -45,12 +46,15 @@ describe('kernel presets', () => {
     for (const preset of KERNEL_PRESETS) {
       expect(names.has(preset.name), preset.name).toBe(false);
       names.add(preset.name);
-      for (const impl of KERNEL_IMPLS[preset.kernel]) expect(shapeProblem(preset.kernel, preset.shape, impl), preset.name).toBeUndefined();
+      const kernel = preset.kernel;
+      if (isKernelFamily(kernel)) for (const impl of KERNEL_IMPLS[kernel]) expect(shapeProblem(kernel, preset.shape, impl), preset.name).toBeUndefined();
+      else if (isWorkload(kernel)) expect(workloadShapeProblem(kernel, preset.shape), preset.name).toBeUndefined();
+      else expect([kernel, preset.shape.length, preset.dtype !== undefined], preset.name).toEqual(['gemm', 3, true]);
     }
     for (const target of TARGET_PRESETS) {
       const preset = findPreset(target.preset);
       expect(preset, target.preset).toBeDefined();
-      expect(KERNEL_IMPLS[preset!.kernel]).toContain(target.library);
+      expect(isKernelFamily(preset!.kernel) && KERNEL_IMPLS[preset!.kernel]).toContain(target.library);
     }
   });
 

@@ -95,9 +95,14 @@ export function rowSummaries(
   const t = m.time.p50;
   const out: Summary[] = [summary('time.p50', 'GPU time p50', 'duration', t)];
   out.push(summary('time.spread', 'p10–p90 spread', 'fraction', (m.time.p90 - m.time.p10) / t));
-  const flops = m.flopsPerLaunch ?? 0;
+  // A model workload's step: its model FLOPs as the registry counts them where the native side gives none.
+  const flops = m.flopsPerLaunch || entry.flopsPerStep || 0;
   const bytes = m.bytesPerLaunch ?? 0;
-  if (entry.metric === 'flops' && flops > 0) out.push(summary('rate', 'rate', 'rate', flops / t / 1e3, 'TFLOP/s'));
+  if (entry.samples !== undefined) {
+    out.push(summary('samples', 'samples/s', 'rate', entry.samples / (t / 1e9), 'samples/s'));
+    if (entry.pytorch) out.push(summary('vs.pytorch', 'samples/s / PyTorch', 'ratio', entry.samples / (t / 1e9) / entry.pytorch.samplesPerSec));
+  }
+  if (entry.metric === 'flops' && flops > 0) out.push(summary('rate', entry.samples !== undefined ? 'model rate' : 'rate', 'rate', flops / t / 1e3, 'TFLOP/s'));
   if (entry.metric === 'bytes' && bytes > 0) out.push(summary('rate', 'rate', 'rate', bytes / t, 'GB/s'));
   if (library?.status === 'ok' && library.time) out.push(summary('vs.library', 'own / library', 'ratio', library.time.p50 / t));
   const floors: number[] = [];

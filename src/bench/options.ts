@@ -3,8 +3,30 @@
 import { randomInt } from 'node:crypto';
 import { decimalValue, integer, parseDuration } from '../config.js';
 import { OptionError } from '../errors.js';
-import { GEMM_MAX_DIM, isKernelFamily, shapeSizeProblem } from '../kernels/shapes.js';
-import { BENCH_KERNELS, BENCH_PRESETS, benchKernel, KERNEL_VARIANTS, kernelVariants, type BenchMetric, type KernelVariant } from './presets.js';
+import { readFileSync } from 'node:fs';
+import { GEMM_MAX_DIM, isKernelFamily, shapeSizeProblem } from '../registry/kernels.js';
+import {
+  fieldRule,
+  isWorkload,
+  WORKLOAD_DTYPE,
+  WORKLOAD_NAMES,
+  WORKLOADS,
+  workloadSamples,
+  workloadShapeProblem,
+  workloadStepFlops,
+  type WorkloadName,
+} from '../registry/workloads.js';
+import {
+  BENCH_KERNELS,
+  BENCH_PRESET_NAMES,
+  BENCH_PRESETS,
+  benchKernel,
+  benchPreset,
+  KERNEL_VARIANTS,
+  kernelVariants,
+  type BenchMetric,
+  type KernelVariant,
+} from './presets.js';
 
 export interface BenchOptions {
   /** Preset names (see BENCH_PRESETS), as an array or comma-separated; default: every preset. */
@@ -23,6 +45,28 @@ export interface BenchOptions {
   /** Also time the own kernel's variants (KERNEL_VARIANTS): true for all of them, or a list of names
    * (comma-separated) that every selected workload whose kernel has variants must have. */
   variants?: boolean | string | Array<string | number>;
+  /** Model workloads by name (comma-separated or an array): each step, own beside library. */
+  workload?: string | string[];
+  /** Their shape fields (each must belong to every workload given). */
+  batch?: number | string;
+  input?: number | string;
+  seq?: number | string;
+  layers?: number | string;
+  kv?: number | string;
+  /** A JSON file of PyTorch's figures (scripts/pytorch/models.py): samples/s compared with each workload's. */
+  pytorch?: string;
+}
+
+/** One workload's PyTorch figures, as scripts/pytorch/models.py writes them. */
+export interface PytorchFigure {
+  workload: string;
+  batch: number;
+  input?: number;
+  seq?: number;
+  layers?: number;
+  kv?: number;
+  msPerStep: number;
+  samplesPerSec: number;
 }
 
 /** One workload to measure: the own kernel and, where there is one, its library counterpart. */
@@ -36,6 +80,11 @@ export interface BenchEntry {
   library?: { impl: string; label: string };
   /** Variants of the own kernel timed beside its default (--variants). */
   variants?: KernelVariant[];
+  /** Model workloads: samples per step (the batch) and the model FLOPs of a step (src/registry/workloads.ts). */
+  samples?: number;
+  flopsPerStep?: number;
+  /** PyTorch's figures for the same workload and shape (--pytorch). */
+  pytorch?: PytorchFigure;
 }
 
 export interface BenchConfig {
@@ -83,7 +132,18 @@ export function resolveBenchConfig(options: BenchOptions): BenchConfig {
   const seed = options.seed === undefined ? randomInt(1, 2 ** 47) : integer('--seed', options.seed, 0, Number.MAX_SAFE_INTEGER);
 
   let entries: BenchEntry[];
-  if (options.kernel !== undefined) {
+  if (options.workload !== undefined) {
+    if (options.kernel !== undefined) throw new OptionError('--workload', 'either --workload or --kernel, not both', options.workload);
+    if (options.shape !== undefined)
+      throw new OptionError('--shape', 'no --shape with --workload (its fields are --batch, --input, --seq, --layers, --kv)', options.shape);
+    const names = list(options.workload);
+    if (names.length === 0) throw new OptionError('--workload', `one or more of ${WORKLOAD_NAMES.join(', ')}`, options.workload);
+    entries = names.map((name) => {
+      if (!isWorkload(name)) throw new OptionError('--workload', `one of ${WORKLOAD_NAMES.join(', ')}`, name);
+      return workloadEntry(name, workloadShape(name, options));
+    });
+    if (options.preset !== undefined) entries.push(...presetEntries(options.preset));
+  } else if (options.kernel !== undefined) {
     if (options.preset !== undefined) throw new OptionError('--kernel', 'either --preset or --kernel, not both', options.kernel);
     const kernel = typeof options.kernel === 'string' ? benchKernel(options.kernel) : undefined;
     if (!kernel) throw new OptionError('--kernel', `one of ${BENCH_KERNELS.map((k) => k.name).join(', ')}`, options.kernel);
@@ -106,26 +166,104 @@ export function resolveBenchConfig(options: BenchOptions): BenchConfig {
   } else {
     if (options.shape !== undefined) throw new OptionError('--shape', '--shape only with --kernel', options.shape);
     if (options.dtype !== undefined) throw new OptionError('--dtype', '--dtype only with --kernel', options.dtype);
-    const names = options.preset === undefined ? BENCH_PRESETS.map((p) => p.name) : list(options.preset);
-    if (names.length === 0) throw new OptionError('--preset', `one or more of ${BENCH_PRESETS.map((p) => p.name).join(', ')}`, options.preset);
-    entries = names.map((name) => {
-      const preset = BENCH_PRESETS.find((p) => p.name === name);
-      if (!preset) throw new OptionError('--preset', `one of ${BENCH_PRESETS.map((p) => p.name).join(', ')}`, name);
-      const kernel = benchKernel(preset.kernel)!;
-      const entry: BenchEntry = {
-        name: preset.name,
-        about: preset.about,
-        kernel: preset.kernel,
-        dtype: preset.dtype,
-        shape: [...preset.shape],
-        metric: kernel.metric,
-      };
-      if (kernel.library) entry.library = kernel.library;
-      return entry;
-    });
+    for (const field of WORKLOAD_FIELDS) {
+      if (options[field] !== undefined) throw new OptionError(`--${field}`, `--${field} only with --workload`, options[field]);
+    }
+    entries = options.preset === undefined ? BENCH_PRESETS.map((p) => presetEntries(p.name)[0]!) : presetEntries(options.preset);
   }
   if (options.variants !== undefined && options.variants !== false) selectVariants(entries, options.variants);
+  if (options.pytorch !== undefined) attachPytorch(entries, readPytorch(options.pytorch));
   return { entries, launches, warmupNs, device, seed };
+}
+
+const WORKLOAD_FIELDS = ['batch', 'input', 'seq', 'layers', 'kv'] as const;
+
+/** The entries of --preset names (any registry preset: a kernel's shape or a workload's). */
+function presetEntries(raw: string | string[]): BenchEntry[] {
+  const names = list(raw);
+  if (names.length === 0) throw new OptionError('--preset', `one or more of ${BENCH_PRESET_NAMES.join(', ')}`, raw);
+  return names.map((name) => {
+    const preset = benchPreset(name);
+    if (!preset) throw new OptionError('--preset', `one of ${BENCH_PRESET_NAMES.join(', ')}`, name);
+    if (isWorkload(preset.kernel)) return { ...workloadEntry(preset.kernel, preset.shape), name: preset.name, about: preset.about };
+    const kernel = benchKernel(preset.kernel)!;
+    const entry: BenchEntry = {
+      name: preset.name,
+      about: preset.about,
+      kernel: preset.kernel,
+      dtype: preset.dtype,
+      shape: [...preset.shape],
+      metric: kernel.metric,
+    };
+    if (kernel.library) entry.library = kernel.library;
+    return entry;
+  });
+}
+
+/** A workload's shape: its defaults with each field option given replacing its field. */
+function workloadShape(name: WorkloadName, options: BenchOptions): number[] {
+  const def = WORKLOADS[name];
+  for (const field of WORKLOAD_FIELDS) {
+    if (options[field] !== undefined && !def.fields.some((f) => f.name === field))
+      throw new OptionError(`--${field}`, `no --${field} with ${name} (its fields: ${def.fields.map((f) => `--${f.name}`).join(', ')})`, options[field]);
+  }
+  const shape = def.fields.map((f, i) => {
+    const raw = options[f.name];
+    if (raw === undefined) return def.defaults[i]!;
+    const v = decimalValue(raw, 'integer');
+    if (v === undefined) throw new OptionError(`--${f.name}`, `${fieldRule(f)} for ${name}`, raw);
+    return v;
+  });
+  const problem = workloadShapeProblem(name, shape);
+  if (problem) {
+    const field = def.fields.find((f) => problem.startsWith(`${name} ${f.name} `));
+    throw new OptionError(`--${field?.name ?? 'batch'}`, `${field ? fieldRule(field) : 'a valid shape'} for ${name}`, options[field?.name ?? 'batch']);
+  }
+  return shape;
+}
+
+function workloadEntry(name: WorkloadName, shape: readonly number[]): BenchEntry {
+  const def = WORKLOADS[name];
+  return {
+    name: `${name}-${shape.join('x')}`,
+    about: `${def.standsFor}; ${def.fields.map((f, i) => `${f.name} ${shape[i]}`).join(', ')}`,
+    kernel: name,
+    dtype: WORKLOAD_DTYPE,
+    shape: [...shape],
+    metric: 'flops',
+    library: { impl: 'library', label: 'library (cuBLASLt, cuDNN)' },
+    samples: workloadSamples(name, shape),
+    flopsPerStep: workloadStepFlops(name, shape),
+  };
+}
+
+/** Reads --pytorch: one figure or a list of them, as scripts/pytorch/models.py writes. */
+export function readPytorch(file: string): PytorchFigure[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new OptionError('--pytorch', `a readable JSON file written by scripts/pytorch/models.py (${(error as Error).message.split('\n')[0]})`, file);
+  }
+  const items = Array.isArray(parsed) ? parsed : [parsed];
+  for (const item of items) {
+    const f = item as Partial<PytorchFigure> | null;
+    if (!f || typeof f.workload !== 'string' || typeof f.batch !== 'number' || typeof f.msPerStep !== 'number' || typeof f.samplesPerSec !== 'number')
+      throw new OptionError('--pytorch', 'a list of {workload, batch, input|seq|layers+kv, msPerStep, samplesPerSec} (scripts/pytorch/models.py)', file);
+  }
+  return items as PytorchFigure[];
+}
+
+/** Gives each workload entry PyTorch's figure for the same workload and shape, where the file has one. */
+function attachPytorch(entries: BenchEntry[], figures: readonly PytorchFigure[]): void {
+  for (const entry of entries) {
+    if (!isWorkload(entry.kernel)) continue;
+    const fields = WORKLOADS[entry.kernel].fields;
+    const match = figures.find(
+      (f) => f.workload === entry.kernel && fields.every((field, i) => (f as unknown as Record<string, unknown>)[field.name] === entry.shape[i]),
+    );
+    if (match) entry.pytorch = match;
+  }
 }
 
 /** What has variants, for messages: "conv (0..8), attention (0..6), gemm bf16/fp16/tf32 (wgmma, mma)". */

@@ -1,8 +1,10 @@
-// The workloads `gpushare-micro bench` knows by name: each is one kernel on one shape, measured as
-// the project's own implementation beside the library the ML frameworks call for the same work.
+// What `gpushare-micro bench` measures: one kernel on one shape, or one model workload's step, as the
+// project's own implementation beside the library the ML frameworks call for the same work. Names
+// are the registry's presets (src/registry/presets.ts), the same as `run --preset`.
 // Shapes follow each kernel's WorkloadSpec convention (src/binding/contract.ts). `bench --variants`
 // also times the own kernel's tuning variants (KERNEL_VARIANTS) beside its default.
 import type { WorkloadSpec } from '../binding/contract.js';
+import { BENCH_DEFAULT_PRESETS, findPreset, isWorkload, KERNEL_PRESETS, kernelInfo, WORKLOAD_DTYPE } from '../registry/index.js';
 
 /** What a bench entry's rate counts: floating-point operations (TFLOP/s) or bytes moved (GB/s). */
 export type BenchMetric = 'flops' | 'bytes';
@@ -34,46 +36,19 @@ export interface BenchPreset {
   about: string;
 }
 
-const GIB_FP32 = 2 ** 30 / 4;
+/** A registry preset (src/registry/presets.ts: the same names as `run --preset`) as a bench entry's source. */
+export function benchPreset(name: string): BenchPreset | undefined {
+  const p = findPreset(name);
+  if (!p) return undefined;
+  const dtype = p.dtype ?? (isWorkload(p.kernel) ? WORKLOAD_DTYPE : (kernelInfo(p.kernel)?.dtypes[0] ?? 'bf16'));
+  return { name: p.name, kernel: p.kernel, dtype, shape: [...p.shape], about: p.description };
+}
 
-export const BENCH_PRESETS: readonly BenchPreset[] = [
-  { name: 'gemm-bf16-4096', kernel: 'gemm', dtype: 'bf16', shape: [4096, 4096, 4096], about: 'bf16 gemm 4096³, fp32 accumulate and output' },
-  { name: 'gemm-bf16-8192', kernel: 'gemm', dtype: 'bf16', shape: [8192, 8192, 8192], about: 'bf16 gemm 8192³' },
-  { name: 'gemm-fp16-4096', kernel: 'gemm', dtype: 'fp16', shape: [4096, 4096, 4096], about: 'fp16 gemm 4096³, fp32 accumulate and output' },
-  { name: 'gemm-tf32-4096', kernel: 'gemm', dtype: 'tf32', shape: [4096, 4096, 4096], about: 'fp32 gemm 4096³ on the tensor cores (tf32)' },
-  { name: 'gemm-fp32-4096', kernel: 'gemm', dtype: 'fp32', shape: [4096, 4096, 4096], about: 'fp32 gemm 4096³ in fp32 arithmetic' },
-  {
-    name: 'conv-resnet50-56x56x64',
-    kernel: 'conv',
-    dtype: 'bf16',
-    shape: [256, 64, 56, 56, 64, 3, 3, 1, 1],
-    about: 'ResNet-50 3×3 conv, 56×56×64, batch 256, NHWC',
-  },
-  {
-    name: 'conv-resnet50-14x14x256',
-    kernel: 'conv',
-    dtype: 'bf16',
-    shape: [256, 256, 14, 14, 256, 3, 3, 1, 1],
-    about: 'ResNet-50 3×3 conv, 14×14×256, batch 256, NHWC',
-  },
-  {
-    name: 'attention-llm-4096',
-    kernel: 'attention',
-    dtype: 'bf16',
-    shape: [8, 16, 4096, 128, 0],
-    about: 'attention forward, batch 8, 16 heads, seq 4096, head dim 128',
-  },
-  { name: 'attention-llm-4096-causal', kernel: 'attention', dtype: 'bf16', shape: [8, 16, 4096, 128, 1], about: 'the same, causal' },
-  {
-    name: 'attention-bert-512',
-    kernel: 'attention',
-    dtype: 'bf16',
-    shape: [32, 12, 512, 64, 0],
-    about: 'BERT-base attention, batch 32, 12 heads, seq 512, head dim 64',
-  },
-  { name: 'copy-1gib', kernel: 'copy', dtype: 'fp32', shape: [GIB_FP32], about: 'copy 1 GiB of fp32' },
-  { name: 'triad-1gib', kernel: 'triad', dtype: 'fp32', shape: [GIB_FP32], about: 'triad a = b + s·c over 1 GiB arrays of fp32' },
-];
+/** What `bench` measures without --preset or --workload (BENCH_DEFAULT_PRESETS); --preset takes any registry preset. */
+export const BENCH_PRESETS: readonly BenchPreset[] = BENCH_DEFAULT_PRESETS.map((name) => benchPreset(name)!);
+
+/** Every preset name --preset takes. */
+export const BENCH_PRESET_NAMES: readonly string[] = KERNEL_PRESETS.map((p) => p.name);
 
 export function benchKernel(name: string): BenchKernel | undefined {
   return BENCH_KERNELS.find((k) => k.name === name);

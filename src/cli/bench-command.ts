@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import type { BenchProgress } from '../bench/bench.js';
 import { BENCH_DEFAULTS, resolveBenchConfig, type BenchOptions } from '../bench/options.js';
 import { BENCH_KERNELS, BENCH_PRESETS, KERNEL_VARIANTS } from '../bench/presets.js';
+import { registryListing, WORKLOAD_NAMES } from '../registry/index.js';
 import { writeJsonAtomic } from '../report/json.js';
 import { checkJsonTarget, fail, interruptSignal } from './common.js';
 import { EXIT } from './exit-codes.js';
@@ -12,6 +13,7 @@ interface Flags extends Omit<BenchOptions, 'preset'> {
   preset?: string[];
   json?: string;
   quiet?: boolean;
+  list?: boolean;
 }
 
 function progressPrinter(quiet: boolean): ((event: BenchProgress) => void) | undefined {
@@ -24,7 +26,7 @@ function progressPrinter(quiet: boolean): ((event: BenchProgress) => void) | und
 }
 
 const PRESETS_HELP = `
-Presets (default: all; a workload this build lacks is listed as "not in this build"):
+Presets measured without --preset (any preset of --list is taken; a workload this build lacks is listed as "not in this build"):
 ${BENCH_PRESETS.map((p) => `  ${p.name.padEnd(28)} ${p.about}`).join('\n')}
 
 Kernels for --kernel (with --shape and --dtype):
@@ -49,11 +51,24 @@ export function benchCommand(): Command {
     .option('--device <index>', 'CUDA device index (default 0)')
     .option('--seed <n>', 'seed of the random inputs (default: random)')
     .option('--variants [names]', "also time the own kernel's variants beside its default: all, or those listed (e.g. 5,6 for conv)")
+    .option('--workload <names>', `model workloads, own beside library: samples/s, step time, model TFLOP/s (${WORKLOAD_NAMES.join(', ')})`)
+    .option('--batch <n>', 'with --workload: samples per step')
+    .option('--input <side>', 'with --workload resnet50-*: 32 or 224')
+    .option('--seq <n>', 'with --workload bert-base-*: tokens per sequence')
+    .option('--layers <n>', 'with --workload llm-decode: decoder layers')
+    .option('--kv <n>', 'with --workload llm-decode: KV-cache capacity')
+    .option('--pytorch <file>', "with --workload: PyTorch's figures (JSON from scripts/pytorch/models.py), compared with each workload's samples/s")
+    .option('--list', 'print the kernels, model workloads and presets, and exit')
     .option('--json <file>', 'also write the whole result, every sample included, as JSON (atomically)')
     .option('-q, --quiet', 'no progress on stderr')
     .addHelpText('after', PRESETS_HELP);
   cmd.action(async (flags: Flags) => {
-    const { json, quiet, ...rest } = flags;
+    const { json, quiet, list, ...rest } = flags;
+    if (list) {
+      console.log(registryListing());
+      process.exitCode = EXIT.ok;
+      return;
+    }
     const options: BenchOptions = {};
     for (const [key, value] of Object.entries(rest)) if (value !== undefined) (options as Record<string, unknown>)[key] = value;
     let interrupt: ReturnType<typeof interruptSignal> | undefined;

@@ -1,6 +1,7 @@
 // `gpushare-micro [run]` and `gpushare-micro probe`: measure, print the table, write --json.
 import { Command, Option } from 'commander';
 import { DEFAULTS, KERNELS, LOOPS, MODES, OPEN_LOOP_DEPTH, PROBE_DEFAULTS, resolveRunConfig, type RunOptions } from '../config.js';
+import { registryListing, WORKLOAD_NAMES } from '../registry/index.js';
 import { writeJsonAtomic } from '../report/json.js';
 import type { Progress } from '../run.js';
 import { checkJsonTarget, fail, interruptSignal } from './common.js';
@@ -10,6 +11,7 @@ interface Flags extends Omit<RunOptions, 'baseline'> {
   baseline?: boolean;
   json?: string;
   quiet?: boolean;
+  list?: boolean;
 }
 
 function progressPrinter(quiet: boolean): ((event: Progress) => void) | undefined {
@@ -60,7 +62,11 @@ function commonOptions(cmd: Command): Command {
 }
 
 async function execute(flags: Flags, kernelDefault: Partial<RunOptions>): Promise<number> {
-  const { json, quiet, ...rest } = flags;
+  const { json, quiet, list, ...rest } = flags;
+  if (list) {
+    console.log(registryListing());
+    return EXIT.ok;
+  }
   const options: RunOptions = { ...kernelDefault };
   for (const [key, value] of Object.entries(rest)) if (value !== undefined) (options as Record<string, unknown>)[key] = value;
   if (options.launches !== undefined && flags.duration === undefined) delete options.duration;
@@ -94,20 +100,34 @@ async function execute(flags: Flags, kernelDefault: Partial<RunOptions>): Promis
 export function runCommand(): Command {
   const cmd = new Command('run')
     .description('measure N clients sharing the GPU (time slicing, MPS, streams, green contexts, MIG) against the same kernel alone')
-    .addOption(new Option('-k, --kernel <name>', `kernel each client runs: ${KERNELS.join(', ')} (default ${DEFAULTS.kernel})`))
+    .addOption(new Option('-k, --kernel <name>', `kernel or model workload each client runs: ${KERNELS.join(', ')} (default ${DEFAULTS.kernel})`))
+    .option('--workload <name>', `a model workload (the same as --kernel NAME): ${WORKLOAD_NAMES.join(', ')}`)
+    .option('--batch <n>', 'model workloads: samples per step (resnet50-train 128, resnet50-infer 1, bert-base-train 32, bert-base-infer 1, llm-decode 1)')
+    .option('--input <side>', 'resnet50-*: image side 32 (CIFAR-10, 10 classes) or 224 (ImageNet, 1000 classes)')
+    .option('--seq <n>', 'bert-base-*: tokens per sequence, 1..512 (default 128)')
+    .option('--layers <n>', 'llm-decode: decoder layers, 1..32 (default 32)')
+    .option('--kv <n>', 'llm-decode: KV-cache capacity per sequence (default 1024; starts half full)')
+    .option('--profile-layers', 'model workloads: time every layer of each step; the report lists the layers that grew most under sharing')
+    .option('--list', 'print the kernels, model workloads and presets, and exit')
     .option('-s, --size <n>', `gemm: n of an n×n×n product (default ${DEFAULTS.size})`)
     .option(
       '--shape <dims>',
-      "the kernel's dimensions: gemm m,n,k; conv n,c,h,w,k,r,s,stride,pad; attention batch,heads,seq,headDim,causal; copy/triad elements",
+      "the kernel's dimensions: gemm m,n,k; conv n,c,h,w,k,r,s,stride,pad; attention batch,heads,seq,headDim,causal; copy/triad elements; or a preset's name",
     )
-    .option('--preset <name>', 'a named shape (sets the kernel): resnet50-l1-3x3, bert-base, llm-4k, copy-1gib, ... (see `gpushare-micro bench --help`)')
-    .option('--impl <impl>', "own (the project's kernel) or the library: gemm cublas; conv cudnn; attention cudnn|cublas; copy cudart")
+    .option(
+      '--preset <name>',
+      'a named shape (sets the kernel or workload): gemm-bf16-4096, resnet50-l1-3x3, llm-4k, resnet50-train-imagenet, ... (see --list)',
+    )
+    .option(
+      '--impl <impl>',
+      "own (the project's kernels) or the library: gemm cublas; conv cudnn; attention cudnn|cublas; copy cudart; model workloads library (cuBLASLt, cuDNN)",
+    )
     .option('--dtype <type>', 'gemm: bf16, fp16, tf32, fp32 (default bf16)')
     .option('--arrival <process>', 'open loop: poisson:RATE, constant:RATE (requests/s, e.g. poisson:2000/s) or bursty:ON/OFF (e.g. bursty:2s/8s)')
     .option('--slo <objectives>', 'latency objectives of the clients, e.g. p99<=5ms or p50<=1ms&p99<=5ms')
     .option(
       '--client <spec>',
-      'a role of its own, repeatable: "role=infer,kernel=attention,preset=bert-base,arrival=poisson:2000/s,slo=p99<=2ms" (keys: role, count, kernel, preset, size, shape AxBxC, impl, dtype, loop, depth, arrival, slo, mps-threads, mps-mem, priority, sms)',
+      'a role of its own, repeatable: "role=infer,kernel=attention,preset=bert-base,arrival=poisson:2000/s,slo=p99<=2ms" or "role=train,workload=resnet50-train,batch=128,input=32,impl=own" (keys: role, count, kernel, workload, preset, size, shape AxBxC, batch, input, seq, layers, kv, impl, dtype, loop, depth, arrival, slo, mps-threads, mps-mem, priority, sms)',
       (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
     )
     .option('--no-baseline', 'skip the solo baselines (no slowdown or aggregate ratios)');

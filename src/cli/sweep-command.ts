@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import { loadBinding } from '../binding/loader.js';
-import { planSweep, SWEEP_DEFAULTS, type SweepOptions } from '../sweep/plan.js';
+import { planSweep, SWEEP_DEFAULTS, SWEEP_KERNELS, type SweepOptions } from '../sweep/plan.js';
 import type { SweepProgress } from '../sweep/runner.js';
 import { OptionError } from '../errors.js';
 import { checkOutputDir, fail, interruptSignal } from './common.js';
@@ -71,8 +71,9 @@ function defaultOutDir(): string {
 export function sweepCommand(): Command {
   return new Command('sweep')
     .description('compare sharing modes: every combination of kernels × sizes × procs × modes × loops, each against the kernel alone')
-    .option('--kernels <list>', `kernels (default ${SWEEP_DEFAULTS.kernels.join(',')})`)
+    .option('--kernels <list>', `kernels or model workloads: ${SWEEP_KERNELS.join(', ')} (default ${SWEEP_DEFAULTS.kernels.join(',')})`)
     .option('--sizes <list>', `gemm sizes (default ${SWEEP_DEFAULTS.sizes.join(',')})`)
+    .option('--batches <list>', "model workloads: batches, one point each (default: each workload's own)")
     .option('--procs <list>', `clients sharing the GPU (default ${SWEEP_DEFAULTS.procs.join(',')})`)
     .option('--modes <list>', `sharing modes (default ${SWEEP_DEFAULTS.modes.join(',')})`)
     .option('--loops <list>', `saturate, closed (default ${SWEEP_DEFAULTS.loops.join(',')})`)

@@ -1,5 +1,6 @@
 // A client spec in words, for headers, tables and reports: "gemm 4096×4096×4096 bf16→fp32",
 // "open loop, poisson:2,000/s (at most 64 in flight)", "p99<=5ms".
+import { describeWorkloadShape, isWorkload } from '../registry/workloads.js';
 import { arrivalText } from './arrival.js';
 import { sloText } from './slo.js';
 import type { ClientSpec } from './spec.js';
@@ -13,6 +14,8 @@ export function describeWork(s: Pick<ClientSpec, 'size' | 'impl' | 'dtype' | 'sp
     const dtype = s.dtype ?? 'bf16';
     return `gemm ${m}×${n}×${k} ${dtype === 'bf16' || dtype === 'fp16' ? `${dtype}→fp32` : dtype}${impl}`;
   }
+  // A model workload names its fields and always its implementation: "resnet50-train batch 128, input 32 bf16 (own)".
+  if (isWorkload(s.kernel) && s.shape) return `${s.kernel} ${describeWorkloadShape(s.kernel, s.shape)} ${s.dtype ?? ''} (${s.impl ?? 'own'})`;
   return `${s.kernel} [${(s.shape ?? []).join(', ')}] ${s.dtype ?? ''}${impl}`.replace(/ +/g, ' ');
 }
 

@@ -6,11 +6,13 @@
 // Resolving options into specs is config.ts's.
 import { z } from 'zod';
 import { OptionError } from '../errors.js';
-import { KERNEL_FAMILIES } from '../kernels/shapes.js';
+import { KERNEL_NAMES } from '../registry/kernels.js';
+import { WORKLOAD_NAMES } from '../registry/workloads.js';
 import { arrivalSchema } from './arrival.js';
 import { sloSchema } from './slo.js';
 
-export const KERNELS = ['gemm', 'probe', ...KERNEL_FAMILIES] as const;
+/** What a client can run: the kernels and the model workloads of the registry (src/registry/). */
+export const KERNELS = [...KERNEL_NAMES, ...WORKLOAD_NAMES] as const;
 export type Kernel = (typeof KERNELS)[number];
 /** The most clients one run may have. */
 export const MAX_PROCS = 64;
@@ -43,11 +45,12 @@ export const clientSpecSchema = z.object({
   role: z.string().regex(ROLE_NAME),
   count: z.number().int().min(1).max(MAX_PROCS),
   kernel: z.enum(KERNELS),
-  /** A named shape (src/kernels/presets.ts) the shape came from. */
+  /** A named shape (src/registry/presets.ts) the shape came from. */
   preset: z.string().optional(),
   /** gemm: the n of an n×n×n product when no shape was given. */
   size: z.number().int().positive(),
-  /** The kernel's dimensions (gemm [m, n, k]; empty for the probe). */
+  /** The kernel's dimensions (gemm [m, n, k]; empty for the probe); a workload's fields (resnet50-*
+   * [batch, input], bert-base-* [batch, seq], llm-decode [batch, layers, kv]). */
   shape: z.array(z.number().int().nonnegative()),
   impl: z.string(),
   dtype: z.string(),
@@ -69,8 +72,16 @@ export interface ClientOptions {
   role?: string;
   count?: number | string;
   kernel?: string;
+  /** A model workload (the same as kernel=). */
+  workload?: string;
   preset?: string;
   size?: number | string;
+  /** A model workload's shape fields (src/registry/workloads.ts). */
+  batch?: number | string;
+  input?: number | string;
+  seq?: number | string;
+  layers?: number | string;
+  kv?: number | string;
   /** "m,n,k" or "4096x4096x4096" or an array. */
   shape?: string | number[];
   impl?: string;
@@ -92,8 +103,14 @@ export const CLIENT_KEYS: Record<string, keyof ClientOptions> = {
   role: 'role',
   count: 'count',
   kernel: 'kernel',
+  workload: 'workload',
   preset: 'preset',
   size: 'size',
+  batch: 'batch',
+  input: 'input',
+  seq: 'seq',
+  layers: 'layers',
+  kv: 'kv',
   shape: 'shape',
   impl: 'impl',
   dtype: 'dtype',

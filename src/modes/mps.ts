@@ -3,7 +3,7 @@
 // log directories (or attaches to one named with --mps-pipe) and stops only the one it started.
 // Per-client limits: CUDA_MPS_ACTIVE_THREAD_PERCENTAGE and CUDA_MPS_PINNED_DEVICE_MEM_LIMIT.
 import { OptionError } from '../errors.js';
-import { clientMemoryBytes } from '../kernels/memory.js';
+import { clientMemoryBytes } from '../registry/memory.js';
 import { attachMpsDaemon, findExecutable, MPS_CONTROL, mpsLogTail, startMpsDaemon, stopMpsDaemon, type MpsDaemon } from '../mps/daemon.js';
 import { clientSpecs } from '../clients/spec.js';
 import { decimalValue, list, parseSize, perClient, type RunConfig, type RunOptions } from '../options.js';

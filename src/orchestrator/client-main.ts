@@ -6,6 +6,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ClockPair, LoopResult, NativeBinding, NativeTimedLoop } from '../binding/contract.js';
 import { loadBinding } from '../binding/loader.js';
+import { nativeLayers } from '../metrics/layers.js';
 import { startKernelActivity } from '../observe/cupti.js';
 import type { KernelActivity } from '../observe/schema.js';
 import { isToClient, type ClientRaw, type ClockReading, type FromClient, type PrepareMessage, type ToClient, type WireError } from './messages.js';
@@ -30,6 +31,12 @@ function wireError(error: unknown): WireError {
 }
 
 /** What an open or bursty loop measured besides a saturating loop's fields. */
+/** A model workload's per-layer timings, when it was asked to time its layers. */
+function layersOf(r: LoopResult): Pick<ClientRaw, 'layers'> {
+  const layers = nativeLayers(r);
+  return layers ? { layers } : {};
+}
+
 function arrivalFields(r: LoopResult): Pick<ClientRaw, 'scheduledNs' | 'wakeLateNs' | 'notStarted' | 'scheduledRequests' | 'bursts'> {
   return {
     scheduledNs: Array.from(r.scheduledNs),
@@ -127,6 +134,7 @@ class ClientHost {
       gapsFile,
       clock: reading(r.clock),
       ...(kernels ? { kernelActivity: kernels } : {}),
+      ...layersOf(r),
     };
   }
 

@@ -10,6 +10,7 @@
 //   result | error --------------->
 //         <------------------------ stop  (at any time: end early, send what was measured)
 import type { LoopConfig, PrepareInfo } from '../binding/contract.js';
+import type { LayerTiming } from '../metrics/layers.js';
 import type { KernelActivity } from '../observe/schema.js';
 
 export interface ClockReading {
@@ -51,6 +52,8 @@ export interface ClientRaw {
   clock: ClockReading;
   /** CUPTI's record of the run's kernels, when asked for. */
   kernelActivity?: KernelActivity;
+  /** Model workloads with profileLayers: per (layer, phase), its duration in each timed step. */
+  layers?: LayerTiming[];
 }
 
 /** A LoopConfig as it crosses the process boundary: JSON has no Float64Array, so the schedule travels as numbers. */

@@ -38,7 +38,11 @@ export function formatBenchResult(r: BenchResult): string {
     return out;
   });
   const table = summaryTable(['workload', 'impl'], rows);
+  const pytorch = r.entries
+    .filter((e) => e.pytorch)
+    .map((e) => `  ${e.name}: ${e.pytorch!.samplesPerSec.toFixed(1)} samples/s, ${e.pytorch!.msPerStep.toFixed(2)} ms/step`);
   const failed = r.rows.filter((row) => row.measurement.status === 'failed').length;
   const footer = failed > 0 ? `${failed} implementation${failed === 1 ? '' : 's'} FAILED (see the note column)` : '';
-  return [header, ceilings, table, footer].filter(Boolean).join('\n\n');
+  const torch = pytorch.length > 0 ? ['PyTorch eager, bf16 autocast (--pytorch; scripts/pytorch/models.py)', ...pytorch].join('\n') : '';
+  return [header, ceilings, table, torch, footer].filter(Boolean).join('\n\n');
 }

@@ -10,6 +10,7 @@
 // names a reader only prints read as any string.
 import { z } from 'zod';
 import { COMPUTE_MODES } from '../binding/contract.js';
+import { layerGrowthSchema, layerTimingSchema } from '../metrics/layers.js';
 import { occupancySchema } from '../metrics/occupancy.js';
 import { summarySchema as summary } from '../metrics/summary.js';
 import { switchAnalysisSchema } from '../metrics/switches.js';
@@ -59,6 +60,10 @@ const client = z.object({
   }),
   /** Open loops: requests scheduled within the phase that never started (the client could not keep up). */
   notStarted: z.number().int().nonnegative().optional(),
+  /** Model workloads with --profile-layers: each (layer, phase)'s duration per timed step. */
+  layers: z.array(layerTimingSchema).optional(),
+  /** Model workloads: the device memory the model's graph allocated (weights, activations, gradients, state). */
+  deviceBytes: z.number().nonnegative().optional(),
 });
 export type ClientReport = z.infer<typeof client>;
 
@@ -97,6 +102,8 @@ const roleReport = z.object({
   clients: z.array(z.number().int().nonnegative()),
   summaries: z.array(summary),
   slo: z.array(sloOutcomeSchema).optional(),
+  /** Model workloads with --profile-layers: every (layer, phase) alone against shared, the most grown first. */
+  layers: z.array(layerGrowthSchema).optional(),
 });
 export type RoleReport = z.infer<typeof roleReport>;
 

@@ -4,6 +4,7 @@
 import Table from 'cli-table3';
 import { describeWork, loopText, roleLine, sloListText } from '../clients/describe.js';
 import { sloOutcomeText } from '../clients/slo.js';
+import { formatLayerGrowth } from '../metrics/layers.js';
 import { fmtCuda } from '../info.js';
 import { maxOf } from '../metrics/stats.js';
 import { summary, type Summary } from '../metrics/summary.js';
@@ -120,6 +121,14 @@ function rolesSection(r: RunResult): string {
   return lines.join('\n');
 }
 
+/** With --profile-layers: per role, the layers that grew most under sharing. */
+function layersSection(r: RunResult): string {
+  return r.roles
+    .filter((role) => role.layers && role.layers.length > 0)
+    .map((role) => formatLayerGrowth(role.role, role.layers!).join('\n'))
+    .join('\n\n');
+}
+
 /** What the device did during each phase: NVML and GPM summaries side by side, and any flags. */
 function deviceSection(r: RunResult): string {
   const observed = observedPhases(r);
@@ -187,6 +196,7 @@ export function formatRunResult(r: RunResult): string {
   const isSwitch = (s: Summary) => s.tag.startsWith('switch') || s.tag.startsWith('slice') || s.tag === 'coRunning';
   parts.push(list('Aggregate', [...r.shared.aggregate.filter((s) => !isSwitch(s)), ...r.comparison]));
   parts.push(rolesSection(r));
+  parts.push(layersSection(r));
   parts.push(list(switchesTitle(r.shared.switches), r.shared.aggregate.filter(isSwitch)));
   parts.push(deviceSection(r));
   const issues = problems(r);

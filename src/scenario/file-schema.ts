@@ -20,9 +20,15 @@ function mapping(what: string, unknownKey: (key: string) => string): { error: z.
 /** A role's workload, loop and objectives: the `--client` keys, less role (the role's name is its key under roles). */
 const workloadFields = {
   count: z.number({ error: 'an integer: how many clients play the role' }).optional(),
-  kernel: z.string({ error: `a kernel: ${KERNELS.join(', ')}` }).optional(),
+  kernel: z.string({ error: `a kernel or model workload: ${KERNELS.join(', ')}` }).optional(),
+  workload: z.string({ error: 'a model workload such as resnet50-train (the same as kernel)' }).optional(),
   preset: z.string({ error: 'a preset name such as bert-base or resnet50-l1-3x3' }).optional(),
   size: z.number({ error: 'an integer: the n of gemm n×n×n' }).optional(),
+  batch: z.number({ error: "an integer: a model workload's samples per step" }).optional(),
+  input: z.number({ error: 'an integer: resnet50-* image side, 32 or 224' }).optional(),
+  seq: z.number({ error: 'an integer: bert-base-* tokens per sequence' }).optional(),
+  layers: z.number({ error: 'an integer: llm-decode decoder layers' }).optional(),
+  kv: z.number({ error: 'an integer: llm-decode KV-cache capacity' }).optional(),
   shape: z.union([z.string(), z.array(z.number())], { error: 'a shape: a list of integers, or a string such as "4096x4096x1024"' }).optional(),
   impl: z.string({ error: 'an implementation: own, or a library (cublas, cudnn, cudart)' }).optional(),
   dtype: z.string({ error: 'an element type such as bf16' }).optional(),

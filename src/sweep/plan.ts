@@ -5,6 +5,7 @@ import { decimalValue, DEFAULTS, MODES, resolveRunConfig, type ModeName, type Ru
 import { OptionError } from '../errors.js';
 import { parseDevices, type DeviceSpec } from '../fleet/device-pool.js';
 import { modesTaking, sharingMode } from '../modes/index.js';
+import { isWorkload, WORKLOAD_NAMES } from '../registry/workloads.js';
 
 /** The loops a sweep can vary; an open loop needs arrivals, which a scenario gives. */
 export const SWEEP_LOOPS = ['saturate', 'closed'] as const;
@@ -15,6 +16,8 @@ export interface SweepOptions {
   kernels?: string | string[];
   /** gemm sizes, e.g. "2048,8192" (default 4096). */
   sizes?: string | number[];
+  /** Model workloads' batches, e.g. "1,8,32" (default: each workload's own default). */
+  batches?: string | number[];
   /** Clients sharing the GPU, e.g. "1,2,4" (default 1,2,4). */
   procs?: string | number[];
   /** Sharing modes (default timeslice,mps,streams,green). */
@@ -39,6 +42,8 @@ export interface SweepPoint {
   id: string;
   kernel: string;
   size: number;
+  /** Model workloads: the batch of this point (absent: the workload's default). */
+  batch?: number;
   procs: number;
   mode: ModeName;
   loop: SweepLoop;
@@ -52,10 +57,10 @@ export interface SweepPlan {
   /** The devices to spread the points over (--devices), checked against the machine's when the sweep starts. */
   devices?: DeviceSpec;
   /** The options as given, for the summary. */
-  axes: { kernels: string[]; sizes: number[]; procs: number[]; modes: ModeName[]; loops: SweepLoop[]; mpsThreads?: number[] };
+  axes: { kernels: string[]; sizes: number[]; batches?: number[]; procs: number[]; modes: ModeName[]; loops: SweepLoop[]; mpsThreads?: number[] };
 }
 
-export const SWEEP_KERNELS = ['gemm', 'probe'] as const;
+export const SWEEP_KERNELS = ['gemm', 'probe', ...WORKLOAD_NAMES] as const;
 
 export const SWEEP_DEFAULTS = {
   kernels: ['gemm'],
@@ -94,6 +99,9 @@ export function planSweep(options: SweepOptions): SweepPlan {
   // Sizes are gemm's; the other kernels join the sweep once it has a shape axis.
   const kernels = names('--kernels', options.kernels, SWEEP_DEFAULTS.kernels as Array<(typeof SWEEP_KERNELS)[number]>, SWEEP_KERNELS);
   const sizes = ints('--sizes', options.sizes, SWEEP_DEFAULTS.sizes, 1, 32768);
+  const batches = options.batches === undefined ? undefined : ints('--batches', options.batches, [], 1, 4096);
+  if (batches && !kernels.some((k) => isWorkload(k)))
+    throw new OptionError('--batches', `--batches only when --kernels includes a model workload (${WORKLOAD_NAMES.join(', ')})`, options.batches);
   const procs = ints('--procs', options.procs, SWEEP_DEFAULTS.procs, 1, 64);
   const modes = names('--modes', options.modes, SWEEP_DEFAULTS.modes, MODES);
   const loops = names('--loops', options.loops, SWEEP_DEFAULTS.loops as SweepLoop[], SWEEP_LOOPS);
@@ -118,7 +126,14 @@ export function planSweep(options: SweepOptions): SweepPlan {
 
   const points: SweepPoint[] = [];
   for (const kernel of kernels) {
-    for (const size of kernel === 'gemm' ? sizes : [DEFAULTS.size]) {
+    // One point per size (gemm) or per batch (model workloads, with --batches); one for the others.
+    const steps: Array<{ size: number; batch?: number }> =
+      kernel === 'gemm'
+        ? sizes.map((size) => ({ size }))
+        : isWorkload(kernel) && batches
+          ? batches.map((batch) => ({ size: DEFAULTS.size, batch }))
+          : [{ size: DEFAULTS.size }];
+    for (const { size, batch } of steps) {
       for (const loop of loops) {
         for (const mode of modes) {
           const variants: Array<number | undefined> = threadModes.includes(mode) && mpsThreads ? mpsThreads : [undefined];
@@ -126,13 +141,24 @@ export function planSweep(options: SweepOptions): SweepPlan {
             for (const p of procs) {
               const run: RunOptions = { ...common, kernel, procs: p, mode, loop };
               if (kernel === 'gemm') run.size = size;
+              if (batch !== undefined) run.batch = batch;
               if (loop === 'closed') delete run.depth;
               if (threads !== undefined) run.mpsThreads = threads;
               const config = resolveRunConfig(run);
-              const id = [kernel, kernel === 'gemm' ? size : undefined, loop, mode, threads !== undefined ? `t${threads}` : undefined, `p${p}`]
+              const id = [
+                kernel,
+                kernel === 'gemm' ? size : undefined,
+                batch !== undefined ? `b${batch}` : undefined,
+                loop,
+                mode,
+                threads !== undefined ? `t${threads}` : undefined,
+                `p${p}`,
+              ]
                 .filter((x) => x !== undefined)
                 .join('-');
-              points.push({ id, kernel, size, procs: p, mode, loop, options: threads !== undefined ? { mpsThreads: threads } : {}, config });
+              const point: SweepPoint = { id, kernel, size, procs: p, mode, loop, options: threads !== undefined ? { mpsThreads: threads } : {}, config };
+              if (batch !== undefined) point.batch = batch;
+              points.push(point);
             }
           }
         }
@@ -140,11 +166,12 @@ export function planSweep(options: SweepOptions): SweepPlan {
     }
   }
   const axes: SweepPlan['axes'] = { kernels, sizes, procs, modes, loops };
+  if (batches) axes.batches = batches;
   if (mpsThreads) axes.mpsThreads = mpsThreads;
   return devices ? { points, axes, devices } : { points, axes };
 }
 
 /** Points that share a solo baseline: same kernel, size, loop and inputs, and where the mode runs it (MIG: alone on a MIG device). */
 export function baselineKey(point: SweepPoint): string {
-  return [point.kernel, point.size, point.loop, point.config.clients[0]!.depth, sharingMode(point.mode).traits.soloOn].join('-');
+  return [point.kernel, point.size, point.batch ?? '', point.loop, point.config.clients[0]!.depth, sharingMode(point.mode).traits.soloOn].join('-');
 }

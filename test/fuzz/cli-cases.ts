@@ -5,8 +5,8 @@
 // could start.
 import fc from 'fast-check';
 import { KERNELS, LOOPS, MODES } from '../../src/config.js';
-import { BENCH_KERNELS, BENCH_PRESETS } from '../../src/bench/presets.js';
-import { KERNEL_PRESETS } from '../../src/kernels/presets.js';
+import { BENCH_KERNELS, BENCH_PRESET_NAMES } from '../../src/bench/presets.js';
+import { KERNEL_PRESETS } from '../../src/registry/presets.js';
 import { MODEL_KEYS } from '../../src/mig/profiles.js';
 
 export interface Case {
@@ -199,6 +199,13 @@ function runCases(command: 'run' | 'probe', f: Fixtures): fc.Arbitrary<Case> {
         fc.constantFrom('100000,100000,224,224,64,3,3,1,1', '256,64,2147483647,2147483647,64,3,3,1,1', '1,65536,65536,65536,1,1,1,1,0'),
         ['--kernel', 'conv'],
       ),
+      // model workloads: each shape field against the registry's rule
+      bad(command, w, '--workload', badChoice(['resnet50-train', 'resnet50-infer', 'bert-base-train', 'bert-base-infer', 'llm-decode'])),
+      bad(command, w, '--batch', badInteger(1, 4096), ['--kernel', 'resnet50-train']),
+      bad(command, w, '--input', fc.constantFrom('0', '31', '64', '225', '0x20', '32.5', ''), ['--kernel', 'resnet50-infer']),
+      bad(command, w, '--seq', badInteger(1, 512), ['--kernel', 'bert-base-train']),
+      bad(command, w, '--kv', badInteger(2, 32768), ['--kernel', 'llm-decode']),
+      bad(command, w, '--impl', badChoice(['own', 'library']), ['--kernel', 'llm-decode']),
     );
   }
   return fc.oneof(...cases);
@@ -239,7 +246,7 @@ function benchCases(f: Fixtures): fc.Arbitrary<Case> {
       'bench',
       w,
       '--preset',
-      badChoice(BENCH_PRESETS.map((p) => p.name)).filter((s) => !s.includes(',')),
+      badChoice(BENCH_PRESET_NAMES).filter((s) => !s.includes(',')),
     ),
     bad('bench', w, '--kernel', badChoice(BENCH_KERNELS.map((k) => k.name))),
     bad('bench', w, '--shape', fc.constantFrom('4096,4096', '0x10,16,16', '16,16,1.5', '16,16,131073', '', '1,2,3,4'), ['--kernel', 'gemm']),

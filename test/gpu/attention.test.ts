@@ -4,7 +4,7 @@
 import { randomInt } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { NativeError } from '../../src/binding/contract.js';
-import { kernelWorkload } from '../../src/kernels/shapes.js';
+import { kernelWorkload } from '../../src/registry/kernels.js';
 import { checkGpu } from './gpu.js';
 import { attentionReference, checkLoopAndTrace, relativeError, tensor } from './kernel-checks.js';
 

@@ -2,7 +2,7 @@
 // against a float64 reference on fresh random inputs; ragged shapes on and off every tile.
 import { randomInt } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { kernelWorkload } from '../../src/kernels/shapes.js';
+import { kernelWorkload } from '../../src/registry/kernels.js';
 import { checkGpu } from './gpu.js';
 import { checkLoopAndTrace, convReference, relativeError, tensor } from './kernel-checks.js';
 

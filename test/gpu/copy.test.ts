@@ -2,7 +2,7 @@
 // rounds once, as fround(b + 3c) does), tails that are not whole 16-byte vectors, and cudaMemcpy.
 import { randomInt } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { kernelWorkload } from '../../src/kernels/shapes.js';
+import { kernelWorkload } from '../../src/registry/kernels.js';
 import { checkGpu } from './gpu.js';
 import { checkLoopAndTrace, tensor } from './kernel-checks.js';
 

@@ -5,7 +5,7 @@
 import { expect } from 'vitest';
 import type { HostTensor, NativeBinding, WorkloadSpec } from '../../src/binding/contract.js';
 import { decodeIntervals } from '../../src/metrics/traces.js';
-import { workloadBytes, workloadFlops, type KernelFamily } from '../../src/kernels/shapes.js';
+import { workloadBytes, workloadFlops, type KernelFamily } from '../../src/registry/kernels.js';
 import { loopConfig } from '../fixtures/loops.js';
 
 export function tensor(tensors: HostTensor[], name: string): HostTensor {

@@ -1,13 +1,17 @@
-// Named workloads that stand for real ML work, for the bench and for runs: every distinct
-// convolution of ResNet-50 (v1.5, the stride on the 3x3 convolutions, as torchvision builds it) at
-// batch 256, attention of BERT-base and of a long-context LLM layer, and HBM-sized streams.
-// Shapes follow src/kernels/shapes.ts; `count` is how often the layer occurs in one forward pass.
-import type { KernelFamily } from './shapes.js';
+// Named shapes, one set for `run --preset` (or `--shape NAME`) and `bench --preset`: gemm sizes,
+// every distinct convolution of ResNet-50 (v1.5, the stride on the 3x3 convolutions, as torchvision
+// builds it) at batch 256, attention of BERT-base and of a long-context LLM layer, HBM-sized streams,
+// and the model workloads at their usual sizes. Kernel shapes follow kernels.ts, workload shapes
+// workloads.ts; `count` is how often a layer occurs in one forward pass.
+import type { WorkloadName } from './workloads.js';
 
 export interface KernelPreset {
   name: string;
-  kernel: KernelFamily;
+  /** A kernel (gemm, conv, attention, copy, triad) or a model workload (resnet50-train, ...). */
+  kernel: 'gemm' | 'conv' | 'attention' | 'copy' | 'triad' | WorkloadName;
   shape: readonly number[];
+  /** Element type where the kernel has several (gemm). */
+  dtype?: string;
   /** Occurrences per forward pass of the model (1 where not a model layer). */
   count: number;
   description: string;
@@ -77,7 +81,58 @@ export const STREAM_PRESETS: readonly KernelPreset[] = [
   { name: 'triad-1gib', kernel: 'triad', shape: [2 ** 28], count: 1, description: 'a = b + 3 c over 2^28 fp32 (1 GiB per array)' },
 ];
 
-export const KERNEL_PRESETS: readonly KernelPreset[] = [...RESNET50_CONV_PRESETS, ...ATTENTION_PRESETS, ...STREAM_PRESETS];
+const gemm = (dtype: string, n: number, description: string): KernelPreset => ({
+  name: `gemm-${dtype}-${n}`,
+  kernel: 'gemm',
+  dtype,
+  shape: [n, n, n],
+  count: 1,
+  description,
+});
+
+export const GEMM_PRESETS: readonly KernelPreset[] = [
+  gemm('bf16', 4096, 'bf16 gemm 4096³, fp32 accumulate and output'),
+  gemm('bf16', 8192, 'bf16 gemm 8192³'),
+  gemm('fp16', 4096, 'fp16 gemm 4096³, fp32 accumulate and output'),
+  gemm('tf32', 4096, 'fp32 gemm 4096³ on the tensor cores (tf32)'),
+  gemm('fp32', 4096, 'fp32 gemm 4096³ in fp32 arithmetic'),
+];
+
+const workload = (name: string, kernel: WorkloadName, shape: number[], description: string): KernelPreset => ({ name, kernel, shape, count: 1, description });
+
+/** The model workloads at the sizes the issue names (each workload's default shape is in workloads.ts). */
+export const WORKLOAD_PRESETS: readonly KernelPreset[] = [
+  workload('resnet50-train-cifar', 'resnet50-train', [128, 32], 'ResNet-50 training on CIFAR-10-sized images: batch 128, 32x32, 10 classes'),
+  workload('resnet50-train-imagenet', 'resnet50-train', [256, 224], 'ResNet-50 training on ImageNet-sized images: batch 256, 224x224, 1000 classes'),
+  workload('resnet50-infer-b1', 'resnet50-infer', [1, 224], 'ResNet-50 inference, one 224x224 image'),
+  workload('resnet50-infer-b32', 'resnet50-infer', [32, 224], 'ResNet-50 inference, batch 32 at 224x224'),
+  workload('bert-base-train-128', 'bert-base-train', [32, 128], 'BERT-base fine-tuning: batch 32, sequence 128'),
+  workload('bert-base-train-512', 'bert-base-train', [32, 512], 'BERT-base fine-tuning: batch 32, sequence 512'),
+  workload('bert-base-infer-b1', 'bert-base-infer', [1, 128], 'BERT-base inference: one sequence of 128'),
+  workload('bert-base-infer-b32', 'bert-base-infer', [32, 128], 'BERT-base inference: batch 32, sequence 128'),
+  workload('llm-decode-b1', 'llm-decode', [1, 32, 1024], '7B decode, one sequence, 32 layers, 1024-position cache'),
+  workload('llm-decode-b64', 'llm-decode', [64, 32, 1024], '7B decode, 64 sequences, 32 layers, 1024-position cache'),
+];
+
+export const KERNEL_PRESETS: readonly KernelPreset[] = [
+  ...GEMM_PRESETS,
+  ...RESNET50_CONV_PRESETS,
+  ...ATTENTION_PRESETS,
+  ...STREAM_PRESETS,
+  ...WORKLOAD_PRESETS,
+];
+
+/** What `bench` measures without --preset: a typical shape of each kernel. */
+export const BENCH_DEFAULT_PRESETS: readonly string[] = [
+  ...GEMM_PRESETS.map((p) => p.name),
+  'resnet50-l1-3x3',
+  'resnet50-l3-3x3',
+  'llm-4k',
+  'llm-4k-causal',
+  'bert-base',
+  'copy-1gib',
+  'triad-1gib',
+];
 
 /** The presets the issue's targets are stated for (own against library, at least the ratio given). */
 export const TARGET_PRESETS: ReadonlyArray<{ preset: string; library: string; minRatio: number }> = [

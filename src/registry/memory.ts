@@ -2,20 +2,19 @@
 // memory check, MPS's pinned-memory check and the probe's gap buffer read it.
 import type { ClientSpec } from '../clients/spec.js';
 import type { RunConfig } from '../options.js';
-import { isKernelFamily, workloadBytes } from './shapes.js';
+import { gemmBytes, isKernelFamily, workloadBytes } from './kernels.js';
+import { isWorkload, workloadMemory } from './workloads.js';
 
 /** What of the run's configuration a client's memory depends on besides its spec. */
 export type RunMemorySettings = Pick<RunConfig, 'traceRecords' | 'durationNs' | 'launches'>;
 
-/** Device memory one client of `spec` allocates for its buffers, in bytes (library workspaces not counted). */
+/** Device memory one client of `spec` allocates, in bytes: its buffers (a model workload's weights,
+ * activations, gradients and optimizer state: workloads.ts) and its trace. */
 export function clientMemoryBytes(spec: ClientSpec, run: RunMemorySettings, smCount = 132): number {
   const trace = run.traceRecords * 16;
-  if (spec.kernel === 'gemm') {
-    const [m, n, k] = spec.shape as [number, number, number];
-    const element = spec.dtype === 'bf16' || spec.dtype === 'fp16' ? 2 : 4;
-    return (m * k + k * n) * element + m * n * 4 + trace;
-  }
+  if (spec.kernel === 'gemm') return gemmBytes(spec.shape, spec.dtype) + trace;
   if (isKernelFamily(spec.kernel)) return workloadBytes(spec.kernel, spec.shape) + trace;
+  if (isWorkload(spec.kernel)) return workloadMemory(spec.kernel, spec.shape).total + trace;
   return trace + probeGapCapacity(spec, run, smCount) * 16;
 }
 

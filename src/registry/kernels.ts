@@ -1,7 +1,9 @@
-// The conv, attention, copy and triad workloads at the native boundary: which implementations and
-// element types each has, what its shape means, how a shape is checked (before any GPU work), and
-// the standard operation and byte counts of one launch (the same numbers the native workloads
-// report as flopsPerLaunch / bytesPerLaunch).
+// The kernels of the registry (src/registry/): every single-kernel workload a client can run, which
+// implementations and element types each has, what its shape means, how a shape is checked (before
+// any GPU work), and the standard operation and byte counts of one launch (the same numbers the
+// native workloads report as flopsPerLaunch / bytesPerLaunch). The model workloads are workloads.ts.
+//   gemm       [m, n, k]: A [m, k], B [k, n] in the dtype, C [m, n] fp32
+//   probe      []: spinning CTAs that record the gaps in their own clock (time slicing's slices)
 //   conv       [n, c, h, w, k, r, s, stride, pad]: x NHWC, w KRSC, y NHWK (bf16 out), fp32 accumulation
 //   attention  [batch, heads, seq, headDim, causal 0|1]: Q, K, V, O [batch, heads, seq, headDim] bf16,
 //              softmax scale 1/sqrt(headDim), fp32 accumulation
@@ -11,6 +13,8 @@ import type { WorkloadSpec } from '../binding/contract.js';
 
 export const KERNEL_FAMILIES = ['conv', 'attention', 'copy', 'triad'] as const;
 export type KernelFamily = (typeof KERNEL_FAMILIES)[number];
+/** Every kernel a client can run (KERNEL_INFO describes each). */
+export const KERNEL_NAMES = ['gemm', 'probe', ...KERNEL_FAMILIES] as const;
 
 /** Implementations per family: the project's kernel first, then the library counterparts. */
 export const KERNEL_IMPLS: Record<KernelFamily, readonly string[]> = {
@@ -39,6 +43,76 @@ export const GEMM_MAX_DIM = 131072;
 const MAX_ELEMENTS = 2 ** 31 - 1;
 /** cuBLAS attention's fp32 score matrix [batch*heads, seq, seq]: bounded so that its byte count cannot wrap. */
 const MAX_SCORES = 2 ** 40;
+
+/** gemm's element types and implementations. */
+export const GEMM_DTYPES = ['bf16', 'fp16', 'tf32', 'fp32'] as const;
+export const GEMM_IMPLS = ['own', 'cublas'] as const;
+
+/** Every kernel a client can run, for the options, the help text and `--list`. */
+export interface KernelInfo {
+  name: string;
+  about: string;
+  /** The shape's fields, in order (empty for the probe). */
+  fields: readonly string[];
+  dtypes: readonly string[];
+  /** The project's kernel first, then the library counterparts. */
+  impls: readonly string[];
+  /** The preset a run takes without --shape (gemm: --size instead). */
+  defaultPreset?: string;
+}
+
+export const KERNEL_INFO: readonly KernelInfo[] = [
+  { name: 'gemm', about: 'matrix product C = A B (fp32 accumulation and output)', fields: ['m', 'n', 'k'], dtypes: GEMM_DTYPES, impls: GEMM_IMPLS },
+  { name: 'probe', about: "spinning CTAs that record gaps in their own clock: the time slicer's slices", fields: [], dtypes: ['none'], impls: ['own'] },
+  {
+    name: 'conv',
+    about: 'convolution forward, NHWC bf16, fp32 accumulation',
+    fields: SHAPE_FIELDS.conv,
+    dtypes: ['bf16'],
+    impls: KERNEL_IMPLS.conv,
+    defaultPreset: 'resnet50-l1-3x3',
+  },
+  {
+    name: 'attention',
+    about: 'attention forward softmax(Q K^T / sqrt(d)) V, bf16',
+    fields: SHAPE_FIELDS.attention,
+    dtypes: ['bf16'],
+    impls: KERNEL_IMPLS.attention,
+    defaultPreset: 'llm-4k',
+  },
+  {
+    name: 'copy',
+    about: 'b = a over fp32 arrays (memory bandwidth)',
+    fields: ['elements'],
+    dtypes: ['fp32'],
+    impls: KERNEL_IMPLS.copy,
+    defaultPreset: 'copy-1gib',
+  },
+  {
+    name: 'triad',
+    about: 'a = b + 3 c over fp32 arrays (memory bandwidth)',
+    fields: ['elements'],
+    dtypes: ['fp32'],
+    impls: KERNEL_IMPLS.triad,
+    defaultPreset: 'triad-1gib',
+  },
+];
+
+export function kernelInfo(name: string): KernelInfo | undefined {
+  return KERNEL_INFO.find((k) => k.name === name);
+}
+
+/** gemm's FLOPs (2 m n k) and the bytes it must move at least (A and B in the dtype, C fp32). */
+export function gemmFlops(shape: readonly number[]): number {
+  const [m, n, k] = shape as [number, number, number];
+  return 2 * m * n * k;
+}
+
+export function gemmBytes(shape: readonly number[], dtype: string): number {
+  const [m, n, k] = shape as [number, number, number];
+  const element = dtype === 'bf16' || dtype === 'fp16' ? 2 : 4;
+  return (m * k + k * n) * element + m * n * 4;
+}
 
 export function isKernelFamily(kernel: string): kernel is KernelFamily {
   return (KERNEL_FAMILIES as readonly string[]).includes(kernel);
