@@ -454,6 +454,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "model_check: %s (%s)\n", e.what(), e.info().code.c_str());
     return 2;
   }
-  std::fprintf(stderr, "usage: model_check grad [step, default 1e-2] | loss | run [name filter] | run-small [name filter]\n");
+  std::fprintf(stderr,
+               "usage: model_check grad [step, default 1e-2] | loss | run [name filter] | run-small [name filter]\n");
   return 2;
 }
