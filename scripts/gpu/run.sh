@@ -21,7 +21,8 @@
 #               float64 references, compute-sanitizer memcheck and racecheck over their sanitize
 #               launches, bench
 #   model-check builds test/native/model_check.cu (no Node): run-small (every model tiny), grad
-#               (gradients against finite differences), loss (50 training steps), run (the full-size
+#               (gradients against finite differences), dump + scripts/pytorch/check_grads.py (the tiny
+#               ResNet's gradients against PyTorch autograd), loss (50 training steps), run (the full-size
 #               models, own and library: time per step, memory, the slowest layers)
 #   model-sanitize  compute-sanitizer memcheck over model_check run-small
 #               (nn-check, model-check and model-sanitize share one build of the kernels and models,
@@ -206,6 +207,12 @@ part_model_check() {
   step model-check.txt "$NVCC" "${NATIVE_FLAGS[@]}" -o "$check" test/native/model_check.cu "$NATIVE_DIR/libgsm.a" -ldl || return
   step model-check.txt "$check" run-small || return  # quick: a kernel that hangs stops the part here
   step model-check.txt "$check" grad
+  local impl dump
+  for impl in own library; do  # the tiny ResNet's gradients against PyTorch autograd (float64, and bf16 as the yardstick)
+    dump=$(mktemp -d)
+    step model-check.txt "$check" dump "$dump" "$impl" && step model-check.txt python3 scripts/pytorch/check_grads.py "$dump"
+    rm -rf "$dump"
+  done
   step model-check.txt "$check" loss
   step model-check.txt "$check" run
 }

@@ -59,21 +59,23 @@ class Bottleneck(nn.Module):
 
 
 class ResNet50(nn.Module):
-    def __init__(self, classes):
+    """torchvision's ResNet-50 v1.5; `blocks` and `width` shrink it (scripts/pytorch/check_grads.py)."""
+
+    def __init__(self, classes, blocks=(3, 4, 6, 3), width=64):
         super().__init__()
-        self.conv1 = nn.Conv2d(3, 64, 7, stride=2, padding=3, bias=False)
-        self.bn1 = nn.BatchNorm2d(64)
+        self.conv1 = nn.Conv2d(3, width, 7, stride=2, padding=3, bias=False)
+        self.bn1 = nn.BatchNorm2d(width)
         self.maxpool = nn.MaxPool2d(3, stride=2, padding=1)
-        blocks, cin, stages = [3, 4, 6, 3], 64, []
+        cin, stages = width, []
         for i, n in enumerate(blocks):
-            width = 64 * 2**i
+            stage_width = width * 2**i
             layer = []
             for b in range(n):
-                layer.append(Bottleneck(cin, width, 2 if (i > 0 and b == 0) else 1))
-                cin = width * 4
+                layer.append(Bottleneck(cin, stage_width, 2 if (i > 0 and b == 0) else 1))
+                cin = stage_width * 4
             stages.append(nn.Sequential(*layer))
         self.layer1, self.layer2, self.layer3, self.layer4 = stages
-        self.fc = nn.Linear(2048, classes)
+        self.fc = nn.Linear(cin, classes)
 
     def forward(self, x):
         x = self.maxpool(F.relu(self.bn1(self.conv1(x))))

@@ -1,6 +1,6 @@
 // A standalone check of the model graphs (native/models) on the GPU, without Node: what the GPU host
 // runs to see that the models learn and how fast they run, and under compute-sanitizer. Built and run by
-// `scripts/gpu/run.sh model-check`; run `model_check grad|loss|run|run-small`.
+// `scripts/gpu/run.sh model-check`; run `model_check grad|loss|run|run-small|dump`.
 //
 //   grad       tiny ResNet and BERT, impl own and library: the gradients of one forward and backward
 //              pass (no update) against central finite differences of the loss, per parameter tensor
@@ -12,6 +12,8 @@
 //              the names printed) runs only the cases it names
 //   run-small  every model at a tiny size, own and library, a few steps with the layer timer, checked:
 //              for compute-sanitizer
+//   dump DIR   the tiny ResNet's parameters, inputs and gradients after one pass, for
+//              scripts/pytorch/check_grads.py (the same network in float64 in PyTorch)
 // Exit status: 0 when every check passed, 1 when one failed, 2 on an error (usage, CUDA, a library).
 #include <algorithm>
 #include <cmath>
@@ -248,6 +250,59 @@ bool gradCheck(const Session& s, const ModelCase& m, Impl impl) {
   return ok;
 }
 
+// ---- dump ----
+
+// The tiny ResNet's state after one forward and backward pass (no update), for an independent check of
+// its gradients (scripts/pytorch/check_grads.py: the same network in float64 in PyTorch, from these
+// parameters and inputs): meta.json (each parameter's name, dims and offset, the loss), params.f32 (the
+// fp32 masters), copy.bf16 (the bf16 copies the gemm and conv kernels read), grads.f32, input.bf16 [n, h,
+// w, c] and labels.i32.
+template <class T>
+void writeFile(const std::string& path, const std::vector<T>& v) {
+  FILE* f = std::fopen(path.c_str(), "wb");
+  if (f == nullptr || std::fwrite(v.data(), sizeof(T), v.size(), f) != v.size() || std::fclose(f) != 0) {
+    throw NativeFailure({"ERR_ARGS", "cannot write " + path, "", ""});
+  }
+}
+
+const Tensor& tensorNamed(const Graph& g, const std::string& name) {
+  for (const Tensor& t : g.tensors())
+    if (t.name == name) return t;
+  throw NativeFailure({"ERR_NATIVE", "the graph has no tensor " + name, "", ""});
+}
+
+int dump(const Session& s, const std::string& dir, Impl impl) {
+  const ResNetConfig config = tinyResNet();
+  std::unique_ptr<Graph> g = prepared(s, resnetCase("tiny resnet", config), impl);
+  const size_t count = g->flatCount();
+  GSM_CUDA(cudaMemsetAsync(g->flatGrads(), 0, count * sizeof(float), s.stream));
+  const float loss = lossAt(*g, s.stream);
+  const Tensor& input = tensorNamed(*g, "input");
+  const Tensor& labels = tensorNamed(*g, "labels");
+  writeFile(dir + "/params.f32", download(g->flatParams(), count, s.stream));
+  writeFile(dir + "/copy.bf16", download(g->flatCopy(), count, s.stream));
+  writeFile(dir + "/grads.f32", download(g->flatGrads(), count, s.stream));
+  writeFile(dir + "/input.bf16", download(input.bf16(), input.count(), s.stream));
+  writeFile(dir + "/labels.i32", download(labels.i32(), labels.count(), s.stream));
+  std::string meta = "{\"impl\": \"" + std::string(implName(impl)) + "\", \"loss\": " + std::to_string(loss) +
+                     ", \"batch\": " + std::to_string(config.batch) + ", \"input\": " + std::to_string(config.input) +
+                     ", \"classes\": " + std::to_string(config.classes) +
+                     ", \"width\": " + std::to_string(config.width) + ", \"blocks\": [1, 1, 1, 1], \"params\": [";
+  bool first = true;
+  for (const Param& p : g->params()) {
+    meta += std::string(first ? "" : ", ") + "{\"name\": \"" + p.name + "\", \"offset\": " + std::to_string(p.offset) +
+            ", \"dims\": [";
+    for (size_t i = 0; i < p.dims.size(); ++i) meta += (i ? ", " : "") + std::to_string(p.dims[i]);
+    meta += "]}";
+    first = false;
+  }
+  meta += "]}\n";
+  writeFile(dir + "/meta.json", std::vector<char>(meta.begin(), meta.end()));
+  std::printf("tiny resnet %s: loss %.6f, %zu parameter tensors written to %s\n", implName(impl), loss,
+              g->params().size(), dir.c_str());
+  return 0;
+}
+
 // ---- loss ----
 
 bool lossCheck(const Session& s, const ModelCase& m, Impl impl) {
@@ -447,6 +502,8 @@ int main(int argc, char** argv) {
       return forTinyTrainers(s, gradCheck);
     }
     if (mode == "loss") return forTinyTrainers(s, lossCheck);
+    if (mode == "dump" && argc > 2)
+      return dump(s, argv[2], argc > 3 && std::string(argv[3]) == "library" ? Impl::Library : Impl::Own);
     const std::string filter = argc > 2 ? argv[2] : "";
     if (mode == "run") return runAll(s, fullCases(), filter, 5, 20, 8);
     if (mode == "run-small") return runAll(s, smallCases(), filter, 1, 3, 3);
@@ -455,6 +512,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   std::fprintf(stderr,
-               "usage: model_check grad [step, default 1e-2] | loss | run [name filter] | run-small [name filter]\n");
+               "usage: model_check grad [step, default 1e-2] | loss | run [name filter] | run-small [name filter] | "
+               "dump DIR [own|library]\n");
   return 2;
 }
