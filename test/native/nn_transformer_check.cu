@@ -26,17 +26,9 @@
 #include <vector>
 #include "../../kernels/launch.h"
 #include "../../kernels/nn.h"
+#include "check.h"
 
 using namespace gsm;
-
-#define CHECK(call)                                                                                    \
-  do {                                                                                                 \
-    const cudaError_t e_ = (call);                                                                     \
-    if (e_ != cudaSuccess) {                                                                           \
-      std::fprintf(stderr, "%s:%d: %s failed: %s\n", __FILE__, __LINE__, #call, cudaGetErrorName(e_)); \
-      std::exit(2);                                                                                    \
-    }                                                                                                  \
-  } while (0)
 
 namespace {
 
