@@ -49,6 +49,9 @@ export type { Slo, SloOutcome } from './clients/slo.js';
 export type { RoleReport } from './report/schema.js';
 export { writeJsonAtomic, writeTextAtomic } from './report/json.js';
 export { formatRunResult, formatSummaryValue } from './report/table.js';
+export { buildReport, headline, readResult, type Headline } from './api/results.js';
+export type { ReportInput } from './report/inputs.js';
+export type { RunResultJson } from './report/schema.js';
 
 import { planSweep, type SweepOptions } from './sweep/plan.js';
 import { runSweep, type SweepControls } from './sweep/runner.js';

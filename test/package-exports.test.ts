@@ -19,8 +19,10 @@ function node(code: string): { status: number | null; out: string } {
 
 describe.skipIf(reason !== '')('package exports', () => {
   it.skipIf(!requireEsm)('require() loads the library (Node >= 20.19)', () => {
-    const r = node("const m = require('gpushare-micro'); console.log(typeof m.run, typeof m.sweep, Array.isArray(m.MODES))");
-    expect(r.out.trim()).toBe('function function true');
+    const r = node(
+      "const m = require('gpushare-micro'); console.log(typeof m.run, typeof m.readResult, typeof m.buildReport, typeof m.headline, Array.isArray(m.MODES))",
+    );
+    expect(r.out.trim()).toBe('function function function function true');
     expect(r.status).toBe(0);
   });
   it('import() loads the same exports', () => {

@@ -1,0 +1,57 @@
+// What a Node user reads results with, without string tags: readResult() (a run result, two, a sweep's or
+// a scenario's directory, validated and upgraded as `report` reads them), buildReport() (the HTML report
+// `report` writes) and headline() (a run's headline figures as typed fields).
+import type { ReportInput } from '../report/inputs.js';
+import type { RunResultJson } from '../report/schema.js';
+
+/** Reads one run result (FILE, or FILE.gz), two (to compare), a sweep directory or a scenario's results directory. */
+export async function readResult(...paths: string[]): Promise<ReportInput> {
+  const { loadReportInputs } = await import('../report/inputs.js');
+  return loadReportInputs(paths);
+}
+
+/** The self-contained HTML report of what readResult() returned, or of the paths given (as `report` makes it). */
+export async function buildReport(input: ReportInput | string | readonly string[]): Promise<string> {
+  const loaded = typeof input === 'string' ? await readResult(input) : Array.isArray(input) ? await readResult(...input) : (input as ReportInput);
+  const { buildReport: build } = await import('../report/html/build.js');
+  return build(loaded);
+}
+
+/** A run's headline figures; a field is absent where the run has no evidence for it (e.g. no switches under MPS). */
+export interface Headline {
+  /** Aggregate throughput of the shared phase over the solo baseline's. */
+  aggregateVsSolo?: number;
+  /** The largest client slowdown against its solo baseline. */
+  worstSlowdown?: number;
+  /** Jain's index of the clients' throughputs (1: equal shares). */
+  fairness?: number;
+  /** The largest p99 latency of a client over its solo p99. */
+  worstP99VsSolo?: number;
+  /** Context switches per second and the fraction of the window lost in switch gaps (time slicing). */
+  switchesPerSecond?: number;
+  switchingOverhead?: number;
+}
+
+function value(summaries: ReadonlyArray<{ tag: string; value: number }> | undefined, tag: string): number | undefined {
+  const v = summaries?.find((s) => s.tag === tag)?.value;
+  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+}
+
+/** The headline figures of a run result (as readResult() or run() returns it). */
+export function headline(result: RunResultJson): Headline {
+  const h: Headline = {};
+  const set = (key: keyof Headline, v: number | undefined) => {
+    if (v !== undefined) h[key] = v;
+  };
+  set('aggregateVsSolo', value(result.comparison, 'aggregate.vsSolo'));
+  set('worstSlowdown', value(result.comparison, 'slowdown.max'));
+  set('fairness', value(result.comparison, 'fairness'));
+  const p99 = result.shared.clients.map((c) => value(c.summaries, 'latency.p99.vsSolo')).filter((v): v is number => v !== undefined);
+  if (p99.length > 0) h.worstP99VsSolo = Math.max(...p99);
+  const sw = result.shared.switches;
+  if (sw.count > 0) {
+    h.switchesPerSecond = sw.perSecond;
+    h.switchingOverhead = sw.overheadFraction;
+  }
+  return h;
+}
