@@ -15,17 +15,19 @@ namespace model {
 
 using Backward = std::function<void()>;
 
-// One op that launches a kernels/nn.h kernel (impl "own"): `bind(args)` fills the arguments at
-// prepare, when every tensor's data is known; the op's trace records are nnCtas(args).
+// One op that launches a kernels/nn.h kernel: `bind(args)` fills the arguments at prepare, when every
+// tensor's data is known (starting from `initial`: fields set at build time); the op's trace records
+// are nnCtas(args). `impl` labels it ("own" unless the builder says more).
 template <class Args, class Bind>
 void addKernelOp(Graph& graph, const std::string& layer, Phase phase, const std::string& what, double flops,
-                 cudaError_t (*launch)(const Args&, Interval*, cudaStream_t), Bind bind) {
-  auto args = std::make_shared<Args>();
+                 cudaError_t (*launch)(const Args&, Interval*, cudaStream_t), Bind bind, const Args& initial = Args{},
+                 const std::string& impl = "own") {
+  auto args = std::make_shared<Args>(initial);
   Op op;
   op.layer = layer;
   op.phase = phase;
   op.what = what;
-  op.impl = "own";
+  op.impl = impl;
   op.flops = flops;
   op.prepare = [args, bind](const Context&, Op& self) {
     bind(*args);

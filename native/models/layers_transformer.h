@@ -19,24 +19,12 @@
 namespace gsm {
 namespace model {
 
-// One of the project's nn kernels as an op: `bind(args)` fills the pointers of the argument struct at
-// prepare, when every tensor has its memory (the dims are set at build time); the op's slice of the
-// trace is nnCtas(args) records, one per CTA.
+// addKernelOp (layers.h) with the build-time fields of the arguments and the impl label up front, in
+// the order the transformer builders read best.
 template <class Args, class Bind>
 void addNnOp(Graph& graph, const std::string& layer, Phase phase, const std::string& what, const std::string& impl,
              const Args& args, Bind bind, cudaError_t (*launch)(const Args&, Interval*, cudaStream_t)) {
-  auto shared = std::make_shared<Args>(args);
-  Op op;
-  op.layer = layer;
-  op.phase = phase;
-  op.what = what;
-  op.impl = impl;
-  op.prepare = [shared, bind](const Context&, Op& self) {
-    bind(*shared);
-    self.traceRecords = nnCtas(*shared);
-  };
-  op.run = [shared, launch](cudaStream_t stream, Interval* trace) { return launch(*shared, trace, stream); };
-  graph.addOp(std::move(op));
+  addKernelOp(graph, layer, phase, what, 0, launch, bind, args, impl);
 }
 
 // The gradient a backward op reads: y's, which the backward pass of y's consumers wrote. Throws

@@ -784,27 +784,8 @@ int main(int argc, char** argv) {
 
 namespace {
 
-double median(std::vector<float> v) {
-  std::sort(v.begin(), v.end());
-  const size_t n = v.size();
-  return n % 2 == 1 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
-
-// Median milliseconds of `launches` launches after `warmup`, CUDA events around each.
 double timeLaunches(const std::function<cudaError_t()>& launch, int launches = 30, int warmup = 5) {
-  for (int i = 0; i < warmup; ++i) CHECK(launch());
-  std::vector<cudaEvent_t> ev(2 * launches);
-  for (auto& e : ev) CHECK(cudaEventCreate(&e));
-  for (int i = 0; i < launches; ++i) {
-    CHECK(cudaEventRecord(ev[2 * i], nullptr));
-    CHECK(launch());
-    CHECK(cudaEventRecord(ev[2 * i + 1], nullptr));
-  }
-  CHECK(cudaDeviceSynchronize());
-  std::vector<float> ms(launches);
-  for (int i = 0; i < launches; ++i) CHECK(cudaEventElapsedTime(&ms[i], ev[2 * i], ev[2 * i + 1]));
-  for (auto& e : ev) cudaEventDestroy(e);
-  return median(ms);
+  return medianLaunchMs(launch, launches, warmup);
 }
 
 void benchLine(const std::string& name, double ms, double bytes, int ctas) {

@@ -663,23 +663,7 @@ void verifyLarge() {
   checkSiluMul(64, 11008);
 }
 
-// Median over `launches` of the CUDA-event time around each launch, in milliseconds.
-double medianMs(const std::function<cudaError_t()>& launch, int launches) {
-  for (int i = 0; i < 5; ++i) CHECK(launch());
-  std::vector<cudaEvent_t> ev(2 * launches);
-  for (auto& e : ev) CHECK(cudaEventCreate(&e));
-  for (int i = 0; i < launches; ++i) {
-    CHECK(cudaEventRecord(ev[2 * i], nullptr));
-    CHECK(launch());
-    CHECK(cudaEventRecord(ev[2 * i + 1], nullptr));
-  }
-  CHECK(cudaDeviceSynchronize());
-  std::vector<float> ms(launches);
-  for (int i = 0; i < launches; ++i) CHECK(cudaEventElapsedTime(&ms[i], ev[2 * i], ev[2 * i + 1]));
-  for (auto& e : ev) cudaEventDestroy(e);
-  std::sort(ms.begin(), ms.end());
-  return ms[launches / 2];
-}
+double medianMs(const std::function<cudaError_t()>& launch, int launches) { return medianLaunchMs(launch, launches); }
 
 void printBench(const std::string& what, double ms, double bytes) {
   std::printf("bench %-52s %9.2f us %8.1f GB/s\n", what.c_str(), ms * 1e3, bytes / (ms * 1e-3) / 1e9);
