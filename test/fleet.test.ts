@@ -178,7 +178,7 @@ describe('a sweep over several stand-in devices', () => {
         if (e.type === 'pointDone') spans.push({ job: e.index, device: e.summary.device!, start: starts.get(e.index)!, end: performance.now() });
       },
     });
-    expect(summary.points.map((p) => p.status)).toEqual(Array(4).fill('done'));
+    expect(summary.points.map((p) => p.reason ?? p.status)).toEqual(Array(4).fill('done'));
     expect(new Set(summary.points.map((p) => p.device))).toEqual(new Set(Array.from({ length: Math.min(count, 4) }, (_, i) => i)));
     for (const p of summary.points) {
       expect(p.gpuUuid).toBe(`GPU-test-${p.device}`);
