@@ -20,6 +20,8 @@ export const summarySchema = z.object({
   value: z.number(),
   /** For hint "rate": what is counted per second. */
   unit: z.string().optional(),
+  /** With repeated runs (--runs N): the value is their median and this its confidence interval. */
+  ci: z.object({ low: z.number(), high: z.number(), level: z.number().gt(0).lt(1) }).optional(),
 });
 
 export type Summary = z.infer<typeof summarySchema>;

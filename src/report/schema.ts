@@ -160,6 +160,8 @@ export const writtenRunResultSchema = z.object({
   comparison: z.array(summary),
   complete: z.boolean(),
   reason: z.string().optional(),
+  /** What a reader must know before trusting the figures: sources that disagree, figures left out and why. */
+  warnings: z.array(z.object({ tag: z.string(), message: z.string() })).optional(),
 });
 export type RunResult = z.infer<typeof writtenRunResultSchema>;
 
