@@ -24,13 +24,30 @@ struct ProbeArgs {
   uint64_t activeNs;         // each CTA spins until it has run this long, gaps excluded
   uint32_t gapThresholdNs;   // a step of %globaltimer above this is a gap (the CTA was not running)
   uint32_t gapCapacity;      // records that fit in `gaps`
-  Interval* gaps;            // one record per gap, from every CTA
+  Interval* gaps;            // one record per gap, from every CTA (thread 0 of each records)
   unsigned int* gapCount;    // incremented for every gap, also past capacity (so overflow is visible)
+  uint32_t sharedWords;      // 32-bit words of dynamic shared memory each CTA fills
+  uint32_t* sink;            // never written in practice: keeps the live registers' sum observable
+};
+// How a probe launch is shaped: CTAs, threads and dynamic shared memory per CTA, and the registers
+// per thread asked for (0: the plain probe; otherwise the smallest compiled variant holding as many).
+struct ProbeLaunch {
+  int ctas = 0;
+  int threads = 1;
+  size_t sharedBytes = 0;
+  int registers = 0;
+};
+// What the compiler gave a variant (cudaFuncGetAttributes).
+struct ProbeKernelInfo {
+  int registersPerThread = 0;
+  int maxThreadsPerCta = 0;
+  int localBytesPerThread = 0;  // spilled registers (0 expected)
 };
 // Dynamic shared memory that keeps a second probe CTA off an SM, so one CTA lands on each SM.
 size_t probeSharedBytes(int device);
-cudaError_t configureProbe(size_t sharedBytes);
-cudaError_t launchProbe(const ProbeArgs& args, int ctas, size_t sharedBytes, Interval* trace, cudaStream_t stream);
+cudaError_t probeKernelInfo(int registers, ProbeKernelInfo* info);
+cudaError_t configureProbe(int registers, size_t sharedBytes);
+cudaError_t launchProbe(const ProbeArgs& args, const ProbeLaunch& launch, Interval* trace, cudaStream_t stream);
 
 // ---- gemm: C = alpha op(A) op(B) (+ C), row-major, any m, n, k (GemmShape below) ----
 // Operand types: bf16 and fp16 (fp32 accumulation), tf32 (fp32 inputs on the tensor cores) and fp32

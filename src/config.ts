@@ -27,6 +27,7 @@ import { parseSlos } from './clients/slo.js';
 import { type ClientOptions, type ClientSpec, clientSpecs, type Knobs, parseClientFlag, ROLE_NAME } from './clients/spec.js';
 import { modeOptions, modesTaking, modesWhere, sharingMode, type ModeConfig } from './modes/index.js';
 import { parsePriorities } from './modes/streams.js';
+import { probeShape } from './registry/probe-state.js';
 import {
   decimal,
   decimalValue,
@@ -141,7 +142,11 @@ function resolveWorkload(
       if (options[option] !== undefined && !(option === 'impl' && options.impl === 'own'))
         throw new OptionError(`--${option}`, `no --${option} with the probe kernel`, options[option]);
     }
-    return { shape: [], impl: 'own', dtype: 'none' };
+    return { shape: probeShape(options), impl: 'own', dtype: 'none' };
+  }
+  for (const option of ['smem', 'threads', 'regs'] as const) {
+    if (options[option] !== undefined)
+      throw new OptionError(`--${option}`, `--${option} only with the probe kernel (what each probe CTA holds)`, options[option]);
   }
   if (kernel === 'gemm') {
     if (options.size !== undefined && options.shape !== undefined) throw new OptionError('--shape', 'either --size or --shape, not both', options.shape);
@@ -218,8 +223,11 @@ type SpecOptions = Pick<
   | 'slo'
   | 'spinUs'
   | 'gapThresholdUs'
+  | 'smem'
+  | 'threads'
+  | 'regs'
 >;
-type WorkloadOptions = Pick<SpecOptions, 'shape' | 'impl' | 'dtype' | 'size' | (typeof WORKLOAD_FIELD_OPTIONS)[number]>;
+type WorkloadOptions = Pick<SpecOptions, 'shape' | 'impl' | 'dtype' | 'size' | 'smem' | 'threads' | 'regs' | (typeof WORKLOAD_FIELD_OPTIONS)[number]>;
 type RunLength = Pick<RunConfig, 'durationNs' | 'launches'>;
 
 /** The loop, its depth and its arrivals, checked together (an arrival process makes an open loop). */
@@ -386,6 +394,10 @@ function resolveClients(options: RunOptions, mode: ModeName, length: RunLength):
     const inside = INSIDE_CLIENT[key] ?? kebab(key);
     if (options[key] !== undefined)
       throw new OptionError(`--${kebab(key)}`, `no --${kebab(key)} with --client (give ${inside}= inside each --client)`, options[key]);
+  }
+  for (const key of ['smem', 'threads', 'regs'] as const) {
+    if (options[key] !== undefined)
+      throw new OptionError(`--${key}`, `no --${key} with --client (it sets the probe kernel's state, without --client)`, options[key]);
   }
   const specs = options.clients.map((c, i) => resolveClient(c, i, mode, length));
   const roles = new Set<string>();

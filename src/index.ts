@@ -3,6 +3,10 @@ export { run, measure, measureBaseline, RESULT_SCHEMA, RESULT_SCHEMA_VERSION } f
 export type { RunResult, RunControls, Progress } from './run.js';
 export { probe, PROBE_DEFAULTS } from './probe.js';
 export type { ProbeOptions } from './probe.js';
+export { probeCurve, PROBE_CURVE_SCHEMA } from './probe-curve.js';
+export type { ProbeCurve, ProbeCurvePoint, ProbeCurveOptions } from './probe-curve.js';
+export { probeStates, PROBE_REGISTER_CHOICES } from './registry/probe-state.js';
+export type { ProbeState } from './registry/probe-state.js';
 export { info } from './info.js';
 export type { InfoResult, GpuInfo, ModeSupport } from './info.js';
 export { resolveRunConfig, parseDuration, parseSize, KERNELS, LOOPS, MODES, DEFAULTS, MAX_PROCS } from './config.js';

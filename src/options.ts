@@ -64,6 +64,12 @@ export interface RunOptions {
   spinUs?: number | string;
   /** probe: a %globaltimer step longer than this many microseconds counts as a gap (default 4). */
   gapThresholdUs?: number | string;
+  /** probe: what each probe CTA holds while switched out (src/registry/probe-state.ts): shared memory
+   * it fills ("64K"), threads per CTA, registers per thread (0, 32, 64, 128, 255). One value each here;
+   * the probe command takes lists and measures each state. */
+  smem?: number | string;
+  threads?: number | string;
+  regs?: number | string;
   /** Warm-up before each phase, like duration (default 300 ms). */
   warmup?: number | string;
   /** CTA trace records kept per client (default 2,000,000: 32 MB of device memory). */

@@ -66,7 +66,7 @@ export function workloadSpec(config: RunConfig, client: number, smCount: number)
     kernel: 'probe',
     impl: 'own',
     dtype: 'none',
-    shape: [],
+    shape: [...spec.shape],
     seed,
     probeActiveNs: spec.spinNs,
     gapThresholdNs: spec.gapThresholdNs,
@@ -171,6 +171,7 @@ function report(figures: readonly ClientFigure[], o: ClientOutcome, role: string
     ...(r?.kernelActivity ? { kernelActivity: r.kernelActivity } : {}),
     ...(r?.layers ? { layers: r.layers } : {}),
     ...(o.prepared && nativeDeviceBytes(o.prepared) !== undefined ? { deviceBytes: nativeDeviceBytes(o.prepared) } : {}),
+    ...(o.prepared?.resident ? { resident: o.prepared.resident } : {}),
     ...(r && earliestStart !== undefined ? { startOffsetNs: Number(BigInt(r.startNs) - earliestStart) } : {}),
   };
 }

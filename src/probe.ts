@@ -8,7 +8,12 @@ export type ProbeOptions = Omit<RunOptions, 'kernel' | 'size'>;
 
 export { PROBE_DEFAULTS };
 
-export function probe(options: ProbeOptions = {}, controls: RunControls = {}): Promise<RunResult> {
+/** A probe's run options: the probe's defaults (two clients, no baseline), the caller's options, the probe kernel. */
+export function probeRunOptions(options: ProbeOptions): RunOptions {
   const defaults = options.launches === undefined ? PROBE_DEFAULTS : { procs: PROBE_DEFAULTS.procs, baseline: false };
-  return run({ ...defaults, ...options, kernel: 'probe' }, controls);
+  return { ...defaults, ...options, kernel: 'probe' };
+}
+
+export function probe(options: ProbeOptions = {}, controls: RunControls = {}): Promise<RunResult> {
+  return run(probeRunOptions(options), controls);
 }

@@ -155,6 +155,13 @@ class LoopObject : public CheckedWrap<LoopObject> {
           o.Set("detail", out->detail);
           o.Set("layers", layersToJs(env, out->layers));
           o.Set("deviceBytes", static_cast<double>(out->deviceBytes));
+          if (out->resident.threadsPerCta > 0) {
+            Napi::Object r = Napi::Object::New(env);
+            r.Set("threadsPerCta", out->resident.threadsPerCta);
+            r.Set("registersPerThread", out->resident.registersPerThread);
+            r.Set("sharedBytesPerCta", static_cast<double>(out->resident.sharedBytesPerCta));
+            o.Set("resident", r);
+          }
           o.Set("warmupLaunches", static_cast<double>(out->warmupLaunches));
           o.Set("warmupMs", out->warmupMs);
           o.Set("traceLaunchCapacity", static_cast<double>(out->traceLaunchCapacity));

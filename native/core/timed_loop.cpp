@@ -99,6 +99,7 @@ PrepareInfo TimedLoop::prepare() {
   info.detail = workload_->describe();
   info.layers = workload_->layers();
   info.deviceBytes = workload_->deviceBytes();
+  info.resident = workload_->resident();
   info.traceLaunchCapacity = traceLaunches;
   info.clock = readClocks();
   prepared_ = true;

@@ -62,6 +62,7 @@ struct PrepareInfo {
   std::string detail;             // Workload::describe()
   std::vector<LayerInfo> layers;  // Workload::layers(): a model's ops (empty for single kernels)
   size_t deviceBytes = 0;         // Workload::deviceBytes()
+  ResidentState resident;         // Workload::resident()
   uint64_t warmupLaunches = 0;
   double warmupMs = 0;
   uint64_t traceLaunchCapacity = 0;

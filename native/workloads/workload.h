@@ -55,6 +55,14 @@ struct LayerTimes {
   std::vector<uint32_t> ns;
 };
 
+// What each CTA of a workload's kernel holds on its SM while it is resident (and what a context
+// switch must save and restore): 0 where the workload does not know (library kernels).
+struct ResidentState {
+  int threadsPerCta = 0;
+  int registersPerThread = 0;
+  size_t sharedBytesPerCta = 0;  // dynamic and static
+};
+
 // What the loop reads back after a run besides the CTA trace (the probe's gaps, a model's layer times).
 struct Observations {
   uint64_t gapsObserved = 0;  // may exceed gaps.size() when the buffer overflowed
@@ -80,6 +88,8 @@ class Workload {
   virtual std::string describe() const { return ""; }
   // After prepare(), model workloads: every op of a step, in order (empty for single kernels).
   virtual std::vector<LayerInfo> layers() const { return {}; }
+  // After prepare(): what each CTA holds on its SM (unknown, all 0, by default).
+  virtual ResidentState resident() const { return {}; }
   // After prepare(): device memory the workload holds, in bytes (0 where not counted).
   virtual size_t deviceBytes() const { return 0; }
   // Called after warm-up and after each run: clear and read back per-run observations.

@@ -29,6 +29,9 @@
 #               kept in build/native-checks while the sources are unchanged)
 #   runs        the README's single runs: gemm with 1, 2 and 4 clients, probe with 2 and 4, green
 #               contexts with an uneven split
+#   probe-state the switch gap against what each probe CTA holds: shared memory 0..200K with one
+#               thread, then registers 0..255 with 256 threads, then threads 1..1024 (2 probe
+#               processes, 3 s per state); probe-smem.json, probe-regs.json, probe-threads.json
 #   examples    4 gemm clients under time slicing and MPS with CUPTI (the examples/ results), and the
 #               default sweep with its points; results.tar.gz
 #   sweep       the README sweep (gemm 2048 and 8192, 1/2/4 procs, every mode, both loops) into
@@ -62,7 +65,7 @@ while [ $# -gt 0 ]; do
     --sweep-dir) SWEEP_DIR=${2:?--sweep-dir needs a folder}; shift 2 ;;
     --scenario-dir) SCENARIO_DIR=${2:?--scenario-dir needs a folder}; shift 2 ;;
     -h|--help) usage ;;
-    smoke|tests|bench|variants|sanitize|gemm-check|nn-check|model-check|model-sanitize|runs|examples|sweep|monitor|scenarios|peak) PARTS+=("$1"); shift ;;
+    smoke|tests|bench|variants|sanitize|gemm-check|nn-check|model-check|model-sanitize|runs|probe-state|examples|sweep|monitor|scenarios|peak) PARTS+=("$1"); shift ;;
     *) echo "run.sh: unknown part or option '$1' (--help lists them)" >&2; exit 2 ;;
   esac
 done
@@ -232,6 +235,13 @@ part_runs() {
   echo "leftover processes: $(leftovers)" >> "$OUT/runs.txt"
 }
 
+part_probe_state() {
+  step probe-state.txt "${CLI[@]}" probe --smem 0,32K,64K,128K,200K --json "$OUT/probe-smem.json"
+  step probe-state.txt "${CLI[@]}" probe --threads 256 --regs 0,32,64,128,255 --json "$OUT/probe-regs.json"
+  step probe-state.txt "${CLI[@]}" probe --threads 1,32,256,1024 --regs 32 --json "$OUT/probe-threads.json"
+  echo "leftover processes: $(leftovers)" >> "$OUT/probe-state.txt"
+}
+
 part_examples() {
   step examples.txt "${CLI[@]}" --kernel gemm --procs 4 --duration 3s --cupti --json "$WORK/timeslice.json"
   step examples.txt "${CLI[@]}" --kernel gemm --procs 4 --duration 3s --cupti --mode mps --json "$WORK/mps.json"
@@ -280,7 +290,7 @@ part_peak() {
 }
 
 # Default limits in seconds, each under the 10 minutes of one call to the host.
-declare -A DEFAULT_LIMIT=([smoke]=120 [tests]=480 [bench]=180 [variants]=240 [sanitize]=420 [gemm-check]=480 [nn-check]=540 [model-check]=590 [model-sanitize]=480 [runs]=180 [examples]=300 [sweep]=560 [monitor]=60 [scenarios]=540 [peak]=540)
+declare -A DEFAULT_LIMIT=([smoke]=120 [tests]=480 [bench]=180 [variants]=240 [sanitize]=420 [gemm-check]=480 [nn-check]=540 [model-check]=590 [model-sanitize]=480 [runs]=180 [probe-state]=240 [examples]=300 [sweep]=560 [monitor]=60 [scenarios]=540 [peak]=540)
 
 {
   date -u +%Y-%m-%dT%H:%M:%SZ

@@ -286,6 +286,15 @@ export interface ClockPair {
   uncertaintyNs: number;
 }
 
+/** A kernel's per-CTA state on its SM (PrepareInfo.resident). */
+export interface ResidentState {
+  threadsPerCta: number;
+  /** As the compiler allocated them (cudaFuncGetAttributes). */
+  registersPerThread: number;
+  /** Dynamic and static shared memory. */
+  sharedBytesPerCta: number;
+}
+
 export interface PrepareInfo {
   deviceName: string;
   smCount: number;
@@ -305,6 +314,9 @@ export interface PrepareInfo {
   /** Device memory the workload holds (model workloads: activations and scratch, parameters, gradients and
    * optimizer state); 0 where not counted. Always set by the addon (optional for stand-in bindings). */
   deviceBytes?: number;
+  /** What each CTA of the workload's kernel holds on its SM (what a context switch saves and restores);
+   * absent where the workload does not know it (library kernels). The probe always sets it. */
+  resident?: ResidentState;
   warmupLaunches: number;
   warmupMs: number;
   /** How many launches fit in the trace buffer. */

@@ -1,13 +1,13 @@
-// `gpushare-micro [run]` and `gpushare-micro probe`: measure, print the table, write --json.
+// `gpushare-micro [run]`: measure, print the table, write --json (probe-command.ts shares its options and execution).
 import { Command, Option } from 'commander';
-import { DEFAULTS, KERNELS, LOOPS, MODES, OPEN_LOOP_DEPTH, PROBE_DEFAULTS, resolveRunConfig, type RunOptions } from '../config.js';
+import { DEFAULTS, KERNELS, LOOPS, MODES, OPEN_LOOP_DEPTH, resolveRunConfig, type RunOptions } from '../config.js';
 import { registryListing, WORKLOAD_NAMES } from '../registry/index.js';
 import { writeJsonAtomic } from '../report/json.js';
 import type { Progress } from '../run.js';
 import { checkJsonTarget, fail, interruptSignal } from './common.js';
 import { EXIT } from './exit-codes.js';
 
-interface Flags extends Omit<RunOptions, 'baseline'> {
+export interface Flags extends Omit<RunOptions, 'baseline'> {
   baseline?: boolean;
   json?: string;
   quiet?: boolean;
@@ -28,7 +28,7 @@ function progressPrinter(quiet: boolean): ((event: Progress) => void) | undefine
   };
 }
 
-function commonOptions(cmd: Command): Command {
+export function commonOptions(cmd: Command): Command {
   return cmd
     .option('-p, --procs <n>', 'client processes sharing the GPU, 1..64')
     .option('-d, --duration <time>', 'how long each phase measures, e.g. 500ms, 5s, 1m')
@@ -61,7 +61,7 @@ function commonOptions(cmd: Command): Command {
     .option('-q, --quiet', 'no progress on stderr');
 }
 
-async function execute(flags: Flags, kernelDefault: Partial<RunOptions>): Promise<number> {
+export async function execute(flags: Flags, kernelDefault: Partial<RunOptions>): Promise<number> {
   const { json, quiet, list, ...rest } = flags;
   if (list) {
     console.log(registryListing());
@@ -134,18 +134,6 @@ export function runCommand(): Command {
   commonOptions(cmd);
   cmd.action(async ({ client, ...flags }: Flags & { client?: string[] }) => {
     process.exitCode = await execute(client ? { ...flags, clients: client } : flags, {});
-  });
-  return cmd;
-}
-
-export function probeCommand(): Command {
-  const cmd = new Command('probe')
-    .description(`characterise the GPU's time slicing with the probe kernel (default ${PROBE_DEFAULTS.procs} processes, ${PROBE_DEFAULTS.duration})`)
-    .option('--baseline', 'also run one probe client alone first');
-  commonOptions(cmd);
-  cmd.action(async (flags: Flags) => {
-    const defaults: Partial<RunOptions> = { procs: PROBE_DEFAULTS.procs, duration: PROBE_DEFAULTS.duration, baseline: false, kernel: 'probe' };
-    process.exitCode = await execute({ ...flags, baseline: flags.baseline ?? false }, defaults);
   });
   return cmd;
 }

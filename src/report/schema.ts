@@ -64,6 +64,14 @@ const client = z.object({
   layers: z.array(layerTimingSchema).optional(),
   /** Model workloads: the device memory the model's graph allocated (weights, activations, gradients, state). */
   deviceBytes: z.number().nonnegative().optional(),
+  /** What each CTA of its kernel held on its SM (what a switch saves and restores), where the workload knows it (always for the probe). */
+  resident: z
+    .object({
+      threadsPerCta: z.number().int().positive(),
+      registersPerThread: z.number().int().nonnegative(),
+      sharedBytesPerCta: z.number().int().nonnegative(),
+    })
+    .optional(),
 });
 export type ClientReport = z.infer<typeof client>;
 

@@ -11,6 +11,7 @@ import { summary, type Summary } from '../metrics/summary.js';
 import { findMode, modeTitle } from '../modes/index.js';
 import type { ClientReport, PhaseResult } from '../phase.js';
 import type { RunResult } from '../run.js';
+import { describeResident } from '../registry/probe-state.js';
 import { formatSummaryValue, switchesTitle } from './format.js';
 
 export { formatSummaryValue } from './format.js';
@@ -191,13 +192,26 @@ function problems(r: RunResult): string {
   return [`INCOMPLETE: ${r.reason ?? 'some clients did not finish'}`, ...lines].join('\n');
 }
 
+/** What the switched contexts held per SM, where the clients' workloads know it (the probe's chosen state): the state a switch gap corresponds to. */
+function residentLines(r: RunResult): string {
+  const states = new Map<string, string[]>();
+  for (const c of r.shared.clients) {
+    if (!c.resident) continue;
+    const key = describeResident(c.resident);
+    states.set(key, [...(states.get(key) ?? []), c.role ?? String(c.client)]);
+  }
+  if (states.size === 0) return '';
+  const one = states.size === 1;
+  return [...states].map(([state, roles]) => `  held per SM while switched out${one ? '' : ` (${[...new Set(roles)].join(', ')})`}: ${state}`).join('\n');
+}
+
 export function formatRunResult(r: RunResult): string {
   const parts = [header(r), clientTable(r)];
   const isSwitch = (s: Summary) => s.tag.startsWith('switch') || s.tag.startsWith('slice') || s.tag === 'coRunning';
   parts.push(list('Aggregate', [...r.shared.aggregate.filter((s) => !isSwitch(s)), ...r.comparison]));
   parts.push(rolesSection(r));
   parts.push(layersSection(r));
-  parts.push(list(switchesTitle(r.shared.switches), r.shared.aggregate.filter(isSwitch)));
+  parts.push([list(switchesTitle(r.shared.switches), r.shared.aggregate.filter(isSwitch)), residentLines(r)].filter(Boolean).join('\n'));
   parts.push(deviceSection(r));
   const issues = problems(r);
   if (issues) parts.push(issues);

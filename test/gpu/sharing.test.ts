@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { pick } from '../../src/metrics/summary.js';
 import { probe } from '../../src/probe.js';
+import { probeCurve } from '../../src/probe-curve.js';
 import { run } from '../../src/run.js';
 import { checkGpu } from './gpu.js';
 import { validateRunResult } from '../../src/report/schema.js';
@@ -33,6 +34,25 @@ describe.skipIf(!gpu.available)('sharing measurements', () => {
     // Switches alternate between the two clients.
     for (const sw of s.switches.slice(0, 50)) expect(sw.from).not.toBe(sw.to);
     validateRunResult(JSON.parse(JSON.stringify(r)));
+  });
+
+  it('a probe curve over what each CTA holds: every state runs, reports what it held and sees the time slicing', async () => {
+    // 0 and 200 KiB of shared memory, 256 threads of 64 registers (the compiler gives the variant 58):
+    // the register file a quarter full, and shared memory empty or nearly full.
+    const curve = await probeCurve({ smem: '0,200K', threads: 256, regs: 64, procs: 2, duration: '2s' });
+    expect(curve.points).toHaveLength(2);
+    for (const p of curve.points) {
+      expect(p.complete).toBe(true);
+      expect(p.resident!.sharedBytesPerCta).toBe(p.state.sharedBytes);
+      expect(p.resident!.threadsPerCta).toBe(256);
+      expect(p.resident!.registersPerThread).toBeGreaterThanOrEqual(32);
+      expect(p.resident!.registersPerThread).toBeLessThanOrEqual(64);
+      expect(p.switches).toBeGreaterThan(20);
+      expect(p.gap!.p50).toBeGreaterThan(0);
+      // One probe CTA per SM: every SM of the device ran one, in every launch.
+      expect(p.result.shared.device!.ctasPerLaunch).toBe(gpu.smCount);
+      validateRunResult(JSON.parse(JSON.stringify(p.result)));
+    }
   });
 
   it('two gemm processes report switches, slowdown and aggregate against solo', async () => {
