@@ -82,8 +82,10 @@ function untracedWarnings(r: RunResultJson): Warning[] {
       .filter((s): s is TraceSource => s !== undefined && s !== 'cta');
     if (sources.length === 0) continue;
     const source = sources.includes('none') ? 'none' : sources.includes('cta-part') ? 'cta-part' : 'kernels';
+    // An untraced client leaves the shared phase without a window in which every client was traced: no role has figures there.
+    const others = source === 'none' && r.options.clients.length > 1 ? ', nor for the roles beside it (their figures need every client traced)' : '';
     const what = source === 'none' ? 'no SM or switch figures' : 'no SM figures (SM share, SMs busy and idle, SM timeline)';
-    let message = `${what} for role ${spec.role} (${workOf(spec)}): ${untracedText(r, spec, source)}`;
+    let message = `${what} for role ${spec.role} (${workOf(spec)})${others}: ${untracedText(r, spec, source)}`;
     if (source === 'cta-part' && r.shared.switches.kind === 'timeslicing' && r.shared.switches.count > 0) {
       message += '; its switch gaps and the switching overhead count those kernels as switching: upper bounds (--cupti records every kernel)';
     }

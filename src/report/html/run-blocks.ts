@@ -107,7 +107,7 @@ function missingOccupancy(p: Phase, r: RunResultJson): string {
   if (untraced.length > 0) {
     const list = untraced.map((c) => clientName(c.client)).join(', ');
     return (
-      `No SM timeline: client${untraced.length === 1 ? '' : 's'} ${esc(list)} ran kernels that write no CTA records (a library's, or a model step's library ops), so the result cannot say which SMs they held. ` +
+      `No SM timeline: ${esc(list)} ran kernels that write no CTA records (a library's, or a model step's library ops), so the result cannot say which SMs they held. ` +
       "Where CUPTI recorded their kernels (<code>--cupti</code>), the switch figures above are kernel-level; CUPTI's records carry no SM."
     );
   }
