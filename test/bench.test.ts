@@ -187,7 +187,9 @@ describe('bench() against a stand-in native module', () => {
       { key: 'memcpy/cudart', rate: 4e12 },
     ]);
     const spread = async (launches: number) =>
-      (await bench(resolveBenchConfig({ preset: 'gemm-bf16-4096', launches, seed: 1 }), {}, binding)).rows.map((row) => pick(row.summaries, 'time.spread') !== undefined);
+      (await bench(resolveBenchConfig({ preset: 'gemm-bf16-4096', launches, seed: 1 }), {}, binding)).rows.map(
+        (row) => pick(row.summaries, 'time.spread') !== undefined,
+      );
     expect(await spread(9)).toEqual([false, false]);
     expect(await spread(10)).toEqual([true, true]);
   });

@@ -31,6 +31,7 @@ afterEach(() => {
   delete process.env.STAND_IN_PROCS;
   delete process.env.STAND_IN_BEHAVIOUR;
   delete process.env.STAND_IN_TARGET;
+  delete process.env.STAND_IN_TRACE_NS;
 });
 
 /** run() with `procs` stand-in clients taking turns in 2 ms slices; with `gpm`, an NVML sampler reporting that SM activity (%). */
@@ -251,6 +252,20 @@ describe('figures on too little evidence', () => {
     expect(tags(r.shared.clients[0]!.summaries)).toContain('latency.p99');
   });
 
+  it('switch percentiles from too few switches are left out, and a warning says which', async () => {
+    process.env.STAND_IN_TRACE_NS = String(20e6); // 20 ms of trace: about 9 switches of 2 ms slices
+    const r = await standIn({});
+    const s = r.shared.switches;
+    expect(s.count).toBeGreaterThan(2);
+    expect(s.count).toBeLessThan(10);
+    const printed = tags(r.shared.aggregate);
+    expect(printed).toEqual(expect.arrayContaining(['switch.count', 'switch.perSecond', 'slice.p50', 'switchGap.p50', 'switchGap.max', 'switch.overhead']));
+    for (const t of ['slice.p10', 'slice.p90', 'switchGap.p99']) expect(printed).not.toContain(t);
+    expect(warning(r, 'switches.few')).toBe(
+      `only ${s.count} context switches in the traced window: time slice p10, p90 and switch gap p99 left out (a p10 or p90 needs 10, a p99 needs 100 samples)`,
+    );
+  });
+
   it('no aggregate against solo and no fairness when a client measured nothing, and a warning naming it', async () => {
     process.env.STAND_IN_BEHAVIOUR = 'crash-in-run';
     process.env.STAND_IN_TARGET = '1';
@@ -354,6 +369,10 @@ describe('the report', () => {
     expect(infer.shared.occupancy).toBeDefined();
     expect(tags(infer.shared.clients[0]!.summaries)).toContain('smShare');
     expect(warningTags(infer).filter((t) => t.startsWith('evidence.') || t === 'occupancy.vsGpm')).toEqual([]);
+    // The trace buffer filled early: the SM and switch figures cover part of the phase, and the result says how much.
+    expect(warning(await read('run-bert-base-infer-own-mps'), 'evidence.traceBufferFull')).toBe(
+      'solo: the CTA traces hold 208 of 756 launches (--trace-records 2,000,000 filled), so its SM and switch figures cover 277 ms of the 1.00 s measured',
+    );
     const bert = await read('run-bert-base-train-own-mps');
     expect(warning(bert, 'occupancy.vsGpm')).toMatch(/^shared: SMs busy from the CTA traces \(72\.8%\) and GPM's SM activity \(93\.8%\) disagree, 0\.78×/);
   });

@@ -2,6 +2,7 @@
 // result itself: figures left out for want of evidence and why, figures printed on too few samples,
 // and two sources that should agree but do not. One line each; src/report/warnings.ts prints them.
 import { findMode } from '../modes/index.js';
+import { formatDuration } from '../report/format.js';
 import type { RunResultJson } from '../report/schema.js';
 import { traceCoverage } from '../registry/traced.js';
 import { percentileOf, samplesForPercentile, TRACES_VS_GPM_TOLERANCE, tracesAgreeWithGpm, type TraceSource } from './evidence.js';
@@ -94,23 +95,51 @@ function untracedWarnings(r: RunResultJson): Warning[] {
   return out;
 }
 
+/** Phases whose CTA trace buffer filled before the end: their SM and switch figures cover only the traced window. */
+function traceBufferWarnings(r: RunResultJson): Warning[] {
+  const out: Warning[] = [];
+  for (const { name, phase } of phasesOf(r)) {
+    const traced = phase.clients.filter((c) => {
+      const source = traceSourceOf(r, c);
+      return source === 'cta' || source === 'cta-part';
+    });
+    const short = traced.filter((c) => c.tracedLaunches < c.launches);
+    const windowNs = phase.switches.windowEndNs - phase.switches.windowStartNs;
+    if (short.length === 0 || !(windowNs > 0)) continue;
+    const launches = traced.reduce((n, c) => n + c.launches, 0);
+    const held = traced.reduce((n, c) => n + Math.min(c.tracedLaunches, c.launches), 0);
+    const measuredNs = Math.max(...phase.clients.map((c) => c.elapsedNs));
+    out.push({
+      tag: 'evidence.traceBufferFull',
+      message: `${name}: the CTA traces hold ${formatCount(held)} of ${formatCount(launches)} launches (--trace-records ${formatCount(r.options.traceRecords)} filled), so its SM and switch figures cover ${formatDuration(windowNs)} of the ${formatDuration(measuredNs)} measured`,
+    });
+  }
+  return out;
+}
+
 /** Time-slice and gap percentiles left out for want of switches (src/metrics/switches.ts switchSummaries). */
 function fewSwitchesWarning(r: RunResultJson): Warning[] {
   const s = r.shared.switches;
   if (s.kind !== 'timeslicing' || s.count === 0) return [];
   const left: string[] = [];
+  const needs = new Map<number, string[]>();
   for (const [name, d, keys] of [
     ['time slice', s.slice, ['p10', 'p50', 'p90']],
     ['switch gap', s.gap, ['p50', 'p99']],
   ] as const) {
     const dropped = keys.filter((k) => (d?.count ?? 0) < samplesForPercentile(percentileOf(k)!));
     if (dropped.length > 0) left.push(`${name} ${dropped.join(', ')}`);
+    for (const k of dropped) {
+      const n = samplesForPercentile(percentileOf(k)!);
+      needs.set(n, [...new Set([...(needs.get(n) ?? []), k])]);
+    }
   }
   if (left.length === 0) return [];
+  const need = [...needs].map(([n, keys]) => `a ${keys.join(' or ')} needs ${formatCount(n)}`).join(', ');
   return [
     {
       tag: 'switches.few',
-      message: `only ${formatCount(s.count)} context switch${s.count === 1 ? '' : 'es'} in the traced window: ${left.join(' and ')} left out (a p10 or p90 needs 10 samples, a p99 100)`,
+      message: `only ${formatCount(s.count)} context switch${s.count === 1 ? '' : 'es'} in the traced window: ${left.join(' and ')} left out (${need} samples)`,
     },
   ];
 }
@@ -124,13 +153,10 @@ function gpmWarnings(r: RunResultJson): Warning[] {
     if (busy === undefined || ratio === undefined || !(ratio > 0)) continue;
     const gpm = busy / ratio;
     if (tracesAgreeWithGpm(busy, gpm)) continue;
-    const launches = phase.clients.reduce((n, c) => n + c.launches, 0);
-    const traced = phase.clients.reduce((n, c) => n + Math.min(c.tracedLaunches, c.launches), 0);
-    const cover = traced < launches ? `; the CTA traces hold ${formatFraction(traced / launches)} of the launches (--trace-records)` : '';
     const tolerance = `${TRACES_VS_GPM_TOLERANCE.relative * 100}% and ${TRACES_VS_GPM_TOLERANCE.points * 100} points`;
     out.push({
       tag: 'occupancy.vsGpm',
-      message: `${name}: SMs busy from the CTA traces (${formatFraction(busy)}) and GPM's SM activity (${formatFraction(gpm)}) disagree, ${ratio.toFixed(2)}×, beyond the tolerance of ${tolerance}${cover}`,
+      message: `${name}: SMs busy from the CTA traces (${formatFraction(busy)}) and GPM's SM activity (${formatFraction(gpm)}) disagree, ${ratio.toFixed(2)}×, beyond the tolerance of ${tolerance}`,
     });
   }
   return out;
@@ -201,7 +227,7 @@ function unfinishedWarning(r: RunResultJson): Warning[] {
 
 /** Everything a reader of `r` must know before trusting its figures, one line each. */
 export function evidenceWarnings(r: RunResultJson): Warning[] {
-  return [...untracedWarnings(r), ...fewSwitchesWarning(r), ...gpmWarnings(r), ...fewSamplesWarning(r), ...unfinishedWarning(r)];
+  return [...untracedWarnings(r), ...traceBufferWarnings(r), ...fewSwitchesWarning(r), ...gpmWarnings(r), ...fewSamplesWarning(r), ...unfinishedWarning(r)];
 }
 
 /** Phase tags that rest on the CTA traces of every client, and the switch analysis's. */
