@@ -7,12 +7,14 @@ import type { LoopConfig, NativeBinding, WorkloadSpec } from './binding/contract
 import { timedLoopConfig } from './binding/loop-config.js';
 import { nativeDeviceBytes, withLayerProfile } from './metrics/layers.js';
 import { probeGapCapacity } from './registry/memory.js';
+import { traceCoverage } from './registry/traced.js';
 import { isWorkload } from './registry/workloads.js';
+import type { TraceSource } from './metrics/evidence.js';
 import { phaseOccupancy, type Occupancy } from './metrics/occupancy.js';
 import { distribution, durationSummaries, maxOf } from './metrics/stats.js';
 import { summary, type Summary } from './metrics/summary.js';
 import { detectSwitches, switchSummaries, type ClientTrace } from './metrics/switches.js';
-import { readIntervals } from './metrics/traces.js';
+import { readIntervals, type Intervals } from './metrics/traces.js';
 import type { ClientFigure, ModeTraits } from './modes/mode.js';
 import { startDeviceObservers, type DeviceObservers } from './observe/observers.js';
 import type { DeviceObservation, KernelActivity } from './observe/schema.js';
@@ -145,8 +147,15 @@ function modeFigures(figures: readonly ClientFigure[], prepared: ClientOutcome['
   );
 }
 
-/** One client's report: the mode's figures, its own summaries, then `more` (its SM share). */
-function report(figures: readonly ClientFigure[], o: ClientOutcome, role: string, earliestStart: bigint | undefined, more: Summary[]): ClientReport {
+/** One client's report: the mode's figures, its own summaries, then `more` (its SM share); `trace`: what its switch and SM figures rest on. */
+function report(
+  figures: readonly ClientFigure[],
+  o: ClientOutcome,
+  role: string,
+  earliestStart: bigint | undefined,
+  more: Summary[],
+  trace: TraceSource | undefined,
+): ClientReport {
   const r = o.result;
   const launches = r?.latencyNs.length ?? 0;
   const elapsedNs = r ? Number(BigInt(r.endNs) - BigInt(r.startNs)) : 0;
@@ -161,6 +170,7 @@ function report(figures: readonly ClientFigure[], o: ClientOutcome, role: string
     summaries: [...modeFigures(figures, o.prepared), ...own, ...more],
     tracedLaunches: r?.tracedLaunches ?? 0,
     gapsObserved: r?.gapsObserved ?? 0,
+    ...(trace ? { trace } : {}),
     samples: { enqueueNs: r?.enqueueNs ?? [], latencyNs: r?.latencyNs ?? [], gpuNs: r?.gpuNs ?? [], ...(r?.scheduledNs ? { scheduledNs: r.scheduledNs } : {}) },
     ...(r?.notStarted !== undefined ? { notStarted: r.notStarted } : {}),
     ...(o.pid !== undefined ? { pid: o.pid } : {}),
@@ -228,41 +238,63 @@ export function occupancyCrossCheck(occupancy: Occupancy | undefined, observatio
   ];
 }
 
-/** Reads every client's trace and gap files and puts them on one clock. */
-async function loadTraces(outcome: Outcome): Promise<ClientTrace[]> {
+/** A finished client's trace on the common clock, where it has one, and what it rests on. */
+interface LoadedTrace {
+  trace?: ClientTrace;
+  source: TraceSource;
+}
+
+/** How much of a client's launch its CTA records cover (src/registry/traced.ts); a kernel this version does not know: all. */
+function coverageOf(workers: readonly WorkerSpec[], client: number): 'all' | 'part' | 'none' {
+  const workload = workers.flatMap((w) => w.clients).find((c) => c.client === client)?.config.workload;
+  return (workload && traceCoverage(workload.kernel, workload.impl)?.coverage) ?? 'all';
+}
+
+/**
+ * Reads every finished client's trace and gap files and puts them on one clock. A client whose
+ * kernels are all traced is read from its CTA records; one traced in part (a model step with library
+ * ops) from CUPTI's kernel records where it has them (every kernel, kernel by kernel), else from the
+ * CTA records it has; a library's kernels, which write none, from CUPTI's kernel records or not at all.
+ */
+async function loadTraces(outcome: Outcome, workers: readonly WorkerSpec[]): Promise<Map<number, LoadedTrace>> {
+  const out = new Map<number, LoadedTrace>();
   const finished = outcome.clients.filter((c) => c.result && c.prepared);
-  if (finished.length === 0) return [];
+  if (finished.length === 0) return out;
   const epoch = finished.map((c) => BigInt(c.prepared!.clock.gpuNs)).reduce((a, b) => (a < b ? a : b));
-  const traces: ClientTrace[] = [];
   for (const c of finished) {
     const r = c.result!;
     const ctas = await readIntervals(r.traceFile, epoch);
-    const gaps = await readIntervals(r.gapsFile, epoch);
-    let from = Infinity;
-    let to = -Infinity;
-    for (let i = 0; i < ctas.start.length; i++) {
-      from = Math.min(from, ctas.start[i]!);
-      to = Math.max(to, ctas.end[i]!);
+    const coverage = coverageOf(workers, c.client);
+    const kernels = r.kernelActivity ? kernelTrace(c.client, r.kernelActivity, epoch) : undefined;
+    if (ctas.start.length > 0 && (coverage !== 'part' || !kernels)) {
+      const gaps = await readIntervals(r.gapsFile, epoch);
+      out.set(c.client, { trace: ctaTrace(c.client, ctas, gaps), source: coverage === 'part' ? 'cta-part' : 'cta' });
+    } else {
+      out.set(c.client, kernels ? { trace: kernels, source: 'kernels' } : { source: 'none' });
     }
-    if (!Number.isFinite(from)) {
-      // Uninstrumented kernels (a library's): CUPTI's kernel records, when there are any, stand in.
-      const fromKernels = r.kernelActivity ? kernelTrace(c.client, r.kernelActivity, epoch) : undefined;
-      if (fromKernels) traces.push(fromKernels);
-      continue;
-    }
-    traces.push({
-      client: c.client,
-      ctaStart: ctas.start,
-      ctaEnd: ctas.end,
-      ctaSm: ctas.sm,
-      gapStart: gaps.start,
-      gapEnd: gaps.end,
-      gapSm: gaps.sm,
-      coveredFrom: from,
-      coveredTo: to,
-    });
   }
-  return traces;
+  return out;
+}
+
+/** A client's CTA records and probe gaps as a trace, covered from its first CTA start to its last CTA end. */
+function ctaTrace(client: number, ctas: Intervals, gaps: Intervals): ClientTrace {
+  let from = Infinity;
+  let to = -Infinity;
+  for (let i = 0; i < ctas.start.length; i++) {
+    from = Math.min(from, ctas.start[i]!);
+    to = Math.max(to, ctas.end[i]!);
+  }
+  return {
+    client,
+    ctaStart: ctas.start,
+    ctaEnd: ctas.end,
+    ctaSm: ctas.sm,
+    gapStart: gaps.start,
+    gapEnd: gaps.end,
+    gapSm: gaps.sm,
+    coveredFrom: from,
+    coveredTo: to,
+  };
 }
 
 function aggregateSummaries(clients: ClientReport[], traces: ClientTrace[]): Summary[] {
@@ -315,20 +347,37 @@ async function observedRun(options: PhaseOptions, workDir: string): Promise<{ ou
   return { outcome, ...(observation ? { observation } : {}) };
 }
 
+/**
+ * The traces the switch analysis and the SM occupancy may use. Switches need every client that ran: a
+ * client without a trace would have its turns counted as switch gaps, so then there are none. The SM
+ * figures need CTA records of every kernel: the occupancy is measured from the clients traced so; each
+ * of them gets its SM share, and the phase its busy and idle shares and SM timeline only when that is
+ * every client (a client of library kernels holds SMs no CTA record shows).
+ */
+function evidenceOf(loaded: Map<number, LoadedTrace>): { traces: ClientTrace[]; cta: ClientTrace[]; everyCta: boolean; kernelLevel: boolean } {
+  const all = [...loaded.values()];
+  const traces = all.every((l) => l.trace) ? all.map((l) => l.trace!) : [];
+  const cta = traces.filter((t) => loaded.get(t.client)!.source === 'cta');
+  return { traces, cta, everyCta: cta.length > 0 && cta.length === traces.length, kernelLevel: all.some((l) => l.source === 'kernels') };
+}
+
 /** The clients' raw results turned into the phase's figures: per client, aggregate, switches, occupancy. */
 async function analyse(options: PhaseOptions, outcome: Outcome, observation: DeviceObservation | undefined): Promise<PhaseResult> {
   const { traits } = options;
-  const traces = await loadTraces(outcome);
+  const loaded = await loadTraces(outcome, options.workers);
+  const { traces, cta, everyCta, kernelLevel } = evidenceOf(loaded);
   // Clients that take turns (time slicing) switch between contexts; the other modes run them at once.
   const switches = detectSwitches(traces, traits.concurrent ? 'concurrent' : 'turns');
   const prepared = outcome.clients.find((c) => c.prepared)?.prepared;
   // SM occupancy (src/metrics/occupancy.ts): per-client SM share, idle share, SM × time timeline; none
   // where the clients' SM ids are not one set (MIG).
-  const occupancy = prepared && traits.sharedSmIds ? phaseOccupancy(traces, switches, prepared.smCount, { turns: !traits.concurrent }) : undefined;
+  const occupancy =
+    prepared && traits.sharedSmIds && cta.length > 0 ? phaseOccupancy(cta, switches, prepared.smCount, { turns: !traits.concurrent }) : undefined;
   const { earliest } = hostSpan(outcome);
   const clients = outcome.clients.map((c) =>
-    report(traits.clientFigures, c, options.roles?.[c.client] ?? 'client', earliest, occupancy?.clients.get(c.client) ?? []),
+    report(traits.clientFigures, c, options.roles?.[c.client] ?? 'client', earliest, occupancy?.clients.get(c.client) ?? [], loaded.get(c.client)?.source),
   );
+  const sm = everyCta ? occupancy : undefined;
   return {
     label: options.label,
     procs: options.workers.reduce((n, w) => n + w.clients.length, 0),
@@ -336,13 +385,13 @@ async function analyse(options: PhaseOptions, outcome: Outcome, observation: Dev
     clients,
     aggregate: [
       ...aggregateSummaries(clients, traces),
-      ...switchSummaries(switches),
-      ...(occupancy?.aggregate ?? []),
-      ...(observation ? occupancyCrossCheck(occupancy?.occupancy, observation) : []),
+      ...switchSummaries(switches, { kernelLevel }),
+      ...(sm?.aggregate ?? []),
+      ...(observation ? occupancyCrossCheck(sm?.occupancy, observation) : []),
     ],
     switches,
     ...(prepared ? { device: { name: prepared.deviceName, smCount: prepared.smCount, ctasPerLaunch: prepared.ctasPerLaunch } } : {}),
-    ...(occupancy ? { occupancy: occupancy.occupancy } : {}),
+    ...(sm ? { occupancy: sm.occupancy } : {}),
     ...(outcome.reason ? { reason: outcome.reason } : {}),
     ...(observation ? { observation } : {}),
   };

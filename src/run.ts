@@ -11,6 +11,7 @@ import { clientSpecs, firstClients } from './clients/spec.js';
 import { formatWorkloadMemory } from './registry/describe.js';
 import { layerGrowth } from './metrics/layers.js';
 import { roleReports } from './metrics/roles.js';
+import { evidenceWarnings } from './metrics/warnings.js';
 import { jainIndex } from './metrics/stats.js';
 import { summary, type Summary } from './metrics/summary.js';
 import { sharingMode, type ModeContext, type ModeFacts, type ModeSession } from './modes/index.js';
@@ -72,9 +73,11 @@ export function compare(baselines: ReadonlyMap<string, PhaseResult>, shared: Pha
     const solo = soloOf(c.role);
     return solo ? { ...c, summaries: [...c.summaries, ...ratios(solo.summaries, c.summaries)] } : c;
   });
+  // A client that measured no throughput (it did not finish) has no share: the aggregate and fairness are then left out.
   const shares = clients.map((c) => {
     const soloRate = value(soloOf(c.role)?.summaries, 'throughput');
-    return soloRate ? (value(c.summaries, 'throughput') ?? 0) / soloRate : undefined;
+    const rate = value(c.summaries, 'throughput');
+    return soloRate && rate !== undefined ? rate / soloRate : undefined;
   });
   const comparison: Summary[] = [];
   const roles = new Set(clients.map((c) => c.role)).size;
@@ -255,7 +258,7 @@ export async function measure(config: RunConfig, controls: RunControls = {}): Pr
   const incompleteBaseline = [...baselines.values()].find((b) => !b.complete);
   const complete = value.shared.complete && !incompleteBaseline;
   const modeFacts = { ...session.facts, ...value.facts, ...closing };
-  return {
+  const result: RunResult = {
     schema: RESULT_SCHEMA,
     schemaVersion: RESULT_SCHEMA_VERSION,
     createdAt: new Date().toISOString(),
@@ -271,4 +274,7 @@ export async function measure(config: RunConfig, controls: RunControls = {}): Pr
     ...(controls.command ? { command: controls.command } : {}),
     ...(complete ? {} : { reason: value.shared.reason ?? incompleteBaseline?.reason ?? 'incomplete' }),
   };
+  // What a reader must know before trusting the figures (src/metrics/warnings.ts).
+  const warnings = evidenceWarnings(result);
+  return warnings.length > 0 ? { ...result, warnings } : result;
 }

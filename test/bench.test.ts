@@ -180,6 +180,20 @@ describe('bench() against a stand-in native module', () => {
     expect(text).toContain('0.40×');
   });
 
+  it('prints the p10–p90 spread only from enough launches for a p10 and a p90 (10)', async () => {
+    const binding = standInBinding([
+      { key: 'gemm/own', rate: 600e12 },
+      { key: 'gemm/cublas', rate: 750e12 },
+      { key: 'memcpy/cudart', rate: 4e12 },
+    ]);
+    const spread = async (launches: number) =>
+      (await bench(resolveBenchConfig({ preset: 'gemm-bf16-4096', launches, seed: 1 }), {}, binding)).rows.map(
+        (row) => pick(row.summaries, 'time.spread') !== undefined,
+      );
+    expect(await spread(9)).toEqual([false, false]);
+    expect(await spread(10)).toEqual([true, true]);
+  });
+
   it('says why the trace cost or a workload could not be measured instead of leaving it out silently', async () => {
     const binding = standInBinding([
       { key: 'gemm/own', rate: 600e12, traceFail: { code: 'ERR_CUDA', message: 'cudaMalloc failed: out of memory' } },

@@ -247,7 +247,8 @@ describe('detectSwitches: edge cases', () => {
 
 describe('switchSummaries', () => {
   it('reports count, rate, slices, gaps and overhead', () => {
-    const s: Schedule = { clients: 2, slices: 10, sliceNs: 2 * MS, gapNs: 50 * US };
+    // 110 slices: 109 switches, enough for a gap p99 (100) and the slices' p10 and p90 (10).
+    const s: Schedule = { clients: 2, slices: 110, sliceNs: 2 * MS, gapNs: 50 * US };
     const a = detectSwitches(shortCtaTraces(s, 4, 20 * US).map((b) => b.build(0, scheduleEnd(s))));
     const list = switchSummaries(a);
     expect(list.map((x) => x.tag)).toEqual([
@@ -263,7 +264,7 @@ describe('switchSummaries', () => {
       'coRunning',
     ]);
     expect(pick(list, 'coRunning')!.value).toBeLessThan(0.05);
-    expect(pick(list, 'switch.count')).toMatchObject({ hint: 'count', value: 9 });
+    expect(pick(list, 'switch.count')).toMatchObject({ hint: 'count', value: 109 });
     expect(pick(list, 'switch.perSecond')).toMatchObject({ hint: 'rate', unit: 'switch/s', value: a.perSecond });
     expect(pick(list, 'slice.p50')).toMatchObject({ name: 'time slice p50', hint: 'duration', value: a.slice!.p50 });
     expect(pick(list, 'switchGap.max')).toMatchObject({ hint: 'duration', value: a.gap!.max });
@@ -274,19 +275,36 @@ describe('switchSummaries', () => {
     });
   });
 
-  it('omits distributions that are undefined', () => {
+  it('omits distributions that are undefined, and percentiles with too few samples', () => {
     const a = new TraceBuilder(0).addCta(0, 10, 0);
     const b = new TraceBuilder(1).addCta(20, 30, 0);
+    // One switch: no interior slice, one gap (its maximum, but no median of one).
     const list = switchSummaries(detectSwitches([a.build(0, 30), b.build(0, 30)]));
-    expect(list.map((x) => x.tag)).toEqual([
+    expect(list.map((x) => x.tag)).toEqual(['switch.count', 'switch.perSecond', 'switchGap.max', 'switch.overhead', 'coRunning']);
+    // 9 switches, 8 interior slices: a median of each, but no p10 or p90 (10 samples) and no gap p99 (100).
+    const s: Schedule = { clients: 2, slices: 10, sliceNs: 2 * MS, gapNs: 50 * US };
+    const nine = detectSwitches(shortCtaTraces(s, 4, 20 * US).map((t) => t.build(0, scheduleEnd(s))));
+    expect(nine.count).toBe(9);
+    expect(nine.gap!.p99).toBeGreaterThan(0); // the analysis keeps the whole distribution
+    expect(switchSummaries(nine).map((x) => x.tag)).toEqual([
       'switch.count',
       'switch.perSecond',
+      'slice.p50',
       'switchGap.p50',
-      'switchGap.p99',
       'switchGap.max',
       'switch.overhead',
       'coRunning',
     ]);
+  });
+
+  it('names its figures kernel-level when some client is traced by its kernels (CUPTI), not its CTAs', () => {
+    const s: Schedule = { clients: 2, slices: 110, sliceNs: 2 * MS, gapNs: 50 * US };
+    const a = detectSwitches(shortCtaTraces(s, 4, 20 * US).map((t) => t.build(0, scheduleEnd(s))));
+    const list = switchSummaries(a, { kernelLevel: true });
+    expect(list.map((x) => x.tag)).toEqual(switchSummaries(a).map((x) => x.tag));
+    for (const x of list.filter((x) => x.tag !== 'coRunning')) expect(x.name).toMatch(/ \(kernel-level\)$/);
+    expect(pick(list, 'coRunning')!.name).toBe("10 µs bins with several clients' kernel starts/ends (CUPTI)");
+    expect(pick(switchSummaries({ ...a, kind: 'concurrent' }, { kernelLevel: true }), 'coRunning')!.name).toContain('kernel starts/ends');
   });
 
   it('says nothing about switches for a single client', () => {

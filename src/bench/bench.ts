@@ -7,6 +7,7 @@
 import type { NativeBinding, WorkloadSpec } from '../binding/contract.js';
 import { loadBinding } from '../binding/loader.js';
 import { captureEnvironment, readClocks, type Environment } from '../environment.js';
+import { samplesForPercentile } from '../metrics/evidence.js';
 import { maxOf } from '../metrics/stats.js';
 import { summary, type Summary } from '../metrics/summary.js';
 import { measureTraceCost, measureWorkload, type Measurement, type TraceCost } from './measure.js';
@@ -94,7 +95,8 @@ export function rowSummaries(
   if (m.status !== 'ok' || !m.time) return [];
   const t = m.time.p50;
   const out: Summary[] = [summary('time.p50', 'GPU time p50', 'duration', t)];
-  out.push(summary('time.spread', 'p10–p90 spread', 'fraction', (m.time.p90 - m.time.p10) / t));
+  // A p10 and a p90 need 10 launches (src/metrics/evidence.ts); with fewer, no spread is printed.
+  if (m.time.count >= samplesForPercentile(0.9)) out.push(summary('time.spread', 'p10–p90 spread', 'fraction', (m.time.p90 - m.time.p10) / t));
   // A model workload's step: its model FLOPs as the registry counts them where the native side gives none.
   const flops = m.flopsPerLaunch || entry.flopsPerStep || 0;
   const bytes = m.bytesPerLaunch ?? 0;

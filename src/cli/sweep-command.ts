@@ -98,9 +98,10 @@ export function sweepCommand(): Command {
         if (resume && !out) throw new OptionError('--resume', 'together with --out DIR (the results directory of the sweep to continue)', true);
         const outDir = checkOutputDir('--out', out ?? defaultOutDir());
         // Loaded only now: a usage error or --help needs none of the measuring code.
-        const [{ runSweep }, { csvExporter, markdownExporter, tableExporter }] = await Promise.all([
+        const [{ runSweep }, { csvExporter, markdownExporter, tableExporter }, { formatWarnings }] = await Promise.all([
           import('../sweep/runner.js'),
           import('../sweep/exporters.js'),
+          import('../report/warnings.js'),
         ]);
         interrupt = interruptSignal();
         const summary = await runSweep(plan, {
@@ -114,6 +115,9 @@ export function sweepCommand(): Command {
         progress.stop();
         const exporter = format === 'markdown' ? markdownExporter : format === 'csv' ? csvExporter : tableExporter;
         console.log(exporter.render(summary.points));
+        const warnings = summary.points.flatMap((p) => formatWarnings(p, p.id));
+        // After the table; CSV on stdout stays CSV, so its warnings go to stderr.
+        if (warnings.length > 0) (format === 'csv' ? console.error : console.log)(`\n${warnings.join('\n')}`);
         console.error(`gpushare-micro: results in ${outDir} (summary.json, summary.csv, summary.md, points/)`);
         if (interrupt.signal.aborted) {
           console.error(`gpushare-micro: interrupted; continue with: gpushare-micro sweep ... --out ${outDir} --resume`);

@@ -21,7 +21,8 @@
 // CONCURRENT_THRESHOLD reports the clients as concurrent and lists no switches.
 
 import { z } from 'zod';
-import { distribution, distributionSchema, maxOf, minOf } from './stats.js';
+import { percentileOf, samplesForPercentile } from './evidence.js';
+import { distribution, distributionSchema, maxOf, minOf, type Distribution } from './stats.js';
 import { summary, type Summary } from './summary.js';
 
 export interface ClientTrace {
@@ -60,6 +61,8 @@ export type Slice = z.infer<typeof sliceSchema>;
  * disjoint SMs (green contexts) can score low although both are running all the time.
  */
 const CO_RUNNING_NAME = "10 µs bins with several clients' CTA starts/ends";
+/** The same where some client's instants are CUPTI's kernel records: starts and ends of whole kernels. */
+const CO_RUNNING_KERNEL_NAME = "10 µs bins with several clients' kernel starts/ends (CUPTI)";
 
 /** Co-running fraction above which clients are taken to run concurrently rather than in turns. */
 export const CONCURRENT_THRESHOLD = 0.25;
@@ -294,25 +297,39 @@ export function detectSwitches(traces: readonly ClientTrace[], expect?: 'turns' 
   return analysis;
 }
 
-/** Summaries of a switch analysis; distribution entries are left out when there is no distribution. */
-export function switchSummaries(a: SwitchAnalysis): Summary[] {
+export interface SwitchSummaryOptions {
+  /**
+   * Some client's instants are CUPTI's kernel records (a library's kernels, which write no CTA record):
+   * the figures are then kernel-level, and their names say so.
+   */
+  kernelLevel?: boolean;
+}
+
+/** A distribution's percentiles by name, each only where it has enough samples (evidence.ts: p10 and p90 need 10, p99 100). */
+function percentiles(
+  d: Distribution | undefined,
+  keys: ReadonlyArray<'p10' | 'p50' | 'p90' | 'p99' | 'max'>,
+): Array<['p10' | 'p50' | 'p90' | 'p99' | 'max', number]> {
+  if (!d) return [];
+  return keys.filter((k) => d.count >= samplesForPercentile(percentileOf(k)!)).map((k) => [k, d[k]]);
+}
+
+/**
+ * Summaries of a switch analysis; a distribution's entries are left out when there is no distribution,
+ * and a percentile when it has too few samples for it (the analysis keeps the whole distribution).
+ */
+export function switchSummaries(a: SwitchAnalysis, options: SwitchSummaryOptions = {}): Summary[] {
   if (a.kind === 'single') return [];
-  if (a.kind === 'concurrent') return [summary('coRunning', CO_RUNNING_NAME, 'fraction', a.coRunningFraction)];
+  const level = options.kernelLevel ? ' (kernel-level)' : '';
+  const coRunning = summary('coRunning', options.kernelLevel ? CO_RUNNING_KERNEL_NAME : CO_RUNNING_NAME, 'fraction', a.coRunningFraction);
+  if (a.kind === 'concurrent') return [coRunning];
   const out: Summary[] = [
-    summary('switch.count', 'context switches', 'count', a.count),
-    summary('switch.perSecond', 'context switch rate', 'rate', a.perSecond, 'switch/s'),
+    summary('switch.count', `context switches${level}`, 'count', a.count),
+    summary('switch.perSecond', `context switch rate${level}`, 'rate', a.perSecond, 'switch/s'),
   ];
-  if (a.slice) {
-    for (const key of ['p10', 'p50', 'p90'] as const) {
-      out.push(summary(`slice.${key}`, `time slice ${key}`, 'duration', a.slice[key]));
-    }
-  }
-  if (a.gap) {
-    for (const key of ['p50', 'p99', 'max'] as const) {
-      out.push(summary(`switchGap.${key}`, `switch gap ${key}`, 'duration', a.gap[key]));
-    }
-  }
-  out.push(summary('switch.overhead', 'switching overhead', 'fraction', a.overheadFraction));
-  out.push(summary('coRunning', CO_RUNNING_NAME, 'fraction', a.coRunningFraction));
+  for (const [key, value] of percentiles(a.slice, ['p10', 'p50', 'p90'])) out.push(summary(`slice.${key}`, `time slice ${key}${level}`, 'duration', value));
+  for (const [key, value] of percentiles(a.gap, ['p50', 'p99', 'max'])) out.push(summary(`switchGap.${key}`, `switch gap ${key}${level}`, 'duration', value));
+  out.push(summary('switch.overhead', `switching overhead${level}`, 'fraction', a.overheadFraction));
+  out.push(coRunning);
   return out;
 }

@@ -9,6 +9,7 @@ import { describeWorkloadShape, fieldRule, WORKLOAD_IMPLS, WORKLOAD_NAMES, WORKL
 export * from './kernels.js';
 export * from './presets.js';
 export * from './workloads.js';
+export * from './traced.js';
 export { clientMemoryBytes, probeGapCapacity, type RunMemorySettings } from './memory.js';
 
 /** Every name `--kernel` (or `--workload`, or a --client's kernel=) takes: the kernels, then the model workloads. */

@@ -34,13 +34,21 @@ export function formatSummaryValue(s: Pick<Summary, 'hint' | 'value' | 'unit'>):
   }
 }
 
-/** The heading of a phase's switch figures: the window they cover, or why there are none. */
-export function switchesTitle(switches: { kind?: string; windowStartNs: number; windowEndNs: number }): string {
+/**
+ * The heading of a phase's switch figures: the window they cover, or why there are none; `kernelLevel`:
+ * the clients whose instants are CUPTI's kernel records (library kernels write no CTA record), whose
+ * figures are then kernel-level.
+ */
+export function switchesTitle(switches: { kind?: string; windowStartNs: number; windowEndNs: number }, kernelLevel: readonly number[] = []): string {
   const w = switches.windowEndNs - switches.windowStartNs;
+  const level =
+    kernelLevel.length > 0
+      ? `, kernel-level: from CUPTI's kernel records of client${kernelLevel.length === 1 ? '' : 's'} ${kernelLevel.join(', ')}, not CTA traces`
+      : '';
   if (switches.kind === 'concurrent') {
-    return `Concurrency (over the ${formatDuration(w)} in which every client was traced): the clients ran at the same time, so there are no time slices or switches to measure`;
+    return `Concurrency${level} (over the ${formatDuration(w)} in which every client was traced): the clients ran at the same time, so there are no time slices or switches to measure`;
   }
   return w > 0
-    ? `Context switches (over the ${formatDuration(w)} in which every client was traced)`
+    ? `Context switches${level} (over the ${formatDuration(w)} in which every client was traced)`
     : 'Context switches (no window in which every client was traced)';
 }

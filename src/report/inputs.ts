@@ -5,6 +5,7 @@ import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
 import { basename, join, resolve } from 'node:path';
 import { SCENARIO_SCHEMA, SCENARIO_SUMMARY_FILE, scenarioSummarySchema, type ScenarioRun, type ScenarioSummary } from '../scenario/result-schema.js';
+import { withoutUnbackedFigures } from '../metrics/warnings.js';
 import { checkFile } from './check.js';
 import { MERGED_FILE, mergedSchema, type MergedComparison } from './merged-schema.js';
 import { readRunResult, runResultSchema, type RunResultJson } from './schema.js';
@@ -112,7 +113,8 @@ export async function loadRun(file: string): Promise<LoadedRun> {
   }
   const parsed = readRunResult(value);
   if (!parsed.success) throw new ReportInputError(`${file} is not a gpushare-micro/run v${parsed.version} result: ${parsed.problem}`);
-  return { label: label(parsed.data, file), file, result: parsed.data, raw: value as Record<string, unknown> };
+  // A file made before the trace sources were recorded loses the figures its traces cannot back (src/metrics/warnings.ts).
+  return { label: label(parsed.data, file), file, result: withoutUnbackedFigures(parsed.data), raw: value as Record<string, unknown> };
 }
 
 /** Reads a sweep directory: its summary.json and the result file of every done point. */

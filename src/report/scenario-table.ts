@@ -6,6 +6,7 @@ import { sloOutcomeText } from '../clients/slo.js';
 import type { Summary } from '../metrics/summary.js';
 import type { ScenarioRun, ScenarioSummary } from '../scenario/result-schema.js';
 import { formatSummaryValue } from './format.js';
+import { formatWarnings } from './warnings.js';
 
 const ROLE_COLUMNS: Array<[tag: string, title: string]> = [
   ['role.vsSolo', 'throughput vs alone'],
@@ -92,6 +93,7 @@ export function formatScenario(summary: ScenarioSummary, verdictLines: string[] 
     rolesTable(summary.runs),
     modesTable(summary.runs),
     sloLines(summary.runs).join('\n'),
+    summary.runs.flatMap((r) => formatWarnings(r, runLabel(r))).join('\n'),
     summary.runs
       .filter((r) => r.status !== 'done')
       .map((r) => `${runLabel(r)}: ${r.status} — ${r.reason ?? ''}`)

@@ -10,6 +10,7 @@
 // names a reader only prints read as any string.
 import { z } from 'zod';
 import { COMPUTE_MODES } from '../binding/contract.js';
+import { traceSourceSchema } from '../metrics/evidence.js';
 import { layerGrowthSchema, layerTimingSchema } from '../metrics/layers.js';
 import { occupancySchema } from '../metrics/occupancy.js';
 import { summarySchema as summary } from '../metrics/summary.js';
@@ -44,6 +45,8 @@ const client = z.object({
   summaries: z.array(summary),
   tracedLaunches: z.number().int().nonnegative(),
   gapsObserved: z.number().int().nonnegative(),
+  /** What its switch and SM figures rest on (src/metrics/evidence.ts): every kernel's CTA records, some kernels', CUPTI's kernel records, or nothing; absent in files made before it and for a client that did not finish. */
+  trace: traceSourceSchema.optional(),
   /** SMs the client could use (its green context's, or the device's). */
   smsAvailable: z.number().int().optional(),
   /** The priority its stream got. */

@@ -41,15 +41,17 @@ export const sweepPointSchema = z
     slowdownMax: z.number().optional(),
     /** Worst client's p99 latency over the solo p99 latency. */
     p99VsSolo: z.number().optional(),
-    /** Jain's fairness index over the clients' throughputs (1/procs..1). */
+    /** Jain's fairness index over the clients' throughputs (1/procs..1); absent with one client. */
     fairness: z.number().optional(),
-    /** Context switches counted in the traced window, and per second. */
+    /** Context switches counted in the traced window, and per second; absent where the clients did not take turns or one was not traced. */
     switches: z.number().optional(),
     switchesPerSecond: z.number().optional(),
     /** Switching overhead in percent of the traced window. */
     overheadPct: z.number().optional(),
     /** Share of 10 µs bins with CTA starts/ends of two or more clients (concurrent modes score high). */
     coRunningPct: z.number().optional(),
+    /** The point's run result's warnings: what a reader must know before trusting its figures. */
+    warnings: z.array(z.object({ tag: z.string(), message: z.string() })).optional(),
   })
   .superRefine((p, ctx) => {
     if ((p.status === 'skipped' || p.status === 'failed') && !p.reason)

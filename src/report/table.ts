@@ -11,8 +11,10 @@ import { summary, type Summary } from '../metrics/summary.js';
 import { findMode, modeTitle } from '../modes/index.js';
 import type { ClientReport, PhaseResult } from '../phase.js';
 import type { RunResult } from '../run.js';
+import { traceSourceOf } from '../metrics/warnings.js';
 import { describeResident } from '../registry/probe-state.js';
 import { formatSummaryValue, switchesTitle } from './format.js';
+import { formatWarnings } from './warnings.js';
 
 export { formatSummaryValue } from './format.js';
 
@@ -170,8 +172,11 @@ function cuptiSummaries(p: PhaseResult): Summary[] {
   if (recorded.length === 0) return [];
   const kernels = recorded.reduce((n, k) => n + (k!.kernels?.startNs.length ?? 0), 0);
   const dropped = recorded.reduce((n, k) => n + (k!.dropped ? k!.dropped.byCupti + k!.dropped.overLimit : 0), 0);
+  // Each kernel from its start to its end, added over the clients: kernel-level busy time, no SM in it.
+  const time = recorded.reduce((n, k) => n + (k!.summaries.find((s) => s.tag === 'cupti.kernel_time.sum')?.value ?? 0), 0);
   return [
     summary('cupti.kernels', 'kernels recorded (CUPTI), all clients', 'count', kernels),
+    summary('cupti.kernel_time.sum', 'kernel time (CUPTI, kernel-level), all clients', 'duration', time),
     summary('cupti.dropped', 'kernel records dropped (CUPTI)', 'count', dropped),
   ];
 }
@@ -205,14 +210,20 @@ function residentLines(r: RunResult): string {
   return [...states].map(([state, roles]) => `  held per SM while switched out${one ? '' : ` (${[...new Set(roles)].join(', ')})`}: ${state}`).join('\n');
 }
 
+/** The phase's clients whose switch figures come from CUPTI's kernel records. */
+export function kernelLevelClients(p: PhaseResult, r: RunResult): number[] {
+  return p.clients.filter((c) => traceSourceOf(r, c) === 'kernels').map((c) => c.client);
+}
+
 export function formatRunResult(r: RunResult): string {
   const parts = [header(r), clientTable(r)];
   const isSwitch = (s: Summary) => s.tag.startsWith('switch') || s.tag.startsWith('slice') || s.tag === 'coRunning';
   parts.push(list('Aggregate', [...r.shared.aggregate.filter((s) => !isSwitch(s)), ...r.comparison]));
   parts.push(rolesSection(r));
   parts.push(layersSection(r));
-  parts.push([list(switchesTitle(r.shared.switches), r.shared.aggregate.filter(isSwitch)), residentLines(r)].filter(Boolean).join('\n'));
+  parts.push([list(switchesTitle(r.shared.switches, kernelLevelClients(r.shared, r)), r.shared.aggregate.filter(isSwitch)), residentLines(r)].filter(Boolean).join('\n'));
   parts.push(deviceSection(r));
+  parts.push(formatWarnings(r).join('\n'));
   const issues = problems(r);
   if (issues) parts.push(issues);
   return parts.filter(Boolean).join('\n\n');

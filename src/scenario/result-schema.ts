@@ -37,6 +37,8 @@ export const scenarioRunSchema = z.object({
   comparison: z.array(summarySchema).optional(),
   /** The shared phase's aggregate figures (switches, SMs idle, ...). */
   aggregate: z.array(summarySchema).optional(),
+  /** The run result's warnings: what a reader must know before trusting its figures. */
+  warnings: z.array(z.object({ tag: z.string(), message: z.string() })).optional(),
 });
 export type ScenarioRun = z.infer<typeof scenarioRunSchema>;
 

@@ -92,6 +92,7 @@ function summariseRun(step: ScenarioStep, result: RunResult, file: string): Scen
     roles: result.roles,
     comparison: result.comparison,
     aggregate: result.shared.aggregate,
+    ...(result.warnings && result.warnings.length > 0 ? { warnings: result.warnings } : {}),
   };
 }
 

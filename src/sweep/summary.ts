@@ -36,13 +36,16 @@ export function summarisePoint(p: SweepPoint, result: RunResult, file: string): 
   }
   const p99 = perClient('latency.p99.vsSolo');
   if (p99.length) set('p99VsSolo', maxOf(p99));
-  set('fairness', tagged(result.comparison, 'fairness') ?? (p.procs === 1 ? 1 : undefined));
+  // Fairness compares clients: with one there is nothing to compare.
+  set('fairness', tagged(result.comparison, 'fairness'));
   const sw = result.shared.switches;
-  if (sw.kind !== 'concurrent') {
+  // Switches exist where clients took turns and every one was traced ('single': one client, or a client without a trace).
+  if (sw.kind === 'timeslicing') {
     set('switches', sw.count);
     set('switchesPerSecond', sw.perSecond);
     set('overheadPct', sw.overheadFraction * 100);
   }
   if (sw.kind !== 'single' && sw.coRunningFraction !== undefined) set('coRunningPct', sw.coRunningFraction * 100);
+  if (result.warnings && result.warnings.length > 0) out.warnings = result.warnings;
   return out;
 }

@@ -4,6 +4,7 @@
 import { describeWork as specWork, loopText, roleLine } from '../../clients/describe.js';
 import { fmtCuda } from '../../info.js';
 import { tookTurns } from '../../metrics/occupancy.js';
+import { traceSourceOf } from '../../metrics/warnings.js';
 import type { Summary } from '../../metrics/summary.js';
 import { findMode } from '../../modes/index.js';
 import { formatDuration, formatSummaryValue, switchesTitle } from '../format.js';
@@ -88,19 +89,37 @@ function summaryBlock(r: RunResultJson): Block {
   return {
     key: 'summary',
     title: 'Figures',
-    html: `${clients}<div class="lists"><div><h3>Aggregate</h3>${list(aggregate)}</div><div><h3>${esc(switchesTitle(r.shared.switches))}</h3>${list(switches)}</div></div>`,
+    html: `${clients}<div class="lists"><div><h3>Aggregate</h3>${list(aggregate)}</div><div><h3>${esc(switchesTitle(r.shared.switches, kernelLevel(r)))}</h3>${list(switches)}</div></div>`,
   };
 }
 
-function missingOccupancy(p: Phase): string {
+/** The shared clients whose switch figures come from CUPTI's kernel records. */
+function kernelLevel(r: RunResultJson): number[] {
+  return r.shared.clients.filter((c) => traceSourceOf(r, c) === 'kernels').map((c) => c.client);
+}
+
+/** Why a phase has no SM timeline: clients without CTA traces of every kernel, no common window, or an older file. */
+function missingOccupancy(p: Phase, r: RunResultJson): string {
+  const untraced = p.clients.filter((c) => {
+    const source = traceSourceOf(r, c);
+    return source !== undefined && source !== 'cta';
+  });
+  if (untraced.length > 0) {
+    const list = untraced.map((c) => clientName(c.client)).join(', ');
+    return (
+      `No SM timeline: ${esc(list)} ran kernels that write no CTA records (a library's, or a model step's library ops), so the result cannot say which SMs they held. ` +
+      "Where CUPTI recorded their kernels (<code>--cupti</code>), the switch figures above are kernel-level; CUPTI's records carry no SM."
+    );
+  }
   if (p.switches.windowEndNs <= p.switches.windowStartNs) return 'No SM occupancy: there was no window in which every client was traced.';
   return "No SM occupancy in this result: it was made by a version of gpushare-micro that did not record it (<code>shared.occupancy</code> is absent). Run the measurement again with this version to get the SM timeline and each client's SM share.";
 }
 
-async function occupancyBlocks(p: Phase, width: number): Promise<Block[]> {
+async function occupancyBlocks(r: RunResultJson, width: number): Promise<Block[]> {
+  const p = r.shared;
   const o = p.occupancy;
   if (!o) {
-    const why = note(missingOccupancy(p));
+    const why = note(missingOccupancy(p, r));
     return [
       { key: 'timeline', title: 'SM timeline', html: why },
       { key: 'share', title: 'Share of the SMs over time', html: note('No SM occupancy in this result (see above).') },
@@ -231,7 +250,7 @@ export async function runBlocks(run: LoadedRun, width: number): Promise<Block[]>
   return [
     aboutBlock(run),
     summaryBlock(r),
-    ...(await occupancyBlocks(r.shared, width)),
+    ...(await occupancyBlocks(r, width)),
     ...(await switchBlocks(r, width)),
     await latencyBlock(r, width),
     await observationBlock(run, width),
@@ -240,5 +259,5 @@ export async function runBlocks(run: LoadedRun, width: number): Promise<Block[]>
 
 /** Only the occupancy blocks (for a sweep's points in detail). */
 export async function occupancyOnly(run: LoadedRun, width: number): Promise<Block[]> {
-  return occupancyBlocks(run.result.shared, width);
+  return occupancyBlocks(run.result, width);
 }
