@@ -11,7 +11,9 @@ import { summary, type Summary } from '../metrics/summary.js';
 import { findMode, modeTitle } from '../modes/index.js';
 import type { ClientReport, PhaseResult } from '../phase.js';
 import type { RunResult } from '../run.js';
+import { intervalLevel } from '../metrics/interval.js';
 import { formatSummaryValue, switchesTitle } from './format.js';
+import { summaryTable } from './summary-table.js';
 
 export { formatSummaryValue } from './format.js';
 
@@ -191,6 +193,38 @@ function problems(r: RunResult): string {
   return [`INCOMPLETE: ${r.reason ?? 'some clients did not finish'}`, ...lines].join('\n');
 }
 
+/** With --runs N: what the intervals are, every run's headline figures, and the runs that stand out. */
+function repeatsSection(r: RunResult): string {
+  const rep = r.repeats;
+  if (!rep) return '';
+  const level = (intervalLevel(rep.runs) * 100).toFixed(1).replace(/\.0$/, '');
+  const made = rep.runs < rep.asked ? `${rep.runs} of ${rep.asked} runs (interrupted)` : `${rep.runs} runs`;
+  const by = r.comparison[0]?.name;
+  const lines = [
+    `Repeated: ${made}, interleaved (each role alone, then shared). Ratios, role figures and SLOs are medians over the runs, ` +
+      `[low–high] their ${level}% confidence intervals (order statistics); the phases shown are run ${rep.recorded + 1}'s, the median run${by ? ` by ${by}` : ''}`,
+  ];
+  const rows = rep.perRun.map((run, i) => ({
+    labels: [String(i + 1)],
+    summaries: [
+      ...run.comparison,
+      ...run.solo.flatMap((s) =>
+        s.summaries
+          .filter((x) => x.tag === 'throughput')
+          .map((x) => ({ ...x, tag: `solo.${s.role}`, name: rep.perRun[0]!.solo.length > 1 ? `${s.role} alone` : 'solo throughput' })),
+      ),
+    ],
+    ...(run.complete ? {} : { note: `incomplete: ${run.reason ?? ''}` }),
+  }));
+  if (rows.some((row) => row.summaries.length > 0)) lines.push(summaryTable(['run'], rows));
+  for (const o of rep.outliers) {
+    lines.push(
+      `  outlier: run ${o.run + 1}, ${o.name} ${formatSummaryValue(o)} (median ${formatSummaryValue({ ...o, value: o.median })}, modified z-score ${o.score.toFixed(1)})`,
+    );
+  }
+  return lines.join('\n');
+}
+
 export function formatRunResult(r: RunResult): string {
   const parts = [header(r), clientTable(r)];
   const isSwitch = (s: Summary) => s.tag.startsWith('switch') || s.tag.startsWith('slice') || s.tag === 'coRunning';
@@ -199,6 +233,7 @@ export function formatRunResult(r: RunResult): string {
   parts.push(layersSection(r));
   parts.push(list(switchesTitle(r.shared.switches), r.shared.aggregate.filter(isSwitch)));
   parts.push(deviceSection(r));
+  parts.push(repeatsSection(r));
   const issues = problems(r);
   if (issues) parts.push(issues);
   return parts.filter(Boolean).join('\n\n');
