@@ -53,6 +53,9 @@ export { GEMM_DTYPES, GEMM_IMPLS } from './registry/index.js';
 /** probe()'s defaults where they differ from a run's (src/probe.ts). */
 export const PROBE_DEFAULTS = { procs: 2, duration: '3s', baseline: false } as const;
 
+/** --runs at most: each run measures every role alone and the shared phase again. */
+export const MAX_RUNS = 100;
+
 /** Requests an open-loop client keeps in flight at most, unless its spec says otherwise. */
 export const OPEN_LOOP_DEPTH = 64;
 
@@ -475,6 +478,7 @@ export function resolveRunConfig(options: RunOptions): RunConfig {
   const traceRecords = integer('--trace-records', options.traceRecords ?? DEFAULTS.traceRecords, 0, 500_000_000);
   const seed = options.seed === undefined ? randomInt(1, 2 ** 47) : integer('--seed', options.seed, 0, Number.MAX_SAFE_INTEGER);
   const sampleMs = integer('--sample-ms', options.sampleMs ?? 50, 0, 10_000);
+  const runs = integer('--runs', options.runs ?? 1, 1, MAX_RUNS);
   for (const [option, value] of [
     ['--cupti', options.cupti],
     ['--pm-sampling', options.pmSampling],
@@ -503,5 +507,6 @@ export function resolveRunConfig(options: RunOptions): RunConfig {
     ...modeFields,
     observe: { sampleMs, cupti: options.cupti ?? false, pmSampling: options.pmSampling ?? false },
     ...(options.profileLayers ? { profileLayers: profileLayers(clients) } : {}),
+    ...(runs > 1 ? { runs } : {}),
   };
 }

@@ -94,6 +94,9 @@ export interface RunOptions {
   cupti?: boolean;
   /** CUPTI PM sampling of SM activity, device-wide, from the orchestrator process (default false). */
   pmSampling?: boolean;
+  /** Measure this many times, each role alone then shared, interleaved (B1 S1 B2 S2 …); ratios are the
+   * median over the runs with a confidence interval (default 1, at most 100). */
+  runs?: number | string;
 }
 
 /** The one validated configuration a run's options become (config.ts). The result file records it
@@ -122,6 +125,8 @@ export const runConfigSchema = z.object({
   observe: z.object({ sampleMs: z.number().int().nonnegative(), cupti: z.boolean(), pmSampling: z.boolean() }),
   /** Model workloads: each layer of each step timed with CUDA events (--profile-layers). */
   profileLayers: z.boolean().optional(),
+  /** Runs, each role alone then shared, interleaved (--runs); absent: one. */
+  runs: z.number().int().min(1).optional(),
 });
 
 export type RunConfig = z.infer<typeof runConfigSchema>;

@@ -12,6 +12,7 @@ import { formatWorkloadMemory } from './registry/describe.js';
 import { layerGrowth } from './metrics/layers.js';
 import { roleReports } from './metrics/roles.js';
 import { evidenceWarnings } from './metrics/warnings.js';
+import { combineRuns, type MeasuredRun, outlierWarnings } from './metrics/repeats.js';
 import { jainIndex } from './metrics/stats.js';
 import { summary, type Summary } from './metrics/summary.js';
 import { sharingMode, type ModeContext, type ModeFacts, type ModeSession } from './modes/index.js';
@@ -23,7 +24,12 @@ import { RESULT_SCHEMA, RESULT_SCHEMA_VERSION, type RunResult } from './report/s
 export { RESULT_SCHEMA, RESULT_SCHEMA_VERSION } from './report/schema.js';
 export type { RunResult };
 
-export type Progress = { type: 'phase'; label: PhaseResult['label']; procs: number; role?: string } | ({ phase: PhaseResult['label'] } & OrchestratorEvent);
+/** Which of several runs a phase belongs to (--runs): 1-based, and how many; empty for a single run. */
+export type RunIndex = { run?: number; runs?: number };
+
+export type Progress =
+  | ({ type: 'phase'; label: PhaseResult['label']; procs: number; role?: string } & RunIndex)
+  | ({ phase: PhaseResult['label'] } & OrchestratorEvent);
 
 export interface RunControls {
   signal?: AbortSignal;
@@ -33,7 +39,8 @@ export interface RunControls {
   /** An environment captured beforehand; skips the GPU query (for stand-in clients in tests). */
   environment?: Environment;
   command?: string[];
-  /** Solo baselines measured earlier for the same roles and options, by role (a sweep or a scenario shares them). */
+  /** Solo baselines measured earlier for the same roles and options, by role (a sweep or a scenario shares them);
+   * only for a single run: repeated runs (config.runs) measure their own, interleaved with the shared phases. */
   baselines?: ReadonlyMap<string, PhaseResult>;
   /** The native module; loaded when absent. Tests pass a stand-in with `clientModule` and `environment`. */
   binding?: NativeBinding;
@@ -121,7 +128,7 @@ interface Prepared {
   environment: Environment;
   ctx: ModeContext;
   loop: (client: number) => ReturnType<typeof loopConfig>;
-  phase: (label: PhaseResult['label'], workers: WorkerSpec[], roles: readonly string[]) => Promise<PhaseResult>;
+  phase: (label: PhaseResult['label'], workers: WorkerSpec[], roles: readonly string[], run?: RunIndex) => Promise<PhaseResult>;
 }
 
 /** Every client's buffers must fit the device (with room to spare) before anything runs. */
@@ -159,12 +166,13 @@ async function prepare(config: RunConfig, controls: RunControls, binding: Native
   const traits = sharingMode(config.mode).traits;
   const smCount = environment.gpu.smCount;
   const loop = (client: number) => loopConfig(config, client, smCount);
-  const phase = async (label: PhaseResult['label'], workers: WorkerSpec[], roles: readonly string[]) => {
+  const phase = async (label: PhaseResult['label'], workers: WorkerSpec[], roles: readonly string[], run: RunIndex = {}) => {
     controls.onProgress?.({
       type: 'phase',
       label,
       procs: workers.reduce((n, w) => n + w.clients.length, 0),
       ...(label === 'baseline' ? { role: roles[0] } : {}),
+      ...run,
     });
     return runPhase({
       traits,
@@ -183,11 +191,11 @@ async function prepare(config: RunConfig, controls: RunControls, binding: Native
 }
 
 /** One role alone, as the mode's baseline runs it: the role's first client, with its inputs and arrivals. */
-async function soloPhase(config: RunConfig, { ctx, loop, phase }: Prepared, role: string): Promise<PhaseResult> {
+async function soloPhase(config: RunConfig, { ctx, loop, phase }: Prepared, role: string, run: RunIndex = {}): Promise<PhaseResult> {
   const index = config.clients.findIndex((s) => s.role === role);
   if (index < 0) throw new OptionError('role', `one of ${config.clients.map((s) => s.role).join(', ')}`, role);
   const first = firstClients(config.clients)[index]!;
-  return phase('baseline', [await sharingMode(config.mode).solo(ctx, loop(first))], [role]);
+  return phase('baseline', [await sharingMode(config.mode).solo(ctx, loop(first))], [role], run);
 }
 
 /** A role alone (by default the first), as the mode's baseline runs it (a sweep or a scenario measures it once for many runs). */
@@ -217,11 +225,11 @@ async function withHint(phase: PhaseResult, session: ModeSession, signal: AbortS
 }
 
 /** Each role alone, in spec order: those given in controls.baselines reused, the others measured now. */
-async function baselinesOf(config: RunConfig, controls: RunControls, prepared: Prepared): Promise<Map<string, PhaseResult>> {
+async function baselinesOf(config: RunConfig, controls: RunControls, prepared: Prepared, run: RunIndex): Promise<Map<string, PhaseResult>> {
   const out = new Map<string, PhaseResult>();
   if (!config.baseline) return out;
   for (const spec of config.clients) {
-    out.set(spec.role, controls.baselines?.get(spec.role) ?? (await soloPhase(config, prepared, spec.role)));
+    out.set(spec.role, controls.baselines?.get(spec.role) ?? (await soloPhase(config, prepared, spec.role, run)));
     if (controls.signal?.aborted) throw new CancelledError('cancelled during the solo baseline');
   }
   return out;
@@ -237,44 +245,97 @@ function withLayerGrowth(roles: RunResult['roles'], clients: readonly ClientRepo
   });
 }
 
-/** Runs an already validated configuration. */
-export async function measure(config: RunConfig, controls: RunControls = {}): Promise<RunResult> {
-  const binding = controls.binding ?? loadBinding();
-  const prepared = await prepare(config, controls, binding);
-  const { environment, ctx, loop, phase } = prepared;
-  const mode = sharingMode(config.mode);
-  // The baselines run before the mode is set up, so nothing of the mode (an idle MPS server, say) is
-  // on the GPU while a role runs alone.
-  const baselines = await baselinesOf(config, controls, prepared);
+/** One run and what the mode reported of it. */
+interface OneRun extends MeasuredRun {
+  baselines: Map<string, PhaseResult>;
+  modeFacts: ModeFacts;
+}
+
+/**
+ * One run: each role alone, then the mode set up, the shared phase, the mode torn down, and the
+ * shared phase compared with the roles alone. The baselines run before the mode is set up, so nothing
+ * of the mode (an idle MPS server, say) is on the GPU while a role runs alone.
+ */
+async function oneRun(config: RunConfig, controls: RunControls, prepared: Prepared, run: RunIndex): Promise<OneRun> {
+  const { ctx, loop, phase } = prepared;
+  const baselines = await baselinesOf(config, controls, prepared, run);
   const roles = clientSpecs(config.clients).map((s) => s.role);
-  const session = await mode.setup(ctx);
+  const session = await sharingMode(config.mode).setup(ctx);
   const { value, closing } = await inSession(session, async () => {
     const layout = session.layout(config.procs, loop);
-    return { shared: await withHint(await phase('shared', layout.workers, roles), session, controls.signal), facts: layout.facts };
+    return { shared: await withHint(await phase('shared', layout.workers, roles, run), session, controls.signal), facts: layout.facts };
   });
-  const clocksEnd = await readClocks(binding, environment.gpu.uuid);
-
   const { clients, comparison } = compare(baselines, value.shared);
   const incompleteBaseline = [...baselines.values()].find((b) => !b.complete);
   const complete = value.shared.complete && !incompleteBaseline;
-  const modeFacts = { ...session.facts, ...value.facts, ...closing };
+  return {
+    baselines,
+    shared: { ...value.shared, clients },
+    comparison,
+    roles: withLayerGrowth(roleReports(config.clients, clients, baselines), clients, baselines),
+    complete,
+    ...(complete ? {} : { reason: value.shared.reason ?? incompleteBaseline?.reason ?? 'incomplete' }),
+    modeFacts: { ...session.facts, ...value.facts, ...closing },
+  };
+}
+
+/** The runs asked for, one after another; with several, an interruption keeps the runs already made. */
+async function allRuns(config: RunConfig, controls: RunControls, prepared: Prepared): Promise<OneRun[]> {
+  const count = config.runs ?? 1;
+  const runs: OneRun[] = [];
+  for (let i = 0; i < count; i++) {
+    try {
+      runs.push(await oneRun(config, controls, prepared, count > 1 ? { run: i + 1, runs: count } : {}));
+    } catch (error) {
+      if (!(error instanceof CancelledError) || runs.length === 0) throw error;
+      break;
+    }
+    if (controls.signal?.aborted) break;
+  }
+  return runs;
+}
+
+/** The result's figures: one run's as they are; several runs' as medians with intervals (src/metrics/repeats.ts). */
+function figuresOf(config: RunConfig, runs: readonly OneRun[]) {
+  const asked = config.runs ?? 1;
+  if (asked === 1) {
+    const only = runs[0]!;
+    return { recorded: only, comparison: only.comparison, clients: only.shared.clients, roles: only.roles };
+  }
+  const combined = combineRuns(runs, asked);
+  const warnings = outlierWarnings(combined.repeats);
+  return { ...combined, recorded: runs[combined.recorded]!, ...(warnings.length > 0 ? { warnings } : {}) };
+}
+
+/** Runs an already validated configuration: `runs` times (config.runs), each role alone then shared. */
+export async function measure(config: RunConfig, controls: RunControls = {}): Promise<RunResult> {
+  if ((config.runs ?? 1) > 1 && controls.baselines) throw new Error('measure(): repeated runs measure their own baselines, interleaved; give no baselines');
+  const binding = controls.binding ?? loadBinding();
+  const prepared = await prepare(config, controls, binding);
+  const runs = await allRuns(config, controls, prepared);
+  const clocksEnd = await readClocks(binding, prepared.environment.gpu.uuid);
+  const { recorded, comparison, clients, roles, ...more } = figuresOf(config, runs);
+  const short = runs.length < (config.runs ?? 1) ? `interrupted after ${runs.length} of ${config.runs} runs` : undefined;
+  const incomplete = runs.find((r) => !r.complete);
+  const complete = !incomplete && !short;
   const result: RunResult = {
     schema: RESULT_SCHEMA,
     schemaVersion: RESULT_SCHEMA_VERSION,
     createdAt: new Date().toISOString(),
     mode: config.mode,
     options: config,
-    environment: { ...environment, clocksEnd },
-    baselines: [...baselines].map(([role, phase]) => ({ role, phase })),
-    shared: { ...value.shared, clients },
-    roles: withLayerGrowth(roleReports(config.clients, clients, baselines), clients, baselines),
+    environment: { ...prepared.environment, clocksEnd },
+    baselines: [...recorded.baselines].map(([role, phase]) => ({ role, phase })),
+    shared: { ...recorded.shared, clients },
+    roles,
     comparison,
     complete,
-    ...(Object.keys(modeFacts).length > 0 ? { modeFacts } : {}),
+    ...(Object.keys(recorded.modeFacts).length > 0 ? { modeFacts: recorded.modeFacts } : {}),
     ...(controls.command ? { command: controls.command } : {}),
-    ...(complete ? {} : { reason: value.shared.reason ?? incompleteBaseline?.reason ?? 'incomplete' }),
+    ...(complete ? {} : { reason: incomplete?.reason ?? short }),
+    ...('repeats' in more ? { repeats: more.repeats } : {}),
   };
-  // What a reader must know before trusting the figures (src/metrics/warnings.ts).
-  const warnings = evidenceWarnings(result);
+  // What a reader must know before trusting the figures (src/metrics/warnings.ts), then the runs that stand out.
+  const warnings = [...evidenceWarnings(result), ...('warnings' in more ? (more.warnings ?? []) : [])];
   return warnings.length > 0 ? { ...result, warnings } : result;
 }

@@ -53,7 +53,7 @@ describe('advise', () => {
       'Objective: meet every SLO (infer p99<=5ms) and keep the most throughput of the other roles',
       'Pick: mps',
       `Why: ${pick.text}`,
-      'Noise: unknown, as a candidate ran once (repeat with --repeat N to know it)',
+      'Noise: unknown, as a candidate ran once (measure with --runs N or repeat with --repeat N to know it)',
     ]);
     expect(pick.text).toContain('mps, 0.91× train, infer p99 3.10 ms ≤ 5.00 ms');
     const text = lines.join('\n');

@@ -182,7 +182,7 @@ describe('a scenario file', () => {
   });
 });
 
-const TOP_KEYS = 'name, description, duration, launches, warmup, seed, sample-ms, cupti, trace-records, device, modes, roles, overrides';
+const TOP_KEYS = 'name, description, duration, launches, warmup, seed, sample-ms, cupti, trace-records, device, runs, modes, roles, overrides';
 
 /** [what, text, line, field or '' for none, a part of what the line says]. */
 const BAD: Array<[string, string, number, string, string]> = [

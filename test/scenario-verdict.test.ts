@@ -65,7 +65,7 @@ describe('verdicts', () => {
     const [slo, throughput, fairness] = verdicts(specs, runs);
     expect(slo).toMatchObject({ objective: 'slo', mode: 'mps' });
     expect(slo!.text).toBe(
-      'meets every SLO and keeps the most train throughput: mps, 0.91× train, infer p99 3.10 ms ≤ 5.00 ms; one run each: the noise is unknown (repeat with --repeat N to know it)',
+      'meets every SLO and keeps the most train throughput: mps, 0.91× train, infer p99 3.10 ms ≤ 5.00 ms; one run each: the noise is unknown (measure with --runs N or repeat with --repeat N to know it)',
     );
     expect(slo!.withinNoise).toBeUndefined();
     expect(throughput).toMatchObject({ objective: 'throughput', mode: 'mps' });
@@ -88,7 +88,7 @@ describe('verdicts', () => {
     const [slo] = verdicts(specs, runs);
     expect(slo!.mode).toBeUndefined();
     expect(slo!.text).toBe(
-      'no run meets every SLO; closest: mps, 98.5% of requests within their bounds, infer p99 6.00 ms > 5.00 ms, 0.90× train; one run each: the noise is unknown (repeat with --repeat N to know it)',
+      'no run meets every SLO; closest: mps, 98.5% of requests within their bounds, infer p99 6.00 ms > 5.00 ms, 0.90× train; one run each: the noise is unknown (measure with --runs N or repeat with --repeat N to know it)',
     );
   });
 

@@ -41,6 +41,10 @@
 #   scenarios   every built-in scenario under timeslice, mps, streams and green, `advise` on each result,
 #               into --scenario-dir; scenarios.tar.gz
 #   peak        `scenario peak train+infer` for the inference role under the four modes, into --scenario-dir
+#   repeats     the run-to-run spread of the headline ratios: gemm 4096, 4 clients, under time slicing and
+#               MPS with --runs 10 (repeats-timeslice.json, repeats-mps.json), each run's figures and the
+#               medians with their intervals in repeats-spread.txt, then a sweep of the four modes with
+#               --runs 5 and its noise verdict (repeats-sweep.tar.gz)
 #
 # --out DIR      logs and results (default $OUT, else ./gpu-out)
 # --limit S      time limit of every part in seconds (default: each part's own, all under 10 minutes)
@@ -65,7 +69,7 @@ while [ $# -gt 0 ]; do
     --sweep-dir) SWEEP_DIR=${2:?--sweep-dir needs a folder}; shift 2 ;;
     --scenario-dir) SCENARIO_DIR=${2:?--scenario-dir needs a folder}; shift 2 ;;
     -h|--help) usage ;;
-    smoke|tests|bench|variants|sanitize|gemm-check|nn-check|model-check|model-sanitize|runs|probe-state|examples|sweep|monitor|scenarios|peak) PARTS+=("$1"); shift ;;
+    smoke|tests|bench|variants|sanitize|gemm-check|nn-check|model-check|model-sanitize|runs|probe-state|examples|sweep|monitor|scenarios|peak|repeats) PARTS+=("$1"); shift ;;
     *) echo "run.sh: unknown part or option '$1' (--help lists them)" >&2; exit 2 ;;
   esac
 done
@@ -289,8 +293,34 @@ part_peak() {
   tar -C "$dir" -czf "$OUT/peak.tar.gz" "peak-train+infer"
 }
 
+part_repeats() {
+  local mode
+  # 10 runs of 3 s phases per mode: about 80 s each (MPS starts its daemon once per run).
+  for mode in timeslice mps; do
+    step repeats.txt "${CLI[@]}" --kernel gemm --procs 4 --mode "$mode" --duration 3s --runs 10 --quiet --json "$OUT/repeats-$mode.json"
+  done
+  # Each run's headline ratios, then the medians with their intervals and the outliers: the spread to record in docs/results/.
+  for mode in timeslice mps; do
+    [ -f "$OUT/repeats-$mode.json" ] || continue
+    node -e '
+      const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+      const fmt = (s) => s ? `${s.value.toFixed(4)}${s.ci ? ` [${s.ci.low.toFixed(4)}–${s.ci.high.toFixed(4)}] (${(s.ci.level * 100).toFixed(1)}%)` : ""}` : "-";
+      const at = (list, tag) => list.find((s) => s.tag === tag);
+      console.log(`${r.mode}: ${r.repeats.runs} runs, phases of run ${r.repeats.recorded + 1} recorded, complete ${r.complete}`);
+      r.repeats.perRun.forEach((run, i) => console.log(`  run ${i + 1}: aggregate ${fmt(at(run.comparison, "aggregate.vsSolo"))}, worst slowdown ${fmt(at(run.comparison, "slowdown.max"))}, solo ${fmt(at(run.solo[0].summaries, "throughput"))} launch/s`));
+      for (const tag of ["aggregate.vsSolo", "slowdown.max", "fairness"]) console.log(`  ${tag}: ${fmt(at(r.comparison, tag))}`);
+      for (const c of r.shared.clients) console.log(`  client ${c.client}: slowdown ${fmt(at(c.summaries, "slowdown"))}, p99 vs solo ${fmt(at(c.summaries, "latency.p99.vsSolo"))}`);
+      for (const o of r.repeats.outliers) console.log(`  outlier: run ${o.run + 1} ${o.name} ${o.value.toFixed(4)} (median ${o.median.toFixed(4)}, score ${o.score.toFixed(1)})`);
+    ' "$OUT/repeats-$mode.json" >> "$OUT/repeats-spread.txt" 2>&1
+  done
+  step repeats.txt "${CLI[@]}" sweep --kernels gemm --sizes 4096 --procs 4 --modes timeslice,mps,streams,green --duration 1s --runs 5 --quiet \
+    --out "$WORK/repeats-sweep"
+  echo "leftover processes: $(leftovers)" >> "$OUT/repeats.txt"
+  [ -d "$WORK/repeats-sweep" ] && tar -C "$WORK" -czf "$OUT/repeats-sweep.tar.gz" repeats-sweep
+}
+
 # Default limits in seconds, each under the 10 minutes of one call to the host.
-declare -A DEFAULT_LIMIT=([smoke]=120 [tests]=480 [bench]=180 [variants]=240 [sanitize]=420 [gemm-check]=480 [nn-check]=540 [model-check]=590 [model-sanitize]=480 [runs]=180 [probe-state]=240 [examples]=300 [sweep]=560 [monitor]=60 [scenarios]=540 [peak]=540)
+declare -A DEFAULT_LIMIT=([smoke]=120 [tests]=480 [bench]=180 [variants]=240 [sanitize]=420 [gemm-check]=480 [nn-check]=540 [model-check]=590 [model-sanitize]=480 [runs]=180 [probe-state]=240 [examples]=300 [sweep]=560 [monitor]=60 [scenarios]=540 [peak]=540 [repeats]=560)
 
 {
   date -u +%Y-%m-%dT%H:%M:%SZ

@@ -30,6 +30,10 @@ export interface Headline {
   /** Context switches per second and the fraction of the window lost in switch gaps (time slicing). */
   switchesPerSecond?: number;
   switchingOverhead?: number;
+  /** With --runs N: the runs made; the four ratios above are then medians over them. */
+  runs?: number;
+  /** With --runs N: the ratios' confidence intervals (src/metrics/interval.ts). */
+  intervals?: Partial<Record<'aggregateVsSolo' | 'worstSlowdown' | 'fairness' | 'worstP99VsSolo', { low: number; high: number; level: number }>>;
 }
 
 function value(summaries: ReadonlyArray<{ tag: string; value: number }> | undefined, tag: string): number | undefined {
@@ -52,6 +56,21 @@ export function headline(result: RunResultJson): Headline {
   if (sw.count > 0) {
     h.switchesPerSecond = sw.perSecond;
     h.switchingOverhead = sw.overheadFraction;
+  }
+  if (result.repeats) {
+    h.runs = result.repeats.runs;
+    const intervals: NonNullable<Headline['intervals']> = {};
+    const ci = (list: typeof result.comparison | undefined, tag: string) => list?.find((s) => s.tag === tag)?.ci;
+    const add = (key: keyof NonNullable<Headline['intervals']>, c: ReturnType<typeof ci>) => {
+      if (c) intervals[key] = c;
+    };
+    add('aggregateVsSolo', ci(result.comparison, 'aggregate.vsSolo'));
+    add('worstSlowdown', ci(result.comparison, 'slowdown.max'));
+    add('fairness', ci(result.comparison, 'fairness'));
+    // The worst p99 is one client's median: that client's interval.
+    const worst = result.shared.clients.find((c) => h.worstP99VsSolo !== undefined && value(c.summaries, 'latency.p99.vsSolo') === h.worstP99VsSolo);
+    add('worstP99VsSolo', ci(worst?.summaries, 'latency.p99.vsSolo'));
+    if (Object.keys(intervals).length > 0) h.intervals = intervals;
   }
   return h;
 }

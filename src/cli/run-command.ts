@@ -19,7 +19,8 @@ function progressPrinter(quiet: boolean): ((event: Progress) => void) | undefine
   return (event) => {
     if ('label' in event && event.type === 'phase') {
       const solo = event.role ? `solo baseline (${event.role})` : 'solo baseline';
-      process.stderr.write(`${event.label === 'baseline' ? solo : `${event.procs} clients sharing`}: starting… `);
+      const run = event.run !== undefined ? `run ${event.run}/${event.runs}, ` : '';
+      process.stderr.write(`${run}${event.label === 'baseline' ? solo : `${event.procs} clients sharing`}: starting… `);
     } else if ('phase' in event && event.type === 'started') {
       process.stderr.write('measuring… ');
     } else if ('phase' in event && event.type === 'finished' && event.client === 0) {
@@ -130,7 +131,11 @@ export function runCommand(): Command {
       'a role of its own, repeatable: "role=infer,kernel=attention,preset=bert-base,arrival=poisson:2000/s,slo=p99<=2ms" or "role=train,workload=resnet50-train,batch=128,input=32,impl=own" (keys: role, count, kernel, workload, preset, size, shape AxBxC, batch, input, seq, layers, kv, impl, dtype, loop, depth, arrival, slo, mps-threads, mps-mem, priority, sms)',
       (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
     )
-    .option('--no-baseline', 'skip the solo baselines (no slowdown or aggregate ratios)');
+    .option('--no-baseline', 'skip the solo baselines (no slowdown or aggregate ratios)')
+    .option(
+      '--runs <n>',
+      'measure this many times, each role alone then shared, interleaved; ratios print as the median with its confidence interval, 1..100 (default 1)',
+    );
   commonOptions(cmd);
   cmd.action(async ({ client, ...flags }: Flags & { client?: string[] }) => {
     process.exitCode = await execute(client ? { ...flags, clients: client } : flags, {});

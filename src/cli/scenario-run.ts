@@ -5,7 +5,7 @@ import { Command } from 'commander';
 import { loadBinding } from '../binding/loader.js';
 import { parseArrival } from '../clients/arrival.js';
 import { parseSlos, type Slo } from '../clients/slo.js';
-import { integer, MODES, parseDuration, type ModeName } from '../config.js';
+import { integer, MAX_RUNS, MODES, parseDuration, type ModeName } from '../config.js';
 import { OptionError } from '../errors.js';
 import { list } from '../options.js';
 import { loadScenario } from '../scenario/file.js';
@@ -19,6 +19,7 @@ export interface ScenarioFlags {
   duration?: string;
   warmup?: string;
   seed?: string;
+  runs?: string;
   repeat?: string;
   knobSweep?: string;
   gpuCost?: string;
@@ -27,8 +28,8 @@ export interface ScenarioFlags {
   quiet?: boolean;
 }
 
-/** The scenario with the command line's changes: the modes to run, the duration, warm-up and seed. */
-export function withFlags(scenario: Scenario, flags: Pick<ScenarioFlags, 'modes' | 'duration' | 'warmup' | 'seed'>): Scenario {
+/** The scenario with the command line's changes: the modes to run, the duration, warm-up, seed and runs. */
+export function withFlags(scenario: Scenario, flags: Pick<ScenarioFlags, 'modes' | 'duration' | 'warmup' | 'seed' | 'runs'>): Scenario {
   const modes =
     flags.modes === undefined
       ? scenario.modes
@@ -40,6 +41,7 @@ export function withFlags(scenario: Scenario, flags: Pick<ScenarioFlags, 'modes'
   if (flags.duration !== undefined) parseDuration('--duration', flags.duration, 50e6, 3600e9);
   if (flags.warmup !== undefined) parseDuration('--warmup', flags.warmup, 0, 600e9);
   if (flags.seed !== undefined) integer('--seed', flags.seed, 0, Number.MAX_SAFE_INTEGER);
+  if (flags.runs !== undefined) integer('--runs', flags.runs, 1, MAX_RUNS);
   const options = { ...scenario.options };
   if (flags.duration !== undefined) {
     options.duration = flags.duration;
@@ -47,6 +49,7 @@ export function withFlags(scenario: Scenario, flags: Pick<ScenarioFlags, 'modes'
   }
   if (flags.warmup !== undefined) options.warmup = flags.warmup;
   if (flags.seed !== undefined) options.seed = flags.seed;
+  if (flags.runs !== undefined) options.runs = flags.runs;
   return { ...scenario, modes: [...new Set(modes)], options };
 }
 
@@ -134,6 +137,10 @@ export function addRunOptions(cmd: Command): Command {
     .option('-d, --duration <time>', "each phase (default: the scenario's)")
     .option('--warmup <time>', "warm-up before each phase (default: the scenario's)")
     .option('--seed <n>', 'seed of the inputs and arrivals, the same for every mode (default: random)')
+    .option(
+      '--runs <n>',
+      "measure every mode this many times, the roles alone then shared, interleaved: each figure the median with its confidence interval, 1..100 (default: the scenario's, else 1)",
+    )
     .option('--repeat <n>', 'run every mode this many times, interleaved, to know the run-to-run noise (default 1)')
     .option('--knob-sweep <role.knob=values>', 'try values of one knob, e.g. infer.mps-threads=25,50,100 or train.sms=33,66,99')
     .option('--gpu-cost <per-hour>', 'also the cost of 1,000 requests or launches per mode, against one GPU per client')
@@ -154,7 +161,7 @@ export function scenarioRunSubcommand(): Command {
   });
 }
 
-interface PeakFlags extends Pick<ScenarioFlags, 'modes' | 'warmup' | 'seed' | 'out' | 'quiet'> {
+interface PeakFlags extends Pick<ScenarioFlags, 'modes' | 'warmup' | 'seed' | 'runs' | 'out' | 'quiet'> {
   role: string;
   slo?: string;
   low?: string;
@@ -221,6 +228,7 @@ export function scenarioPeakSubcommand(): Command {
     .option('--modes <list>', "sharing modes (default: the scenario's)")
     .option('--warmup <time>', "warm-up before each phase (default: the scenario's)")
     .option('--seed <n>', 'seed of the inputs and arrivals (default: random, the same for every step)')
+    .option('--runs <n>', "measure every step this many times, interleaved; the SLO is checked on the median (default: the scenario's, else 1)")
     .option('-o, --out <dir>', 'results directory (default results/peak-NAME-TIME)')
     .option('-q, --quiet', 'no progress on stderr')
     .action(async (name: string, flags: PeakFlags) => {

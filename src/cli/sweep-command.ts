@@ -53,8 +53,11 @@ function progressPrinter(quiet: boolean): { onProgress: (e: SweepProgress) => vo
       if (e.type === 'pointDone') {
         done += 1;
         const s = e.summary;
+        const ci = (c: { low: number; high: number } | undefined) => (c ? ` [${c.low.toFixed(2)}–${c.high.toFixed(2)}]` : '');
         const figures =
-          s.status === 'done' ? `aggregate ${s.aggregateVsSolo?.toFixed(2) ?? '-'}× solo, slowdown ${s.slowdownMedian?.toFixed(2) ?? '-'}×` : (s.reason ?? '');
+          s.status === 'done'
+            ? `aggregate ${s.aggregateVsSolo?.toFixed(2) ?? '-'}×${ci(s.ci?.aggregateVsSolo)} solo, slowdown ${s.slowdownMedian?.toFixed(2) ?? '-'}×${ci(s.ci?.slowdownMedian)}`
+            : (s.reason ?? '');
         const on = several && s.device !== undefined ? ` (GPU ${s.device})` : '';
         process.stderr.write(`[${done}/${total}] ${s.id}${on}: ${s.status}${figures ? ` — ${figures}` : ''}\n`);
       }
@@ -85,6 +88,10 @@ export function sweepCommand(): Command {
     .option('--device <index>', 'CUDA device index')
     .option('--devices <list>', 'run independent points on these GPUs at once, one point per GPU at a time: 0,1,… or all (replaces --device)')
     .option('--seed <n>', 'seed of the random inputs (default: random, the same for every point)')
+    .option(
+      '--runs <n>',
+      "measure each point this many times, its kernel alone then shared, interleaved (no baseline shared between points); ratios print as the median with its confidence interval, and modes within each other's noise are named, 1..100 (default 1)",
+    )
     .option('-o, --out <dir>', 'results directory (default results/sweep-<time>)')
     .option('--resume', 'continue the sweep in --out, skipping the points already done')
     .addOption(new Option('--format <format>', 'how to print the comparison').choices(['table', 'markdown', 'csv']).default('table'))
@@ -98,10 +105,11 @@ export function sweepCommand(): Command {
         if (resume && !out) throw new OptionError('--resume', 'together with --out DIR (the results directory of the sweep to continue)', true);
         const outDir = checkOutputDir('--out', out ?? defaultOutDir());
         // Loaded only now: a usage error or --help needs none of the measuring code.
-        const [{ runSweep }, { csvExporter, markdownExporter, tableExporter }, { formatWarnings }] = await Promise.all([
+        const [{ runSweep }, { csvExporter, markdownExporter, tableExporter }, { formatWarnings }, { noiseLines }] = await Promise.all([
           import('../sweep/runner.js'),
           import('../sweep/exporters.js'),
           import('../report/warnings.js'),
+          import('../sweep/noise.js'),
         ]);
         interrupt = interruptSignal();
         const summary = await runSweep(plan, {
@@ -118,6 +126,8 @@ export function sweepCommand(): Command {
         const warnings = summary.points.flatMap((p) => formatWarnings(p, p.id));
         // After the table; CSV on stdout stays CSV, so its warnings go to stderr.
         if (warnings.length > 0) (format === 'csv' ? console.error : console.log)(`\n${warnings.join('\n')}`);
+        const noise = format === 'csv' ? [] : noiseLines(summary.points);
+        if (noise.length > 0) console.log(['', ...noise].join('\n'));
         console.error(`gpushare-micro: results in ${outDir} (summary.json, summary.csv, summary.md, points/)`);
         if (interrupt.signal.aborted) {
           console.error(`gpushare-micro: interrupted; continue with: gpushare-micro sweep ... --out ${outDir} --resume`);

@@ -4,6 +4,7 @@
 // within the bound; attainment is the share of requests whose latency was within the bound.
 import { z } from 'zod';
 import { OptionError } from '../errors.js';
+import { summarySchema } from '../metrics/summary.js';
 import { formatDuration } from '../report/format.js';
 
 export const SLO_PERCENTILES = ['p50', 'p90', 'p95', 'p99', 'p99.9', 'max'] as const;
@@ -20,6 +21,12 @@ export const sloOutcomeSchema = sloSchema.extend({
   /** Share of the role's requests (unstarted ones included) within maxNs. */
   attainment: z.number().min(0).max(1),
   requests: z.number().int().nonnegative(),
+  /** With repeated runs (--runs N): measuredNs is the median over the runs and this its confidence interval
+   * (absent where a run's percentile was unbounded); met says whether that median is within the bound;
+   * attainment and requests are over every run's requests together. */
+  ci: summarySchema.shape.ci,
+  /** With repeated runs: in how many of them the objective was met. */
+  runs: z.object({ met: z.number().int().nonnegative(), of: z.number().int().min(1) }).optional(),
 });
 export type SloOutcome = z.infer<typeof sloOutcomeSchema>;
 
@@ -78,9 +85,12 @@ export function sloOutcome(slo: Slo, latencyNs: ArrayLike<number>, unstarted = 0
   };
 }
 
-/** "p99<=5ms: 3.12 ms, met (99.6% of 12,000 requests within 5 ms)". */
+/** "p99<=5ms: 3.12 ms, met (99.6% of 12,000 requests within 5 ms)"; over repeated runs
+ * "p99<=5ms: 3.12 ms [3.01 ms–3.30 ms], met (met in 4 of 5 runs; 99.6% of 60,000 requests within 5 ms)". */
 export function sloOutcomeText(o: SloOutcome): string {
   const measured = o.measuredNs === null ? 'unbounded (requests never started)' : formatDuration(o.measuredNs);
+  const interval = o.ci ? ` [${formatDuration(o.ci.low)}–${formatDuration(o.ci.high)}]` : '';
+  const runs = o.runs ? `met in ${o.runs.met} of ${o.runs.of} runs; ` : '';
   const share = `${(o.attainment * 100).toFixed(1)}% of ${o.requests.toLocaleString('en-US')} requests within ${formatDuration(o.maxNs)}`;
-  return `${sloText(o)}: ${measured}, ${o.met ? 'met' : 'MISSED'} (${share})`;
+  return `${sloText(o)}: ${measured}${interval}, ${o.met ? 'met' : 'MISSED'} (${runs}${share})`;
 }

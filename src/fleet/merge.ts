@@ -17,6 +17,7 @@ import {
   MERGED_SCHEMA,
   MERGED_SCHEMA_VERSION,
   type Figures,
+  type Intervals,
   type MergedComparison,
   type MergedNode,
   type MergedPoint,
@@ -74,6 +75,14 @@ function figuresOf(p: PointSummary): Figures {
   const out: Figures = {};
   for (const f of MERGED_FIGURES) if (p[f] !== undefined) out[f] = p[f];
   return out;
+}
+
+/** A point measured several times: its runs and its figures' intervals; nothing for one run. */
+function intervalsOf(p: PointSummary): { runs?: number; ci?: Intervals } {
+  if (p.runs === undefined) return {};
+  const ci: Intervals = {};
+  for (const f of ['aggregateVsSolo', 'slowdownMedian', 'p99VsSolo'] as const) if (p.ci?.[f]) ci[f] = p.ci[f];
+  return { runs: p.runs, ...(Object.keys(ci).length > 0 ? { ci } : {}) };
 }
 
 /** A source's points, each with the node (host and GPU) that ran it; points that never ran on a known GPU are left out. */
@@ -139,7 +148,7 @@ export function mergeSources(sources: MergeSource[], command?: string[]): Merged
           };
           points.set(p.id, merged);
         }
-        merged.nodes.push({ node: node.id, status: p.status, ...(p.reason ? { reason: p.reason } : {}), figures: figuresOf(p) });
+        merged.nodes.push({ node: node.id, status: p.status, ...(p.reason ? { reason: p.reason } : {}), figures: figuresOf(p), ...intervalsOf(p) });
       }
     }
   });

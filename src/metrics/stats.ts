@@ -133,21 +133,26 @@ export function minOf(values: ArrayLike<number>): number {
 }
 
 /**
- * Number of outliers by the modified z-score (Iglewicz and Hoaglin), as hyperfine reports them:
- * a value is an outlier when |0.6745 · (x − median) / MAD| exceeds `threshold`. NaN values are ignored.
- * Returns 0 when the MAD is 0 (more than half the sample is identical: no scale to judge by).
+ * The values that are outliers by the modified z-score (Iglewicz and Hoaglin), as hyperfine reports them:
+ * a value is an outlier when |0.6745 · (x − median) / MAD| exceeds `threshold`. Their indices, in order;
+ * NaN values are ignored. None when the MAD is 0 (more than half the sample is identical: no scale to judge by).
  */
-export function outlierCount(values: ArrayLike<number>, threshold = 3.5): number {
+export function outlierIndices(values: ArrayLike<number>, threshold = 3.5): number[] {
   const sorted = sortedCopy(values);
-  if (sorted.length === 0) return 0;
+  if (sorted.length === 0) return [];
   const med = medianOfSorted(sorted);
   const mad = madOfSorted(sorted, med);
-  if (mad === 0) return 0;
-  let count = 0;
-  for (let i = 0; i < sorted.length; i++) {
-    if (Math.abs((0.6745 * ((sorted[i] as number) - med)) / mad) > threshold) count++;
+  if (mad === 0) return [];
+  const out: number[] = [];
+  for (let i = 0; i < values.length; i++) {
+    if (Math.abs((0.6745 * ((values[i] as number) - med)) / mad) > threshold) out.push(i);
   }
-  return count;
+  return out;
+}
+
+/** Number of outliers by the modified z-score (outlierIndices). */
+export function outlierCount(values: ArrayLike<number>, threshold = 3.5): number {
+  return outlierIndices(values, threshold).length;
 }
 
 /** Jain's fairness index of non-negative values: 1 when all are equal, 1/n when one has everything. */

@@ -19,19 +19,44 @@ function significant(value: number): string {
   return value.toFixed(2);
 }
 
-export function formatSummaryValue(s: Pick<Summary, 'hint' | 'value' | 'unit'>): string {
-  switch (s.hint) {
+/** The value alone, by its hint: "1.95×", "3.12 ms", "45.0%", "1,234 launch/s". */
+function formatValue(hint: Summary['hint'], value: number, unit: string | undefined): string {
+  switch (hint) {
     case 'duration':
-      return formatDuration(s.value);
+      return formatDuration(value);
     case 'rate':
-      return `${significant(s.value)}${s.unit ? ` ${s.unit}` : '/s'}`;
+      return `${significant(value)}${unit ? ` ${unit}` : '/s'}`;
     case 'ratio':
-      return `${s.value.toFixed(2)}×`;
+      return `${value.toFixed(2)}×`;
     case 'fraction':
-      return `${(s.value * 100).toFixed(s.value < 0.01 ? 2 : 1)}%`;
+      return `${(value * 100).toFixed(value < 0.01 ? 2 : 1)}%`;
     case 'count':
-      return Math.round(s.value).toLocaleString('en-US');
+      return Math.round(value).toLocaleString('en-US');
   }
+}
+
+/** An interval's bounds, by the hint, without repeating a ratio's × or a rate's unit: "[1.02–1.08]", "[3.01 ms–3.30 ms]", "[44.1–46.2%]". */
+export function formatInterval(hint: Summary['hint'], ci: { low: number; high: number }): string {
+  switch (hint) {
+    case 'duration':
+      return `[${formatDuration(ci.low)}–${formatDuration(ci.high)}]`;
+    case 'rate':
+      return `[${significant(ci.low)}–${significant(ci.high)}]`;
+    case 'ratio':
+      return `[${ci.low.toFixed(2)}–${ci.high.toFixed(2)}]`;
+    case 'fraction': {
+      const digits = Math.min(ci.low, ci.high) < 0.01 ? 2 : 1;
+      return `[${(ci.low * 100).toFixed(digits)}–${(ci.high * 100).toFixed(digits)}%]`;
+    }
+    case 'count':
+      return `[${Math.round(ci.low).toLocaleString('en-US')}–${Math.round(ci.high).toLocaleString('en-US')}]`;
+  }
+}
+
+/** A summary as printed: its value by its hint, and when it is the median of repeated runs, its interval: "1.05× [1.02–1.08]". */
+export function formatSummaryValue(s: Pick<Summary, 'hint' | 'value' | 'unit' | 'ci'>): string {
+  const value = formatValue(s.hint, s.value, s.unit);
+  return s.ci ? `${value} ${formatInterval(s.hint, s.ci)}` : value;
 }
 
 /**

@@ -4,6 +4,7 @@
 // headline figures, and per point the node-to-node spread of each figure (min, median, max, max/min),
 // over all nodes and per GPU model. The types the merge writes and the report reads are inferred here.
 import { z } from 'zod';
+import { summarySchema } from '../metrics/summary.js';
 import { LOOPS } from '../options.js';
 
 export const MERGED_SCHEMA = 'gpushare-micro/merged';
@@ -21,6 +22,15 @@ export const figuresSchema = z.object({
   p99VsSolo: z.number().optional(),
   switchesPerSecond: z.number().optional(),
   overheadPct: z.number().optional(),
+});
+
+const interval = summarySchema.shape.ci.unwrap();
+
+/** With --runs: each figure's confidence interval on the node that measured it (the figure is then the median over the runs). */
+export const intervalsSchema = z.object({
+  aggregateVsSolo: interval.optional(),
+  slowdownMedian: interval.optional(),
+  p99VsSolo: interval.optional(),
 });
 
 /** One figure over the nodes that measured it: how many, min, median, max, and max/min (absent when min is not above 0). */
@@ -63,7 +73,15 @@ export const mergedPointSchema = z.object({
   options: z.record(z.string(), z.unknown()),
   /** Each node that has the point: its status (and reason) and figures. */
   nodes: z.array(
-    z.object({ node: z.string(), status: z.enum(['pending', 'done', 'skipped', 'failed']), reason: z.string().optional(), figures: figuresSchema }),
+    z.object({
+      node: z.string(),
+      status: z.enum(['pending', 'done', 'skipped', 'failed']),
+      reason: z.string().optional(),
+      figures: figuresSchema,
+      /** Where the node's sweep ran each point several times (--runs): the runs, and the figures' intervals. */
+      runs: z.number().int().min(1).optional(),
+      ci: intervalsSchema.optional(),
+    }),
   ),
   /** Over every node whose point is done. */
   spread: spreadsSchema,
@@ -90,6 +108,7 @@ export type MergedNode = z.infer<typeof mergedNodeSchema>;
 export type Spread = z.infer<typeof spreadSchema>;
 export type Spreads = z.infer<typeof spreadsSchema>;
 export type Figures = z.infer<typeof figuresSchema>;
+export type Intervals = z.infer<typeof intervalsSchema>;
 
 /** The merged comparison as JSON Schema. */
 export function mergedJsonSchema(): unknown {

@@ -1,8 +1,9 @@
 // The merged comparison as text: the nodes (host, GPU, where from), then one row per point and node
-// with its headline figures side by side, and per point a spread row (median [min–max], max/min)
-// where two or more nodes measured it.
+// with its headline figures side by side (a node that ran the point several times, --runs: the median
+// and its confidence interval, "1.05× [1.02–1.08]"), and per point a spread row (median [min–max],
+// max/min) where two or more nodes measured it.
 import Table from 'cli-table3';
-import { MERGED_FIGURES, type MergedComparison, type MergedFigure, type Spread } from './merged-schema.js';
+import { type Intervals, MERGED_FIGURES, type MergedComparison, type MergedFigure, type Spread } from './merged-schema.js';
 
 export const FIGURE_TITLES: Record<MergedFigure, string> = {
   aggregateVsSolo: 'aggregate vs solo',
@@ -18,6 +19,13 @@ export function formatFigure(figure: MergedFigure, v: number | undefined): strin
   if (figure === 'switchesPerSecond') return v.toFixed(0);
   if (figure === 'overheadPct') return `${v.toFixed(1)}%`;
   return `${v.toFixed(2)}×`;
+}
+
+/** A node's figure, with its interval over the node's runs where it has one: "1.05× [1.02–1.08]". */
+export function formatNodeFigure(figure: MergedFigure, v: number | undefined, ci: Intervals | undefined): string {
+  const interval = v !== undefined && figure in (ci ?? {}) ? ci![figure as keyof Intervals] : undefined;
+  if (!interval) return formatFigure(figure, v);
+  return `${formatFigure(figure, v)} [${interval.low.toFixed(2)}–${interval.high.toFixed(2)}]`;
 }
 
 /** A spread in one cell: median [min–max] ×max/min. */
@@ -38,7 +46,7 @@ function pointsTable(m: MergedComparison): string {
   const table = new Table({ head: ['point', 'node', ...MERGED_FIGURES.map((f) => FIGURE_TITLES[f])], style: { head: [], border: [] } });
   for (const p of m.points) {
     for (const e of p.nodes) {
-      const cells = e.status === 'done' ? MERGED_FIGURES.map((f) => formatFigure(f, e.figures[f])) : MERGED_FIGURES.map(() => '-');
+      const cells = e.status === 'done' ? MERGED_FIGURES.map((f) => formatNodeFigure(f, e.figures[f], e.ci)) : MERGED_FIGURES.map(() => '-');
       table.push([p.id, e.status === 'done' ? e.node : `${e.node} (${e.status})`, ...cells]);
     }
     if (p.nodes.filter((e) => e.status === 'done').length > 1) {
@@ -56,5 +64,8 @@ export function formatMerged(m: MergedComparison): string {
     `${m.nodes.length} node${m.nodes.length === 1 ? '' : 's'} (${models}) from ${m.sources.length} director${m.sources.length === 1 ? 'y' : 'ies'}; ${m.points.length} points, ${shared} measured on two or more nodes`,
     nodesTable(m),
     pointsTable(m),
+    ...(m.points.some((p) => p.nodes.some((e) => e.runs !== undefined))
+      ? ["A node's row with --runs: the median over its runs and [its confidence interval]; a spread row: the median over the nodes [their min–max]."]
+      : []),
   ].join('\n');
 }

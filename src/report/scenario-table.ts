@@ -3,6 +3,7 @@
 // then one row per mode for the whole GPU (aggregate against solo, worst slowdown, fairness, switches).
 import Table from 'cli-table3';
 import { sloOutcomeText } from '../clients/slo.js';
+import { intervalLevel } from '../metrics/interval.js';
 import type { Summary } from '../metrics/summary.js';
 import type { ScenarioRun, ScenarioSummary } from '../scenario/result-schema.js';
 import { formatSummaryValue } from './format.js';
@@ -41,6 +42,14 @@ export function runLabel(run: Pick<ScenarioRun, 'mode' | 'knobs' | 'repeat'>): s
   return [run.mode, ...knobs, ...(run.repeat ? [`#${run.repeat + 1}`] : [])].join(' ');
 }
 
+/** With runs: N, what the tables' intervals are. */
+function runsNote(runs: readonly ScenarioRun[]): string {
+  const counts = [...new Set(runs.filter((r) => r.runs !== undefined).map((r) => r.runs!))];
+  if (counts.length === 0) return '';
+  const levels = counts.map((n) => `${(intervalLevel(n) * 100).toFixed(1).replace(/\.0$/, '')}% with ${n} runs`).join(', ');
+  return `Each mode measured ${counts.join(' or ')} times, the roles alone then shared, interleaved: figures are medians over the runs, [low–high] their confidence intervals (${levels}).`;
+}
+
 function used(columns: Array<[string, string]>, lists: Array<readonly Summary[] | undefined>): Array<[string, string]> {
   return columns.filter(([tag]) => lists.some((l) => l?.some((s) => s.tag === tag)));
 }
@@ -54,7 +63,11 @@ function rolesTable(runs: ScenarioRun[]): string {
   const table = new Table({ head: ['mode', 'role', ...cols.map(([, t]) => t), 'SLO'], style: { head: [], border: [] } });
   for (const run of done) {
     for (const role of run.roles ?? []) {
-      const slo = (role.slo ?? []).map((o) => `${o.met ? 'met' : 'MISSED'} ${o.percentile} ${(o.attainment * 100).toFixed(1)}%`).join(', ');
+      const slo = (role.slo ?? [])
+        .map(
+          (o) => `${o.met ? 'met' : 'MISSED'} ${o.percentile} ${(o.attainment * 100).toFixed(1)}%${o.runs ? ` (met in ${o.runs.met}/${o.runs.of} runs)` : ''}`,
+        )
+        .join(', ');
       table.push([runLabel(run), role.role, ...cols.map(([tag]) => cell(role.summaries, tag)), slo || '-']);
     }
   }
@@ -90,6 +103,7 @@ export function formatScenario(summary: ScenarioSummary, verdictLines: string[] 
       ...(g ? [`GPU ${g.index}: ${g.name} · driver ${summary.environment?.driverVersion ?? '?'}`] : []),
     ].join('\n'),
     verdictLines.length > 0 ? verdictLines.join('\n') : '',
+    runsNote(summary.runs),
     rolesTable(summary.runs),
     modesTable(summary.runs),
     sloLines(summary.runs).join('\n'),

@@ -13,6 +13,7 @@ import { COMPUTE_MODES } from '../binding/contract.js';
 import { traceSourceSchema } from '../metrics/evidence.js';
 import { layerGrowthSchema, layerTimingSchema } from '../metrics/layers.js';
 import { occupancySchema } from '../metrics/occupancy.js';
+import { repeatsSchema } from '../metrics/repeats.js';
 import { summarySchema as summary } from '../metrics/summary.js';
 import { switchAnalysisSchema } from '../metrics/switches.js';
 import { deviceObservationSchema, kernelActivitySchema } from '../observe/schema.js';
@@ -173,6 +174,8 @@ export const writtenRunResultSchema = z.object({
   reason: z.string().optional(),
   /** What a reader must know before trusting the figures: sources that disagree, figures left out and why. */
   warnings: z.array(z.object({ tag: z.string(), message: z.string() })).optional(),
+  /** With --runs N (2 or more): how the runs were made into one result, every run's headline figures, the outliers. */
+  repeats: repeatsSchema.optional(),
 });
 export type RunResult = z.infer<typeof writtenRunResultSchema>;
 

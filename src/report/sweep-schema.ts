@@ -5,12 +5,15 @@
 // is the file named by `file`, relative to the directory. It is the file's one definition: the types
 // the sweep writes and the report reads (SweepSummary, PointSummary) are inferred from it.
 import { z } from 'zod';
+import { summarySchema } from '../metrics/summary.js';
 import { LOOPS } from '../options.js';
 import { runResultSchema } from './schema.js';
 
 export const SWEEP_SCHEMA = 'gpushare-micro/sweep';
 export const SWEEP_SCHEMA_VERSION = 1;
 export const SWEEP_SUMMARY_FILE = 'summary.json';
+
+const ci = summarySchema.shape.ci.unwrap();
 
 export const sweepPointSchema = z
   .object({
@@ -52,6 +55,21 @@ export const sweepPointSchema = z
     coRunningPct: z.number().optional(),
     /** The point's run result's warnings: what a reader must know before trusting its figures. */
     warnings: z.array(z.object({ tag: z.string(), message: z.string() })).optional(),
+    /** With --runs N: the runs made. The ratios above (aggregateVsSolo to fairness) are then medians over the
+     * runs, each run's computed from that run alone, and `ci` holds their confidence intervals. */
+    runs: z.number().int().min(1).optional(),
+    ci: z
+      .object({
+        aggregateVsSolo: ci.optional(),
+        slowdownMedian: ci.optional(),
+        slowdownMax: ci.optional(),
+        p99VsSolo: ci.optional(),
+        fairness: ci.optional(),
+      })
+      .optional(),
+    /** With --runs N: the other points of the same work (kernel, size, loop, procs) whose aggregate vs solo is
+     * within the noise of this one's (their intervals overlap, or their medians are within 1%): their ids. */
+    withinNoise: z.array(z.string()).optional(),
   })
   .superRefine((p, ctx) => {
     if ((p.status === 'skipped' || p.status === 'failed') && !p.reason)

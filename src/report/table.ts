@@ -11,9 +11,11 @@ import { summary, type Summary } from '../metrics/summary.js';
 import { findMode, modeTitle } from '../modes/index.js';
 import type { ClientReport, PhaseResult } from '../phase.js';
 import type { RunResult } from '../run.js';
+import { intervalLevel } from '../metrics/interval.js';
 import { traceSourceOf } from '../metrics/warnings.js';
 import { describeResident } from '../registry/probe-state.js';
 import { formatSummaryValue, switchesTitle } from './format.js';
+import { summaryTable } from './summary-table.js';
 import { formatWarnings } from './warnings.js';
 
 export { formatSummaryValue } from './format.js';
@@ -215,14 +217,49 @@ export function kernelLevelClients(p: PhaseResult, r: RunResult): number[] {
   return p.clients.filter((c) => traceSourceOf(r, c) === 'kernels').map((c) => c.client);
 }
 
+/** With --runs N: what the intervals are, every run's headline figures, and the runs that stand out. */
+function repeatsSection(r: RunResult): string {
+  const rep = r.repeats;
+  if (!rep) return '';
+  const level = (intervalLevel(rep.runs) * 100).toFixed(1).replace(/\.0$/, '');
+  const made = rep.runs < rep.asked ? `${rep.runs} of ${rep.asked} runs (interrupted)` : `${rep.runs} runs`;
+  const by = r.comparison[0]?.name;
+  const lines = [
+    `Repeated: ${made}, interleaved (each role alone, then shared). Ratios, role figures and SLOs are medians over the runs, ` +
+      `[low–high] their ${level}% confidence intervals (order statistics); the phases shown are run ${rep.recorded + 1}'s, the median run${by ? ` by ${by}` : ''}`,
+  ];
+  const rows = rep.perRun.map((run, i) => ({
+    labels: [String(i + 1)],
+    summaries: [
+      ...run.comparison,
+      ...run.solo.flatMap((s) =>
+        s.summaries
+          .filter((x) => x.tag === 'throughput')
+          .map((x) => ({ ...x, tag: `solo.${s.role}`, name: rep.perRun[0]!.solo.length > 1 ? `${s.role} alone` : 'solo throughput' })),
+      ),
+    ],
+    ...(run.complete ? {} : { note: `incomplete: ${run.reason ?? ''}` }),
+  }));
+  if (rows.some((row) => row.summaries.length > 0)) lines.push(summaryTable(['run'], rows));
+  for (const o of rep.outliers) {
+    lines.push(
+      `  outlier: run ${o.run + 1}, ${o.name} ${formatSummaryValue(o)} (median ${formatSummaryValue({ ...o, value: o.median })}, modified z-score ${o.score.toFixed(1)})`,
+    );
+  }
+  return lines.join('\n');
+}
+
 export function formatRunResult(r: RunResult): string {
   const parts = [header(r), clientTable(r)];
   const isSwitch = (s: Summary) => s.tag.startsWith('switch') || s.tag.startsWith('slice') || s.tag === 'coRunning';
   parts.push(list('Aggregate', [...r.shared.aggregate.filter((s) => !isSwitch(s)), ...r.comparison]));
   parts.push(rolesSection(r));
   parts.push(layersSection(r));
-  parts.push([list(switchesTitle(r.shared.switches, kernelLevelClients(r.shared, r)), r.shared.aggregate.filter(isSwitch)), residentLines(r)].filter(Boolean).join('\n'));
+  parts.push(
+    [list(switchesTitle(r.shared.switches, kernelLevelClients(r.shared, r)), r.shared.aggregate.filter(isSwitch)), residentLines(r)].filter(Boolean).join('\n'),
+  );
   parts.push(deviceSection(r));
+  parts.push(repeatsSection(r));
   parts.push(formatWarnings(r).join('\n'));
   const issues = problems(r);
   if (issues) parts.push(issues);

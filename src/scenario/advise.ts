@@ -10,7 +10,7 @@ import { parseSlos, type Slo, sloText } from '../clients/slo.js';
 import { OptionError } from '../errors.js';
 import { summary, type Summary } from '../metrics/summary.js';
 import { summaryTable } from '../report/summary-table.js';
-import { type Candidate, candidates, comparisonValue, figure, finished, knobsText, roleValue, sloNote, sloOutcomeOf } from './candidates.js';
+import { type Candidate, candidates, comparisonSummary, figure, finished, knobsText, roleSummary, sloNote, sloOutcomeOf, type Spread } from './candidates.js';
 import { costSheet, formatCosts } from './cost.js';
 import { OBJECTIVES, type Objective, type ScenarioRun, type ScenarioSummary, type Verdict } from './result-schema.js';
 import { SUMMARY_PERCENTILES, sloFromSummaries } from './slo-summary.js';
@@ -116,7 +116,7 @@ export function advise(input: AdviseInput): Advice {
 
 function noiseLine(pick: Verdict): string {
   if (!pick.mode) return 'Noise: no pick to compare with';
-  if (pick.withinNoise === undefined) return 'Noise: unknown, as a candidate ran once (repeat with --repeat N to know it)';
+  if (pick.withinNoise === undefined) return 'Noise: unknown, as a candidate ran once (measure with --runs N or repeat with --repeat N to know it)';
   if (pick.withinNoise.length === 0) return 'Noise: no other candidate is within the noise of the pick';
   return `Noise: within the noise of the pick, as good by these runs: ${pick.withinNoise.join(', ')} (more repeats may tell them apart)`;
 }
@@ -128,23 +128,29 @@ function candidateTable(specs: readonly VerdictSpec[], runs: readonly ScenarioRu
   return ['Candidates (medians over their runs):', ...summaryTable(['candidate', 'runs'], rows).split('\n')];
 }
 
+/** A candidate's figure as a summary: the median, and where it is one step's runs (runs: N), their confidence interval. */
+function figureSummary(tag: string, name: string, hint: Summary['hint'], s: Spread): Summary {
+  const out = summary(tag, name, hint, s.median);
+  return s.level !== undefined ? { ...out, ci: { low: s.min, high: s.max, level: s.level } } : out;
+}
+
 function candidateSummaries(c: Candidate, specs: readonly VerdictSpec[]): Summary[] {
   const out: Summary[] = [];
   for (const spec of specs) {
-    const ratio = figure(c, (run) => roleValue(run, spec.role, 'role.vsSolo'));
-    if (ratio) out.push(summary(`${spec.role}.vsSolo`, `${spec.role} vs alone`, 'ratio', ratio.median));
+    const ratio = figure(c, (run) => roleSummary(run, spec.role, 'role.vsSolo'));
+    if (ratio) out.push(figureSummary(`${spec.role}.vsSolo`, `${spec.role} vs alone`, 'ratio', ratio));
     for (const slo of spec.slo ?? []) {
       const at = figure(c, (run) => {
         const o = sloOutcomeOf(run, spec.role, slo);
-        return o ? (o.measuredNs ?? Infinity) : undefined;
+        return o ? { value: o.measuredNs ?? Infinity, ...(o.ci ? { ci: o.ci } : {}) } : undefined;
       });
-      if (at) out.push(summary(`${spec.role}.${slo.percentile}`, `${spec.role} ${slo.percentile}`, 'duration', at.median));
+      if (at) out.push(figureSummary(`${spec.role}.${slo.percentile}`, `${spec.role} ${slo.percentile}`, 'duration', at));
     }
   }
-  const aggregate = figure(c, (run) => comparisonValue(run, 'aggregate.vsSolo'));
-  if (aggregate) out.push(summary('aggregate.vsSolo', 'aggregate', 'ratio', aggregate.median));
-  const fairness = figure(c, (run) => comparisonValue(run, 'fairness'));
-  if (fairness) out.push(summary('fairness', 'fairness', 'fraction', fairness.median));
+  const aggregate = figure(c, (run) => comparisonSummary(run, 'aggregate.vsSolo'));
+  if (aggregate) out.push(figureSummary('aggregate.vsSolo', 'aggregate', 'ratio', aggregate));
+  const fairness = figure(c, (run) => comparisonSummary(run, 'fairness'));
+  if (fairness) out.push(figureSummary('fairness', 'fairness', 'fraction', fairness));
   return out;
 }
 

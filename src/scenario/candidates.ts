@@ -2,10 +2,16 @@
 // one candidate, and the runs of the same candidate are its repeats. A candidate's figure is the median
 // over its repeats, and its spread (min..max over them) is what this project calls its noise: two
 // candidates are within the noise of each other when both were run at least twice and their ranges
-// overlap. With a single run, a candidate's noise is unknown, and so is whether another is within it.
+// overlap. A candidate of one step measured several times (runs: N, --runs) has its figures as the
+// median over those runs with a confidence interval: the interval is then its spread. With a single
+// run, a candidate's noise is unknown, and so is whether another is within it.
 import type { Slo, SloOutcome } from '../clients/slo.js';
+import { withinNoise as intervalsWithinNoise } from '../metrics/interval.js';
+import type { Summary } from '../metrics/summary.js';
 import type { RoleReport } from '../report/schema.js';
 import type { ScenarioRun } from './result-schema.js';
+
+export { PRACTICAL_DIFFERENCE } from '../metrics/interval.js';
 
 export interface Candidate {
   mode: string;
@@ -22,8 +28,10 @@ export interface Spread {
   median: number;
   min: number;
   max: number;
-  /** Repeats that had the figure. */
+  /** Repeats that had the figure (or, with `level`, the runs behind the one step's interval). */
   n: number;
+  /** Set when min..max is the confidence interval of one step measured n times (runs: N), not a range over repeats: its level. */
+  level?: number;
 }
 
 /** "infer.mps-threads=25, train.sms=66": the knob values in key order. */
@@ -67,9 +75,21 @@ export function spread(values: readonly number[]): Spread | undefined {
   return { median, min: sorted[0]!, max: sorted[n - 1]!, n };
 }
 
-/** The figure over the candidate's repeats: `of` gives it for one run (undefined: that run lacks it). */
-export function figure(c: Candidate, of: (run: ScenarioRun) => number | undefined): Spread | undefined {
-  return spread(c.runs.map(of).filter((v): v is number => v !== undefined));
+/** A value of one run: a number, or a summary with its interval over the run's repeated measurements. */
+type RunValue = number | Pick<Summary, 'value' | 'ci'> | undefined;
+
+/**
+ * The figure over the candidate's repeats: `of` gives it for one run (undefined: that run lacks it).
+ * A candidate of one step measured several times (runs: N) whose value carries an interval: that interval.
+ */
+export function figure(c: Candidate, of: (run: ScenarioRun) => RunValue): Spread | undefined {
+  const values = c.runs.map(of);
+  const only = values[0];
+  const runs = c.runs[0]?.runs ?? 1;
+  if (values.length === 1 && typeof only === 'object' && only.ci && runs > 1) {
+    return { median: only.value, min: only.ci.low, max: only.ci.high, n: runs, level: only.ci.level };
+  }
+  return spread(values.map((v) => (typeof v === 'object' ? v.value : v)).filter((v): v is number => v !== undefined));
 }
 
 /** The role's report in a run. */
@@ -82,34 +102,43 @@ export function sloOutcomeOf(run: ScenarioRun, role: string, slo: Slo): SloOutco
   return roleOf(run, role)?.slo?.find((o) => o.percentile === slo.percentile && o.maxNs === slo.maxNs);
 }
 
+/** A tagged summary of a role in a run ("role.vsSolo", "role.latency.p99"), with its interval over repeated runs. */
+export function roleSummary(run: ScenarioRun, role: string, tag: string): Summary | undefined {
+  return roleOf(run, role)?.summaries.find((s) => s.tag === tag);
+}
+
 /** A tagged value of a role's summaries in a run ("role.vsSolo", "role.latency.p99"). */
 export function roleValue(run: ScenarioRun, role: string, tag: string): number | undefined {
-  return roleOf(run, role)?.summaries.find((s) => s.tag === tag)?.value;
+  return roleSummary(run, role, tag)?.value;
+}
+
+/** A tagged summary of a run's comparison ("aggregate.vsSolo", "fairness"), with its interval over repeated runs. */
+export function comparisonSummary(run: ScenarioRun, tag: string): Summary | undefined {
+  return run.comparison?.find((s) => s.tag === tag);
 }
 
 /** A tagged value of a run's comparison ("aggregate.vsSolo", "fairness"). */
 export function comparisonValue(run: ScenarioRun, tag: string): number | undefined {
-  return run.comparison?.find((s) => s.tag === tag)?.value;
+  return comparisonSummary(run, tag)?.value;
 }
 
-/** Medians closer than this share of the larger are as good as equal, however tight the repeats: three runs
- * of a few seconds can land 0.1% apart every time while another day's runs differ by more than that. */
-export const PRACTICAL_DIFFERENCE = 0.01;
-
-/** Whether two figures are within the noise of each other (their ranges over the repeats overlap, or their
- * medians differ by less than PRACTICAL_DIFFERENCE): undefined when either was measured once. */
+/** Whether two figures are within the noise of each other (their ranges over the repeats, or their intervals
+ * over the runs, overlap, or their medians differ by less than PRACTICAL_DIFFERENCE): undefined when
+ * either was measured once. */
 export function withinNoise(a: Spread, b: Spread): boolean | undefined {
   if (a.n < 2 || b.n < 2) return undefined;
-  const close = Math.abs(a.median - b.median) <= PRACTICAL_DIFFERENCE * Math.max(Math.abs(a.median), Math.abs(b.median));
-  return close || (a.min <= b.max && b.min <= a.max);
+  return intervalsWithinNoise({ value: a.median, low: a.min, high: a.max }, { value: b.median, low: b.min, high: b.max });
 }
 
 const twoDecimals = (v: number) => v.toFixed(2);
 
-/** "1.62×", or with repeats "1.62× (1.58–1.65× over 3 runs)"; `format` prints one value, `unit` follows it. */
+/** "1.62×", with repeats "1.62× (1.58–1.65× over 3 runs)", with one step's runs "1.62× [1.58–1.65] over 5 runs";
+ * `format` prints one value, `unit` follows it. */
 export function spreadText(s: Spread, format: (v: number) => string = twoDecimals, unit = '×'): string {
   const at = `${format(s.median)}${unit}`;
-  return s.n < 2 ? at : `${at} (${format(s.min)}–${format(s.max)}${unit} over ${s.n} runs)`;
+  if (s.n < 2) return at;
+  if (s.level !== undefined) return `${at} [${format(s.min)}–${format(s.max)}${unit === '×' ? '' : unit}] over ${s.n} runs`;
+  return `${at} (${format(s.min)}–${format(s.max)}${unit} over ${s.n} runs)`;
 }
 
 /** "SLOs met", "SLO missed (infer p99)", "SLOs met in 2 of 3 runs"; '' when no role has an SLO. */

@@ -126,6 +126,9 @@ const topFields = {
   cupti: z.boolean({ error: 'true or false' }).optional(),
   'trace-records': z.number({ error: 'an integer: CTA trace records kept per client' }).optional(),
   device: z.number({ error: 'an integer: the CUDA device index' }).optional(),
+  runs: z
+    .number({ error: 'an integer: how many times each mode is measured, the roles alone then shared, interleaved (the median and its interval)' })
+    .optional(),
   modes: z
     .array(z.enum(MODES, { error: `a mode: ${MODES.join(', ')}` }), { error: 'a list of modes such as [timeslice, mps, streams, green]' })
     .min(1, { error: 'at least one mode' })
@@ -164,4 +167,5 @@ export const RUN_KEYS = [
   { key: 'cupti', option: 'cupti', flag: '--cupti' },
   { key: 'trace-records', option: 'traceRecords', flag: '--trace-records' },
   { key: 'device', option: 'device', flag: '--device' },
+  { key: 'runs', option: 'runs', flag: '--runs' },
 ] as const satisfies ReadonlyArray<{ key: keyof ScenarioFile; option: keyof RunOptions; flag: string }>;

@@ -25,6 +25,8 @@ export const scenarioRunSchema = z.object({
   /** Which repeat of this mode and knobs it is (0, 1, ...) when the runs were repeated: runs of the same
    * mode and knobs are the repeats whose spread is the noise (src/scenario/candidates.ts). */
   repeat: z.number().int().nonnegative().optional(),
+  /** With runs: N (2 or more): the runs made; its roles' figures and comparison are then medians over them, with intervals (Summary.ci). */
+  runs: z.number().int().min(1).optional(),
   status: z.enum(['done', 'skipped', 'failed']),
   /** The CUDA device it ran on, when the scenario ran on several (--devices); absent otherwise. */
   device: z.number().int().nonnegative().optional(),

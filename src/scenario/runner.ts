@@ -3,6 +3,10 @@
 // under each step — a mode, maybe with a knob sweep's value, maybe repeated — into runs/, and
 // scenario.json rewritten atomically after every step with each run's role figures and, at the end,
 // the verdicts. A mode that cannot run here is recorded as skipped with its reason; the others go on.
+// With runs: N (2 or more; --runs or the file's key) no baseline is shared: each step measures its
+// roles alone then the whole scenario, N times interleaved (src/run.ts), and its run's figures are the
+// medians over those runs with their confidence intervals; the run file holds every run's headline
+// figures (repeats), and baselines/ stays empty. --repeat repeats whole steps, modes interleaved, on top.
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomInt } from 'node:crypto';
@@ -85,6 +89,7 @@ function summariseRun(step: ScenarioStep, result: RunResult, file: string): Scen
     mode: step.mode,
     ...(step.knobs ? { knobs: step.knobs } : {}),
     ...(step.repeat > 0 ? { repeat: step.repeat } : {}),
+    ...(result.repeats ? { runs: result.repeats.runs } : {}),
     status: 'done',
     file,
     complete: result.complete,
@@ -216,9 +221,10 @@ async function roleBaselines(config: RunConfig, ctx: StepContext): Promise<Map<s
 /** One step: its baselines, its run, its file; a mode that cannot run here is a skipped run; undefined when cancelled. */
 async function runStep(step: ScenarioStep, config: RunConfig, ctx: StepContext): Promise<ScenarioRun | undefined> {
   try {
-    const baselines = await roleBaselines(config, ctx);
+    // Repeated runs measure their own baselines, each beside its shared phase.
+    const baselines = (config.runs ?? 1) > 1 ? undefined : await roleBaselines(config, ctx);
     const name = stepName(step, ctx.repeats);
-    const result = await measure(config, { ...ctx.base, baselines, command: [...(ctx.controls.command ?? []), `# ${name}`] });
+    const result = await measure(config, { ...ctx.base, ...(baselines ? { baselines } : {}), command: [...(ctx.controls.command ?? []), `# ${name}`] });
     if (ctx.controls.signal?.aborted) return undefined;
     const file = join('runs', `${name}.json`);
     await writeJsonAtomic(join(ctx.controls.outDir, file), result);

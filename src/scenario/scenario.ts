@@ -24,8 +24,8 @@ export interface Scenario {
   /** The modes to run it under, in order. */
   modes: ModeName[];
   roles: ScenarioRole[];
-  /** Run-wide options of every mode's run: duration, warm-up, seed, sampling, ... */
-  options: Pick<RunOptions, 'duration' | 'launches' | 'warmup' | 'seed' | 'sampleMs' | 'cupti' | 'traceRecords' | 'device'>;
+  /** Run-wide options of every mode's run: duration, warm-up, seed, sampling, runs, ... */
+  options: Pick<RunOptions, 'duration' | 'launches' | 'warmup' | 'seed' | 'sampleMs' | 'cupti' | 'traceRecords' | 'device' | 'runs'>;
   /** Per-mode changes to a role's client options (e.g. a lower rate under timeslice). */
   overrides: Partial<Record<ModeName, Record<string, Partial<ClientOptions>>>>;
 }

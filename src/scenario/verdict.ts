@@ -14,12 +14,26 @@
 //
 // A candidate's figure is the median over its repeats; ties go to the first candidate in run order. The
 // noise rule is candidates.ts's: ranges (min..max over the repeats) that overlap, when every candidate
-// ran at least twice; otherwise the text says the noise is unknown and withinNoise is left out.
+// ran at least twice, or — for candidates of one step measured several times (runs: N) — confidence
+// intervals over those runs that overlap; otherwise the text says the noise is unknown and withinNoise
+// is left out.
 import { geometricMean } from 'simple-statistics';
 import { type Slo, sloText } from '../clients/slo.js';
 import type { ClientSpec } from '../clients/spec.js';
 import { formatDuration } from '../report/format.js';
-import { type Candidate, candidates, comparisonValue, figure, roleValue, sloOutcomeOf, type Spread, spread, spreadText, withinNoise } from './candidates.js';
+import {
+  type Candidate,
+  candidates,
+  comparisonSummary,
+  figure,
+  roleSummary,
+  roleValue,
+  sloOutcomeOf,
+  type Spread,
+  spread,
+  spreadText,
+  withinNoise,
+} from './candidates.js';
 import type { Objective, ScenarioRun, Verdict } from './result-schema.js';
 
 /** What the verdicts read of a spec: its role and its objectives. */
@@ -30,7 +44,7 @@ interface Ranked {
   figure: Spread | undefined;
 }
 
-const REPEAT_HINT = 'repeat with --repeat N to know it';
+const REPEAT_HINT = 'measure with --runs N or repeat with --repeat N to know it';
 
 /** The candidate with the highest median (first on ties), and how the others stand against it. */
 function best(ranked: readonly Ranked[]): { pick: Ranked; clause: string; withinNoise?: string[] } {
@@ -47,10 +61,14 @@ function best(ranked: readonly Ranked[]): { pick: Ranked; clause: string; within
     return { pick, clause: `${tied}${who}: the noise is unknown (${REPEAT_HINT})` };
   }
   const within = others.filter((r) => withinNoise(pick.figure!, r.figure!)).map((r) => r.c.label);
+  // Ranges over repeats, or confidence intervals over one step's runs (runs: N), or both.
+  const kinds = new Set(ranked.map((r) => (r.figure?.level !== undefined ? 'interval' : 'range')));
+  const what = kinds.size > 1 ? 'ranges or intervals' : kinds.has('interval') ? 'confidence intervals over the runs' : 'ranges over the repeats';
+  const one = kinds.size > 1 ? 'range or interval' : kinds.has('interval') ? 'interval' : 'range over the repeats';
   const clause =
     within.length > 0
-      ? `within the noise of ${within.join(', ')} (their ranges over the repeats overlap, or their medians are within 1%)`
-      : 'ahead of the others beyond the noise (no range over the repeats overlaps, and every median is more than 1% behind)';
+      ? `within the noise of ${within.join(', ')} (their ${what} overlap, or their medians are within 1%)`
+      : `ahead of the others beyond the noise (no ${one} overlaps, and every median is more than 1% behind)`;
   return { pick, clause, withinNoise: within };
 }
 
@@ -66,7 +84,7 @@ function rolesText(c: Candidate, roles: readonly string[]): string {
 
 /** The verdict of a comparison figure: aggregate throughput or fairness. */
 function comparisonVerdict(objective: Objective, tag: string, headline: string, all: readonly Candidate[], roles: readonly string[]): Verdict {
-  const ranked = all.map((c) => ({ c, figure: figure(c, (run) => comparisonValue(run, tag)) })).filter((r) => r.figure !== undefined);
+  const ranked = all.map((c) => ({ c, figure: figure(c, (run) => comparisonSummary(run, tag)) })).filter((r) => r.figure !== undefined);
   if (ranked.length === 0) {
     const needs = objective === 'fairness' ? "every role's solo baseline and two clients or more" : "every role's solo baseline";
     const why = all.length === 0 ? 'no run finished' : `no run has ${tag} (it needs ${needs})`;
@@ -109,6 +127,8 @@ function standing(c: Candidate, sloSpecs: readonly VerdictSpec[], kept: readonly
   const met = c.runs.filter((run) => outcomes(run, sloSpecs).every((o) => o?.met === true)).length;
   const attainment = spread(c.runs.map((run) => Math.min(...outcomes(run, sloSpecs).map((o) => o?.attainment ?? 0))))!;
   const keptOf = (run: ScenarioRun) => {
+    // One role kept: its ratio as measured, with its interval over repeated runs; several: their geometric mean.
+    if (kept.length === 1) return roleSummary(run, kept[0]!, 'role.vsSolo');
     const ratios = kept.map((role) => roleValue(run, role, 'role.vsSolo'));
     return ratios.every((v): v is number => v !== undefined && v >= 0) ? geometricMean(ratios) : undefined;
   };
@@ -161,9 +181,9 @@ function sloVerdict(specs: readonly VerdictSpec[], all: readonly Candidate[]): V
   return { objective: 'slo', text: `no run meets every SLO; closest: ${closest.c.label}, ${figures}; ${clause}` };
 }
 
-/** "0.91× train" (with the range over repeats). */
+/** "0.91× train" (with the range over repeats, or the interval over one step's runs). */
 function keptRole(c: Candidate, role: string): string {
-  const s = figure(c, (run) => roleValue(run, role, 'role.vsSolo'));
+  const s = figure(c, (run) => roleSummary(run, role, 'role.vsSolo'));
   return s ? `${spreadText(s)} ${role}` : `${role} vs alone unknown`;
 }
 

@@ -35,6 +35,8 @@ export interface SweepOptions {
   /** Run independent points on these devices at once ('all', or "0,1"); replaces `device`. */
   devices?: string | number[];
   seed?: number | string;
+  /** Runs per point, each the point's role alone then shared, interleaved (like run's --runs; default 1). */
+  runs?: number | string;
 }
 
 export interface SweepPoint {
@@ -119,6 +121,7 @@ export function planSweep(options: SweepOptions): SweepPlan {
   };
   if (options.depth !== undefined) common.depth = options.depth;
   if (options.device !== undefined) common.device = options.device;
+  if (options.runs !== undefined) common.runs = options.runs;
   const devices = options.devices === undefined ? undefined : parseDevices(options.devices);
   if (devices && options.device !== undefined) throw new OptionError('--devices', '--devices or --device, not both', options.devices);
   // One seed for the whole sweep: every point draws the same inputs.

@@ -2,6 +2,9 @@
 // under points/, the solo baselines under baselines/ (shared by every point of the same kernel,
 // size and loop), and summary.json rewritten atomically after every point, so an interrupted sweep
 // resumes where it stopped. A point that cannot run here is skipped with its reason.
+// With --runs N (2 or more) no baseline is shared: each point repeats its own pairs, the kernel alone
+// then shared, N times interleaved (src/run.ts), so that a drift hits both sides of each of its ratios;
+// its point file holds them all and its summary line the medians with their intervals.
 import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -15,6 +18,7 @@ import { writeJsonAtomic, writeTextAtomic } from '../report/json.js';
 import { SWEEP_SCHEMA, SWEEP_SCHEMA_VERSION, SWEEP_SUMMARY_FILE, sweepSummarySchema, type PointSummary, type SweepSummary } from '../report/sweep-schema.js';
 import { measure, measureBaseline, type RunControls } from '../run.js';
 import { csvExporter, markdownExporter } from './exporters.js';
+import { withNoiseVerdicts } from './noise.js';
 import { baselineKey, type SweepPlan, type SweepPoint } from './plan.js';
 import { pendingPoint, summarisePoint } from './summary.js';
 
@@ -107,6 +111,8 @@ export async function runSweep(plan: SweepPlan, controls: SweepControls): Promis
   const ctx: SweepContext = { controls, base, environments, summary, baselines: new Map(), perDeviceBaselines: devices.length > 1, save };
   const pending = [...plan.points.entries()].filter(([index]) => summary.points[index]!.status === 'pending');
   await runOnDevices(pending, devices, ([index, point], device) => runPoint(index, point, device, ctx), controls.signal);
+  // With --runs: which ways of sharing the same work are within each other's noise (src/sweep/noise.ts).
+  summary.points = withNoiseVerdicts(summary.points);
   await save();
   await writeTextAtomic(join(outDir, 'summary.csv'), csvExporter.render(summary.points));
   await writeTextAtomic(join(outDir, 'summary.md'), markdownExporter.render(summary.points));
@@ -135,12 +141,13 @@ async function runPoint(index: number, planned: SweepPoint, device: number, ctx:
   controls.onProgress?.({ type: 'point', index, point });
   let line: PointSummary;
   try {
-    const baseline = await pointBaseline(point, base, ctx);
-    if (!baseline) return false;
+    const repeated = (point.config.runs ?? 1) > 1;
+    const baseline = repeated ? undefined : await pointBaseline(point, base, ctx);
+    if (!repeated && !baseline) return false;
     const role = point.config.clients[0]!.role;
     const result = await measure(point.config, {
       ...base,
-      baselines: new Map([[role, baseline]]),
+      ...(baseline ? { baselines: new Map([[role, baseline]]) } : {}),
       command: [...(controls.command ?? []), `# point ${point.id}`],
     });
     if (controls.signal?.aborted) return false;

@@ -186,6 +186,7 @@ function runCases(command: 'run' | 'probe', f: Fixtures): fc.Arbitrary<Case> {
   if (command === 'run') {
     cases.push(
       bad(command, w, '--kernel', badChoice(KERNELS)),
+      bad(command, w, '--runs', badInteger(1, 100)),
       bad(command, w, '--size', badInteger(1, 32768)),
       bad(command, w, '--preset', badChoice(KERNEL_PRESETS.map((p) => p.name))),
       bad(command, w, '--impl', badChoice(['own', 'cublas'])),
@@ -227,6 +228,7 @@ function sweepCases(f: Fixtures): fc.Arbitrary<Case> {
     bad('sweep', w, '--device', badInteger(0, 1023)),
     bad('sweep', w, '--devices', fc.constantFrom('0,0', '-1', '1.5', 'gpu0', '', '0,,1', 'any', '0x1')),
     bad('sweep', w, '--seed', badInteger(0, MAX_SAFE)),
+    bad('sweep', w, '--runs', badInteger(1, 100)),
     bad('sweep', w, '--out', badDirPath(f)),
     bad('sweep', w, '--format', badChoice(['table', 'markdown', 'csv'])),
     fc.constantFrom<Case>(
@@ -453,6 +455,8 @@ function scenarioRunCases(): fc.Arbitrary<Case> {
   const peak = ['scenario', 'peak', 'train+infer'];
   return fc.oneof(
     bad('scenario run', run, '--repeat', badInteger(1, 20)),
+    bad('scenario run', run, '--runs', badInteger(1, 100)),
+    bad('advise', advise, '--runs', badInteger(1, 100)),
     bad('scenario run', run, '--gpu-cost', badDecimal(0.000001, 1_000_000)),
     bad('scenario run', run, '--modes', badChoice(MODES)),
     bad(
