@@ -246,8 +246,9 @@ function withLayerGrowth(roles: RunResult['roles'], clients: readonly ClientRepo
 }
 
 /** One run and what the mode reported of it. */
-interface OneRun extends MeasuredRun {
+interface OneRun extends MeasuredRun<ClientReport, RunResult['roles'][number]> {
   baselines: Map<string, PhaseResult>;
+  shared: PhaseResult;
   modeFacts: ModeFacts;
 }
 

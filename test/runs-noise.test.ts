@@ -9,7 +9,7 @@ import { combineRuns, combineSlo, type MeasuredRun, medianRun, outlierWarnings }
 import { summary } from '../src/metrics/summary.js';
 import { formatSummaryValue } from '../src/report/format.js';
 import { formatMerged } from '../src/report/merged-table.js';
-import type { PhaseResult } from '../src/report/schema.js';
+import type { ClientReport, PhaseResult, RoleReport } from '../src/report/schema.js';
 import type { PointSummary, SweepSummary } from '../src/report/sweep-schema.js';
 import { advise } from '../src/scenario/advise.js';
 import { verdicts } from '../src/scenario/verdict.js';
@@ -18,7 +18,7 @@ import { noiseLines, withNoiseVerdicts, workOf } from '../src/sweep/noise.js';
 import { P99_5MS, scenarioRole, scenarioRun, scenarioSummary } from './fixtures/scenario-runs.js';
 
 /** A run of two clients whose figures are the given ones (only what combineRuns reads is filled in). */
-function measured(aggregate: number, slowdowns: [number, number], slo?: SloOutcome): MeasuredRun {
+function measured(aggregate: number, slowdowns: [number, number], slo?: SloOutcome): MeasuredRun<ClientReport, RoleReport> {
   const client = (i: number) => ({
     client: i,
     role: 'gemm',

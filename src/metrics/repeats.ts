@@ -13,7 +13,6 @@
 import { z } from 'zod';
 import { type SloOutcome, sloOutcomeSchema } from '../clients/slo.js';
 import { formatSummaryValue } from '../report/format.js';
-import type { ClientReport, PhaseResult, RoleReport } from '../report/schema.js';
 import { estimate, modifiedZ, runOutliers } from './interval.js';
 import { summarySchema, type Summary } from './summary.js';
 
@@ -67,13 +66,24 @@ export const repeatsSchema = z.object({
 });
 export type Repeats = z.infer<typeof repeatsSchema>;
 
+/** What this file reads of a client's report and of a role's (src/report/schema.ts has them whole). */
+interface RunClient {
+  client: number;
+  summaries: Summary[];
+}
+interface RunRole {
+  role: string;
+  summaries: Summary[];
+  slo?: SloOutcome[] | undefined;
+}
+
 /** One measured run, as src/run.ts makes it: the phases, and what compare() and roleReports() made of them. */
-export interface MeasuredRun {
-  baselines: ReadonlyMap<string, PhaseResult>;
+export interface MeasuredRun<C extends RunClient = RunClient, R extends RunRole = RunRole> {
+  baselines: ReadonlyMap<string, { clients: readonly RunClient[] }>;
   /** The shared phase, its clients with their ratios to solo. */
-  shared: PhaseResult;
+  shared: { clients: C[] };
   comparison: Summary[];
-  roles: RoleReport[];
+  roles: R[];
   complete: boolean;
   reason?: string;
 }
@@ -202,10 +212,10 @@ function outliers(perRun: readonly RunFigures[]): Outlier[] {
  * shared clients with their ratios replaced by the medians over the runs, each role's figures and
  * SLOs over the runs, and the repeats section.
  */
-export function combineRuns(
-  runs: readonly MeasuredRun[],
+export function combineRuns<C extends RunClient, R extends RunRole>(
+  runs: ReadonlyArray<MeasuredRun<C, R>>,
   asked: number,
-): { recorded: number; comparison: Summary[]; clients: ClientReport[]; roles: RoleReport[]; repeats: Repeats } {
+): { recorded: number; comparison: Summary[]; clients: C[]; roles: R[]; repeats: Repeats } {
   const recorded = medianRun(runs);
   const base = runs[recorded]!;
   const comparison = medianSummaries(runs.map((r) => r.comparison));
