@@ -82,8 +82,6 @@ export interface OrchestratorOptions {
 }
 
 const STDERR_TAIL = 8192;
-/** How long after a worker's exit its pipes may take to drain before its end is decided without them. */
-const EXIT_DRAIN_MS = 2_000;
 /** The compiled client entry (also when this module runs from src/ under a test runner). */
 export const defaultClientModule = join(packageRoot, 'dist', 'orchestrator', 'client-main.js');
 
@@ -168,19 +166,10 @@ class Worker {
       if (isFromClient(message)) this.receive(message);
     });
     this.exited = new Promise<void>((resolve) => {
-      // 'exit' can come before the worker's last messages are read (a loaded machine): its end is
-      // decided at 'close', once the IPC channel and stdio are drained too — or shortly after 'exit'
-      // where something else (a process it started) keeps a pipe open.
-      const end = (code: number | null, signal: NodeJS.Signals | null) => {
-        clearTimeout(drain);
+      this.child.once('exit', (code, signal) => {
         this.exit(code, signal);
         resolve();
-      };
-      let drain: NodeJS.Timeout | undefined;
-      this.child.once('exit', (code, signal) => {
-        drain = setTimeout(() => end(code, signal), EXIT_DRAIN_MS);
       });
-      this.child.once('close', end);
       this.child.once('error', (error) => {
         this.processError = { message: error.message };
         // A process that never started emits no exit.
