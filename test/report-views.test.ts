@@ -4,16 +4,33 @@
 // stand-in clients (no GPU) and results recorded on the H200 in docs/results/.
 import { fileURLToPath } from 'node:url';
 import { inflateSync } from 'node:zlib';
-import { describe, expect, it } from 'vitest';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TIMELINE_CODES, TIMELINE_IDLE } from '../src/metrics/occupancy.js';
 import { buildReport } from '../src/report/html/build.js';
 import { loadReportInputs } from '../src/report/inputs.js';
+import type { RunResult } from '../src/run.js';
+import { standInRun, withObservation, writeResult } from './fixtures/report-inputs.js';
 
 const recorded = (path: string) => fileURLToPath(new URL(`../docs/results/${path}`, import.meta.url));
 /** A 4-client time-slicing gemm run on the H200 with its occupancy (132 SMs × 1000 bins of 100 µs). */
 const occupancyRun = recorded('2026-11-29-h200-occupancy/gemm-p4-timeslice.json');
 /** A 4-client time-slicing BERT inference run on the H200, solo and shared phases observed with NVML and GPM. */
 const observedRun = recorded('2026-12-02-h200-models/runs/run-bert-base-infer-own-timeslice.json.gz');
+
+let dir: string;
+let two: RunResult;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'gpushare-report-views-'));
+  two = await standInRun(2);
+});
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
 
 const charts = (html: string) => [...html.matchAll(/<figure class="chart" data-chart="([^"]+)">/g)].map((m) => m[1]);
 const chartHtml = (html: string, name: string) => {
@@ -82,5 +99,59 @@ describe('the SM timeline', () => {
     const html = await buildReport(await loadReportInputs([observedRun]));
     expect(Buffer.byteLength(html)).toBeLessThan(1_000_000);
     expect(charts(html)).toContain('timeline');
+  });
+});
+
+/** Panel titles of a faceted chart (Vega writes them as the headers' text). */
+const panels = (chart: string) => [...chart.matchAll(/aria-label="Title text '([^']+)'"/g)].map((m) => m[1]);
+
+describe('device charts', () => {
+  it('name each metric in words with its unit, leave out what the GPU did not report, and say a constant in words', async () => {
+    const result = withObservation(two);
+    const nvml = result.shared.observation!.nvml;
+    if (!nvml.available) throw new Error('expected an NVML observation');
+    const n = nvml.series.tNs.length;
+    // Not reported by this GPU: no sample has a number. Reported and zero throughout: a fact, not a flat line.
+    nvml.series.columns.temperatureC = new Array<null>(n).fill(null);
+    nvml.series.columns.memoryUsedBytes = nvml.series.tNs.map((_, i) => (2 + i / n) * 2 ** 30);
+    nvml.series.gpm!.metrics.fp16ActivityPct = nvml.series.gpm!.metrics.smActivityPct!.map(() => 0);
+    nvml.series.gpm!.metrics.fp32ActivityPct = nvml.series.gpm!.metrics.smActivityPct!.map(() => null);
+    const html = await buildReport(await loadReportInputs([await writeResult(dir, 'absent.json', result)]));
+    const sampled = chartHtml(html, 'series:shared.observation.nvml.series');
+    expect(panels(sampled)).toEqual(['GPU utilisation (time a kernel ran) (%)', 'power (W)', 'device memory used (GiB)']);
+    // Memory in GiB: 2 to 3 on the axis, not 2e9 bytes.
+    expect(sampled).toMatch(/>2\.0<\/text>[^]*>2\.5<\/text>[^]*>3\.0<\/text>/);
+    const gpm = chartHtml(html, 'series:shared.observation.nvml.series.gpm');
+    expect(panels(gpm)).toEqual(['SM activity (time a warp was resident) (%)']);
+    expect(gpm).toContain('constant throughout, not drawn: FP16 pipe activity 0%.');
+    for (const absent of ['temperature', 'FP32']) expect(html).not.toContain(absent);
+    // No field tags as names.
+    for (const tag of ['utilizationGpuPct', 'powerW', 'smActivityPct', 'fp16ActivityPct']) expect(html).not.toContain(`>${tag}`);
+    // Without a solo observation, no solo line and no legend for one.
+    expect(gpm).not.toContain('dashed: the solo baseline');
+  });
+
+  it("draw the solo baseline (dashed) under the shared phase where both were observed, and list both phases' figures", async () => {
+    const html = await buildReport(await loadReportInputs([await writeResult(dir, 'both.json', withObservation(two, { solo: true }))]));
+    for (const name of ['series:shared.observation.nvml.series', 'series:shared.observation.nvml.series.gpm']) {
+      const chart = chartHtml(html, name);
+      expect(chart).toContain('dashed: the solo baseline, on its own time axis');
+      expect(chart).toContain('>solo</text>');
+      expect(chart).toContain('>shared</text>');
+      expect(chart).toMatch(/stroke-dasharray="5,3"/);
+    }
+    // The device figures: a column for each phase (the solo phase drew more power: 100 + 11 W per sample against 10).
+    expect(html).toMatch(/<thead><tr><th><\/th><th>shared<\/th><th>solo<\/th><\/tr><\/thead>/);
+  });
+
+  it('of a recorded H200 run: human names, the solo baseline beside the shared phase', async () => {
+    const html = await buildReport(await loadReportInputs([observedRun]));
+    const gpm = chartHtml(html, 'series:shared.observation.nvml.series.gpm');
+    expect(panels(gpm)).toContain('SM activity (time a warp was resident) (%)');
+    expect(panels(gpm)).toContain('DRAM bandwidth (of peak) (%)');
+    expect(gpm).toContain('dashed: the solo baseline');
+    // FP16 pipes idle throughout a BERT inference in bf16: said, not drawn.
+    expect(gpm).toContain('FP16 pipe activity 0%');
+    expect(panels(gpm)).not.toContain('FP16 pipe activity (%)');
   });
 });

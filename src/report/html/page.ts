@@ -56,7 +56,7 @@ h4 { font-size: 13.5px; margin: 14px 0 4px; font-weight: 600; color: #333; }
 .pair-label { font-weight: 600; color: #444; margin: 0 0 2px; }
 figure.chart { margin: 4px 0; }
 figure.chart svg { max-width: 100%; height: auto; display: block; }
-figcaption { color: #555; font-size: 12.5px; margin-top: 4px; max-width: 960px; }
+figcaption, p.caption { color: #555; font-size: 12.5px; margin-top: 4px; max-width: 960px; }
 p.note { color: #7a4b00; background: #fff8e6; border: 1px solid #f3dfae; border-radius: 4px; padding: 6px 10px; margin: 6px 0; max-width: 960px; }
 table.data { border-collapse: collapse; font-variant-numeric: tabular-nums; margin: 4px 0; }
 table.data th, table.data td { border-bottom: 1px solid #eee; padding: 3px 10px; text-align: right; white-space: nowrap; }
