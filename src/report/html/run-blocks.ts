@@ -25,6 +25,7 @@ import {
 import { clientName, shareChart, timelineChart } from './occupancy-charts.js';
 import { esc, facts, figure, note, table, type Block } from './page.js';
 import { gapHistogram, sliceHistogram } from './switch-charts.js';
+import { verdictBlock } from './verdict-view.js';
 
 type Phase = RunResultJson['shared'];
 
@@ -264,6 +265,7 @@ async function observationBlock(run: LoadedRun, width: number): Promise<Block> {
 export async function runBlocks(run: LoadedRun, width: number): Promise<Block[]> {
   const r = run.result;
   return [
+    verdictBlock(r),
     aboutBlock(run),
     summaryBlock(r),
     ...(await occupancyBlocks(r.shared, width)),
