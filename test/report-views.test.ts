@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TIMELINE_CODES, TIMELINE_IDLE } from '../src/metrics/occupancy.js';
 import { buildReport } from '../src/report/html/build.js';
+import { sweepGroupSpec } from '../src/report/html/sweep-charts.js';
 import { loadReportInputs } from '../src/report/inputs.js';
 import type { RunResult } from '../src/run.js';
 import { standInRun, withObservation, writeResult } from './fixtures/report-inputs.js';
@@ -153,5 +154,134 @@ describe('device charts', () => {
     // FP16 pipes idle throughout a BERT inference in bf16: said, not drawn.
     expect(gpm).toContain('FP16 pipe activity 0%');
     expect(panels(gpm)).not.toContain('FP16 pipe activity (%)');
+  });
+});
+
+const verdictItems = (html: string) => {
+  const at = html.indexOf('<section class="block" data-block="verdict">');
+  if (at < 0) throw new Error('no verdict block');
+  const block = html.slice(at, html.indexOf('</section>', at));
+  return Object.fromEntries([...block.matchAll(/<li data-verdict="([^"]+)"[^>]*>(.*?)<\/li>/g)].map((m) => [m[1]!, m[2]!.replace(/<[^>]+>/g, '')]));
+};
+
+describe('the verdict', () => {
+  it('opens the report of a run: aggregate vs solo, worst slowdown, worst p99 vs solo, switching overhead, before anything else', async () => {
+    const html = await buildReport(await loadReportInputs([occupancyRun]));
+    const body = html.slice(html.indexOf('<body>'));
+    expect(body.indexOf('data-block="verdict"')).toBeLessThan(body.indexOf('data-block="about"'));
+    expect(body.indexOf('data-block="verdict"')).toBeGreaterThan(0);
+    const v = verdictItems(html);
+    expect(Object.keys(v)).toEqual(['aggregate', 'slowdown', 'p99', 'switching']);
+    // The recorded run: 4 gemm clients under time slicing on the H200.
+    expect(v.aggregate).toMatch(/^Aggregate throughput 0\.\d\d× of solo \(measured once: no interval\): 4 clients together against one alone\.$/);
+    expect(v.slowdown).toMatch(/^Worst client slowdown [34]\.\d\d×: client \d ran [34]\.\d\d× slower than alone\.$/);
+    expect(v.p99).toMatch(/^Worst p99 latency \d+\.\d\d× of solo: client \d \([\d.]+ ms against [\d.]+ (ms|µs) alone\)\.$/);
+    expect(v.switching).toMatch(/^Switching overhead 1\d\.\d% of the traced time in switch gaps: \d+ switch\/s, median gap \d+ µs\.$/);
+  });
+
+  it("gives the interval of a repeated figure, each role's SLO outcome, and the result's warnings beneath", async () => {
+    const result = structuredClone(two);
+    const aggregate = result.comparison.find((s) => s.tag === 'aggregate.vsSolo')!;
+    aggregate.ci = { low: 1.91, high: 2.04, level: 0.95 };
+    result.roles[0]!.slo = [
+      { percentile: 'p99', maxNs: 4e6, measuredNs: 5.2e6, met: false, attainment: 0.42, requests: 107 },
+      { percentile: 'p50', maxNs: 10e6, measuredNs: 5.1e6, met: true, attainment: 1, requests: 107 },
+    ];
+    result.warnings = [{ tag: 'traces-vs-gpm', message: 'SMs busy from the CTA traces (80%) and GPM SM activity (55%) differ by more than 10%' }];
+    const html = await buildReport(await loadReportInputs([await writeResult(dir, 'verdict.json', result)]));
+    const at = html.indexOf('data-block="verdict"');
+    const block = html.slice(at, html.indexOf('</section>', at));
+    expect(block).toContain('[95% CI 1.91×–2.04×]');
+    expect(block).not.toContain('measured once');
+    expect(block).toContain(
+      '<li data-verdict="slo" class="bad">gemm: SLO p99&lt;=4ms <strong class="missed">MISSED</strong>: 5.20 ms, 42.0% of 107 requests within.</li>',
+    );
+    expect(block).toContain('gemm: SLO p50&lt;=10ms <strong class="met">met</strong>: 5.10 ms, 100.0% of 107 requests within.');
+    // The warnings come after the verdict's lines, in the same block.
+    expect(block.indexOf('data-warning="traces-vs-gpm"')).toBeGreaterThan(block.indexOf('data-verdict="slo"'));
+    expect(block).toContain('Before trusting these figures:');
+    expect(block).toContain('differ by more than 10%');
+  });
+
+  it('says why there is no figure against solo, and that a run was incomplete', async () => {
+    const result = structuredClone(two);
+    result.baselines = [];
+    result.comparison = [];
+    for (const c of result.shared.clients) c.summaries = c.summaries.filter((s) => !s.tag.endsWith('vsSolo') && s.tag !== 'slowdown');
+    result.complete = false;
+    result.reason = 'client 1 (pid 42) crashed: SIGSEGV';
+    const html = await buildReport(await loadReportInputs([await writeResult(dir, 'no-baseline.json', result)]));
+    const v = verdictItems(html);
+    expect(Object.keys(v)).toEqual(['incomplete', 'baseline', 'switching']);
+    expect(v.incomplete).toContain('INCOMPLETE: client 1 (pid 42) crashed: SIGSEGV');
+    expect(v.baseline).toContain('No solo baseline in this result (run without --no-baseline)');
+  });
+});
+
+describe('the compare view', () => {
+  const rowOf = (html: string, name: string) => {
+    const at = html.indexOf(`<tr><td>${name}</td>`);
+    if (at < 0) throw new Error(`no row ${name}`);
+    return [...html.slice(at, html.indexOf('</tr>', at)).matchAll(/<td>(.*?)<\/td>/g)].map((m) => m[1]!).slice(1);
+  };
+
+  it('of two recorded H200 runs: B/A of every shared figure, the better one marked, the better run said first', async () => {
+    const timeslice = fileURLToPath(new URL('../examples/h200-gemm-p4/timeslice.json.gz', import.meta.url));
+    const mps = fileURLToPath(new URL('../examples/h200-gemm-p4/mps.json.gz', import.meta.url));
+    const html = await buildReport(await loadReportInputs([timeslice, mps]));
+    const body = html.slice(html.indexOf('<body>'));
+    expect(body.indexOf('data-block="better"')).toBeLessThan(body.indexOf('data-block="headlines"'));
+    expect(body).toMatch(/<li data-better="B">B is the better run on aggregate throughput vs solo: 1\.05× for B against 0\.93× for A, B\/A 1\.13×/);
+    // Time slicing 0.93×, MPS 1.05× (the README's figures): B/A = 1.05 / 0.93.
+    const aggregate = rowOf(body, 'aggregate throughput vs solo');
+    expect(aggregate).toEqual(['0.93×', '<span class="better" title="the better of the two">1.05× ✓</span>', '1.13×', 'B']);
+    // Lower is better for latency: MPS's worst p99 is the better one.
+    const p99 = rowOf(body, 'worst client p99 latency vs solo');
+    expect(p99[1]).toMatch(/^<span class="better"/);
+    expect(p99[3]).toBe('B');
+    // Equal as printed: the same, neither marked.
+    expect(rowOf(body, 'fairness (Jain&#39;s index of throughputs)').slice(2)).toEqual(['1.00×', 'same']);
+    // Only in A (no switches under MPS): no ratio, no mark.
+    expect(rowOf(body, 'switching overhead').slice(1)).toEqual(['-', '-', '']);
+    // Each run's own verdict, side by side.
+    expect(body.match(/data-block="verdict"/g)).toHaveLength(2);
+  });
+
+  it('says neither run is better where their intervals overlap', async () => {
+    const a = structuredClone(two);
+    const b = structuredClone(two);
+    a.comparison.find((s) => s.tag === 'aggregate.vsSolo')!.ci = { low: 1.9, high: 2.0, level: 0.95 };
+    const sb = b.comparison.find((s) => s.tag === 'aggregate.vsSolo')!;
+    sb.value *= 1.02;
+    sb.ci = { low: 1.95, high: 2.1, level: 0.95 };
+    const html = await buildReport(await loadReportInputs([await writeResult(dir, 'a.json', a), await writeResult(dir, 'b.json', b)]));
+    expect(html).toContain('<li data-better="neither">Neither run is clearly better: their aggregate throughput vs solo');
+    expect(rowOf(html, 'aggregate throughput vs solo')[3]).toBe('within the noise');
+  });
+});
+
+describe('the sweep report', () => {
+  it('draws the 1.0× line in every panel of ratios against solo, and opens with the best mode per group', async () => {
+    const input = await loadReportInputs([fileURLToPath(new URL('../examples/h200-sweep', import.meta.url))]);
+    if (input.kind !== 'sweep') throw new Error('expected a sweep');
+    const spec = sweepGroupSpec(input.points, ['timeslice', 'mps', 'streams', 'green']) as {
+      hconcat: Array<{ title: string; layer: Array<{ mark: unknown; data: { values: unknown[] } }> }>;
+    };
+    const rules = spec.hconcat.map((panel) => [
+      panel.title,
+      panel.layer.filter((l) => (l.mark as { type?: string }).type === 'rule').map((l) => l.data.values),
+    ]);
+    expect(rules).toEqual([
+      ['aggregate throughput (launch/s)', []],
+      ['aggregate throughput vs solo', [[{ value: 1 }]]],
+      ['worst client p99 latency vs solo', [[{ value: 1 }]]],
+    ]);
+    const html = await buildReport(input);
+    expect(chartHtml(html, 'sweep:gemm 4096 · saturating').match(/stroke-dasharray="5,3"/g)).toHaveLength(2);
+    const body = html.slice(html.indexOf('<body>'));
+    expect(body.indexOf('data-block="verdict"')).toBeLessThan(body.indexOf('data-block="about"'));
+    expect(verdictItems(html)['gemm 4096 · saturating']).toBe(
+      'gemm 4096 · saturating: at 4 processes, most aggregate throughput vs solo: mps 1.05× (timeslice 0.93×, streams 1.04×, green 1.01×); lowest worst-client p99 vs solo: mps 3.81× (timeslice 10.24×, streams 4.17×, green 4.33×).',
+    );
   });
 });
