@@ -121,7 +121,7 @@ describe('device charts', () => {
     const sampled = chartHtml(html, 'series:shared.observation.nvml.series');
     expect(panels(sampled)).toEqual(['GPU utilisation (time a kernel ran) (%)', 'power (W)', 'device memory used (GiB)']);
     // Memory in GiB: 2 to 3 on the axis, not 2e9 bytes.
-    expect(sampled).toMatch(/>2\.0<\/text>[^]*>2\.5<\/text>[^]*>3\.0<\/text>/);
+    expect(sampled).toMatch(/>2\.0<\/text>[\s\S]*>2\.5<\/text>[\s\S]*>3\.0<\/text>/);
     const gpm = chartHtml(html, 'series:shared.observation.nvml.series.gpm');
     expect(panels(gpm)).toEqual(['SM activity (time a warp was resident) (%)']);
     expect(gpm).toContain('constant throughout, not drawn: FP16 pipe activity 0%.');

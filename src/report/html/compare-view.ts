@@ -1,7 +1,7 @@
 // Two run results side by side: which is the better run and by how much first, then the headline
 // figures of both with their ratio B/A and the better of the two marked where a figure has a direction
 // (more throughput is better, more latency is worse), then every block of both reports in pairs.
-import { headline } from '../../api/results.js';
+import { headline } from '../headline.js';
 import type { Summary } from '../../metrics/summary.js';
 import { formatSummaryValue } from '../format.js';
 import type { LoadedRun } from '../inputs.js';

@@ -2,9 +2,9 @@
 // table: the aggregate throughput against solo (with its confidence interval where the run was repeated),
 // the worst client's slowdown, the worst p99 latency against solo, what switching cost, and each role
 // against its latency objectives. Beneath it, the result's warnings: what a reader must know before
-// trusting the figures. The figures are headline()'s (src/api/results.ts); the names of the clients
+// trusting the figures. The figures are headline()'s (src/report/headline.ts); the names of the clients
 // they belong to and the intervals are read from the summaries they come from.
-import { headline } from '../../api/results.js';
+import { headline } from '../headline.js';
 import { sloText } from '../../clients/slo.js';
 import type { Summary } from '../../metrics/summary.js';
 import { formatDuration, formatSummaryValue } from '../format.js';
