@@ -42,6 +42,14 @@ export interface PhaseOptions {
   observe?: { binding: NativeBinding; device: number; sampleMs: number; pmSampling: boolean };
   /** Ask the clients to record their kernels with CUPTI. */
   kernelActivity?: boolean;
+  /** Given the clients' CTA traces before their files are removed (run --keep-traces keeps them for export). */
+  onTraces?: (traces: PhaseTraces) => void;
+}
+
+/** The CTA traces of a phase's clients (those that traced CTAs), times in ns after `epochGpuNs` (%globaltimer). */
+export interface PhaseTraces {
+  epochGpuNs: bigint;
+  clients: ClientTrace[];
 }
 
 /** Floating-point operations of one launch, as the workload counts them (none for the probe or a copy). */
@@ -227,10 +235,15 @@ export function occupancyCrossCheck(occupancy: Occupancy | undefined, observatio
   ];
 }
 
-/** Reads every client's trace and gap files and puts them on one clock. */
-async function loadTraces(outcome: Outcome): Promise<ClientTrace[]> {
+/**
+ * Reads every client's trace and gap files and puts them on one clock: ns after `epoch`, the earliest
+ * client's %globaltimer reading. `ctaTraced`: the clients whose CTAs were traced (the others' traces,
+ * where they have one, are CUPTI's kernels).
+ */
+async function loadTraces(outcome: Outcome): Promise<{ traces: ClientTrace[]; epoch?: bigint; ctaTraced: Set<number> }> {
+  const ctaTraced = new Set<number>();
   const finished = outcome.clients.filter((c) => c.result && c.prepared);
-  if (finished.length === 0) return [];
+  if (finished.length === 0) return { traces: [], ctaTraced };
   const epoch = finished.map((c) => BigInt(c.prepared!.clock.gpuNs)).reduce((a, b) => (a < b ? a : b));
   const traces: ClientTrace[] = [];
   for (const c of finished) {
@@ -249,6 +262,7 @@ async function loadTraces(outcome: Outcome): Promise<ClientTrace[]> {
       if (fromKernels) traces.push(fromKernels);
       continue;
     }
+    ctaTraced.add(c.client);
     traces.push({
       client: c.client,
       ctaStart: ctas.start,
@@ -261,7 +275,7 @@ async function loadTraces(outcome: Outcome): Promise<ClientTrace[]> {
       coveredTo: to,
     });
   }
-  return traces;
+  return { traces, epoch, ctaTraced };
 }
 
 function aggregateSummaries(clients: ClientReport[], traces: ClientTrace[]): Summary[] {
@@ -317,7 +331,8 @@ async function observedRun(options: PhaseOptions, workDir: string): Promise<{ ou
 /** The clients' raw results turned into the phase's figures: per client, aggregate, switches, occupancy. */
 async function analyse(options: PhaseOptions, outcome: Outcome, observation: DeviceObservation | undefined): Promise<PhaseResult> {
   const { traits } = options;
-  const traces = await loadTraces(outcome);
+  const { traces, epoch, ctaTraced } = await loadTraces(outcome);
+  if (options.onTraces && epoch !== undefined) options.onTraces({ epochGpuNs: epoch, clients: traces.filter((t) => ctaTraced.has(t.client)) });
   // Clients that take turns (time slicing) switch between contexts; the other modes run them at once.
   const switches = detectSwitches(traces, traits.concurrent ? 'concurrent' : 'turns');
   const prepared = outcome.clients.find((c) => c.prepared)?.prepared;
@@ -340,6 +355,7 @@ async function analyse(options: PhaseOptions, outcome: Outcome, observation: Dev
       ...(observation ? occupancyCrossCheck(occupancy?.occupancy, observation) : []),
     ],
     switches,
+    ...(epoch !== undefined ? { traceEpochGpuNs: epoch.toString() } : {}),
     ...(prepared ? { device: { name: prepared.deviceName, smCount: prepared.smCount, ctasPerLaunch: prepared.ctasPerLaunch } } : {}),
     ...(occupancy ? { occupancy: occupancy.occupancy } : {}),
     ...(outcome.reason ? { reason: outcome.reason } : {}),
