@@ -44,6 +44,14 @@ export interface PhaseOptions {
   observe?: { binding: NativeBinding; device: number; sampleMs: number; pmSampling: boolean };
   /** Ask the clients to record their kernels with CUPTI. */
   kernelActivity?: boolean;
+  /** Given the clients' CTA traces before their files are removed (run --keep-traces keeps them for export). */
+  onTraces?: (traces: PhaseTraces) => void;
+}
+
+/** The CTA traces of a phase's clients (those that traced CTAs), times in ns after `epochGpuNs` (%globaltimer). */
+export interface PhaseTraces {
+  epochGpuNs: bigint;
+  clients: ClientTrace[];
 }
 
 /** Floating-point operations of one launch, as the workload counts them (none for the probe or a copy). */
@@ -259,8 +267,8 @@ function coverageOf(workers: readonly WorkerSpec[], client: number): 'all' | 'pa
 async function loadTraces(outcome: Outcome, workers: readonly WorkerSpec[]): Promise<Map<number, LoadedTrace>> {
   const out = new Map<number, LoadedTrace>();
   const finished = outcome.clients.filter((c) => c.result && c.prepared);
-  if (finished.length === 0) return out;
-  const epoch = finished.map((c) => BigInt(c.prepared!.clock.gpuNs)).reduce((a, b) => (a < b ? a : b));
+  const epoch = traceEpoch(outcome);
+  if (epoch === undefined) return out;
   for (const c of finished) {
     const r = c.result!;
     const ctas = await readIntervals(r.traceFile, epoch);
@@ -274,6 +282,13 @@ async function loadTraces(outcome: Outcome, workers: readonly WorkerSpec[]): Pro
     }
   }
   return out;
+}
+
+/** The phase's common clock origin: the earliest finished client's %globaltimer reading at prepare. */
+function traceEpoch(outcome: Outcome): bigint | undefined {
+  const finished = outcome.clients.filter((c) => c.result && c.prepared);
+  if (finished.length === 0) return undefined;
+  return finished.map((c) => BigInt(c.prepared!.clock.gpuNs)).reduce((a, b) => (a < b ? a : b));
 }
 
 /** A client's CTA records and probe gaps as a trace, covered from its first CTA start to its last CTA end. */
@@ -366,6 +381,11 @@ async function analyse(options: PhaseOptions, outcome: Outcome, observation: Dev
   const { traits } = options;
   const loaded = await loadTraces(outcome, options.workers);
   const { traces, cta, everyCta, kernelLevel } = evidenceOf(loaded);
+  const epoch = traceEpoch(outcome);
+  if (options.onTraces && epoch !== undefined) {
+    const ctaTraced = [...loaded.values()].filter((l) => l.trace && (l.source === 'cta' || l.source === 'cta-part')).map((l) => l.trace!);
+    options.onTraces({ epochGpuNs: epoch, clients: ctaTraced });
+  }
   // Clients that take turns (time slicing) switch between contexts; the other modes run them at once.
   const switches = detectSwitches(traces, traits.concurrent ? 'concurrent' : 'turns');
   const prepared = outcome.clients.find((c) => c.prepared)?.prepared;
@@ -390,6 +410,7 @@ async function analyse(options: PhaseOptions, outcome: Outcome, observation: Dev
       ...(observation ? occupancyCrossCheck(sm?.occupancy, observation) : []),
     ],
     switches,
+    ...(epoch !== undefined ? { traceEpochGpuNs: epoch.toString() } : {}),
     ...(prepared ? { device: { name: prepared.deviceName, smCount: prepared.smCount, ctasPerLaunch: prepared.ctasPerLaunch } } : {}),
     ...(sm ? { occupancy: sm.occupancy } : {}),
     ...(outcome.reason ? { reason: outcome.reason } : {}),

@@ -17,7 +17,7 @@ import { jainIndex } from './metrics/stats.js';
 import { summary, type Summary } from './metrics/summary.js';
 import { sharingMode, type ModeContext, type ModeFacts, type ModeSession } from './modes/index.js';
 import type { OrchestratorEvent, WorkerSpec } from './orchestrator/orchestrator.js';
-import { loopConfig, runPhase, type ClientReport, type PhaseResult } from './phase.js';
+import { loopConfig, runPhase, type ClientReport, type PhaseResult, type PhaseTraces } from './phase.js';
 import { RESULT_SCHEMA, RESULT_SCHEMA_VERSION, type RunResult } from './report/schema.js';
 
 // The result's shape is the result file's (src/report/schema.ts): the type is inferred there.
@@ -44,6 +44,8 @@ export interface RunControls {
   baselines?: ReadonlyMap<string, PhaseResult>;
   /** The native module; loaded when absent. Tests pass a stand-in with `clientModule` and `environment`. */
   binding?: NativeBinding;
+  /** Given the shared phase's CTA traces before their files are removed (run --keep-traces). */
+  onTraces?: (traces: PhaseTraces) => void;
 }
 
 function value(list: Summary[] | undefined, tag: string): number | undefined {
@@ -182,6 +184,7 @@ async function prepare(config: RunConfig, controls: RunControls, binding: Native
       // The device is observed in both phases, so what it did alone and shared can be compared.
       observe: { binding, device: config.device, sampleMs: config.observe.sampleMs, pmSampling: config.observe.pmSampling },
       ...(config.observe.cupti ? { kernelActivity: true } : {}),
+      ...(label === 'shared' && controls.onTraces ? { onTraces: controls.onTraces } : {}),
       ...(controls.clientModule ? { clientModule: controls.clientModule } : {}),
       ...(controls.signal ? { signal: controls.signal } : {}),
       onEvent: (event) => controls.onProgress?.({ phase: label, ...event }),

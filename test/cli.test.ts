@@ -87,7 +87,7 @@ describe('CLI', () => {
     [['--procs'], "option '-p, --procs <n>' argument missing (see gpushare-micro run --help)"],
     [
       ['frob'],
-      "unknown command 'frob': expected one of run, probe, info, sweep, bench, monitor, mps, mig, report, merge, scenario, advise, k8s (see gpushare-micro --help)",
+      "unknown command 'frob': expected one of run, probe, info, sweep, bench, monitor, mps, mig, report, export, merge, scenario, advise, k8s (see gpushare-micro --help)",
     ],
     [['run', 'extra'], "unexpected argument 'extra' for run: it takes no arguments (see gpushare-micro run --help)"],
     [['mps'], 'mps needs a command: start, stop, status (see gpushare-micro mps --help)'],
@@ -95,7 +95,7 @@ describe('CLI', () => {
     [['mps', 'frob'], "unknown command 'frob' for mps: expected one of start, stop, status (see gpushare-micro mps --help)"],
     [
       ['help', 'frob'],
-      "unknown command 'frob' for help: expected one of run, probe, info, sweep, bench, monitor, mps, mig, report, merge, scenario, advise, k8s (see gpushare-micro --help)",
+      "unknown command 'frob' for help: expected one of run, probe, info, sweep, bench, monitor, mps, mig, report, export, merge, scenario, advise, k8s (see gpushare-micro --help)",
     ],
     [['mig', 'plan'], "missing required argument 'profiles' (see gpushare-micro mig plan --help)"],
     [['--loop', 'ring'], "option '--loop <kind>' argument 'ring' is invalid. Allowed choices are saturate, closed, open (see gpushare-micro run --help)"],
@@ -142,6 +142,7 @@ describe('CLI', () => {
       ['mps', 'start', '--help'],
       ['bench', '--help'],
       ['merge', '--help'],
+      ['export', '--help'],
     ]) {
       const r = cliRun(...args);
       expect(r.status).toBe(0);

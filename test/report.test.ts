@@ -225,8 +225,11 @@ describe('the HTML report', () => {
       'series:shared.observation.nvml.series',
       'series:shared.observation.nvml.series.gpm',
     ]);
-    expect(html).toContain('utilizationGpuPct, powerW, smClockMHz; 40 samples');
-    expect(html).toContain('smActivityPct; 40 samples');
+    // Named in words with their units; the SM clock, 1980 MHz throughout, said in words instead of a flat line.
+    for (const panel of ['GPU utilisation (time a kernel ran) (%)', 'power (W)', 'SM activity (time a warp was resident) (%)'])
+      expect(html).toContain(`>${panel}</text>`);
+    expect(html).toContain('40 samples; constant throughout, not drawn: SM clock 1,980 MHz.');
+    expect(html).not.toContain('>smClockMHz');
     expect(html).not.toContain('No device observation in this result');
   });
 
@@ -239,7 +242,7 @@ describe('the HTML report', () => {
     for (let i = 0; i < 30; i++) nvml.series.columns[`extra${i}`] = nvml.series.tNs.map((_, k) => k + i);
     const html = await buildReport(await loadReportInputs([await writeResult(dir, 'many-sms.json', result)]));
     expect(html).toContain('Each row is 4 SMs (merged to keep the page small');
-    expect(html).toMatch(/extra20 \(and \d+ more metrics, not drawn\); 40 samples\./);
+    expect(html).toContain('40 samples; 24 metrics drawn and 8 more not drawn; constant throughout, not drawn: SM clock 1,980 MHz.');
   });
 
   it('of two runs: headline figures side by side and each block paired', async () => {

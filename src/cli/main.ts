@@ -1,10 +1,11 @@
 #!/usr/bin/env node
-// The CLI: `gpushare-micro [run] ...` (run is the default command), `probe`, `sweep`, `bench`, `info`, `monitor`, `mps`, `mig`, `report`, `merge`, `scenario`.
+// The CLI: `gpushare-micro [run] ...` (run is the default command), `probe`, `sweep`, `bench`, `info`, `monitor`, `mps`, `mig`, `report`, `export`, `merge`, `scenario`.
 import { Command, CommanderError } from 'commander';
 import { packageVersion } from '../version.js';
 import { benchCommand } from './bench-command.js';
 import { fail, printError } from './common.js';
 import { EXIT } from './exit-codes.js';
+import { exportCommand } from './export-command.js';
 import { infoCommand } from './info-command.js';
 import { k8sCommand } from './k8s-command.js';
 import { mergeCommand } from './merge-command.js';
@@ -44,6 +45,7 @@ export function buildProgram(): Command {
   program.addCommand(mpsCommand());
   program.addCommand(migCommand());
   program.addCommand(reportCommand());
+  program.addCommand(exportCommand());
   program.addCommand(mergeCommand());
   program.addCommand(scenarioCommand());
   program.addCommand(adviseCommand());

@@ -13,7 +13,7 @@ const isList = (raw: unknown) => typeof raw === 'string' && raw.includes(',');
 
 /** The flags as probe-curve options: only those given (probe() applies its own defaults). */
 function curveOptions(flags: Flags): ProbeCurveOptions {
-  const { json: _json, quiet: _quiet, list: _list, baseline, ...rest } = flags;
+  const { json: _json, quiet: _quiet, list: _list, keepTraces: _keep, baseline, ...rest } = flags;
   const options: Record<string, unknown> = { baseline: baseline ?? false };
   for (const [key, value] of Object.entries(rest)) if (value !== undefined) options[key] = value;
   return options as ProbeCurveOptions;

@@ -2,14 +2,18 @@
 import { Command, Option } from 'commander';
 import { DEFAULTS, KERNELS, LOOPS, MODES, OPEN_LOOP_DEPTH, resolveRunConfig, type RunOptions } from '../config.js';
 import { registryListing, WORKLOAD_NAMES } from '../registry/index.js';
+import { OptionError } from '../errors.js';
+import type { PhaseTraces } from '../phase.js';
 import { writeJsonAtomic } from '../report/json.js';
+import { tracesFileFor } from '../report/traces-file.js';
 import type { Progress } from '../run.js';
-import { checkJsonTarget, fail, interruptSignal } from './common.js';
+import { checkJsonTarget, checkOutputFile, fail, interruptSignal } from './common.js';
 import { EXIT } from './exit-codes.js';
 
 export interface Flags extends Omit<RunOptions, 'baseline'> {
   baseline?: boolean;
   json?: string;
+  keepTraces?: boolean;
   quiet?: boolean;
   list?: boolean;
 }
@@ -59,11 +63,18 @@ export function commonOptions(cmd: Command): Command {
     .option('--cupti', "record every client's kernels with CUPTI (one client per process)")
     .option('--pm-sampling', 'CUPTI PM sampling of SM activity, device-wide (time slicing only)')
     .option('--json <file>', 'also write the whole result as JSON (atomically)')
+    .option('--keep-traces', "with --json FILE: keep the shared phase's CTA traces beside it (FILE without .json plus .traces.gz) for export --perfetto")
     .option('-q, --quiet', 'no progress on stderr');
 }
 
+/** --keep-traces writes beside --json FILE: it needs one, checked with it before any GPU work. */
+function checkTracesTarget(json: string | undefined): string {
+  if (json === undefined) throw new OptionError('--keep-traces', '--json FILE too (the traces are kept beside the result)', true);
+  return checkOutputFile('--keep-traces', tracesFileFor(json));
+}
+
 export async function execute(flags: Flags, kernelDefault: Partial<RunOptions>): Promise<number> {
-  const { json, quiet, list, ...rest } = flags;
+  const { json, quiet, list, keepTraces, ...rest } = flags;
   if (list) {
     console.log(registryListing());
     return EXIT.ok;
@@ -75,19 +86,27 @@ export async function execute(flags: Flags, kernelDefault: Partial<RunOptions>):
   try {
     const config = resolveRunConfig(options);
     const target = checkJsonTarget(json);
+    const tracesTarget = keepTraces ? checkTracesTarget(target) : undefined;
     // Loaded only now: a usage error or --help needs none of the measuring code.
     const [{ measure }, { formatRunResult }] = await Promise.all([import('../run.js'), import('../report/table.js')]);
     interrupt = interruptSignal();
     const onProgress = progressPrinter(quiet ?? false);
+    let traces: PhaseTraces | undefined;
     const result = await measure(config, {
       signal: interrupt.signal,
       command: ['gpushare-micro', ...process.argv.slice(2)],
       ...(onProgress ? { onProgress } : {}),
+      ...(tracesTarget ? { onTraces: (t: PhaseTraces) => (traces = t) } : {}),
     });
     console.log(formatRunResult(result));
     if (target) {
       await writeJsonAtomic(target, result);
       if (!quiet) console.error(`gpushare-micro: wrote ${target}`);
+    }
+    if (tracesTarget && traces) {
+      const { writeTracesFile } = await import('../report/traces-file.js');
+      await writeTracesFile(tracesTarget, traces, { createdAt: result.createdAt, roles: new Map(result.shared.clients.map((c) => [c.client, c.role])) });
+      if (!quiet) console.error(`gpushare-micro: wrote ${tracesTarget} (CTA traces; gpushare-micro export --perfetto FILE ${json} draws them)`);
     }
     if (interrupt.signal.aborted) return EXIT.interrupted;
     return result.complete ? EXIT.ok : EXIT.incomplete;

@@ -88,6 +88,8 @@ const phase = z.object({
   clients: z.array(client),
   aggregate: z.array(summary),
   switches: switchAnalysisSchema,
+  /** The %globaltimer reading (ns, a decimal string) that the traces' times are after: the switches', the occupancy's (absent before it was recorded). */
+  traceEpochGpuNs: z.string().regex(/^\d+$/, 'an integer in a string (nanoseconds)').optional(),
   /** What the device did meanwhile (NVML, GPM, PM sampling), over the clients' measured window. */
   observation: deviceObservationSchema.optional(),
   /** SM occupancy from the CTA traces over the switch analysis's window (absent when none was traced, and under MIG). */

@@ -179,6 +179,7 @@ function runCases(command: 'run' | 'probe', f: Fixtures): fc.Arbitrary<Case> {
         ['--depth', ['--loop', 'closed', '--depth', '4']],
         ['--launches', ['--duration', '1s', '--launches', '10']],
         ['--pm-sampling', ['--mode', 'streams', '--pm-sampling']],
+        ['--keep-traces', ['--keep-traces']],
       )
       .map(([names, args]) => ({ command, args: [command, ...args], names })),
     structural(command, w, ['--procs', '--duration', '--json', '--mode']),
@@ -280,6 +281,23 @@ function reportCases(f: Fixtures): fc.Arbitrary<Case> {
     fc.constant<Case>({ command: 'report', args: ['report'], names: 'inputs' }),
     // Every word is an input to report: no extra-argument case.
     structural('report', ['report', f.file], ['--output'], false),
+  );
+}
+
+function exportCases(f: Fixtures): fc.Arbitrary<Case> {
+  const input = fc.stringMatching(/^[a-z]{1,12}$/).map((s) => `/nonexistent-gsm/${s}.json`);
+  const w = ['export', '--perfetto', 'trace.json', f.file];
+  return fc.oneof(
+    input.map((p) => ({ command: 'export', args: ['export', '--perfetto', 'trace.json', p], names: p })),
+    // A file that is no result (the fixture file is not JSON), a directory, no --perfetto, no result.
+    fc.constant<Case>({ command: 'export', args: w, names: f.file }),
+    fc.constant<Case>({ command: 'export', args: ['export', '--perfetto', 'trace.json', f.dir], names: f.dir }),
+    fc.constant<Case>({ command: 'export', args: ['export', f.file], names: '--perfetto' }),
+    fc.constant<Case>({ command: 'export', args: ['export', '--perfetto', 'trace.json'], names: 'result' }),
+    bad('export', ['export', f.file], '--perfetto', badFilePath(f)),
+    bad('export', w, '--max-ctas', badInteger(1, 100_000_000)),
+    input.map((p) => ({ command: 'export', args: [...w, '--traces', p.replace(/\.json$/, '.traces.gz')], names: '--traces' })),
+    structural('export', w, ['--perfetto', '--traces', '--max-ctas']),
   );
 }
 
@@ -483,7 +501,7 @@ function scenarioRunCases(): fc.Arbitrary<Case> {
 
 /** The program itself: a word that is no command (it would go to run, which takes none), `help` of no command. */
 function programCases(): fc.Arbitrary<Case> {
-  const commands = ['run', 'probe', 'info', 'sweep', 'bench', 'monitor', 'mps', 'mig', 'report', 'merge', 'scenario', 'advise', 'k8s', 'help'];
+  const commands = ['run', 'probe', 'info', 'sweep', 'bench', 'monitor', 'mps', 'mig', 'report', 'export', 'merge', 'scenario', 'advise', 'k8s', 'help'];
   const word = fc.stringMatching(/^[a-z][a-z0-9]{0,12}$/).filter((s) => !commands.includes(s));
   return fc.oneof(
     word.map((w) => ({ command: 'gpushare-micro', args: [w], names: w })),
@@ -504,6 +522,7 @@ export function commandCases(f: Fixtures): Array<[string, fc.Arbitrary<Case>, nu
     ['sweep', sweepCases(f), 30],
     ['bench', benchCases(f), 25],
     ['report', reportCases(f), 15],
+    ['export', exportCases(f), 12],
     ['merge', mergeCases(f), 12],
     ['info', infoCases(), 8],
     ['monitor', monitorCases(), 25],

@@ -1,13 +1,13 @@
 // The report document: one run, two runs side by side, a sweep, or a scenario; one self-contained HTML string.
 import { packageVersion } from '../../version.js';
-import { formatSummaryValue } from '../format.js';
 import type { LoadedPoint, LoadedRun, ReportInput } from '../inputs.js';
-import { blockHtml, esc, facts, figure, note, page, table, type Block } from './page.js';
+import { comparisonView } from './compare-view.js';
+import { blockHtml, esc, facts, figure, note, page } from './page.js';
 import { CHART_LIBRARIES } from './render.js';
 import { describeWork, occupancyOnly, runBlocks } from './run-blocks.js';
 import { mergedView } from './merged-view.js';
 import { scenarioView } from './scenario-view.js';
-import { groupOf, pointsTable, sweepGroupChart } from './sweep-charts.js';
+import { groupOf, pointsTable, sweepGroupChart, sweepVerdict } from './sweep-charts.js';
 
 const WIDE = 900;
 const HALF = 560;
@@ -30,42 +30,6 @@ async function single(run: LoadedRun): Promise<{ title: string; subtitle: string
     title: 'gpushare-micro report',
     subtitle: esc(`${describeWork(run.result)} — ${gpuLine(run)}`),
     body: blocks.map(blockHtml).join('\n'),
-  };
-}
-
-/** Headline summaries of both runs, tag by tag (the union of their phase and comparison summaries). */
-function headlines(a: LoadedRun, b: LoadedRun): string {
-  const lists = [a, b].map((r) => [...r.result.shared.aggregate, ...r.result.comparison]);
-  const tags = new Map<string, string>();
-  for (const l of lists) for (const s of l) if (!tags.has(s.tag)) tags.set(s.tag, s.name);
-  const rows = [...tags].map(([tag, name]) => [
-    esc(name),
-    ...lists.map((l) => {
-      const s = l.find((x) => x.tag === tag);
-      return s ? esc(formatSummaryValue(s)) : '-';
-    }),
-  ]);
-  return table(['', `A: ${esc(a.label)}`, `B: ${esc(b.label)}`], rows);
-}
-
-async function comparison(a: LoadedRun, b: LoadedRun): Promise<{ title: string; subtitle: string; body: string }> {
-  const [blocksA, blocksB] = [await runBlocks(a, HALF), await runBlocks(b, HALF)];
-  const keys = [...new Set([...blocksA, ...blocksB].map((x) => x.key))];
-  const pairs = keys.map((key) => {
-    const cell = (blocks: Block[], run: LoadedRun, side: string) => {
-      const found = blocks.find((x) => x.key === key);
-      const inner = found ? blockHtml({ ...found, title: `${found.title}` }) : blockHtml({ key, title: key, html: note('Not in this result.') });
-      return `<div><p class="pair-label">${side}: ${esc(run.label)}</p>${inner}</div>`;
-    };
-    return `<div class="pair">${cell(blocksA, a, 'A')}${cell(blocksB, b, 'B')}</div>`;
-  });
-  const same = a.result.environment.gpu.uuid === b.result.environment.gpu.uuid;
-  return {
-    title: 'gpushare-micro report: two runs side by side',
-    subtitle: esc(
-      `A: ${describeWork(a.result)} — B: ${describeWork(b.result)}${same ? ` — both on ${gpuLine(a)}` : ` — A on ${gpuLine(a)}, B on ${gpuLine(b)}`}`,
-    ),
-    body: `<section class="block" data-block="headlines"><h3>Headline figures</h3>${headlines(a, b)}</section>\n${pairs.join('\n')}`,
   };
 }
 
@@ -114,7 +78,7 @@ async function sweep(input: Extract<ReportInput, { kind: 'sweep' }>): Promise<{ 
             html: figure(
               `sweep:${group}`,
               svg,
-              'One line per sharing mode; each point has its own solo baseline. Skipped and failed points are left out (see the table).',
+              'One line per sharing mode; each point has its own solo baseline. Dashed: 1.0×, the same as solo (above it in aggregate throughput: sharing gained; in p99 latency: sharing cost). Skipped and failed points are left out (see the table).',
             ),
           })
         : blockHtml({ key: `sweep:${group}`, title: group, html: note('No point of this group finished: see the table for why.') }),
@@ -127,7 +91,17 @@ async function sweep(input: Extract<ReportInput, { kind: 'sweep' }>): Promise<{ 
       `<h3>${esc(`${p.point.id}: ${p.point.mode}, ${p.point.procs} process${p.point.procs === 1 ? '' : 'es'}`)}</h3>${blocks.map(blockHtml).join('\n')}`,
     );
   }
+  const verdicts = sweepVerdict(points);
+  const verdict =
+    verdicts.length > 0
+      ? `<ul class="verdict">${verdicts.map((v) => `<li data-verdict="${esc(v.group)}"><strong>${esc(v.group)}</strong>: ${esc(v.text)}.</li>`).join('')}</ul>`
+      : note('No point of this sweep finished: no verdict.');
   const body = [
+    blockHtml({
+      key: 'verdict',
+      title: 'Verdict',
+      html: `${verdict}<p class="caption">Each point measured once: differences of a few percent may be noise.</p>`,
+    }),
     blockHtml({ key: 'about', title: 'What ran', html: about }),
     '<h2>Throughput and latency against processes</h2>',
     ...charts,
@@ -153,7 +127,7 @@ export async function buildReport(input: ReportInput, options: BuildOptions = {}
         : input.kind === 'merged'
           ? mergedView(input.dir, input.merged)
           : input.runs.length === 2
-            ? await comparison(input.runs[0]!, input.runs[1]!)
+            ? await comparisonView(input.runs[0]!, input.runs[1]!, HALF)
             : await single(input.runs[0]!);
   const when = (options.generatedAt ?? new Date()).toISOString();
   const footer = esc(

@@ -3,18 +3,17 @@
 import type { TopLevelSpec } from 'vega-lite';
 import { TIMELINE_CODES, TIMELINE_IDLE, type Occupancy } from '../../metrics/occupancy.js';
 import { formatDuration } from '../format.js';
+import { palettePng, pngDataUrl } from './png.js';
 import { clientColor, IDLE_COLOR, renderChart } from './render.js';
 
 /**
  * Bounds on what one chart draws, however long the result's series: past them bins are merged (and the
- * chart says so), so a report is written in bounded time and memory. The timeline: at most
- * MAX_TIMELINE_CELLS cells across and MAX_TIMELINE_ROWS rows before its runs are drawn, and at most
- * MAX_TIMELINE_RECTS rectangles (bins merged pairwise until they fit: keeps the page small). The share
+ * chart says so), so a report is written in bounded time and memory. The timeline is one image with a
+ * pixel per SM and bin: at most MAX_TIMELINE_CELLS pixels across and MAX_TIMELINE_ROWS rows. The share
  * chart: at most MAX_SHARE_BINS bins.
  */
 const MAX_TIMELINE_CELLS = 4096;
 const MAX_TIMELINE_ROWS = 512;
-const MAX_TIMELINE_RECTS = 40_000;
 const MAX_SHARE_BINS = 1000;
 
 export const clientName = (client: number) => `client ${client}`;
@@ -23,14 +22,6 @@ function colourScale(clients: number[], withIdle: boolean) {
   const domain = clients.map(clientName);
   const range = clients.map((_, k) => clientColor(k));
   return withIdle ? { domain: [...domain, 'idle'], range: [...range, IDLE_COLOR] } : { domain, range };
-}
-
-interface Segment {
-  sm: number;
-  sm1: number;
-  t0: number;
-  t1: number;
-  who: string;
 }
 
 /** The first cell of `cells` that is not idle; idle when all are. */
@@ -59,13 +50,6 @@ function mergeRows(rows: readonly string[], k: number): string[] {
   return out;
 }
 
-/** Rectangles a set of rows draws: one per run of equal cells. */
-function runCount(rows: readonly string[]): number {
-  let n = 0;
-  for (const row of rows) for (let i = 0; i < row.length; i++) if (i === 0 || row[i] !== row[i - 1]) n++;
-  return n;
-}
-
 /** The timeline as drawn: its rows with bins and SMs merged to fit the bounds above. */
 interface DrawnTimeline {
   rows: string[];
@@ -75,7 +59,7 @@ interface DrawnTimeline {
   smsPerRow: number;
 }
 
-/** The timeline merged to at most MAX_TIMELINE_CELLS cells across, MAX_TIMELINE_ROWS rows and MAX_TIMELINE_RECTS runs. */
+/** The timeline merged to at most MAX_TIMELINE_CELLS cells across and MAX_TIMELINE_ROWS rows. */
 function drawnTimeline(o: Occupancy): DrawnTimeline {
   let rows = o.timeline.rows;
   let binNs = o.timeline.binNs;
@@ -88,57 +72,77 @@ function drawnTimeline(o: Occupancy): DrawnTimeline {
   }
   const smsPerRow = Math.ceil(rows.length / MAX_TIMELINE_ROWS);
   if (smsPerRow > 1) rows = mergeRows(rows, smsPerRow);
-  while (runCount(rows) > MAX_TIMELINE_RECTS && rows.some((r) => r.length > 1)) {
-    rows = rows.map((r) => mergeCells(r, 2));
-    binNs *= 2;
-  }
   return { rows, binNs, smsPerRow };
 }
 
-/** Runs of equal cells in each row, as rectangles in ms from the start of the traced window. */
-function segments(o: Occupancy, drawn: DrawnTimeline): Segment[] {
-  const { rows, binNs, smsPerRow } = drawn;
-  const smRows = o.timeline.rows.length;
-  const ms = (ns: number) => (ns - o.windowStartNs) / 1e6;
-  const end = o.timeline.endNs;
-  const out: Segment[] = [];
-  rows.forEach((row, r) => {
-    let i = 0;
-    while (i < row.length) {
-      let j = i + 1;
-      while (j < row.length && row[j] === row[i]) j++;
-      const code = row[i]!;
-      const k = TIMELINE_CODES.indexOf(code);
-      const t0 = o.timeline.startNs + i * binNs;
-      const t1 = Math.min(end, o.timeline.startNs + j * binNs);
-      const who = code === TIMELINE_IDLE || k < 0 || o.clients[k] === undefined ? 'idle' : clientName(o.clients[k]);
-      out.push({ sm: r * smsPerRow, sm1: Math.min(smRows, (r + 1) * smsPerRow), t0: ms(t0), t1: ms(t1), who });
-      i = j;
-    }
+/**
+ * The drawn timeline as a PNG, a pixel per row and cell: palette index k for `clients[k]`, the last
+ * index for idle (and for a code naming no client). Its columns cover whole bins: the image, and the
+ * chart's time axis, end at the end of the last bin, which may lie past the timeline's end.
+ */
+export function timelineImage(o: Occupancy, drawn: DrawnTimeline): { png: Uint8Array; columns: number } {
+  const columns = Math.max(
+    1,
+    drawn.rows.reduce((n, r) => Math.max(n, r.length), 0),
+  );
+  const height = Math.max(1, drawn.rows.length);
+  const idle = o.clients.length;
+  const index = new Uint8Array(128).fill(idle);
+  o.clients.forEach((_, k) => {
+    if (k < TIMELINE_CODES.length) index[TIMELINE_CODES.charCodeAt(k)] = k;
   });
-  return out;
+  const pixels = new Uint8Array(columns * height).fill(idle);
+  drawn.rows.forEach((row, y) => {
+    for (let x = 0; x < row.length; x++) pixels[y * columns + x] = index[row.charCodeAt(x)] ?? idle;
+  });
+  // A palette holds 256 colours: a 64th client and beyond cannot have a code anyway (TIMELINE_CODES).
+  const palette = [...o.clients.slice(0, 255).map((_, k) => clientColor(k)), IDLE_COLOR];
+  return { png: palettePng(columns, height, pixels, palette), columns };
 }
 
-/** The SM × time timeline; `width` in px. Returns the SVG and how it was drawn: the bin width, the SMs per row. */
+/**
+ * The SM × time timeline; `width` in px. One image (a pixel per SM and bin, scaled without smoothing)
+ * on the chart's axes, and the clients' colours in the legend. Returns the SVG and how it was drawn:
+ * the bin width, the SMs per row.
+ */
 export async function timelineChart(o: Occupancy, width: number): Promise<{ svg: string; binNs: number; smsPerRow: number }> {
   const drawn = drawnTimeline(o);
-  const data = segments(o, drawn);
+  const { png, columns } = timelineImage(o, drawn);
   const rows = o.timeline.rows.length;
-  const x0 = (o.timeline.startNs - o.windowStartNs) / 1e6;
-  const x1 = (o.timeline.endNs - o.windowStartNs) / 1e6;
+  const ms = (ns: number) => (ns - o.windowStartNs) / 1e6;
+  const x0 = ms(o.timeline.startNs);
+  const x1 = ms(o.timeline.endNs);
+  const imageEnd = ms(o.timeline.startNs + columns * drawn.binNs);
+  const legend = { orient: 'top' as const, direction: 'horizontal' as const, symbolType: 'square', symbolOpacity: 1 };
+  const colour = { field: 'who', type: 'nominal' as const, title: null, scale: colourScale(o.clients, true), legend };
   const spec: TopLevelSpec = {
     width,
     height: Math.min(440, Math.max(120, rows * 3)),
-    data: { values: data },
-    // Thousands of rectangles: no per-mark ARIA label (it would be most of the page's size).
-    mark: { type: 'rect', aria: false },
-    encoding: {
-      x: { field: 't0', type: 'quantitative', title: 'time from the start of the traced window (ms)', scale: { domain: [x0, x1], nice: false, zero: false } },
-      x2: { field: 't1' },
-      y: { field: 'sm', type: 'quantitative', title: 'SM', scale: { domain: [0, rows], nice: false, reverse: true }, axis: { tickMinStep: 1 } },
-      y2: { field: 'sm1' },
-      color: { field: 'who', type: 'nominal', title: null, scale: colourScale(o.clients, true), legend: { orient: 'top', direction: 'horizontal' } },
-    },
+    layer: [
+      {
+        data: { values: [{ t0: x0, t1: imageEnd, sm0: 0, sm1: drawn.rows.length * drawn.smsPerRow, url: pngDataUrl(png) }] },
+        // No ARIA label: it would repeat the whole image's data URL.
+        mark: { type: 'image', aspect: false, smooth: false, aria: false },
+        encoding: {
+          x: {
+            field: 't0',
+            type: 'quantitative',
+            title: 'time from the start of the traced window (ms)',
+            scale: { domain: [x0, Math.max(x1, imageEnd)], nice: false, zero: false },
+          },
+          x2: { field: 't1' },
+          y: { field: 'sm0', type: 'quantitative', title: 'SM', scale: { domain: [0, rows], nice: false, reverse: true }, axis: { tickMinStep: 1 } },
+          y2: { field: 'sm1' },
+          url: { field: 'url', type: 'nominal' },
+        },
+      },
+      {
+        // The legend: the clients' colours and idle's (invisible marks; the image has no colour channel).
+        data: { values: [...o.clients.map(clientName), 'idle'].map((who) => ({ who })) },
+        mark: { type: 'square', opacity: 0, aria: false },
+        encoding: { color: colour },
+      },
+    ],
   };
   return { svg: await renderChart(spec), binNs: drawn.binNs, smsPerRow: drawn.smsPerRow };
 }

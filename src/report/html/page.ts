@@ -56,7 +56,7 @@ h4 { font-size: 13.5px; margin: 14px 0 4px; font-weight: 600; color: #333; }
 .pair-label { font-weight: 600; color: #444; margin: 0 0 2px; }
 figure.chart { margin: 4px 0; }
 figure.chart svg { max-width: 100%; height: auto; display: block; }
-figcaption { color: #555; font-size: 12.5px; margin-top: 4px; max-width: 960px; }
+figcaption, p.caption { color: #555; font-size: 12.5px; margin-top: 4px; max-width: 960px; }
 p.note { color: #7a4b00; background: #fff8e6; border: 1px solid #f3dfae; border-radius: 4px; padding: 6px 10px; margin: 6px 0; max-width: 960px; }
 table.data { border-collapse: collapse; font-variant-numeric: tabular-nums; margin: 4px 0; }
 table.data th, table.data td { border-bottom: 1px solid #eee; padding: 3px 10px; text-align: right; white-space: nowrap; }
@@ -73,6 +73,16 @@ ul.verdicts { margin: 4px 0; padding-left: 20px; font-size: 15px; max-width: 110
 ul.verdicts li { margin: 3px 0; }
 details pre { background: #f6f6f6; border: 1px solid #e4e4e4; border-radius: 4px; padding: 6px 10px; margin: 4px 0; max-width: 960px; overflow-x: auto; }
 details pre code { background: none; padding: 0; }
+section[data-block="verdict"] { border-left: 4px solid #3c6db5; }
+ul.verdict { margin: 4px 0; padding-left: 20px; font-size: 15px; max-width: 1100px; }
+ul.verdict li { margin: 3px 0; }
+ul.verdict li.bad strong, strong.missed { color: #b00020; }
+strong.met { color: #1b7a2f; }
+span.ci { color: #555; font-size: 13px; }
+div.warnings { color: #7a4b00; background: #fff8e6; border: 1px solid #f3dfae; border-radius: 4px; padding: 4px 10px; margin: 8px 0 2px; max-width: 1100px; }
+div.warnings p { margin: 2px 0; font-weight: 600; }
+div.warnings ul { margin: 2px 0; padding-left: 20px; }
+span.better { color: #1b7a2f; font-weight: 600; }
 footer { color: #777; font-size: 12px; margin-top: 32px; }
 `;
 

@@ -11,10 +11,22 @@ import { formatDuration, formatSummaryValue, switchesTitle } from '../format.js'
 import type { LoadedRun } from '../inputs.js';
 import type { RunResultJson } from '../schema.js';
 import { latencyChart } from './latency-charts.js';
-import { findSeries, MAX_SERIES_CHARTS, observationFacts, seriesChart, type SeriesGroup } from './observation-charts.js';
+import {
+  findPhaseSeries,
+  findSeries,
+  MAX_SERIES_CHARTS,
+  observationFacts,
+  phaseObservationFacts,
+  seriesChart,
+  seriesTitle,
+  type SeriesChart,
+  type SeriesGroup,
+  type SoloSeries,
+} from './observation-charts.js';
 import { clientName, shareChart, timelineChart } from './occupancy-charts.js';
 import { esc, facts, figure, note, table, type Block } from './page.js';
 import { gapHistogram, sliceHistogram } from './switch-charts.js';
+import { verdictBlock } from './verdict-view.js';
 
 type Phase = RunResultJson['shared'];
 
@@ -208,15 +220,37 @@ async function latencyBlock(r: RunResultJson, width: number): Promise<Block> {
   };
 }
 
-/** What a series chart shows: its metrics and samples, and how much of them it draws. */
-function seriesCaption(g: SeriesGroup, chart: { every: number; metrics: number }): string {
-  const names = g.metrics
-    .slice(0, chart.metrics)
-    .map((m) => esc(m.name))
-    .join(', ');
-  const more = chart.metrics < g.metrics.length ? ` (and ${g.metrics.length - chart.metrics} more metrics, not drawn)` : '';
-  const thinned = chart.every > 1 ? ` (1 in ${chart.every} drawn)` : '';
-  return `<code>${esc(g.name)}</code>: ${names}${more}; ${g.tNs.length.toLocaleString('en-US')} samples${thinned}.`;
+/** What a series chart shows: its metrics and samples, how much of them it draws, and what it leaves out. */
+function seriesCaption(g: SeriesGroup, chart: SeriesChart): string {
+  const parts: string[] = [];
+  if (chart.drawn.length > 0) {
+    const thinned = chart.every > 1 ? ` (1 in ${chart.every} drawn)` : '';
+    parts.push(`${g.tNs.length.toLocaleString('en-US')} samples${thinned}`);
+    if (chart.more > 0) parts.push(`${chart.drawn.length} metrics drawn and ${chart.more} more not drawn`);
+  }
+  if (chart.withSolo) parts.push('dashed: the solo baseline, on its own time axis');
+  if (chart.constant.length > 0) parts.push(`constant throughout, not drawn: ${esc(chart.constant.join(', '))}`);
+  return `${parts.join('; ')}. Metrics the GPU did not report are left out. <code>${esc(g.name)}</code>`;
+}
+
+/** The solo baselines' series of the same name as `group`, where their phases were observed. */
+function soloSeries(r: RunResultJson, group: SeriesGroup): SoloSeries[] {
+  return r.baselines.flatMap((b) => {
+    const found = findPhaseSeries(b.phase.observation, 'shared.observation').find((g) => g.name === group.name);
+    return found ? [{ label: r.baselines.length > 1 ? `solo ${b.role}` : 'solo', group: found }] : [];
+  });
+}
+
+/** The shared phase's device summaries, beside each solo baseline's where that phase was observed. */
+function observationTable(r: RunResultJson, shared: Summary[]): string {
+  const solos = r.baselines
+    .map((b) => ({ label: r.baselines.length > 1 ? `solo ${b.role}` : 'solo', summaries: phaseObservationFacts(b.phase.observation).summaries }))
+    .filter((x) => x.summaries.length > 0);
+  if (solos.length === 0) return list(shared);
+  return table(
+    ['', 'shared', ...solos.map((x) => esc(x.label))],
+    shared.map((s) => [esc(s.name), esc(formatSummaryValue(s)), ...solos.map((x) => summaryCells(x.summaries, [s])[0]!)]),
+  );
 }
 
 async function observationBlock(run: LoadedRun, width: number): Promise<Block> {
@@ -233,11 +267,13 @@ async function observationBlock(run: LoadedRun, width: number): Promise<Block> {
     };
   }
   const parts: string[] = [];
-  if (summaries.length > 0) parts.push(list(summaries));
+  if (summaries.length > 0) parts.push(observationTable(run.result, summaries));
   for (const n of notes) parts.push(note(esc(n)));
   for (const g of groups.slice(0, MAX_SERIES_CHARTS)) {
-    const chart = await seriesChart(g, width);
-    parts.push(figure(`series:${g.name}`, chart.svg, seriesCaption(g, chart)));
+    const chart = await seriesChart(g, width, soloSeries(run.result, g));
+    const caption = seriesCaption(g, chart);
+    parts.push(`<h4>${esc(seriesTitle(g.name))}</h4>`);
+    parts.push(chart.svg ? figure(`series:${g.name}`, chart.svg, caption) : `<p class="caption">${caption}</p>`);
   }
   if (groups.length > MAX_SERIES_CHARTS) parts.push(note(`${groups.length - MAX_SERIES_CHARTS} more time series in this observation, not drawn.`));
   if (groups.length === 0) parts.push(note('No time series in this observation.'));
@@ -248,6 +284,7 @@ async function observationBlock(run: LoadedRun, width: number): Promise<Block> {
 export async function runBlocks(run: LoadedRun, width: number): Promise<Block[]> {
   const r = run.result;
   return [
+    verdictBlock(r),
     aboutBlock(run),
     summaryBlock(r),
     ...(await occupancyBlocks(r, width)),
