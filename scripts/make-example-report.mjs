@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// Regenerates the example reports in examples/ from the H200 results there, and the screenshot of the
-// first (docs/report-screenshot.png). Run after `npm run build:ts`:
+// Regenerates the example reports in examples/ from the H200 results there, and their screenshots in
+// docs/ (the single run's whole page; the top of the comparison and of the sweep). Run after
+// `npm run build:ts`:
 //
 //   npm run example:report              # reports and screenshot
 //   node scripts/make-example-report.mjs --no-screenshot
@@ -14,7 +15,6 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const examples = join(root, 'examples');
-const screenshot = join(root, 'docs', 'report-screenshot.png');
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
   '--headless',
@@ -27,11 +27,16 @@ const CHROMIUM_ARGS = [
   '--disable-sync',
 ];
 
-/** Each example report and the results it is made from (the first is the one photographed). */
+/** Each example report, the results it is made from, and its screenshot in docs/: the whole page, or its top `height` px. */
 const REPORTS = [
-  { output: 'report.html', inputs: ['h200-gemm-p4/timeslice.json.gz'] },
-  { output: 'report-sweep.html', inputs: ['h200-sweep'] },
-  { output: 'report-timeslice-vs-mps.html', inputs: ['h200-gemm-p4/timeslice.json.gz', 'h200-gemm-p4/mps.json.gz'] },
+  { output: 'report.html', inputs: ['h200-gemm-p4/timeslice.json.gz'], screenshot: 'report-screenshot.png' },
+  { output: 'report-sweep.html', inputs: ['h200-sweep'], screenshot: 'report-sweep-screenshot.png', height: 1500 },
+  {
+    output: 'report-timeslice-vs-mps.html',
+    inputs: ['h200-gemm-p4/timeslice.json.gz', 'h200-gemm-p4/mps.json.gz'],
+    screenshot: 'report-compare-screenshot.png',
+    height: 2200,
+  },
 ];
 
 const noScreenshot = process.argv.includes('--no-screenshot');
@@ -48,7 +53,6 @@ for (const report of REPORTS) {
   if (made.status !== 0) process.exit(made.status ?? 1);
   console.error(`make-example-report: ${inputs.join(', ')} → ${out}`);
 }
-const output = join(examples, REPORTS[0].output);
 
 if (noScreenshot) process.exit(0);
 if (!existsSync(CHROMIUM)) {
@@ -58,18 +62,22 @@ if (!existsSync(CHROMIUM)) {
 const { chromium } = await import('playwright-core');
 const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
 try {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, offline: true });
-  const page = await context.newPage();
-  const errors = [];
-  page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(pathToFileURL(output).href, { waitUntil: 'load' });
-  await page.screenshot({ path: screenshot, fullPage: true });
-  if (errors.length > 0) {
-    console.error(`make-example-report: the page logged errors:\n  ${errors.join('\n  ')}`);
-    process.exitCode = 1;
+  for (const report of REPORTS) {
+    const context = await browser.newContext({ viewport: { width: 1280, height: report.height ?? 900 }, offline: true });
+    const page = await context.newPage();
+    const errors = [];
+    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(pathToFileURL(join(examples, report.output)).href, { waitUntil: 'load' });
+    const screenshot = join(root, 'docs', report.screenshot);
+    await page.screenshot({ path: screenshot, fullPage: report.height === undefined });
+    await context.close();
+    if (errors.length > 0) {
+      console.error(`make-example-report: ${report.output} logged errors:\n  ${errors.join('\n  ')}`);
+      process.exitCode = 1;
+    }
+    console.error(`make-example-report: ${report.output}: screenshot → ${relative(root, screenshot)}`);
   }
-  console.error(`make-example-report: screenshot → ${relative(root, screenshot)}`);
 } finally {
   await browser.close();
 }

@@ -1,7 +1,8 @@
 // The HTML report as a reader sees it: opened in headless Chromium (Debian's `chromium` package, driven
-// by playwright-core), every chart must have rendered (an SVG with data marks), the console must stay
+// by playwright-core), the verdict must come first, every chart must have rendered (an SVG with data
+// marks; the SM timeline an image the browser decodes to a pixel per SM and bin), the console must stay
 // free of errors, and the page must make no request but for itself. A screenshot of each report is saved
-// under a temporary directory (its path is printed).
+// under a temporary directory (its path is printed), with how long the page took to load.
 //
 // Skipped, with the reason printed, where /usr/bin/chromium is absent: CI runs `npm install && npm test`
 // on a clean clone with nothing else installed, so there this file skips. Install it with
@@ -34,6 +35,17 @@ if (!hasChromium) console.warn(`[skip] report-browser.test.ts: ${CHROMIUM} is ab
 
 interface PageCheck {
   charts: Array<{ name: string; marks: number; width: number; height: number }>;
+  /** The first block of the page and its verdict lines (text). */
+  firstBlock: string;
+  verdict: string[];
+  /** The size each timeline image decodes to. */
+  timelineImages: Array<[number, number]>;
+  /** The compare view's better run (data-better) and the headline table's head. */
+  better: string[];
+  headlineHead: string[];
+  /** Dashed rules (the 1.0× line) per sweep chart. */
+  soloLines: number[];
+  loadMs: number;
   consoleErrors: string[];
   requests: string[];
 }
@@ -49,7 +61,9 @@ async function openReport(browser: Browser, file: string, screenshot: string): P
   });
   page.on('pageerror', (e) => consoleErrors.push(e.message));
   page.on('request', (r) => requests.push(r.url()));
+  const started = performance.now();
   await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
+  const loadMs = performance.now() - started;
   const charts = await page.$$eval('figure.chart', (figures) =>
     figures.map((f) => {
       const svg = f.querySelector('svg');
@@ -57,15 +71,32 @@ async function openReport(browser: Browser, file: string, screenshot: string): P
       return {
         name: f.getAttribute('data-chart') ?? '',
         // Vega draws data marks in groups of role "mark"; axes, legends and titles have other roles.
-        marks: svg ? svg.querySelectorAll('.role-mark > path, .role-mark > line, .role-mark > rect, .role-mark > text').length : 0,
+        marks: svg ? svg.querySelectorAll('.role-mark > path, .role-mark > line, .role-mark > rect, .role-mark > text, .role-mark > image').length : 0,
         width: box?.width ?? 0,
         height: box?.height ?? 0,
       };
     }),
   );
+  const firstBlock = await page.$eval('section.block', (b) => b.getAttribute('data-block') ?? '');
+  const verdict = await page.$$eval('section[data-block="verdict"] ul.verdict > li', (items) => items.map((li) => li.textContent ?? ''));
+  const timelineImages = await page.$$eval('figure[data-chart="timeline"] image', (images) =>
+    Promise.all(
+      images.map(async (image) => {
+        const decoded = new Image();
+        decoded.src = image.getAttribute('xlink:href') ?? image.getAttribute('href') ?? '';
+        await decoded.decode();
+        return [decoded.naturalWidth, decoded.naturalHeight] as [number, number];
+      }),
+    ),
+  );
+  const better = await page.$$eval('[data-better]', (items) => items.map((li) => li.getAttribute('data-better') ?? ''));
+  const headlineHead = await page.$$eval('section[data-block="headlines"] thead th', (cells) => cells.map((c) => c.textContent ?? ''));
+  const soloLines = await page.$$eval('figure[data-chart^="sweep:"] svg', (svgs) =>
+    svgs.map((svg) => svg.querySelectorAll('.mark-rule.role-mark > line[stroke-dasharray]').length),
+  );
   await page.screenshot({ path: screenshot, fullPage: true });
   await context.close();
-  return { charts, consoleErrors, requests };
+  return { charts, firstBlock, verdict, timelineImages, better, headlineHead, soloLines, loadMs, consoleErrors, requests };
 }
 
 describe.skipIf(!hasChromium)('the report in headless Chromium', () => {
@@ -116,7 +147,7 @@ describe.skipIf(!hasChromium)('the report in headless Chromium', () => {
     const file = reports[name]!;
     const shot = join(dir, `${name}.png`);
     const check = await openReport(browser, file, shot);
-    console.log(`screenshot: ${shot}`);
+    console.log(`screenshot: ${shot} (loaded in ${Math.round(check.loadMs)} ms)`);
     expect(check.charts.map((c) => c.name).sort()).toEqual([...expected].sort());
     for (const c of check.charts) {
       expect(c.marks, `chart ${c.name} has data marks`).toBeGreaterThan(0);
@@ -125,5 +156,32 @@ describe.skipIf(!hasChromium)('the report in headless Chromium', () => {
     }
     expect(check.consoleErrors).toEqual([]);
     expect(check.requests).toEqual([pathToFileURL(file).href]);
+  });
+
+  it('single: the verdict first, then the charts; the timeline decodes to a pixel per SM and bin', async () => {
+    const check = await openReport(browser, reports.single!, join(dir, 'single-verdict.png'));
+    expect(check.firstBlock).toBe('verdict');
+    expect(check.verdict[0]).toMatch(/^Aggregate throughput \d\.\d\d× of solo/);
+    expect(check.verdict.some((l) => l.startsWith('Worst p99 latency'))).toBe(true);
+    expect(check.verdict.some((l) => l.startsWith('Switching overhead'))).toBe(true);
+    // The stand-in GPU: 8 SMs, 1000 bins of 100 µs.
+    expect(check.timelineImages).toEqual([[1000, 8]]);
+  });
+
+  it('comparison: the better run first, then the headline figures with B/A', async () => {
+    const check = await openReport(browser, reports.comparison!, join(dir, 'comparison-verdict.png'));
+    expect(check.firstBlock).toBe('better');
+    expect(check.better).toHaveLength(1);
+    expect(check.headlineHead.slice(-2)).toEqual(['B/A', 'better']);
+    // Each run's own verdict, side by side under the comparison's.
+    expect(check.verdict.filter((l) => l.startsWith('Aggregate throughput'))).toHaveLength(2);
+    expect(check.timelineImages).toHaveLength(2);
+  });
+
+  it('sweep: the verdict first, the 1.0× line in both ratio panels', async () => {
+    const check = await openReport(browser, reports.sweep!, join(dir, 'sweep-verdict.png'));
+    expect(check.firstBlock).toBe('verdict');
+    expect(check.verdict).toEqual([expect.stringMatching(/^gemm 256 · saturating: at 2 processes, most aggregate throughput vs solo: /)]);
+    expect(check.soloLines).toEqual([2]);
   });
 });

@@ -210,7 +210,8 @@ export async function seriesChart(group: SeriesGroup, width: number, solos: read
         detail: { field: 'phase' },
       },
     },
-    resolve: { scale: { y: 'independent' } },
+    // An x axis under every panel, none under the empty cells of the last row.
+    resolve: { scale: { y: 'independent' }, axis: { x: 'independent' } },
   };
   return { svg: await renderChart(spec), every: step, drawn, more, constant, withSolo };
 }
