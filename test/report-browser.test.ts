@@ -82,7 +82,9 @@ async function openReport(browser: Browser, file: string, screenshot: string): P
   const timelineImages = await page.$$eval('figure[data-chart="timeline"] image', (images) =>
     Promise.all(
       images.map(async (image) => {
-        const decoded = new Image();
+        // Runs in the page: the DOM's Image, which this project's Node typings do not declare.
+        type Decodable = { src: string; decode(): Promise<void>; naturalWidth: number; naturalHeight: number };
+        const decoded = new (globalThis as unknown as { Image: new () => Decodable }).Image();
         decoded.src = image.getAttribute('xlink:href') ?? image.getAttribute('href') ?? '';
         await decoded.decode();
         return [decoded.naturalWidth, decoded.naturalHeight] as [number, number];
