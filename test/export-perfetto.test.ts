@@ -278,6 +278,39 @@ describe('the trace events', () => {
     expect(counts).toMatchObject({ ctas: 3, ctasWritten: 3, kernels: 3, kernelsUnaligned: false });
   });
 
+  it('take a run of half a million CUPTI kernels and CTAs (an H200 4-client run has that many) without overflowing the stack', () => {
+    const n = 500_000;
+    const copy = structuredClone(result);
+    const epoch = traces.epochGpuNs;
+    const times = (from: number) => Array.from({ length: n }, (_, i) => from + i * 1000);
+    copy.shared.clients[0]!.kernelActivity = {
+      available: true,
+      pid: 1,
+      hostEpochNs: '0',
+      gpuEpochNs: epoch.toString(),
+      gpuPerHostNs: 1,
+      names: ['k'],
+      kernels: {
+        startNs: times(0),
+        endNs: times(900),
+        nameIndex: new Array<number>(n).fill(0),
+        streamId: new Array<number>(n).fill(7),
+        correlationId: times(1),
+        deviceId: new Array<number>(n).fill(0),
+        contextId: new Array<number>(n).fill(1),
+        grid: new Array<number>(3 * n).fill(1),
+        block: new Array<number>(3 * n).fill(1),
+      },
+      summaries: [],
+    };
+    const none = { start: new Float64Array(0), end: new Float64Array(0), sm: new Uint32Array(0) };
+    const ctas = { start: Float64Array.from(times(0)), end: Float64Array.from(times(900)), sm: new Uint32Array(n) };
+    const { events, counts } = perfettoEvents({ result: copy, traces: { epochGpuNs: epoch, clients: [{ client: 0, role: 'gemm', ctas, gaps: none }] } });
+    expect(counts).toMatchObject({ ctas: n, kernels: n });
+    expect(counts.ctasWritten).toBeGreaterThan(0);
+    expect(events.filter((e) => e.cat === 'kernel')).toHaveLength(n);
+  });
+
   it('assign each span the first lane free at its start', () => {
     const start = [0, 1, 2, 5, 5];
     const end = [3, 2, 6, 7, 6];

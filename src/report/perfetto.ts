@@ -234,7 +234,7 @@ export function perfettoEvents(input: PerfettoInput): { events: TraceEvent[]; co
       const l = Math.floor(tid / LANE_STRIDE);
       events.push(meta(pid, tid, 'thread_name', `kernels (CUPTI)${l > 0 ? ` · ${l + 1}` : ''}`), meta(pid, tid, 'thread_sort_index', 1 + l));
     }
-    events.push(...kernels);
+    append(events, kernels);
     counts.kernels += kernels.length;
     const kept = traces?.clients.find((t) => t.client === c.client);
     if (!kept) continue;
@@ -244,13 +244,20 @@ export function perfettoEvents(input: PerfettoInput): { events: TraceEvent[]; co
       ['gap', kept.gaps],
     ] as const) {
       const { events: spans, threads } = smEvents(pid, iv, kind === 'cta' ? cut : Infinity, kind);
-      events.push(...threads, ...spans);
+      append(events, threads);
+      append(events, spans);
       if (kind === 'cta') counts.ctasWritten += spans.length;
       else counts.probeGaps += spans.length;
     }
   }
   if (Number.isFinite(cut)) counts.ctasCutAtNs = cut;
   return { events, counts };
+}
+
+/** Appends `list` to `to` one by one: push(...list) passes every element as an argument and overflows
+ * the stack at a few hundred thousand (a run's CUPTI kernels or CTA spans). */
+function append<T>(to: T[], list: readonly T[]): void {
+  for (const x of list) to.push(x);
 }
 
 /** Writes the trace to `file` (atomically: a temporary file renamed over it), events in chunks. */
