@@ -28,6 +28,16 @@ const char* cudaCode(cudaError_t status) { return isNoGpuError(status) ? "ERR_NO
 
 const char* driverCode(int status) { return isNoGpuDriverError(status) ? "ERR_NO_GPU" : "ERR_CUDA"; }
 
+namespace {
+thread_local std::string launchFailure;
+}
+
+void noteLaunchFailure(const std::string& what) { launchFailure = what; }
+
+void prefixLaunchFailure(const std::string& where) {
+  launchFailure = launchFailure.empty() ? where : where + ": " + launchFailure;
+}
+
 FailureInfo cudaFailure(cudaError_t status, const char* call, const char* file, int line) {
   const char* base = std::strrchr(file, '/');
   std::string where = std::string(base ? base + 1 : file) + ":" + std::to_string(line);
@@ -37,6 +47,9 @@ FailureInfo cudaFailure(cudaError_t status, const char* call, const char* file, 
   info.call = call;
   info.message =
       std::string(call) + " failed: " + cudaGetErrorName(status) + " (" + cudaGetErrorString(status) + ") at " + where;
+  // The note belongs to this failure only when the launch returned cudaErrorUnknown; it is taken either way.
+  if (status == cudaErrorUnknown && !launchFailure.empty()) info.message += "; " + launchFailure;
+  launchFailure.clear();
   return info;
 }
 

@@ -49,6 +49,14 @@ bool isNoGpuDriverError(int status);  // a CUresult
 const char* cudaCode(cudaError_t status);  // ERR_NO_GPU or ERR_CUDA
 const char* driverCode(int status);        // ERR_NO_GPU or ERR_CUDA, for a CUresult
 FailureInfo cudaFailure(cudaError_t status, const char* call, const char* file, int line);
+
+// A library call inside a launch (cuDNN, cuBLASLt) can fail without any CUDA error, and a launch
+// returns only a cudaError_t: cudaErrorUnknown. What the library said is noted here, per thread, and
+// cudaFailure() adds it to the message of the cudaErrorUnknown that follows, so the error names the
+// layer, the call and the library's status instead of "unknown error".
+void noteLaunchFailure(const std::string& what);
+// Puts `where` (e.g. the model layer whose op failed) in front of the noted failure.
+void prefixLaunchFailure(const std::string& where);
 [[noreturn]] void throwCuda(cudaError_t status, const char* call, const char* file, int line);
 
 #ifdef GSM_HAS_NAPI

@@ -66,15 +66,31 @@ const CudnnApi& cudnnApi() {
   return api;
 }
 
-void checkCudnn(cudnn::Status status, const char* call) {
-  if (status == cudnn::kSuccess) return;
+namespace {
+
+// "CALL failed: CUDNN_STATUS_... (n): cuDNN's last error string".
+std::string describeCudnn(cudnn::Status status, const char* call) {
   const CudnnApi& api = cudnnApi();
   char last[1024] = {0};
   if (api.getLastErrorString != nullptr) api.getLastErrorString(last, sizeof last);
   std::string message =
       std::string(call) + " failed: " + api.getErrorString(status) + " (" + std::to_string(status) + ")";
   if (last[0] != '\0') message += ": " + std::string(last);
-  throw NativeFailure({"ERR_LIBRARY", message, "", call});
+  return message;
+}
+
+}  // namespace
+
+void checkCudnn(cudnn::Status status, const char* call) {
+  if (status == cudnn::kSuccess) return;
+  throw NativeFailure({"ERR_LIBRARY", describeCudnn(status, call), "", call});
+}
+
+cudaError_t cudnnLaunchResult(cudnn::Status status, const char* call) {
+  if (status == cudnn::kSuccess) return cudaSuccess;
+  noteLaunchFailure(describeCudnn(status, call));
+  const cudaError_t cuda = cudaGetLastError();
+  return cuda != cudaSuccess ? cuda : cudaErrorUnknown;
 }
 
 BackendDescriptor::BackendDescriptor(int type) {

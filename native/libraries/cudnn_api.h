@@ -25,13 +25,6 @@ using Descriptor = void*;  // any legacy (tensor, filter, convolution) or backen
 
 constexpr Status kSuccess = 0;
 
-// What a workload's launch() returns for a cuDNN call: the CUDA error behind a failure if there is
-// one, else cudaErrorUnknown (the timed loop then reports the launch as failed).
-inline cudaError_t launchResult(Status status) {
-  if (status == kSuccess) return cudaSuccess;
-  const cudaError_t cuda = cudaGetLastError();
-  return cuda != cudaSuccess ? cuda : cudaErrorUnknown;
-}
 // cudnnDataType_t
 constexpr int kFloat = 0, kInt32 = 4, kBfloat16 = 9, kBoolean = 11;
 // cudnnTensorFormat_t, cudnnConvolutionMode_t, cudnnMathType_t
@@ -145,6 +138,9 @@ const CudnnApi& cudnnApi();
 // Throws NativeFailure (ERR_LIBRARY) when `status` is not success: the call, cuDNN's status string
 // and its last error message.
 void checkCudnn(cudnn::Status status, const char* call);
+// What a workload's launch() returns for a cuDNN call: the CUDA error behind a failure if there is
+// one, else cudaErrorUnknown, with what cuDNN said noted for its message (noteLaunchFailure).
+cudaError_t cudnnLaunchResult(cudnn::Status status, const char* call);
 
 // One backend descriptor, destroyed with its owner.
 class BackendDescriptor {

@@ -277,7 +277,10 @@ cudaError_t Graph::run(cudaStream_t stream, Interval* trace, LayerTimer* timer, 
       }
       Interval* slice = trace != nullptr && op.traceRecords > 0 ? trace + traceOffsets_[i] : nullptr;
       const cudaError_t status = op.run(stream, slice);
-      if (status != cudaSuccess) return status;
+      if (status != cudaSuccess) {
+        prefixLaunchFailure(op.layer + " " + op.what + " (" + op.impl + ")");
+        return status;
+      }
       if (timer != nullptr && lastOfRun) {
         const cudaError_t marked = timer->mark(stream, boundary);
         if (marked != cudaSuccess) return marked;

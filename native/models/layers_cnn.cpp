@@ -94,8 +94,6 @@ int pickAlgo(const cudnn::ConvFwdAlgoPerf* results, int returned, size_t* bytes,
   return results[chosen].algo;
 }
 
-cudaError_t cudnnResult(cudnn::Status status) { return cudnn::launchResult(status); }
-
 Tensor* gradientOf(const Tensor* y, const std::string& layer) {
   if (y->grad == nullptr) {
     throw NativeFailure(
@@ -169,10 +167,11 @@ void addCudnnConvForward(Graph& graph, const std::string& layer, ConvState* st, 
   op.run = [st, handle, ws, x, w, y](cudaStream_t stream, Interval*) {
     const float alpha = 1.0f, beta = 0.0f;
     const cudnn::Status set = st->api->setStream(handle->handle, stream);
-    if (set != cudnn::kSuccess) return cudnnResult(set);
-    return cudnnResult(st->api->convolutionForward(handle->handle, &alpha, st->x, x->data, st->w, w->copy.data,
-                                                   st->conv, st->forwardAlgo, ws->data, ws->bytes, &beta, st->y,
-                                                   y->data));
+    if (set != cudnn::kSuccess) return cudnnLaunchResult(set, "cudnnSetStream");
+    return cudnnLaunchResult(
+        st->api->convolutionForward(handle->handle, &alpha, st->x, x->data, st->w, w->copy.data, st->conv,
+                                    st->forwardAlgo, ws->data, ws->bytes, &beta, st->y, y->data),
+        "cudnnConvolutionForward");
   };
   graph.addOp(std::move(op));
 }
@@ -196,10 +195,11 @@ void addCudnnConvBackwardData(Graph& graph, const std::string& layer, ConvState*
   op.run = [st, handle, ws, w, dy, dx, accumulate](cudaStream_t stream, Interval*) {
     const float alpha = 1.0f, beta = accumulate ? 1.0f : 0.0f;
     const cudnn::Status set = st->api->setStream(handle->handle, stream);
-    if (set != cudnn::kSuccess) return cudnnResult(set);
-    return cudnnResult(st->api->convolutionBackwardData(handle->handle, &alpha, st->w, w->copy.data, st->y, dy->data,
-                                                        st->conv, st->dataAlgo, ws->data, ws->bytes, &beta, st->x,
-                                                        dx->data));
+    if (set != cudnn::kSuccess) return cudnnLaunchResult(set, "cudnnSetStream");
+    return cudnnLaunchResult(
+        st->api->convolutionBackwardData(handle->handle, &alpha, st->w, w->copy.data, st->y, dy->data, st->conv,
+                                         st->dataAlgo, ws->data, ws->bytes, &beta, st->x, dx->data),
+        "cudnnConvolutionBackwardData");
   };
   graph.addOp(std::move(op));
 }
@@ -223,10 +223,11 @@ void addCudnnConvBackwardFilter(Graph& graph, const std::string& layer, ConvStat
   op.run = [st, handle, ws, x, dy, dwBf16](cudaStream_t stream, Interval*) {
     const float alpha = 1.0f, beta = 0.0f;
     const cudnn::Status set = st->api->setStream(handle->handle, stream);
-    if (set != cudnn::kSuccess) return cudnnResult(set);
-    return cudnnResult(st->api->convolutionBackwardFilter(handle->handle, &alpha, st->x, x->data, st->y, dy->data,
-                                                          st->conv, st->filterAlgo, ws->data, ws->bytes, &beta, st->w,
-                                                          dwBf16->data));
+    if (set != cudnn::kSuccess) return cudnnLaunchResult(set, "cudnnSetStream");
+    return cudnnLaunchResult(
+        st->api->convolutionBackwardFilter(handle->handle, &alpha, st->x, x->data, st->y, dy->data, st->conv,
+                                           st->filterAlgo, ws->data, ws->bytes, &beta, st->w, dwBf16->data),
+        "cudnnConvolutionBackwardFilter");
   };
   graph.addOp(std::move(op));
 

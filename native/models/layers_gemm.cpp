@@ -65,6 +65,7 @@ void addLibraryGemm(Graph& graph, Op& op, const GemmShape& shape, const Tensor* 
     // float* converts to the void* that a bf16 C needs as well.
     const int status = lt->run(a->data, b->data, static_cast<float*>(c->data), ws->data, stream);
     if (status == 0) return cudaSuccess;
+    noteLaunchFailure("cublasLtMatmul failed: " + CublasLtGemm::statusName(status));
     const cudaError_t cuda = cudaGetLastError();
     return cuda != cudaSuccess ? cuda : cudaErrorUnknown;
   };

@@ -303,7 +303,7 @@ class CudnnAttentionWorkload final : public Workload {
   int ctasPerLaunch() const override { return 0; }  // library kernels are not instrumented
   cudaError_t launch(cudaStream_t, Interval*) override {
     const cudnn::Status status = cudnnApi().backendExecute(handle_, plan_.plan->get(), pack_->get());
-    return cudnn::launchResult(status);
+    return cudnnLaunchResult(status, "cudnnBackendExecute");
   }
   double flopsPerLaunch() const override { return problem_.flops(); }
   double bytesPerLaunch() const override { return problem_.bytes(); }

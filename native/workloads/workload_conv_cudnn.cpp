@@ -67,7 +67,7 @@ class CudnnConvWorkload final : public Workload {
     const cudnn::Status status =
         cudnnApi().convolutionForward(handle_, &alpha, xDesc_, a.x, wDesc_, a.filter, convDesc_, algo_, workspace_,
                                       workspaceBytes_, &beta, yDesc_, a.y);
-    return cudnn::launchResult(status);
+    return cudnnLaunchResult(status, "cudnnConvolutionForward");
   }
   double flopsPerLaunch() const override { return problem_.flops(); }
   double bytesPerLaunch() const override { return problem_.bytes(); }
