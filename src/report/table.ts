@@ -1,7 +1,6 @@
 // The readable report: a header, one table of per-client summaries (solo first), and the aggregate
 // and context-switch summaries as lists. Generic over tagged summaries: whatever a client reports
 // becomes a column, named by the summary and formatted by its hint.
-import Table from 'cli-table3';
 import { describeWork, loopText, roleLine, sloListText } from '../clients/describe.js';
 import { sloOutcomeText } from '../clients/slo.js';
 import { formatLayerGrowth } from '../metrics/layers.js';
@@ -12,6 +11,8 @@ import { findMode, modeTitle } from '../modes/index.js';
 import type { ClientReport, PhaseResult } from '../phase.js';
 import type { RunResult } from '../run.js';
 import { formatSummaryValue, switchesTitle } from './format.js';
+import { type GridColumn, renderGrid, renderList, renderPreformatted, type TextLayout, WIDE } from './layout.js';
+import { formatVerdict, runVerdict } from './verdict.js';
 
 export { formatSummaryValue } from './format.js';
 
@@ -25,33 +26,49 @@ function clientLabel(name: string, c: ClientReport): string {
   return c.status === 'ok' ? name : `${name} (${c.status})`;
 }
 
-function clientTable(r: RunResult): string {
+/**
+ * The client columns the compact layout shows, with their short titles: [tag, title, rank]. A wider rank
+ * is dropped first when the table does not fit the terminal; every other column is only in --wide.
+ */
+const COMPACT_CLIENT_COLUMNS: ReadonlyArray<[tag: string, short: string, rank: number]> = [
+  ['throughput', 'throughput', 1],
+  ['latency.p50', 'p50', 5],
+  ['latency.p99', 'p99', 3],
+  ['slowdown', 'slowdown', 1],
+  ['latency.p99.vsSolo', 'p99 vs solo', 2],
+  ['smShare', 'SM share', 6],
+  ['notStarted', 'not started', 4],
+];
+
+function clientTable(r: RunResult, layout: TextLayout): string {
   const roles = r.options.clients.length > 1;
   const rows: Array<{ label: string; summaries: Summary[] }> = [];
   for (const b of r.baselines) for (const c of b.phase.clients) rows.push({ label: clientLabel(roles ? `solo ${b.role}` : 'solo', c), summaries: c.summaries });
   for (const c of r.shared.clients) rows.push({ label: clientLabel(roles ? `${c.client} ${c.role}` : `${c.client}`, c), summaries: c.summaries });
   const cols = columns(rows.map((r) => r.summaries));
-  const table = new Table({
-    head: ['client', ...cols.map((c) => c.name)],
-    style: { head: [], border: [] },
-    colAligns: ['left', ...cols.map(() => 'right' as const)],
-  });
-  for (const row of rows) {
-    table.push([
-      row.label,
-      ...cols.map((c) => {
-        const s = row.summaries.find((x) => x.tag === c.tag);
-        return s ? formatSummaryValue(s) : '-';
-      }),
-    ]);
-  }
-  return table.toString();
+  const grid: GridColumn[] = [
+    { title: 'client', rank: 0 },
+    ...cols.map((c): GridColumn => {
+      const compact = COMPACT_CLIENT_COLUMNS.find(([tag]) => tag === c.tag);
+      return { title: c.name, align: 'right', ...(compact ? { short: compact[1], rank: compact[2] } : {}) };
+    }),
+  ];
+  const cells = rows.map((row) => [
+    row.label,
+    ...cols.map((c) => {
+      const s = row.summaries.find((x) => x.tag === c.tag);
+      return s ? formatSummaryValue(s) : '-';
+    }),
+  ]);
+  return renderGrid({ columns: grid, rows: cells }, layout);
 }
 
-function list(title: string, items: Summary[]): string {
-  if (items.length === 0) return '';
-  const width = maxOf(items.map((s) => s.name.length));
-  return [title, ...items.map((s) => `  ${s.name.padEnd(width)}  ${formatSummaryValue(s)}`)].join('\n');
+function list(title: string, items: Summary[], layout: TextLayout = WIDE): string {
+  return renderList(
+    title,
+    items.map((s) => ({ name: s.name, text: formatSummaryValue(s) })),
+    layout,
+  );
 }
 
 /** The mode as the header names it (a result of a mode this version does not know: its name). */
@@ -191,15 +208,22 @@ function problems(r: RunResult): string {
   return [`INCOMPLETE: ${r.reason ?? 'some clients did not finish'}`, ...lines].join('\n');
 }
 
-export function formatRunResult(r: RunResult): string {
-  const parts = [header(r), clientTable(r)];
+/**
+ * The run as text: the header, the verdict and warnings, the per-client table, then the aggregate, role,
+ * switch and device sections. `layout`: the full table (the default), the compact one fitted to a
+ * terminal, or Markdown.
+ */
+export function formatRunResult(r: RunResult, layout: TextLayout = WIDE): string {
+  const md = (text: string) => renderPreformatted(text, layout);
+  const top = layout.format === 'markdown' ? header(r).split('\n').join('  \n') : header(r);
+  const parts = [top, formatVerdict(runVerdict(r), layout), clientTable(r, layout)];
   const isSwitch = (s: Summary) => s.tag.startsWith('switch') || s.tag.startsWith('slice') || s.tag === 'coRunning';
-  parts.push(list('Aggregate', [...r.shared.aggregate.filter((s) => !isSwitch(s)), ...r.comparison]));
-  parts.push(rolesSection(r));
-  parts.push(layersSection(r));
-  parts.push(list(switchesTitle(r.shared.switches), r.shared.aggregate.filter(isSwitch)));
-  parts.push(deviceSection(r));
+  parts.push(list('Aggregate', [...r.shared.aggregate.filter((s) => !isSwitch(s)), ...r.comparison], layout));
+  parts.push(md(rolesSection(r)));
+  parts.push(md(layersSection(r)));
+  parts.push(list(switchesTitle(r.shared.switches), r.shared.aggregate.filter(isSwitch), layout));
+  parts.push(md(deviceSection(r)));
   const issues = problems(r);
-  if (issues) parts.push(issues);
+  if (issues) parts.push(md(issues));
   return parts.filter(Boolean).join('\n\n');
 }
