@@ -214,18 +214,36 @@ export function benchVerdict(r: BenchResult): VerdictBlock {
   return { title: 'Verdict:', lines, warnings: [] };
 }
 
+/** `prefix` then `text` in lines of at most `width` characters, broken at spaces (a longer word stays whole), the lines after the first indented as deep as the prefix. */
+export function wrapText(prefix: string, text: string, width: number): string {
+  const room = width - prefix.length;
+  if (!Number.isFinite(room) || room < 30) return `${prefix}${text}`;
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line !== '' && line.length + 1 + word.length > room) {
+      lines.push(line);
+      line = word;
+    } else line = line === '' ? word : `${line} ${word}`;
+  }
+  lines.push(line);
+  return `${prefix}${lines.join(`\n${' '.repeat(prefix.length)}`)}`;
+}
+
 /**
- * The verdict as text: the title and one "label  text" line each, then the warnings as "warning: ...";
- * in Markdown a bold title over a list. Empty when there is nothing to say.
+ * The verdict as text: the title and one "label  text" line each, then the warnings as "warning: ...",
+ * wrapped to the layout's width (continuations under the text); in Markdown a bold title over a list.
+ * Empty when there is nothing to say.
  */
-export function formatVerdict(v: VerdictBlock, layout: Pick<TextLayout, 'format'> = { format: 'table' }): string {
+export function formatVerdict(v: VerdictBlock, layout: Pick<TextLayout, 'format'> & { columns?: number } = { format: 'table' }): string {
   if (v.lines.length === 0 && v.warnings.length === 0) return '';
   if (layout.format === 'markdown') {
     const lines = v.lines.map((l) => `- **${l.label}**: ${l.text}`);
     const warnings = v.warnings.map((w) => `> **warning:** ${w}`);
     return [...(lines.length ? [`**${v.title.replace(/:$/, '')}**`, '', ...lines] : []), ...(warnings.length ? ['', ...warnings] : [])].join('\n').trim();
   }
+  const columns = layout.columns ?? Number.POSITIVE_INFINITY;
   const width = Math.max(0, ...v.lines.map((l) => l.label.length));
-  const lines = v.lines.length ? [v.title, ...v.lines.map((l) => `  ${l.label.padEnd(width)}  ${l.text}`)] : [];
-  return [...lines, ...v.warnings.map((w) => `warning: ${w}`)].join('\n');
+  const lines = v.lines.length ? [v.title, ...v.lines.map((l) => wrapText(`  ${l.label.padEnd(width)}  `, l.text, columns))] : [];
+  return [...lines, ...v.warnings.map((w) => wrapText('warning: ', w, columns))].join('\n');
 }
