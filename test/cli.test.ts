@@ -83,7 +83,7 @@ describe('CLI', () => {
     [['--procs'], "option '-p, --procs <n>' argument missing (see gpushare-micro run --help)"],
     [
       ['frob'],
-      "unknown command 'frob': expected one of run, probe, info, sweep, bench, monitor, mps, mig, report, merge, scenario, advise, k8s (see gpushare-micro --help)",
+      "unknown command 'frob' (did you mean probe?): expected one of run, probe, info, sweep, bench, monitor, mps, mig, report, merge, scenario, advise, k8s (see gpushare-micro --help)",
     ],
     [['run', 'extra'], "unexpected argument 'extra' for run: it takes no arguments (see gpushare-micro run --help)"],
     [['mps'], 'mps needs a command: start, stop, status (see gpushare-micro mps --help)'],
@@ -91,10 +91,10 @@ describe('CLI', () => {
     [['mps', 'frob'], "unknown command 'frob' for mps: expected one of start, stop, status (see gpushare-micro mps --help)"],
     [
       ['help', 'frob'],
-      "unknown command 'frob' for help: expected one of run, probe, info, sweep, bench, monitor, mps, mig, report, merge, scenario, advise, k8s (see gpushare-micro --help)",
+      "unknown command 'frob' for help (did you mean probe?): expected one of run, probe, info, sweep, bench, monitor, mps, mig, report, merge, scenario, advise, k8s (see gpushare-micro --help)",
     ],
     [['mig', 'plan'], "missing required argument 'profiles' (see gpushare-micro mig plan --help)"],
-    [['--loop', 'ring'], "option '--loop <kind>' argument 'ring' is invalid. Allowed choices are saturate, closed, open (see gpushare-micro run --help)"],
+    [['--loop', 'ring'], 'invalid --loop: expected one of saturate, closed, open, got "ring"'],
   ])('commander usage error %j: exit code 2, one line', (args, line) => {
     const r = cliRun(...args);
     expect(r.status).toBe(2);

@@ -16,6 +16,7 @@ import { probeCommand, runCommand } from './run-command.js';
 import { reportCommand } from './report-command.js';
 import { scenarioCommand } from './scenario-command.js';
 import { adviseCommand } from './scenario-run.js';
+import { examples } from './output.js';
 import { oneLineUsageErrors, UsageError } from './usage.js';
 
 const EXIT_CODES_HELP = `
@@ -33,6 +34,16 @@ export function buildProgram(): Command {
       "Measure what it costs to share one NVIDIA GPU — time slicing, MPS, streams, green contexts, MIG: each client's throughput and latency against solo, and the context switches between them",
     )
     .version(packageVersion())
+    .addHelpText(
+      'after',
+      examples(
+        ['gpushare-micro --kernel gemm --procs 4', 'four gemm clients time-sliced against one alone (run is the default command)'],
+        ['gpushare-micro scenario run train+infer', 'a training job beside an inference service, under every sharing mode'],
+        ['gpushare-micro sweep --procs 2,4 --modes timeslice,mps', 'the sharing modes compared in one table'],
+        ['gpushare-micro info', 'the GPUs and which sharing modes can run here'],
+        ['gpushare-micro <command> --help', "a command's options, defaults and examples"],
+      ),
+    )
     .addHelpText('after', EXIT_CODES_HELP);
   program.addCommand(runCommand(), { isDefault: true });
   program.addCommand(probeCommand());

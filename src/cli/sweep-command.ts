@@ -9,13 +9,25 @@ import type { SweepProgress } from '../sweep/runner.js';
 import { OptionError } from '../errors.js';
 import { checkOutputDir, fail, interruptSignal } from './common.js';
 import { EXIT } from './exit-codes.js';
+import { emit, examples, formatOption, givenOptions, jsonOption, outputPlan, wideOption } from './output.js';
 
 interface Flags extends SweepOptions {
   out?: string;
   resume?: boolean;
-  format: 'table' | 'markdown' | 'csv';
+  format?: string;
+  wide?: boolean;
+  json?: string | boolean;
   quiet?: boolean;
 }
+
+/** The option with its default shown by commander's help (the value itself is applied by planSweep). */
+function shown(option: Option, value: string | number | readonly unknown[]): Option {
+  const text = Array.isArray(value) ? value.join(',') : String(value);
+  return option.default(text, text);
+}
+
+/** The sweep's own options, as `k8s render --sweep` checks them too (without running it). */
+export const SWEEP_OUTPUT_OPTIONS = ['out', 'resume', 'format', 'wide', 'json', 'quiet'] as const;
 
 function describe(p: { id: string }): string {
   return p.id;
@@ -71,36 +83,50 @@ function defaultOutDir(): string {
 export function sweepCommand(): Command {
   return new Command('sweep')
     .description('compare sharing modes: every combination of kernels × sizes × procs × modes × loops, each against the kernel alone')
-    .option('--kernels <list>', `kernels or model workloads: ${SWEEP_KERNELS.join(', ')} (default ${SWEEP_DEFAULTS.kernels.join(',')})`)
-    .option('--sizes <list>', `gemm sizes (default ${SWEEP_DEFAULTS.sizes.join(',')})`)
-    .option('--batches <list>', "model workloads: batches, one point each (default: each workload's own)")
-    .option('--procs <list>', `clients sharing the GPU (default ${SWEEP_DEFAULTS.procs.join(',')})`)
-    .option('--modes <list>', `sharing modes (default ${SWEEP_DEFAULTS.modes.join(',')})`)
-    .option('--loops <list>', `saturate, closed (default ${SWEEP_DEFAULTS.loops.join(',')})`)
+    .addOption(shown(new Option('--kernels <list>', `kernels or model workloads: ${SWEEP_KERNELS.join(', ')}`), SWEEP_DEFAULTS.kernels))
+    .addOption(shown(new Option('--sizes <list>', 'gemm sizes'), SWEEP_DEFAULTS.sizes))
+    .addOption(shown(new Option('--batches <list>', 'model workloads: batches, one point each'), "each workload's own"))
+    .addOption(shown(new Option('--procs <list>', 'clients sharing the GPU'), SWEEP_DEFAULTS.procs))
+    .addOption(shown(new Option('--modes <list>', 'sharing modes'), SWEEP_DEFAULTS.modes))
+    .addOption(shown(new Option('--loops <list>', 'saturate, closed'), SWEEP_DEFAULTS.loops))
     .option('--mps-threads <list>', 'one MPS point per active thread percentage, for all clients (e.g. 50,100)')
-    .option('-d, --duration <time>', `each phase (default ${SWEEP_DEFAULTS.duration})`)
-    .option('--warmup <time>', `warm-up before each phase (default ${SWEEP_DEFAULTS.warmup})`)
+    .addOption(shown(new Option('-d, --duration <time>', 'each phase'), SWEEP_DEFAULTS.duration))
+    .addOption(shown(new Option('--warmup <time>', 'warm-up before each phase'), SWEEP_DEFAULTS.warmup))
     .option('--depth <n>', 'launches a saturating client keeps in flight')
-    .option('--trace-records <n>', `CTA trace records per client (default ${SWEEP_DEFAULTS.traceRecords})`)
+    .addOption(shown(new Option('--trace-records <n>', 'CTA trace records per client'), SWEEP_DEFAULTS.traceRecords))
     .option('--device <index>', 'CUDA device index')
     .option('--devices <list>', 'run independent points on these GPUs at once, one point per GPU at a time: 0,1,… or all (replaces --device)')
-    .option('--seed <n>', 'seed of the random inputs (default: random, the same for every point)')
-    .option('-o, --out <dir>', 'results directory (default results/sweep-<time>)')
+    .addOption(shown(new Option('--seed <n>', 'seed of the random inputs, the same for every point'), 'random'))
+    .addOption(shown(new Option('-o, --out <dir>', 'results directory'), 'results/sweep-<time>'))
     .option('--resume', 'continue the sweep in --out, skipping the points already done')
-    .addOption(new Option('--format <format>', 'how to print the comparison').choices(['table', 'markdown', 'csv']).default('table'))
+    .addOption(formatOption(['csv']))
+    .addOption(wideOption())
+    .addOption(jsonOption('the sweep summary (summary.json)'))
     .option('-q, --quiet', 'no progress on stderr')
-    .action(async (flags: Flags) => {
-      const { out, resume, format, quiet, ...axes } = flags;
+    .addHelpText(
+      'after',
+      examples(
+        ['gpushare-micro sweep', 'gemm 4096 at 1, 2 and 4 clients under time slicing, MPS, streams and green contexts'],
+        ['gpushare-micro sweep --sizes 2048,8192 --procs 2,4 --modes timeslice,mps --loops saturate,closed', 'a grid of your own'],
+        ['gpushare-micro sweep --devices all --out results/h200', 'points spread over every GPU of the machine'],
+        ['gpushare-micro sweep --out results/h200 --resume', 'continue an interrupted sweep'],
+        ['gpushare-micro sweep --format markdown > sweep.md', 'the comparison as a GitHub Markdown table'],
+      ),
+    )
+    .action(async (_flags: Flags, self: Command) => {
+      const { out, resume, format: _format, wide, json, quiet, ...axes } = givenOptions<Flags>(self);
       let interrupt: ReturnType<typeof interruptSignal> | undefined;
       const progress = progressPrinter(quiet ?? false);
       try {
         const plan = planSweep(axes);
         if (resume && !out) throw new OptionError('--resume', 'together with --out DIR (the results directory of the sweep to continue)', true);
+        const output = outputPlan({ json, format: self.opts().format, wide }, self);
         const outDir = checkOutputDir('--out', out ?? defaultOutDir());
         // Loaded only now: a usage error or --help needs none of the measuring code.
-        const [{ runSweep }, { csvExporter, markdownExporter, tableExporter }] = await Promise.all([
+        const [{ runSweep }, { csvExporter }, { formatSweep }] = await Promise.all([
           import('../sweep/runner.js'),
           import('../sweep/exporters.js'),
+          import('../report/text.js'),
         ]);
         interrupt = interruptSignal();
         const summary = await runSweep(plan, {
@@ -112,8 +138,13 @@ export function sweepCommand(): Command {
           onProgress: progress.onProgress,
         });
         progress.stop();
-        const exporter = format === 'markdown' ? markdownExporter : format === 'csv' ? csvExporter : tableExporter;
-        console.log(exporter.render(summary.points));
+        await emit(
+          output,
+          summary,
+          (layout) => formatSweep(summary.points, layout),
+          quiet,
+          () => csvExporter.render(summary.points),
+        );
         console.error(`gpushare-micro: results in ${outDir} (summary.json, summary.csv, summary.md, points/)`);
         if (interrupt.signal.aborted) {
           console.error(`gpushare-micro: interrupted; continue with: gpushare-micro sweep ... --out ${outDir} --resume`);
