@@ -115,12 +115,13 @@ function scenarioSloText(summary: ScenarioSummary, role: string, slo: Slo): stri
     if (outcomes.length === 0) continue;
     const measured = spread(outcomes.map((o) => o.measuredNs ?? Number.POSITIVE_INFINITY))!;
     const at = Number.isFinite(measured.median) ? formatDuration(measured.median) : 'requests never started';
-    const times = c.runs.length > 1 ? ` in ${outcomes.filter((o) => o.met).length} of ${outcomes.length} runs` : '';
     const hits = outcomes.filter((o) => o.met).length;
-    if (hits === outcomes.length) met.push(`${c.label} ${at}${times}`);
+    // With repeats: the median, and in how many of them the SLO was met (or missed).
+    const times = (k: number) => (outcomes.length > 1 ? ` in ${k} of ${outcomes.length} runs` : '');
+    if (hits === outcomes.length) met.push(`${c.label} ${at}${times(hits)}`);
     else {
       const ratio = Number.isFinite(measured.median) ? `, ${(measured.median / slo.maxNs).toFixed(2)}× the bound` : '';
-      missed.push(`${c.label} ${at}${hits > 0 ? `, met${times}` : ''}${ratio}`);
+      missed.push(`${c.label} ${at}${ratio}${times(outcomes.length - hits)}`);
     }
   }
   if (met.length + missed.length === 0) return undefined;
@@ -209,7 +210,7 @@ export function benchVerdict(r: BenchResult): VerdictBlock {
   const unavailable = r.rows.filter((row) => row.measurement.status === 'unavailable').length;
   if (failed + unavailable > 0) {
     const parts = [...(failed ? [`${failed} FAILED`] : []), ...(unavailable ? [`${unavailable} not available here`] : [])];
-    lines.push({ label: 'not measured', text: `${parts.join(', ')} of ${r.rows.length} implementations (see the note column)` });
+    lines.push({ label: 'not measured', text: `${parts.join(', ')} (of ${r.rows.length} implementations; see the note column)` });
   }
   return { title: 'Verdict:', lines, warnings: [] };
 }
