@@ -7,7 +7,7 @@
 //
 // Each verdict is data (a title, labelled lines, the result's warnings) made by a pure function of the
 // result, so the terminal, Markdown and the HTML report print the same words; formatVerdict renders it.
-import { type Headline, headline, type HeadlineFigure, type Interval } from '../api/results.js';
+import { type Headline, headline, type HeadlineFigure, type Interval } from './headline.js';
 import type { BenchResult } from '../bench/bench.js';
 import { type Slo, sloText } from '../clients/slo.js';
 import type { Hint, Summary } from '../metrics/summary.js';
