@@ -3,7 +3,7 @@
 import { Command, Option } from 'commander';
 import { MONITOR_DEFAULTS, resolveMonitorOptions, type MonitorFlags } from '../monitor/options.js';
 import type { AtomicStream } from '../report/json.js';
-import { fail } from './common.js';
+import { fail, printError } from './common.js';
 import { EXIT } from './exit-codes.js';
 import { checkJsonTarget, examples, givenOptions, jsonOption } from './output.js';
 
@@ -72,7 +72,7 @@ export function monitorCommand(): Command {
       } catch (error) {
         const e = error as Error & { code?: string; syscall?: string; address?: string; port?: number };
         if (e.syscall === 'listen') {
-          console.error(`gpushare-micro: cannot serve Prometheus metrics on ${e.address ?? '?'}:${e.port ?? '?'}: ${e.code ?? e.message}`);
+          printError(`cannot serve Prometheus metrics on ${e.address ?? '?'}:${e.port ?? '?'}: ${e.code ?? e.message}`);
           process.exitCode = EXIT.error;
         } else {
           process.exitCode = fail(error);

@@ -268,8 +268,8 @@ interface AdviseFlags extends ScenarioFlags {
   slo?: string[];
 }
 
-/** The advice lines for the scenario results in `dir`, for the objective and SLOs of the flags. */
-async function adviceFor(dir: string, flags: AdviseFlags): Promise<string[]> {
+/** The advice (the pick and its lines) for the scenario results in `dir`, for the objective and SLOs of the flags. */
+async function adviceFor(dir: string, flags: AdviseFlags): Promise<import('../scenario/advise.js').Advice> {
   const [{ readFile }, { join }, { checkFile }, schema, advise, cost] = await Promise.all([
     import('node:fs/promises'),
     import('node:path'),
@@ -297,7 +297,7 @@ async function adviceFor(dir: string, flags: AdviseFlags): Promise<string[]> {
     objective: advise.parseObjective(flags.objective ?? (parsed.data.scenario.roles.some((r) => r.slo?.length) ? 'slo' : 'throughput')),
     ...(flags.slo ? { slos: advise.parseSloFlags(flags.slo, roles) } : {}),
     ...(flags.gpuCost !== undefined ? { gpuCost: cost.parseGpuCost(flags.gpuCost) } : {}),
-  }).lines;
+  });
 }
 
 /** `advise DIR`: from a scenario's results; `advise SCENARIO`: runs it first (with the run options), then advises. */
@@ -307,9 +307,9 @@ export async function adviseCommandAction(target: string, flags: AdviseFlags, cm
   if (existsSync(join(target, 'scenario.json'))) {
     try {
       const output = outputPlan({ json: flags.json, format: cmd.opts().format, wide: flags.wide }, cmd);
-      const lines = await adviceFor(target, flags);
+      const advice = await adviceFor(target, flags);
       const { renderPreformatted } = await import('../report/layout.js');
-      await emit(output, { advice: lines }, (layout) => renderPreformatted(lines.join('\n'), layout), flags.quiet);
+      await emit(output, advice, (layout) => renderPreformatted(advice.lines.join('\n'), layout), flags.quiet);
       return EXIT.ok;
     } catch (error) {
       return fail(error);
@@ -322,7 +322,7 @@ export async function adviseCommandAction(target: string, flags: AdviseFlags, cm
   } catch (error) {
     return fail(error);
   }
-  return runScenarioCommand(target, { ...flags, gpuCost: undefined } as ScenarioFlags, cmd, (dir) => adviceFor(dir, flags));
+  return runScenarioCommand(target, { ...flags, gpuCost: undefined } as ScenarioFlags, cmd, async (dir) => (await adviceFor(dir, flags)).lines);
 }
 
 export function adviseCommand(): Command {
