@@ -25,11 +25,11 @@ Which device-plugin setting measures like which --mode (docs/deploy.md):
   --sharing none        whole GPUs; streams and green contexts share one GPU inside a pod
                         and need no device-plugin sharing          ↔ --mode streams, --mode green
 The fleet sweep always runs on whole GPUs (nodes labelled nvidia.com/device-plugin.config=none).
-
-Examples:
-  gpushare-micro k8s render --sharing timeslice --replicas 4 -o k8s/
-  gpushare-micro k8s render --sharing mig --mig-strategy mixed --mig-profile 3g.71gb --roles train,infer
-  gpushare-micro k8s render --fleet --nodes 8 --scenario train+infer --pvc gpushare-results -o fleet/`;
+${examples(
+  ['gpushare-micro k8s render --sharing timeslice --replicas 4 -o k8s/', 'four pods per GPU, time-sliced: the ConfigMap and the pod specs in k8s/'],
+  ['gpushare-micro k8s render --sharing mig --mig-strategy mixed --mig-profile 3g.71gb --roles train,infer', 'MIG devices requested by profile'],
+  ['gpushare-micro k8s render --fleet --nodes 8 --scenario train+infer --pvc gpushare-results -o fleet/', 'the scenario on eight GPU nodes'],
+)}`;
 
 /** The option with its default shown by commander's help (see givenOptions: the value itself is applied by parseRenderFlags). */
 function shown(option: Option, value: string): Option {

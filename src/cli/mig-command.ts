@@ -136,7 +136,14 @@ function profilesArgument(cmd: Command): Command {
 export function migCommand(smi: SmiRunner = nvidiaSmi()): Command {
   const mig = new Command('mig')
     .description("MIG: show the GPUs' MIG state, plan a layout, apply it (changes the machine for everyone)")
-    .addHelpText('after', `\n${EVERYONE}`);
+    .addHelpText('after', `\n${EVERYONE}`)
+    .addHelpText(
+      'after',
+      examples(
+        ['gpushare-micro mig list', "the GPUs' MIG state (read-only)"],
+        ['gpushare-micro mig plan 3g.71gb,3g.71gb --model H200-141GB', 'check a layout offline and print its commands'],
+      ),
+    );
 
   const list = new Command('list')
     .description("show each GPU's MIG mode, GPU instances and MIG devices (read-only)")
