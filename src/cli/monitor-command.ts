@@ -14,7 +14,7 @@ export function monitorCommand(): Command {
       new Option('--interval <ms>', 'refresh period in milliseconds, 50..60000').default(MONITOR_DEFAULTS.intervalMs, String(MONITOR_DEFAULTS.intervalMs)),
     )
     .option('--once', 'print one frame and exit')
-    .addOption(jsonOption('one JSON object per frame, one per line,'))
+    .addOption(jsonOption('each frame (one object per line)'))
     .addOption(new Option('-d, --duration <time>', 'stop after this long, e.g. 10s or 2m').default('until Ctrl-C', 'until Ctrl-C'))
     .addOption(new Option('--device <list>', 'only these GPU indices, comma-separated').default('all', 'all'))
     .option('--no-gpm', 'do not take GPM samples')

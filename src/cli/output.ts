@@ -16,9 +16,9 @@ export function jsonOption(what: string): Option {
   return new Option('--json [file]', `write ${what} as JSON to FILE (atomically; gzipped if FILE ends in .gz), or to stdout with - or no FILE`);
 }
 
-/** `--format <format>`: table, markdown or json, and any format of the command's own (sweep's csv). */
-export function formatOption(extra: readonly string[] = []): Option {
-  return new Option('--format <format>', 'how to print the result: a terminal table, GitHub Markdown tables, or the result as JSON')
+/** `--format <format>`: table, markdown or json, and any format of the command's own (sweep's csv, said in `also`). */
+export function formatOption(extra: readonly string[] = [], also = ''): Option {
+  return new Option('--format <format>', `how to print the result: a terminal table, GitHub Markdown tables, or the result as JSON${also}`)
     .choices([...OUTPUT_FORMATS, ...extra])
     .default('table');
 }

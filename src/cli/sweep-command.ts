@@ -99,7 +99,7 @@ export function sweepCommand(): Command {
     .addOption(shown(new Option('--seed <n>', 'seed of the random inputs, the same for every point'), 'random'))
     .addOption(shown(new Option('-o, --out <dir>', 'results directory'), 'results/sweep-<time>'))
     .option('--resume', 'continue the sweep in --out, skipping the points already done')
-    .addOption(formatOption(['csv']))
+    .addOption(formatOption(['csv'], '; csv: the comparison as CSV'))
     .addOption(wideOption())
     .addOption(jsonOption('the sweep summary (summary.json)'))
     .option('-q, --quiet', 'no progress on stderr')
