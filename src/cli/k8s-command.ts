@@ -13,7 +13,7 @@ import { planSweep } from '../sweep/plan.js';
 import { writeTextAtomic } from '../report/json.js';
 import { checkOutputDir, fail } from './common.js';
 import { EXIT } from './exit-codes.js';
-import { examples, givenOptions } from './output.js';
+import { examples, givenOptions, shownDefault } from './output.js';
 import { SWEEP_OUTPUT_OPTIONS, sweepCommand } from './sweep-command.js';
 
 const MODES_HELP = `
@@ -30,11 +30,6 @@ ${examples(
   ['gpushare-micro k8s render --sharing mig --mig-strategy mixed --mig-profile 3g.71gb --roles train,infer', 'MIG devices requested by profile'],
   ['gpushare-micro k8s render --fleet --nodes 8 --scenario train+infer --pvc gpushare-results -o fleet/', 'the scenario on eight GPU nodes'],
 )}`;
-
-/** The option with its default shown by commander's help (see givenOptions: the value itself is applied by parseRenderFlags). */
-function shown(option: Option, value: string): Option {
-  return option.default(value, value);
-}
 
 /** The words of --sweep, checked as `sweep` checks its own options (without running it); --out is the fleet's. */
 export function sweepArgs(raw: string): string[] {
@@ -68,28 +63,30 @@ async function writeFiles(dir: string, files: Map<string, string>): Promise<void
 function renderCommand(): Command {
   return new Command('render')
     .description("write the device plugin's config (a ConfigMap for the GPU operator), pod specs for the roles and the fleet sweep, as YAML")
-    .addOption(shown(new Option('--sharing <sharing>', 'how the device plugin shares a GPU among pods').choices(SHARINGS), 'none'))
+    .addOption(shownDefault(new Option('--sharing <sharing>', 'how the device plugin shares a GPU among pods').choices(SHARINGS), 'none'))
     .option('--replicas <n>', `timeslice, mps: pods per GPU (2..${MAX_TIMESLICE_REPLICAS}; mps 2..${MAX_MPS_REPLICAS})`)
     .option('--rename-shared', 'timeslice, mps: advertise the shares as nvidia.com/gpu.shared (renameByDefault)')
     .addOption(
-      shown(
+      shownDefault(
         new Option('--mig-strategy <strategy>', 'mig: single (MIG devices as nvidia.com/gpu) or mixed (nvidia.com/mig-<profile>)').choices(MIG_STRATEGIES),
         'single',
       ),
     )
-    .addOption(shown(new Option('--mig-profile <profile>', 'mig mixed: the MIG profile the pods request, e.g. 1g.18gb, 3g.71gb'), '1g.18gb'))
-    .addOption(shown(new Option('--roles <list>', 'pod specs: train (Job), infer (Deployment + Service), notebook (Pod)'), 'all three; none with --fleet'))
+    .addOption(shownDefault(new Option('--mig-profile <profile>', 'mig mixed: the MIG profile the pods request, e.g. 1g.18gb, 3g.71gb'), '1g.18gb'))
+    .addOption(
+      shownDefault(new Option('--roles <list>', 'pod specs: train (Job), infer (Deployment + Service), notebook (Pod)'), 'all three; none with --fleet'),
+    )
     .option('--fleet', 'also the fleet sweep: an Indexed Job, one pod per GPU node, results on a shared volume')
     .option('--nodes <n>', `fleet: GPU nodes to run on (1..${MAX_NODES})`)
     .option('--scenario <name>', 'fleet: run this built-in scenario on every node')
     .option('--sweep <args>', 'fleet: run `gpushare-micro sweep ARGS` on every node (default: the sweep\'s defaults), e.g. "--procs 2,4 --duration 2s"')
     .option('--gpu-product <product>', 'fleet: only nodes with this nvidia.com/gpu.product label, e.g. NVIDIA-H200')
-    .addOption(shown(new Option('--pvc <name>', 'fleet: the ReadWriteMany claim of the results'), DEFAULT_PVC))
-    .addOption(shown(new Option('--pvc-size <size>', 'fleet: its size'), DEFAULT_PVC_SIZE))
-    .addOption(shown(new Option('--image <image>', 'the gpushare-micro image'), DEFAULT_IMAGE))
-    .addOption(shown(new Option('--namespace <ns>', 'the namespace of the pods'), DEFAULT_NAMESPACE))
-    .addOption(shown(new Option('--operator-namespace <ns>', "the GPU operator's namespace, where the ConfigMap goes"), DEFAULT_OPERATOR_NAMESPACE))
-    .addOption(shown(new Option('-o, --out <dir>', 'write one YAML file per object kind there'), 'all of it to stdout'))
+    .addOption(shownDefault(new Option('--pvc <name>', 'fleet: the ReadWriteMany claim of the results'), DEFAULT_PVC))
+    .addOption(shownDefault(new Option('--pvc-size <size>', 'fleet: its size'), DEFAULT_PVC_SIZE))
+    .addOption(shownDefault(new Option('--image <image>', 'the gpushare-micro image'), DEFAULT_IMAGE))
+    .addOption(shownDefault(new Option('--namespace <ns>', 'the namespace of the pods'), DEFAULT_NAMESPACE))
+    .addOption(shownDefault(new Option('--operator-namespace <ns>', "the GPU operator's namespace, where the ConfigMap goes"), DEFAULT_OPERATOR_NAMESPACE))
+    .addOption(shownDefault(new Option('-o, --out <dir>', 'write one YAML file per object kind there'), 'all of it to stdout'))
     .addHelpText('after', MODES_HELP)
     .action(async (_flags: unknown, self: Command) => {
       try {

@@ -87,6 +87,15 @@ export async function emit(plan: OutputPlan, value: unknown, text: (layout: Text
   await writeJsonTarget(plan.json, value, quiet);
 }
 
+/**
+ * The option with its default shown as commander's help shows defaults ("default: 5s"). The value only
+ * documents it: the commands read their options through givenOptions, and each default is applied
+ * where the options are resolved, which also knows the defaults that depend on other options.
+ */
+export function shownDefault(option: Option, value: string | number | readonly unknown[]): Option {
+  return option.default(value, Array.isArray(value) ? value.join(',') : String(value));
+}
+
 /** The options the user gave, without commander's defaults (which only document them: the defaults themselves are applied where the options are resolved). */
 export function givenOptions<T extends object>(cmd: Command): Partial<T> {
   const out: Record<string, unknown> = {};

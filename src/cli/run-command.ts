@@ -5,7 +5,7 @@ import { registryListing, WORKLOAD_NAMES } from '../registry/index.js';
 import type { Progress } from '../run.js';
 import { fail, interruptSignal } from './common.js';
 import { EXIT } from './exit-codes.js';
-import { emit, examples, formatOption, givenOptions, jsonOption, outputPlan, wideOption } from './output.js';
+import { emit, examples, formatOption, givenOptions, shownDefault, jsonOption, outputPlan, wideOption } from './output.js';
 
 interface Flags extends Omit<RunOptions, 'baseline'> {
   baseline?: boolean;
@@ -30,18 +30,13 @@ function progressPrinter(quiet: boolean): ((event: Progress) => void) | undefine
   };
 }
 
-/** The option with its default shown by commander's help (see givenOptions: the value itself is applied by resolveRunConfig). */
-function shown(option: Option, value: string | number): Option {
-  return option.default(value, String(value));
-}
-
 function commonOptions(cmd: Command, defaults: { procs: number; duration: string }): Command {
   return cmd
-    .addOption(shown(new Option('-p, --procs <n>', 'client processes sharing the GPU, 1..64'), defaults.procs))
-    .addOption(shown(new Option('-d, --duration <time>', 'how long each phase measures, e.g. 500ms, 5s, 1m'), defaults.duration))
+    .addOption(shownDefault(new Option('-p, --procs <n>', 'client processes sharing the GPU, 1..64'), defaults.procs))
+    .addOption(shownDefault(new Option('-d, --duration <time>', 'how long each phase measures, e.g. 500ms, 5s, 1m'), defaults.duration))
     .option('--launches <n>', 'measure this many launches per client instead of a duration')
     .addOption(
-      shown(
+      shownDefault(
         new Option(
           '--loop <kind>',
           'saturate (launches queued back to back), closed (launch, wait, repeat) or open (requests on a schedule, --arrival)',
@@ -55,19 +50,19 @@ function commonOptions(cmd: Command, defaults: { procs: number; duration: string
         `${DEFAULTS.depth}; open loop ${OPEN_LOOP_DEPTH}`,
       ),
     )
-    .addOption(shown(new Option('--device <index>', 'CUDA device index'), DEFAULTS.device))
-    .addOption(shown(new Option('--warmup <time>', 'warm-up before each phase'), DEFAULTS.warmup))
-    .addOption(shown(new Option('--trace-records <n>', 'CTA trace records kept per client'), DEFAULTS.traceRecords))
-    .addOption(shown(new Option('--seed <n>', 'seed of the random inputs'), 'random'))
-    .addOption(shown(new Option('--spin-us <us>', 'probe: running time of each probe CTA per launch'), DEFAULTS.spinUs))
-    .addOption(shown(new Option('--gap-threshold-us <us>', 'probe: a clock step longer than this is a gap'), DEFAULTS.gapThresholdUs))
-    .addOption(shown(new Option('-m, --mode <mode>', 'how the clients share the GPU').choices([...MODES]), DEFAULTS.mode))
+    .addOption(shownDefault(new Option('--device <index>', 'CUDA device index'), DEFAULTS.device))
+    .addOption(shownDefault(new Option('--warmup <time>', 'warm-up before each phase'), DEFAULTS.warmup))
+    .addOption(shownDefault(new Option('--trace-records <n>', 'CTA trace records kept per client'), DEFAULTS.traceRecords))
+    .addOption(shownDefault(new Option('--seed <n>', 'seed of the random inputs'), 'random'))
+    .addOption(shownDefault(new Option('--spin-us <us>', 'probe: running time of each probe CTA per launch'), DEFAULTS.spinUs))
+    .addOption(shownDefault(new Option('--gap-threshold-us <us>', 'probe: a clock step longer than this is a gap'), DEFAULTS.gapThresholdUs))
+    .addOption(shownDefault(new Option('-m, --mode <mode>', 'how the clients share the GPU').choices([...MODES]), DEFAULTS.mode))
     .option('--mps-pipe <dir>', 'mps: attach to the MPS control daemon with this pipe directory (it is neither started nor stopped)')
     .option('--mps-threads <pct>', 'mps: active thread percentage per client, one for all or one per client (e.g. 50 or 25,75)')
     .option('--mps-mem <size>', 'mps: pinned device memory limit per client (e.g. 4G)')
     .option('--priority <list>', 'streams, green: stream priority per client: high, low or numbers in the device range (e.g. high,low)')
-    .addOption(shown(new Option('--sm-split <list>', 'green: SMs per client (e.g. 64,64); the device rounds each up to its granularity'), 'equal split'))
-    .addOption(shown(new Option('--sample-ms <ms>', 'NVML/GPM sampling period during each phase (0: none)'), 50))
+    .addOption(shownDefault(new Option('--sm-split <list>', 'green: SMs per client (e.g. 64,64); the device rounds each up to its granularity'), 'equal split'))
+    .addOption(shownDefault(new Option('--sample-ms <ms>', 'NVML/GPM sampling period during each phase (0: none)'), 50))
     .option('--cupti', "record every client's kernels with CUPTI (one client per process)")
     .option('--pm-sampling', 'CUPTI PM sampling of SM activity, device-wide (time slicing only)')
     .addOption(jsonOption('the whole result'))
@@ -112,16 +107,16 @@ async function execute(cmd: Command, kernelDefault: Partial<RunOptions>): Promis
 export function runCommand(): Command {
   const cmd = new Command('run')
     .description('measure N clients sharing the GPU (time slicing, MPS, streams, green contexts, MIG) against the same kernel alone')
-    .addOption(shown(new Option('-k, --kernel <name>', 'kernel or model workload each client runs').choices([...KERNELS]), DEFAULTS.kernel))
+    .addOption(shownDefault(new Option('-k, --kernel <name>', 'kernel or model workload each client runs').choices([...KERNELS]), DEFAULTS.kernel))
     .addOption(new Option('--workload <name>', 'a model workload (the same as --kernel NAME)').choices([...WORKLOAD_NAMES]))
     .option('--batch <n>', 'model workloads: samples per step (resnet50-train 128, resnet50-infer 1, bert-base-train 32, bert-base-infer 1, llm-decode 1)')
     .option('--input <side>', 'resnet50-*: image side 32 (CIFAR-10, 10 classes) or 224 (ImageNet, 1000 classes)')
-    .addOption(shown(new Option('--seq <n>', 'bert-base-*: tokens per sequence, 1..512'), 128))
-    .addOption(shown(new Option('--layers <n>', 'llm-decode: decoder layers, 1..32'), 32))
-    .addOption(shown(new Option('--kv <n>', 'llm-decode: KV-cache capacity per sequence (starts half full)'), 1024))
+    .addOption(shownDefault(new Option('--seq <n>', 'bert-base-*: tokens per sequence, 1..512'), 128))
+    .addOption(shownDefault(new Option('--layers <n>', 'llm-decode: decoder layers, 1..32'), 32))
+    .addOption(shownDefault(new Option('--kv <n>', 'llm-decode: KV-cache capacity per sequence (starts half full)'), 1024))
     .option('--profile-layers', 'model workloads: time every layer of each step; the report lists the layers that grew most under sharing')
     .option('--list', 'print the kernels, model workloads and presets, and exit')
-    .addOption(shown(new Option('-s, --size <n>', 'gemm: n of an n×n×n product'), DEFAULTS.size))
+    .addOption(shownDefault(new Option('-s, --size <n>', 'gemm: n of an n×n×n product'), DEFAULTS.size))
     .option(
       '--shape <dims>',
       "the kernel's dimensions: gemm m,n,k; conv n,c,h,w,k,r,s,stride,pad; attention batch,heads,seq,headDim,causal; copy/triad elements; or a preset's name",
@@ -134,7 +129,7 @@ export function runCommand(): Command {
       '--impl <impl>',
       "own (the project's kernels) or the library: gemm cublas; conv cudnn; attention cudnn|cublas; copy cudart; model workloads library (cuBLASLt, cuDNN)",
     )
-    .addOption(shown(new Option('--dtype <type>', 'gemm: bf16, fp16, tf32, fp32'), 'bf16'))
+    .addOption(shownDefault(new Option('--dtype <type>', 'gemm: bf16, fp16, tf32, fp32'), 'bf16'))
     .option('--arrival <process>', 'open loop: poisson:RATE, constant:RATE (requests/s, e.g. poisson:2000/s) or bursty:ON/OFF (e.g. bursty:2s/8s)')
     .option('--slo <objectives>', 'latency objectives of the clients, e.g. p99<=5ms or p50<=1ms&p99<=5ms')
     .option(

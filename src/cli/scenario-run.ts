@@ -13,7 +13,7 @@ import type { ScenarioStep } from '../scenario/runner.js';
 import type { Scenario } from '../scenario/scenario.js';
 import { checkOutputDir, fail, interruptSignal } from './common.js';
 import { EXIT } from './exit-codes.js';
-import { emit, examples, formatOption, givenOptions, jsonOption, outputPlan, wideOption } from './output.js';
+import { emit, examples, formatOption, givenOptions, shownDefault, jsonOption, outputPlan, wideOption } from './output.js';
 
 export interface ScenarioFlags {
   modes?: string;
@@ -140,24 +140,19 @@ export async function runScenarioCommand(nameOrFile: string, flags: ScenarioFlag
 
 export function addRunOptions(cmd: Command): Command {
   return cmd
-    .addOption(shown(new Option('--modes <list>', 'sharing modes to run it under'), "the scenario's"))
-    .addOption(shown(new Option('-d, --duration <time>', 'each phase'), "the scenario's"))
-    .addOption(shown(new Option('--warmup <time>', 'warm-up before each phase'), "the scenario's"))
-    .addOption(shown(new Option('--seed <n>', 'seed of the inputs and arrivals, the same for every mode'), 'random'))
-    .addOption(shown(new Option('--repeat <n>', 'run every mode this many times, interleaved, to know the run-to-run noise'), 1))
+    .addOption(shownDefault(new Option('--modes <list>', 'sharing modes to run it under'), "the scenario's"))
+    .addOption(shownDefault(new Option('-d, --duration <time>', 'each phase'), "the scenario's"))
+    .addOption(shownDefault(new Option('--warmup <time>', 'warm-up before each phase'), "the scenario's"))
+    .addOption(shownDefault(new Option('--seed <n>', 'seed of the inputs and arrivals, the same for every mode'), 'random'))
+    .addOption(shownDefault(new Option('--repeat <n>', 'run every mode this many times, interleaved, to know the run-to-run noise'), 1))
     .option('--knob-sweep <role.knob=values>', 'try values of one knob, e.g. infer.mps-threads=25,50,100 or train.sms=33,66,99')
     .option('--gpu-cost <per-hour>', 'also the cost of 1,000 requests or launches per mode, against one GPU per client')
-    .addOption(shown(new Option('-o, --out <dir>', 'results directory'), 'results/scenario-NAME-TIME'))
+    .addOption(shownDefault(new Option('-o, --out <dir>', 'results directory'), 'results/scenario-NAME-TIME'))
     .option('--devices <list>', 'run independent steps on these GPUs at once, one step per GPU at a time: 0,1,… or all')
     .addOption(formatOption())
     .addOption(wideOption())
     .addOption(jsonOption('the scenario summary (scenario.json)'))
     .option('-q, --quiet', 'no progress on stderr');
-}
-
-/** The option with its default shown by commander's help (see givenOptions: the value itself is applied where the scenario is resolved). */
-function shown(option: Option, value: string | number): Option {
-  return option.default(value, String(value));
 }
 
 export function scenarioRunSubcommand(): Command {
@@ -240,16 +235,16 @@ export function scenarioPeakSubcommand(): Command {
     .argument('<scenario>', 'a built-in scenario or a YAML file')
     .description('per mode, the highest arrival rate of one role that still meets its SLO with the other roles running')
     .requiredOption('--role <name>', 'the open-loop role whose rate is searched')
-    .addOption(shown(new Option('--slo <objective>', 'the objective to meet, e.g. p99<=5ms'), "the role's own"))
-    .addOption(shown(new Option('--low <rate>', 'rate to start from, requests/s'), "a quarter of the scenario's"))
-    .addOption(shown(new Option('--high <rate>', 'rate not to go beyond'), "16 times the scenario's"))
-    .addOption(shown(new Option('--steps <n>', 'most runs per mode'), 8))
-    .addOption(shown(new Option('--min-step <time>', 'shortest step; a step lasts long enough for the percentile to be meaningful'), '2s'))
-    .addOption(shown(new Option('--max-step <time>', 'longest step'), '20s'))
-    .addOption(shown(new Option('--modes <list>', 'sharing modes'), "the scenario's"))
-    .addOption(shown(new Option('--warmup <time>', 'warm-up before each phase'), "the scenario's"))
-    .addOption(shown(new Option('--seed <n>', 'seed of the inputs and arrivals, the same for every step'), 'random'))
-    .addOption(shown(new Option('-o, --out <dir>', 'results directory'), 'results/peak-NAME-TIME'))
+    .addOption(shownDefault(new Option('--slo <objective>', 'the objective to meet, e.g. p99<=5ms'), "the role's own"))
+    .addOption(shownDefault(new Option('--low <rate>', 'rate to start from, requests/s'), "a quarter of the scenario's"))
+    .addOption(shownDefault(new Option('--high <rate>', 'rate not to go beyond'), "16 times the scenario's"))
+    .addOption(shownDefault(new Option('--steps <n>', 'most runs per mode'), 8))
+    .addOption(shownDefault(new Option('--min-step <time>', 'shortest step; a step lasts long enough for the percentile to be meaningful'), '2s'))
+    .addOption(shownDefault(new Option('--max-step <time>', 'longest step'), '20s'))
+    .addOption(shownDefault(new Option('--modes <list>', 'sharing modes'), "the scenario's"))
+    .addOption(shownDefault(new Option('--warmup <time>', 'warm-up before each phase'), "the scenario's"))
+    .addOption(shownDefault(new Option('--seed <n>', 'seed of the inputs and arrivals, the same for every step'), 'random'))
+    .addOption(shownDefault(new Option('-o, --out <dir>', 'results directory'), 'results/peak-NAME-TIME'))
     .option('-q, --quiet', 'no progress on stderr')
     .addHelpText(
       'after',

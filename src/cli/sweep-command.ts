@@ -9,7 +9,7 @@ import type { SweepProgress } from '../sweep/runner.js';
 import { OptionError } from '../errors.js';
 import { checkOutputDir, fail, interruptSignal } from './common.js';
 import { EXIT } from './exit-codes.js';
-import { emit, examples, formatOption, givenOptions, jsonOption, outputPlan, wideOption } from './output.js';
+import { emit, examples, formatOption, givenOptions, shownDefault, jsonOption, outputPlan, wideOption } from './output.js';
 
 interface Flags extends SweepOptions {
   out?: string;
@@ -18,12 +18,6 @@ interface Flags extends SweepOptions {
   wide?: boolean;
   json?: string | boolean;
   quiet?: boolean;
-}
-
-/** The option with its default shown by commander's help (the value itself is applied by planSweep). */
-function shown(option: Option, value: string | number | readonly unknown[]): Option {
-  const text = Array.isArray(value) ? value.join(',') : String(value);
-  return option.default(text, text);
 }
 
 /** The sweep's own options, as `k8s render --sweep` checks them too (without running it). */
@@ -83,21 +77,21 @@ function defaultOutDir(): string {
 export function sweepCommand(): Command {
   return new Command('sweep')
     .description('compare sharing modes: every combination of kernels × sizes × procs × modes × loops, each against the kernel alone')
-    .addOption(shown(new Option('--kernels <list>', `kernels or model workloads: ${SWEEP_KERNELS.join(', ')}`), SWEEP_DEFAULTS.kernels))
-    .addOption(shown(new Option('--sizes <list>', 'gemm sizes'), SWEEP_DEFAULTS.sizes))
-    .addOption(shown(new Option('--batches <list>', 'model workloads: batches, one point each'), "each workload's own"))
-    .addOption(shown(new Option('--procs <list>', 'clients sharing the GPU'), SWEEP_DEFAULTS.procs))
-    .addOption(shown(new Option('--modes <list>', 'sharing modes'), SWEEP_DEFAULTS.modes))
-    .addOption(shown(new Option('--loops <list>', 'saturate, closed'), SWEEP_DEFAULTS.loops))
+    .addOption(shownDefault(new Option('--kernels <list>', `kernels or model workloads: ${SWEEP_KERNELS.join(', ')}`), SWEEP_DEFAULTS.kernels))
+    .addOption(shownDefault(new Option('--sizes <list>', 'gemm sizes'), SWEEP_DEFAULTS.sizes))
+    .addOption(shownDefault(new Option('--batches <list>', 'model workloads: batches, one point each'), "each workload's own"))
+    .addOption(shownDefault(new Option('--procs <list>', 'clients sharing the GPU'), SWEEP_DEFAULTS.procs))
+    .addOption(shownDefault(new Option('--modes <list>', 'sharing modes'), SWEEP_DEFAULTS.modes))
+    .addOption(shownDefault(new Option('--loops <list>', 'saturate, closed'), SWEEP_DEFAULTS.loops))
     .option('--mps-threads <list>', 'one MPS point per active thread percentage, for all clients (e.g. 50,100)')
-    .addOption(shown(new Option('-d, --duration <time>', 'each phase'), SWEEP_DEFAULTS.duration))
-    .addOption(shown(new Option('--warmup <time>', 'warm-up before each phase'), SWEEP_DEFAULTS.warmup))
+    .addOption(shownDefault(new Option('-d, --duration <time>', 'each phase'), SWEEP_DEFAULTS.duration))
+    .addOption(shownDefault(new Option('--warmup <time>', 'warm-up before each phase'), SWEEP_DEFAULTS.warmup))
     .option('--depth <n>', 'launches a saturating client keeps in flight')
-    .addOption(shown(new Option('--trace-records <n>', 'CTA trace records per client'), SWEEP_DEFAULTS.traceRecords))
+    .addOption(shownDefault(new Option('--trace-records <n>', 'CTA trace records per client'), SWEEP_DEFAULTS.traceRecords))
     .option('--device <index>', 'CUDA device index')
     .option('--devices <list>', 'run independent points on these GPUs at once, one point per GPU at a time: 0,1,… or all (replaces --device)')
-    .addOption(shown(new Option('--seed <n>', 'seed of the random inputs, the same for every point'), 'random'))
-    .addOption(shown(new Option('-o, --out <dir>', 'results directory'), 'results/sweep-<time>'))
+    .addOption(shownDefault(new Option('--seed <n>', 'seed of the random inputs, the same for every point'), 'random'))
+    .addOption(shownDefault(new Option('-o, --out <dir>', 'results directory'), 'results/sweep-<time>'))
     .option('--resume', 'continue the sweep in --out, skipping the points already done')
     .addOption(formatOption(['csv'], '; csv: the comparison as CSV'))
     .addOption(wideOption())
