@@ -106,7 +106,7 @@ export function runVerdict(r: RunResultJson): VerdictBlock {
 
 const OBJECTIVE_LABELS: Record<string, string> = { slo: 'SLOs', throughput: 'throughput', fairness: 'fairness' };
 
-/** One role's SLO under every mode: "p99 ≤ 1.00 ms: met under mps 818 µs, streams 822 µs; MISSED under timeslice 2.58 ms (2.58× the bound)". */
+/** One role's SLO under every mode (the median over its repeats): "p99<=1ms: met under mps 820 µs, streams 841 µs; MISSED under timeslice 2.58 ms, 2.58× the bound". */
 function scenarioSloText(summary: ScenarioSummary, role: string, slo: Slo): string | undefined {
   const met: string[] = [];
   const missed: string[] = [];
@@ -141,10 +141,6 @@ export function scenarioVerdict(summary: ScenarioSummary): VerdictBlock {
   return { title: 'Verdicts:', lines, warnings: [] };
 }
 
-function pointLabel(p: PointSummary): string {
-  return p.id;
-}
-
 /** The point with the largest value of a figure. */
 function worstPoint(points: readonly PointSummary[], of: (p: PointSummary) => number | undefined): { p: PointSummary; v: number } | undefined {
   let at: { p: PointSummary; v: number } | undefined;
@@ -172,11 +168,11 @@ export function sweepVerdict(points: readonly PointSummary[]): VerdictBlock {
     lines.push({ label: 'aggregate vs solo', text: several ? `${text}; medians over each mode's points with 2 clients or more` : text });
   }
   const slow = worstPoint(done, (p) => p.slowdownMax);
-  if (slow) lines.push({ label: 'worst slowdown', text: `${slow.v.toFixed(2)}× (${pointLabel(slow.p)})` });
+  if (slow) lines.push({ label: 'worst slowdown', text: `${slow.v.toFixed(2)}× (${slow.p.id})` });
   const p99 = worstPoint(done, (p) => p.p99VsSolo);
-  if (p99) lines.push({ label: 'worst p99 vs solo', text: `${p99.v.toFixed(2)}× (${pointLabel(p99.p)})` });
+  if (p99) lines.push({ label: 'worst p99 vs solo', text: `${p99.v.toFixed(2)}× (${p99.p.id})` });
   const overhead = worstPoint(done, (p) => ((p.switches ?? 0) > 0 ? p.overheadPct : undefined));
-  if (overhead) lines.push({ label: 'switching overhead', text: `up to ${overhead.v.toFixed(1)}% (${pointLabel(overhead.p)})` });
+  if (overhead) lines.push({ label: 'switching overhead', text: `up to ${overhead.v.toFixed(1)}% (${overhead.p.id})` });
   if (done.length < points.length) {
     const count = (s: PointSummary['status']) => points.filter((p) => p.status === s).length;
     const rest = (['skipped', 'failed', 'pending'] as const).filter((s) => count(s) > 0).map((s) => `${count(s)} ${s}`);
