@@ -4,7 +4,7 @@ import { DEFAULTS, KERNELS, LOOPS, MODES, OPEN_LOOP_DEPTH, resolveRunConfig, typ
 import { OptionError } from '../errors.js';
 import type { PhaseTraces } from '../phase.js';
 import { registryListing, WORKLOAD_NAMES } from '../registry/index.js';
-import { tracesFileFor } from '../report/traces-file.js';
+import { tracesFileFor, tracesOfResult, writeTracesFile } from '../report/traces-file.js';
 import type { Progress } from '../run.js';
 import { checkOutputFile, fail, interruptSignal } from './common.js';
 import { EXIT } from './exit-codes.js';
@@ -102,16 +102,16 @@ export async function execute(cmd: Command, kernelDefault: Partial<RunOptions>):
     const [{ measure }, { formatRunResult }] = await Promise.all([import('../run.js'), import('../report/table.js')]);
     interrupt = interruptSignal();
     const onProgress = progressPrinter(quiet ?? false);
-    let traces: PhaseTraces | undefined;
+    const sharedTraces: PhaseTraces[] = [];
     const result = await measure(config, {
       signal: interrupt.signal,
       command: ['gpushare-micro', ...process.argv.slice(2)],
       ...(onProgress ? { onProgress } : {}),
-      ...(kept ? { onTraces: (t: PhaseTraces) => (traces = t) } : {}),
+      ...(kept ? { onTraces: (t: PhaseTraces) => sharedTraces.push(t) } : {}),
     });
     await emit(plan, result, (layout) => formatRunResult(result, layout), quiet);
+    const traces = tracesOfResult(result, sharedTraces);
     if (kept && traces) {
-      const { writeTracesFile } = await import('../report/traces-file.js');
       await writeTracesFile(kept.traces, traces, { createdAt: result.createdAt, roles: new Map(result.shared.clients.map((c) => [c.client, c.role])) });
       if (!quiet) console.error(`gpushare-micro: wrote ${kept.traces} (CTA traces; gpushare-micro export --perfetto FILE ${kept.result} draws them)`);
     }
