@@ -133,19 +133,9 @@ function profilesArgument(cmd: Command): Command {
   return cmd.argument('<profiles>', 'GPU instance profiles, comma-separated, e.g. 3g.71gb,2g.35gb,1g.18gb (an H200)');
 }
 
-export function migCommand(smi: SmiRunner = nvidiaSmi()): Command {
-  const mig = new Command('mig')
-    .description("MIG: show the GPUs' MIG state, plan a layout, apply it (changes the machine for everyone)")
-    .addHelpText('after', `\n${EVERYONE}`)
-    .addHelpText(
-      'after',
-      examples(
-        ['gpushare-micro mig list', "the GPUs' MIG state (read-only)"],
-        ['gpushare-micro mig plan 3g.71gb,3g.71gb --model H200-141GB', 'check a layout offline and print its commands'],
-      ),
-    );
-
-  const list = new Command('list')
+/** `mig list`: each GPU's MIG state, read-only. */
+function listSubcommand(smi: SmiRunner): Command {
+  return new Command('list')
     .description("show each GPU's MIG mode, GPU instances and MIG devices (read-only)")
     .addOption(jsonOption('the GPUs'))
     .addHelpText(
@@ -167,6 +157,21 @@ export function migCommand(smi: SmiRunner = nvidiaSmi()): Command {
         process.exitCode = failMig(error, 'mig list');
       }
     });
+}
+
+export function migCommand(smi: SmiRunner = nvidiaSmi()): Command {
+  const mig = new Command('mig')
+    .description("MIG: show the GPUs' MIG state, plan a layout, apply it (changes the machine for everyone)")
+    .addHelpText('after', `\n${EVERYONE}`)
+    .addHelpText(
+      'after',
+      examples(
+        ['gpushare-micro mig list', "the GPUs' MIG state (read-only)"],
+        ['gpushare-micro mig plan 3g.71gb,3g.71gb --model H200-141GB', 'check a layout offline and print its commands'],
+      ),
+    );
+
+  const list = listSubcommand(smi);
 
   const plan = profilesArgument(new Command('plan'))
     .description("check a MIG layout against the GPU's profiles and print the nvidia-smi commands that create it (runs nothing that changes the GPU)")

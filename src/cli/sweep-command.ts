@@ -77,6 +77,57 @@ function defaultOutDir(): string {
   return resolve('results', `sweep-${stamp}`);
 }
 
+/** Measures the sweep the options ask for into its directory and prints it; the exit code. */
+async function execute(self: Command): Promise<number> {
+  const { out, resume, format: _format, wide, json, quiet, ...axes } = givenOptions<Flags>(self);
+  let interrupt: ReturnType<typeof interruptSignal> | undefined;
+  const progress = progressPrinter(quiet ?? false);
+  try {
+    const plan = planSweep(axes);
+    if (resume && !out) throw new OptionError('--resume', 'together with --out DIR (the results directory of the sweep to continue)', true);
+    const output = outputPlan({ json, format: self.opts().format, wide }, self);
+    const outDir = checkOutputDir('--out', out ?? defaultOutDir());
+    // Loaded only now: a usage error or --help needs none of the measuring code.
+    const [{ runSweep }, { csvExporter }, { formatSweep }, { formatWarnings }] = await Promise.all([
+      import('../sweep/runner.js'),
+      import('../sweep/exporters.js'),
+      import('../report/text.js'),
+      import('../report/warnings.js'),
+    ]);
+    interrupt = interruptSignal();
+    const summary = await runSweep(plan, {
+      binding: loadBinding(),
+      outDir,
+      resume: resume ?? false,
+      signal: interrupt.signal,
+      command: ['gpushare-micro', 'sweep', ...process.argv.slice(3)],
+      onProgress: progress.onProgress,
+    });
+    progress.stop();
+    await emit(
+      output,
+      summary,
+      (layout) => formatSweep(summary.points, layout),
+      quiet,
+      () => csvExporter.render(summary.points),
+    );
+    // CSV on stdout stays CSV: the points' warnings, which the text prints after its table, go to stderr.
+    const warnings = output.print.as === 'csv' ? summary.points.flatMap((p) => formatWarnings(p, p.id)) : [];
+    if (warnings.length > 0) console.error(warnings.join('\n'));
+    console.error(`gpushare-micro: results in ${outDir} (summary.json, summary.csv, summary.md, points/)`);
+    if (interrupt.signal.aborted) {
+      console.error(`gpushare-micro: interrupted; continue with: gpushare-micro sweep ... --out ${outDir} --resume`);
+      return EXIT.interrupted;
+    }
+    return summary.points.some((p) => p.status === 'failed') ? EXIT.incomplete : EXIT.ok;
+  } catch (error) {
+    progress.stop();
+    return fail(error);
+  } finally {
+    interrupt?.dispose();
+  }
+}
+
 export function sweepCommand(): Command {
   return new Command('sweep')
     .description('compare sharing modes: every combination of kernels × sizes × procs × modes × loops, each against the kernel alone')
@@ -120,53 +171,6 @@ export function sweepCommand(): Command {
       ),
     )
     .action(async (_flags: Flags, self: Command) => {
-      const { out, resume, format: _format, wide, json, quiet, ...axes } = givenOptions<Flags>(self);
-      let interrupt: ReturnType<typeof interruptSignal> | undefined;
-      const progress = progressPrinter(quiet ?? false);
-      try {
-        const plan = planSweep(axes);
-        if (resume && !out) throw new OptionError('--resume', 'together with --out DIR (the results directory of the sweep to continue)', true);
-        const output = outputPlan({ json, format: self.opts().format, wide }, self);
-        const outDir = checkOutputDir('--out', out ?? defaultOutDir());
-        // Loaded only now: a usage error or --help needs none of the measuring code.
-        const [{ runSweep }, { csvExporter }, { formatSweep }, { formatWarnings }] = await Promise.all([
-          import('../sweep/runner.js'),
-          import('../sweep/exporters.js'),
-          import('../report/text.js'),
-          import('../report/warnings.js'),
-        ]);
-        interrupt = interruptSignal();
-        const summary = await runSweep(plan, {
-          binding: loadBinding(),
-          outDir,
-          resume: resume ?? false,
-          signal: interrupt.signal,
-          command: ['gpushare-micro', 'sweep', ...process.argv.slice(3)],
-          onProgress: progress.onProgress,
-        });
-        progress.stop();
-        await emit(
-          output,
-          summary,
-          (layout) => formatSweep(summary.points, layout),
-          quiet,
-          () => csvExporter.render(summary.points),
-        );
-        // CSV on stdout stays CSV: the points' warnings, which the text prints after its table, go to stderr.
-        const warnings = output.print.as === 'csv' ? summary.points.flatMap((p) => formatWarnings(p, p.id)) : [];
-        if (warnings.length > 0) console.error(warnings.join('\n'));
-        console.error(`gpushare-micro: results in ${outDir} (summary.json, summary.csv, summary.md, points/)`);
-        if (interrupt.signal.aborted) {
-          console.error(`gpushare-micro: interrupted; continue with: gpushare-micro sweep ... --out ${outDir} --resume`);
-          process.exitCode = EXIT.interrupted;
-          return;
-        }
-        process.exitCode = summary.points.some((p) => p.status === 'failed') ? EXIT.incomplete : EXIT.ok;
-      } catch (error) {
-        progress.stop();
-        process.exitCode = fail(error);
-      } finally {
-        interrupt?.dispose();
-      }
+      process.exitCode = await execute(self);
     });
 }
