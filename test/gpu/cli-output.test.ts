@@ -3,9 +3,11 @@
 // (gzipped, read back against the schema), for run, probe, bench, sweep, scenario run and monitor.
 // Skips without a GPU. On an H200 each command measures for a second or two; expected: exit code 0,
 // a "Verdict:" block whose lines name aggregate vs solo, worst slowdown, worst p99 vs solo and (time
-// slicing) switching overhead; every table line at most 80 characters with COLUMNS=80.
+// slicing) switching overhead; every table line at most 80 characters with COLUMNS=80. The probe curve
+// (two shared-memory states) prints its table as Markdown and its JSON alone on stdout; run --runs 2
+// prints aggregate vs solo with its interval and keeps its traces beside --json FILE (runs.traces.gz).
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -56,6 +58,23 @@ describe.skipIf(!gpu.available)('the measuring commands print the verdict first 
       expect(r.status, r.stderr).toBe(0);
       validateRunResult(JSON.parse(r.stdout));
     }
+  }, 300_000);
+
+  it('probe with a list (the probe curve): --json - and --format markdown; run --runs 2: the verdict with intervals, --keep-traces beside --json FILE', () => {
+    const curve = cliRun('probe', '--smem', '0,64K', '--duration', '500ms', '--json', '-', '--quiet');
+    expect(curve.status, curve.stderr).toBe(0);
+    expect(JSON.parse(curve.stdout)).toMatchObject({ schema: 'gpushare-micro/probe-curve', points: [expect.any(Object), expect.any(Object)] });
+    const markdown = cliRun('probe', '--smem', '0,64K', '--duration', '500ms', '--format', 'markdown', '--quiet');
+    expect(markdown.status, markdown.stderr).toBe(0);
+    expect(markdown.stdout).toMatch(/^\| shared\/SM \| threads \| regs asked \|/m);
+    const file = join(work, 'runs.json');
+    const r = cliRun('--kernel', 'gemm', '--size', '2048', '--procs', '2', '--duration', '500ms', '--runs', '2', '--keep-traces', '--json', file, '--quiet');
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^ {2}aggregate vs solo +\d+\.\d\d× \[\d+\.\d\d–\d+\.\d\d\]: /m);
+    expect(r.stdout).toContain('Repeated: 2 runs, interleaved');
+    for (const line of tableLines(r.stdout)) expect([...line].length).toBeLessThanOrEqual(80);
+    expect(validateRunResult(JSON.parse(readFileSync(file, 'utf8'))).repeats?.runs).toBe(2);
+    expect(existsSync(join(work, 'runs.traces.gz'))).toBe(true);
   }, 300_000);
 
   it('bench --json FILE.gz and --format markdown', () => {
