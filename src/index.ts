@@ -53,7 +53,9 @@ export type { Slo, SloOutcome } from './clients/slo.js';
 export type { RoleReport } from './report/schema.js';
 export { writeJsonAtomic, writeTextAtomic } from './report/json.js';
 export { formatRunResult, formatSummaryValue } from './report/table.js';
-export { buildReport, headline, readResult, type Headline } from './api/results.js';
+export { buildReport, headline, readResult, type Headline, type Interval } from './api/results.js';
+export { benchVerdict, formatVerdict, runVerdict, scenarioVerdict, sweepVerdict, type VerdictBlock, type VerdictLine } from './report/verdict.js';
+export { terminalColumns, type TextLayout, WIDE } from './report/layout.js';
 export type { ReportInput } from './report/inputs.js';
 export type { RunResultJson } from './report/schema.js';
 

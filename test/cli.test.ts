@@ -21,6 +21,35 @@ function gpuPresent(): boolean {
 }
 const hasGpu = gpuPresent();
 
+/** Every command, as the user types it (the test below checks it against the program's own list). */
+const COMMANDS = [
+  'run',
+  'probe',
+  'info',
+  'sweep',
+  'bench',
+  'monitor',
+  'mps',
+  'mps start',
+  'mps stop',
+  'mps status',
+  'mig',
+  'mig list',
+  'mig plan',
+  'mig apply',
+  'report',
+  'export',
+  'merge',
+  'scenario',
+  'scenario list',
+  'scenario show',
+  'scenario run',
+  'scenario peak',
+  'advise',
+  'k8s',
+  'k8s render',
+];
+
 function cliRun(...args: string[]) {
   return spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 60_000 });
 }
@@ -87,7 +116,7 @@ describe('CLI', () => {
     [['--procs'], "option '-p, --procs <n>' argument missing (see gpushare-micro run --help)"],
     [
       ['frob'],
-      "unknown command 'frob': expected one of run, probe, info, sweep, bench, monitor, mps, mig, report, export, merge, scenario, advise, k8s (see gpushare-micro --help)",
+      "unknown command 'frob' (did you mean probe?): expected one of run, probe, info, sweep, bench, monitor, mps, mig, report, export, merge, scenario, advise, k8s (see gpushare-micro --help)",
     ],
     [['run', 'extra'], "unexpected argument 'extra' for run: it takes no arguments (see gpushare-micro run --help)"],
     [['mps'], 'mps needs a command: start, stop, status (see gpushare-micro mps --help)'],
@@ -95,10 +124,18 @@ describe('CLI', () => {
     [['mps', 'frob'], "unknown command 'frob' for mps: expected one of start, stop, status (see gpushare-micro mps --help)"],
     [
       ['help', 'frob'],
-      "unknown command 'frob' for help: expected one of run, probe, info, sweep, bench, monitor, mps, mig, report, export, merge, scenario, advise, k8s (see gpushare-micro --help)",
+      "unknown command 'frob' for help (did you mean probe?): expected one of run, probe, info, sweep, bench, monitor, mps, mig, report, export, merge, scenario, advise, k8s (see gpushare-micro --help)",
     ],
     [['mig', 'plan'], "missing required argument 'profiles' (see gpushare-micro mig plan --help)"],
-    [['--loop', 'ring'], "option '--loop <kind>' argument 'ring' is invalid. Allowed choices are saturate, closed, open (see gpushare-micro run --help)"],
+    // A mistyped command: commander's nearest match.
+    [
+      ['swep'],
+      "unknown command 'swep' (did you mean sweep?): expected one of run, probe, info, sweep, bench, monitor, mps, mig, report, export, merge, scenario, advise, k8s (see gpushare-micro --help)",
+    ],
+    [['scenario', 'rnu'], "unknown command 'rnu' for scenario (did you mean run?): expected one of list, show, run, peak (see gpushare-micro scenario --help)"],
+    [['mps', 'stat'], "unknown command 'stat' for mps (did you mean start?): expected one of start, stop, status (see gpushare-micro mps --help)"],
+    [['mig', 'lst', '--json'], "unknown command 'lst' for mig (did you mean list?): expected one of list, plan, apply (see gpushare-micro mig --help)"],
+    [['--loop', 'ring'], 'invalid --loop: expected one of saturate, closed, open, got "ring"'],
   ])('commander usage error %j: exit code 2, one line', (args, line) => {
     const r = cliRun(...args);
     expect(r.status).toBe(2);
@@ -131,22 +168,28 @@ describe('CLI', () => {
     }
   });
 
-  it('prints help for each command with exit code 0', () => {
-    for (const args of [
-      ['--help'],
-      ['run', '--help'],
-      ['probe', '--help'],
-      ['info', '--help'],
-      ['sweep', '--help'],
-      ['mps', '--help'],
-      ['mps', 'start', '--help'],
-      ['bench', '--help'],
-      ['merge', '--help'],
-      ['export', '--help'],
-    ]) {
-      const r = cliRun(...args);
-      expect(r.status).toBe(0);
-      expect(r.stdout).toContain('Usage: gpushare-micro');
+  it('lists every command the program has', () => {
+    /** The commands a --help lists under "Commands:" (help itself left out). */
+    const listed = (...path: string[]) => {
+      const help = cliRun(...path, '--help').stdout;
+      const section = help.split('\nCommands:\n')[1]?.split('\n\n')[0] ?? '';
+      return section
+        .split('\n')
+        .map((line) => /^ {2}(\S+)/.exec(line)?.[1])
+        .filter((name): name is string => name !== undefined && name !== 'help')
+        .map((name) => [...path, name].join(' '));
+    };
+    const top = listed();
+    const all = [...top, ...top.flatMap((c) => listed(...c.split(' ')))];
+    expect([...all].sort()).toEqual([...COMMANDS].sort());
+  });
+
+  it('prints help for each command with exit code 0, with examples', () => {
+    for (const command of ['', ...COMMANDS]) {
+      const r = cliRun(...command.split(' ').filter(Boolean), '--help');
+      expect(r.status, command).toBe(0);
+      expect(r.stdout).toContain(`Usage: gpushare-micro${command ? ` ${command}` : ''}`);
+      expect(r.stdout, command).toMatch(/\nExamples:\n {2}# .+\n {2}\$ gpushare-micro/);
     }
     expect(cliRun('--help').stdout).toContain('Exit codes');
   });

@@ -114,8 +114,10 @@ describe('own kernels: CTA traces', () => {
     const printed = formatRunResult(r);
     expect(printed).toContain('SMs busy (traces) over SM activity (GPM)');
     expect(printed).toContain(`warning: ${message}`);
-    // The warning comes after the tables.
-    expect(printed.indexOf('warning:')).toBeGreaterThan(printed.indexOf('SM activity (GPM), mean'));
+    // The warning stands under the verdict, before the tables (as the report puts it under its verdict).
+    expect(printed.indexOf('warning:')).toBeGreaterThan(printed.indexOf('Verdict:'));
+    expect(printed.indexOf('warning:')).toBeLessThan(printed.indexOf('SM activity (GPM), mean'));
+    expect(printed.match(/^warning: /gm)).toHaveLength(r.warnings!.length);
   });
 });
 

@@ -12,7 +12,7 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PhaseTraces } from '../src/phase.js';
 import { assignLanes, perfettoEvents, type TraceEvent } from '../src/report/perfetto.js';
-import { readTracesFile, tracesFileFor, writeTracesFile } from '../src/report/traces-file.js';
+import { readTracesFile, tracesFileFor, tracesOfResult, writeTracesFile } from '../src/report/traces-file.js';
 import { run, type RunResult } from '../src/run.js';
 import { writeResult } from './fixtures/report-inputs.js';
 import { standInDevice } from './fixtures/stand-in-run-binding.js';
@@ -196,6 +196,9 @@ describe('gpushare-micro export --perfetto', () => {
     [['export', '--perfetto', 'OUT', 'RESULT', '--traces', 'CUT'], 'is cut short or damaged: its header lists'],
     [['export', '--perfetto', 'OUT', 'RESULT', '--traces', 'OTHER'], 'belongs to the result made at 2020-01-01T00:00:00.000Z'],
     [['--keep-traces'], 'invalid --keep-traces: expected --json FILE too'],
+    // The traces are kept beside a result file: --json - writes none.
+    [['--keep-traces', '--json', '-'], 'invalid --keep-traces: expected --json FILE too'],
+    [['--keep-traces', '--json'], 'invalid --keep-traces: expected --json FILE too'],
   ])('rejects %j with exit code 2 and one line', async (args, message) => {
     await writeFile(join(dir, 'not-gzip.gz'), 'plain text');
     const read = await readTracesFile(tracesFileFor(resultFile));
@@ -317,5 +320,29 @@ describe('the trace events', () => {
     const { order, lane } = assignLanes(start, end, [0, 1, 2, 3, 4]);
     expect(order).toEqual([0, 1, 2, 4, 3]);
     expect(order.map((i) => lane.get(i))).toEqual([0, 1, 1, 0, 2]);
+  });
+});
+
+describe('run --keep-traces with --runs', () => {
+  it("keeps the traces of the run whose phases the result holds (the median run's)", async () => {
+    process.env.STAND_IN_PROCS = '2';
+    const handed: PhaseTraces[] = [];
+    let repeated: RunResult;
+    try {
+      repeated = await run(
+        { procs: 2, duration: '200ms', size: 256, seed: 1, sampleMs: 0, runs: 3 },
+        { clientModule, ...standInDevice(), onTraces: (t) => handed.push(t) },
+      );
+    } finally {
+      delete process.env.STAND_IN_PROCS;
+    }
+    expect(handed).toHaveLength(3);
+    const picked = tracesOfResult(repeated, handed);
+    expect(picked).toBe(handed[repeated.repeats!.recorded]);
+    expect(picked!.epochGpuNs.toString()).toBe(repeated.shared.traceEpochGpuNs);
+    // A run that handed fewer traces than it made runs: none rather than another run's.
+    expect(tracesOfResult({ ...repeated, shared: { ...repeated.shared, traceEpochGpuNs: undefined } }, handed.slice(1))).toBeUndefined();
+    // One run: its traces.
+    expect(tracesOfResult({ shared: {} }, [handed[0]!])).toBe(handed[0]);
   });
 });

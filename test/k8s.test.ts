@@ -17,6 +17,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 import { resolveRunConfig, type RunOptions } from '../src/config.js';
 import { runCommand } from '../src/cli/run-command.js';
+import { givenOptions } from '../src/cli/output.js';
 import { devicePluginConfig, devicePluginConfigSchema } from '../src/k8s/device-plugin.js';
 import { fleetScript } from '../src/k8s/fleet.js';
 import { parseRenderFlags, type RenderFlags } from '../src/k8s/options.js';
@@ -100,7 +101,7 @@ describe('k8s render: every manifest of every sharing setup', () => {
         const args = roleArgs(role, mode).slice(2);
         const parsed = cmd.parseOptions(mode === 'mps' ? [...args, '--mps-pipe', '/mps/nvidia.com/gpu/pipe'] : args);
         expect(parsed.unknown).toEqual([]);
-        const { client, quiet, ...rest } = cmd.opts();
+        const { client, quiet, ...rest } = givenOptions<RunOptions & { client?: string[]; quiet?: boolean }>(cmd);
         expect(quiet).toBe(true);
         const config = resolveRunConfig({ ...(rest as RunOptions), clients: client as string[] });
         expect(config.mode).toBe(mode === 'mps' ? 'mps' : 'timeslice');

@@ -1,6 +1,6 @@
 // What a Node user reads results with, without string tags: readResult() (a run result, two, a sweep's or
 // a scenario's directory, validated and upgraded as `report` reads them), buildReport() (the HTML report
-// `report` writes) and headline() (a run's headline figures as typed fields).
+// `report` writes) and headline() (a run's headline figures as typed fields, src/report/headline.ts).
 import type { ReportInput } from '../report/inputs.js';
 
 /** Reads one run result (FILE, or FILE.gz), two (to compare), a sweep directory or a scenario's results directory. */
@@ -16,5 +16,4 @@ export async function buildReport(input: ReportInput | string | readonly string[
   return build(loaded);
 }
 
-// headline() lives with the report (the HTML verdict reads it too); it is the API's as well.
-export { headline, type Headline } from '../report/headline.js';
+export { type Headline, type HeadlineFigure, headline, type Interval } from '../report/headline.js';

@@ -1,17 +1,19 @@
 // `gpushare-micro bench`: the own kernels beside their libraries, with the floors set by the measured
 // matrix rate and memory bandwidth. Prints the table, writes --json; without a GPU one line, exit 3.
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import type { BenchProgress } from '../bench/bench.js';
 import { BENCH_DEFAULTS, resolveBenchConfig, type BenchOptions } from '../bench/options.js';
 import { BENCH_KERNELS, BENCH_PRESETS, KERNEL_VARIANTS } from '../bench/presets.js';
 import { registryListing, WORKLOAD_NAMES } from '../registry/index.js';
-import { writeJsonAtomic } from '../report/json.js';
-import { checkJsonTarget, fail, interruptSignal } from './common.js';
+import { fail, interruptSignal } from './common.js';
 import { EXIT } from './exit-codes.js';
+import { emit, examples, formatOption, givenOptions, jsonOption, outputPlan, wideOption } from './output.js';
 
 interface Flags extends Omit<BenchOptions, 'preset'> {
   preset?: string[];
-  json?: string;
+  json?: string | boolean;
+  format?: string;
+  wide?: boolean;
   quiet?: boolean;
   list?: boolean;
 }
@@ -43,13 +45,13 @@ export function benchCommand(): Command {
       "each kernel's TFLOP/s or GB/s beside its library (cuBLASLt, cuDNN, cudaMemcpy) in the same run, with the floors set by the measured matrix rate and memory bandwidth",
     )
     .option('--preset <names...>', 'workloads by name (comma-separated or repeated; see below)')
-    .option('-k, --kernel <name>', 'instead of presets: one kernel (gemm, conv, attention, copy, triad)')
+    .addOption(new Option('-k, --kernel <name>', 'instead of presets: one kernel').choices(BENCH_KERNELS.map((k) => k.name)))
     .option('--shape <sizes>', 'with --kernel: comma-separated sizes, e.g. 4096,4096,4096 for gemm m,n,k')
     .option('--dtype <type>', 'with --kernel: element type, e.g. bf16, fp16, tf32, fp32 for gemm')
-    .option('--launches <n>', `timed launches per implementation (default ${BENCH_DEFAULTS.launches})`)
-    .option('--warmup <time>', `warm-up before each implementation (default ${BENCH_DEFAULTS.warmup})`)
-    .option('--device <index>', 'CUDA device index (default 0)')
-    .option('--seed <n>', 'seed of the random inputs (default: random)')
+    .addOption(new Option('--launches <n>', 'timed launches per implementation').default(BENCH_DEFAULTS.launches, String(BENCH_DEFAULTS.launches)))
+    .addOption(new Option('--warmup <time>', 'warm-up before each implementation').default(BENCH_DEFAULTS.warmup, BENCH_DEFAULTS.warmup))
+    .addOption(new Option('--device <index>', 'CUDA device index').default(BENCH_DEFAULTS.device, String(BENCH_DEFAULTS.device)))
+    .addOption(new Option('--seed <n>', 'seed of the random inputs').default('random', 'random'))
     .option('--variants [names]', "also time the own kernel's variants beside its default: all, or those listed (e.g. 5,6 for conv)")
     .option('--workload <names>', `model workloads, own beside library: samples/s, step time, model TFLOP/s (${WORKLOAD_NAMES.join(', ')})`)
     .option('--batch <n>', 'with --workload: samples per step')
@@ -59,11 +61,22 @@ export function benchCommand(): Command {
     .option('--kv <n>', 'with --workload llm-decode: KV-cache capacity')
     .option('--pytorch <file>', "with --workload: PyTorch's figures (JSON from scripts/pytorch/models.py), compared with each workload's samples/s")
     .option('--list', 'print the kernels, model workloads and presets, and exit')
-    .option('--json <file>', 'also write the whole result, every sample included, as JSON (atomically)')
+    .addOption(jsonOption('the whole result, every sample included,'))
+    .addOption(formatOption())
+    .addOption(wideOption())
     .option('-q, --quiet', 'no progress on stderr')
-    .addHelpText('after', PRESETS_HELP);
-  cmd.action(async (flags: Flags) => {
-    const { json, quiet, list, ...rest } = flags;
+    .addHelpText('after', PRESETS_HELP)
+    .addHelpText(
+      'after',
+      examples(
+        ['gpushare-micro bench', 'every preset: own kernel beside its library, with the floors'],
+        ['gpushare-micro bench --preset gemm-bf16-4096,llm-4k --wide', 'two presets, every column'],
+        ['gpushare-micro bench --kernel gemm --shape 8192,8192,8192 --dtype fp16', 'one kernel of your own shape'],
+        ['gpushare-micro bench --workload resnet50-train --batch 128 --json bench.json.gz', 'a model workload; every sample, gzipped'],
+      ),
+    );
+  cmd.action(async (_flags: Flags, self: Command) => {
+    const { json, quiet, list, format: _format, wide, ...rest } = givenOptions<Flags>(self);
     if (list) {
       console.log(registryListing());
       process.exitCode = EXIT.ok;
@@ -74,7 +87,7 @@ export function benchCommand(): Command {
     let interrupt: ReturnType<typeof interruptSignal> | undefined;
     try {
       const config = resolveBenchConfig(options);
-      const target = checkJsonTarget(json);
+      const plan = outputPlan({ json, format: self.opts().format, wide }, self);
       // Loaded only now: a usage error or --help needs none of the measuring code.
       const [{ bench }, { formatBenchResult }, { loadBinding }] = await Promise.all([
         import('../bench/bench.js'),
@@ -92,11 +105,7 @@ export function benchCommand(): Command {
         },
         loadBinding(),
       );
-      console.log(formatBenchResult(result));
-      if (target) {
-        await writeJsonAtomic(target, result);
-        if (!quiet) console.error(`gpushare-micro: wrote ${target}`);
-      }
+      await emit(plan, result, (layout) => formatBenchResult(result, layout), quiet);
       if (interrupt.signal.aborted) process.exitCode = EXIT.interrupted;
       else process.exitCode = result.rows.some((r) => r.measurement.status === 'failed') ? EXIT.incomplete : EXIT.ok;
     } catch (error) {

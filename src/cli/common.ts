@@ -128,11 +128,6 @@ export function checkOutputDir(option: string, raw: unknown): string {
   return path;
 }
 
-/** Checks a --json target before any GPU work (see checkOutputFile). */
-export function checkJsonTarget(file: string | undefined): string | undefined {
-  return file === undefined ? undefined : checkOutputFile('--json', file);
-}
-
 /** An AbortSignal that fires on the first Ctrl-C (or SIGTERM); a second Ctrl-C exits at once. */
 export function interruptSignal(): { signal: AbortSignal; dispose: () => void } {
   const controller = new AbortController();

@@ -2,12 +2,13 @@
 // CUPTI kernel records (--cupti) and its switch gaps as a Chrome/Perfetto trace (src/report/perfetto.ts),
 // to zoom into in ui.perfetto.dev.
 import { existsSync } from 'node:fs';
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { OptionError } from '../errors.js';
 import { integer } from '../options.js';
-import type { PerfettoCounts } from '../report/perfetto.js';
+import { DEFAULT_MAX_CTAS, type PerfettoCounts } from '../report/perfetto.js';
 import { checkOutputFile, fail, printError } from './common.js';
 import { EXIT } from './exit-codes.js';
+import { examples, givenOptions, shownDefault } from './output.js';
 
 interface Flags {
   perfetto: string;
@@ -33,7 +34,7 @@ async function execute(result: string, flags: Flags): Promise<number> {
     const target = checkOutputFile('--perfetto', flags.perfetto);
     const maxCtas = flags.maxCtas === undefined ? undefined : integer('--max-ctas', flags.maxCtas, 1, 100_000_000);
     if (flags.traces !== undefined && !existsSync(flags.traces)) throw new OptionError('--traces', 'a traces file kept by run --keep-traces', flags.traces);
-    const [{ loadRun }, { readTracesFile, tracesFileFor }, { writePerfetto, DEFAULT_MAX_CTAS }] = await Promise.all([
+    const [{ loadRun }, { readTracesFile, tracesFileFor }, { writePerfetto }] = await Promise.all([
       import('../report/inputs.js'),
       import('../report/traces-file.js'),
       import('../report/perfetto.js'),
@@ -76,17 +77,22 @@ export function exportCommand(): Command {
     )
     .argument('<result>', 'a run result file (run --json FILE; FILE.gz is read too); its traces are read from the file beside it (RESULT.traces.gz)')
     .requiredOption('--perfetto <file>', 'the trace to write (Trace Event Format JSON), e.g. run.perfetto.json')
-    .option('--traces <file>', 'the traces file kept with the result (default: beside it, RESULT without .json plus .traces.gz)')
-    .option('--max-ctas <n>', 'CTA spans written at most, the earliest first (default 1000000: about 80 MB, which the browser opens)')
+    .addOption(shownDefault(new Option('--traces <file>', 'the traces file kept with the result'), 'beside it, RESULT without .json plus .traces.gz'))
+    .addOption(
+      shownDefault(
+        new Option('--max-ctas <n>', 'CTA spans written at most, the earliest first (about 80 MB at the default, which the browser opens)'),
+        DEFAULT_MAX_CTAS,
+      ),
+    )
     .option('-q, --quiet', 'do not say what was written')
     .addHelpText(
       'after',
-      `
-Examples:
-  gpushare-micro run --procs 4 --duration 1s --keep-traces --json run.json
-  gpushare-micro export --perfetto run.perfetto.json run.json     # then open run.perfetto.json in https://ui.perfetto.dev`,
+      examples(
+        ['gpushare-micro run --procs 4 --duration 1s --keep-traces --json run.json', "a run that keeps its shared phase's CTA traces beside run.json"],
+        ['gpushare-micro export --perfetto run.perfetto.json run.json', 'the trace to open in https://ui.perfetto.dev'],
+      ),
     )
-    .action(async (result: string, flags: Flags) => {
-      process.exitCode = await execute(result, flags);
+    .action(async (result: string, _flags: Flags, self: Command) => {
+      process.exitCode = await execute(result, givenOptions<Flags>(self) as Flags);
     });
 }

@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { info, fmtCuda, type InfoResult } from '../info.js';
 import { fail } from './common.js';
 import { EXIT } from './exit-codes.js';
+import { checkJsonTarget, examples, jsonOption, writeJsonTarget } from './output.js';
 
 function gib(bytes: number): string {
   return `${(bytes / 2 ** 30).toFixed(1)} GiB`;
@@ -38,11 +39,17 @@ export function formatInfo(r: InfoResult): string {
 export function infoCommand(): Command {
   return new Command('info')
     .description('show the GPUs, driver and CUDA versions, compute and MIG modes, MPS, and which sharing modes can run here')
-    .option('--json', 'print the information as JSON')
-    .action(async (flags: { json?: boolean }) => {
+    .addOption(jsonOption('the information'))
+    .addHelpText(
+      'after',
+      examples(['gpushare-micro info', 'the GPUs and which sharing modes can run on GPU 0'], ['gpushare-micro info --json - | jq .modes', 'the same as JSON']),
+    )
+    .action(async (flags: { json?: string | boolean }) => {
       try {
+        const target = checkJsonTarget(flags.json);
         const result = await info();
-        console.log(flags.json ? JSON.stringify(result, null, 2) : formatInfo(result));
+        if (target?.to !== 'stdout') console.log(formatInfo(result));
+        await writeJsonTarget(target, result);
         process.exitCode = EXIT.ok;
       } catch (error) {
         process.exitCode = fail(error);

@@ -1,61 +1,10 @@
 #!/usr/bin/env node
 // The CLI: `gpushare-micro [run] ...` (run is the default command), `probe`, `sweep`, `bench`, `info`, `monitor`, `mps`, `mig`, `report`, `export`, `merge`, `scenario`.
-import { Command, CommanderError } from 'commander';
-import { packageVersion } from '../version.js';
-import { benchCommand } from './bench-command.js';
+import { CommanderError } from 'commander';
 import { fail, printError } from './common.js';
 import { EXIT } from './exit-codes.js';
-import { exportCommand } from './export-command.js';
-import { infoCommand } from './info-command.js';
-import { k8sCommand } from './k8s-command.js';
-import { mergeCommand } from './merge-command.js';
-import { migCommand } from './mig-command.js';
-import { monitorCommand } from './monitor-command.js';
-import { mpsCommand } from './mps-command.js';
-import { sweepCommand } from './sweep-command.js';
-import { probeCommand } from './probe-command.js';
-import { runCommand } from './run-command.js';
-import { reportCommand } from './report-command.js';
-import { scenarioCommand } from './scenario-command.js';
-import { adviseCommand } from './scenario-run.js';
-import { oneLineUsageErrors, UsageError } from './usage.js';
-
-const EXIT_CODES_HELP = `
-Exit codes:
-  0    measured, every client finished
-  1    unexpected error
-  2    invalid option (nothing ran)
-  3    no usable GPU, the native addon could not be loaded, or the sharing mode cannot run here
-  4    a client crashed or failed: partial results printed, marked incomplete
-  130  interrupted (Ctrl-C): clients stopped`;
-
-export function buildProgram(): Command {
-  const program = new Command('gpushare-micro')
-    .description(
-      "Measure what it costs to share one NVIDIA GPU — time slicing, MPS, streams, green contexts, MIG: each client's throughput and latency against solo, and the context switches between them",
-    )
-    .version(packageVersion())
-    .addHelpText('after', EXIT_CODES_HELP);
-  program.addCommand(runCommand(), { isDefault: true });
-  program.addCommand(probeCommand());
-  program.addCommand(infoCommand());
-  program.addCommand(sweepCommand());
-  program.addCommand(benchCommand());
-  program.addCommand(monitorCommand());
-  program.addCommand(mpsCommand());
-  program.addCommand(migCommand());
-  program.addCommand(reportCommand());
-  program.addCommand(exportCommand());
-  program.addCommand(mergeCommand());
-  program.addCommand(scenarioCommand());
-  program.addCommand(adviseCommand());
-  program.addCommand(k8sCommand());
-  for (const cmd of program.commands) {
-    if (['run', 'probe', 'sweep', 'bench'].includes(cmd.name())) cmd.addHelpText('after', EXIT_CODES_HELP);
-  }
-  oneLineUsageErrors(program);
-  return program;
-}
+import { buildProgram } from './program.js';
+import { UsageError } from './usage.js';
 
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();

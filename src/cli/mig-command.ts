@@ -1,6 +1,6 @@
 // `gpushare-micro mig list | plan | apply`: the GPUs' MIG state, a checked layout with the
 // nvidia-smi commands that create it, and (only with --yes) running those commands.
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { decimalValue } from '../config.js';
 import { clip, NoGpuError, OptionError } from '../errors.js';
 import { applyPlan } from '../mig/apply.js';
@@ -10,6 +10,7 @@ import { planLayout, splitProfiles, type MigPlan } from '../mig/plan.js';
 import { MODEL_KEYS, recordedTableForModel, type MigProfileTable } from '../mig/profiles.js';
 import { fail, printError } from './common.js';
 import { EXIT } from './exit-codes.js';
+import { checkJsonTarget, examples, jsonOption, writeJsonTarget } from './output.js';
 
 const EVERYONE = [
   'Enabling MIG and creating GPU instances changes the GPU for every user of this machine: enabling MIG',
@@ -132,32 +133,60 @@ function profilesArgument(cmd: Command): Command {
   return cmd.argument('<profiles>', 'GPU instance profiles, comma-separated, e.g. 3g.71gb,2g.35gb,1g.18gb (an H200)');
 }
 
-export function migCommand(smi: SmiRunner = nvidiaSmi()): Command {
-  const mig = new Command('mig')
-    .description("MIG: show the GPUs' MIG state, plan a layout, apply it (changes the machine for everyone)")
-    .addHelpText('after', `\n${EVERYONE}`);
-
-  const list = new Command('list')
+/** `mig list`: each GPU's MIG state, read-only. */
+function listSubcommand(smi: SmiRunner): Command {
+  return new Command('list')
     .description("show each GPU's MIG mode, GPU instances and MIG devices (read-only)")
-    .option('--json', 'print it as JSON')
-    .action(async (flags: { json?: boolean }) => {
+    .addOption(jsonOption('the GPUs'))
+    .addHelpText(
+      'after',
+      examples(
+        ['gpushare-micro mig list', "each GPU's MIG mode, instances and devices"],
+        ['gpushare-micro mig list --json mig.json', 'the same as JSON in mig.json'],
+      ),
+    )
+    .action(async (flags: { json?: string | boolean }) => {
       try {
+        const target = checkJsonTarget(flags.json);
         const inventory = await readInventory(smi, { instances: true });
         if (!inventory.ok) throw new NoGpuError(`mig list: ${inventory.reason}`);
-        console.log(flags.json ? JSON.stringify(inventory.gpus, null, 2) : formatInventory(inventory.gpus));
+        if (target?.to !== 'stdout') console.log(formatInventory(inventory.gpus));
+        await writeJsonTarget(target, inventory.gpus);
         process.exitCode = EXIT.ok;
       } catch (error) {
         process.exitCode = failMig(error, 'mig list');
       }
     });
+}
+
+export function migCommand(smi: SmiRunner = nvidiaSmi()): Command {
+  const mig = new Command('mig')
+    .description("MIG: show the GPUs' MIG state, plan a layout, apply it (changes the machine for everyone)")
+    .addHelpText('after', `\n${EVERYONE}`)
+    .addHelpText(
+      'after',
+      examples(
+        ['gpushare-micro mig list', "the GPUs' MIG state (read-only)"],
+        ['gpushare-micro mig plan 3g.71gb,3g.71gb --model H200-141GB', 'check a layout offline and print its commands'],
+      ),
+    );
+
+  const list = listSubcommand(smi);
 
   const plan = profilesArgument(new Command('plan'))
     .description("check a MIG layout against the GPU's profiles and print the nvidia-smi commands that create it (runs nothing that changes the GPU)")
-    .option('--gpu <index>', 'the GPU, as nvidia-smi numbers it (default 0)')
-    .option('--model <model>', `plan offline for a GPU model instead of reading the GPU: ${MODEL_KEYS.join(', ')}`)
+    .addOption(new Option('--gpu <index>', 'the GPU, as nvidia-smi numbers it').default('0', '0'))
+    .option('--model <model>', `plan offline for a GPU model instead of reading the GPU: ${MODEL_KEYS.join(', ')} (any case)`)
     .addHelpText(
       'after',
       `\nThe profiles are read from the GPU (nvidia-smi mig -lgip, -lgipp) where it lists them, else taken from the recorded table for its name.\nExisting GPU instances are kept: the plan places the new ones around them.\n\n${EVERYONE}`,
+    )
+    .addHelpText(
+      'after',
+      examples(
+        ['gpushare-micro mig plan 3g.71gb,2g.35gb,1g.18gb', 'check a layout on GPU 0 and print the nvidia-smi commands'],
+        ['gpushare-micro mig plan 4g.71gb,3g.71gb --model H200-141GB', 'plan offline, without a GPU'],
+      ),
     )
     .action(async (profiles: string, flags: PlanFlags) => {
       try {
@@ -174,6 +203,7 @@ export function migCommand(smi: SmiRunner = nvidiaSmi()): Command {
     .requiredOption('--gpu <index>', 'the GPU, as nvidia-smi numbers it')
     .option('--yes', 'really change the GPU')
     .addHelpText('after', `\n${EVERYONE}\nWithout --yes nothing is run, not even nvidia-smi to read the GPU.`)
+    .addHelpText('after', examples(['gpushare-micro mig apply 3g.71gb,3g.71gb --gpu 0 --yes', 'create the layout mig plan checked (as root)']))
     .action(async (profiles: string, flags: { gpu: string; yes?: boolean }) => {
       try {
         const index = gpuIndex(flags.gpu);

@@ -2,11 +2,12 @@
 // want MPS on across many runs. `--mode mps --mps-pipe DIR` attaches runs to it.
 import { type Stats, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { clip, ECHO_LIMIT, OptionError, systemReason } from '../errors.js';
 import { defaultPipeDir, mpsStatus, startMpsDaemon, stopMpsDaemon, type MpsStatus } from '../mps/daemon.js';
 import { checkOutputDir, fail } from './common.js';
 import { EXIT } from './exit-codes.js';
+import { checkJsonTarget, examples, givenOptions, jsonOption, writeJsonTarget } from './output.js';
 
 function formatStatus(s: MpsStatus): string {
   if (!s.running) return `MPS: not running in ${clip(s.pipeDir, 3 * ECHO_LIMIT)}${s.reason ? ` (${s.reason})` : ''}`;
@@ -20,7 +21,7 @@ function formatStatus(s: MpsStatus): string {
   return lines.join('\n');
 }
 
-const pipeOption = (cmd: Command) => cmd.option('--pipe <dir>', `pipe directory (default ${defaultPipeDir()})`);
+const pipeOption = (cmd: Command) => cmd.addOption(new Option('--pipe <dir>', 'pipe directory').default(defaultPipeDir(), defaultPipeDir()));
 
 /** The --pipe of stop and status: a directory path (it need not exist: then no daemon listens there). */
 function pipeDirOf(raw: string | undefined): string {
@@ -39,11 +40,23 @@ function pipeDirOf(raw: string | undefined): string {
 }
 
 export function mpsCommand(): Command {
-  const mps = new Command('mps').description('start, stop or inspect an MPS control daemon that stays up across runs');
+  const mps = new Command('mps')
+    .description('start, stop or inspect an MPS control daemon that stays up across runs')
+    .addHelpText(
+      'after',
+      examples(
+        ['gpushare-micro mps start', 'a daemon in the default pipe directory, left running'],
+        ['gpushare-micro --mode mps --mps-pipe /tmp/nvidia-mps', 'runs attach to it'],
+        ['gpushare-micro mps status --json -', 'its servers and their clients, as JSON'],
+        ['gpushare-micro mps stop', 'stop it and its servers'],
+      ),
+    );
 
   pipeOption(mps.command('start').description('start an MPS control daemon (with its server) and leave it running'))
-    .option('--log <dir>', 'log directory (default: beside the pipe directory)')
-    .action(async (flags: { pipe?: string; log?: string }) => {
+    .addHelpText('after', examples(['gpushare-micro mps start --pipe /tmp/gsm-mps', 'a daemon with its own pipe directory (logs in /tmp/log)']))
+    .addOption(new Option('--log <dir>', 'log directory').default('log', 'log/ beside the pipe directory'))
+    .action(async (_flags: unknown, self: Command) => {
+      const flags = givenOptions<{ pipe?: string; log?: string }>(self);
       try {
         // Both directories are created if need be: checked before looking for the MPS binaries.
         const pipeDir = flags.pipe === undefined ? defaultPipeDir() : checkOutputDir('--pipe', flags.pipe);
@@ -59,8 +72,10 @@ export function mpsCommand(): Command {
       }
     });
 
-  pipeOption(mps.command('stop').description('stop the MPS control daemon listening in the pipe directory, and its servers')).action(
-    async (flags: { pipe?: string }) => {
+  pipeOption(mps.command('stop').description('stop the MPS control daemon listening in the pipe directory, and its servers'))
+    .addHelpText('after', examples(['gpushare-micro mps stop --pipe /tmp/gsm-mps', 'stop the daemon started with that pipe directory']))
+    .action(async (_flags: unknown, self: Command) => {
+      const flags = givenOptions<{ pipe?: string }>(self);
       try {
         const status = await mpsStatus(pipeDirOf(flags.pipe));
         if (status.unverifiedPid !== undefined) {
@@ -83,15 +98,18 @@ export function mpsCommand(): Command {
       } catch (error) {
         process.exitCode = fail(error);
       }
-    },
-  );
+    });
 
   pipeOption(mps.command('status').description('is a daemon running in the pipe directory; its servers and their clients'))
-    .option('--json', 'print the status as JSON')
-    .action(async (flags: { pipe?: string; json?: boolean }) => {
+    .addOption(jsonOption('the status'))
+    .addHelpText('after', examples(['gpushare-micro mps status', 'is a daemon running in the default pipe directory; its servers and clients']))
+    .action(async (_flags: unknown, self: Command) => {
+      const flags = givenOptions<{ pipe?: string; json?: string | boolean }>(self);
       try {
+        const target = checkJsonTarget(flags.json);
         const status = await mpsStatus(pipeDirOf(flags.pipe));
-        console.log(flags.json ? JSON.stringify(status, null, 2) : formatStatus(status));
+        if (target?.to !== 'stdout') console.log(formatStatus(status));
+        await writeJsonTarget(target, status);
         process.exitCode = EXIT.ok;
       } catch (error) {
         process.exitCode = fail(error);

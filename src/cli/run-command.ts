@@ -1,18 +1,20 @@
-// `gpushare-micro [run]`: measure, print the table, write --json (probe-command.ts shares its options and execution).
+// `gpushare-micro [run]`: measure, print the verdict and the tables, write --json (probe-command.ts shares its options and execution).
 import { Command, Option } from 'commander';
 import { DEFAULTS, KERNELS, LOOPS, MODES, OPEN_LOOP_DEPTH, resolveRunConfig, type RunOptions } from '../config.js';
-import { registryListing, WORKLOAD_NAMES } from '../registry/index.js';
 import { OptionError } from '../errors.js';
 import type { PhaseTraces } from '../phase.js';
-import { writeJsonAtomic } from '../report/json.js';
-import { tracesFileFor } from '../report/traces-file.js';
+import { registryListing, WORKLOAD_NAMES } from '../registry/index.js';
+import { tracesFileFor, tracesOfResult, writeTracesFile } from '../report/traces-file.js';
 import type { Progress } from '../run.js';
-import { checkJsonTarget, checkOutputFile, fail, interruptSignal } from './common.js';
+import { checkOutputFile, fail, interruptSignal } from './common.js';
 import { EXIT } from './exit-codes.js';
+import { emit, examples, formatOption, givenOptions, type JsonTarget, jsonOption, outputPlan, shownDefault, wideOption } from './output.js';
 
 export interface Flags extends Omit<RunOptions, 'baseline'> {
   baseline?: boolean;
-  json?: string;
+  json?: string | boolean;
+  format?: string;
+  wide?: boolean;
   keepTraces?: boolean;
   quiet?: boolean;
   list?: boolean;
@@ -33,80 +35,85 @@ function progressPrinter(quiet: boolean): ((event: Progress) => void) | undefine
   };
 }
 
-export function commonOptions(cmd: Command): Command {
+export function commonOptions(cmd: Command, defaults: { procs: number; duration: string }): Command {
   return cmd
-    .option('-p, --procs <n>', 'client processes sharing the GPU, 1..64')
-    .option('-d, --duration <time>', 'how long each phase measures, e.g. 500ms, 5s, 1m')
+    .addOption(shownDefault(new Option('-p, --procs <n>', 'client processes sharing the GPU, 1..64'), defaults.procs))
+    .addOption(shownDefault(new Option('-d, --duration <time>', 'how long each phase measures, e.g. 500ms, 5s, 1m'), defaults.duration))
     .option('--launches <n>', 'measure this many launches per client instead of a duration')
     .addOption(
-      new Option('--loop <kind>', 'saturate (launches queued back to back), closed (launch, wait, repeat) or open (requests on a schedule, --arrival)').choices(
-        [...LOOPS],
+      shownDefault(
+        new Option(
+          '--loop <kind>',
+          'saturate (launches queued back to back), closed (launch, wait, repeat) or open (requests on a schedule, --arrival)',
+        ).choices([...LOOPS]),
+        DEFAULTS.loop,
       ),
     )
-    .option(
-      '--depth <n>',
-      `launches a saturating client keeps in flight (default ${DEFAULTS.depth}); an open loop's most in flight (default ${OPEN_LOOP_DEPTH})`,
+    .addOption(
+      new Option('--depth <n>', "launches a saturating client keeps in flight; an open loop's most in flight").default(
+        DEFAULTS.depth,
+        `${DEFAULTS.depth}; open loop ${OPEN_LOOP_DEPTH}`,
+      ),
     )
-    .option('--device <index>', 'CUDA device index (default 0)')
-    .option('--warmup <time>', `warm-up before each phase (default ${DEFAULTS.warmup})`)
-    .option('--trace-records <n>', `CTA trace records kept per client (default ${DEFAULTS.traceRecords})`)
-    .option('--seed <n>', 'seed of the random inputs (default: random)')
-    .option('--spin-us <us>', `probe: running time of each probe CTA per launch (default ${DEFAULTS.spinUs})`)
-    .option('--gap-threshold-us <us>', `probe: a clock step longer than this is a gap (default ${DEFAULTS.gapThresholdUs})`)
-    .option('-m, --mode <mode>', `how the clients share the GPU: ${MODES.join(', ')} (default ${DEFAULTS.mode})`)
+    .addOption(shownDefault(new Option('--device <index>', 'CUDA device index'), DEFAULTS.device))
+    .addOption(shownDefault(new Option('--warmup <time>', 'warm-up before each phase'), DEFAULTS.warmup))
+    .addOption(shownDefault(new Option('--trace-records <n>', 'CTA trace records kept per client'), DEFAULTS.traceRecords))
+    .addOption(shownDefault(new Option('--seed <n>', 'seed of the random inputs'), 'random'))
+    .addOption(shownDefault(new Option('--spin-us <us>', 'probe: running time of each probe CTA per launch'), DEFAULTS.spinUs))
+    .addOption(shownDefault(new Option('--gap-threshold-us <us>', 'probe: a clock step longer than this is a gap'), DEFAULTS.gapThresholdUs))
+    .addOption(shownDefault(new Option('-m, --mode <mode>', 'how the clients share the GPU').choices([...MODES]), DEFAULTS.mode))
     .option('--mps-pipe <dir>', 'mps: attach to the MPS control daemon with this pipe directory (it is neither started nor stopped)')
     .option('--mps-threads <pct>', 'mps: active thread percentage per client, one for all or one per client (e.g. 50 or 25,75)')
     .option('--mps-mem <size>', 'mps: pinned device memory limit per client (e.g. 4G)')
     .option('--priority <list>', 'streams, green: stream priority per client: high, low or numbers in the device range (e.g. high,low)')
-    .option('--sm-split <list>', 'green: SMs per client (e.g. 64,64; default: equal split); the device rounds each up to its granularity')
-    .option('--sample-ms <ms>', 'NVML/GPM sampling period during each phase (default 50; 0: none)')
+    .addOption(shownDefault(new Option('--sm-split <list>', 'green: SMs per client (e.g. 64,64); the device rounds each up to its granularity'), 'equal split'))
+    .addOption(shownDefault(new Option('--sample-ms <ms>', 'NVML/GPM sampling period during each phase (0: none)'), 50))
     .option('--cupti', "record every client's kernels with CUPTI (one client per process)")
     .option('--pm-sampling', 'CUPTI PM sampling of SM activity, device-wide (time slicing only)')
-    .option('--json <file>', 'also write the whole result as JSON (atomically)')
+    .addOption(jsonOption('the whole result'))
+    .addOption(formatOption())
+    .addOption(wideOption())
     .option('--keep-traces', "with --json FILE: keep the shared phase's CTA traces beside it (FILE without .json plus .traces.gz) for export --perfetto")
     .option('-q, --quiet', 'no progress on stderr');
 }
 
-/** --keep-traces writes beside --json FILE: it needs one, checked with it before any GPU work. */
-function checkTracesTarget(json: string | undefined): string {
-  if (json === undefined) throw new OptionError('--keep-traces', '--json FILE too (the traces are kept beside the result)', true);
-  return checkOutputFile('--keep-traces', tracesFileFor(json));
+/** --keep-traces writes beside --json FILE: it needs one (not stdout), checked with it before any GPU work. */
+function checkTracesTarget(json: JsonTarget | undefined): { result: string; traces: string } {
+  if (json?.to !== 'file') throw new OptionError('--keep-traces', '--json FILE too (the traces are kept beside the result)', true);
+  return { result: json.path, traces: checkOutputFile('--keep-traces', tracesFileFor(json.path)) };
 }
 
-export async function execute(flags: Flags, kernelDefault: Partial<RunOptions>): Promise<number> {
-  const { json, quiet, list, keepTraces, ...rest } = flags;
+export async function execute(cmd: Command, kernelDefault: Partial<RunOptions>): Promise<number> {
+  const { json, quiet, list, format, wide, keepTraces, client, ...rest } = givenOptions<Flags & { client?: string[] }>(cmd);
   if (list) {
     console.log(registryListing());
     return EXIT.ok;
   }
   const options: RunOptions = { ...kernelDefault };
   for (const [key, value] of Object.entries(rest)) if (value !== undefined) (options as Record<string, unknown>)[key] = value;
-  if (options.launches !== undefined && flags.duration === undefined) delete options.duration;
+  if (client) options.clients = client;
+  if (options.launches !== undefined && rest.duration === undefined) delete options.duration;
   let interrupt: ReturnType<typeof interruptSignal> | undefined;
   try {
     const config = resolveRunConfig(options);
-    const target = checkJsonTarget(json);
-    const tracesTarget = keepTraces ? checkTracesTarget(target) : undefined;
+    const plan = outputPlan({ json, format: cmd.opts().format, wide }, cmd);
+    const kept = keepTraces ? checkTracesTarget(plan.json) : undefined;
     // Loaded only now: a usage error or --help needs none of the measuring code.
     const [{ measure }, { formatRunResult }] = await Promise.all([import('../run.js'), import('../report/table.js')]);
     interrupt = interruptSignal();
     const onProgress = progressPrinter(quiet ?? false);
-    let traces: PhaseTraces | undefined;
+    const sharedTraces: PhaseTraces[] = [];
     const result = await measure(config, {
       signal: interrupt.signal,
       command: ['gpushare-micro', ...process.argv.slice(2)],
       ...(onProgress ? { onProgress } : {}),
-      ...(tracesTarget ? { onTraces: (t: PhaseTraces) => (traces = t) } : {}),
+      ...(kept ? { onTraces: (t: PhaseTraces) => sharedTraces.push(t) } : {}),
     });
-    console.log(formatRunResult(result));
-    if (target) {
-      await writeJsonAtomic(target, result);
-      if (!quiet) console.error(`gpushare-micro: wrote ${target}`);
-    }
-    if (tracesTarget && traces) {
-      const { writeTracesFile } = await import('../report/traces-file.js');
-      await writeTracesFile(tracesTarget, traces, { createdAt: result.createdAt, roles: new Map(result.shared.clients.map((c) => [c.client, c.role])) });
-      if (!quiet) console.error(`gpushare-micro: wrote ${tracesTarget} (CTA traces; gpushare-micro export --perfetto FILE ${json} draws them)`);
+    await emit(plan, result, (layout) => formatRunResult(result, layout), quiet);
+    const traces = tracesOfResult(result, sharedTraces);
+    if (kept && traces) {
+      await writeTracesFile(kept.traces, traces, { createdAt: result.createdAt, roles: new Map(result.shared.clients.map((c) => [c.client, c.role])) });
+      if (!quiet) console.error(`gpushare-micro: wrote ${kept.traces} (CTA traces; gpushare-micro export --perfetto FILE ${kept.result} draws them)`);
     }
     if (interrupt.signal.aborted) return EXIT.interrupted;
     return result.complete ? EXIT.ok : EXIT.incomplete;
@@ -120,16 +127,16 @@ export async function execute(flags: Flags, kernelDefault: Partial<RunOptions>):
 export function runCommand(): Command {
   const cmd = new Command('run')
     .description('measure N clients sharing the GPU (time slicing, MPS, streams, green contexts, MIG) against the same kernel alone')
-    .addOption(new Option('-k, --kernel <name>', `kernel or model workload each client runs: ${KERNELS.join(', ')} (default ${DEFAULTS.kernel})`))
-    .option('--workload <name>', `a model workload (the same as --kernel NAME): ${WORKLOAD_NAMES.join(', ')}`)
+    .addOption(shownDefault(new Option('-k, --kernel <name>', 'kernel or model workload each client runs').choices([...KERNELS]), DEFAULTS.kernel))
+    .addOption(new Option('--workload <name>', 'a model workload (the same as --kernel NAME)').choices([...WORKLOAD_NAMES]))
     .option('--batch <n>', 'model workloads: samples per step (resnet50-train 128, resnet50-infer 1, bert-base-train 32, bert-base-infer 1, llm-decode 1)')
     .option('--input <side>', 'resnet50-*: image side 32 (CIFAR-10, 10 classes) or 224 (ImageNet, 1000 classes)')
-    .option('--seq <n>', 'bert-base-*: tokens per sequence, 1..512 (default 128)')
-    .option('--layers <n>', 'llm-decode: decoder layers, 1..32 (default 32)')
-    .option('--kv <n>', 'llm-decode: KV-cache capacity per sequence (default 1024; starts half full)')
+    .addOption(shownDefault(new Option('--seq <n>', 'bert-base-*: tokens per sequence, 1..512'), 128))
+    .addOption(shownDefault(new Option('--layers <n>', 'llm-decode: decoder layers, 1..32'), 32))
+    .addOption(shownDefault(new Option('--kv <n>', 'llm-decode: KV-cache capacity per sequence (starts half full)'), 1024))
     .option('--profile-layers', 'model workloads: time every layer of each step; the report lists the layers that grew most under sharing')
     .option('--list', 'print the kernels, model workloads and presets, and exit')
-    .option('-s, --size <n>', `gemm: n of an n×n×n product (default ${DEFAULTS.size})`)
+    .addOption(shownDefault(new Option('-s, --size <n>', 'gemm: n of an n×n×n product'), DEFAULTS.size))
     .option(
       '--shape <dims>',
       "the kernel's dimensions: gemm m,n,k; conv n,c,h,w,k,r,s,stride,pad; attention batch,heads,seq,headDim,causal; copy/triad elements; or a preset's name",
@@ -142,7 +149,7 @@ export function runCommand(): Command {
       '--impl <impl>',
       "own (the project's kernels) or the library: gemm cublas; conv cudnn; attention cudnn|cublas; copy cudart; model workloads library (cuBLASLt, cuDNN)",
     )
-    .option('--dtype <type>', 'gemm: bf16, fp16, tf32, fp32 (default bf16)')
+    .addOption(shownDefault(new Option('--dtype <type>', 'gemm: bf16, fp16, tf32, fp32'), 'bf16'))
     .option('--arrival <process>', 'open loop: poisson:RATE, constant:RATE (requests/s, e.g. poisson:2000/s) or bursty:ON/OFF (e.g. bursty:2s/8s)')
     .option('--slo <objectives>', 'latency objectives of the clients, e.g. p99<=5ms or p50<=1ms&p99<=5ms')
     .option(
@@ -151,13 +158,33 @@ export function runCommand(): Command {
       (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
     )
     .option('--no-baseline', 'skip the solo baselines (no slowdown or aggregate ratios)')
-    .option(
-      '--runs <n>',
-      'measure this many times, each role alone then shared, interleaved; ratios print as the median with its confidence interval, 1..100 (default 1)',
+    .addOption(
+      shownDefault(
+        new Option(
+          '--runs <n>',
+          'measure this many times, each role alone then shared, interleaved; ratios print as the median with its confidence interval, 1..100',
+        ),
+        1,
+      ),
     );
-  commonOptions(cmd);
-  cmd.action(async ({ client, ...flags }: Flags & { client?: string[] }) => {
-    process.exitCode = await execute(client ? { ...flags, clients: client } : flags, {});
+  commonOptions(cmd, DEFAULTS);
+  cmd.addHelpText(
+    'after',
+    examples(
+      ['gpushare-micro --kernel gemm --procs 4', 'four gemm clients time-sliced, against one alone: the verdict, then the table'],
+      ['gpushare-micro --mode mps --procs 2 --duration 2s --json mps.json', 'two clients under MPS; the whole result in mps.json'],
+      ['gpushare-micro --preset llm-4k --loop closed --wide', 'attention one request at a time; every column of the table'],
+      [
+        'gpushare-micro --client "role=train,kernel=gemm" --client "role=infer,preset=bert-base,arrival=poisson:800/s,slo=p99<=1ms"',
+        'a training role beside an inference role with its SLO',
+      ],
+      ['gpushare-micro --format markdown > run.md', 'the same text as GitHub Markdown tables'],
+      ['gpushare-micro --procs 4 --runs 5', 'five runs interleaved: each ratio the median with its confidence interval'],
+      ['gpushare-micro --json - | jq .comparison', 'the result as JSON on stdout'],
+    ),
+  );
+  cmd.action(async (_flags: Flags, self: Command) => {
+    process.exitCode = await execute(self, {});
   });
   return cmd;
 }

@@ -8,6 +8,7 @@ import { builtinScenarioNames, listScenarios, loadScenario } from '../scenario/f
 import { scenarioPeakSubcommand, scenarioRunSubcommand } from './scenario-run.js';
 import { fail } from './common.js';
 import { EXIT } from './exit-codes.js';
+import { examples } from './output.js';
 
 /** A role as the list shows it: its name, and how many clients play it when more than one. */
 function roleLabel(r: Scenario['roles'][number]): string {
@@ -31,6 +32,7 @@ function listCommand(): Command {
   return new Command('list')
     .description('the built-in scenarios: their roles, modes and what they stand for')
     .option('--names', 'only their names, one per line (for scripts)')
+    .addHelpText('after', examples(['gpushare-micro scenario list', 'the built-ins: roles, modes, what they stand for']))
     .action((flags: { names?: boolean }) => {
       try {
         if (flags.names) {
@@ -51,6 +53,10 @@ function showCommand(): Command {
   return new Command('show')
     .description('print a scenario as written (its YAML), after checking it')
     .argument('<scenario>', 'a built-in scenario name or a .yaml file')
+    .addHelpText(
+      'after',
+      examples(['gpushare-micro scenario show train+infer', 'the built-in as YAML'], ['gpushare-micro scenario show my-mix.yaml', 'check a file of your own']),
+    )
     .action((nameOrFile: string) => {
       try {
         const s = loadScenario(nameOrFile);
@@ -70,5 +76,13 @@ export function scenarioCommand(): Command {
     'mixes of different clients (training beside inference, tenants, a notebook) to compare the sharing modes on: list, show, run, peak',
   );
   for (const make of SUBCOMMANDS) scenario.addCommand(make());
+  scenario.addHelpText(
+    'after',
+    examples(
+      ['gpushare-micro scenario list', 'the built-in scenarios'],
+      ['gpushare-micro scenario run train+infer', 'each role alone, then the mix under each mode; the verdicts first'],
+      ['gpushare-micro scenario peak train+infer --role infer', 'the highest inference rate that meets its SLO, per mode'],
+    ),
+  );
   return scenario;
 }

@@ -1,7 +1,7 @@
 // `gpushare-micro scenario run`, `scenario peak` and `advise`: a scenario's roles alone, then the whole
 // scenario under each mode (and knob value), into a results directory; the verdicts before the tables.
 import { resolve } from 'node:path';
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { loadBinding } from '../binding/loader.js';
 import { parseArrival } from '../clients/arrival.js';
 import { parseSlos, type Slo } from '../clients/slo.js';
@@ -13,6 +13,7 @@ import type { ScenarioStep } from '../scenario/runner.js';
 import type { Scenario } from '../scenario/scenario.js';
 import { checkOutputDir, fail, interruptSignal } from './common.js';
 import { EXIT } from './exit-codes.js';
+import { emit, examples, formatOption, givenOptions, shownDefault, jsonOption, outputPlan, wideOption } from './output.js';
 
 export interface ScenarioFlags {
   modes?: string;
@@ -26,6 +27,9 @@ export interface ScenarioFlags {
   out?: string;
   devices?: string;
   quiet?: boolean;
+  format?: string;
+  wide?: boolean;
+  json?: string | boolean;
 }
 
 /** The scenario with the command line's changes: the modes to run, the duration, warm-up, seed and runs. */
@@ -89,19 +93,20 @@ function progress(quiet: boolean) {
   };
 }
 
-/** Runs the scenario into its directory and prints it; the exit code. */
-export async function runScenarioCommand(nameOrFile: string, flags: ScenarioFlags, advice?: (dir: string) => Promise<string[]>): Promise<number> {
+/** Runs the scenario into its directory and prints it; the exit code. `cmd` says which options were given (--format). */
+export async function runScenarioCommand(nameOrFile: string, flags: ScenarioFlags, cmd: Command, advice?: (dir: string) => Promise<string[]>): Promise<number> {
   let interrupt: ReturnType<typeof interruptSignal> | undefined;
   try {
+    const output = outputPlan({ json: flags.json, format: cmd.opts().format, wide: flags.wide }, cmd);
     const scenario = withFlags(await loadScenario(nameOrFile), flags);
     const steps = await planSteps(scenario, flags);
     const gpuCost = flags.gpuCost === undefined ? undefined : (await import('../scenario/cost.js')).parseGpuCost(flags.gpuCost);
     const outDir = checkOutputDir('--out', flags.out ?? defaultScenarioDir(scenario));
     const devices = flags.devices === undefined ? undefined : (await import('../fleet/device-pool.js')).parseDevices(flags.devices);
-    const [{ runScenario, scenarioConfigs }, { formatScenario }, { formatVerdicts }, knobs, cost] = await Promise.all([
+    const [{ runScenario, scenarioConfigs }, { formatScenario }, { renderPreformatted }, knobs, cost] = await Promise.all([
       import('../scenario/runner.js'),
       import('../report/scenario-table.js'),
-      import('../scenario/verdict.js'),
+      import('../report/layout.js'),
       import('../scenario/knobs.js'),
       import('../scenario/cost.js'),
     ]);
@@ -120,7 +125,12 @@ export async function runScenarioCommand(nameOrFile: string, flags: ScenarioFlag
       ...(gpuCost !== undefined ? ['', ...cost.formatCosts(cost.costSheet(summary.scenario.roles, summary.runs, gpuCost))] : []),
       ...(advice ? ['', ...(await advice(outDir))] : []),
     ];
-    console.log([formatScenario(summary, formatVerdicts(summary.verdicts)), ...extra].join('\n'));
+    await emit(
+      output,
+      summary,
+      (layout) => [formatScenario(summary, layout), renderPreformatted(extra.join('\n').trim(), layout)].filter(Boolean).join('\n\n'),
+      flags.quiet,
+    );
     console.error(`gpushare-micro: results in ${outDir} (scenario.json, runs/, baselines/); \`gpushare-micro report ${outDir}\` draws them`);
     if (interrupt.signal.aborted) return EXIT.interrupted;
     return summary.complete ? EXIT.ok : EXIT.incomplete;
@@ -133,19 +143,27 @@ export async function runScenarioCommand(nameOrFile: string, flags: ScenarioFlag
 
 export function addRunOptions(cmd: Command): Command {
   return cmd
-    .option('--modes <list>', "sharing modes to run it under (default: the scenario's)")
-    .option('-d, --duration <time>', "each phase (default: the scenario's)")
-    .option('--warmup <time>', "warm-up before each phase (default: the scenario's)")
-    .option('--seed <n>', 'seed of the inputs and arrivals, the same for every mode (default: random)')
-    .option(
-      '--runs <n>',
-      "measure every mode this many times, the roles alone then shared, interleaved: each figure the median with its confidence interval, 1..100 (default: the scenario's, else 1)",
+    .addOption(shownDefault(new Option('--modes <list>', 'sharing modes to run it under'), "the scenario's"))
+    .addOption(shownDefault(new Option('-d, --duration <time>', 'each phase'), "the scenario's"))
+    .addOption(shownDefault(new Option('--warmup <time>', 'warm-up before each phase'), "the scenario's"))
+    .addOption(shownDefault(new Option('--seed <n>', 'seed of the inputs and arrivals, the same for every mode'), 'random'))
+    .addOption(
+      shownDefault(
+        new Option(
+          '--runs <n>',
+          'measure every mode this many times, the roles alone then shared, interleaved: each figure the median with its confidence interval, 1..100',
+        ),
+        "the scenario's, else 1",
+      ),
     )
-    .option('--repeat <n>', 'run every mode this many times, interleaved, to know the run-to-run noise (default 1)')
+    .addOption(shownDefault(new Option('--repeat <n>', 'run every mode this many times, interleaved, to know the run-to-run noise'), 1))
     .option('--knob-sweep <role.knob=values>', 'try values of one knob, e.g. infer.mps-threads=25,50,100 or train.sms=33,66,99')
     .option('--gpu-cost <per-hour>', 'also the cost of 1,000 requests or launches per mode, against one GPU per client')
-    .option('-o, --out <dir>', 'results directory (default results/scenario-NAME-TIME)')
+    .addOption(shownDefault(new Option('-o, --out <dir>', 'results directory'), 'results/scenario-NAME-TIME'))
     .option('--devices <list>', 'run independent steps on these GPUs at once, one step per GPU at a time: 0,1,… or all')
+    .addOption(formatOption())
+    .addOption(wideOption())
+    .addOption(jsonOption('the scenario summary (scenario.json)'))
     .option('-q, --quiet', 'no progress on stderr');
 }
 
@@ -156,9 +174,19 @@ export function scenarioRunSubcommand(): Command {
       .description(
         'each role alone, then the whole scenario under each mode; per mode and role: throughput against alone, latency from arrival, SLOs; the verdicts first',
       ),
-  ).action(async (name: string, flags: ScenarioFlags) => {
-    process.exitCode = await runScenarioCommand(name, flags);
-  });
+  )
+    .addHelpText(
+      'after',
+      examples(
+        ['gpushare-micro scenario run train+infer', 'the built-in scenario under its modes: the verdicts, then the tables'],
+        ['gpushare-micro scenario run train+infer --repeat 3 --modes mps,streams', 'two modes, three times each: the noise'],
+        ['gpushare-micro scenario run my-mix.yaml --knob-sweep infer.mps-threads=10,25,100', "one knob's trade-off"],
+        ['gpushare-micro scenario run mix4 --gpu-cost 3.50 --format markdown', 'with the cost per 1,000 requests, as Markdown'],
+      ),
+    )
+    .action(async (name: string, _flags: ScenarioFlags, self: Command) => {
+      process.exitCode = await runScenarioCommand(name, givenOptions<ScenarioFlags>(self), self);
+    });
 }
 
 interface PeakFlags extends Pick<ScenarioFlags, 'modes' | 'warmup' | 'seed' | 'runs' | 'out' | 'quiet'> {
@@ -219,20 +247,29 @@ export function scenarioPeakSubcommand(): Command {
     .argument('<scenario>', 'a built-in scenario or a YAML file')
     .description('per mode, the highest arrival rate of one role that still meets its SLO with the other roles running')
     .requiredOption('--role <name>', 'the open-loop role whose rate is searched')
-    .option('--slo <objective>', "the objective to meet, e.g. p99<=5ms (default: the role's own)")
-    .option('--low <rate>', "rate to start from, requests/s (default: a quarter of the scenario's)")
-    .option('--high <rate>', "rate not to go beyond (default: 16 times the scenario's)")
-    .option('--steps <n>', 'most runs per mode (default 8)')
-    .option('--min-step <time>', 'shortest step; a step lasts long enough for the percentile to be meaningful (default 2s)')
-    .option('--max-step <time>', 'longest step (default 20s)')
-    .option('--modes <list>', "sharing modes (default: the scenario's)")
-    .option('--warmup <time>', "warm-up before each phase (default: the scenario's)")
-    .option('--seed <n>', 'seed of the inputs and arrivals (default: random, the same for every step)')
-    .option('--runs <n>', "measure every step this many times, interleaved; the SLO is checked on the median (default: the scenario's, else 1)")
-    .option('-o, --out <dir>', 'results directory (default results/peak-NAME-TIME)')
+    .addOption(shownDefault(new Option('--slo <objective>', 'the objective to meet, e.g. p99<=5ms'), "the role's own"))
+    .addOption(shownDefault(new Option('--low <rate>', 'rate to start from, requests/s'), "a quarter of the scenario's"))
+    .addOption(shownDefault(new Option('--high <rate>', 'rate not to go beyond'), "16 times the scenario's"))
+    .addOption(shownDefault(new Option('--steps <n>', 'most runs per mode'), 8))
+    .addOption(shownDefault(new Option('--min-step <time>', 'shortest step; a step lasts long enough for the percentile to be meaningful'), '2s'))
+    .addOption(shownDefault(new Option('--max-step <time>', 'longest step'), '20s'))
+    .addOption(shownDefault(new Option('--modes <list>', 'sharing modes'), "the scenario's"))
+    .addOption(shownDefault(new Option('--warmup <time>', 'warm-up before each phase'), "the scenario's"))
+    .addOption(shownDefault(new Option('--seed <n>', 'seed of the inputs and arrivals, the same for every step'), 'random'))
+    .addOption(
+      shownDefault(new Option('--runs <n>', 'measure every step this many times, interleaved; the SLO is checked on the median'), "the scenario's, else 1"),
+    )
+    .addOption(shownDefault(new Option('-o, --out <dir>', 'results directory'), 'results/peak-NAME-TIME'))
     .option('-q, --quiet', 'no progress on stderr')
-    .action(async (name: string, flags: PeakFlags) => {
-      process.exitCode = await peakCommand(name, flags);
+    .addHelpText(
+      'after',
+      examples(
+        ['gpushare-micro scenario peak train+infer --role infer', "per mode, the highest inference rate that meets the role's SLO"],
+        ['gpushare-micro scenario peak train+infer --role infer --slo "p99<=2ms" --modes mps,streams', 'another objective, two modes'],
+      ),
+    )
+    .action(async (name: string, _flags: PeakFlags, self: Command) => {
+      process.exitCode = await peakCommand(name, givenOptions<PeakFlags>(self) as PeakFlags);
     });
 }
 
@@ -241,8 +278,8 @@ interface AdviseFlags extends ScenarioFlags {
   slo?: string[];
 }
 
-/** The advice lines for the scenario results in `dir`, for the objective and SLOs of the flags. */
-async function adviceFor(dir: string, flags: AdviseFlags): Promise<string[]> {
+/** The advice (the pick and its lines) for the scenario results in `dir`, for the objective and SLOs of the flags. */
+async function adviceFor(dir: string, flags: AdviseFlags): Promise<import('../scenario/advise.js').Advice> {
   const [{ readFile }, { join }, { checkFile }, schema, advise, cost] = await Promise.all([
     import('node:fs/promises'),
     import('node:path'),
@@ -270,16 +307,19 @@ async function adviceFor(dir: string, flags: AdviseFlags): Promise<string[]> {
     objective: advise.parseObjective(flags.objective ?? (parsed.data.scenario.roles.some((r) => r.slo?.length) ? 'slo' : 'throughput')),
     ...(flags.slo ? { slos: advise.parseSloFlags(flags.slo, roles) } : {}),
     ...(flags.gpuCost !== undefined ? { gpuCost: cost.parseGpuCost(flags.gpuCost) } : {}),
-  }).lines;
+  });
 }
 
 /** `advise DIR`: from a scenario's results; `advise SCENARIO`: runs it first (with the run options), then advises. */
-export async function adviseCommandAction(target: string, flags: AdviseFlags): Promise<number> {
+export async function adviseCommandAction(target: string, flags: AdviseFlags, cmd: Command): Promise<number> {
   const { existsSync } = await import('node:fs');
   const { join } = await import('node:path');
   if (existsSync(join(target, 'scenario.json'))) {
     try {
-      console.log((await adviceFor(target, flags)).join('\n'));
+      const output = outputPlan({ json: flags.json, format: cmd.opts().format, wide: flags.wide }, cmd);
+      const advice = await adviceFor(target, flags);
+      const { renderPreformatted } = await import('../report/layout.js');
+      await emit(output, advice, (layout) => renderPreformatted(advice.lines.join('\n'), layout), flags.quiet);
       return EXIT.ok;
     } catch (error) {
       return fail(error);
@@ -292,7 +332,7 @@ export async function adviseCommandAction(target: string, flags: AdviseFlags): P
   } catch (error) {
     return fail(error);
   }
-  return runScenarioCommand(target, { ...flags, gpuCost: undefined } as ScenarioFlags, (dir) => adviceFor(dir, flags));
+  return runScenarioCommand(target, { ...flags, gpuCost: undefined } as ScenarioFlags, cmd, async (dir) => (await adviceFor(dir, flags)).lines);
 }
 
 export function adviseCommand(): Command {
@@ -300,15 +340,26 @@ export function adviseCommand(): Command {
     new Command('advise')
       .argument('<scenario>', 'a scenario results directory, or a built-in scenario or YAML file to run first')
       .description('which sharing mode (and knob) for a scenario and an objective, with the measured evidence and the noise')
-      .option(
-        '--objective <objective>',
-        'slo (meet every SLO, keep the most of the rest), throughput or fairness (default slo, or throughput when no role has an SLO)',
+      .addOption(
+        new Option('--objective <objective>', 'slo (meet every SLO, keep the most of the rest), throughput or fairness')
+          .choices(['slo', 'throughput', 'fairness'])
+          .default('slo', 'slo, or throughput when no role has an SLO'),
       )
       .option('--slo <role:objectives>', 'an SLO of a role, replacing its own, e.g. infer:p99<=5ms (repeatable)', (v: string, prev: string[] | undefined) => [
         ...(prev ?? []),
         v,
       ]),
-  ).action(async (target: string, flags: AdviseFlags) => {
-    process.exitCode = await adviseCommandAction(target, flags);
-  });
+  )
+    .addHelpText(
+      'after',
+      examples(
+        ['gpushare-micro advise results/scenario-train+infer-20261201-101500', "the pick for the scenario's SLOs, from its recorded results"],
+        ['gpushare-micro advise train+infer --repeat 3', 'run the built-in scenario three times first, then advise'],
+        ['gpushare-micro advise DIR --objective throughput --gpu-cost 3.50', 'another objective, with the cost'],
+        ['gpushare-micro advise DIR --slo "infer:p99<=900us"', 'a tighter SLO than the scenario gave'],
+      ),
+    )
+    .action(async (target: string, _flags: AdviseFlags, self: Command) => {
+      process.exitCode = await adviseCommandAction(target, givenOptions<AdviseFlags>(self), self);
+    });
 }

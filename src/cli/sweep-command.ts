@@ -9,13 +9,19 @@ import type { SweepProgress } from '../sweep/runner.js';
 import { OptionError } from '../errors.js';
 import { checkOutputDir, fail, interruptSignal } from './common.js';
 import { EXIT } from './exit-codes.js';
+import { emit, examples, formatOption, givenOptions, shownDefault, jsonOption, outputPlan, wideOption } from './output.js';
 
 interface Flags extends SweepOptions {
   out?: string;
   resume?: boolean;
-  format: 'table' | 'markdown' | 'csv';
+  format?: string;
+  wide?: boolean;
+  json?: string | boolean;
   quiet?: boolean;
 }
+
+/** The sweep's own options, as `k8s render --sweep` checks them too (without running it). */
+export const SWEEP_OUTPUT_OPTIONS = ['out', 'resume', 'format', 'wide', 'json', 'quiet'] as const;
 
 function describe(p: { id: string }): string {
   return p.id;
@@ -71,75 +77,100 @@ function defaultOutDir(): string {
   return resolve('results', `sweep-${stamp}`);
 }
 
+/** Measures the sweep the options ask for into its directory and prints it; the exit code. */
+async function execute(self: Command): Promise<number> {
+  const { out, resume, format: _format, wide, json, quiet, ...axes } = givenOptions<Flags>(self);
+  let interrupt: ReturnType<typeof interruptSignal> | undefined;
+  const progress = progressPrinter(quiet ?? false);
+  try {
+    const plan = planSweep(axes);
+    if (resume && !out) throw new OptionError('--resume', 'together with --out DIR (the results directory of the sweep to continue)', true);
+    const output = outputPlan({ json, format: self.opts().format, wide }, self);
+    const outDir = checkOutputDir('--out', out ?? defaultOutDir());
+    // Loaded only now: a usage error or --help needs none of the measuring code.
+    const [{ runSweep }, { csvExporter }, { formatSweep }, { formatWarnings }] = await Promise.all([
+      import('../sweep/runner.js'),
+      import('../sweep/exporters.js'),
+      import('../report/text.js'),
+      import('../report/warnings.js'),
+    ]);
+    interrupt = interruptSignal();
+    const summary = await runSweep(plan, {
+      binding: loadBinding(),
+      outDir,
+      resume: resume ?? false,
+      signal: interrupt.signal,
+      command: ['gpushare-micro', 'sweep', ...process.argv.slice(3)],
+      onProgress: progress.onProgress,
+    });
+    progress.stop();
+    await emit(
+      output,
+      summary,
+      (layout) => formatSweep(summary.points, layout),
+      quiet,
+      () => csvExporter.render(summary.points),
+    );
+    // CSV on stdout stays CSV: the points' warnings, which the text prints after its table, go to stderr.
+    const warnings = output.print.as === 'csv' ? summary.points.flatMap((p) => formatWarnings(p, p.id)) : [];
+    if (warnings.length > 0) console.error(warnings.join('\n'));
+    console.error(`gpushare-micro: results in ${outDir} (summary.json, summary.csv, summary.md, points/)`);
+    if (interrupt.signal.aborted) {
+      console.error(`gpushare-micro: interrupted; continue with: gpushare-micro sweep ... --out ${outDir} --resume`);
+      return EXIT.interrupted;
+    }
+    return summary.points.some((p) => p.status === 'failed') ? EXIT.incomplete : EXIT.ok;
+  } catch (error) {
+    progress.stop();
+    return fail(error);
+  } finally {
+    interrupt?.dispose();
+  }
+}
+
 export function sweepCommand(): Command {
   return new Command('sweep')
     .description('compare sharing modes: every combination of kernels × sizes × procs × modes × loops, each against the kernel alone')
-    .option('--kernels <list>', `kernels or model workloads: ${SWEEP_KERNELS.join(', ')} (default ${SWEEP_DEFAULTS.kernels.join(',')})`)
-    .option('--sizes <list>', `gemm sizes (default ${SWEEP_DEFAULTS.sizes.join(',')})`)
-    .option('--batches <list>', "model workloads: batches, one point each (default: each workload's own)")
-    .option('--procs <list>', `clients sharing the GPU (default ${SWEEP_DEFAULTS.procs.join(',')})`)
-    .option('--modes <list>', `sharing modes (default ${SWEEP_DEFAULTS.modes.join(',')})`)
-    .option('--loops <list>', `saturate, closed (default ${SWEEP_DEFAULTS.loops.join(',')})`)
+    .addOption(shownDefault(new Option('--kernels <list>', `kernels or model workloads: ${SWEEP_KERNELS.join(', ')}`), SWEEP_DEFAULTS.kernels))
+    .addOption(shownDefault(new Option('--sizes <list>', 'gemm sizes'), SWEEP_DEFAULTS.sizes))
+    .addOption(shownDefault(new Option('--batches <list>', 'model workloads: batches, one point each'), "each workload's own"))
+    .addOption(shownDefault(new Option('--procs <list>', 'clients sharing the GPU'), SWEEP_DEFAULTS.procs))
+    .addOption(shownDefault(new Option('--modes <list>', 'sharing modes'), SWEEP_DEFAULTS.modes))
+    .addOption(shownDefault(new Option('--loops <list>', 'saturate, closed'), SWEEP_DEFAULTS.loops))
     .option('--mps-threads <list>', 'one MPS point per active thread percentage, for all clients (e.g. 50,100)')
-    .option('-d, --duration <time>', `each phase (default ${SWEEP_DEFAULTS.duration})`)
-    .option('--warmup <time>', `warm-up before each phase (default ${SWEEP_DEFAULTS.warmup})`)
+    .addOption(shownDefault(new Option('-d, --duration <time>', 'each phase'), SWEEP_DEFAULTS.duration))
+    .addOption(shownDefault(new Option('--warmup <time>', 'warm-up before each phase'), SWEEP_DEFAULTS.warmup))
     .option('--depth <n>', 'launches a saturating client keeps in flight')
-    .option('--trace-records <n>', `CTA trace records per client (default ${SWEEP_DEFAULTS.traceRecords})`)
+    .addOption(shownDefault(new Option('--trace-records <n>', 'CTA trace records per client'), SWEEP_DEFAULTS.traceRecords))
     .option('--device <index>', 'CUDA device index')
     .option('--devices <list>', 'run independent points on these GPUs at once, one point per GPU at a time: 0,1,… or all (replaces --device)')
-    .option('--seed <n>', 'seed of the random inputs (default: random, the same for every point)')
-    .option(
-      '--runs <n>',
-      "measure each point this many times, its kernel alone then shared, interleaved (no baseline shared between points); ratios print as the median with its confidence interval, and modes within each other's noise are named, 1..100 (default 1)",
+    .addOption(shownDefault(new Option('--seed <n>', 'seed of the random inputs, the same for every point'), 'random'))
+    .addOption(
+      shownDefault(
+        new Option(
+          '--runs <n>',
+          "measure each point this many times, its kernel alone then shared, interleaved (no baseline shared between points); ratios print as the median with its confidence interval, and modes within each other's noise are named, 1..100",
+        ),
+        1,
+      ),
     )
-    .option('-o, --out <dir>', 'results directory (default results/sweep-<time>)')
+    .addOption(shownDefault(new Option('-o, --out <dir>', 'results directory'), 'results/sweep-<time>'))
     .option('--resume', 'continue the sweep in --out, skipping the points already done')
-    .addOption(new Option('--format <format>', 'how to print the comparison').choices(['table', 'markdown', 'csv']).default('table'))
+    .addOption(formatOption(['csv'], '; csv: the comparison as CSV'))
+    .addOption(wideOption())
+    .addOption(jsonOption('the sweep summary (summary.json)'))
     .option('-q, --quiet', 'no progress on stderr')
-    .action(async (flags: Flags) => {
-      const { out, resume, format, quiet, ...axes } = flags;
-      let interrupt: ReturnType<typeof interruptSignal> | undefined;
-      const progress = progressPrinter(quiet ?? false);
-      try {
-        const plan = planSweep(axes);
-        if (resume && !out) throw new OptionError('--resume', 'together with --out DIR (the results directory of the sweep to continue)', true);
-        const outDir = checkOutputDir('--out', out ?? defaultOutDir());
-        // Loaded only now: a usage error or --help needs none of the measuring code.
-        const [{ runSweep }, { csvExporter, markdownExporter, tableExporter }, { formatWarnings }, { noiseLines }] = await Promise.all([
-          import('../sweep/runner.js'),
-          import('../sweep/exporters.js'),
-          import('../report/warnings.js'),
-          import('../sweep/noise.js'),
-        ]);
-        interrupt = interruptSignal();
-        const summary = await runSweep(plan, {
-          binding: loadBinding(),
-          outDir,
-          resume: resume ?? false,
-          signal: interrupt.signal,
-          command: ['gpushare-micro', 'sweep', ...process.argv.slice(3)],
-          onProgress: progress.onProgress,
-        });
-        progress.stop();
-        const exporter = format === 'markdown' ? markdownExporter : format === 'csv' ? csvExporter : tableExporter;
-        console.log(exporter.render(summary.points));
-        const warnings = summary.points.flatMap((p) => formatWarnings(p, p.id));
-        // After the table; CSV on stdout stays CSV, so its warnings go to stderr.
-        if (warnings.length > 0) (format === 'csv' ? console.error : console.log)(`\n${warnings.join('\n')}`);
-        const noise = format === 'csv' ? [] : noiseLines(summary.points);
-        if (noise.length > 0) console.log(['', ...noise].join('\n'));
-        console.error(`gpushare-micro: results in ${outDir} (summary.json, summary.csv, summary.md, points/)`);
-        if (interrupt.signal.aborted) {
-          console.error(`gpushare-micro: interrupted; continue with: gpushare-micro sweep ... --out ${outDir} --resume`);
-          process.exitCode = EXIT.interrupted;
-          return;
-        }
-        process.exitCode = summary.points.some((p) => p.status === 'failed') ? EXIT.incomplete : EXIT.ok;
-      } catch (error) {
-        progress.stop();
-        process.exitCode = fail(error);
-      } finally {
-        interrupt?.dispose();
-      }
+    .addHelpText(
+      'after',
+      examples(
+        ['gpushare-micro sweep', 'gemm 4096 at 1, 2 and 4 clients under time slicing, MPS, streams and green contexts'],
+        ['gpushare-micro sweep --sizes 2048,8192 --procs 2,4 --modes timeslice,mps --loops saturate,closed', 'a grid of your own'],
+        ['gpushare-micro sweep --devices all --out results/h200', 'points spread over every GPU of the machine'],
+        ['gpushare-micro sweep --out results/h200 --resume', 'continue an interrupted sweep'],
+        ['gpushare-micro sweep --format markdown > sweep.md', 'the comparison as a GitHub Markdown table'],
+      ),
+    )
+    .action(async (_flags: Flags, self: Command) => {
+      process.exitCode = await execute(self);
     });
 }

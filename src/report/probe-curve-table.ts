@@ -2,7 +2,8 @@
 // tagged summaries, through the generic summary table.
 import { summary, type Summary } from '../metrics/summary.js';
 import type { ProbeCurve, ProbeCurvePoint } from '../probe-curve.js';
-import { summaryTable } from './summary-table.js';
+import { type TextLayout, WIDE } from './layout.js';
+import { type CompactColumns, summaryTable } from './summary-table.js';
 
 function figures(p: ProbeCurvePoint): Summary[] {
   const out: Summary[] = [];
@@ -20,13 +21,26 @@ function figures(p: ProbeCurvePoint): Summary[] {
 
 const kib = (bytes: number) => `${Math.round(bytes / 1024)}K`;
 
-export function formatProbeCurve(curve: ProbeCurve): string {
+/** The columns of the compact table: what each state held, its switches and their gap (the slice and the overhead go first when it is narrow). */
+const COMPACT: CompactColumns = {
+  'resident.heldKiB': { rank: 1 },
+  'switch.count': { rank: 1 },
+  'switch.gap.p50': { rank: 1 },
+  'switch.gap.p90': { rank: 2 },
+  'switch.overhead': { rank: 2 },
+  'slice.p50': { rank: 3 },
+  'resident.registersPerThread': { rank: 3 },
+};
+
+/** The probe curve in the layout (the full table by default). */
+export function formatProbeCurve(curve: ProbeCurve, layout: TextLayout = WIDE): string {
   const rows = curve.points.map((p) => ({
     labels: [kib(p.state.sharedBytes), String(p.state.threads), String(p.state.registers)],
     summaries: figures(p),
     ...(p.complete ? {} : { note: p.reason ?? 'incomplete' }),
   }));
-  return ['Switch gap against what each probe CTA (one per SM) holds while switched out', summaryTable(['shared/SM', 'threads', 'regs asked'], rows)].join(
-    '\n',
-  );
+  return [
+    'Switch gap against what each probe CTA (one per SM) holds while switched out',
+    summaryTable(['shared/SM', 'threads', 'regs asked'], rows, layout, COMPACT),
+  ].join('\n');
 }

@@ -1,12 +1,13 @@
 // A scenario's results in the terminal: the verdicts first, then one row per mode and role (throughput
 // against the role alone, latency from the scheduled arrival, SLOs, requests never started, SM share),
 // then one row per mode for the whole GPU (aggregate against solo, worst slowdown, fairness, switches).
-import Table from 'cli-table3';
 import { sloOutcomeText } from '../clients/slo.js';
 import { intervalLevel } from '../metrics/interval.js';
 import type { Summary } from '../metrics/summary.js';
 import type { ScenarioRun, ScenarioSummary } from '../scenario/result-schema.js';
 import { formatSummaryValue } from './format.js';
+import { type GridColumn, renderGrid, renderPreformatted, type TextLayout, WIDE } from './layout.js';
+import { formatVerdict, scenarioVerdict } from './verdict.js';
 import { formatWarnings } from './warnings.js';
 
 const ROLE_COLUMNS: Array<[tag: string, title: string]> = [
@@ -31,6 +32,30 @@ export const MODE_COLUMNS: Array<[tag: string, title: string]> = [
   ['occupancy.idle', 'SMs idle'],
 ];
 
+/** The compact layout's columns by tag, with their rank (see GridColumn): mode, role and SLO are always shown, the rest only with --wide. */
+const COMPACT_RANKS: Readonly<Record<string, number>> = {
+  'role.vsSolo': 1,
+  'role.latency.p99': 2,
+  'role.latency.p99.vsSolo': 3,
+  'role.notStarted': 4,
+  'role.throughput': 5,
+  'role.latency.p50': 6,
+  'aggregate.vsSolo': 1,
+  'slowdown.max': 2,
+  'switch.overhead': 3,
+  fairness: 4,
+  'switch.perSecond': 5,
+  'occupancy.idle': 6,
+};
+
+function gridColumns(labels: string[], cols: Array<[string, string]>, trailing: string[] = []): GridColumn[] {
+  return [
+    ...labels.map((title): GridColumn => ({ title, rank: 0 })),
+    ...cols.map(([tag, title]): GridColumn => ({ title, ...(COMPACT_RANKS[tag] !== undefined ? { rank: COMPACT_RANKS[tag] } : {}) })),
+    ...trailing.map((title): GridColumn => ({ title, rank: 0 })),
+  ];
+}
+
 function cell(list: readonly Summary[] | undefined, tag: string): string {
   const s = list?.find((x) => x.tag === tag);
   return s ? formatSummaryValue(s) : '-';
@@ -54,13 +79,13 @@ function used(columns: Array<[string, string]>, lists: Array<readonly Summary[] 
   return columns.filter(([tag]) => lists.some((l) => l?.some((s) => s.tag === tag)));
 }
 
-function rolesTable(runs: ScenarioRun[]): string {
+function rolesTable(runs: ScenarioRun[], layout: TextLayout): string {
   const done = runs.filter((r) => r.status === 'done');
   const cols = used(
     ROLE_COLUMNS,
     done.flatMap((r) => (r.roles ?? []).map((x) => x.summaries)),
   );
-  const table = new Table({ head: ['mode', 'role', ...cols.map(([, t]) => t), 'SLO'], style: { head: [], border: [] } });
+  const rows: string[][] = [];
   for (const run of done) {
     for (const role of run.roles ?? []) {
       const slo = (role.slo ?? [])
@@ -68,21 +93,20 @@ function rolesTable(runs: ScenarioRun[]): string {
           (o) => `${o.met ? 'met' : 'MISSED'} ${o.percentile} ${(o.attainment * 100).toFixed(1)}%${o.runs ? ` (met in ${o.runs.met}/${o.runs.of} runs)` : ''}`,
         )
         .join(', ');
-      table.push([runLabel(run), role.role, ...cols.map(([tag]) => cell(role.summaries, tag)), slo || '-']);
+      rows.push([runLabel(run), role.role, ...cols.map(([tag]) => cell(role.summaries, tag)), slo || '-']);
     }
   }
-  return table.toString();
+  return renderGrid({ columns: gridColumns(['mode', 'role'], cols, ['SLO']), rows }, layout);
 }
 
-function modesTable(runs: ScenarioRun[]): string {
+function modesTable(runs: ScenarioRun[], layout: TextLayout): string {
   const done = runs.filter((r) => r.status === 'done');
   const cols = used(
     MODE_COLUMNS,
     done.flatMap((r) => [r.comparison, r.aggregate]),
   );
-  const table = new Table({ head: ['mode', ...cols.map(([, t]) => t)], style: { head: [], border: [] } });
-  for (const run of done) table.push([runLabel(run), ...cols.map(([tag]) => cell([...(run.comparison ?? []), ...(run.aggregate ?? [])], tag))]);
-  return table.toString();
+  const rows = done.map((run) => [runLabel(run), ...cols.map(([tag]) => cell([...(run.comparison ?? []), ...(run.aggregate ?? [])], tag))]);
+  return renderGrid({ columns: gridColumns(['mode'], cols), rows }, layout);
 }
 
 /** Every SLO of every run in words, the misses first. */
@@ -94,24 +118,29 @@ function sloLines(runs: ScenarioRun[]): string[] {
   return lines.length > 0 ? ['SLOs', ...lines] : [];
 }
 
-export function formatScenario(summary: ScenarioSummary, verdictLines: string[] = summary.verdicts.map((v) => v.text)): string {
+/** The scenario's results as text: header, verdicts (scenarioVerdict), what the intervals are, the role and mode tables (full by default), the SLOs in words, the warnings, the runs that did not finish. */
+export function formatScenario(summary: ScenarioSummary, layout: TextLayout = WIDE): string {
   const s = summary.scenario;
   const g = summary.environment?.gpu;
+  const header = [
+    `gpushare-micro — scenario ${s.name}: ${s.description}`,
+    ...(g ? [`GPU ${g.index}: ${g.name} · driver ${summary.environment?.driverVersion ?? '?'}`] : []),
+  ];
   const parts = [
-    [
-      `gpushare-micro — scenario ${s.name}: ${s.description}`,
-      ...(g ? [`GPU ${g.index}: ${g.name} · driver ${summary.environment?.driverVersion ?? '?'}`] : []),
-    ].join('\n'),
-    verdictLines.length > 0 ? verdictLines.join('\n') : '',
+    header.join(layout.format === 'markdown' ? '  \n' : '\n'),
+    formatVerdict(scenarioVerdict(summary), layout),
     runsNote(summary.runs),
-    rolesTable(summary.runs),
-    modesTable(summary.runs),
-    sloLines(summary.runs).join('\n'),
-    summary.runs.flatMap((r) => formatWarnings(r, runLabel(r))).join('\n'),
-    summary.runs
-      .filter((r) => r.status !== 'done')
-      .map((r) => `${runLabel(r)}: ${r.status} — ${r.reason ?? ''}`)
-      .join('\n'),
+    rolesTable(summary.runs, layout),
+    modesTable(summary.runs, layout),
+    renderPreformatted(sloLines(summary.runs).join('\n'), layout),
+    renderPreformatted(summary.runs.flatMap((r) => formatWarnings(r, runLabel(r))).join('\n'), layout),
+    renderPreformatted(
+      summary.runs
+        .filter((r) => r.status !== 'done')
+        .map((r) => `${runLabel(r)}: ${r.status} — ${r.reason ?? ''}`)
+        .join('\n'),
+      layout,
+    ),
   ];
   return parts.filter(Boolean).join('\n\n');
 }

@@ -1,10 +1,9 @@
 // A generic table of tagged summaries: one row per item, label columns first, then one column per
 // summary tag in order of first appearance, named by the summary and formatted by its hint. A row
 // without a summary shows "-"; a row's note (why it has no numbers) goes in the last column.
-import Table from 'cli-table3';
-import { maxOf } from '../metrics/stats.js';
 import type { Summary } from '../metrics/summary.js';
 import { formatSummaryValue } from './format.js';
+import { type GridColumn, renderGrid, renderList, type TextLayout, WIDE } from './layout.js';
 
 export interface SummaryRow {
   labels: string[];
@@ -12,29 +11,31 @@ export interface SummaryRow {
   note?: string;
 }
 
-export function summaryTable(labelHeads: string[], rows: SummaryRow[]): string {
+/** The summary columns the compact layout shows, by tag: a short title and a rank (see GridColumn); the labels and the note are always shown. */
+export type CompactColumns = Readonly<Record<string, { short?: string; rank: number }>>;
+
+export function summaryTable(labelHeads: string[], rows: SummaryRow[], layout: TextLayout = WIDE, compact: CompactColumns = {}): string {
   const seen = new Map<string, string>();
   for (const row of rows) for (const s of row.summaries) if (!seen.has(s.tag)) seen.set(s.tag, s.name);
   const cols = [...seen];
   const withNotes = rows.some((r) => r.note);
-  const table = new Table({
-    head: [...labelHeads, ...cols.map(([, name]) => name), ...(withNotes ? ['note'] : [])],
-    style: { head: [], border: [] },
-    colAligns: [...labelHeads.map(() => 'left' as const), ...cols.map(() => 'right' as const), ...(withNotes ? ['left' as const] : [])],
-  });
-  for (const row of rows) {
-    const cells = cols.map(([tag]) => {
+  const columns: GridColumn[] = [
+    ...labelHeads.map((title): GridColumn => ({ title, rank: 0 })),
+    ...cols.map(([tag, name]): GridColumn => ({ title: name, align: 'right', ...(compact[tag] ?? {}) })),
+    ...(withNotes ? [{ title: 'note', rank: 0, wrap: true }] : []),
+  ];
+  const cells = rows.map((row) => [
+    ...row.labels,
+    ...cols.map(([tag]) => {
       const s = row.summaries.find((x) => x.tag === tag);
       return s ? formatSummaryValue(s) : '-';
-    });
-    table.push([...row.labels, ...cells, ...(withNotes ? [row.note ?? ''] : [])]);
-  }
-  return table.toString();
+    }),
+    ...(withNotes ? [row.note ?? ''] : []),
+  ]);
+  return renderGrid({ columns, rows: cells }, layout);
 }
 
 /** "name  value" lines under a title; empty when there is nothing to list. */
 export function summaryList(title: string, items: Array<{ name: string; text: string }>): string {
-  if (items.length === 0) return '';
-  const width = maxOf(items.map((i) => i.name.length));
-  return [title, ...items.map((i) => `  ${i.name.padEnd(width)}  ${i.text}`)].join('\n');
+  return renderList(title, items, WIDE);
 }

@@ -1,7 +1,6 @@
 // The readable report: a header, one table of per-client summaries (solo first), and the aggregate
 // and context-switch summaries as lists. Generic over tagged summaries: whatever a client reports
 // becomes a column, named by the summary and formatted by its hint.
-import Table from 'cli-table3';
 import { describeWork, loopText, roleLine, sloListText } from '../clients/describe.js';
 import { sloOutcomeText } from '../clients/slo.js';
 import { formatLayerGrowth } from '../metrics/layers.js';
@@ -15,8 +14,9 @@ import { intervalLevel } from '../metrics/interval.js';
 import { traceSourceOf } from '../metrics/warnings.js';
 import { describeResident } from '../registry/probe-state.js';
 import { formatSummaryValue, switchesTitle } from './format.js';
+import { type GridColumn, renderGrid, renderList, renderPreformatted, type TextLayout, WIDE } from './layout.js';
 import { summaryTable } from './summary-table.js';
-import { formatWarnings } from './warnings.js';
+import { formatVerdict, runVerdict } from './verdict.js';
 
 export { formatSummaryValue } from './format.js';
 
@@ -30,33 +30,49 @@ function clientLabel(name: string, c: ClientReport): string {
   return c.status === 'ok' ? name : `${name} (${c.status})`;
 }
 
-function clientTable(r: RunResult): string {
+/**
+ * The client columns the compact layout shows, with their short titles: [tag, title, rank]. A wider rank
+ * is dropped first when the table does not fit the terminal; every other column is only in --wide.
+ */
+const COMPACT_CLIENT_COLUMNS: ReadonlyArray<[tag: string, short: string, rank: number]> = [
+  ['throughput', 'throughput', 1],
+  ['latency.p50', 'p50', 5],
+  ['latency.p99', 'p99', 3],
+  ['slowdown', 'slowdown', 1],
+  ['latency.p99.vsSolo', 'p99 vs solo', 2],
+  ['smShare', 'SM share', 6],
+  ['notStarted', 'not started', 4],
+];
+
+function clientTable(r: RunResult, layout: TextLayout): string {
   const roles = r.options.clients.length > 1;
   const rows: Array<{ label: string; summaries: Summary[] }> = [];
   for (const b of r.baselines) for (const c of b.phase.clients) rows.push({ label: clientLabel(roles ? `solo ${b.role}` : 'solo', c), summaries: c.summaries });
   for (const c of r.shared.clients) rows.push({ label: clientLabel(roles ? `${c.client} ${c.role}` : `${c.client}`, c), summaries: c.summaries });
   const cols = columns(rows.map((r) => r.summaries));
-  const table = new Table({
-    head: ['client', ...cols.map((c) => c.name)],
-    style: { head: [], border: [] },
-    colAligns: ['left', ...cols.map(() => 'right' as const)],
-  });
-  for (const row of rows) {
-    table.push([
-      row.label,
-      ...cols.map((c) => {
-        const s = row.summaries.find((x) => x.tag === c.tag);
-        return s ? formatSummaryValue(s) : '-';
-      }),
-    ]);
-  }
-  return table.toString();
+  const grid: GridColumn[] = [
+    { title: 'client', rank: 0 },
+    ...cols.map((c): GridColumn => {
+      const compact = COMPACT_CLIENT_COLUMNS.find(([tag]) => tag === c.tag);
+      return { title: c.name, align: 'right', ...(compact ? { short: compact[1], rank: compact[2] } : {}) };
+    }),
+  ];
+  const cells = rows.map((row) => [
+    row.label,
+    ...cols.map((c) => {
+      const s = row.summaries.find((x) => x.tag === c.tag);
+      return s ? formatSummaryValue(s) : '-';
+    }),
+  ]);
+  return renderGrid({ columns: grid, rows: cells }, layout);
 }
 
-function list(title: string, items: Summary[]): string {
-  if (items.length === 0) return '';
-  const width = maxOf(items.map((s) => s.name.length));
-  return [title, ...items.map((s) => `  ${s.name.padEnd(width)}  ${formatSummaryValue(s)}`)].join('\n');
+function list(title: string, items: Summary[], layout: TextLayout = WIDE): string {
+  return renderList(
+    title,
+    items.map((s) => ({ name: s.name, text: formatSummaryValue(s) })),
+    layout,
+  );
 }
 
 /** The mode as the header names it (a result of a mode this version does not know: its name). */
@@ -218,7 +234,7 @@ export function kernelLevelClients(p: PhaseResult, r: RunResult): number[] {
 }
 
 /** With --runs N: what the intervals are, every run's headline figures, and the runs that stand out. */
-function repeatsSection(r: RunResult): string {
+function repeatsSection(r: RunResult, layout: TextLayout): string {
   const rep = r.repeats;
   if (!rep) return '';
   const level = (intervalLevel(rep.runs) * 100).toFixed(1).replace(/\.0$/, '');
@@ -240,7 +256,9 @@ function repeatsSection(r: RunResult): string {
     ],
     ...(run.complete ? {} : { note: `incomplete: ${run.reason ?? ''}` }),
   }));
-  if (rows.some((row) => row.summaries.length > 0)) lines.push(summaryTable(['run'], rows));
+  // Every run's figures are the point of the table: the compact layout shows them all.
+  const compact = Object.fromEntries(rows.flatMap((row) => row.summaries.map((x) => [x.tag, { rank: 1 }])));
+  if (rows.some((row) => row.summaries.length > 0)) lines.push(summaryTable(['run'], rows, layout, compact));
   for (const o of rep.outliers) {
     lines.push(
       `  outlier: run ${o.run + 1}, ${o.name} ${formatSummaryValue(o)} (median ${formatSummaryValue({ ...o, value: o.median })}, modified z-score ${o.score.toFixed(1)})`,
@@ -249,19 +267,24 @@ function repeatsSection(r: RunResult): string {
   return lines.join('\n');
 }
 
-export function formatRunResult(r: RunResult): string {
-  const parts = [header(r), clientTable(r)];
+/**
+ * The run as text: the header, the verdict and the result's warnings, the per-client table, then the
+ * aggregate, role, switch, device and repeats sections. `layout`: the full table (the default), the
+ * compact one fitted to a terminal, or Markdown.
+ */
+export function formatRunResult(r: RunResult, layout: TextLayout = WIDE): string {
+  const md = (text: string) => renderPreformatted(text, layout);
+  const top = layout.format === 'markdown' ? header(r).split('\n').join('  \n') : header(r);
+  const parts = [top, formatVerdict(runVerdict(r), layout), clientTable(r, layout)];
   const isSwitch = (s: Summary) => s.tag.startsWith('switch') || s.tag.startsWith('slice') || s.tag === 'coRunning';
-  parts.push(list('Aggregate', [...r.shared.aggregate.filter((s) => !isSwitch(s)), ...r.comparison]));
-  parts.push(rolesSection(r));
-  parts.push(layersSection(r));
-  parts.push(
-    [list(switchesTitle(r.shared.switches, kernelLevelClients(r.shared, r)), r.shared.aggregate.filter(isSwitch)), residentLines(r)].filter(Boolean).join('\n'),
-  );
-  parts.push(deviceSection(r));
-  parts.push(repeatsSection(r));
-  parts.push(formatWarnings(r).join('\n'));
+  parts.push(list('Aggregate', [...r.shared.aggregate.filter((s) => !isSwitch(s)), ...r.comparison], layout));
+  parts.push(md(rolesSection(r)));
+  parts.push(md(layersSection(r)));
+  const switches = list(switchesTitle(r.shared.switches, kernelLevelClients(r.shared, r)), r.shared.aggregate.filter(isSwitch), layout);
+  parts.push([switches, md(residentLines(r))].filter(Boolean).join(layout.format === 'markdown' ? '\n\n' : '\n'));
+  parts.push(md(deviceSection(r)));
+  parts.push(repeatsSection(r, layout));
   const issues = problems(r);
-  if (issues) parts.push(issues);
+  if (issues) parts.push(md(issues));
   return parts.filter(Boolean).join('\n\n');
 }

@@ -59,6 +59,23 @@ export class TracesFileError extends Error {
   }
 }
 
+/**
+ * Of the shared phases' traces handed over in turn (run's onTraces), those of the phase the result holds:
+ * with --runs every run's shared phase hands its own, and the result holds the median run's phases
+ * (repeats.recorded). Found by the trace epoch the result records where that is unique, else by the run's
+ * place; undefined when neither tells (a run that handed none).
+ */
+export function tracesOfResult(
+  result: { shared: { traceEpochGpuNs?: string | undefined }; repeats?: { runs: number; recorded: number } | undefined },
+  handed: readonly PhaseTraces[],
+): PhaseTraces | undefined {
+  const epoch = result.shared.traceEpochGpuNs;
+  const same = epoch === undefined ? [] : handed.filter((t) => t.epochGpuNs.toString() === epoch);
+  if (same.length === 1) return same[0];
+  if (!result.repeats) return handed.length === 1 ? handed[0] : undefined;
+  return handed.length === result.repeats.runs ? handed[result.repeats.recorded] : undefined;
+}
+
 /** Where a result's traces are kept: run.json (or run.json.gz) → run.traces.gz beside it. */
 export function tracesFileFor(resultFile: string): string {
   const name = basename(resultFile).replace(/\.json(\.gz)?$/, '');

@@ -182,7 +182,8 @@ function runCases(command: 'run' | 'probe', f: Fixtures): fc.Arbitrary<Case> {
         ['--keep-traces', ['--keep-traces']],
       )
       .map(([names, args]) => ({ command, args: [command, ...args], names })),
-    structural(command, w, ['--procs', '--duration', '--json', '--mode']),
+    // --json takes an optional value (no value: stdout), so it is no "argument missing" case.
+    structural(command, w, ['--procs', '--duration', '--mode']),
   ];
   if (command === 'run') {
     cases.push(
@@ -266,7 +267,7 @@ function benchCases(f: Fixtures): fc.Arbitrary<Case> {
       { command: 'bench', args: ['bench', '--kernel', 'gemm'], names: '--shape' },
       { command: 'bench', args: ['bench', '--kernel', 'gemm', '--preset', 'gemm-bf16-4096', '--shape', '64,64,64'], names: '--kernel' },
     ),
-    structural('bench', w, ['--preset', '--kernel', '--launches', '--json']),
+    structural('bench', w, ['--preset', '--kernel', '--launches']),
   );
 }
 
@@ -501,7 +502,7 @@ function scenarioRunCases(): fc.Arbitrary<Case> {
 
 /** The program itself: a word that is no command (it would go to run, which takes none), `help` of no command. */
 function programCases(): fc.Arbitrary<Case> {
-  const commands = ['run', 'probe', 'info', 'sweep', 'bench', 'monitor', 'mps', 'mig', 'report', 'export', 'merge', 'scenario', 'advise', 'k8s', 'help'];
+  const commands = [...PROGRAM_COMMANDS, 'help'];
   const word = fc.stringMatching(/^[a-z][a-z0-9]{0,12}$/).filter((s) => !commands.includes(s));
   return fc.oneof(
     word.map((w) => ({ command: 'gpushare-micro', args: [w], names: w })),
@@ -510,9 +511,38 @@ function programCases(): fc.Arbitrary<Case> {
   );
 }
 
-function infoCases(): fc.Arbitrary<Case> {
-  return structural('info', ['info'], []);
+function infoCases(f: Fixtures): fc.Arbitrary<Case> {
+  return fc.oneof(
+    structural('info', ['info'], []),
+    bad(
+      'info',
+      ['info'],
+      '--json',
+      badFilePath(f).filter((p) => p !== '' && p !== ' '),
+    ),
+  );
 }
+
+function k8sCases(f: Fixtures): fc.Arbitrary<Case> {
+  const w = ['k8s', 'render'];
+  return fc.oneof(
+    bad('k8s render', w, '--sharing', badChoice(['timeslice', 'mps', 'mig', 'none'])),
+    bad('k8s render', w, '--replicas', badInteger(2, 256), ['--sharing', 'timeslice']),
+    bad('k8s render', w, '--mig-strategy', badChoice(['single', 'mixed']), ['--sharing', 'mig']),
+    bad('k8s render', w, '--nodes', badInteger(1, 1000), ['--fleet']),
+    bad('k8s render', w, '--out', badDirPath(f)),
+    fc.constantFrom<Case>(
+      { command: 'k8s render', args: ['k8s', 'render', '--fleet'], names: '--nodes' },
+      { command: 'k8s render', args: ['k8s', 'render', '--nodes', '2'], names: '--nodes' },
+      { command: 'k8s render', args: ['k8s', 'render', '--fleet', '--nodes', '2', '--sweep', '--out x'], names: '--sweep' },
+      { command: 'k8s', args: ['k8s'], names: 'k8s' },
+    ),
+    structural('k8s render', w, ['--sharing', '--replicas', '--nodes', '--out']),
+  );
+}
+
+/** The program's commands, as `gpushare-micro --help` lists them. */
+export const PROGRAM_COMMANDS = ['run', 'probe', 'info', 'sweep', 'bench', 'monitor', 'mps', 'mig', 'report', 'export', 'merge', 'scenario', 'advise', 'k8s'];
 
 /** Arbitraries per command and how many cases each gets. */
 export function commandCases(f: Fixtures): Array<[string, fc.Arbitrary<Case>, number]> {
@@ -524,11 +554,12 @@ export function commandCases(f: Fixtures): Array<[string, fc.Arbitrary<Case>, nu
     ['report', reportCases(f), 15],
     ['export', exportCases(f), 12],
     ['merge', mergeCases(f), 12],
-    ['info', infoCases(), 8],
+    ['info', infoCases(f), 8],
     ['monitor', monitorCases(), 25],
     ['mps', mpsCases(f), 25],
     ['mig', migCases(), 25],
     ['scenario', scenarioCases(f), 25],
+    ['k8s', k8sCases(f), 15],
     ['gpushare-micro', programCases(), 12],
   ];
 }

@@ -9,7 +9,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { commandCases, type Case } from './cli-cases.js';
+import type { Command } from 'commander';
+import { buildProgram } from '../../src/cli/program.js';
+import { commandCases, type Case, PROGRAM_COMMANDS } from './cli-cases.js';
 
 const cli = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 const seed = Number(process.env.GSM_FUZZ_SEED ?? 20261201);
@@ -68,7 +70,8 @@ function show(args: string[]): string {
 
 const work = mkdtempSync(join(tmpdir(), 'gsm-fuzz-'));
 const fixtures = { file: join(work, 'not-a-result.txt'), dir: join(work, 'a-dir') };
-const groups = commandCases(fixtures).map(([command, arbitrary, count]) => {
+const arbitraries = commandCases(fixtures);
+const groups = arbitraries.map(([command, arbitrary, count]) => {
   // Distinct argument lists only: a repeated case tells nothing new.
   const seen = new Set<string>();
   const cases = fc.sample(arbitrary, { numRuns: count * 3, seed }).filter((c) => {
@@ -110,6 +113,16 @@ describe(`bad CLI invocations (fast-check seed ${seed})`, () => {
     console.log(`[fuzz] ${total} invocations: ${groups.map((g) => `${g.command} ${g.cases.length}`).join(', ')}`);
     expect(total).toBeGreaterThanOrEqual(200);
     for (const g of groups) expect(g.cases.length, g.command).toBeGreaterThanOrEqual(8);
+  });
+
+  it('cover every command of the program, down to each subcommand', () => {
+    const program = buildProgram();
+    expect(program.commands.map((c) => c.name())).toEqual(PROGRAM_COMMANDS);
+    const leaves = (cmd: Command, path: string[]): string[] =>
+      cmd.commands.length === 0 ? [path.join(' ')] : cmd.commands.flatMap((c) => leaves(c, [...path, c.name()]));
+    // Of many draws (none run): every command can be drawn, whatever GSM_FUZZ_SEED picks to run.
+    const covered = new Set(arbitraries.flatMap(([, arbitrary]) => fc.sample(arbitrary, { numRuns: 500, seed }).map((c) => c.command)));
+    expect(leaves(program, []).filter((c) => !covered.has(c))).toEqual([]);
   });
 
   it.each(groups.map((g) => [g.command, g] as const))('%s: exit code 2, one stderr line naming the option or file, nothing on stdout', (_, group) => {

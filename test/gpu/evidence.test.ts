@@ -49,10 +49,8 @@ describe.skipIf(!gpu.available)('evidence on the GPU', () => {
     const r = spawnSync(
       process.execPath,
       [cli, 'run', '--kernel', 'gemm', '--impl', 'cublas', '--procs', '2', '--duration', '1s', '--cupti', '--json', file, '-q'],
-      {
-        encoding: 'utf8',
-        timeout: 120_000,
-      },
+      // A wide terminal: the warnings under the verdict stay one line each (they wrap to the terminal's width).
+      { encoding: 'utf8', timeout: 120_000, env: { ...process.env, COLUMNS: '1000' } },
     );
     expect(r.status, r.stderr).toBe(0);
     const tables = r.stdout

@@ -38,10 +38,11 @@ export interface ComparedFigure {
 
 /** The worst p99 against solo of a run (headline()'s), as a summary with the interval of the client it comes from. */
 function worstP99(r: LoadedRun['result']): Summary | undefined {
-  const v = headline(r).worstP99VsSolo;
+  const h = headline(r);
+  const v = h.worstP99VsSolo;
   if (v === undefined) return undefined;
-  const from = r.shared.clients.flatMap((c) => c.summaries).find((s) => s.tag === 'latency.p99.vsSolo' && s.value === v);
-  return { tag: 'latency.p99.vsSolo.max', name: 'worst client p99 latency vs solo', hint: 'ratio', value: v, ...(from?.ci ? { ci: from.ci } : {}) };
+  const ci = h.intervals?.worstP99VsSolo;
+  return { tag: 'latency.p99.vsSolo.max', name: 'worst client p99 latency vs solo', hint: 'ratio', value: v, ...(ci ? { ci } : {}) };
 }
 
 /** The headline figures of a run, in the order the comparison lists them. */
