@@ -7,7 +7,9 @@ import { EXIT } from './exit-codes.js';
 
 export function monitorCommand(): Command {
   return new Command('monitor')
-    .description('show the GPUs and their processes live: utilisation, memory, power, temperature, clocks, throttle reasons, GPM SM activity and occupancy')
+    .description(
+      "show the GPUs and their processes live: utilisation, memory, power, temperature, clocks, throttle reasons, GPM SM activity and occupancy, each process's SM use, and the figures of runs in progress",
+    )
     .option('--interval <ms>', `refresh period in milliseconds, 50..60000 (default ${MONITOR_DEFAULTS.intervalMs})`)
     .option('--once', 'print one frame and exit')
     .option('--json', 'print one JSON object per frame, one per line')
@@ -36,6 +38,7 @@ export function monitorCommand(): Command {
             columns: process.stdout.columns ?? 100,
             color: process.stdout.isTTY === true && !process.env.NO_COLOR,
             onListening: (url) => console.error(`gpushare-micro: serving Prometheus metrics at ${url}`),
+            onNote: (note) => console.error(`gpushare-micro: ${note}`),
           },
           controller.signal,
         );
