@@ -4,6 +4,7 @@ import { DEFAULTS, KERNELS, LOOPS, MODES, OPEN_LOOP_DEPTH, resolveRunConfig, typ
 import { registryListing, WORKLOAD_NAMES } from '../registry/index.js';
 import { OptionError } from '../errors.js';
 import type { PhaseTraces } from '../phase.js';
+import type { RunStatusPublisher } from '../monitor/run-status.js';
 import { writeJsonAtomic } from '../report/json.js';
 import { tracesFileFor } from '../report/traces-file.js';
 import type { Progress } from '../run.js';
@@ -83,6 +84,7 @@ export async function execute(flags: Flags, kernelDefault: Partial<RunOptions>):
   for (const [key, value] of Object.entries(rest)) if (value !== undefined) (options as Record<string, unknown>)[key] = value;
   if (options.launches !== undefined && flags.duration === undefined) delete options.duration;
   let interrupt: ReturnType<typeof interruptSignal> | undefined;
+  let publisher: RunStatusPublisher | undefined; // the run's live status for `monitor` (GPUSHARE_PUBLISH=0: none)
   try {
     const config = resolveRunConfig(options);
     const target = checkJsonTarget(json);
@@ -90,7 +92,9 @@ export async function execute(flags: Flags, kernelDefault: Partial<RunOptions>):
     // Loaded only now: a usage error or --help needs none of the measuring code.
     const [{ measure }, { formatRunResult }] = await Promise.all([import('../run.js'), import('../report/table.js')]);
     interrupt = interruptSignal();
-    const onProgress = progressPrinter(quiet ?? false);
+    publisher = (await import('../monitor/run-status.js')).RunStatusPublisher.start(config, { command: ['gpushare-micro', ...process.argv.slice(2)] });
+    const printer = progressPrinter(quiet ?? false);
+    const onProgress = publisher ? publisher.listener(printer) : printer;
     let traces: PhaseTraces | undefined;
     const result = await measure(config, {
       signal: interrupt.signal,
@@ -113,6 +117,7 @@ export async function execute(flags: Flags, kernelDefault: Partial<RunOptions>):
   } catch (error) {
     return fail(error);
   } finally {
+    await publisher?.close();
     interrupt?.dispose();
   }
 }
