@@ -149,11 +149,6 @@ export class RunStatusPublisher {
     return publisher;
   }
 
-  /** The status as last written (or about to be). */
-  get current(): RunStatus {
-    return this.status;
-  }
-
   /** A progress listener that updates the file, then tells `next` (the terminal's progress printer, say). */
   listener(next?: (event: Progress) => void): (event: Progress) => void {
     return (event) => {
@@ -167,8 +162,9 @@ export class RunStatusPublisher {
     const s = this.status;
     if ('label' in event && event.type === 'phase') {
       // A new phase: its role and client processes replace the last phase's; the measured figures stay.
-      const next: RunStatus = { ...s, phase: event.label === 'baseline' ? 'solo' : 'shared', role: event.role, clientPids: [] };
-      if (next.role === undefined || event.label !== 'baseline') delete next.role;
+      const next: RunStatus = { ...s, phase: event.label === 'baseline' ? 'solo' : 'shared', clientPids: [] };
+      delete next.role;
+      if (event.label === 'baseline' && event.role !== undefined) next.role = event.role;
       if (event.run !== undefined) Object.assign(next, { run: event.run, runs: event.runs });
       this.status = next;
     } else if ('phase' in event && event.type === 'ready') {
