@@ -29,7 +29,9 @@ export type RunIndex = { run?: number; runs?: number };
 
 export type Progress =
   | ({ type: 'phase'; label: PhaseResult['label']; procs: number; role?: string } & RunIndex)
-  | ({ phase: PhaseResult['label'] } & OrchestratorEvent);
+  | ({ phase: PhaseResult['label'] } & OrchestratorEvent)
+  /** A run's shared phase compared with its baselines (with --runs N, each run's own figures). */
+  | ({ type: 'measured'; shared: PhaseResult; comparison: Summary[] } & RunIndex);
 
 export interface RunControls {
   signal?: AbortSignal;
@@ -270,6 +272,7 @@ async function oneRun(config: RunConfig, controls: RunControls, prepared: Prepar
     return { shared: await withHint(await phase('shared', layout.workers, roles, run), session, controls.signal), facts: layout.facts };
   });
   const { clients, comparison } = compare(baselines, value.shared);
+  controls.onProgress?.({ type: 'measured', shared: { ...value.shared, clients }, comparison, ...run });
   const incompleteBaseline = [...baselines.values()].find((b) => !b.complete);
   const complete = value.shared.complete && !incompleteBaseline;
   return {

@@ -202,3 +202,31 @@ describe.skipIf(!binding || cuda?.available)('without a driver, every call that 
     expect((await b.cudaDevices()).error?.code).toBe('ERR_NO_GPU');
   });
 });
+
+describe.skipIf(!binding)('nvmlProcessUtilization: its options are checked before NVML is asked', () => {
+  const b = binding!;
+  const call = (...args: unknown[]) => (b.nvmlProcessUtilization as (...a: unknown[]) => unknown)(...args);
+
+  it.each([
+    [[], /expected an object for the process utilisation options/],
+    [[7], /expected an object/],
+    [[{ sinceUs: 0 }], /device/],
+    [[{ device: -1, sinceUs: 0 }], /device/],
+    [[{ device: 1024, sinceUs: 0 }], /device/],
+    [[{ device: 0.5, sinceUs: 0 }], /device/],
+    [[{ device: 0 }], /expected a number for sinceUs/],
+    [[{ device: 0, sinceUs: '0' }], /sinceUs/],
+    [[{ device: 0, sinceUs: 1.5 }], /expected an integer for sinceUs/],
+    [[{ device: 0, sinceUs: -1 }], /sinceUs/],
+    [[{ device: 0, sinceUs: 2 ** 53 }], /sinceUs/],
+  ])('%j is a TypeError with ERR_ARGS', (args, message) => {
+    expectArgsError(() => call(...args), message);
+  });
+
+  it.skipIf(cuda?.available)('without NVML it resolves to reported: false with the reason, not an error', async () => {
+    const r = await b.nvmlProcessUtilization({ device: 0, sinceUs: 0 });
+    expect(r.reported).toBe(false);
+    expect(r.reason).toMatch(/libnvidia-ml\.so\.1|NVML/);
+    expect(r.samples).toEqual([]);
+  });
+});

@@ -7,6 +7,7 @@
 #include "bindings/checked_wrap.h"
 #include "core/args.h"
 #include "core/async.h"
+#include "observers/nvml_process_utilization.h"
 #include "observers/nvml_sampler.h"
 #include "observers/nvml_snapshot.h"
 
@@ -113,6 +114,36 @@ Napi::Value NvmlSnapshotFn(const Napi::CallbackInfo& info) {
           list.Set(static_cast<uint32_t>(i), deviceToJs(env, snap->devices[i]));
         }
         o.Set("devices", list);
+        return o;
+      });
+}
+
+// nvmlProcessUtilization({ device, sinceUs }): the per-process samples NVML took after sinceUs.
+Napi::Value NvmlProcessUtilizationFn(const Napi::CallbackInfo& info) {
+  Napi::Object options = objectArg(info, 0, "the process utilisation options");
+  const auto device = static_cast<unsigned>(intField(options, "device", 0, 1023));
+  const uint64_t sinceUs = uint64Field(options, "sinceUs", 0, 9007199254740991.0);
+  auto reading = std::make_shared<ProcessUtilizationReading>();
+  return PromiseWorker::Start(
+      info.Env(), [reading, device, sinceUs]() { *reading = readProcessUtilization(device, sinceUs); },
+      [reading](Napi::Env env) -> Napi::Value {
+        Napi::Object o = Napi::Object::New(env);
+        o.Set("reported", reading->reported);
+        if (!reading->reason.empty()) o.Set("reason", reading->reason);
+        if (!reading->source.empty()) o.Set("source", reading->source);
+        Napi::Array list = Napi::Array::New(env, reading->samples.size());
+        for (size_t i = 0; i < reading->samples.size(); ++i) {
+          const ProcessUtilization& s = reading->samples[i];
+          Napi::Object x = Napi::Object::New(env);
+          x.Set("pid", s.pid);
+          x.Set("timeStampUs", static_cast<double>(s.timeStampUs));
+          x.Set("smPct", s.smPct);
+          x.Set("memPct", s.memPct);
+          x.Set("encPct", s.encPct);
+          x.Set("decPct", s.decPct);
+          list.Set(static_cast<uint32_t>(i), x);
+        }
+        o.Set("samples", list);
         return o;
       });
 }
@@ -277,6 +308,7 @@ class SamplerObject : public CheckedWrap<SamplerObject> {
 
 void registerNvml(Napi::Env env, Napi::Object exports) {
   exports.Set("nvmlSnapshot", Napi::Function::New(env, NvmlSnapshotFn, "nvmlSnapshot"));
+  exports.Set("nvmlProcessUtilization", Napi::Function::New(env, NvmlProcessUtilizationFn, "nvmlProcessUtilization"));
   exports.Set("NvmlSampler", SamplerObject::Define(env));
 }
 

@@ -82,6 +82,8 @@ Api& api() {
     bindSymbol(h, a.computeProcesses, "nvmlDeviceGetComputeRunningProcesses_v3");
     bindSymbol(h, a.mpsProcesses, "nvmlDeviceGetMPSComputeRunningProcesses_v3");
     bindSymbol(h, a.processName, "nvmlSystemGetProcessName");
+    bindSymbol(h, a.processUtilization, "nvmlDeviceGetProcessUtilization");
+    bindSymbol(h, a.processesUtilizationInfo, "nvmlDeviceGetProcessesUtilizationInfo");
     bindSymbol(h, a.maxMigDeviceCount, "nvmlDeviceGetMaxMigDeviceCount");
     bindSymbol(h, a.migDeviceByIndex, "nvmlDeviceGetMigDeviceHandleByIndex");
     bindSymbol(h, a.gpuInstanceId, "nvmlDeviceGetGpuInstanceId");

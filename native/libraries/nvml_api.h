@@ -32,6 +32,7 @@ constexpr Return kErrorInsufficientSize = 7;
 constexpr Return kErrorTimeout = 10;
 constexpr Return kErrorFunctionNotFound = 13;
 constexpr Return kErrorGpuIsLost = 15;
+constexpr Return kErrorArgumentVersionMismatch = 25;
 
 // nvmlClockType_t
 constexpr int kClockGraphics = 0, kClockSm = 1, kClockMem = 2;
@@ -63,6 +64,32 @@ struct ProcessInfo {
   unsigned int gpuInstanceId;        // 0xFFFFFFFF when MIG is off
   unsigned int computeInstanceId;
 };
+// nvmlProcessUtilizationSample_t: one process's utilisation over one of NVML's sampling intervals
+// (nvmlDeviceGetProcessUtilization).
+struct ProcessUtilizationSample {
+  unsigned int pid;
+  unsigned long long timeStamp;  // CPU time stamp, microseconds
+  unsigned int smUtil, memUtil, encUtil, decUtil;  // percent
+};
+// nvmlProcessUtilizationInfo_v1_t and nvmlProcessesUtilizationInfo_v1_t
+// (nvmlDeviceGetProcessesUtilizationInfo, driver 550 and later).
+struct ProcessUtilizationInfo {
+  unsigned long long timeStamp;  // CPU time stamp, microseconds
+  unsigned int pid;
+  unsigned int smUtil, memUtil, encUtil, decUtil, jpgUtil, ofaUtil;  // percent
+};
+struct ProcessesUtilizationInfo {
+  unsigned int version;
+  unsigned int processSamplesCount;     // in: the array's size; out: the samples written (or needed)
+  unsigned long long lastSeenTimeStamp;  // only samples after this time stamp
+  ProcessUtilizationInfo* procUtilArray;
+};
+// nvmlProcessesUtilizationInfo_v1: NVML_STRUCT_VERSION(ProcessesUtilizationInfo, 1).
+constexpr unsigned int kProcessesUtilizationInfoVersion =
+    static_cast<unsigned int>(sizeof(ProcessesUtilizationInfo)) | (1u << 24);
+static_assert(sizeof(ProcessUtilizationSample) == 32, "nvmlProcessUtilizationSample_t is 32 bytes");
+static_assert(sizeof(ProcessUtilizationInfo) == 40, "nvmlProcessUtilizationInfo_v1_t is 40 bytes");
+static_assert(sizeof(ProcessesUtilizationInfo) == 24, "nvmlProcessesUtilizationInfo_v1_t is 24 bytes");
 // nvmlEventData_t
 struct EventData {
   Device device;
@@ -144,6 +171,8 @@ struct Api : LoadedLibrary {
   Return (*computeProcesses)(Device, unsigned*, ProcessInfo*) = nullptr;
   Return (*mpsProcesses)(Device, unsigned*, ProcessInfo*) = nullptr;
   Return (*processName)(unsigned, char*, unsigned) = nullptr;
+  Return (*processUtilization)(Device, ProcessUtilizationSample*, unsigned*, unsigned long long) = nullptr;
+  Return (*processesUtilizationInfo)(Device, ProcessesUtilizationInfo*) = nullptr;
   Return (*maxMigDeviceCount)(Device, unsigned*) = nullptr;
   Return (*migDeviceByIndex)(Device, unsigned, Device*) = nullptr;
   Return (*gpuInstanceId)(Device, unsigned*) = nullptr;

@@ -36,8 +36,8 @@
 #               default sweep with its points; results.tar.gz
 #   sweep       the README sweep (gemm 2048 and 8192, 1/2/4 procs, every mode, both loops) into
 #               --sweep-dir (resumed when it holds one), sweep.tar.gz
-#   monitor     `monitor` for 10 s beside a 4-client run, its Prometheus endpoint scraped under load, and
-#               the screen of `monitor --once` through a pseudo-terminal
+#   monitor     `monitor` for 20 s beside a 4-client run of 2 runs, its Prometheus endpoint scraped twice under
+#               load (per-process SM use, the run's phase and figures), and `monitor --once` through a pseudo-terminal
 #   scenarios   every built-in scenario under timeslice, mps, streams and green, `advise` on each result,
 #               into --scenario-dir; scenarios.tar.gz
 #   peak        `scenario peak train+infer` for the inference role under the four modes, into --scenario-dir
@@ -265,12 +265,20 @@ part_sweep() {
 }
 
 part_monitor() {
-  ( sleep 1; "${CLI[@]}" --kernel gemm --procs 4 --duration 8s --quiet > "$OUT/monitor-run.txt" 2>&1; echo "exit=$?" >> "$OUT/monitor-run.txt" ) &
-  ( sleep 6; node -e "fetch('http://127.0.0.1:9464/metrics').then(r => r.text()).then(t => process.stdout.write(t), e => { console.error(String(e)); process.exit(1); })" \
-      > "$OUT/prometheus-under-load.txt" 2>&1 ) &
-  step monitor.txt "${CLI[@]}" monitor --duration 10s --interval 1000 --prometheus 9464
+  # A 4-client run of 2 runs (about 16 s) beside a 20 s monitor: the endpoint is scraped while run 1 shares
+  # the GPU (per-process SM use of the clients, the run's phase) and while run 2 goes on (run 1's figures).
+  ( sleep 1; "${CLI[@]}" --kernel gemm --procs 4 --duration 3s --runs 2 --quiet > "$OUT/monitor-run.txt" 2>&1; echo "exit=$?" >> "$OUT/monitor-run.txt" ) &
+  local at
+  for at in 8 15; do
+    ( sleep "$at"; node -e "fetch('http://127.0.0.1:9464/metrics').then(r => r.text()).then(t => process.stdout.write(t), e => { console.error(String(e)); process.exit(1); })" \
+        > "$OUT/prometheus-under-load-$at.txt" 2>&1 ) &
+  done
+  step monitor.txt "${CLI[@]}" monitor --duration 20s --interval 1000 --prometheus 9464
   wait
   echo "the run beside it: $(tail -n 1 "$OUT/monitor-run.txt"); leftover processes: $(leftovers)" >> "$OUT/monitor.txt"
+  for at in 8 15; do
+    { echo; echo "gpushare_micro_run_* and per-process utilisation scraped at ${at} s:"; grep -E '^gpushare_micro_(run_|process_(sm|memory)_utilization)' "$OUT/prometheus-under-load-$at.txt" || echo '(none)'; } >> "$OUT/monitor.txt"
+  done
   command -v script > /dev/null && COLUMNS=110 step monitor.txt script -qec "${CLI[*]} monitor --once" /dev/null
 }
 

@@ -426,6 +426,35 @@ export interface NvmlProcess {
   mps: boolean;
 }
 
+/** One process's utilisation over one of NVML's sampling intervals (percent of the interval). */
+export interface NvmlProcessUtilizationSample {
+  pid: number;
+  /** NVML's CPU time stamp of the sample, microseconds since the epoch. */
+  timeStampUs: number;
+  smPct: number;
+  /** Frame-buffer (memory controller) utilisation. */
+  memPct: number;
+  encPct: number;
+  decPct: number;
+}
+
+export interface NvmlProcessUtilizationOptions {
+  /** NVML device index. */
+  device: number;
+  /** Only samples after this time stamp (NVML's clock, microseconds); 0: all NVML still holds. */
+  sinceUs: number;
+}
+
+export interface NvmlProcessUtilization {
+  /** False: NVML does not report per-process utilisation here (no NVML, an old driver, NOT_SUPPORTED); `reason` says why. */
+  reported: boolean;
+  reason?: string;
+  /** The NVML function that answered (nvmlDeviceGetProcessesUtilizationInfo, or nvmlDeviceGetProcessUtilization on older drivers). */
+  source?: string;
+  /** Empty when no process was sampled since `sinceUs` (NVML_ERROR_NOT_FOUND). */
+  samples: NvmlProcessUtilizationSample[];
+}
+
 export interface NvmlMigDevice {
   index: number;
   uuid: string;
@@ -640,6 +669,8 @@ export interface NativeBinding {
   addonInfo(): AddonInfo;
   cudaDevices(): Promise<CudaDevices>;
   nvmlSnapshot(): Promise<NvmlSnapshot>;
+  /** The per-process utilisation samples NVML took of one device since a time stamp; never rejects for a missing GPU (reported: false). */
+  nvmlProcessUtilization(options: NvmlProcessUtilizationOptions): Promise<NvmlProcessUtilization>;
   TimedLoop: new (config: LoopConfig) => NativeTimedLoop;
   /** Prepares the workload (fresh random inputs, output poisoned with NaN), launches it once, and returns its inputs then its output. */
   workloadCheck(spec: WorkloadSpec, device: number): Promise<HostTensor[]>;

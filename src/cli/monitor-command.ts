@@ -9,7 +9,9 @@ import { checkJsonTarget, examples, givenOptions, jsonOption } from './output.js
 
 export function monitorCommand(): Command {
   return new Command('monitor')
-    .description('show the GPUs and their processes live: utilisation, memory, power, temperature, clocks, throttle reasons, GPM SM activity and occupancy')
+    .description(
+      "show the GPUs and their processes live: utilisation, memory, power, temperature, clocks, throttle reasons, GPM SM activity and occupancy, each process's SM use, and the figures of runs in progress",
+    )
     .addOption(
       new Option('--interval <ms>', 'refresh period in milliseconds, 50..60000').default(MONITOR_DEFAULTS.intervalMs, String(MONITOR_DEFAULTS.intervalMs)),
     )
@@ -59,6 +61,7 @@ export function monitorCommand(): Command {
             color: process.stdout.isTTY === true && !process.env.NO_COLOR,
             onListening: (url) => console.error(`gpushare-micro: serving Prometheus metrics at ${url}`),
             ...(file ? { onFrame: (frame) => file!.write(`${renderJson(frame)}\n`) } : {}),
+            onNote: (note) => console.error(`gpushare-micro: ${note}`),
           },
           controller.signal,
         );

@@ -3,6 +3,7 @@ import { Command, Option } from 'commander';
 import { DEFAULTS, KERNELS, LOOPS, MODES, OPEN_LOOP_DEPTH, resolveRunConfig, type RunOptions } from '../config.js';
 import { OptionError } from '../errors.js';
 import type { PhaseTraces } from '../phase.js';
+import type { RunStatusPublisher } from '../monitor/run-status.js';
 import { registryListing, WORKLOAD_NAMES } from '../registry/index.js';
 import { tracesFileFor, tracesOfResult, writeTracesFile } from '../report/traces-file.js';
 import type { Progress } from '../run.js';
@@ -94,6 +95,7 @@ export async function execute(cmd: Command, kernelDefault: Partial<RunOptions>):
   if (client) options.clients = client;
   if (options.launches !== undefined && rest.duration === undefined) delete options.duration;
   let interrupt: ReturnType<typeof interruptSignal> | undefined;
+  let publisher: RunStatusPublisher | undefined; // the run's live status for `monitor` (GPUSHARE_PUBLISH=0: none)
   try {
     const config = resolveRunConfig(options);
     const plan = outputPlan({ json, format: cmd.opts().format, wide }, cmd);
@@ -101,7 +103,9 @@ export async function execute(cmd: Command, kernelDefault: Partial<RunOptions>):
     // Loaded only now: a usage error or --help needs none of the measuring code.
     const [{ measure }, { formatRunResult }] = await Promise.all([import('../run.js'), import('../report/table.js')]);
     interrupt = interruptSignal();
-    const onProgress = progressPrinter(quiet ?? false);
+    publisher = (await import('../monitor/run-status.js')).RunStatusPublisher.start(config, { command: ['gpushare-micro', ...process.argv.slice(2)] });
+    const printer = progressPrinter(quiet ?? false);
+    const onProgress = publisher ? publisher.listener(printer) : printer;
     const sharedTraces: PhaseTraces[] = [];
     const result = await measure(config, {
       signal: interrupt.signal,
@@ -120,6 +124,7 @@ export async function execute(cmd: Command, kernelDefault: Partial<RunOptions>):
   } catch (error) {
     return fail(error);
   } finally {
+    await publisher?.close();
     interrupt?.dispose();
   }
 }

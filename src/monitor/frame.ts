@@ -1,8 +1,11 @@
 // One frame of the live monitor: every GPU's state (from an NVML snapshot), its latest GPM metrics
-// (from a running sampler) and its processes with their command lines. Plain data, built by a pure
-// function, so the renderers and the Prometheus exporter can be tested without a GPU.
-import type { GpmMetric, NvmlLatest, NvmlSnapshot } from '../binding/contract.js';
+// (from a running sampler), its processes with their command lines and, where NVML reports it, their
+// SM and memory utilisation, and the runs in progress (their status files). Plain data, built by a
+// pure function, so the renderers and the Prometheus exporter can be tested without a GPU.
+import type { GpmMetric, NvmlDevice, NvmlLatest, NvmlSnapshot } from '../binding/contract.js';
 import { decodeThrottleReasons, isClockLimited } from '../observe/throttle.js';
+import type { ProcessUtilizationView } from './process-utilization.js';
+import type { RunStatus } from './run-status.js';
 
 export interface ProcessFrame {
   pid: number;
@@ -10,6 +13,9 @@ export interface ProcessFrame {
   usedMemoryBytes?: number;
   mps: boolean;
   gpuInstanceId?: number;
+  /** Mean SM and memory (frame buffer) utilisation over NVML's recent samples of this process; absent without a sample. */
+  smUtilPct?: number;
+  memUtilPct?: number;
 }
 
 export interface GpuFrame {
@@ -38,6 +44,10 @@ export interface GpuFrame {
   gpmReason?: string;
   processes: ProcessFrame[];
   processesReason?: string;
+  /** Whether NVML reports per-process utilisation on this GPU (absent: not asked). */
+  processUtilizationReported?: boolean;
+  /** Why some or all processes have no utilisation figure (not reported, MIG, MPS). */
+  processUtilizationReason?: string;
 }
 
 export interface MonitorFrame {
@@ -46,6 +56,8 @@ export interface MonitorFrame {
   driverVersion?: string;
   cudaDriverVersion?: number;
   gpus: GpuFrame[];
+  /** The runs in progress (their status files); absent when not looked for. */
+  runs?: RunStatus[];
 }
 
 export interface FrameInputs {
@@ -58,6 +70,32 @@ export interface FrameInputs {
   command: (pid: number, nvmlName: string | undefined) => string;
   devices?: readonly number[];
   now: Date;
+  /** Per-process utilisation per device index; a device missing here was not asked. */
+  utilization?: Map<number, ProcessUtilizationView>;
+  runs?: RunStatus[];
+}
+
+/** Puts each process's utilisation into `g` and says why processes have none, where NVML tells nothing per process. */
+function addUtilization(g: GpuFrame, d: NvmlDevice, u: ProcessUtilizationView): void {
+  g.processUtilizationReported = u.reported;
+  if (!u.reported) {
+    const why = u.reason ?? 'NVML does not report per-process utilisation';
+    g.processUtilizationReason = d.migEnabled ? `MIG is on: ${why}` : why;
+    return;
+  }
+  for (const p of g.processes) {
+    const use = u.byPid.get(p.pid);
+    if (!use) continue;
+    p.smUtilPct = use.smPct;
+    p.memUtilPct = use.memPct;
+  }
+  const without = g.processes.filter((p) => p.smUtilPct === undefined);
+  if (without.length === 0) return;
+  if (d.migEnabled && u.byPid.size === 0) {
+    g.processUtilizationReason = 'MIG is on: NVML gives no per-process samples for the whole GPU (its GPU instances are not broken down by process)';
+  } else if (without.some((p) => p.mps)) {
+    g.processUtilizationReason = "MPS: an MPS client's work runs in the MPS server's context, so NVML may sample the server rather than each client";
+  }
 }
 
 export function buildFrame(inputs: FrameInputs): MonitorFrame {
@@ -108,7 +146,10 @@ export function buildFrame(inputs: FrameInputs): MonitorFrame {
     } else if (d.processesReason) {
       g.processesReason = d.processesReason;
     }
+    const utilization = inputs.utilization?.get(d.index);
+    if (utilization) addUtilization(g, d, utilization);
     frame.gpus.push(g);
   }
+  if (inputs.runs) frame.runs = inputs.runs;
   return frame;
 }

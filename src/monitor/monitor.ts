@@ -19,6 +19,8 @@ export interface MonitorIo {
   onListening?: (url: string) => void;
   /** Every frame, as data (tests). */
   onFrame?: (frame: MonitorFrame) => void;
+  /** A one-line note, once each (a run status file that was skipped). */
+  onNote?: (note: string) => void;
 }
 
 const CLEAR = '\x1b[H\x1b[2J';
@@ -44,6 +46,8 @@ export async function runMonitor(binding: NativeBinding, config: MonitorConfig, 
     intervalMs: config.intervalMs,
     gpm: config.gpm,
     ...(config.devices ? { devices: config.devices } : {}),
+    ...(config.runStatusDir ? { runStatusDir: config.runStatusDir } : {}),
+    ...(io.onNote ? { onNote: io.onNote } : {}),
   });
   let server: Server | undefined;
   const exporter = config.prometheus ? new PrometheusExporter() : undefined;

@@ -25,6 +25,8 @@ export interface MonitorConfig {
   devices?: number[];
   gpm: boolean;
   quiet: boolean;
+  /** Where runs publish their status (src/monitor/run-status.ts); default runStatusDir(). */
+  runStatusDir?: string;
 }
 
 export const MONITOR_DEFAULTS = { intervalMs: 500, listen: '127.0.0.1' } as const;

@@ -1,11 +1,13 @@
 // The monitor's frames as Prometheus metrics, named like NVIDIA's dcgm-exporter (DCGM_FI_DEV_* for
 // device fields, DCGM_FI_PROF_* for profiling ratios 0..1) with its `gpu`, `UUID`, `modelName` and
-// `Hostname` labels, so dashboards made for it work; per-process memory has a name of its own.
+// `Hostname` labels, so dashboards made for it work; per-process memory and utilisation, and the
+// figures of the runs in progress, have names of their own (gpushare_micro_*).
 // prom-client writes the text exposition; node:http serves it.
 import { createServer, type Server } from 'node:http';
 import { hostname } from 'node:os';
 import { Gauge, Registry } from 'prom-client';
 import type { GpuFrame, MonitorFrame } from './frame.js';
+import type { RunStatus } from './run-status.js';
 
 const LABELS = ['gpu', 'UUID', 'modelName', 'Hostname'] as const;
 type Labels = Record<(typeof LABELS)[number], string>;
@@ -80,11 +82,45 @@ export const DEVICE_METRICS: readonly DeviceMetric[] = [
   { name: 'DCGM_FI_PROF_PIPE_FP16_ACTIVE', help: 'Ratio of cycles the fp16 pipe is active (GPM, 0..1).', value: (g) => ratio(g.gpm?.fp16ActivityPct) },
 ];
 
+const RUN_LABELS = ['run', 'mode', 'Hostname'] as const;
+
+interface RunMetric {
+  name: string;
+  help: string;
+  value: (r: RunStatus) => number | undefined;
+}
+
+/** A run in progress, labelled by its pid (`run`) and mode; a figure the run has not measured yet is absent. */
+export const RUN_METRICS: readonly RunMetric[] = [
+  { name: 'gpushare_micro_run_clients', help: 'Clients sharing the GPU in the run.', value: (r) => r.clients },
+  { name: 'gpushare_micro_run_index', help: 'Which run of --runs N is in progress (1-based; 1 for a single run).', value: (r) => r.run ?? 1 },
+  { name: 'gpushare_micro_run_runs', help: 'Runs asked for (--runs N; 1 for a single run).', value: (r) => r.runs ?? 1 },
+  {
+    name: 'gpushare_micro_run_switches_per_second',
+    help: "Context switches per second between the clients in the run's last measured shared phase.",
+    value: (r) => r.measured?.switchesPerSecond,
+  },
+  {
+    name: 'gpushare_micro_run_worst_slowdown',
+    help: 'The largest client slowdown against its solo baseline in the last measured run (1: none).',
+    value: (r) => r.measured?.worstSlowdown,
+  },
+  {
+    name: 'gpushare_micro_run_worst_p99_vs_solo',
+    help: "The largest client's p99 latency over its solo p99 in the last measured run.",
+    value: (r) => r.measured?.worstP99VsSolo,
+  },
+];
+
 export class PrometheusExporter {
   readonly registry = new Registry();
   private readonly gauges: Array<[DeviceMetric, Gauge<string>]>;
   private readonly processMemory: Gauge<string>;
   private readonly processCount: Gauge<string>;
+  private readonly processSm: Gauge<string>;
+  private readonly processMemUtil: Gauge<string>;
+  private readonly runInfo: Gauge<string>;
+  private readonly runGauges: Array<[RunMetric, Gauge<string>]>;
   private readonly host: string;
 
   constructor(host = hostname()) {
@@ -102,6 +138,26 @@ export class PrometheusExporter {
       labelNames: LABELS,
       registers: [this.registry],
     });
+    const processLabels = [...LABELS, 'pid', 'command'];
+    this.processSm = new Gauge({
+      name: 'gpushare_micro_process_sm_utilization_ratio',
+      help: "A process's SM utilisation, mean of NVML's per-process samples over the last second or two (0..1).",
+      labelNames: processLabels,
+      registers: [this.registry],
+    });
+    this.processMemUtil = new Gauge({
+      name: 'gpushare_micro_process_memory_utilization_ratio',
+      help: "A process's memory (frame buffer) utilisation, mean of NVML's per-process samples over the last second or two (0..1).",
+      labelNames: processLabels,
+      registers: [this.registry],
+    });
+    this.runInfo = new Gauge({
+      name: 'gpushare_micro_run_info',
+      help: 'A gpushare-micro run in progress (1), with its phase: starting, solo or shared.',
+      labelNames: [...RUN_LABELS, 'phase', 'device'],
+      registers: [this.registry],
+    });
+    this.runGauges = RUN_METRICS.map((m) => [m, new Gauge({ name: m.name, help: m.help, labelNames: RUN_LABELS, registers: [this.registry] })]);
   }
 
   /** Replaces every value with the frame's; a field the GPU does not report is left out. */
@@ -115,8 +171,20 @@ export class PrometheusExporter {
       }
       this.processCount.set(labels, g.processes.length);
       for (const p of g.processes) {
-        if (p.usedMemoryBytes === undefined) continue;
-        this.processMemory.set({ ...labels, pid: String(p.pid), command: p.command, mps: String(p.mps) }, p.usedMemoryBytes);
+        if (p.usedMemoryBytes !== undefined) {
+          this.processMemory.set({ ...labels, pid: String(p.pid), command: p.command, mps: String(p.mps) }, p.usedMemoryBytes);
+        }
+        const processLabels = { ...labels, pid: String(p.pid), command: p.command };
+        if (p.smUtilPct !== undefined) this.processSm.set(processLabels, p.smUtilPct / 100);
+        if (p.memUtilPct !== undefined) this.processMemUtil.set(processLabels, p.memUtilPct / 100);
+      }
+    }
+    for (const r of frame.runs ?? []) {
+      const labels = { run: String(r.pid), mode: r.mode, Hostname: this.host };
+      this.runInfo.set({ ...labels, phase: r.phase, device: String(r.device) }, 1);
+      for (const [metric, gauge] of this.runGauges) {
+        const v = metric.value(r);
+        if (v !== undefined && Number.isFinite(v)) gauge.set(labels, v);
       }
     }
   }

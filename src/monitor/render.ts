@@ -1,8 +1,9 @@
-// How a monitor frame is printed: a compact screen for a terminal (bars, memory, power, clocks,
-// throttle reasons, GPM, processes), one plain line per GPU and process when stdout is not a
-// terminal, or one JSON object per frame.
+// How a monitor frame is printed: a compact screen for a terminal (runs in progress, bars, memory,
+// power, clocks, throttle reasons, GPM, processes), one plain line per run, GPU and process when
+// stdout is not a terminal, or one JSON object per frame.
 import pc from 'picocolors';
-import type { GpuFrame, MonitorFrame } from './frame.js';
+import type { GpuFrame, MonitorFrame, ProcessFrame } from './frame.js';
+import type { RunStatus } from './run-status.js';
 
 const GPM_LABELS: Array<[keyof NonNullable<GpuFrame['gpm']>, string]> = [
   ['smActivityPct', 'SM active'],
@@ -45,6 +46,7 @@ export function renderScreen(frame: MonitorFrame, options: ScreenOptions): strin
   const time = frame.at.replace('T', ' ').replace(/\.\d+Z$/, 'Z');
   const cuda = frame.cudaDriverVersion ? ` · CUDA ${Math.floor(frame.cudaDriverVersion / 1000)}.${Math.floor((frame.cudaDriverVersion % 1000) / 10)}` : '';
   lines.push(c.bold(`gpushare-micro monitor · ${time} · driver ${frame.driverVersion ?? '?'}${cuda}`) + c.dim('  (Ctrl-C to quit)'));
+  for (const r of frame.runs ?? []) lines.push(...runLines(r, c));
   for (const g of frame.gpus) {
     lines.push('');
     const facts: string[] = [];
@@ -77,28 +79,77 @@ export function renderScreen(frame: MonitorFrame, options: ScreenOptions): strin
     if (g.eccErrors && (g.eccErrors.corrected > 0 || g.eccErrors.uncorrected > 0)) {
       lines.push(c.red(`  ECC     ${g.eccErrors.corrected} corrected, ${g.eccErrors.uncorrected} uncorrected since the driver loaded`));
     }
-    if (g.processes.length === 0) {
-      lines.push(c.dim(g.processesReason ? `  processes: ${g.processesReason}` : '  no compute processes'));
-    } else {
-      lines.push(c.dim(`  ${'PID'.padStart(8)}  ${'MEMORY'.padStart(9)}  TYPE  COMMAND`));
-      const commandWidth = Math.max(20, width - 30);
-      for (const p of g.processes) {
-        const mem = p.usedMemoryBytes !== undefined ? memoryText(p.usedMemoryBytes) : 'n/a';
-        const cmd = p.command.length > commandWidth ? `${p.command.slice(0, commandWidth - 1)}…` : p.command;
-        lines.push(`  ${String(p.pid).padStart(8)}  ${mem.padStart(9)}  ${(p.mps ? 'MPS' : 'C').padEnd(4)}  ${cmd}`);
-      }
-    }
+    lines.push(...processLines(g, width, c));
   }
   return lines.join('\n');
+}
+
+const pct0 = (v: number | undefined) => (v === undefined ? '-' : `${v.toFixed(0)}%`);
+
+/** The process table of a GPU, with SM and memory utilisation columns where NVML reports them per process. */
+function processLines(g: GpuFrame, width: number, c: ReturnType<typeof pc.createColors>): string[] {
+  const lines: string[] = [];
+  if (g.processes.length === 0) {
+    lines.push(c.dim(g.processesReason ? `  processes: ${g.processesReason}` : '  no compute processes'));
+    return lines;
+  }
+  const util = g.processUtilizationReported === true;
+  lines.push(c.dim(`  ${'PID'.padStart(8)}  ${'MEMORY'.padStart(9)}  ${util ? 'SM%   MEM%  ' : ''}TYPE  COMMAND`));
+  const commandWidth = Math.max(20, width - (util ? 42 : 30));
+  for (const p of g.processes) {
+    const mem = p.usedMemoryBytes !== undefined ? memoryText(p.usedMemoryBytes) : 'n/a';
+    const cmd = p.command.length > commandWidth ? `${p.command.slice(0, commandWidth - 1)}…` : p.command;
+    const use = util ? `${pct0(p.smUtilPct).padStart(4)}  ${pct0(p.memUtilPct).padStart(4)}  ` : '';
+    lines.push(`  ${String(p.pid).padStart(8)}  ${mem.padStart(9)}  ${use}${(p.mps ? 'MPS' : 'C').padEnd(4)}  ${cmd}`);
+  }
+  if (g.processUtilizationReason) lines.push(c.dim(`  per-process SM use: ${g.processUtilizationReason}`));
+  return lines;
+}
+
+/** A run in progress on screen: mode, clients and phase, then the figures it has measured (if any) on a line of their own. */
+export function runLines(r: RunStatus, c: ReturnType<typeof pc.createColors>): string[] {
+  const phase = r.phase === 'solo' ? `solo${r.role ? ` (${r.role})` : ''}` : r.phase;
+  const facts = [r.mode, `${r.clients} client${r.clients === 1 ? '' : 's'}`, r.run !== undefined ? `${phase}, run ${r.run} of ${r.runs}` : phase];
+  const lines = [`${c.bold(c.cyan(`run ${r.pid}`))} ${facts.join(' · ')}`];
+  const m = r.measured;
+  const figures: string[] = [];
+  if (m?.switchesPerSecond !== undefined) figures.push(`${m.switchesPerSecond.toFixed(0)} switches/s`);
+  if (m?.worstSlowdown !== undefined) figures.push(`worst slowdown ${m.worstSlowdown.toFixed(2)}×`);
+  if (m?.worstP99VsSolo !== undefined) figures.push(`worst p99 ${m.worstP99VsSolo.toFixed(2)}× solo`);
+  if (figures.length > 0) lines.push(`  measured${m?.run !== undefined ? ` (run ${m.run})` : ''}: ${figures.join(' · ')}`);
+  return lines;
 }
 
 function kv(key: string, value: string | number | undefined): string | undefined {
   return value === undefined ? undefined : `${key}=${value}`;
 }
 
-/** Plain lines: one per GPU, then one per process, each starting with the frame's time. */
+function processFields(p: ProcessFrame): string {
+  const mem = p.usedMemoryBytes !== undefined ? ` mem=${Math.round(p.usedMemoryBytes / 2 ** 20)}MiB` : '';
+  const sm = p.smUtilPct !== undefined ? ` sm=${p.smUtilPct.toFixed(0)}%` : '';
+  const memUtil = p.memUtilPct !== undefined ? ` mem_util=${p.memUtilPct.toFixed(0)}%` : '';
+  return `${mem}${sm}${memUtil}${p.mps ? ' mps' : ''}`;
+}
+
+/** Plain lines: one per run in progress, then one per GPU followed by one per process, each starting with the frame's time. */
 export function renderPlain(frame: MonitorFrame): string {
   const lines: string[] = [];
+  for (const r of frame.runs ?? []) {
+    const m = r.measured;
+    const parts = [
+      frame.at,
+      `run=${r.pid}`,
+      `mode=${r.mode}`,
+      `clients=${r.clients}`,
+      `phase=${r.phase}`,
+      kv('role', r.phase === 'solo' ? r.role : undefined),
+      kv('run_index', r.run !== undefined ? `${r.run}/${r.runs}` : undefined),
+      kv('switch_rate', m?.switchesPerSecond !== undefined ? `${m.switchesPerSecond.toFixed(1)}/s` : undefined),
+      kv('worst_slowdown', m?.worstSlowdown?.toFixed(3)),
+      kv('worst_p99_vs_solo', m?.worstP99VsSolo?.toFixed(3)),
+    ];
+    lines.push(parts.filter((p) => p !== undefined).join(' '));
+  }
   for (const g of frame.gpus) {
     const parts = [
       frame.at,
@@ -123,10 +174,7 @@ export function renderPlain(frame: MonitorFrame): string {
       `procs=${g.processes.length}`,
     ];
     lines.push(parts.filter((p) => p !== undefined).join(' '));
-    for (const p of g.processes) {
-      const mem = p.usedMemoryBytes !== undefined ? ` mem=${Math.round(p.usedMemoryBytes / 2 ** 20)}MiB` : '';
-      lines.push(`${frame.at} gpu=${g.index} pid=${p.pid}${mem}${p.mps ? ' mps' : ''} cmd=${JSON.stringify(p.command)}`);
-    }
+    for (const p of g.processes) lines.push(`${frame.at} gpu=${g.index} pid=${p.pid}${processFields(p)} cmd=${JSON.stringify(p.command)}`);
   }
   return lines.join('\n');
 }

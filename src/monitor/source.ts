@@ -1,14 +1,22 @@
 // Where the monitor's frames come from: an NVML snapshot per refresh, plus one background NVML
-// sampler per GPU that takes GPM samples at the refresh period (keeping only its latest reading).
+// sampler per GPU that takes GPM samples at the refresh period (keeping only its latest reading),
+// NVML's per-process utilisation samples since the last refresh, and the status files of the runs
+// in progress.
 import type { NativeBinding, NativeNvmlSampler, NvmlLatest } from '../binding/contract.js';
 import { NoGpuError } from '../errors.js';
 import { processCommand } from './commands.js';
 import { buildFrame, type MonitorFrame } from './frame.js';
+import { ProcessUtilizationWindow, type ProcessUtilizationView } from './process-utilization.js';
+import { readRunStatuses, runStatusDir } from './run-status.js';
 
 export interface SourceOptions {
   intervalMs: number;
   gpm: boolean;
   devices?: readonly number[];
+  /** Where runs publish their status (default: runStatusDir()). */
+  runStatusDir?: string;
+  /** Told once per skipped status file. */
+  onNote?: (note: string) => void;
 }
 
 export class MonitorSource {
@@ -18,6 +26,10 @@ export class MonitorSource {
     private readonly samplers: Map<number, NativeNvmlSampler>,
     private readonly gpmReasons: Map<number, string>,
   ) {}
+
+  /** Per-process utilisation, per device index. */
+  private readonly windows = new Map<number, ProcessUtilizationWindow>();
+  private readonly notesSeen = new Set<string>();
 
   /** Opens NVML and starts the GPM samplers; throws NoGpuError when NVML or every GPU is missing. */
   static async open(binding: NativeBinding, options: SourceOptions): Promise<MonitorSource> {
@@ -64,10 +76,32 @@ export class MonitorSource {
     }
   }
 
+  /** Each device's per-process utilisation: the samples NVML took since the last refresh, over a window of at least a second. */
+  private async utilization(indices: readonly number[]): Promise<Map<number, ProcessUtilizationView>> {
+    const out = new Map<number, ProcessUtilizationView>();
+    for (const index of indices) {
+      let window = this.windows.get(index);
+      if (!window) {
+        window = new ProcessUtilizationWindow(Math.max(1000, 2 * this.options.intervalMs) * 1000);
+        this.windows.set(index, window);
+      }
+      window.add(await this.binding.nvmlProcessUtilization({ device: index, sinceUs: window.sinceUs }));
+      out.set(index, window.view());
+    }
+    return out;
+  }
+
   async frame(): Promise<MonitorFrame> {
     const snapshot = await this.binding.nvmlSnapshot();
     const latest = new Map<number, NvmlLatest | null>();
     for (const [index, s] of this.samplers) latest.set(index, s.latest());
+    const indices = snapshot.devices.map((d) => d.index).filter((i) => !this.options.devices || this.options.devices.includes(i));
+    const [utilization, runs] = await Promise.all([this.utilization(indices), readRunStatuses(this.options.runStatusDir ?? runStatusDir())]);
+    for (const note of runs.notes) {
+      if (this.notesSeen.has(note)) continue;
+      this.notesSeen.add(note);
+      this.options.onNote?.(note);
+    }
     return buildFrame({
       snapshot,
       latest,
@@ -75,6 +109,8 @@ export class MonitorSource {
       command: processCommand,
       ...(this.options.devices ? { devices: this.options.devices } : {}),
       now: new Date(),
+      utilization,
+      runs: runs.runs,
     });
   }
 

@@ -68,6 +68,11 @@ const NVML: Schema = {
   retain: { type: 'bool', optional: true },
   gpmPeriodMs: { type: 'int', min: 1, max: 3600000, optional: true },
 };
+const PROCESS_UTILIZATION: Schema = {
+  device: { type: 'int', min: 0, max: 1023 },
+  sinceUs: { type: 'number', min: 0, max: 2 ** 53 - 1 },
+};
+const VALID_PROCESS_UTILIZATION = '({ device: 0, sinceUs: 0 })';
 const CUPTI: Schema = {
   device: { type: 'int', min: 0, max: 1023 },
   maxRecords: { type: 'int', min: 1, max: 1e8 },
@@ -436,6 +441,18 @@ const GROUPS: Group[] = [
   { name: 'createGreenContexts: not a request', expect: 'args', runs: 8, cases: notAnObject('validGreen()').map((a) => `b.createGreenContexts(${a})`) },
   { name: 'NvmlSampler: a spoiled option', expect: 'args', runs: 24, cases: spoiled('validNvml()', NVML).map((a) => `new b.NvmlSampler(${a})`) },
   { name: 'NvmlSampler: not options', expect: 'args', runs: 8, cases: notAnObject('validNvml()').map((a) => `new b.NvmlSampler(${a})`) },
+  {
+    name: 'nvmlProcessUtilization: a spoiled option',
+    expect: 'args',
+    runs: 16,
+    cases: spoiled(VALID_PROCESS_UTILIZATION, PROCESS_UTILIZATION).map((a) => `b.nvmlProcessUtilization(${a})`),
+  },
+  {
+    name: 'nvmlProcessUtilization: not options',
+    expect: 'args',
+    runs: 8,
+    cases: notAnObject(VALID_PROCESS_UTILIZATION).map((a) => `b.nvmlProcessUtilization(${a})`),
+  },
   { name: 'cuptiActivityStart: a spoiled option', expect: 'args', runs: 20, cases: spoiled('validCupti()', CUPTI).map((a) => `b.cuptiActivityStart(${a})`) },
   { name: 'cuptiActivityStart: not options', expect: 'args', runs: 8, cases: notAnObject('validCupti()').map((a) => `b.cuptiActivityStart(${a})`) },
   { name: 'PmSampler: a spoiled option', expect: 'args', runs: 24, cases: spoiled('validPm()', PM).map((a) => `new b.PmSampler(${a})`) },
@@ -473,6 +490,7 @@ const FIXED: FuzzCase[] = [
     'b.smPartitioning()',
     'b.createGreenContexts()',
     'b.cuptiActivityStart()',
+    'b.nvmlProcessUtilization()',
     'new b.TimedLoop()',
     'new b.NvmlSampler()',
     'new b.PmSampler()',
