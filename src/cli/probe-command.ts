@@ -2,7 +2,7 @@
 // --threads or --regs it measures the switch gap once per state of their product (a probe curve).
 import { Command } from 'commander';
 import { PROBE_DEFAULTS } from '../config.js';
-import type { ProbeCurveOptions } from '../probe-curve.js';
+import type { RawProbeCurveOptions } from '../probe-curve.js';
 import { PROBE_MAX_SHARED_BYTES, PROBE_REGISTER_CHOICES, PROBE_STATE_DEFAULTS, describeResident } from '../registry/probe-state.js';
 import { writeJsonAtomic } from '../report/json.js';
 import { checkJsonTarget, fail, interruptSignal } from './common.js';
@@ -12,11 +12,11 @@ import { commonOptions, execute, type Flags } from './run-command.js';
 const isList = (raw: unknown) => typeof raw === 'string' && raw.includes(',');
 
 /** The flags as probe-curve options: only those given (probe() applies its own defaults). */
-function curveOptions(flags: Flags): ProbeCurveOptions {
+function curveOptions(flags: Flags): RawProbeCurveOptions {
   const { json: _json, quiet: _quiet, list: _list, keepTraces: _keep, baseline, ...rest } = flags;
   const options: Record<string, unknown> = { baseline: baseline ?? false };
   for (const [key, value] of Object.entries(rest)) if (value !== undefined) options[key] = value;
-  return options as ProbeCurveOptions;
+  return options as RawProbeCurveOptions;
 }
 
 async function curve(flags: Flags): Promise<number> {

@@ -1,6 +1,6 @@
 // `gpushare-micro [run]`: measure, print the table, write --json (probe-command.ts shares its options and execution).
 import { Command, Option } from 'commander';
-import { DEFAULTS, KERNELS, LOOPS, MODES, OPEN_LOOP_DEPTH, resolveRunConfig, type RunOptions } from '../config.js';
+import { DEFAULTS, KERNELS, LOOPS, MODES, OPEN_LOOP_DEPTH, resolveRunConfig, type RawRunOptions } from '../config.js';
 import { registryListing, WORKLOAD_NAMES } from '../registry/index.js';
 import { OptionError } from '../errors.js';
 import type { PhaseTraces } from '../phase.js';
@@ -10,7 +10,7 @@ import type { Progress } from '../run.js';
 import { checkJsonTarget, checkOutputFile, fail, interruptSignal } from './common.js';
 import { EXIT } from './exit-codes.js';
 
-export interface Flags extends Omit<RunOptions, 'baseline'> {
+export interface Flags extends Omit<RawRunOptions, 'baseline'> {
   baseline?: boolean;
   json?: string;
   keepTraces?: boolean;
@@ -73,13 +73,13 @@ function checkTracesTarget(json: string | undefined): string {
   return checkOutputFile('--keep-traces', tracesFileFor(json));
 }
 
-export async function execute(flags: Flags, kernelDefault: Partial<RunOptions>): Promise<number> {
+export async function execute(flags: Flags, kernelDefault: Partial<RawRunOptions>): Promise<number> {
   const { json, quiet, list, keepTraces, ...rest } = flags;
   if (list) {
     console.log(registryListing());
     return EXIT.ok;
   }
-  const options: RunOptions = { ...kernelDefault };
+  const options: RawRunOptions = { ...kernelDefault };
   for (const [key, value] of Object.entries(rest)) if (value !== undefined) (options as Record<string, unknown>)[key] = value;
   if (options.launches !== undefined && flags.duration === undefined) delete options.duration;
   let interrupt: ReturnType<typeof interruptSignal> | undefined;
