@@ -12,7 +12,8 @@ export interface Headline {
   fairness?: number;
   /** The largest p99 latency of a client over its solo p99. */
   worstP99VsSolo?: number;
-  /** Context switches per second and the fraction of the window lost in switch gaps (time slicing). */
+  /** Context switches per second and the fraction of the window lost in switch gaps (time slicing). With --runs
+   * they are the recorded run's (the median run by the headline figure, src/metrics/repeats.ts), without an interval. */
   switchesPerSecond?: number;
   switchingOverhead?: number;
   /** With --runs N: the runs made; the four ratios above are then medians over them. */

@@ -9,7 +9,8 @@ import type { ModeName, RawRunOptions } from '../options.js';
 export type RoleKnobs = Partial<Record<ModeName, Pick<RawClientOptions, 'mpsThreads' | 'mpsMem' | 'priority' | 'sms'>>>;
 
 export interface ScenarioRole {
-  /** The workload, loop, arrivals and SLOs of the role, as a `--client` gives them (role is the role's name). */
+  /** The workload, loop, arrivals and SLOs of the role, as a `--client` or a file gives them (role is the role's name):
+   * raw values, checked with the run's options (config.ts) as a `--client`'s are. */
   client: RawClientOptions & { role: string };
   knobs: RoleKnobs;
 }
