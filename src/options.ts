@@ -2,7 +2,8 @@
 // becomes (RunConfig), the names they use, and the number, list and size parsers that config.ts and
 // each sharing mode's own option checks (src/modes/) share. It sits below both and imports neither.
 import { z } from 'zod';
-import type { SloPercentile } from './clients/slo.js';
+import type { ArrivalText } from './clients/arrival.js';
+import type { SloText } from './clients/slo.js';
 import {
   type ClientOptions,
   clientSpecSchema,
@@ -13,27 +14,22 @@ import {
   prioritySchema,
   type RawClientOptions,
 } from './clients/spec.js';
-import type { Dtype, Impl, PresetName, WorkloadName } from './registry/index.js';
-import type { ProbeRegisters, SharedBytesText } from './registry/probe-state.js';
 import { OptionError } from './errors.js';
+import type { DurationText, Raw, SharedBytesText, SizeText } from './option-text.js';
+import type { ProbeRegisters } from './registry/kernels.js';
+import type { PresetName } from './registry/presets.js';
+import type { Dtype, Impl, WorkloadName } from './registry/workloads.js';
 
 export { KERNELS, MAX_PROCS, prioritySchema } from './clients/spec.js';
 export type { ClientOptions, ClientSpec, Kernel, Priority, RawClientOptions } from './clients/spec.js';
+export type { ArrivalText } from './clients/arrival.js';
+export type { SloText } from './clients/slo.js';
+export type { DurationText, Raw, SharedBytesText, SizeText } from './option-text.js';
 export const LOOPS = CLIENT_LOOPS;
 export type LoopKind = (typeof LOOPS)[number];
 
 export const MODES = ['timeslice', 'mps', 'streams', 'green', 'mig'] as const;
 export type ModeName = (typeof MODES)[number];
-
-/** A duration as a string: a number and a unit, "500ms", "5s", "1.5m" (a plain number is seconds). */
-export type DurationText = `${number}${'ns' | 'us' | 'µs' | 'ms' | 's' | 'm'}`;
-type SizeUnit = 'K' | 'KB' | 'KiB' | 'M' | 'MB' | 'MiB' | 'G' | 'GB' | 'GiB' | 'T' | 'TB' | 'TiB';
-/** A size in bytes with a binary unit, "512M", "4G", "1.5GiB" (parseSize()). */
-export type SizeText = `${number}${SizeUnit | Lowercase<SizeUnit>}`;
-/** An open loop's arrival process: poisson:RATE, constant:RATE (e.g. "poisson:2000/s") or bursty:ON/OFF ("bursty:2s/8s"); src/clients/arrival.ts. */
-export type ArrivalText = `${'poisson' | 'constant'}:${string}` | `bursty:${string}/${string}`;
-/** Latency objectives, "p99<=5ms", several joined with & ("p50<=1ms&p99<=5ms"); src/clients/slo.ts. */
-export type SloText = `${SloPercentile}${'<=' | '<'}${string}`;
 
 /**
  * What a caller may pass to run() and probe(); every field is optional. Names are the unions of what
@@ -126,12 +122,6 @@ export interface RunOptions {
   runs?: number;
 }
 
-/**
- * An options type as the command line and scenario files hand it over: any field may also be the
- * string it was written as ("4", "gemm,probe", "high,low"). The validators take it and check every
- * field at run time; the public API (src/index.ts) takes the typed options. Not exported from there.
- */
-export type Raw<T> = { [K in keyof T]?: T[K] | string };
 /** RunOptions as the validators (resolveRunConfig() in config.ts, the modes) take them. */
 export type RawRunOptions = Raw<Omit<RunOptions, 'clients'>> & { clients?: ReadonlyArray<RawClientOptions | string> | string };
 

@@ -7,11 +7,11 @@
 import { z } from 'zod';
 import { OptionError } from '../errors.js';
 import { KERNEL_NAMES } from '../registry/kernels.js';
-import { WORKLOAD_NAMES, type WorkloadName } from '../registry/workloads.js';
-import type { ArrivalText, Raw, SizeText, SloText } from '../options.js';
-import type { Dtype, Impl, PresetName } from '../registry/index.js';
-import { arrivalSchema } from './arrival.js';
-import { sloSchema } from './slo.js';
+import type { Raw, SizeText } from '../option-text.js';
+import type { PresetName } from '../registry/presets.js';
+import { type Dtype, type Impl, WORKLOAD_NAMES, type WorkloadName } from '../registry/workloads.js';
+import { type ArrivalText, arrivalSchema } from './arrival.js';
+import { type SloText, sloSchema } from './slo.js';
 
 /** What a client can run: the kernels and the model workloads of the registry (src/registry/). */
 export const KERNELS = [...KERNEL_NAMES, ...WORKLOAD_NAMES] as const;

@@ -2,18 +2,9 @@
 // and the named shapes of both (presets.ts), each with its shape rules, element types,
 // implementations, FLOP and byte counts and memory need (memory.ts). The run and sweep options, the
 // bench, the memory check, the help text and `--list` all read it.
-import { type GemmDtype, type GEMM_IMPLS, type KERNEL_DTYPES, type KERNEL_IMPLS, KERNEL_INFO, KERNEL_NAMES, type KernelFamily } from './kernels.js';
+import { KERNEL_INFO, KERNEL_NAMES } from './kernels.js';
 import { BENCH_DEFAULT_PRESETS, KERNEL_PRESETS } from './presets.js';
-import {
-  describeWorkloadShape,
-  fieldRule,
-  type WORKLOAD_DTYPE,
-  WORKLOAD_IMPLS,
-  WORKLOAD_NAMES,
-  WORKLOADS,
-  workloadMemory,
-  workloadStepFlops,
-} from './workloads.js';
+import { describeWorkloadShape, fieldRule, WORKLOAD_IMPLS, WORKLOAD_NAMES, WORKLOADS, workloadMemory, workloadStepFlops } from './workloads.js';
 
 export * from './kernels.js';
 export * from './presets.js';
@@ -23,11 +14,6 @@ export { clientMemoryBytes, probeGapCapacity, type RunMemorySettings } from './m
 
 /** Every name `--kernel` (or `--workload`, or a --client's kernel=) takes: the kernels, then the model workloads. */
 export const RUNNABLE = [...KERNEL_NAMES, ...WORKLOAD_NAMES] as const;
-
-/** Every implementation `--impl` takes: own, and the libraries of the kernels (cublas, cudnn, cudart) and of the workloads (library). */
-export type Impl = (typeof GEMM_IMPLS)[number] | (typeof KERNEL_IMPLS)[KernelFamily][number] | (typeof WORKLOAD_IMPLS)[number];
-/** Every element type `--dtype` takes: gemm's, and the one of each other kernel and of the workloads. */
-export type Dtype = GemmDtype | (typeof KERNEL_DTYPES)[KernelFamily] | typeof WORKLOAD_DTYPE;
 
 const gib = (bytes: number) => `${(bytes / 2 ** 30).toFixed(1)} GiB`;
 const gflop = (flops: number) => `${(flops / 1e9).toFixed(1)} GFLOP`;

@@ -26,6 +26,10 @@ export const KERNEL_IMPLS = {
 
 export const KERNEL_DTYPES = { conv: 'bf16', attention: 'bf16', copy: 'fp32', triad: 'fp32' } as const satisfies Record<KernelFamily, string>;
 
+/** Register counts per probe thread the probe kernel has a variant for (0: the plain probe's own few; src/registry/probe-state.ts). */
+export const PROBE_REGISTER_CHOICES = [0, 32, 64, 128, 255] as const;
+export type ProbeRegisters = (typeof PROBE_REGISTER_CHOICES)[number];
+
 /** Head dimensions the own attention kernel has (cuDNN and cuBLAS take others). */
 export const OWN_ATTENTION_HEAD_DIMS = [64, 128] as const;
 

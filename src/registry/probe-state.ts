@@ -4,13 +4,13 @@
 // measures the switch gap against it. The probe's shape is [] (the plain probe) or
 // [sharedBytes, threads, registers].
 import { OptionError } from '../errors.js';
-import { integer, list, type Raw } from '../options.js';
+import type { Raw, SharedBytesText } from '../option-text.js';
+import { integer, list } from '../options.js';
+import { PROBE_REGISTER_CHOICES, type ProbeRegisters } from './kernels.js';
 
-/** Register counts per thread the probe has a variant for (0: the plain probe's own few). */
-export const PROBE_REGISTER_CHOICES = [0, 32, 64, 128, 255] as const;
-export type ProbeRegisters = (typeof PROBE_REGISTER_CHOICES)[number];
-/** Shared bytes written with K (KiB): "64K", "200K". */
-export type SharedBytesText = `${number}${'K' | 'KB' | 'KiB' | 'k' | 'kb' | 'kib'}`;
+/** Register counts per thread the probe has a variant for (kernels.ts holds the list beside the probe kernel). */
+export { PROBE_REGISTER_CHOICES, type ProbeRegisters } from './kernels.js';
+export type { SharedBytesText } from '../option-text.js';
 /** Shared memory one CTA may opt in to on Hopper (227 KiB); the device checks its own limit at prepare. */
 export const PROBE_MAX_SHARED_BYTES = 227 * 1024;
 
