@@ -13,7 +13,7 @@ export const PROBE_CURVE_SCHEMA_VERSION = 1;
 
 /** probe()'s options, with --smem, --threads and --regs as lists. */
 export type ProbeCurveOptions = Omit<ProbeOptions, keyof ProbeStateOptions> & ProbeStateOptions;
-/** ProbeCurveOptions as the command line gives them (src/options.ts Raw). */
+/** ProbeCurveOptions as the command line gives them (src/option-text.ts Raw). */
 export type RawProbeCurveOptions = Omit<RawProbeOptions, keyof ProbeStateOptions> & Raw<ProbeStateOptions>;
 
 export interface ProbeCurvePoint {

@@ -6,7 +6,7 @@ import { run, type RunControls, type RunResult } from './run.js';
 
 /** What a caller may pass to probe(): a run's options less the kernel (the probe's) and gemm's size. */
 export type ProbeOptions = Omit<RunOptions, 'kernel' | 'size'>;
-/** ProbeOptions as the command line gives them (src/options.ts Raw). */
+/** ProbeOptions as the command line gives them (src/option-text.ts Raw). */
 export type RawProbeOptions = Omit<RawRunOptions, 'kernel' | 'size'>;
 
 export { PROBE_DEFAULTS };

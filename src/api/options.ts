@@ -1,6 +1,6 @@
 // The validators as a Node user calls them, with typed options: a kernel, mode or loop that does not
 // exist fails to compile. The validators themselves (config.ts, sweep/plan.ts, bench/options.ts,
-// probe-curve.ts) also take the strings the command line hands them (src/options.ts Raw) and check
+// probe-curve.ts) also take the strings the command line hands them (src/option-text.ts Raw) and check
 // every field at run time, so an untyped caller gets the same one-line OptionError.
 import { type BenchConfig, type BenchOptions, resolveBenchConfig as resolveBench } from '../bench/options.js';
 import { type RunConfig, type RunOptions, resolveRunConfig as resolveRun } from '../config.js';

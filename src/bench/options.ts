@@ -63,7 +63,7 @@ export interface BenchOptions {
   pytorch?: string;
 }
 
-/** BenchOptions as the command line gives them ("gemm-bf16-4096,llm-4k", "50"): src/options.ts Raw. */
+/** BenchOptions as the command line gives them ("gemm-bf16-4096,llm-4k", "50"): src/option-text.ts Raw. */
 export type RawBenchOptions = Raw<BenchOptions>;
 
 /** One workload's PyTorch figures, as scripts/pytorch/models.py writes them. */

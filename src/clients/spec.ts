@@ -102,7 +102,7 @@ export interface ClientOptions {
   sms?: number;
 }
 
-/** ClientOptions as a `--client` value or a scenario file gives them: any field may be a string (src/options.ts Raw). */
+/** ClientOptions as a `--client` value or a scenario file gives them: any field may be a string (src/option-text.ts Raw). */
 export type RawClientOptions = Raw<ClientOptions>;
 
 /** The `--client` keys and the ClientOptions fields they set. */

@@ -44,7 +44,7 @@ export interface SweepOptions {
   runs?: number;
 }
 
-/** SweepOptions as the command line gives them ("gemm,probe", "1,2,4"): src/options.ts Raw. */
+/** SweepOptions as the command line gives them ("gemm,probe", "1,2,4"): src/option-text.ts Raw. */
 export type RawSweepOptions = Raw<SweepOptions>;
 
 export interface SweepPoint {
