@@ -24,7 +24,7 @@ import {
 } from './registry/index.js';
 import { expectedRequests, MAX_SCHEDULED, parseArrival } from './clients/arrival.js';
 import { parseSlos } from './clients/slo.js';
-import { type ClientOptions, type ClientSpec, clientSpecs, type Knobs, parseClientFlag, ROLE_NAME } from './clients/spec.js';
+import { type RawClientOptions, type ClientSpec, clientSpecs, type Knobs, parseClientFlag, ROLE_NAME } from './clients/spec.js';
 import { modeOptions, modesTaking, modesWhere, sharingMode, type ModeConfig } from './modes/index.js';
 import { parsePriorities } from './modes/streams.js';
 import { probeShape } from './registry/probe-state.js';
@@ -40,12 +40,12 @@ import {
   type Kernel,
   type ModeName,
   type RunConfig,
-  type RunOptions,
+  type RawRunOptions,
   parseSize,
 } from './options.js';
 
 export { decimal, decimalValue, integer, KERNELS, LOOPS, MAX_PROCS, MODES, parseSize } from './options.js';
-export type { Kernel, LoopKind, ModeName, Priority, RunConfig, RunOptions } from './options.js';
+export type { Kernel, LoopKind, ModeName, Priority, RawRunOptions, RunConfig, RunOptions } from './options.js';
 export { clientMemoryBytes, probeGapCapacity } from './registry/memory.js';
 /** gemm's element types and implementations (the other kernels' and the workloads': src/registry/). */
 export { GEMM_DTYPES, GEMM_IMPLS } from './registry/index.js';
@@ -108,7 +108,7 @@ function oneOf<T extends string>(option: string, raw: unknown, valid: readonly T
  * only other modes take is an error here. Device limits (SM count, priority range) are checked by
  * the mode before the run.
  */
-function resolveModeOptions(options: RunOptions, procs: number): { mode: ModeName } & ModeConfig {
+function resolveModeOptions(options: RawRunOptions, procs: number): { mode: ModeName } & ModeConfig {
   const mode = oneOf('--mode', options.mode ?? DEFAULTS.mode, MODES);
   for (const { key, flag } of modeOptions()) {
     const takers = modesTaking(key);
@@ -207,7 +207,7 @@ function fieldFlags(fields: readonly WorkloadField[]): string {
 
 /** What a spec's workload and loop are made of: the top-level options of a single-role run, or one `--client`. */
 type SpecOptions = Pick<
-  RunOptions,
+  RawRunOptions,
   | 'kernel'
   | 'workload'
   | 'preset'
@@ -347,7 +347,7 @@ function inClient(role: string, error: unknown): unknown {
 }
 
 /** One `--client` (a string or its options) as a spec, with its knobs checked against the mode. */
-function resolveClient(raw: string | ClientOptions, index: number, mode: ModeName, length: RunLength): ClientSpec {
+function resolveClient(raw: string | RawClientOptions, index: number, mode: ModeName, length: RunLength): ClientSpec {
   const o = typeof raw === 'string' ? parseClientFlag(raw) : raw;
   if (o === null || typeof o !== 'object') throw new OptionError('--client', 'a client spec such as role=infer,kernel=gemm,size=1024', raw);
   const role = o.role ?? String(o.workload ?? o.kernel ?? (o.preset ? (findPreset(String(o.preset))?.kernel ?? DEFAULTS.kernel) : DEFAULTS.kernel));
@@ -365,9 +365,9 @@ function resolveClient(raw: string | ClientOptions, index: number, mode: ModeNam
 }
 
 /** A --client's own knobs of the sharing modes; a knob the mode does not take is an error. */
-function resolveKnobs(o: ClientOptions, mode: ModeName): Knobs {
+function resolveKnobs(o: RawClientOptions, mode: ModeName): Knobs {
   const knobs: Knobs = {};
-  const only = (key: keyof RunOptions, flag: string, raw: unknown) => {
+  const only = (key: keyof RawRunOptions, flag: string, raw: unknown) => {
     const takers = modesTaking(key);
     if (!takers.includes(mode)) throw new OptionError(`--${flag}`, `${flag}= only with --mode ${takers.join(' or --mode ')} (the mode is ${mode})`, raw);
   };
@@ -391,7 +391,7 @@ function resolveKnobs(o: ClientOptions, mode: ModeName): Knobs {
 }
 
 /** The specs of a run given as `--client` values; per-client top-level options are errors. */
-function resolveClients(options: RunOptions, mode: ModeName, length: RunLength): ClientSpec[] {
+function resolveClients(options: RawRunOptions, mode: ModeName, length: RunLength): ClientSpec[] {
   if (!Array.isArray(options.clients) || options.clients.length === 0) throw new OptionError('--client', 'one or more client specs', options.clients);
   for (const key of PER_CLIENT_OPTIONS) {
     const inside = INSIDE_CLIENT[key] ?? kebab(key);
@@ -418,7 +418,7 @@ function kebab(key: string): string {
 }
 
 /** The modes' per-client settings made from the specs' knobs (and --mps-mem for every client). */
-function knobFields(specs: readonly ClientSpec[], options: RunOptions): ModeConfig {
+function knobFields(specs: readonly ClientSpec[], options: RawRunOptions): ModeConfig {
   const clients = clientSpecs(specs);
   const out: ModeConfig = {};
   const memAll = options.mpsMem !== undefined ? parseSize('--mps-mem', options.mpsMem) : undefined;
@@ -448,8 +448,8 @@ function profileLayers(clients: readonly ClientSpec[]): true {
   return true;
 }
 
-/** Validates options for run() (and, with kernel "probe", probe()). Throws OptionError. */
-export function resolveRunConfig(options: RunOptions): RunConfig {
+/** Validates options for run() (and, with kernel "probe", probe()), typed or as the command line wrote them. Throws OptionError. */
+export function resolveRunConfig(options: RawRunOptions): RunConfig {
   if (options === null || typeof options !== 'object') throw new OptionError('options', 'an object', options);
   if (options.duration !== undefined && options.launches !== undefined) {
     throw new OptionError('--launches', 'either --duration or --launches, not both', options.launches);
@@ -505,7 +505,7 @@ export function resolveRunConfig(options: RunOptions): RunConfig {
     traceRecords,
     seed,
     ...modeFields,
-    observe: { sampleMs, cupti: options.cupti ?? false, pmSampling: options.pmSampling ?? false },
+    observe: { sampleMs, cupti: options.cupti === true, pmSampling: options.pmSampling === true },
     ...(options.profileLayers ? { profileLayers: profileLayers(clients) } : {}),
     ...(runs > 1 ? { runs } : {}),
   };

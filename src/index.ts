@@ -3,14 +3,17 @@ export { run, measure, measureBaseline, RESULT_SCHEMA, RESULT_SCHEMA_VERSION } f
 export type { RunResult, RunControls, Progress } from './run.js';
 export { probe, PROBE_DEFAULTS } from './probe.js';
 export type { ProbeOptions } from './probe.js';
-export { probeCurve, PROBE_CURVE_SCHEMA } from './probe-curve.js';
+export { PROBE_CURVE_SCHEMA } from './probe-curve.js';
 export type { ProbeCurve, ProbeCurvePoint, ProbeCurveOptions } from './probe-curve.js';
 export { probeStates, PROBE_REGISTER_CHOICES } from './registry/probe-state.js';
-export type { ProbeState } from './registry/probe-state.js';
+export type { ProbeState, ProbeStateOptions, ProbeRegisters, SharedBytesText } from './registry/probe-state.js';
 export { info } from './info.js';
 export type { InfoResult, GpuInfo, ModeSupport } from './info.js';
-export { resolveRunConfig, parseDuration, parseSize, KERNELS, LOOPS, MODES, DEFAULTS, MAX_PROCS } from './config.js';
+export { parseDuration, parseSize, KERNELS, LOOPS, MODES, DEFAULTS, MAX_PROCS } from './config.js';
 export type { RunOptions, RunConfig, Kernel, LoopKind, ModeName, Priority } from './config.js';
+export type { DurationText, SizeText, ArrivalText, SloText } from './options.js';
+// The validators with typed options (the modules' own take the command line's strings too).
+export { resolveRunConfig, planSweep, resolveBenchConfig, probeCurve } from './api/options.js';
 export { SHARING_MODES, sharingMode } from './modes/index.js';
 export type {
   SharingMode,
@@ -26,8 +29,8 @@ export type {
 } from './modes/index.js';
 export { startMpsDaemon, stopMpsDaemon, attachMpsDaemon, mpsStatus } from './mps/daemon.js';
 export type { MpsDaemon, MpsStatus } from './mps/daemon.js';
-export { planSweep, SWEEP_DEFAULTS } from './sweep/plan.js';
-export type { SweepOptions, SweepPlan, SweepPoint } from './sweep/plan.js';
+export { SWEEP_DEFAULTS, SWEEP_KERNELS, SWEEP_LOOPS } from './sweep/plan.js';
+export type { SweepOptions, SweepPlan, SweepPoint, SweepKernel, SweepLoop } from './sweep/plan.js';
 export { runSweep } from './sweep/runner.js';
 export type { SweepControls, SweepProgress } from './sweep/runner.js';
 export type { SweepSummary, PointSummary } from './report/sweep-schema.js';
@@ -53,13 +56,14 @@ export type { Slo, SloOutcome } from './clients/slo.js';
 export type { RoleReport } from './report/schema.js';
 export { writeJsonAtomic, writeTextAtomic } from './report/json.js';
 export { formatRunResult, formatSummaryValue } from './report/table.js';
-export { buildReport, headline, readResult, type Headline, type Interval } from './api/results.js';
+export { buildReport, headline, readResult, type Headline, type HeadlineFigure, type Interval } from './api/results.js';
 export { benchVerdict, formatVerdict, runVerdict, scenarioVerdict, sweepVerdict, type VerdictBlock, type VerdictLine } from './report/verdict.js';
 export { terminalColumns, type TextLayout, WIDE } from './report/layout.js';
 export type { ReportInput } from './report/inputs.js';
 export type { RunResultJson } from './report/schema.js';
 
-import { planSweep, type SweepOptions } from './sweep/plan.js';
+import { planSweep } from './api/options.js';
+import type { SweepOptions } from './sweep/plan.js';
 import { runSweep, type SweepControls } from './sweep/runner.js';
 
 /** Plans and runs a sweep into `controls.outDir`; options are validated before any GPU work. */
@@ -69,7 +73,7 @@ export function sweep(options: SweepOptions, controls: SweepControls) {
 // observe: NVML/GPM sampler, CUPTI kernel activity and PM sampling around a measured phase
 export * from './observe/index.js';
 export { KERNEL_PRESETS, RESNET50_CONV_PRESETS, ATTENTION_PRESETS, STREAM_PRESETS, TARGET_PRESETS, findPreset } from './registry/presets.js';
-export type { KernelPreset } from './registry/presets.js';
+export type { KernelPreset, PresetName } from './registry/presets.js';
 export {
   KERNEL_FAMILIES,
   KERNEL_IMPLS,
@@ -94,12 +98,12 @@ export {
   WORKLOAD_PRESETS,
   GEMM_PRESETS,
 } from './registry/index.js';
-export type { WorkloadName, WorkloadDef, LayerCount, MemoryNeed } from './registry/index.js';
+export type { WorkloadName, WorkloadDef, LayerCount, MemoryNeed, Impl, Dtype } from './registry/index.js';
 export { layerGrowth } from './metrics/layers.js';
 export type { LayerTiming, LayerGrowth } from './metrics/layers.js';
 export { bench, BENCH_SCHEMA, BENCH_SCHEMA_VERSION } from './bench/bench.js';
 export type { BenchResult, BenchRow, Ceiling, BenchProgress, BenchControls } from './bench/bench.js';
-export { resolveBenchConfig, BENCH_DEFAULTS } from './bench/options.js';
-export type { BenchOptions, BenchConfig, BenchEntry } from './bench/options.js';
+export { BENCH_DEFAULTS } from './bench/options.js';
+export type { BenchOptions, BenchConfig, BenchEntry, BenchKernelName } from './bench/options.js';
 export { BENCH_PRESETS, BENCH_KERNELS } from './bench/presets.js';
 export { formatBenchResult } from './report/bench-table.js';

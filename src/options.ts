@@ -2,102 +2,128 @@
 // becomes (RunConfig), the names they use, and the number, list and size parsers that config.ts and
 // each sharing mode's own option checks (src/modes/) share. It sits below both and imports neither.
 import { z } from 'zod';
-import { type ClientOptions, clientSpecSchema, CLIENT_LOOPS, MAX_PROCS, type Priority, prioritySchema } from './clients/spec.js';
+import type { ArrivalText } from './clients/arrival.js';
+import type { SloText } from './clients/slo.js';
+import {
+  type ClientOptions,
+  clientSpecSchema,
+  CLIENT_LOOPS,
+  type Kernel,
+  MAX_PROCS,
+  type Priority,
+  prioritySchema,
+  type RawClientOptions,
+} from './clients/spec.js';
 import { OptionError } from './errors.js';
+import type { DurationText, Raw, SharedBytesText, SizeText } from './option-text.js';
+import type { ProbeRegisters } from './registry/kernels.js';
+import type { PresetName } from './registry/presets.js';
+import type { Dtype, Impl, WorkloadName } from './registry/workloads.js';
 
 export { KERNELS, MAX_PROCS, prioritySchema } from './clients/spec.js';
-export type { ClientOptions, ClientSpec, Kernel, Priority } from './clients/spec.js';
+export type { ClientOptions, ClientSpec, Kernel, Priority, RawClientOptions } from './clients/spec.js';
+export type { ArrivalText } from './clients/arrival.js';
+export type { SloText } from './clients/slo.js';
+export type { DurationText, Raw, SharedBytesText, SizeText } from './option-text.js';
 export const LOOPS = CLIENT_LOOPS;
 export type LoopKind = (typeof LOOPS)[number];
 
 export const MODES = ['timeslice', 'mps', 'streams', 'green', 'mig'] as const;
 export type ModeName = (typeof MODES)[number];
 
-/** What a caller may pass to run() and probe(); every field is optional. */
+/**
+ * What a caller may pass to run() and probe(); every field is optional. Names are the unions of what
+ * exists (a typo fails to compile), counts are numbers, and a string only where the option is written
+ * as one (a duration "5s", a size "4G", an arrival, an SLO, a `--client` spec). Each is checked again
+ * at run time (resolveRunConfig()), with the same OptionError, for callers without types.
+ */
 export interface RunOptions {
   /** Kernel or model workload each client runs (default "gemm"; src/registry/). */
-  kernel?: string;
+  kernel?: Kernel;
   /** A model workload each client runs (resnet50-train, ...): the same as `kernel`. */
-  workload?: string;
+  workload?: WorkloadName;
   /** A model workload's shape fields: resnet50-* batch and input (32|224); bert-base-* batch and seq;
    * llm-decode batch, layers and kv (the cache capacity). Defaults: src/registry/workloads.ts. */
-  batch?: number | string;
-  input?: number | string;
-  seq?: number | string;
-  layers?: number | string;
-  kv?: number | string;
+  batch?: number;
+  input?: number;
+  seq?: number;
+  layers?: number;
+  kv?: number;
   /** Model workloads: time each layer of every step with CUDA events (per-layer solo against shared). */
   profileLayers?: boolean;
   /** Client processes sharing the GPU, 1..64 (default 4). */
-  procs?: number | string;
+  procs?: number;
   /** How long each phase measures: seconds as a number, or "500ms", "5s", "1m" (default 5 s). */
-  duration?: number | string;
+  duration?: number | DurationText;
   /** Measure this many launches per client instead of a duration. */
-  launches?: number | string;
+  launches?: number;
   /** gemm: the n of an n x n x n product (default 4096). */
-  size?: number | string;
-  /** The kernel's dimensions: gemm "m,n,k"; conv "n,c,h,w,k,r,s,stride,pad"; attention "batch,heads,seq,headDim,causal"; copy and triad "elements". */
-  shape?: string | number[];
+  size?: number;
+  /** The kernel's dimensions: gemm [m, n, k]; conv [n, c, h, w, k, r, s, stride, pad]; attention [batch, heads, seq, headDim, causal]; copy and triad [elements]. */
+  shape?: readonly number[];
   /** A named shape (src/registry/presets.ts: gemm-bf16-4096, ResNet-50 layers, bert-base, llm-4k,
-   * copy-1gib, resnet50-train-imagenet, ...); sets kernel and shape. `shape` may name one too. */
-  preset?: string;
-  /** own (the project's kernel) or a library: gemm cublas; conv cudnn; attention cudnn, cublas; copy cudart. */
-  impl?: string;
-  /** gemm: bf16 (default), fp16, tf32, fp32. */
-  dtype?: string;
+   * copy-1gib, resnet50-train-imagenet, ...); sets kernel and shape. */
+  preset?: PresetName;
+  /** own (the project's kernel) or a library: gemm cublas; conv cudnn; attention cudnn, cublas; copy cudart; model workloads library. */
+  impl?: Impl;
+  /** gemm: bf16 (default), fp16, tf32, fp32; the other kernels and the workloads have one each. */
+  dtype?: Dtype;
   /** saturate (launches queued back to back, as training does), closed (launch, wait, repeat) or open (requests on a schedule: needs arrival). */
-  loop?: string;
+  loop?: LoopKind;
   /** open loop: how requests arrive: poisson:RATE, constant:RATE or bursty:ON/OFF (src/clients/arrival.ts). */
-  arrival?: string;
+  arrival?: ArrivalText;
   /** Latency objectives of the clients, e.g. "p99<=5ms" (src/clients/slo.ts). */
-  slo?: string;
-  /** Several different clients: each a spec ("role=infer,kernel=attention,arrival=poisson:2000/s") or its
-   * options; replaces kernel, procs, shape and the other per-client options. */
-  clients?: Array<string | ClientOptions>;
+  slo?: SloText;
+  /** Several different clients: each its options or a `--client` spec ("role=infer,kernel=attention,arrival=poisson:2000/s");
+   * replaces kernel, procs, shape and the other per-client options. */
+  clients?: ReadonlyArray<ClientOptions | string>;
   /** Launches kept in flight by a saturating client (default 3). */
-  depth?: number | string;
+  depth?: number;
   /** Run the same kernel alone first, for slowdown and aggregate ratios (default true). */
   baseline?: boolean;
   /** CUDA device index (default 0). */
-  device?: number | string;
+  device?: number;
   /** probe: running time of each probe CTA per launch, in microseconds (default 2000). */
-  spinUs?: number | string;
+  spinUs?: number;
   /** probe: a %globaltimer step longer than this many microseconds counts as a gap (default 4). */
-  gapThresholdUs?: number | string;
+  gapThresholdUs?: number;
   /** probe: what each probe CTA holds while switched out (src/registry/probe-state.ts): shared memory
-   * it fills ("64K"), threads per CTA, registers per thread (0, 32, 64, 128, 255). One value each here;
-   * the probe command takes lists and measures each state. */
-  smem?: number | string;
-  threads?: number | string;
-  regs?: number | string;
+   * it fills (bytes, or "64K"), threads per CTA, registers per thread. One value each here; probeCurve()
+   * takes lists and measures each state. */
+  smem?: number | SharedBytesText;
+  threads?: number;
+  regs?: ProbeRegisters;
   /** Warm-up before each phase, like duration (default 300 ms). */
-  warmup?: number | string;
+  warmup?: number | DurationText;
   /** CTA trace records kept per client (default 2,000,000: 32 MB of device memory). */
-  traceRecords?: number | string;
+  traceRecords?: number;
   /** Seed of the random inputs (default: random). */
-  seed?: number | string;
+  seed?: number;
   /** How the clients share the GPU: timeslice (default), mps, streams, green, mig. */
-  mode?: string;
+  mode?: ModeName;
   /** mps: use the MPS control daemon listening in this pipe directory (not started, not stopped). */
   mpsPipe?: string;
-  /** mps: active thread percentage per client, one value for all or one per client ("50" or "25,75"). */
-  mpsThreads?: string | number | number[];
+  /** mps: active thread percentage per client, one value for all or one per client. */
+  mpsThreads?: number | readonly number[];
   /** mps: pinned device memory limit of every client, e.g. "4G", "512M". */
-  mpsMem?: string;
-  /** streams, green: stream priority per client: high, low or the device's numbers ("high,low"). */
-  priority?: string | Priority[];
-  /** green: SMs per client ("64,64"); the device rounds each up to its granularity (default: equal split). */
-  smSplit?: string | number[];
+  mpsMem?: SizeText;
+  /** streams, green: stream priority per client: high, low or the device's numbers; one for all or one per client. */
+  priority?: Priority | readonly Priority[];
+  /** green: SMs per client ([64, 64]); the device rounds each up to its granularity (default: equal split). */
+  smSplit?: readonly number[];
   /** NVML sampling period in ms during the shared phase (default 50; 0: no sampling). */
-  sampleMs?: number | string;
+  sampleMs?: number;
   /** Record every kernel of each client with CUPTI (default false). */
   cupti?: boolean;
   /** CUPTI PM sampling of SM activity, device-wide, from the orchestrator process (default false). */
   pmSampling?: boolean;
   /** Measure this many times, each role alone then shared, interleaved (B1 S1 B2 S2 …); ratios are the
    * median over the runs with a confidence interval (default 1, at most 100). */
-  runs?: number | string;
+  runs?: number;
 }
+
+/** RunOptions as the validators (resolveRunConfig() in config.ts, the modes) take them. */
+export type RawRunOptions = Raw<Omit<RunOptions, 'clients'>> & { clients?: ReadonlyArray<RawClientOptions | string> | string };
 
 /** The one validated configuration a run's options become (config.ts). The result file records it
  * as `options` (src/report/schema.ts, which reads older files that lack some of it); the type is

@@ -2,16 +2,19 @@
 // run per state of the --smem x --threads x --regs product (src/registry/probe-state.ts), in order,
 // each a whole probe() with its own result; the curve keeps each state's switch figures beside it.
 import type { Distribution } from './metrics/stats.js';
-import { probe, probeRunOptions, type ProbeOptions } from './probe.js';
-import { resolveRunConfig } from './config.js';
-import { probeStates, type ProbeState, type ProbeStateOptions } from './registry/probe-state.js';
-import type { RunControls, RunResult } from './run.js';
+import { probeRunOptions, type ProbeOptions, type RawProbeOptions } from './probe.js';
+import { type RunConfig, resolveRunConfig } from './config.js';
+import type { Raw } from './options.js';
+import { type ProbeRegisters, probeStates, type ProbeState, type ProbeStateOptions } from './registry/probe-state.js';
+import { measure, type RunControls, type RunResult } from './run.js';
 
 export const PROBE_CURVE_SCHEMA = 'gpushare-micro/probe-curve';
 export const PROBE_CURVE_SCHEMA_VERSION = 1;
 
 /** probe()'s options, with --smem, --threads and --regs as lists. */
 export type ProbeCurveOptions = Omit<ProbeOptions, keyof ProbeStateOptions> & ProbeStateOptions;
+/** ProbeCurveOptions as the command line gives them (src/option-text.ts Raw). */
+export type RawProbeCurveOptions = Omit<RawProbeOptions, keyof ProbeStateOptions> & Raw<ProbeStateOptions>;
 
 export interface ProbeCurvePoint {
   /** The state asked for. */
@@ -35,15 +38,14 @@ export interface ProbeCurve {
   points: ProbeCurvePoint[];
 }
 
-/** Each state's run options, every one validated before the first run (an OptionError names the option). */
-export function probeCurveRuns(options: ProbeCurveOptions): Array<{ state: ProbeState; options: ProbeOptions }> {
+/** Each state's run configuration, every one validated before the first run (an OptionError names the option). */
+export function probeCurveRuns(options: RawProbeCurveOptions): Array<{ state: ProbeState; config: RunConfig }> {
   const { smem, threads, regs, ...rest } = options;
-  const runs = probeStates({ smem, threads, regs }).map((state) => ({
+  return probeStates({ smem, threads, regs }).map((state) => ({
     state,
-    options: { ...rest, smem: state.sharedBytes, threads: state.threads, regs: state.registers },
+    // A state's registers are one of PROBE_REGISTER_CHOICES: probeStates() checked them.
+    config: resolveRunConfig(probeRunOptions({ ...rest, smem: state.sharedBytes, threads: state.threads, regs: state.registers as ProbeRegisters })),
   }));
-  for (const run of runs) resolveRunConfig(probeRunOptions(run.options));
-  return runs;
 }
 
 function point(state: ProbeState, result: RunResult): ProbeCurvePoint {
@@ -62,9 +64,10 @@ function point(state: ProbeState, result: RunResult): ProbeCurvePoint {
   };
 }
 
-/** Runs the probe once per state; stops early (with the points so far) when the signal aborts. */
+/** Runs the probe once per state; stops early (with the points so far) when the signal aborts. The options may be
+ * typed (ProbeCurveOptions, as src/index.ts's probeCurve() takes them) or as the command line wrote them. */
 export async function probeCurve(
-  options: ProbeCurveOptions,
+  options: RawProbeCurveOptions,
   controls: RunControls = {},
   onPoint?: (p: ProbeCurvePoint, index: number, of: number) => void,
 ): Promise<ProbeCurve> {
@@ -72,7 +75,7 @@ export async function probeCurve(
   const points: ProbeCurvePoint[] = [];
   for (const [i, run] of runs.entries()) {
     if (controls.signal?.aborted) break;
-    const p = point(run.state, await probe(run.options, controls));
+    const p = point(run.state, await measure(run.config, controls));
     points.push(p);
     onPoint?.(p, i, runs.length);
   }

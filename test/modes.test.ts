@@ -10,7 +10,7 @@ import { pick } from '../src/metrics/summary.js';
 import { checkSplit, equalSplit, grantedSms } from '../src/modes/green.js';
 import { findMode, modeOptions, modesTaking, modeTitle, SHARING_MODES, sharingMode } from '../src/modes/index.js';
 import type { ModeContext } from '../src/modes/mode.js';
-import { MODES, type RunOptions } from '../src/options.js';
+import { MODES, type RawRunOptions, type RunOptions } from '../src/options.js';
 import { findExecutable, MPS_CONTROL } from '../src/mps/daemon.js';
 import { validateRunResult } from '../src/report/schema.js';
 import { formatRunResult } from '../src/report/table.js';
@@ -83,7 +83,7 @@ describe('what each mode is', () => {
     const values: Partial<Record<keyof RunOptions, string>> = { mpsPipe: '/tmp/pipe', mpsThreads: '50', mpsMem: '4G', priority: 'high', smSplit: '64,64' };
     for (const mode of MODES) {
       for (const { key, flag } of modeOptions()) {
-        const options: RunOptions = { procs: 2, mode, [key]: values[key] };
+        const options: RawRunOptions = { procs: 2, mode, [key]: values[key] };
         if (sharingMode(mode).options.some((o) => o.key === key)) {
           expect(() => resolveRunConfig(options)).not.toThrow();
         } else {
@@ -104,7 +104,7 @@ describe('what each mode is', () => {
 
   it('lays the clients out without side effects: what it decided comes back beside the workers', async () => {
     const { environment, binding } = hopper();
-    const ctx = (mode: 'streams' | 'green', extra: RunOptions): ModeContext => ({
+    const ctx = (mode: 'streams' | 'green', extra: RawRunOptions): ModeContext => ({
       config: resolveRunConfig({ procs: 2, mode, ...extra }),
       environment,
       binding,
@@ -209,7 +209,7 @@ describe('green-context SM split', () => {
 describe('modes with stand-in clients', () => {
   it('streams: one process hosts every client, each with its stream priority', async () => {
     process.env.STAND_IN_PROCS = '3';
-    const r = await run({ procs: 3, duration: '200ms', size: 256, mode: 'streams', priority: 'high,low,-2' }, { clientModule, ...hopper() });
+    const r = await run({ procs: 3, duration: '200ms', size: 256, mode: 'streams', priority: ['high', 'low', -2] }, { clientModule, ...hopper() });
     expect(r.complete).toBe(true);
     expect(r.mode).toBe('streams');
     const pids = new Set(r.shared.clients.map((c) => c.pid));
@@ -223,7 +223,7 @@ describe('modes with stand-in clients', () => {
 
   it('streams: a priority outside the device range fails before any client starts', async () => {
     const events: Progress[] = [];
-    await expect(run({ procs: 2, mode: 'streams', priority: '3' }, { clientModule, ...hopper(), onProgress: (e) => events.push(e) })).rejects.toThrow(
+    await expect(run({ procs: 2, mode: 'streams', priority: 3 }, { clientModule, ...hopper(), onProgress: (e) => events.push(e) })).rejects.toThrow(
       /invalid --priority: expected high, low or an integer in -5\.\.0/,
     );
     expect(events).toHaveLength(0);
@@ -231,7 +231,7 @@ describe('modes with stand-in clients', () => {
 
   it('green: one process, the requested split per client', async () => {
     process.env.STAND_IN_PROCS = '2';
-    const r = await run({ procs: 2, duration: '200ms', size: 256, mode: 'green', smSplit: '96,32' }, { clientModule, ...hopper() });
+    const r = await run({ procs: 2, duration: '200ms', size: 256, mode: 'green', smSplit: [96, 32] }, { clientModule, ...hopper() });
     expect(r.complete).toBe(true);
     expect(new Set(r.shared.clients.map((c) => c.pid)).size).toBe(1);
     expect(r.shared.clients.map((c) => c.smsAvailable)).toEqual([96, 32]);
@@ -241,9 +241,9 @@ describe('modes with stand-in clients', () => {
 
   it('green: a split larger than the SM count fails before any GPU work', async () => {
     const events: Progress[] = [];
-    await expect(run({ procs: 2, mode: 'green', smSplit: '100,100' }, { clientModule, ...hopper(), onProgress: (e) => events.push(e) })).rejects.toBeInstanceOf(
-      OptionError,
-    );
+    await expect(
+      run({ procs: 2, mode: 'green', smSplit: [100, 100] }, { clientModule, ...hopper(), onProgress: (e) => events.push(e) }),
+    ).rejects.toBeInstanceOf(OptionError);
     expect(events).toHaveLength(0);
   });
 

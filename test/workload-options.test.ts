@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { rowSummaries } from '../src/bench/bench.js';
 import { resolveBenchConfig } from '../src/bench/options.js';
-import { resolveRunConfig, type RunOptions } from '../src/config.js';
+import { resolveRunConfig, type RawRunOptions } from '../src/config.js';
 import { OptionError } from '../src/errors.js';
 import { formatLayerGrowth, layerGrowth, type LayerTiming } from '../src/metrics/layers.js';
 import { pick } from '../src/metrics/summary.js';
@@ -20,7 +20,7 @@ import { parseScenario, scenarioRunConfig } from '../src/scenario/file.js';
 import { planSweep } from '../src/sweep/plan.js';
 import { standInDevice } from './fixtures/stand-in-run-binding.js';
 
-function optionError(options: RunOptions): OptionError {
+function optionError(options: RawRunOptions): OptionError {
   try {
     resolveRunConfig(options);
   } catch (error) {
@@ -53,7 +53,7 @@ describe('run options with a model workload', () => {
   });
 
   it('refuses what the registry does not allow, naming the option and the values allowed', () => {
-    const cases: Array<[RunOptions, string, RegExp]> = [
+    const cases: Array<[RawRunOptions, string, RegExp]> = [
       [{ kernel: 'resnet50-train', input: 64 }, '--input', /expected one of 32, 224 for resnet50-train, got 64/],
       [{ kernel: 'resnet50-train', seq: 128 }, '--seq', /no --seq with resnet50-train \(its fields: --batch, --input\)/],
       [{ kernel: 'bert-base-train', seq: 1024 }, '--seq', /an integer in 1..512 for bert-base-train/],

@@ -4,7 +4,9 @@ import { randomInt } from 'node:crypto';
 import { decimalValue, integer, parseDuration } from '../config.js';
 import { OptionError } from '../errors.js';
 import { readFileSync } from 'node:fs';
-import { GEMM_MAX_DIM, isKernelFamily, shapeSizeProblem } from '../registry/kernels.js';
+import type { DurationText, Raw } from '../options.js';
+import type { Dtype, PresetName } from '../registry/index.js';
+import { GEMM_MAX_DIM, isKernelFamily, type KERNEL_NAMES, shapeSizeProblem } from '../registry/kernels.js';
 import {
   fieldRule,
   isWorkload,
@@ -28,34 +30,41 @@ import {
   type KernelVariant,
 } from './presets.js';
 
+/** A kernel `bench` times on a shape of its own (every kernel but the probe). */
+export type BenchKernelName = Exclude<(typeof KERNEL_NAMES)[number], 'probe'>;
+
+/** What a caller may pass to resolveBenchConfig(): presets, or one kernel on one shape, or model workloads. */
 export interface BenchOptions {
-  /** Preset names (see BENCH_PRESETS), as an array or comma-separated; default: every preset. */
-  preset?: string | string[];
+  /** Preset names (see BENCH_PRESETS; any registry preset); default: BENCH_PRESETS. */
+  preset?: PresetName | readonly PresetName[];
   /** Instead of presets: one kernel on one shape (with shape and dtype). */
-  kernel?: string;
-  /** Comma-separated sizes, e.g. "4096,4096,4096" for gemm m,n,k, or an array. */
-  shape?: string | number[];
-  dtype?: string;
+  kernel?: BenchKernelName;
+  /** The kernel's dimensions, e.g. [4096, 4096, 4096] for gemm m, n, k. */
+  shape?: readonly number[];
+  dtype?: Dtype;
   /** Timed launches per implementation (default 50). */
-  launches?: number | string;
-  /** Warm-up before each implementation's timed launches, e.g. "300ms" (default). */
-  warmup?: number | string;
-  device?: number | string;
-  seed?: number | string;
+  launches?: number;
+  /** Warm-up before each implementation's timed launches: seconds, or "300ms" (default). */
+  warmup?: number | DurationText;
+  device?: number;
+  seed?: number;
   /** Also time the own kernel's variants (KERNEL_VARIANTS): true for all of them, or a list of names
-   * (comma-separated) that every selected workload whose kernel has variants must have. */
-  variants?: boolean | string | Array<string | number>;
-  /** Model workloads by name (comma-separated or an array): each step, own beside library. */
-  workload?: string | string[];
+   * ("wgmma", 5) that every selected workload whose kernel has variants must have. */
+  variants?: boolean | ReadonlyArray<string | number>;
+  /** Model workloads by name: each step, own beside library. */
+  workload?: WorkloadName | readonly WorkloadName[];
   /** Their shape fields (each must belong to every workload given). */
-  batch?: number | string;
-  input?: number | string;
-  seq?: number | string;
-  layers?: number | string;
-  kv?: number | string;
+  batch?: number;
+  input?: number;
+  seq?: number;
+  layers?: number;
+  kv?: number;
   /** A JSON file of PyTorch's figures (scripts/pytorch/models.py): samples/s compared with each workload's. */
   pytorch?: string;
 }
+
+/** BenchOptions as the command line gives them ("gemm-bf16-4096,llm-4k", "50"): src/option-text.ts Raw. */
+export type RawBenchOptions = Raw<BenchOptions>;
 
 /** One workload's PyTorch figures, as scripts/pytorch/models.py writes them. */
 export interface PytorchFigure {
@@ -97,7 +106,7 @@ export interface BenchConfig {
 
 export const BENCH_DEFAULTS = { launches: 50, warmup: '300ms', device: 0 } as const;
 
-function list(raw: string | string[]): string[] {
+function list(raw: string | ReadonlyArray<string | number>): string[] {
   return (Array.isArray(raw) ? raw : [raw])
     .flatMap((s) => String(s).split(','))
     .map((s) => s.trim())
@@ -123,8 +132,8 @@ function sizeProblem(kernel: string, shape: number[]): string | undefined {
   return isKernelFamily(kernel) ? shapeSizeProblem(kernel, shape) : undefined;
 }
 
-/** Validates `bench` options. Throws OptionError. */
-export function resolveBenchConfig(options: BenchOptions): BenchConfig {
+/** Validates `bench` options, typed or as the command line wrote them. Throws OptionError. */
+export function resolveBenchConfig(options: RawBenchOptions): BenchConfig {
   if (options === null || typeof options !== 'object') throw new OptionError('options', 'an object', options);
   const launches = integer('--launches', options.launches ?? BENCH_DEFAULTS.launches, 1, 100_000);
   const warmupNs = parseDuration('--warmup', options.warmup ?? BENCH_DEFAULTS.warmup, 0, 600e9);
@@ -179,7 +188,7 @@ export function resolveBenchConfig(options: BenchOptions): BenchConfig {
 const WORKLOAD_FIELDS = ['batch', 'input', 'seq', 'layers', 'kv'] as const;
 
 /** The entries of --preset names (any registry preset: a kernel's shape or a workload's). */
-function presetEntries(raw: string | string[]): BenchEntry[] {
+function presetEntries(raw: string | readonly string[]): BenchEntry[] {
   const names = list(raw);
   if (names.length === 0) throw new OptionError('--preset', `one or more of ${BENCH_PRESET_NAMES.join(', ')}`, raw);
   return names.map((name) => {
@@ -201,7 +210,7 @@ function presetEntries(raw: string | string[]): BenchEntry[] {
 }
 
 /** A workload's shape: its defaults with each field option given replacing its field. */
-function workloadShape(name: WorkloadName, options: BenchOptions): number[] {
+function workloadShape(name: WorkloadName, options: RawBenchOptions): number[] {
   const def = WORKLOADS[name];
   for (const field of WORKLOAD_FIELDS) {
     if (options[field] !== undefined && !def.fields.some((f) => f.name === field))
@@ -279,7 +288,7 @@ function variantsText(kernel?: string): string {
 }
 
 /** Gives each entry whose kernel has variants the ones asked for: all (true), or the names listed. */
-function selectVariants(entries: BenchEntry[], raw: true | string | Array<string | number>): void {
+function selectVariants(entries: BenchEntry[], raw: true | string | ReadonlyArray<string | number>): void {
   const withVariants = entries.filter((e) => kernelVariants(e.kernel, e.dtype).length > 0);
   if (withVariants.length === 0)
     throw new OptionError('--variants', `workloads of a kernel with variants: ${variantsText()}`, entries.map((e) => e.name).join(','));

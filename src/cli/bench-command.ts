@@ -2,14 +2,14 @@
 // matrix rate and memory bandwidth. Prints the table, writes --json; without a GPU one line, exit 3.
 import { Command, Option } from 'commander';
 import type { BenchProgress } from '../bench/bench.js';
-import { BENCH_DEFAULTS, resolveBenchConfig, type BenchOptions } from '../bench/options.js';
+import { BENCH_DEFAULTS, resolveBenchConfig, type RawBenchOptions } from '../bench/options.js';
 import { BENCH_KERNELS, BENCH_PRESETS, KERNEL_VARIANTS } from '../bench/presets.js';
 import { registryListing, WORKLOAD_NAMES } from '../registry/index.js';
 import { fail, interruptSignal } from './common.js';
 import { EXIT } from './exit-codes.js';
 import { emit, examples, formatOption, givenOptions, jsonOption, outputPlan, wideOption } from './output.js';
 
-interface Flags extends Omit<BenchOptions, 'preset'> {
+interface Flags extends Omit<RawBenchOptions, 'preset'> {
   preset?: string[];
   json?: string | boolean;
   format?: string;
@@ -82,7 +82,7 @@ export function benchCommand(): Command {
       process.exitCode = EXIT.ok;
       return;
     }
-    const options: BenchOptions = {};
+    const options: RawBenchOptions = {};
     for (const [key, value] of Object.entries(rest)) if (value !== undefined) (options as Record<string, unknown>)[key] = value;
     let interrupt: ReturnType<typeof interruptSignal> | undefined;
     try {

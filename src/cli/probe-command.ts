@@ -1,8 +1,8 @@
 // `gpushare-micro probe`: the time slicer on its own, with the probe kernel. With a list in --smem,
 // --threads or --regs it measures the switch gap once per state of their product (a probe curve).
 import { Command, Option } from 'commander';
-import { PROBE_DEFAULTS, type RunOptions } from '../config.js';
-import type { ProbeCurveOptions } from '../probe-curve.js';
+import { PROBE_DEFAULTS, type RawRunOptions } from '../config.js';
+import type { RawProbeCurveOptions } from '../probe-curve.js';
 import { PROBE_MAX_SHARED_BYTES, PROBE_REGISTER_CHOICES, PROBE_STATE_DEFAULTS, describeResident } from '../registry/probe-state.js';
 import { fail, interruptSignal } from './common.js';
 import { EXIT } from './exit-codes.js';
@@ -12,11 +12,11 @@ import { commonOptions, execute, type Flags } from './run-command.js';
 const isList = (raw: unknown) => typeof raw === 'string' && raw.includes(',');
 
 /** The options given as probe-curve options (probe() applies its own defaults), without the output ones. */
-function curveOptions(flags: Partial<Flags>): ProbeCurveOptions {
+function curveOptions(flags: Partial<Flags>): RawProbeCurveOptions {
   const { json: _json, quiet: _quiet, list: _list, keepTraces: _keep, format: _format, wide: _wide, baseline, ...rest } = flags;
   const options: Record<string, unknown> = { baseline: baseline ?? false };
   for (const [key, value] of Object.entries(rest)) if (value !== undefined) options[key] = value;
-  return options as ProbeCurveOptions;
+  return options as RawProbeCurveOptions;
 }
 
 async function curve(cmd: Command): Promise<number> {
@@ -78,7 +78,7 @@ export function probeCommand(): Command {
       process.exitCode = await curve(self);
       return;
     }
-    const defaults: Partial<RunOptions> = { procs: PROBE_DEFAULTS.procs, duration: PROBE_DEFAULTS.duration, baseline: false, kernel: 'probe' };
+    const defaults: Partial<RawRunOptions> = { procs: PROBE_DEFAULTS.procs, duration: PROBE_DEFAULTS.duration, baseline: false, kernel: 'probe' };
     process.exitCode = await execute(self, defaults);
   });
   return cmd;

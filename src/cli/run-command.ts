@@ -1,6 +1,6 @@
 // `gpushare-micro [run]`: measure, print the verdict and the tables, write --json (probe-command.ts shares its options and execution).
 import { Command, Option } from 'commander';
-import { DEFAULTS, KERNELS, LOOPS, MODES, OPEN_LOOP_DEPTH, resolveRunConfig, type RunOptions } from '../config.js';
+import { DEFAULTS, KERNELS, LOOPS, MODES, OPEN_LOOP_DEPTH, resolveRunConfig, type RawRunOptions } from '../config.js';
 import { OptionError } from '../errors.js';
 import type { PhaseTraces } from '../phase.js';
 import type { RunStatusPublisher } from '../monitor/run-status.js';
@@ -11,7 +11,7 @@ import { checkOutputFile, fail, interruptSignal } from './common.js';
 import { EXIT } from './exit-codes.js';
 import { emit, examples, formatOption, givenOptions, type JsonTarget, jsonOption, outputPlan, shownDefault, wideOption } from './output.js';
 
-export interface Flags extends Omit<RunOptions, 'baseline'> {
+export interface Flags extends Omit<RawRunOptions, 'baseline'> {
   baseline?: boolean;
   json?: string | boolean;
   format?: string;
@@ -84,13 +84,13 @@ function checkTracesTarget(json: JsonTarget | undefined): { result: string; trac
   return { result: json.path, traces: checkOutputFile('--keep-traces', tracesFileFor(json.path)) };
 }
 
-export async function execute(cmd: Command, kernelDefault: Partial<RunOptions>): Promise<number> {
+export async function execute(cmd: Command, kernelDefault: Partial<RawRunOptions>): Promise<number> {
   const { json, quiet, list, format, wide, keepTraces, client, ...rest } = givenOptions<Flags & { client?: string[] }>(cmd);
   if (list) {
     console.log(registryListing());
     return EXIT.ok;
   }
-  const options: RunOptions = { ...kernelDefault };
+  const options: RawRunOptions = { ...kernelDefault };
   for (const [key, value] of Object.entries(rest)) if (value !== undefined) (options as Record<string, unknown>)[key] = value;
   if (client) options.clients = client;
   if (options.launches !== undefined && rest.duration === undefined) delete options.duration;

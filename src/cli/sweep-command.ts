@@ -4,14 +4,14 @@ import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import { loadBinding } from '../binding/loader.js';
-import { planSweep, SWEEP_DEFAULTS, SWEEP_KERNELS, type SweepOptions } from '../sweep/plan.js';
+import { planSweep, SWEEP_DEFAULTS, SWEEP_KERNELS, type RawSweepOptions } from '../sweep/plan.js';
 import type { SweepProgress } from '../sweep/runner.js';
 import { OptionError } from '../errors.js';
 import { checkOutputDir, fail, interruptSignal } from './common.js';
 import { EXIT } from './exit-codes.js';
 import { emit, examples, formatOption, givenOptions, shownDefault, jsonOption, outputPlan, wideOption } from './output.js';
 
-interface Flags extends SweepOptions {
+interface Flags extends RawSweepOptions {
   out?: string;
   resume?: boolean;
   format?: string;

@@ -28,6 +28,8 @@ export const arrivalSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('bursty'), onNs: z.number().positive(), offNs: z.number().positive() }),
 ]);
 export type Arrival = z.infer<typeof arrivalSchema>;
+/** An arrival process as written: poisson:RATE, constant:RATE ("poisson:2000/s") or bursty:ON/OFF ("bursty:2s/8s"). */
+export type ArrivalText = `${'poisson' | 'constant'}:${string}` | `bursty:${string}/${string}`;
 export type ScheduledArrival = Extract<Arrival, { ratePerSec: number }>;
 
 const RATE = /^\s*(\d+(?:\.\d+)?|\.\d+)\s*(k)?\s*(?:\/\s*(s|sec|min))?\s*$/i;

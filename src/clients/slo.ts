@@ -9,6 +9,8 @@ import { formatDuration } from '../report/format.js';
 
 export const SLO_PERCENTILES = ['p50', 'p90', 'p95', 'p99', 'p99.9', 'max'] as const;
 export type SloPercentile = (typeof SLO_PERCENTILES)[number];
+/** Latency objectives as written: "p99<=5ms", several joined with & ("p50<=1ms&p99<=5ms"). */
+export type SloText = `${SloPercentile}${'<=' | '<'}${string}`;
 
 export const sloSchema = z.object({ percentile: z.enum(SLO_PERCENTILES), maxNs: z.number().positive() });
 export type Slo = z.infer<typeof sloSchema>;

@@ -7,9 +7,11 @@
 import { z } from 'zod';
 import { OptionError } from '../errors.js';
 import { KERNEL_NAMES } from '../registry/kernels.js';
-import { WORKLOAD_NAMES } from '../registry/workloads.js';
-import { arrivalSchema } from './arrival.js';
-import { sloSchema } from './slo.js';
+import type { Raw, SizeText } from '../option-text.js';
+import type { PresetName } from '../registry/presets.js';
+import { type Dtype, type Impl, WORKLOAD_NAMES, type WorkloadName } from '../registry/workloads.js';
+import { type ArrivalText, arrivalSchema } from './arrival.js';
+import { type SloText, sloSchema } from './slo.js';
 
 /** What a client can run: the kernels and the model workloads of the registry (src/registry/). */
 export const KERNELS = [...KERNEL_NAMES, ...WORKLOAD_NAMES] as const;
@@ -67,36 +69,41 @@ export const clientSpecSchema = z.object({
 });
 export type ClientSpec = z.infer<typeof clientSpecSchema>;
 
-/** One spec as a caller writes it (a `--client` value parsed, or a scenario file's role). */
+/** One spec as a caller writes it: names are the unions of what exists, counts numbers (RunOptions says more of each). */
 export interface ClientOptions {
+  /** The role's name (default: its kernel's). */
   role?: string;
-  count?: number | string;
-  kernel?: string;
+  count?: number;
+  kernel?: Kernel;
   /** A model workload (the same as kernel=). */
-  workload?: string;
-  preset?: string;
-  size?: number | string;
+  workload?: WorkloadName;
+  preset?: PresetName;
+  size?: number;
   /** A model workload's shape fields (src/registry/workloads.ts). */
-  batch?: number | string;
-  input?: number | string;
-  seq?: number | string;
-  layers?: number | string;
-  kv?: number | string;
-  /** "m,n,k" or "4096x4096x4096" or an array. */
-  shape?: string | number[];
-  impl?: string;
-  dtype?: string;
-  loop?: string;
-  depth?: number | string;
+  batch?: number;
+  input?: number;
+  seq?: number;
+  layers?: number;
+  kv?: number;
+  /** The kernel's dimensions, e.g. [4096, 4096, 4096]. */
+  shape?: readonly number[];
+  impl?: Impl;
+  dtype?: Dtype;
+  loop?: ClientLoop;
+  depth?: number;
   /** poisson:RATE, constant:RATE or bursty:ON/OFF (src/clients/arrival.ts). */
-  arrival?: string;
+  arrival?: ArrivalText;
   /** p99<=5ms, several joined with & (src/clients/slo.ts). */
-  slo?: string;
-  mpsThreads?: number | string;
-  mpsMem?: string;
-  priority?: Priority | string;
-  sms?: number | string;
+  slo?: SloText;
+  mpsThreads?: number;
+  /** A size such as "4G". */
+  mpsMem?: SizeText;
+  priority?: Priority;
+  sms?: number;
 }
+
+/** ClientOptions as a `--client` value or a scenario file gives them: any field may be a string (src/option-text.ts Raw). */
+export type RawClientOptions = Raw<ClientOptions>;
 
 /** The `--client` keys and the ClientOptions fields they set. */
 export const CLIENT_KEYS: Record<string, keyof ClientOptions> = {
@@ -129,7 +136,7 @@ export const CLIENT_KEYS: Record<string, keyof ClientOptions> = {
  * "role=infer,kernel=attention,preset=bert-base,arrival=poisson:2000/s,slo=p99<=2ms". A shape is
  * written with x between dimensions ("shape=1024x1024x1024"), as commas separate the pairs.
  */
-export function parseClientFlag(raw: unknown): ClientOptions {
+export function parseClientFlag(raw: unknown): RawClientOptions {
   const expected = `key=value pairs separated by commas, keys among ${Object.keys(CLIENT_KEYS).join(', ')}`;
   if (typeof raw !== 'string' || raw.trim() === '') throw new OptionError('--client', expected, raw);
   const out: Record<string, string> = {};
@@ -141,7 +148,7 @@ export function parseClientFlag(raw: unknown): ClientOptions {
     if (field in out) throw new OptionError('--client', `each key once (${key} twice)`, raw);
     out[field] = pair.slice(eq + 1).trim();
   }
-  return out as ClientOptions;
+  return out as RawClientOptions;
 }
 
 /** The clients the specs make, in order: client index → its spec. */

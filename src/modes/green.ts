@@ -4,7 +4,7 @@
 // device's rounding, is reported per client.
 import type { SmPartitioning } from '../binding/contract.js';
 import { OptionError } from '../errors.js';
-import { decimalValue, list, type RunOptions } from '../options.js';
+import { decimalValue, list, type RawRunOptions } from '../options.js';
 import { type ModeConfig, type ModeContext, type SharingMode, plainSolo } from './mode.js';
 import { checkPriorities, parsePriorities, PRIORITY_OPTION, resolvePriorities } from './streams.js';
 
@@ -27,7 +27,7 @@ function partitioning(ctx: ModeContext): Promise<SmPartitioning> {
 }
 
 /** Parses --sm-split: one SM count per client. Whether they fit the device is checkSplit()'s. */
-export function parseSmSplit(raw: RunOptions['smSplit'], procs: number): number[] {
+export function parseSmSplit(raw: RawRunOptions['smSplit'], procs: number): number[] {
   const what = `${procs} SM counts (one per client), e.g. ${Array.from({ length: procs }, () => 32).join(',')}`;
   const values = list('--sm-split', raw, what).map((v) => {
     const n = decimalValue(v, 'integer');
@@ -38,7 +38,7 @@ export function parseSmSplit(raw: RunOptions['smSplit'], procs: number): number[
   return values;
 }
 
-function resolveOptions(options: RunOptions, procs: number): ModeConfig {
+function resolveOptions(options: RawRunOptions, procs: number): ModeConfig {
   const out: ModeConfig = {};
   if (options.priority !== undefined) out.priorities = parsePriorities(options.priority, procs);
   if (options.smSplit !== undefined) out.smSplit = parseSmSplit(options.smSplit, procs);

@@ -1,5 +1,5 @@
 // The sharing modes by name, and what the rest of the code asks about them.
-import { MODES, type ModeName, type RunOptions } from '../options.js';
+import { MODES, type ModeName, type RawRunOptions } from '../options.js';
 import { green } from './green.js';
 import type { ModeOption, SharingMode } from './mode.js';
 import { mig } from './mig.js';
@@ -24,7 +24,7 @@ export function modesWhere(test: (mode: SharingMode) => boolean): ModeName[] {
 }
 
 /** The modes that take an option, in MODES order. */
-export function modesTaking(key: keyof RunOptions): ModeName[] {
+export function modesTaking(key: keyof RawRunOptions): ModeName[] {
   return modesWhere((mode) => mode.options.some((o) => o.key === key));
 }
 

@@ -6,7 +6,7 @@
 // mode's name.
 import type { LoopConfig, NativeBinding } from '../binding/contract.js';
 import type { Environment } from '../environment.js';
-import type { ModeName, RunConfig, RunOptions } from '../options.js';
+import type { ModeName, RunConfig, RawRunOptions } from '../options.js';
 import type { WorkerSpec } from '../orchestrator/orchestrator.js';
 
 export interface ModeContext {
@@ -42,7 +42,7 @@ export interface ModeTraits {
 
 /** An option only some modes take: its RunOptions key and its command-line flag. */
 export interface ModeOption {
-  key: keyof RunOptions;
+  key: keyof RawRunOptions;
   flag: string;
 }
 
@@ -81,7 +81,7 @@ export interface SharingMode {
   /** The options only this mode takes: given with another mode, each is an OptionError. */
   options: readonly ModeOption[];
   /** This mode's options (only its own are given), checked, as configuration fields (OptionError). Device limits are validate()'s. */
-  resolveOptions(options: RunOptions, procs: number): ModeConfig;
+  resolveOptions(options: RawRunOptions, procs: number): ModeConfig;
   /** Whether it can run on this machine and GPU, and why not; no side effects. */
   availability(ctx: ModeContext): Promise<Availability>;
   /** Checks the mode's options against the device (OptionError); runs before any GPU work. */

@@ -6,7 +6,7 @@ import { OptionError } from '../errors.js';
 import { clientMemoryBytes } from '../registry/memory.js';
 import { attachMpsDaemon, findExecutable, MPS_CONTROL, mpsLogTail, startMpsDaemon, stopMpsDaemon, type MpsDaemon } from '../mps/daemon.js';
 import { clientSpecs } from '../clients/spec.js';
-import { decimalValue, list, parseSize, perClient, type RunConfig, type RunOptions } from '../options.js';
+import { decimalValue, list, parseSize, perClient, type RunConfig, type RawRunOptions } from '../options.js';
 import { type ModeConfig, type ModeFacts, type ModeSession, type SharingMode, plainSolo, processPerClient } from './mode.js';
 
 function formatMiB(bytes: number): string {
@@ -14,7 +14,7 @@ function formatMiB(bytes: number): string {
 }
 
 /** --mps-pipe, --mps-threads and --mps-mem, checked; the memory limit against the kernel's need is validate()'s. */
-function resolveOptions(options: RunOptions, procs: number): ModeConfig {
+function resolveOptions(options: RawRunOptions, procs: number): ModeConfig {
   const mps: NonNullable<RunConfig['mps']> = {};
   if (options.mpsPipe !== undefined) {
     if (typeof options.mpsPipe !== 'string' || options.mpsPipe.trim() === '') throw new OptionError('--mps-pipe', 'a directory', options.mpsPipe);

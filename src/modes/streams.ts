@@ -1,14 +1,14 @@
 // Streams: one process, one context, one CUDA stream per client. Kernels from different streams
 // run concurrently when resources allow; stream priorities decide which CTAs are scheduled first.
 import { OptionError } from '../errors.js';
-import { decimalValue, list, perClient, type Priority, type RunOptions } from '../options.js';
+import { decimalValue, list, perClient, type Priority, type RawRunOptions } from '../options.js';
 import { type ModeContext, type ModeOption, type SharingMode, plainSolo } from './mode.js';
 
 /** --priority, which green contexts take too. */
 export const PRIORITY_OPTION: ModeOption = { key: 'priority', flag: '--priority' };
 
 /** Parses --priority: high, low or integers, one for all clients or one per client. The device's range is checkPriorities()'. */
-export function parsePriorities(raw: RunOptions['priority'], procs: number): Priority[] {
+export function parsePriorities(raw: RawRunOptions['priority'], procs: number): Priority[] {
   const what = 'stream priorities: high, low or integers, e.g. high,low';
   const values = list('--priority', raw, what).map((v): Priority => {
     if (v === 'high' || v === 'low') return v;

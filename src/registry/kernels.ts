@@ -17,14 +17,18 @@ export type KernelFamily = (typeof KERNEL_FAMILIES)[number];
 export const KERNEL_NAMES = ['gemm', 'probe', ...KERNEL_FAMILIES] as const;
 
 /** Implementations per family: the project's kernel first, then the library counterparts. */
-export const KERNEL_IMPLS: Record<KernelFamily, readonly string[]> = {
+export const KERNEL_IMPLS = {
   conv: ['own', 'cudnn'],
   attention: ['own', 'cudnn', 'cublas'],
   copy: ['own', 'cudart'],
   triad: ['own'],
-};
+} as const satisfies Record<KernelFamily, readonly string[]>;
 
-export const KERNEL_DTYPES: Record<KernelFamily, string> = { conv: 'bf16', attention: 'bf16', copy: 'fp32', triad: 'fp32' };
+export const KERNEL_DTYPES = { conv: 'bf16', attention: 'bf16', copy: 'fp32', triad: 'fp32' } as const satisfies Record<KernelFamily, string>;
+
+/** Register counts per probe thread the probe kernel has a variant for (0: the plain probe's own few; src/registry/probe-state.ts). */
+export const PROBE_REGISTER_CHOICES = [0, 32, 64, 128, 255] as const;
+export type ProbeRegisters = (typeof PROBE_REGISTER_CHOICES)[number];
 
 /** Head dimensions the own attention kernel has (cuDNN and cuBLAS take others). */
 export const OWN_ATTENTION_HEAD_DIMS = [64, 128] as const;
@@ -47,6 +51,7 @@ const MAX_SCORES = 2 ** 40;
 /** gemm's element types and implementations. */
 export const GEMM_DTYPES = ['bf16', 'fp16', 'tf32', 'fp32'] as const;
 export const GEMM_IMPLS = ['own', 'cublas'] as const;
+export type GemmDtype = (typeof GEMM_DTYPES)[number];
 
 /** Every kernel a client can run, for the options, the help text and `--list`. */
 export interface KernelInfo {
@@ -203,7 +208,7 @@ export function shapeSizeProblem(kernel: KernelFamily, shape: readonly number[])
 /** A checked WorkloadSpec for one of these families; throws an Error naming what is wrong. */
 export function kernelWorkload(kernel: string, impl: string, shape: readonly number[], seed: number): WorkloadSpec {
   if (!isKernelFamily(kernel)) throw new Error(`expected one of ${KERNEL_FAMILIES.join(', ')} for kernel, got "${kernel}"`);
-  if (!KERNEL_IMPLS[kernel].includes(impl)) {
+  if (!(KERNEL_IMPLS[kernel] as readonly string[]).includes(impl)) {
     throw new Error(`expected one of ${KERNEL_IMPLS[kernel].join(', ')} for the impl of ${kernel}, got "${impl}"`);
   }
   const problem = shapeProblem(kernel, shape, impl);

@@ -3,10 +3,11 @@
 // builds it) at batch 256, attention of BERT-base and of a long-context LLM layer, HBM-sized streams,
 // and the model workloads at their usual sizes. Kernel shapes follow kernels.ts, workload shapes
 // workloads.ts; `count` is how often a layer occurs in one forward pass.
+import type { GemmDtype } from './kernels.js';
 import type { WorkloadName } from './workloads.js';
 
-export interface KernelPreset {
-  name: string;
+export interface KernelPreset<Name extends string = string> {
+  name: Name;
   /** A kernel (gemm, conv, attention, copy, triad) or a model workload (resnet50-train, ...). */
   kernel: 'gemm' | 'conv' | 'attention' | 'copy' | 'triad' | WorkloadName;
   shape: readonly number[];
@@ -17,15 +18,29 @@ export interface KernelPreset {
   description: string;
 }
 
+/** A list of presets whose names stay literal types (PresetName is their union, so a misspelt preset fails to compile). */
+function presets<N extends string>(list: ReadonlyArray<KernelPreset<N>>): ReadonlyArray<KernelPreset<N>> {
+  return list;
+}
+
 const BATCH = 256;
 
-function conv(name: string, c: number, hw: number, k: number, rs: number, stride: number, count: number, description: string): KernelPreset {
+function conv<N extends string>(
+  name: N,
+  c: number,
+  hw: number,
+  k: number,
+  rs: number,
+  stride: number,
+  count: number,
+  description: string,
+): KernelPreset<`resnet50-${N}`> {
   const pad = rs === 7 ? 3 : rs === 3 ? 1 : 0;
   return { name: `resnet50-${name}`, kernel: 'conv', shape: [BATCH, c, hw, hw, k, rs, rs, stride, pad], count, description };
 }
 
 /** ResNet-50's convolutions at batch 256, in network order (the 3x3 ones are the bench's targets). */
-export const RESNET50_CONV_PRESETS: readonly KernelPreset[] = [
+export const RESNET50_CONV_PRESETS = presets([
   conv('conv1', 3, 224, 64, 7, 2, 1, 'stem 7x7/2, 224x224x3 -> 112x112x64'),
   conv('l1-reduce-first', 64, 56, 64, 1, 1, 1, 'layer1 block1 1x1 64 -> 64, 56x56'),
   conv('l1-3x3', 64, 56, 64, 3, 1, 3, 'layer1 3x3 64 -> 64, 56x56'),
@@ -50,9 +65,9 @@ export const RESNET50_CONV_PRESETS: readonly KernelPreset[] = [
   conv('l4-expand', 512, 7, 2048, 1, 1, 3, 'layer4 1x1 512 -> 2048, 7x7'),
   conv('l4-downsample', 1024, 14, 2048, 1, 2, 1, 'layer4 shortcut 1x1/2 1024 -> 2048, 14x14 -> 7x7'),
   conv('l4-reduce', 2048, 7, 512, 1, 1, 2, 'layer4 1x1 2048 -> 512, 7x7'),
-];
+]);
 
-export const ATTENTION_PRESETS: readonly KernelPreset[] = [
+export const ATTENTION_PRESETS = presets([
   {
     name: 'bert-base',
     kernel: 'attention',
@@ -74,14 +89,14 @@ export const ATTENTION_PRESETS: readonly KernelPreset[] = [
     count: 1,
     description: 'the same layer with a causal mask (decoder training / prefill)',
   },
-];
+]);
 
-export const STREAM_PRESETS: readonly KernelPreset[] = [
+export const STREAM_PRESETS = presets([
   { name: 'copy-1gib', kernel: 'copy', shape: [2 ** 28], count: 1, description: 'b = a over 2^28 fp32 (1 GiB per array, far past the 60 MB L2)' },
   { name: 'triad-1gib', kernel: 'triad', shape: [2 ** 28], count: 1, description: 'a = b + 3 c over 2^28 fp32 (1 GiB per array)' },
-];
+]);
 
-const gemm = (dtype: string, n: number, description: string): KernelPreset => ({
+const gemm = <D extends GemmDtype, N extends number>(dtype: D, n: N, description: string): KernelPreset<`gemm-${D}-${N}`> => ({
   name: `gemm-${dtype}-${n}`,
   kernel: 'gemm',
   dtype,
@@ -90,18 +105,24 @@ const gemm = (dtype: string, n: number, description: string): KernelPreset => ({
   description,
 });
 
-export const GEMM_PRESETS: readonly KernelPreset[] = [
+export const GEMM_PRESETS = presets([
   gemm('bf16', 4096, 'bf16 gemm 4096³, fp32 accumulate and output'),
   gemm('bf16', 8192, 'bf16 gemm 8192³'),
   gemm('fp16', 4096, 'fp16 gemm 4096³, fp32 accumulate and output'),
   gemm('tf32', 4096, 'fp32 gemm 4096³ on the tensor cores (tf32)'),
   gemm('fp32', 4096, 'fp32 gemm 4096³ in fp32 arithmetic'),
-];
+]);
 
-const workload = (name: string, kernel: WorkloadName, shape: number[], description: string): KernelPreset => ({ name, kernel, shape, count: 1, description });
+const workload = <N extends string>(name: N, kernel: WorkloadName, shape: number[], description: string): KernelPreset<N> => ({
+  name,
+  kernel,
+  shape,
+  count: 1,
+  description,
+});
 
 /** The model workloads at the sizes the issue names (each workload's default shape is in workloads.ts). */
-export const WORKLOAD_PRESETS: readonly KernelPreset[] = [
+export const WORKLOAD_PRESETS = presets([
   workload('resnet50-train-cifar', 'resnet50-train', [128, 32], 'ResNet-50 training on CIFAR-10-sized images: batch 128, 32x32, 10 classes'),
   workload('resnet50-train-imagenet', 'resnet50-train', [256, 224], 'ResNet-50 training on ImageNet-sized images: batch 256, 224x224, 1000 classes'),
   workload('resnet50-infer-b1', 'resnet50-infer', [1, 224], 'ResNet-50 inference, one 224x224 image'),
@@ -112,15 +133,11 @@ export const WORKLOAD_PRESETS: readonly KernelPreset[] = [
   workload('bert-base-infer-b32', 'bert-base-infer', [32, 128], 'BERT-base inference: batch 32, sequence 128'),
   workload('llm-decode-b1', 'llm-decode', [1, 32, 1024], '7B decode, one sequence, 32 layers, 1024-position cache'),
   workload('llm-decode-b64', 'llm-decode', [64, 32, 1024], '7B decode, 64 sequences, 32 layers, 1024-position cache'),
-];
+]);
 
-export const KERNEL_PRESETS: readonly KernelPreset[] = [
-  ...GEMM_PRESETS,
-  ...RESNET50_CONV_PRESETS,
-  ...ATTENTION_PRESETS,
-  ...STREAM_PRESETS,
-  ...WORKLOAD_PRESETS,
-];
+export const KERNEL_PRESETS = presets([...GEMM_PRESETS, ...RESNET50_CONV_PRESETS, ...ATTENTION_PRESETS, ...STREAM_PRESETS, ...WORKLOAD_PRESETS]);
+/** The name of a preset (`--preset`, bench's presets): gemm-bf16-4096, resnet50-l1-3x3, bert-base, llm-4k, copy-1gib, resnet50-train-imagenet, ... */
+export type PresetName = (typeof KERNEL_PRESETS)[number]['name'];
 
 /** What `bench` measures without --preset: a typical shape of each kernel. */
 export const BENCH_DEFAULT_PRESETS: readonly string[] = [

@@ -4,10 +4,13 @@
 // measures the switch gap against it. The probe's shape is [] (the plain probe) or
 // [sharedBytes, threads, registers].
 import { OptionError } from '../errors.js';
+import type { Raw, SharedBytesText } from '../option-text.js';
 import { integer, list } from '../options.js';
+import { PROBE_REGISTER_CHOICES, type ProbeRegisters } from './kernels.js';
 
-/** Register counts per thread the probe has a variant for (0: the plain probe's own few). */
-export const PROBE_REGISTER_CHOICES = [0, 32, 64, 128, 255] as const;
+/** Register counts per thread the probe has a variant for (kernels.ts holds the list beside the probe kernel). */
+export { PROBE_REGISTER_CHOICES, type ProbeRegisters } from './kernels.js';
+export type { SharedBytesText } from '../option-text.js';
 /** Shared memory one CTA may opt in to on Hopper (227 KiB); the device checks its own limit at prepare. */
 export const PROBE_MAX_SHARED_BYTES = 227 * 1024;
 
@@ -52,20 +55,20 @@ function checkedState(state: ProbeState, raw: unknown): ProbeState {
 
 export interface ProbeStateOptions {
   /** Shared memory each probe CTA fills: bytes, or "64K"; a list for a curve. */
-  smem?: number | string;
+  smem?: number | SharedBytesText | ReadonlyArray<number | SharedBytesText>;
   /** Threads per probe CTA, 1..1024; a list for a curve. */
-  threads?: number | string;
+  threads?: number | readonly number[];
   /** Registers each probe thread keeps live: 0, 32, 64, 128 or 255; a list for a curve. */
-  regs?: number | string;
+  regs?: ProbeRegisters | readonly ProbeRegisters[];
 }
 
 /** Whether any state axis is given. */
-export function hasProbeState(options: ProbeStateOptions): boolean {
+export function hasProbeState(options: Raw<ProbeStateOptions>): boolean {
   return options.smem !== undefined || options.threads !== undefined || options.regs !== undefined;
 }
 
 /** Every state of the axes' product, in order (smem outermost); one state for single values. */
-export function probeStates(options: ProbeStateOptions): ProbeState[] {
+export function probeStates(options: Raw<ProbeStateOptions>): ProbeState[] {
   const axis = <T>(option: string, raw: unknown, fallback: T, parse: (v: unknown) => T): T[] =>
     raw === undefined ? [fallback] : list(option, raw, 'a comma-separated list').map(parse);
   const shared = axis('--smem', options.smem, PROBE_STATE_DEFAULTS.sharedBytes, (v) => parseSharedBytes('--smem', v));
@@ -77,7 +80,7 @@ export function probeStates(options: ProbeStateOptions): ProbeState[] {
 }
 
 /** The probe's shape for one state: [] when no axis is given. Lists are the probe command's (a curve), not a run's. */
-export function probeShape(options: ProbeStateOptions): number[] {
+export function probeShape(options: Raw<ProbeStateOptions>): number[] {
   if (!hasProbeState(options)) return [];
   for (const [flag, raw] of [
     ['--smem', options.smem],

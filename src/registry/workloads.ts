@@ -14,12 +14,17 @@
 //   the optimizer's fp32 buffers (SGD momentum 1, AdamW 2); inference keeps bf16 weights only. Every
 //   tensor the graph declares is its own buffer (no reuse): each layer's outputs, the statistics its
 //   backward pass needs and, when training, a bf16 gradient of each activation.
-import { convOutputSize } from './kernels.js';
+import { convOutputSize, type GEMM_IMPLS, type GemmDtype, type KERNEL_DTYPES, type KERNEL_IMPLS, type KernelFamily } from './kernels.js';
 
 export const WORKLOAD_NAMES = ['resnet50-train', 'resnet50-infer', 'bert-base-train', 'bert-base-infer', 'llm-decode'] as const;
 export type WorkloadName = (typeof WORKLOAD_NAMES)[number];
 export const WORKLOAD_IMPLS = ['own', 'library'] as const;
 export const WORKLOAD_DTYPE = 'bf16';
+
+/** Every implementation `--impl` takes: own, and the libraries of the kernels (cublas, cudnn, cudart) and of the workloads (library). */
+export type Impl = (typeof GEMM_IMPLS)[number] | (typeof KERNEL_IMPLS)[KernelFamily][number] | (typeof WORKLOAD_IMPLS)[number];
+/** Every element type `--dtype` takes: gemm's, and the one of each other kernel and of the workloads. */
+export type Dtype = GemmDtype | (typeof KERNEL_DTYPES)[KernelFamily] | typeof WORKLOAD_DTYPE;
 
 /** A shape field of a workload: its name (the option is --NAME, the --client key NAME) and its rule. */
 export interface WorkloadField {

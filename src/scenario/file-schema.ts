@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { ROLE_NAME } from '../clients/spec.js';
 import { modesTaking } from '../modes/index.js';
-import { KERNELS, LOOPS, MODES, type ModeName, type RunOptions } from '../options.js';
+import { KERNELS, LOOPS, MODES, type ModeName, type RawRunOptions } from '../options.js';
 
 /** A scenario's name: what `scenario list` shows and `scenario run NAME` takes. */
 export const SCENARIO_NAME = /^[A-Za-z0-9][A-Za-z0-9+._-]{0,63}$/;
@@ -54,7 +54,7 @@ export type KnobKey = keyof typeof knobFields;
 const KNOB_KEYS = Object.keys(knobFields) as KnobKey[];
 
 /** The run option behind each knob: the modes that take the option (src/modes/) take the knob. */
-const KNOB_OPTION: Record<KnobKey, keyof RunOptions> = { 'mps-threads': 'mpsThreads', 'mps-mem': 'mpsMem', priority: 'priority', sms: 'smSplit' };
+const KNOB_OPTION: Record<KnobKey, keyof RawRunOptions> = { 'mps-threads': 'mpsThreads', 'mps-mem': 'mpsMem', priority: 'priority', sms: 'smSplit' };
 
 export function isKnob(key: string): key is KnobKey {
   return (KNOB_KEYS as string[]).includes(key);
@@ -168,4 +168,4 @@ export const RUN_KEYS = [
   { key: 'trace-records', option: 'traceRecords', flag: '--trace-records' },
   { key: 'device', option: 'device', flag: '--device' },
   { key: 'runs', option: 'runs', flag: '--runs' },
-] as const satisfies ReadonlyArray<{ key: keyof ScenarioFile; option: keyof RunOptions; flag: string }>;
+] as const satisfies ReadonlyArray<{ key: keyof ScenarioFile; option: keyof RawRunOptions; flag: string }>;

@@ -9,10 +9,10 @@ import { basename, join } from 'node:path';
 import { type Document, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type YAMLError } from 'yaml';
 import type { z } from 'zod';
 import { packageRoot } from '../binding/loader.js';
-import { type ClientOptions, CLIENT_KEYS } from '../clients/spec.js';
+import { type RawClientOptions, CLIENT_KEYS } from '../clients/spec.js';
 import { resolveRunConfig } from '../config.js';
 import { clip, formatReceived, OptionError, ScenarioFileError, systemReason } from '../errors.js';
-import { MODES, type ModeName, type RunConfig, type RunOptions } from '../options.js';
+import { MODES, type ModeName, type RunConfig, type RawRunOptions } from '../options.js';
 import { checkFile } from '../report/check.js';
 import { type FileKnobs, type FileOverride, type FileRole, isKnob, RUN_KEYS, type ScenarioFile, scenarioFileSchema } from './file-schema.js';
 import { type RoleKnobs, type Scenario, scenarioRunOptions } from './scenario.js';
@@ -171,7 +171,7 @@ function defined<T extends object>(o: T): T {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }
 
-function clientOptions(w: FileOverride): ClientOptions {
+function clientOptions(w: FileOverride): RawClientOptions {
   const { slo, ...rest } = w;
   return defined({ ...rest, slo: Array.isArray(slo) ? slo.join('&') : slo });
 }
@@ -255,7 +255,7 @@ function optionDetail(error: OptionError): string {
 }
 
 /** The run options of the scenario under `mode`, validated; an OptionError the file caused, traced to its line. */
-function resolveMode(s: Scenario, mode: ModeName, extra: Partial<RunOptions>, locate: () => { file: string; lines: YamlLines }): RunConfig {
+function resolveMode(s: Scenario, mode: ModeName, extra: Partial<RawRunOptions>, locate: () => { file: string; lines: YamlLines }): RunConfig {
   try {
     return resolveRunConfig(scenarioRunOptions(s, mode, extra));
   } catch (error) {
@@ -321,7 +321,7 @@ export function scenarioFile(s: Pick<Scenario, 'name' | 'source'>): string {
  * options (a command line's --seed, --duration). An error the file caused is a ScenarioFileError at
  * its line; one in `extra` is the OptionError naming the caller's option.
  */
-export function scenarioRunConfig(s: Scenario, mode: ModeName, extra: Partial<RunOptions> = {}): RunConfig {
+export function scenarioRunConfig(s: Scenario, mode: ModeName, extra: Partial<RawRunOptions> = {}): RunConfig {
   return resolveMode(s, mode, extra, () => ({ file: scenarioFile(s), lines: parseYaml(s.text, scenarioFile(s)).lines }));
 }
 

@@ -4,10 +4,10 @@
 // chosen mode that takes it runs once per value and each other chosen mode runs once as the scenario
 // has it. A swept value replaces the role's own knob of that mode in the scenario. Each step's run
 // records its value as the run's knobs ({"infer.mps-threads": 25}); tradeOff() tabulates them.
-import type { ClientOptions } from '../clients/spec.js';
+import type { RawClientOptions } from '../clients/spec.js';
 import { OptionError } from '../errors.js';
 import { modesTaking } from '../modes/index.js';
-import { decimal, decimalValue, integer, list, type ModeName, parseSize, type RunOptions } from '../options.js';
+import { decimal, decimalValue, integer, list, type ModeName, parseSize, type RawRunOptions } from '../options.js';
 import { summaryTable } from '../report/summary-table.js';
 import { summary, type Summary } from '../metrics/summary.js';
 import { type Candidate, candidates, figure, roleValue, sloNote } from './candidates.js';
@@ -20,7 +20,7 @@ export const SWEEP_KNOBS = {
   'mps-mem': { field: 'mpsMem', option: 'mpsMem' },
   priority: { field: 'priority', option: 'priority' },
   sms: { field: 'sms', option: 'smSplit' },
-} as const satisfies Record<string, { field: keyof ClientOptions; option: keyof RunOptions }>;
+} as const satisfies Record<string, { field: keyof RawClientOptions; option: keyof RawRunOptions }>;
 export type SweepKnob = keyof typeof SWEEP_KNOBS;
 export type KnobValue = number | string;
 
@@ -31,7 +31,7 @@ export interface KnobStep {
   /** The run's knobs record: {"infer.mps-threads": 25}; {} for a mode's run as the scenario has it. */
   knobs: Record<string, KnobValue>;
   /** The role's client options to change under this mode ({} for none): the scenario's overrides[mode][role]. */
-  options: Partial<ClientOptions>;
+  options: Partial<RawClientOptions>;
 }
 
 export interface KnobSweep {
@@ -84,7 +84,7 @@ export function parseKnobSweep(raw: unknown, roles: readonly ScenarioRole[], mod
   if (new Set(values.map(String)).size < values.length) throw new OptionError(OPTION, 'each value once', raw);
   if (knob === 'sms') checkSmsEverywhere(role, roles, raw);
   const key = `${role}.${knob}`;
-  const steps = values.map((value) => ({ knobs: { [key]: value }, options: { [SWEEP_KNOBS[knob].field]: value } as Partial<ClientOptions> }));
+  const steps = values.map((value) => ({ knobs: { [key]: value }, options: { [SWEEP_KNOBS[knob].field]: value } as Partial<RawClientOptions> }));
   const plan = modes.map((mode) => ({ mode, steps: chosen.includes(mode) ? steps : [{ knobs: {}, options: {} }] }));
   return { role, knob, values, modes: chosen, plan };
 }

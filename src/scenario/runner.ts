@@ -11,7 +11,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomInt } from 'node:crypto';
 import { loadBinding } from '../binding/loader.js';
-import type { ClientOptions, ClientSpec } from '../clients/spec.js';
+import type { RawClientOptions, ClientSpec } from '../clients/spec.js';
 import { resolveRunConfig, type ModeName, type RunConfig } from '../config.js';
 import { findDevice, type Environment } from '../environment.js';
 import { deviceEnvironments, resolveDevices, runOnDevices, serialised, type DeviceSpec } from '../fleet/device-pool.js';
@@ -28,7 +28,7 @@ import { verdicts } from './verdict.js';
 export interface ScenarioStep {
   mode: ModeName;
   /** Per role, options on top of the scenario's (e.g. { infer: { mpsThreads: 25 } }). */
-  changes: Record<string, Partial<ClientOptions>>;
+  changes: Record<string, Partial<RawClientOptions>>;
   /** How the step names its changes, e.g. { "infer.mps-threads": 25 }. */
   knobs?: Record<string, unknown>;
   repeat: number;

@@ -2,15 +2,16 @@
 // notebook beside a fine-tune) and the sharing modes to compare it under. It is plain data, read from a
 // YAML file or a built-in (src/scenario/file.ts); scenarioRunOptions() turns it into the run options of
 // one mode, which config.ts validates like any other run's.
-import type { ClientOptions } from '../clients/spec.js';
-import type { ModeName, RunOptions } from '../options.js';
+import type { RawClientOptions } from '../clients/spec.js';
+import type { ModeName, RawRunOptions } from '../options.js';
 
 /** A role's own settings of each sharing mode: knobs.mps.mpsThreads, knobs.streams.priority, knobs.green.sms. */
-export type RoleKnobs = Partial<Record<ModeName, Pick<ClientOptions, 'mpsThreads' | 'mpsMem' | 'priority' | 'sms'>>>;
+export type RoleKnobs = Partial<Record<ModeName, Pick<RawClientOptions, 'mpsThreads' | 'mpsMem' | 'priority' | 'sms'>>>;
 
 export interface ScenarioRole {
-  /** The workload, loop, arrivals and SLOs of the role, as a `--client` gives them (role is the role's name). */
-  client: ClientOptions & { role: string };
+  /** The workload, loop, arrivals and SLOs of the role, as a `--client` or a file gives them (role is the role's name):
+   * raw values, checked with the run's options (config.ts) as a `--client`'s are. */
+  client: RawClientOptions & { role: string };
   knobs: RoleKnobs;
 }
 
@@ -25,9 +26,9 @@ export interface Scenario {
   modes: ModeName[];
   roles: ScenarioRole[];
   /** Run-wide options of every mode's run: duration, warm-up, seed, sampling, runs, ... */
-  options: Pick<RunOptions, 'duration' | 'launches' | 'warmup' | 'seed' | 'sampleMs' | 'cupti' | 'traceRecords' | 'device' | 'runs'>;
+  options: Pick<RawRunOptions, 'duration' | 'launches' | 'warmup' | 'seed' | 'sampleMs' | 'cupti' | 'traceRecords' | 'device' | 'runs'>;
   /** Per-mode changes to a role's client options (e.g. a lower rate under timeslice). */
-  overrides: Partial<Record<ModeName, Record<string, Partial<ClientOptions>>>>;
+  overrides: Partial<Record<ModeName, Record<string, Partial<RawClientOptions>>>>;
 }
 
 /**
@@ -37,9 +38,9 @@ export interface Scenario {
 export function scenarioRunOptions(
   scenario: Scenario,
   mode: ModeName,
-  extra: Partial<RunOptions> = {},
-  roleChanges: Record<string, Partial<ClientOptions>> = {},
-): RunOptions {
+  extra: Partial<RawRunOptions> = {},
+  roleChanges: Record<string, Partial<RawClientOptions>> = {},
+): RawRunOptions {
   const clients = scenario.roles.map((r) => ({ ...r.client, ...r.knobs[mode], ...scenario.overrides[mode]?.[r.client.role], ...roleChanges[r.client.role] }));
   return { ...scenario.options, ...extra, mode, clients };
 }

@@ -1,7 +1,8 @@
 // The sweep's axes → its points: the cartesian product of kernels × sizes × loops × modes (× MPS
 // thread percentages, for MPS points) × procs. Every point's options are validated here, before any
 // GPU work, with the same checks as a single run.
-import { decimalValue, DEFAULTS, MODES, resolveRunConfig, type ModeName, type RunConfig, type RunOptions } from '../config.js';
+import { decimalValue, DEFAULTS, MODES, resolveRunConfig, type ModeName, type RawRunOptions, type RunConfig } from '../config.js';
+import type { DurationText, Raw } from '../options.js';
 import { OptionError } from '../errors.js';
 import { parseDevices, type DeviceSpec } from '../fleet/device-pool.js';
 import { modesTaking, sharingMode } from '../modes/index.js';
@@ -9,35 +10,42 @@ import { isWorkload, WORKLOAD_NAMES } from '../registry/workloads.js';
 
 /** The loops a sweep can vary; an open loop needs arrivals, which a scenario gives. */
 export const SWEEP_LOOPS = ['saturate', 'closed'] as const;
-type SweepLoop = (typeof SWEEP_LOOPS)[number];
+export type SweepLoop = (typeof SWEEP_LOOPS)[number];
 
+export const SWEEP_KERNELS = ['gemm', 'probe', ...WORKLOAD_NAMES] as const;
+export type SweepKernel = (typeof SWEEP_KERNELS)[number];
+
+/** What a caller may pass to sweep() and planSweep(): each axis one value or a list. */
 export interface SweepOptions {
-  /** Kernels, e.g. "gemm" (default gemm). */
-  kernels?: string | string[];
-  /** gemm sizes, e.g. "2048,8192" (default 4096). */
-  sizes?: string | number[];
-  /** Model workloads' batches, e.g. "1,8,32" (default: each workload's own default). */
-  batches?: string | number[];
-  /** Clients sharing the GPU, e.g. "1,2,4" (default 1,2,4). */
-  procs?: string | number[];
-  /** Sharing modes (default timeslice,mps,streams,green). */
-  modes?: string | string[];
+  /** Kernels: gemm, probe or model workloads (default gemm). */
+  kernels?: SweepKernel | readonly SweepKernel[];
+  /** gemm sizes, e.g. [2048, 8192] (default 4096). */
+  sizes?: number | readonly number[];
+  /** Model workloads' batches, e.g. [1, 8, 32] (default: each workload's own default). */
+  batches?: number | readonly number[];
+  /** Clients sharing the GPU (default [1, 2, 4]). */
+  procs?: number | readonly number[];
+  /** Sharing modes (default timeslice, mps, streams, green). */
+  modes?: ModeName | readonly ModeName[];
   /** Client loops: saturate, closed (default saturate); open loops need arrivals: a scenario's. */
-  loops?: string | string[];
-  /** MPS points only: one point per active thread percentage, applied to every client (e.g. "50,100"). */
-  mpsThreads?: string | number[];
-  /** Per phase, like run's --duration (default 1s). */
-  duration?: number | string;
-  warmup?: number | string;
-  depth?: number | string;
-  traceRecords?: number | string;
-  device?: number | string;
-  /** Run independent points on these devices at once ('all', or "0,1"); replaces `device`. */
-  devices?: string | number[];
-  seed?: number | string;
-  /** Runs per point, each the point's role alone then shared, interleaved (like run's --runs; default 1). */
-  runs?: number | string;
+  loops?: SweepLoop | readonly SweepLoop[];
+  /** MPS points only: one point per active thread percentage, applied to every client (e.g. [50, 100]). */
+  mpsThreads?: number | readonly number[];
+  /** Per phase, like run's duration: seconds, or "1s" (default 1s). */
+  duration?: number | DurationText;
+  warmup?: number | DurationText;
+  depth?: number;
+  traceRecords?: number;
+  device?: number;
+  /** Run independent points on these devices at once ('all', or [0, 1]); replaces `device`. */
+  devices?: 'all' | number | readonly number[];
+  seed?: number;
+  /** Runs per point, each the point's role alone then shared, interleaved (like run's runs; default 1). */
+  runs?: number;
 }
+
+/** SweepOptions as the command line gives them ("gemm,probe", "1,2,4"): src/option-text.ts Raw. */
+export type RawSweepOptions = Raw<SweepOptions>;
 
 export interface SweepPoint {
   /** Stable name, also the point's file name: gemm-2048-saturate-mps-t50-p4. */
@@ -61,8 +69,6 @@ export interface SweepPlan {
   /** The options as given, for the summary. */
   axes: { kernels: string[]; sizes: number[]; batches?: number[]; procs: number[]; modes: ModeName[]; loops: SweepLoop[]; mpsThreads?: number[] };
 }
-
-export const SWEEP_KERNELS = ['gemm', 'probe', ...WORKLOAD_NAMES] as const;
 
 export const SWEEP_DEFAULTS = {
   kernels: ['gemm'],
@@ -97,9 +103,10 @@ function names<T extends string>(option: string, raw: unknown, fallback: readonl
   });
 }
 
-export function planSweep(options: SweepOptions): SweepPlan {
+/** The sweep's points, every one validated (OptionError); the options typed or as the command line wrote them. */
+export function planSweep(options: RawSweepOptions): SweepPlan {
   // Sizes are gemm's; the other kernels join the sweep once it has a shape axis.
-  const kernels = names('--kernels', options.kernels, SWEEP_DEFAULTS.kernels as Array<(typeof SWEEP_KERNELS)[number]>, SWEEP_KERNELS);
+  const kernels = names('--kernels', options.kernels, SWEEP_DEFAULTS.kernels as SweepKernel[], SWEEP_KERNELS);
   const sizes = ints('--sizes', options.sizes, SWEEP_DEFAULTS.sizes, 1, 32768);
   const batches = options.batches === undefined ? undefined : ints('--batches', options.batches, [], 1, 4096);
   if (batches && !kernels.some((k) => isWorkload(k)))
@@ -114,7 +121,7 @@ export function planSweep(options: SweepOptions): SweepPlan {
     throw new OptionError('--mps-threads', `--mps-threads only when --modes includes ${threadModes.join(' or ')}`, options.mpsThreads);
   }
 
-  const common: RunOptions = {
+  const common: RawRunOptions = {
     duration: options.duration ?? SWEEP_DEFAULTS.duration,
     warmup: options.warmup ?? SWEEP_DEFAULTS.warmup,
     traceRecords: options.traceRecords ?? SWEEP_DEFAULTS.traceRecords,
@@ -142,7 +149,7 @@ export function planSweep(options: SweepOptions): SweepPlan {
           const variants: Array<number | undefined> = threadModes.includes(mode) && mpsThreads ? mpsThreads : [undefined];
           for (const threads of variants) {
             for (const p of procs) {
-              const run: RunOptions = { ...common, kernel, procs: p, mode, loop };
+              const run: RawRunOptions = { ...common, kernel, procs: p, mode, loop };
               if (kernel === 'gemm') run.size = size;
               if (batch !== undefined) run.batch = batch;
               if (loop === 'closed') delete run.depth;

@@ -57,7 +57,7 @@ describe.skipIf(!gpu.available)('sharing modes on the GPU', () => {
   });
 
   it('green mode: two clients with the granted split reported', async () => {
-    const r = await run({ procs: 2, size: 2048, duration: '1s', mode: 'green', smSplit: '64,64' });
+    const r = await run({ procs: 2, size: 2048, duration: '1s', mode: 'green', smSplit: [64, 64] });
     expect(r.complete).toBe(true);
     expect(r.shared.clients.map((c) => c.smsAvailable)).toEqual([64, 64]);
     expect(new Set(r.shared.clients.map((c) => c.pid)).size).toBe(1);
@@ -67,7 +67,7 @@ describe.skipIf(!gpu.available)('sharing modes on the GPU', () => {
   });
 
   it('streams mode: a high-priority stream beats low-priority ones', async () => {
-    const r = await run({ procs: 4, size: 2048, duration: '1s', mode: 'streams', priority: 'high,low,low,low', loop: 'closed' });
+    const r = await run({ procs: 4, size: 2048, duration: '1s', mode: 'streams', priority: ['high', 'low', 'low', 'low'], loop: 'closed' });
     expect(r.complete).toBe(true);
     const [high, low] = r.shared.clients;
     expect(high!.streamPriority).toBeLessThan(low!.streamPriority!);
@@ -80,7 +80,7 @@ describe.skipIf(!gpu.available)('sharing modes on the GPU', () => {
 
   it.skipIf(!hasMps)('MPS mode: its own daemon serves the clients, with their limits, and is gone afterwards', async () => {
     expect(mpsProcesses()).toEqual([]);
-    const r = await run({ procs: 2, size: 2048, duration: '1s', mode: 'mps', mpsThreads: '50', mpsMem: '2G' });
+    const r = await run({ procs: 2, size: 2048, duration: '1s', mode: 'mps', mpsThreads: 50, mpsMem: '2G' });
     expect(r.complete).toBe(true);
     expect(r.modeFacts?.daemon).toBe('started by this run, stopped after it');
     expect(r.modeFacts?.activeThreadPercentage).toEqual([50, 50]);

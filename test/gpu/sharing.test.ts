@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { pick } from '../../src/metrics/summary.js';
 import { probe } from '../../src/probe.js';
 import { probeCurve } from '../../src/probe-curve.js';
+import type { RunOptions } from '../../src/options.js';
 import { run } from '../../src/run.js';
 import { checkGpu } from './gpu.js';
 import { validateRunResult } from '../../src/report/schema.js';
@@ -87,12 +88,13 @@ describe.skipIf(!gpu.available)('sharing measurements', () => {
   });
 
   it('conv, attention and copy workloads run shared, own and library', async () => {
-    for (const options of [
+    const cases: RunOptions[] = [
       { preset: 'resnet50-l3-3x3', impl: 'own' },
       { preset: 'resnet50-l3-3x3', impl: 'cudnn' },
       { preset: 'bert-base', impl: 'own' },
-      { kernel: 'copy', shape: '67108864', impl: 'cudart' },
-    ]) {
+      { kernel: 'copy', shape: [67108864], impl: 'cudart' },
+    ];
+    for (const options of cases) {
       const r = await run({ ...options, procs: 2, duration: '500ms', warmup: '100ms' });
       expect(r.complete).toBe(true);
       for (const c of r.shared.clients) expect(value(c.summaries, 'slowdown')).toBeGreaterThan(1.2);
