@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import type { Command, Option } from 'commander';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { loadBinding } from '../src/binding/loader.js';
+import { cliHasGpu } from './fixtures/gpu-present.js';
 import { emit, outputPlan, writeJsonTarget } from '../src/cli/output.js';
 import { buildProgram } from '../src/cli/program.js';
 import { formatJson, openAtomicStream } from '../src/report/json.js';
@@ -27,16 +27,7 @@ const cli = join(root, 'dist', 'cli', 'main.js');
 const gemmP4 = join(root, 'examples', 'h200-gemm-p4', 'timeslice.json.gz');
 const trainInfer = join(root, 'docs', 'results', '2026-12-01-h200-scenarios', 'train+infer');
 
-function hasGpu(): boolean {
-  try {
-    loadBinding();
-  } catch {
-    return false;
-  }
-  const probe = spawnSync(process.execPath, [cli, 'info', '--json'], { encoding: 'utf8' });
-  return probe.status === 0 && (JSON.parse(probe.stdout) as { available: boolean }).available;
-}
-const gpu = hasGpu();
+const gpu = cliHasGpu();
 
 function cliRun(args: string[], env: Record<string, string> = {}, cwd = root) {
   return spawnSync(process.execPath, [cli, ...args], {

@@ -5,21 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { loadBinding } from '../src/binding/loader.js';
+import { cliHasGpu } from './fixtures/gpu-present.js';
 
 const cli = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
 const gemmArgs = ['--kernel', 'gemm', '--procs', '2', '--duration', '200ms', '--size', '256'];
 
-function gpuPresent(): boolean {
-  try {
-    loadBinding();
-  } catch {
-    return false;
-  }
-  const probe = spawnSync(process.execPath, [cli, 'info', '--json'], { encoding: 'utf8' });
-  return probe.status === 0 && (JSON.parse(probe.stdout) as { available: boolean }).available;
-}
-const hasGpu = gpuPresent();
+const hasGpu = cliHasGpu();
 
 /** Every command, as the user types it (the test below checks it against the program's own list). */
 const COMMANDS = [
