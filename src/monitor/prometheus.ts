@@ -153,7 +153,7 @@ export class PrometheusExporter {
     });
     this.runInfo = new Gauge({
       name: 'gpushare_micro_run_info',
-      help: 'A gpushare-micro run in progress (1), with its phase: starting, solo or shared.',
+      help: 'A gpushare-micro run in progress (1), with its phase: starting, solo, shared or analysing (its clients done, their traces being read).',
       labelNames: [...RUN_LABELS, 'phase', 'device'],
       registers: [this.registry],
     });

@@ -39,8 +39,9 @@ export const runStatusSchema = z.object({
   /** Clients in the shared phase. */
   clients: positive,
   device: z.number().int().nonnegative(),
-  /** starting: before the first phase; solo: a role alone (the baseline); shared: the clients together. */
-  phase: z.enum(['starting', 'solo', 'shared']),
+  /** starting: before the first phase; solo: a role alone (the baseline); shared: the clients together;
+   * analysing: every client of the phase has finished and the run reads their traces (the GPU idles). */
+  phase: z.enum(['starting', 'solo', 'shared', 'analysing']),
   /** The role measured alone, in the solo phase. */
   role: z.string().optional(),
   /** With --runs N: which run (1-based) and how many. */
@@ -107,6 +108,9 @@ export class RunStatusPublisher {
   private closed = false;
   private failed = false;
   private readonly removeAtExit = () => this.removeNow();
+  /** The current phase's clients, and how many of them have finished. */
+  private phaseProcs = 0;
+  private finished = 0;
 
   private constructor(
     readonly file: string,
@@ -163,12 +167,18 @@ export class RunStatusPublisher {
     if ('label' in event && event.type === 'phase') {
       // A new phase: its role and client processes replace the last phase's; the measured figures stay.
       const next: RunStatus = { ...s, phase: event.label === 'baseline' ? 'solo' : 'shared', clientPids: [] };
+      this.phaseProcs = event.procs;
+      this.finished = 0;
       delete next.role;
       if (event.label === 'baseline' && event.role !== undefined) next.role = event.role;
       if (event.run !== undefined) Object.assign(next, { run: event.run, runs: event.runs });
       this.status = next;
     } else if ('phase' in event && event.type === 'ready') {
       this.status = { ...s, clientPids: [...(s.clientPids ?? []), event.pid] };
+    } else if ('phase' in event && event.type === 'finished') {
+      this.finished += 1;
+      if (this.finished < this.phaseProcs || s.phase === 'starting') return;
+      this.status = { ...s, phase: 'analysing' };
     } else if (event.type === 'measured') {
       this.status = { ...s, measured: figures(event) };
     } else {

@@ -82,6 +82,23 @@ describe('run status, published by a run with stand-in clients', () => {
     expect(await readdir(dir)).toEqual([]);
   });
 
+  it('says analysing once every client of the phase has finished, and the next phase after it', async () => {
+    const publisher = RunStatusPublisher.start(resolveRunConfig({ procs: 2 }), { dir })!;
+    const phase = async () => {
+      await publisher.flushed();
+      return (await readRunStatuses(dir)).runs[0]!.phase;
+    };
+    const finished = (client: number) => ({ phase: 'shared' as const, type: 'finished' as const, client, status: { ok: true } as never });
+    publisher.update({ type: 'phase', label: 'shared', procs: 2 });
+    publisher.update(finished(0));
+    expect(await phase()).toBe('shared');
+    publisher.update(finished(1));
+    expect(await phase()).toBe('analysing');
+    publisher.update({ type: 'phase', label: 'baseline', procs: 1, role: 'gemm' });
+    expect(await phase()).toBe('solo');
+    await publisher.close();
+  });
+
   it('is removed when the process exits without closing it (e.g. a second Ctrl-C)', async () => {
     const script = `
       const { RunStatusPublisher } = await import(${JSON.stringify(join(dist, 'monitor/run-status.js'))});
