@@ -14,11 +14,8 @@
 //     as nesting: each such CTA goes to the next thread of that SM ("SM n · 2", ...);
 //     "SM n · probe gaps": the probe's own gaps (it was switched out), where it ran.
 // Complete events of one thread never overlap, and each thread's events are written in time order.
-import { randomBytes } from 'node:crypto';
-import { open, rename, rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
-import { OutputError, systemReason } from '../errors.js';
 import type { Intervals } from '../metrics/traces.js';
+import { openAtomicStream } from './json.js';
 import type { RunResultJson } from './schema.js';
 import type { KeptClientTrace } from './traces-file.js';
 
@@ -260,7 +257,7 @@ function append<T>(to: T[], list: readonly T[]): void {
   for (const x of list) to.push(x);
 }
 
-/** Writes the trace to `file` (atomically: a temporary file renamed over it), events in chunks. */
+/** Writes the trace to `file` (atomically, through openAtomicStream; gzipped where the name ends in .gz), events in chunks. */
 export async function writePerfetto(file: string, input: PerfettoInput): Promise<PerfettoCounts> {
   const { events, counts } = perfettoEvents(input);
   const otherData = {
@@ -271,25 +268,19 @@ export async function writePerfetto(file: string, input: PerfettoInput): Promise
     clock: "µs after the shared phase's trace epoch (%globaltimer)",
     ...(counts.ctasCutAtNs !== undefined ? { ctasCut: `CTAs starting at or after ${us(counts.ctasCutAtNs)} µs left out (--max-ctas)` } : {}),
   };
-  const temp = join(dirname(file), `.${basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
+  const out = openAtomicStream(file);
   try {
-    const handle = await open(temp, 'wx');
-    try {
-      await handle.write(`{"displayTimeUnit":"ns","otherData":${JSON.stringify(otherData)},"traceEvents":[\n`);
-      const CHUNK = 20_000;
-      for (let i = 0; i < events.length; i += CHUNK) {
-        const part = events.slice(i, i + CHUNK).map((e) => JSON.stringify(e));
-        await handle.write(`${i > 0 ? ',\n' : ''}${part.join(',\n')}`);
-      }
-      await handle.write('\n]}\n');
-      await handle.sync();
-    } finally {
-      await handle.close();
+    out.write(`{"displayTimeUnit":"ns","otherData":${JSON.stringify(otherData)},"traceEvents":[\n`);
+    const CHUNK = 20_000;
+    for (let i = 0; i < events.length; i += CHUNK) {
+      const part = events.slice(i, i + CHUNK).map((e) => JSON.stringify(e));
+      out.write(`${i > 0 ? ',\n' : ''}${part.join(',\n')}`);
     }
-    await rename(temp, file);
+    out.write('\n]}\n');
   } catch (error) {
-    await rm(temp, { force: true }).catch(() => {});
-    throw new OutputError(file, systemReason(error), { cause: error });
+    await out.abort();
+    throw error;
   }
+  await out.commit();
   return counts;
 }
