@@ -154,9 +154,20 @@ cudaError_t planGemm(const GemmShape& shape, const GemmOptions& options, int dev
       plan->sms = options.sms > 0 ? options.sms : 0;
       const int tilesM = ceilDiv(shape.m, gemm::kWgmmaTileM), tilesN = ceilDiv(shape.n, gemm::kWgmmaTileN);
       if (plan->clusterM > 1 && tilesM < 2) plan->clusterM = 1;  // nothing to share
-      plan->traceRecords = tilesM * tilesN * batch;
+      // Split K (gemm_wgmma.cu) only without clusters: few tiles for the SMs the launch may use.
+      int sms = plan->sms;
+      if (sms <= 0) {
+        e = cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device);
+        if (e != cudaSuccess) return e;
+      }
+      plan->splitK = plan->clusterM == 1 ? gemm::wgmmaSplits(shape, tilesM * tilesN * batch, sms, options.splitK) : 1;
+      plan->traceRecords = tilesM * tilesN * batch * plan->splitK;
+      if (plan->splitK > 1) {
+        plan->splitSumCtas = gemm::splitSumCtas(shape, sms);
+        plan->traceRecords += plan->splitSumCtas;
+      }
       plan->sharedBytes = gemm::kWgmmaSharedBytes;
-      plan->workspaceBytes = gemm::wgmmaWorkspaceBytes(shape);
+      plan->workspaceBytes = gemm::wgmmaWorkspaceBytes(shape, plan->splitK);
       e = gemm::wgmmaGrid(*plan, device, &plan->grid);
       if (e == cudaErrorNotSupported && plan->clusterM > 1) {  // no cluster of two fits: go alone
         cudaGetLastError();

@@ -95,9 +95,18 @@ constexpr size_t kWgmmaStageBytes = (kWgmmaTileM + kWgmmaTileN) * 128;  // one 1
 // Dynamic shared memory: 1 KB of alignment slack, the stages, then the mbarriers.
 constexpr size_t kWgmmaSharedBytes = 1024 + kWgmmaStages * kWgmmaStageBytes + 2 * kWgmmaStages * 8;
 
+constexpr int kWgmmaMaxSplits = 16;
+constexpr int kSplitSumThreads = 256;  // threads per CTA of the kernel adding split-K slices (2 columns each)
 // Bytes of workspace the wgmma path needs: tf32 reads its operands only K-major, so B (unless
-// transB) and A (when transA) are first transposed into it, B^T first, then A^T.
-size_t wgmmaWorkspaceBytes(const GemmShape& s);
+// transB) and A (when transA) are first transposed into it, B^T first, then A^T; with split K
+// (splits > 1) the fp32 partial C of every slice follows, 256-byte aligned.
+size_t wgmmaWorkspaceBytes(const GemmShape& s, int splits);
+// Slices of K per tile for `units` tiles on `sms` SMs: enough slices that the tiles' slices fill
+// most SMs, at least two 64-deep (tf32: 32-deep) blocks of K each, at most kWgmmaMaxSplits; 1 when
+// the tiles alone fill half the SMs. `asked` (GemmOptions::splitK) > 0 caps it (1: none).
+int wgmmaSplits(const GemmShape& s, int units, int sms, int asked);
+// CTAs of the kernel that adds the slices (one trace record each): at most one per SM.
+int splitSumCtas(const GemmShape& s, int sms);
 // Encodes the plan's TMA descriptors for operands a and b (or their transposes in `workspace`).
 cudaError_t bindWgmma(GemmPlan* plan, const void* a, const void* b, void* workspace, TensorMapEncodeFn encode);
 // CTAs a persistent launch uses on this device (whole clusters that fit at once).

@@ -123,11 +123,28 @@ __device__ __forceinline__ void tmaLoad3(uint32_t dst, const CUtensorMap* map, i
 
 #endif  // GSM_SM90A
 
-// The kernel's problem: sizes, batches, the tile order and the epilogue.
+// The kernel's problem: sizes, batches, the tile order, the epilogue and, with split K (splits > 1),
+// where the slices' fp32 partial tiles go: partials[slice][batch][row][col] (m n per batch).
 struct WgmmaArgs {
   int m, n, k, batch, groupRows;
   Epilogue epilogue;
+  int splits;
+  float* partials;
 };
+
+// A work unit's place: units run slice-major (unit = slice * tile units + tile unit, so the CTAs
+// running at once read the same slice of K), and a slice's blocks of K are [begin, end).
+struct UnitPlace {
+  int tileUnit, slice, kbBegin, kbEnd;
+};
+__device__ __forceinline__ UnitPlace placeUnit(int unit, int tileUnits, int splits, int kBlocks) {
+  UnitPlace p;
+  p.slice = unit / tileUnits;
+  p.tileUnit = unit - p.slice * tileUnits;
+  p.kbBegin = static_cast<int>(static_cast<int64_t>(p.slice) * kBlocks / splits);
+  p.kbEnd = static_cast<int>(static_cast<int64_t>(p.slice + 1) * kBlocks / splits);
+  return p;
+}
 
 // Producer loop of one CTA (one thread): fills the stages for every tile it computes.
 template <class Op, int kClusterM>
@@ -135,7 +152,8 @@ __device__ __forceinline__ void produce(const CUtensorMap* mapA, const CUtensorM
                                         uint32_t base, uint32_t barriers, int cluster, int clusters, uint32_t rank) {
 #ifdef GSM_SM90A
   const int tilesM = ceilDiv(args.m, kTileM), tilesN = ceilDiv(args.n, kTileN);
-  const int unitRows = ceilDiv(tilesM, kClusterM), perBatch = unitRows * tilesN, units = perBatch * args.batch;
+  const int unitRows = ceilDiv(tilesM, kClusterM), perBatch = unitRows * tilesN, tileUnits = perBatch * args.batch;
+  const int units = tileUnits * args.splits;
   const int kBlocks = ceilDiv(args.k, Op::kBlockK);
   const bool batched = args.batch > 1;
   constexpr int kPartsPerCta = Op::kBParts / kClusterM;
@@ -150,12 +168,13 @@ __device__ __forceinline__ void produce(const CUtensorMap* mapA, const CUtensorM
   };
   uint32_t it = 0;
   for (int unit = cluster; unit < units; unit += clusters) {
-    const int z = unit / perBatch;
+    const UnitPlace place = placeUnit(unit, tileUnits, args.splits, kBlocks);
+    const int z = place.tileUnit / perBatch;
     int unitRow, tn;
-    unitCoords(unit - z * perBatch, unitRows, tilesN, args.groupRows, unitRow, tn);
+    unitCoords(place.tileUnit - z * perBatch, unitRows, tilesN, args.groupRows, unitRow, tn);
     const int tm = unitRow * kClusterM + static_cast<int>(rank);
     const bool rowValid = tm < tilesM;
-    for (int kb = 0; kb < kBlocks; ++kb, ++it) {
+    for (int kb = place.kbBegin; kb < place.kbEnd; ++kb, ++it) {
       const uint32_t s = it % kStages, phase = (it / kStages) & 1;
       const uint32_t stageA = base + s * static_cast<uint32_t>(kWgmmaStageBytes), stageB = stageA + kStageBytesA;
       const uint32_t full = barriers + 8 * s, empty = barriers + 8 * (kStages + s);
@@ -204,7 +223,7 @@ __global__ void __launch_bounds__(kWgmmaThreads, 1)
   const int m = args.m, n = args.n;
   const int tilesM = ceilDiv(m, kTileM), tilesN = ceilDiv(n, kTileN);
   const int unitRows = ceilDiv(tilesM, kClusterM);
-  const int perBatch = unitRows * tilesN, units = perBatch * args.batch;
+  const int perBatch = unitRows * tilesN, tileUnits = perBatch * args.batch, units = tileUnits * args.splits;
   const int kBlocks = ceilDiv(args.k, Op::kBlockK);
   const int cluster = blockIdx.x / kClusterM, clusters = gridDim.x / kClusterM;
   const uint32_t rank = kClusterM > 1 ? clusterRank() : 0;
@@ -248,14 +267,15 @@ __global__ void __launch_bounds__(kWgmmaThreads, 1)
     for (int i = 0; i < 128; ++i) acc[i] = 0.0f;
     uint32_t it = 0;
     for (int unit = cluster; unit < units; unit += clusters) {
-      const int z = unit / perBatch;
+      const UnitPlace place = placeUnit(unit, tileUnits, args.splits, kBlocks);
+      const int z = place.tileUnit / perBatch;
       int unitRow, tn;
-      unitCoords(unit - z * perBatch, unitRows, tilesN, args.groupRows, unitRow, tn);
+      unitCoords(place.tileUnit - z * perBatch, unitRows, tilesN, args.groupRows, unitRow, tn);
       const int tm = unitRow * kClusterM + static_cast<int>(rank);
       const bool rowValid = tm < tilesM;
       const uint64_t startNs = trace != nullptr ? globalTimerNs() : 0;
 
-      for (int kb = 0; kb < kBlocks; ++kb, ++it) {
+      for (int kb = place.kbBegin; kb < place.kbEnd; ++kb, ++it) {
         const uint32_t s = it % kStages, phase = (it / kStages) & 1;
         mbarWait(fullBar(s), phase);
         const uint32_t b = stageB(s);
@@ -267,18 +287,28 @@ __global__ void __launch_bounds__(kWgmmaThreads, 1)
                                               : smemDescriptor(stageA(s) + half * 64 * 128 + kk * 32, 16, 1024);
           const uint64_t descB =
               Op::kBMajorN ? smemDescriptor(b + kk * 2048, 8192, 1024) : smemDescriptor(b + kk * 32, 16, 1024);
-          wgmma256<Op>(acc, descA, descB, (kb > 0 || kk > 0) ? 1u : 0u);
+          wgmma256<Op>(acc, descA, descB, (kb > place.kbBegin || kk > 0) ? 1u : 0u);
         }
         wgmmaCommit();
         wgmmaWait<1>();  // every group but this one has retired: the previous stage is free
         pinAccumulators(acc);
-        if (kb > 0 && tid == 0) release((it - 1) % kStages);
+        if (kb > place.kbBegin && tid == 0) release((it - 1) % kStages);
       }
       wgmmaWait<0>();
       pinAccumulators(acc);
       if (tid == 0) release((it - 1) % kStages);
 
       if (rowValid) {
+        // Split K: this slice's partial tile, fp32 as accumulated (the sum kernel applies the epilogue).
+        Epilogue out = args.epilogue;
+        if (args.splits > 1) {
+          out = Epilogue{args.partials + static_cast<size_t>(place.slice) * args.batch * m * n,
+                         static_cast<int64_t>(m) * n,
+                         1.0f,
+                         false,
+                         false,
+                         (n % 2) == 0};
+        }
         const int row0 = tm * kTileM + half * 64 + warp * 16 + lane / 4;
         const int colBase = tn * kTileN + (lane % 4) * 2;
 #pragma unroll
@@ -286,14 +316,14 @@ __global__ void __launch_bounds__(kWgmmaThreads, 1)
 #pragma unroll
           for (int h = 0; h < 2; ++h) {
             const int row = row0 + h * 8;
-            if (row < m)
-              storePair(args.epilogue, z, row, colBase + j * 8, n, acc[4 * j + 2 * h], acc[4 * j + 2 * h + 1]);
+            if (row < m) storePair(out, z, row, colBase + j * 8, n, acc[4 * j + 2 * h], acc[4 * j + 2 * h + 1]);
           }
         }
       }
       if (trace != nullptr) {
         asm volatile("bar.sync 1, 256;" ::: "memory");  // both consumer warpgroups have stored the tile
-        if (half == 0 && tid == 0 && rowValid) recordWorkItem(trace, (z * tilesM + tm) * tilesN + tn, startNs);
+        if (half == 0 && tid == 0 && rowValid)
+          recordWorkItem(trace, ((z * tilesM + tm) * tilesN + tn) * args.splits + place.slice, startNs);
       }
     }
   }
@@ -332,8 +362,60 @@ cudaError_t transposeTf32(const void* src, void* dst, int rows, int cols, int64_
   return cudaGetLastError();
 }
 
+// The tf32 workspace: B^T [batch][n][k] (unless transB), then A [batch][m][k] (when transA).
+size_t tf32BytesB(const GemmShape& s) {
+  return s.dtype == GemmDtype::Tf32 && !s.transB ? static_cast<size_t>(s.batch) * s.n * s.k * sizeof(float) : 0;
+}
+size_t tf32BytesA(const GemmShape& s) {
+  return s.dtype == GemmDtype::Tf32 && s.transA ? static_cast<size_t>(s.batch) * s.m * s.k * sizeof(float) : 0;
+}
+// Where split K's partials start in the workspace: after the tf32 copies, 256-byte aligned.
+size_t partialsOffset(const GemmShape& s) { return (tf32BytesB(s) + tf32BytesA(s) + 255) / 256 * 256; }
+size_t partialsBytes(const GemmShape& s, int splits) {
+  return splits > 1 ? static_cast<size_t>(splits) * s.batch * s.m * s.n * sizeof(float) : 0;
+}
+
+// Split K's second kernel: C = epilogue(sum over the slices of the partial tiles), the slices added
+// in order (the same result every launch). A thread owns two adjacent columns of one row at a time
+// (grid-stride: at most one CTA per SM, so a launch leaves few trace records); the partials were
+// written by other CTAs of the previous kernel on this stream, so they are read around L1
+// (ld.global.cg). One trace record per CTA.
+__global__ void __launch_bounds__(kSplitSumThreads)
+    splitSumKernel(const float* __restrict__ partials, Epilogue epilogue, int m, int n, int batch, int splits,
+                   Interval* trace) {
+  CtaTrace cta(trace);
+  const int pairsPerRow = (n + 1) / 2;
+  const int64_t pairs = static_cast<int64_t>(batch) * m * pairsPerRow;
+  const int64_t step = static_cast<int64_t>(gridDim.x) * kSplitSumThreads;
+  for (int64_t index = static_cast<int64_t>(blockIdx.x) * kSplitSumThreads + threadIdx.x; index < pairs;
+       index += step) {
+    const int pair = static_cast<int>(index % pairsPerRow);
+    const int64_t rowIndex = index / pairsPerRow;  // batch * m + row
+    const int row = static_cast<int>(rowIndex % m), z = static_cast<int>(rowIndex / m);
+    const int col = 2 * pair;
+    const size_t slice = static_cast<size_t>(batch) * m * n;
+    const float* p = partials + static_cast<size_t>(rowIndex) * n + col;
+    float v0 = 0.0f, v1 = 0.0f;
+    const bool two = col + 1 < n;
+    if (two && (n % 2) == 0) {
+      for (int sl = 0; sl < splits; ++sl) {
+        const float2 v = __ldcg(reinterpret_cast<const float2*>(p + sl * slice));
+        v0 += v.x;
+        v1 += v.y;
+      }
+    } else {
+      for (int sl = 0; sl < splits; ++sl) {
+        v0 += __ldcg(p + sl * slice);
+        if (two) v1 += __ldcg(p + sl * slice + 1);
+      }
+    }
+    storePair(epilogue, z, row, col, n, v0, v1);
+  }
+  cta.end();
+}
+
 template <class Op, int kClusterM>
-cudaError_t launchTyped(const GemmPlan& plan, void* c, Interval* trace, cudaStream_t stream) {
+cudaError_t launchTyped(const GemmPlan& plan, void* c, void* workspace, Interval* trace, cudaStream_t stream) {
   cudaLaunchConfig_t config{};
   config.gridDim = dim3(plan.grid);
   config.blockDim = dim3(kWgmmaThreads);
@@ -349,8 +431,16 @@ cudaError_t launchTyped(const GemmPlan& plan, void* c, Interval* trace, cudaStre
     config.numAttrs = 1;
   }
   const GemmShape& s = plan.shape;
-  const WgmmaArgs args{s.m, s.n, s.k, s.batch, plan.groupRows, makeEpilogue(s, c)};
-  return cudaLaunchKernelEx(&config, wgmmaGemmKernel<Op, kClusterM>, plan.mapA, plan.mapB, args, trace);
+  const int splits = plan.splitK > 1 ? plan.splitK : 1;
+  float* partials =
+      splits > 1 ? reinterpret_cast<float*>(static_cast<uint8_t*>(workspace) + partialsOffset(s)) : nullptr;
+  const WgmmaArgs args{s.m, s.n, s.k, s.batch, plan.groupRows, makeEpilogue(s, c), splits, partials};
+  cudaError_t e = cudaLaunchKernelEx(&config, wgmmaGemmKernel<Op, kClusterM>, plan.mapA, plan.mapB, args, trace);
+  if (e != cudaSuccess || splits == 1) return e;
+  const int tileRecords = ceilDiv(s.m, kTileM) * ceilDiv(s.n, kTileN) * s.batch * splits;
+  splitSumKernel<<<plan.splitSumCtas, kSplitSumThreads, 0, stream>>>(
+      partials, makeEpilogue(s, c), s.m, s.n, s.batch, splits, trace != nullptr ? trace + tileRecords : nullptr);
+  return cudaGetLastError();
 }
 
 template <class Op, int kClusterM>
@@ -376,15 +466,15 @@ const void* kernelOf(const GemmShape& s, int clusterM) {
 }
 
 template <bool kFp16>
-cudaError_t launch16(const GemmPlan& plan, void* c, Interval* trace, cudaStream_t stream) {
+cudaError_t launch16(const GemmPlan& plan, void* c, void* ws, Interval* trace, cudaStream_t stream) {
   const GemmShape& s = plan.shape;
   if (s.transA) {
-    return s.transB ? launchTyped<Op16<kFp16, true, true>, 1>(plan, c, trace, stream)
-                    : launchTyped<Op16<kFp16, true, false>, 1>(plan, c, trace, stream);
+    return s.transB ? launchTyped<Op16<kFp16, true, true>, 1>(plan, c, ws, trace, stream)
+                    : launchTyped<Op16<kFp16, true, false>, 1>(plan, c, ws, trace, stream);
   }
-  if (s.transB) return launchTyped<Op16<kFp16, false, true>, 1>(plan, c, trace, stream);
-  return plan.clusterM > 1 ? launchTyped<Op16<kFp16, false, false>, 2>(plan, c, trace, stream)
-                           : launchTyped<Op16<kFp16, false, false>, 1>(plan, c, trace, stream);
+  if (s.transB) return launchTyped<Op16<kFp16, false, true>, 1>(plan, c, ws, trace, stream);
+  return plan.clusterM > 1 ? launchTyped<Op16<kFp16, false, false>, 2>(plan, c, ws, trace, stream)
+                           : launchTyped<Op16<kFp16, false, false>, 1>(plan, c, ws, trace, stream);
 }
 
 // One tensor map over a row-major [outer, inner] matrix (batched: [batch, outer, inner] with the
@@ -431,18 +521,32 @@ CUresult encode16(GemmPlan* plan, const void* a, const void* b, TensorMapEncodeF
                   : encodeMaps<Op16<kFp16, false, false>>(plan, a, st.a, b, st.b, encode);
 }
 
-// The tf32 workspace: B^T [batch][n][k] (unless transB), then A [batch][m][k] (when transA).
-size_t tf32BytesB(const GemmShape& s) {
-  return s.transB ? 0 : static_cast<size_t>(s.batch) * s.n * s.k * sizeof(float);
-}
-size_t tf32BytesA(const GemmShape& s) {
-  return s.transA ? static_cast<size_t>(s.batch) * s.m * s.k * sizeof(float) : 0;
-}
-
 }  // namespace
 
-size_t wgmmaWorkspaceBytes(const GemmShape& s) {
-  return s.dtype == GemmDtype::Tf32 ? tf32BytesB(s) + tf32BytesA(s) : 0;
+size_t wgmmaWorkspaceBytes(const GemmShape& s, int splits) {
+  return splits > 1 ? partialsOffset(s) + partialsBytes(s, splits) : tf32BytesB(s) + tf32BytesA(s);
+}
+
+int wgmmaSplits(const GemmShape& s, int units, int sms, int asked) {
+  const int kBlocks = ceilDiv(s.k, s.dtype == GemmDtype::Tf32 ? Tf32Op::kBlockK : 64);
+  int splits = kWgmmaMaxSplits;
+  if (asked > 0) {
+    splits = asked < splits ? asked : splits;
+  } else if (units * 2 > sms) {
+    return 1;  // the tiles alone keep at least half the SMs busy
+  } else {
+    const int fill = sms / units;
+    splits = fill < splits ? fill : splits;
+  }
+  const int deep = kBlocks / 2;  // at least two blocks of K per slice
+  splits = deep < splits ? deep : splits;
+  return splits > 1 ? splits : 1;
+}
+
+int splitSumCtas(const GemmShape& s, int sms) {
+  const int64_t pairs = static_cast<int64_t>(s.batch) * s.m * ((s.n + 1) / 2);
+  const int64_t ctas = (pairs + kSplitSumThreads - 1) / kSplitSumThreads;
+  return static_cast<int>(ctas < sms ? ctas : sms);
 }
 
 cudaError_t wgmmaGrid(const GemmPlan& plan, int device, int* grid) {
@@ -452,7 +556,8 @@ cudaError_t wgmmaGrid(const GemmPlan& plan, int device, int* grid) {
   cudaError_t e =
       cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(kWgmmaSharedBytes));
   if (e != cudaSuccess) return e;
-  const int units = ceilDiv(ceilDiv(s.m, kTileM), plan.clusterM) * ceilDiv(s.n, kTileN) * s.batch;
+  const int units = ceilDiv(ceilDiv(s.m, kTileM), plan.clusterM) * ceilDiv(s.n, kTileN) * s.batch *
+                    (plan.splitK > 1 ? plan.splitK : 1);
   int sms = plan.sms;
   if (sms <= 0) {
     e = cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device);
@@ -506,8 +611,8 @@ cudaError_t launchWgmma(const GemmPlan& plan, const void* a, const void* b, void
                         cudaStream_t stream) {
   const GemmShape& s = plan.shape;
   switch (s.dtype) {
-    case GemmDtype::Bf16: return launch16<false>(plan, c, trace, stream);
-    case GemmDtype::Fp16: return launch16<true>(plan, c, trace, stream);
+    case GemmDtype::Bf16: return launch16<false>(plan, c, workspace, trace, stream);
+    case GemmDtype::Fp16: return launch16<true>(plan, c, workspace, trace, stream);
     case GemmDtype::Tf32: {
       const Strides st = batchStrides(s);
       uint8_t* ws = static_cast<uint8_t*>(workspace);
@@ -515,8 +620,8 @@ cudaError_t launchWgmma(const GemmPlan& plan, const void* a, const void* b, void
       if (!s.transB) e = transposeTf32(b, ws, s.k, s.n, st.b, s.batch, stream);  // B [k, n] -> B^T [n, k]
       if (e == cudaSuccess && s.transA) e = transposeTf32(a, ws + tf32BytesB(s), s.k, s.m, st.a, s.batch, stream);
       if (e != cudaSuccess) return e;
-      return plan.clusterM > 1 ? launchTyped<Tf32Op, 2>(plan, c, trace, stream)
-                               : launchTyped<Tf32Op, 1>(plan, c, trace, stream);
+      return plan.clusterM > 1 ? launchTyped<Tf32Op, 2>(plan, c, workspace, trace, stream)
+                               : launchTyped<Tf32Op, 1>(plan, c, workspace, trace, stream);
     }
     default: return cudaErrorInvalidValue;
   }

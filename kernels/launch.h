@@ -62,6 +62,10 @@ cudaError_t launchProbe(const ProbeArgs& args, const ProbeLaunch& launch, Interv
 //            multiple of 16 (bf16/fp16: the stored row lengths, k or m for A, n or k for B, and the
 //            strides multiples of 8; tf32: k % 4 == 0); tf32 first transposes B (unless transB) and
 //            A^T (transA) into the workspace (wgmma reads tf32 only K-major). A and B 16-byte aligned.
+//            Split K: where the output tiles would leave most SMs idle (few tiles, long K: a BERT
+//            layer at batch 1 has 3 to 12 tiles of 128x256 for 132 SMs), each tile's K is cut into
+//            GemmPlan::splitK slices computed by separate CTAs into fp32 partial tiles in the
+//            workspace, and a second kernel adds the slices in order (deterministic) and stores C.
 //   mma      mma.sync with ldmatrix and a cp.async multistage pipeline (sm_80 and newer), any shape.
 //   skinny   bf16, m <= kSkinnyMaxM, 16-byte rows of B (n, or with transB k, a multiple of 8, B
 //            16-byte aligned): B streamed once over every SM, fp32 FFMA. Auto picks it for transB
@@ -71,7 +75,8 @@ cudaError_t launchProbe(const ProbeArgs& args, const ProbeLaunch& launch, Interv
 // by (batch * tile rows + tile row) * tile columns + tile column); the skinny path one per CTA. On
 // the non-persistent paths a tile is a CTA; the persistent wgmma kernel records each tile its CTAs
 // work through (start: the consumers begin the tile; end: its last store), so a record always means
-// "this tile of C was computed on this SM then".
+// "this tile of C was computed on this SM then". With split K a record is one slice of one tile
+// (index tile * splitK + slice), followed by one record per CTA of the kernel that adds the slices.
 enum class GemmDtype : int { Bf16 = 0, Fp16 = 1, Tf32 = 2, Fp32 = 3 };
 // Skinny: few rows of A (m <= kSkinnyMaxM) against a large B read once, memory-bound (a decode
 // step's y = x W^T): bf16 only, fp32 accumulation, streams B at close to DRAM bandwidth.
@@ -104,6 +109,7 @@ struct GemmOptions {
   int clusterM = 0;   // wgmma: CTAs per cluster along M sharing B (2, or 0/1: none, the default)
   int groupRows = 0;  // wgmma: tile rows per group of the tile order, for L2 reuse (0: default)
   int sms = 0;        // wgmma: SMs the launches may use (a green context's); 0: the whole device's
+  int splitK = 0;     // wgmma: slices of K per tile (0: planGemm decides; 1: none; more: at most that many)
 };
 
 // cuTensorMapEncodeTiled, resolved by the caller from the driver (native/libraries/driver_api.h).
@@ -120,8 +126,10 @@ struct GemmPlan {
   int groupRows = 1;
   int sms = 0;                // SMs the persistent grid is sized for (0: the device's)
   int grid = 0;               // CTAs per launch
-  int traceRecords = 0;       // Interval records per launch (one per output tile)
-  size_t workspaceBytes = 0;  // device memory the launch needs (tf32 on wgmma: B transposed)
+  int splitK = 1;             // wgmma: slices of K per tile (> 1: fp32 partials in the workspace)
+  int splitSumCtas = 0;       // wgmma with split K: CTAs of the kernel adding the slices
+  int traceRecords = 0;       // Interval records per launch (one per output tile, or tile slice and sum CTA)
+  size_t workspaceBytes = 0;  // device memory the launch needs (wgmma: tf32's transposes, split K's partials)
   size_t sharedBytes = 0;
   CUtensorMap mapA{};  // 64-byte aligned by its type
   CUtensorMap mapB{};

@@ -2,9 +2,10 @@
 //
 // Ownership: an op's state (the own path's plan and workspace, the library path's CublasLtGemm) is
 // made at build time and kept by the graph (Graph::keep), so Graph::release destroys it; the op's
-// closures hold raw pointers. The own path's workspace (non-zero only for tf32 on wgmma, where B is
-// transposed into it) is the op's own: bindGemm writes its address into the plan's descriptors. The
-// library path uses the graph's shared workspace (cuBLASLt's algorithm may use up to 32 MiB).
+// closures hold raw pointers. The own path needs a workspace on wgmma for tf32 (B transposed into it)
+// and for split K (the slices' fp32 partials). tf32's is the op's own, since bindGemm writes its
+// address into the plan's descriptors; split K's alone is read only at launch, so it is the graph's
+// shared workspace, like the library path's (cuBLASLt's algorithm may use up to 32 MiB).
 #include "core/errors.h"
 #include "libraries/cublaslt.h"
 #include "models/layers.h"
@@ -32,18 +33,25 @@ void addOwnGemm(Graph& graph, Op& op, const GemmShape& shape, const Tensor* a, c
   auto state = std::make_shared<OwnGemm>();
   graph.keep(state);
   OwnGemm* g = state.get();
+  SharedWorkspace* shared = sharedWorkspace(graph);
   op.impl = "own";
-  op.prepare = [g, shape, a, b](const Context& ctx, Op& self) {
+  op.prepare = [g, shared, shape, a, b](const Context& ctx, Op& self) {
     GemmOptions options;
     options.sms = ctx.sms;
     GSM_CUDA(planGemm(shape, options, ctx.device, ctx.stream, &g->plan));
-    if (g->plan.workspaceBytes > 0) GSM_CUDA(cudaMalloc(&g->workspace, g->plan.workspaceBytes));
+    const size_t bytes = g->plan.workspaceBytes;
+    if (bytes > 0 && shape.dtype == GemmDtype::Tf32) {
+      GSM_CUDA(cudaMalloc(&g->workspace, bytes));
+    } else if (bytes > 0) {
+      shared->reserve(bytes);
+    }
     GSM_CUDA(bindGemm(&g->plan, a->data, b->data, g->workspace, ctx.encode));
     self.impl = std::string("own ") + gemmPathName(g->plan.path);
     self.traceRecords = g->plan.traceRecords;
   };
-  op.run = [g, a, b, c](cudaStream_t stream, Interval* trace) {
-    return launchGemm(g->plan, a->data, b->data, c->data, g->workspace, trace, stream);
+  op.run = [g, shared, a, b, c](cudaStream_t stream, Interval* trace) {
+    void* workspace = g->workspace != nullptr || g->plan.workspaceBytes == 0 ? g->workspace : shared->data;
+    return launchGemm(g->plan, a->data, b->data, c->data, workspace, trace, stream);
   };
 }
 

@@ -50,6 +50,7 @@ class GemmWorkload final : public Workload {
   std::string describe() const override {
     std::string d = gemmPathName(plan_.path);
     if (plan_.path == GemmPath::Wgmma) d += plan_.clusterM > 1 ? ", clusters of 2" : ", no clusters";
+    if (plan_.splitK > 1) d += ", K split " + std::to_string(plan_.splitK) + " ways";
     return d + ", " + std::to_string(plan_.grid) + " CTAs";
   }
   std::vector<HostTensor> readTensors(cudaStream_t stream) override { return operands_.read(stream); }

@@ -5,7 +5,7 @@ import { randomInt } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { HostTensor, WorkloadSpec } from '../../src/binding/contract.js';
 import { checkGpu } from './gpu.js';
-import { gemmWorkload, loopConfig } from '../fixtures/loops.js';
+import { gemmTraceRecords, gemmWorkload, loopConfig } from '../fixtures/loops.js';
 
 const gpu = await checkGpu('gemm.test.ts');
 
@@ -112,9 +112,14 @@ describe.skipIf(!gpu.available)('gemm on the GPU against a float64 reference', (
 describe.skipIf(!gpu.available)('gemm instrumentation', () => {
   const cases: Array<{ what: string; spec: WorkloadSpec; path: RegExp }> = [
     {
-      what: 'bf16, fastest path (persistent wgmma on Hopper: one record per tile)',
+      what: 'bf16, fastest path (persistent wgmma on Hopper: one record per tile or slice of a tile)',
       spec: { kernel: 'gemm', impl: 'own', dtype: 'bf16', shape: [1000, 1000, 1000], seed: 3 },
       path: /wgmma|mma/,
+    },
+    {
+      what: 'bf16, few tiles and a long K (BERT at batch 1: split K on Hopper)',
+      spec: { kernel: 'gemm', impl: 'own', dtype: 'bf16', shape: [128, 768, 3072], seed: 4 },
+      path: /wgmma, no clusters, K split \d+ ways|mma/,
     },
     {
       what: 'bf16, mma.sync path (one record per CTA)',
@@ -132,7 +137,8 @@ describe.skipIf(!gpu.available)('gemm instrumentation', () => {
       try {
         const info = await loop.prepare();
         expect(info.detail).toMatch(c.path);
-        const tiles = info.detail.startsWith('wgmma') ? 8 * 4 : 8 * 8; // 128x256 tiles, or 128x128
+        const [m, n] = c.spec.shape as number[];
+        const tiles = gemmTraceRecords(info.detail, m!, n!, info.smCount);
         expect(info.ctasPerLaunch).toBe(tiles);
         const result = await loop.run(process.hrtime.bigint());
         expect(result.tracedLaunches).toBe(launches);

@@ -2,18 +2,20 @@
 import { describe, expect, it } from 'vitest';
 import { decodeIntervals } from '../../src/metrics/traces.js';
 import { checkGpu } from './gpu.js';
-import { gemmWorkload, loopConfig, probeWorkload } from '../fixtures/loops.js';
+import { gemmTraceRecords, gemmWorkload, loopConfig, probeWorkload } from '../fixtures/loops.js';
 
 const gpu = await checkGpu('loop.test.ts');
 
 describe.skipIf(!gpu.available)('native timed loop', () => {
   it('records every launch and traces CTAs on real SMs', async () => {
     const loop = new gpu.binding!.TimedLoop(
-      loopConfig(gemmWorkload(1024, 42), { durationNs: 0, launches: 200, depth: 3, traceCapacity: 64 * 100, warmupNs: 1e7 }),
+      loopConfig(gemmWorkload(2048, 42), { durationNs: 0, launches: 200, depth: 3, traceCapacity: 64 * 100, warmupNs: 1e7 }),
     );
     const info = await loop.prepare();
-    // One record per output tile: 128x128 tiles (64), or 128x256 on Hopper's wgmma path (32).
-    const tiles = info.detail.startsWith('wgmma') ? 32 : 64;
+    // One record per output tile: 128x128 tiles (256), or 128x256 on Hopper's wgmma path (128: enough
+    // tiles for the SMs, so K is not split).
+    const tiles = gemmTraceRecords(info.detail, 2048, 2048, info.smCount);
+    expect(tiles).toBe(info.detail.startsWith('wgmma') ? 128 : 256);
     expect(info.ctasPerLaunch).toBe(tiles);
     expect(info.traceLaunchCapacity).toBe(6400 / tiles);
     const r = await loop.run(process.hrtime.bigint());
