@@ -155,7 +155,8 @@ Tensor* embeddings(Graph& graph, Tensor* ids, const EmbeddingShape& shape, Backw
   const int h = shape.hidden;
   Param* word = graph.param(layer + ".word", {shape.vocab, h}, Init::Normal002, h);
   Param* position = graph.param(layer + ".position", {shape.positions, h}, Init::Normal002, h);
-  Param* tokenType = graph.param(layer + ".token_type", {1, h}, Init::Normal002, h);
+  // Two segment rows, as BERT-base has; every synthetic sequence is segment 0 (row 1 is never read).
+  Param* tokenType = graph.param(layer + ".token_type", {2, h}, Init::Normal002, h);
   Tensor* sum = graph.tensor(layer + ".sum", {static_cast<int64_t>(shape.batch) * shape.seq, h}, Dtype::Bf16);
   EmbeddingForwardArgs fwd{};
   fwd.batch = shape.batch;

@@ -16,8 +16,9 @@
 //
 // Weights are bf16 only (Graph::setInference: a 7B model's fp32 masters would take 27 GB more). The
 // RMS norm weights are one fp32 tensor of ones (the kernel reads fp32; 0.004% of the parameters,
-// left out of paramCount). Every gemm has m = batch rows (the own gemm's skinny path serves batch <= 64); the step
-// is bound by reading the weights and the caches, so ops record only the gemms' 2 m n k flops.
+// left out of paramCount). Every gemm has m = batch rows (the own gemm's skinny path serves batch <= 64). The
+// step is bound by reading the weights and the caches; its model FLOPs are the gemms' 2 m n k and the
+// attention's 4 batch hidden over 3/4 of the cache (its average fill), as src/registry/workloads.ts counts.
 // Attention runs the project's decode kernel in both impls: no library has a decode attention over
 // this cache layout ([batch, heads, capacity, headDim] per layer), and its op label says so.
 #include <cmath>
@@ -205,9 +206,10 @@ Tensor* attentionCore(Graph& graph, const Decoder& d, const std::string& layer, 
   attend.maxLength = c.kvLength;  // the positions live on the device: the split is sized for a full cache
   attend.scale = 1.0f / std::sqrt(static_cast<float>(d.headDim));
   Tensor *out = d.attention, *workspace = d.attentionWorkspace;
-  addNnOp(
-      graph, core, Phase::Forward, "decode attention", d.impl == Impl::Own ? "own" : "own (no library equivalent)",
-      attend,
+  // q k^T and p v over the cache's average fill, 3/4 of kvLength (it grows from half to full).
+  const double flops = 4.0 * c.batch * 0.75 * c.kvLength * c.hidden;
+  addKernelOp(
+      graph, core, Phase::Forward, "decode attention", flops, launchDecodeAttention,
       [=](DecodeAttentionArgs& a) {
         a.q = q.ptr();
         a.kCache = kCache->bf16();
@@ -216,7 +218,7 @@ Tensor* attentionCore(Graph& graph, const Decoder& d, const std::string& layer, 
         a.o = out->bf16();
         a.workspace = workspace ? workspace->f32() : nullptr;
       },
-      launchDecodeAttention);
+      attend, d.impl == Impl::Own ? "own" : "own (no library equivalent)");
   return out;
 }
 

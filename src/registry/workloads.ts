@@ -7,13 +7,17 @@
 // Counting rules (docs/workloads.md says the same in prose):
 // - FLOPs: 2 per multiply-add of every convolution, linear layer and attention product; norms,
 //   activations, pooling, softmax and the optimizer count 0 (the usual model-FLOP convention).
-//   A training step is 3x its forward pass (forward, data gradient, weight gradient).
+//   A training step is 3x its forward pass (forward, data gradient, weight gradient), less the data
+//   gradient of ResNet's stem convolution (the input image needs none; the graph computes none).
 // - llm-decode's attention reads on average 0.75 of the cache per step (it starts half full, grows
 //   one position per step and restarts from half at capacity).
-// - Memory: a training step keeps, per parameter, an fp32 master, an fp32 gradient, a bf16 copy and
-//   the optimizer's fp32 buffers (SGD momentum 1, AdamW 2); inference keeps bf16 weights only. Every
-//   tensor the graph declares is its own buffer (no reuse): each layer's outputs, the statistics its
-//   backward pass needs and, when training, a bf16 gradient of each activation.
+// - Memory: the model graphs (native/models/graph.h) keep, per parameter, an fp32 master, an fp32
+//   gradient and a bf16 copy (ResNet and BERT inference too: their kernels read the fp32 masters of
+//   norms and embeddings), and when training the optimizer's fp32 buffers (SGD momentum 1, AdamW 2);
+//   llm-decode keeps bf16 weights only. Every tensor the graph declares is its own buffer (no reuse):
+//   each layer's outputs, the statistics its backward pass needs and, when training, a bf16 gradient
+//   of each activation (an upper bound: the graph shares some). test/graph-facts.test.ts holds these
+//   counts against the graphs as built.
 import { convOutputSize, type GEMM_IMPLS, type GemmDtype, type KERNEL_DTYPES, type KERNEL_IMPLS, type KernelFamily } from './kernels.js';
 
 export const WORKLOAD_NAMES = ['resnet50-train', 'resnet50-infer', 'bert-base-train', 'bert-base-infer', 'llm-decode'] as const;
@@ -206,15 +210,18 @@ function bertLayers(batch: number, seq: number, train: boolean): LayerCount[] {
     // Scores q k^T and the probabilities (training keeps both: fp32 scores, bf16 probabilities, for the
     // unfused backward pass); the context [b, heads, s, d] and merged back to [tokens, hidden].
     const scores = batch * heads * seq * seq;
-    out.push(layer(`${p}.attention.core`, 'attention', 4 * batch * seq * seq * h, 0, 2 * t * h + (train ? scores : 0), train ? scores * 4 : 0));
+    out.push(layer(`${p}.attention.core`, 'attention', 4 * batch * seq * seq * h, 0, 2 * t * h + (train ? scores : 0)));
     out.push(layer(`${p}.attention.output`, 'linear', 2 * t * h * h, h * h + h, t * h));
     // post-LN with the residual fused: the output and (training) the sum it normalised.
     out.push(layer(`${p}.attention.norm`, 'norm', 0, 2 * h, t * h * (train ? 2 : 1), stats));
     // GELU: the pre-activation and the activation.
-    out.push(layer(`${p}.ffn.in`, 'linear', 2 * t * h * ffn, h * ffn + ffn, t * ffn * (train ? 2 : 1)));
+    out.push(layer(`${p}.ffn.in`, 'linear', 2 * t * h * ffn, h * ffn + ffn, t * ffn * 2));
     out.push(layer(`${p}.ffn.out`, 'linear', 2 * t * ffn * h, ffn * h + h, t * h));
     out.push(layer(`${p}.ffn.norm`, 'norm', 0, 2 * h, t * h * (train ? 2 : 1), stats));
   }
+  // One buffer of fp32 scores and one of bf16 score gradients (or probabilities), shared by every layer's
+  // attention (the unfused path: training, and the library path's inference).
+  out.push(layer('attention.scratch', 'attention', 0, 0, 0, batch * heads * seq * seq * (4 + 2)));
   out.push(layer('pooler', 'linear', 2 * batch * h * h, h * h + h, batch * h * (train ? 3 : 2)));
   out.push(layer('classifier', 'linear', 2 * batch * h * classes, h * classes + classes, 0, batch * classes * 4));
   if (train) out.push(layer('loss', 'loss', 0, 0, 0, 4 + batch * 4));
@@ -255,8 +262,12 @@ export function workloadLayers(name: WorkloadName, shape: readonly number[]): La
 
 /** Model FLOPs of one step: the forward pass, 3x for a training step. */
 export function workloadStepFlops(name: WorkloadName, shape: readonly number[]): number {
-  const forward = workloadLayers(name, shape).reduce((sum, l) => sum + l.flops, 0);
-  return WORKLOADS[name].train ? 3 * forward : forward;
+  const layers = workloadLayers(name, shape);
+  const forward = layers.reduce((sum, l) => sum + l.flops, 0);
+  if (!WORKLOADS[name].train) return forward;
+  // ResNet's stem convolution has no data gradient to compute (its input is the image).
+  const stem = WORKLOADS[name].model === 'resnet50' ? layers[0]!.flops : 0;
+  return 3 * forward - stem;
 }
 
 export function workloadParams(name: WorkloadName, shape: readonly number[]): number {
@@ -270,7 +281,7 @@ export function workloadSamples(_name: WorkloadName, shape: readonly number[]): 
 
 /** The device memory a client of a workload needs, by kind, in bytes. */
 export interface MemoryNeed {
-  /** fp32 master + bf16 copy (training), bf16 weights (inference). */
+  /** fp32 master + bf16 copy (training), + the fp32 gradient buffer (ResNet and BERT inference), bf16 only (llm-decode). */
   weights: number;
   /** fp32 parameter gradients and bf16 activation gradients (training only). */
   gradients: number;
@@ -295,7 +306,9 @@ export function workloadMemory(name: WorkloadName, shape: readonly number[]): Me
   const activationElements = layers.reduce((sum, l) => sum + l.activations, 0);
   const activations = 2 * activationElements + layers.reduce((sum, l) => sum + l.extraBytes, 0);
   const stateBuffers = def.optimizer === 'adamw' ? 2 : def.optimizer === 'sgd' ? 1 : 0;
-  const weights = def.train ? params * (4 + 2) : params * 2;
+  // fp32 master + bf16 copy; the graphs of ResNet and BERT keep the fp32 gradient buffer in inference
+  // too (counted here: no gradient is computed into it), llm-decode only bf16 weights.
+  const weights = def.train ? params * (4 + 2) : def.model === 'llm-decode' ? params * 2 : params * (4 + 4 + 2);
   const gradients = def.train ? params * 4 + 2 * activationElements : 0;
   const optimizer = params * 4 * stateBuffers;
   const cache = def.model === 'llm-decode' ? 2 * shape[1]! * shape[0]! * shape[2]! * LLM.hidden * 2 : 0;
