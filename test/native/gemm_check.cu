@@ -767,11 +767,13 @@ void benchModels(int launches, cudaStream_t stream) {
 }
 
 // The decode step's products y = x W^T (bf16, bf16 C) of a 7B decoder for batch m = 1..64: the
-// FFMA skinny kernel, the tensor-core skinny kernel and cuBLASLt side by side, and what auto runs.
-// GB/s counts W only (n k 2 bytes per launch: what has to come from DRAM). The launches rotate
+// FFMA skinny kernel, the tensor-core skinny kernel and cuBLASLt side by side (lib/mma and ffma/mma:
+// above 1 the tensor-core kernel is faster), the tile path (wgmma, else mma.sync) for deciding how
+// far auto should send few rows to skinny, and what auto runs. GB/s counts W only (n k 2 bytes per launch: what has to come from DRAM). The launches rotate
 // over copies of W that together exceed 192 MB, so W is not served from the 50 MB L2 between
 // launches (x and y stay hot, as in a decode step).
 int benchDecode(int launches) {
+  const TensorMapEncodeFn enc = encoder();
   struct Weight {
     const char* what;
     int n, k;
@@ -780,8 +782,8 @@ int benchDecode(int launches) {
       {"qkv", 12288, 4096}, {"o", 4096, 4096}, {"gate_up", 22016, 4096}, {"down", 4096, 11008}, {"lm_head", 32000, 4096}};
   std::printf("bench decode: y = x W^T, bf16, bf16 C, median of %d launches over rotating copies of W; GB/s of W\n",
               launches);
-  std::printf("%-8s %-3s %-12s %9s %7s %9s %7s %9s %7s %8s %8s  %s\n", "weight", "m", "n x k", "lib ms", "GB/s",
-              "ffma ms", "GB/s", "mma ms", "GB/s", "mma/lib", "mma/ffma", "auto runs");
+  std::printf("%-8s %-3s %-12s %9s %7s %9s %7s %9s %7s %8s %8s %9s %-6s  %s\n", "weight", "m", "n x k", "lib ms",
+              "GB/s", "ffma ms", "GB/s", "mma ms", "GB/s", "lib/mma", "ffma/mma", "tile ms", "tile", "auto runs");
   for (const Weight& w : weights) {
     const size_t countW = static_cast<size_t>(w.n) * w.k, bytesW = 2 * countW;
     const int copies = static_cast<int>(std::min<size_t>(8, (size_t(192) << 20) / bytesW + 1));
@@ -824,6 +826,37 @@ int benchDecode(int launches) {
         ownMs[i] = medianLaunchMs([&]() { return launchGemm(plan, buf.a, nextB(), buf.c, nullptr, nullptr, nullptr); },
                                   launches);
       }
+      // The tile path (wgmma where this device and build have it, else mma.sync): the alternative
+      // to skinny past kSkinnyAutoMaxM. wgmma's TMA descriptors name B, so one plan per copy.
+      double tileMs = 0;
+      std::string tileName = "-";
+      for (GemmPath path : {GemmPath::Wgmma, GemmPath::Mma}) {
+        GemmOptions o;
+        o.path = path;
+        std::vector<GemmPlan> plans(copies);
+        bool ok = true;
+        for (int c = 0; c < copies && ok; ++c) {
+          ok = planGemm(s, o, 0, nullptr, &plans[c]) == cudaSuccess;
+          if (ok) {
+            buf.workspace(plans[c].workspaceBytes);
+            ok = bindGemm(&plans[c], buf.a, weightsB + static_cast<size_t>(c) * countW, buf.ws, enc) == cudaSuccess;
+          }
+        }
+        if (!ok) {
+          cudaGetLastError();
+          continue;
+        }
+        int tileTurn = 0;
+        tileMs = medianLaunchMs(
+            [&]() {
+              const int c = tileTurn++ % copies;
+              return launchGemm(plans[c], buf.a, weightsB + static_cast<size_t>(c) * countW, buf.c, buf.ws, nullptr,
+                                nullptr);
+            },
+            launches);
+        tileName = gemmPathName(path);
+        break;
+      }
       Impl autoImpl;
       std::string autoRuns = "-";
       if (planGemm(s, GemmOptions{}, 0, nullptr, &autoImpl.plan) == cudaSuccess) {
@@ -834,9 +867,10 @@ int benchDecode(int launches) {
       auto gbs = [&](double ms) { return ms > 0 ? bytesW / ms / 1e6 : 0.0; };
       char dims[32];
       std::snprintf(dims, sizeof dims, "%dx%d", w.n, w.k);
-      std::printf("%-8s %-3d %-12s %9.4f %7.0f %9.4f %7.0f %9.4f %7.0f %8.3f %8.3f  %s\n", w.what, m, dims, libMs,
-                  gbs(libMs), ownMs[0], gbs(ownMs[0]), ownMs[1], gbs(ownMs[1]), ownMs[1] > 0 ? libMs / ownMs[1] : 0.0,
-                  ownMs[1] > 0 ? ownMs[0] / ownMs[1] : 0.0, autoRuns.c_str());
+      std::printf("%-8s %-3d %-12s %9.4f %7.0f %9.4f %7.0f %9.4f %7.0f %8.3f %8.3f %9.4f %-6s  %s\n", w.what, m, dims,
+                  libMs, gbs(libMs), ownMs[0], gbs(ownMs[0]), ownMs[1], gbs(ownMs[1]),
+                  ownMs[1] > 0 ? libMs / ownMs[1] : 0.0, ownMs[1] > 0 ? ownMs[0] / ownMs[1] : 0.0, tileMs,
+                  tileName.c_str(), autoRuns.c_str());
       std::fflush(stdout);
     }
     cudaFree(weightsB);
