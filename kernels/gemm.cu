@@ -48,8 +48,8 @@ bool skinnyPreferred(const GemmShape& s) { return skinnyShapeOk(s) && s.transB &
 // Which skinny kernel: the FFMA kernel does m FMA per bf16 of B (plus unpacking), which from about
 // 8 rows takes the FP32 pipes longer than DRAM takes to deliver B (H200: twice the 1-row time at 8
 // rows); the tensor-core kernel takes B^T only. kSkinnyMmaMinM: the fewest rows of A auto gives to
-// the tensor-core kernel (at 1..2 rows FFMA streams at DRAM speed already and has no wasted
-// n8 tile); change it after measuring `gemm_check bench` (decode table).
+// the tensor-core kernel (at 1 row FFMA was measured near DRAM speed, and the mma kernel would use
+// 1 or 2 of each n8 tile's 8 columns); change it after measuring `gemm_check decode`.
 constexpr int kSkinnyMmaMinM = 3;
 cudaError_t chooseSkinnyKernel(const GemmShape& s, SkinnyKernel asked, GemmPlan* plan) {
   switch (asked) {

@@ -20,8 +20,8 @@
 // Geometry: a CTA of 8 warps owns 16 kR rows of W (columns of C; kR m16 tiles, 2 when m > 16 so
 // that each load of op(A) feeds twice as many mma) and all of K; its warps split K into slabs of
 // 32 kU (slab s to warp s % 8; k's tail, a multiple of 8, in a last partial slab with per-lane
-// predicates), so n = 4096 still gives 256 CTAs and 2048 warps of 16-byte loads in flight, kU
-// blocks of 32 k unrolled per warp. Each warp covers all m rows of op(A) as kNT n8 tiles. W is read
+// predicates), so n = 4096 still gives 256 CTAs (m <= 16; 128 with kR = 2) of 8 warps with 16-byte
+// loads in flight, kU blocks of 32 k unrolled per warp (2 kR kU loads of W per lane at once). Each warp covers all m rows of op(A) as kNT n8 tiles. W is read
 // once from DRAM and not kept in L1 (ld.global.nc.L1::no_allocate); op(A) (m x k bf16, small) is
 // read through L1 by every warp that needs it (__ldg), 16 bytes a lane where op(A) = A has 16-byte
 // readable rows, element by element otherwise (A^T [k, m], or rows not 16-byte aligned: correct, slower).
@@ -111,6 +111,7 @@ __device__ __forceinline__ void accumulateSlab(float (&acc)[kR][kNT][4], const u
   }
 }
 
+// Two CTAs per SM (at most 128 registers) but for m > 32, whose 64 accumulators per lane need more.
 template <int kNT, int kR>
 __global__ void __launch_bounds__(kThreads, kNT * kR >= 16 ? 1 : 2)
     skinnyMmaKernel(const uint16_t* __restrict__ a, const uint16_t* __restrict__ b, const MmaArgs p, Interval* trace) {
