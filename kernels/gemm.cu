@@ -34,13 +34,38 @@ bool skinnyShapeOk(const GemmShape& s) {
   return s.dtype == GemmDtype::Bf16 && s.m <= kSkinnyMaxM && rowB % 8 == 0 && (s.batch == 1 || st.b % 8 == 0);
 }
 
-// Where the skinny kernel beats the tile kernels (kernels/gemm_skinny.cu): with B^T (y = x W^T, the
-// decode step's product) and m <= 16, a 128-row tile wastes most of its tensor-core work and, with
-// few tiles along n, most SMs, while the skinny kernel spreads n over every SM and streams B once
-// at close to DRAM bandwidth (its FFMA work per byte of B grows with m: past 16 rows it no longer
-// keeps up). With B as stored [k, n] its CTAs cover 256 columns each (n / 256 of them, fewer loads
-// in flight than the wgmma pipeline), so it runs there only when asked.
-bool skinnyPreferred(const GemmShape& s) { return skinnyShapeOk(s) && s.transB && s.m <= 16; }
+// Where the skinny path beats the tile kernels (kernels/gemm_skinny*.cu): with B^T (y = x W^T, the
+// decode step's product) and few rows, a 128-row tile wastes most of its tensor-core work and, with
+// few tiles along n, most SMs (n = 4096: 16 wgmma tiles), while the skinny kernels spread n over
+// every SM and stream B once. With B as stored [k, n] its CTAs cover 256 columns each (n / 256 of
+// them, fewer loads in flight than the wgmma pipeline), so it runs there only when asked.
+// kSkinnyAutoMaxM: the most rows auto sends there. The tensor-core skinny kernel may well beat the
+// tile path up to kSkinnyMaxM (its work per byte of B is tiny), but that is not measured yet: 16
+// (where the FFMA kernel was chosen) until the decode bench says otherwise.
+constexpr int kSkinnyAutoMaxM = 16;
+bool skinnyPreferred(const GemmShape& s) { return skinnyShapeOk(s) && s.transB && s.m <= kSkinnyAutoMaxM; }
+
+// Which skinny kernel: the FFMA kernel does m FMA per bf16 of B (plus unpacking), which from about
+// 8 rows takes the FP32 pipes longer than DRAM takes to deliver B (H200: twice the 1-row time at 8
+// rows); the tensor-core kernel takes B^T only. kSkinnyMmaMinM: the fewest rows of A auto gives to
+// the tensor-core kernel (at 1 row FFMA was measured near DRAM speed, and the mma kernel would use
+// 1 or 2 of each n8 tile's 8 columns); change it after measuring `gemm_check decode`.
+constexpr int kSkinnyMmaMinM = 3;
+cudaError_t chooseSkinnyKernel(const GemmShape& s, SkinnyKernel asked, GemmPlan* plan) {
+  switch (asked) {
+    case SkinnyKernel::Ffma: plan->skinnyMma = false; return cudaSuccess;
+    case SkinnyKernel::Mma:
+      if (!gemm::skinnyMmaFits(s)) {
+        plan->reason = "the tensor-core skinny kernel needs B^T [n, k] (transB)";
+        return cudaErrorNotSupported;
+      }
+      plan->skinnyMma = true;
+      return cudaSuccess;
+    default:
+      plan->skinnyMma = gemm::skinnyMmaFits(s) && !s.transA && s.m >= kSkinnyMmaMinM;
+      return cudaSuccess;
+  }
+}
 
 // Rejects what no path computes; sets the reason.
 cudaError_t validate(const GemmShape& s, GemmPlan* plan) {
@@ -77,13 +102,18 @@ cudaError_t choosePath(const GemmShape& shape, const GemmOptions& options, int d
       return cudaErrorNotSupported;
     }
     plan->path = GemmPath::Skinny;
-    plan->reason = "skinny (asked for)";
-    return cudaSuccess;
+    const cudaError_t e = chooseSkinnyKernel(shape, options.skinny, plan);
+    if (e == cudaSuccess) plan->reason = plan->skinnyMma ? "skinny, tensor cores (asked for)" : "skinny, FFMA (asked for)";
+    return e;
   }
   if (options.path == GemmPath::Auto && skinnyPreferred(shape)) {
     plan->path = GemmPath::Skinny;
-    plan->reason = "few rows: skinny (B streamed once over every SM)";
-    return cudaSuccess;
+    const cudaError_t e = chooseSkinnyKernel(shape, options.skinny, plan);
+    if (e == cudaSuccess) {
+      plan->reason = plan->skinnyMma ? "few rows: skinny on tensor cores (B streamed once over every SM)"
+                                     : "few rows: skinny FFMA (B streamed once over every SM)";
+    }
+    return e;
   }
   bool hopper = false;
   if (options.path == GemmPath::Auto || options.path == GemmPath::Wgmma) {
@@ -177,7 +207,7 @@ cudaError_t planGemm(const GemmShape& shape, const GemmOptions& options, int dev
       return e;
     }
     case GemmPath::Skinny:
-      plan->grid = gemm::skinnyCtas(shape) * batch;
+      plan->grid = gemm::skinnyCtas(shape, plan->skinnyMma) * batch;
       plan->traceRecords = plan->grid;
       return cudaSuccess;
     case GemmPath::Mma:

@@ -1,7 +1,7 @@
 // Shared by the gemm files (kernels/gemm*.cu) and nothing else: each path's geometry and launcher,
 // the batch strides, and the epilogue every path stores C with (alpha, accumulate, fp32 or bf16 C).
-// kernels/gemm.cu plans and dispatches; gemm_wgmma.cu, gemm_mma.cu, gemm_simt.cu and gemm_skinny.cu
-// hold the kernels.
+// kernels/gemm.cu plans and dispatches; gemm_wgmma.cu, gemm_mma.cu, gemm_simt.cu, gemm_skinny.cu and
+// gemm_skinny_mma.cu hold the kernels.
 #pragma once
 
 #include <cstdint>
@@ -125,10 +125,18 @@ cudaError_t launchSimt(const GemmPlan& plan, const float* a, const float* b, flo
                        cudaStream_t stream);
 
 // ---- skinny (few rows of A, B streamed once) ----
+// Two kernels: fp32 FFMA (gemm_skinny.cu, every layout) and mma.sync (gemm_skinny_mma.cu, B^T
+// [n, k] only); the plan says which (GemmPlan::skinnyMma), launchSkinny dispatches.
 // CTAs per batch of a skinny launch (one trace record each).
-int skinnyCtas(const GemmShape& s);
+int skinnyCtas(const GemmShape& s, bool mma);
 cudaError_t launchSkinny(const GemmPlan& plan, const void* a, const void* b, void* c, Interval* trace,
                          cudaStream_t stream);
+// The tensor-core kernel: whether it takes the shape (bf16, transB, m <= kSkinnyMaxM; either op(A)),
+// its CTAs per batch, its launch.
+bool skinnyMmaFits(const GemmShape& s);
+int skinnyMmaCtas(const GemmShape& s);
+cudaError_t launchSkinnyMma(const GemmPlan& plan, const void* a, const void* b, void* c, Interval* trace,
+                            cudaStream_t stream);
 
 }  // namespace gemm
 }  // namespace gsm

@@ -1,9 +1,13 @@
 // gemm with few rows of A (m <= kSkinnyMaxM, bf16): the memory-bound product of a decode step,
 // y = x W^T, where B (the weight) is large and read once. The tile kernels waste most of a 128-row
-// tile here and, with few tiles along n, most SMs; this kernel spreads n over every SM and streams
-// B with 16-byte loads, fp32 FFMA (tensor cores are not needed: with m <= 16 FFMA keeps up with
-// DRAM). CTAs of 8 warps; op(A) is staged in shared memory (as bf16, K in chunks that fit) and
-// read by every warp. Two forms, by how B is stored:
+// tile here and, with few tiles along n, most SMs; the skinny kernels spread n over every SM and
+// stream B with 16-byte loads. This file holds the fp32 FFMA kernels (every layout) and the
+// dispatch; kernels/gemm_skinny_mma.cu the tensor-core kernel for B^T [n, k], which the plan picks
+// from a few rows of A on (GemmPlan::skinnyMma, see kernels/gemm.cu): FFMA does m FMA (and the
+// unpacking) per bf16 of B, which at 8 rows already takes the SM's FP32 pipes longer than DRAM
+// takes to deliver the bytes (measured on the H200: twice the time of 1 row). FFMA CTAs have 8
+// warps; op(A) is staged in shared memory (as bf16, K in chunks that fit) and read by every warp.
+// Two forms, by how B is stored:
 //   B^T [n, k] (transB, a Linear weight): each warp owns kCols consecutive columns of C, i.e. rows
 //     of B^T; its lanes stride along k (8 elements each, 256 per warp step, two steps in flight),
 //     keep partial dot products for every row of A, and reduce them across the warp at the end.
@@ -239,13 +243,15 @@ cudaError_t launchKernel(Kernel kernel, const GemmPlan& plan, const SkinnyArgs& 
 
 }  // namespace
 
-int skinnyCtas(const GemmShape& s) {
+int skinnyCtas(const GemmShape& s, bool mma) {
+  if (mma) return skinnyMmaCtas(s);
   if (!s.transB) return ceilDiv(s.n, kNnCols);
   return ceilDiv(s.n, kWarps * colsPerWarp(rowsFor(s.m)));
 }
 
 cudaError_t launchSkinny(const GemmPlan& plan, const void* a, const void* b, void* c, Interval* trace,
                          cudaStream_t stream) {
+  if (plan.skinnyMma) return launchSkinnyMma(plan, a, b, c, trace, stream);
   const GemmShape& s = plan.shape;
   if (s.dtype != GemmDtype::Bf16 || s.m > kSkinnyMaxM) return cudaErrorInvalidValue;
   if (reinterpret_cast<uintptr_t>(b) % 16 != 0) return cudaErrorMisalignedAddress;  // 16-byte loads of B
@@ -262,7 +268,7 @@ cudaError_t launchSkinny(const GemmPlan& plan, const void* a, const void* b, voi
   args.vecA = !s.transA && s.k % 8 == 0 && (s.batch == 1 || st.a % 8 == 0) && reinterpret_cast<uintptr_t>(a) % 16 == 0;
   args.epilogue = makeEpilogue(s, c);
   const size_t staged = static_cast<size_t>(rows) * (args.chunk + 8) * sizeof(uint16_t);
-  const int ctas = skinnyCtas(s);
+  const int ctas = skinnyCtas(s, false);
   if (!s.transB) {
     const size_t bytes = static_cast<size_t>(rows) * kNnCols * sizeof(float) + staged;
     switch (rows) {

@@ -68,8 +68,11 @@ cudaError_t launchProbe(const ProbeArgs& args, const ProbeLaunch& launch, Interv
 //            workspace, and a second kernel adds the slices in order (deterministic) and stores C.
 //   mma      mma.sync with ldmatrix and a cp.async multistage pipeline (sm_80 and newer), any shape.
 //   skinny   bf16, m <= kSkinnyMaxM, 16-byte rows of B (n, or with transB k, a multiple of 8, B
-//            16-byte aligned): B streamed once over every SM, fp32 FFMA. Auto picks it for transB
-//            and m <= 16 (the decode step's y = x W^T); B as stored [k, n] only when asked.
+//            16-byte aligned): B streamed once over every SM. Two kernels: with B^T [n, k] and a few
+//            rows of A on, mma.sync computing C^T = B^T op(A)^T (W rows as mma's A operand, rows of
+//            op(A) as its B operand; kernels/gemm_skinny_mma.cu), otherwise fp32 FFMA (any layout;
+//            kernels/gemm_skinny.cu); GemmOptions::skinny forces either. Auto picks the path for
+//            transB and m <= 16 (the decode step's y = x W^T); B as stored [k, n] only when asked.
 //   simt     fp32 FFMA (every architecture of this build), any shape; the only fp32 path.
 // Tracing: one Interval per output tile (GemmPlan::traceRecords per launch, batches included, indexed
 // by (batch * tile rows + tile row) * tile columns + tile column); the skinny path one per CTA. On
@@ -103,6 +106,11 @@ struct GemmShape {
   bool accumulate = false;  // C += alpha op(A) op(B); fp32 C only
 };
 
+// Which kernel the skinny path runs: Auto (mma.sync for B^T [n, k] from a few rows of A on, see
+// kernels/gemm.cu; FFMA otherwise), Ffma (fp32 FFMA, any layout), Mma (tensor cores; needs transB,
+// planGemm refuses other layouts). For measurement and tests; the path's name stays "skinny".
+enum class SkinnyKernel : int { Auto = 0, Ffma = 1, Mma = 2 };
+
 // Choices for tests and tuning; the defaults pick the fastest path the device and shape allow.
 struct GemmOptions {
   GemmPath path = GemmPath::Auto;
@@ -110,6 +118,7 @@ struct GemmOptions {
   int groupRows = 0;  // wgmma: tile rows per group of the tile order, for L2 reuse (0: default)
   int sms = 0;        // wgmma: SMs the launches may use (a green context's); 0: the whole device's
   int splitK = 0;     // wgmma: slices of K per tile (0: planGemm decides; 1: none; more: at most that many)
+  SkinnyKernel skinny = SkinnyKernel::Auto;  // skinny: which kernel (whether the path is asked for or auto)
 };
 
 // cuTensorMapEncodeTiled, resolved by the caller from the driver (native/libraries/driver_api.h).
@@ -128,6 +137,7 @@ struct GemmPlan {
   int grid = 0;               // CTAs per launch
   int splitK = 1;             // wgmma: slices of K per tile (> 1: fp32 partials in the workspace)
   int splitSumCtas = 0;       // wgmma with split K: CTAs of the kernel adding the slices
+  bool skinnyMma = false;     // skinny: the tensor-core kernel (else FFMA)
   int traceRecords = 0;       // Interval records per launch (one per output tile, or tile slice and sum CTA)
   size_t workspaceBytes = 0;  // device memory the launch needs (wgmma: tf32's transposes, split K's partials)
   size_t sharedBytes = 0;

@@ -10,9 +10,14 @@
 //             (packed and padded strides) on ragged shapes, on each own path that takes the shape
 //             (auto, wgmma, mma, skinny) and cuBLASLt; accumulating launches start from a random C
 //             that the reference adds.
+//   skinny    both skinny kernels (FFMA and tensor cores, forced) on ragged decode shapes, batches,
+//             C types, alpha, accumulate and A^T, against float64, with their trace records checked
+//             (part of verify too).
 //   bench     median GPU time (CUDA events around each launch, after warm-up) of each variant of
 //             the own kernel and of cuBLASLt on fresh random inputs, and the cost of tracing; then
-//             the models' shapes (transposed, bf16 C, the decode step's skinny products).
+//             the models' shapes (transposed, bf16 C, the decode step's skinny products), then decode.
+//   decode    a 7B decoder's decode products (qkv, o, gate_up, down, lm_head) at m = 1..64: FFMA
+//             skinny, tensor-core skinny and cuBLASLt side by side, GB/s of the weight streamed.
 //   tracecost the cost of tracing, from plain and traced launches interleaved launch by launch.
 //   sanitize  one small launch of each path and dtype, checked: for compute-sanitizer.
 #include <algorithm>
@@ -305,10 +310,12 @@ std::string describe(const Impl& impl) {
     d += " c" + std::to_string(impl.plan.clusterM) + " g" + std::to_string(impl.plan.groupRows);
     if (impl.plan.splitK > 1) d += " k" + std::to_string(impl.plan.splitK);
   }
+  if (impl.plan.path == GemmPath::Skinny) d += impl.plan.skinnyMma ? " mma" : " ffma";
   return d + " grid " + std::to_string(impl.plan.grid);
 }
 
 int layouts(int* runOut, int* failuresOut);
+int skinnyChecks(int* runOut, int* failuresOut);
 
 // ---- verify ----
 int verify(bool quick) {
@@ -415,6 +422,7 @@ int verify(bool quick) {
     }
   }
   layouts(&run, &failures);
+  skinnyChecks(&run, &failures);
   std::printf("verify: %d checks, %d failed\n", run, failures);
   return failures == 0 ? 0 : 1;
 }
@@ -578,6 +586,104 @@ int layouts(int* runOut, int* failuresOut) {
   return failures == 0 ? 0 : 1;
 }
 
+// ---- skinny ----
+// Both skinny kernels (fp32 FFMA and tensor cores, forced through GemmOptions::skinny) on the decode
+// step's y = x W^T and ragged relatives: m 1..64 (not multiples of 8 or 16), n not a multiple of
+// 16, k not a multiple of 32; variants: fp32 C; batch 3 with padded strides (A's not a multiple of
+// 8: op(A) read element by element) and bf16 C with alpha; fp32 C accumulated with alpha, batch 3
+// (16-byte aligned strides); A^T (transA). Each launch is traced into plan.traceRecords records
+// followed by 16 guard records: every record must be written and no guard.
+void checkSkinny(const GemmShape& s, SkinnyKernel kernel, Buffers& buf, int sms, int* run, int* failures) {
+  char dims[48];
+  std::snprintf(dims, sizeof dims, "%dx%dx%d", s.m, s.n, s.k);
+  const std::string name = layoutName(s);
+  const char* asked = kernel == SkinnyKernel::Mma ? "mma" : "ffma";
+  Impl impl;
+  GemmOptions o;
+  o.path = GemmPath::Skinny;
+  o.skinny = kernel;
+  const cudaError_t pe = planGemm(s, o, 0, nullptr, &impl.plan);
+  if (pe != cudaSuccess) {
+    cudaGetLastError();
+    std::printf("%-16s %-26s %-7s %-22s FAIL (%s)\n", dims, name.c_str(), asked, "-", impl.plan.reason);
+    ++*run;
+    ++*failures;
+    return;
+  }
+  const int records = impl.plan.traceRecords, guard = 16;
+  Interval* trace = nullptr;
+  CHECK(cudaMalloc(&trace, (records + guard) * sizeof(Interval)));
+  CHECK(cudaMemset(trace, 0, (records + guard) * sizeof(Interval)));
+  poison(buf, s);
+  CHECK(launch(impl, buf, trace, nullptr));
+  CHECK(cudaDeviceSynchronize());
+  std::vector<Interval> host(records + guard);
+  CHECK(cudaMemcpy(host.data(), trace, host.size() * sizeof(Interval), cudaMemcpyDeviceToHost));
+  cudaFree(trace);
+  int written = 0, guardsWritten = 0;
+  for (int i = 0; i < records + guard; ++i) {
+    const bool set = host[i].startNs != 0 && host[i].smid < static_cast<uint32_t>(sms);
+    if (i < records) written += set ? 1 : 0;
+    else guardsWritten += host[i].startNs != 0 || host[i].durationNs != 0 ? 1 : 0;
+  }
+  const Check r = verifyAgainstReference(buf, s, 1 << 30);
+  const bool traceOk = written == records && guardsWritten == 0;
+  const bool ok = r.nonFinite == 0 && r.relative < bound(s.dtype) && traceOk;
+  const bool ranAsked = impl.plan.skinnyMma == (kernel == SkinnyKernel::Mma);
+  ++*run;
+  *failures += ok && ranAsked ? 0 : 1;
+  char traced[48];
+  std::snprintf(traced, sizeof traced, "trace %d/%d%s", written, records, guardsWritten ? " OVERRUN" : "");
+  std::printf("%-16s %-26s %-7s %-22s %12.3e %8llu %-20s %s\n", dims, name.c_str(), asked, describe(impl).c_str(),
+              r.relative, r.nonFinite, traced, ok && ranAsked ? "ok" : "FAIL");
+  std::fflush(stdout);
+}
+
+int skinnyChecks(int* runOut, int* failuresOut) {
+  int sms = 0;
+  CHECK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, 0));
+  const int ms[] = {1, 3, 8, 9, 16, 17, 33, 64};
+  const int nk[][2] = {{1000, 72}, {520, 264}, {4096, 4096}, {1000, 4104}};
+  int run = 0, failures = 0;
+  std::printf("skinny: both kernels forced, B^T [n, k], against float64\n");
+  std::printf("%-16s %-26s %-7s %-22s %12s %8s %-20s %s\n", "m x n x k", "layout", "asked", "ran", "rel. error", "nonfin",
+              "trace", "result");
+  uint64_t seed = 0x5c1ull;
+  for (int m : ms) {
+    for (auto& d : nk) {
+      for (int variant = 0; variant < 4; ++variant) {
+        const int n = d[0], k = d[1];
+        GemmShape s{m, n, k, GemmDtype::Bf16};
+        s.transB = true;
+        if (variant == 1) {
+          s.batch = 3;
+          s.strideA = static_cast<int64_t>(m) * k + 36;  // not a multiple of 8: element-wise loads of A
+          s.strideB = static_cast<int64_t>(n) * k + 64;
+          s.strideC = static_cast<int64_t>(m) * n + 40;
+          s.out = GemmOut::Bf16;
+          s.alpha = 0.125f;
+        } else if (variant == 2) {
+          s.batch = 3;
+          s.strideA = static_cast<int64_t>(m) * k + 64;
+          s.strideB = static_cast<int64_t>(n) * k + 64;
+          s.strideC = static_cast<int64_t>(m) * n + 64;
+          s.accumulate = true;
+          s.alpha = 0.75f;
+        } else if (variant == 3) {
+          s.transA = true;
+        }
+        Buffers buf;
+        allocate(buf, s, ++seed * 0x9e3779b97f4a7c15ull);
+        for (SkinnyKernel kernel : {SkinnyKernel::Ffma, SkinnyKernel::Mma}) checkSkinny(s, kernel, buf, sms, &run, &failures);
+      }
+    }
+  }
+  std::printf("skinny: %d checks, %d failed\n", run, failures);
+  *runOut += run;
+  *failuresOut += failures;
+  return failures == 0 ? 0 : 1;
+}
+
 // ---- bench ----
 double median(std::vector<float> v) {
   std::sort(v.begin(), v.end());
@@ -672,6 +778,118 @@ void benchModels(int launches, cudaStream_t stream) {
       report((p == GemmPath::Auto ? "own default: " : "own ") + describe(impl), ms, libMs);
     }
   }
+}
+
+// The decode step's products y = x W^T (bf16, bf16 C) of a 7B decoder for batch m = 1..64: the
+// FFMA skinny kernel, the tensor-core skinny kernel and cuBLASLt side by side (lib/mma and ffma/mma:
+// above 1 the tensor-core kernel is faster), the tile path (wgmma, else mma.sync) for deciding how
+// far auto should send few rows to skinny, and what auto runs. GB/s counts W only (n k 2 bytes per launch: what has to come from DRAM). The launches rotate
+// over copies of W that together exceed 192 MB, so W is not served from the 50 MB L2 between
+// launches (x and y stay hot, as in a decode step).
+int benchDecode(int launches) {
+  const TensorMapEncodeFn enc = encoder();
+  struct Weight {
+    const char* what;
+    int n, k;
+  };
+  const Weight weights[] = {
+      {"qkv", 12288, 4096}, {"o", 4096, 4096}, {"gate_up", 22016, 4096}, {"down", 4096, 11008}, {"lm_head", 32000, 4096}};
+  std::printf("bench decode: y = x W^T, bf16, bf16 C, median of %d launches over rotating copies of W; GB/s of W\n",
+              launches);
+  std::printf("%-8s %-3s %-12s %9s %7s %9s %7s %9s %7s %8s %8s %9s %-6s  %s\n", "weight", "m", "n x k", "lib ms",
+              "GB/s", "ffma ms", "GB/s", "mma ms", "GB/s", "lib/mma", "ffma/mma", "tile ms", "tile", "auto runs");
+  for (const Weight& w : weights) {
+    const size_t countW = static_cast<size_t>(w.n) * w.k, bytesW = 2 * countW;
+    const int copies = static_cast<int>(std::min<size_t>(8, (size_t(192) << 20) / bytesW + 1));
+    uint16_t* weightsB = nullptr;
+    CHECK(cudaMalloc(&weightsB, copies * bytesW));
+    CHECK(fillRandomBf16(weightsB, copies * countW, 0xdec0deull + w.n, nullptr));
+    for (int m : {1, 2, 4, 8, 16, 32, 64}) {
+      GemmShape s{m, w.n, w.k, GemmDtype::Bf16};
+      s.transB = true;
+      s.out = GemmOut::Bf16;
+      Buffers buf;
+      allocate(buf, s, 0xdec0ull + m);  // A, C (its B is unused: the rotation's copies stand in)
+      poison(buf, s);
+      int turn = 0;
+      auto nextB = [&]() { return weightsB + static_cast<size_t>(turn++ % copies) * countW; };
+      double libMs = 0;
+      CublasLtGemm lt;
+      std::string error;
+      bool missing = false;
+      if (lt.create(s, 32u << 20, error, missing)) {
+        buf.workspace(lt.workspaceBytes());
+        libMs = medianLaunchMs(
+            [&]() {
+              const int st = lt.run(buf.a, nextB(), buf.c, buf.ws, nullptr);
+              return st == 0 ? cudaGetLastError() : cudaErrorUnknown;
+            },
+            launches);
+      }
+      double ownMs[2] = {0, 0};
+      const SkinnyKernel kernels[2] = {SkinnyKernel::Ffma, SkinnyKernel::Mma};
+      for (int i = 0; i < 2; ++i) {
+        GemmOptions o;
+        o.path = GemmPath::Skinny;
+        o.skinny = kernels[i];
+        GemmPlan plan{};
+        if (planGemm(s, o, 0, nullptr, &plan) != cudaSuccess) {
+          cudaGetLastError();
+          continue;
+        }
+        ownMs[i] = medianLaunchMs([&]() { return launchGemm(plan, buf.a, nextB(), buf.c, nullptr, nullptr, nullptr); },
+                                  launches);
+      }
+      // The tile path (wgmma where this device and build have it, else mma.sync): the alternative
+      // to skinny past kSkinnyAutoMaxM. wgmma's TMA descriptors name B, so one plan per copy.
+      double tileMs = 0;
+      std::string tileName = "-";
+      for (GemmPath path : {GemmPath::Wgmma, GemmPath::Mma}) {
+        GemmOptions o;
+        o.path = path;
+        std::vector<GemmPlan> plans(copies);
+        bool ok = true;
+        for (int c = 0; c < copies && ok; ++c) {
+          ok = planGemm(s, o, 0, nullptr, &plans[c]) == cudaSuccess;
+          if (ok) {
+            buf.workspace(plans[c].workspaceBytes);
+            ok = bindGemm(&plans[c], buf.a, weightsB + static_cast<size_t>(c) * countW, buf.ws, enc) == cudaSuccess;
+          }
+        }
+        if (!ok) {
+          cudaGetLastError();
+          continue;
+        }
+        int tileTurn = 0;
+        tileMs = medianLaunchMs(
+            [&]() {
+              const int c = tileTurn++ % copies;
+              return launchGemm(plans[c], buf.a, weightsB + static_cast<size_t>(c) * countW, buf.c, buf.ws, nullptr,
+                                nullptr);
+            },
+            launches);
+        tileName = gemmPathName(path);
+        break;
+      }
+      Impl autoImpl;
+      std::string autoRuns = "-";
+      if (planGemm(s, GemmOptions{}, 0, nullptr, &autoImpl.plan) == cudaSuccess) {
+        autoRuns = describe(autoImpl);
+      } else {
+        cudaGetLastError();
+      }
+      auto gbs = [&](double ms) { return ms > 0 ? bytesW / ms / 1e6 : 0.0; };
+      char dims[32];
+      std::snprintf(dims, sizeof dims, "%dx%d", w.n, w.k);
+      std::printf("%-8s %-3d %-12s %9.4f %7.0f %9.4f %7.0f %9.4f %7.0f %8.3f %8.3f %9.4f %-6s  %s\n", w.what, m, dims,
+                  libMs, gbs(libMs), ownMs[0], gbs(ownMs[0]), ownMs[1], gbs(ownMs[1]),
+                  ownMs[1] > 0 ? libMs / ownMs[1] : 0.0, ownMs[1] > 0 ? ownMs[0] / ownMs[1] : 0.0, tileMs,
+                  tileName.c_str(), autoRuns.c_str());
+      std::fflush(stdout);
+    }
+    cudaFree(weightsB);
+  }
+  return 0;
 }
 
 int bench(int launches) {
@@ -769,6 +987,7 @@ int bench(int launches) {
     }
   }
   benchModels(launches, stream);
+  benchDecode(launches);
   cudaStreamDestroy(stream);
   return 0;
 }
@@ -848,6 +1067,7 @@ int sanitizeLayouts(TensorMapEncodeFn enc, int failures) {
     GemmOut out;
     int batch;
     bool accumulate;
+    SkinnyKernel skinny = SkinnyKernel::Auto;
   };
   const Case cases[] = {
       {GemmDtype::Bf16, GemmPath::Mma, 127, 255, 33, true, false, GemmOut::Fp32, 1, false},
@@ -864,6 +1084,13 @@ int sanitizeLayouts(TensorMapEncodeFn enc, int failures) {
       {GemmDtype::Bf16, GemmPath::Skinny, 5, 264, 136, false, true, GemmOut::Bf16, 1, false},
       {GemmDtype::Bf16, GemmPath::Skinny, 33, 264, 136, true, true, GemmOut::Fp32, 2, true},
       {GemmDtype::Bf16, GemmPath::Skinny, 9, 264, 136, true, false, GemmOut::Fp32, 1, false},
+      // Both skinny kernels forced: ragged m, n and k (k % 32 != 0), batches, A^T, every tile count.
+      {GemmDtype::Bf16, GemmPath::Skinny, 3, 1000, 72, false, true, GemmOut::Fp32, 1, false, SkinnyKernel::Ffma},
+      {GemmDtype::Bf16, GemmPath::Skinny, 1, 1000, 72, false, true, GemmOut::Bf16, 1, false, SkinnyKernel::Mma},
+      {GemmDtype::Bf16, GemmPath::Skinny, 9, 520, 264, false, true, GemmOut::Fp32, 3, true, SkinnyKernel::Mma},
+      {GemmDtype::Bf16, GemmPath::Skinny, 17, 100, 264, true, true, GemmOut::Bf16, 2, false, SkinnyKernel::Mma},
+      {GemmDtype::Bf16, GemmPath::Skinny, 33, 264, 136, false, true, GemmOut::Fp32, 2, true, SkinnyKernel::Mma},
+      {GemmDtype::Bf16, GemmPath::Skinny, 64, 1000, 4104, false, true, GemmOut::Bf16, 1, false, SkinnyKernel::Mma},
       {GemmDtype::Fp32, GemmPath::Simt, 127, 255, 33, true, true, GemmOut::Fp32, 2, true},
   };
   for (const Case& c : cases) {
@@ -879,6 +1106,7 @@ int sanitizeLayouts(TensorMapEncodeFn enc, int failures) {
     Impl impl;
     GemmOptions o;
     o.path = c.p;
+    o.skinny = c.skinny;
     if (!makeOwn(impl, buf, s, o, enc)) {
       ++failures;
       continue;
@@ -963,7 +1191,13 @@ int main(int argc, char** argv) {
     return layouts(&run, &failures);
   }
   if (mode == "tracecost") return traceCost(argc > 2 ? std::atoi(argv[2]) : 200);
+  if (mode == "decode") return benchDecode(argc > 2 ? std::atoi(argv[2]) : 40);
+  if (mode == "skinny") {
+    int run = 0, failures = 0;
+    return skinnyChecks(&run, &failures);
+  }
   std::fprintf(stderr,
-               "usage: gemm_check verify [--quick] | layouts | bench [launches] | tracecost [pairs] | sanitize\n");
+               "usage: gemm_check verify [--quick] | layouts | skinny | bench [launches] | decode [launches] | tracecost "
+               "[pairs] | sanitize\n");
   return 2;
 }
