@@ -61,9 +61,7 @@ cudaError_t chooseSkinnyKernel(const GemmShape& s, SkinnyKernel asked, GemmPlan*
       }
       plan->skinnyMma = true;
       return cudaSuccess;
-    default:
-      plan->skinnyMma = gemm::skinnyMmaFits(s) && !s.transA && s.m >= kSkinnyMmaMinM;
-      return cudaSuccess;
+    default: plan->skinnyMma = gemm::skinnyMmaFits(s) && !s.transA && s.m >= kSkinnyMmaMinM; return cudaSuccess;
   }
 }
 
@@ -103,7 +101,8 @@ cudaError_t choosePath(const GemmShape& shape, const GemmOptions& options, int d
     }
     plan->path = GemmPath::Skinny;
     const cudaError_t e = chooseSkinnyKernel(shape, options.skinny, plan);
-    if (e == cudaSuccess) plan->reason = plan->skinnyMma ? "skinny, tensor cores (asked for)" : "skinny, FFMA (asked for)";
+    if (e == cudaSuccess)
+      plan->reason = plan->skinnyMma ? "skinny, tensor cores (asked for)" : "skinny, FFMA (asked for)";
     return e;
   }
   if (options.path == GemmPath::Auto && skinnyPreferred(shape)) {
