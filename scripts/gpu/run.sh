@@ -187,7 +187,7 @@ native_archive() {
   rm -rf "$dir"
   mkdir -p "$dir/kernels" "$dir/native/models" "$dir/native/libraries" "$dir/native/core"
   ls kernels/*.cu native/models/*.cpp native/core/errors.cpp \
-    native/libraries/{shared_library,driver_api,cudnn_api,cublaslt,cublas_attention}.cpp > "$dir/sources.txt"
+    native/libraries/{shared_library,driver_api,cudnn_api,cudnn_conv_graph,cublaslt,cublas_attention}.cpp > "$dir/sources.txt"
   step "$log" xargs -a "$dir/sources.txt" -P "$(nproc)" -I{} "$NVCC" "${NATIVE_FLAGS[@]}" -c {} -o "$dir/{}.o" || return
   # shellcheck disable=SC2046 # the objects' paths, none with spaces
   step "$log" ar rcs "$dir/libgsm.a" $(sed "s|^|$dir/|; s|\$|.o|" "$dir/sources.txt") || return
