@@ -65,6 +65,7 @@ class ConvForwardPlan {
   int64_t workspace() const;                       // its workspace in bytes
   const std::string& engine() const;               // its engine's tag
   const ConvPlanCandidate& chosen() const { return candidates_[chosen_]; }
+  size_t chosenIndex() const { return chosen_; }
   const std::vector<ConvPlanCandidate>& candidates() const { return candidates_; }
   // How heuristics answered: "mode A: 12 offered, 8 finalized" and the like.
   const std::string& heuristics() const { return heuristics_; }
@@ -75,8 +76,9 @@ class ConvForwardPlan {
 
  private:
   std::vector<ConvPlanCandidate> candidates_;
-  std::vector<std::unique_ptr<BackendDescriptor>> plans_;  // parallel to candidates_ (null: dropped or failed)
+  // Declared before plans_, so destroyed after them (also when the constructor throws).
   std::vector<std::unique_ptr<BackendDescriptor>> keep_;   // the graph's descriptors, alive with the plans
+  std::vector<std::unique_ptr<BackendDescriptor>> plans_;  // parallel to candidates_ (null: dropped or failed)
   size_t chosen_ = 0;
   std::string heuristics_;
 };
