@@ -12,7 +12,8 @@
 //            relErr bound`, relErr = max |got - ref| / (|ref| + 1e-2 max |ref|); then the legacy path
 //            itself against float64. Bound 1e-2: a bf16 result (relative 2^-9) of an fp32 sum, with the
 //            floor for outputs that cancel to near 0 (the order of an fp32 sum of bf16 products moves
-//            them by far less than 1e-2 of the largest). Exit status 1 if any line fails.
+//            them by far less than 1e-2 of the largest). A shape cuDNN refuses or fails on prints
+//            `FAIL <shape>: <what cuDNN said>`. Exit status 1 if any line fails.
 //   bench    every ResNet-50 convolution shape (224 x 224) at batch 1 and 32: the legacy path (Find's
 //            fastest algorithm) and the graph path (the plan it chose), median of 30 launches after 5
 //            of warm-up (CUDA events), TFLOP/s, and the sum over the network (each shape times its
@@ -224,7 +225,7 @@ void verifyShape(cudnn::Handle handle, const Shape& a, uint64_t seed) {
   const Legacy legacy(handle, a);
   Buf<char> legacyWs(legacy.workspace);
   yLegacy.poison();
-  CHECK(legacy.run(handle, x.d, w.d, yLegacy.d, legacyWs.d));
+  GSM_CUDA(legacy.run(handle, x.d, w.d, yLegacy.d, legacyWs.d));  // a cuDNN failure: FAIL with its message
   CHECK(cudaDeviceSynchronize());
   const std::vector<double> legacyAll = widen(yLegacy.get());
   line("legacy algo" + std::to_string(legacy.algo) + " " + a.text() + " vs float64",
@@ -246,7 +247,7 @@ void verifyShape(cudnn::Handle handle, const Shape& a, uint64_t seed) {
       continue;
     }
     y.poison();
-    CHECK(pack.execute(handle, plan, x.d, w.d, y.d, ws.d, ws.n, plan.candidatePlan(i)));
+    GSM_CUDA(pack.execute(handle, plan, x.d, w.d, y.d, ws.d, ws.n, plan.candidatePlan(i)));
     CHECK(cudaDeviceSynchronize());
     const std::vector<uint16_t> hy = y.get();
     const std::string name = "graph " + c.engine + (i == plan.chosenIndex() ? " (chosen) " : " ") + a.text();
@@ -257,7 +258,7 @@ void verifyShape(cudnn::Handle handle, const Shape& a, uint64_t seed) {
   y.poison();
   Buf<char> chosenWs(static_cast<size_t>(plan.workspace()));
   ConvForwardPack chosenPack;
-  CHECK(chosenPack.execute(handle, plan, x.d, w.d, y.d, chosenWs.d, chosenWs.n));
+  GSM_CUDA(chosenPack.execute(handle, plan, x.d, w.d, y.d, chosenWs.d, chosenWs.n));
   CHECK(cudaDeviceSynchronize());
   line("graph chosen " + plan.engine() + " " + a.text() + " execute() vs legacy", compare(widen(y.get()), legacyAll));
 }
@@ -338,25 +339,27 @@ void bench() {
     std::printf("\nbatch %d\n%-28s %5s %-9s %9s %7s  %-34s %9s %7s %6s\n", batch, "layer", "count", "legacy", "us",
                 "TFLOP/s", "graph engine", "us", "TFLOP/s", "g/l");
     for (const Layer& l : layers) {
-      const Shape a{batch, l.c, l.h, l.h, l.k, l.r, l.r, l.stride, l.pad, l.count};
-      Buf<uint16_t> x(a.xCount()), w(a.wCount()), y(a.yCount());
-      CHECK(fillRandomBf16(x.d, x.n, 1, nullptr));
-      CHECK(fillRandomBf16(w.d, w.n, 2, nullptr));
-      CHECK(cudaDeviceSynchronize());
-      const Legacy legacy(handle, a);
-      Buf<char> legacyWs(legacy.workspace);
-      const double legacyMs = medianLaunchMs([&] { return legacy.run(handle, x.d, w.d, y.d, legacyWs.d); });
-      const ConvForwardPlan plan(handle, a.graph(), x.d, w.d, y.d, nullptr, l.name);
-      Buf<char> ws(static_cast<size_t>(plan.workspace()));
-      ConvForwardPack pack;
-      const double graphMs = medianLaunchMs([&] { return pack.execute(handle, plan, x.d, w.d, y.d, ws.d, ws.n); });
-      legacySum += l.count * legacyMs;
-      graphSum += l.count * graphMs;
-      convs += l.count;
-      std::printf("%-28s %5d algo%-5d %9.1f %7.1f  %-34s %9.1f %7.1f %6.2f\n", l.name, l.count, legacy.algo,
-                  legacyMs * 1e3, a.flops() / (legacyMs * 1e-3) / 1e12, plan.engine().substr(0, 34).c_str(),
-                  graphMs * 1e3, a.flops() / (graphMs * 1e-3) / 1e12, graphMs / legacyMs);
-      if (std::getenv("GSM_VERBOSE") != nullptr) std::printf("  %s\n", plan.describe().c_str());
+      try {
+        const Shape a{batch, l.c, l.h, l.h, l.k, l.r, l.r, l.stride, l.pad, l.count};
+        Buf<uint16_t> x(a.xCount()), w(a.wCount()), y(a.yCount());
+        CHECK(fillRandomBf16(x.d, x.n, 1, nullptr));
+        CHECK(fillRandomBf16(w.d, w.n, 2, nullptr));
+        CHECK(cudaDeviceSynchronize());
+        const Legacy legacy(handle, a);
+        Buf<char> legacyWs(legacy.workspace);
+        const double legacyMs = medianLaunchMs([&] { return legacy.run(handle, x.d, w.d, y.d, legacyWs.d); });
+        const ConvForwardPlan plan(handle, a.graph(), x.d, w.d, y.d, nullptr, l.name);
+        Buf<char> ws(static_cast<size_t>(plan.workspace()));
+        ConvForwardPack pack;
+        const double graphMs = medianLaunchMs([&] { return pack.execute(handle, plan, x.d, w.d, y.d, ws.d, ws.n); });
+        legacySum += l.count * legacyMs;
+        graphSum += l.count * graphMs;
+        convs += l.count;
+        std::printf("%-28s %5d algo%-5d %9.1f %7.1f  %-34s %9.1f %7.1f %6.2f\n", l.name, l.count, legacy.algo,
+                    legacyMs * 1e3, a.flops() / (legacyMs * 1e-3) / 1e12, plan.engine().substr(0, 34).c_str(),
+                    graphMs * 1e3, a.flops() / (graphMs * 1e-3) / 1e12, graphMs / legacyMs);
+        if (std::getenv("GSM_VERBOSE") != nullptr) std::printf("  %s\n", plan.describe().c_str());
+      } catch (const NativeFailure& f) { std::printf("%-28s FAILED: %s\n", l.name, f.what()); }
     }
     std::printf("batch %d: %d convolutions, sum legacy %.3f ms, graph %.3f ms (graph / legacy %.2f)\n", batch, convs,
                 legacySum, graphSum, graphSum / legacySum);
