@@ -1,5 +1,7 @@
 #include "libraries/cudnn_api.h"
 
+#include <algorithm>
+
 #include "core/errors.h"
 #include "libraries/shared_library.h"
 
@@ -66,9 +68,6 @@ const CudnnApi& cudnnApi() {
   return api;
 }
 
-namespace {
-
-// "CALL failed: CUDNN_STATUS_... (n): cuDNN's last error string".
 std::string describeCudnn(cudnn::Status status, const char* call) {
   const CudnnApi& api = cudnnApi();
   char last[1024] = {0};
@@ -78,8 +77,6 @@ std::string describeCudnn(cudnn::Status status, const char* call) {
   if (last[0] != '\0') message += ": " + std::string(last);
   return message;
 }
-
-}  // namespace
 
 void checkCudnn(cudnn::Status status, const char* call) {
   if (status == cudnn::kSuccess) return;
@@ -106,5 +103,69 @@ void BackendDescriptor::set(int name, int type, int64_t count, const void* value
 }
 
 void BackendDescriptor::finalize(const char* what) { checkCudnn(cudnnApi().backendFinalize(d_), what); }
+
+BackendDescriptor backendTensor(int64_t uid, int dataType, const std::vector<int64_t>& dims,
+                                const std::vector<int64_t>& strides, bool isVirtual, bool byValue) {
+  BackendDescriptor t(cudnn::kTensorDescriptor);
+  t.set(cudnn::kTensorDataType, cudnn::kTypeDataType, 1, &dataType, "tensor data type");
+  t.set(cudnn::kTensorDimensions, cudnn::kTypeInt64, static_cast<int64_t>(dims.size()), dims.data(),
+        "tensor dimensions");
+  t.set(cudnn::kTensorStrides, cudnn::kTypeInt64, static_cast<int64_t>(strides.size()), strides.data(),
+        "tensor strides");
+  t.setInt64(cudnn::kTensorUniqueId, uid, "tensor uid");
+  t.setInt64(cudnn::kTensorByteAlignment, 16, "tensor alignment");
+  const bool v = isVirtual;
+  t.set(cudnn::kTensorIsVirtual, cudnn::kTypeBoolean, 1, &v, "tensor virtual");
+  if (byValue) {
+    const bool b = true;
+    t.set(cudnn::kTensorIsByValue, cudnn::kTypeBoolean, 1, &b, "tensor by value");
+  }
+  t.finalize("cudnnBackendFinalize(tensor)");
+  return t;
+}
+
+BackendDescriptor operationGraph(cudnn::Handle handle, const std::vector<const BackendDescriptor*>& ops) {
+  BackendDescriptor graph(cudnn::kOperationGraphDescriptor);
+  graph.set(cudnn::kOperationGraphHandle, cudnn::kTypeHandle, 1, &handle, "graph handle");
+  std::vector<cudnn::Descriptor> raw;
+  for (const BackendDescriptor* op : ops) raw.push_back(op->get());
+  graph.set(cudnn::kOperationGraphOps, cudnn::kTypeBackendDescriptor, static_cast<int64_t>(raw.size()), raw.data(),
+            "graph operations");
+  graph.finalize("cudnnBackendFinalize(operation graph)");
+  return graph;
+}
+
+HeuristicConfigs heuristicConfigs(const BackendDescriptor& graph, int mode) {
+  HeuristicConfigs h;
+  h.heuristics.setDescriptor(cudnn::kEngineHeurOperationGraph, graph, "heuristics graph");
+  h.heuristics.set(cudnn::kEngineHeurMode, cudnn::kTypeHeurMode, 1, &mode, "heuristics mode");
+  h.heuristics.finalize("cudnnBackendFinalize(engine heuristics)");
+  checkCudnn(cudnnApi().backendGetAttribute(h.heuristics.get(), cudnn::kEngineHeurResults,
+                                            cudnn::kTypeBackendDescriptor, 0, &h.offered, nullptr),
+             "cudnnBackendGetAttribute(engine heuristics results, count)");
+  std::vector<cudnn::Descriptor> raw;
+  for (int64_t i = 0; i < h.offered; ++i) {
+    h.configs.emplace_back(cudnn::kEngineCfgDescriptor);
+    raw.push_back(h.configs.back().get());
+  }
+  int64_t returned = 0;
+  if (h.offered > 0) {
+    checkCudnn(cudnnApi().backendGetAttribute(h.heuristics.get(), cudnn::kEngineHeurResults,
+                                              cudnn::kTypeBackendDescriptor, h.offered, &returned, raw.data()),
+               "cudnnBackendGetAttribute(engine heuristics results)");
+  }
+  while (static_cast<int64_t>(h.configs.size()) > std::min(returned, h.offered)) h.configs.pop_back();
+  return h;
+}
+
+const char* heurModeName(int mode) {
+  switch (mode) {
+    case cudnn::kHeurModeInstant: return "mode instant";
+    case cudnn::kHeurModeB: return "mode B";
+    case cudnn::kHeurModeFallback: return "fallback mode";
+    case cudnn::kHeurModeA: return "mode A";
+    default: return "mode ?";
+  }
+}
 
 }  // namespace gsm

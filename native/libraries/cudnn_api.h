@@ -6,13 +6,14 @@
 // Two APIs are used: the legacy convolution API (descriptors, cudnnFindConvolutionForwardAlgorithm,
 // cudnnConvolutionForward, and for the models' training steps the backward data and filter
 // convolutions with their algorithm searches), kept by cuDNN 9 in its cnn sub-library, and the backend (graph) API for
-// the fused attention. Failures throw NativeFailure with code ERR_LIBRARY, naming the call, the
+// the fused attention and the convolution forward (cudnn_conv_graph.h). Failures throw NativeFailure with code ERR_LIBRARY, naming the call, the
 // status and cuDNN's own last error message.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 #include <cuda_runtime_api.h>
 #include "libraries/shared_library.h"
 
@@ -27,27 +28,39 @@ constexpr Status kSuccess = 0;
 
 // cudnnDataType_t
 constexpr int kFloat = 0, kInt32 = 4, kBfloat16 = 9, kBoolean = 11;
-// cudnnTensorFormat_t, cudnnConvolutionMode_t, cudnnMathType_t
+// cudnnTensorFormat_t, cudnnConvolutionMode_t (also the backend's CONVOLUTION_MODE), cudnnMathType_t
 constexpr int kNhwc = 1, kCrossCorrelation = 1, kTensorOpMath = 1;
 // cudnnBackendDescriptorType_t
-constexpr int kPointwiseDescriptor = 0, kEngineCfgDescriptor = 3, kEngineHeurDescriptor = 4,
-              kExecutionPlanDescriptor = 5, kOperationPointwiseDescriptor = 13, kOperationGraphDescriptor = 15,
-              kVariantPackDescriptor = 16, kTensorDescriptor = 17, kMatmulDescriptor = 18,
-              kOperationMatmulDescriptor = 19, kReductionDescriptor = 21, kOperationReductionDescriptor = 22,
+constexpr int kPointwiseDescriptor = 0, kConvolutionDescriptor = 1, kEngineDescriptor = 2, kEngineCfgDescriptor = 3,
+              kEngineHeurDescriptor = 4, kExecutionPlanDescriptor = 5, kKnobChoiceDescriptor = 7,
+              kOperationConvolutionForwardDescriptor = 10, kOperationPointwiseDescriptor = 13,
+              kOperationGraphDescriptor = 15, kVariantPackDescriptor = 16, kTensorDescriptor = 17,
+              kMatmulDescriptor = 18, kOperationMatmulDescriptor = 19, kReductionDescriptor = 21,
+              kOperationReductionDescriptor = 22,
               kOperationSdpaFwdDescriptor = 41;  // since 9.13
 // cudnnBackendAttributeType_t
-constexpr int kTypeHandle = 0, kTypeDataType = 1, kTypeBoolean = 2, kTypeInt64 = 3, kTypeVoidPtr = 6, kTypeHeurMode = 8,
-              kTypePointwiseMode = 14, kTypeBackendDescriptor = 15, kTypeReductionOperator = 18;
+constexpr int kTypeHandle = 0, kTypeDataType = 1, kTypeBoolean = 2, kTypeInt64 = 3, kTypeFloat = 4, kTypeVoidPtr = 6,
+              kTypeConvolutionMode = 7, kTypeHeurMode = 8, kTypeKnobType = 9, kTypePointwiseMode = 14,
+              kTypeBackendDescriptor = 15, kTypeReductionOperator = 18, kTypeBehaviorNote = 19;
 // cudnnBackendAttributeName_t
 constexpr int kPointwiseMode = 0, kPointwiseMathPrec = 1, kPointwiseAxis = 9;
+constexpr int kConvolutionCompType = 100, kConvolutionConvMode = 101, kConvolutionDilations = 102,
+              kConvolutionFilterStrides = 103, kConvolutionPostPaddings = 104, kConvolutionPrePaddings = 105,
+              kConvolutionSpatialDims = 106;
 constexpr int kEngineHeurMode = 200, kEngineHeurOperationGraph = 201, kEngineHeurResults = 202;
+constexpr int kEngineCfgEngine = 300, kEngineCfgKnobChoices = 302;
 constexpr int kExecutionPlanHandle = 400, kExecutionPlanEngineConfig = 401, kExecutionPlanWorkspaceSize = 402;
+constexpr int kKnobChoiceKnobType = 600, kKnobChoiceKnobValue = 601;
+constexpr int kOperationConvolutionForwardAlpha = 700, kOperationConvolutionForwardBeta = 701,
+              kOperationConvolutionForwardConvDesc = 702, kOperationConvolutionForwardW = 703,
+              kOperationConvolutionForwardX = 704, kOperationConvolutionForwardY = 705;
 constexpr int kOperationPointwisePwDescriptor = 750, kOperationPointwiseX = 751, kOperationPointwiseB = 752,
               kOperationPointwiseY = 753, kOperationPointwiseT = 758;
 constexpr int kOperationGraphHandle = 800, kOperationGraphOps = 801;
 constexpr int kTensorByteAlignment = 900, kTensorDataType = 901, kTensorDimensions = 902, kTensorStrides = 903,
               kTensorUniqueId = 906, kTensorIsVirtual = 907, kTensorIsByValue = 908;
 constexpr int kVariantPackUniqueIds = 1000, kVariantPackDataPointers = 1001, kVariantPackWorkspace = 1003;
+constexpr int kEngineGlobalIndex = 1301, kEngineBehaviorNote = 1305;
 constexpr int kMatmulCompType = 1500, kOperationMatmulA = 1520, kOperationMatmulB = 1521, kOperationMatmulC = 1522,
               kOperationMatmulDesc = 1523;
 constexpr int kReductionOperator = 1600, kReductionCompType = 1601, kOperationReductionX = 1610,
@@ -57,7 +70,9 @@ constexpr int kSdpaFwdQ = 2800, kSdpaFwdK = 2801, kSdpaFwdV = 2802, kSdpaFwdO = 
 constexpr int kPointwiseMul = 1, kPointwiseDiv = 6, kPointwiseSub = 9, kPointwiseExp = 13, kPointwiseCmpGe = 303,
               kPointwiseGenIndex = 501, kPointwiseBinarySelect = 601;
 constexpr int kReduceAdd = 0, kReduceMax = 3;
-constexpr int kHeurModeFallback = 2, kHeurModeA = 3;
+constexpr int kHeurModeInstant = 0, kHeurModeB = 1, kHeurModeFallback = 2, kHeurModeA = 3;
+// cudnnBackendBehaviorNote_t
+constexpr int kBehaviorNoteRuntimeCompilation = 0;
 
 // cudnnConvolutionFwdAlgoPerf_t
 struct ConvFwdAlgoPerf {
@@ -75,7 +90,7 @@ using ConvBwdFilterAlgoPerf = ConvFwdAlgoPerf;
 }  // namespace cudnn
 
 struct CudnnApi : LoadedLibrary {  // `unavailable` is empty when loaded
-  size_t version = 0;     // cudnnGetVersion(), e.g. 91400
+  size_t version = 0;  // cudnnGetVersion(), e.g. 91400
   cudnn::Status (*create)(cudnn::Handle*) = nullptr;
   cudnn::Status (*destroy)(cudnn::Handle) = nullptr;
   cudnn::Status (*setStream)(cudnn::Handle, cudaStream_t) = nullptr;
@@ -135,6 +150,8 @@ struct CudnnApi : LoadedLibrary {  // `unavailable` is empty when loaded
 // it cannot be loaded or lacks a function.
 const CudnnApi& cudnnApi();
 
+// "CALL failed: CUDNN_STATUS_... (n): cuDNN's last error message".
+std::string describeCudnn(cudnn::Status status, const char* call);
 // Throws NativeFailure (ERR_LIBRARY) when `status` is not success: the call, cuDNN's status string
 // and its last error message.
 void checkCudnn(cudnn::Status status, const char* call);
@@ -163,6 +180,24 @@ class BackendDescriptor {
  private:
   cudnn::Descriptor d_ = nullptr;
 };
+
+// ---- the graph API's common steps (the attention graphs and the convolution graph) ----
+
+// A finalized tensor descriptor: `dims` and `strides` (elements) in cuDNN's order, 16-byte aligned base.
+BackendDescriptor backendTensor(int64_t uid, int dataType, const std::vector<int64_t>& dims,
+                                const std::vector<int64_t>& strides, bool isVirtual, bool byValue = false);
+// A finalized operation graph of `ops` (finalized operations) on `handle`.
+BackendDescriptor operationGraph(cudnn::Handle handle, const std::vector<const BackendDescriptor*>& ops);
+// What engine heuristics `mode` (cudnn::kHeurMode*) returns for a finalized graph: its descriptor,
+// the engine configurations in its order of preference, and how many it offered.
+struct HeuristicConfigs {
+  BackendDescriptor heuristics{cudnn::kEngineHeurDescriptor};
+  std::vector<BackendDescriptor> configs;
+  int64_t offered = 0;
+};
+HeuristicConfigs heuristicConfigs(const BackendDescriptor& graph, int mode);
+// "mode A" and the like, for messages.
+const char* heurModeName(int mode);
 
 }  // namespace gsm
 

@@ -1,16 +1,25 @@
 // The CNN layers (layers_cnn.h).
 //
 // cuDNN: one handle per graph (Graph::resource "cudnn", created by the first cuDNN op's prepare, in
-// the device context the graph is prepared in; each run sets the stream it is given), descriptors
-// and algorithms per convolution (kept by the graph), and the graph's shared workspace (layers.h),
-// reserved to the largest algorithm chosen. cudnnFind* times the algorithms on the graph's own
-// buffers at prepare and the fastest that succeeds within kCudnnWorkspaceCap is kept (any that
-// succeeds when none fits).
+// the device context the graph is prepared in; each run sets the stream it is given) and the graph's
+// shared workspace (layers.h), reserved to the largest plan or algorithm chosen.
+//   forward   cuDNN's graph API (libraries/cudnn_conv_graph.h): heuristics' engines, the first few
+//             timed on the graph's own buffers at prepare, the fastest kept. Convolutions of one shape
+//             share the plan chosen for the first of them (a cache in the handle's slot); each keeps
+//             its own variant pack. GSM_VERBOSE=1 prints each convolution's engine and the
+//             candidates' times.
+//   backward  the legacy API: descriptors and algorithms per convolution (kept by the graph);
+//             cudnnFind* times the algorithms at prepare and the fastest that succeeds within
+//             kCudnnWorkspaceCap is kept (any that succeeds when none fits).
 #include "models/layers_cnn.h"
 
+#include <cstdio>
+#include <map>
+#include "core/debug.h"
 #include "core/errors.h"
 #include "kernels/nn_init.h"
 #include "libraries/cudnn_api.h"
+#include "libraries/cudnn_conv_graph.h"
 
 namespace gsm {
 namespace model {
@@ -19,8 +28,16 @@ namespace {
 constexpr size_t kCudnnWorkspaceCap = size_t{1} << 30;
 constexpr int kAlgoResults = 16;
 
+// A convolution forward plan with the layer it was chosen for (verbose output names it).
+struct SharedConvPlan {
+  std::shared_ptr<ConvForwardPlan> plan;
+  std::string layer;
+};
+
 struct CudnnHandle {
   cudnn::Handle handle = nullptr;
+  // Forward plans by shape (convPlanKey), shared by the convolutions of one shape.
+  std::map<std::string, SharedConvPlan> convPlans;
   cudnn::Handle get() {
     if (handle == nullptr) GSM_CUDNN(cudnnApi().create(&handle));
     return handle;
@@ -29,6 +46,7 @@ struct CudnnHandle {
   CudnnHandle(const CudnnHandle&) = delete;
   CudnnHandle& operator=(const CudnnHandle&) = delete;
   ~CudnnHandle() {
+    convPlans.clear();  // the plans before the handle they were made on
     if (handle != nullptr) cudnnApi().destroy(handle);
   }
 };
@@ -39,13 +57,16 @@ CudnnHandle* cudnnHandle(Graph& graph) {
   return static_cast<CudnnHandle*>(slot.get());
 }
 
-// One convolution: its problem (pointers bound at prepare, for the own forward kernel) and its
-// cuDNN descriptors and algorithms, described by the first cuDNN op of the convolution to prepare.
+// One convolution: its problem (pointers bound at prepare, for the own forward kernel), its cuDNN
+// forward plan and variant pack, and its legacy descriptors and backward algorithms, described by the
+// first backward op of the convolution to prepare.
 struct ConvState {
   ConvArgs args{};
   const CudnnApi* api = nullptr;
   cudnn::Descriptor x = nullptr, w = nullptr, y = nullptr, conv = nullptr;
-  int forwardAlgo = 0, dataAlgo = 0, filterAlgo = 0;
+  int dataAlgo = 0, filterAlgo = 0;
+  std::shared_ptr<ConvForwardPlan> forwardPlan;  // the graph API's forward (cuDNN path)
+  ConvForwardPack forwardPack;
 
   ConvState() = default;
   ConvState(const ConvState&) = delete;
@@ -150,28 +171,44 @@ Op cudnnOp(const std::string& layer, Phase phase, const std::string& what, doubl
   return op;
 }
 
+std::string convPlanKey(const ConvArgs& a) {
+  char key[128];
+  std::snprintf(key, sizeof key, "%d,%d,%d,%d,%d,%d,%d,%d,%d", a.n, a.c, a.h, a.w, a.k, a.r, a.s, a.stride, a.pad);
+  return key;
+}
+
+// The forward through cuDNN's graph API: prepare chooses the plan (or takes the one chosen for an
+// earlier convolution of this shape) and reserves its workspace; run executes it on the run's stream.
 void addCudnnConvForward(Graph& graph, const std::string& layer, ConvState* st, const Tensor* x, const Param* w,
                          Tensor* y) {
   CudnnHandle* handle = cudnnHandle(graph);
   SharedWorkspace* ws = sharedWorkspace(graph);
   Op op = cudnnOp(layer, Phase::Forward, "conv fwd", convFlops(st->args));
-  op.prepare = [st, handle, ws, layer](const Context& ctx, Op&) {
-    prepareCudnn(st, handle, ws, ctx, &st->forwardAlgo, [st, layer](cudnn::Handle h, size_t* bytes) {
-      cudnn::ConvFwdAlgoPerf results[kAlgoResults] = {};
-      int returned = 0;
-      GSM_CUDNN(
-          st->api->findConvolutionForwardAlgorithm(h, st->x, st->w, st->conv, st->y, kAlgoResults, &returned, results));
-      return pickAlgo(results, returned, bytes, layer + " forward");
-    });
+  op.prepare = [st, handle, ws, layer, x, w, y](const Context& ctx, Op&) {
+    const ConvArgs& a = st->args;
+    const cudnn::Handle h = handle->get();
+    SharedConvPlan& shared = handle->convPlans[convPlanKey(a)];
+    if (!shared.plan) {
+      const ConvGraphShape shape{a.n, a.c, a.h, a.w, a.k, a.r, a.s, a.stride, a.pad, a.p, a.q};
+      ConvPlanOptions options;
+      options.workspaceCap = kCudnnWorkspaceCap;
+      shared.plan = std::make_shared<ConvForwardPlan>(h, shape, x->data, w->copy.data, y->data, ctx.stream,
+                                                      layer + " forward", options);
+      shared.layer = layer;
+      if (verbose())
+        std::fprintf(stderr, "gpushare-micro: cuDNN conv %s: %s\n", layer.c_str(), shared.plan->describe().c_str());
+    } else if (verbose()) {
+      std::fprintf(stderr, "gpushare-micro: cuDNN conv %s: %s, the plan chosen for %s\n", layer.c_str(),
+                   shared.plan->engine().c_str(), shared.layer.c_str());
+    }
+    st->forwardPlan = shared.plan;
+    ws->reserve(static_cast<size_t>(st->forwardPlan->workspace()));
   };
   op.run = [st, handle, ws, x, w, y](cudaStream_t stream, Interval*) {
-    const float alpha = 1.0f, beta = 0.0f;
-    const cudnn::Status set = st->api->setStream(handle->handle, stream);
+    const cudnn::Status set = cudnnApi().setStream(handle->handle, stream);
     if (set != cudnn::kSuccess) return cudnnLaunchResult(set, "cudnnSetStream");
-    return cudnnLaunchResult(
-        st->api->convolutionForward(handle->handle, &alpha, st->x, x->data, st->w, w->copy.data, st->conv,
-                                    st->forwardAlgo, ws->data, ws->bytes, &beta, st->y, y->data),
-        "cudnnConvolutionForward");
+    return st->forwardPack.execute(handle->handle, *st->forwardPlan, x->data, w->copy.data, y->data, ws->data,
+                                   ws->bytes);
   };
   graph.addOp(std::move(op));
 }

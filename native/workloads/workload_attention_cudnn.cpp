@@ -44,20 +44,8 @@ class GraphBuilder {
 
   const BackendDescriptor& tensor(int64_t uid, int dataType, Dims dims, Dims strides, bool isVirtual,
                                   bool byValue = false) {
-    BackendDescriptor t(cudnn::kTensorDescriptor);
-    t.set(cudnn::kTensorDataType, cudnn::kTypeDataType, 1, &dataType, "tensor data type");
-    t.set(cudnn::kTensorDimensions, cudnn::kTypeInt64, 4, dims.data(), "tensor dimensions");
-    t.set(cudnn::kTensorStrides, cudnn::kTypeInt64, 4, strides.data(), "tensor strides");
-    t.setInt64(cudnn::kTensorUniqueId, uid, "tensor uid");
-    t.setInt64(cudnn::kTensorByteAlignment, 16, "tensor alignment");
-    const bool v = isVirtual;
-    t.set(cudnn::kTensorIsVirtual, cudnn::kTypeBoolean, 1, &v, "tensor virtual");
-    if (byValue) {
-      const bool b = true;
-      t.set(cudnn::kTensorIsByValue, cudnn::kTypeBoolean, 1, &b, "tensor by value");
-    }
-    t.finalize("cudnnBackendFinalize(tensor)");
-    return keep(std::move(t));
+    return keep(
+        backendTensor(uid, dataType, {dims.begin(), dims.end()}, {strides.begin(), strides.end()}, isVirtual, byValue));
   }
 
   void matmul(const BackendDescriptor& a, const BackendDescriptor& b, const BackendDescriptor& c) {
@@ -145,48 +133,13 @@ class GraphBuilder {
   }
 
  private:
-  BackendDescriptor operationGraph() {
-    BackendDescriptor graph(cudnn::kOperationGraphDescriptor);
-    graph.set(cudnn::kOperationGraphHandle, cudnn::kTypeHandle, 1, &handle_, "graph handle");
-    std::vector<cudnn::Descriptor> ops;
-    for (const BackendDescriptor* op : ops_) ops.push_back(op->get());
-    graph.set(cudnn::kOperationGraphOps, cudnn::kTypeBackendDescriptor, static_cast<int64_t>(ops.size()), ops.data(),
-              "graph operations");
-    graph.finalize("cudnnBackendFinalize(operation graph)");
-    return graph;
-  }
-
-  // The engine configurations heuristics `mode` returns for `graph` (`offered` says how many it had).
-  std::vector<BackendDescriptor> engineConfigs(const BackendDescriptor& heuristics, int64_t& offered) {
-    offered = 0;
-    checkCudnn(cudnnApi().backendGetAttribute(heuristics.get(), cudnn::kEngineHeurResults,
-                                              cudnn::kTypeBackendDescriptor, 0, &offered, nullptr),
-               "cudnnBackendGetAttribute(engine heuristics results, count)");
-    std::vector<BackendDescriptor> configs;
-    std::vector<cudnn::Descriptor> raw;
-    for (int64_t i = 0; i < offered; ++i) {
-      configs.emplace_back(cudnn::kEngineCfgDescriptor);
-      raw.push_back(configs.back().get());
-    }
-    int64_t returned = 0;
-    if (offered > 0) {
-      checkCudnn(cudnnApi().backendGetAttribute(heuristics.get(), cudnn::kEngineHeurResults,
-                                                cudnn::kTypeBackendDescriptor, offered, &returned, raw.data()),
-                 "cudnnBackendGetAttribute(engine heuristics results)");
-    }
-    while (static_cast<int64_t>(configs.size()) > std::min(returned, offered)) configs.pop_back();
-    return configs;
-  }
+  BackendDescriptor operationGraph() { return gsm::operationGraph(handle_, ops_); }
 
   // Tries heuristics `mode`'s configurations in order; the first that finalizes an execution plan
   // goes into `result` (true). Appends what happened to `tried` either way.
   bool planFromHeuristics(const BackendDescriptor& graph, int mode, Plan& result, std::string& tried) {
-    BackendDescriptor heuristics(cudnn::kEngineHeurDescriptor);
-    heuristics.setDescriptor(cudnn::kEngineHeurOperationGraph, graph, "heuristics graph");
-    heuristics.set(cudnn::kEngineHeurMode, cudnn::kTypeHeurMode, 1, &mode, "heuristics mode");
-    heuristics.finalize("cudnnBackendFinalize(engine heuristics)");
-    int64_t offered = 0;
-    std::vector<BackendDescriptor> configs = engineConfigs(heuristics, offered);
+    HeuristicConfigs h = heuristicConfigs(graph, mode);
+    std::vector<BackendDescriptor>& configs = h.configs;
     std::string firstError;
     for (size_t i = 0; i < configs.size() && !result.plan; ++i) {
       auto plan = std::make_unique<BackendDescriptor>(cudnn::kExecutionPlanDescriptor);
@@ -199,12 +152,12 @@ class GraphBuilder {
         if (firstError.empty()) firstError = f.what();
       }
     }
-    tried += std::string(tried.empty() ? "" : "; ") + (mode == cudnn::kHeurModeA ? "mode A: " : "fallback mode: ") +
-             std::to_string(offered) + " offered, " + std::to_string(configs.size()) + " returned" +
+    tried += std::string(tried.empty() ? "" : "; ") + heurModeName(mode) + ": " + std::to_string(h.offered) +
+             " offered, " + std::to_string(configs.size()) + " returned" +
              (firstError.empty() ? "" : ", first refusal: " + firstError);
     if (!result.plan) return false;
     for (auto& c : configs) keep(std::move(c));
-    keep(std::move(heuristics));
+    keep(std::move(h.heuristics));
     return true;
   }
 

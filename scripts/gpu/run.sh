@@ -19,7 +19,8 @@
 #               compute-sanitizer memcheck, racecheck and synccheck over its sanitize launches
 #   nn-check    builds test/native/nn_cnn_check.cu and nn_transformer_check.cu (no Node): verify against
 #               float64 references, compute-sanitizer memcheck and racecheck over their sanitize
-#               launches, bench
+#               launches, bench; then cudnn_conv_check.cu: cuDNN's graph-API convolution against the
+#               legacy API and float64 (verify), both timed per ResNet-50 shape (bench)
 #   model-check builds test/native/model_check.cu (no Node): run-small (every model tiny), grad
 #               (gradients against finite differences), dump + scripts/pytorch/check_grads.py (the tiny
 #               ResNet's gradients against PyTorch autograd), loss (50 training steps), run (the full-size
@@ -188,7 +189,7 @@ native_archive() {
   rm -rf "$dir"
   mkdir -p "$dir/kernels" "$dir/native/models" "$dir/native/libraries" "$dir/native/core"
   ls kernels/*.cu native/models/*.cpp native/core/errors.cpp \
-    native/libraries/{shared_library,driver_api,cudnn_api,cublaslt,cublas_attention}.cpp > "$dir/sources.txt"
+    native/libraries/{shared_library,driver_api,cudnn_api,cudnn_conv_graph,cublaslt,cublas_attention}.cpp > "$dir/sources.txt"
   step "$log" xargs -a "$dir/sources.txt" -P "$(nproc)" -I{} "$NVCC" "${NATIVE_FLAGS[@]}" -c {} -o "$dir/{}.o" || return
   # shellcheck disable=SC2046 # the objects' paths, none with spaces
   step "$log" ar rcs "$dir/libgsm.a" $(sed "s|^|$dir/|; s|\$|.o|" "$dir/sources.txt") || return
@@ -207,6 +208,12 @@ part_nn_check() {
     done
     step nn-check.txt "$check" bench
   done
+  # cuDNN's convolution forward through the graph API against the legacy API and float64, then both timed
+  # per ResNet-50 shape (no sanitizer: the kernels are cuDNN's).
+  check=$NATIVE_DIR/cudnn_conv_check
+  step nn-check.txt "$NVCC" "${NATIVE_FLAGS[@]}" -o "$check" test/native/cudnn_conv_check.cu "$NATIVE_DIR/libgsm.a" -ldl || return
+  step nn-check.txt "$check" verify
+  step nn-check.txt "$check" bench
 }
 
 part_model_check() {

@@ -1,0 +1,390 @@
+// A standalone check and benchmark of the convolution forward through cuDNN's graph API
+// (native/libraries/cudnn_conv_graph.h) beside cuDNN's legacy API, without Node. Built by
+// `scripts/gpu/run.sh nn-check` against the native archive; run `cudnn_conv_check [verify|bench]`.
+//
+//   verify   ResNet shapes (the 7x7 s2 stem with c = 3, 1x1 s1, 3x3 s1 and s2, 1x1 s2) at batch 1
+//            and 32, and ragged ones (odd h and w, channels not multiples of 8). Inputs random bf16 in
+//            [-1, 1) (fillRandomBf16), outputs NaN-poisoned before each run. Every plan the graph path
+//            timed (not only the one it chose: another run may choose another) runs once and is
+//            compared with a float64 reference on the host (up to 4096 sampled outputs) and with the
+//            legacy cudnnConvolutionForward (its fastest algorithm by cudnnFind) on every output. One
+//            line per plan and reference: `PASS|FAIL graph <engine> <shape> vs <reference> maxAbsErr
+//            relErr bound`, relErr = max |got - ref| / (|ref| + 1e-2 max |ref|); then the legacy path
+//            itself against float64. Bound 1e-2: a bf16 result (relative 2^-9) of an fp32 sum, with the
+//            floor for outputs that cancel to near 0 (the order of an fp32 sum of bf16 products moves
+//            them by far less than 1e-2 of the largest). A shape cuDNN refuses or fails on prints
+//            `FAIL <shape>: <what cuDNN said>`. Exit status 1 if any line fails.
+//   bench    every ResNet-50 convolution shape (224 x 224) at batch 1 and 32: the legacy path (Find's
+//            fastest algorithm) and the graph path (the plan it chose), median of 30 launches after 5
+//            of warm-up (CUDA events), TFLOP/s, and the sum over the network (each shape times its
+//            count in ResNet-50): the forward convolutions' share of one inference step.
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+#include "../../kernels/launch.h"
+#include "../../native/core/errors.h"
+#include "../../native/libraries/cudnn_api.h"
+#include "../../native/libraries/cudnn_conv_graph.h"
+#include "check.h"
+
+using namespace gsm;
+
+namespace {
+
+int gFailures = 0;
+int gLines = 0;
+
+struct Shape {
+  int n, c, h, w, k, r, s, stride, pad;
+  int count = 1;  // bench: how many convolutions of ResNet-50 have this shape
+  int p() const { return (h + 2 * pad - r) / stride + 1; }
+  int q() const { return (w + 2 * pad - s) / stride + 1; }
+  size_t xCount() const { return static_cast<size_t>(n) * h * w * c; }
+  size_t wCount() const { return static_cast<size_t>(k) * r * s * c; }
+  size_t yCount() const { return static_cast<size_t>(n) * p() * q() * k; }
+  double flops() const { return 2.0 * n * p() * q() * static_cast<double>(k) * c * r * s; }
+  std::string text() const {
+    char t[128];
+    std::snprintf(t, sizeof t, "n=%d,c=%d,h=%d,w=%d,k=%d,%dx%d,s%d,p%d", n, c, h, w, k, r, s, stride, pad);
+    return t;
+  }
+  ConvGraphShape graph() const { return {n, c, h, w, k, r, s, stride, pad, p(), q()}; }
+};
+
+double bf16ToDouble(uint16_t bits) {
+  const uint32_t u = static_cast<uint32_t>(bits) << 16;
+  float f;
+  std::memcpy(&f, &u, sizeof f);
+  return f;
+}
+
+template <class T>
+struct Buf {
+  T* d = nullptr;
+  size_t n = 0;
+  explicit Buf(size_t count) : n(count) { CHECK(cudaMalloc(&d, std::max<size_t>(count, 1) * sizeof(T))); }
+  ~Buf() { cudaFree(d); }
+  Buf(const Buf&) = delete;
+  Buf& operator=(const Buf&) = delete;
+  std::vector<T> get() const {
+    std::vector<T> h(n);
+    CHECK(cudaMemcpy(h.data(), d, n * sizeof(T), cudaMemcpyDeviceToHost));
+    return h;
+  }
+  void poison() { CHECK(cudaMemset(d, 0xff, n * sizeof(T))); }
+};
+
+// The legacy API's descriptors for one shape, with Find's fastest algorithm that succeeded.
+struct Legacy {
+  const CudnnApi& api = cudnnApi();
+  cudnn::Descriptor x = nullptr, w = nullptr, y = nullptr, conv = nullptr;
+  int algo = -1;
+  size_t workspace = 0;
+  float findMs = 0;
+  Legacy(cudnn::Handle handle, const Shape& a) {
+    GSM_CUDNN(api.createTensorDescriptor(&x));
+    GSM_CUDNN(api.setTensor4dDescriptor(x, cudnn::kNhwc, cudnn::kBfloat16, a.n, a.c, a.h, a.w));
+    GSM_CUDNN(api.createFilterDescriptor(&w));
+    GSM_CUDNN(api.setFilter4dDescriptor(w, cudnn::kBfloat16, cudnn::kNhwc, a.k, a.c, a.r, a.s));
+    GSM_CUDNN(api.createConvolutionDescriptor(&conv));
+    GSM_CUDNN(api.setConvolution2dDescriptor(conv, a.pad, a.pad, a.stride, a.stride, 1, 1, cudnn::kCrossCorrelation,
+                                             cudnn::kFloat));
+    GSM_CUDNN(api.setConvolutionMathType(conv, cudnn::kTensorOpMath));
+    GSM_CUDNN(api.createTensorDescriptor(&y));
+    GSM_CUDNN(api.setTensor4dDescriptor(y, cudnn::kNhwc, cudnn::kBfloat16, a.n, a.k, a.p(), a.q()));
+    cudnn::ConvFwdAlgoPerf results[16] = {};
+    int returned = 0;
+    GSM_CUDNN(api.findConvolutionForwardAlgorithm(handle, x, w, conv, y, 16, &returned, results));
+    for (int i = 0; i < returned && algo < 0; ++i) {
+      if (results[i].status == cudnn::kSuccess) {
+        algo = results[i].algo;
+        workspace = results[i].memory;
+        findMs = results[i].time;
+      }
+    }
+    if (algo < 0) throw NativeFailure({"ERR_LIBRARY", "legacy: no algorithm for " + a.text(), "", ""});
+  }
+  ~Legacy() {
+    api.destroyTensorDescriptor(x);
+    api.destroyTensorDescriptor(y);
+    api.destroyFilterDescriptor(w);
+    api.destroyConvolutionDescriptor(conv);
+  }
+  cudaError_t run(cudnn::Handle handle, const void* xd, const void* wd, void* yd, void* ws) const {
+    const float alpha = 1.0f, beta = 0.0f;
+    return cudnnLaunchResult(
+        api.convolutionForward(handle, &alpha, x, xd, w, wd, conv, algo, ws, workspace, &beta, y, yd),
+        "cudnnConvolutionForward");
+  }
+};
+
+struct Errors {
+  double maxAbs = 0, rel = 0;
+  size_t nonFinite = 0;
+};
+
+// got and ref at the same positions; floor 1e-2 of the largest |ref|.
+Errors compare(const std::vector<double>& got, const std::vector<double>& ref) {
+  Errors e;
+  double maxRef = 0;
+  for (double r : ref) maxRef = std::max(maxRef, std::fabs(r));
+  const double floor = std::max(1e-2 * maxRef, 1e-30);
+  for (size_t i = 0; i < ref.size(); ++i) {
+    if (!std::isfinite(got[i])) {
+      ++e.nonFinite;
+      continue;
+    }
+    const double d = std::fabs(got[i] - ref[i]);
+    e.maxAbs = std::max(e.maxAbs, d);
+    e.rel = std::max(e.rel, d / (std::fabs(ref[i]) + floor));
+  }
+  return e;
+}
+
+void line(const std::string& what, const Errors& e) {
+  constexpr double kBound = 1e-2;
+  const bool pass = e.nonFinite == 0 && e.rel <= kBound;
+  ++gLines;
+  if (!pass) ++gFailures;
+  std::printf("%s %s maxAbsErr=%.3e relErr=%.3e bound=%.0e", pass ? "PASS" : "FAIL", what.c_str(), e.maxAbs, e.rel,
+              kBound);
+  if (e.nonFinite != 0) std::printf(" nonFinite=%zu", e.nonFinite);
+  std::printf("\n");
+}
+
+// Output indices to check against float64: every one up to 4096, else 4096 spread by a fixed LCG.
+std::vector<size_t> sampleOutputs(size_t count) {
+  std::vector<size_t> idx;
+  if (count <= 4096) {
+    for (size_t i = 0; i < count; ++i) idx.push_back(i);
+    return idx;
+  }
+  uint64_t state = 0x9e3779b97f4a7c15ull;
+  for (int i = 0; i < 4096; ++i) {
+    state = state * 6364136223846793005ull + 1442695040888963407ull;
+    idx.push_back(static_cast<size_t>((state >> 17) % count));
+  }
+  idx.push_back(0);
+  idx.push_back(count - 1);
+  return idx;
+}
+
+std::vector<double> reference(const Shape& a, const std::vector<uint16_t>& x, const std::vector<uint16_t>& w,
+                              const std::vector<size_t>& idx) {
+  std::vector<double> out;
+  out.reserve(idx.size());
+  const int p = a.p(), q = a.q();
+  for (size_t i : idx) {
+    const int k = static_cast<int>(i % a.k);
+    const int oq = static_cast<int>((i / a.k) % q);
+    const int op = static_cast<int>((i / (static_cast<size_t>(a.k) * q)) % p);
+    const int n = static_cast<int>(i / (static_cast<size_t>(a.k) * q * p));
+    double sum = 0;
+    for (int r = 0; r < a.r; ++r) {
+      const int ih = op * a.stride - a.pad + r;
+      if (ih < 0 || ih >= a.h) continue;
+      for (int s = 0; s < a.s; ++s) {
+        const int iw = oq * a.stride - a.pad + s;
+        if (iw < 0 || iw >= a.w) continue;
+        const size_t xBase = ((static_cast<size_t>(n) * a.h + ih) * a.w + iw) * a.c;
+        const size_t wBase = ((static_cast<size_t>(k) * a.r + r) * a.s + s) * a.c;
+        for (int c = 0; c < a.c; ++c) sum += bf16ToDouble(x[xBase + c]) * bf16ToDouble(w[wBase + c]);
+      }
+    }
+    out.push_back(sum);
+  }
+  return out;
+}
+
+std::vector<double> pick(const std::vector<uint16_t>& y, const std::vector<size_t>& idx) {
+  std::vector<double> out;
+  for (size_t i : idx) out.push_back(bf16ToDouble(y[i]));
+  return out;
+}
+
+std::vector<double> widen(const std::vector<uint16_t>& y) {
+  std::vector<double> out(y.size());
+  for (size_t i = 0; i < y.size(); ++i) out[i] = bf16ToDouble(y[i]);
+  return out;
+}
+
+void verifyShape(cudnn::Handle handle, const Shape& a, uint64_t seed) {
+  Buf<uint16_t> x(a.xCount()), w(a.wCount()), y(a.yCount()), yLegacy(a.yCount());
+  CHECK(fillRandomBf16(x.d, x.n, seed, nullptr));
+  CHECK(fillRandomBf16(w.d, w.n, seed + 1, nullptr));
+  CHECK(cudaDeviceSynchronize());
+  const std::vector<uint16_t> hx = x.get(), hw = w.get();
+  const std::vector<size_t> idx = sampleOutputs(a.yCount());
+  const std::vector<double> ref = reference(a, hx, hw, idx);
+
+  const Legacy legacy(handle, a);
+  Buf<char> legacyWs(legacy.workspace);
+  yLegacy.poison();
+  GSM_CUDA(legacy.run(handle, x.d, w.d, yLegacy.d, legacyWs.d));  // a cuDNN failure: FAIL with its message
+  CHECK(cudaDeviceSynchronize());
+  const std::vector<double> legacyAll = widen(yLegacy.get());
+  line("legacy algo" + std::to_string(legacy.algo) + " " + a.text() + " vs float64",
+       compare(pick(yLegacy.get(), idx), ref));
+
+  ConvPlanOptions options;
+  options.keepCandidates = true;
+  const ConvForwardPlan plan(handle, a.graph(), x.d, w.d, y.d, nullptr, a.text(), options);
+  std::printf("graph %s: chosen %s\n", a.text().c_str(), plan.describe().c_str());
+  int64_t largest = 0;
+  for (const ConvPlanCandidate& c : plan.candidates()) largest = std::max(largest, c.workspace);
+  Buf<char> ws(static_cast<size_t>(largest));
+  ConvForwardPack pack;
+  for (size_t i = 0; i < plan.candidates().size(); ++i) {
+    const ConvPlanCandidate& c = plan.candidates()[i];
+    if (plan.candidatePlan(i) == nullptr) {
+      std::printf("SKIP graph %s %s: did not run at timing (%s)\n", c.engine.c_str(), a.text().c_str(),
+                  c.refused.c_str());
+      continue;
+    }
+    y.poison();
+    GSM_CUDA(pack.execute(handle, plan, x.d, w.d, y.d, ws.d, ws.n, plan.candidatePlan(i)));
+    CHECK(cudaDeviceSynchronize());
+    const std::vector<uint16_t> hy = y.get();
+    const std::string name = "graph " + c.engine + (i == plan.chosenIndex() ? " (chosen) " : " ") + a.text();
+    line(name + " vs float64", compare(pick(hy, idx), ref));
+    line(name + " vs legacy", compare(widen(hy), legacyAll));
+  }
+  // The chosen plan through the ordinary path (its own workspace size).
+  y.poison();
+  Buf<char> chosenWs(static_cast<size_t>(plan.workspace()));
+  ConvForwardPack chosenPack;
+  GSM_CUDA(chosenPack.execute(handle, plan, x.d, w.d, y.d, chosenWs.d, chosenWs.n));
+  CHECK(cudaDeviceSynchronize());
+  line("graph chosen " + plan.engine() + " " + a.text() + " execute() vs legacy", compare(widen(y.get()), legacyAll));
+}
+
+void verify() {
+  cudnn::Handle handle = nullptr;
+  GSM_CUDNN(cudnnApi().create(&handle));
+  std::printf("cuDNN %zu\n", cudnnApi().version);
+  const Shape shapes[] = {
+      {1, 3, 224, 224, 64, 7, 7, 2, 3},     // the stem, batch 1
+      {32, 3, 224, 224, 64, 7, 7, 2, 3},    // the stem, batch 32
+      {32, 64, 56, 56, 256, 1, 1, 1, 0},    // 1x1 s1
+      {1, 256, 56, 56, 64, 1, 1, 1, 0},     // 1x1 s1, batch 1
+      {32, 256, 56, 56, 128, 1, 1, 1, 0},   // layer2.0.conv1
+      {32, 64, 56, 56, 64, 3, 3, 1, 1},     // 3x3 s1
+      {1, 512, 7, 7, 512, 3, 3, 1, 1},      // 3x3 s1, batch 1, 7x7
+      {32, 128, 56, 56, 128, 3, 3, 2, 1},   // 3x3 s2
+      {32, 256, 56, 56, 512, 1, 1, 2, 0},   // 1x1 s2 (downsample)
+      {1, 1024, 14, 14, 2048, 1, 1, 2, 0},  // 1x1 s2, batch 1
+      {3, 5, 13, 11, 7, 3, 3, 1, 1},        // ragged: odd everything
+      {2, 3, 17, 15, 9, 7, 7, 2, 3},        // ragged stem
+      {1, 24, 9, 7, 40, 1, 1, 2, 0},        // ragged 1x1 s2
+      {5, 16, 31, 29, 8, 3, 3, 2, 1},       // ragged 3x3 s2
+      {7, 64, 15, 13, 64, 3, 3, 1, 1},      // odd h, w with aligned channels
+  };
+  uint64_t seed = 100;
+  for (const Shape& a : shapes) {
+    try {
+      verifyShape(handle, a, seed);
+    } catch (const NativeFailure& f) {
+      ++gLines;
+      ++gFailures;
+      std::printf("FAIL %s: %s\n", a.text().c_str(), f.what());
+    }
+    seed += 10;
+  }
+  cudnnApi().destroy(handle);
+}
+
+void bench() {
+  cudnn::Handle handle = nullptr;
+  GSM_CUDNN(cudnnApi().create(&handle));
+  std::printf("cuDNN %zu; median of 30 launches after 5 of warm-up, CUDA events; sum = count x time\n",
+              cudnnApi().version);
+  // ResNet-50 v1.5 at 224 x 224: {c, h, k, kernel, stride, pad, count} (square inputs).
+  struct Layer {
+    int c, h, k, r, stride, pad, count;
+    const char* name;
+  };
+  const Layer layers[] = {
+      {3, 224, 64, 7, 2, 3, 1, "conv1"},
+      {64, 56, 64, 1, 1, 0, 1, "layer1.0.conv1"},
+      {64, 56, 64, 3, 1, 1, 3, "layer1.x.conv2"},
+      {64, 56, 256, 1, 1, 0, 4, "layer1.x.conv3 + downsample"},
+      {256, 56, 64, 1, 1, 0, 2, "layer1.1-2.conv1"},
+      {256, 56, 128, 1, 1, 0, 1, "layer2.0.conv1"},
+      {128, 56, 128, 3, 2, 1, 1, "layer2.0.conv2"},
+      {128, 28, 512, 1, 1, 0, 4, "layer2.x.conv3"},
+      {256, 56, 512, 1, 2, 0, 1, "layer2.0.downsample"},
+      {512, 28, 128, 1, 1, 0, 3, "layer2.1-3.conv1"},
+      {128, 28, 128, 3, 1, 1, 3, "layer2.1-3.conv2"},
+      {512, 28, 256, 1, 1, 0, 1, "layer3.0.conv1"},
+      {256, 28, 256, 3, 2, 1, 1, "layer3.0.conv2"},
+      {256, 14, 1024, 1, 1, 0, 6, "layer3.x.conv3"},
+      {512, 28, 1024, 1, 2, 0, 1, "layer3.0.downsample"},
+      {1024, 14, 256, 1, 1, 0, 5, "layer3.1-5.conv1"},
+      {256, 14, 256, 3, 1, 1, 5, "layer3.1-5.conv2"},
+      {1024, 14, 512, 1, 1, 0, 1, "layer4.0.conv1"},
+      {512, 14, 512, 3, 2, 1, 1, "layer4.0.conv2"},
+      {512, 7, 2048, 1, 1, 0, 3, "layer4.x.conv3"},
+      {1024, 14, 2048, 1, 2, 0, 1, "layer4.0.downsample"},
+      {2048, 7, 512, 1, 1, 0, 2, "layer4.1-2.conv1"},
+      {512, 7, 512, 3, 1, 1, 2, "layer4.1-2.conv2"},
+  };
+  for (const int batch : {1, 32}) {
+    double legacySum = 0, graphSum = 0;
+    int convs = 0;
+    std::printf("\nbatch %d\n%-28s %5s %-9s %9s %7s  %-34s %9s %7s %6s\n", batch, "layer", "count", "legacy", "us",
+                "TFLOP/s", "graph engine", "us", "TFLOP/s", "g/l");
+    for (const Layer& l : layers) {
+      try {
+        const Shape a{batch, l.c, l.h, l.h, l.k, l.r, l.r, l.stride, l.pad, l.count};
+        Buf<uint16_t> x(a.xCount()), w(a.wCount()), y(a.yCount());
+        CHECK(fillRandomBf16(x.d, x.n, 1, nullptr));
+        CHECK(fillRandomBf16(w.d, w.n, 2, nullptr));
+        CHECK(cudaDeviceSynchronize());
+        const Legacy legacy(handle, a);
+        Buf<char> legacyWs(legacy.workspace);
+        const double legacyMs = medianLaunchMs([&] { return legacy.run(handle, x.d, w.d, y.d, legacyWs.d); });
+        const ConvForwardPlan plan(handle, a.graph(), x.d, w.d, y.d, nullptr, l.name);
+        Buf<char> ws(static_cast<size_t>(plan.workspace()));
+        ConvForwardPack pack;
+        const double graphMs = medianLaunchMs([&] { return pack.execute(handle, plan, x.d, w.d, y.d, ws.d, ws.n); });
+        legacySum += l.count * legacyMs;
+        graphSum += l.count * graphMs;
+        convs += l.count;
+        std::printf("%-28s %5d algo%-5d %9.1f %7.1f  %-34s %9.1f %7.1f %6.2f\n", l.name, l.count, legacy.algo,
+                    legacyMs * 1e3, a.flops() / (legacyMs * 1e-3) / 1e12, plan.engine().substr(0, 34).c_str(),
+                    graphMs * 1e3, a.flops() / (graphMs * 1e-3) / 1e12, graphMs / legacyMs);
+        if (std::getenv("GSM_VERBOSE") != nullptr) std::printf("  %s\n", plan.describe().c_str());
+      } catch (const NativeFailure& f) { std::printf("%-28s FAILED: %s\n", l.name, f.what()); }
+    }
+    std::printf("batch %d: %d convolutions, sum legacy %.3f ms, graph %.3f ms (graph / legacy %.2f)\n", batch, convs,
+                legacySum, graphSum, graphSum / legacySum);
+  }
+  cudnnApi().destroy(handle);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::string mode = argc > 1 ? argv[1] : "verify";
+  try {
+    if (mode == "verify") {
+      verify();
+    } else if (mode == "bench") {
+      bench();
+      return 0;
+    } else {
+      std::fprintf(stderr, "usage: cudnn_conv_check [verify|bench] (got '%s')\n", mode.c_str());
+      return 2;
+    }
+  } catch (const NativeFailure& f) {
+    std::fprintf(stderr, "cudnn_conv_check: %s\n", f.what());
+    return 2;
+  }
+  std::printf("%d of %d checks passed\n", gLines - gFailures, gLines);
+  return gFailures == 0 ? 0 : 1;
+}
