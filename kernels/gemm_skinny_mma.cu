@@ -113,7 +113,7 @@ __device__ __forceinline__ void accumulateSlab(float (&acc)[kR][kNT][4], const u
 
 // Two CTAs per SM (at most 128 registers) but for m > 32, whose 64 accumulators per lane need more.
 template <int kNT, int kR>
-__global__ void __launch_bounds__(kThreads, kNT * kR >= 16 ? 1 : 2)
+__global__ void __launch_bounds__(kThreads, kNT* kR >= 16 ? 1 : 2)
     skinnyMmaKernel(const uint16_t* __restrict__ a, const uint16_t* __restrict__ b, const MmaArgs p, Interval* trace) {
   constexpr int kU = kR == 1 ? 4 : 2;  // blocks of 32 k per slab (loads of W per lane: 2 kR kU)
   constexpr int kSlab = 32 * kU;
@@ -188,10 +188,11 @@ __global__ void __launch_bounds__(kThreads, kNT * kR >= 16 ? 1 : 2)
 template <int kNT, int kR>
 cudaError_t launch(const GemmPlan& plan, const MmaArgs& args, const void* a, const void* b, Interval* trace,
                    cudaStream_t stream) {
-  if (rowTiles(plan.shape.m) != kR || nTiles(plan.shape.m) != kNT) return cudaErrorInvalidValue;  // skinnyMmaCtas agrees
+  if (rowTiles(plan.shape.m) != kR || nTiles(plan.shape.m) != kNT)
+    return cudaErrorInvalidValue;  // skinnyMmaCtas agrees
   const dim3 grid(skinnyMmaCtas(plan.shape), 1, plan.shape.batch);
-  skinnyMmaKernel<kNT, kR><<<grid, kThreads, 0, stream>>>(static_cast<const uint16_t*>(a),
-                                                          static_cast<const uint16_t*>(b), args, trace);
+  skinnyMmaKernel<kNT, kR>
+      <<<grid, kThreads, 0, stream>>>(static_cast<const uint16_t*>(a), static_cast<const uint16_t*>(b), args, trace);
   return cudaGetLastError();
 }
 

@@ -63,7 +63,7 @@ beforeAll(async () => {
     'test/native/graph_facts.cpp',
     'native/core/errors.cpp',
     ...(await readdir(join(root, 'native/models'))).filter((f) => f.endsWith('.cpp')).map((f) => `native/models/${f}`),
-    ...['shared_library', 'driver_api', 'cudnn_api', 'cublaslt', 'cublas_attention'].map((f) => `native/libraries/${f}.cpp`),
+    ...['shared_library', 'driver_api', 'cudnn_api', 'cudnn_conv_graph', 'cublaslt', 'cublas_attention'].map((f) => `native/libraries/${f}.cpp`),
   ];
   const flags = ['-std=c++17', '-O0', '-DGSM_NO_NAPI', `-I${root}`, `-I${join(root, 'native')}`, `-I${join(cuda!, 'include')}`];
   // Two at a time: the machines this runs on have few cores.
