@@ -623,8 +623,10 @@ void checkSkinny(const GemmShape& s, SkinnyKernel kernel, Buffers& buf, int sms,
   int written = 0, guardsWritten = 0;
   for (int i = 0; i < records + guard; ++i) {
     const bool set = host[i].startNs != 0 && host[i].smid < static_cast<uint32_t>(sms);
-    if (i < records) written += set ? 1 : 0;
-    else guardsWritten += host[i].startNs != 0 || host[i].durationNs != 0 ? 1 : 0;
+    if (i < records)
+      written += set ? 1 : 0;
+    else
+      guardsWritten += host[i].startNs != 0 || host[i].durationNs != 0 ? 1 : 0;
   }
   const Check r = verifyAgainstReference(buf, s, 1 << 30);
   const bool traceOk = written == records && guardsWritten == 0;
@@ -646,8 +648,8 @@ int skinnyChecks(int* runOut, int* failuresOut) {
   const int nk[][2] = {{1000, 72}, {520, 264}, {4096, 4096}, {1000, 4104}};
   int run = 0, failures = 0;
   std::printf("skinny: both kernels forced, B^T [n, k], against float64\n");
-  std::printf("%-16s %-26s %-7s %-22s %12s %8s %-20s %s\n", "m x n x k", "layout", "asked", "ran", "rel. error", "nonfin",
-              "trace", "result");
+  std::printf("%-16s %-26s %-7s %-22s %12s %8s %-20s %s\n", "m x n x k", "layout", "asked", "ran", "rel. error",
+              "nonfin", "trace", "result");
   uint64_t seed = 0x5c1ull;
   for (int m : ms) {
     for (auto& d : nk) {
@@ -674,7 +676,8 @@ int skinnyChecks(int* runOut, int* failuresOut) {
         }
         Buffers buf;
         allocate(buf, s, ++seed * 0x9e3779b97f4a7c15ull);
-        for (SkinnyKernel kernel : {SkinnyKernel::Ffma, SkinnyKernel::Mma}) checkSkinny(s, kernel, buf, sms, &run, &failures);
+        for (SkinnyKernel kernel : {SkinnyKernel::Ffma, SkinnyKernel::Mma})
+          checkSkinny(s, kernel, buf, sms, &run, &failures);
       }
     }
   }
@@ -792,8 +795,11 @@ int benchDecode(int launches) {
     const char* what;
     int n, k;
   };
-  const Weight weights[] = {
-      {"qkv", 12288, 4096}, {"o", 4096, 4096}, {"gate_up", 22016, 4096}, {"down", 4096, 11008}, {"lm_head", 32000, 4096}};
+  const Weight weights[] = {{"qkv", 12288, 4096},
+                            {"o", 4096, 4096},
+                            {"gate_up", 22016, 4096},
+                            {"down", 4096, 11008},
+                            {"lm_head", 32000, 4096}};
   std::printf("bench decode: y = x W^T, bf16, bf16 C, median of %d launches over rotating copies of W; GB/s of W\n",
               launches);
   std::printf("%-8s %-3s %-12s %9s %7s %9s %7s %9s %7s %8s %8s %9s %-6s  %s\n", "weight", "m", "n x k", "lib ms",
@@ -1080,7 +1086,7 @@ int sanitizeLayouts(TensorMapEncodeFn enc, int failures) {
       {GemmDtype::Bf16, GemmPath::Wgmma, 128, 128, 64, false, true, GemmOut::Fp32, 3, false},
       {GemmDtype::Tf32, GemmPath::Wgmma, 132, 257, 100, true, false, GemmOut::Fp32, 2, false},
       {GemmDtype::Bf16, GemmPath::Wgmma, 200, 520, 1000, false, true, GemmOut::Bf16, 1, false},  // split K
-      {GemmDtype::Tf32, GemmPath::Wgmma, 130, 257, 600, true, false, GemmOut::Fp32, 2, true},    // split K
+      {GemmDtype::Tf32, GemmPath::Wgmma, 130, 257, 600, true, false, GemmOut::Fp32, 2, true},  // split K
       {GemmDtype::Bf16, GemmPath::Skinny, 5, 264, 136, false, true, GemmOut::Bf16, 1, false},
       {GemmDtype::Bf16, GemmPath::Skinny, 33, 264, 136, true, true, GemmOut::Fp32, 2, true},
       {GemmDtype::Bf16, GemmPath::Skinny, 9, 264, 136, true, false, GemmOut::Fp32, 1, false},
@@ -1196,8 +1202,9 @@ int main(int argc, char** argv) {
     int run = 0, failures = 0;
     return skinnyChecks(&run, &failures);
   }
-  std::fprintf(stderr,
-               "usage: gemm_check verify [--quick] | layouts | skinny | bench [launches] | decode [launches] | tracecost "
-               "[pairs] | sanitize\n");
+  std::fprintf(
+      stderr,
+      "usage: gemm_check verify [--quick] | layouts | skinny | bench [launches] | decode [launches] | tracecost "
+      "[pairs] | sanitize\n");
   return 2;
 }
