@@ -263,8 +263,6 @@ ColumnGrid bnGrid(const BatchNormBackwardArgs& a) {
   return columnGrid(a.rows, a.channels, bnVectorized(a.channels, a.dy, a.x, a.dx));
 }
 
-Interval* at(Interval* trace, int offset) { return trace == nullptr ? nullptr : trace + offset; }
-
 // ---------------------------------------------------------------- ReLU backward ----
 
 __global__ void __launch_bounds__(kThreads)
@@ -482,8 +480,8 @@ cudaError_t launchBatchNormForward(const BatchNormForwardArgs& a, Interval* trac
   }
   bnForwardFinishKernel<<<finishCtas(a.channels), finishBlock(), 0, stream>>>(
       a.x, a.workspace, g.slices, a.rows, a.channels, a.eps, a.momentum, a.saveMean, a.saveInvStd, a.runningMean,
-      a.runningVar, at(trace, g.ctas()));
-  Interval* applyTrace = at(trace, g.ctas() + finishCtas(a.channels));
+      a.runningVar, traceAt(trace, g.ctas()));
+  Interval* applyTrace = traceAt(trace, g.ctas() + finishCtas(a.channels));
   if (g.vec == 8) {
     bnApplyKernel<8><<<g.grid(), kThreads, 0, stream>>>(a.x, a.residual, a.gamma, a.beta, a.saveMean, a.saveInvStd,
                                                         false, 0.0f, a.relu, a.y, a.rows, a.channels, g.tx,
@@ -526,9 +524,9 @@ cudaError_t launchBatchNormBackward(const BatchNormBackwardArgs& a, Interval* tr
     bnBackwardStatsKernel<1><<<g.grid(), kThreads, 0, stream>>>(a.dy, a.x, a.saveMean, a.saveInvStd, a.rows, a.channels,
                                                                 g.tx, g.rowsPerSlice, a.workspace, trace);
   }
-  bnBackwardFinishKernel<<<finishCtas(a.channels), finishBlock(), 0, stream>>>(a.workspace, g.slices, a.channels,
-                                                                               a.dgamma, a.dbeta, at(trace, g.ctas()));
-  Interval* applyTrace = at(trace, g.ctas() + finishCtas(a.channels));
+  bnBackwardFinishKernel<<<finishCtas(a.channels), finishBlock(), 0, stream>>>(
+      a.workspace, g.slices, a.channels, a.dgamma, a.dbeta, traceAt(trace, g.ctas()));
+  Interval* applyTrace = traceAt(trace, g.ctas() + finishCtas(a.channels));
   if (g.vec == 8) {
     bnBackwardApplyKernel<8><<<g.grid(), kThreads, 0, stream>>>(a.dy, a.x, a.gamma, a.saveMean, a.saveInvStd, a.dgamma,
                                                                 a.dbeta, a.dx, a.rows, a.channels, g.tx, g.rowsPerSlice,

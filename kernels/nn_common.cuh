@@ -1,6 +1,9 @@
-// Device helpers shared by the nn kernels (kernels/nn_*.cu): bf16 <-> fp32 conversion of one, two
-// and eight values (16 bytes), warp and block sums, and the two launch geometries every nn launch
-// uses, both functions of the arguments only (nnCtas must know a launch's CTAs before it runs):
+// Device helpers shared by the nn kernels (kernels/nn_*.cu: the CNN, elementwise and optimiser kernels,
+// and the transformer and decoding ones): bf16 <-> fp32 conversion of one, two and eight values (16
+// bytes), 16-byte loads, stores and copies, warp and block sums and maxima (over a block of kThreads,
+// or of any size for the transformer's row kernels), and the two launch geometries of the CNN,
+// elementwise and optimiser kernels, both functions of the arguments only (nnCtas must know a
+// launch's CTAs before it runs):
 //   elementwise  a grid-stride loop over a fixed grid, elementwiseCtas(count, vec) CTAs of kThreads;
 //   column       a reduction (or a per-channel transform) over the rows of [rows, channels]: CTAs in
 //                a grid of row slices (x) by column blocks (y); a thread keeps `vec` channels for
@@ -35,9 +38,12 @@ constexpr int kColumnUnroll = 4;
 __device__ __forceinline__ float bf16ToFloat(uint16_t bits) {
   return __uint_as_float(static_cast<uint32_t>(bits) << 16);
 }
+// Round to nearest, ties to even; a NaN gives a NaN.
 __device__ __forceinline__ uint16_t floatToBf16(float value) {
   return __bfloat16_as_ushort(__float2bfloat16_rn(value));
 }
+// value rounded to bf16 as a float: what storing it and reading it back gives.
+__device__ __forceinline__ float roundBf16(float value) { return bf16ToFloat(floatToBf16(value)); }
 // Two bf16 in one 32-bit word, the lower address in the low half.
 __device__ __forceinline__ float2 unpackBf16x2(uint32_t word) {
   return make_float2(__uint_as_float(word << 16), __uint_as_float(word & 0xffff0000u));
@@ -101,6 +107,20 @@ __device__ __forceinline__ Bf16Bits<V> loadBits(const uint16_t* p) {
   return out;
 }
 template <int V>
+__device__ __forceinline__ void storeBits(uint16_t* p, const Bf16Bits<V>& in) {
+  if constexpr (V == 8) {
+    *reinterpret_cast<uint4*>(p) = in.bits;
+  } else {
+#pragma unroll
+    for (int i = 0; i < V; ++i) p[i] = in.bits[i];
+  }
+}
+// V bf16 from src to dst unchanged (one 16-byte access each when V is 8: both 16-byte aligned).
+template <int V>
+__device__ __forceinline__ void copyBf16(uint16_t* dst, const uint16_t* src) {
+  storeBits<V>(dst, loadBits<V>(src));
+}
+template <int V>
 __device__ __forceinline__ void unpackBits(const Bf16Bits<V>& in, float (&out)[V]) {
   if constexpr (V == 8) {
     unpackBf16x8(in.bits, out);
@@ -115,6 +135,22 @@ template <int V>
 __device__ __forceinline__ void loadFloats(const float* p, float (&out)[V]) {
 #pragma unroll
   for (int i = 0; i < V; ++i) out[i] = p[i];
+}
+// V consecutive floats at p, 16 bytes at a time when V is a multiple of 4 (p then 16-byte aligned).
+template <int V>
+__device__ __forceinline__ void loadAlignedFloats(const float* p, float (&out)[V]) {
+  if constexpr (V % 4 == 0) {
+#pragma unroll
+    for (int i = 0; i < V / 4; ++i) {
+      const float4 f = reinterpret_cast<const float4*>(p)[i];
+      out[4 * i] = f.x;
+      out[4 * i + 1] = f.y;
+      out[4 * i + 2] = f.z;
+      out[4 * i + 3] = f.w;
+    }
+  } else {
+    loadFloats<V>(p, out);
+  }
 }
 
 // ---- reductions ----
@@ -150,9 +186,52 @@ __device__ __forceinline__ float blockReduce(float v, bool isMax, float* scratch
 __device__ __forceinline__ float blockSum(float v, float* scratch) { return blockReduce(v, false, scratch); }
 __device__ __forceinline__ float blockMax(float v, float* scratch) { return blockReduce(v, true, scratch); }
 
+// The same over a 1-D block of any size (blockDim.x a multiple of 32, at most 1024: the transformer's
+// row kernels launch as many threads as a row needs), for N values at once (one pair of barriers): every thread
+// combines the warps' values itself, in warp order, so the same inputs give the same bits (not the
+// bits of blockReduce, which combines them as a tree). `scratch` holds 32 N floats, value q's warps at
+// scratch[32 q + warp]; the block is synchronised before returning. Every thread must call it.
+template <int N>
+__device__ __forceinline__ void blockReduceAnySize(float (&v)[N], bool isMax, float* scratch) {
+  const int warps = blockDim.x / 32;
+#pragma unroll
+  for (int q = 0; q < N; ++q) v[q] = isMax ? warpMax(v[q]) : warpSum(v[q]);
+  if (threadIdx.x % 32 == 0) {
+#pragma unroll
+    for (int q = 0; q < N; ++q) scratch[32 * q + threadIdx.x / 32] = v[q];
+  }
+  __syncthreads();
+#pragma unroll
+  for (int q = 0; q < N; ++q) v[q] = isMax ? -INFINITY : 0.0f;
+  for (int w = 0; w < warps; ++w) {
+#pragma unroll
+    for (int q = 0; q < N; ++q) v[q] = isMax ? fmaxf(v[q], scratch[32 * q + w]) : v[q] + scratch[32 * q + w];
+  }
+  __syncthreads();  // scratch may be reused by the next call
+}
+__device__ __forceinline__ float blockSumAnySize(float v, float* scratch) {
+  float r[1] = {v};
+  blockReduceAnySize<1>(r, false, scratch);
+  return r[0];
+}
+__device__ __forceinline__ float blockMaxAnySize(float v, float* scratch) {
+  float r[1] = {v};
+  blockReduceAnySize<1>(r, true, scratch);
+  return r[0];
+}
+// Two sums at once; scratch holds 64 floats.
+__device__ __forceinline__ float2 blockSum2AnySize(float a, float b, float* scratch) {
+  float r[2] = {a, b};
+  blockReduceAnySize<2>(r, false, scratch);
+  return make_float2(r[0], r[1]);
+}
+
 // ---- launch geometry ----
 
 inline bool aligned16(const void* p) { return (reinterpret_cast<uintptr_t>(p) & 15u) == 0; }
+inline unsigned ceilDiv(size_t a, size_t b) { return static_cast<unsigned>((a + b - 1) / b); }
+// The trace records of a launch that starts `offset` CTAs into an operation's records (none without a trace).
+inline Interval* traceAt(Interval* trace, int offset) { return trace == nullptr ? nullptr : trace + offset; }
 
 // CTAs of a grid-stride loop over `count` elements taken `vec` at a time by each thread.
 inline int elementwiseCtas(size_t count, int vec) {

@@ -10,21 +10,13 @@
 // (down to 64) while the grid would have fewer than kDecodeMinCtas CTAs, so a batch-1 step still
 // spreads over the GPU; the grid depends only on the arguments.
 #include "nn.h"
-#include "nn_tf_common.cuh"
+#include "nn_common.cuh"
 #include "trace.cuh"
 
 namespace gsm {
 namespace {
 
-using nntf::aligned16;
-using nntf::bf16ToFloat;
-using nntf::ceilDiv;
-using nntf::floatToBf16;
-using nntf::loadBf16;
-using nntf::storeBf16;
-using nntf::traceAt;
-
-constexpr int kThreads = 256;
+using namespace nn;
 
 // ------------------------------------------------------------ rope ----
 
@@ -68,7 +60,7 @@ __global__ void __launch_bounds__(kThreads) kvAppendKernel(KvAppendArgs a, Inter
     if (p >= 0 && p < a.capacity) {
       const uint16_t* src = (which == 0 ? a.k : a.v) + static_cast<size_t>(bh) * a.headDim + e;
       uint16_t* dst = (which == 0 ? a.kCache : a.vCache) + (static_cast<size_t>(bh) * a.capacity + p) * a.headDim + e;
-      nntf::copyBf16<W>(dst, src);
+      copyBf16<W>(dst, src);
     }
   }
   cta.end();
@@ -133,13 +125,11 @@ __global__ void __launch_bounds__(kDecodeThreads) decodeChunkKernel(DecodeAttent
     }
 #pragma unroll
     for (int u = 0; u < kDecodeBatchLoads; ++u) {
-      const uint32_t words[4] = {raw[u].x, raw[u].y, raw[u].z, raw[u].w};
+      float k[8];
+      unpackBf16x8(raw[u], k);
       float dot = 0.0f;
 #pragma unroll
-      for (int i = 0; i < 4; ++i) {
-        dot += q[2 * i] * __uint_as_float(words[i] << 16);
-        dot += q[2 * i + 1] * __uint_as_float(words[i] & 0xffff0000u);
-      }
+      for (int i = 0; i < 8; ++i) dot += q[i] * k[i];
 #pragma unroll
       for (int o = kLanesPerRow / 2; o > 0; o /= 2) dot += __shfl_xor_sync(0xffffffffu, dot, o);
       const int row = firstRow + (s0 + u) * kRowsPerStep;
@@ -150,14 +140,14 @@ __global__ void __launch_bounds__(kDecodeThreads) decodeChunkKernel(DecodeAttent
 
   float localMax = -INFINITY;
   for (int j = threadIdx.x; j < count; j += blockDim.x) localMax = fmaxf(localMax, scores[j]);
-  const float m = nntf::blockMax(localMax, scratch);
+  const float m = blockMaxAnySize(localMax, scratch);
   float localSum = 0.0f;
   for (int j = threadIdx.x; j < count; j += blockDim.x) {
     const float p = expf(scores[j] - m);
     scores[j] = p;
     localSum += p;
   }
-  const float l = nntf::blockSum(localSum, scratch);  // its barriers publish the probabilities too
+  const float l = blockSumAnySize(localSum, scratch);  // its barriers publish the probabilities too
 
   // o = sum p v over the warp's rows: lane (rowInStep, sub) accumulates dims [sub 8, sub 8 + 8).
   float acc[8];
@@ -174,12 +164,10 @@ __global__ void __launch_bounds__(kDecodeThreads) decodeChunkKernel(DecodeAttent
     for (int u = 0; u < kDecodeBatchLoads; ++u) {
       const int row = firstRow + (s0 + u) * kRowsPerStep;
       const float p = s0 + u < steps && row < count ? scores[row] : 0.0f;
-      const uint32_t words[4] = {raw[u].x, raw[u].y, raw[u].z, raw[u].w};
+      float v[8];
+      unpackBf16x8(raw[u], v);
 #pragma unroll
-      for (int i = 0; i < 4; ++i) {
-        acc[2 * i] += p * __uint_as_float(words[i] << 16);
-        acc[2 * i + 1] += p * __uint_as_float(words[i] & 0xffff0000u);
-      }
+      for (int i = 0; i < 8; ++i) acc[i] += p * v[i];
     }
   }
 #pragma unroll
@@ -277,7 +265,7 @@ __global__ void __launch_bounds__(kArgmaxThreads) argmaxNextKernel(ArgmaxNextArg
   int at = 0x7fffffff;
   for (int unit = threadIdx.x; unit < a.cols / W; unit += blockDim.x) {
     float v[W];
-    nntf::loadFloat<W>(logits + static_cast<size_t>(unit) * W, v);
+    loadAlignedFloats<W>(logits + static_cast<size_t>(unit) * W, v);
 #pragma unroll
     for (int i = 0; i < W; ++i) keepBetter(best, at, v[i], unit * W + i);
   }

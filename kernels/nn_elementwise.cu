@@ -206,8 +206,8 @@ cudaError_t launchBiasActivationBackward(const BiasActivationBackwardArgs& a, In
                                                                        g.rowsPerSlice, a.act, partials, trace);
   }
   if (a.dbias != nullptr) {
-    columnSumFinishKernel<<<finishCtas(a.cols), finishBlock(), 0, stream>>>(
-        partials, g.slices, a.cols, a.dbias, trace == nullptr ? nullptr : trace + g.ctas());
+    columnSumFinishKernel<<<finishCtas(a.cols), finishBlock(), 0, stream>>>(partials, g.slices, a.cols, a.dbias,
+                                                                            traceAt(trace, g.ctas()));
   }
   return cudaGetLastError();
 }

@@ -185,8 +185,7 @@ cudaError_t launchSoftmaxCrossEntropy(const SoftmaxCrossEntropyArgs& a, Interval
   if (a.rows < 1 || a.classes < 1) return cudaErrorInvalidValue;
   softmaxCrossEntropyKernel<<<a.rows, kThreads, 0, stream>>>(a.logits, a.labels, a.classes, a.rows, a.workspace,
                                                              a.dlogits, trace);
-  meanFinishKernel<<<1, kThreads, 0, stream>>>(a.workspace, a.rows, a.loss,
-                                               trace == nullptr ? nullptr : trace + a.rows);
+  meanFinishKernel<<<1, kThreads, 0, stream>>>(a.workspace, a.rows, a.loss, traceAt(trace, a.rows));
   return cudaGetLastError();
 }
 

@@ -11,25 +11,13 @@
 // result is the same on every run.
 #include <type_traits>
 #include "nn.h"
-#include "nn_tf_common.cuh"
+#include "nn_common.cuh"
 #include "trace.cuh"
 
 namespace gsm {
 namespace {
 
-using nntf::aligned16;
-using nntf::bf16ToFloat;
-using nntf::blockSum;
-using nntf::blockSum2;
-using nntf::ceilDiv;
-using nntf::floatToBf16;
-using nntf::loadBf16;
-using nntf::loadFloat;
-using nntf::roundBf16;
-using nntf::storeBf16;
-using nntf::traceAt;
-
-constexpr int kThreads = 256;
+using namespace nn;
 
 // ------------------------------------------------------------ row plans ----
 
@@ -101,10 +89,10 @@ __global__ void __launch_bounds__(512)
   }
   cta.end();
 }
-int finishCtas(int n) { return static_cast<int>(ceilDiv(n, 32)); }
+int columnSumFinishCtas(int n) { return static_cast<int>(ceilDiv(n, 32)); }
 cudaError_t launchFinish(const float* partial, int chunks, int n, float* out0, int n0, float* out1, Interval* trace,
                          cudaStream_t stream) {
-  columnSumFinishKernel<<<finishCtas(n), dim3(32, 16), 0, stream>>>(partial, chunks, n, out0, n0, out1, trace);
+  columnSumFinishKernel<<<columnSumFinishCtas(n), dim3(32, 16), 0, stream>>>(partial, chunks, n, out0, n0, out1, trace);
   return cudaGetLastError();
 }
 
@@ -138,7 +126,7 @@ __global__ void __launch_bounds__(kThreads) layerNormForwardKernel(LayerNormForw
       for (int i = 0; i < W; ++i) local += v[u][i];
     }
   }
-  const float mean = blockSum(local, scratch) / a.cols;
+  const float mean = blockSumAnySize(local, scratch) / a.cols;
   float squares = 0.0f;
 #pragma unroll
   for (int u = 0; u < U; ++u) {
@@ -147,14 +135,14 @@ __global__ void __launch_bounds__(kThreads) layerNormForwardKernel(LayerNormForw
       for (int i = 0; i < W; ++i) squares += (v[u][i] - mean) * (v[u][i] - mean);
     }
   }
-  const float rstd = rsqrtf(blockSum(squares, scratch) / a.cols + a.eps);
+  const float rstd = rsqrtf(blockSumAnySize(squares, scratch) / a.cols + a.eps);
 #pragma unroll
   for (int u = 0; u < U; ++u) {
     const int unit = threadIdx.x + u * blockDim.x;
     if (unit < units) {
       float g[W], b[W], y[W];
-      loadFloat<W>(a.gamma + static_cast<size_t>(unit) * W, g);
-      loadFloat<W>(a.beta + static_cast<size_t>(unit) * W, b);
+      loadAlignedFloats<W>(a.gamma + static_cast<size_t>(unit) * W, g);
+      loadAlignedFloats<W>(a.beta + static_cast<size_t>(unit) * W, b);
 #pragma unroll
       for (int i = 0; i < W; ++i) y[i] = (v[u][i] - mean) * rstd * g[i] + b[i];
       storeBf16<W>(a.y + base + static_cast<size_t>(unit) * W, y);
@@ -223,7 +211,7 @@ __global__ void __launch_bounds__(kThreads)
       const int unit = threadIdx.x + u * blockDim.x;
       if (unit < units) {
         float gamma[W];
-        loadFloat<W>(a.gamma + static_cast<size_t>(unit) * W, gamma);
+        loadAlignedFloats<W>(a.gamma + static_cast<size_t>(unit) * W, gamma);
 #pragma unroll
         for (int i = 0; i < W; ++i) {
           shat[u][i] = (shat[u][i] - mean) * rstd;
@@ -235,7 +223,7 @@ __global__ void __launch_bounds__(kThreads)
         }
       }
     }
-    const float2 sums = blockSum2(sumG, sumGS, scratch);
+    const float2 sums = blockSum2AnySize(sumG, sumGS, scratch);
     const float meanG = sums.x / a.cols, meanGS = sums.y / a.cols;
 #pragma unroll
     for (int u = 0; u < U; ++u) {
@@ -298,13 +286,13 @@ __global__ void __launch_bounds__(kThreads) rmsNormKernel(RmsNormArgs a, Interva
       for (int i = 0; i < W; ++i) squares += v[u][i] * v[u][i];
     }
   }
-  const float inv = rsqrtf(blockSum(squares, scratch) / a.cols + a.eps);
+  const float inv = rsqrtf(blockSumAnySize(squares, scratch) / a.cols + a.eps);
 #pragma unroll
   for (int u = 0; u < U; ++u) {
     const int unit = threadIdx.x + u * blockDim.x;
     if (unit < units) {
       float w[W], y[W];
-      loadFloat<W>(a.weight + static_cast<size_t>(unit) * W, w);
+      loadAlignedFloats<W>(a.weight + static_cast<size_t>(unit) * W, w);
 #pragma unroll
       for (int i = 0; i < W; ++i) y[i] = w[i] * (v[u][i] * inv);
       storeBf16<W>(a.y + base + static_cast<size_t>(unit) * W, y);
@@ -422,11 +410,11 @@ __global__ void __launch_bounds__(kThreads) splitHeadsKernel(SplitHeadsArgs a, I
     uint16_t* dst = (at.which == 0 ? a.q : at.which == 1 ? a.k : a.v) + at.offset;
     const uint16_t* src = a.qkv + static_cast<size_t>(t) * row + j;
     if (a.bias == nullptr) {
-      nntf::copyBf16<W>(dst, src);
+      copyBf16<W>(dst, src);
     } else {
       float x[W], b[W];
       loadBf16<W>(src, x);
-      loadFloat<W>(a.bias + j, b);
+      loadAlignedFloats<W>(a.bias + j, b);
 #pragma unroll
       for (int i = 0; i < W; ++i) x[i] += b[i];
       storeBf16<W>(dst, x);
@@ -478,7 +466,7 @@ __global__ void __launch_bounds__(kThreads) splitHeadsBackwardKernel(SplitHeadsB
       const HeadIndex at = headIndex(t, j, a.seq, a.heads, a.headDim);
       const uint16_t* src = (at.which == 0 ? a.dq : at.which == 1 ? a.dk : a.dv) + at.offset;
       uint16_t* dst = a.dqkv + static_cast<size_t>(t) * row + j;
-      nntf::copyBf16<W>(dst, src);
+      copyBf16<W>(dst, src);
       if (a.dbias != nullptr) {
         float x[W];
         loadBf16<W>(src, x);
@@ -508,9 +496,9 @@ __global__ void __launch_bounds__(kThreads) mergeHeadsKernel(MergeHeadsArgs a, I
     const size_t split = ((static_cast<size_t>(b) * a.heads + h) * a.seq + s) * a.headDim + e;
     const size_t merged = static_cast<size_t>(t) * width + j;
     if (a.backward) {
-      nntf::copyBf16<W>(a.y + split, a.x + merged);
+      copyBf16<W>(a.y + split, a.x + merged);
     } else {
-      nntf::copyBf16<W>(a.y + merged, a.x + split);
+      copyBf16<W>(a.y + merged, a.x + split);
     }
   }
   cta.end();
@@ -543,12 +531,12 @@ __global__ void __launch_bounds__(kThreads) softmaxBackwardKernel(SoftmaxBackwar
       const int unit = lane + 32 * k;
       if (unit < units) {
         loadBf16<W>(a.p + base + static_cast<size_t>(unit) * W, p[k]);
-        loadFloat<W>(a.dp + base + static_cast<size_t>(unit) * W, dp[k]);
+        loadAlignedFloats<W>(a.dp + base + static_cast<size_t>(unit) * W, dp[k]);
 #pragma unroll
         for (int i = 0; i < W; ++i) dot += p[k][i] * dp[k][i];
       }
     }
-    dot = nntf::warpSum(dot);
+    dot = warpSum(dot);
 #pragma unroll
     for (int k = 0; k < K; ++k) {
       const int unit = lane + 32 * k;
@@ -579,9 +567,9 @@ __global__ void __launch_bounds__(kThreads) gatherRowsKernel(GatherRowsArgs a, I
     const size_t gathered = static_cast<size_t>(i) * a.cols, sourced = static_cast<size_t>(source) * a.cols;
     for (int unit = threadIdx.x; unit < a.cols / W; unit += blockDim.x) {
       if (a.backward) {
-        nntf::copyBf16<W>(a.y + sourced + unit * W, a.x + gathered + unit * W);
+        copyBf16<W>(a.y + sourced + unit * W, a.x + gathered + unit * W);
       } else {
-        nntf::copyBf16<W>(a.y + gathered + unit * W, a.x + sourced + unit * W);
+        copyBf16<W>(a.y + gathered + unit * W, a.x + sourced + unit * W);
       }
     }
   }
@@ -614,7 +602,9 @@ cudaError_t launchLayerNormForward(const LayerNormForwardArgs& a, Interval* trac
   });
 }
 
-int nnCtas(const LayerNormBackwardArgs& a) { return layerNormBackwardRowCtas(a.rows) + finishCtas(2 * a.cols); }
+int nnCtas(const LayerNormBackwardArgs& a) {
+  return layerNormBackwardRowCtas(a.rows) + columnSumFinishCtas(2 * a.cols);
+}
 size_t nnWorkspaceBytes(const LayerNormBackwardArgs& a) {
   return static_cast<size_t>(layerNormBackwardRowCtas(a.rows)) * 2 * a.cols * sizeof(float);
 }
@@ -681,7 +671,7 @@ cudaError_t launchSplitHeads(const SplitHeadsArgs& a, Interval* trace, cudaStrea
 
 int nnCtas(const SplitHeadsBackwardArgs& a) {
   const SplitBackwardGrid g = splitBackwardGrid(a);
-  return g.x * g.y + (a.dbias != nullptr ? finishCtas(3 * a.heads * a.headDim) : 0);
+  return g.x * g.y + (a.dbias != nullptr ? columnSumFinishCtas(3 * a.heads * a.headDim) : 0);
 }
 size_t nnWorkspaceBytes(const SplitHeadsBackwardArgs& a) {
   if (a.dbias == nullptr) return 0;
