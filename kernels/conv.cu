@@ -65,6 +65,7 @@ __global__ void __launch_bounds__(T::kThreads) convKernel(ConvArgs args, int til
   const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
   const int warpM = warp / T::kWarpsN, warpN = warp % T::kWarpsN;
   const int mTile = blockIdx.x / tilesN, nTile = blockIdx.x % tilesN;
+  const int slice = blockIdx.y;  // split K (args.splits > 1): this CTA's slice of K
   const int m0 = mTile * T::BM, n0 = nTile * T::BN;
   const int C = args.c, H = args.h, W = args.w, S = args.s, R = args.r;
   const int M = args.n * args.p * args.q;
@@ -96,8 +97,12 @@ __global__ void __launch_bounds__(T::kThreads) convKernel(ConvArgs args, int til
     }
   }
 
-  // The (r, s, c) of this thread's chunk column in the next slice to load (vector path).
-  int kk = chunk * 8;
+  // This CTA's slices of K (all of them unless split), and the (r, s, c) of this thread's chunk column
+  // in the next slice to load (vector path).
+  const int tilesKAll = (kTotal + T::BK - 1) / T::BK;
+  const int ktBegin = static_cast<int>(static_cast<long long>(slice) * tilesKAll / args.splits);
+  const int tilesK = static_cast<int>(static_cast<long long>(slice + 1) * tilesKAll / args.splits) - ktBegin;
+  int kk = ktBegin * T::BK + chunk * 8;
   int tapR = 0, tapS = 0, chan = 0;
   if (kVector) {
     const int rs = kk / C;
@@ -105,8 +110,6 @@ __global__ void __launch_bounds__(T::kThreads) convKernel(ConvArgs args, int til
     tapR = rs / S;
     tapS = rs - tapR * S;
   }
-
-  const int tilesK = (kTotal + T::BK - 1) / T::BK;
 
   auto loadSlice = [&](int stage) {
     __nv_bfloat16* sA = smem + stage * T::kStageElems;
@@ -229,7 +232,8 @@ __global__ void __launch_bounds__(T::kThreads) convKernel(ConvArgs args, int til
   }
   mma::wait<0>();  // no copy may still target shared memory when the CTA exits
 
-  // Epilogue: round to bf16 and store straight from the accumulators (pairs of columns).
+  // Epilogue: round to bf16 and store straight from the accumulators (pairs of columns); with split
+  // K, this slice's fp32 partial [slice][m][k] for convSplitSumKernel instead.
   auto* y = reinterpret_cast<__nv_bfloat16*>(args.y);
   const int K = args.k;
   const bool pairs = (K % 2) == 0;
@@ -241,11 +245,19 @@ __global__ void __launch_bounds__(T::kThreads) convKernel(ConvArgs args, int til
       const int m = m0 + warpM * T::WM + i * 16 + g + half * 8;
       if (m >= M) continue;
       __nv_bfloat16* yRow = y + static_cast<size_t>(m) * K;
+      float* partialRow = args.splits > 1 ? args.partials + (static_cast<size_t>(slice) * M + m) * K : nullptr;
 #pragma unroll
       for (int j = 0; j < T::kNj; ++j) {
         const int col = n0 + warpN * T::WN + j * 8 + 2 * t;
         const float v0 = acc[i][j][half * 2], v1 = acc[i][j][half * 2 + 1];
-        if (pairs && col + 1 < K) {
+        if (args.splits > 1) {
+          if (pairs && col + 1 < K) {
+            *reinterpret_cast<float2*>(partialRow + col) = make_float2(v0, v1);
+          } else {
+            if (col < K) partialRow[col] = v0;
+            if (col + 1 < K) partialRow[col + 1] = v1;
+          }
+        } else if (pairs && col + 1 < K) {
           *reinterpret_cast<__nv_bfloat162*>(yRow + col) = __floats2bfloat162_rn(v0, v1);
         } else {
           if (col < K) yRow[col] = __float2bfloat16_rn(v0);
@@ -278,10 +290,52 @@ cudaError_t configureTile() {
                               static_cast<int>(T::kSharedBytes));
 }
 
+// Split K's second kernel: y[m][k] = bf16(sum over the slices of partials[slice][m][k]), the slices in
+// order; a thread takes two adjacent channels at a time (grid-stride, args.sumCtas CTAs). The
+// partials were written by other CTAs of the previous kernel on this stream: read around L1.
+constexpr int kSumThreads = 256;
+__global__ void __launch_bounds__(kSumThreads) convSplitSumKernel(ConvArgs args, Interval* trace) {
+  CtaTrace cta(trace);
+  const int K = args.k, pairsPerRow = (K + 1) / 2;
+  const long long M = static_cast<long long>(args.n) * args.p * args.q;
+  const long long pairs = M * pairsPerRow;
+  const size_t slice = static_cast<size_t>(M) * K;
+  auto* y = reinterpret_cast<__nv_bfloat16*>(args.y);
+  for (long long index = static_cast<long long>(blockIdx.x) * kSumThreads + threadIdx.x; index < pairs;
+       index += static_cast<long long>(gridDim.x) * kSumThreads) {
+    const long long m = index / pairsPerRow;
+    const int col = 2 * static_cast<int>(index - m * pairsPerRow);
+    const size_t at = static_cast<size_t>(m) * K + col;
+    float v0 = 0.0f, v1 = 0.0f;
+    if (K % 2 == 0) {
+      for (int s = 0; s < args.splits; ++s) {
+        const float2 v = __ldcg(reinterpret_cast<const float2*>(args.partials + s * slice + at));
+        v0 += v.x;
+        v1 += v.y;
+      }
+      *reinterpret_cast<__nv_bfloat162*>(y + at) = __floats2bfloat162_rn(v0, v1);
+    } else {
+      const bool two = col + 1 < K;
+      for (int s = 0; s < args.splits; ++s) {
+        v0 += __ldcg(args.partials + s * slice + at);
+        if (two) v1 += __ldcg(args.partials + s * slice + at + 1);
+      }
+      y[at] = __float2bfloat16_rn(v0);
+      if (two) y[at + 1] = __float2bfloat16_rn(v1);
+    }
+  }
+  cta.end();
+}
+
 template <class T, bool kVector>
 cudaError_t launchTile(const ConvArgs& a, Interval* trace, cudaStream_t stream) {
   const int tilesN = (a.k + T::BN - 1) / T::BN;
-  convKernel<T, kVector><<<ctaCount<T>(a), T::kThreads, T::kSharedBytes, stream>>>(a, tilesN, trace);
+  const int ctas = ctaCount<T>(a);
+  convKernel<T, kVector><<<dim3(ctas, a.splits), T::kThreads, T::kSharedBytes, stream>>>(a, tilesN, trace);
+  if (a.splits <= 1) return cudaGetLastError();
+  const cudaError_t e = cudaGetLastError();
+  if (e != cudaSuccess) return e;
+  convSplitSumKernel<<<a.sumCtas, kSumThreads, 0, stream>>>(a, trace != nullptr ? trace + ctas * a.splits : nullptr);
   return cudaGetLastError();
 }
 
@@ -289,6 +343,7 @@ cudaError_t launchTile(const ConvArgs& a, Interval* trace, cudaStream_t stream) 
 // variant (kMmaVariants and up) only where the device runs sm_90a code and c % 8 == 0.
 int chooseVariant(const ConvArgs& a) {
   if (a.c % 8 != 0) return 0;  // the generic path exists for tile 0 only
+  if (a.splits > 1) return 4;  // split K runs on the 128x64 tile (planConvSplit)
   const bool hopper = a.sm90a;
   if (a.variant >= 0 && a.variant < kMmaVariants) return a.variant;
   if (hopper && a.variant >= kMmaVariants && a.variant < kVariants) return a.variant;
@@ -310,6 +365,7 @@ int convVariantCount() { return kVariants; }
 // The wgmma kernel is persistent and records each output tile it computes (conv_wgmma.cu), so its
 // trace records per launch are its tiles; the mma.sync kernels record each CTA (one tile each).
 int convCtaCount(const ConvArgs& a) {
+  if (a.splits > 1 && a.c % 8 == 0) return ctaCount<Tile4>(a) * a.splits + a.sumCtas;
   const int v = chooseVariant(a);
   if (v >= kMmaVariants) return conv::wgmmaTileCount(a, v - kMmaVariants);
   switch (v) {
@@ -319,6 +375,31 @@ int convCtaCount(const ConvArgs& a) {
     case 4: return ctaCount<Tile4>(a);
     default: return ctaCount<Tile0>(a);
   }
+}
+
+// Split K where the default tiles would fill less than half the SMs: the 128x64 tile's CTAs times
+// the slices fill most of them, each slice at least 4 of the 32-deep slices of K (so the partials
+// stay small next to the work), at most 16 slices.
+void planConvSplit(ConvArgs* a, int sms) {
+  a->splits = 1;
+  a->sumCtas = 0;
+  if (a->c % 8 != 0 || sms <= 0) return;
+  const int tiles = convCtaCount(*a);  // the default tiles (splits is 1 here)
+  if (tiles * 2 > sms) return;
+  const int tiles4 = ctaCount<Tile4>(*a);
+  const int slices = (a->r * a->s * a->c + Tile4::BK - 1) / Tile4::BK;
+  int splits = sms / tiles4;
+  if (splits > slices / 4) splits = slices / 4;
+  if (splits > 16) splits = 16;
+  if (splits < 2) return;
+  a->splits = splits;
+  const long long pairs = static_cast<long long>(a->n) * a->p * a->q * ((a->k + 1) / 2);
+  const long long ctas = (pairs + kSumThreads - 1) / kSumThreads;
+  a->sumCtas = static_cast<int>(ctas < sms ? ctas : sms);
+}
+
+size_t convSplitBytes(const ConvArgs& a) {
+  return a.splits > 1 ? static_cast<size_t>(a.splits) * a.n * a.p * a.q * a.k * sizeof(float) : 0;
 }
 
 cudaError_t configureConv(const ConvArgs& a) {

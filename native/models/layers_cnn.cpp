@@ -135,17 +135,26 @@ void addOwnConvForward(Graph& graph, const std::string& layer, ConvState* st, co
   op.what = "conv fwd";
   op.impl = "own";
   op.flops = convFlops(st->args);
-  op.prepare = [st, x, w, y](const Context& ctx, Op& self) {
+  // Split K (small batches: kernels/conv.cu) keeps its fp32 partials in the graph's shared workspace.
+  SharedWorkspace* ws = sharedWorkspace(graph);
+  op.prepare = [st, ws, x, w, y](const Context& ctx, Op& self) {
     ConvArgs& a = st->args;
     a.x = x->bf16();
     a.filter = w->copy.bf16();
     a.y = y->bf16();
     a.sm90a = ctx.sm90a;
     a.sms = ctx.sms;
+    int sms = ctx.sms;
+    if (sms <= 0) GSM_CUDA(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, ctx.device));
+    planConvSplit(&a, sms);
+    ws->reserve(convSplitBytes(a));
     GSM_CUDA(configureConv(a));
     self.traceRecords = convCtaCount(a);
   };
-  op.run = [st](cudaStream_t stream, Interval* trace) { return launchConvBf16(st->args, trace, stream); };
+  op.run = [st, ws](cudaStream_t stream, Interval* trace) {
+    st->args.partials = static_cast<float*>(ws->data);  // the workspace may have grown since prepare
+    return launchConvBf16(st->args, trace, stream);
+  };
   graph.addOp(std::move(op));
 }
 

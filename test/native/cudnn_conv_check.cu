@@ -14,10 +14,14 @@
 //            floor for outputs that cancel to near 0 (the order of an fp32 sum of bf16 products moves
 //            them by far less than 1e-2 of the largest). A shape cuDNN refuses or fails on prints
 //            `FAIL <shape>: <what cuDNN said>`. Exit status 1 if any line fails.
+//            The project's own kernel (kernels/conv.cu) too, as the models' own path runs it: its
+//            default tile, split K as planConvSplit plans it for 132 SMs, and split K forced into 3
+//            slices, against the same float64 reference, each with every trace record written.
 //   bench    every ResNet-50 convolution shape (224 x 224) at batch 1 and 32: the legacy path (Find's
-//            fastest algorithm) and the graph path (the plan it chose), median of 30 launches after 5
-//            of warm-up (CUDA events), TFLOP/s, and the sum over the network (each shape times its
-//            count in ResNet-50): the forward convolutions' share of one inference step.
+//            fastest algorithm), the graph path (the plan it chose) and the own kernel (split K as
+//            planned for this device), median of 30 launches after 5 of warm-up (CUDA events),
+//            TFLOP/s, and the sum over the network (each shape times its count in ResNet-50): the
+//            forward convolutions' share of one inference step.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -231,6 +235,45 @@ void verifyShape(cudnn::Handle handle, const Shape& a, uint64_t seed) {
   line("legacy algo" + std::to_string(legacy.algo) + " " + a.text() + " vs float64",
        compare(pick(yLegacy.get(), idx), ref));
 
+  // The project's own kernel (kernels/conv.cu) as the models' own path runs it: its default tile, split K
+  // as planConvSplit plans it for 132 SMs, and split K forced into 3 slices (every shape with c % 8 == 0),
+  // each with every trace record written.
+  bool sm90a = false;
+  CHECK(sm90aAvailable(0, nullptr, &sm90a));
+  for (int form = 0; form < 3; ++form) {
+    ConvArgs c{};
+    c.n = a.n, c.c = a.c, c.h = a.h, c.w = a.w, c.k = a.k, c.r = a.r, c.s = a.s, c.stride = a.stride, c.pad = a.pad;
+    c.p = a.p(), c.q = a.q();
+    c.x = x.d, c.filter = w.d, c.y = y.d, c.sm90a = sm90a;
+    std::string name = "own default";
+    if (form == 1) {
+      planConvSplit(&c, 132);
+      if (c.splits < 2) continue;
+      name = "own split " + std::to_string(c.splits) + " (planned)";
+    } else if (form == 2) {
+      if (a.c % 8 != 0 || a.r * a.s * a.c < 3 * 32) continue;
+      c.splits = 3;
+      c.sumCtas = 7;
+      name = "own split 3 (forced)";
+    }
+    Buf<float> partials(convSplitBytes(c) / sizeof(float));
+    c.partials = partials.d;
+    Buf<Interval> trace(static_cast<size_t>(convCtaCount(c)));
+    CHECK(cudaMemset(trace.d, 0, trace.n * sizeof(Interval)));
+    CHECK(configureConv(c));
+    y.poison();
+    CHECK(launchConvBf16(c, trace.d, nullptr));
+    CHECK(cudaDeviceSynchronize());
+    const std::vector<Interval> records = trace.get();
+    const size_t unwritten =
+        std::count_if(records.begin(), records.end(), [](const Interval& i) { return i.startNs == 0; });
+    Errors e = compare(pick(y.get(), idx), ref);
+    if (unwritten > 0) e.nonFinite += unwritten;  // counted as a failure, said below
+    line(name + " " + a.text() + " vs float64 (" + std::to_string(records.size()) + " trace records, " +
+             std::to_string(unwritten) + " unwritten)",
+         e);
+  }
+
   ConvPlanOptions options;
   options.keepCandidates = true;
   const ConvForwardPlan plan(handle, a.graph(), x.d, w.d, y.d, nullptr, a.text(), options);
@@ -333,11 +376,13 @@ void bench() {
       {2048, 7, 512, 1, 1, 0, 2, "layer4.1-2.conv1"},
       {512, 7, 512, 3, 1, 1, 2, "layer4.1-2.conv2"},
   };
+  bool sm90a = false;
+  CHECK(sm90aAvailable(0, nullptr, &sm90a));
   for (const int batch : {1, 32}) {
-    double legacySum = 0, graphSum = 0;
+    double legacySum = 0, graphSum = 0, ownSum = 0;
     int convs = 0;
-    std::printf("\nbatch %d\n%-28s %5s %-9s %9s %7s  %-34s %9s %7s %6s\n", batch, "layer", "count", "legacy", "us",
-                "TFLOP/s", "graph engine", "us", "TFLOP/s", "g/l");
+    std::printf("\nbatch %d\n%-28s %5s %-9s %9s %7s  %-34s %9s %7s %6s %9s %-6s %6s\n", batch, "layer", "count",
+                "legacy", "us", "TFLOP/s", "graph engine", "us", "TFLOP/s", "g/l", "own us", "split", "o/g");
     for (const Layer& l : layers) {
       try {
         const Shape a{batch, l.c, l.h, l.h, l.k, l.r, l.r, l.stride, l.pad, l.count};
@@ -352,17 +397,32 @@ void bench() {
         Buf<char> ws(static_cast<size_t>(plan.workspace()));
         ConvForwardPack pack;
         const double graphMs = medianLaunchMs([&] { return pack.execute(handle, plan, x.d, w.d, y.d, ws.d, ws.n); });
+        // The own kernel as the models' own path runs it (split K as planned for this device's SMs).
+        int sms = 0;
+        CHECK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, 0));
+        ConvArgs c{};
+        c.n = a.n, c.c = a.c, c.h = a.h, c.w = a.w, c.k = a.k, c.r = a.r, c.s = a.s, c.stride = a.stride;
+        c.pad = a.pad, c.p = a.p(), c.q = a.q(), c.x = x.d, c.filter = w.d, c.y = y.d, c.sm90a = sm90a;
+        planConvSplit(&c, sms);
+        Buf<float> partials(convSplitBytes(c) / sizeof(float));
+        c.partials = partials.d;
+        CHECK(configureConv(c));
+        const double ownMs = medianLaunchMs([&] { return launchConvBf16(c, nullptr, nullptr); });
         legacySum += l.count * legacyMs;
         graphSum += l.count * graphMs;
+        ownSum += l.count * ownMs;
         convs += l.count;
-        std::printf("%-28s %5d algo%-5d %9.1f %7.1f  %-34s %9.1f %7.1f %6.2f\n", l.name, l.count, legacy.algo,
-                    legacyMs * 1e3, a.flops() / (legacyMs * 1e-3) / 1e12, plan.engine().substr(0, 34).c_str(),
-                    graphMs * 1e3, a.flops() / (graphMs * 1e-3) / 1e12, graphMs / legacyMs);
+        std::printf("%-28s %5d algo%-5d %9.1f %7.1f  %-34s %9.1f %7.1f %6.2f %9.1f %-6d %6.2f\n", l.name, l.count,
+                    legacy.algo, legacyMs * 1e3, a.flops() / (legacyMs * 1e-3) / 1e12,
+                    plan.engine().substr(0, 34).c_str(), graphMs * 1e3, a.flops() / (graphMs * 1e-3) / 1e12,
+                    graphMs / legacyMs, ownMs * 1e3, c.splits, ownMs / graphMs);
         if (std::getenv("GSM_VERBOSE") != nullptr) std::printf("  %s\n", plan.describe().c_str());
       } catch (const NativeFailure& f) { std::printf("%-28s FAILED: %s\n", l.name, f.what()); }
     }
-    std::printf("batch %d: %d convolutions, sum legacy %.3f ms, graph %.3f ms (graph / legacy %.2f)\n", batch, convs,
-                legacySum, graphSum, graphSum / legacySum);
+    std::printf(
+        "batch %d: %d convolutions, sum legacy %.3f ms, graph %.3f ms (graph / legacy %.2f), own %.3f ms (own / "
+        "graph %.2f)\n",
+        batch, convs, legacySum, graphSum, graphSum / legacySum, ownSum, ownSum / graphSum);
   }
   cudnnApi().destroy(handle);
 }
