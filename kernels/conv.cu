@@ -379,7 +379,9 @@ int convCtaCount(const ConvArgs& a) {
 
 // Split K where the default tiles would fill less than half the SMs: the 128x64 tile's CTAs times
 // the slices fill most of them, each slice at least 4 of the 32-deep slices of K (so the partials
-// stay small next to the work), at most 16 slices.
+// stay small next to the work), at most 16 slices. A split of fewer than 4 slices does not pay for
+// its second kernel; there the 128x64 tile runs unsplit if it has more CTAs than the default tile
+// (ResNet-50's 1x1 convolutions at batch 1, measured on the H200: cudnn_conv_check bench).
 void planConvSplit(ConvArgs* a, int sms) {
   a->splits = 1;
   a->sumCtas = 0;
@@ -391,7 +393,10 @@ void planConvSplit(ConvArgs* a, int sms) {
   int splits = sms / tiles4;
   if (splits > slices / 4) splits = slices / 4;
   if (splits > 16) splits = 16;
-  if (splits < 2) return;
+  if (splits < 4) {
+    if (a->variant < 0 && tiles4 > tiles) a->variant = 4;
+    return;
+  }
   a->splits = splits;
   const long long pairs = static_cast<long long>(a->n) * a->p * a->q * ((a->k + 1) / 2);
   const long long ctas = (pairs + kSumThreads - 1) / kSumThreads;

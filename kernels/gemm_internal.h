@@ -101,9 +101,10 @@ constexpr int kSplitSumThreads = 256;  // threads per CTA of the kernel adding s
 // transB) and A (when transA) are first transposed into it, B^T first, then A^T; with split K
 // (splits > 1) the fp32 partial C of every slice follows, 256-byte aligned.
 size_t wgmmaWorkspaceBytes(const GemmShape& s, int splits);
-// Slices of K per tile for `units` tiles on `sms` SMs: enough slices that the tiles' slices fill
-// most SMs, at least two 64-deep (tf32: 32-deep) blocks of K each, at most kWgmmaMaxSplits; 1 when
-// the tiles alone fill half the SMs. `asked` (GemmOptions::splitK) > 0 caps it (1: none).
+// Slices of K per tile for `units` tiles on `sms` SMs: where the tiles fill less than half the SMs
+// and K has at least 32 blocks (64-deep; tf32 32-deep), enough slices to fill the SMs with at least
+// 6 blocks each, at most kWgmmaMaxSplits; otherwise 1. `asked` (GemmOptions::splitK) > 0 sets it (at
+// most 16, at least two blocks per slice; 1: none).
 int wgmmaSplits(const GemmShape& s, int units, int sms, int asked);
 // CTAs of the kernel that adds the slices (one trace record each): at most one per SM.
 int splitSumCtas(const GemmShape& s, int sms);

@@ -530,15 +530,19 @@ size_t wgmmaWorkspaceBytes(const GemmShape& s, int splits) {
 int wgmmaSplits(const GemmShape& s, int units, int sms, int asked) {
   const int kBlocks = ceilDiv(s.k, s.dtype == GemmDtype::Tf32 ? Tf32Op::kBlockK : 64);
   int splits = kWgmmaMaxSplits;
+  int deep = kBlocks / 2;  // asked for: at least two blocks of K per slice
   if (asked > 0) {
     splits = asked < splits ? asked : splits;
-  } else if (units * 2 > sms) {
-    return 1;  // the tiles alone keep at least half the SMs busy
+  } else if (units * 2 > sms || kBlocks < 32) {
+    // The tiles alone keep half the SMs busy, or K is too short to pay for the partials' round trip
+    // through L2 and the second kernel (measured on the H200, gemm_check splits: BERT's K = 768
+    // products at batch 1 and 4 and a square 1000 ran fastest unsplit).
+    return 1;
   } else {
     const int fill = sms / units;
     splits = fill < splits ? fill : splits;
+    deep = kBlocks / 6;  // K = 3072 at batch 1 and 4: fastest with 6 to 8 blocks of K per slice
   }
-  const int deep = kBlocks / 2;  // at least two blocks of K per slice
   splits = deep < splits ? deep : splits;
   return splits > 1 ? splits : 1;
 }

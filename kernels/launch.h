@@ -180,7 +180,8 @@ struct ConvArgs {
   float* partials = nullptr;
 };
 // Decides args->splits (and sumCtas) for `sms` SMs; leaves 1 where the tiles fill half the SMs, for
-// channels that are not multiples of 8, or where K is too short to split.
+// channels that are not multiples of 8, or where K is too short to split (then, with variant -1,
+// picks the 128x64 tile where it has more CTAs than the default one).
 void planConvSplit(ConvArgs* args, int sms);
 size_t convSplitBytes(const ConvArgs& args);
 int convOutputSize(int input, int filter, int stride, int pad);

@@ -248,8 +248,8 @@ void verifyShape(cudnn::Handle handle, const Shape& a, uint64_t seed) {
     std::string name = "own default";
     if (form == 1) {
       planConvSplit(&c, 132);
-      if (c.splits < 2) continue;
-      name = "own split " + std::to_string(c.splits) + " (planned)";
+      if (c.splits < 2 && c.variant < 0) continue;
+      name = c.splits > 1 ? "own split " + std::to_string(c.splits) + " (planned)" : "own 128x64 tile (planned)";
     } else if (form == 2) {
       if (a.c % 8 != 0 || a.r * a.s * a.c < 3 * 32) continue;
       c.splits = 3;
@@ -381,8 +381,8 @@ void bench() {
   for (const int batch : {1, 32}) {
     double legacySum = 0, graphSum = 0, ownSum = 0;
     int convs = 0;
-    std::printf("\nbatch %d\n%-28s %5s %-9s %9s %7s  %-34s %9s %7s %6s %9s %-6s %6s\n", batch, "layer", "count",
-                "legacy", "us", "TFLOP/s", "graph engine", "us", "TFLOP/s", "g/l", "own us", "split", "o/g");
+    std::printf("\nbatch %d\n%-28s %5s %-9s %9s %7s  %-34s %9s %7s %6s %9s %-6s %6s %7s\n", batch, "layer", "count",
+                "legacy", "us", "TFLOP/s", "graph engine", "us", "TFLOP/s", "g/l", "own us", "split", "o/g", "t4 us");
     for (const Layer& l : layers) {
       try {
         const Shape a{batch, l.c, l.h, l.h, l.k, l.r, l.r, l.stride, l.pad, l.count};
@@ -408,14 +408,19 @@ void bench() {
         c.partials = partials.d;
         CHECK(configureConv(c));
         const double ownMs = medianLaunchMs([&] { return launchConvBf16(c, nullptr, nullptr); });
+        // The 128x64 mma.sync tile unsplit (more CTAs than the default tile, no second kernel).
+        ConvArgs t4 = c;
+        t4.splits = 1, t4.sumCtas = 0, t4.variant = 4;
+        CHECK(configureConv(t4));
+        const double t4Ms = medianLaunchMs([&] { return launchConvBf16(t4, nullptr, nullptr); });
         legacySum += l.count * legacyMs;
         graphSum += l.count * graphMs;
         ownSum += l.count * ownMs;
         convs += l.count;
-        std::printf("%-28s %5d algo%-5d %9.1f %7.1f  %-34s %9.1f %7.1f %6.2f %9.1f %-6d %6.2f\n", l.name, l.count,
+        std::printf("%-28s %5d algo%-5d %9.1f %7.1f  %-34s %9.1f %7.1f %6.2f %9.1f %-6d %6.2f %7.1f\n", l.name, l.count,
                     legacy.algo, legacyMs * 1e3, a.flops() / (legacyMs * 1e-3) / 1e12,
                     plan.engine().substr(0, 34).c_str(), graphMs * 1e3, a.flops() / (graphMs * 1e-3) / 1e12,
-                    graphMs / legacyMs, ownMs * 1e3, c.splits, ownMs / graphMs);
+                    graphMs / legacyMs, ownMs * 1e3, c.splits, ownMs / graphMs, t4Ms * 1e3);
         if (std::getenv("GSM_VERBOSE") != nullptr) std::printf("  %s\n", plan.describe().c_str());
       } catch (const NativeFailure& f) { std::printf("%-28s FAILED: %s\n", l.name, f.what()); }
     }

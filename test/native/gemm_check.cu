@@ -18,6 +18,8 @@
 //             the models' shapes (transposed, bf16 C, the decode step's skinny products), then decode.
 //   decode    a 7B decoder's decode products (qkv, o, gate_up, down, lm_head) at m = 1..64: FFMA
 //             skinny, tensor-core skinny and cuBLASLt side by side, GB/s of the weight streamed.
+//   splits    the wgmma path with K split 1..16 ways beside cuBLASLt, on the products with few tiles
+//             (BERT-base at batch 1 and 4), and the count planGemm picks.
 //   tracecost the cost of tracing, from plain and traced launches interleaved launch by launch.
 //   sanitize  one small launch of each path and dtype, checked: for compute-sanitizer.
 #include <algorithm>
@@ -1182,6 +1184,68 @@ int sanitize() {
   return sanitizeLayouts(enc, failures);
 }
 
+// Split K on the wgmma path, slice counts side by side (GemmOptions::splitK) for the products with few
+// tiles: BERT-base's layers at batch 1 (128 tokens) and 4 (512), and a square 1000: median GPU time of
+// each slice count against cuBLASLt, and which count planGemm picks by default.
+int benchSplits(int launches) {
+  const TensorMapEncodeFn enc = encoder();
+  cudaStream_t stream;
+  CHECK(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking));
+  struct Product {
+    const char* what;
+    int m, n, k;
+  };
+  const Product products[] = {
+      {"bert qkv b1", 128, 2304, 768},  {"bert out b1", 128, 768, 768},    {"bert up b1", 128, 3072, 768},
+      {"bert down b1", 128, 768, 3072}, {"bert qkv b4", 512, 2304, 768},   {"bert up b4", 512, 3072, 768},
+      {"bert down b4", 512, 768, 3072}, {"square 1000", 1000, 1000, 1000},
+  };
+  std::printf("splits: wgmma with K split s ways, bf16, y = x W^T, bf16 C, median of %d launches; us\n", launches);
+  std::printf("%-14s %-16s %9s %9s", "product", "m x n x k", "cuBLASLt", "default");
+  const int counts[] = {1, 2, 3, 4, 6, 8, 12, 16};
+  for (int c : counts) std::printf(" %7s%-2d", "s=", c);
+  std::printf("\n");
+  for (const Product& p : products) {
+    GemmShape s{p.m, p.n, p.k, GemmDtype::Bf16};
+    s.transB = true;
+    s.out = GemmOut::Bf16;
+    Buffers buf;
+    allocate(buf, s, 0x5117ull + p.n);
+    char dims[48];
+    std::snprintf(dims, sizeof dims, "%dx%dx%d", p.m, p.n, p.k);
+    double libUs = 0;
+    CublasLtGemm lt;
+    std::string error;
+    bool missing = false;
+    if (lt.create(s, 32u << 20, error, missing)) {
+      buf.workspace(lt.workspaceBytes());
+      Impl impl;
+      impl.lt = &lt;
+      timeLaunches(impl, buf, nullptr, 5, stream);
+      libUs = 1e3 * timeLaunches(impl, buf, nullptr, launches, stream);
+    }
+    Impl byDefault;
+    if (!makeOwn(byDefault, buf, s, GemmOptions{}, enc)) continue;
+    std::printf("%-14s %-16s %9.1f %6d-way", p.what, dims, libUs, byDefault.plan.splitK);
+    for (int c : counts) {
+      GemmOptions o;
+      o.path = GemmPath::Wgmma;
+      o.splitK = c;
+      Impl impl;
+      if (!makeOwn(impl, buf, s, o, enc) || impl.plan.splitK != c) {
+        std::printf(" %9s", "-");
+        continue;
+      }
+      timeLaunches(impl, buf, nullptr, 5, stream);
+      std::printf(" %9.1f", 1e3 * timeLaunches(impl, buf, nullptr, launches, stream));
+    }
+    std::printf("\n");
+    std::fflush(stdout);
+  }
+  cudaStreamDestroy(stream);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -1198,13 +1262,14 @@ int main(int argc, char** argv) {
   }
   if (mode == "tracecost") return traceCost(argc > 2 ? std::atoi(argv[2]) : 200);
   if (mode == "decode") return benchDecode(argc > 2 ? std::atoi(argv[2]) : 40);
+  if (mode == "splits") return benchSplits(argc > 2 ? std::atoi(argv[2]) : 40);
   if (mode == "skinny") {
     int run = 0, failures = 0;
     return skinnyChecks(&run, &failures);
   }
-  std::fprintf(
-      stderr,
-      "usage: gemm_check verify [--quick] | layouts | skinny | bench [launches] | decode [launches] | tracecost "
-      "[pairs] | sanitize\n");
+  std::fprintf(stderr,
+               "usage: gemm_check verify [--quick] | layouts | skinny | bench [launches] | decode [launches] | splits "
+               "[launches] | tracecost "
+               "[pairs] | sanitize\n");
   return 2;
 }

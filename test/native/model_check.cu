@@ -9,7 +9,7 @@
 //   run        the full-size model workloads, own and library: time per step (CUDA events, 20 steps
 //              after 5 of warm-up), throughput, device memory, what ran the ops, the slowest layers
 //              (LayerTimer), and a finite loss / an output without NaN; `run resnet50` (any part of
-//              the names printed) runs only the cases it names
+//              the names printed) runs only the cases it names, `run NAME 200` lists 200 layers
 //   run-small  every model at a tiny size, own and library, a few steps with the layer timer, checked:
 //              for compute-sanitizer
 //   dump DIR   the tiny ResNet's parameters, inputs and gradients after one pass, for
@@ -505,14 +505,16 @@ int main(int argc, char** argv) {
     if (mode == "dump" && argc > 2)
       return dump(s, argv[2], argc > 3 && std::string(argv[3]) == "library" ? Impl::Library : Impl::Own);
     const std::string filter = argc > 2 ? argv[2] : "";
-    if (mode == "run") return runAll(s, fullCases(), filter, 5, 20, 8);
+    const int top = argc > 3 ? std::atoi(argv[3]) : 8;  // slowest layers printed per case
+    if (mode == "run") return runAll(s, fullCases(), filter, 5, 20, top > 0 ? top : 8);
     if (mode == "run-small") return runAll(s, smallCases(), filter, 1, 3, 3);
   } catch (const NativeFailure& e) {
     std::fprintf(stderr, "model_check: %s (%s)\n", e.what(), e.info().code.c_str());
     return 2;
   }
   std::fprintf(stderr,
-               "usage: model_check grad [step, default 1e-2] | loss | run [name filter] | run-small [name filter] | "
+               "usage: model_check grad [step, default 1e-2] | loss | run [name filter [layers shown]] | run-small "
+               "[name filter] | "
                "dump DIR [own|library]\n");
   return 2;
 }
