@@ -533,7 +533,7 @@ int layouts(int* runOut, int* failuresOut) {
       {128, 64, 128, 12, false, false},
       {8, 520, 264, 1, false, false},
       // split K on the wgmma path: few tiles, long K (batched with padded strides; BERT's down projection)
-      {200, 520, 1000, 3, true, true},
+      {200, 520, 2048, 3, true, true},
       {128, 768, 3072, 1, false, false},
   };
   int run = 0, failures = 0;
@@ -1087,8 +1087,8 @@ int sanitizeLayouts(TensorMapEncodeFn enc, int failures) {
       {GemmDtype::Fp16, GemmPath::Wgmma, 136, 264, 72, true, true, GemmOut::Fp32, 2, false},
       {GemmDtype::Bf16, GemmPath::Wgmma, 128, 128, 64, false, true, GemmOut::Fp32, 3, false},
       {GemmDtype::Tf32, GemmPath::Wgmma, 132, 257, 100, true, false, GemmOut::Fp32, 2, false},
-      {GemmDtype::Bf16, GemmPath::Wgmma, 200, 520, 1000, false, true, GemmOut::Bf16, 1, false},  // split K
-      {GemmDtype::Tf32, GemmPath::Wgmma, 130, 257, 600, true, false, GemmOut::Fp32, 2, true},  // split K
+      {GemmDtype::Bf16, GemmPath::Wgmma, 200, 520, 2048, false, true, GemmOut::Bf16, 1, false},  // split K
+      {GemmDtype::Tf32, GemmPath::Wgmma, 130, 257, 1100, true, false, GemmOut::Fp32, 2, true},  // split K
       {GemmDtype::Bf16, GemmPath::Skinny, 5, 264, 136, false, true, GemmOut::Bf16, 1, false},
       {GemmDtype::Bf16, GemmPath::Skinny, 33, 264, 136, true, true, GemmOut::Fp32, 2, true},
       {GemmDtype::Bf16, GemmPath::Skinny, 9, 264, 136, true, false, GemmOut::Fp32, 1, false},
