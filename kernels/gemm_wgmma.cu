@@ -438,9 +438,14 @@ cudaError_t launchTyped(const GemmPlan& plan, void* c, void* workspace, Interval
   cudaError_t e = cudaLaunchKernelEx(&config, wgmmaGemmKernel<Op, kClusterM>, plan.mapA, plan.mapB, args, trace);
   if (e != cudaSuccess || splits == 1) return e;
   const int tileRecords = ceilDiv(s.m, kTileM) * ceilDiv(s.n, kTileN) * s.batch * splits;
-  splitSumKernel<<<plan.splitSumCtas, kSplitSumThreads, 0, stream>>>(
-      partials, makeEpilogue(s, c), s.m, s.n, s.batch, splits, trace != nullptr ? trace + tileRecords : nullptr);
-  return cudaGetLastError();
+  // cudaLaunchKernelEx returns this launch's own status (cudaGetLastError after <<<>>> would also
+  // return an earlier, unrelated error of this host thread, e.g. a failed allocation).
+  cudaLaunchConfig_t sum{};
+  sum.gridDim = dim3(plan.splitSumCtas);
+  sum.blockDim = dim3(kSplitSumThreads);
+  sum.stream = stream;
+  return cudaLaunchKernelEx(&sum, splitSumKernel, static_cast<const float*>(partials), makeEpilogue(s, c), s.m, s.n,
+                            s.batch, splits, trace != nullptr ? trace + tileRecords : nullptr);
 }
 
 template <class Op, int kClusterM>

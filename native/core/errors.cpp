@@ -54,7 +54,13 @@ FailureInfo cudaFailure(cudaError_t status, const char* call, const char* file, 
 }
 
 void throwCuda(cudaError_t status, const char* call, const char* file, int line) {
-  throw NativeFailure(cudaFailure(status, call, file, line));
+  FailureInfo info = cudaFailure(status, call, file, line);
+  // The error is reported now: take it out of this thread's last-error slot too. A non-sticky error (a
+  // failed allocation in one loop's prepare) left there would otherwise fail the next loop that this
+  // worker thread runs at its own cudaGetLastError (seen on the H200: a gemm loop after the
+  // out-of-memory test). A sticky error stays: the runtime reports it again to every call.
+  cudaGetLastError();
+  throw NativeFailure(std::move(info));
 }
 
 #ifdef GSM_HAS_NAPI
