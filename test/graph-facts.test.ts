@@ -4,37 +4,29 @@
 // It links the native build's kernel archive (build/libgsm_kernels.a, made by `npm install`) for the
 // host functions that size the kernels' workspaces. Skips, saying why, without g++, the CUDA toolkit's
 // headers and static runtime, or the archive.
-import { execFile, spawnSync } from 'node:child_process';
-import { existsSync, realpathSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { basename, dirname, join } from 'node:path';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cudaToolkit, hasGxx } from './fixtures/cuda-toolkit.js';
 import { WORKLOADS, type WorkloadName, workloadLayers, workloadMemory, workloadParams, workloadStepFlops } from '../src/registry/workloads.js';
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL('..', import.meta.url));
 const archive = join(root, 'build', 'libgsm_kernels.a');
 
-function cudaRoot(): string | undefined {
-  const fromEnv = process.env.CUDA_HOME ?? process.env.CUDA_PATH;
-  if (fromEnv && existsSync(join(fromEnv, 'include', 'cuda_runtime_api.h'))) return fromEnv;
-  const which = spawnSync('sh', ['-c', 'command -v nvcc'], { encoding: 'utf8' });
-  const nvcc = which.status === 0 ? [realpathSync(which.stdout.trim())] : [];
-  return [...nvcc.map((n) => dirname(dirname(n))), '/usr/local/cuda'].find((d) => existsSync(join(d, 'include', 'cuda_runtime_api.h')));
-}
-const cuda = cudaRoot();
-const cudaLib = cuda && ['lib64', 'lib', 'targets/x86_64-linux/lib'].map((l) => join(cuda, l)).find((l) => existsSync(join(l, 'libcudart_static.a')));
-const why =
-  spawnSync('g++', ['--version']).status !== 0
-    ? 'no g++ on PATH'
-    : !cuda || !cudaLib
-      ? 'no CUDA toolkit with libcudart_static.a (nvcc or CUDA_HOME)'
-      : !existsSync(archive)
-        ? `no ${archive} (the native build: npm install or npm run build:native)`
-        : undefined;
+const toolkit = cudaToolkit();
+const why = !hasGxx()
+  ? 'no g++ on PATH'
+  : toolkit?.staticLib === undefined
+    ? 'no CUDA toolkit with libcudart_static.a (nvcc or CUDA_HOME)'
+    : !existsSync(archive)
+      ? `no ${archive} (the native build: npm install or npm run build:native)`
+      : undefined;
 if (why) console.log(`graph-facts.test.ts: skipped: ${why}`);
 
 interface GraphOp {
@@ -65,7 +57,7 @@ beforeAll(async () => {
     ...(await readdir(join(root, 'native/models'))).filter((f) => f.endsWith('.cpp')).map((f) => `native/models/${f}`),
     ...['shared_library', 'driver_api', 'cudnn_api', 'cudnn_conv_graph', 'cublaslt', 'cublas_attention'].map((f) => `native/libraries/${f}.cpp`),
   ];
-  const flags = ['-std=c++17', '-O0', '-DGSM_NO_NAPI', `-I${root}`, `-I${join(root, 'native')}`, `-I${join(cuda!, 'include')}`];
+  const flags = ['-std=c++17', '-O0', '-DGSM_NO_NAPI', `-I${root}`, `-I${join(root, 'native')}`, `-I${join(toolkit!.root, 'include')}`];
   // Two at a time: the machines this runs on have few cores.
   const objects: string[] = [];
   for (let i = 0; i < sources.length; i += 2) {
@@ -78,7 +70,7 @@ beforeAll(async () => {
     );
   }
   exe = join(dir, 'graph_facts');
-  await run('g++', ['-no-pie', ...objects, archive, `-L${cudaLib}`, '-lcudart_static', '-ldl', '-lpthread', '-lrt', '-o', exe]);
+  await run('g++', ['-no-pie', ...objects, archive, `-L${toolkit!.staticLib}`, '-lcudart_static', '-ldl', '-lpthread', '-lrt', '-o', exe]);
 }, 600_000);
 
 afterAll(async () => {
