@@ -67,22 +67,6 @@ double bf16ToDouble(uint16_t bits) {
   return f;
 }
 
-template <class T>
-struct Buf {
-  T* d = nullptr;
-  size_t n = 0;
-  explicit Buf(size_t count) : n(count) { CHECK(cudaMalloc(&d, std::max<size_t>(count, 1) * sizeof(T))); }
-  ~Buf() { cudaFree(d); }
-  Buf(const Buf&) = delete;
-  Buf& operator=(const Buf&) = delete;
-  std::vector<T> get() const {
-    std::vector<T> h(n);
-    CHECK(cudaMemcpy(h.data(), d, n * sizeof(T), cudaMemcpyDeviceToHost));
-    return h;
-  }
-  void poison() { CHECK(cudaMemset(d, 0xff, n * sizeof(T))); }
-};
-
 // The legacy API's descriptors for one shape, with Find's fastest algorithm that succeeded.
 struct Legacy {
   const CudnnApi& api = cudnnApi();

@@ -711,6 +711,19 @@ double timeLaunches(const Impl& impl, Buffers& buf, Interval* trace, int count, 
   return median(ms);
 }
 
+// cuBLASLt's median over `launches` (after 5 of warm-up) on buf, in ms; 0 with *error set where
+// cuBLASLt refuses the shape or is missing.
+double cublasLtMs(const GemmShape& s, Buffers& buf, int launches, cudaStream_t stream, std::string* error) {
+  CublasLtGemm lt;
+  bool missing = false;
+  if (!lt.create(s, 32u << 20, *error, missing)) return 0;
+  buf.workspace(lt.workspaceBytes());
+  Impl impl;
+  impl.lt = &lt;
+  timeLaunches(impl, buf, nullptr, 5, stream);
+  return timeLaunches(impl, buf, nullptr, launches, stream);
+}
+
 // The models' products (bf16): a BERT-base Linear forward (y = x W^T, bf16 C), its data gradient
 // (dX = dY W) and weight gradient (dW = dY^T X, fp32 C), and a 7B decoder's decode step (batch 1
 // and 8: y = x W^T against a 12288 x 4096 weight, memory-bound: GB/s of A + B + C).
@@ -757,16 +770,9 @@ void benchModels(int launches, cudaStream_t stream) {
                   bytes / ms / 1e6, ratio);
       std::fflush(stdout);
     };
-    double libMs = 0;
-    CublasLtGemm lt;
     std::string error;
-    bool missing = false;
-    if (lt.create(s, 32u << 20, error, missing)) {
-      buf.workspace(lt.workspaceBytes());
-      Impl impl;
-      impl.lt = &lt;
-      timeLaunches(impl, buf, nullptr, 5, stream);
-      libMs = timeLaunches(impl, buf, nullptr, launches, stream);
+    const double libMs = cublasLtMs(s, buf, launches, stream, &error);
+    if (libMs > 0) {
       report("cuBLASLt", libMs, libMs);
     } else {
       std::printf("%-14s %-18s %-34s unavailable: %s\n", md.what, dims, "cuBLASLt", error.c_str());
@@ -921,22 +927,13 @@ int bench(int launches) {
     poison(buf, s);
     const double flops = 2.0 * sh.n * static_cast<double>(sh.n) * sh.n;
     // cuBLASLt first: the reference rate.
-    double libMs = 0;
-    CublasLtGemm lt;
-    {
-      std::string error;
-      bool missing = false;
-      if (lt.create(s, 32u << 20, error, missing)) {
-        buf.workspace(lt.workspaceBytes());
-        Impl impl;
-        impl.lt = &lt;
-        timeLaunches(impl, buf, nullptr, 5, stream);
-        libMs = timeLaunches(impl, buf, nullptr, launches, stream);
-        std::printf("%-5s %-6d %-34s %10.4f %10.1f %8s\n", dtypeName(sh.d), sh.n, "cuBLASLt", libMs,
-                    flops / libMs / 1e9, "1.00");
-      } else {
-        std::printf("%-5s %-6d %-34s unavailable: %s\n", dtypeName(sh.d), sh.n, "cuBLASLt", error.c_str());
-      }
+    std::string error;
+    const double libMs = cublasLtMs(s, buf, launches, stream, &error);
+    if (libMs > 0) {
+      std::printf("%-5s %-6d %-34s %10.4f %10.1f %8s\n", dtypeName(sh.d), sh.n, "cuBLASLt", libMs, flops / libMs / 1e9,
+                  "1.00");
+    } else {
+      std::printf("%-5s %-6d %-34s unavailable: %s\n", dtypeName(sh.d), sh.n, "cuBLASLt", error.c_str());
     }
     std::vector<GemmOptions> variants;
     variants.push_back(GemmOptions{});
@@ -1213,17 +1210,8 @@ int benchSplits(int launches) {
     allocate(buf, s, 0x5117ull + p.n);
     char dims[48];
     std::snprintf(dims, sizeof dims, "%dx%dx%d", p.m, p.n, p.k);
-    double libUs = 0;
-    CublasLtGemm lt;
     std::string error;
-    bool missing = false;
-    if (lt.create(s, 32u << 20, error, missing)) {
-      buf.workspace(lt.workspaceBytes());
-      Impl impl;
-      impl.lt = &lt;
-      timeLaunches(impl, buf, nullptr, 5, stream);
-      libUs = 1e3 * timeLaunches(impl, buf, nullptr, launches, stream);
-    }
+    const double libUs = 1e3 * cublasLtMs(s, buf, launches, stream, &error);
     Impl byDefault;
     if (!makeOwn(byDefault, buf, s, GemmOptions{}, enc)) continue;
     std::printf("%-14s %-16s %9.1f %6d-way", p.what, dims, libUs, byDefault.plan.splitK);

@@ -70,24 +70,6 @@ std::vector<double> widen(const std::vector<uint16_t>& h) {
 }
 std::vector<double> widen(const std::vector<float>& h) { return std::vector<double>(h.begin(), h.end()); }
 
-// A device buffer of n elements (at least one allocated), freed on scope exit.
-template <class T>
-struct Buf {
-  T* d = nullptr;
-  size_t n = 0;
-  explicit Buf(size_t count) : n(count) { CHECK(cudaMalloc(&d, std::max<size_t>(count, 1) * sizeof(T))); }
-  ~Buf() { cudaFree(d); }
-  Buf(const Buf&) = delete;
-  Buf& operator=(const Buf&) = delete;
-  std::vector<T> get() const {
-    std::vector<T> h(n);
-    CHECK(cudaMemcpy(h.data(), d, n * sizeof(T), cudaMemcpyDeviceToHost));
-    return h;
-  }
-  void put(const std::vector<T>& h) { CHECK(cudaMemcpy(d, h.data(), n * sizeof(T), cudaMemcpyHostToDevice)); }
-  void poison() { CHECK(cudaMemset(d, 0xff, n * sizeof(T))); }  // all ones: NaN in bf16 and fp32
-};
-
 std::vector<uint16_t> randomBf16(Buf<uint16_t>& b, uint64_t seed) {
   CHECK(fillRandomBf16(b.d, b.n, seed, nullptr));
   return b.get();
