@@ -13,8 +13,11 @@
 // M, columns past k and kk past K are zero-filled by the copy itself.
 //
 // When c is a multiple of 8, every 16-byte chunk of A and W is 8 channels of one (r, s) tap and is
-// copied whole (the vector path); otherwise (e.g. ResNet-50's first layer, c = 3) each element is
-// gathered on its own (the generic path, correct but slower).
+// copied whole (the vector path). Otherwise (e.g. ResNet-50's first layer, c = 3) a planned launch
+// (planConv: ConvArgs::gatherRows) first writes A itself, row by row, with K padded to a multiple of
+// 8, and W likewise, into the workspace (convGatherKernel), and runs the vector path on them as a 1x1
+// convolution; an unplanned one gathers each element inside the tile kernel (the generic path,
+// correct but several times slower: its loads cannot be cp.async).
 //
 // Variants (ConvArgs::variant): 0..4 are this file's mma.sync tiles; 5..8 are the Hopper wgmma tiles
 // of kernels/conv_wgmma.cu (128x256, 256x128, 128x128, 256x64; vector path only), used when the device
@@ -245,7 +248,8 @@ __global__ void __launch_bounds__(T::kThreads) convKernel(ConvArgs args, int til
       const int m = m0 + warpM * T::WM + i * 16 + g + half * 8;
       if (m >= M) continue;
       __nv_bfloat16* yRow = y + static_cast<size_t>(m) * K;
-      float* partialRow = args.splits > 1 ? args.partials + (static_cast<size_t>(slice) * M + m) * K : nullptr;
+      float* partialRow =
+          args.splits > 1 ? static_cast<float*>(args.workspace) + (static_cast<size_t>(slice) * M + m) * K : nullptr;
 #pragma unroll
       for (int j = 0; j < T::kNj; ++j) {
         const int col = n0 + warpN * T::WN + j * 8 + 2 * t;
@@ -301,6 +305,7 @@ __global__ void __launch_bounds__(kSumThreads) convSplitSumKernel(ConvArgs args,
   const long long pairs = M * pairsPerRow;
   const size_t slice = static_cast<size_t>(M) * K;
   auto* y = reinterpret_cast<__nv_bfloat16*>(args.y);
+  const auto* partials = static_cast<const float*>(args.workspace);
   for (long long index = static_cast<long long>(blockIdx.x) * kSumThreads + threadIdx.x; index < pairs;
        index += static_cast<long long>(gridDim.x) * kSumThreads) {
     const long long m = index / pairsPerRow;
@@ -309,7 +314,7 @@ __global__ void __launch_bounds__(kSumThreads) convSplitSumKernel(ConvArgs args,
     float v0 = 0.0f, v1 = 0.0f;
     if (K % 2 == 0) {
       for (int s = 0; s < args.splits; ++s) {
-        const float2 v = __ldcg(reinterpret_cast<const float2*>(args.partials + s * slice + at));
+        const float2 v = __ldcg(reinterpret_cast<const float2*>(partials + s * slice + at));
         v0 += v.x;
         v1 += v.y;
       }
@@ -317,8 +322,8 @@ __global__ void __launch_bounds__(kSumThreads) convSplitSumKernel(ConvArgs args,
     } else {
       const bool two = col + 1 < K;
       for (int s = 0; s < args.splits; ++s) {
-        v0 += __ldcg(args.partials + s * slice + at);
-        if (two) v1 += __ldcg(args.partials + s * slice + at + 1);
+        v0 += __ldcg(partials + s * slice + at);
+        if (two) v1 += __ldcg(partials + s * slice + at + 1);
       }
       y[at] = __float2bfloat16_rn(v0);
       if (two) y[at + 1] = __float2bfloat16_rn(v1);
@@ -339,11 +344,119 @@ cudaError_t launchTile(const ConvArgs& a, Interval* trace, cudaStream_t stream) 
   return cudaGetLastError();
 }
 
+// ---- the gather (c % 8 != 0, planned: ConvArgs::gatherRows) ----
+constexpr int kGatherThreads = 256;
+constexpr int kGatherCtasMax = 1024;
+// A chunk's patches stay within 16 MiB of workspace (the models' scratch allowance is 64 MiB): 55k
+// output pixels of ResNet-50's stem (7 x 7 x 3 -> K 152), so its batch 1 is one chunk, batch 32 eight.
+constexpr size_t kGatherBytes = size_t{16} << 20;
+
+long long outputPixels(const ConvArgs& a) { return static_cast<long long>(a.n) * a.p * a.q; }
+int gatherK(const ConvArgs& a) { return (a.r * a.s * a.c + 7) / 8 * 8; }
+
+// The CTAs of one chunk's gather kernel: `rows` patches, and the filter with the first chunk.
+int gatherCtas(const ConvArgs& a, int rows, bool filter) {
+  const long long chunks = (static_cast<long long>(rows) + (filter ? a.k : 0)) * (gatherK(a) / 8);
+  const long long ctas = (chunks + kGatherThreads - 1) / kGatherThreads;
+  return static_cast<int>(ctas < kGatherCtasMax ? ctas : kGatherCtasMax);
+}
+
+// The 1x1 convolution that computes output pixels row0 .. row0 + rows - 1 from the gathered patches
+// (the workspace: the padded filter [k][kp], then the patches [rows][kp]), as one image of one row.
+ConvArgs gatherGemm(const ConvArgs& a, long long row0, int rows) {
+  ConvArgs g = a;
+  const int kp = gatherK(a);
+  g.n = 1, g.c = kp, g.h = 1, g.w = rows, g.r = 1, g.s = 1, g.stride = 1, g.pad = 0, g.p = 1, g.q = rows;
+  auto* filter = static_cast<uint16_t*>(a.workspace);
+  g.filter = filter;
+  g.x = filter != nullptr ? filter + static_cast<size_t>(a.k) * kp : nullptr;
+  g.y = a.y + row0 * a.k;
+  g.splits = 1, g.sumCtas = 0, g.gatherRows = 0, g.workspace = nullptr;
+  return g;
+}
+
+// Writes the patches of output pixels row0 .. row0 + rows - 1 ((r, s, c) order as the filter's; zero
+// outside the image and from K to kp) after the padded filter in the workspace, and with `filter` the
+// filter itself, padded likewise; a thread writes 8 elements (16 bytes) of one row at a time.
+__global__ void __launch_bounds__(kGatherThreads)
+    convGatherKernel(ConvArgs args, long long row0, int rows, bool filter, Interval* trace) {
+  CtaTrace cta(trace);
+  const int C = args.c, S = args.s, H = args.h, W = args.w, K = args.r * args.s * args.c;
+  const int kp = (K + 7) / 8 * 8, chunksPerRow = kp / 8, pq = args.p * args.q;
+  const auto* x = reinterpret_cast<const __nv_bfloat16*>(args.x);
+  const auto* wt = reinterpret_cast<const __nv_bfloat16*>(args.filter);
+  auto* wOut = static_cast<__nv_bfloat16*>(args.workspace);
+  auto* aOut = wOut + static_cast<size_t>(args.k) * kp;
+  const long long aChunks = static_cast<long long>(rows) * chunksPerRow;
+  const long long total = aChunks + (filter ? static_cast<long long>(args.k) * chunksPerRow : 0);
+  for (long long i = static_cast<long long>(blockIdx.x) * kGatherThreads + threadIdx.x; i < total;
+       i += static_cast<long long>(gridDim.x) * kGatherThreads) {
+    alignas(16) __nv_bfloat16 v[8];
+    __nv_bfloat16* out;
+    if (i < aChunks) {
+      const int row = static_cast<int>(i / chunksPerRow);
+      const int kk0 = static_cast<int>(i - static_cast<long long>(row) * chunksPerRow) * 8;
+      const long long m = row0 + row;
+      const int img = static_cast<int>(m / pq), rem = static_cast<int>(m - static_cast<long long>(img) * pq);
+      const int op = rem / args.q, oq = rem - op * args.q;
+      const int h0 = op * args.stride - args.pad, w0 = oq * args.stride - args.pad;
+      const __nv_bfloat16* image = x + static_cast<size_t>(img) * H * W * C;
+#pragma unroll
+      for (int e = 0; e < 8; ++e) {
+        const int kk = kk0 + e;
+        __nv_bfloat16 value = __float2bfloat16(0.0f);
+        if (kk < K) {
+          const int rs = kk / C, ch = kk - rs * C;
+          const int r = rs / S, s = rs - r * S;
+          const int ih = h0 + r, iw = w0 + s;
+          if (static_cast<unsigned>(ih) < static_cast<unsigned>(H) &&
+              static_cast<unsigned>(iw) < static_cast<unsigned>(W)) {
+            value = image[(static_cast<size_t>(ih) * W + iw) * C + ch];
+          }
+        }
+        v[e] = value;
+      }
+      out = aOut + static_cast<size_t>(row) * kp + kk0;
+    } else {
+      const long long j = i - aChunks;
+      const int kOut = static_cast<int>(j / chunksPerRow);
+      const int kk0 = static_cast<int>(j - static_cast<long long>(kOut) * chunksPerRow) * 8;
+#pragma unroll
+      for (int e = 0; e < 8; ++e) {
+        const int kk = kk0 + e;
+        v[e] = kk < K ? wt[static_cast<size_t>(kOut) * K + kk] : __float2bfloat16(0.0f);
+      }
+      out = wOut + static_cast<size_t>(kOut) * kp + kk0;
+    }
+    *reinterpret_cast<uint4*>(out) = *reinterpret_cast<const uint4*>(v);
+  }
+  cta.end();
+}
+
+// Chunk by chunk: gather, then the 1x1 convolution (whose tile planConv chose: ConvArgs::variant).
+cudaError_t launchGathered(const ConvArgs& a, Interval* trace, cudaStream_t stream) {
+  const long long m = outputPixels(a);
+  for (long long row0 = 0; row0 < m; row0 += a.gatherRows) {
+    const int rows = static_cast<int>(m - row0 < a.gatherRows ? m - row0 : a.gatherRows);
+    const bool filter = row0 == 0;
+    const int ctas = gatherCtas(a, rows, filter);
+    convGatherKernel<<<ctas, kGatherThreads, 0, stream>>>(a, row0, rows, filter, trace);
+    cudaError_t e = cudaGetLastError();
+    if (e != cudaSuccess) return e;
+    if (trace != nullptr) trace += ctas;
+    const ConvArgs g = gatherGemm(a, row0, rows);
+    e = launchConvBf16(g, trace, stream);
+    if (e != cudaSuccess) return e;
+    if (trace != nullptr) trace += convCtaCount(g);
+  }
+  return cudaSuccess;
+}
+
 // The variant a launch uses: the one asked for, else by shape (narrow k -> tall tiles). A wgmma
 // variant (kMmaVariants and up) only where the device runs sm_90a code and c % 8 == 0.
 int chooseVariant(const ConvArgs& a) {
   if (a.c % 8 != 0) return 0;  // the generic path exists for tile 0 only
-  if (a.splits > 1) return 4;  // split K runs on the 128x64 tile (planConvSplit)
+  if (a.splits > 1) return 4;  // split K runs on the 128x64 tile (planConv)
   const bool hopper = a.sm90a;
   if (a.variant >= 0 && a.variant < kMmaVariants) return a.variant;
   if (hopper && a.variant >= kMmaVariants && a.variant < kVariants) return a.variant;
@@ -365,6 +478,15 @@ int convVariantCount() { return kVariants; }
 // The wgmma kernel is persistent and records each output tile it computes (conv_wgmma.cu), so its
 // trace records per launch are its tiles; the mma.sync kernels record each CTA (one tile each).
 int convCtaCount(const ConvArgs& a) {
+  if (a.c % 8 != 0 && a.gatherRows > 0) {
+    long long records = 0;
+    const long long m = outputPixels(a);
+    for (long long row0 = 0; row0 < m; row0 += a.gatherRows) {
+      const int rows = static_cast<int>(m - row0 < a.gatherRows ? m - row0 : a.gatherRows);
+      records += gatherCtas(a, rows, row0 == 0) + convCtaCount(gatherGemm(a, row0, rows));
+    }
+    return static_cast<int>(records);
+  }
   if (a.splits > 1 && a.c % 8 == 0) return ctaCount<Tile4>(a) * a.splits + a.sumCtas;
   const int v = chooseVariant(a);
   if (v >= kMmaVariants) return conv::wgmmaTileCount(a, v - kMmaVariants);
@@ -377,15 +499,31 @@ int convCtaCount(const ConvArgs& a) {
   }
 }
 
-// Split K where the default tiles would fill less than half the SMs: the 128x64 tile's CTAs times
-// the slices fill most of them, each slice at least 4 of the 32-deep slices of K (so the partials
+// Small channel counts (c % 8 != 0): the gather, in chunks of at most kGatherBytes of patches; the 1x1
+// convolution on the 128x64 tile where the default tile would fill less than half the SMs and that
+// one has more CTAs (the stem at batch 1: 98 CTAs against 49).
+// Otherwise split K where the default tiles would fill less than half the SMs: the 128x64 tile's CTAs
+// times the slices fill most of them, each slice at least 4 of the 32-deep slices of K (so the partials
 // stay small next to the work), at most 16 slices. A split of fewer than 4 slices does not pay for
 // its second kernel; there the 128x64 tile runs unsplit if it has more CTAs than the default tile
 // (ResNet-50's 1x1 convolutions at batch 1, measured on the H200: cudnn_conv_check bench).
-void planConvSplit(ConvArgs* a, int sms) {
+void planConv(ConvArgs* a, int sms) {
   a->splits = 1;
   a->sumCtas = 0;
-  if (a->c % 8 != 0 || sms <= 0) return;
+  a->gatherRows = 0;
+  if (a->c % 8 != 0) {
+    const long long m = outputPixels(*a);
+    long long cap = static_cast<long long>(kGatherBytes / (static_cast<size_t>(gatherK(*a)) * 2)) / 256 * 256;
+    if (cap < 256) cap = 256;
+    a->gatherRows = static_cast<int>(m < cap ? m : cap);
+    if (sms > 0 && a->variant < 0) {
+      const ConvArgs g = gatherGemm(*a, 0, a->gatherRows);
+      const int tiles = convCtaCount(g);
+      if (tiles * 2 <= sms && ctaCount<Tile4>(g) > tiles) a->variant = 4;
+    }
+    return;
+  }
+  if (sms <= 0) return;
   const int tiles = convCtaCount(*a);  // the default tiles (splits is 1 here)
   if (tiles * 2 > sms) return;
   const int tiles4 = ctaCount<Tile4>(*a);
@@ -398,16 +536,20 @@ void planConvSplit(ConvArgs* a, int sms) {
     return;
   }
   a->splits = splits;
-  const long long pairs = static_cast<long long>(a->n) * a->p * a->q * ((a->k + 1) / 2);
+  const long long pairs = outputPixels(*a) * ((a->k + 1) / 2);
   const long long ctas = (pairs + kSumThreads - 1) / kSumThreads;
   a->sumCtas = static_cast<int>(ctas < sms ? ctas : sms);
 }
 
-size_t convSplitBytes(const ConvArgs& a) {
-  return a.splits > 1 ? static_cast<size_t>(a.splits) * a.n * a.p * a.q * a.k * sizeof(float) : 0;
+size_t convWorkspaceBytes(const ConvArgs& a) {
+  if (a.c % 8 != 0) {
+    return a.gatherRows > 0 ? (static_cast<size_t>(a.k) + a.gatherRows) * gatherK(a) * sizeof(uint16_t) : 0;
+  }
+  return a.splits > 1 ? static_cast<size_t>(a.splits) * outputPixels(a) * a.k * sizeof(float) : 0;
 }
 
 cudaError_t configureConv(const ConvArgs& a) {
+  if (a.c % 8 != 0 && a.gatherRows > 0) return configureConv(gatherGemm(a, 0, a.gatherRows));
   if (a.c % 8 != 0) return configureTile<Tile0, false>();
   const int v = chooseVariant(a);
   if (v >= kMmaVariants) return conv::configureWgmma(v - kMmaVariants);
@@ -421,6 +563,7 @@ cudaError_t configureConv(const ConvArgs& a) {
 }
 
 cudaError_t launchConvBf16(const ConvArgs& a, Interval* trace, cudaStream_t stream) {
+  if (a.c % 8 != 0 && a.gatherRows > 0) return launchGathered(a, trace, stream);
   if (a.c % 8 != 0) return launchTile<Tile0, false>(a, trace, stream);
   const int v = chooseVariant(a);
   if (v >= kMmaVariants) return conv::launchWgmma(a, v - kMmaVariants, trace, stream);

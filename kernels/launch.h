@@ -170,20 +170,26 @@ struct ConvArgs {
   int variant = -1;        // tile shape (0..convVariantCount()-1; 5 on: Hopper wgmma); -1 chooses by shape
   bool sm90a = false;      // the device runs this build's sm_90a code (sm90aAvailable): Hopper variants allowed
   int sms = 0;             // SMs the launches may use (a green context's), for persistent grids; 0: the device's
-  // Split K (kernels/conv.cu, the mma.sync 128x64 tile): where the output tiles would leave most SMs
-  // idle (a small batch's deep layers: ResNet-50's layer4 at batch 1 has 4 tiles of 256x128), slices
-  // of K = r s c are computed by separate CTAs into fp32 partials, which a second kernel adds in order
-  // (deterministic) into y. planConvSplit sets splits and sumCtas; the caller then binds `partials`
-  // (convSplitBytes of device memory, read and written only during the launch). 1: no split.
+  // Plans that need device memory (planConv sets them; the caller then binds `workspace`, of
+  // convWorkspaceBytes, read and written only during the launch):
+  // - Split K (the mma.sync 128x64 tile): where the output tiles would leave most SMs idle (a small
+  //   batch's deep layers: ResNet-50's layer4 at batch 1 has 4 tiles of 256x128), slices of K = r s c
+  //   are computed by separate CTAs into fp32 partials, which a second kernel adds in order
+  //   (deterministic) into y. 1: no split.
+  // - Gather (c % 8 != 0: ResNet-50's stem, c = 3): a first kernel writes the input patches of up to
+  //   gatherRows output pixels (im2col, K padded to a multiple of 8) and the filter likewise padded,
+  //   and the vector path runs them as a 1x1 convolution, chunk by chunk. 0: the kernel gathers
+  //   element by element (correct, several times slower).
   int splits = 1;
   int sumCtas = 0;
-  float* partials = nullptr;
+  int gatherRows = 0;
+  void* workspace = nullptr;
 };
-// Decides args->splits (and sumCtas) for `sms` SMs; leaves 1 where the tiles fill half the SMs, for
-// channels that are not multiples of 8, or where K is too short to split (then, with variant -1,
-// picks the 128x64 tile where it has more CTAs than the default one).
-void planConvSplit(ConvArgs* args, int sms);
-size_t convSplitBytes(const ConvArgs& args);
+// Plans args for `sms` SMs: split K (splits, sumCtas) where the tiles fill less than half the SMs and
+// K is deep enough, else with variant -1 the 128x64 tile where it has more CTAs than the default one;
+// the gather (gatherRows) where c % 8 != 0.
+void planConv(ConvArgs* args, int sms);
+size_t convWorkspaceBytes(const ConvArgs& args);
 int convOutputSize(int input, int filter, int stride, int pad);
 int convVariantCount();
 int convCtaCount(const ConvArgs& args);

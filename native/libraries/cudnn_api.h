@@ -33,7 +33,8 @@ constexpr int kNhwc = 1, kCrossCorrelation = 1, kTensorOpMath = 1;
 // cudnnBackendDescriptorType_t
 constexpr int kPointwiseDescriptor = 0, kConvolutionDescriptor = 1, kEngineDescriptor = 2, kEngineCfgDescriptor = 3,
               kEngineHeurDescriptor = 4, kExecutionPlanDescriptor = 5, kKnobChoiceDescriptor = 7,
-              kOperationConvolutionForwardDescriptor = 10, kOperationPointwiseDescriptor = 13,
+              kOperationConvolutionForwardDescriptor = 10, kOperationConvolutionBackwardFilterDescriptor = 11,
+              kOperationConvolutionBackwardDataDescriptor = 12, kOperationPointwiseDescriptor = 13,
               kOperationGraphDescriptor = 15, kVariantPackDescriptor = 16, kTensorDescriptor = 17,
               kMatmulDescriptor = 18, kOperationMatmulDescriptor = 19, kReductionDescriptor = 21,
               kOperationReductionDescriptor = 22,
@@ -53,7 +54,13 @@ constexpr int kExecutionPlanHandle = 400, kExecutionPlanEngineConfig = 401, kExe
 constexpr int kKnobChoiceKnobType = 600, kKnobChoiceKnobValue = 601;
 constexpr int kOperationConvolutionForwardAlpha = 700, kOperationConvolutionForwardBeta = 701,
               kOperationConvolutionForwardConvDesc = 702, kOperationConvolutionForwardW = 703,
-              kOperationConvolutionForwardX = 704, kOperationConvolutionForwardY = 705;
+              kOperationConvolutionForwardX = 704, kOperationConvolutionForwardY = 705,
+              kOperationConvolutionBwdDataAlpha = 706, kOperationConvolutionBwdDataBeta = 707,
+              kOperationConvolutionBwdDataConvDesc = 708, kOperationConvolutionBwdDataW = 709,
+              kOperationConvolutionBwdDataDx = 710, kOperationConvolutionBwdDataDy = 711,
+              kOperationConvolutionBwdFilterAlpha = 712, kOperationConvolutionBwdFilterBeta = 713,
+              kOperationConvolutionBwdFilterConvDesc = 714, kOperationConvolutionBwdFilterDw = 715,
+              kOperationConvolutionBwdFilterX = 716, kOperationConvolutionBwdFilterDy = 717;
 constexpr int kOperationPointwisePwDescriptor = 750, kOperationPointwiseX = 751, kOperationPointwiseB = 752,
               kOperationPointwiseY = 753, kOperationPointwiseT = 758;
 constexpr int kOperationGraphHandle = 800, kOperationGraphOps = 801;

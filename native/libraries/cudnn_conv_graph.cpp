@@ -1,4 +1,4 @@
-// The convolution forward through cuDNN's graph API (cudnn_conv_graph.h).
+// Convolutions through cuDNN's graph API, forward and backward (cudnn_conv_graph.h).
 //
 // Layout: cuDNN's tensor descriptors always list dimensions in NCHW order; the memory layout is in
 // the strides. NHWC x [n, h, w, c] is dims {n, c, h, w} with strides {h w c, 1, w c, c}; the KRSC
@@ -123,18 +123,54 @@ struct Events {
   Events& operator=(const Events&) = delete;
 };
 
+// The operation of a direction: its descriptor type and the attributes of alpha, beta, the convolution
+// descriptor and the x, w, y tensors (for the backward directions: dx, w, dy and x, dw, dy).
+struct OperationAttributes {
+  int type, alpha, beta, conv, x, w, y;
+  const char* name;
+};
+
+OperationAttributes operationAttributes(ConvDirection direction) {
+  switch (direction) {
+    case ConvDirection::BackwardData:
+      return {cudnn::kOperationConvolutionBackwardDataDescriptor,
+              cudnn::kOperationConvolutionBwdDataAlpha,
+              cudnn::kOperationConvolutionBwdDataBeta,
+              cudnn::kOperationConvolutionBwdDataConvDesc,
+              cudnn::kOperationConvolutionBwdDataDx,
+              cudnn::kOperationConvolutionBwdDataW,
+              cudnn::kOperationConvolutionBwdDataDy,
+              "convolution backward data"};
+    case ConvDirection::BackwardFilter:
+      return {cudnn::kOperationConvolutionBackwardFilterDescriptor,
+              cudnn::kOperationConvolutionBwdFilterAlpha,
+              cudnn::kOperationConvolutionBwdFilterBeta,
+              cudnn::kOperationConvolutionBwdFilterConvDesc,
+              cudnn::kOperationConvolutionBwdFilterX,
+              cudnn::kOperationConvolutionBwdFilterDw,
+              cudnn::kOperationConvolutionBwdFilterDy,
+              "convolution backward filter"};
+    default:
+      return {cudnn::kOperationConvolutionForwardDescriptor, cudnn::kOperationConvolutionForwardAlpha,
+              cudnn::kOperationConvolutionForwardBeta,       cudnn::kOperationConvolutionForwardConvDesc,
+              cudnn::kOperationConvolutionForwardX,          cudnn::kOperationConvolutionForwardW,
+              cudnn::kOperationConvolutionForwardY,          "convolution forward"};
+  }
+}
+
 }  // namespace
 
-ConvForwardPlan::ConvForwardPlan(cudnn::Handle handle, const ConvGraphShape& a, const void* x, const void* w, void* y,
-                                 cudaStream_t stream, const std::string& what, const ConvPlanOptions& options) {
+ConvGraphPlan::ConvGraphPlan(cudnn::Handle handle, const ConvGraphShape& a, const void* x, const void* w, const void* y,
+                             cudaStream_t stream, const std::string& what, const ConvPlanOptions& options) {
   const CudnnApi& api = cudnnApi();
-  for (const void* ptr : {x, w, static_cast<const void*>(y)}) {
+  for (const void* ptr : {x, w, y}) {
     if (reinterpret_cast<uintptr_t>(ptr) % 16 != 0) {
       throw NativeFailure(
-          {"ERR_LIBRARY", what + ": the cuDNN graph convolution needs 16-byte aligned tensors", "", "ConvForwardPlan"});
+          {"ERR_LIBRARY", what + ": the cuDNN graph convolution needs 16-byte aligned tensors", "", "ConvGraphPlan"});
     }
   }
-  // The graph: x, w, y, the convolution, one forward operation.
+  const OperationAttributes attrs = operationAttributes(options.direction);
+  // The graph: x, w, y, the convolution, one operation of the direction.
   const BackendDescriptor* graph = nullptr;
   try {
     auto keep = [this](BackendDescriptor&& d) -> const BackendDescriptor& {
@@ -157,17 +193,17 @@ ConvForwardPlan::ConvForwardPlan(cudnn::Handle handle, const ConvGraphShape& a, 
     conv.set(cudnn::kConvolutionDilations, cudnn::kTypeInt64, 2, dilations, "convolution dilations");
     conv.finalize("cudnnBackendFinalize(convolution)");
     const BackendDescriptor& convDesc = keep(std::move(conv));
-    BackendDescriptor op(cudnn::kOperationConvolutionForwardDescriptor);
-    const float alpha = 1.0f, beta = 0.0f;  // CUDNN_TYPE_FLOAT: the compute type is fp32
-    op.set(cudnn::kOperationConvolutionForwardAlpha, cudnn::kTypeFloat, 1, &alpha, "convolution alpha");
-    op.set(cudnn::kOperationConvolutionForwardBeta, cudnn::kTypeFloat, 1, &beta, "convolution beta");
-    op.setDescriptor(cudnn::kOperationConvolutionForwardConvDesc, convDesc, "convolution descriptor");
-    op.setDescriptor(cudnn::kOperationConvolutionForwardX, tx, "convolution X");
-    op.setDescriptor(cudnn::kOperationConvolutionForwardW, tw, "convolution W");
-    op.setDescriptor(cudnn::kOperationConvolutionForwardY, ty, "convolution Y");
-    op.finalize("cudnnBackendFinalize(convolution forward operation)");
-    const BackendDescriptor& forward = keep(std::move(op));
-    graph = &keep(operationGraph(handle, {&forward}));
+    BackendDescriptor op(attrs.type);
+    const float alpha = 1.0f, beta = options.beta;  // CUDNN_TYPE_FLOAT: the compute type is fp32
+    op.set(attrs.alpha, cudnn::kTypeFloat, 1, &alpha, "convolution alpha");
+    op.set(attrs.beta, cudnn::kTypeFloat, 1, &beta, "convolution beta");
+    op.setDescriptor(attrs.conv, convDesc, "convolution descriptor");
+    op.setDescriptor(attrs.x, tx, "convolution X");
+    op.setDescriptor(attrs.w, tw, "convolution W");
+    op.setDescriptor(attrs.y, ty, "convolution Y");
+    op.finalize((std::string("cudnnBackendFinalize(") + attrs.name + " operation)").c_str());
+    const BackendDescriptor& operation = keep(std::move(op));
+    graph = &keep(operationGraph(handle, {&operation}));
   } catch (const NativeFailure& f) {
     throw NativeFailure({"ERR_LIBRARY", what + " (" + shapeText(a) + "): " + f.what(), "", f.info().call});
   }
@@ -175,7 +211,7 @@ ConvForwardPlan::ConvForwardPlan(cudnn::Handle handle, const ConvGraphShape& a, 
   GSM_CUDNN(api.setStream(handle, stream));
   GSM_CUDA(cudaStreamSynchronize(stream));
   Events events(2 * options.timedRuns);
-  ConvForwardPack pack;
+  ConvGraphPack pack;
   std::string firstRefusal;
   // Pass 0 takes precompiled engines only; pass 1, reached only when none ran, the ones that compile.
   for (int pass = 0; pass < 2; ++pass) {
@@ -306,20 +342,20 @@ ConvForwardPlan::ConvForwardPlan(cudnn::Handle handle, const ConvGraphShape& a, 
   }
 }
 
-ConvForwardPlan::~ConvForwardPlan() {
+ConvGraphPlan::~ConvGraphPlan() {
   plans_.clear();  // the plans before the graph's descriptors they were made from
   keep_.clear();
 }
 
-cudnn::Descriptor ConvForwardPlan::plan() const { return plans_[chosen_]->get(); }
-int64_t ConvForwardPlan::workspace() const { return candidates_[chosen_].workspace; }
-const std::string& ConvForwardPlan::engine() const { return candidates_[chosen_].engine; }
+cudnn::Descriptor ConvGraphPlan::plan() const { return plans_[chosen_]->get(); }
+int64_t ConvGraphPlan::workspace() const { return candidates_[chosen_].workspace; }
+const std::string& ConvGraphPlan::engine() const { return candidates_[chosen_].engine; }
 
-cudnn::Descriptor ConvForwardPlan::candidatePlan(size_t i) const {
+cudnn::Descriptor ConvGraphPlan::candidatePlan(size_t i) const {
   return i < plans_.size() && plans_[i] ? plans_[i]->get() : nullptr;
 }
 
-std::string ConvForwardPlan::describe() const {
+std::string ConvGraphPlan::describe() const {
   const ConvPlanCandidate& c = chosen();
   char head[256];
   std::snprintf(head, sizeof head, "%s (%s), %.3f ms, workspace %lld bytes; ", c.engine.c_str(), c.mode.c_str(),
@@ -337,14 +373,14 @@ std::string ConvForwardPlan::describe() const {
   return text;
 }
 
-void ConvForwardPack::reset() noexcept {
+void ConvGraphPack::reset() noexcept {
   if (pack_ != nullptr) cudnnApi().backendDestroyDescriptor(pack_);
   pack_ = nullptr;
   std::fill(bound_, bound_ + 4, nullptr);
 }
 
-cudnn::Status ConvForwardPack::run(cudnn::Handle handle, cudnn::Descriptor planDescriptor, const void* x, const void* w,
-                                   void* y, void* workspace, const char** call) {
+cudnn::Status ConvGraphPack::run(cudnn::Handle handle, cudnn::Descriptor planDescriptor, const void* x, const void* w,
+                                 const void* y, void* workspace, const char** call) {
   const CudnnApi& api = cudnnApi();
   const void* want[4] = {x, w, y, workspace};
   if (pack_ == nullptr || !std::equal(want, want + 4, bound_)) {
@@ -354,7 +390,7 @@ cudnn::Status ConvForwardPack::run(cudnn::Handle handle, cudnn::Descriptor planD
     cudnn::Status status = api.backendCreateDescriptor(cudnn::kVariantPackDescriptor, &d);
     if (status != cudnn::kSuccess) return status;
     const int64_t uids[3] = {kX, kW, kY};
-    void* pointers[3] = {const_cast<void*>(x), const_cast<void*>(w), y};
+    void* pointers[3] = {const_cast<void*>(x), const_cast<void*>(w), const_cast<void*>(y)};
     *call = "cudnnBackendFinalize(convolution variant pack)";
     status = api.backendSetAttribute(d, cudnn::kVariantPackUniqueIds, cudnn::kTypeInt64, 3, uids);
     if (status == cudnn::kSuccess) {
@@ -371,12 +407,13 @@ cudnn::Status ConvForwardPack::run(cudnn::Handle handle, cudnn::Descriptor planD
     pack_ = d;
     std::copy(want, want + 4, bound_);
   }
-  *call = "cudnnBackendExecute(convolution forward)";
+  *call = "cudnnBackendExecute(convolution)";
   return api.backendExecute(handle, planDescriptor, pack_);
 }
 
-cudaError_t ConvForwardPack::execute(cudnn::Handle handle, const ConvForwardPlan& plan, const void* x, const void* w,
-                                     void* y, void* workspace, size_t workspaceBytes, cudnn::Descriptor planOverride) {
+cudaError_t ConvGraphPack::execute(cudnn::Handle handle, const ConvGraphPlan& plan, const void* x, const void* w,
+                                   const void* y, void* workspace, size_t workspaceBytes,
+                                   cudnn::Descriptor planOverride) {
   if (planOverride == nullptr && workspaceBytes < static_cast<size_t>(plan.workspace())) {
     noteLaunchFailure("the convolution's workspace (" + std::to_string(workspaceBytes) + " bytes) is smaller than " +
                       plan.engine() + " needs (" + std::to_string(plan.workspace()) + ")");

@@ -1,17 +1,20 @@
-// A 2-D convolution forward through cuDNN's backend (graph) API: bf16 NHWC x [n, h, w, c], bf16 KRSC
-// filter [k, r, s, c], bf16 NHWC y [n, p, q, k], fp32 compute, cross-correlation, y = conv(x, w)
-// (alpha 1, beta 0). The legacy API (cudnnFindConvolutionForwardAlgorithm) does not reach the Hopper
-// engines that the graph API's heuristics offer; this is the path PyTorch takes through cudnn-frontend.
+// A 2-D convolution through cuDNN's backend (graph) API, forward or either backward: bf16 NHWC x
+// [n, h, w, c], bf16 KRSC filter w [k, r, s, c], bf16 NHWC y [n, p, q, k], fp32 compute,
+// cross-correlation; forward y = conv(x, w), backward data dx = conv_dgrad(dy, w) (+ dx with beta 1),
+// backward filter dw = conv_wgrad(x, dy). The legacy API (cudnnFind*Algorithm) does not reach the
+// Hopper engines that the graph API's heuristics offer, and its search picked a backward filter
+// algorithm 90 times slower than the Hopper engines for some of ResNet-50's layers, in some processes
+// and not others; this is the path PyTorch takes through cudnn-frontend.
 //
 // Two parts, so that convolutions of one shape can share a plan:
-//   ConvForwardPlan   the operation graph (tensors with NCHW-ordered dimensions and NHWC strides, a
-//                     convolution descriptor, one CONVOLUTION_FORWARD operation), the engine
+//   ConvGraphPlan     the operation graph (tensors with NCHW-ordered dimensions and NHWC strides, a
+//                     convolution descriptor, one convolution operation of the direction), the engine
 //                     configurations of heuristics mode A (then mode B, then the fallback list, where
 //                     no plan of a mode runs), and, like cudnnFind, the first few plans that finalize
 //                     timed on the caller's buffers with CUDA events: the fastest is kept with its
 //                     workspace size. Engines that compile at run time (NVRTC) are tried only where no
 //                     precompiled one finalizes (a compile per plan takes seconds).
-//   ConvForwardPack   one convolution's variant pack (uids of x, w, y and the workspace pointer),
+//   ConvGraphPack     one convolution's variant pack (uids of x, w, y and the workspace pointer),
 //                     rebuilt when a pointer changes (a shared workspace can be reallocated), and the
 //                     execution: a run-time failure is a CUDA error (cudnnLaunchResult), never a throw.
 #pragma once
@@ -33,7 +36,12 @@ struct ConvGraphShape {
   int p, q;        // y [n, p, q, k]
 };
 
+// Which tensor the operation writes: y (forward), x's gradient (backward data) or w's (backward filter).
+enum class ConvDirection { Forward, BackwardData, BackwardFilter };
+
 struct ConvPlanOptions {
+  ConvDirection direction = ConvDirection::Forward;
+  float beta = 0.0f;                      // 1: add to what the written tensor holds (backward data's +=)
   size_t workspaceCap = size_t{1} << 30;  // plans needing more are skipped while any other runs
   int maxTimed = 8;                       // plans timed (those that finalize, in the heuristics' order)
   int timedRuns = 5;                      // per plan, after one warm-up run: the median is its time
@@ -50,16 +58,18 @@ struct ConvPlanCandidate {
   std::string mode;  // the heuristics mode that offered it
 };
 
-class ConvForwardPlan {
+class ConvGraphPlan {
  public:
-  // Builds and chooses on `handle` (its stream is set to `stream`), timing on x, w, y (written) and
-  // a temporary workspace. Throws NativeFailure (ERR_LIBRARY) naming `what` (the layer) and cuDNN's
+  // Builds and chooses on `handle` (its stream is set to `stream`), timing on x, w, y (for the
+  // backward directions x and w are the gradients, y is dy; the direction's output is written) and a
+  // temporary workspace. Throws NativeFailure (ERR_LIBRARY) naming `what` (the layer) and cuDNN's
   // status when no plan runs. Pointers must be 16-byte aligned.
-  ConvForwardPlan(cudnn::Handle handle, const ConvGraphShape& shape, const void* x, const void* w, void* y,
-                  cudaStream_t stream, const std::string& what, const ConvPlanOptions& options = {});
-  ~ConvForwardPlan();
-  ConvForwardPlan(const ConvForwardPlan&) = delete;
-  ConvForwardPlan& operator=(const ConvForwardPlan&) = delete;
+  // (Pointers are const here as in the pack; the direction says which one cuDNN writes.)
+  ConvGraphPlan(cudnn::Handle handle, const ConvGraphShape& shape, const void* x, const void* w, const void* y,
+                cudaStream_t stream, const std::string& what, const ConvPlanOptions& options = {});
+  ~ConvGraphPlan();
+  ConvGraphPlan(const ConvGraphPlan&) = delete;
+  ConvGraphPlan& operator=(const ConvGraphPlan&) = delete;
 
   cudnn::Descriptor plan() const;                  // the chosen plan
   int64_t workspace() const;                       // its workspace in bytes
@@ -83,22 +93,22 @@ class ConvForwardPlan {
   std::string heuristics_;
 };
 
-class ConvForwardPack {
+class ConvGraphPack {
  public:
-  ConvForwardPack() = default;
-  ~ConvForwardPack() { reset(); }
-  ConvForwardPack(const ConvForwardPack&) = delete;
-  ConvForwardPack& operator=(const ConvForwardPack&) = delete;
+  ConvGraphPack() = default;
+  ~ConvGraphPack() { reset(); }
+  ConvGraphPack(const ConvGraphPack&) = delete;
+  ConvGraphPack& operator=(const ConvGraphPack&) = delete;
   void reset() noexcept;  // destroys the pack (the next execute builds it again)
 
-  // y = conv(x, w) with `plan` (or `planOverride`, a candidate's plan of the same graph) on the
-  // handle's stream. `workspaceBytes` must be at least the plan's workspace. What a workload's
+  // The plan's convolution (y = conv(x, w) forward; x, w the gradients backward) with `plan` (or
+  // `planOverride`, a candidate's plan of the same graph) on the handle's stream. `workspaceBytes` must be at least the plan's workspace. What a workload's
   // launch returns: cudaSuccess, or the CUDA error behind a cuDNN failure (cudnnLaunchResult).
-  cudaError_t execute(cudnn::Handle handle, const ConvForwardPlan& plan, const void* x, const void* w, void* y,
+  cudaError_t execute(cudnn::Handle handle, const ConvGraphPlan& plan, const void* x, const void* w, const void* y,
                       void* workspace, size_t workspaceBytes, cudnn::Descriptor planOverride = nullptr);
   // The same with `planDescriptor` and no workspace check, as cuDNN's status; `call` names the call
   // that failed.
-  cudnn::Status run(cudnn::Handle handle, cudnn::Descriptor planDescriptor, const void* x, const void* w, void* y,
+  cudnn::Status run(cudnn::Handle handle, cudnn::Descriptor planDescriptor, const void* x, const void* w, const void* y,
                     void* workspace, const char** call);
 
  private:

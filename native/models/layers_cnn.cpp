@@ -2,15 +2,13 @@
 //
 // cuDNN: one handle per graph (Graph::resource "cudnn", created by the first cuDNN op's prepare, in
 // the device context the graph is prepared in; each run sets the stream it is given) and the graph's
-// shared workspace (layers.h), reserved to the largest plan or algorithm chosen.
-//   forward   cuDNN's graph API (libraries/cudnn_conv_graph.h): heuristics' engines, the first few
-//             timed on the graph's own buffers at prepare, the fastest kept. Convolutions of one shape
-//             share the plan chosen for the first of them (a cache in the handle's slot); each keeps
-//             its own variant pack. GSM_VERBOSE=1 prints each convolution's engine and the
-//             candidates' times.
-//   backward  the legacy API: descriptors and algorithms per convolution (kept by the graph);
-//             cudnnFind* times the algorithms at prepare and the fastest that succeeds within
-//             kCudnnWorkspaceCap is kept (any that succeeds when none fits).
+// shared workspace (layers.h), reserved to the largest plan chosen. Every convolution, forward and
+// both backward directions, goes through cuDNN's graph API (libraries/cudnn_conv_graph.h):
+// heuristics' engines, the first few timed on the graph's own buffers at prepare, the fastest kept.
+// Convolutions of one shape and direction share the plan chosen for the first of them (a cache in the
+// handle's slot); each keeps its own variant pack. GSM_VERBOSE=1 prints each convolution's engine
+// and the candidates' times. (The legacy API's cudnnFind picked, for some of ResNet-50's 3x3 layers
+// in some processes, a backward filter algorithm that took 1.1 ms where the Hopper engines take 12 us.)
 #include "models/layers_cnn.h"
 
 #include <cstdio>
@@ -26,17 +24,16 @@ namespace model {
 namespace {
 
 constexpr size_t kCudnnWorkspaceCap = size_t{1} << 30;
-constexpr int kAlgoResults = 16;
 
-// A convolution forward plan with the layer it was chosen for (verbose output names it).
+// A convolution plan with the layer it was chosen for (verbose output names it).
 struct SharedConvPlan {
-  std::shared_ptr<ConvForwardPlan> plan;
+  std::shared_ptr<ConvGraphPlan> plan;
   std::string layer;
 };
 
 struct CudnnHandle {
   cudnn::Handle handle = nullptr;
-  // Forward plans by shape (convPlanKey), shared by the convolutions of one shape.
+  // Plans by shape and direction (convPlanKey), shared by the convolutions of one shape.
   std::map<std::string, SharedConvPlan> convPlans;
   cudnn::Handle get() {
     if (handle == nullptr) GSM_CUDNN(cudnnApi().create(&handle));
@@ -57,63 +54,13 @@ CudnnHandle* cudnnHandle(Graph& graph) {
   return static_cast<CudnnHandle*>(slot.get());
 }
 
-// One convolution: its problem (pointers bound at prepare, for the own forward kernel), its cuDNN
-// forward plan and variant pack, and its legacy descriptors and backward algorithms, described by the
-// first backward op of the convolution to prepare.
+// One convolution: its problem (pointers bound at prepare, for the own forward kernel) and, on the
+// cuDNN path, the plan and variant pack of each direction it runs.
 struct ConvState {
   ConvArgs args{};
-  const CudnnApi* api = nullptr;
-  cudnn::Descriptor x = nullptr, w = nullptr, y = nullptr, conv = nullptr;
-  int dataAlgo = 0, filterAlgo = 0;
-  std::shared_ptr<ConvForwardPlan> forwardPlan;  // the graph API's forward (cuDNN path)
-  ConvForwardPack forwardPack;
-
-  ConvState() = default;
-  ConvState(const ConvState&) = delete;
-  ConvState& operator=(const ConvState&) = delete;
-  ~ConvState() {
-    if (api == nullptr) return;
-    if (x != nullptr) api->destroyTensorDescriptor(x);
-    if (y != nullptr) api->destroyTensorDescriptor(y);
-    if (w != nullptr) api->destroyFilterDescriptor(w);
-    if (conv != nullptr) api->destroyConvolutionDescriptor(conv);
-  }
-
-  void describe() {
-    if (api != nullptr) return;
-    api = &cudnnApi();
-    const ConvArgs& a = args;
-    GSM_CUDNN(api->createTensorDescriptor(&x));
-    GSM_CUDNN(api->setTensor4dDescriptor(x, cudnn::kNhwc, cudnn::kBfloat16, a.n, a.c, a.h, a.w));
-    GSM_CUDNN(api->createFilterDescriptor(&w));
-    GSM_CUDNN(api->setFilter4dDescriptor(w, cudnn::kBfloat16, cudnn::kNhwc, a.k, a.c, a.r, a.s));
-    GSM_CUDNN(api->createConvolutionDescriptor(&conv));
-    GSM_CUDNN(api->setConvolution2dDescriptor(conv, a.pad, a.pad, a.stride, a.stride, 1, 1, cudnn::kCrossCorrelation,
-                                              cudnn::kFloat));
-    GSM_CUDNN(api->setConvolutionMathType(conv, cudnn::kTensorOpMath));
-    int n = 0, k = 0, p = 0, q = 0;
-    GSM_CUDNN(api->getConvolution2dForwardOutputDim(conv, x, w, &n, &k, &p, &q));
-    if (n != a.n || k != a.k || p != a.p || q != a.q) {
-      throw NativeFailure({"ERR_LIBRARY", "cuDNN computes another output size for this convolution", "", ""});
-    }
-    GSM_CUDNN(api->createTensorDescriptor(&y));
-    GSM_CUDNN(api->setTensor4dDescriptor(y, cudnn::kNhwc, cudnn::kBfloat16, a.n, a.k, a.p, a.q));
-  }
+  std::shared_ptr<ConvGraphPlan> forwardPlan, dataPlan, filterPlan;
+  ConvGraphPack forwardPack, dataPack, filterPack;
 };
-
-// The fastest algorithm that succeeded within the workspace cap (cudnnFind* sorts by time).
-int pickAlgo(const cudnn::ConvFwdAlgoPerf* results, int returned, size_t* bytes, const std::string& what) {
-  int chosen = -1;
-  for (int i = 0; i < returned && chosen < 0; ++i) {
-    if (results[i].status == cudnn::kSuccess && results[i].memory <= kCudnnWorkspaceCap) chosen = i;
-  }
-  for (int i = 0; i < returned && chosen < 0; ++i) {
-    if (results[i].status == cudnn::kSuccess) chosen = i;
-  }
-  if (chosen < 0) throw NativeFailure({"ERR_LIBRARY", "cuDNN has no algorithm for " + what, "", ""});
-  *bytes = results[chosen].memory;
-  return results[chosen].algo;
-}
 
 Tensor* gradientOf(const Tensor* y, const std::string& layer) {
   if (y->grad == nullptr) {
@@ -135,7 +82,8 @@ void addOwnConvForward(Graph& graph, const std::string& layer, ConvState* st, co
   op.what = "conv fwd";
   op.impl = "own";
   op.flops = convFlops(st->args);
-  // Split K (small batches: kernels/conv.cu) keeps its fp32 partials in the graph's shared workspace.
+  // Split K (small batches) and the stem's gather (c % 8 != 0; kernels/conv.cu) work in the graph's
+  // shared workspace.
   SharedWorkspace* ws = sharedWorkspace(graph);
   op.prepare = [st, ws, x, w, y](const Context& ctx, Op& self) {
     ConvArgs& a = st->args;
@@ -146,28 +94,16 @@ void addOwnConvForward(Graph& graph, const std::string& layer, ConvState* st, co
     a.sms = ctx.sms;
     int sms = ctx.sms;
     if (sms <= 0) GSM_CUDA(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, ctx.device));
-    planConvSplit(&a, sms);
-    ws->reserve(convSplitBytes(a));
+    planConv(&a, sms);
+    ws->reserve(convWorkspaceBytes(a));
     GSM_CUDA(configureConv(a));
     self.traceRecords = convCtaCount(a);
   };
   op.run = [st, ws](cudaStream_t stream, Interval* trace) {
-    st->args.partials = static_cast<float*>(ws->data);  // the workspace may have grown since prepare
+    st->args.workspace = ws->data;  // the workspace may have grown since prepare
     return launchConvBf16(st->args, trace, stream);
   };
   graph.addOp(std::move(op));
-}
-
-// The part every cuDNN convolution op shares: describe, set the stream, synchronise (the search
-// runs its own timing), then `find` returns the algorithm and its workspace bytes.
-template <class Find>
-void prepareCudnn(ConvState* st, CudnnHandle* handle, SharedWorkspace* ws, const Context& ctx, int* algo, Find find) {
-  st->describe();
-  GSM_CUDNN(st->api->setStream(handle->get(), ctx.stream));
-  GSM_CUDA(cudaStreamSynchronize(ctx.stream));
-  size_t bytes = 0;
-  *algo = find(handle->handle, &bytes);
-  ws->reserve(bytes);
 }
 
 Op cudnnOp(const std::string& layer, Phase phase, const std::string& what, double flops) {
@@ -180,72 +116,79 @@ Op cudnnOp(const std::string& layer, Phase phase, const std::string& what, doubl
   return op;
 }
 
-std::string convPlanKey(const ConvArgs& a) {
-  char key[128];
-  std::snprintf(key, sizeof key, "%d,%d,%d,%d,%d,%d,%d,%d,%d", a.n, a.c, a.h, a.w, a.k, a.r, a.s, a.stride, a.pad);
-  return key;
+const char* directionName(ConvDirection d) {
+  return d == ConvDirection::Forward        ? "forward"
+         : d == ConvDirection::BackwardData ? "backward data"
+                                            : "backward filter";
 }
 
-// The forward through cuDNN's graph API: prepare chooses the plan (or takes the one chosen for an
-// earlier convolution of this shape) and reserves its workspace; run executes it on the run's stream.
+// The plan of one convolution's direction: the one chosen for an earlier convolution of this shape,
+// direction and beta, or chosen now (timed on x, w, y: see cudnn_conv_graph.h for their roles). The
+// workspace is reserved to it.
+std::shared_ptr<ConvGraphPlan> convPlan(CudnnHandle* handle, SharedWorkspace* ws, const Context& ctx,
+                                        const std::string& layer, const ConvArgs& a, ConvDirection direction,
+                                        float beta, const void* x, const void* w, const void* y) {
+  const cudnn::Handle h = handle->get();
+  GSM_CUDNN(cudnnApi().setStream(h, ctx.stream));
+  char key[160];
+  std::snprintf(key, sizeof key, "%d,%d,%d,%d,%d,%d,%d,%d,%d %s %g", a.n, a.c, a.h, a.w, a.k, a.r, a.s, a.stride, a.pad,
+                directionName(direction), static_cast<double>(beta));
+  SharedConvPlan& shared = handle->convPlans[key];
+  const std::string what = layer + " " + directionName(direction);
+  if (!shared.plan) {
+    const ConvGraphShape shape{a.n, a.c, a.h, a.w, a.k, a.r, a.s, a.stride, a.pad, a.p, a.q};
+    ConvPlanOptions options;
+    options.workspaceCap = kCudnnWorkspaceCap;
+    options.direction = direction;
+    options.beta = beta;
+    shared.plan = std::make_shared<ConvGraphPlan>(h, shape, x, w, y, ctx.stream, what, options);
+    shared.layer = layer;
+    if (verbose())
+      std::fprintf(stderr, "gpushare-micro: cuDNN conv %s: %s\n", what.c_str(), shared.plan->describe().c_str());
+  } else if (verbose()) {
+    std::fprintf(stderr, "gpushare-micro: cuDNN conv %s: %s, the plan chosen for %s\n", what.c_str(),
+                 shared.plan->engine().c_str(), shared.layer.c_str());
+  }
+  ws->reserve(static_cast<size_t>(shared.plan->workspace()));
+  return shared.plan;
+}
+
+// Runs a chosen plan on the run's stream (set on the handle first).
+cudaError_t runConvPlan(CudnnHandle* handle, SharedWorkspace* ws, const ConvGraphPlan& plan, ConvGraphPack& pack,
+                        cudaStream_t stream, const void* x, const void* w, const void* y) {
+  const cudnn::Status set = cudnnApi().setStream(handle->handle, stream);
+  if (set != cudnn::kSuccess) return cudnnLaunchResult(set, "cudnnSetStream");
+  return pack.execute(handle->handle, plan, x, w, y, ws->data, ws->bytes);
+}
+
 void addCudnnConvForward(Graph& graph, const std::string& layer, ConvState* st, const Tensor* x, const Param* w,
                          Tensor* y) {
   CudnnHandle* handle = cudnnHandle(graph);
   SharedWorkspace* ws = sharedWorkspace(graph);
   Op op = cudnnOp(layer, Phase::Forward, "conv fwd", convFlops(st->args));
   op.prepare = [st, handle, ws, layer, x, w, y](const Context& ctx, Op&) {
-    const ConvArgs& a = st->args;
-    const cudnn::Handle h = handle->get();
-    SharedConvPlan& shared = handle->convPlans[convPlanKey(a)];
-    if (!shared.plan) {
-      const ConvGraphShape shape{a.n, a.c, a.h, a.w, a.k, a.r, a.s, a.stride, a.pad, a.p, a.q};
-      ConvPlanOptions options;
-      options.workspaceCap = kCudnnWorkspaceCap;
-      shared.plan = std::make_shared<ConvForwardPlan>(h, shape, x->data, w->copy.data, y->data, ctx.stream,
-                                                      layer + " forward", options);
-      shared.layer = layer;
-      if (verbose())
-        std::fprintf(stderr, "gpushare-micro: cuDNN conv %s: %s\n", layer.c_str(), shared.plan->describe().c_str());
-    } else if (verbose()) {
-      std::fprintf(stderr, "gpushare-micro: cuDNN conv %s: %s, the plan chosen for %s\n", layer.c_str(),
-                   shared.plan->engine().c_str(), shared.layer.c_str());
-    }
-    st->forwardPlan = shared.plan;
-    ws->reserve(static_cast<size_t>(st->forwardPlan->workspace()));
+    st->forwardPlan =
+        convPlan(handle, ws, ctx, layer, st->args, ConvDirection::Forward, 0.0f, x->data, w->copy.data, y->data);
   };
   op.run = [st, handle, ws, x, w, y](cudaStream_t stream, Interval*) {
-    const cudnn::Status set = cudnnApi().setStream(handle->handle, stream);
-    if (set != cudnn::kSuccess) return cudnnLaunchResult(set, "cudnnSetStream");
-    return st->forwardPack.execute(handle->handle, *st->forwardPlan, x->data, w->copy.data, y->data, ws->data,
-                                   ws->bytes);
+    return runConvPlan(handle, ws, *st->forwardPlan, st->forwardPack, stream, x->data, w->copy.data, y->data);
   };
   graph.addOp(std::move(op));
 }
 
-// dX written, or added to what dx holds when accumulate (cuDNN's beta = 1: a second input gradient
-// without a separate add).
+// dX written, or added to what dx holds when accumulate (beta 1: a second input gradient without a
+// separate add).
 void addCudnnConvBackwardData(Graph& graph, const std::string& layer, ConvState* st, const Param* w, const Tensor* dy,
                               Tensor* dx, bool accumulate) {
   CudnnHandle* handle = cudnnHandle(graph);
   SharedWorkspace* ws = sharedWorkspace(graph);
   Op op = cudnnOp(layer, Phase::Backward, accumulate ? "conv bwd data (+=)" : "conv bwd data", convFlops(st->args));
-  op.prepare = [st, handle, ws, layer](const Context& ctx, Op&) {
-    prepareCudnn(st, handle, ws, ctx, &st->dataAlgo, [st, layer](cudnn::Handle h, size_t* bytes) {
-      cudnn::ConvBwdDataAlgoPerf results[kAlgoResults] = {};
-      int returned = 0;
-      GSM_CUDNN(st->api->findConvolutionBackwardDataAlgorithm(h, st->w, st->y, st->conv, st->x, kAlgoResults, &returned,
-                                                              results));
-      return pickAlgo(results, returned, bytes, layer + " backward data");
-    });
+  op.prepare = [st, handle, ws, layer, w, dy, dx, accumulate](const Context& ctx, Op&) {
+    st->dataPlan = convPlan(handle, ws, ctx, layer, st->args, ConvDirection::BackwardData, accumulate ? 1.0f : 0.0f,
+                            dx->data, w->copy.data, dy->data);
   };
-  op.run = [st, handle, ws, w, dy, dx, accumulate](cudaStream_t stream, Interval*) {
-    const float alpha = 1.0f, beta = accumulate ? 1.0f : 0.0f;
-    const cudnn::Status set = st->api->setStream(handle->handle, stream);
-    if (set != cudnn::kSuccess) return cudnnLaunchResult(set, "cudnnSetStream");
-    return cudnnLaunchResult(
-        st->api->convolutionBackwardData(handle->handle, &alpha, st->w, w->copy.data, st->y, dy->data, st->conv,
-                                         st->dataAlgo, ws->data, ws->bytes, &beta, st->x, dx->data),
-        "cudnnConvolutionBackwardData");
+  op.run = [st, handle, ws, w, dy, dx](cudaStream_t stream, Interval*) {
+    return runConvPlan(handle, ws, *st->dataPlan, st->dataPack, stream, dx->data, w->copy.data, dy->data);
   };
   graph.addOp(std::move(op));
 }
@@ -257,23 +200,12 @@ void addCudnnConvBackwardFilter(Graph& graph, const std::string& layer, ConvStat
   CudnnHandle* handle = cudnnHandle(graph);
   SharedWorkspace* ws = sharedWorkspace(graph);
   Op op = cudnnOp(layer, Phase::Backward, "conv bwd filter", convFlops(st->args));
-  op.prepare = [st, handle, ws, layer](const Context& ctx, Op&) {
-    prepareCudnn(st, handle, ws, ctx, &st->filterAlgo, [st, layer](cudnn::Handle h, size_t* bytes) {
-      cudnn::ConvBwdFilterAlgoPerf results[kAlgoResults] = {};
-      int returned = 0;
-      GSM_CUDNN(st->api->findConvolutionBackwardFilterAlgorithm(h, st->x, st->y, st->conv, st->w, kAlgoResults,
-                                                                &returned, results));
-      return pickAlgo(results, returned, bytes, layer + " backward filter");
-    });
+  op.prepare = [st, handle, ws, layer, x, dy, dwBf16](const Context& ctx, Op&) {
+    st->filterPlan = convPlan(handle, ws, ctx, layer, st->args, ConvDirection::BackwardFilter, 0.0f, x->data,
+                              dwBf16->data, dy->data);
   };
   op.run = [st, handle, ws, x, dy, dwBf16](cudaStream_t stream, Interval*) {
-    const float alpha = 1.0f, beta = 0.0f;
-    const cudnn::Status set = st->api->setStream(handle->handle, stream);
-    if (set != cudnn::kSuccess) return cudnnLaunchResult(set, "cudnnSetStream");
-    return cudnnLaunchResult(
-        st->api->convolutionBackwardFilter(handle->handle, &alpha, st->x, x->data, st->y, dy->data, st->conv,
-                                           st->filterAlgo, ws->data, ws->bytes, &beta, st->w, dwBf16->data),
-        "cudnnConvolutionBackwardFilter");
+    return runConvPlan(handle, ws, *st->filterPlan, st->filterPack, stream, x->data, dwBf16->data, dy->data);
   };
   graph.addOp(std::move(op));
 

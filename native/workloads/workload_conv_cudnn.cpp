@@ -26,7 +26,7 @@ class CudnnConvWorkload final : public Workload {
     GSM_CUDNN(api.create(&handle_));
     GSM_CUDNN(api.setStream(handle_, stream));
     const ConvGraphShape shape{a.n, a.c, a.h, a.w, a.k, a.r, a.s, a.stride, a.pad, a.p, a.q};
-    plan_ = std::make_unique<ConvForwardPlan>(handle_, shape, a.x, a.filter, a.y, stream, "conv");
+    plan_ = std::make_unique<ConvGraphPlan>(handle_, shape, a.x, a.filter, a.y, stream, "conv");
     workspaceBytes_ = static_cast<size_t>(plan_->workspace());
     if (workspaceBytes_ > 0) GSM_CUDA(cudaMalloc(&workspace_, workspaceBytes_));
     if (verbose()) std::fprintf(stderr, "gpushare-micro: cuDNN %zu conv %s\n", api.version, plan_->describe().c_str());
@@ -53,8 +53,8 @@ class CudnnConvWorkload final : public Workload {
  private:
   ConvProblem problem_;
   cudnn::Handle handle_ = nullptr;
-  std::unique_ptr<ConvForwardPlan> plan_;
-  ConvForwardPack pack_;
+  std::unique_ptr<ConvGraphPlan> plan_;
+  ConvGraphPack pack_;
   size_t workspaceBytes_ = 0;
   void* workspace_ = nullptr;
 };

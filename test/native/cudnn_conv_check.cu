@@ -14,12 +14,16 @@
 //            floor for outputs that cancel to near 0 (the order of an fp32 sum of bf16 products moves
 //            them by far less than 1e-2 of the largest). A shape cuDNN refuses or fails on prints
 //            `FAIL <shape>: <what cuDNN said>`. Exit status 1 if any line fails.
+//            The backward directions through the graph API (as the models' library path runs
+//            them): every plan timed for dx = dgrad(dy, w), dx += dgrad(dy, w) and dw = wgrad(x, dy),
+//            sampled entries against float64.
 //            The project's own kernel (kernels/conv.cu) too, as the models' own path runs it: its
-//            default tile, split K as planConvSplit plans it for 132 SMs, and split K forced into 3
-//            slices, against the same float64 reference, each with every trace record written.
+//            default tile, the plan planConv makes for 132 SMs (split K, the 128x64 tile, or the
+//            gather where c % 8 != 0), and split K forced into 3 slices, against the same float64
+//            reference, each with every trace record written.
 //   bench    every ResNet-50 convolution shape (224 x 224) at batch 1 and 32: the legacy path (Find's
-//            fastest algorithm), the graph path (the plan it chose) and the own kernel (split K as
-//            planned for this device), median of 30 launches after 5 of warm-up (CUDA events),
+//            fastest algorithm), the graph path (the plan it chose) and the own kernel (as planConv
+//            plans it for this device), median of 30 launches after 5 of warm-up (CUDA events),
 //            TFLOP/s, and the sum over the network (each shape times its count in ResNet-50): the
 //            forward convolutions' share of one inference step.
 #include <algorithm>
@@ -219,9 +223,9 @@ void verifyShape(cudnn::Handle handle, const Shape& a, uint64_t seed) {
   line("legacy algo" + std::to_string(legacy.algo) + " " + a.text() + " vs float64",
        compare(pick(yLegacy.get(), idx), ref));
 
-  // The project's own kernel (kernels/conv.cu) as the models' own path runs it: its default tile, split K
-  // as planConvSplit plans it for 132 SMs, and split K forced into 3 slices (every shape with c % 8 == 0),
-  // each with every trace record written.
+  // The project's own kernel (kernels/conv.cu) as the models' own path runs it: its default tile, the
+  // plan planConv makes for 132 SMs (split K, the 128x64 tile, or for c % 8 != 0 the gather), and split
+  // K forced into 3 slices (every shape with c % 8 == 0), each with every trace record written.
   bool sm90a = false;
   CHECK(sm90aAvailable(0, nullptr, &sm90a));
   for (int form = 0; form < 3; ++form) {
@@ -231,17 +235,19 @@ void verifyShape(cudnn::Handle handle, const Shape& a, uint64_t seed) {
     c.x = x.d, c.filter = w.d, c.y = y.d, c.sm90a = sm90a;
     std::string name = "own default";
     if (form == 1) {
-      planConvSplit(&c, 132);
-      if (c.splits < 2 && c.variant < 0) continue;
-      name = c.splits > 1 ? "own split " + std::to_string(c.splits) + " (planned)" : "own 128x64 tile (planned)";
+      planConv(&c, 132);
+      if (c.splits < 2 && c.variant < 0 && c.gatherRows == 0) continue;
+      name = c.gatherRows > 0 ? "own gather, " + std::to_string(c.gatherRows) + " rows a chunk (planned)"
+             : c.splits > 1   ? "own split " + std::to_string(c.splits) + " (planned)"
+                              : "own 128x64 tile (planned)";
     } else if (form == 2) {
       if (a.c % 8 != 0 || a.r * a.s * a.c < 3 * 32) continue;
       c.splits = 3;
       c.sumCtas = 7;
       name = "own split 3 (forced)";
     }
-    Buf<float> partials(convSplitBytes(c) / sizeof(float));
-    c.partials = partials.d;
+    Buf<char> workspace(convWorkspaceBytes(c));
+    c.workspace = workspace.d;
     Buf<Interval> trace(static_cast<size_t>(convCtaCount(c)));
     CHECK(cudaMemset(trace.d, 0, trace.n * sizeof(Interval)));
     CHECK(configureConv(c));
@@ -260,12 +266,12 @@ void verifyShape(cudnn::Handle handle, const Shape& a, uint64_t seed) {
 
   ConvPlanOptions options;
   options.keepCandidates = true;
-  const ConvForwardPlan plan(handle, a.graph(), x.d, w.d, y.d, nullptr, a.text(), options);
+  const ConvGraphPlan plan(handle, a.graph(), x.d, w.d, y.d, nullptr, a.text(), options);
   std::printf("graph %s: chosen %s\n", a.text().c_str(), plan.describe().c_str());
   int64_t largest = 0;
   for (const ConvPlanCandidate& c : plan.candidates()) largest = std::max(largest, c.workspace);
   Buf<char> ws(static_cast<size_t>(largest));
-  ConvForwardPack pack;
+  ConvGraphPack pack;
   for (size_t i = 0; i < plan.candidates().size(); ++i) {
     const ConvPlanCandidate& c = plan.candidates()[i];
     if (plan.candidatePlan(i) == nullptr) {
@@ -284,10 +290,127 @@ void verifyShape(cudnn::Handle handle, const Shape& a, uint64_t seed) {
   // The chosen plan through the ordinary path (its own workspace size).
   y.poison();
   Buf<char> chosenWs(static_cast<size_t>(plan.workspace()));
-  ConvForwardPack chosenPack;
+  ConvGraphPack chosenPack;
   GSM_CUDA(chosenPack.execute(handle, plan, x.d, w.d, y.d, chosenWs.d, chosenWs.n));
   CHECK(cudaDeviceSynchronize());
   line("graph chosen " + plan.engine() + " " + a.text() + " execute() vs legacy", compare(widen(y.get()), legacyAll));
+}
+
+// Sampled entries of dx = dgrad(dy, w) (NHWC, x's shape) and of dw = wgrad(x, dy) (KRSC), in float64.
+std::vector<double> referenceDx(const Shape& a, const std::vector<uint16_t>& dy, const std::vector<uint16_t>& w,
+                                const std::vector<size_t>& idx) {
+  std::vector<double> out;
+  const int p = a.p(), q = a.q();
+  for (size_t i : idx) {
+    const int c = static_cast<int>(i % a.c);
+    const int iw = static_cast<int>((i / a.c) % a.w);
+    const int ih = static_cast<int>((i / (static_cast<size_t>(a.c) * a.w)) % a.h);
+    const int n = static_cast<int>(i / (static_cast<size_t>(a.c) * a.w * a.h));
+    double sum = 0;
+    for (int r = 0; r < a.r; ++r) {
+      const int top = ih + a.pad - r;  // op * stride
+      if (top < 0 || top % a.stride != 0 || top / a.stride >= p) continue;
+      for (int s = 0; s < a.s; ++s) {
+        const int left = iw + a.pad - s;
+        if (left < 0 || left % a.stride != 0 || left / a.stride >= q) continue;
+        const size_t dyBase = ((static_cast<size_t>(n) * p + top / a.stride) * q + left / a.stride) * a.k;
+        for (int k = 0; k < a.k; ++k) {
+          sum +=
+              bf16ToDouble(dy[dyBase + k]) * bf16ToDouble(w[((static_cast<size_t>(k) * a.r + r) * a.s + s) * a.c + c]);
+        }
+      }
+    }
+    out.push_back(sum);
+  }
+  return out;
+}
+
+std::vector<double> referenceDw(const Shape& a, const std::vector<uint16_t>& x, const std::vector<uint16_t>& dy,
+                                const std::vector<size_t>& idx) {
+  std::vector<double> out;
+  const int p = a.p(), q = a.q();
+  for (size_t i : idx) {
+    const int c = static_cast<int>(i % a.c);
+    const int s = static_cast<int>((i / a.c) % a.s);
+    const int r = static_cast<int>((i / (static_cast<size_t>(a.c) * a.s)) % a.r);
+    const int k = static_cast<int>(i / (static_cast<size_t>(a.c) * a.s * a.r));
+    double sum = 0;
+    for (int n = 0; n < a.n; ++n) {
+      for (int op = 0; op < p; ++op) {
+        const int ih = op * a.stride - a.pad + r;
+        if (ih < 0 || ih >= a.h) continue;
+        for (int oq = 0; oq < q; ++oq) {
+          const int iw = oq * a.stride - a.pad + s;
+          if (iw < 0 || iw >= a.w) continue;
+          sum += bf16ToDouble(dy[((static_cast<size_t>(n) * p + op) * q + oq) * a.k + k]) *
+                 bf16ToDouble(x[((static_cast<size_t>(n) * a.h + ih) * a.w + iw) * a.c + c]);
+        }
+      }
+    }
+    out.push_back(sum);
+  }
+  return out;
+}
+
+// The backward directions through the graph API, as the models' library path runs them: every plan
+// timed for dx = dgrad(dy, w) (beta 0), for dx += dgrad(dy, w) (beta 1: dx held random values) and for
+// dw = wgrad(x, dy), sampled entries against float64. (The bound's floor, 1e-2 of the largest
+// reference, also covers a long fp32 sum of products in dw.)
+void verifyBackward(cudnn::Handle handle, const Shape& a, uint64_t seed) {
+  Buf<uint16_t> x(a.xCount()), w(a.wCount()), dy(a.yCount()), dx(a.xCount()), dw(a.wCount());
+  CHECK(fillRandomBf16(x.d, x.n, seed, nullptr));
+  CHECK(fillRandomBf16(w.d, w.n, seed + 1, nullptr));
+  CHECK(fillRandomBf16(dy.d, dy.n, seed + 2, nullptr));
+  CHECK(cudaDeviceSynchronize());
+  const std::vector<uint16_t> hx = x.get(), hw = w.get(), hdy = dy.get();
+  const std::vector<size_t> idxX = sampleOutputs(a.xCount()), idxW = sampleOutputs(a.wCount());
+  const std::vector<double> refDx = referenceDx(a, hdy, hw, idxX), refDw = referenceDw(a, hx, hdy, idxW);
+  struct Case {
+    ConvDirection direction;
+    float beta;
+    const char* name;
+  };
+  for (const Case& k : {Case{ConvDirection::BackwardData, 0.0f, "backward data"},
+                        Case{ConvDirection::BackwardData, 1.0f, "backward data (+=)"},
+                        Case{ConvDirection::BackwardFilter, 0.0f, "backward filter"}}) {
+    const bool data = k.direction == ConvDirection::BackwardData;
+    ConvPlanOptions options;
+    options.keepCandidates = true;
+    options.direction = k.direction;
+    options.beta = k.beta;
+    // The graph's x, w, y: dx, w, dy (backward data) or x, dw, dy (backward filter).
+    const ConvGraphPlan plan(handle, a.graph(), data ? dx.d : x.d, data ? w.d : dw.d, dy.d, nullptr, a.text(), options);
+    std::printf("graph %s %s: chosen %s\n", k.name, a.text().c_str(), plan.describe().c_str());
+    int64_t largest = 0;
+    for (const ConvPlanCandidate& c : plan.candidates()) largest = std::max(largest, c.workspace);
+    Buf<char> ws(static_cast<size_t>(largest));
+    ConvGraphPack pack;
+    for (size_t i = 0; i < plan.candidates().size(); ++i) {
+      const ConvPlanCandidate& c = plan.candidates()[i];
+      if (plan.candidatePlan(i) == nullptr) {
+        std::printf("SKIP graph %s %s %s: did not run at timing (%s)\n", c.engine.c_str(), k.name, a.text().c_str(),
+                    c.refused.c_str());
+        continue;
+      }
+      std::vector<double> ref = data ? refDx : refDw;
+      if (k.beta != 0.0f) {  // dx holds random values, which the plan adds to
+        CHECK(fillRandomBf16(dx.d, dx.n, seed + 3 + i, nullptr));
+        CHECK(cudaDeviceSynchronize());
+        const std::vector<uint16_t> before = dx.get();
+        for (size_t j = 0; j < idxX.size(); ++j) ref[j] += bf16ToDouble(before[idxX[j]]);
+      } else if (data) {
+        dx.poison();
+      } else {
+        dw.poison();
+      }
+      GSM_CUDA(
+          pack.execute(handle, plan, data ? dx.d : x.d, data ? w.d : dw.d, dy.d, ws.d, ws.n, plan.candidatePlan(i)));
+      CHECK(cudaDeviceSynchronize());
+      line("graph " + c.engine + (i == plan.chosenIndex() ? " (chosen) " : " ") + k.name + " " + a.text() +
+               " vs float64",
+           compare(pick(data ? dx.get() : dw.get(), data ? idxX : idxW), ref));
+    }
+  }
 }
 
 void verify() {
@@ -315,6 +438,7 @@ void verify() {
   for (const Shape& a : shapes) {
     try {
       verifyShape(handle, a, seed);
+      verifyBackward(handle, a, seed + 5);
     } catch (const NativeFailure& f) {
       ++gLines;
       ++gFailures;
@@ -377,9 +501,9 @@ void bench() {
         const Legacy legacy(handle, a);
         Buf<char> legacyWs(legacy.workspace);
         const double legacyMs = medianLaunchMs([&] { return legacy.run(handle, x.d, w.d, y.d, legacyWs.d); });
-        const ConvForwardPlan plan(handle, a.graph(), x.d, w.d, y.d, nullptr, l.name);
+        const ConvGraphPlan plan(handle, a.graph(), x.d, w.d, y.d, nullptr, l.name);
         Buf<char> ws(static_cast<size_t>(plan.workspace()));
-        ConvForwardPack pack;
+        ConvGraphPack pack;
         const double graphMs = medianLaunchMs([&] { return pack.execute(handle, plan, x.d, w.d, y.d, ws.d, ws.n); });
         // The own kernel as the models' own path runs it (split K as planned for this device's SMs).
         int sms = 0;
@@ -387,9 +511,9 @@ void bench() {
         ConvArgs c{};
         c.n = a.n, c.c = a.c, c.h = a.h, c.w = a.w, c.k = a.k, c.r = a.r, c.s = a.s, c.stride = a.stride;
         c.pad = a.pad, c.p = a.p(), c.q = a.q(), c.x = x.d, c.filter = w.d, c.y = y.d, c.sm90a = sm90a;
-        planConvSplit(&c, sms);
-        Buf<float> partials(convSplitBytes(c) / sizeof(float));
-        c.partials = partials.d;
+        planConv(&c, sms);
+        Buf<char> workspace(convWorkspaceBytes(c));
+        c.workspace = workspace.d;
         CHECK(configureConv(c));
         const double ownMs = medianLaunchMs([&] { return launchConvBf16(c, nullptr, nullptr); });
         // The 128x64 mma.sync tile unsplit (more CTAs than the default tile, no second kernel).
