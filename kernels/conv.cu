@@ -312,18 +312,43 @@ __global__ void __launch_bounds__(kSumThreads) convSplitSumKernel(ConvArgs args,
     const int col = 2 * static_cast<int>(index - m * pairsPerRow);
     const size_t at = static_cast<size_t>(m) * K + col;
     float v0 = 0.0f, v1 = 0.0f;
+    // The slices' loads are issued kBatch at a time before their adds (in slice order, as before):
+    // one at a time, each add waited for its load from L2 in turn.
+    constexpr int kBatch = 8;
     if (K % 2 == 0) {
-      for (int s = 0; s < args.splits; ++s) {
-        const float2 v = __ldcg(reinterpret_cast<const float2*>(partials + s * slice + at));
-        v0 += v.x;
-        v1 += v.y;
+      for (int s0 = 0; s0 < args.splits; s0 += kBatch) {
+        float2 v[kBatch];
+#pragma unroll
+        for (int j = 0; j < kBatch; ++j) {
+          if (s0 + j < args.splits) v[j] = __ldcg(reinterpret_cast<const float2*>(partials + (s0 + j) * slice + at));
+        }
+#pragma unroll
+        for (int j = 0; j < kBatch; ++j) {
+          if (s0 + j < args.splits) {
+            v0 += v[j].x;
+            v1 += v[j].y;
+          }
+        }
       }
       *reinterpret_cast<__nv_bfloat162*>(y + at) = __floats2bfloat162_rn(v0, v1);
     } else {
       const bool two = col + 1 < K;
-      for (int s = 0; s < args.splits; ++s) {
-        v0 += __ldcg(partials + s * slice + at);
-        if (two) v1 += __ldcg(partials + s * slice + at + 1);
+      for (int s0 = 0; s0 < args.splits; s0 += kBatch) {
+        float a[kBatch], b[kBatch];
+#pragma unroll
+        for (int j = 0; j < kBatch; ++j) {
+          if (s0 + j < args.splits) {
+            a[j] = __ldcg(partials + (s0 + j) * slice + at);
+            b[j] = two ? __ldcg(partials + (s0 + j) * slice + at + 1) : 0.0f;
+          }
+        }
+#pragma unroll
+        for (int j = 0; j < kBatch; ++j) {
+          if (s0 + j < args.splits) {
+            v0 += a[j];
+            v1 += b[j];
+          }
+        }
       }
       y[at] = __float2bfloat16_rn(v0);
       if (two) y[at + 1] = __float2bfloat16_rn(v1);

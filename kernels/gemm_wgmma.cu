@@ -397,16 +397,41 @@ __global__ void __launch_bounds__(kSplitSumThreads)
     const float* p = partials + static_cast<size_t>(rowIndex) * n + col;
     float v0 = 0.0f, v1 = 0.0f;
     const bool two = col + 1 < n;
+    // The slices' loads are issued kBatch at a time before their adds (in slice order, as before):
+    // one at a time, each add waited for its load from L2 in turn.
+    constexpr int kBatch = 8;
     if (two && (n % 2) == 0) {
-      for (int sl = 0; sl < splits; ++sl) {
-        const float2 v = __ldcg(reinterpret_cast<const float2*>(p + sl * slice));
-        v0 += v.x;
-        v1 += v.y;
+      for (int s0 = 0; s0 < splits; s0 += kBatch) {
+        float2 v[kBatch];
+#pragma unroll
+        for (int j = 0; j < kBatch; ++j) {
+          if (s0 + j < splits) v[j] = __ldcg(reinterpret_cast<const float2*>(p + (s0 + j) * slice));
+        }
+#pragma unroll
+        for (int j = 0; j < kBatch; ++j) {
+          if (s0 + j < splits) {
+            v0 += v[j].x;
+            v1 += v[j].y;
+          }
+        }
       }
     } else {
-      for (int sl = 0; sl < splits; ++sl) {
-        v0 += __ldcg(p + sl * slice);
-        if (two) v1 += __ldcg(p + sl * slice + 1);
+      for (int s0 = 0; s0 < splits; s0 += kBatch) {
+        float a[kBatch], b[kBatch];
+#pragma unroll
+        for (int j = 0; j < kBatch; ++j) {
+          if (s0 + j < splits) {
+            a[j] = __ldcg(p + (s0 + j) * slice);
+            b[j] = two ? __ldcg(p + (s0 + j) * slice + 1) : 0.0f;
+          }
+        }
+#pragma unroll
+        for (int j = 0; j < kBatch; ++j) {
+          if (s0 + j < splits) {
+            v0 += a[j];
+            v1 += b[j];
+          }
+        }
       }
     }
     storePair(epilogue, z, row, col, n, v0, v1);
