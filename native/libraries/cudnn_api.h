@@ -42,7 +42,7 @@ constexpr int kPointwiseDescriptor = 0, kConvolutionDescriptor = 1, kEngineDescr
 // cudnnBackendAttributeType_t
 constexpr int kTypeHandle = 0, kTypeDataType = 1, kTypeBoolean = 2, kTypeInt64 = 3, kTypeFloat = 4, kTypeVoidPtr = 6,
               kTypeConvolutionMode = 7, kTypeHeurMode = 8, kTypeKnobType = 9, kTypePointwiseMode = 14,
-              kTypeBackendDescriptor = 15, kTypeReductionOperator = 18, kTypeBehaviorNote = 19;
+              kTypeNumericalNote = 11, kTypeBackendDescriptor = 15, kTypeReductionOperator = 18, kTypeBehaviorNote = 19;
 // cudnnBackendAttributeName_t
 constexpr int kPointwiseMode = 0, kPointwiseMathPrec = 1, kPointwiseAxis = 9;
 constexpr int kConvolutionCompType = 100, kConvolutionConvMode = 101, kConvolutionDilations = 102,
@@ -67,7 +67,7 @@ constexpr int kOperationGraphHandle = 800, kOperationGraphOps = 801;
 constexpr int kTensorByteAlignment = 900, kTensorDataType = 901, kTensorDimensions = 902, kTensorStrides = 903,
               kTensorUniqueId = 906, kTensorIsVirtual = 907, kTensorIsByValue = 908;
 constexpr int kVariantPackUniqueIds = 1000, kVariantPackDataPointers = 1001, kVariantPackWorkspace = 1003;
-constexpr int kEngineGlobalIndex = 1301, kEngineBehaviorNote = 1305;
+constexpr int kEngineGlobalIndex = 1301, kEngineNumericalNote = 1303, kEngineBehaviorNote = 1305;
 constexpr int kMatmulCompType = 1500, kOperationMatmulA = 1520, kOperationMatmulB = 1521, kOperationMatmulC = 1522,
               kOperationMatmulDesc = 1523;
 constexpr int kReductionOperator = 1600, kReductionCompType = 1601, kOperationReductionX = 1610,
@@ -80,6 +80,7 @@ constexpr int kReduceAdd = 0, kReduceMax = 3;
 constexpr int kHeurModeInstant = 0, kHeurModeB = 1, kHeurModeFallback = 2, kHeurModeA = 3;
 // cudnnBackendBehaviorNote_t
 constexpr int kBehaviorNoteRuntimeCompilation = 0;
+constexpr int kNumericalNoteReducedPrecisionReduction = 2;
 
 // cudnnConvolutionFwdAlgoPerf_t
 struct ConvFwdAlgoPerf {

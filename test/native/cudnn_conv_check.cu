@@ -120,8 +120,12 @@ struct Errors {
   size_t nonFinite = 0;
 };
 
-// got and ref at the same positions; floor 1e-2 of the largest |ref|.
-Errors compare(const std::vector<double>& got, const std::vector<double>& ref) {
+// got and ref at the same positions; floor 1e-2 of the largest |ref|. `magnitude` (optional): the
+// scale each error is relative to instead of |ref| — for a sum a + b, |a| + |b|: where the two
+// cancel, a rounding of either (cuDNN's accumulating engines round the new term to bf16 before the
+// add, as PyTorch's autograd does when it adds two bf16 gradients) is not small next to |a + b|.
+Errors compare(const std::vector<double>& got, const std::vector<double>& ref,
+               const std::vector<double>* magnitude = nullptr) {
   Errors e;
   double maxRef = 0;
   for (double r : ref) maxRef = std::max(maxRef, std::fabs(r));
@@ -133,7 +137,7 @@ Errors compare(const std::vector<double>& got, const std::vector<double>& ref) {
     }
     const double d = std::fabs(got[i] - ref[i]);
     e.maxAbs = std::max(e.maxAbs, d);
-    e.rel = std::max(e.rel, d / (std::fabs(ref[i]) + floor));
+    e.rel = std::max(e.rel, d / ((magnitude != nullptr ? (*magnitude)[i] : std::fabs(ref[i])) + floor));
   }
   return e;
 }
@@ -393,11 +397,16 @@ void verifyBackward(cudnn::Handle handle, const Shape& a, uint64_t seed) {
         continue;
       }
       std::vector<double> ref = data ? refDx : refDw;
-      if (k.beta != 0.0f) {  // dx holds random values, which the plan adds to
+      std::vector<double> magnitude;  // beta 1: |dgrad| + |what dx held| (see compare)
+      if (k.beta != 0.0f) {           // dx holds random values, which the plan adds to
         CHECK(fillRandomBf16(dx.d, dx.n, seed + 3 + i, nullptr));
         CHECK(cudaDeviceSynchronize());
         const std::vector<uint16_t> before = dx.get();
-        for (size_t j = 0; j < idxX.size(); ++j) ref[j] += bf16ToDouble(before[idxX[j]]);
+        for (size_t j = 0; j < idxX.size(); ++j) {
+          const double held = bf16ToDouble(before[idxX[j]]);
+          magnitude.push_back(std::fabs(ref[j]) + std::fabs(held));
+          ref[j] += held;
+        }
       } else if (data) {
         dx.poison();
       } else {
@@ -406,9 +415,10 @@ void verifyBackward(cudnn::Handle handle, const Shape& a, uint64_t seed) {
       GSM_CUDA(
           pack.execute(handle, plan, data ? dx.d : x.d, data ? w.d : dw.d, dy.d, ws.d, ws.n, plan.candidatePlan(i)));
       CHECK(cudaDeviceSynchronize());
-      line("graph " + c.engine + (i == plan.chosenIndex() ? " (chosen) " : " ") + k.name + " " + a.text() +
-               " vs float64",
-           compare(pick(data ? dx.get() : dw.get(), data ? idxX : idxW), ref));
+      line(
+          "graph " + c.engine + (i == plan.chosenIndex() ? " (chosen) " : " ") + k.name + " " + a.text() +
+              " vs float64",
+          compare(pick(data ? dx.get() : dw.get(), data ? idxX : idxW), ref, magnitude.empty() ? nullptr : &magnitude));
     }
   }
 }
