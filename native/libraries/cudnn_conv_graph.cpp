@@ -223,9 +223,10 @@ ConvGraphPlan::ConvGraphPlan(cudnn::Handle handle, const ConvGraphShape& a, cons
   ConvGraphPack pack;
   std::string firstRefusal;
   // Pass 0 takes precompiled engines only; pass 1, reached only when none ran, the ones that compile
-  // and, for the backward filter (a reduction over n p q products), those that reduce in reduced
-  // precision: one such candidate for ResNet-50's stem at batch 32 was 39% off float64
-  // (cudnn_conv_check verify on the H200).
+  // and, for the backward filter (a reduction over n p q products), those whose numerical notes say
+  // they reduce in reduced precision. (The notes do not catch everything: on the H200 one split-K
+  // candidate for ResNet-50's stem at batch 32, eng47 k0=28, was 39% off float64 with no such note;
+  // it timed slowest and was not chosen. cudnn_conv_check verify checks every candidate.)
   for (int pass = 0; pass < 2; ++pass) {
     bool anyCompiles = false;
     for (const int mode : {cudnn::kHeurModeA, cudnn::kHeurModeB, cudnn::kHeurModeFallback}) {
