@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cudaToolkit, hasGxx } from './fixtures/cuda-toolkit.js';
-import { WORKLOADS, type WorkloadName, workloadLayers, workloadMemory, workloadParams, workloadStepFlops } from '../src/registry/workloads.js';
+import { SCRATCH_BYTES, WORKLOADS, type WorkloadName, workloadLayers, workloadMemory, workloadParams, workloadStepFlops } from '../src/registry/workloads.js';
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -189,4 +189,77 @@ describe.skipIf(why !== undefined)('model graphs as built, against the registry'
     expect(l.ops.filter((o) => o.what === 'decode attention')).toHaveLength(2);
     expect(l.ops.at(-1)).toMatchObject({ layer: 'sample', what: 'argmax next token' });
   });
+});
+
+// The own conv's plans (kernels/conv.cu's planConv on 132 SMs), against what the H200 ran: the trace
+// records each launch wrote, all of them, in cudnn_conv_check verify
+// (docs/results/2026-12-02-h200-conv-backward/call3-conv-check.txt).
+interface ConvPlan {
+  splits: number;
+  sumCtas: number;
+  gatherRows: number;
+  variant: number;
+  workspaceBytes: number;
+  traceRecords: number;
+}
+
+async function convPlan(shape: number[]): Promise<ConvPlan> {
+  const { stdout } = await run(exe!, ['conv-plan', ...shape.map(String), '132']);
+  return JSON.parse(stdout) as ConvPlan;
+}
+
+describe.skipIf(why !== undefined)("the own conv's plans", () => {
+  // [n, c, h, w, k, r, s, stride, pad], then the plan as the H200 ran it
+  const ran: Array<[number[], Partial<ConvPlan>]> = [
+    [[1, 3, 224, 224, 64, 7, 7, 2, 3], { gatherRows: 12544, splits: 1, traceRecords: 1034 }],
+    [[32, 3, 224, 224, 64, 7, 7, 2, 3], { gatherRows: 55040, splits: 1, traceRecords: 9760 }],
+    [[3, 5, 13, 11, 7, 3, 3, 1, 1], { gatherRows: 429, traceRecords: 15 }],
+    [[2, 3, 17, 15, 9, 7, 7, 2, 3], { gatherRows: 144, traceRecords: 14 }],
+    [[1, 256, 56, 56, 64, 1, 1, 1, 0], { splits: 1, gatherRows: 0, variant: 4, traceRecords: 25 }],
+    [[1, 512, 7, 7, 512, 3, 3, 1, 1], { splits: 16, gatherRows: 0, traceRecords: 177 }],
+    [[1, 1024, 14, 14, 2048, 1, 1, 2, 0], { splits: 4, traceRecords: 260 }],
+  ];
+  for (const [shape, expected] of ran) {
+    it(`${shape.join(',')}: ${JSON.stringify(expected)}`, async () => {
+      expect(await convPlan(shape)).toMatchObject(expected);
+    });
+  }
+
+  it("the stem's gather: patches padded to K = 152, the padded filter first, chunks within 16 MiB", async () => {
+    const kp = 152; // 7 x 7 x 3 = 147, to a multiple of 8
+    const b1 = await convPlan([1, 3, 224, 224, 64, 7, 7, 2, 3]);
+    expect(b1.workspaceBytes).toBe((64 + 112 * 112) * kp * 2); // batch 1: one chunk of every output pixel
+    for (const batch of [32, 128, 256]) {
+      const p = await convPlan([batch, 3, 224, 224, 64, 7, 7, 2, 3]);
+      expect(p.gatherRows * kp * 2).toBeLessThanOrEqual(16 * 2 ** 20);
+      expect(p.gatherRows % 256).toBe(0);
+      expect(p.workspaceBytes).toBe((64 + p.gatherRows) * kp * 2);
+    }
+  });
+
+  it("every ResNet-50 convolution's workspace fits the memory estimate's scratch allowance", async () => {
+    // The shapes of ResNet-50's convolutions at the batches the registry's presets use (224 and 32 inputs).
+    const convs: number[][] = [];
+    for (const [batch, input] of [[1, 224], [32, 224], [256, 224], [128, 32], [1024, 32]] as const) {
+      convs.push([batch, 3, input, input, 64, 7, 7, 2, 3]);
+      let size = input / 4;
+      let c = 64;
+      for (const [planes, blocks, stride] of [[64, 3, 1], [128, 4, 2], [256, 6, 2], [512, 3, 2]] as const) {
+        for (let b = 0; b < blocks; b++) {
+          const s = b === 0 ? stride : 1;
+          convs.push([batch, c, size, size, planes, 1, 1, 1, 0]);
+          convs.push([batch, planes, size, size, planes, 3, 3, s, 1]);
+          const out = Math.floor((size + 2 - 3) / s) + 1;
+          convs.push([batch, planes, out, out, planes * 4, 1, 1, 1, 0]);
+          if (b === 0) convs.push([batch, c, size, size, planes * 4, 1, 1, s, 0]);
+          c = planes * 4;
+          size = out;
+        }
+      }
+    }
+    for (const shape of convs) {
+      const p = await convPlan(shape);
+      expect(p.workspaceBytes, shape.join(',')).toBeLessThanOrEqual(SCRATCH_BYTES);
+    }
+  }, 120_000);
 });

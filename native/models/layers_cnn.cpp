@@ -33,7 +33,7 @@ struct SharedConvPlan {
 
 struct CudnnHandle {
   cudnn::Handle handle = nullptr;
-  // Plans by shape and direction (convPlanKey), shared by the convolutions of one shape.
+  // Plans by shape, direction and beta (convPlan builds the key), shared by the convolutions that match.
   std::map<std::string, SharedConvPlan> convPlans;
   cudnn::Handle get() {
     if (handle == nullptr) GSM_CUDNN(cudnnApi().create(&handle));

@@ -4,7 +4,11 @@
 //   graph_facts resnet50 own|library TRAIN BATCH INPUT
 //   graph_facts bert     own|library TRAIN BATCH SEQ
 //   graph_facts llm      own|library BATCH LAYERS KV
-// TRAIN is 1 (a training step) or 0 (inference). Printed: the model FLOPs of a step, the parameter
+//   graph_facts conv-plan N C H W K R S STRIDE PAD SMS
+// TRAIN is 1 (a training step) or 0 (inference). conv-plan prints what the own conv's planConv
+// decides for one convolution on SMS SMs of a device that runs sm_90a code (splits, the adding
+// kernel's CTAs, the gather's rows per chunk, the tile variant), its workspace bytes and the trace
+// records a launch writes. Otherwise printed: the model FLOPs of a step, the parameter
 // elements, the device bytes prepare() would allocate (activation arena, parameter buffers), and
 // every op in order (layer, phase, what, implementation as built, FLOPs) and every tensor the arena
 // holds (name, bytes). The test links it with
@@ -14,6 +18,7 @@
 #include <cstdlib>
 #include <string>
 #include "core/errors.h"
+#include "kernels/launch.h"
 #include "models/graph.h"
 
 using namespace gsm;
@@ -33,13 +38,31 @@ std::string quoted(const std::string& s) {
 int usage() {
   std::fprintf(stderr,
                "usage: graph_facts resnet50|bert own|library TRAIN BATCH INPUT|SEQ | graph_facts llm own|library "
-               "BATCH LAYERS KV\n");
+               "BATCH LAYERS KV | graph_facts conv-plan N C H W K R S STRIDE PAD SMS\n");
   return 2;
+}
+
+// The own conv's plan for one convolution (kernels/conv.cu's host functions; nothing is launched).
+int convPlan(char** argv) {
+  ConvArgs a{};
+  a.n = std::atoi(argv[2]), a.c = std::atoi(argv[3]), a.h = std::atoi(argv[4]), a.w = std::atoi(argv[5]);
+  a.k = std::atoi(argv[6]), a.r = std::atoi(argv[7]), a.s = std::atoi(argv[8]);
+  a.stride = std::atoi(argv[9]), a.pad = std::atoi(argv[10]);
+  a.p = convOutputSize(a.h, a.r, a.stride, a.pad);
+  a.q = convOutputSize(a.w, a.s, a.stride, a.pad);
+  a.sm90a = true;
+  planConv(&a, std::atoi(argv[11]));
+  std::printf(
+      "{\"splits\":%d,\"sumCtas\":%d,\"gatherRows\":%d,\"variant\":%d,\"workspaceBytes\":%zu,"
+      "\"traceRecords\":%d}\n",
+      a.splits, a.sumCtas, a.gatherRows, a.variant, convWorkspaceBytes(a), convCtaCount(a));
+  return 0;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc == 12 && std::string(argv[1]) == "conv-plan") return convPlan(argv);
   if (argc != 6) return usage();
   const std::string model = argv[1], implName = argv[2];
   if (implName != "own" && implName != "library") return usage();
