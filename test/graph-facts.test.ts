@@ -238,13 +238,26 @@ describe.skipIf(why !== undefined)("the own conv's plans", () => {
   });
 
   it("every ResNet-50 convolution's workspace fits the memory estimate's scratch allowance", async () => {
-    // The shapes of ResNet-50's convolutions at the batches the registry's presets use (224 and 32 inputs).
+    // ResNet-50's convolutions at batch sizes from 1 to 1024, ImageNet (224) and CIFAR-10 (32) inputs.
+    const batches = [
+      [1, 224],
+      [32, 224],
+      [256, 224],
+      [128, 32],
+      [1024, 32],
+    ] as const;
+    const stages = [
+      [64, 3, 1],
+      [128, 4, 2],
+      [256, 6, 2],
+      [512, 3, 2],
+    ] as const; // planes, blocks, stride
     const convs: number[][] = [];
-    for (const [batch, input] of [[1, 224], [32, 224], [256, 224], [128, 32], [1024, 32]] as const) {
+    for (const [batch, input] of batches) {
       convs.push([batch, 3, input, input, 64, 7, 7, 2, 3]);
       let size = input / 4;
       let c = 64;
-      for (const [planes, blocks, stride] of [[64, 3, 1], [128, 4, 2], [256, 6, 2], [512, 3, 2]] as const) {
+      for (const [planes, blocks, stride] of stages) {
         for (let b = 0; b < blocks; b++) {
           const s = b === 0 ? stride : 1;
           convs.push([batch, c, size, size, planes, 1, 1, 1, 0]);
