@@ -4,10 +4,11 @@
 // it exports the whole API and loads the sub-libraries (graph, ops, cnn, engines) itself.
 //
 // Two APIs are used: the legacy convolution API (descriptors, cudnnFindConvolutionForwardAlgorithm,
-// cudnnConvolutionForward, and for the models' training steps the backward data and filter
-// convolutions with their algorithm searches), kept by cuDNN 9 in its cnn sub-library, and the backend (graph) API for
-// the fused attention and the convolution forward (cudnn_conv_graph.h). Failures throw NativeFailure with code ERR_LIBRARY, naming the call, the
-// status and cuDNN's own last error message.
+// cudnnConvolutionForward: the reference path of cudnn_conv_check; its backward entry points are still
+// bound but no longer called, since the models' backward moved to the graph API), kept by cuDNN 9 in
+// its cnn sub-library, and the backend (graph) API for the fused attention and every convolution the
+// workloads run, forward and backward (cudnn_conv_graph.h). Failures throw NativeFailure with code
+// ERR_LIBRARY, naming the call, the status and cuDNN's own last error message.
 #pragma once
 
 #include <cstddef>
