@@ -19,6 +19,10 @@
 // convolution; an unplanned one gathers each element inside the tile kernel (the generic path,
 // correct but several times slower: its loads cannot be cp.async).
 //
+// The last step (ConvArgs::epilogue, kernels/conv_epilogue.cuh) may apply an eval-mode batch norm, a
+// residual add and a ReLU to the fp32 sums before they are rounded: the tile kernels' stores do, or
+// with split K the adding kernel.
+//
 // Variants (ConvArgs::variant): 0..4 are this file's mma.sync tiles; 5..8 are the Hopper wgmma tiles
 // of kernels/conv_wgmma.cu (128x256, 256x128, 128x128, 256x64; vector path only), used when the device
 // runs this build's sm_90a code (ConvArgs::sm90a). By default (-1) a Hopper device with c % 8 == 0 and
@@ -27,9 +31,11 @@
 // never launched.
 #include <climits>
 #include <cuda_bf16.h>
+#include "conv_epilogue.cuh"
 #include "conv_internal.h"
 #include "launch.h"
 #include "mma.cuh"
+#include "split_sum.cuh"
 #include "trace.cuh"
 
 namespace gsm {
@@ -235,37 +241,36 @@ __global__ void __launch_bounds__(T::kThreads) convKernel(ConvArgs args, int til
   }
   mma::wait<0>();  // no copy may still target shared memory when the CTA exits
 
-  // Epilogue: round to bf16 and store straight from the accumulators (pairs of columns); with split
-  // K, this slice's fp32 partial [slice][m][k] for convSplitSumKernel instead.
+  // Epilogue: with split K, this slice's fp32 partial [slice][m][k] for convSplitSumKernel; else the
+  // sums through ConvArgs::epilogue (conv_epilogue.cuh), rounded to bf16, stored straight from the
+  // accumulators in pairs of columns, column pair by column pair (the norm's coefficients read once).
   auto* y = reinterpret_cast<__nv_bfloat16*>(args.y);
   const int K = args.k;
   const bool pairs = (K % 2) == 0;
   const int g = lane >> 2, t = lane & 3;
 #pragma unroll
-  for (int i = 0; i < T::kMi; ++i) {
+  for (int j = 0; j < T::kNj; ++j) {
+    const int col = n0 + warpN * T::WN + j * 8 + 2 * t;
+    if (col >= K) continue;
+    const conv::ChannelPair coefficients =
+        args.splits > 1 ? conv::ChannelPair{} : conv::channelPair(args.epilogue, col, K);
 #pragma unroll
-    for (int half = 0; half < 2; ++half) {
-      const int m = m0 + warpM * T::WM + i * 16 + g + half * 8;
-      if (m >= M) continue;
-      __nv_bfloat16* yRow = y + static_cast<size_t>(m) * K;
-      float* partialRow =
-          args.splits > 1 ? static_cast<float*>(args.workspace) + (static_cast<size_t>(slice) * M + m) * K : nullptr;
+    for (int i = 0; i < T::kMi; ++i) {
 #pragma unroll
-      for (int j = 0; j < T::kNj; ++j) {
-        const int col = n0 + warpN * T::WN + j * 8 + 2 * t;
+      for (int half = 0; half < 2; ++half) {
+        const int m = m0 + warpM * T::WM + i * 16 + g + half * 8;
+        if (m >= M) continue;
         const float v0 = acc[i][j][half * 2], v1 = acc[i][j][half * 2 + 1];
         if (args.splits > 1) {
+          float* partialRow = static_cast<float*>(args.workspace) + (static_cast<size_t>(slice) * M + m) * K;
           if (pairs && col + 1 < K) {
             *reinterpret_cast<float2*>(partialRow + col) = make_float2(v0, v1);
           } else {
-            if (col < K) partialRow[col] = v0;
+            partialRow[col] = v0;
             if (col + 1 < K) partialRow[col + 1] = v1;
           }
-        } else if (pairs && col + 1 < K) {
-          *reinterpret_cast<__nv_bfloat162*>(yRow + col) = __floats2bfloat162_rn(v0, v1);
         } else {
-          if (col < K) yRow[col] = __float2bfloat16_rn(v0);
-          if (col + 1 < K) yRow[col + 1] = __float2bfloat16_rn(v1);
+          conv::storePair(args.epilogue, coefficients, y, static_cast<size_t>(m) * K + col, col, K, v0, v1);
         }
       }
     }
@@ -294,9 +299,8 @@ cudaError_t configureTile() {
                               static_cast<int>(T::kSharedBytes));
 }
 
-// Split K's second kernel: y[m][k] = bf16(sum over the slices of partials[slice][m][k]), the slices in
-// order; a thread takes two adjacent channels at a time (grid-stride, args.sumCtas CTAs). The
-// partials were written by other CTAs of the previous kernel on this stream: read around L1.
+// Split K's second kernel: y[m][k] = bf16(epilogue(sum over the slices of partials[slice][m][k],
+// split_sum.cuh)); a thread takes two adjacent channels at a time (grid-stride, args.sumCtas CTAs).
 constexpr int kSumThreads = 256;
 __global__ void __launch_bounds__(kSumThreads) convSplitSumKernel(ConvArgs args, Interval* trace) {
   CtaTrace cta(trace);
@@ -311,48 +315,9 @@ __global__ void __launch_bounds__(kSumThreads) convSplitSumKernel(ConvArgs args,
     const long long m = index / pairsPerRow;
     const int col = 2 * static_cast<int>(index - m * pairsPerRow);
     const size_t at = static_cast<size_t>(m) * K + col;
-    float v0 = 0.0f, v1 = 0.0f;
-    // The slices' loads are issued kBatch at a time before their adds (in slice order, as before):
-    // one at a time, each add waited for its load from L2 in turn.
-    constexpr int kBatch = 8;
-    if (K % 2 == 0) {
-      for (int s0 = 0; s0 < args.splits; s0 += kBatch) {
-        float2 v[kBatch];
-#pragma unroll
-        for (int j = 0; j < kBatch; ++j) {
-          if (s0 + j < args.splits) v[j] = __ldcg(reinterpret_cast<const float2*>(partials + (s0 + j) * slice + at));
-        }
-#pragma unroll
-        for (int j = 0; j < kBatch; ++j) {
-          if (s0 + j < args.splits) {
-            v0 += v[j].x;
-            v1 += v[j].y;
-          }
-        }
-      }
-      *reinterpret_cast<__nv_bfloat162*>(y + at) = __floats2bfloat162_rn(v0, v1);
-    } else {
-      const bool two = col + 1 < K;
-      for (int s0 = 0; s0 < args.splits; s0 += kBatch) {
-        float a[kBatch], b[kBatch];
-#pragma unroll
-        for (int j = 0; j < kBatch; ++j) {
-          if (s0 + j < args.splits) {
-            a[j] = __ldcg(partials + (s0 + j) * slice + at);
-            b[j] = two ? __ldcg(partials + (s0 + j) * slice + at + 1) : 0.0f;
-          }
-        }
-#pragma unroll
-        for (int j = 0; j < kBatch; ++j) {
-          if (s0 + j < args.splits) {
-            v0 += a[j];
-            v1 += b[j];
-          }
-        }
-      }
-      y[at] = __float2bfloat16_rn(v0);
-      if (two) y[at + 1] = __float2bfloat16_rn(v1);
-    }
+    const bool two = col + 1 < K;
+    const float2 sum = sumSlicePair(partials + at, slice, args.splits, two, K % 2 == 0);
+    conv::storePair(args.epilogue, conv::channelPair(args.epilogue, col, K), y, at, col, K, sum.x, sum.y);
   }
   cta.end();
 }
@@ -396,6 +361,7 @@ ConvArgs gatherGemm(const ConvArgs& a, long long row0, int rows) {
   g.filter = filter;
   g.x = filter != nullptr ? filter + static_cast<size_t>(a.k) * kp : nullptr;
   g.y = a.y + row0 * a.k;
+  if (a.epilogue.residual != nullptr) g.epilogue.residual = a.epilogue.residual + row0 * a.k;
   g.splits = 1, g.sumCtas = 0, g.gatherRows = 0, g.workspace = nullptr;
   return g;
 }

@@ -20,8 +20,8 @@
 //     proxy (wgmma reads it), issue 4 k16 steps of wgmma m64nBNk16 per m64 tile, and release the
 //     previous stage once its wgmma group has retired (one group always in flight), as
 //     kernels/gemm_wgmma.cu does. Both operands are K-major (no transpose flags).
-// Epilogue: fp32 accumulators rounded to bf16 and stored straight to y (NHWK), rows < M and
-// channels < k only, in pairs when k is even.
+// Epilogue: fp32 accumulators through ConvArgs::epilogue (kernels/conv_epilogue.cuh), rounded to bf16
+// and stored straight to y (NHWK), rows < M and channels < k only, in pairs when k is even.
 //
 // Vector path only (c % 8 == 0: every 16-byte chunk is 8 channels of one filter tap); other c use
 // the mma.sync kernel. The sm_90a build holds the kernel bodies; elsewhere they compile to nothing,
@@ -31,6 +31,7 @@
 // indexed by tile, so that a record means "this tile of y was computed on this SM then".
 #include <climits>
 #include <cuda_bf16.h>
+#include "conv_epilogue.cuh"
 #include "conv_internal.h"
 #include "mma.cuh"
 #include "sm90.cuh"
@@ -174,7 +175,6 @@ __global__ void __launch_bounds__(384, 1) convWgmmaKernel(ConvArgs args, int til
     const int wg = warpgroup - 1;  // rows wg * BM / 2 .. of the tile
     const int tid = threadIdx.x % 128, warp = tid / 32, lane = tid % 32;
     auto* y = reinterpret_cast<__nv_bfloat16*>(args.y);
-    const bool pairs = (K & 1) == 0;
     float acc[T::kMTiles][T::kAcc];
     uint32_t it = 0;
     for (int tile = blockIdx.x; tile < tiles; tile += gridDim.x) {
@@ -209,27 +209,25 @@ __global__ void __launch_bounds__(384, 1) convWgmmaKernel(ConvArgs args, int til
       for (int mt = 0; mt < T::kMTiles; ++mt) pinRegisters(acc[mt]);
       if (tid == 0) mbarArrive(emptyBar((it - 1) % T::STAGES));
 
-      // Epilogue. Accumulator layout (m64nN): warp w holds rows 16 w .. 16 w + 15 of its m64 tile;
-      // d[4 j + 0..1] = row lane / 4, columns 8 j + 2 (lane % 4) + {0, 1}; d[4 j + 2..3] = row + 8.
+      // Epilogue (ConvArgs::epilogue, conv_epilogue.cuh). Accumulator layout (m64nN): warp w holds rows
+      // 16 w .. 16 w + 15 of its m64 tile; d[4 j + 0..1] = row lane / 4, columns 8 j + 2 (lane % 4) +
+      // {0, 1}; d[4 j + 2..3] = row + 8. Column pair by column pair, so that the norm's coefficients
+      // are read once for every row this thread stores.
+      const int colBase = tn * T::BN + (lane % 4) * 2;
 #pragma unroll
-      for (int mt = 0; mt < T::kMTiles; ++mt) {
-        const int row0 = tm * T::BM + wg * (T::BM / 2) + mt * 64 + warp * 16 + lane / 4;
-        const int colBase = tn * T::BN + (lane % 4) * 2;
+      for (int j = 0; j < T::BN / 8; ++j) {
+        const int col = colBase + j * 8;
+        if (col >= K) continue;
+        const ChannelPair coefficients = channelPair(args.epilogue, col, K);
 #pragma unroll
-        for (int h = 0; h < 2; ++h) {
-          const int row = row0 + h * 8;
-          if (row >= M) continue;
-          __nv_bfloat16* yRow = y + static_cast<size_t>(row) * K;
+        for (int mt = 0; mt < T::kMTiles; ++mt) {
+          const int row0 = tm * T::BM + wg * (T::BM / 2) + mt * 64 + warp * 16 + lane / 4;
 #pragma unroll
-          for (int j = 0; j < T::BN / 8; ++j) {
-            const int col = colBase + j * 8;
-            const float v0 = acc[mt][4 * j + 2 * h], v1 = acc[mt][4 * j + 2 * h + 1];
-            if (pairs && col + 1 < K) {
-              *reinterpret_cast<__nv_bfloat162*>(yRow + col) = __floats2bfloat162_rn(v0, v1);
-            } else {
-              if (col < K) yRow[col] = __float2bfloat16_rn(v0);
-              if (col + 1 < K) yRow[col + 1] = __float2bfloat16_rn(v1);
-            }
+          for (int h = 0; h < 2; ++h) {
+            const int row = row0 + h * 8;
+            if (row >= M) continue;
+            storePair(args.epilogue, coefficients, y, static_cast<size_t>(row) * K + col, col, K,
+                      acc[mt][4 * j + 2 * h], acc[mt][4 * j + 2 * h + 1]);
           }
         }
       }

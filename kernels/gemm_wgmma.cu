@@ -37,6 +37,7 @@
 #include <cuda_bf16.h>
 #include "gemm_internal.h"
 #include "sm90.cuh"
+#include "split_sum.cuh"
 #include "wgmma.cuh"
 #include "trace.cuh"
 
@@ -375,11 +376,9 @@ size_t partialsBytes(const GemmShape& s, int splits) {
   return splits > 1 ? static_cast<size_t>(splits) * s.batch * s.m * s.n * sizeof(float) : 0;
 }
 
-// Split K's second kernel: C = epilogue(sum over the slices of the partial tiles), the slices added
-// in order (the same result every launch). A thread owns two adjacent columns of one row at a time
-// (grid-stride: at most one CTA per SM, so a launch leaves few trace records); the partials were
-// written by other CTAs of the previous kernel on this stream, so they are read around L1
-// (ld.global.cg). One trace record per CTA.
+// Split K's second kernel: C = epilogue(sum over the slices of the partial tiles, split_sum.cuh). A
+// thread owns two adjacent columns of one row at a time (grid-stride: at most one CTA per SM, so a
+// launch leaves few trace records). One trace record per CTA.
 __global__ void __launch_bounds__(kSplitSumThreads)
     splitSumKernel(const float* __restrict__ partials, Epilogue epilogue, int m, int n, int batch, int splits,
                    Interval* trace) {
@@ -395,46 +394,9 @@ __global__ void __launch_bounds__(kSplitSumThreads)
     const int col = 2 * pair;
     const size_t slice = static_cast<size_t>(batch) * m * n;
     const float* p = partials + static_cast<size_t>(rowIndex) * n + col;
-    float v0 = 0.0f, v1 = 0.0f;
     const bool two = col + 1 < n;
-    // The slices' loads are issued kBatch at a time before their adds (in slice order, as before):
-    // one at a time, each add waited for its load from L2 in turn.
-    constexpr int kBatch = 8;
-    if (two && (n % 2) == 0) {
-      for (int s0 = 0; s0 < splits; s0 += kBatch) {
-        float2 v[kBatch];
-#pragma unroll
-        for (int j = 0; j < kBatch; ++j) {
-          if (s0 + j < splits) v[j] = __ldcg(reinterpret_cast<const float2*>(p + (s0 + j) * slice));
-        }
-#pragma unroll
-        for (int j = 0; j < kBatch; ++j) {
-          if (s0 + j < splits) {
-            v0 += v[j].x;
-            v1 += v[j].y;
-          }
-        }
-      }
-    } else {
-      for (int s0 = 0; s0 < splits; s0 += kBatch) {
-        float a[kBatch], b[kBatch];
-#pragma unroll
-        for (int j = 0; j < kBatch; ++j) {
-          if (s0 + j < splits) {
-            a[j] = __ldcg(p + (s0 + j) * slice);
-            b[j] = two ? __ldcg(p + (s0 + j) * slice + 1) : 0.0f;
-          }
-        }
-#pragma unroll
-        for (int j = 0; j < kBatch; ++j) {
-          if (s0 + j < splits) {
-            v0 += a[j];
-            v1 += b[j];
-          }
-        }
-      }
-    }
-    storePair(epilogue, z, row, col, n, v0, v1);
+    const float2 sum = sumSlicePair(p, slice, splits, two, two && (n % 2) == 0);
+    storePair(epilogue, z, row, col, n, sum.x, sum.y);
   }
   cta.end();
 }

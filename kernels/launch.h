@@ -161,6 +161,21 @@ const char* gemmPathName(GemmPath path);
 
 // ---- conv: forward convolution as an implicit GEMM, bf16 operands, fp32 accumulation, bf16 output ----
 // x [n, h, w, c] (NHWC), w [k, r, s, c] (KRSC), y [n, p, q, k] with p = convOutputSize(h, r, stride, pad).
+//
+// What the convolution does to its fp32 sums before rounding them into y (the models' own inference
+// path: an eval-mode batch norm, the residual add and the ReLU in the convolution's last step instead
+// of a kernel of their own), each part optional, per output channel c:
+//   y = act(gamma[c] (sum - mean[c]) / sqrt(var[c] + eps) + beta[c] + residual),
+// the arithmetic of the batch-norm inference kernel (kernels/nn.h) applied to the unrounded sum.
+struct ConvEpilogue {
+  const float* gamma = nullptr;  // with beta, mean and var (fp32, k each): the norm; null: none
+  const float* beta = nullptr;
+  const float* mean = nullptr;
+  const float* var = nullptr;
+  float eps = 1e-5f;
+  const uint16_t* residual = nullptr;  // bf16 [n, p, q, k] like y, added after the norm; null: none
+  bool relu = false;
+};
 struct ConvArgs {
   int n, c, h, w, k, r, s, stride, pad;
   int p, q;
@@ -184,6 +199,7 @@ struct ConvArgs {
   int sumCtas = 0;
   int gatherRows = 0;
   void* workspace = nullptr;
+  ConvEpilogue epilogue{};  // default: y = the rounded sums
 };
 // Plans args for `sms` SMs: split K (splits, sumCtas) where the tiles fill less than half the SMs and
 // K is deep enough, else with variant -1 the 128x64 tile where it has more CTAs than the default one;

@@ -134,7 +134,7 @@ describe.skipIf(why !== undefined)('model graphs as built, against the registry'
         // Memory: the estimate the run's memory check uses covers what prepare() allocates, and is
         // not far above it.
         const allocated = g.activationBytes + g.parameterBytes;
-        const estimate = workloadMemory(name, shape).total;
+        const estimate = workloadMemory(name, shape, impl).total;
         expect(estimate).toBeGreaterThanOrEqual(allocated);
         expect(estimate).toBeLessThanOrEqual(1.25 * allocated);
 
@@ -183,6 +183,23 @@ describe.skipIf(why !== undefined)('model graphs as built, against the registry'
     expect(count('backward', 'conv bwd filter')).toBe(53);
     expect(count('backward', 'dW widen')).toBe(53);
     expect(r.ops.filter((o) => o.phase === 'update')).toHaveLength(1);
+    // resnet50-infer: the own path runs each batch norm (with its residual add and ReLU) in the epilogue
+    // of the convolution before it; the library path runs cuDNN's convolution, then the norm.
+    const own = await facts('resnet50-infer', [1, 224], 'own');
+    const lib = await facts('resnet50-infer', [1, 224], 'library');
+    const whats = (g: GraphFacts) => g.ops.map((o) => o.what);
+    expect(whats(own).filter((w) => w === 'conv fwd + bn+relu')).toHaveLength(33); // stem, conv1 and conv2 of 16 blocks
+    expect(whats(own).filter((w) => w === 'conv fwd + bn+add+relu')).toHaveLength(16); // each block's conv3
+    expect(whats(own).filter((w) => w === 'conv fwd + bn')).toHaveLength(4); // the downsamples
+    expect(whats(own).filter((w) => w.startsWith('bn'))).toHaveLength(0);
+    expect(whats(lib).filter((w) => w === 'conv fwd')).toHaveLength(53);
+    expect(whats(lib).filter((w) => w.startsWith('bn'))).toHaveLength(53);
+    expect(own.ops).toHaveLength(lib.ops.length - 53);
+    // The convolutions' own outputs are not stored: 2 bytes per element of each.
+    const convOutputs = workloadLayers('resnet50-infer', [1, 224])
+      .filter((x) => x.kind === 'conv')
+      .reduce((sum, x) => sum + x.activations, 0);
+    expect(lib.activationBytes - own.activationBytes).toBe(2 * convOutputs);
     // llm-decode: per layer 2 norms, 3 gemms + the gated MLP's 1, the attention's 4 ops, the activation.
     const l = await facts('llm-decode', [1, 2, 64], 'own');
     expect(l.ops.filter((o) => o.what === 'gemm')).toHaveLength(2 * 4 + 1);

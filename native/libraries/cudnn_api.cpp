@@ -40,10 +40,6 @@ CudnnApi load() {
   bindSymbol(lib, api.getConvolution2dForwardOutputDim, "cudnnGetConvolution2dForwardOutputDim", &missing);
   bindSymbol(lib, api.findConvolutionForwardAlgorithm, "cudnnFindConvolutionForwardAlgorithm", &missing);
   bindSymbol(lib, api.convolutionForward, "cudnnConvolutionForward", &missing);
-  bindSymbol(lib, api.findConvolutionBackwardDataAlgorithm, "cudnnFindConvolutionBackwardDataAlgorithm", &missing);
-  bindSymbol(lib, api.convolutionBackwardData, "cudnnConvolutionBackwardData", &missing);
-  bindSymbol(lib, api.findConvolutionBackwardFilterAlgorithm, "cudnnFindConvolutionBackwardFilterAlgorithm", &missing);
-  bindSymbol(lib, api.convolutionBackwardFilter, "cudnnConvolutionBackwardFilter", &missing);
   bindSymbol(lib, api.backendCreateDescriptor, "cudnnBackendCreateDescriptor", &missing);
   bindSymbol(lib, api.backendDestroyDescriptor, "cudnnBackendDestroyDescriptor", &missing);
   bindSymbol(lib, api.backendSetAttribute, "cudnnBackendSetAttribute", &missing);

@@ -4,9 +4,8 @@
 // it exports the whole API and loads the sub-libraries (graph, ops, cnn, engines) itself.
 //
 // Two APIs are used: the legacy convolution API (descriptors, cudnnFindConvolutionForwardAlgorithm,
-// cudnnConvolutionForward: the reference path of cudnn_conv_check; its backward entry points are still
-// bound but no longer called, since the models' backward moved to the graph API), kept by cuDNN 9 in
-// its cnn sub-library, and the backend (graph) API for the fused attention and every convolution the
+// cudnnConvolutionForward: the reference path of cudnn_conv_check), kept by cuDNN 9 in its cnn
+// sub-library, and the backend (graph) API for the fused attention and every convolution the
 // workloads run, forward and backward (cudnn_conv_graph.h). Failures throw NativeFailure with code
 // ERR_LIBRARY, naming the call, the status and cuDNN's own last error message.
 #pragma once
@@ -93,9 +92,6 @@ struct ConvFwdAlgoPerf {
   int mathType;
   int reserved[3];
 };
-// cudnnConvolutionBwdDataAlgoPerf_t and cudnnConvolutionBwdFilterAlgoPerf_t: the same layout.
-using ConvBwdDataAlgoPerf = ConvFwdAlgoPerf;
-using ConvBwdFilterAlgoPerf = ConvFwdAlgoPerf;
 }  // namespace cudnn
 
 struct CudnnApi : LoadedLibrary {  // `unavailable` is empty when loaded
@@ -129,21 +125,6 @@ struct CudnnApi : LoadedLibrary {  // `unavailable` is empty when loaded
                                       cudnn::Descriptor wDesc, const void* w, cudnn::Descriptor conv, int algo,
                                       void* workspace, size_t workspaceBytes, const void* beta, cudnn::Descriptor yDesc,
                                       void* y) = nullptr;
-  cudnn::Status (*findConvolutionBackwardDataAlgorithm)(cudnn::Handle, cudnn::Descriptor w, cudnn::Descriptor dy,
-                                                        cudnn::Descriptor conv, cudnn::Descriptor dx, int requested,
-                                                        int* returned, cudnn::ConvBwdDataAlgoPerf* results) = nullptr;
-  cudnn::Status (*convolutionBackwardData)(cudnn::Handle, const void* alpha, cudnn::Descriptor wDesc, const void* w,
-                                           cudnn::Descriptor dyDesc, const void* dy, cudnn::Descriptor conv, int algo,
-                                           void* workspace, size_t workspaceBytes, const void* beta,
-                                           cudnn::Descriptor dxDesc, void* dx) = nullptr;
-  cudnn::Status (*findConvolutionBackwardFilterAlgorithm)(cudnn::Handle, cudnn::Descriptor x, cudnn::Descriptor dy,
-                                                          cudnn::Descriptor conv, cudnn::Descriptor dw, int requested,
-                                                          int* returned,
-                                                          cudnn::ConvBwdFilterAlgoPerf* results) = nullptr;
-  cudnn::Status (*convolutionBackwardFilter)(cudnn::Handle, const void* alpha, cudnn::Descriptor xDesc, const void* x,
-                                             cudnn::Descriptor dyDesc, const void* dy, cudnn::Descriptor conv, int algo,
-                                             void* workspace, size_t workspaceBytes, const void* beta,
-                                             cudnn::Descriptor dwDesc, void* dw) = nullptr;
   // backend (graph) API
   cudnn::Status (*backendCreateDescriptor)(int type, cudnn::Descriptor*) = nullptr;
   cudnn::Status (*backendDestroyDescriptor)(cudnn::Descriptor) = nullptr;

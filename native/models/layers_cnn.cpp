@@ -54,13 +54,61 @@ CudnnHandle* cudnnHandle(Graph& graph) {
   return static_cast<CudnnHandle*>(slot.get());
 }
 
-// One convolution: its problem (pointers bound at prepare, for the own forward kernel) and, on the
-// cuDNN path, the plan and variant pack of each direction it runs.
+// A batch norm's parameters and running statistics (PyTorch's: weight = gamma, bias = beta).
+struct NormParams {
+  Param* gamma = nullptr;
+  Param* beta = nullptr;
+  Tensor* runningMean = nullptr;
+  Tensor* runningVar = nullptr;
+};
+
+NormParams normParams(Graph& graph, const std::string& name, int channels) {
+  NormParams n;
+  n.gamma = graph.param(name + ".weight", {channels}, Init::Ones, channels);
+  n.beta = graph.param(name + ".bias", {channels}, Init::Zeros, channels);
+  n.runningMean = graph.tensor(name + ".running_mean", {channels}, Dtype::F32, Tensor::Fill::Zero);
+  n.runningVar = graph.tensor(name + ".running_var", {channels}, Dtype::F32, Tensor::Fill::Ones);
+  return n;
+}
+
+// The op name of a batch norm with what is fused into it: "bn", "bn+add+relu".
+std::string normWhat(const Tensor* residual, bool relu) {
+  return std::string("bn") + (residual != nullptr ? "+add" : "") + (relu ? "+relu" : "");
+}
+
+// One convolution: its problem (pointers bound at prepare, for the own forward kernel), on the own
+// path's inference the batch norm (+ residual, + ReLU) its epilogue applies (norm.gamma null: none),
+// and, on the cuDNN path, the plan and variant pack of each direction it runs.
 struct ConvState {
   ConvArgs args{};
+  NormParams norm;
+  const Tensor* residual = nullptr;
+  bool relu = false;
   std::shared_ptr<ConvGraphPlan> forwardPlan, dataPlan, filterPlan;
   ConvGraphPack forwardPack, dataPack, filterPack;
 };
+
+// The convolution of x into `out` channels (its ConvState, kept by the graph) and its weight.
+ConvState* newConv(Graph& graph, const std::string& layer, const std::string& name, const Tensor* x, int out,
+                   int kernel, int stride, int pad, Param** weight) {
+  if (x->dims.size() != 4) throw NativeFailure({"ERR_NATIVE", layer + ": conv input must be NHWC", "", "conv2d"});
+  auto state = std::make_shared<ConvState>();
+  graph.keep(state);
+  ConvArgs& a = state->args;
+  a.n = static_cast<int>(x->dims[0]);
+  a.h = static_cast<int>(x->dims[1]);
+  a.w = static_cast<int>(x->dims[2]);
+  a.c = static_cast<int>(x->dims[3]);
+  a.k = out;
+  a.r = a.s = kernel;
+  a.stride = stride;
+  a.pad = pad;
+  a.p = convOutputSize(a.h, kernel, stride, pad);
+  a.q = convOutputSize(a.w, kernel, stride, pad);
+  *weight = graph.param(name + ".weight", {out, kernel, kernel, a.c}, Init::KaimingUniform,
+                        static_cast<int64_t>(a.c) * kernel * kernel);
+  return state.get();
+}
 
 Tensor* gradientOf(const Tensor* y, const std::string& layer) {
   if (y->grad == nullptr) {
@@ -79,7 +127,7 @@ void addOwnConvForward(Graph& graph, const std::string& layer, ConvState* st, co
   Op op;
   op.layer = layer;
   op.phase = Phase::Forward;
-  op.what = "conv fwd";
+  op.what = st->norm.gamma != nullptr ? "conv fwd + " + normWhat(st->residual, st->relu) : "conv fwd";
   op.impl = "own";
   op.flops = convFlops(st->args);
   // Split K (small batches) and the stem's gather (c % 8 != 0; kernels/conv.cu) work in the graph's
@@ -92,6 +140,14 @@ void addOwnConvForward(Graph& graph, const std::string& layer, ConvState* st, co
     a.y = y->bf16();
     a.sm90a = ctx.sm90a;
     a.sms = ctx.sms;
+    if (st->norm.gamma != nullptr) {
+      a.epilogue.gamma = st->norm.gamma->master.f32();
+      a.epilogue.beta = st->norm.beta->master.f32();
+      a.epilogue.mean = st->norm.runningMean->f32();
+      a.epilogue.var = st->norm.runningVar->f32();
+      a.epilogue.residual = st->residual != nullptr ? st->residual->bf16() : nullptr;
+      a.epilogue.relu = st->relu;
+    }
     int sms = ctx.sms;
     if (sms <= 0) GSM_CUDA(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, ctx.device));
     planConv(&a, sms);
@@ -128,8 +184,7 @@ const char* directionName(ConvDirection d) {
 std::shared_ptr<ConvGraphPlan> convPlan(CudnnHandle* handle, SharedWorkspace* ws, const Context& ctx,
                                         const std::string& layer, const ConvArgs& a, ConvDirection direction,
                                         float beta, const void* x, const void* w, const void* y) {
-  const cudnn::Handle h = handle->get();
-  GSM_CUDNN(cudnnApi().setStream(h, ctx.stream));
+  const cudnn::Handle h = handle->get();  // ConvGraphPlan sets ctx.stream on it for its timing
   char key[160];
   std::snprintf(key, sizeof key, "%d,%d,%d,%d,%d,%d,%d,%d,%d %s %g", a.n, a.c, a.h, a.w, a.k, a.r, a.s, a.stride, a.pad,
                 directionName(direction), static_cast<double>(beta));
@@ -226,23 +281,9 @@ void addCudnnConvBackwardFilter(Graph& graph, const std::string& layer, ConvStat
 
 Tensor* conv2d(Graph& graph, const std::string& layer, const std::string& name, Tensor* x, int out, int kernel,
                int stride, int pad, Impl impl, Backward* backward, bool inputGrad) {
-  if (x->dims.size() != 4) throw NativeFailure({"ERR_NATIVE", layer + ": conv input must be NHWC", "", "conv2d"});
-  auto state = std::make_shared<ConvState>();
-  graph.keep(state);
-  ConvState* st = state.get();
-  ConvArgs& a = st->args;
-  a.n = static_cast<int>(x->dims[0]);
-  a.h = static_cast<int>(x->dims[1]);
-  a.w = static_cast<int>(x->dims[2]);
-  a.c = static_cast<int>(x->dims[3]);
-  a.k = out;
-  a.r = a.s = kernel;
-  a.stride = stride;
-  a.pad = pad;
-  a.p = convOutputSize(a.h, kernel, stride, pad);
-  a.q = convOutputSize(a.w, kernel, stride, pad);
-  Param* w = graph.param(name + ".weight", {out, kernel, kernel, a.c}, Init::KaimingUniform,
-                         static_cast<int64_t>(a.c) * kernel * kernel);
+  Param* w = nullptr;
+  ConvState* st = newConv(graph, layer, name, x, out, kernel, stride, pad, &w);
+  const ConvArgs& a = st->args;
   Tensor* y = graph.tensor(name + ".out", {a.n, a.p, a.q, out}, Dtype::Bf16);
   if (impl == Impl::Own) {
     addOwnConvForward(graph, layer, st, x, w, y);
@@ -327,12 +368,13 @@ Tensor* batchNorm(Graph& graph, const std::string& layer, const std::string& nam
                   bool relu, Backward* backward) {
   const int channels = static_cast<int>(x->dims.back());
   const int rows = static_cast<int>(x->count() / static_cast<size_t>(channels));
-  Param* gamma = graph.param(name + ".weight", {channels}, Init::Ones, channels);
-  Param* beta = graph.param(name + ".bias", {channels}, Init::Zeros, channels);
-  Tensor* runningMean = graph.tensor(name + ".running_mean", {channels}, Dtype::F32, Tensor::Fill::Zero);
-  Tensor* runningVar = graph.tensor(name + ".running_var", {channels}, Dtype::F32, Tensor::Fill::Ones);
+  const NormParams norm = normParams(graph, name, channels);
+  Param* gamma = norm.gamma;
+  Param* beta = norm.beta;
+  Tensor* runningMean = norm.runningMean;
+  Tensor* runningVar = norm.runningVar;
   Tensor* y = graph.tensor(name + ".out", x->dims, Dtype::Bf16);
-  const std::string what = std::string("bn") + (residual != nullptr ? "+add" : "") + (relu ? "+relu" : "") + " fwd";
+  const std::string what = normWhat(residual, relu) + " fwd";
   if (backward == nullptr) {
     addKernelOp<BatchNormInferenceArgs>(
         graph, layer, Phase::Forward, what, 0, launchBatchNormInference,
@@ -375,6 +417,26 @@ Tensor* batchNorm(Graph& graph, const std::string& layer, const std::string& nam
   *backward = [&graph, layer, x, y, residual, relu, gamma, beta, saveMean, saveInvStd]() {
     batchNormBackward(graph, layer, x, y, residual, relu, gamma, beta, saveMean, saveInvStd);
   };
+  return y;
+}
+
+Tensor* convBatchNorm(Graph& graph, const ConvLayer& conv, const std::string& normLayer, const std::string& normName,
+                      Tensor* x, Tensor* residual, bool relu, Impl impl, Backward* convBackward,
+                      Backward* normBackward) {
+  if (impl != Impl::Own || convBackward != nullptr || normBackward != nullptr) {
+    Tensor* y = conv2d(graph, conv.layer, conv.name, x, conv.out, conv.kernel, conv.stride, conv.pad, impl,
+                       convBackward, conv.inputGrad);
+    return batchNorm(graph, normLayer, normName, y, residual, relu, normBackward);
+  }
+  // The parameters and statistics in the order the two layers create them (the same seeds).
+  Param* w = nullptr;
+  ConvState* st = newConv(graph, conv.layer, conv.name, x, conv.out, conv.kernel, conv.stride, conv.pad, &w);
+  st->norm = normParams(graph, normName, conv.out);
+  st->residual = residual;
+  st->relu = relu;
+  const ConvArgs& a = st->args;
+  Tensor* y = graph.tensor(normName + ".out", {a.n, a.p, a.q, conv.out}, Dtype::Bf16);
+  addOwnConvForward(graph, conv.layer, st, x, w, y);
   return y;
 }
 

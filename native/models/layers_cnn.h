@@ -3,7 +3,8 @@
 //
 // Convolution: forward on the project's implicit-GEMM kernel (own) or cuDNN (library); backward
 // data and filter through cuDNN in both (an own conv backward is a project of its own). Batch norm,
-// ReLU, pooling and the loss run the project's kernels (kernels/nn.h) in both.
+// ReLU, pooling and the loss run the project's kernels (kernels/nn.h) in both, except that the own
+// path's inference runs the norm inside the convolution (convBatchNorm).
 #pragma once
 
 #include <string>
@@ -26,6 +27,21 @@ Tensor* conv2d(Graph& graph, const std::string& layer, const std::string& name, 
 // itself (shared, no copy) when nothing wrote it yet, else added to it.
 Tensor* batchNorm(Graph& graph, const std::string& layer, const std::string& name, Tensor* x, Tensor* residual,
                   bool relu, Backward* backward);
+
+// A convolution (as conv2d) and the batch norm after it (as batchNorm, with its residual and ReLU):
+// the two layers, except on the own path's inference (impl own, both backward slots null), where the
+// convolution's epilogue applies the norm, the residual add and the ReLU to its fp32 sums (ConvArgs::
+// epilogue; one kernel, as inference runtimes fold a batch norm into the convolution before it). Then
+// the one op is the convolution layer's ("conv fwd + bn+add+relu"), the norm layer has none, and the
+// convolution's own output is never materialised: y is the norm's output.
+struct ConvLayer {
+  std::string layer, name;  // as conv2d's
+  int out, kernel, stride, pad;
+  bool inputGrad = true;
+};
+Tensor* convBatchNorm(Graph& graph, const ConvLayer& conv, const std::string& normLayer, const std::string& normName,
+                      Tensor* x, Tensor* residual, bool relu, Impl impl, Backward* convBackward,
+                      Backward* normBackward);
 
 // Max pooling, window x window, stride, pad; y [n, p, q, c].
 Tensor* maxPool(Graph& graph, const std::string& layer, Tensor* x, int window, int stride, int pad, Backward* backward);

@@ -5,7 +5,8 @@
 // Layout as torchvision v1.5: stem conv 7x7 s2 p3 -> BN -> ReLU -> max pool 3x3 s2 p1; four stages
 // of bottlenecks (1x1 -> 3x3 with the stage's stride -> 1x1 expanding 4x), the first block of a
 // stage with a 1x1 conv + BN downsample of its input; global average pool; FC to the classes.
-// Layer and parameter names follow torchvision's modules ("layer2.0.conv1", "layer2.0.downsample"
+// On the own path's inference each batch norm (with its residual add and ReLU) runs in the epilogue of
+// the convolution before it (convBatchNorm). Layer and parameter names follow torchvision's modules ("layer2.0.conv1", "layer2.0.downsample"
 // with parameters "layer2.0.downsample.0.weight" and "...1.weight"). Weights start as PyTorch's
 // layer defaults (Kaiming uniform, a = sqrt 5; batch norm 1 and 0), not torchvision's Kaiming
 // normal re-initialisation: the step's cost does not depend on it.
@@ -48,6 +49,15 @@ class Tape {
   std::deque<Backward> closures_;  // deque: the slots handed out stay valid
 };
 
+// A convolution and its batch norm (convBatchNorm: fused on the own path's inference), taking the
+// tape's slots for the two layers in order.
+Tensor* convNorm(Graph& graph, const ConvLayer& conv, const std::string& normLayer, const std::string& normName,
+                 Tensor* x, Tensor* residual, bool relu, Impl impl, Tape& tape) {
+  Backward* convBackward = tape.next();
+  Backward* normBackward = tape.next();
+  return convBatchNorm(graph, conv, normLayer, normName, x, residual, relu, impl, convBackward, normBackward);
+}
+
 // One bottleneck: the downsample first (its output is the residual the last norm adds), then
 // 1x1 -> BN -> ReLU -> 3x3 (stride) -> BN -> ReLU -> 1x1 -> BN (+ residual) -> ReLU.
 Tensor* bottleneck(Graph& graph, const std::string& prefix, Tensor* x, int planes, int stride, bool downsample,
@@ -55,15 +65,14 @@ Tensor* bottleneck(Graph& graph, const std::string& prefix, Tensor* x, int plane
   Tensor* identity = x;
   if (downsample) {
     const std::string ds = prefix + ".downsample";
-    Tensor* d = conv2d(graph, ds, ds + ".0", x, planes * 4, 1, stride, 0, impl, tape.next());
-    identity = batchNorm(graph, ds, ds + ".1", d, nullptr, false, tape.next());
+    identity = convNorm(graph, {ds, ds + ".0", planes * 4, 1, stride, 0}, ds, ds + ".1", x, nullptr, false, impl, tape);
   }
-  Tensor* t = conv2d(graph, prefix + ".conv1", prefix + ".conv1", x, planes, 1, 1, 0, impl, tape.next());
-  t = batchNorm(graph, prefix + ".bn1", prefix + ".bn1", t, nullptr, true, tape.next());
-  t = conv2d(graph, prefix + ".conv2", prefix + ".conv2", t, planes, 3, stride, 1, impl, tape.next());
-  t = batchNorm(graph, prefix + ".bn2", prefix + ".bn2", t, nullptr, true, tape.next());
-  t = conv2d(graph, prefix + ".conv3", prefix + ".conv3", t, planes * 4, 1, 1, 0, impl, tape.next());
-  return batchNorm(graph, prefix + ".bn3", prefix + ".bn3", t, identity, true, tape.next());
+  const std::string c1 = prefix + ".conv1", c2 = prefix + ".conv2", c3 = prefix + ".conv3";
+  Tensor* t =
+      convNorm(graph, {c1, c1, planes, 1, 1, 0}, prefix + ".bn1", prefix + ".bn1", x, nullptr, true, impl, tape);
+  t = convNorm(graph, {c2, c2, planes, 3, stride, 1}, prefix + ".bn2", prefix + ".bn2", t, nullptr, true, impl, tape);
+  return convNorm(graph, {c3, c3, planes * 4, 1, 1, 0}, prefix + ".bn3", prefix + ".bn3", t, identity, true, impl,
+                  tape);
 }
 
 }  // namespace
@@ -75,8 +84,8 @@ void buildResNet(Graph& graph, const ResNetConfig& config, Impl impl) {
 
   Tensor* image =
       graph.tensor("input", {config.batch, config.input, config.input, 3}, Dtype::Bf16, Tensor::Fill::Random);
-  Tensor* h = conv2d(graph, "conv1", "conv1", image, config.width, 7, 2, 3, impl, tape.next(), false);
-  h = batchNorm(graph, "bn1", "bn1", h, nullptr, true, tape.next());
+  Tensor* h =
+      convNorm(graph, {"conv1", "conv1", config.width, 7, 2, 3, false}, "bn1", "bn1", image, nullptr, true, impl, tape);
   h = maxPool(graph, "maxpool", h, 3, 2, 1, tape.next());
 
   int inplanes = config.width;

@@ -21,7 +21,8 @@
 #               float64 references, compute-sanitizer memcheck and racecheck over their sanitize
 #               launches, bench; then cudnn_conv_check.cu: cuDNN's graph-API convolution against the
 #               legacy API and float64 (verify), both timed per ResNet-50 shape (bench)
-#   model-check builds test/native/model_check.cu (no Node): run-small (every model tiny), grad
+#   model-check builds test/native/model_check.cu (no Node): run-small (every model tiny), infer-match
+#               (ResNet inference, own with its norms fused, against library), grad
 #               (gradients against finite differences), dump + scripts/pytorch/check_grads.py (the tiny
 #               ResNet's gradients against PyTorch autograd), loss (50 training steps), run (the full-size
 #               models, own and library: time per step, memory, the slowest layers)
@@ -221,6 +222,7 @@ part_model_check() {
   native_archive model-check.txt || return
   step model-check.txt "$NVCC" "${NATIVE_FLAGS[@]}" -o "$check" test/native/model_check.cu "$NATIVE_DIR/libgsm.a" -ldl || return
   step model-check.txt "$check" run-small || return  # quick: a kernel that hangs stops the part here
+  step model-check.txt "$check" infer-match
   step model-check.txt "$check" grad
   local impl dump
   for impl in own library; do  # the tiny ResNet's gradients against PyTorch autograd (float64, and bf16 as the yardstick)

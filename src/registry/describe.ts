@@ -5,9 +5,9 @@ import { describeWorkloadShape, isWorkload, workloadMemory } from './workloads.j
 const gib = (bytes: number) => `${(bytes / 2 ** 30).toFixed(1)} GiB`;
 
 /** "resnet50-train batch 128, input 32 needs ~3.1 GiB (weights ..., activations ..., gradients ..., optimizer state ...)"; undefined for a kernel. */
-export function formatWorkloadMemory(spec: Pick<ClientSpec, 'kernel' | 'shape'>): string | undefined {
+export function formatWorkloadMemory(spec: Pick<ClientSpec, 'kernel' | 'shape'> & Partial<Pick<ClientSpec, 'impl'>>): string | undefined {
   if (!isWorkload(spec.kernel)) return undefined;
-  const m = workloadMemory(spec.kernel, spec.shape);
+  const m = workloadMemory(spec.kernel, spec.shape, spec.impl === 'own' ? 'own' : 'library');
   const parts = [`weights ${gib(m.weights)}`, `activations ${gib(m.activations)}`];
   if (m.gradients > 0) parts.push(`gradients ${gib(m.gradients)}`);
   if (m.optimizer > 0) parts.push(`optimizer state ${gib(m.optimizer)}`);

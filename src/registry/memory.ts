@@ -14,7 +14,7 @@ export function clientMemoryBytes(spec: ClientSpec, run: RunMemorySettings, smCo
   const trace = run.traceRecords * 16;
   if (spec.kernel === 'gemm') return gemmBytes(spec.shape, spec.dtype) + trace;
   if (isKernelFamily(spec.kernel)) return workloadBytes(spec.kernel, spec.shape) + trace;
-  if (isWorkload(spec.kernel)) return workloadMemory(spec.kernel, spec.shape).total + trace;
+  if (isWorkload(spec.kernel)) return workloadMemory(spec.kernel, spec.shape, spec.impl === 'own' ? 'own' : 'library').total + trace;
   return trace + probeGapCapacity(spec, run, smCount) * 16;
 }
 

@@ -23,6 +23,7 @@ import { convOutputSize, type GEMM_IMPLS, type GemmDtype, type KERNEL_DTYPES, ty
 export const WORKLOAD_NAMES = ['resnet50-train', 'resnet50-infer', 'bert-base-train', 'bert-base-infer', 'llm-decode'] as const;
 export type WorkloadName = (typeof WORKLOAD_NAMES)[number];
 export const WORKLOAD_IMPLS = ['own', 'library'] as const;
+export type WorkloadImpl = (typeof WORKLOAD_IMPLS)[number];
 export const WORKLOAD_DTYPE = 'bf16';
 
 /** Every implementation `--impl` takes: own, and the libraries of the kernels (cublas, cudnn, cudart) and of the workloads (library). */
@@ -151,17 +152,19 @@ function layer(name: string, kind: LayerCount['kind'], flops: number, params: nu
   return { name, kind, flops, params, activations, extraBytes };
 }
 
-/** torchvision's ResNet-50 (v1.5: the stride on the 3x3 convolutions), NHWC, as ResNetConfig builds it. */
-function resnet50Layers(batch: number, input: number, train: boolean): LayerCount[] {
+/** torchvision's ResNet-50 (v1.5: the stride on the 3x3 convolutions), NHWC, as ResNetConfig builds it.
+ * `fused`: the own path's inference, where each batch norm (with its ReLU and residual) runs in the
+ * convolution before it, so the convolution's own output is never stored. */
+function resnet50Layers(batch: number, input: number, train: boolean, fused: boolean): LayerCount[] {
   const classes = input === 224 ? 1000 : 10;
   const out: LayerCount[] = [];
-  // conv + batch norm (+ ReLU, + residual: fused into the norm): the conv's output and the norm's, and
-  // per channel the saved mean and invstd (fp32) when training.
+  // conv + batch norm (+ ReLU, + residual: fused into the norm): the conv's output (unless fused) and
+  // the norm's, and per channel the saved mean and invstd (fp32) when training.
   const convBn = (name: string, c: number, hw: number, k: number, rs: number, stride: number): number => {
     const pad = rs === 7 ? 3 : rs === 3 ? 1 : 0;
     const p = convOutputSize(hw, rs, stride, pad);
     const y = batch * p * p * k;
-    out.push(layer(name, 'conv', 2 * y * c * rs * rs, k * rs * rs * c, y));
+    out.push(layer(name, 'conv', 2 * y * c * rs * rs, k * rs * rs * c, fused ? 0 : y));
     const bn = name.replace(/conv(\d?)$/, 'bn$1').replace(/downsample\.0$/, 'downsample.1');
     out.push(layer(bn, 'norm', 0, 2 * k, y, train ? 2 * 4 * k : 0));
     return p;
@@ -251,11 +254,12 @@ function llmLayers(batch: number, layers: number, kv: number): LayerCount[] {
   return out;
 }
 
-/** The layers of a workload at a shape (forward pass), in network order. */
-export function workloadLayers(name: WorkloadName, shape: readonly number[]): LayerCount[] {
+/** The layers of a workload at a shape (forward pass), in network order, as the `impl` path builds them
+ * (they differ only in the activations stored: the own path's ResNet inference fuses its norms). */
+export function workloadLayers(name: WorkloadName, shape: readonly number[], impl: WorkloadImpl = 'library'): LayerCount[] {
   const def = WORKLOADS[name];
   const [a, b, c] = shape as [number, number, number];
-  if (def.model === 'resnet50') return resnet50Layers(a, b, def.train);
+  if (def.model === 'resnet50') return resnet50Layers(a, b, def.train, !def.train && impl === 'own');
   if (def.model === 'bert-base') return bertLayers(a, b, def.train);
   return llmLayers(a, b, c);
 }
@@ -299,9 +303,9 @@ export interface MemoryNeed {
 /** Library workspaces (cuBLASLt, cuDNN) and the nn kernels' reduction scratch: a fixed allowance. */
 export const SCRATCH_BYTES = 64 * 2 ** 20;
 
-export function workloadMemory(name: WorkloadName, shape: readonly number[]): MemoryNeed {
+export function workloadMemory(name: WorkloadName, shape: readonly number[], impl: WorkloadImpl = 'library'): MemoryNeed {
   const def = WORKLOADS[name];
-  const layers = workloadLayers(name, shape);
+  const layers = workloadLayers(name, shape, impl);
   const params = layers.reduce((sum, l) => sum + l.params, 0);
   const activationElements = layers.reduce((sum, l) => sum + l.activations, 0);
   const activations = 2 * activationElements + layers.reduce((sum, l) => sum + l.extraBytes, 0);

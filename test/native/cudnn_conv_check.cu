@@ -20,7 +20,9 @@
 //            The project's own kernel (kernels/conv.cu) too, as the models' own path runs it: its
 //            default tile, the plan planConv makes for 132 SMs (split K, the 128x64 tile, or the
 //            gather where c % 8 != 0), and split K forced into 3 slices, against the same float64
-//            reference, each with every trace record written.
+//            reference, each with every trace record written; and each of them again with the epilogue
+//            the models' own inference fuses (ConvArgs::epilogue: batch norm with random statistics, a
+//            random residual, ReLU) against the float64 sums put through the same.
 //   bench    every ResNet-50 convolution shape (224 x 224) at batch 1 and 32: the legacy path (Find's
 //            fastest algorithm), the graph path (the plan it chose) and the own kernel (as planConv
 //            plans it for this device), median of 30 launches after 5 of warm-up (CUDA events),
@@ -32,6 +34,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <random>
 #include <string>
 #include <vector>
 #include "../../kernels/launch.h"
@@ -209,6 +212,57 @@ std::vector<double> widen(const std::vector<uint16_t>& y) {
   return out;
 }
 
+// An eval-mode batch norm with a residual and a ReLU (ConvArgs::epilogue) for the own kernel's check:
+// random per-channel statistics scaled to the sums' spread (rms over the sampled outputs), so that the
+// normalised values are of the order of the residual's (bf16 in [-1, 1)).
+struct FusedNorm {
+  std::vector<float> gamma, beta, mean, var;
+  std::vector<uint16_t> residual;
+  Buf<float> d;  // gamma, beta, mean, var back to back on the device
+  FusedNorm(const Shape& a, const std::vector<double>& ref, std::vector<uint16_t> res, uint64_t seed)
+      : residual(std::move(res)), d(4 * static_cast<size_t>(a.k)) {
+    double squares = 0;
+    for (double r : ref) squares += r * r;
+    const double rms = std::max(std::sqrt(squares / std::max<size_t>(ref.size(), 1)), 1e-3);
+    std::mt19937_64 rng(seed);
+    std::uniform_real_distribution<double> u(0.0, 1.0);
+    for (int k = 0; k < a.k; ++k) {
+      gamma.push_back(static_cast<float>(0.5 + u(rng)));
+      beta.push_back(static_cast<float>(u(rng) - 0.5));
+      mean.push_back(static_cast<float>(rms * (u(rng) - 0.5)));
+      var.push_back(static_cast<float>(rms * rms * (0.5 + 1.5 * u(rng))));
+    }
+    std::vector<float> all = gamma;
+    all.insert(all.end(), beta.begin(), beta.end());
+    all.insert(all.end(), mean.begin(), mean.end());
+    all.insert(all.end(), var.begin(), var.end());
+    d.put(all);
+  }
+  ConvEpilogue args(const uint16_t* residualDevice) const {
+    ConvEpilogue e;
+    const size_t k = gamma.size();
+    e.gamma = d.d, e.beta = d.d + k, e.mean = d.d + 2 * k, e.var = d.d + 3 * k;
+    e.residual = residualDevice;
+    e.relu = true;
+    return e;
+  }
+  // relu(gamma (sum - mean) / sqrt(var + eps) + beta + residual) at the sampled outputs, in float64;
+  // *magnitude: the sum of the three terms' magnitudes (compare's scale where they cancel).
+  std::vector<double> apply(const Shape& a, const std::vector<double>& sums, const std::vector<size_t>& idx,
+                            std::vector<double>* magnitude) const {
+    std::vector<double> out;
+    magnitude->clear();
+    for (size_t j = 0; j < idx.size(); ++j) {
+      const size_t k = idx[j] % static_cast<size_t>(a.k);
+      const double normed = gamma[k] * (sums[j] - mean[k]) / std::sqrt(static_cast<double>(var[k]) + 1e-5);
+      const double r = bf16ToDouble(residual[idx[j]]);
+      out.push_back(std::max(normed + beta[k] + r, 0.0));
+      magnitude->push_back(std::fabs(normed) + std::fabs(beta[k]) + std::fabs(r));
+    }
+    return out;
+  }
+};
+
 void verifyShape(cudnn::Handle handle, const Shape& a, uint64_t seed) {
   Buf<uint16_t> x(a.xCount()), w(a.wCount()), y(a.yCount()), yLegacy(a.yCount());
   CHECK(fillRandomBf16(x.d, x.n, seed, nullptr));
@@ -232,6 +286,9 @@ void verifyShape(cudnn::Handle handle, const Shape& a, uint64_t seed) {
   // K forced into 3 slices (every shape with c % 8 == 0), each with every trace record written.
   bool sm90a = false;
   CHECK(sm90aAvailable(0, nullptr, &sm90a));
+  Buf<uint16_t> residual(a.yCount());
+  CHECK(fillRandomBf16(residual.d, residual.n, seed + 2, nullptr));
+  const FusedNorm norm(a, ref, residual.get(), seed + 3);
   for (int form = 0; form < 3; ++form) {
     ConvArgs c{};
     c.n = a.n, c.c = a.c, c.h = a.h, c.w = a.w, c.k = a.k, c.r = a.r, c.s = a.s, c.stride = a.stride, c.pad = a.pad;
@@ -266,6 +323,16 @@ void verifyShape(cudnn::Handle handle, const Shape& a, uint64_t seed) {
     line(name + " " + a.text() + " vs float64 (" + std::to_string(records.size()) + " trace records, " +
              std::to_string(unwritten) + " unwritten)",
          e);
+
+    // The same launch with the epilogue the models' own inference path fuses: the norm, the residual
+    // and the ReLU on the fp32 sums, against them applied to the float64 sums.
+    c.epilogue = norm.args(residual.d);
+    y.poison();
+    CHECK(launchConvBf16(c, nullptr, nullptr));
+    CHECK(cudaDeviceSynchronize());
+    std::vector<double> magnitude;
+    const std::vector<double> refNorm = norm.apply(a, ref, idx, &magnitude);
+    line(name + " + bn+add+relu " + a.text() + " vs float64", compare(pick(y.get(), idx), refNorm, &magnitude));
   }
 
   ConvPlanOptions options;

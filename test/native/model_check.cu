@@ -6,6 +6,8 @@
 //              pass (no update) against central finite differences of the loss, per parameter tensor
 //              along its own gradient, along the whole gradient, and along a direction half random
 //   loss       the same tiny models, 50 training steps on one fixed batch: the loss must fall below half
+//   infer-match  tiny and full ResNet-50 inference, own (batch norms fused into the convolutions)
+//              against library, on the same weights, input and random batch norms: the outputs agree
 //   run        the full-size model workloads, own and library: time per step (CUDA events, 20 steps
 //              after 5 of warm-up), throughput, device memory, what ran the ops, the slowest layers
 //              (LayerTimer), and a finite loss / an output without NaN; `run resnet50` (any part of
@@ -407,6 +409,110 @@ bool runCase(const Session& s, const ModelCase& m, Impl impl, int warmup, int st
   return sane && timed;
 }
 
+// ---- infer-match ----
+
+// Every batch norm's parameters and running statistics set to random values (the same for the same
+// seed): weight (gamma) in [0.5, 1.5), bias and running mean in [-0.1, 0.1), running variance in
+// [0.5, 2). prepare()'s are the identity (1, 0, 0, 1), under which a norm missing from the fused path
+// would go unseen.
+void randomiseNorms(Graph& g, cudaStream_t stream, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<float> u(0.0f, 1.0f);
+  auto fill = [&](float* device, size_t n, float lo, float hi) {
+    std::vector<float> v(n);
+    for (float& x : v) x = lo + (hi - lo) * u(rng);
+    GSM_CUDA(cudaMemcpyAsync(device, v.data(), n * sizeof(float), cudaMemcpyHostToDevice, stream));
+    GSM_CUDA(cudaStreamSynchronize(stream));
+  };
+  const std::string suffix = ".running_mean";
+  for (const Tensor& t : g.tensors()) {
+    if (t.name.size() <= suffix.size() || t.name.compare(t.name.size() - suffix.size(), suffix.size(), suffix) != 0)
+      continue;
+    const std::string norm = t.name.substr(0, t.name.size() - suffix.size());
+    for (const Param& p : g.params()) {
+      if (p.name == norm + ".weight") fill(p.master.f32(), p.count(), 0.5f, 1.5f);
+      if (p.name == norm + ".bias") fill(p.master.f32(), p.count(), -0.1f, 0.1f);
+    }
+    fill(t.f32(), t.count(), -0.1f, 0.1f);
+    fill(tensorNamed(g, norm + ".running_var").f32(), t.count(), 0.5f, 2.0f);
+  }
+  GSM_CUDA(g.syncCopies(stream));
+}
+
+std::vector<double> outputValues(const Graph& g, cudaStream_t stream) {
+  const Tensor* out = g.output();
+  std::vector<double> v;
+  if (out->dtype == Dtype::F32) {
+    for (float x : download(out->f32(), out->count(), stream)) v.push_back(x);
+  } else {
+    for (uint16_t x : download(out->bf16(), out->count(), stream)) v.push_back(bf16ToFloat(x));
+  }
+  return v;
+}
+
+// The own path's inference (each batch norm, residual add and ReLU in the epilogue of the own
+// convolution before it) against the library path's (cuDNN's convolution, then the batch-norm
+// kernel) on the same weights, input and random norms: one forward pass each, the outputs compared,
+// max |own - library| / max |library| within `bound`. The two differ by rounding only: the library
+// path rounds each convolution's sums to bf16 before its norm, the own path normalises the fp32 sums.
+bool inferMatch(const Session& s, const ModelCase& m, double bound) {
+  std::vector<double> outputs[2];
+  for (Impl impl : {Impl::Own, Impl::Library}) {
+    std::unique_ptr<Graph> g = prepared(s, m, impl);
+    randomiseNorms(*g, s.stream, 7);
+    GSM_CUDA(g->run(s.stream, nullptr));
+    outputs[impl == Impl::Own ? 0 : 1] = outputValues(*g, s.stream);
+  }
+  const std::vector<double>& own = outputs[0];
+  const std::vector<double>& lib = outputs[1];
+  double maxLib = 0, maxDiff = 0, sumSq = 0, diffSq = 0;
+  size_t nonFinite = 0;
+  for (size_t i = 0; i < lib.size(); ++i) {
+    if (!std::isfinite(own[i]) || !std::isfinite(lib[i])) {
+      ++nonFinite;
+      continue;
+    }
+    maxLib = std::max(maxLib, std::fabs(lib[i]));
+    maxDiff = std::max(maxDiff, std::fabs(own[i] - lib[i]));
+    sumSq += lib[i] * lib[i];
+    diffSq += (own[i] - lib[i]) * (own[i] - lib[i]);
+  }
+  const double rel = maxLib > 0 ? maxDiff / maxLib : INFINITY;
+  const bool ok = nonFinite == 0 && rel <= bound;
+  std::printf(
+      "%-34s own vs library: %zu outputs, max |library| %.4g, max |diff| %.3g, max diff / max |library| %.3e "
+      "(bound %.0e), rms diff / rms library %.3e, %zu not finite: %s\n",
+      m.name.c_str(), lib.size(), maxLib, maxDiff, rel, bound, sumSq > 0 ? std::sqrt(diffSq / sumSq) : INFINITY,
+      nonFinite, ok ? "PASS" : "FAIL");
+  return ok;
+}
+
+int inferMatchAll(const Session& s) {
+  ResNetConfig tiny = tinyResNet();
+  tiny.train = false;
+  ResNetConfig full;
+  full.train = false;
+  full.input = 224;
+  full.classes = 1000;
+  std::vector<ModelCase> cases = {resnetCase("tiny resnet infer", tiny)};
+  for (int batch : {1, 32}) {
+    full.batch = batch;
+    cases.push_back(resnetCase("resnet50-infer input 224 batch " + std::to_string(batch), full));
+  }
+  int failed = 0;
+  for (const ModelCase& m : cases) {
+    try {
+      failed += inferMatch(s, m, 5e-2) ? 0 : 1;
+    } catch (const NativeFailure& e) {
+      std::printf("%s FAIL: %s (%s)\n", m.name.c_str(), e.what(), e.info().code.c_str());
+      ++failed;
+      cudaGetLastError();
+    }
+  }
+  std::printf("%d of %zu failed\n", failed, cases.size());
+  return failed == 0 ? 0 : 1;
+}
+
 std::vector<ModelCase> fullCases() {
   ResNetConfig train;  // CIFAR-10 size, batch 128
   ResNetConfig infer;
@@ -502,6 +608,7 @@ int main(int argc, char** argv) {
       return forTinyTrainers(s, gradCheck);
     }
     if (mode == "loss") return forTinyTrainers(s, lossCheck);
+    if (mode == "infer-match") return inferMatchAll(s);
     if (mode == "dump" && argc > 2)
       return dump(s, argv[2], argc > 3 && std::string(argv[3]) == "library" ? Impl::Library : Impl::Own);
     const std::string filter = argc > 2 ? argv[2] : "";
@@ -513,7 +620,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   std::fprintf(stderr,
-               "usage: model_check grad [step, default 1e-2] | loss | run [name filter [layers shown]] | run-small "
+               "usage: model_check grad [step, default 1e-2] | loss | infer-match | run [name filter [layers shown]] | "
+               "run-small "
                "[name filter] | "
                "dump DIR [own|library]\n");
   return 2;
