@@ -129,6 +129,18 @@ describe('memory need', () => {
     expect(m.total).toBe(m.weights + m.activations + SCRATCH_BYTES);
   });
 
+  it("the own path's ResNet inference stores no convolution output (each norm runs in its convolution): layer1.0.conv2's 56 x 56 x 64 less", () => {
+    const lib = workloadLayers('resnet50-infer', [1, 224], 'library');
+    const own = workloadLayers('resnet50-infer', [1, 224], 'own');
+    expect(lib.find((l) => l.name === 'layer1.0.conv2')!.activations).toBe(56 * 56 * 64);
+    expect(own.find((l) => l.name === 'layer1.0.conv2')!.activations).toBe(0);
+    expect(own.find((l) => l.name === 'layer1.0.bn2')!.activations).toBe(56 * 56 * 64);
+    const convOutputs = lib.filter((l) => l.kind === 'conv').reduce((s, l) => s + l.activations, 0);
+    expect(workloadMemory('resnet50-infer', [1, 224], 'library').total - workloadMemory('resnet50-infer', [1, 224], 'own').total).toBe(2 * convOutputs);
+    // Training keeps every convolution's output for the backward pass, on both paths.
+    expect(workloadMemory('resnet50-train', [128, 32], 'own').total).toBe(workloadMemory('resnet50-train', [128, 32], 'library').total);
+  });
+
   it('SGD training: fp32 master + bf16 copy, fp32 gradients and one momentum buffer per parameter, a bf16 gradient per activation', () => {
     const params = workloadParams('resnet50-train', [128, 32]);
     const m = workloadMemory('resnet50-train', [128, 32]);
