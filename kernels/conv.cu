@@ -242,35 +242,53 @@ __global__ void __launch_bounds__(T::kThreads) convKernel(ConvArgs args, int til
   mma::wait<0>();  // no copy may still target shared memory when the CTA exits
 
   // Epilogue: with split K, this slice's fp32 partial [slice][m][k] for convSplitSumKernel; else the
-  // sums through ConvArgs::epilogue (conv_epilogue.cuh), rounded to bf16, stored straight from the
-  // accumulators in pairs of columns, column pair by column pair (the norm's coefficients read once).
+  // sums through ConvArgs::epilogue (conv_epilogue.cuh: every accumulator in place, then the stores),
+  // rounded to bf16 and stored straight from the accumulators in pairs of columns.
   auto* y = reinterpret_cast<__nv_bfloat16*>(args.y);
   const int K = args.k;
   const bool pairs = (K % 2) == 0;
   const int g = lane >> 2, t = lane & 3;
+  const int rowBase = m0 + warpM * T::WM + g, colBase = n0 + warpN * T::WN + 2 * t;
+  const ConvEpilogue& epilogue = args.epilogue;
+  if (args.splits <= 1 && (epilogue.gamma != nullptr || epilogue.residual != nullptr || epilogue.relu)) {
 #pragma unroll
-  for (int j = 0; j < T::kNj; ++j) {
-    const int col = n0 + warpN * T::WN + j * 8 + 2 * t;
-    if (col >= K) continue;
-    const conv::ChannelPair coefficients =
-        args.splits > 1 ? conv::ChannelPair{} : conv::channelPair(args.epilogue, col, K);
+    for (int j = 0; j < T::kNj; ++j) {
+      const int col = colBase + j * 8;
+      if (col >= K) continue;
+      const conv::ChannelPair coefficients = conv::channelPair(epilogue, col, K);
 #pragma unroll
-    for (int i = 0; i < T::kMi; ++i) {
+      for (int i = 0; i < T::kMi; ++i) {
 #pragma unroll
-      for (int half = 0; half < 2; ++half) {
-        const int m = m0 + warpM * T::WM + i * 16 + g + half * 8;
-        if (m >= M) continue;
+        for (int half = 0; half < 2; ++half) {
+          const int m = rowBase + i * 16 + half * 8;
+          if (m < M)
+            conv::applyPair(epilogue, coefficients, static_cast<size_t>(m) * K + col, col, K, acc[i][j][half * 2],
+                            acc[i][j][half * 2 + 1]);
+        }
+      }
+    }
+  }
+#pragma unroll
+  for (int i = 0; i < T::kMi; ++i) {
+#pragma unroll
+    for (int half = 0; half < 2; ++half) {
+      const int m = rowBase + i * 16 + half * 8;
+      if (m >= M) continue;
+      float* partialRow =
+          args.splits > 1 ? static_cast<float*>(args.workspace) + (static_cast<size_t>(slice) * M + m) * K : nullptr;
+#pragma unroll
+      for (int j = 0; j < T::kNj; ++j) {
+        const int col = colBase + j * 8;
         const float v0 = acc[i][j][half * 2], v1 = acc[i][j][half * 2 + 1];
         if (args.splits > 1) {
-          float* partialRow = static_cast<float*>(args.workspace) + (static_cast<size_t>(slice) * M + m) * K;
           if (pairs && col + 1 < K) {
             *reinterpret_cast<float2*>(partialRow + col) = make_float2(v0, v1);
           } else {
-            partialRow[col] = v0;
+            if (col < K) partialRow[col] = v0;
             if (col + 1 < K) partialRow[col + 1] = v1;
           }
         } else {
-          conv::storePair(args.epilogue, coefficients, y, static_cast<size_t>(m) * K + col, col, K, v0, v1);
+          conv::storePair(y, static_cast<size_t>(m) * K + col, col, K, v0, v1);
         }
       }
     }
@@ -316,8 +334,11 @@ __global__ void __launch_bounds__(kSumThreads) convSplitSumKernel(ConvArgs args,
     const int col = 2 * static_cast<int>(index - m * pairsPerRow);
     const size_t at = static_cast<size_t>(m) * K + col;
     const bool two = col + 1 < K;
-    const float2 sum = sumSlicePair(partials + at, slice, args.splits, two, K % 2 == 0);
-    conv::storePair(args.epilogue, conv::channelPair(args.epilogue, col, K), y, at, col, K, sum.x, sum.y);
+    // The coefficients' loads first, so that they are in flight with the partials'.
+    const conv::ChannelPair coefficients = conv::channelPair(args.epilogue, col, K);
+    float2 sum = sumSlicePair(partials + at, slice, args.splits, two, K % 2 == 0);
+    conv::applyPair(args.epilogue, coefficients, at, col, K, sum.x, sum.y);
+    conv::storePair(y, at, col, K, sum.x, sum.y);
   }
   cta.end();
 }

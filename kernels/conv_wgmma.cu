@@ -209,25 +209,40 @@ __global__ void __launch_bounds__(384, 1) convWgmmaKernel(ConvArgs args, int til
       for (int mt = 0; mt < T::kMTiles; ++mt) pinRegisters(acc[mt]);
       if (tid == 0) mbarArrive(emptyBar((it - 1) % T::STAGES));
 
-      // Epilogue (ConvArgs::epilogue, conv_epilogue.cuh). Accumulator layout (m64nN): warp w holds rows
-      // 16 w .. 16 w + 15 of its m64 tile; d[4 j + 0..1] = row lane / 4, columns 8 j + 2 (lane % 4) +
-      // {0, 1}; d[4 j + 2..3] = row + 8. Column pair by column pair, so that the norm's coefficients
-      // are read once for every row this thread stores.
+      // Epilogue (ConvArgs::epilogue, conv_epilogue.cuh): every accumulator through it in place, then
+      // the stores. Accumulator layout (m64nN): warp w holds rows 16 w .. 16 w + 15 of its m64 tile;
+      // d[4 j + 0..1] = row lane / 4, columns 8 j + 2 (lane % 4) + {0, 1}; d[4 j + 2..3] = row + 8.
       const int colBase = tn * T::BN + (lane % 4) * 2;
+      const int rowBase = tm * T::BM + wg * (T::BM / 2) + warp * 16 + lane / 4;
+      if (args.epilogue.gamma != nullptr || args.epilogue.residual != nullptr || args.epilogue.relu) {
 #pragma unroll
-      for (int j = 0; j < T::BN / 8; ++j) {
-        const int col = colBase + j * 8;
-        if (col >= K) continue;
-        const ChannelPair coefficients = channelPair(args.epilogue, col, K);
+        for (int j = 0; j < T::BN / 8; ++j) {
+          const int col = colBase + j * 8;
+          if (col >= K) continue;
+          const ChannelPair coefficients = channelPair(args.epilogue, col, K);
 #pragma unroll
-        for (int mt = 0; mt < T::kMTiles; ++mt) {
-          const int row0 = tm * T::BM + wg * (T::BM / 2) + mt * 64 + warp * 16 + lane / 4;
+          for (int mt = 0; mt < T::kMTiles; ++mt) {
 #pragma unroll
-          for (int h = 0; h < 2; ++h) {
-            const int row = row0 + h * 8;
-            if (row >= M) continue;
-            storePair(args.epilogue, coefficients, y, static_cast<size_t>(row) * K + col, col, K,
-                      acc[mt][4 * j + 2 * h], acc[mt][4 * j + 2 * h + 1]);
+            for (int h = 0; h < 2; ++h) {
+              const int row = rowBase + mt * 64 + h * 8;
+              if (row < M)
+                applyPair(args.epilogue, coefficients, static_cast<size_t>(row) * K + col, col, K,
+                          acc[mt][4 * j + 2 * h], acc[mt][4 * j + 2 * h + 1]);
+            }
+          }
+        }
+      }
+#pragma unroll
+      for (int mt = 0; mt < T::kMTiles; ++mt) {
+#pragma unroll
+        for (int h = 0; h < 2; ++h) {
+          const int row = rowBase + mt * 64 + h * 8;
+          if (row >= M) continue;
+#pragma unroll
+          for (int j = 0; j < T::BN / 8; ++j) {
+            const int col = colBase + j * 8;
+            storePair(y, static_cast<size_t>(row) * K + col, col, K, acc[mt][4 * j + 2 * h],
+                      acc[mt][4 * j + 2 * h + 1]);
           }
         }
       }

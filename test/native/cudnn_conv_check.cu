@@ -27,7 +27,8 @@
 //            fastest algorithm), the graph path (the plan it chose) and the own kernel (as planConv
 //            plans it for this device), median of 30 launches after 5 of warm-up (CUDA events),
 //            TFLOP/s, and the sum over the network (each shape times its count in ResNet-50): the
-//            forward convolutions' share of one inference step.
+//            forward convolutions' share of one inference step; the own kernel also with the epilogue
+//            of the models' own inference (norm, residual, ReLU: "+bn us").
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -564,10 +565,11 @@ void bench() {
   bool sm90a = false;
   CHECK(sm90aAvailable(0, nullptr, &sm90a));
   for (const int batch : {1, 32}) {
-    double legacySum = 0, graphSum = 0, ownSum = 0;
+    double legacySum = 0, graphSum = 0, ownSum = 0, fusedSum = 0;
     int convs = 0;
-    std::printf("\nbatch %d\n%-28s %5s %-9s %9s %7s  %-34s %9s %7s %6s %9s %-6s %6s %7s\n", batch, "layer", "count",
-                "legacy", "us", "TFLOP/s", "graph engine", "us", "TFLOP/s", "g/l", "own us", "split", "o/g", "t4 us");
+    std::printf("\nbatch %d\n%-28s %5s %-9s %9s %7s  %-34s %9s %7s %6s %9s %-6s %6s %7s %9s\n", batch, "layer", "count",
+                "legacy", "us", "TFLOP/s", "graph engine", "us", "TFLOP/s", "g/l", "own us", "split", "o/g", "t4 us",
+                "+bn us");
     for (const Layer& l : layers) {
       try {
         const Shape a{batch, l.c, l.h, l.h, l.k, l.r, l.r, l.stride, l.pad, l.count};
@@ -598,21 +600,36 @@ void bench() {
         t4.splits = 1, t4.sumCtas = 0, t4.variant = 4;
         CHECK(configureConv(t4));
         const double t4Ms = medianLaunchMs([&] { return launchConvBf16(t4, nullptr, nullptr); });
+        // The own kernel as the models' own inference runs it: with the batch norm, a residual and the ReLU
+        // in its epilogue (identity statistics: the time does not depend on their values).
+        Buf<uint16_t> residual(a.yCount());
+        CHECK(fillRandomBf16(residual.d, residual.n, 3, nullptr));
+        Buf<float> norm(4 * static_cast<size_t>(a.k));
+        std::vector<float> identity(4 * static_cast<size_t>(a.k), 0.0f);
+        std::fill(identity.begin(), identity.begin() + a.k, 1.0f);          // gamma
+        std::fill(identity.begin() + 3 * a.k, identity.end(), 1.0f);        // var
+        norm.put(identity);
+        ConvArgs fused = c;
+        fused.epilogue.gamma = norm.d, fused.epilogue.beta = norm.d + a.k, fused.epilogue.mean = norm.d + 2 * a.k;
+        fused.epilogue.var = norm.d + 3 * a.k, fused.epilogue.residual = residual.d, fused.epilogue.relu = true;
+        CHECK(configureConv(fused));
+        const double fusedMs = medianLaunchMs([&] { return launchConvBf16(fused, nullptr, nullptr); });
         legacySum += l.count * legacyMs;
         graphSum += l.count * graphMs;
         ownSum += l.count * ownMs;
+        fusedSum += l.count * fusedMs;
         convs += l.count;
-        std::printf("%-28s %5d algo%-5d %9.1f %7.1f  %-34s %9.1f %7.1f %6.2f %9.1f %-6d %6.2f %7.1f\n", l.name, l.count,
-                    legacy.algo, legacyMs * 1e3, a.flops() / (legacyMs * 1e-3) / 1e12,
+        std::printf("%-28s %5d algo%-5d %9.1f %7.1f  %-34s %9.1f %7.1f %6.2f %9.1f %-6d %6.2f %7.1f %9.1f\n", l.name,
+                    l.count, legacy.algo, legacyMs * 1e3, a.flops() / (legacyMs * 1e-3) / 1e12,
                     plan.engine().substr(0, 34).c_str(), graphMs * 1e3, a.flops() / (graphMs * 1e-3) / 1e12,
-                    graphMs / legacyMs, ownMs * 1e3, c.splits, ownMs / graphMs, t4Ms * 1e3);
+                    graphMs / legacyMs, ownMs * 1e3, c.splits, ownMs / graphMs, t4Ms * 1e3, fusedMs * 1e3);
         if (std::getenv("GSM_VERBOSE") != nullptr) std::printf("  %s\n", plan.describe().c_str());
       } catch (const NativeFailure& f) { std::printf("%-28s FAILED: %s\n", l.name, f.what()); }
     }
     std::printf(
         "batch %d: %d convolutions, sum legacy %.3f ms, graph %.3f ms (graph / legacy %.2f), own %.3f ms (own / "
-        "graph %.2f)\n",
-        batch, convs, legacySum, graphSum, graphSum / legacySum, ownSum, ownSum / graphSum);
+        "graph %.2f), own with the norm, a residual and the ReLU in its epilogue %.3f ms\n",
+        batch, convs, legacySum, graphSum, graphSum / legacySum, ownSum, ownSum / graphSum, fusedSum);
   }
   cudnnApi().destroy(handle);
 }
