@@ -66,7 +66,9 @@ struct Geometry {  // sizes the kernel derives from ConvArgs once
   int m, kTotal, pq;
 };
 
-template <class T, bool kVector>
+// kEpilogue: the instantiation that applies ConvArgs::epilogue (launched unsplit only); the plain one
+// has none of its code (and so the registers it had before the epilogue existed).
+template <class T, bool kVector, bool kEpilogue>
 __global__ void __launch_bounds__(T::kThreads) convKernel(ConvArgs args, int tilesN, Interval* trace) {
   CtaTrace cta(trace);
   extern __shared__ __align__(128) __nv_bfloat16 smem[];
@@ -249,24 +251,12 @@ __global__ void __launch_bounds__(T::kThreads) convKernel(ConvArgs args, int til
   const bool pairs = (K % 2) == 0;
   const int g = lane >> 2, t = lane & 3;
   const int rowBase = m0 + warpM * T::WM + g, colBase = n0 + warpN * T::WN + 2 * t;
-  const ConvEpilogue& epilogue = args.epilogue;
-  if (args.splits <= 1 && (epilogue.gamma != nullptr || epilogue.residual != nullptr || epilogue.relu)) {
-#pragma unroll
-    for (int j = 0; j < T::kNj; ++j) {
-      const int col = colBase + j * 8;
-      if (col >= K) continue;
-      const conv::ChannelPair coefficients = conv::channelPair(epilogue, col, K);
-#pragma unroll
-      for (int i = 0; i < T::kMi; ++i) {
-#pragma unroll
-        for (int half = 0; half < 2; ++half) {
-          const int m = rowBase + i * 16 + half * 8;
-          if (m < M)
-            conv::applyPair(epilogue, coefficients, static_cast<size_t>(m) * K + col, col, K, acc[i][j][half * 2],
-                            acc[i][j][half * 2 + 1]);
-        }
-      }
-    }
+  if (kEpilogue) {
+    // Pair (j, r): columns colBase + 8 j, rows of mma tile r / 2, half r % 2.
+    conv::applyEpilogue<T::kNj, 2 * T::kMi>(
+        args.epilogue, M, K, [&](int j) { return colBase + j * 8; },
+        [&](int r) { return rowBase + (r / 2) * 16 + (r % 2) * 8; },
+        [&](int j, int r, int h) -> float& { return acc[r / 2][j][(r % 2) * 2 + h]; });
   }
 #pragma unroll
   for (int i = 0; i < T::kMi; ++i) {
@@ -311,9 +301,13 @@ int ctaCount(const ConvArgs& a) {
   return static_cast<int>(((m + T::BM - 1) / T::BM) * ((a.k + T::BN - 1) / T::BN));
 }
 
+// Both instantiations (with and without the epilogue): a launch may use either.
 template <class T, bool kVector>
 cudaError_t configureTile() {
-  return cudaFuncSetAttribute(convKernel<T, kVector>, cudaFuncAttributeMaxDynamicSharedMemorySize,
+  const cudaError_t e = cudaFuncSetAttribute(convKernel<T, kVector, false>, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                             static_cast<int>(T::kSharedBytes));
+  if (e != cudaSuccess) return e;
+  return cudaFuncSetAttribute(convKernel<T, kVector, true>, cudaFuncAttributeMaxDynamicSharedMemorySize,
                               static_cast<int>(T::kSharedBytes));
 }
 
@@ -334,10 +328,10 @@ __global__ void __launch_bounds__(kSumThreads) convSplitSumKernel(ConvArgs args,
     const int col = 2 * static_cast<int>(index - m * pairsPerRow);
     const size_t at = static_cast<size_t>(m) * K + col;
     const bool two = col + 1 < K;
-    // The coefficients' loads first, so that they are in flight with the partials'.
-    const conv::ChannelPair coefficients = conv::channelPair(args.epilogue, col, K);
     float2 sum = sumSlicePair(partials + at, slice, args.splits, two, K % 2 == 0);
-    conv::applyPair(args.epilogue, coefficients, at, col, K, sum.x, sum.y);
+    conv::applyEpilogue<1, 1>(
+        args.epilogue, static_cast<int>(M), K, [&](int) { return col; }, [&](int) { return static_cast<int>(m); },
+        [&](int, int, int h) -> float& { return h == 0 ? sum.x : sum.y; });
     conv::storePair(y, at, col, K, sum.x, sum.y);
   }
   cta.end();
@@ -347,8 +341,15 @@ template <class T, bool kVector>
 cudaError_t launchTile(const ConvArgs& a, Interval* trace, cudaStream_t stream) {
   const int tilesN = (a.k + T::BN - 1) / T::BN;
   const int ctas = ctaCount<T>(a);
-  convKernel<T, kVector><<<dim3(ctas, a.splits), T::kThreads, T::kSharedBytes, stream>>>(a, tilesN, trace);
-  if (a.splits <= 1) return cudaGetLastError();
+  if (a.splits <= 1) {
+    if (conv::hasEpilogue(a.epilogue)) {
+      convKernel<T, kVector, true><<<ctas, T::kThreads, T::kSharedBytes, stream>>>(a, tilesN, trace);
+    } else {
+      convKernel<T, kVector, false><<<ctas, T::kThreads, T::kSharedBytes, stream>>>(a, tilesN, trace);
+    }
+    return cudaGetLastError();
+  }
+  convKernel<T, kVector, false><<<dim3(ctas, a.splits), T::kThreads, T::kSharedBytes, stream>>>(a, tilesN, trace);
   const cudaError_t e = cudaGetLastError();
   if (e != cudaSuccess) return e;
   convSplitSumKernel<<<a.sumCtas, kSumThreads, 0, stream>>>(a, trace != nullptr ? trace + ctas * a.splits : nullptr);

@@ -1,13 +1,15 @@
 // The last step of every convolution kernel (kernels/conv.cu's tiles and split K's adding kernel,
-// kernels/conv_wgmma.cu's tiles): ConvArgs::epilogue (launch.h) applied to two adjacent output
-// channels' fp32 sums, then rounded to bf16 and stored. Device code only; shared by the conv files.
+// kernels/conv_wgmma.cu's tiles): ConvArgs::epilogue (launch.h) applied to the fp32 sums a thread
+// holds, then each pair of adjacent channels rounded to bf16 and stored. Device code only; shared by
+// the conv files.
 //
-// Two steps, and a kernel runs the first for every value it holds before it stores any: the first
-// only loads (the norm's coefficients, the residual), so the compiler may issue all of its loads at
-// once; a load after a store through another pointer would have to wait for that store (the
-// pointers may alias), and an epilogue that alternated them ran one L2 round trip after another
-// (measured on the H200: ResNet-50's convolutions at batch 1 took 10.0 us each against 6.1 us without
-// the norm, and 193 us for a 1x1 convolution with a residual at batch 32).
+// applyEpilogue goes over all of a thread's sums before any store, and its loads (the norm's
+// coefficients, the residual) are unconditional, from clamped addresses, so that the compiler can
+// issue them together: a load after a store through another pointer has to wait for the store (they
+// may alias), and a load under a branch of its own is issued, and waited for, alone. An epilogue that
+// did either ran one L2 round trip after another (measured on the H200 in cudnn_conv_check bench: the
+// 1x1 convolution of layer1 at batch 32 from 64 us to 203 us, the 53 convolutions at batch 1 from
+// 0.60 ms to 0.79 ms).
 #pragma once
 
 #include <cuda_bf16.h>
@@ -16,55 +18,56 @@
 namespace gsm {
 namespace conv {
 
-// The norm's coefficients of output channels col and col + 1 (those < k), read once per column pair
-// and used for every row a thread holds: sum -> (sum - mean) scale + shift. Identity without a norm.
-struct ChannelPair {
-  float mean[2] = {0.0f, 0.0f};
-  float scale[2] = {1.0f, 1.0f};
-  float shift[2] = {0.0f, 0.0f};
-};
-
-__device__ __forceinline__ ChannelPair channelPair(const ConvEpilogue& e, int col, int k) {
-  ChannelPair p;
-  if (e.gamma == nullptr) return p;
-#pragma unroll
-  for (int i = 0; i < 2; ++i) {
-    const int c = col + i;
-    if (c < k) {
-      p.mean[i] = __ldg(e.mean + c);
-      p.scale[i] = __ldg(e.gamma + c) * (1.0f / sqrtf(__ldg(e.var + c) + e.eps));  // as the batch-norm kernel
-      p.shift[i] = __ldg(e.beta + c);
-    }
-  }
-  return p;
+__device__ __forceinline__ float bf16BitsToFloat(unsigned short bits) {
+  return __uint_as_float(static_cast<unsigned int>(bits) << 16);
 }
 
-// Step 1: the sums v0, v1 of y[row][col], y[row][col + 1] (`at` = row * k + col) through the norm, the
-// residual add and the ReLU, in place. Loads only.
-__device__ __forceinline__ void applyPair(const ConvEpilogue& e, const ChannelPair& p, size_t at, int col, int k,
-                                          float& v0, float& v1) {
+// Applies `e` in place to the sums of kCols x kRows pairs of output elements: pair (j, r) holds
+// acc(j, r, 0) and acc(j, r, 1), the sums of y[rowOf(r)][colOf(j)] and y[rowOf(r)][colOf(j) + 1].
+// Rows >= m and columns >= k may be among them: they are computed from clamped addresses (and never
+// stored). acc returns float&; colOf and rowOf take the index.
+template <int kCols, int kRows, class ColOf, class RowOf, class Acc>
+__device__ __forceinline__ void applyEpilogue(const ConvEpilogue& e, int m, int k, ColOf colOf, RowOf rowOf, Acc acc) {
   if (e.gamma != nullptr) {
-    v0 = fmaf(v0 - p.mean[0], p.scale[0], p.shift[0]);
-    v1 = fmaf(v1 - p.mean[1], p.scale[1], p.shift[1]);
+#pragma unroll
+    for (int j = 0; j < kCols; ++j) {
+      const int c[2] = {min(colOf(j), k - 1), min(colOf(j) + 1, k - 1)};
+#pragma unroll
+      for (int h = 0; h < 2; ++h) {
+        // As the batch-norm inference kernel: (sum - mean) gamma / sqrt(var + eps) + beta.
+        const float mean = __ldg(e.mean + c[h]);
+        const float scale = __ldg(e.gamma + c[h]) * (1.0f / sqrtf(__ldg(e.var + c[h]) + e.eps));
+        const float shift = __ldg(e.beta + c[h]);
+#pragma unroll
+        for (int r = 0; r < kRows; ++r) acc(j, r, h) = fmaf(acc(j, r, h) - mean, scale, shift);
+      }
+    }
   }
   if (e.residual != nullptr) {
-    const auto* r = reinterpret_cast<const unsigned short*>(e.residual) + at;
-    if (col + 1 < k && (k % 2) == 0) {
-      const unsigned int bits = __ldg(reinterpret_cast<const unsigned int*>(r));  // at is even: 4-byte aligned
-      v0 += __uint_as_float(bits << 16);
-      v1 += __uint_as_float(bits & 0xffff0000u);
-    } else {
-      if (col < k) v0 += __uint_as_float(static_cast<unsigned int>(__ldg(r)) << 16);
-      if (col + 1 < k) v1 += __uint_as_float(static_cast<unsigned int>(__ldg(r + 1)) << 16);
+    const auto* residual = reinterpret_cast<const unsigned short*>(e.residual);
+#pragma unroll
+    for (int j = 0; j < kCols; ++j) {
+      const int c[2] = {min(colOf(j), k - 1), min(colOf(j) + 1, k - 1)};
+#pragma unroll
+      for (int r = 0; r < kRows; ++r) {
+        const size_t row = static_cast<size_t>(min(rowOf(r), m - 1)) * k;
+#pragma unroll
+        for (int h = 0; h < 2; ++h) acc(j, r, h) += bf16BitsToFloat(__ldg(residual + row + c[h]));
+      }
     }
   }
   if (e.relu) {
-    v0 = fmaxf(v0, 0.0f);
-    v1 = fmaxf(v1, 0.0f);
+#pragma unroll
+    for (int j = 0; j < kCols; ++j)
+#pragma unroll
+      for (int r = 0; r < kRows; ++r)
+#pragma unroll
+        for (int h = 0; h < 2; ++h) acc(j, r, h) = fmaxf(acc(j, r, h), 0.0f);
   }
 }
 
-// Step 2: stores v0, v1 rounded to bf16 at y + at (those < k; one 4-byte store when both are and k is even).
+// Stores v0, v1 rounded to bf16 at y + at (those of columns col, col + 1 that are < k; one 4-byte
+// store when both are and k is even). `at` = row * k + col.
 __device__ __forceinline__ void storePair(__nv_bfloat16* y, size_t at, int col, int k, float v0, float v1) {
   if (col + 1 < k && (k % 2) == 0) {
     *reinterpret_cast<__nv_bfloat162*>(y + at) = __floats2bfloat162_rn(v0, v1);

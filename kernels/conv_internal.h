@@ -16,6 +16,10 @@ namespace conv {
 // They need c % 8 == 0 and a device running this build's sm_90a code (ConvArgs::sm90a).
 constexpr int kWgmmaVariants = 4;
 
+// True when a launch's epilogue (ConvArgs::epilogue) changes the sums: the kernels' instantiations with
+// the epilogue run it, the plain ones (the same code as before it existed) the rest.
+inline bool hasEpilogue(const ConvEpilogue& e) { return e.gamma != nullptr || e.residual != nullptr || e.relu; }
+
 // Trace records per launch: one per output tile (the CTAs are persistent and record each tile).
 int wgmmaTileCount(const ConvArgs& args, int variant);
 cudaError_t configureWgmma(int variant);

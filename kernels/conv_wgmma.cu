@@ -61,7 +61,8 @@ struct WgmmaTile {
 
 using namespace sm90;
 
-template <class T>
+// kEpilogue: the instantiation that applies ConvArgs::epilogue (the plain one has none of its code).
+template <class T, bool kEpilogue>
 __global__ void __launch_bounds__(384, 1) convWgmmaKernel(ConvArgs args, int tilesN, int tiles, Interval* trace) {
 #ifdef GSM_SM90A
   extern __shared__ __align__(1024) uint8_t sharedRaw[];
@@ -214,23 +215,12 @@ __global__ void __launch_bounds__(384, 1) convWgmmaKernel(ConvArgs args, int til
       // d[4 j + 0..1] = row lane / 4, columns 8 j + 2 (lane % 4) + {0, 1}; d[4 j + 2..3] = row + 8.
       const int colBase = tn * T::BN + (lane % 4) * 2;
       const int rowBase = tm * T::BM + wg * (T::BM / 2) + warp * 16 + lane / 4;
-      if (args.epilogue.gamma != nullptr || args.epilogue.residual != nullptr || args.epilogue.relu) {
-#pragma unroll
-        for (int j = 0; j < T::BN / 8; ++j) {
-          const int col = colBase + j * 8;
-          if (col >= K) continue;
-          const ChannelPair coefficients = channelPair(args.epilogue, col, K);
-#pragma unroll
-          for (int mt = 0; mt < T::kMTiles; ++mt) {
-#pragma unroll
-            for (int h = 0; h < 2; ++h) {
-              const int row = rowBase + mt * 64 + h * 8;
-              if (row < M)
-                applyPair(args.epilogue, coefficients, static_cast<size_t>(row) * K + col, col, K,
-                          acc[mt][4 * j + 2 * h], acc[mt][4 * j + 2 * h + 1]);
-            }
-          }
-        }
+      if (kEpilogue) {
+        // Pair (j, r): columns colBase + 8 j, rows of m64 tile r / 2, half r % 2.
+        applyEpilogue<T::BN / 8, 2 * T::kMTiles>(
+            args.epilogue, M, K, [&](int j) { return colBase + j * 8; },
+            [&](int r) { return rowBase + (r / 2) * 64 + (r % 2) * 8; },
+            [&](int j, int r, int h) -> float& { return acc[r / 2][4 * j + 2 * (r % 2) + h]; });
       }
 #pragma unroll
       for (int mt = 0; mt < T::kMTiles; ++mt) {
@@ -270,7 +260,10 @@ int tileCount(const ConvArgs& a) {
 
 template <class T>
 cudaError_t configureTile() {
-  return cudaFuncSetAttribute(convWgmmaKernel<T>, cudaFuncAttributeMaxDynamicSharedMemorySize,
+  const cudaError_t e = cudaFuncSetAttribute(convWgmmaKernel<T, false>, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                             static_cast<int>(T::kSharedBytes));
+  if (e != cudaSuccess) return e;
+  return cudaFuncSetAttribute(convWgmmaKernel<T, true>, cudaFuncAttributeMaxDynamicSharedMemorySize,
                               static_cast<int>(T::kSharedBytes));
 }
 
@@ -286,7 +279,11 @@ cudaError_t launchTile(const ConvArgs& a, Interval* trace, cudaStream_t stream) 
   const int tiles = tileCount<T>(a);
   const int tilesN = (a.k + T::BN - 1) / T::BN;
   const int grid = tiles < sms ? tiles : sms;  // persistent: one CTA per SM (the stages fill its shared memory)
-  convWgmmaKernel<T><<<grid, T::kThreads, T::kSharedBytes, stream>>>(a, tilesN, tiles, trace);
+  if (hasEpilogue(a.epilogue)) {
+    convWgmmaKernel<T, true><<<grid, T::kThreads, T::kSharedBytes, stream>>>(a, tilesN, tiles, trace);
+  } else {
+    convWgmmaKernel<T, false><<<grid, T::kThreads, T::kSharedBytes, stream>>>(a, tilesN, tiles, trace);
+  }
   return cudaGetLastError();
 }
 
