@@ -312,7 +312,8 @@ cudaError_t configureTile() {
 }
 
 // Split K's second kernel: y[m][k] = bf16(epilogue(sum over the slices of partials[slice][m][k],
-// split_sum.cuh)); a thread takes two adjacent channels at a time (grid-stride, args.sumCtas CTAs).
+// split_sum.cuh)); a thread takes two adjacent channels (grid-stride over args.sumCtas CTAs: planConv
+// gives one thread per pair).
 constexpr int kSumThreads = 256;
 __global__ void __launch_bounds__(kSumThreads) convSplitSumKernel(ConvArgs args, Interval* trace) {
   CtaTrace cta(trace);
@@ -328,10 +329,10 @@ __global__ void __launch_bounds__(kSumThreads) convSplitSumKernel(ConvArgs args,
     const int col = 2 * static_cast<int>(index - m * pairsPerRow);
     const size_t at = static_cast<size_t>(m) * K + col;
     const bool two = col + 1 < K;
+    const conv::PairOperands operands =
+        conv::loadPairOperands(args.epilogue, static_cast<int>(m), col, static_cast<int>(M), K);
     float2 sum = sumSlicePair(partials + at, slice, args.splits, two, K % 2 == 0);
-    conv::applyEpilogue<1, 1>(
-        args.epilogue, static_cast<int>(M), K, [&](int) { return col; }, [&](int) { return static_cast<int>(m); },
-        [&](int, int, int h) -> float& { return h == 0 ? sum.x : sum.y; });
+    sum = conv::applyPairOperands(args.epilogue, operands, sum.x, sum.y);
     conv::storePair(y, at, col, K, sum.x, sum.y);
   }
   cta.end();
@@ -549,9 +550,11 @@ void planConv(ConvArgs* a, int sms) {
     return;
   }
   a->splits = splits;
+  // A thread per pair of channels, so that its loads (the slices, the epilogue's operands) make one
+  // round trip: over at most one CTA per SM, a thread's next pair waited for its store before its
+  // loads (on the H200 the adding kernel took 3.8 us with the inference epilogue, 2.3 us without).
   const long long pairs = outputPixels(*a) * ((a->k + 1) / 2);
-  const long long ctas = (pairs + kSumThreads - 1) / kSumThreads;
-  a->sumCtas = static_cast<int>(ctas < sms ? ctas : sms);
+  a->sumCtas = static_cast<int>((pairs + kSumThreads - 1) / kSumThreads);
 }
 
 size_t convWorkspaceBytes(const ConvArgs& a) {

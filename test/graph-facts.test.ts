@@ -210,7 +210,8 @@ describe.skipIf(why !== undefined)('model graphs as built, against the registry'
 
 // The own conv's plans (kernels/conv.cu's planConv on 132 SMs), against what the H200 ran: the trace
 // records each launch wrote, all of them, in cudnn_conv_check verify
-// (docs/results/2026-12-02-h200-conv-backward/call3-conv-check.txt).
+// (docs/results/2026-12-02-h200-conv-backward/call3-conv-check.txt; the split-K case's adding kernel as
+// docs/results/2026-12-02-h200-fused-norm/callE-conv-check.txt has it).
 interface ConvPlan {
   splits: number;
   sumCtas: number;
@@ -234,7 +235,8 @@ describe.skipIf(why !== undefined)("the own conv's plans", () => {
     [[2, 3, 17, 15, 9, 7, 7, 2, 3], { gatherRows: 144, traceRecords: 14 }],
     [[1, 256, 56, 56, 64, 1, 1, 1, 0], { splits: 1, gatherRows: 0, variant: 4, traceRecords: 25 }],
     [[1, 512, 7, 7, 512, 3, 3, 1, 1], { splits: 16, gatherRows: 0, traceRecords: 177 }],
-    [[1, 1024, 14, 14, 2048, 1, 1, 2, 0], { splits: 4, traceRecords: 260 }],
+    // split K's adding kernel: a thread per pair of channels since the fused-norm results (196 CTAs; 132 before)
+    [[1, 1024, 14, 14, 2048, 1, 1, 2, 0], { splits: 4, sumCtas: 196, traceRecords: 324 }],
   ];
   for (const [shape, expected] of ran) {
     it(`${shape.join(',')}: ${JSON.stringify(expected)}`, async () => {
