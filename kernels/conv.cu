@@ -20,8 +20,8 @@
 // correct but several times slower: its loads cannot be cp.async).
 //
 // The last step (ConvArgs::epilogue, kernels/conv_epilogue.cuh) may apply an eval-mode batch norm, a
-// residual add and a ReLU to the fp32 sums before they are rounded: the tile kernels' stores do, or
-// with split K the adding kernel.
+// residual add and a ReLU to the fp32 sums before they are rounded: the tile kernel's instantiations
+// with the epilogue do (the plain ones have none of its code), or with split K the adding kernel.
 //
 // Variants (ConvArgs::variant): 0..4 are this file's mma.sync tiles; 5..8 are the Hopper wgmma tiles
 // of kernels/conv_wgmma.cu (128x256, 256x128, 128x128, 256x64; vector path only), used when the device
