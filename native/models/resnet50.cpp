@@ -6,10 +6,10 @@
 // of bottlenecks (1x1 -> 3x3 with the stage's stride -> 1x1 expanding 4x), the first block of a
 // stage with a 1x1 conv + BN downsample of its input; global average pool; FC to the classes.
 // On the own path's inference each batch norm (with its residual add and ReLU) runs in the epilogue of
-// the convolution before it (convBatchNorm). Layer and parameter names follow torchvision's modules ("layer2.0.conv1", "layer2.0.downsample"
-// with parameters "layer2.0.downsample.0.weight" and "...1.weight"). Weights start as PyTorch's
-// layer defaults (Kaiming uniform, a = sqrt 5; batch norm 1 and 0), not torchvision's Kaiming
-// normal re-initialisation: the step's cost does not depend on it.
+// the convolution before it (convBatchNorm). Layer and parameter names follow torchvision's modules
+// ("layer2.0.conv1", "layer2.0.downsample" with parameters "layer2.0.downsample.0.weight" and
+// "...1.weight"). Weights start as PyTorch's layer defaults (Kaiming uniform, a = sqrt 5; batch norm
+// 1 and 0), not torchvision's Kaiming normal re-initialisation: the step's cost does not depend on it.
 #include <deque>
 #include "core/errors.h"
 #include "models/layers_cnn.h"

@@ -3,7 +3,7 @@
 import type { ClientSpec } from '../clients/spec.js';
 import type { RunConfig } from '../options.js';
 import { gemmBytes, isKernelFamily, workloadBytes } from './kernels.js';
-import { isWorkload, workloadMemory } from './workloads.js';
+import { isWorkload, workloadImpl, workloadMemory } from './workloads.js';
 
 /** What of the run's configuration a client's memory depends on besides its spec. */
 export type RunMemorySettings = Pick<RunConfig, 'traceRecords' | 'durationNs' | 'launches'>;
@@ -14,7 +14,7 @@ export function clientMemoryBytes(spec: ClientSpec, run: RunMemorySettings, smCo
   const trace = run.traceRecords * 16;
   if (spec.kernel === 'gemm') return gemmBytes(spec.shape, spec.dtype) + trace;
   if (isKernelFamily(spec.kernel)) return workloadBytes(spec.kernel, spec.shape) + trace;
-  if (isWorkload(spec.kernel)) return workloadMemory(spec.kernel, spec.shape, spec.impl === 'own' ? 'own' : 'library').total + trace;
+  if (isWorkload(spec.kernel)) return workloadMemory(spec.kernel, spec.shape, workloadImpl(spec.impl)).total + trace;
   return trace + probeGapCapacity(spec, run, smCount) * 16;
 }
 

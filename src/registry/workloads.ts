@@ -24,6 +24,10 @@ export const WORKLOAD_NAMES = ['resnet50-train', 'resnet50-infer', 'bert-base-tr
 export type WorkloadName = (typeof WORKLOAD_NAMES)[number];
 export const WORKLOAD_IMPLS = ['own', 'library'] as const;
 export type WorkloadImpl = (typeof WORKLOAD_IMPLS)[number];
+/** The workload path a client's `impl` selects: 'own', else the libraries. */
+export function workloadImpl(impl: string | undefined): WorkloadImpl {
+  return impl === 'own' ? 'own' : 'library';
+}
 export const WORKLOAD_DTYPE = 'bf16';
 
 /** Every implementation `--impl` takes: own, and the libraries of the kernels (cublas, cudnn, cudart) and of the workloads (library). */
