@@ -83,7 +83,8 @@ __global__ void __launch_bounds__(T::kThreads) attentionKernel(AttentionArgs arg
   const auto* q = reinterpret_cast<const __nv_bfloat16*>(args.q) + head;
   const auto* k = reinterpret_cast<const __nv_bfloat16*>(args.k) + head;
   const auto* v = reinterpret_cast<const __nv_bfloat16*>(args.v) + head;
-  auto* o = reinterpret_cast<__nv_bfloat16*>(args.o) + head;
+  const attention::OutLayout out = attention::outLayout(args, blockIdx.x, T::HD);
+  auto* o = reinterpret_cast<__nv_bfloat16*>(args.o) + out.base;
 
   const int keysEnd = kCausal ? min(seq, q0 + T::BM) : seq;
   const int blocks = (keysEnd + T::BN - 1) / T::BN;
@@ -243,10 +244,10 @@ __global__ void __launch_bounds__(T::kThreads) attentionKernel(AttentionArgs arg
       const float inv = sum > 0.0f ? 1.0f / sum : 0.0f;
       const int row = warpRow0 + i * 16 + g + half * 8;
       if (row >= seq) continue;
-      __nv_bfloat16* out = o + static_cast<size_t>(row) * T::HD + 2 * t;
+      __nv_bfloat16* dst = o + static_cast<size_t>(row) * out.rowStride + 2 * t;
 #pragma unroll
       for (int d = 0; d < T::HD / 8; ++d) {
-        *reinterpret_cast<__nv_bfloat162*>(out + d * 8) =
+        *reinterpret_cast<__nv_bfloat162*>(dst + d * 8) =
             __floats2bfloat162_rn(acc[i][d][2 * half] * inv, acc[i][d][2 * half + 1] * inv);
       }
     }

@@ -337,7 +337,8 @@ __global__ void __launch_bounds__(T::kThreads, 1) attentionWgmmaKernel(Attention
     }
 
     // O = acc / rowSum, rounded to bf16, rows past seq dropped.
-    auto* out = reinterpret_cast<__nv_bfloat16*>(args.o) + head;
+    const OutLayout layout = outLayout(args, blockIdx.x, T::HD);
+    auto* out = reinterpret_cast<__nv_bfloat16*>(args.o) + layout.base;
 #pragma unroll
     for (int half = 0; half < 2; ++half) {
       float sum = rowSum[half];
@@ -346,7 +347,7 @@ __global__ void __launch_bounds__(T::kThreads, 1) attentionWgmmaKernel(Attention
       const float inv = sum > 0.0f ? 1.0f / sum : 0.0f;
       const int row = row0 + half * 8;
       if (row >= seq) continue;
-      __nv_bfloat16* dst = out + static_cast<size_t>(row) * T::HD + 2 * t;
+      __nv_bfloat16* dst = out + static_cast<size_t>(row) * layout.rowStride + 2 * t;
 #pragma unroll
       for (int d = 0; d < T::HD / 8; ++d) {
         *reinterpret_cast<__nv_bfloat162*>(dst + d * 8) =

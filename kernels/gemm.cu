@@ -65,6 +65,29 @@ cudaError_t chooseSkinnyKernel(const GemmShape& s, SkinnyKernel asked, GemmPlan*
   }
 }
 
+// The wgmma tile's width. A 128x256 tile does 4 MFLOP per 64-deep block of K, about half a
+// microsecond of one SM's tensor cores, so a product of few wide tiles runs on few SMs for as many
+// blocks as K has (BERT-base at batch 1: 3 to 12 wide tiles for 132 SMs, K = 768 or 3072). Where
+// the wide tiles would keep at most half the SMs busy, 16-bit products take 128x64 tiles: four times
+// the CTAs, each streaming a quarter of the B columns. Clusters keep the wide tile (they share B's
+// boxes between two CTAs); tf32 has only the wide one.
+cudaError_t chooseTileN(const GemmShape& s, const GemmOptions& options, int wideUnits, int sms, GemmPlan* plan) {
+  const bool narrowFits = sixteenBit(s.dtype) && plan->clusterM == 1;
+  switch (options.tileN) {
+    case 0: plan->tileN = narrowFits && wideUnits * 2 <= sms ? gemm::kWgmmaNarrowN : gemm::kWgmmaWideN; break;
+    case gemm::kWgmmaWideN: plan->tileN = gemm::kWgmmaWideN; break;
+    case gemm::kWgmmaNarrowN:
+      if (!narrowFits) {
+        plan->reason = "the 128x64 wgmma tile needs bf16 or fp16 operands and no clusters";
+        return cudaErrorNotSupported;
+      }
+      plan->tileN = gemm::kWgmmaNarrowN;
+      break;
+    default: plan->reason = "the wgmma tile is 64 or 256 columns wide"; return cudaErrorInvalidValue;
+  }
+  return cudaSuccess;
+}
+
 // Rejects what no path computes; sets the reason.
 cudaError_t validate(const GemmShape& s, GemmPlan* plan) {
   if (s.m < 1 || s.n < 1 || s.k < 1 || s.batch < 1 || s.batch > 65535 || s.strideA < 0 || s.strideB < 0 ||
@@ -79,6 +102,14 @@ cudaError_t validate(const GemmShape& s, GemmPlan* plan) {
   if (s.out == GemmOut::Bf16 && s.accumulate) {
     plan->reason = "accumulate needs fp32 C";
     return cudaErrorNotSupported;
+  }
+  if (s.accumulate && (s.bias || s.act != Activation::None)) {
+    plan->reason = "a bias or activation in the epilogue does not combine with accumulate";
+    return cudaErrorNotSupported;
+  }
+  if (static_cast<int>(s.act) < 0 || static_cast<int>(s.act) > static_cast<int>(Activation::Relu)) {
+    plan->reason = "unknown activation";
+    return cudaErrorInvalidValue;
   }
   return cudaSuccess;
 }
@@ -181,21 +212,24 @@ cudaError_t planGemm(const GemmShape& shape, const GemmOptions& options, int dev
       plan->clusterM = options.clusterM == 2 && batch == 1 && clusterLayout ? 2 : 1;
       plan->groupRows = options.groupRows > 0 ? options.groupRows : 8;
       plan->sms = options.sms > 0 ? options.sms : 0;
-      const int tilesM = ceilDiv(shape.m, gemm::kWgmmaTileM), tilesN = ceilDiv(shape.n, gemm::kWgmmaTileN);
+      const int tilesM = ceilDiv(shape.m, gemm::kWgmmaTileM);
       if (plan->clusterM > 1 && tilesM < 2) plan->clusterM = 1;  // nothing to share
-      // Split K (gemm_wgmma.cu) only without clusters: few tiles for the SMs the launch may use.
       int sms = plan->sms;
       if (sms <= 0) {
         e = cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device);
         if (e != cudaSuccess) return e;
       }
+      e = chooseTileN(shape, options, tilesM * ceilDiv(shape.n, gemm::kWgmmaWideN) * batch, sms, plan);
+      if (e != cudaSuccess) return e;
+      const int tilesN = ceilDiv(shape.n, plan->tileN);
+      // Split K (gemm_wgmma.cu) only without clusters: few tiles for the SMs the launch may use.
       plan->splitK = plan->clusterM == 1 ? gemm::wgmmaSplits(shape, tilesM * tilesN * batch, sms, options.splitK) : 1;
       plan->traceRecords = tilesM * tilesN * batch * plan->splitK;
       if (plan->splitK > 1) {
         plan->splitSumCtas = gemm::splitSumCtas(shape, sms);
         plan->traceRecords += plan->splitSumCtas;
       }
-      plan->sharedBytes = gemm::kWgmmaSharedBytes;
+      plan->sharedBytes = gemm::wgmmaSharedBytes(plan->tileN);
       plan->workspaceBytes = gemm::wgmmaWorkspaceBytes(shape, plan->splitK);
       e = gemm::wgmmaGrid(*plan, device, &plan->grid);
       if (e == cudaErrorNotSupported && plan->clusterM > 1) {  // no cluster of two fits: go alone
@@ -226,14 +260,15 @@ cudaError_t bindGemm(GemmPlan* plan, const void* a, const void* b, void* workspa
 }
 
 cudaError_t launchGemm(const GemmPlan& plan, const void* a, const void* b, void* c, void* workspace, Interval* trace,
-                       cudaStream_t stream) {
+                       cudaStream_t stream, const float* bias) {
+  if (plan.shape.bias && bias == nullptr) return cudaErrorInvalidValue;
+  const gemm::Epilogue out = gemm::makeEpilogue(plan.shape, c, bias);
   switch (plan.path) {
-    case GemmPath::Wgmma: return gemm::launchWgmma(plan, a, b, c, workspace, trace, stream);
-    case GemmPath::Mma: return gemm::launchMma(plan, a, b, c, trace, stream);
-    case GemmPath::Skinny: return gemm::launchSkinny(plan, a, b, c, trace, stream);
+    case GemmPath::Wgmma: return gemm::launchWgmma(plan, a, b, out, workspace, trace, stream);
+    case GemmPath::Mma: return gemm::launchMma(plan, a, b, out, trace, stream);
+    case GemmPath::Skinny: return gemm::launchSkinny(plan, a, b, out, trace, stream);
     case GemmPath::Simt:
-      return gemm::launchSimt(plan, static_cast<const float*>(a), static_cast<const float*>(b), static_cast<float*>(c),
-                              trace, stream);
+      return gemm::launchSimt(plan, static_cast<const float*>(a), static_cast<const float*>(b), out, trace, stream);
     default: return cudaErrorInvalidValue;
   }
 }

@@ -7,6 +7,9 @@
 #include <cstdint>
 #include <cuda_bf16.h>
 #include "launch.h"
+#ifdef __CUDACC__
+#include "activation.cuh"
+#endif
 
 namespace gsm {
 namespace gemm {
@@ -25,7 +28,8 @@ inline Strides batchStrides(const GemmShape& s) {
 }
 inline size_t elementBytes(GemmDtype d) { return d == GemmDtype::Bf16 || d == GemmDtype::Fp16 ? 2 : 4; }
 
-// How a path writes C: C[batch][row][col] = alpha * acc (+ C when accumulate), fp32 or bf16.
+// How a path writes C: C[batch][row][col] = act(alpha * acc + bias[col]) (+ C when accumulate), fp32
+// or bf16 (bias and act: GemmShape; planGemm refuses them with accumulate).
 struct Epilogue {
   void* c;          // batch 0's C [m, n]
   int64_t strideC;  // elements from one batch's C to the next
@@ -33,23 +37,36 @@ struct Epilogue {
   bool accumulate;  // fp32 C only (planGemm refuses it with bf16 C)
   bool bf16;        // C holds bf16 bit patterns
   bool pairs;       // two columns (col even) may go as one 8-byte (fp32) or 4-byte (bf16) store
+  const float* bias = nullptr;  // fp32 [n], or null
+  Activation act = Activation::None;
 };
 // `pairs` for a plan's shape and C pointer: n and the batch stride even, C aligned to a pair.
-inline Epilogue makeEpilogue(const GemmShape& s, void* c) {
+inline Epilogue makeEpilogue(const GemmShape& s, void* c, const float* bias) {
   const Strides st = batchStrides(s);
   const bool bf16 = s.out == GemmOut::Bf16;
   const uintptr_t align = bf16 ? 4 : 8;
   const bool pairs =
       (s.n % 2) == 0 && (s.batch == 1 || (st.c % 2) == 0) && (reinterpret_cast<uintptr_t>(c) % align) == 0;
-  return Epilogue{c, st.c, s.alpha, s.accumulate, bf16, pairs};
+  return Epilogue{c, st.c, s.alpha, s.accumulate, bf16, pairs, s.bias ? bias : nullptr, s.act};
+}
+// A split-K slice's partial tile: fp32 as accumulated, packed [m, n] per batch (the adding kernel
+// applies the plan's epilogue).
+__host__ __device__ inline Epilogue partialEpilogue(float* slice, int m, int n) {
+  return Epilogue{slice, static_cast<int64_t>(m) * n, 1.0f, false, false, (n % 2) == 0};
 }
 
 #ifdef __CUDACC__
+// alpha, the bias and the activation on one value of column col (< n).
+__device__ __forceinline__ float finish(const Epilogue& e, int col, float v) {
+  v *= e.alpha;
+  if (e.bias != nullptr) v += e.bias[col];
+  return e.act == Activation::None ? v : activate(v, e.act);
+}
 // Stores C[batch][row][col] and C[batch][row][col + 1] (either may lie past n; row < m is the caller's).
 __device__ __forceinline__ void storePair(const Epilogue& e, int batch, int row, int col, int n, float v0, float v1) {
   const size_t index = static_cast<size_t>(batch) * e.strideC + static_cast<size_t>(row) * n + col;
-  v0 *= e.alpha;
-  v1 *= e.alpha;
+  if (col < n) v0 = finish(e, col, v0);
+  if (col + 1 < n) v1 = finish(e, col + 1, v1);
   if (e.bf16) {
     __nv_bfloat16* out = static_cast<__nv_bfloat16*>(e.c) + index;
     if (e.pairs && col + 1 < n) {
@@ -74,10 +91,10 @@ __device__ __forceinline__ void storePair(const Epilogue& e, int batch, int row,
     if (col + 1 < n) out[1] = e.accumulate ? out[1] + v1 : v1;
   }
 }
-// One element.
+// One element (col < n).
 __device__ __forceinline__ void storeOne(const Epilogue& e, int batch, int row, int col, int n, float v) {
   const size_t index = static_cast<size_t>(batch) * e.strideC + static_cast<size_t>(row) * n + col;
-  v *= e.alpha;
+  v = finish(e, col, v);
   if (e.bf16) {
     static_cast<__nv_bfloat16*>(e.c)[index] = __float2bfloat16_rn(v);
   } else {
@@ -88,12 +105,16 @@ __device__ __forceinline__ void storeOne(const Epilogue& e, int batch, int row, 
 #endif
 
 // ---- wgmma (Hopper) ----
-constexpr int kWgmmaTileM = 128, kWgmmaTileN = 256;
-constexpr int kWgmmaStages = 4;
+// Tiles of 128 rows by 256 columns (4 stages), or for 16-bit operands 64 columns (8 stages: the
+// same shared memory, twice as many blocks of K in flight for the short products that choose it).
+constexpr int kWgmmaTileM = 128, kWgmmaWideN = 256, kWgmmaNarrowN = 64;
 constexpr int kWgmmaThreads = 384;  // one producer and two consumer warpgroups
-constexpr size_t kWgmmaStageBytes = (kWgmmaTileM + kWgmmaTileN) * 128;  // one 128-byte row each
+constexpr int wgmmaStages(int tileN) { return tileN == kWgmmaWideN ? 4 : 8; }
+constexpr size_t wgmmaStageBytes(int tileN) { return static_cast<size_t>(kWgmmaTileM + tileN) * 128; }  // 128-byte rows
 // Dynamic shared memory: 1 KB of alignment slack, the stages, then the mbarriers.
-constexpr size_t kWgmmaSharedBytes = 1024 + kWgmmaStages * kWgmmaStageBytes + 2 * kWgmmaStages * 8;
+constexpr size_t wgmmaSharedBytes(int tileN) {
+  return 1024 + wgmmaStages(tileN) * wgmmaStageBytes(tileN) + 2 * wgmmaStages(tileN) * 8;
+}
 
 constexpr int kWgmmaMaxSplits = 16;
 constexpr int kSplitSumThreads = 256;  // threads per CTA of the kernel adding split-K slices (2 columns each)
@@ -110,19 +131,20 @@ int wgmmaSplits(const GemmShape& s, int units, int sms, int asked);
 int splitSumCtas(const GemmShape& s, int sms);
 // Encodes the plan's TMA descriptors for operands a and b (or their transposes in `workspace`).
 cudaError_t bindWgmma(GemmPlan* plan, const void* a, const void* b, void* workspace, TensorMapEncodeFn encode);
-// CTAs a persistent launch uses on this device (whole clusters that fit at once).
+// CTAs a persistent launch uses on this device (whole clusters that fit at once; plan.tileN wide tiles).
 cudaError_t wgmmaGrid(const GemmPlan& plan, int device, int* grid);
-cudaError_t launchWgmma(const GemmPlan& plan, const void* a, const void* b, void* c, void* workspace, Interval* trace,
-                        cudaStream_t stream);
+// Each path's launch stores C through `out` (makeEpilogue: C, alpha, accumulate, bias, activation).
+cudaError_t launchWgmma(const GemmPlan& plan, const void* a, const void* b, const Epilogue& out, void* workspace,
+                        Interval* trace, cudaStream_t stream);
 
 // ---- mma.sync (sm_80 and newer) ----
 constexpr int kMmaTileM = 128, kMmaTileN = 128;
-cudaError_t launchMma(const GemmPlan& plan, const void* a, const void* b, void* c, Interval* trace,
+cudaError_t launchMma(const GemmPlan& plan, const void* a, const void* b, const Epilogue& out, Interval* trace,
                       cudaStream_t stream);
 
 // ---- SIMT fp32 ----
 constexpr int kSimtTileM = 128, kSimtTileN = 128;
-cudaError_t launchSimt(const GemmPlan& plan, const float* a, const float* b, float* c, Interval* trace,
+cudaError_t launchSimt(const GemmPlan& plan, const float* a, const float* b, const Epilogue& out, Interval* trace,
                        cudaStream_t stream);
 
 // ---- skinny (few rows of A, B streamed once) ----
@@ -130,13 +152,13 @@ cudaError_t launchSimt(const GemmPlan& plan, const float* a, const float* b, flo
 // [n, k] only); the plan says which (GemmPlan::skinnyMma), launchSkinny dispatches.
 // CTAs per batch of a skinny launch (one trace record each).
 int skinnyCtas(const GemmShape& s, bool mma);
-cudaError_t launchSkinny(const GemmPlan& plan, const void* a, const void* b, void* c, Interval* trace,
+cudaError_t launchSkinny(const GemmPlan& plan, const void* a, const void* b, const Epilogue& out, Interval* trace,
                          cudaStream_t stream);
 // The tensor-core kernel: whether it takes the shape (bf16, transB, m <= kSkinnyMaxM; either op(A)),
 // its CTAs per batch, its launch.
 bool skinnyMmaFits(const GemmShape& s);
 int skinnyMmaCtas(const GemmShape& s);
-cudaError_t launchSkinnyMma(const GemmPlan& plan, const void* a, const void* b, void* c, Interval* trace,
+cudaError_t launchSkinnyMma(const GemmPlan& plan, const void* a, const void* b, const Epilogue& out, Interval* trace,
                             cudaStream_t stream);
 
 }  // namespace gemm

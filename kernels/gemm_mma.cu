@@ -280,7 +280,7 @@ __global__ void __launch_bounds__(kThreads)
 bool aligned16(const void* p) { return (reinterpret_cast<uintptr_t>(p) % 16) == 0; }
 
 template <class Cfg, bool kTA, bool kTB>
-cudaError_t launchLayout(const GemmPlan& plan, const void* a, const void* b, void* c, Interval* trace,
+cudaError_t launchLayout(const GemmPlan& plan, const void* a, const void* b, const Epilogue& out, Interval* trace,
                          cudaStream_t stream) {
   using E = typename Cfg::Element;
   constexpr size_t bytes = Layout<Cfg, kTA, kTB>::kSharedBytes;
@@ -299,7 +299,7 @@ cudaError_t launchLayout(const GemmPlan& plan, const void* a, const void* b, voi
   const int rowA = kTA ? s.m : s.k, rowB = kTB ? s.k : s.n;  // stored row lengths
   args.alignedA = rowA % kPerChunk == 0 && (s.batch == 1 || st.a % kPerChunk == 0) && aligned16(a);
   args.alignedB = rowB % kPerChunk == 0 && (s.batch == 1 || st.b % kPerChunk == 0) && aligned16(b);
-  args.epilogue = makeEpilogue(s, c);
+  args.epilogue = out;
   const dim3 grid(ceilDiv(s.n, kTileN), ceilDiv(s.m, kTileM), s.batch);
   mmaGemmKernel<Cfg, kTA, kTB>
       <<<grid, kThreads, bytes, stream>>>(static_cast<const E*>(a), static_cast<const E*>(b), args, trace);
@@ -307,25 +307,25 @@ cudaError_t launchLayout(const GemmPlan& plan, const void* a, const void* b, voi
 }
 
 template <class Cfg>
-cudaError_t launchTyped(const GemmPlan& plan, const void* a, const void* b, void* c, Interval* trace,
+cudaError_t launchTyped(const GemmPlan& plan, const void* a, const void* b, const Epilogue& out, Interval* trace,
                         cudaStream_t stream) {
   const GemmShape& s = plan.shape;
   if (s.transA) {
-    return s.transB ? launchLayout<Cfg, true, true>(plan, a, b, c, trace, stream)
-                    : launchLayout<Cfg, true, false>(plan, a, b, c, trace, stream);
+    return s.transB ? launchLayout<Cfg, true, true>(plan, a, b, out, trace, stream)
+                    : launchLayout<Cfg, true, false>(plan, a, b, out, trace, stream);
   }
-  return s.transB ? launchLayout<Cfg, false, true>(plan, a, b, c, trace, stream)
-                  : launchLayout<Cfg, false, false>(plan, a, b, c, trace, stream);
+  return s.transB ? launchLayout<Cfg, false, true>(plan, a, b, out, trace, stream)
+                  : launchLayout<Cfg, false, false>(plan, a, b, out, trace, stream);
 }
 
 }  // namespace
 
-cudaError_t launchMma(const GemmPlan& plan, const void* a, const void* b, void* c, Interval* trace,
+cudaError_t launchMma(const GemmPlan& plan, const void* a, const void* b, const Epilogue& out, Interval* trace,
                       cudaStream_t stream) {
   switch (plan.shape.dtype) {
-    case GemmDtype::Bf16: return launchTyped<Bf16Cfg>(plan, a, b, c, trace, stream);
-    case GemmDtype::Fp16: return launchTyped<Fp16Cfg>(plan, a, b, c, trace, stream);
-    case GemmDtype::Tf32: return launchTyped<Tf32Cfg>(plan, a, b, c, trace, stream);
+    case GemmDtype::Bf16: return launchTyped<Bf16Cfg>(plan, a, b, out, trace, stream);
+    case GemmDtype::Fp16: return launchTyped<Fp16Cfg>(plan, a, b, out, trace, stream);
+    case GemmDtype::Tf32: return launchTyped<Tf32Cfg>(plan, a, b, out, trace, stream);
     default: return cudaErrorInvalidValue;
   }
 }

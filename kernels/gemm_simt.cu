@@ -145,7 +145,7 @@ __global__ void __launch_bounds__(kThreads)
 
 }  // namespace
 
-cudaError_t launchSimt(const GemmPlan& plan, const float* a, const float* b, float* c, Interval* trace,
+cudaError_t launchSimt(const GemmPlan& plan, const float* a, const float* b, const Epilogue& out, Interval* trace,
                        cudaStream_t stream) {
   const GemmShape& s = plan.shape;
   const Strides st = batchStrides(s);
@@ -158,7 +158,7 @@ cudaError_t launchSimt(const GemmPlan& plan, const float* a, const float* b, flo
   args.strideB = st.b;
   args.vecA = (s.transA ? s.m : s.k) % 4 == 0 && (s.batch == 1 || st.a % 4 == 0) && aligned(a);
   args.vecB = (s.transB ? s.k : s.n) % 4 == 0 && (s.batch == 1 || st.b % 4 == 0) && aligned(b);
-  args.epilogue = makeEpilogue(s, c);
+  args.epilogue = out;
   const dim3 grid(ceilDiv(s.n, kTileN), ceilDiv(s.m, kTileM), s.batch);
   if (s.transA) {
     if (s.transB) {

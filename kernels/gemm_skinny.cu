@@ -249,9 +249,9 @@ int skinnyCtas(const GemmShape& s, bool mma) {
   return ceilDiv(s.n, kWarps * colsPerWarp(rowsFor(s.m)));
 }
 
-cudaError_t launchSkinny(const GemmPlan& plan, const void* a, const void* b, void* c, Interval* trace,
+cudaError_t launchSkinny(const GemmPlan& plan, const void* a, const void* b, const Epilogue& out, Interval* trace,
                          cudaStream_t stream) {
-  if (plan.skinnyMma) return launchSkinnyMma(plan, a, b, c, trace, stream);
+  if (plan.skinnyMma) return launchSkinnyMma(plan, a, b, out, trace, stream);
   const GemmShape& s = plan.shape;
   if (s.dtype != GemmDtype::Bf16 || s.m > kSkinnyMaxM) return cudaErrorInvalidValue;
   if (reinterpret_cast<uintptr_t>(b) % 16 != 0) return cudaErrorMisalignedAddress;  // 16-byte loads of B
@@ -266,7 +266,7 @@ cudaError_t launchSkinny(const GemmPlan& plan, const void* a, const void* b, voi
   args.strideB = st.b;
   args.transA = s.transA;
   args.vecA = !s.transA && s.k % 8 == 0 && (s.batch == 1 || st.a % 8 == 0) && reinterpret_cast<uintptr_t>(a) % 16 == 0;
-  args.epilogue = makeEpilogue(s, c);
+  args.epilogue = out;
   const size_t staged = static_cast<size_t>(rows) * (args.chunk + 8) * sizeof(uint16_t);
   const int ctas = skinnyCtas(s, false);
   if (!s.transB) {

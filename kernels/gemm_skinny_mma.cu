@@ -202,7 +202,7 @@ bool skinnyMmaFits(const GemmShape& s) { return s.transB && s.dtype == GemmDtype
 
 int skinnyMmaCtas(const GemmShape& s) { return ceilDiv(s.n, 16 * rowTiles(s.m)); }
 
-cudaError_t launchSkinnyMma(const GemmPlan& plan, const void* a, const void* b, void* c, Interval* trace,
+cudaError_t launchSkinnyMma(const GemmPlan& plan, const void* a, const void* b, const Epilogue& out, Interval* trace,
                             cudaStream_t stream) {
   const GemmShape& s = plan.shape;
   if (!skinnyMmaFits(s) || s.k % 8 != 0) return cudaErrorInvalidValue;
@@ -216,7 +216,7 @@ cudaError_t launchSkinnyMma(const GemmPlan& plan, const void* a, const void* b, 
   args.strideB = st.b;
   args.transA = s.transA;
   args.vecA = !s.transA && (s.batch == 1 || st.a % 8 == 0) && reinterpret_cast<uintptr_t>(a) % 16 == 0;
-  args.epilogue = makeEpilogue(s, c);
+  args.epilogue = out;
   switch (nTiles(s.m)) {
     case 1: return launch<1, 1>(plan, args, a, b, trace, stream);
     case 2: return launch<2, 1>(plan, args, a, b, trace, stream);

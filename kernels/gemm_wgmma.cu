@@ -2,11 +2,13 @@
 //
 // Each CTA has three warpgroups. Warpgroup 0 is the producer: one of its threads walks the CTA's
 // tiles and, for every 64-deep (tf32: 32-deep) slice of K, waits until a shared-memory stage is
-// free (its "empty" mbarrier), then has TMA copy the A slice (128 rows) and the B slice (256
-// columns) into it; the copies complete on the stage's "full" mbarrier with a byte count. The two
-// consumer warpgroups each own 64 rows of the 128x256 tile: they wait on "full", issue four wgmma
-// (m64n256) on the stage, and release the previous stage once its wgmma group has retired, so one
-// group is always in flight. Four stages of 48 KB keep the copies ahead of the math.
+// free (its "empty" mbarrier), then has TMA copy the A slice (128 rows) and the B slice (the tile's
+// N = 256 or 64 columns) into it; the copies complete on the stage's "full" mbarrier with a byte
+// count. The two consumer warpgroups each own 64 rows of the 128xN tile: they wait on "full", issue
+// four wgmma (m64nNk16) on the stage, and release the previous stage once its wgmma group has
+// retired, so one group is always in flight. Four stages of 48 KB (N = 256) or eight of 24 KB
+// (N = 64, 16-bit operands only: planGemm picks it for products of few wide tiles) keep the copies
+// ahead of the math.
 //
 // Operands in shared memory use the 128-byte swizzle that TMA writes and wgmma reads, in the layout
 // they are stored in (16-bit types; wgmma's transpose bits say which):
@@ -14,9 +16,9 @@
 //   A^T [k, m] (transA) is M-major: two boxes of 64 m x 64 rows of k, one per consumer warpgroup;
 //     descriptor leading byte offset (next 64 m) one box, 8 KB, stride byte offset (next 8 rows of
 //     K) 1 KB, and a k-step starts 16 rows (2 KB) further; imm-trans-a 1.
-//   B [k, n] is N-major: four boxes of 64 n x 64 rows of k, leading byte offset one box (8 KB),
+//   B [k, n] is N-major: N / 64 boxes of 64 n x 64 rows of k, leading byte offset one box (8 KB),
 //     stride byte offset 1 KB, k-step 2 KB; imm-trans-b 1.
-//   B^T [n, k] (transB) is K-major like A: four boxes of 64 k x 64 rows of n, stacked (256 rows of
+//   B^T [n, k] (transB) is K-major like A: N / 64 boxes of 64 k x 64 rows of n, stacked (N rows of
 //     128 bytes); stride byte offset 1 KB (next 8 rows of n), k-step 32 bytes; imm-trans-b 0.
 // wgmma reads tf32 only K-major, so for tf32 the launch first writes B (unless transB) and A^T
 // (when transA) transposed, rounded to tf32, into the workspace, and the kernel reads A and B^T.
@@ -48,21 +50,34 @@ namespace gsm {
 namespace gemm {
 namespace {
 
-constexpr int kTileM = kWgmmaTileM, kTileN = kWgmmaTileN, kStages = kWgmmaStages;
-constexpr uint32_t kStageBytesA = kTileM * 128, kStageBytesB = kTileN * 128;
+constexpr int kTileM = kWgmmaTileM;
+constexpr uint32_t kStageBytesA = kTileM * 128;
+
+// A tile width's pipeline: stages and their bytes (gemm_internal.h).
+template <int kTileN>
+struct Tile {
+  static_assert(kTileN == kWgmmaWideN || kTileN == kWgmmaNarrowN, "wgmma tiles are 256 or 64 columns wide");
+  static constexpr int kStages = wgmmaStages(kTileN);
+  static constexpr uint32_t kStageBytes = static_cast<uint32_t>(wgmmaStageBytes(kTileN));
+  static constexpr uint32_t kStageBytesB = kTileN * 128;
+  static constexpr size_t kSharedBytes = wgmmaSharedBytes(kTileN);
+};
 
 // Operand types and shared-memory layouts. kBlockK elements of K fill one 128-byte swizzled row;
 // kInstK is one wgmma's K. kAMajorM: A^T as stored (imm-trans-a); kBMajorN: B as stored
-// (imm-trans-b); otherwise K-major. kBParts: boxes per B stage (each CTA of a cluster loads its share).
+// (imm-trans-b); otherwise K-major. bParts(N): boxes per B stage of a tile N wide (each CTA of a
+// cluster loads its share); 16-bit: one per 64 columns.
 template <bool kFp16, bool kTransA, bool kTransB>
 struct Op16 {
-  static constexpr int kBlockK = 64, kInstK = 16, kElemBytes = 2, kBParts = 4;
+  static constexpr int kBlockK = 64, kInstK = 16, kElemBytes = 2;
+  static constexpr int bParts(int tileN) { return tileN / 64; }
   static constexpr bool kTf32 = false, kHalf = kFp16, kAMajorM = kTransA, kBMajorN = !kTransB;
   static constexpr CUtensorMapDataType kTmaType =
       kFp16 ? CU_TENSOR_MAP_DATA_TYPE_FLOAT16 : CU_TENSOR_MAP_DATA_TYPE_BFLOAT16;
 };
 struct Tf32Op {  // A and B^T, both K-major (the launch transposes the others into the workspace)
-  static constexpr int kBlockK = 32, kInstK = 8, kElemBytes = 4, kBParts = 2;  // B^T: two 128-row boxes
+  static constexpr int kBlockK = 32, kInstK = 8, kElemBytes = 4;
+  static constexpr int bParts(int) { return 2; }  // wide tiles only: B^T in two 128-row boxes
   static constexpr bool kTf32 = true, kHalf = false, kAMajorM = false, kBMajorN = false;
   static constexpr CUtensorMapDataType kTmaType = CU_TENSOR_MAP_DATA_TYPE_FLOAT32;
 };
@@ -84,7 +99,30 @@ __device__ __forceinline__ void unitCoords(int unit, int rows, int cols, int gro
 
 #ifdef GSM_SM90A
 
-__device__ __forceinline__ void pinAccumulators(float (&d)[128]) { pinRegisters(d); }
+template <int N>
+__device__ __forceinline__ void pinAccumulators(float (&d)[N]) {
+  pinRegisters(d);
+}
+
+// One m64n64 wgmma (16-bit operands): D (64x64 fp32, in registers) (+)= A (64 x 16) * B (16 x 64),
+// with the transpose bits as in wgmma256.
+template <class Op>
+__device__ __forceinline__ void wgmma64(float (&d)[32], uint64_t descA, uint64_t descB, uint32_t accumulate) {
+  static_assert(!Op::kTf32, "tf32 runs wide tiles only");
+  if constexpr (Op::kHalf) {
+    asm volatile(
+        "{\n.reg .pred p;\nsetp.ne.b32 p, %34, 0;\n"
+        "wgmma.mma_async.sync.aligned.m64n64k16.f32.f16.f16 {" GSM_WGMMA_R32 "}, %32, %33, p, 1, 1, %35, %36;\n}"
+        : GSM_WGMMA_D32(d)
+        : "l"(descA), "l"(descB), "r"(accumulate), "n"(Op::kAMajorM ? 1 : 0), "n"(Op::kBMajorN ? 1 : 0));
+  } else {
+    asm volatile(
+        "{\n.reg .pred p;\nsetp.ne.b32 p, %34, 0;\n"
+        "wgmma.mma_async.sync.aligned.m64n64k16.f32.bf16.bf16 {" GSM_WGMMA_R32 "}, %32, %33, p, 1, 1, %35, %36;\n}"
+        : GSM_WGMMA_D32(d)
+        : "l"(descA), "l"(descB), "r"(accumulate), "n"(Op::kAMajorM ? 1 : 0), "n"(Op::kBMajorN ? 1 : 0));
+  }
+}
 
 // One m64n256 wgmma: D (64x256 fp32, in registers) (+)= A (64 x kInstK) * B (kInstK x 256). The
 // 16-bit forms carry the transpose bits (PTX ISA: d, a-desc, b-desc, scale-d, imm-scale-a,
@@ -148,18 +186,20 @@ __device__ __forceinline__ UnitPlace placeUnit(int unit, int tileUnits, int spli
 }
 
 // Producer loop of one CTA (one thread): fills the stages for every tile it computes.
-template <class Op, int kClusterM>
+template <class Op, int kClusterM, int kTileN>
 __device__ __forceinline__ void produce(const CUtensorMap* mapA, const CUtensorMap* mapB, const WgmmaArgs& args,
                                         uint32_t base, uint32_t barriers, int cluster, int clusters, uint32_t rank) {
 #ifdef GSM_SM90A
+  using T = Tile<kTileN>;
+  constexpr int kStages = T::kStages, kBParts = Op::bParts(kTileN);
   const int tilesM = ceilDiv(args.m, kTileM), tilesN = ceilDiv(args.n, kTileN);
   const int unitRows = ceilDiv(tilesM, kClusterM), perBatch = unitRows * tilesN, tileUnits = perBatch * args.batch;
   const int units = tileUnits * args.splits;
   const int kBlocks = ceilDiv(args.k, Op::kBlockK);
   const bool batched = args.batch > 1;
-  constexpr int kPartsPerCta = Op::kBParts / kClusterM;
-  constexpr uint32_t kPartBytes = kStageBytesB / Op::kBParts;
-  constexpr int kPartRows = kTileN / Op::kBParts;  // K-major B: rows of n per box
+  constexpr int kPartsPerCta = kBParts / kClusterM;
+  constexpr uint32_t kPartBytes = T::kStageBytesB / kBParts;
+  constexpr int kPartRows = kTileN / kBParts;  // K-major B: rows of n per box
   auto load = [&](uint32_t dst, const CUtensorMap* map, int c0, int c1, int z, uint32_t bar) {
     if (batched) {
       tmaLoad3(dst, map, c0, c1, z, bar);
@@ -177,10 +217,10 @@ __device__ __forceinline__ void produce(const CUtensorMap* mapA, const CUtensorM
     const bool rowValid = tm < tilesM;
     for (int kb = place.kbBegin; kb < place.kbEnd; ++kb, ++it) {
       const uint32_t s = it % kStages, phase = (it / kStages) & 1;
-      const uint32_t stageA = base + s * static_cast<uint32_t>(kWgmmaStageBytes), stageB = stageA + kStageBytesA;
+      const uint32_t stageA = base + s * T::kStageBytes, stageB = stageA + kStageBytesA;
       const uint32_t full = barriers + 8 * s, empty = barriers + 8 * (kStages + s);
       mbarWait(empty, phase ^ 1);
-      mbarExpectTx(full, (rowValid ? kStageBytesA : 0) + kStageBytesB);
+      mbarExpectTx(full, (rowValid ? kStageBytesA : 0) + T::kStageBytesB);
       if (rowValid) {
         if constexpr (Op::kAMajorM) {  // A^T: 64 m x 64 k boxes, one per consumer warpgroup
           load(stageA, mapA, tm * kTileM, kb * Op::kBlockK, z, full);
@@ -207,16 +247,18 @@ __device__ __forceinline__ void produce(const CUtensorMap* mapA, const CUtensorM
 #endif  // GSM_SM90A
 }
 
-template <class Op, int kClusterM>
+template <class Op, int kClusterM, int kTileN>
 __global__ void __launch_bounds__(kWgmmaThreads, 1)
     wgmmaGemmKernel(const __grid_constant__ CUtensorMap mapA, const __grid_constant__ CUtensorMap mapB,
                     const WgmmaArgs args, Interval* trace) {
 #ifdef GSM_SM90A
+  using T = Tile<kTileN>;
+  constexpr int kStages = T::kStages;
   extern __shared__ __align__(1024) uint8_t sharedRaw[];
   // Stages at a 1 KB boundary (the swizzle pattern repeats every 1 KB), then the mbarriers.
   const uint32_t base = (sharedAddress(sharedRaw) + 1023u) & ~1023u;
-  const uint32_t barriers = base + kStages * static_cast<uint32_t>(kWgmmaStageBytes);
-  auto stageA = [&](uint32_t s) { return base + s * static_cast<uint32_t>(kWgmmaStageBytes); };
+  const uint32_t barriers = base + kStages * T::kStageBytes;
+  auto stageA = [&](uint32_t s) { return base + s * T::kStageBytes; };
   auto stageB = [&](uint32_t s) { return stageA(s) + kStageBytesA; };
   auto fullBar = [&](uint32_t s) { return barriers + 8 * s; };
   auto emptyBar = [&](uint32_t s) { return barriers + 8 * (kStages + s); };
@@ -249,7 +291,7 @@ __global__ void __launch_bounds__(kWgmmaThreads, 1)
     if (threadIdx.x == 0) {
       asm volatile("prefetch.tensormap [%0];" ::"l"(reinterpret_cast<uint64_t>(&mapA)) : "memory");
       asm volatile("prefetch.tensormap [%0];" ::"l"(reinterpret_cast<uint64_t>(&mapB)) : "memory");
-      produce<Op, kClusterM>(&mapA, &mapB, args, base, barriers, cluster, clusters, rank);
+      produce<Op, kClusterM, kTileN>(&mapA, &mapB, args, base, barriers, cluster, clusters, rank);
     }
   } else {
     setMaxRegistersInc<232>();
@@ -263,9 +305,9 @@ __global__ void __launch_bounds__(kWgmmaThreads, 1)
         mbarArrive(emptyBar(s));
       }
     };
-    float acc[128];
+    float acc[kTileN / 2];
 #pragma unroll
-    for (int i = 0; i < 128; ++i) acc[i] = 0.0f;
+    for (int i = 0; i < kTileN / 2; ++i) acc[i] = 0.0f;
     uint32_t it = 0;
     for (int unit = cluster; unit < units; unit += clusters) {
       const UnitPlace place = placeUnit(unit, tileUnits, args.splits, kBlocks);
@@ -288,7 +330,12 @@ __global__ void __launch_bounds__(kWgmmaThreads, 1)
                                               : smemDescriptor(stageA(s) + half * 64 * 128 + kk * 32, 16, 1024);
           const uint64_t descB =
               Op::kBMajorN ? smemDescriptor(b + kk * 2048, 8192, 1024) : smemDescriptor(b + kk * 32, 16, 1024);
-          wgmma256<Op>(acc, descA, descB, (kb > place.kbBegin || kk > 0) ? 1u : 0u);
+          const uint32_t accumulate = (kb > place.kbBegin || kk > 0) ? 1u : 0u;
+          if constexpr (kTileN == kWgmmaWideN) {
+            wgmma256<Op>(acc, descA, descB, accumulate);
+          } else {
+            wgmma64<Op>(acc, descA, descB, accumulate);
+          }
         }
         wgmmaCommit();
         wgmmaWait<1>();  // every group but this one has retired: the previous stage is free
@@ -301,19 +348,14 @@ __global__ void __launch_bounds__(kWgmmaThreads, 1)
 
       if (rowValid) {
         // Split K: this slice's partial tile, fp32 as accumulated (the sum kernel applies the epilogue).
-        Epilogue out = args.epilogue;
-        if (args.splits > 1) {
-          out = Epilogue{args.partials + static_cast<size_t>(place.slice) * args.batch * m * n,
-                         static_cast<int64_t>(m) * n,
-                         1.0f,
-                         false,
-                         false,
-                         (n % 2) == 0};
-        }
+        const Epilogue out =
+            args.splits > 1
+                ? partialEpilogue(args.partials + static_cast<size_t>(place.slice) * args.batch * m * n, m, n)
+                : args.epilogue;
         const int row0 = tm * kTileM + half * 64 + warp * 16 + lane / 4;
         const int colBase = tn * kTileN + (lane % 4) * 2;
 #pragma unroll
-        for (int j = 0; j < 32; ++j) {
+        for (int j = 0; j < kTileN / 8; ++j) {
 #pragma unroll
           for (int h = 0; h < 2; ++h) {
             const int row = row0 + h * 8;
@@ -401,12 +443,13 @@ __global__ void __launch_bounds__(kSplitSumThreads)
   cta.end();
 }
 
-template <class Op, int kClusterM>
-cudaError_t launchTyped(const GemmPlan& plan, void* c, void* workspace, Interval* trace, cudaStream_t stream) {
+template <class Op, int kClusterM, int kTileN>
+cudaError_t launchTyped(const GemmPlan& plan, const Epilogue& out, void* workspace, Interval* trace,
+                        cudaStream_t stream) {
   cudaLaunchConfig_t config{};
   config.gridDim = dim3(plan.grid);
   config.blockDim = dim3(kWgmmaThreads);
-  config.dynamicSmemBytes = kWgmmaSharedBytes;
+  config.dynamicSmemBytes = Tile<kTileN>::kSharedBytes;
   config.stream = stream;
   cudaLaunchAttribute attribute{};
   if (kClusterM > 1) {
@@ -421,8 +464,9 @@ cudaError_t launchTyped(const GemmPlan& plan, void* c, void* workspace, Interval
   const int splits = plan.splitK > 1 ? plan.splitK : 1;
   float* partials =
       splits > 1 ? reinterpret_cast<float*>(static_cast<uint8_t*>(workspace) + partialsOffset(s)) : nullptr;
-  const WgmmaArgs args{s.m, s.n, s.k, s.batch, plan.groupRows, makeEpilogue(s, c), splits, partials};
-  cudaError_t e = cudaLaunchKernelEx(&config, wgmmaGemmKernel<Op, kClusterM>, plan.mapA, plan.mapB, args, trace);
+  const WgmmaArgs args{s.m, s.n, s.k, s.batch, plan.groupRows, out, splits, partials};
+  cudaError_t e =
+      cudaLaunchKernelEx(&config, wgmmaGemmKernel<Op, kClusterM, kTileN>, plan.mapA, plan.mapB, args, trace);
   if (e != cudaSuccess || splits == 1) return e;
   const int tileRecords = ceilDiv(s.m, kTileM) * ceilDiv(s.n, kTileN) * s.batch * splits;
   // cudaLaunchKernelEx returns this launch's own status (cudaGetLastError after <<<>>> would also
@@ -431,42 +475,61 @@ cudaError_t launchTyped(const GemmPlan& plan, void* c, void* workspace, Interval
   sum.gridDim = dim3(plan.splitSumCtas);
   sum.blockDim = dim3(kSplitSumThreads);
   sum.stream = stream;
-  return cudaLaunchKernelEx(&sum, splitSumKernel, static_cast<const float*>(partials), makeEpilogue(s, c), s.m, s.n,
-                            s.batch, splits, trace != nullptr ? trace + tileRecords : nullptr);
+  return cudaLaunchKernelEx(&sum, splitSumKernel, static_cast<const float*>(partials), out, s.m, s.n, s.batch, splits,
+                            trace != nullptr ? trace + tileRecords : nullptr);
 }
 
-template <class Op, int kClusterM>
-const void* kernelFor() {
-  return reinterpret_cast<const void*>(&wgmmaGemmKernel<Op, kClusterM>);
-}
+// One compiled form of the kernel: operand layout, cluster size and tile width.
+template <class Op, int kClusterM, int kTileN>
+struct Variant {
+  using Operands = Op;
+  static constexpr int kCluster = kClusterM, kWidth = kTileN;
+};
 
-// Clusters of two only for the original layouts (planGemm asks for no others).
-template <bool kFp16>
-const void* kernel16(const GemmShape& s, int clusterM) {
-  if (s.transA) return s.transB ? kernelFor<Op16<kFp16, true, true>, 1>() : kernelFor<Op16<kFp16, true, false>, 1>();
-  if (s.transB) return kernelFor<Op16<kFp16, false, true>, 1>();
-  return clusterM > 1 ? kernelFor<Op16<kFp16, false, false>, 2>() : kernelFor<Op16<kFp16, false, false>, 1>();
-}
-
-const void* kernelOf(const GemmShape& s, int clusterM) {
-  switch (s.dtype) {
-    case GemmDtype::Bf16: return kernel16<false>(s, clusterM);
-    case GemmDtype::Fp16: return kernel16<true>(s, clusterM);
-    case GemmDtype::Tf32: return clusterM > 1 ? kernelFor<Tf32Op, 2>() : kernelFor<Tf32Op, 1>();
-    default: return nullptr;
-  }
-}
-
-template <bool kFp16>
-cudaError_t launch16(const GemmPlan& plan, void* c, void* ws, Interval* trace, cudaStream_t stream) {
+// Calls f(Variant<...>{}) for the kernel a 16-bit plan runs. Clusters of two only for the original
+// layouts and wide tiles (planGemm asks for no others).
+template <bool kFp16, class F>
+auto visit16(const GemmPlan& plan, F&& f) {
   const GemmShape& s = plan.shape;
-  if (s.transA) {
-    return s.transB ? launchTyped<Op16<kFp16, true, true>, 1>(plan, c, ws, trace, stream)
-                    : launchTyped<Op16<kFp16, true, false>, 1>(plan, c, ws, trace, stream);
+  constexpr int kWide = kWgmmaWideN, kNarrow = kWgmmaNarrowN;
+  const bool narrow = plan.tileN == kNarrow;
+  if (s.transA && s.transB) {
+    using O = Op16<kFp16, true, true>;
+    return narrow ? f(Variant<O, 1, kNarrow>{}) : f(Variant<O, 1, kWide>{});
   }
-  if (s.transB) return launchTyped<Op16<kFp16, false, true>, 1>(plan, c, ws, trace, stream);
-  return plan.clusterM > 1 ? launchTyped<Op16<kFp16, false, false>, 2>(plan, c, ws, trace, stream)
-                           : launchTyped<Op16<kFp16, false, false>, 1>(plan, c, ws, trace, stream);
+  if (s.transA) {
+    using O = Op16<kFp16, true, false>;
+    return narrow ? f(Variant<O, 1, kNarrow>{}) : f(Variant<O, 1, kWide>{});
+  }
+  if (s.transB) {
+    using O = Op16<kFp16, false, true>;
+    return narrow ? f(Variant<O, 1, kNarrow>{}) : f(Variant<O, 1, kWide>{});
+  }
+  using O = Op16<kFp16, false, false>;
+  if (narrow) return f(Variant<O, 1, kNarrow>{});
+  return plan.clusterM > 1 ? f(Variant<O, 2, kWide>{}) : f(Variant<O, 1, kWide>{});
+}
+
+// Calls f(Variant<...>{}) for the kernel the plan runs; `none` for a dtype the path does not take.
+template <class F, class R>
+R visitKernel(const GemmPlan& plan, F&& f, R none) {
+  switch (plan.shape.dtype) {
+    case GemmDtype::Bf16: return visit16<false>(plan, f);
+    case GemmDtype::Fp16: return visit16<true>(plan, f);
+    case GemmDtype::Tf32:
+      return plan.clusterM > 1 ? f(Variant<Tf32Op, 2, kWgmmaWideN>{}) : f(Variant<Tf32Op, 1, kWgmmaWideN>{});
+    default: return none;
+  }
+}
+
+const void* kernelOf(const GemmPlan& plan) {
+  return visitKernel(
+      plan,
+      [](auto v) -> const void* {
+        using V = decltype(v);
+        return reinterpret_cast<const void*>(&wgmmaGemmKernel<typename V::Operands, V::kCluster, V::kWidth>);
+      },
+      static_cast<const void*>(nullptr));
 }
 
 // One tensor map over a row-major [outer, inner] matrix (batched: [batch, outer, inner] with the
@@ -498,7 +561,7 @@ CUresult encodeMaps(GemmPlan* plan, const void* a, int64_t strideA, const void* 
   if (Op::kBMajorN)
     return encodeMap(&plan->mapB, encode, Op::kTmaType, e, b, s.n, s.k, s.batch, strideB, 64, Op::kBlockK);
   return encodeMap(&plan->mapB, encode, Op::kTmaType, e, b, s.k, s.n, s.batch, strideB, Op::kBlockK,
-                   kTileN / Op::kBParts);
+                   plan->tileN / Op::bParts(plan->tileN));
 }
 
 template <bool kFp16>
@@ -547,12 +610,12 @@ int splitSumCtas(const GemmShape& s, int sms) {
 
 cudaError_t wgmmaGrid(const GemmPlan& plan, int device, int* grid) {
   const GemmShape& s = plan.shape;
-  const void* kernel = kernelOf(s, plan.clusterM);
+  const void* kernel = kernelOf(plan);
   if (kernel == nullptr) return cudaErrorInvalidValue;
-  cudaError_t e =
-      cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(kWgmmaSharedBytes));
+  const size_t shared = wgmmaSharedBytes(plan.tileN);
+  cudaError_t e = cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(shared));
   if (e != cudaSuccess) return e;
-  const int units = ceilDiv(ceilDiv(s.m, kTileM), plan.clusterM) * ceilDiv(s.n, kTileN) * s.batch *
+  const int units = ceilDiv(ceilDiv(s.m, kTileM), plan.clusterM) * ceilDiv(s.n, plan.tileN) * s.batch *
                     (plan.splitK > 1 ? plan.splitK : 1);
   int sms = plan.sms;
   if (sms <= 0) {
@@ -564,7 +627,7 @@ cudaError_t wgmmaGrid(const GemmPlan& plan, int device, int* grid) {
     cudaLaunchConfig_t config{};
     config.gridDim = dim3(sms / plan.clusterM * plan.clusterM);
     config.blockDim = dim3(kWgmmaThreads);
-    config.dynamicSmemBytes = kWgmmaSharedBytes;
+    config.dynamicSmemBytes = shared;
     cudaLaunchAttribute attribute{};
     attribute.id = cudaLaunchAttributeClusterDimension;
     attribute.val.clusterDim.x = plan.clusterM;
@@ -603,24 +666,24 @@ cudaError_t bindWgmma(GemmPlan* plan, const void* a, const void* b, void* worksp
   return r == CUDA_SUCCESS ? cudaSuccess : cudaErrorInvalidValue;
 }
 
-cudaError_t launchWgmma(const GemmPlan& plan, const void* a, const void* b, void* c, void* workspace, Interval* trace,
-                        cudaStream_t stream) {
+cudaError_t launchWgmma(const GemmPlan& plan, const void* a, const void* b, const Epilogue& out, void* workspace,
+                        Interval* trace, cudaStream_t stream) {
   const GemmShape& s = plan.shape;
-  switch (s.dtype) {
-    case GemmDtype::Bf16: return launch16<false>(plan, c, workspace, trace, stream);
-    case GemmDtype::Fp16: return launch16<true>(plan, c, workspace, trace, stream);
-    case GemmDtype::Tf32: {
-      const Strides st = batchStrides(s);
-      uint8_t* ws = static_cast<uint8_t*>(workspace);
-      cudaError_t e = cudaSuccess;
-      if (!s.transB) e = transposeTf32(b, ws, s.k, s.n, st.b, s.batch, stream);  // B [k, n] -> B^T [n, k]
-      if (e == cudaSuccess && s.transA) e = transposeTf32(a, ws + tf32BytesB(s), s.k, s.m, st.a, s.batch, stream);
-      if (e != cudaSuccess) return e;
-      return plan.clusterM > 1 ? launchTyped<Tf32Op, 2>(plan, c, workspace, trace, stream)
-                               : launchTyped<Tf32Op, 1>(plan, c, workspace, trace, stream);
-    }
-    default: return cudaErrorInvalidValue;
+  if (s.dtype == GemmDtype::Tf32) {
+    const Strides st = batchStrides(s);
+    uint8_t* ws = static_cast<uint8_t*>(workspace);
+    cudaError_t e = cudaSuccess;
+    if (!s.transB) e = transposeTf32(b, ws, s.k, s.n, st.b, s.batch, stream);  // B [k, n] -> B^T [n, k]
+    if (e == cudaSuccess && s.transA) e = transposeTf32(a, ws + tf32BytesB(s), s.k, s.m, st.a, s.batch, stream);
+    if (e != cudaSuccess) return e;
   }
+  return visitKernel(
+      plan,
+      [&](auto v) {
+        using V = decltype(v);
+        return launchTyped<typename V::Operands, V::kCluster, V::kWidth>(plan, out, workspace, trace, stream);
+      },
+      cudaErrorInvalidValue);
 }
 
 }  // namespace gemm

@@ -53,19 +53,22 @@ cudaError_t launchProbe(const ProbeArgs& args, const ProbeLaunch& launch, Interv
 // Operand types: bf16 and fp16 (fp32 accumulation), tf32 (fp32 inputs on the tensor cores) and fp32
 // (fp32 inputs, fp32 arithmetic). Every path takes every transpose combination, batch, alpha and
 // accumulate; C is fp32, or bf16 with bf16/fp16 operands. Paths (kernels/gemm_*.cu):
-//   wgmma    Hopper (compute capability 9.0, sm_90a code in this build): TMA loads into a 4-stage
+//   wgmma    Hopper (compute capability 9.0, sm_90a code in this build): TMA loads into an
 //            mbarrier pipeline, one producer warpgroup and two consumer warpgroups issuing wgmma,
 //            persistent CTAs (clusters of 2 sharing B by TMA multicast on request, unbatched with
 //            untransposed 16-bit operands or tf32: correct, but slower on the H200, so not the
-//            default). 16-bit operands are read as stored (wgmma's transpose bits); batches through
-//            3-D tensor maps. Needs rows as stored, and batch strides, whose byte length is a
-//            multiple of 16 (bf16/fp16: the stored row lengths, k or m for A, n or k for B, and the
-//            strides multiples of 8; tf32: k % 4 == 0); tf32 first transposes B (unless transB) and
-//            A^T (transA) into the workspace (wgmma reads tf32 only K-major). A and B 16-byte aligned.
-//            Split K: where the output tiles would leave most SMs idle (few tiles, long K: a BERT
-//            layer at batch 1 has 3 to 12 tiles of 128x256 for 132 SMs), each tile's K is cut into
-//            GemmPlan::splitK slices computed by separate CTAs into fp32 partial tiles in the
-//            workspace, and a second kernel adds the slices in order (deterministic) and stores C.
+//            default). Tiles of 128x256 (4 stages), or for 16-bit operands 128x64 (8 stages) where
+//            the wide tiles would leave most SMs idle (GemmPlan::tileN says which,
+//            GemmOptions::tileN forces it). 16-bit operands are read as stored (wgmma's transpose
+//            bits); batches through 3-D tensor maps. Needs rows as stored, and batch strides, whose
+//            byte length is a multiple of 16 (bf16/fp16: the stored row lengths, k or m for A, n or
+//            k for B, and the strides multiples of 8; tf32: k % 4 == 0); tf32 first transposes B
+//            (unless transB) and A^T (transA) into the workspace (wgmma reads tf32 only K-major). A
+//            and B 16-byte aligned. Split K: where the output tiles would leave most SMs idle (few
+//            tiles, long K: BERT's down projection at batch 1 has 12 tiles of 128x64 for 132 SMs),
+//            each tile's K is cut into GemmPlan::splitK slices computed by separate CTAs into fp32
+//            partial tiles in the workspace, and a second kernel adds the slices in order
+//            (deterministic) and stores C.
 //   mma      mma.sync with ldmatrix and a cp.async multistage pipeline (sm_80 and newer), any shape.
 //   skinny   bf16, m <= kSkinnyMaxM, 16-byte rows of B (n, or with transB k, a multiple of 8, B
 //            16-byte aligned): B streamed once over every SM. Two kernels: with B^T [n, k] and a few
@@ -87,6 +90,9 @@ enum class GemmPath : int { Auto = 0, Wgmma = 1, Mma = 2, Simt = 3, Skinny = 4 }
 // Element type of C: fp32 (the default) or bf16 (rounded from the fp32 accumulator; bf16/fp16 inputs).
 enum class GemmOut : int { Fp32 = 0, Bf16 = 1 };
 constexpr int kSkinnyMaxM = 64;
+// An elementwise function after a bias: none, GELU (erf form, as BERT and PyTorch's default), tanh
+// or ReLU. The gemm epilogue and the models' bias + activation kernels (kernels/nn.h) share it.
+enum class Activation : int { None = 0, Gelu = 1, Tanh = 2, Relu = 3 };
 
 // C = alpha * op(A) op(B) (+ C when accumulate), every matrix row-major and packed:
 //   op(A) is [m, k]: A stored [m, k], or with transA stored [k, m] (A^T, as a weight gradient's x^T);
@@ -94,6 +100,9 @@ constexpr int kSkinnyMaxM = 64;
 //   y = x W^T, and the data gradient dY W without a copy);
 //   C [m, n] fp32 or bf16. `batch` products back to back, the i-th at A + i strideA, B + i strideB,
 //   C + i strideC (elements; 0 means packed: the matrix's size). Defaults are the original product.
+// The epilogue may add a bias and apply an activation before C is stored or rounded (a Linear
+// layer's forward in one kernel): C = act(alpha op(A) op(B) + bias[col]), bias fp32 [n], passed to
+// launchGemm; not with accumulate. Every path applies it.
 struct GemmShape {
   int m, n, k;
   GemmDtype dtype;
@@ -104,6 +113,8 @@ struct GemmShape {
   int64_t strideA = 0, strideB = 0, strideC = 0;
   float alpha = 1.0f;
   bool accumulate = false;  // C += alpha op(A) op(B); fp32 C only
+  bool bias = false;        // C = act(alpha op(A) op(B) + bias[col]): launchGemm's bias (fp32 [n])
+  Activation act = Activation::None;  // applied last (after the bias, if any)
 };
 
 // Which kernel the skinny path runs: Auto (mma.sync for B^T [n, k] from a few rows of A on, see
@@ -118,6 +129,7 @@ struct GemmOptions {
   int groupRows = 0;  // wgmma: tile rows per group of the tile order, for L2 reuse (0: default)
   int sms = 0;        // wgmma: SMs the launches may use (a green context's); 0: the whole device's
   int splitK = 0;     // wgmma: slices of K per tile (0: planGemm decides; 1: none; more: at most that many)
+  int tileN = 0;      // wgmma: tile width, 64 (16-bit operands, no clusters) or 256 (0: planGemm decides)
   SkinnyKernel skinny = SkinnyKernel::Auto;  // skinny: which kernel (whether the path is asked for or auto)
 };
 
@@ -136,6 +148,7 @@ struct GemmPlan {
   int sms = 0;                // SMs the persistent grid is sized for (0: the device's)
   int grid = 0;               // CTAs per launch
   int splitK = 1;             // wgmma: slices of K per tile (> 1: fp32 partials in the workspace)
+  int tileN = 256;            // wgmma: columns of C per tile (64 or 256; rows: 128)
   int splitSumCtas = 0;       // wgmma with split K: CTAs of the kernel adding the slices
   bool skinnyMma = false;     // skinny: the tensor-core kernel (else FFMA)
   int traceRecords = 0;       // Interval records per launch (one per output tile, or tile slice and sum CTA)
@@ -154,9 +167,10 @@ cudaError_t planGemm(const GemmShape& shape, const GemmOptions& options, int dev
 // Binds the operands (and the workspace of plan->workspaceBytes) to the plan: encodes the TMA
 // descriptors on the wgmma path. `encode` may be null where the plan's path needs none.
 cudaError_t bindGemm(GemmPlan* plan, const void* a, const void* b, void* workspace, TensorMapEncodeFn encode);
-// `c` is float* or bf16 bit patterns (uint16_t*) as shape.out says.
+// `c` is float* or bf16 bit patterns (uint16_t*) as shape.out says; `bias` (fp32 [n]) is read when
+// shape.bias (cudaErrorInvalidValue if it is null then).
 cudaError_t launchGemm(const GemmPlan& plan, const void* a, const void* b, void* c, void* workspace, Interval* trace,
-                       cudaStream_t stream);
+                       cudaStream_t stream, const float* bias = nullptr);
 const char* gemmPathName(GemmPath path);
 
 // ---- conv: forward convolution as an implicit GEMM, bf16 operands, fp32 accumulation, bf16 output ----
@@ -222,6 +236,7 @@ struct AttentionArgs {
   const uint16_t* k;
   const uint16_t* v;
   uint16_t* o;
+  bool oMerged = false;  // O as [batch, seq, heads, headDim] (the heads merged back: [tokens, hidden]) instead
   int variant = -1;   // tile shape (0..attentionVariantCount()-1, see attention.cu); -1 is the default
   bool sm90a = false; // the device runs this build's sm_90a code (sm90aAvailable): Hopper variants allowed
 };

@@ -115,9 +115,8 @@ struct AddArgs {
   const uint16_t* b;
   uint16_t* c;
 };
-// y[row, col] = x[row, col] + bias[col] (in place allowed), then act: none, GELU (erf form, as BERT and
-// PyTorch's default), tanh or ReLU. preact, when not null, receives x + bias (what the backward needs).
-enum class Activation : int { None = 0, Gelu = 1, Tanh = 2, Relu = 3 };
+// y[row, col] = x[row, col] + bias[col] (in place allowed), then act (launch.h's Activation).
+// preact, when not null, receives x + bias (what the backward needs).
 struct BiasActivationArgs {
   int rows, cols;
   const uint16_t* x;

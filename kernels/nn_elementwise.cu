@@ -3,6 +3,7 @@
 // row lengths allow, a grid-stride loop over a fixed grid (nn_common.cuh); the bias gradient is a
 // column reduction (per-CTA partials, then a finish kernel that adds them in a fixed order).
 #include <cmath>
+#include "activation.cuh"
 #include "nn.h"
 #include "nn_common.cuh"
 
@@ -10,29 +11,6 @@ namespace gsm {
 namespace {
 
 using namespace nn;
-
-__device__ __forceinline__ float activate(float v, Activation act) {
-  switch (act) {
-    case Activation::Gelu: return 0.5f * v * (1.0f + erff(v * 0.70710678118654752f));
-    case Activation::Tanh: return tanhf(v);
-    case Activation::Relu: return fmaxf(v, 0.0f);
-    default: return v;
-  }
-}
-
-// d act / d v at v.
-__device__ __forceinline__ float activationSlope(float v, Activation act) {
-  switch (act) {
-    case Activation::Gelu:  // Phi(v) + v phi(v)
-      return 0.5f * (1.0f + erff(v * 0.70710678118654752f)) + v * 0.39894228040143268f * expf(-0.5f * v * v);
-    case Activation::Tanh: {
-      const float t = tanhf(v);
-      return 1.0f - t * t;
-    }
-    case Activation::Relu: return v > 0.0f ? 1.0f : 0.0f;
-    default: return 1.0f;
-  }
-}
 
 // c may alias a or b: no __restrict__ (each element is read before it is written, by the same thread).
 __global__ void __launch_bounds__(kThreads)

@@ -194,12 +194,31 @@ describe.skipIf(why !== undefined)('model graphs as built, against the registry'
     expect(whats(own).filter((w) => w.startsWith('bn'))).toHaveLength(0);
     expect(whats(lib).filter((w) => w === 'conv fwd')).toHaveLength(53);
     expect(whats(lib).filter((w) => w.startsWith('bn'))).toHaveLength(53);
-    expect(own.ops).toHaveLength(lib.ops.length - 53);
+    // ...and the classifier's bias in its gemm's epilogue (the library path broadcasts it into the logits first).
+    expect(whats(own).filter((w) => w === 'gemm + bias')).toHaveLength(1);
+    expect(own.ops).toHaveLength(lib.ops.length - 53 - 1);
     // The convolutions' own outputs are not stored: 2 bytes per element of each.
     const convOutputs = workloadLayers('resnet50-infer', [1, 224])
       .filter((x) => x.kind === 'conv')
       .reduce((sum, x) => sum + x.activations, 0);
     expect(lib.activationBytes - own.activationBytes).toBe(2 * convOutputs);
+    // bert-base-infer: the own path adds each Linear's bias and applies its activation in the gemm's
+    // epilogue (per layer: the output projection and the down projection with a bias, the up projection
+    // with the bias and GELU; then the pooler's bias and tanh and the classifier's bias); the library path
+    // runs cuBLASLt's gemm, then the bias (+ activation) kernel. The QKV projection's bias stays in the
+    // kernel that splits the heads, on both.
+    const bertOwn = await facts('bert-base-infer', [1, 128], 'own');
+    const bertLib = await facts('bert-base-infer', [1, 128], 'library');
+    expect(whats(bertOwn).filter((w) => w === 'gemm + bias')).toHaveLength(2 * 12 + 1);
+    expect(whats(bertOwn).filter((w) => w === 'gemm + bias+act')).toHaveLength(12 + 1);
+    expect(whats(bertOwn).filter((w) => w === 'bias' || w === 'bias+act')).toHaveLength(0);
+    expect(whats(bertLib).filter((w) => w === 'bias')).toHaveLength(2 * 12 + 1);
+    expect(whats(bertLib).filter((w) => w === 'bias+act')).toHaveLength(12 + 1);
+    expect(whats(bertLib).filter((w) => w.startsWith('gemm +'))).toHaveLength(0);
+    // Inference keeps no pre-activation on either path (training keeps it for the backward pass).
+    for (const g of [bertOwn, bertLib]) expect(g.tensors.filter((t) => t.name.endsWith('.preact'))).toHaveLength(0);
+    const bertTrain = await facts('bert-base-train', [32, 128], 'own');
+    expect(bertTrain.tensors.filter((t) => t.name.endsWith('.preact'))).toHaveLength(12 + 1);
     // llm-decode: per layer 2 norms, 3 gemms + the gated MLP's 1, the attention's 4 ops, the activation.
     const l = await facts('llm-decode', [1, 2, 64], 'own');
     expect(l.ops.filter((o) => o.what === 'gemm')).toHaveLength(2 * 4 + 1);

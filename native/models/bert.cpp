@@ -158,13 +158,10 @@ void buildBert(Graph& graph, const BertConfig& c, Impl impl) {
     x = layerNorm(graph, layer + ".ffn.norm", f, h, next());
   }
   Tensor* cls = gatherCls(graph, x, c, next());
-  Backward unused;  // linear() always hands back its backward closure; inference drops it
-  Backward* slot = next();
   Tensor* pooled = linear(graph, "pooler", cls, bertLinear(graph, "pooler.dense", c.hidden, c.hidden, true),
-                          Activation::Tanh, impl, slot ? slot : &unused);
-  slot = next();
+                          Activation::Tanh, impl, next());
   Tensor* logits = linearLogits(graph, "classifier", pooled, bertLinear(graph, "classifier", c.hidden, c.classes, true),
-                                impl, slot ? slot : &unused);
+                                impl, next());
   if (!train) {
     graph.setOutput(logits);
     return;

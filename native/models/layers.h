@@ -54,14 +54,19 @@ SharedWorkspace* sharedWorkspace(Graph& graph);
 // One gemm op: own (kernels/launch.h planGemm/bindGemm/launchGemm, planned at prepare) or cuBLASLt,
 // as `impl` says. Operands are the tensors' data at run time (any of a parameter's master, grad or
 // copy views, or activations). The op's impl label names the path that ran ("own wgmma", "own mma",
-// "own skinny", "cuBLASLt"). layers_gemm.cpp.
+// "own skinny", "cuBLASLt"). With shape.bias, `bias` (fp32, n) is added in the gemm's epilogue, and
+// shape.act applied after it: the own path only (planGemm's epilogue; the library path keeps its
+// separate bias + activation kernel, as cuBLASLt's GELU epilogue is the tanh approximation).
+// layers_gemm.cpp.
 void addGemm(Graph& graph, const std::string& layer, Phase phase, const std::string& what, const GemmShape& shape,
-             const Tensor* a, const Tensor* b, Tensor* c, Impl impl);
+             const Tensor* a, const Tensor* b, Tensor* c, Impl impl, const Tensor* bias = nullptr);
 
 // Linear (PyTorch layout): weight [out, in], bias [out]; y [rows, out] = x [rows, in] W^T + b, bf16,
-// then `act` (kernels/nn.h Activation). Backward: dW = dy^T x (fp32 into the gradient view),
+// then `act` (kernels/launch.h Activation). Backward: dW = dy^T x (fp32 into the gradient view),
 // db = column sums, dx = dy W. `y` is created by the call. With a bias or an activation the backward
-// overwrites y's gradient in place with the pre-activation's. layers_linear.cpp.
+// overwrites y's gradient in place with the pre-activation's. `backward` null means inference: then
+// the own path adds the bias and applies the activation in the gemm's epilogue (one kernel, no
+// pre-activation kept). layers_linear.cpp.
 struct Linear {
   Param* weight = nullptr;
   Param* bias = nullptr;  // null: none

@@ -29,7 +29,8 @@ struct OwnGemm {
 
 double gemmFlops(const GemmShape& s) { return 2.0 * s.m * s.n * static_cast<double>(s.k) * s.batch; }
 
-void addOwnGemm(Graph& graph, Op& op, const GemmShape& shape, const Tensor* a, const Tensor* b, Tensor* c) {
+void addOwnGemm(Graph& graph, Op& op, const GemmShape& shape, const Tensor* a, const Tensor* b, Tensor* c,
+                const Tensor* bias) {
   auto state = std::make_shared<OwnGemm>();
   graph.keep(state);
   OwnGemm* g = state.get();
@@ -49,9 +50,10 @@ void addOwnGemm(Graph& graph, Op& op, const GemmShape& shape, const Tensor* a, c
     self.impl = std::string("own ") + gemmPathName(g->plan.path);
     self.traceRecords = g->plan.traceRecords;
   };
-  op.run = [g, shared, a, b, c](cudaStream_t stream, Interval* trace) {
+  op.run = [g, shared, a, b, c, bias](cudaStream_t stream, Interval* trace) {
     void* workspace = g->workspace != nullptr || g->plan.workspaceBytes == 0 ? g->workspace : shared->data;
-    return launchGemm(g->plan, a->data, b->data, c->data, workspace, trace, stream);
+    return launchGemm(g->plan, a->data, b->data, c->data, workspace, trace, stream,
+                      bias != nullptr ? static_cast<const float*>(bias->data) : nullptr);
   };
 }
 
@@ -101,14 +103,18 @@ SharedWorkspace* sharedWorkspace(Graph& graph) {
 }
 
 void addGemm(Graph& graph, const std::string& layer, Phase phase, const std::string& what, const GemmShape& shape,
-             const Tensor* a, const Tensor* b, Tensor* c, Impl impl) {
+             const Tensor* a, const Tensor* b, Tensor* c, Impl impl, const Tensor* bias) {
+  if (shape.bias != (bias != nullptr) || (impl != Impl::Own && (shape.bias || shape.act != Activation::None))) {
+    throw NativeFailure({"ERR_NATIVE", layer + ": a gemm epilogue's bias or activation needs the own path and its bias",
+                         "", "addGemm"});
+  }
   Op op;
   op.layer = layer;
   op.phase = phase;
   op.what = what;
   op.flops = gemmFlops(shape);
   if (impl == Impl::Own) {
-    addOwnGemm(graph, op, shape, a, b, c);
+    addOwnGemm(graph, op, shape, a, b, c, bias);
   } else {
     addLibraryGemm(graph, op, shape, a, b, c);
   }

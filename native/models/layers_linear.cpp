@@ -3,7 +3,8 @@
 // Forward: one gemm with B transposed (W is stored [out, in]), bf16 out, then the bias and the
 // activation in one kernel (BiasActivation, in place), which keeps the pre-activation for the
 // backward pass when there is an activation. The fp32 logits form adds the bias first (broadcast
-// into C) and lets the gemm accumulate onto it. Backward: the activation's derivative and the bias
+// into C) and lets the gemm accumulate onto it. Inference on the own path (no backward) does both
+// in the gemm's epilogue instead: one kernel per layer. Backward: the activation's derivative and the bias
 // gradient in one kernel (in place on dy), then dX = dY W (NN) and dW = dY^T X (A transposed, fp32
 // into the weight's gradient view).
 #include "core/errors.h"
@@ -93,9 +94,18 @@ Tensor* linear(Graph& graph, const std::string& layer, Tensor* x, const Linear& 
   GemmShape shape{rows, lin.out, lin.in, GemmDtype::Bf16};
   shape.transB = true;
   shape.out = GemmOut::Bf16;
+  const bool epilogue = lin.bias != nullptr || act != Activation::None;
+  if (epilogue && backward == nullptr && impl == Impl::Own) {  // inference: one kernel
+    shape.bias = lin.bias != nullptr;
+    shape.act = act;
+    const std::string what = act == Activation::None ? "gemm + bias" : (lin.bias ? "gemm + bias+act" : "gemm + act");
+    addGemm(graph, layer, Phase::Forward, what, shape, x, &lin.weight->copy, y, impl,
+            lin.bias != nullptr ? &lin.bias->master : nullptr);
+    return y;
+  }
   addGemm(graph, layer, Phase::Forward, "gemm", shape, x, &lin.weight->copy, y, impl);
   Tensor* preact = nullptr;
-  if (lin.bias != nullptr || act != Activation::None) {
+  if (epilogue) {
     if (act != Activation::None && backward != nullptr) preact = graph.tensor(layer + ".preact", y->dims, Dtype::Bf16);
     const Param* bias = lin.bias;
     addKernelOp<BiasActivationArgs>(graph, layer, Phase::Forward, act == Activation::None ? "bias" : "bias+act", 0,
@@ -123,6 +133,11 @@ Tensor* linearLogits(Graph& graph, const std::string& layer, Tensor* x, const Li
   Tensor* y = graph.tensor(layer + ".logits", withLast(x->dims, lin.out), Dtype::F32);
   GemmShape shape{rows, lin.out, lin.in, GemmDtype::Bf16};
   shape.transB = true;
+  if (lin.bias != nullptr && backward == nullptr && impl == Impl::Own) {  // inference: the bias in the epilogue
+    shape.bias = true;
+    addGemm(graph, layer, Phase::Forward, "gemm + bias", shape, x, &lin.weight->copy, y, impl, &lin.bias->master);
+    return y;
+  }
   if (lin.bias != nullptr) {
     const Param* bias = lin.bias;
     Op op;

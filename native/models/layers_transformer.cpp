@@ -283,8 +283,9 @@ void unfusedAttentionForward(Graph& graph, const AttentionLayer& l) {
 }
 
 // The project's fused attention kernel (inference, own impl): configured at prepare, traced per CTA.
+// It stores O with the heads merged ([tokens, hidden]), the output projection's input: no merge op.
 void fusedAttentionForward(Graph& graph, const AttentionLayer& l) {
-  Tensor* context = sharedTensor(graph, l.buffers->context, "attention.context", l.headDims(), Dtype::Bf16);
+  Tensor* merged = l.merged;
   auto args = std::make_shared<AttentionArgs>();
   args->batch = l.batch;
   args->heads = l.heads;
@@ -292,18 +293,19 @@ void fusedAttentionForward(Graph& graph, const AttentionLayer& l) {
   args->headDim = l.headDim;
   args->causal = false;
   args->scale = l.scale;
+  args->oMerged = true;
   Tensor *q = l.q, *k = l.k, *v = l.v;
   Op op;
   op.layer = l.core;
   op.phase = Phase::Forward;
-  op.what = "fused attention fwd";
+  op.what = "fused attention fwd (+merge heads)";
   op.impl = "own";
   op.flops = 4.0 * l.batch * l.heads * static_cast<double>(l.seq) * l.seq * l.headDim;
-  op.prepare = [args, q, k, v, context](const Context& ctx, Op& self) {
+  op.prepare = [args, q, k, v, merged](const Context& ctx, Op& self) {
     args->q = q->bf16();
     args->k = k->bf16();
     args->v = v->bf16();
-    args->o = context->bf16();
+    args->o = merged->bf16();
     args->sm90a = ctx.sm90a;
     GSM_CUDA(configureAttention(*args));
     self.traceRecords = attentionCtaCount(*args);
@@ -407,26 +409,26 @@ Tensor* selfAttention(Graph& graph, const std::string& prefix, Tensor* x, const 
   l.buffers = buffers;
 
   Backward qkvBackward;
-  projectQkv(graph, x, &l, &qkvBackward);
+  projectQkv(graph, x, &l, train ? &qkvBackward : nullptr);
 
   // Inference on the own impl: the fused kernel (head dims 64 and 128; other head dims take the
   // unfused path on the own gemm, as the op labels show). Training keeps P per layer (the backward
   // pass reads it); unfused inference shares one.
   const bool fused = !train && impl == Impl::Own && attentionSupportsHeadDim(l.headDim);
+  l.merged = graph.tensor(prefix + ".merged", {static_cast<int64_t>(l.batch) * l.seq, hidden}, Dtype::Bf16);
   if (fused) {
     fusedAttentionForward(graph, l);
   } else {
     l.probs = train ? graph.tensor(prefix + ".probs", l.scoreDims(), Dtype::Bf16)
                     : sharedTensor(graph, buffers->probs, "attention.probs", l.scoreDims(), Dtype::Bf16);
     unfusedAttentionForward(graph, l);
+    mergeHeads(graph, l);
   }
-
-  l.merged = graph.tensor(prefix + ".merged", {static_cast<int64_t>(l.batch) * l.seq, hidden}, Dtype::Bf16);
-  mergeHeads(graph, l);
 
   Linear outLinear = bertLinear(graph, prefix + ".output", hidden, hidden, true);
   Backward outBackward;
-  Tensor* y = linear(graph, prefix + ".output", l.merged, outLinear, Activation::None, impl, &outBackward);
+  Tensor* y =
+      linear(graph, prefix + ".output", l.merged, outLinear, Activation::None, impl, train ? &outBackward : nullptr);
   if (!train) return y;
 
   *backward = [&graph, l, outBackward, qkvBackward]() {
@@ -442,10 +444,11 @@ Tensor* selfAttention(Graph& graph, const std::string& prefix, Tensor* x, const 
 Tensor* feedForward(Graph& graph, const std::string& prefix, Tensor* x, int ffn, Impl impl, Backward* backward) {
   const int hidden = static_cast<int>(lastDim(x));
   Backward upBackward, downBackward;
+  const bool train = backward != nullptr;
   Tensor* up = linear(graph, prefix + ".up", x, bertLinear(graph, prefix + ".up", hidden, ffn, true), Activation::Gelu,
-                      impl, &upBackward);
+                      impl, train ? &upBackward : nullptr);
   Tensor* down = linear(graph, prefix + ".down", up, bertLinear(graph, prefix + ".down", ffn, hidden, true),
-                        Activation::None, impl, &downBackward);
+                        Activation::None, impl, train ? &downBackward : nullptr);
   if (backward != nullptr) {
     *backward = [upBackward, downBackward]() {
       downBackward();

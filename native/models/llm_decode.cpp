@@ -99,8 +99,7 @@ Linear decoderLinear(Graph& graph, const std::string& name, int in, int out) {
 }
 
 Tensor* project(Graph& graph, const Decoder& d, const std::string& layer, Tensor* x, int in, int out) {
-  Backward none;  // inference: linear()'s backward closure is dropped
-  return linear(graph, layer, x, decoderLinear(graph, layer, in, out), Activation::None, d.impl, &none);
+  return linear(graph, layer, x, decoderLinear(graph, layer, in, out), Activation::None, d.impl, nullptr);
 }
 
 // The token embedding; its prepare hook also initialises what no Tensor::Fill covers: the norm

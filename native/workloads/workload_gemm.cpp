@@ -51,6 +51,7 @@ class GemmWorkload final : public Workload {
     std::string d = gemmPathName(plan_.path);
     if (plan_.path == GemmPath::Wgmma) d += plan_.clusterM > 1 ? ", clusters of 2" : ", no clusters";
     if (plan_.splitK > 1) d += ", K split " + std::to_string(plan_.splitK) + " ways";
+    if (plan_.path == GemmPath::Wgmma) d += ", 128x" + std::to_string(plan_.tileN) + " tiles";
     return d + ", " + std::to_string(plan_.grid) + " CTAs";
   }
   std::vector<HostTensor> readTensors(cudaStream_t stream) override { return operands_.read(stream); }

@@ -306,7 +306,7 @@ export interface PrepareInfo {
   /** Floating-point operations and DRAM bytes of one launch (0 where not meaningful). */
   flopsPerLaunch: number;
   bytesPerLaunch: number;
-  /** What runs, in a few words: the kernel path (e.g. "wgmma, clusters of 2, 132 CTAs") or the library. */
+  /** What runs, in a few words: the kernel path (e.g. "wgmma, clusters of 2, 128x256 tiles, 132 CTAs") or the library. */
   detail: string;
   /** Model workloads: every op of a step, in order; empty for the single-kernel workloads. Always set by the
    * addon (optional for stand-in bindings). */

@@ -201,8 +201,10 @@ function resnet50Layers(batch: number, input: number, train: boolean, fused: boo
 
 const BERT = { hidden: 768, heads: 12, ffn: 3072, layers: 12, vocab: 30522, positions: 512, types: 2, classes: 2 };
 
-/** BERT-base for sequence classification (post-LN, fused QKV, GELU), as BertConfig builds it. */
-function bertLayers(batch: number, seq: number, train: boolean): LayerCount[] {
+/** BERT-base for sequence classification (post-LN, fused QKV, GELU), as BertConfig builds it.
+ * `fused`: the own path's inference, where the fused attention kernel stores its output with the heads
+ * merged (no separate context, no score buffers). */
+function bertLayers(batch: number, seq: number, train: boolean, fused: boolean): LayerCount[] {
   const { hidden: h, heads, ffn, vocab, positions, types, classes } = BERT;
   const t = batch * seq;
   const stats = train ? 2 * 4 * t : 0; // a norm's saved mean and rstd per token
@@ -215,20 +217,20 @@ function bertLayers(batch: number, seq: number, train: boolean): LayerCount[] {
     // QKV gemm output, then q, k, v split into heads.
     out.push(layer(`${p}.attention.qkv`, 'linear', 2 * t * h * 3 * h, 3 * h * h + 3 * h, 2 * t * 3 * h));
     // Scores q k^T and the probabilities (training keeps both: fp32 scores, bf16 probabilities, for the
-    // unfused backward pass); the context [b, heads, s, d] and merged back to [tokens, hidden].
+    // unfused backward pass); the context [b, heads, s, d] (unless fused) and merged back to [tokens, hidden].
     const scores = batch * heads * seq * seq;
-    out.push(layer(`${p}.attention.core`, 'attention', 4 * batch * seq * seq * h, 0, 2 * t * h + (train ? scores : 0)));
+    out.push(layer(`${p}.attention.core`, 'attention', 4 * batch * seq * seq * h, 0, (fused ? 1 : 2) * t * h + (train ? scores : 0)));
     out.push(layer(`${p}.attention.output`, 'linear', 2 * t * h * h, h * h + h, t * h));
     // post-LN with the residual fused: the output and (training) the sum it normalised.
     out.push(layer(`${p}.attention.norm`, 'norm', 0, 2 * h, t * h * (train ? 2 : 1), stats));
-    // GELU: the pre-activation and the activation.
-    out.push(layer(`${p}.ffn.in`, 'linear', 2 * t * h * ffn, h * ffn + ffn, t * ffn * 2));
+    // GELU: the activation, and (training) the pre-activation its backward reads.
+    out.push(layer(`${p}.ffn.in`, 'linear', 2 * t * h * ffn, h * ffn + ffn, t * ffn * (train ? 2 : 1)));
     out.push(layer(`${p}.ffn.out`, 'linear', 2 * t * ffn * h, ffn * h + h, t * h));
     out.push(layer(`${p}.ffn.norm`, 'norm', 0, 2 * h, t * h * (train ? 2 : 1), stats));
   }
   // One buffer of fp32 scores and one of bf16 score gradients (or probabilities), shared by every layer's
   // attention (the unfused path: training, and the library path's inference).
-  out.push(layer('attention.scratch', 'attention', 0, 0, 0, batch * heads * seq * seq * (4 + 2)));
+  if (!fused) out.push(layer('attention.scratch', 'attention', 0, 0, 0, batch * heads * seq * seq * (4 + 2)));
   out.push(layer('pooler', 'linear', 2 * batch * h * h, h * h + h, batch * h * (train ? 3 : 2)));
   out.push(layer('classifier', 'linear', 2 * batch * h * classes, h * classes + classes, 0, batch * classes * 4));
   if (train) out.push(layer('loss', 'loss', 0, 0, 0, 4 + batch * 4));
@@ -259,12 +261,13 @@ function llmLayers(batch: number, layers: number, kv: number): LayerCount[] {
 }
 
 /** The layers of a workload at a shape (forward pass), in network order, as the `impl` path builds them
- * (they differ only in the activations stored: the own path's ResNet inference fuses its norms). */
+ * (they differ only in the activations stored: the own path's inference fuses ResNet's norms into its
+ * convolutions and BERT's attention into one kernel). */
 export function workloadLayers(name: WorkloadName, shape: readonly number[], impl: WorkloadImpl = 'library'): LayerCount[] {
   const def = WORKLOADS[name];
   const [a, b, c] = shape as [number, number, number];
   if (def.model === 'resnet50') return resnet50Layers(a, b, def.train, !def.train && impl === 'own');
-  if (def.model === 'bert-base') return bertLayers(a, b, def.train);
+  if (def.model === 'bert-base') return bertLayers(a, b, def.train, !def.train && impl === 'own');
   return llmLayers(a, b, c);
 }
 

@@ -46,7 +46,7 @@ describe.skipIf(!gpu.available)('sharing modes on the GPU', () => {
     for (const l of loops) infos.push(await l.prepare());
     expect(infos.map((i) => i.smsAvailable)).toEqual([64, 32]);
     // The persistent wgmma gemm sizes its grid to the context's SMs (one wave), not to the device's.
-    expect(infos.map((i) => i.detail)).toEqual(['wgmma, no clusters, 64 CTAs', 'wgmma, no clusters, 32 CTAs']);
+    expect(infos.map((i) => i.detail)).toEqual(['wgmma, no clusters, 128x256 tiles, 64 CTAs', 'wgmma, no clusters, 128x256 tiles, 32 CTAs']);
     const results = await Promise.all(loops.map((l) => l.run(0n)));
     for (const l of loops) l.release();
     binding.releaseGreenContexts();

@@ -8,8 +8,11 @@
 //             layouts.
 //   layouts   every transpose combination x C type (fp32, bf16) x alpha x accumulate x batch
 //             (packed and padded strides) on ragged shapes, on each own path that takes the shape
-//             (auto, wgmma, mma, skinny) and cuBLASLt; accumulating launches start from a random C
-//             that the reference adds.
+//             (auto, wgmma with the tile planGemm picks and with each tile width forced, mma,
+//             skinny) and cuBLASLt; accumulating launches start from a random C that the reference
+//             adds.
+//   epilogue  the bias + activation epilogue (GemmShape::bias, act) on every own path, split K and
+//             both wgmma tiles included, against float64; and its refusal with accumulate.
 //   skinny    both skinny kernels (FFMA and tensor cores, forced) on ragged decode shapes, batches,
 //             C types, alpha, accumulate and A^T, against float64, with their trace records checked
 //             (part of verify too).
@@ -18,8 +21,10 @@
 //             the models' shapes (transposed, bf16 C, the decode step's skinny products), then decode.
 //   decode    a 7B decoder's decode products (qkv, o, gate_up, down, lm_head) at m = 1..64: FFMA
 //             skinny, tensor-core skinny and cuBLASLt side by side, GB/s of the weight streamed.
-//   splits    the wgmma path with K split 1..16 ways beside cuBLASLt, on the products with few tiles
-//             (BERT-base at batch 1 and 4), and the count planGemm picks.
+//   splits    the wgmma path with K split 1..16 ways, for each tile width, beside cuBLASLt, on the
+//             products with few tiles (BERT-base at batch 1 and 4), and what planGemm picks; each
+//             time is the median over launches back to back (events around every launch) and the
+//             mean of a burst of launches (two events around all: the spacing a model's step sees).
 //   tracecost the cost of tracing, from plain and traced launches interleaved launch by launch.
 //   sanitize  one small launch of each path and dtype, checked: for compute-sanitizer.
 #include <algorithm>
@@ -81,8 +86,10 @@ struct RefShape {
   bool transA, transB, bf16Out, accumulate;
   int64_t strideA, strideB, strideC;
   double alpha;
+  const float* bias;  // device, n values; null: none
+  Activation act;
 };
-RefShape refShape(const GemmShape& s) {
+RefShape refShape(const GemmShape& s, const float* bias = nullptr) {
   const int64_t m = s.m, n = s.n, k = s.k;
   return RefShape{s.m,
                   s.n,
@@ -94,7 +101,19 @@ RefShape refShape(const GemmShape& s) {
                   s.strideA > 0 ? s.strideA : m * k,
                   s.strideB > 0 ? s.strideB : k * n,
                   s.strideC > 0 ? s.strideC : m * n,
-                  s.alpha};
+                  s.alpha,
+                  s.bias ? bias : nullptr,
+                  s.act};
+}
+
+// The activations of launch.h in float64.
+__device__ double activateRef(double v, Activation act) {
+  switch (act) {
+    case Activation::Gelu: return 0.5 * v * (1.0 + erf(v * 0.70710678118654752440));
+    case Activation::Tanh: return tanh(v);
+    case Activation::Relu: return v > 0 ? v : 0.0;
+    default: return v;
+  }
 }
 // Elements a buffer spans: `batch` matrices of `one` elements, `stride` apart.
 size_t extent(int batch, int64_t stride, size_t one) { return static_cast<size_t>(batch - 1) * stride + one; }
@@ -104,8 +123,8 @@ __device__ __forceinline__ double readC(const void* c, size_t i, bool bf16) {
               : static_cast<double>(static_cast<const float*>(c)[i]);
 }
 
-// ref[z][rows[i]][col] = alpha sum_p op(A)[row][p] op(B)[p][col] (+ C0 when accumulating) in
-// float64, for batch z = blockIdx.z; accumulates ||C - ref||^2 and ||ref||^2.
+// ref[z][rows[i]][col] = act(alpha sum_p op(A)[row][p] op(B)[p][col] + bias[col]) (+ C0 when
+// accumulating) in float64, for batch z = blockIdx.z; accumulates ||C - ref||^2 and ||ref||^2.
 template <class T>
 __global__ void referenceKernel(const T* a, const T* b, const void* c, const float* c0, const int* rows, int count,
                                 RefShape s, double* sums) {
@@ -125,6 +144,8 @@ __global__ void referenceKernel(const T* a, const T* b, const void* c, const flo
     }
     const size_t index = z * s.strideC + static_cast<size_t>(r) * s.n + col;
     acc *= s.alpha;
+    if (s.bias != nullptr) acc += s.bias[col];
+    acc = activateRef(acc, s.act);
     if (s.accumulate) acc += c0[index];
     const double got = readC(c, index, s.bf16Out);
     diff2 = (got - acc) * (got - acc);
@@ -157,7 +178,8 @@ struct Buffers {
   void* a = nullptr;
   void* b = nullptr;
   void* c = nullptr;
-  float* c0 = nullptr;  // C before the launch when accumulating (the reference adds it)
+  float* c0 = nullptr;    // C before the launch when accumulating (the reference adds it)
+  float* bias = nullptr;  // the epilogue's bias (GemmShape::bias), n values
   size_t cBytes = 0;
   void* ws = nullptr;
   size_t wsBytes = 0;
@@ -166,6 +188,7 @@ struct Buffers {
     cudaFree(b);
     cudaFree(c);
     cudaFree(c0);
+    cudaFree(bias);
     cudaFree(ws);
   }
   void workspace(size_t bytes) {
@@ -201,6 +224,10 @@ void allocate(Buffers& buf, const GemmShape& s, uint64_t seed) {
   if (s.accumulate) {
     CHECK(cudaMalloc(&buf.c0, countC * sizeof(float)));
     CHECK(fillRandomFloat(buf.c0, countC, seed ^ 0x2545f491ull, nullptr));
+  }
+  if (s.bias) {
+    CHECK(cudaMalloc(&buf.bias, static_cast<size_t>(s.n) * sizeof(float)));
+    CHECK(fillRandomFloat(buf.bias, s.n, seed ^ 0x68e31da4ull, nullptr));
   }
 }
 
@@ -240,7 +267,7 @@ Check verifyAgainstReference(const Buffers& buf, const GemmShape& s, int maxRows
   CHECK(cudaMemset(bad, 0, sizeof(unsigned long long)));
   const dim3 grid((s.n + 255) / 256, static_cast<unsigned>(rows.size()), s.batch);
   const int count = static_cast<int>(rows.size());
-  const RefShape r = refShape(s);
+  const RefShape r = refShape(s, buf.bias);
   switch (s.dtype) {
     case GemmDtype::Bf16:
       referenceKernel<<<grid, 256>>>(static_cast<const __nv_bfloat16*>(buf.a), static_cast<const __nv_bfloat16*>(buf.b),
@@ -302,14 +329,15 @@ cudaError_t launch(const Impl& impl, Buffers& buf, Interval* trace, cudaStream_t
     const int st = impl.lt->run(buf.a, buf.b, buf.c, buf.ws, stream);
     return st == 0 ? cudaGetLastError() : cudaErrorUnknown;
   }
-  return launchGemm(impl.plan, buf.a, buf.b, buf.c, buf.ws, trace, stream);
+  return launchGemm(impl.plan, buf.a, buf.b, buf.c, buf.ws, trace, stream, buf.bias);
 }
 
 std::string describe(const Impl& impl) {
   if (impl.lt != nullptr) return "cuBLASLt";
   std::string d = gemmPathName(impl.plan.path);
   if (impl.plan.path == GemmPath::Wgmma) {
-    d += " c" + std::to_string(impl.plan.clusterM) + " g" + std::to_string(impl.plan.groupRows);
+    d += " n" + std::to_string(impl.plan.tileN) + " c" + std::to_string(impl.plan.clusterM) + " g" +
+         std::to_string(impl.plan.groupRows);
     if (impl.plan.splitK > 1) d += " k" + std::to_string(impl.plan.splitK);
   }
   if (impl.plan.path == GemmPath::Skinny) d += impl.plan.skinnyMma ? " mma" : " ffma";
@@ -317,6 +345,7 @@ std::string describe(const Impl& impl) {
 }
 
 int layouts(int* runOut, int* failuresOut);
+int epilogues(int* runOut, int* failuresOut);
 int skinnyChecks(int* runOut, int* failuresOut);
 
 // ---- verify ----
@@ -424,6 +453,7 @@ int verify(bool quick) {
     }
   }
   layouts(&run, &failures);
+  epilogues(&run, &failures);
   skinnyChecks(&run, &failures);
   std::printf("verify: %d checks, %d failed\n", run, failures);
   return failures == 0 ? 0 : 1;
@@ -441,16 +471,23 @@ std::string layoutName(const GemmShape& s) {
     d += a;
   }
   if (s.accumulate) d += " +=C";
+  if (s.bias) d += " +b";
+  if (s.act != Activation::None) {
+    d += s.act == Activation::Gelu ? " gelu" : s.act == Activation::Tanh ? " tanh" : " relu";
+  }
   if (s.batch > 1) d += " x" + std::to_string(s.batch) + (s.strideA > 0 ? "s" : "");
   return d;
 }
 
 // The implementations a layout check runs: own paths (Auto is whatever planGemm picks) and cuBLASLt.
-enum class Who { Auto, Wgmma, Mma, Skinny, Simt, Library };
+// Wgmma: the tile planGemm picks; Narrow and Wide: 64 or 256 columns forced.
+enum class Who { Auto, Wgmma, Narrow, Wide, Mma, Skinny, Simt, Library };
 const char* whoName(Who w) {
   switch (w) {
     case Who::Auto: return "auto";
     case Who::Wgmma: return "wgmma";
+    case Who::Narrow: return "wg n64";
+    case Who::Wide: return "wg n256";
     case Who::Mma: return "mma";
     case Who::Skinny: return "skinny";
     case Who::Simt: return "simt";
@@ -483,7 +520,9 @@ void checkLayout(const GemmShape& s, Who who, Buffers& buf, TensorMapEncodeFn en
     ran = "cuBLASLt";
   } else {
     GemmOptions o;
-    o.path = who == Who::Wgmma    ? GemmPath::Wgmma
+    const bool wgmma = who == Who::Wgmma || who == Who::Narrow || who == Who::Wide;
+    o.tileN = who == Who::Narrow ? 64 : who == Who::Wide ? 256 : 0;
+    o.path = wgmma                ? GemmPath::Wgmma
              : who == Who::Mma    ? GemmPath::Mma
              : who == Who::Skinny ? GemmPath::Skinny
              : who == Who::Simt   ? GemmPath::Simt
@@ -569,7 +608,7 @@ int layouts(int* runOut, int* failuresOut) {
           allocate(buf, s, ++seed * 0x9e3779b97f4a7c15ull);
           std::vector<Who> who;
           if (sixteen) {
-            who = {Who::Auto, Who::Wgmma, Who::Mma};
+            who = {Who::Auto, Who::Narrow, Who::Wide, Who::Mma};
             if (dtype == GemmDtype::Bf16 && d.m <= kSkinnyMaxM) who.push_back(Who::Skinny);
           } else if (dtype == GemmDtype::Tf32) {
             who = {Who::Auto, Who::Wgmma, Who::Mma};
@@ -583,6 +622,83 @@ int layouts(int* runOut, int* failuresOut) {
     }
   }
   std::printf("layouts: %d checks, %d failed\n", run, failures);
+  *runOut += run;
+  *failuresOut += failures;
+  return failures == 0 ? 0 : 1;
+}
+
+// ---- epilogue ----
+// The bias + activation epilogue on every own path: ragged shapes, BERT-base's batch-1 products (the
+// 128x64 tile; the down projection split K, where the adding kernel applies it), skinny decode rows
+// (both kernels), batches with padded strides, bf16 and fp32 C, alpha; tf32 on wgmma and mma, fp32
+// on simt. Then accumulate with a bias, which planGemm must refuse.
+int epilogues(int* runOut, int* failuresOut) {
+  const TensorMapEncodeFn enc = encoder();
+  struct Dims {
+    int m, n, k, batch;
+  };
+  const Dims dims[] = {{127, 255, 33, 1}, {128, 768, 768, 1}, {128, 768, 3072, 1}, {1, 768, 768, 1},
+                       {8, 520, 264, 1},  {72, 136, 80, 3},   {264, 520, 72, 1}};
+  struct Form {
+    bool bias;
+    Activation act;
+    bool bf16Out;
+    float alpha;
+  };
+  const Form forms[] = {{true, Activation::Gelu, true, 1.0f},
+                        {true, Activation::None, true, 1.0f},
+                        {true, Activation::Tanh, false, 0.5f},
+                        {false, Activation::Relu, true, 1.0f}};
+  int run = 0, failures = 0;
+  std::printf("epilogue: C = act(alpha op(A) op(B) + bias) on every own path, against float64\n");
+  std::printf("%-16s %-26s %-7s %-22s %12s %8s %s\n", "m x n x k", "layout", "asked", "ran", "rel. error", "nonfin",
+              "result");
+  uint64_t seed = 0xb1a5ull;
+  for (const Dims& d : dims) {
+    for (GemmDtype dtype : {GemmDtype::Bf16, GemmDtype::Fp16, GemmDtype::Tf32, GemmDtype::Fp32}) {
+      const bool sixteen = dtype == GemmDtype::Bf16 || dtype == GemmDtype::Fp16;
+      if (dtype != GemmDtype::Bf16 && d.m != 127) continue;  // other types on the ragged shape only
+      for (const Form& f : forms) {
+        if (f.bf16Out && !sixteen) continue;
+        GemmShape s{d.m, d.n, d.k, dtype};
+        s.transB = true;  // a Linear layer's y = x W^T (the layouts check covers the other transposes)
+        s.batch = d.batch;
+        if (d.batch > 1) {
+          s.strideA = static_cast<int64_t>(d.m) * d.k + 64;
+          s.strideB = static_cast<int64_t>(d.k) * d.n + 64;
+          s.strideC = static_cast<int64_t>(d.m) * d.n + 64;
+        }
+        s.out = f.bf16Out ? GemmOut::Bf16 : GemmOut::Fp32;
+        s.alpha = f.alpha;
+        s.bias = f.bias;
+        s.act = f.act;
+        Buffers buf;
+        allocate(buf, s, ++seed * 0x9e3779b97f4a7c15ull);
+        std::vector<Who> who;
+        if (sixteen) {
+          who = {Who::Auto, Who::Narrow, Who::Wide, Who::Mma};
+          if (dtype == GemmDtype::Bf16 && d.m <= kSkinnyMaxM) who.push_back(Who::Skinny);
+        } else if (dtype == GemmDtype::Tf32) {
+          who = {Who::Auto, Who::Wide, Who::Mma};
+        } else {
+          who = {Who::Auto, Who::Simt};
+        }
+        for (Who w : who) checkLayout(s, w, buf, enc, &run, &failures);
+      }
+    }
+  }
+  // Accumulate and an epilogue bias do not combine: planGemm refuses, every path.
+  GemmShape both{128, 256, 64, GemmDtype::Bf16};
+  both.accumulate = true;
+  both.bias = true;
+  GemmPlan refused;
+  const cudaError_t e = planGemm(both, GemmOptions{}, 0, nullptr, &refused);
+  cudaGetLastError();
+  const bool ok = e == cudaErrorNotSupported;
+  ++run;
+  failures += ok ? 0 : 1;
+  std::printf("accumulate with a bias: %s (%s) %s\n", cudaGetErrorName(e), refused.reason, ok ? "ok" : "FAIL");
+  std::printf("epilogue: %d checks, %d failed\n", run, failures);
   *runOut += run;
   *failuresOut += failures;
   return failures == 0 ? 0 : 1;
@@ -1145,23 +1261,42 @@ int sanitize() {
     GemmPath p;
     int cluster;
     int m, n, k;
+    int tile = 0;  // GemmOptions::tileN
+    bool epilogue = false;  // y = gelu(x W^T + bias), bf16 C
   };
   const Case cases[] = {
-      {GemmDtype::Bf16, GemmPath::Wgmma, 1, 200, 264, 136}, {GemmDtype::Bf16, GemmPath::Wgmma, 2, 300, 264, 136},
-      {GemmDtype::Fp16, GemmPath::Wgmma, 2, 300, 264, 136}, {GemmDtype::Tf32, GemmPath::Wgmma, 1, 130, 257, 100},
-      {GemmDtype::Tf32, GemmPath::Wgmma, 2, 300, 257, 100}, {GemmDtype::Bf16, GemmPath::Mma, 0, 127, 255, 33},
-      {GemmDtype::Fp16, GemmPath::Mma, 0, 130, 136, 64},    {GemmDtype::Tf32, GemmPath::Mma, 0, 127, 255, 33},
-      {GemmDtype::Fp32, GemmPath::Simt, 0, 127, 255, 33},   {GemmDtype::Fp32, GemmPath::Simt, 0, 128, 128, 64},
+      {GemmDtype::Bf16, GemmPath::Wgmma, 1, 200, 264, 136},
+      {GemmDtype::Bf16, GemmPath::Wgmma, 2, 300, 264, 136},
+      {GemmDtype::Fp16, GemmPath::Wgmma, 2, 300, 264, 136},
+      {GemmDtype::Tf32, GemmPath::Wgmma, 1, 130, 257, 100},
+      {GemmDtype::Tf32, GemmPath::Wgmma, 2, 300, 257, 100},
+      {GemmDtype::Bf16, GemmPath::Mma, 0, 127, 255, 33},
+      {GemmDtype::Fp16, GemmPath::Mma, 0, 130, 136, 64},
+      {GemmDtype::Tf32, GemmPath::Mma, 0, 127, 255, 33},
+      {GemmDtype::Fp32, GemmPath::Simt, 0, 127, 255, 33},
+      {GemmDtype::Fp32, GemmPath::Simt, 0, 128, 128, 64},
+      {GemmDtype::Bf16, GemmPath::Wgmma, 1, 200, 264, 136, 64},
+      {GemmDtype::Fp16, GemmPath::Wgmma, 1, 200, 264, 136, 64},
+      {GemmDtype::Bf16, GemmPath::Wgmma, 1, 200, 264, 136, 64, true},
+      {GemmDtype::Bf16, GemmPath::Wgmma, 1, 128, 768, 3072, 64, true},  // split K: the adding kernel's epilogue
+      {GemmDtype::Bf16, GemmPath::Skinny, 0, 8, 520, 264, 0, true},
   };
   int failures = 0;
   for (const Case& c : cases) {
-    const GemmShape s{c.m, c.n, c.k, c.d};
+    GemmShape s{c.m, c.n, c.k, c.d};
+    if (c.epilogue) {
+      s.transB = true;
+      s.out = GemmOut::Bf16;
+      s.bias = true;
+      s.act = Activation::Gelu;
+    }
     Buffers buf;
     allocate(buf, s, 99 + c.m);
     Impl impl;
     GemmOptions o;
     o.path = c.p;
     o.clusterM = c.cluster;
+    o.tileN = c.tile;
     if (!makeOwn(impl, buf, s, o, enc)) {
       ++failures;
       continue;
@@ -1174,16 +1309,36 @@ int sanitize() {
     const Check r = verifyAgainstReference(buf, s, 1 << 30);
     const bool ok = r.nonFinite == 0 && r.relative < bound(c.d);
     failures += ok ? 0 : 1;
-    std::printf("sanitize %-5s %dx%dx%d %-28s rel %.3e %s\n", dtypeName(c.d), c.m, c.n, c.k, describe(impl).c_str(),
-                r.relative, ok ? "ok" : "FAIL");
+    std::printf("sanitize %-5s %dx%dx%d%s %-28s rel %.3e %s\n", dtypeName(c.d), c.m, c.n, c.k,
+                c.epilogue ? " +b gelu" : "", describe(impl).c_str(), r.relative, ok ? "ok" : "FAIL");
     cudaFree(trace);
   }
   return sanitizeLayouts(enc, failures);
 }
 
-// Split K on the wgmma path, slice counts side by side (GemmOptions::splitK) for the products with few
-// tiles: BERT-base's layers at batch 1 (128 tokens) and 4 (512), and a square 1000: median GPU time of
-// each slice count against cuBLASLt, and which count planGemm picks by default.
+// The mean time of `count` launches back to back between two events, in ms: the spacing the
+// launches of a model's step see (no event between them), launch gaps included.
+double burstMs(const Impl& impl, Buffers& buf, int count, cudaStream_t stream) {
+  cudaEvent_t begin, end;
+  CHECK(cudaEventCreate(&begin));
+  CHECK(cudaEventCreate(&end));
+  CHECK(cudaEventRecord(begin, stream));
+  for (int i = 0; i < count; ++i) CHECK(launch(impl, buf, nullptr, stream));
+  CHECK(cudaEventRecord(end, stream));
+  CHECK(cudaEventSynchronize(end));
+  float ms = 0;
+  CHECK(cudaEventElapsedTime(&ms, begin, end));
+  cudaEventDestroy(begin);
+  cudaEventDestroy(end);
+  return ms / count;
+}
+
+// Split K on the wgmma path, slice counts side by side (GemmOptions::splitK) for each tile width
+// (GemmOptions::tileN), for the products with few tiles: BERT-base's layers at batch 1 (128 tokens)
+// and 4 (512), two of its weight gradients at batch 32 (A^T, fp32 C), a 7B decoder's layers at
+// batch 32, and a square 1000. Each cell: the median of launches
+// with events around each / the mean of a burst of launches back to back (us); beside cuBLASLt's,
+// and what planGemm picks by default.
 int benchSplits(int launches) {
   const TensorMapEncodeFn enc = encoder();
   cudaStream_t stream;
@@ -1191,44 +1346,75 @@ int benchSplits(int launches) {
   struct Product {
     const char* what;
     int m, n, k;
+    bool weightGrad = false;  // dW = dY^T X: A transposed, fp32 C (else y = x W^T: B transposed, bf16 C)
   };
   const Product products[] = {
-      {"bert qkv b1", 128, 2304, 768},  {"bert out b1", 128, 768, 768},    {"bert up b1", 128, 3072, 768},
-      {"bert down b1", 128, 768, 3072}, {"bert qkv b4", 512, 2304, 768},   {"bert up b4", 512, 3072, 768},
-      {"bert down b4", 512, 768, 3072}, {"square 1000", 1000, 1000, 1000},
+      {"bert qkv b1", 128, 2304, 768},          {"bert out b1", 128, 768, 768},
+      {"bert up b1", 128, 3072, 768},           {"bert down b1", 128, 768, 3072},
+      {"bert qkv b4", 512, 2304, 768},          {"bert up b4", 512, 3072, 768},
+      {"bert down b4", 512, 768, 3072},         {"bert dWqkv b32", 2304, 768, 4096, true},
+      {"bert dWout b32", 768, 768, 4096, true}, {"llm qkv b32", 32, 12288, 4096},
+      {"llm down b32", 32, 4096, 11008},        {"square 1000", 1000, 1000, 1000},
   };
-  std::printf("splits: wgmma with K split s ways, bf16, y = x W^T, bf16 C, median of %d launches; us\n", launches);
-  std::printf("%-14s %-16s %9s %9s", "product", "m x n x k", "cuBLASLt", "default");
+  std::printf(
+      "splits: wgmma with K split s ways per tile width, bf16, y = x W^T with bf16 C (dW: dY^T X, fp32 C); us: "
+      "median of %d launches timed one by one / mean of a burst of %d\n",
+      launches, launches);
+  std::printf("%-14s %-16s %-13s %-22s %5s", "product", "m x n x k", "cuBLASLt", "default", "tile");
   const int counts[] = {1, 2, 3, 4, 6, 8, 12, 16};
-  for (int c : counts) std::printf(" %7s%-2d", "s=", c);
+  for (int c : counts) std::printf(" %10s%-2d", "s=", c);
   std::printf("\n");
+  auto cell = [&](const Impl& impl, Buffers& buf) {
+    timeLaunches(impl, buf, nullptr, 5, stream);
+    const double one = 1e3 * timeLaunches(impl, buf, nullptr, launches, stream);
+    const double burst = 1e3 * burstMs(impl, buf, launches, stream);
+    char text[32];
+    std::snprintf(text, sizeof text, "%.1f/%.1f", one, burst);
+    return std::string(text);
+  };
   for (const Product& p : products) {
     GemmShape s{p.m, p.n, p.k, GemmDtype::Bf16};
-    s.transB = true;
-    s.out = GemmOut::Bf16;
+    s.transA = p.weightGrad;
+    s.transB = !p.weightGrad;
+    s.out = p.weightGrad ? GemmOut::Fp32 : GemmOut::Bf16;
     Buffers buf;
     allocate(buf, s, 0x5117ull + p.n);
     char dims[48];
     std::snprintf(dims, sizeof dims, "%dx%dx%d", p.m, p.n, p.k);
+    std::string lib = "-";
+    CublasLtGemm lt;
     std::string error;
-    const double libUs = 1e3 * cublasLtMs(s, buf, launches, stream, &error);
+    bool missing = false;
+    if (lt.create(s, 32u << 20, error, missing)) {
+      buf.workspace(lt.workspaceBytes());
+      Impl libImpl;
+      libImpl.lt = &lt;
+      lib = cell(libImpl, buf);
+    }
     Impl byDefault;
     if (!makeOwn(byDefault, buf, s, GemmOptions{}, enc)) continue;
-    std::printf("%-14s %-16s %9.1f %6d-way", p.what, dims, libUs, byDefault.plan.splitK);
-    for (int c : counts) {
-      GemmOptions o;
-      o.path = GemmPath::Wgmma;
-      o.splitK = c;
-      Impl impl;
-      if (!makeOwn(impl, buf, s, o, enc) || impl.plan.splitK != c) {
-        std::printf(" %9s", "-");
-        continue;
+    const std::string chosen = byDefault.plan.path == GemmPath::Wgmma
+                                   ? "n" + std::to_string(byDefault.plan.tileN) + " " +
+                                         std::to_string(byDefault.plan.splitK) + "-way " + cell(byDefault, buf)
+                                   : std::string(gemmPathName(byDefault.plan.path));
+    for (int tile : {256, 64}) {
+      std::printf("%-14s %-16s %-13s %-22s %5d", p.what, dims, tile == 256 ? lib.c_str() : "",
+                  tile == 256 ? chosen.c_str() : "", tile);
+      for (int c : counts) {
+        GemmOptions o;
+        o.path = GemmPath::Wgmma;
+        o.splitK = c;
+        o.tileN = tile;
+        Impl impl;
+        if (!makeOwn(impl, buf, s, o, enc) || impl.plan.splitK != c) {
+          std::printf(" %12s", "-");
+          continue;
+        }
+        std::printf(" %12s", cell(impl, buf).c_str());
       }
-      timeLaunches(impl, buf, nullptr, 5, stream);
-      std::printf(" %9.1f", 1e3 * timeLaunches(impl, buf, nullptr, launches, stream));
+      std::printf("\n");
+      std::fflush(stdout);
     }
-    std::printf("\n");
-    std::fflush(stdout);
   }
   cudaStreamDestroy(stream);
   return 0;
@@ -1248,6 +1434,10 @@ int main(int argc, char** argv) {
     int run = 0, failures = 0;
     return layouts(&run, &failures);
   }
+  if (mode == "epilogue") {
+    int run = 0, failures = 0;
+    return epilogues(&run, &failures);
+  }
   if (mode == "tracecost") return traceCost(argc > 2 ? std::atoi(argv[2]) : 200);
   if (mode == "decode") return benchDecode(argc > 2 ? std::atoi(argv[2]) : 40);
   if (mode == "splits") return benchSplits(argc > 2 ? std::atoi(argv[2]) : 40);
@@ -1256,7 +1446,8 @@ int main(int argc, char** argv) {
     return skinnyChecks(&run, &failures);
   }
   std::fprintf(stderr,
-               "usage: gemm_check verify [--quick] | layouts | skinny | bench [launches] | decode [launches] | splits "
+               "usage: gemm_check verify [--quick] | layouts | epilogue | skinny | bench [launches] | decode "
+               "[launches] | splits "
                "[launches] | tracecost "
                "[pairs] | sanitize\n");
   return 2;

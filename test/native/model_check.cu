@@ -6,8 +6,9 @@
 //              pass (no update) against central finite differences of the loss, per parameter tensor
 //              along its own gradient, along the whole gradient, and along a direction half random
 //   loss       the same tiny models, 50 training steps on one fixed batch: the loss must fall below half
-//   infer-match  tiny and full ResNet-50 inference, own (batch norms fused into the convolutions)
-//              against library, on the same weights, input and random batch norms: the outputs agree
+//   infer-match  tiny and full ResNet-50 and BERT-base inference, own (batch norms fused into the
+//              convolutions; bias and activation in the gemm's epilogue) against library, on the same
+//              weights, input, random biases and random batch norms: the outputs agree
 //   run        the full-size model workloads, own and library: time per step (CUDA events, 20 steps
 //              after 5 of warm-up), throughput, device memory, what ran the ops, the slowest layers
 //              (LayerTimer), and a finite loss / an output without NaN; `run resnet50` (any part of
@@ -439,52 +440,93 @@ void randomiseNorms(Graph& g, cudaStream_t stream, uint64_t seed) {
   GSM_CUDA(g.syncCopies(stream));
 }
 
-std::vector<double> outputValues(const Graph& g, cudaStream_t stream) {
-  const Tensor* out = g.output();
+// Every parameter named *.bias set to random values in [-0.1, 0.1) (the same for the same seed):
+// BERT's are zeros after prepare(), under which a bias missing from a fused epilogue would go unseen.
+void randomiseBiases(Graph& g, cudaStream_t stream, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<float> u(-0.1f, 0.1f);
+  const std::string suffix = ".bias";
+  for (const Param& p : g.params()) {
+    if (p.name.size() <= suffix.size() || p.name.compare(p.name.size() - suffix.size(), suffix.size(), suffix) != 0)
+      continue;
+    std::vector<float> v(p.count());
+    for (float& x : v) x = u(rng);
+    GSM_CUDA(cudaMemcpyAsync(p.master.f32(), v.data(), v.size() * sizeof(float), cudaMemcpyHostToDevice, stream));
+    GSM_CUDA(cudaStreamSynchronize(stream));
+  }
+  GSM_CUDA(g.syncCopies(stream));
+}
+
+std::vector<double> values(const Tensor& t, cudaStream_t stream) {
   std::vector<double> v;
-  if (out->dtype == Dtype::F32) {
-    for (float x : download(out->f32(), out->count(), stream)) v.push_back(x);
+  if (t.dtype == Dtype::F32) {
+    for (float x : download(t.f32(), t.count(), stream)) v.push_back(x);
   } else {
-    for (uint16_t x : download(out->bf16(), out->count(), stream)) v.push_back(bf16ToFloat(x));
+    for (uint16_t x : download(t.bf16(), t.count(), stream)) v.push_back(bf16ToFloat(x));
   }
   return v;
 }
 
-// The own path's inference (each batch norm, residual add and ReLU in the epilogue of the own
-// convolution before it) against the library path's (cuDNN's convolution, then the batch-norm
-// kernel) on the same weights, input and random norms: one forward pass each, the outputs compared,
-// max |own - library| / max |library| within `bound`. The two differ by rounding only: the library
-// path rounds each convolution's sums to bf16 before its norm, the own path normalises the fp32 sums.
+// What infer-match compares: the output (logits); for BERT also the pooler's output (tanh in the
+// epilogue of a skinny gemm) and the last encoder layer's hidden states, since the logits of a
+// classifier with few classes are few values.
+std::vector<std::pair<std::string, std::vector<double>>> comparedValues(const Graph& g, cudaStream_t stream) {
+  std::vector<std::pair<std::string, std::vector<double>>> out = {{"output", values(*g.output(), stream)}};
+  std::string lastHidden;
+  for (const Tensor& t : g.tensors()) {
+    if (t.name.rfind("encoder.", 0) == 0 && t.name.size() > 13 &&
+        t.name.compare(t.name.size() - 13, 13, ".ffn.norm.out") == 0)
+      lastHidden = t.name;  // in build order: the last one is the last layer's
+  }
+  if (!lastHidden.empty()) {
+    out.push_back({"pooler.out", values(tensorNamed(g, "pooler.out"), stream)});
+    out.push_back({lastHidden, values(tensorNamed(g, lastHidden), stream)});
+  }
+  return out;
+}
+
+// The own path's inference (ResNet: each batch norm, residual add and ReLU in the epilogue of the
+// own convolution before it; BERT: each Linear's bias and activation in the own gemm's epilogue, the
+// fused attention kernel) against the library path's (cuDNN's convolution or cuBLASLt's gemm, then a
+// kernel of its own for the norm or the bias and activation) on the same weights, input, random
+// biases and random norms: one forward pass each, each compared tensor max |own - library| /
+// max |library| within `bound`. The two differ by rounding only: the library path rounds each
+// product to bf16 before its norm or bias, the own path finishes the fp32 sums.
 bool inferMatch(const Session& s, const ModelCase& m, double bound) {
-  std::vector<double> outputs[2];
+  std::vector<std::pair<std::string, std::vector<double>>> compared[2];
   for (Impl impl : {Impl::Own, Impl::Library}) {
     std::unique_ptr<Graph> g = prepared(s, m, impl);
+    randomiseBiases(*g, s.stream, 11);
     randomiseNorms(*g, s.stream, 7);
     GSM_CUDA(g->run(s.stream, nullptr));
-    outputs[impl == Impl::Own ? 0 : 1] = outputValues(*g, s.stream);
+    compared[impl == Impl::Own ? 0 : 1] = comparedValues(*g, s.stream);
   }
-  const std::vector<double>& own = outputs[0];
-  const std::vector<double>& lib = outputs[1];
-  double maxLib = 0, maxDiff = 0, sumSq = 0, diffSq = 0;
-  size_t nonFinite = 0;
-  for (size_t i = 0; i < lib.size(); ++i) {
-    if (!std::isfinite(own[i]) || !std::isfinite(lib[i])) {
-      ++nonFinite;
-      continue;
+  bool all = true;
+  for (size_t c = 0; c < compared[1].size(); ++c) {
+    const std::vector<double>& own = compared[0][c].second;
+    const std::vector<double>& lib = compared[1][c].second;
+    double maxLib = 0, maxDiff = 0, sumSq = 0, diffSq = 0;
+    size_t nonFinite = 0;
+    for (size_t i = 0; i < lib.size(); ++i) {
+      if (!std::isfinite(own[i]) || !std::isfinite(lib[i])) {
+        ++nonFinite;
+        continue;
+      }
+      maxLib = std::max(maxLib, std::fabs(lib[i]));
+      maxDiff = std::max(maxDiff, std::fabs(own[i] - lib[i]));
+      sumSq += lib[i] * lib[i];
+      diffSq += (own[i] - lib[i]) * (own[i] - lib[i]);
     }
-    maxLib = std::max(maxLib, std::fabs(lib[i]));
-    maxDiff = std::max(maxDiff, std::fabs(own[i] - lib[i]));
-    sumSq += lib[i] * lib[i];
-    diffSq += (own[i] - lib[i]) * (own[i] - lib[i]);
+    const double rel = maxLib > 0 ? maxDiff / maxLib : INFINITY;
+    const bool ok = nonFinite == 0 && rel <= bound && own.size() == lib.size();
+    all = all && ok;
+    std::printf(
+        "%-34s %-22s own vs library: %zu values, max |library| %.4g, max |diff| %.3g, max diff / max |library| "
+        "%.3e (bound %.0e), rms diff / rms library %.3e, %zu not finite: %s\n",
+        m.name.c_str(), compared[1][c].first.c_str(), lib.size(), maxLib, maxDiff, rel, bound,
+        sumSq > 0 ? std::sqrt(diffSq / sumSq) : INFINITY, nonFinite, ok ? "PASS" : "FAIL");
   }
-  const double rel = maxLib > 0 ? maxDiff / maxLib : INFINITY;
-  const bool ok = nonFinite == 0 && rel <= bound;
-  std::printf(
-      "%-34s own vs library: %zu outputs, max |library| %.4g, max |diff| %.3g, max diff / max |library| %.3e "
-      "(bound %.0e), rms diff / rms library %.3e, %zu not finite: %s\n",
-      m.name.c_str(), lib.size(), maxLib, maxDiff, rel, bound, sumSq > 0 ? std::sqrt(diffSq / sumSq) : INFINITY,
-      nonFinite, ok ? "PASS" : "FAIL");
-  return ok;
+  return all;
 }
 
 int inferMatchAll(const Session& s) {
@@ -494,10 +536,16 @@ int inferMatchAll(const Session& s) {
   full.train = false;
   full.input = 224;
   full.classes = 1000;
-  std::vector<ModelCase> cases = {resnetCase("tiny resnet infer", tiny)};
+  BertConfig tinyB = tinyBert();
+  tinyB.train = false;
+  BertConfig bert;
+  bert.train = false;
+  std::vector<ModelCase> cases = {resnetCase("tiny resnet infer", tiny), bertCase("tiny bert infer", tinyB)};
   for (int batch : {1, 32}) {
     full.batch = batch;
     cases.push_back(resnetCase("resnet50-infer input 224 batch " + std::to_string(batch), full));
+    bert.batch = batch;
+    cases.push_back(bertCase("bert-base-infer seq 128 batch " + std::to_string(batch), bert));
   }
   int failed = 0;
   for (const ModelCase& m : cases) {
