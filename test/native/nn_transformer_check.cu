@@ -406,6 +406,50 @@ void checkMergeHeads(int batch, int seq, int heads, int d, bool backward) {
   compare("MergeHeads.y", shape, widen(y.get()), ref, 0);
 }
 
+// The fused attention forward storing O with the heads merged (AttentionArgs::oMerged, what BERT's own
+// inference runs): for every variant the device takes, the same launch with O as [batch, heads,
+// seq, d] and as [batch, seq, heads, d]; the merged output must equal the other, merged on the host,
+// bit for bit (the same arithmetic, only the addresses differ), every element written (poisoned first).
+void checkAttentionMergedOut(int batch, int heads, int seq, int d) {
+  const size_t count = static_cast<size_t>(batch) * heads * seq * d;
+  Dev<uint16_t> q(count), k(count), v(count), split(count), merged(count);
+  randomBf16(q), randomBf16(k), randomBf16(v);
+  bool sm90a = false;
+  CHECK(sm90aAvailable(0, nullptr, &sm90a));
+  for (int variant = 0; variant < attentionVariantCount(); ++variant) {
+    AttentionArgs a{};
+    a.batch = batch, a.heads = heads, a.seq = seq, a.headDim = d, a.causal = false;
+    a.scale = 1.0f / std::sqrt(static_cast<float>(d));
+    a.q = q.p, a.k = k.p, a.v = v.p, a.variant = variant, a.sm90a = sm90a;
+    if (configureAttention(a) != cudaSuccess) {  // a variant this device or head dim does not take
+      cudaGetLastError();
+      continue;
+    }
+    split.poison(), merged.poison();
+    a.o = split.p;
+    CHECK(launchAttentionBf16(a, nullptr, nullptr));
+    a.o = merged.p, a.oMerged = true;
+    CHECK(launchAttentionBf16(a, nullptr, nullptr));
+    CHECK(cudaDeviceSynchronize());
+    const std::vector<uint16_t> hs = split.get(), hm = merged.get();
+    size_t differ = 0;
+    for (int b = 0; b < batch; ++b)
+      for (int h = 0; h < heads; ++h)
+        for (int t = 0; t < seq; ++t)
+          for (int e = 0; e < d; ++e) {
+            const size_t from = ((static_cast<size_t>(b) * heads + h) * seq + t) * d + e;
+            const size_t to = ((static_cast<size_t>(b) * seq + t) * heads + h) * d + e;
+            differ += hs[from] != hm[to] || hm[to] == 0xffff ? 1 : 0;  // 0xffff: the poison, never written
+          }
+    const bool ok = differ == 0;
+    failures += ok ? 0 : 1;
+    std::printf(
+        "%s Attention.oMerged %s variant %d: %zu of %zu elements differ from the split layout merged (or were not "
+        "written)\n",
+        ok ? "PASS" : "FAIL", dims({batch, heads, seq, d}).c_str(), variant, differ, count);
+  }
+}
+
 // ---------------------------------------------------------------- softmax backward, gather ----
 
 void checkSoftmaxBackward(int rows, int cols) {
@@ -634,6 +678,7 @@ void verifySmall() {
   checkSplitHeadsBackward(2, 7, 3, 64, true), checkSplitHeadsBackward(2, 7, 2, 12, true);
   checkSplitHeadsBackward(1, 7, 2, 128, false);
   for (bool backward : {false, true}) checkMergeHeads(2, 7, 3, 64, backward), checkMergeHeads(2, 7, 2, 12, backward);
+  checkAttentionMergedOut(2, 3, 77, 64), checkAttentionMergedOut(1, 2, 200, 128);
   checkSoftmaxBackward(5, 67), checkSoftmaxBackward(9, 512), checkSoftmaxBackward(33, 128);
   for (bool backward : {false, true}) {
     checkGatherRows(5, 67, 36, false, 7, backward), checkGatherRows(5, 64, 36, true, 0, backward);
@@ -656,6 +701,7 @@ void verifyLarge() {
   checkEmbeddingForward(32, 128, 768, 30522, 512, true), checkEmbeddingBackward(32, 128, 768, 30522, 512, true);
   checkSplitHeads(32, 128, 12, 64, true), checkSplitHeadsBackward(32, 128, 12, 64, true);
   checkMergeHeads(32, 128, 12, 64, false), checkMergeHeads(32, 128, 12, 64, true);
+  checkAttentionMergedOut(2, 12, 128, 64);
   checkSoftmaxBackward(32 * 12 * 128, 128), checkSoftmaxBackward(8 * 12 * 512, 512);
   checkGatherRows(32, 768, 4096, false, 128, false), checkGatherRows(32, 768, 4096, false, 128, true);
   checkRope(8, 32, 128, 4096), checkKvAppend(8, 32, 128, 4096);
