@@ -263,14 +263,18 @@ cudaError_t launchGemm(const GemmPlan& plan, const void* a, const void* b, void*
                        cudaStream_t stream, const float* bias) {
   if (plan.shape.bias && bias == nullptr) return cudaErrorInvalidValue;
   const gemm::Epilogue out = gemm::makeEpilogue(plan.shape, c, bias);
+  cudaError_t e = cudaErrorInvalidValue;
   switch (plan.path) {
-    case GemmPath::Wgmma: return gemm::launchWgmma(plan, a, b, out, workspace, trace, stream);
-    case GemmPath::Mma: return gemm::launchMma(plan, a, b, out, trace, stream);
-    case GemmPath::Skinny: return gemm::launchSkinny(plan, a, b, out, trace, stream);
+    case GemmPath::Wgmma: e = gemm::launchWgmma(plan, a, b, out, workspace, trace, stream); break;
+    case GemmPath::Mma: e = gemm::launchMma(plan, a, b, out, trace, stream); break;
+    case GemmPath::Skinny: e = gemm::launchSkinny(plan, a, b, out, trace, stream); break;
     case GemmPath::Simt:
-      return gemm::launchSimt(plan, static_cast<const float*>(a), static_cast<const float*>(b), out, trace, stream);
-    default: return cudaErrorInvalidValue;
+      e = gemm::launchSimt(plan, static_cast<const float*>(a), static_cast<const float*>(b), out, trace, stream);
+      break;
+    default: break;
   }
+  if (e != cudaSuccess || !gemm::finishing(plan.shape) || gemm::finishesInKernel(plan)) return e;
+  return gemm::finishGemm(plan.shape, out, stream);
 }
 
 }  // namespace gsm

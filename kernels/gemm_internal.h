@@ -28,8 +28,13 @@ inline Strides batchStrides(const GemmShape& s) {
 }
 inline size_t elementBytes(GemmDtype d) { return d == GemmDtype::Bf16 || d == GemmDtype::Fp16 ? 2 : 4; }
 
-// How a path writes C: C[batch][row][col] = act(alpha * acc + bias[col]) (+ C when accumulate), fp32
-// or bf16 (bias and act: GemmShape; planGemm refuses them with accumulate).
+// How a path writes C: C[batch][row][col] = alpha * acc (+ C when accumulate), fp32 or bf16; and
+// where the plan's epilogue finishes the values too (bias and act: GemmShape; planGemm refuses them
+// with accumulate) C = act(alpha * acc + bias[col]). Only the kernels that finish in their own
+// stores carry that code (finishesInKernel: the 128x64 wgmma tile of a Linear's y = x W^T, compiled
+// per activation, and split K's adding kernel). Inlined into every kernel's fully unrolled stores,
+// all activations at once, it tripled the 128x256 wgmma tile's code (64 to 206 KB) and, measured,
+// halved its speed. The other paths store alpha * acc and launchGemm then runs finishGemm over C.
 struct Epilogue {
   void* c;          // batch 0's C [m, n]
   int64_t strideC;  // elements from one batch's C to the next
@@ -56,17 +61,37 @@ __host__ __device__ inline Epilogue partialEpilogue(float* slice, int m, int n) 
 }
 
 #ifdef __CUDACC__
-// alpha, the bias and the activation on one value of column col (< n).
+// What a kernel's stores do besides alpha (the template argument of storePair): kStorePlain nothing
+// more; kStoreFinish the epilogue's bias and activation (e.act, read at run time: for rolled loops);
+// storeFinishing(act) the bias and that one activation, compiled in (for unrolled stores).
+constexpr int kStorePlain = 0, kStoreFinish = -1;
+constexpr int storeFinishing(Activation act) { return 1 + static_cast<int>(act); }
+
+// alpha, and unless kStorePlain the bias and the activation, on one value of column col (< n).
+template <int kStore>
 __device__ __forceinline__ float finish(const Epilogue& e, int col, float v) {
   v *= e.alpha;
-  if (e.bias != nullptr) v += e.bias[col];
-  return e.act == Activation::None ? v : activate(v, e.act);
+  if constexpr (kStore != kStorePlain) {
+    if (e.bias != nullptr) v += e.bias[col];
+    if constexpr (kStore == kStoreFinish) {
+      if (e.act != Activation::None) v = activate(v, e.act);
+    } else {
+      v = activate(v, static_cast<Activation>(kStore - 1));
+    }
+  }
+  return v;
 }
 // Stores C[batch][row][col] and C[batch][row][col + 1] (either may lie past n; row < m is the caller's).
+template <int kStore = kStorePlain>
 __device__ __forceinline__ void storePair(const Epilogue& e, int batch, int row, int col, int n, float v0, float v1) {
   const size_t index = static_cast<size_t>(batch) * e.strideC + static_cast<size_t>(row) * n + col;
-  if (col < n) v0 = finish(e, col, v0);
-  if (col + 1 < n) v1 = finish(e, col + 1, v1);
+  if constexpr (kStore != kStorePlain) {
+    if (col < n) v0 = finish<kStore>(e, col, v0);
+    if (col + 1 < n) v1 = finish<kStore>(e, col + 1, v1);
+  } else {
+    v0 *= e.alpha;
+    v1 *= e.alpha;
+  }
   if (e.bf16) {
     __nv_bfloat16* out = static_cast<__nv_bfloat16*>(e.c) + index;
     if (e.pairs && col + 1 < n) {
@@ -94,7 +119,7 @@ __device__ __forceinline__ void storePair(const Epilogue& e, int batch, int row,
 // One element (col < n).
 __device__ __forceinline__ void storeOne(const Epilogue& e, int batch, int row, int col, int n, float v) {
   const size_t index = static_cast<size_t>(batch) * e.strideC + static_cast<size_t>(row) * n + col;
-  v = finish(e, col, v);
+  v = finish<kStorePlain>(e, col, v);
   if (e.bf16) {
     static_cast<__nv_bfloat16*>(e.c)[index] = __float2bfloat16_rn(v);
   } else {
@@ -103,6 +128,15 @@ __device__ __forceinline__ void storeOne(const Epilogue& e, int batch, int row, 
   }
 }
 #endif
+
+// Whether the plan's shape asks for a bias or an activation (GemmShape::bias, act).
+inline bool finishing(const GemmShape& s) { return s.bias || s.act != Activation::None; }
+// Whether the plan's kernels apply them in their own stores (the 128x64 wgmma tile with B^T as stored,
+// split K's adding kernel); otherwise launchGemm runs finishGemm after the path's launch.
+bool finishesInKernel(const GemmPlan& plan);
+// C = act(C + bias[col]) in place over every batch's C [m, n] (gemm_finish.cu): the epilogue as a pass
+// of its own, for the paths that store alpha * acc. Untraced (the gemm's records are its tiles').
+cudaError_t finishGemm(const GemmShape& s, const Epilogue& e, cudaStream_t stream);
 
 // ---- wgmma (Hopper) ----
 // Tiles of 128 rows by 256 columns (4 stages), or for 16-bit operands 64 columns (8 stages: the

@@ -247,7 +247,9 @@ __device__ __forceinline__ void produce(const CUtensorMap* mapA, const CUtensorM
 #endif  // GSM_SM90A
 }
 
-template <class Op, int kClusterM, int kTileN>
+// kStore: what the stores do besides alpha (gemm_internal.h: kStorePlain, or storeFinishing(act) for
+// the 128x64 tile of y = x W^T unsplit, the bias and one activation compiled in).
+template <class Op, int kClusterM, int kTileN, int kStore>
 __global__ void __launch_bounds__(kWgmmaThreads, 1)
     wgmmaGemmKernel(const __grid_constant__ CUtensorMap mapA, const __grid_constant__ CUtensorMap mapB,
                     const WgmmaArgs args, Interval* trace) {
@@ -359,7 +361,7 @@ __global__ void __launch_bounds__(kWgmmaThreads, 1)
 #pragma unroll
           for (int h = 0; h < 2; ++h) {
             const int row = row0 + h * 8;
-            if (row < m) storePair(out, z, row, colBase + j * 8, n, acc[4 * j + 2 * h], acc[4 * j + 2 * h + 1]);
+            if (row < m) storePair<kStore>(out, z, row, colBase + j * 8, n, acc[4 * j + 2 * h], acc[4 * j + 2 * h + 1]);
           }
         }
       }
@@ -421,6 +423,7 @@ size_t partialsBytes(const GemmShape& s, int splits) {
 // Split K's second kernel: C = epilogue(sum over the slices of the partial tiles, split_sum.cuh). A
 // thread owns two adjacent columns of one row at a time (grid-stride: at most one CTA per SM, so a
 // launch leaves few trace records). One trace record per CTA.
+template <int kStore>
 __global__ void __launch_bounds__(kSplitSumThreads)
     splitSumKernel(const float* __restrict__ partials, Epilogue epilogue, int m, int n, int batch, int splits,
                    Interval* trace) {
@@ -438,12 +441,12 @@ __global__ void __launch_bounds__(kSplitSumThreads)
     const float* p = partials + static_cast<size_t>(rowIndex) * n + col;
     const bool two = col + 1 < n;
     const float2 sum = sumSlicePair(p, slice, splits, two, two && (n % 2) == 0);
-    storePair(epilogue, z, row, col, n, sum.x, sum.y);
+    storePair<kStore>(epilogue, z, row, col, n, sum.x, sum.y);
   }
   cta.end();
 }
 
-template <class Op, int kClusterM, int kTileN>
+template <class Op, int kClusterM, int kTileN, int kStore>
 cudaError_t launchTyped(const GemmPlan& plan, const Epilogue& out, void* workspace, Interval* trace,
                         cudaStream_t stream) {
   cudaLaunchConfig_t config{};
@@ -466,7 +469,7 @@ cudaError_t launchTyped(const GemmPlan& plan, const Epilogue& out, void* workspa
       splits > 1 ? reinterpret_cast<float*>(static_cast<uint8_t*>(workspace) + partialsOffset(s)) : nullptr;
   const WgmmaArgs args{s.m, s.n, s.k, s.batch, plan.groupRows, out, splits, partials};
   cudaError_t e =
-      cudaLaunchKernelEx(&config, wgmmaGemmKernel<Op, kClusterM, kTileN>, plan.mapA, plan.mapB, args, trace);
+      cudaLaunchKernelEx(&config, wgmmaGemmKernel<Op, kClusterM, kTileN, kStore>, plan.mapA, plan.mapB, args, trace);
   if (e != cudaSuccess || splits == 1) return e;
   const int tileRecords = ceilDiv(s.m, kTileM) * ceilDiv(s.n, kTileN) * s.batch * splits;
   // cudaLaunchKernelEx returns this launch's own status (cudaGetLastError after <<<>>> would also
@@ -475,39 +478,53 @@ cudaError_t launchTyped(const GemmPlan& plan, const Epilogue& out, void* workspa
   sum.gridDim = dim3(plan.splitSumCtas);
   sum.blockDim = dim3(kSplitSumThreads);
   sum.stream = stream;
-  return cudaLaunchKernelEx(&sum, splitSumKernel, static_cast<const float*>(partials), out, s.m, s.n, s.batch, splits,
-                            trace != nullptr ? trace + tileRecords : nullptr);
+  Interval* sumTrace = trace != nullptr ? trace + tileRecords : nullptr;
+  const float* slices = partials;
+  return finishing(s)
+             ? cudaLaunchKernelEx(&sum, splitSumKernel<kStoreFinish>, slices, out, s.m, s.n, s.batch, splits, sumTrace)
+             : cudaLaunchKernelEx(&sum, splitSumKernel<kStorePlain>, slices, out, s.m, s.n, s.batch, splits, sumTrace);
 }
 
-// One compiled form of the kernel: operand layout, cluster size and tile width.
-template <class Op, int kClusterM, int kTileN>
+// One compiled form of the kernel: operand layout, cluster size, tile width, and what its stores do
+// (kStorePlain, or storeFinishing(act)).
+template <class Op, int kClusterM, int kTileN, int kStore = kStorePlain>
 struct Variant {
   using Operands = Op;
-  static constexpr int kCluster = kClusterM, kWidth = kTileN;
+  static constexpr int kCluster = kClusterM, kWidth = kTileN, kStores = kStore;
 };
+
+// Calls f(Variant<...>{}) for a 16-bit plan's tile kernel of layout O: the wide tile, or the narrow one.
+template <class O, class F>
+auto visitTile(const GemmPlan& plan, F&& f) {
+  if (plan.tileN != kWgmmaNarrowN) return f(Variant<O, 1, kWgmmaWideN>{});
+  return f(Variant<O, 1, kWgmmaNarrowN>{});
+}
+
+// The narrow tile of y = x W^T (B^T as stored): where the plan finishes in the kernel
+// (finishesInKernel, unsplit), the form compiled with its activation.
+template <class O, class F>
+auto visitLinear(const GemmPlan& plan, F&& f) {
+  constexpr int kNarrow = kWgmmaNarrowN;
+  if (plan.tileN != kNarrow || plan.splitK > 1 || !finishing(plan.shape)) return visitTile<O>(plan, f);
+  switch (plan.shape.act) {
+    case Activation::Gelu: return f(Variant<O, 1, kNarrow, storeFinishing(Activation::Gelu)>{});
+    case Activation::Tanh: return f(Variant<O, 1, kNarrow, storeFinishing(Activation::Tanh)>{});
+    case Activation::Relu: return f(Variant<O, 1, kNarrow, storeFinishing(Activation::Relu)>{});
+    default: return f(Variant<O, 1, kNarrow, storeFinishing(Activation::None)>{});
+  }
+}
 
 // Calls f(Variant<...>{}) for the kernel a 16-bit plan runs. Clusters of two only for the original
 // layouts and wide tiles (planGemm asks for no others).
 template <bool kFp16, class F>
 auto visit16(const GemmPlan& plan, F&& f) {
   const GemmShape& s = plan.shape;
-  constexpr int kWide = kWgmmaWideN, kNarrow = kWgmmaNarrowN;
-  const bool narrow = plan.tileN == kNarrow;
-  if (s.transA && s.transB) {
-    using O = Op16<kFp16, true, true>;
-    return narrow ? f(Variant<O, 1, kNarrow>{}) : f(Variant<O, 1, kWide>{});
-  }
-  if (s.transA) {
-    using O = Op16<kFp16, true, false>;
-    return narrow ? f(Variant<O, 1, kNarrow>{}) : f(Variant<O, 1, kWide>{});
-  }
-  if (s.transB) {
-    using O = Op16<kFp16, false, true>;
-    return narrow ? f(Variant<O, 1, kNarrow>{}) : f(Variant<O, 1, kWide>{});
-  }
+  if (s.transA && s.transB) return visitTile<Op16<kFp16, true, true>>(plan, f);
+  if (s.transA) return visitTile<Op16<kFp16, true, false>>(plan, f);
+  if (s.transB) return visitLinear<Op16<kFp16, false, true>>(plan, f);
   using O = Op16<kFp16, false, false>;
-  if (narrow) return f(Variant<O, 1, kNarrow>{});
-  return plan.clusterM > 1 ? f(Variant<O, 2, kWide>{}) : f(Variant<O, 1, kWide>{});
+  if (plan.clusterM > 1) return f(Variant<O, 2, kWgmmaWideN>{});
+  return visitTile<O>(plan, f);
 }
 
 // Calls f(Variant<...>{}) for the kernel the plan runs; `none` for a dtype the path does not take.
@@ -527,7 +544,8 @@ const void* kernelOf(const GemmPlan& plan) {
       plan,
       [](auto v) -> const void* {
         using V = decltype(v);
-        return reinterpret_cast<const void*>(&wgmmaGemmKernel<typename V::Operands, V::kCluster, V::kWidth>);
+        return reinterpret_cast<const void*>(
+            &wgmmaGemmKernel<typename V::Operands, V::kCluster, V::kWidth, V::kStores>);
       },
       static_cast<const void*>(nullptr));
 }
@@ -681,7 +699,8 @@ cudaError_t launchWgmma(const GemmPlan& plan, const void* a, const void* b, cons
       plan,
       [&](auto v) {
         using V = decltype(v);
-        return launchTyped<typename V::Operands, V::kCluster, V::kWidth>(plan, out, workspace, trace, stream);
+        return launchTyped<typename V::Operands, V::kCluster, V::kWidth, V::kStores>(plan, out, workspace, trace,
+                                                                                     stream);
       },
       cudaErrorInvalidValue);
 }

@@ -156,7 +156,7 @@ part_gemm_check() {
   # The gemm kernels, the fill helpers and the cuBLASLt loader, no Node: sm_90a and sm_80 machine code.
   step gemm-check.txt "$NVCC" -std=c++17 -O3 -gencode=arch=compute_90a,code=sm_90a -gencode=arch=compute_80,code=sm_80 \
     --expt-relaxed-constexpr -lineinfo -Xptxas -v -o "$check" test/native/gemm_check.cu kernels/gemm.cu kernels/gemm_wgmma.cu \
-    kernels/gemm_mma.cu kernels/gemm_simt.cu kernels/gemm_skinny.cu kernels/gemm_skinny_mma.cu kernels/fill.cu kernels/sm90.cu \
+    kernels/gemm_mma.cu kernels/gemm_simt.cu kernels/gemm_skinny.cu kernels/gemm_skinny_mma.cu kernels/gemm_finish.cu kernels/fill.cu kernels/sm90.cu \
     -I. -Inative \
     native/libraries/cublaslt.cpp native/libraries/shared_library.cpp -ldl || return
   # Per kernel: wgmma (HGMMA), TMA (UTMALDG), mma.sync (HMMA) and local memory (LDL/STL) instructions.

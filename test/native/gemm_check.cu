@@ -629,9 +629,11 @@ int layouts(int* runOut, int* failuresOut) {
 
 // ---- epilogue ----
 // The bias + activation epilogue on every own path: ragged shapes, BERT-base's batch-1 products (the
-// 128x64 tile; the down projection split K, where the adding kernel applies it), skinny decode rows
-// (both kernels), batches with padded strides, bf16 and fp32 C, alpha; tf32 on wgmma and mma, fp32
-// on simt. Then accumulate with a bias, which planGemm must refuse.
+// 128x64 tile, which finishes in its stores; the down projection split K, where the adding kernel
+// does), skinny decode rows (both kernels), batches with padded strides, bf16 and fp32 C, alpha;
+// tf32 on wgmma and mma, fp32 on simt; A^T on the ragged shape. Every path but those two stores
+// alpha op(A) op(B) and finishes in a pass of its own. Then accumulate with a bias, which planGemm
+// must refuse.
 int epilogues(int* runOut, int* failuresOut) {
   const TensorMapEncodeFn enc = encoder();
   struct Dims {
@@ -659,31 +661,35 @@ int epilogues(int* runOut, int* failuresOut) {
       const bool sixteen = dtype == GemmDtype::Bf16 || dtype == GemmDtype::Fp16;
       if (dtype != GemmDtype::Bf16 && d.m != 127) continue;  // other types on the ragged shape only
       for (const Form& f : forms) {
-        if (f.bf16Out && !sixteen) continue;
-        GemmShape s{d.m, d.n, d.k, dtype};
-        s.transB = true;  // a Linear layer's y = x W^T (the layouts check covers the other transposes)
-        s.batch = d.batch;
-        if (d.batch > 1) {
-          s.strideA = static_cast<int64_t>(d.m) * d.k + 64;
-          s.strideB = static_cast<int64_t>(d.k) * d.n + 64;
-          s.strideC = static_cast<int64_t>(d.m) * d.n + 64;
+        for (bool transA : {false, true}) {
+          if (f.bf16Out && !sixteen) continue;
+          if (transA && d.m != 127) continue;  // A^T (the finishing pass on every path) on the ragged shape only
+          GemmShape s{d.m, d.n, d.k, dtype};
+          s.transA = transA;
+          s.transB = true;  // a Linear layer's y = x W^T (the layouts check covers the other transposes)
+          s.batch = d.batch;
+          if (d.batch > 1) {
+            s.strideA = static_cast<int64_t>(d.m) * d.k + 64;
+            s.strideB = static_cast<int64_t>(d.k) * d.n + 64;
+            s.strideC = static_cast<int64_t>(d.m) * d.n + 64;
+          }
+          s.out = f.bf16Out ? GemmOut::Bf16 : GemmOut::Fp32;
+          s.alpha = f.alpha;
+          s.bias = f.bias;
+          s.act = f.act;
+          Buffers buf;
+          allocate(buf, s, ++seed * 0x9e3779b97f4a7c15ull);
+          std::vector<Who> who;
+          if (sixteen) {
+            who = {Who::Auto, Who::Narrow, Who::Wide, Who::Mma};
+            if (dtype == GemmDtype::Bf16 && d.m <= kSkinnyMaxM) who.push_back(Who::Skinny);
+          } else if (dtype == GemmDtype::Tf32) {
+            who = {Who::Auto, Who::Wide, Who::Mma};
+          } else {
+            who = {Who::Auto, Who::Simt};
+          }
+          for (Who w : who) checkLayout(s, w, buf, enc, &run, &failures);
         }
-        s.out = f.bf16Out ? GemmOut::Bf16 : GemmOut::Fp32;
-        s.alpha = f.alpha;
-        s.bias = f.bias;
-        s.act = f.act;
-        Buffers buf;
-        allocate(buf, s, ++seed * 0x9e3779b97f4a7c15ull);
-        std::vector<Who> who;
-        if (sixteen) {
-          who = {Who::Auto, Who::Narrow, Who::Wide, Who::Mma};
-          if (dtype == GemmDtype::Bf16 && d.m <= kSkinnyMaxM) who.push_back(Who::Skinny);
-        } else if (dtype == GemmDtype::Tf32) {
-          who = {Who::Auto, Who::Wide, Who::Mma};
-        } else {
-          who = {Who::Auto, Who::Simt};
-        }
-        for (Who w : who) checkLayout(s, w, buf, enc, &run, &failures);
       }
     }
   }
@@ -1280,6 +1286,7 @@ int sanitize() {
       {GemmDtype::Bf16, GemmPath::Wgmma, 1, 200, 264, 136, 64, true},
       {GemmDtype::Bf16, GemmPath::Wgmma, 1, 128, 768, 3072, 64, true},  // split K: the adding kernel's epilogue
       {GemmDtype::Bf16, GemmPath::Skinny, 0, 8, 520, 264, 0, true},
+      {GemmDtype::Bf16, GemmPath::Wgmma, 1, 200, 264, 136, 256, true},  // the finishing pass over C
   };
   int failures = 0;
   for (const Case& c : cases) {
@@ -1347,14 +1354,22 @@ int benchSplits(int launches) {
     const char* what;
     int m, n, k;
     bool weightGrad = false;  // dW = dY^T X: A transposed, fp32 C (else y = x W^T: B transposed, bf16 C)
+    bool gelu = false;  // + bias, then GELU, in the epilogue (no cuBLASLt column: its wrapper has none)
   };
   const Product products[] = {
-      {"bert qkv b1", 128, 2304, 768},          {"bert out b1", 128, 768, 768},
-      {"bert up b1", 128, 3072, 768},           {"bert down b1", 128, 768, 3072},
-      {"bert qkv b4", 512, 2304, 768},          {"bert up b4", 512, 3072, 768},
-      {"bert down b4", 512, 768, 3072},         {"bert dWqkv b32", 2304, 768, 4096, true},
-      {"bert dWout b32", 768, 768, 4096, true}, {"llm qkv b32", 32, 12288, 4096},
-      {"llm down b32", 32, 4096, 11008},        {"square 1000", 1000, 1000, 1000},
+      {"bert qkv b1", 128, 2304, 768},
+      {"bert out b1", 128, 768, 768},
+      {"bert up b1", 128, 3072, 768},
+      {"bert up+gelu b1", 128, 3072, 768, false, true},
+      {"bert down b1", 128, 768, 3072},
+      {"bert qkv b4", 512, 2304, 768},
+      {"bert up b4", 512, 3072, 768},
+      {"bert down b4", 512, 768, 3072},
+      {"bert dWqkv b32", 2304, 768, 4096, true},
+      {"bert dWout b32", 768, 768, 4096, true},
+      {"llm qkv b32", 32, 12288, 4096},
+      {"llm down b32", 32, 4096, 11008},
+      {"square 1000", 1000, 1000, 1000},
   };
   std::printf(
       "splits: wgmma with K split s ways per tile width, bf16, y = x W^T with bf16 C (dW: dY^T X, fp32 C); us: "
@@ -1377,6 +1392,8 @@ int benchSplits(int launches) {
     s.transA = p.weightGrad;
     s.transB = !p.weightGrad;
     s.out = p.weightGrad ? GemmOut::Fp32 : GemmOut::Bf16;
+    s.bias = p.gelu;
+    s.act = p.gelu ? Activation::Gelu : Activation::None;
     Buffers buf;
     allocate(buf, s, 0x5117ull + p.n);
     char dims[48];
@@ -1385,7 +1402,7 @@ int benchSplits(int launches) {
     CublasLtGemm lt;
     std::string error;
     bool missing = false;
-    if (lt.create(s, 32u << 20, error, missing)) {
+    if (!p.gelu && lt.create(s, 32u << 20, error, missing)) {
       buf.workspace(lt.workspaceBytes());
       Impl libImpl;
       libImpl.lt = &lt;
