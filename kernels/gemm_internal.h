@@ -62,32 +62,35 @@ __host__ __device__ inline Epilogue partialEpilogue(float* slice, int m, int n) 
 
 #ifdef __CUDACC__
 // What a kernel's stores do besides alpha (the template argument of storePair): kStorePlain nothing
-// more; kStoreFinish the epilogue's bias and activation (e.act, read at run time: for rolled loops);
-// storeFinishing(act) the bias and that one activation, compiled in (for unrolled stores).
+// more; kStoreFinish the epilogue's bias and activation (e.bias and e.act read at the store: for
+// rolled loops); storeFinishing(act) the bias values the caller passes (loaded before its first
+// store: a load after a store to C, which may alias it, waits for that store) and that one
+// activation, compiled in (for unrolled stores).
 constexpr int kStorePlain = 0, kStoreFinish = -1;
 constexpr int storeFinishing(Activation act) { return 1 + static_cast<int>(act); }
 
-// alpha, and unless kStorePlain the bias and the activation, on one value of column col (< n).
+// alpha, and unless kStorePlain the bias (kStoreFinish: e.bias[col]; else `bias`) and the
+// activation, on one value of column col (< n).
 template <int kStore>
-__device__ __forceinline__ float finish(const Epilogue& e, int col, float v) {
+__device__ __forceinline__ float finish(const Epilogue& e, int col, float v, float bias) {
   v *= e.alpha;
-  if constexpr (kStore != kStorePlain) {
+  if constexpr (kStore == kStoreFinish) {
     if (e.bias != nullptr) v += e.bias[col];
-    if constexpr (kStore == kStoreFinish) {
-      if (e.act != Activation::None) v = activate(v, e.act);
-    } else {
-      v = activate(v, static_cast<Activation>(kStore - 1));
-    }
+    if (e.act != Activation::None) v = activate(v, e.act);
+  } else if constexpr (kStore != kStorePlain) {
+    v = activate(v + bias, static_cast<Activation>(kStore - 1));
   }
   return v;
 }
-// Stores C[batch][row][col] and C[batch][row][col + 1] (either may lie past n; row < m is the caller's).
+// Stores C[batch][row][col] and C[batch][row][col + 1] (either may lie past n; row < m is the
+// caller's); bias0 and bias1 are the columns' biases for storeFinishing(act).
 template <int kStore = kStorePlain>
-__device__ __forceinline__ void storePair(const Epilogue& e, int batch, int row, int col, int n, float v0, float v1) {
+__device__ __forceinline__ void storePair(const Epilogue& e, int batch, int row, int col, int n, float v0, float v1,
+                                          float bias0 = 0.0f, float bias1 = 0.0f) {
   const size_t index = static_cast<size_t>(batch) * e.strideC + static_cast<size_t>(row) * n + col;
   if constexpr (kStore != kStorePlain) {
-    if (col < n) v0 = finish<kStore>(e, col, v0);
-    if (col + 1 < n) v1 = finish<kStore>(e, col + 1, v1);
+    if (col < n) v0 = finish<kStore>(e, col, v0, bias0);
+    if (col + 1 < n) v1 = finish<kStore>(e, col + 1, v1, bias1);
   } else {
     v0 *= e.alpha;
     v1 *= e.alpha;
@@ -119,7 +122,7 @@ __device__ __forceinline__ void storePair(const Epilogue& e, int batch, int row,
 // One element (col < n).
 __device__ __forceinline__ void storeOne(const Epilogue& e, int batch, int row, int col, int n, float v) {
   const size_t index = static_cast<size_t>(batch) * e.strideC + static_cast<size_t>(row) * n + col;
-  v = finish<kStorePlain>(e, col, v);
+  v = finish<kStorePlain>(e, col, v, 0.0f);
   if (e.bf16) {
     static_cast<__nv_bfloat16*>(e.c)[index] = __float2bfloat16_rn(v);
   } else {

@@ -356,12 +356,21 @@ __global__ void __launch_bounds__(kWgmmaThreads, 1)
                 : args.epilogue;
         const int row0 = tm * kTileM + half * 64 + warp * 16 + lane / 4;
         const int colBase = tn * kTileN + (lane % 4) * 2;
+        // This thread's columns' biases (finishing forms), all loaded before the first store.
+        float bias[kTileN / 4];
+#pragma unroll
+        for (int i = 0; i < kTileN / 4; ++i) {
+          const int col = colBase + (i / 2) * 8 + i % 2;
+          bias[i] = kStore > kStorePlain && out.bias != nullptr && col < n ? out.bias[col] : 0.0f;
+        }
 #pragma unroll
         for (int j = 0; j < kTileN / 8; ++j) {
 #pragma unroll
           for (int h = 0; h < 2; ++h) {
             const int row = row0 + h * 8;
-            if (row < m) storePair<kStore>(out, z, row, colBase + j * 8, n, acc[4 * j + 2 * h], acc[4 * j + 2 * h + 1]);
+            if (row < m)
+              storePair<kStore>(out, z, row, colBase + j * 8, n, acc[4 * j + 2 * h], acc[4 * j + 2 * h + 1],
+                                bias[2 * j], bias[2 * j + 1]);
           }
         }
       }
