@@ -68,13 +68,18 @@ cudaError_t chooseSkinnyKernel(const GemmShape& s, SkinnyKernel asked, GemmPlan*
 // The wgmma tile's width. A 128x256 tile does 4 MFLOP per 64-deep block of K, about half a
 // microsecond of one SM's tensor cores, so a product of few wide tiles runs on few SMs for as many
 // blocks as K has (BERT-base at batch 1: 3 to 12 wide tiles for 132 SMs, K = 768 or 3072). Where
-// the wide tiles would keep at most half the SMs busy, 16-bit products take 128x64 tiles: four times
-// the CTAs, each streaming a quarter of the B columns. Clusters keep the wide tile (they share B's
-// boxes between two CTAs); tf32 has only the wide one.
+// the wide tiles would keep at most half the SMs busy, 16-bit products of at least 128 rows take
+// 128x64 tiles: four times the CTAs, each streaming a quarter of the B columns. With fewer rows a
+// narrow tile spends most of its loads on A's padding (TMA's zero rows): a decode step's 32 rows ran
+// slower on it than on the wide tile split K (gemm_check splits on the H200, 2026-12-02:
+// 32x12288x4096 57.8 us against 43.5, 32x4096x11008 48.0 against 38.4; BERT's products at batch 1
+// and 4, 128 and 512 rows, 1.2 to 1.8 times faster narrow). Clusters keep the wide tile (they
+// share B's boxes between two CTAs); tf32 has only the wide one.
 cudaError_t chooseTileN(const GemmShape& s, const GemmOptions& options, int wideUnits, int sms, GemmPlan* plan) {
   const bool narrowFits = sixteenBit(s.dtype) && plan->clusterM == 1;
+  const bool narrowPays = wideUnits * 2 <= sms && s.m >= gemm::kWgmmaTileM;
   switch (options.tileN) {
-    case 0: plan->tileN = narrowFits && wideUnits * 2 <= sms ? gemm::kWgmmaNarrowN : gemm::kWgmmaWideN; break;
+    case 0: plan->tileN = narrowFits && narrowPays ? gemm::kWgmmaNarrowN : gemm::kWgmmaWideN; break;
     case gemm::kWgmmaWideN: plan->tileN = gemm::kWgmmaWideN; break;
     case gemm::kWgmmaNarrowN:
       if (!narrowFits) {

@@ -1,7 +1,8 @@
 // The gemm epilogue's bias and activation as a pass of its own over C (gemm_internal.h finishGemm):
 // C = act(C + bias[col]) in place, for the paths whose kernels store alpha * acc only (the wgmma
-// tiles unsplit but for the 128x64 one of y = x W^T, mma.sync, SIMT, skinny). Memory-bound: a thread finishes two adjacent columns
-// of one row at a time (one 4-byte bf16 or 8-byte fp32 access where C's pairs allow), grid-stride.
+// tiles unsplit, but for the 128x64 one of y = x W^T; mma.sync, SIMT, skinny). Memory-bound: a
+// thread finishes two adjacent columns of one row at a time (one 4-byte bf16 or 8-byte fp32 access
+// where C's pairs allow), grid-stride.
 #include <cuda_bf16.h>
 #include "gemm_internal.h"
 

@@ -56,8 +56,7 @@ SharedWorkspace* sharedWorkspace(Graph& graph);
 // copy views, or activations). The op's impl label names the path that ran ("own wgmma", "own mma",
 // "own skinny", "cuBLASLt"). With shape.bias, `bias` (fp32, n) is added in the gemm's epilogue, and
 // shape.act applied after it: the own path only (planGemm's epilogue; the library path keeps its
-// separate bias + activation kernel, as cuBLASLt's GELU epilogue is the tanh approximation).
-// layers_gemm.cpp.
+// separate bias + activation kernel: cuBLASLt's own epilogues are not wired in). layers_gemm.cpp.
 void addGemm(Graph& graph, const std::string& layer, Phase phase, const std::string& what, const GemmShape& shape,
              const Tensor* a, const Tensor* b, Tensor* c, Impl impl, const Tensor* bias = nullptr);
 

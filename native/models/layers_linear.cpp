@@ -4,9 +4,9 @@
 // activation in one kernel (BiasActivation, in place), which keeps the pre-activation for the
 // backward pass when there is an activation. The fp32 logits form adds the bias first (broadcast
 // into C) and lets the gemm accumulate onto it. Inference on the own path (no backward) does both
-// in the gemm's epilogue instead: one kernel per layer. Backward: the activation's derivative and the bias
-// gradient in one kernel (in place on dy), then dX = dY W (NN) and dW = dY^T X (A transposed, fp32
-// into the weight's gradient view).
+// in the gemm's epilogue instead: one kernel per layer. Backward: the activation's derivative and
+// the bias gradient in one kernel (in place on dy), then dX = dY W (NN) and dW = dY^T X (A
+// transposed, fp32 into the weight's gradient view).
 #include "core/errors.h"
 #include "kernels/nn_init.h"
 #include "models/layers.h"
