@@ -22,8 +22,8 @@
 #               launches, bench; then cudnn_conv_check.cu: cuDNN's graph-API convolution against the
 #               legacy API and float64 (verify), both timed per ResNet-50 shape (bench)
 #   model-check builds test/native/model_check.cu (no Node): run-small (every model tiny), infer-match
-#               (ResNet inference, own with its norms fused, against library), grad
-#               (gradients against finite differences), dump + scripts/pytorch/check_grads.py (the tiny
+#               (ResNet and BERT inference, own with its norms, biases and activations fused, against
+#               library), grad (gradients against finite differences), dump + scripts/pytorch/check_grads.py (the tiny
 #               ResNet's gradients against PyTorch autograd), loss (50 training steps), run (the full-size
 #               models, own and library: time per step, memory, the slowest layers)
 #   model-sanitize  compute-sanitizer memcheck over model_check run-small
