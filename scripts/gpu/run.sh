@@ -23,9 +23,10 @@
 #               legacy API and float64 (verify), both timed per ResNet-50 shape (bench)
 #   model-check builds test/native/model_check.cu (no Node): run-small (every model tiny), infer-match
 #               (ResNet and BERT inference, own with its norms, biases and activations fused, against
-#               library), grad (gradients against finite differences), dump + scripts/pytorch/check_grads.py (the tiny
-#               ResNet's gradients against PyTorch autograd), loss (50 training steps), run (the full-size
-#               models, own and library: time per step, memory, the slowest layers)
+#               library), grad (gradients against finite differences), dump +
+#               scripts/pytorch/check_grads.py (the tiny ResNet's gradients against PyTorch autograd),
+#               loss (50 training steps), run (the full-size models, own and library: time per step,
+#               memory, the slowest layers)
 #   model-sanitize  compute-sanitizer memcheck over model_check run-small
 #               (nn-check, model-check and model-sanitize share one build of the kernels and models,
 #               kept in build/native-checks while the sources are unchanged)
